@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# install-deps.sh: installs with apt-get what mediaplane needs to build (build) or to test (test).
+# Idempotent: packages already present are skipped without touching the network.
+set -euo pipefail
+what=${1:-build}
+build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libdpdk-dev dpdk libhiredis-dev libcjson-dev
+	libsrt-openssl-dev libevent-dev iproute2 kmod)
+test_pkgs=(libcmocka-dev clang libclang-rt-14-dev redis-server curl ethtool procps python3)
+case "$what" in
+build) pkgs=("${build_pkgs[@]}") ;;
+test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: run as root (apt-get needs it)" >&2
+	exit 1
+fi
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "install-deps: installing ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

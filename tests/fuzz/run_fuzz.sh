@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# run_fuzz.sh: builds a seed corpus from tests/data and runs one fuzz target on it.
+# usage: run_fuzz.sh TARGET SECONDS PCAP_TO_CORPUS UNIT SEED...
+#   SECONDS 0: replay build (runs every seed and its prefixes); >0: libFuzzer for that long.
+#   UNIT: payload|frame (pcap seeds are split into UDP/TCP payloads or frames) or file.
+set -euo pipefail
+target=$1 seconds=$2 splitter=$3 unit=$4
+shift 4
+data=${MP_TEST_DATA:?MP_TEST_DATA not set}
+corpus=$(mktemp -d /tmp/mp-fuzz-corpus.XXXXXX)
+trap 'rm -rf "$corpus"' EXIT
+for seed in "$@"; do
+	case "$seed" in
+	*.pcap)
+		if [ "$unit" = file ]; then cp "$data/$seed" "$corpus/"; else "$splitter" "$data/$seed" "$unit" "$corpus"; mkdir -p "$corpus"; fi
+		# pcap_to_corpus names files 0000..; keep seeds from several pcaps apart
+		for f in "$corpus"/[0-9]*; do [ -e "$f" ] && mv "$f" "$corpus/$(basename "$seed").$(basename "$f")"; done
+		;;
+	*) cp "$data/$seed" "$corpus/" ;;
+	esac
+done
+if [ "$seconds" = 0 ]; then
+	exec "$target" "$corpus"
+fi
+# -rss_limit_mb keeps a leak from eating the machine; crashes are written to the temp dir.
+exec "$target" -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=10 \
+	-artifact_prefix="$corpus/crash-" -print_final_stats=1 "$corpus"

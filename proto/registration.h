@@ -1,0 +1,39 @@
+/* registration.h: the SRS origin heartbeat body POSTed to /api/v1/srs/register (cJSON). */
+#ifndef MP_PROTO_REGISTRATION_H
+#define MP_PROTO_REGISTRATION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "endpoint.h"
+
+#define MP_REG_MAX_ENDPOINTS 8   /* per protocol; more are an error, not silently dropped */
+#define MP_REG_MAX_FIELD 128     /* device_id, server, service, pid, ip */
+
+enum mp_reg_proto { MP_PROTO_RTMP = 0, MP_PROTO_HTTP, MP_PROTO_API, MP_PROTO_SRT, MP_PROTO_RTC, MP_PROTO__COUNT };
+
+struct mp_registration {
+	char device_id[MP_REG_MAX_FIELD];
+	char ip[MP_REG_MAX_FIELD];
+	uint32_t ipv4; /* ip parsed, host order */
+	char server[MP_REG_MAX_FIELD];
+	char service[MP_REG_MAX_FIELD];
+	char pid[MP_REG_MAX_FIELD];
+	struct mp_endpoint ep[MP_PROTO__COUNT][MP_REG_MAX_ENDPOINTS];
+	uint8_t n_ep[MP_PROTO__COUNT];
+};
+
+/* Parse a registration body. Required: ip (IPv4), server, service, pid (a JSON string).
+ * device_id optional; endpoint arrays optional, each element a string in an mp_endpoint_parse form.
+ * Unknown fields are ignored. On error returns a negative mp_err and writes a one-line reason
+ * (e.g. "field 'pid' must be a string") into reason. */
+int mp_registration_parse(const char *body, size_t len, struct mp_registration *out,
+			  char *reason, size_t reason_cap);
+
+/* Identity key "server-service-pid"; returns length or MP_ERR_NOSPACE. */
+int mp_registration_id(const struct mp_registration *r, char *out, size_t cap);
+
+/* "rtmp", "http", "api", "srt", "rtc" */
+const char *mp_proto_name(enum mp_reg_proto p);
+
+#endif

@@ -1,9 +1,168 @@
-/* main.c: the mediaplane appliance entry point. */
+/* main.c: the mediaplane appliance: config, EAL, data plane, control plane, clean stop on signals. */
+#include "app_args.h"
+#include "config.h"
+#include "control.h"
+#include "dp.h"
+#include "eal_args.h"
+#include "mp_error.h"
 #include "mp_log.h"
 #include "proto_version.h"
+#include "runtime_dir.h"
+#include "tap_host.h"
 
-int main(void)
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+
+extern char **environ;
+
+#define DEFAULT_TAP_DEV "net_tap0"
+
+/* Startup errors: one clear line, non-zero exit. */
+static void die(const char *what, const char *msg)
 {
-	MP_INFO("mediaplane %s", MP_VERSION_STRING);
+	fprintf(stderr, "mediaplane: %s: %s\n", what, msg);
+	exit(1);
+}
+
+static void load_config(int argc, char **argv, struct mp_config *cfg, struct mp_app_args *args)
+{
+	char err[512];
+	enum mp_log_level lvl;
+
+	mp_config_defaults(cfg);
+	if (mp_app_args_parse(argc, argv, args, NULL, err, sizeof(err)))
+		die("usage", err);
+	if (args->help) {
+		mp_app_usage(stdout);
+		exit(0);
+	}
+	if (args->version) {
+		printf("mediaplane %s\n", MP_VERSION_STRING);
+		exit(0);
+	}
+	if (args->config_file && mp_config_load_file(cfg, args->config_file, err, sizeof(err)))
+		die("config error", err);
+	if (mp_config_load_env(cfg, environ, err, sizeof(err)))
+		die("config error", err);
+	if (mp_app_args_parse(argc, argv, args, cfg, err, sizeof(err)))
+		die("config error", err);
+	if (mp_config_validate(cfg, err, sizeof(err)))
+		die("config error", err);
+	if (mp_log_parse_level(cfg->log_level, &lvl) == MP_OK)
+		mp_log_set_level(lvl);
+}
+
+static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
+{
+	memset(dc, 0, sizeof(*dc));
+	snprintf(dc->public_port, sizeof(dc->public_port), "%s", cfg->public_port[0] ? cfg->public_port : DEFAULT_TAP_DEV);
+	dc->public_ip = cfg->public_ip.ipv4;
+	dc->public_prefix = cfg->public_ip.prefix;
+	dc->public_gateway = cfg->public_gateway;
+	snprintf(dc->private_port, sizeof(dc->private_port), "%s", cfg->private_port);
+	dc->private_ip = cfg->private_ip.ipv4;
+	dc->private_prefix = cfg->private_ip.prefix;
+	dc->private_gateway = cfg->private_gateway;
+	dc->vlan_id = cfg->vlan_id;
+	dc->webrtc_port = cfg->webrtc_port;
+	dc->srt_port = cfg->srt_port;
+	dc->nat_port_min = cfg->nat_port_min;
+	dc->nat_port_max = cfg->nat_port_max;
+	dc->workers = cfg->workers;
+	dc->mbufs = cfg->mbufs;
+	dc->rx_desc = cfg->rx_desc;
+	dc->tx_desc = cfg->tx_desc;
+	dc->idle_sleep_us = cfg->idle_sleep_us;
+}
+
+int main(int argc, char **argv)
+{
+	static struct mp_config cfg;
+	static struct mp_control ctl;
+	static struct mp_dp dp;
+	struct mp_app_args args;
+	struct mp_eal_facts facts;
+	struct mp_eal_args eal;
+	struct mp_dp_conf dc;
+	char err[512], runtime_dir[512];
+	bool default_tap;
+
+	load_config(argc, argv, &cfg, &args);
+	if (args.dump_config) {
+		static char dump[16384];
+
+		mp_config_dump(&cfg, dump, sizeof(dump));
+		fputs(dump, stdout);
+		return 0;
+	}
+	if (geteuid() != 0)
+		die("permission denied", "must run as root (DPDK needs hugepages or locked memory and raw port access)");
+	default_tap = cfg.public_port[0] == 0;
+	if (default_tap && mp_tap_host_exists(cfg.tap_name)) {
+		snprintf(err, sizeof(err), "interface %s already exists (another mediaplane running? set tap_name)",
+			 cfg.tap_name);
+		die("TAP port", err);
+	}
+	/* Bind the control plane first: "address in use" must fail before anything is created. */
+	if (mp_control_bind(&ctl, &cfg, err, sizeof(err)))
+		die("listen", err);
+
+	mp_eal_facts_read(&facts);
+	if (mp_eal_args_build(args.eal_argc, args.eal_argv, &facts, cfg.workers, default_tap ? cfg.tap_name : NULL,
+			      &eal))
+		die("EAL", "too many EAL arguments");
+	if (eal.no_huge)
+		MP_INFO("no hugepages reserved: running with --no-huge (reserve some with scripts/hugepages/hugepages.sh reserve 512)");
+	if (eal.lcores_shared)
+		MP_WARN("fewer CPUs than lcores (%u): workers share CPUs", cfg.workers + 1);
+	if (rte_eal_init(eal.argc, eal.argv) < 0) {
+		snprintf(err, sizeof(err), "%s (EAL options: see --help)", rte_strerror(rte_errno));
+		die("EAL init failed", err);
+	}
+	mp_runtime_dir_remember(runtime_dir, sizeof(runtime_dir));
+
+	dp_conf_from(&cfg, &dc);
+	if (mp_dp_init(&dp, &dc, err, sizeof(err))) {
+		mp_dp_stop(&dp);
+		rte_eal_cleanup();
+		mp_runtime_dir_remove(runtime_dir);
+		die("data plane", err);
+	}
+	if (default_tap && mp_tap_host_configure(cfg.tap_name, cfg.tap_host_ip.ipv4, cfg.tap_host_ip.prefix, err,
+						 sizeof(err))) {
+		mp_dp_stop(&dp);
+		rte_eal_cleanup();
+		mp_runtime_dir_remove(runtime_dir);
+		die("TAP port", err);
+	}
+	if (default_tap)
+		MP_INFO("default mode: TAP %s, kernel side %u.%u.%u.%u/%u, appliance %u.%u.%u.%u", cfg.tap_name,
+			cfg.tap_host_ip.ipv4 >> 24, (cfg.tap_host_ip.ipv4 >> 16) & 255, (cfg.tap_host_ip.ipv4 >> 8) & 255,
+			cfg.tap_host_ip.ipv4 & 255, cfg.tap_host_ip.prefix, cfg.public_ip.ipv4 >> 24,
+			(cfg.public_ip.ipv4 >> 16) & 255, (cfg.public_ip.ipv4 >> 8) & 255, cfg.public_ip.ipv4 & 255);
+	if (mp_control_start(&ctl, err, sizeof(err)) || mp_dp_start(&dp, err, sizeof(err))) {
+		mp_control_close(&ctl);
+		mp_dp_stop(&dp);
+		rte_eal_cleanup();
+		mp_runtime_dir_remove(runtime_dir);
+		die("start", err);
+	}
+	MP_INFO("data plane: WebRTC %u/udp, SRT %u/udp on %u worker(s); balancer: %s", cfg.webrtc_port, cfg.srt_port,
+		dp.n_workers, cfg.lb_type);
+	MP_INFO("mediaplane %s running (pid %d); SIGINT or SIGTERM stops it", MP_VERSION_STRING, (int)getpid());
+
+	mp_control_run(&ctl);
+
+	mp_control_close(&ctl);
+	mp_dp_stop(&dp);
+	rte_eal_cleanup();
+	mp_runtime_dir_remove(runtime_dir);
+	MP_INFO("stopped cleanly");
 	return 0;
 }

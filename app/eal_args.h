@@ -1,0 +1,39 @@
+/* eal_args.h: builds the EAL argument vector from the operator's EAL options and the machine. */
+#ifndef MP_EAL_ARGS_H
+#define MP_EAL_ARGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define MP_EAL_MAX_ARGS 96
+
+struct mp_eal_facts {
+	unsigned long hugepages_free; /* free 2 MB + 1 GB pages reported by the kernel */
+	int cpus[256];                /* CPUs this process may run on */
+	int n_cpus;
+	int pid;
+};
+
+struct mp_eal_args {
+	int argc;
+	char *argv[MP_EAL_MAX_ARGS];
+	char store[8192];             /* the strings argv points to */
+	size_t used;
+	bool no_huge;                 /* fell back to --no-huge */
+	bool added_tap;               /* added the default TAP vdev */
+	bool lcores_shared;           /* fewer CPUs than lcores: lcores share CPUs */
+	char file_prefix[64];
+};
+
+/* From the operator's EAL options (user_argv, without argv[0]) and the facts, build the full EAL
+ * argv: --no-pci unless PCI devices are asked for, a unique --file-prefix unless given, hugepages
+ * (--in-memory) when free pages exist else --no-huge -m <mem> --no-shconf, an lcore list for the
+ * main lcore plus `workers`, and the default TAP vdev when tap_name is not NULL.
+ * Returns 0 or a negative mp_err. */
+int mp_eal_args_build(int user_argc, char **user_argv, const struct mp_eal_facts *facts, unsigned workers,
+		      const char *tap_name, struct mp_eal_args *out);
+
+/* Read the facts of this machine (hugepages from /proc/meminfo, CPU affinity, pid). */
+void mp_eal_facts_read(struct mp_eal_facts *facts);
+
+#endif

@@ -1,0 +1,12 @@
+/* runtime_dir.h: removes the EAL runtime directory (/var/run/dpdk/<prefix>) after rte_eal_cleanup. */
+#ifndef MP_RUNTIME_DIR_H
+#define MP_RUNTIME_DIR_H
+
+#include <stddef.h>
+
+/* Copy rte_eal_get_runtime_dir() (call after rte_eal_init). */
+void mp_runtime_dir_remember(char *out, size_t cap);
+/* Remove the files EAL left in dir and the dir itself (only below /var/run/dpdk or /run/dpdk). */
+void mp_runtime_dir_remove(const char *dir);
+
+#endif

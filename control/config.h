@@ -1,0 +1,103 @@
+/* config.h: the appliance configuration: defaults, config file, PROXY_* environment, command line. */
+#ifndef MP_CONFIG_H
+#define MP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MP_CFG_STR 128
+
+/* A TCP listen address: ipv4 0 = all addresses. Host byte order. */
+struct mp_listen {
+	uint32_t ipv4;
+	uint16_t port;
+};
+
+/* An IPv4 interface address with its prefix length. Host byte order. */
+struct mp_ifaddr {
+	uint32_t ipv4;
+	uint8_t prefix;
+};
+
+struct mp_config {
+	/* control plane listeners */
+	struct mp_listen rtmp_listen;
+	struct mp_listen http_listen;
+	struct mp_listen api_listen;
+	struct mp_listen system_api_listen;
+	bool api_auth_enabled;
+	char api_auth_type[16];
+	char api_auth_token[MP_CFG_STR];
+	char cli_socket[108];
+	uint32_t grace_quit_ms;
+	uint32_t force_quit_ms;
+	/* data plane */
+	uint16_t webrtc_port;
+	uint16_t srt_port;
+	char public_port[MP_CFG_STR];  /* DPDK device name; empty: the default TAP */
+	struct mp_ifaddr public_ip;
+	uint32_t public_gateway;
+	char private_port[MP_CFG_STR]; /* empty: the public port serves origins too */
+	struct mp_ifaddr private_ip;
+	uint32_t private_gateway;
+	uint16_t vlan_id;              /* 0: untagged */
+	uint16_t nat_port_min;
+	uint16_t nat_port_max;
+	uint32_t webrtc_idle_ms;
+	uint32_t srt_idle_ms;
+	uint32_t workers;
+	uint32_t mbufs;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	uint32_t idle_sleep_us;
+	char tap_name[16];
+	struct mp_ifaddr tap_host_ip;
+	/* balancer */
+	char lb_type[16];              /* memory | redis */
+	char redis_host[MP_CFG_STR];
+	uint16_t redis_port;
+	char redis_password[MP_CFG_STR];
+	uint32_t redis_db;
+	char redis_key_prefix[MP_CFG_STR];
+	uint32_t origin_ttl_ms;
+	uint32_t max_sessions;
+	uint32_t max_streams;
+	uint32_t max_origins;
+	/* an origin made from configuration, kept alive */
+	bool default_backend_enabled;
+	char default_backend_ip[64];
+	char default_backend_rtmp[64];
+	char default_backend_http[64];
+	char default_backend_api[64];
+	char default_backend_rtc[64];
+	char default_backend_srt[64];
+	/* operations */
+	char log_level[16];
+};
+
+/* Fill cfg with the built-in defaults (the default TAP mode). */
+void mp_config_defaults(struct mp_config *cfg);
+
+/* Apply a config file ("key = value" lines, '#' comments). On error returns MP_ERR_CONFIG and writes
+ * "FILE:LINE: key 'k': reason" into err. */
+int mp_config_load_file(struct mp_config *cfg, const char *path, char *err, size_t errcap);
+
+/* Apply the SRS proxy's PROXY_* environment names (and MEDIAPLANE_<KEY> for every key) from envp. */
+int mp_config_load_env(struct mp_config *cfg, char *const *envp, char *err, size_t errcap);
+
+/* Set one key from text (used by the file, the environment and --key=value); origin names the
+ * source for messages ("file.conf:12", "PROXY_SRT_SERVER", "--srt-port"). */
+int mp_config_set(struct mp_config *cfg, const char *key, const char *value, const char *origin,
+		  char *err, size_t errcap);
+
+/* Cross-key checks after all sources are applied (port ranges, auth settings, lb type). */
+int mp_config_validate(const struct mp_config *cfg, char *err, size_t errcap);
+
+/* Write every key with its current value, one "key = value" line each (show config). */
+void mp_config_dump(const struct mp_config *cfg, char *out, size_t cap);
+
+/* Iterate the documented keys: returns the name of key i, or NULL past the end; help, def, env optional. */
+const char *mp_config_key(size_t i, const char **help, const char **def, const char **env);
+
+#endif

@@ -1,0 +1,158 @@
+/* control.c: the control plane's event loop: binds listeners, starts HTTP servers, stops on signals. */
+#include "control.h"
+#include "http_util.h"
+#include "listen.h"
+#include "mp_error.h"
+#include "mp_log.h"
+#include "system_api.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
+
+static const char *const listener_names[MP_L__COUNT] = {
+	[MP_L_SYSTEM_API] = "System API",
+	[MP_L_HTTP_API] = "HTTP API",
+	[MP_L_HTTP_STREAM] = "HTTP stream",
+	[MP_L_RTMP] = "RTMP",
+};
+
+const char *mp_listener_name(enum mp_listener l)
+{
+	return (unsigned)l < MP_L__COUNT ? listener_names[l] : "?";
+}
+
+static const struct mp_listen *listener_addr(const struct mp_config *cfg, enum mp_listener l)
+{
+	switch (l) {
+	case MP_L_SYSTEM_API: return &cfg->system_api_listen;
+	case MP_L_HTTP_API: return &cfg->api_listen;
+	case MP_L_HTTP_STREAM: return &cfg->http_listen;
+	default: return &cfg->rtmp_listen;
+	}
+}
+
+int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, char *err, size_t errcap)
+{
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	snprintf(c->pid, sizeof(c->pid), "%d", (int)getpid());
+	for (int l = 0; l < MP_L__COUNT; l++)
+		c->fds[l] = -1;
+	for (int l = 0; l < MP_L__COUNT; l++) {
+		int fd = mp_listen_tcp(listener_addr(cfg, (enum mp_listener)l), listener_names[l], err, errcap);
+
+		if (fd < 0) {
+			mp_control_close(c);
+			return fd;
+		}
+		c->fds[l] = fd;
+	}
+	return MP_OK;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct mp_control *c = arg;
+
+	(void)what;
+	c->quit_signal = (int)sig;
+	MP_INFO("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	event_base_loopbreak(c->base);
+}
+
+static void http_not_found(struct evhttp_request *req, void *arg)
+{
+	(void)arg;
+	mp_http_reply_error(req, 404, "no such resource");
+}
+
+static void rtmp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+	(void)l;
+	(void)sa;
+	(void)salen;
+	(void)arg;
+	/* The RTMP proxy is not built yet: refuse the connection rather than leave the client hanging. */
+	MP_WARN("RTMP: connection refused: the RTMP proxy is not in this build yet");
+	close(fd);
+}
+
+int mp_control_start(struct mp_control *c, char *err, size_t errcap)
+{
+	char addr[32];
+
+	c->base = event_base_new();
+	if (!c->base) {
+		snprintf(err, errcap, "control plane: cannot create the event loop");
+		return MP_ERR_NOMEM;
+	}
+	for (int l = 0; l < MP_L_RTMP; l++) {
+		c->http[l] = evhttp_new(c->base);
+		if (!c->http[l] || evhttp_accept_socket(c->http[l], c->fds[l]) != 0) {
+			snprintf(err, errcap, "%s: cannot start the HTTP server", listener_names[l]);
+			return MP_ERR_IO;
+		}
+		c->fds[l] = -1; /* owned by evhttp now */
+		evhttp_set_max_body_size(c->http[l], 256 * 1024);
+		evhttp_set_allowed_methods(c->http[l], EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
+					   EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
+		evhttp_set_gencb(c->http[l], http_not_found, c);
+	}
+	mp_system_api_install(c);
+	evhttp_set_cb(c->http[MP_L_HTTP_API], "/api/v1/versions", mp_api_versions, c);
+	c->rtmp = evconnlistener_new(c->base, rtmp_accept, c, LEV_OPT_CLOSE_ON_FREE, -1, c->fds[MP_L_RTMP]);
+	if (!c->rtmp) {
+		snprintf(err, errcap, "RTMP: cannot start the listener");
+		return MP_ERR_IO;
+	}
+	c->fds[MP_L_RTMP] = -1;
+	c->signals[0] = evsignal_new(c->base, SIGINT, on_signal, c);
+	c->signals[1] = evsignal_new(c->base, SIGTERM, on_signal, c);
+	if (!c->signals[0] || !c->signals[1] || evsignal_add(c->signals[0], NULL) || evsignal_add(c->signals[1], NULL)) {
+		snprintf(err, errcap, "control plane: cannot catch SIGINT/SIGTERM");
+		return MP_ERR_IO;
+	}
+	for (int l = 0; l < MP_L__COUNT; l++) {
+		mp_listen_format(listener_addr(c->cfg, (enum mp_listener)l), addr, sizeof(addr));
+		MP_INFO("%s listening on %s/tcp", listener_names[l], addr);
+	}
+	return MP_OK;
+}
+
+int mp_control_run(struct mp_control *c)
+{
+	return event_base_dispatch(c->base);
+}
+
+void mp_control_close(struct mp_control *c)
+{
+	for (int i = 0; i < 2; i++)
+		if (c->signals[i]) {
+			event_free(c->signals[i]);
+			c->signals[i] = NULL;
+		}
+	if (c->rtmp) {
+		evconnlistener_free(c->rtmp);
+		c->rtmp = NULL;
+	}
+	for (int l = 0; l < MP_L_RTMP; l++)
+		if (c->http[l]) {
+			evhttp_free(c->http[l]);
+			c->http[l] = NULL;
+		}
+	for (int l = 0; l < MP_L__COUNT; l++)
+		if (c->fds[l] >= 0) {
+			close(c->fds[l]);
+			c->fds[l] = -1;
+		}
+	if (c->base) {
+		event_base_free(c->base);
+		c->base = NULL;
+	}
+}

@@ -1,0 +1,39 @@
+/* control.h: the control plane: its listeners, HTTP servers and event loop on the kernel's sockets. */
+#ifndef MP_CONTROL_H
+#define MP_CONTROL_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+enum mp_listener { MP_L_SYSTEM_API = 0, MP_L_HTTP_API, MP_L_HTTP_STREAM, MP_L_RTMP, MP_L__COUNT };
+
+struct event_base;
+struct evhttp;
+struct evconnlistener;
+struct event;
+
+struct mp_control {
+	const struct mp_config *cfg;
+	struct event_base *base;
+	int fds[MP_L__COUNT];
+	struct evhttp *http[MP_L_RTMP];     /* system API, HTTP API, HTTP stream */
+	struct evconnlistener *rtmp;
+	struct event *signals[2];
+	int quit_signal;                    /* the signal that stopped the loop */
+	char pid[16];
+};
+
+/* Bind every listener (before EAL starts, so "address in use" fails fast and names the listener). */
+int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, char *err, size_t errcap);
+/* Create the event loop and the servers on the bound sockets; log what listens where. */
+int mp_control_start(struct mp_control *c, char *err, size_t errcap);
+/* Run until SIGINT or SIGTERM. */
+int mp_control_run(struct mp_control *c);
+/* Close listeners and free everything. */
+void mp_control_close(struct mp_control *c);
+
+/* Listener name for logs ("System API"). */
+const char *mp_listener_name(enum mp_listener l);
+
+#endif

@@ -1,0 +1,78 @@
+/* http_util.c: JSON replies, error bodies and bearer-token checks for the control plane's HTTP servers. */
+#include "http_util.h"
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+static const char *reason_phrase(int code)
+{
+	switch (code) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Payload Too Large";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default: return "Status";
+	}
+}
+
+void mp_http_reply_json(struct evhttp_request *req, int code, const char *json)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
+	evbuffer_add(b, json, strlen(json));
+	evhttp_send_reply(req, code, reason_phrase(code), b);
+	evbuffer_free(b);
+}
+
+void mp_http_reply_error(struct evhttp_request *req, int code, const char *reason)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddNumberToObject(o, "code", code);
+	cJSON_AddStringToObject(o, "error", reason);
+	s = cJSON_PrintUnformatted(o);
+	mp_http_reply_json(req, code, s ? s : "{}");
+	cJSON_free(s);
+	cJSON_Delete(o);
+}
+
+/* Compare without an early exit, so the time taken does not tell how much of the token matched. */
+static bool same_secret(const char *a, const char *b, size_t n)
+{
+	unsigned char d = 0;
+
+	for (size_t i = 0; i < n; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
+bool mp_http_check_auth(struct evhttp_request *req, const struct mp_config *cfg)
+{
+	const char *h;
+	size_t n;
+
+	if (!cfg->api_auth_enabled)
+		return true;
+	h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+	n = strlen(cfg->api_auth_token);
+	/* RFC 6750 section 2.1: "Bearer" is case-insensitive, then one space and the token. */
+	if (h && strlen(h) == 7 + n && !strncasecmp(h, "Bearer ", 7) && same_secret(h + 7, cfg->api_auth_token, n))
+		return true;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate", "Bearer");
+	mp_http_reply_error(req, 401, h ? "invalid bearer token" : "missing Authorization: Bearer token");
+	return false;
+}

@@ -1,0 +1,59 @@
+/* classify.h: what to do with one received frame — pure logic over a plain buffer (no DPDK). */
+#ifndef MP_CLASSIFY_H
+#define MP_CLASSIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp_stats.h"
+
+/* The appliance's identity on one port. Addresses in host byte order. */
+struct mp_iface {
+	uint8_t mac[6];
+	uint32_t ip;
+	uint8_t prefix;
+	uint32_t gateway;   /* 0: none */
+	uint16_t vlan_id;   /* 0: untagged */
+	uint16_t webrtc_port;
+	uint16_t srt_port;
+	uint16_t nat_port_min, nat_port_max;
+};
+
+enum mp_verdict {
+	MP_V_DROP = 0,      /* pkt->drop says why */
+	MP_V_REPLY,         /* the frame was rewritten in place into an answer (ARP, ICMP echo): send it back */
+	MP_V_ARP_LEARN,     /* an ARP reply or request for us whose sender can be learned; consumed */
+	MP_V_WEBRTC,        /* UDP to webrtc_port */
+	MP_V_SRT,           /* UDP to srt_port */
+	MP_V_NAT,           /* UDP to a NAT port (origin → client) */
+	MP_V_EXCEPTION,     /* for the appliance but not the fast path (TCP, other UDP, fragments...) */
+};
+
+/* Offsets and fields of a classified frame. Addresses and ports in host byte order. */
+struct mp_pkt {
+	uint16_t l3_off;        /* IPv4 (or ARP) header */
+	uint16_t l4_off;        /* UDP/ICMP header */
+	uint16_t payload_off;   /* UDP payload */
+	uint16_t payload_len;
+	uint32_t src_ip, dst_ip;
+	uint16_t src_port, dst_port;
+	uint8_t src_mac[6];
+	uint8_t drop;           /* enum mp_dp_drop when MP_V_DROP */
+	uint8_t is_arp_request; /* MP_V_REPLY/ARP_LEARN: it was a request */
+};
+
+/* Classify frame (len bytes) received on ifc. ARP requests for ifc->ip and ICMP echo requests to it
+ * are answered in place (MP_V_REPLY, same length). Header checks per RFC 791/1122: version 4, IHL,
+ * total length within the frame, header checksum; fragments and options are not for the fast path. */
+enum mp_verdict mp_classify(uint8_t *frame, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt);
+
+/* Internet checksum helpers (RFC 1071, RFC 1624). */
+uint16_t mp_csum(const void *buf, size_t len, uint32_t sum);
+static inline uint16_t mp_csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+#endif

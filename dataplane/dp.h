@@ -1,0 +1,78 @@
+/* dp.h: the data plane: ports, worker lcores and their counters, as the appliance starts and stops it. */
+#ifndef MP_DP_H
+#define MP_DP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#include "classify.h"
+#include "dp_stats.h"
+
+#define MP_DP_MAX_WORKERS 64
+#define MP_BURST 32
+
+/* What the data plane is asked to do (filled by the appliance from its config). */
+struct mp_dp_conf {
+	char public_port[128];     /* DPDK device name */
+	uint32_t public_ip;        /* host order */
+	uint8_t public_prefix;
+	uint32_t public_gateway;
+	char private_port[128];    /* empty: public port only */
+	uint32_t private_ip;
+	uint8_t private_prefix;
+	uint32_t private_gateway;
+	uint16_t vlan_id;
+	uint16_t webrtc_port, srt_port;
+	uint16_t nat_port_min, nat_port_max;
+	unsigned workers;
+	unsigned mbufs;
+	uint16_t rx_desc, tx_desc;
+	unsigned idle_sleep_us;
+};
+
+struct mp_dp_port {
+	uint16_t port_id;
+	char name[128];
+	struct mp_iface iface;
+	bool started;
+};
+
+/* One worker lcore's state; nothing in it is written by another lcore. */
+struct mp_dp;
+struct mp_dp_worker {
+	struct mp_dp *dp;
+	unsigned lcore_id;
+	uint16_t queue;            /* RX/TX queue index on every port */
+	struct mp_dp_stats stats;
+} __attribute__((aligned(64)));
+
+struct mp_dp {
+	struct mp_dp_conf conf;
+	struct mp_dp_port ports[2];
+	unsigned n_ports;
+	struct rte_mempool *pool;
+	struct mp_dp_worker workers[MP_DP_MAX_WORKERS];
+	unsigned n_workers;
+	volatile bool running;     /* workers loop while set */
+	unsigned n_launched;       /* workers running mp_dp_worker_main */
+};
+
+/* Find, configure and start the ports (one RX/TX queue per worker), make the mbuf pool. */
+int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_t errcap);
+/* Launch the worker loop on every worker lcore. */
+int mp_dp_start(struct mp_dp *dp, char *err, size_t errcap);
+/* Stop the workers (waits for them), then stop and close the ports and free the pool. */
+void mp_dp_stop(struct mp_dp *dp);
+/* Stop the worker loops and wait for them (ports stay up). */
+void mp_dp_stop_workers(struct mp_dp *dp);
+/* Sum of every worker's counters. */
+void mp_dp_stats_sum(const struct mp_dp *dp, struct mp_dp_stats *sum);
+
+/* The worker loop (dp_worker.c); arg is the struct mp_dp_worker. */
+int mp_dp_worker_main(void *arg);
+
+#endif

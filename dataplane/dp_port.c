@@ -1,0 +1,187 @@
+/* dp_port.c: DPDK port discovery, configuration, start and stop for the data plane. */
+#include "dp.h"
+#include "mp_error.h"
+#include "mp_log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+static int port_find(const char *name, uint16_t *port_id)
+{
+	uint16_t id;
+
+	if (rte_eth_dev_get_port_by_name(name, &id) == 0) {
+		*port_id = id;
+		return MP_OK;
+	}
+	/* Accept a plain port number too, as testpmd does. */
+	char *end;
+	unsigned long n = strtoul(name, &end, 10);
+
+	if (*name && !*end && n < RTE_MAX_ETHPORTS && rte_eth_dev_is_valid_port((uint16_t)n)) {
+		*port_id = (uint16_t)n;
+		return MP_OK;
+	}
+	return MP_ERR_NODEV;
+}
+
+static int port_setup(struct mp_dp *dp, struct mp_dp_port *p, char *err, size_t errcap)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	struct rte_ether_addr mac;
+	uint16_t nq = (uint16_t)dp->n_workers, rxd = dp->conf.rx_desc, txd = dp->conf.tx_desc;
+	int rc;
+
+	if (port_find(p->name, &p->port_id) != MP_OK) {
+		snprintf(err, errcap, "DPDK port '%s' not found (%u ports available; give it with -a or --vdev)",
+			 p->name, rte_eth_dev_count_avail());
+		return MP_ERR_NODEV;
+	}
+	rc = rte_eth_dev_info_get(p->port_id, &info);
+	if (rc) {
+		snprintf(err, errcap, "port %s: cannot get device info: %s", p->name, rte_strerror(-rc));
+		return MP_ERR_NODEV;
+	}
+	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
+		snprintf(err, errcap, "port %s: %u workers need %u queues, the device has %u RX / %u TX",
+			 p->name, nq, nq, info.max_rx_queues, info.max_tx_queues);
+		return MP_ERR_CONFIG;
+	}
+	memset(&conf, 0, sizeof(conf));
+	if (nq > 1) {
+		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
+	}
+	rc = rte_eth_dev_configure(p->port_id, nq, nq, &conf);
+	if (rc == 0)
+		rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &rxd, &txd);
+	for (uint16_t q = 0; rc == 0 && q < nq; q++) {
+		rc = rte_eth_rx_queue_setup(p->port_id, q, rxd, rte_eth_dev_socket_id(p->port_id), NULL, dp->pool);
+		if (rc == 0)
+			rc = rte_eth_tx_queue_setup(p->port_id, q, txd, rte_eth_dev_socket_id(p->port_id), NULL);
+	}
+	if (rc == 0)
+		rc = rte_eth_dev_start(p->port_id);
+	if (rc) {
+		snprintf(err, errcap, "port %s: setup failed: %s", p->name, rte_strerror(-rc));
+		return MP_ERR_IO;
+	}
+	p->started = true;
+	rte_eth_promiscuous_enable(p->port_id); /* some vdevs filter by MAC otherwise; failures are harmless */
+	rte_eth_macaddr_get(p->port_id, &mac);
+	memcpy(p->iface.mac, mac.addr_bytes, 6);
+	if (!strcmp(info.driver_name, "net_tap")) {
+		/* A TAP port's MAC is the kernel interface's own: the appliance, on the far side of that
+		 * virtual wire, takes a locally administered MAC made from its address (02:00:<ip>). */
+		uint32_t ip = p->iface.ip;
+		uint8_t own[6] = { 0x02, 0x00, (uint8_t)(ip >> 24), (uint8_t)(ip >> 16), (uint8_t)(ip >> 8), (uint8_t)ip };
+
+		memcpy(p->iface.mac, own, 6);
+	}
+	return MP_OK;
+}
+
+static void iface_fill(struct mp_iface *ifc, const struct mp_dp_conf *c, uint32_t ip, uint8_t prefix, uint32_t gw)
+{
+	ifc->ip = ip;
+	ifc->prefix = prefix;
+	ifc->gateway = gw;
+	ifc->vlan_id = c->vlan_id;
+	ifc->webrtc_port = c->webrtc_port;
+	ifc->srt_port = c->srt_port;
+	ifc->nat_port_min = c->nat_port_min;
+	ifc->nat_port_max = c->nat_port_max;
+}
+
+int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_t errcap)
+{
+	unsigned lcore;
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+	memset(dp, 0, sizeof(*dp));
+	dp->conf = *conf;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (dp->n_workers == conf->workers)
+			break;
+		dp->workers[dp->n_workers].dp = dp;
+		dp->workers[dp->n_workers].lcore_id = lcore;
+		dp->workers[dp->n_workers].queue = (uint16_t)dp->n_workers;
+		dp->n_workers++;
+	}
+	if (dp->n_workers < conf->workers) {
+		snprintf(err, errcap, "workers = %u needs %u lcores (main + workers); EAL has %u (give -l)",
+			 conf->workers, conf->workers + 1, rte_lcore_count());
+		return MP_ERR_CONFIG;
+	}
+	dp->pool = rte_pktmbuf_pool_create("mp_pkts", conf->mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					   (int)rte_socket_id());
+	if (!dp->pool) {
+		snprintf(err, errcap, "cannot create the mbuf pool (%u mbufs): %s", conf->mbufs,
+			 rte_strerror(rte_errno));
+		return MP_ERR_NOMEM;
+	}
+	snprintf(dp->ports[0].name, sizeof(dp->ports[0].name), "%s", conf->public_port);
+	iface_fill(&dp->ports[0].iface, conf, conf->public_ip, conf->public_prefix, conf->public_gateway);
+	dp->n_ports = 1;
+	if (conf->private_port[0] && strcmp(conf->private_port, conf->public_port)) {
+		snprintf(dp->ports[1].name, sizeof(dp->ports[1].name), "%s", conf->private_port);
+		iface_fill(&dp->ports[1].iface, conf, conf->private_ip, conf->private_prefix, conf->private_gateway);
+		dp->n_ports = 2;
+	}
+	for (unsigned i = 0; i < dp->n_ports; i++) {
+		struct mp_dp_port *p = &dp->ports[i];
+		struct rte_ether_addr ea;
+		struct rte_eth_link link;
+		int rc = port_setup(dp, p, err, errcap);
+
+		if (rc != MP_OK)
+			return rc;
+		memcpy(ea.addr_bytes, p->iface.mac, 6);
+		rte_ether_format_addr(mac, sizeof(mac), &ea);
+		rte_eth_link_get_nowait(p->port_id, &link);
+		MP_INFO("port %u (%s): %s %u.%u.%u.%u/%u mac %s, %u queue(s), link %s %u Mbps", p->port_id, p->name,
+			i == 0 ? (dp->n_ports == 1 ? "public+private" : "public") : "private", p->iface.ip >> 24,
+			(p->iface.ip >> 16) & 255, (p->iface.ip >> 8) & 255, p->iface.ip & 255, p->iface.prefix, mac,
+			dp->n_workers, link.link_status ? "up" : "down", link.link_speed);
+	}
+	return MP_OK;
+}
+
+void mp_dp_stop_workers(struct mp_dp *dp)
+{
+	dp->running = false;
+	for (unsigned i = 0; i < dp->n_launched; i++)
+		rte_eal_wait_lcore(dp->workers[i].lcore_id);
+	dp->n_launched = 0;
+}
+
+void mp_dp_stop(struct mp_dp *dp)
+{
+	mp_dp_stop_workers(dp);
+	for (unsigned i = 0; i < dp->n_ports; i++) {
+		struct mp_dp_port *p = &dp->ports[i];
+
+		if (p->started) {
+			rte_eth_dev_stop(p->port_id);
+			rte_eth_dev_close(p->port_id);
+			p->started = false;
+		}
+	}
+	dp->n_ports = 0;
+	if (dp->pool) {
+		rte_mempool_free(dp->pool);
+		dp->pool = NULL;
+	}
+}
+
+void mp_dp_stats_sum(const struct mp_dp *dp, struct mp_dp_stats *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned i = 0; i < dp->n_workers; i++)
+		mp_dp_stats_add(sum, &dp->workers[i].stats);
+}

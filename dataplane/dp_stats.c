@@ -1,0 +1,48 @@
+/* dp_stats.c: names of the drop reasons and summing of per-lcore counters. */
+#include "dp_stats.h"
+
+static const char *const drop_names[MP_DROP__COUNT] = {
+	[MP_DROP_RUNT] = "runt",
+	[MP_DROP_ETHERTYPE] = "ethertype",
+	[MP_DROP_VLAN] = "vlan",
+	[MP_DROP_ARP_MALFORMED] = "arp_malformed",
+	[MP_DROP_ARP_NOT_US] = "arp_not_us",
+	[MP_DROP_IP_HEADER] = "ip_header",
+	[MP_DROP_IP_CHECKSUM] = "ip_checksum",
+	[MP_DROP_IP_FRAGMENT] = "ip_fragment",
+	[MP_DROP_IP_OPTIONS] = "ip_options",
+	[MP_DROP_NOT_US] = "not_us",
+	[MP_DROP_ICMP_MALFORMED] = "icmp_malformed",
+	[MP_DROP_ICMP_OTHER] = "icmp_other",
+	[MP_DROP_UDP_MALFORMED] = "udp_malformed",
+	[MP_DROP_UDP_PORT] = "udp_port",
+	[MP_DROP_TCP] = "tcp",
+	[MP_DROP_OTHER_PROTO] = "other_proto",
+	[MP_DROP_NO_SESSION] = "no_session",
+	[MP_DROP_STUN_UNKNOWN] = "stun_unknown",
+	[MP_DROP_NO_NEXTHOP] = "no_nexthop",
+	[MP_DROP_TX_FULL] = "tx_full",
+};
+
+const char *mp_dp_drop_name(enum mp_dp_drop d)
+{
+	return (unsigned)d < MP_DROP__COUNT ? drop_names[d] : "unknown";
+}
+
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+void mp_dp_stats_add(struct mp_dp_stats *sum, const struct mp_dp_stats *one)
+{
+	sum->rx_packets += LOAD(one->rx_packets);
+	sum->rx_bytes += LOAD(one->rx_bytes);
+	sum->tx_packets += LOAD(one->tx_packets);
+	sum->tx_bytes += LOAD(one->tx_bytes);
+	sum->arp_replies += LOAD(one->arp_replies);
+	sum->arp_requests += LOAD(one->arp_requests);
+	sum->icmp_echo_replies += LOAD(one->icmp_echo_replies);
+	sum->sessions_created += LOAD(one->sessions_created);
+	sum->sessions_expired += LOAD(one->sessions_expired);
+	sum->lookup_misses += LOAD(one->lookup_misses);
+	for (int i = 0; i < MP_DROP__COUNT; i++)
+		sum->drops[i] += LOAD(one->drops[i]);
+}

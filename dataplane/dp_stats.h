@@ -1,0 +1,60 @@
+/* dp_stats.h: per-lcore data-plane counters (single writer: the owning worker; read by the control plane). */
+#ifndef MP_DP_STATS_H
+#define MP_DP_STATS_H
+
+#include <stdint.h>
+
+/* Why a packet was dropped. Keep mp_dp_drop_name() in dp_stats.c in step. */
+enum mp_dp_drop {
+	MP_DROP_RUNT = 0,        /* shorter than an Ethernet header */
+	MP_DROP_ETHERTYPE,       /* neither IPv4 nor ARP (nor the configured VLAN) */
+	MP_DROP_VLAN,            /* VLAN tag absent, unexpected or other VLAN id */
+	MP_DROP_ARP_MALFORMED,   /* ARP not Ethernet/IPv4 or truncated */
+	MP_DROP_ARP_NOT_US,      /* ARP for another address */
+	MP_DROP_IP_HEADER,       /* version, IHL or total length wrong */
+	MP_DROP_IP_CHECKSUM,     /* IPv4 header checksum wrong */
+	MP_DROP_IP_FRAGMENT,     /* fragments (no reassembly on the fast path) */
+	MP_DROP_IP_OPTIONS,      /* IPv4 options */
+	MP_DROP_NOT_US,          /* IPv4 destination is not the appliance */
+	MP_DROP_ICMP_MALFORMED,  /* ICMP truncated or checksum wrong */
+	MP_DROP_ICMP_OTHER,      /* ICMP other than echo request */
+	MP_DROP_UDP_MALFORMED,   /* UDP length or checksum wrong */
+	MP_DROP_UDP_PORT,        /* UDP to a port the data plane does not serve */
+	MP_DROP_TCP,             /* TCP to the appliance (no exception path configured) */
+	MP_DROP_OTHER_PROTO,     /* other IP protocols */
+	MP_DROP_NO_SESSION,      /* media from an address with no session, not a known STUN */
+	MP_DROP_STUN_UNKNOWN,    /* STUN whose USERNAME is not in the balancer */
+	MP_DROP_NO_NEXTHOP,      /* next hop MAC unknown (ARP pending) */
+	MP_DROP_TX_FULL,         /* the port refused the packet */
+	MP_DROP__COUNT
+};
+
+struct mp_dp_stats {
+	uint64_t rx_packets;
+	uint64_t rx_bytes;
+	uint64_t tx_packets;
+	uint64_t tx_bytes;
+	uint64_t arp_replies;
+	uint64_t arp_requests;
+	uint64_t icmp_echo_replies;
+	uint64_t sessions_created;
+	uint64_t sessions_expired;
+	uint64_t lookup_misses;
+	uint64_t drops[MP_DROP__COUNT];
+} __attribute__((aligned(64)));
+
+const char *mp_dp_drop_name(enum mp_dp_drop d);
+
+/* sum += one, reading one with relaxed atomic loads (it is written by another lcore). */
+void mp_dp_stats_add(struct mp_dp_stats *sum, const struct mp_dp_stats *one);
+
+static inline uint64_t mp_dp_stats_drops(const struct mp_dp_stats *s)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < MP_DROP__COUNT; i++)
+		n += s->drops[i];
+	return n;
+}
+
+#endif

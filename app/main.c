@@ -8,6 +8,7 @@
 #include "mp_log.h"
 #include "proto_version.h"
 #include "runtime_dir.h"
+#include "stats_json.h"
 #include "tap_host.h"
 
 #include <signal.h>
@@ -146,6 +147,8 @@ int main(int argc, char **argv)
 			cfg.tap_host_ip.ipv4 >> 24, (cfg.tap_host_ip.ipv4 >> 16) & 255, (cfg.tap_host_ip.ipv4 >> 8) & 255,
 			cfg.tap_host_ip.ipv4 & 255, cfg.tap_host_ip.prefix, cfg.public_ip.ipv4 >> 24,
 			(cfg.public_ip.ipv4 >> 16) & 255, (cfg.public_ip.ipv4 >> 8) & 255, cfg.public_ip.ipv4 & 255);
+	ctl.dp_stats = mp_stats_json;
+	ctl.dp_stats_ctx = &dp;
 	if (mp_control_start(&ctl, err, sizeof(err)) || mp_dp_start(&dp, err, sizeof(err))) {
 		mp_control_close(&ctl);
 		mp_dp_stop(&dp);

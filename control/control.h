@@ -13,8 +13,15 @@ struct evhttp;
 struct evconnlistener;
 struct event;
 
+struct cJSON;
+/* Fills a JSON object with the data plane's counters (provided by the appliance, so the control
+ * plane never includes data-plane headers). */
+typedef void (*mp_dp_stats_json_fn)(void *ctx, struct cJSON *out);
+
 struct mp_control {
 	const struct mp_config *cfg;
+	mp_dp_stats_json_fn dp_stats;
+	void *dp_stats_ctx;
 	struct event_base *base;
 	int fds[MP_L__COUNT];
 	struct evhttp *http[MP_L_RTMP];     /* system API, HTTP API, HTTP stream */

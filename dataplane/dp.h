@@ -6,9 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
+#include "arp_cache.h"
 #include "classify.h"
 #include "dp_stats.h"
 
@@ -38,6 +40,7 @@ struct mp_dp_port {
 	uint16_t port_id;
 	char name[128];
 	struct mp_iface iface;
+	struct mp_arp_cache arp;   /* neighbours on this port, shared by every worker */
 	bool started;
 };
 
@@ -57,6 +60,7 @@ struct mp_dp {
 	struct rte_mempool *pool;
 	struct mp_dp_worker workers[MP_DP_MAX_WORKERS];
 	unsigned n_workers;
+	uint64_t tsc_per_ms;
 	volatile bool running;     /* workers loop while set */
 	unsigned n_launched;       /* workers running mp_dp_worker_main */
 };
@@ -71,6 +75,17 @@ void mp_dp_stop(struct mp_dp *dp);
 void mp_dp_stop_workers(struct mp_dp *dp);
 /* Sum of every worker's counters. */
 void mp_dp_stats_sum(const struct mp_dp *dp, struct mp_dp_stats *sum);
+
+/* Milliseconds from the TSC (what every table's timestamps use). */
+static inline uint64_t mp_dp_now_ms(const struct mp_dp *dp)
+{
+	return rte_get_tsc_cycles() / dp->tsc_per_ms;
+}
+
+/* Next-hop MAC for dst on port pi. On a miss, asks (ARP request, rate-limited) from worker w's
+ * queue and returns MP_ERR_NOTFOUND; the caller drops and counts MP_DROP_NO_NEXTHOP. */
+int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],
+		  uint64_t now_ms);
 
 /* The worker loop (dp_worker.c); arg is the struct mp_dp_worker. */
 int mp_dp_worker_main(void *arg);

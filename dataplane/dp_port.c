@@ -105,6 +105,7 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 
 	memset(dp, 0, sizeof(*dp));
 	dp->conf = *conf;
+	dp->tsc_per_ms = rte_get_tsc_hz() / 1000;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (dp->n_workers == conf->workers)
 			break;
@@ -137,8 +138,15 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 		struct mp_dp_port *p = &dp->ports[i];
 		struct rte_ether_addr ea;
 		struct rte_eth_link link;
-		int rc = port_setup(dp, p, err, errcap);
+		char arp_name[32];
+		int rc;
 
+		snprintf(arp_name, sizeof(arp_name), "mp_arp%u", i);
+		if (mp_arp_cache_init(&p->arp, arp_name, 16384, 300000, 1000) != MP_OK) {
+			snprintf(err, errcap, "cannot create the ARP cache of port %s", p->name);
+			return MP_ERR_NOMEM;
+		}
+		rc = port_setup(dp, p, err, errcap);
 		if (rc != MP_OK)
 			return rc;
 		memcpy(ea.addr_bytes, p->iface.mac, 6);
@@ -171,6 +179,8 @@ void mp_dp_stop(struct mp_dp *dp)
 			rte_eth_dev_close(p->port_id);
 			p->started = false;
 		}
+		if (p->arp.h)
+			mp_arp_cache_free(&p->arp);
 	}
 	dp->n_ports = 0;
 	if (dp->pool) {

@@ -1,0 +1,44 @@
+/* stats_json.c: renders per-lcore and summed data-plane counters as JSON (control-plane reads). */
+#include "stats_json.h"
+#include "dp.h"
+
+#include <cjson/cJSON.h>
+
+static void one(cJSON *o, const struct mp_dp_stats *s)
+{
+	cJSON *drops = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "rx_packets", (double)s->rx_packets);
+	cJSON_AddNumberToObject(o, "rx_bytes", (double)s->rx_bytes);
+	cJSON_AddNumberToObject(o, "tx_packets", (double)s->tx_packets);
+	cJSON_AddNumberToObject(o, "tx_bytes", (double)s->tx_bytes);
+	cJSON_AddNumberToObject(o, "arp_replies", (double)s->arp_replies);
+	cJSON_AddNumberToObject(o, "arp_requests", (double)s->arp_requests);
+	cJSON_AddNumberToObject(o, "icmp_echo_replies", (double)s->icmp_echo_replies);
+	cJSON_AddNumberToObject(o, "sessions_created", (double)s->sessions_created);
+	cJSON_AddNumberToObject(o, "sessions_expired", (double)s->sessions_expired);
+	cJSON_AddNumberToObject(o, "lookup_misses", (double)s->lookup_misses);
+	cJSON_AddNumberToObject(o, "drops", (double)mp_dp_stats_drops(s));
+	for (int i = 0; i < MP_DROP__COUNT; i++)
+		cJSON_AddNumberToObject(drops, mp_dp_drop_name((enum mp_dp_drop)i), (double)s->drops[i]);
+	cJSON_AddItemToObject(o, "drop_reasons", drops);
+}
+
+void mp_stats_json(void *ctx, cJSON *out)
+{
+	const struct mp_dp *dp = ctx;
+	struct mp_dp_stats sum;
+	cJSON *lcores = cJSON_AddArrayToObject(out, "lcores");
+
+	for (unsigned i = 0; i < dp->n_workers; i++) {
+		struct mp_dp_stats s = { 0 };
+		cJSON *o = cJSON_CreateObject();
+
+		mp_dp_stats_add(&s, &dp->workers[i].stats);
+		cJSON_AddNumberToObject(o, "lcore", dp->workers[i].lcore_id);
+		one(o, &s);
+		cJSON_AddItemToArray(lcores, o);
+	}
+	mp_dp_stats_sum(dp, &sum);
+	one(cJSON_AddObjectToObject(out, "total"), &sum);
+}

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Read tests/data/<name> (directory from $MP_TEST_DATA) into a malloc'd buffer
+/* Read tests/data/<name> (directory from $MP_TEST_DATA; an absolute name is used as it is) into a malloc'd buffer
  * with a NUL after the last byte. Aborts the test binary if it cannot. */
 uint8_t *mp_test_read_file(const char *name, size_t *len);
 

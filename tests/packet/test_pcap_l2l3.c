@@ -190,10 +190,7 @@ static void worker_loop_answers_arp_icmp_and_counts_every_drop(void **state)
 		struct mp_pcap_frame fr;
 		uint8_t our_mac[6] = { 0x02, 0x00, 0xc6, 0x12, 0x07, 0x02 };
 		int garp = 0, arp_reply = 0, echo_reply = 0, other = 0;
-		char *base = strrchr(out, '/') + 1;
-
-		setenv("MP_TEST_DATA", "/tmp", 1);
-		mp_pcap_open(&pc, base);
+		mp_pcap_open(&pc, out);
 		while (mp_pcap_next(&pc, &fr)) {
 			const uint8_t *e = fr.frame;
 

@@ -130,13 +130,17 @@ static int parse_port(const char *s, uint16_t *out)
 	return MP_OK;
 }
 
-/* "1935", ":1935", "0.0.0.0:1935", "127.0.0.1:1935" */
+/* "1935", ":1935", "0.0.0.0:1935", "127.0.0.1:1935", or "off" (port 0: the listener is disabled) */
 static int parse_listen(const char *s, struct mp_listen *out)
 {
 	const char *colon = strrchr(s, ':');
 	char host[64];
 
 	out->ipv4 = 0;
+	if (!strcmp(s, "off")) {
+		out->port = 0;
+		return MP_OK;
+	}
 	if (!colon || colon == s)
 		return parse_port(s, &out->port);
 	if ((size_t)(colon - s) >= sizeof(host))
@@ -227,7 +231,7 @@ static bool enum_has(const char *choices, const char *s)
 static const char *type_expect(const struct cfg_key *k)
 {
 	switch (k->type) {
-	case T_LISTEN: return "expected PORT or IPV4:PORT";
+	case T_LISTEN: return "expected PORT, IPV4:PORT or off";
 	case T_IFADDR: return "expected IPV4/PREFIX";
 	case T_IPV4: return "expected an IPv4 address";
 	case T_PORT: return "expected a port 1-65535";
@@ -438,6 +442,8 @@ static int format_value(const struct mp_config *cfg, const struct cfg_key *k, ch
 	case T_LISTEN: {
 		const struct mp_listen *l = p;
 
+		if (!l->port)
+			return snprintf(out, cap, "off");
 		a.s_addr = htonl(l->ipv4);
 		inet_ntop(AF_INET, &a, ip, sizeof(ip));
 		return snprintf(out, cap, "%s:%u", ip, l->port);

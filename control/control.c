@@ -45,8 +45,11 @@ int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, char *err
 	for (int l = 0; l < MP_L__COUNT; l++)
 		c->fds[l] = -1;
 	for (int l = 0; l < MP_L__COUNT; l++) {
-		int fd = mp_listen_tcp(listener_addr(cfg, (enum mp_listener)l), listener_names[l], err, errcap);
+		int fd;
 
+		if (!listener_addr(cfg, (enum mp_listener)l)->port)
+			continue; /* "off" */
+		fd = mp_listen_tcp(listener_addr(cfg, (enum mp_listener)l), listener_names[l], err, errcap);
 		if (fd < 0) {
 			mp_control_close(c);
 			return fd;
@@ -93,6 +96,8 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 		return MP_ERR_NOMEM;
 	}
 	for (int l = 0; l < MP_L_RTMP; l++) {
+		if (c->fds[l] < 0)
+			continue;
 		c->http[l] = evhttp_new(c->base);
 		if (!c->http[l] || evhttp_accept_socket(c->http[l], c->fds[l]) != 0) {
 			snprintf(err, errcap, "%s: cannot start the HTTP server", listener_names[l]);
@@ -104,14 +109,18 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 					   EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
 		evhttp_set_gencb(c->http[l], http_not_found, c);
 	}
-	mp_system_api_install(c);
-	evhttp_set_cb(c->http[MP_L_HTTP_API], "/api/v1/versions", mp_api_versions, c);
-	c->rtmp = evconnlistener_new(c->base, rtmp_accept, c, LEV_OPT_CLOSE_ON_FREE, -1, c->fds[MP_L_RTMP]);
-	if (!c->rtmp) {
-		snprintf(err, errcap, "RTMP: cannot start the listener");
-		return MP_ERR_IO;
+	if (c->http[MP_L_SYSTEM_API])
+		mp_system_api_install(c);
+	if (c->http[MP_L_HTTP_API])
+		evhttp_set_cb(c->http[MP_L_HTTP_API], "/api/v1/versions", mp_api_versions, c);
+	if (c->fds[MP_L_RTMP] >= 0) {
+		c->rtmp = evconnlistener_new(c->base, rtmp_accept, c, LEV_OPT_CLOSE_ON_FREE, -1, c->fds[MP_L_RTMP]);
+		if (!c->rtmp) {
+			snprintf(err, errcap, "RTMP: cannot start the listener");
+			return MP_ERR_IO;
+		}
+		c->fds[MP_L_RTMP] = -1;
 	}
-	c->fds[MP_L_RTMP] = -1;
 	c->signals[0] = evsignal_new(c->base, SIGINT, on_signal, c);
 	c->signals[1] = evsignal_new(c->base, SIGTERM, on_signal, c);
 	if (!c->signals[0] || !c->signals[1] || evsignal_add(c->signals[0], NULL) || evsignal_add(c->signals[1], NULL)) {
@@ -119,6 +128,10 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 		return MP_ERR_IO;
 	}
 	for (int l = 0; l < MP_L__COUNT; l++) {
+		if (!listener_addr(c->cfg, (enum mp_listener)l)->port) {
+			MP_INFO("%s: off", listener_names[l]);
+			continue;
+		}
 		mp_listen_format(listener_addr(c->cfg, (enum mp_listener)l), addr, sizeof(addr));
 		MP_INFO("%s listening on %s/tcp", listener_names[l], addr);
 	}

@@ -25,7 +25,7 @@ static int next_line(const char *s, size_t len, size_t pos, struct sdp_line *l)
 	l->p = s + pos;
 	l->next = e < len ? e + 1 : e;
 	l->len = e - pos;
-	if (e < len && l->len > 0 && l->p[l->len - 1] == '\r')
+	if (l->len > 0 && l->p[l->len - 1] == '\r') /* also a CR cut off from its LF at the end */
 		l->len--;
 	return 1;
 }

@@ -230,19 +230,12 @@ int mp_stream_url_from_rtmp(const char *tc_url, size_t tc_len, const char *name,
 	memset(out, 0, sizeof(*out));
 	if (!tc_url || (!name && name_len))
 		return MP_ERR_INVAL;
-	npath = name_len;
-	for (size_t i = 0; i < name_len; i++)
-		if (name[i] == '?' || name[i] == '#') {
-			npath = i;
-			break;
-		}
-	if (npath < name_len && name[npath] == '?') {
-		nq = name_len - npath - 1;
-		for (size_t i = 0; i < nq; i++)
-			if (name[npath + 1 + i] == '#')
-				nq = i;
-	}
-	q = npath < name_len ? name + npath + 1 : NULL;
+	/* The stream name ends at '?' (its query, up to any '#') or '#'. */
+	for (npath = 0; npath < name_len && name[npath] != '?' && name[npath] != '#'; npath++)
+		;
+	q = npath < name_len && name[npath] == '?' ? name + npath + 1 : NULL;
+	while (q && q + nq < name + name_len && q[nq] != '#')
+		nq++;
 	/* "rtmp://h/live/" + "/" + "s": the tcUrl's trailing slashes are not an empty segment. */
 	if ((rc = split_url(tc_url, tc_len, &u)) != MP_OK)
 		return done(out, rc);
@@ -254,7 +247,7 @@ int mp_stream_url_from_rtmp(const char *tc_url, size_t tc_len, const char *name,
 	    (rc = add_raw(path, &plen, "/", 1)) != MP_OK ||
 	    (rc = add_path(path, &plen, name, npath)) != MP_OK)
 		return done(out, rc);
-	if (q && name[npath] == '?')
+	if (q)
 		rc = set_query(out, q, nq);
 	else
 		rc = set_query(out, u.query, u.query_len);

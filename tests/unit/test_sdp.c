@@ -148,6 +148,17 @@ static void tcp_and_non_host_candidates_follow_the_flags(void **state)
 	assert_null(strstr(out, "srflx"));
 }
 
+static void last_line_without_lf_keeps_its_cr(void **state)
+{
+	size_t n;
+
+	(void)state;
+	assert_int_equal(rewrite("v=0\r\na=ice-ufrag:abcd\r\na=candidate:1 1 udp 9 1.2.3.4 5 typ host\r", 0, &n), 1);
+	assert_string_equal(out, "v=0\r\na=ice-ufrag:abcd\r\na=candidate:1 1 udp 9 198.18.0.2 8000 typ host\r");
+	assert_int_equal(parse("v=0\r\na=ice-ufrag:abcd\r\na=ice-pwd:pppppppppppppppppppppp\r"), MP_OK);
+	assert_string_equal(info.pwd, "pppppppppppppppppppppp");
+}
+
 static void ufrag_and_pwd_levels_and_mismatches(void **state)
 {
 	(void)state;
@@ -277,6 +288,7 @@ int main(void)
 		cmocka_unit_test(srs_answer_gives_candidates_and_media_address),
 		cmocka_unit_test(srs_answer_rewrite_changes_only_ip_and_port),
 		cmocka_unit_test(tcp_and_non_host_candidates_follow_the_flags),
+		cmocka_unit_test(last_line_without_lf_keeps_its_cr),
 		cmocka_unit_test(ufrag_and_pwd_levels_and_mismatches),
 		cmocka_unit_test(bad_sdps_are_refused),
 		cmocka_unit_test(truncated_answer_never_misparses),

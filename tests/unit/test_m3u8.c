@@ -98,6 +98,7 @@ static void odd_queries_blanks_and_trailing_space(void **state)
 static void bad_input_and_small_output_are_refused(void **state)
 {
 	const char *pl = "#EXTM3U\na.ts\n";
+	char id64[MP_M3U8_ID_MAX];
 
 	(void)state;
 	assert_int_equal(rewrite(""), MP_ERR_INVAL);
@@ -108,6 +109,9 @@ static void bad_input_and_small_output_are_refused(void **state)
 	assert_int_equal(mp_m3u8_rewrite(pl, strlen(pl), "", 0, 0, out, sizeof(out), &out_len), MP_ERR_INVAL);
 	assert_int_equal(mp_m3u8_rewrite(pl, strlen(pl), out, MP_M3U8_ID_MAX + 1, 0, out, sizeof(out), &out_len),
 			 MP_ERR_INVAL);
+	memset(id64, 'z', sizeof(id64));
+	assert_int_equal(mp_m3u8_rewrite(pl, strlen(pl), id64, MP_M3U8_ID_MAX, 0, out, sizeof(out), &out_len), 1);
+	assert_int_equal(out_len, strlen(pl) + 8 + MP_M3U8_ID_MAX);
 	/* "#EXTM3U\na.ts?spbhid=a1b2c3d\n" is 28 bytes: 29 with the NUL fits, 28 does not. */
 	assert_int_equal(mp_m3u8_rewrite(pl, strlen(pl), "a1b2c3d", 7, 0, out, 29, &out_len), 1);
 	assert_int_equal(out_len, 28);

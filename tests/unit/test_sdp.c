@@ -213,6 +213,51 @@ static void bad_sdps_are_refused(void **state)
 	assert_int_equal(mp_sdp_media_addr(&info, &(uint32_t){ 0 }, &(uint16_t){ 0 }), MP_ERR_NOTFOUND);
 }
 
+static void ice_values_are_bounded_at_256(void **state)
+{
+	char sdp[1200], val[300];
+
+	(void)state;
+	memset(val, 'u', sizeof(val));
+	val[256] = '\0';
+	snprintf(sdp, sizeof(sdp), "v=0\r\na=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", val, val);
+	assert_int_equal(parse(sdp), MP_OK);
+	assert_int_equal(strlen(info.ufrag), 256);
+	assert_int_equal(strlen(info.pwd), 256);
+	val[256] = 'u';
+	val[257] = '\0';
+	snprintf(sdp, sizeof(sdp), "v=0\r\na=ice-ufrag:abcd\r\na=ice-pwd:%s\r\n", val);
+	assert_int_equal(parse(sdp), MP_ERR_INVAL);
+	memset(val, 'f', 33);
+	val[32] = '\0'; /* a 32-char foundation fits, 33 does not */
+	snprintf(sdp, sizeof(sdp), "v=0\r\na=ice-ufrag:abcd\r\na=ice-pwd:pppppppppppppppppppppp\r\n"
+		 "a=candidate:%s 256 udp 4294967295 1.2.3.4 65535 typ host\r\n", val);
+	assert_int_equal(parse(sdp), MP_OK);
+	assert_int_equal(info.cand[0].component, 256);
+	assert_int_equal(info.cand[0].priority, 4294967295u);
+	assert_int_equal(info.cand[0].port, 65535);
+	val[32] = 'f';
+	val[33] = '\0';
+	snprintf(sdp, sizeof(sdp), "v=0\r\na=ice-ufrag:abcd\r\na=ice-pwd:pppppppppppppppppppppp\r\n"
+		 "a=candidate:%s 1 udp 1 1.2.3.4 1 typ host\r\n", val);
+	assert_int_equal(parse(sdp), MP_ERR_INVAL);
+}
+
+static void more_candidates_than_stored_are_counted(void **state)
+{
+	char sdp[4096];
+	int n = snprintf(sdp, sizeof(sdp), "v=0\na=ice-ufrag:abcd\na=ice-pwd:pppppppppppppppppppppp\n");
+
+	(void)state;
+	for (int i = 0; i < MP_SDP_MAX_CANDIDATES + 3; i++)
+		n += snprintf(sdp + n, sizeof(sdp) - (size_t)n, "a=candidate:%d 1 udp 1 10.0.0.%d 9 typ host\n", i, i);
+	assert_int_equal(parse(sdp), MP_OK);
+	assert_int_equal(info.n_cand, MP_SDP_MAX_CANDIDATES);
+	assert_int_equal(info.n_cand_seen, MP_SDP_MAX_CANDIDATES + 3);
+	assert_int_equal(info.cand[0].media, -1); /* before any m= line */
+	assert_int_equal(rewrite(sdp, 0, &(size_t){ 0 }), MP_SDP_MAX_CANDIDATES + 3);
+}
+
 static void truncated_answer_never_misparses(void **state)
 {
 	size_t len, n;
@@ -291,6 +336,8 @@ int main(void)
 		cmocka_unit_test(last_line_without_lf_keeps_its_cr),
 		cmocka_unit_test(ufrag_and_pwd_levels_and_mismatches),
 		cmocka_unit_test(bad_sdps_are_refused),
+		cmocka_unit_test(ice_values_are_bounded_at_256),
+		cmocka_unit_test(more_candidates_than_stored_are_counted),
 		cmocka_unit_test(truncated_answer_never_misparses),
 		cmocka_unit_test(legacy_envelope_unwraps_and_rewraps),
 	};

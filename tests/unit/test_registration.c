@@ -1,0 +1,183 @@
+/* test_registration.c: the SRS heartbeat body, real and broken, with the reason naming the field. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mp_error.h"
+#include "registration.h"
+#include "test_data.h"
+
+static struct mp_registration reg;
+static char why[256];
+
+static int parse(const char *body)
+{
+	return mp_registration_parse(body, strlen(body), &reg, why, sizeof(why));
+}
+
+/* Parse body, expect err and a reason equal to want. */
+static void refused(const char *body, int err, const char *want)
+{
+	assert_int_equal(parse(body), err);
+	assert_string_equal(why, want);
+	assert_int_equal(reg.ip[0], 0); /* nothing half-filled is left behind */
+}
+
+static void srs7_heartbeat_with_ip_port_endpoints_parses(void **state)
+{
+	size_t len;
+	uint8_t *body = mp_test_read_file("srs7-heartbeat-ports-summaries.json", &len);
+	char id[64];
+
+	(void)state;
+	assert_int_equal(mp_registration_parse((const char *)body, len, &reg, why, sizeof(why)), MP_OK);
+	assert_string_equal(why, "");
+	assert_string_equal(reg.device_id, "origin1");
+	assert_string_equal(reg.ip, "127.0.0.1");
+	assert_int_equal(reg.ipv4, 0x7f000001);
+	assert_string_equal(reg.server, "vid-448kd71");
+	assert_string_equal(reg.service, "62t4qogt");
+	assert_string_equal(reg.pid, "27963");
+	assert_int_equal(reg.n_ep[MP_PROTO_RTMP], 1);
+	assert_int_equal(reg.ep[MP_PROTO_RTMP][0].ipv4, 0x7f000001);
+	assert_int_equal(reg.ep[MP_PROTO_RTMP][0].port, 11935);
+	assert_int_equal(reg.ep[MP_PROTO_HTTP][0].port, 18088);
+	assert_int_equal(reg.ep[MP_PROTO_API][0].port, 11985);
+	assert_int_equal(reg.n_ep[MP_PROTO_SRT], 1);
+	assert_int_equal(reg.ep[MP_PROTO_SRT][0].scheme, MP_EP_UDP);
+	assert_int_equal(reg.ep[MP_PROTO_SRT][0].ipv4, 0);
+	assert_int_equal(reg.ep[MP_PROTO_SRT][0].port, 10080);
+	assert_int_equal(reg.ep[MP_PROTO_RTC][0].port, 18000);
+	assert_int_equal(mp_registration_id(&reg, id, sizeof(id)), 26);
+	assert_string_equal(id, "vid-448kd71-62t4qogt-27963");
+	assert_int_equal(mp_registration_id(&reg, id, 26), MP_ERR_NOSPACE);
+	free(body);
+}
+
+static void body_2024_form_with_bare_ports_parses(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"ip\":\"10.0.0.5\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\","
+			       "\"rtmp\":[\"1935\",\"19350\"],\"http\":[\"8080\"],\"api\":[\"1985\"],"
+			       "\"srt\":[\"udp://0.0.0.0:10081\"],\"rtc\":[\"udp://8000\"],\"x\":{\"y\":[1]}}"),
+			 MP_OK);
+	assert_string_equal(reg.device_id, "");
+	assert_int_equal(reg.n_ep[MP_PROTO_RTMP], 2);
+	assert_int_equal(reg.ep[MP_PROTO_RTMP][1].port, 19350);
+	assert_int_equal(reg.ep[MP_PROTO_SRT][0].port, 10081);
+	assert_int_equal(reg.ep[MP_PROTO_RTC][0].scheme, MP_EP_UDP);
+	/* Endpoint arrays are optional; null counts as absent. */
+	assert_int_equal(parse("{\"ip\":\"1.2.3.4\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\",\"rtc\":null}"),
+			 MP_OK);
+	assert_int_equal(reg.n_ep[MP_PROTO_RTC], 0);
+	assert_int_equal(parse(" \r\n{\"ip\":\"1.2.3.4\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\",\"rtmp\":[]}\n "),
+			 MP_OK);
+}
+
+static void pid_must_be_a_string(void **state)
+{
+	(void)state;
+	refused("{\"ip\":\"1.2.3.4\",\"server\":\"s\",\"service\":\"v\",\"pid\":27963}", MP_ERR_INVAL,
+		"field 'pid' must be a string");
+	refused("{\"ip\":\"1.2.3.4\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\",\"device_id\":7}",
+		MP_ERR_INVAL, "field 'device_id' must be a string");
+}
+
+static void broken_bodies_say_why(void **state)
+{
+	(void)state;
+	assert_int_equal(mp_registration_parse("", 0, &reg, why, sizeof(why)), MP_ERR_INVAL);
+	assert_string_equal(why, "empty body");
+	refused("{\"ip\":", MP_ERR_INVAL, "body is not JSON");
+	refused("{} x", MP_ERR_INVAL, "body is not JSON");
+	refused("[1,2]", MP_ERR_INVAL, "body is not a JSON object");
+	refused("\"ip\"", MP_ERR_INVAL, "body is not a JSON object");
+	refused("{}", MP_ERR_INVAL, "missing field 'ip'");
+	refused("{\"ip\":\"1.2.3.4\"}", MP_ERR_INVAL, "missing field 'server'");
+	refused("{\"ip\":\"1.2.3.4\",\"server\":\"s\"}", MP_ERR_INVAL, "missing field 'service'");
+	refused("{\"ip\":\"1.2.3.4\",\"server\":\"s\",\"service\":\"v\"}", MP_ERR_INVAL, "missing field 'pid'");
+	refused("{\"ip\":\"1.2.3.4\",\"server\":\"\",\"service\":\"v\",\"pid\":\"1\"}", MP_ERR_INVAL,
+		"field 'server' is empty");
+	refused("{\"ip\":\"localhost\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\"}", MP_ERR_INVAL,
+		"field 'ip' is not an IPv4 address");
+	refused("{\"ip\":\"::1\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\"}", MP_ERR_INVAL,
+		"field 'ip' is not an IPv4 address");
+	refused("{\"ip\":[\"1.2.3.4\"],\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\"}", MP_ERR_INVAL,
+		"field 'ip' must be a string");
+}
+
+static void bad_endpoints_name_field_and_index(void **state)
+{
+	(void)state;
+	refused("{\"ip\":\"1.2.3.4\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\",\"rtmp\":\"1935\"}",
+		MP_ERR_INVAL, "field 'rtmp' must be an array of strings");
+	refused("{\"ip\":\"1.2.3.4\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\",\"http\":[\"80\",8080]}",
+		MP_ERR_INVAL, "field 'http[1]' must be a string");
+	refused("{\"ip\":\"1.2.3.4\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\",\"srt\":[\"udp://0.0.0.0:0\"]}",
+		MP_ERR_INVAL, "field 'srt[0]' is not an endpoint (port, ip:port or scheme://ip:port)");
+	refused("{\"ip\":\"1.2.3.4\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\","
+		"\"rtc\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}",
+		MP_ERR_TOOLONG, "field 'rtc' has more than 8 endpoints");
+	assert_int_equal(parse("{\"ip\":\"1.2.3.4\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\","
+			       "\"rtc\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\"]}"), MP_OK);
+	assert_int_equal(reg.n_ep[MP_PROTO_RTC], MP_REG_MAX_ENDPOINTS);
+}
+
+static void field_lengths_are_bounded(void **state)
+{
+	char body[600], longest[MP_REG_MAX_FIELD + 1];
+
+	(void)state;
+	memset(longest, 'a', sizeof(longest));
+	longest[MP_REG_MAX_FIELD - 1] = '\0'; /* 127 bytes: fits */
+	snprintf(body, sizeof(body), "{\"ip\":\"1.2.3.4\",\"server\":\"%s\",\"service\":\"v\",\"pid\":\"1\"}", longest);
+	assert_int_equal(parse(body), MP_OK);
+	assert_string_equal(reg.server, longest);
+	longest[MP_REG_MAX_FIELD - 1] = 'a'; /* 128 bytes: too long */
+	longest[MP_REG_MAX_FIELD] = '\0';
+	snprintf(body, sizeof(body), "{\"ip\":\"1.2.3.4\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"%s\"}", longest);
+	refused(body, MP_ERR_TOOLONG, "field 'pid' longer than 127 bytes");
+}
+
+static void truncated_real_body_is_refused_at_every_length(void **state)
+{
+	size_t len;
+	uint8_t *body = mp_test_read_file("srs7-heartbeat-ports-summaries.json", &len);
+
+	(void)state;
+	while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == ' '))
+		len--;
+	for (size_t n = 0; n < len; n++)
+		assert_int_not_equal(mp_registration_parse((const char *)body, n, &reg, why, sizeof(why)), MP_OK);
+	/* A NULL reason buffer is allowed. */
+	assert_int_equal(mp_registration_parse((const char *)body, len, &reg, NULL, 0), MP_OK);
+	free(body);
+}
+
+static void proto_names_are_the_json_fields(void **state)
+{
+	(void)state;
+	assert_string_equal(mp_proto_name(MP_PROTO_RTMP), "rtmp");
+	assert_string_equal(mp_proto_name(MP_PROTO_RTC), "rtc");
+	assert_string_equal(mp_proto_name(MP_PROTO__COUNT), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(srs7_heartbeat_with_ip_port_endpoints_parses),
+		cmocka_unit_test(body_2024_form_with_bare_ports_parses),
+		cmocka_unit_test(pid_must_be_a_string),
+		cmocka_unit_test(broken_bodies_say_why),
+		cmocka_unit_test(bad_endpoints_name_field_and_index),
+		cmocka_unit_test(field_lengths_are_bounded),
+		cmocka_unit_test(truncated_real_body_is_refused_at_every_length),
+		cmocka_unit_test(proto_names_are_the_json_fields),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

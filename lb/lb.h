@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "registration.h"
 
@@ -195,8 +196,20 @@ struct mp_lb_tuple {
 	uint16_t src_port;
 	uint16_t dst_port;
 	uint8_t proto;     /* IPPROTO_UDP */
-	uint8_t pad[3];    /* zero: part of the hash key */
+	uint8_t pad[3];    /* must be zero: the 16 bytes are the hash key (mp_lb_tuple_set) */
 };
+
+/* Fill a tuple with its padding zeroed (lookups use the tuple bytes as they are). */
+static inline void mp_lb_tuple_set(struct mp_lb_tuple *t, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+				   uint16_t dst_port, uint8_t proto)
+{
+	memset(t, 0, sizeof(*t));
+	t->src_ip = src_ip;
+	t->dst_ip = dst_ip;
+	t->src_port = src_port;
+	t->dst_port = dst_port;
+	t->proto = proto;
+}
 
 enum mp_lb_session_kind { MP_LB_SESS_WEBRTC = 1, MP_LB_SESS_SRT = 2 };
 enum mp_lb_session_state {
@@ -249,7 +262,8 @@ struct mp_lb_session_params {
  * (counted) when the session table or the NAT port range is exhausted. */
 int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p, uint64_t now,
 			 struct mp_lb_session **out);
-/* Lock-free lookups; NULL on a miss. Valid until the caller's next quiescent report. */
+/* Lock-free lookups; NULL on a miss. Valid until the caller's next quiescent report.
+ * mp_lb_session_find reads t's 16 bytes as the key: its pad must be zero. */
 struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tuple *t);
 struct mp_lb_session *mp_lb_session_by_natport(struct mp_lb *lb, uint16_t nat_port);
 struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id);

@@ -1,0 +1,329 @@
+/* lb.h: the balancer's one interface: origins, stream picks, WebRTC ufrags, HLS SPBHIDs, sessions. */
+#ifndef MP_LB_H
+#define MP_LB_H
+
+/*
+ * Threads and memory. Tables are rte_hash with lock-free readers (RW_CONCURRENCY_LF); whatever a
+ * writer replaces or removes is freed after an RCU QSBR grace period. Every thread that calls into
+ * lb (worker lcores and control-plane threads alike) takes a reader id in [0, max_readers):
+ *   mp_lb_reader_register(lb, id)   once (the thread is then online),
+ *   mp_lb_quiescent(lb, id)         whenever it holds no pointer obtained from lb (each loop turn),
+ *   mp_lb_reader_offline/online     around a blocking wait (epoll), so it does not delay reclaim.
+ * A pointer returned by a lookup stays valid until the caller's next quiescent report.
+ * Readers never lock. Writers of one table serialise on a short per-table spinlock (as rte_hash's
+ * own MULTI_WRITER_ADD lock does): sessions are written only by worker lcores, so a worker never
+ * waits on the control plane for them; picks may be written by both planes (SRT CONCLUSION picks on
+ * a worker), held only for one lookup + insert.
+ *
+ * Time. Every function takes `now`: milliseconds on a monotonic clock chosen by the caller (a
+ * worker can use rte_rdtsc() / (rte_get_tsc_hz() / 1000)); lb never reads a clock itself, so tests
+ * drive time by hand. Only differences of `now` values matter.
+ *
+ * Errors: MP_OK (0) or a negative enum mp_err (common/mp_error.h). A full table refuses the new
+ * entry with MP_ERR_FULL, counts it in mp_lb_stats, and leaves existing entries untouched.
+ */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "registration.h"
+
+#define MP_LB_STREAM_MAX 256    /* stream URL key "vhost/app/stream": up to 255 bytes + NUL */
+#define MP_LB_USERNAME_MAX 64   /* ICE username "answerUfrag:offerUfrag": up to 63 bytes + NUL */
+#define MP_LB_SPBHID_MAX 64     /* HLS SPBHID: up to 63 bytes + NUL */
+#define MP_LB_URL_MAX 1024      /* HLS full URL: up to 1023 bytes + NUL */
+#define MP_LB_ORIGIN_KEY_MAX (3 * MP_REG_MAX_FIELD) /* "server-service-pid" + NUL */
+#define MP_LB_ORIGIN_NONE UINT32_MAX
+
+struct mp_lb;
+
+struct mp_lb_config {
+	uint32_t max_origins;      /* default 10000 */
+	uint32_t max_streams;      /* stream picks, and HLS streams; default 100000 */
+	uint32_t max_webrtc;       /* ICE usernames; default 100000 */
+	uint32_t max_sessions;     /* data-plane sessions; default 1048576 */
+	uint32_t max_readers;      /* reader ids 0..max_readers-1; default 128 */
+	uint64_t origin_ttl_ms;    /* alive while the last registration is younger; default 300000 */
+	uint64_t origin_forget_ms; /* a dead origin is dropped this long after it died; default 300000 */
+	uint64_t webrtc_ttl_ms;    /* ICE username idle lifetime; default 120000 */
+	uint64_t hls_ttl_ms;       /* SPBHID idle lifetime; default 120000 */
+	uint64_t webrtc_idle_ms;   /* WebRTC session idle expiry; default 30000 */
+	uint64_t srt_idle_ms;      /* SRT session idle expiry; default 10000 */
+	uint16_t nat_port_min;     /* NAT port range; default 16384..32767 (below Linux ephemeral); */
+	uint16_t nat_port_max;     /* nat_port_min == 0 disables NAT ports (sessions get port 0) */
+	uint64_t nat_quiet_ms;     /* a freed NAT port is reused only after this; default 60000 */
+	int socket_id;             /* NUMA socket for the tables; default SOCKET_ID_ANY (-1) */
+};
+
+/* Fill c with the defaults above. */
+void mp_lb_config_default(struct mp_lb_config *c);
+
+/* ---- lifecycle and readers ---- */
+
+struct mp_lb_backend_ops; /* lb_backend.h */
+
+/* Create the tables with the memory backend (no external dependency). EAL must be initialised.
+ * Returns NULL on bad config or allocation failure (the reason is logged). */
+struct mp_lb *mp_lb_create(const struct mp_lb_config *cfg);
+/* Create with another backend (Redis); ops/ctx are owned by the caller until mp_lb_destroy. */
+struct mp_lb *mp_lb_create_with(const struct mp_lb_config *cfg, const struct mp_lb_backend_ops *ops,
+				void *backend_ctx);
+/* Free everything. No thread may use lb any more. */
+void mp_lb_destroy(struct mp_lb *lb);
+const struct mp_lb_config *mp_lb_config(const struct mp_lb *lb);
+const char *mp_lb_backend_name(const struct mp_lb *lb);
+
+int mp_lb_reader_register(struct mp_lb *lb, unsigned int id);   /* and online */
+int mp_lb_reader_unregister(struct mp_lb *lb, unsigned int id); /* offline first */
+void mp_lb_reader_online(struct mp_lb *lb, unsigned int id);
+void mp_lb_reader_offline(struct mp_lb *lb, unsigned int id);
+void mp_lb_quiescent(struct mp_lb *lb, unsigned int id);
+
+/* Control-plane housekeeping, every second or so: expire ICE usernames and SPBHIDs, drop origins
+ * dead for longer than origin_forget_ms and the picks that point at them, reclaim freed records;
+ * with a Redis backend, also sync. Returns the number of entries expired. Never blocks on readers. */
+int mp_lb_sync(struct mp_lb *lb, uint64_t now);
+
+/* ---- origins (control plane writes) ---- */
+
+struct mp_lb_origin {
+	uint32_t magic;   /* MP_LB_ORIGIN_MAGIC while live; poisoned when freed */
+	uint32_t check;   /* checksum of everything after this field (mp_lb_origin_verify) */
+	uint32_t id;      /* small id (slot), stable while the origin is known */
+	uint32_t uid;     /* unique per incarnation: an id reused later gets another uid */
+	uint64_t gen;     /* bumped at every update of this origin */
+	uint64_t first_seen_ms;
+	uint64_t updated_ms; /* last registration */
+	char key[MP_LB_ORIGIN_KEY_MAX]; /* "server-service-pid" */
+	char device_id[MP_REG_MAX_FIELD];
+	char ip[MP_REG_MAX_FIELD];
+	uint32_t ipv4; /* host order */
+	struct mp_endpoint ep[MP_PROTO__COUNT][MP_REG_MAX_ENDPOINTS];
+	uint8_t n_ep[MP_PROTO__COUNT];
+};
+#define MP_LB_ORIGIN_MAGIC 0x6f726967u /* "orig" */
+
+/* Record (or refresh) an origin from a parsed registration: a new record replaces the old one
+ * (readers see either, never a mix). Returns the origin id (>= 0) or MP_ERR_FULL / MP_ERR_INVAL /
+ * MP_ERR_NOMEM. Through the backend (Redis also publishes it). */
+int mp_lb_origin_update(struct mp_lb *lb, const struct mp_registration *reg, uint64_t now);
+/* Forget an origin now ("origin del"). MP_OK or MP_ERR_NOTFOUND. */
+int mp_lb_origin_remove(struct mp_lb *lb, const char *key);
+/* Lock-free reads; the record is valid until the caller's next quiescent report. NULL if none. */
+const struct mp_lb_origin *mp_lb_origin_get(struct mp_lb *lb, uint32_t id);
+const struct mp_lb_origin *mp_lb_origin_find(struct mp_lb *lb, const char *key);
+/* Ids are < mp_lb_origin_id_limit(lb): iterate with mp_lb_origin_get. */
+uint32_t mp_lb_origin_id_limit(struct mp_lb *lb);
+bool mp_lb_origin_alive(const struct mp_lb *lb, const struct mp_lb_origin *o, uint64_t now);
+/* Endpoint i of protocol p resolved to an address (the origin's ip when the endpoint has none). */
+int mp_lb_origin_endpoint(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i,
+			  uint32_t *ipv4, uint16_t *port);
+/* True when the record is live and its checksum matches (used by tests and debug checks). */
+bool mp_lb_origin_verify(const struct mp_lb_origin *o);
+
+/* ---- stream picks ---- */
+
+struct mp_lb_target {
+	uint32_t origin_id;
+	uint32_t origin_uid;
+	uint32_t ipv4;      /* endpoint 0 of the protocol asked, resolved (host order) */
+	uint16_t port;
+	uint8_t n_ep;       /* endpoints of that protocol on the origin (see mp_lb_origin_endpoint) */
+	bool repicked;      /* the stream was pinned to an origin that died or lost the protocol */
+};
+
+/* The origin for stream (the "vhost/app/stream" key) and protocol: the pinned one while it is alive
+ * and has an endpoint for proto, else a new uniformly random alive origin with one (pinned, and a
+ * re-pick is logged). MP_ERR_NOORIGIN when none qualifies, MP_ERR_TOOLONG for a key > 255 bytes,
+ * MP_ERR_FULL when a new stream does not fit. Never blocks: callable from worker lcores. */
+int mp_lb_pick(struct mp_lb *lb, const char *stream, enum mp_reg_proto proto, uint64_t now,
+	       struct mp_lb_target *out);
+/* The pinned origin id without picking; MP_ERR_NOTFOUND if the stream is not pinned. */
+int mp_lb_pick_peek(struct mp_lb *lb, const char *stream, uint32_t *origin_id);
+
+/* ---- WebRTC ICE usernames ---- */
+
+struct mp_lb_webrtc {
+	char username[MP_LB_USERNAME_MAX]; /* "answerUfrag:offerUfrag" */
+	char stream[MP_LB_STREAM_MAX];
+	uint32_t origin_id;
+	uint32_t media_ipv4;               /* origin media address, host order */
+	uint16_t media_port;
+	uint64_t created_ms;
+	_Atomic uint64_t last_seen_ms;     /* renewed by traffic (mp_lb_webrtc_touch) */
+};
+
+/* Store (or replace) the entry for an ICE username. Control plane, through the backend. */
+int mp_lb_webrtc_store(struct mp_lb *lb, const char *username, const char *stream, uint32_t origin_id,
+		       uint32_t media_ipv4, uint16_t media_port, uint64_t now);
+/* Lock-free lookup by the raw USERNAME bytes (not NUL-terminated), for the data plane. */
+const struct mp_lb_webrtc *mp_lb_webrtc_find(struct mp_lb *lb, const char *username, size_t len);
+/* Copy out (control plane). MP_ERR_NOTFOUND if absent. */
+int mp_lb_webrtc_load(struct mp_lb *lb, const char *username, uint64_t now, struct mp_lb_webrtc *out);
+int mp_lb_webrtc_remove(struct mp_lb *lb, const char *username);
+
+/* Renew an entry: one relaxed store, no lock; cheap enough per packet. */
+static inline void mp_lb_webrtc_touch(const struct mp_lb_webrtc *e, uint64_t now)
+{
+	atomic_store_explicit(&((struct mp_lb_webrtc *)e)->last_seen_ms, now, memory_order_relaxed);
+}
+
+/* ---- HLS SPBHIDs ---- */
+
+struct mp_lb_hls {
+	char stream[MP_LB_STREAM_MAX];
+	char spbhid[MP_LB_SPBHID_MAX];
+	char full_url[MP_LB_URL_MAX];
+};
+
+/* If stream already has an SPBHID, renew it and copy it to out (MP_ERR_EXISTS); else store
+ * stream <-> spbhid with full_url and copy it to out (MP_OK). Through the backend. */
+int mp_lb_hls_load_or_store(struct mp_lb *lb, const char *stream, const char *spbhid,
+			    const char *full_url, uint64_t now, struct mp_lb_hls *out);
+/* Look up by SPBHID (a segment request) or by stream; renews on use. MP_ERR_NOTFOUND if absent. */
+int mp_lb_hls_by_spbhid(struct mp_lb *lb, const char *spbhid, uint64_t now, struct mp_lb_hls *out);
+int mp_lb_hls_by_stream(struct mp_lb *lb, const char *stream, uint64_t now, struct mp_lb_hls *out);
+
+/* ---- data-plane sessions ---- */
+
+/* Client 5-tuple as it arrives (client -> appliance), addresses and ports in host order. */
+struct mp_lb_tuple {
+	uint32_t src_ip;   /* client */
+	uint32_t dst_ip;   /* appliance */
+	uint16_t src_port;
+	uint16_t dst_port;
+	uint8_t proto;     /* IPPROTO_UDP */
+	uint8_t pad[3];    /* must be zero: the 16 bytes are the hash key (mp_lb_tuple_set) */
+};
+
+/* Fill a tuple with its padding zeroed (lookups use the tuple bytes as they are). */
+static inline void mp_lb_tuple_set(struct mp_lb_tuple *t, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
+				   uint16_t dst_port, uint8_t proto)
+{
+	memset(t, 0, sizeof(*t));
+	t->src_ip = src_ip;
+	t->dst_ip = dst_ip;
+	t->src_port = src_port;
+	t->dst_port = dst_port;
+	t->proto = proto;
+}
+
+enum mp_lb_session_kind { MP_LB_SESS_WEBRTC = 1, MP_LB_SESS_SRT = 2 };
+enum mp_lb_session_state {
+	MP_LB_SESS_FREE = 0,
+	MP_LB_SESS_HANDSHAKE, /* SRT: INDUCTION/CONCLUSION being relayed */
+	MP_LB_SESS_ACTIVE,
+	MP_LB_SESS_CLOSED,    /* expired or closed, waiting for its grace period */
+};
+
+struct mp_lb_session {
+	/* written once at creation, read per packet */
+	struct mp_lb_tuple tuple;
+	uint32_t origin_ipv4;
+	uint16_t origin_port;
+	uint16_t nat_port;         /* 0 when NAT ports are disabled */
+	uint32_t origin_id;
+	uint32_t index;            /* slot in the session array */
+	uint8_t kind;              /* enum mp_lb_session_kind */
+	_Atomic uint8_t state;     /* enum mp_lb_session_state */
+	uint8_t pad[6];
+	uint64_t created_ms;
+	union {
+		char username[MP_LB_USERNAME_MAX]; /* WebRTC: ICE username of the session */
+		struct {
+			_Atomic uint32_t client_sock;  /* SRT socket id chosen by the client */
+			_Atomic uint32_t origin_sock;  /* SRT socket id chosen by the origin */
+			uint32_t bound;                /* id indexed by mp_lb_session_srt_bind, 0: none */
+		} srt;
+	} u;
+	/* written per packet */
+	_Atomic uint64_t last_seen_ms __attribute__((aligned(64)));
+	_Atomic uint64_t pkts_c2o, bytes_c2o; /* client -> origin */
+	_Atomic uint64_t pkts_o2c, bytes_o2c; /* origin -> client */
+	uint64_t closed_ms;
+} __attribute__((aligned(64)));
+
+struct mp_lb_session_params {
+	struct mp_lb_tuple tuple;
+	uint32_t origin_ipv4;
+	uint16_t origin_port;
+	uint32_t origin_id;
+	enum mp_lb_session_kind kind;
+	enum mp_lb_session_state state; /* MP_LB_SESS_HANDSHAKE or MP_LB_SESS_ACTIVE */
+	const char *username;           /* WebRTC, NUL-terminated, < MP_LB_USERNAME_MAX */
+	uint32_t srt_client_sock;       /* SRT */
+};
+
+/* Create a session, allocate its NAT port and index it by tuple and NAT port. Worker lcores.
+ * MP_ERR_EXISTS (and *out = the existing one) if the tuple already has a session; MP_ERR_FULL
+ * (counted) when the session table or the NAT port range is exhausted. */
+int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p, uint64_t now,
+			 struct mp_lb_session **out);
+/* Lock-free lookups; NULL on a miss. Valid until the caller's next quiescent report.
+ * mp_lb_session_find reads t's 16 bytes as the key: its pad must be zero. */
+struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tuple *t);
+struct mp_lb_session *mp_lb_session_by_natport(struct mp_lb *lb, uint16_t nat_port);
+struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id);
+/* Index the session by an SRT destination socket id as well (MP_ERR_EXISTS if the id is taken). */
+int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t sock_id,
+			   uint32_t origin_sock);
+/* Move a session to a new client tuple (ICE restart, NAT rebinding): a new record replaces the old
+ * one under the same NAT port; *out is the new record. */
+int mp_lb_session_rebind(struct mp_lb *lb, struct mp_lb_session *s, const struct mp_lb_tuple *t,
+			 uint64_t now, struct mp_lb_session **out);
+/* Close now (SRT shutdown). The NAT port is reused after the quiet period. */
+int mp_lb_session_close(struct mp_lb *lb, struct mp_lb_session *s, uint64_t now);
+/* Expire idle sessions: looks at up to budget session slots from where the last call stopped (any
+ * number of workers may call it), closes those idle longer than their kind's limit, renews the ICE
+ * usernames of live WebRTC sessions and reclaims what is past its grace period. Returns the number
+ * closed. Call it every few milliseconds with a budget of a few hundred. */
+uint32_t mp_lb_session_sweep(struct mp_lb *lb, uint64_t now, uint32_t budget);
+
+static inline void mp_lb_session_seen(struct mp_lb_session *s, uint64_t now)
+{
+	atomic_store_explicit(&s->last_seen_ms, now, memory_order_relaxed);
+}
+static inline void mp_lb_session_count_c2o(struct mp_lb_session *s, uint32_t bytes, uint64_t now)
+{
+	atomic_fetch_add_explicit(&s->pkts_c2o, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->bytes_c2o, bytes, memory_order_relaxed);
+	mp_lb_session_seen(s, now);
+}
+static inline void mp_lb_session_count_o2c(struct mp_lb_session *s, uint32_t bytes, uint64_t now)
+{
+	atomic_fetch_add_explicit(&s->pkts_o2c, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->bytes_o2c, bytes, memory_order_relaxed);
+	mp_lb_session_seen(s, now);
+}
+static inline void mp_lb_session_set_state(struct mp_lb_session *s, enum mp_lb_session_state st)
+{
+	atomic_store_explicit(&s->state, (uint8_t)st, memory_order_release);
+}
+
+/* Bytes of table memory per session of capacity (session records, tuple and SRT hashes, NAT
+ * array, free lists, defer queue), measured from the DPDK heap at creation. */
+double mp_lb_bytes_per_session(const struct mp_lb *lb);
+
+/* ---- counters ---- */
+
+enum mp_lb_table_id {
+	MP_LB_T_ORIGINS = 0, MP_LB_T_PICKS, MP_LB_T_WEBRTC, MP_LB_T_HLS, MP_LB_T_SESSIONS,
+	MP_LB_T_SRT, MP_LB_T_NATPORTS, MP_LB_T__COUNT
+};
+
+struct mp_lb_stats {
+	uint32_t count[MP_LB_T__COUNT];    /* entries now */
+	uint32_t capacity[MP_LB_T__COUNT];
+	uint64_t refused[MP_LB_T__COUNT];  /* inserts refused because the table was full */
+	uint64_t repicks;                  /* picks moved off a dead origin or a lost protocol */
+	uint64_t sessions_created, sessions_expired, sessions_closed;
+	uint64_t expired_webrtc, expired_hls, forgotten_origins;
+	uint64_t defer_full;               /* frees refused because a defer queue was full */
+};
+void mp_lb_stats(struct mp_lb *lb, struct mp_lb_stats *out);
+const char *mp_lb_table_name(enum mp_lb_table_id t);
+
+#endif

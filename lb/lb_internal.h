@@ -1,0 +1,141 @@
+/* lb_internal.h: the balancer's state shared by the lb_*.c files (not for other modules). */
+#ifndef MP_LB_INTERNAL_H
+#define MP_LB_INTERNAL_H
+
+#include <stdatomic.h>
+#include <string.h>
+
+#include <rte_hash.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_spinlock.h>
+
+#include "lb.h"
+#include "lb_backend.h"
+
+/* One rte_hash with its writer lock and the capacity lb promises (the hash is sized above it,
+ * with extendable buckets, so it never refuses a key below that capacity). */
+struct mp_lb_table {
+	struct rte_hash *h;
+	rte_spinlock_t wlock;   /* writers only; readers never take it */
+	uint32_t cap;
+	uint32_t key_len;
+	_Atomic uint32_t count;
+	_Atomic uint64_t refused;
+};
+
+/* What the control-plane defer queue frees after a grace period. */
+enum mp_lb_defer_kind { MP_LB_DEFER_ORIGIN = 1, MP_LB_DEFER_WEBRTC, MP_LB_DEFER_HLS };
+struct mp_lb_defer {
+	uint32_t kind;
+	uint32_t pad;
+	void *ptr;
+};
+
+/* What the session defer queue recycles after a grace period. */
+struct mp_lb_sess_defer {
+	uint32_t index;
+	uint32_t keep_port; /* the NAT port moved to another record (rebind) */
+};
+
+struct mp_lb_natport_slot {
+	uint16_t port;
+	uint64_t freed_ms; /* MP_LB_NEVER when never used */
+};
+#define MP_LB_NEVER UINT64_MAX
+
+/* An HLS record, indexed by stream and by SPBHID. */
+struct mp_lb_hls_rec {
+	struct mp_lb_hls v;
+	_Atomic uint64_t last_used_ms;
+};
+
+struct mp_lb {
+	struct mp_lb_config cfg;
+	const struct mp_lb_backend_ops *ops;
+	void *bctx;
+	unsigned int instance;
+
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_rcu_qsbr_dq *dq_ctl;  /* origins, ICE usernames, HLS records: control plane */
+	rte_spinlock_t dq_ctl_lock;      /* control-plane threads only */
+
+	/* origins: key -> id; records by id */
+	struct mp_lb_table origins;
+	_Atomic(struct mp_lb_origin *) *origin_slot;
+	uint32_t *origin_free;           /* free ids, under origins.wlock */
+	uint32_t origin_nfree;
+	_Atomic uint32_t origin_limit;   /* ids in use are below this */
+	uint32_t origin_uid_next;
+	_Atomic uint64_t origins_forgotten;
+	uint64_t picks_swept_at;         /* origins_forgotten when picks were last swept */
+
+	struct mp_lb_table picks;        /* stream -> (uid << 32 | id) */
+	_Atomic uint64_t repicks;
+
+	struct mp_lb_table webrtc;       /* username -> struct mp_lb_webrtc * */
+	struct mp_lb_table hls_stream;   /* stream -> struct mp_lb_hls_rec * */
+	struct mp_lb_table hls_id;       /* spbhid -> same record */
+
+	/* sessions: all writes under sess.wlock (worker lcores only) */
+	struct mp_lb_table sess;         /* tuple -> struct mp_lb_session * */
+	struct mp_lb_table srt;          /* socket id -> struct mp_lb_session * */
+	struct mp_lb_session *sess_rec;
+	uint32_t *sess_free;
+	uint32_t sess_nfree;
+	struct rte_rcu_qsbr_dq *dq_sess;
+	_Atomic uint32_t sweep_cursor;
+	_Atomic uint32_t *natport;       /* [65536]: session index + 1, 0 when free */
+	struct mp_lb_natport_slot *nat_fifo; /* ring of ports, oldest freed first */
+	uint32_t nat_size, nat_head, nat_count;
+	_Atomic uint64_t nat_refused;
+	double bytes_per_session;
+
+	_Atomic uint64_t rand_ctr;
+	_Atomic uint64_t sessions_created, sessions_expired, sessions_closed;
+	_Atomic uint64_t expired_webrtc, expired_hls;
+	_Atomic uint64_t defer_full;
+};
+
+/* Tables (lb_core.c). */
+int mp_lb_table_create(struct mp_lb *lb, struct mp_lb_table *t, const char *what, uint32_t cap,
+		       uint32_t key_len, bool multi_writer);
+void mp_lb_table_free(struct mp_lb_table *t);
+/* Copy a NUL-terminated string into a zero-padded fixed key; MP_ERR_TOOLONG / MP_ERR_INVAL. */
+int mp_lb_key(char *key, size_t key_len, const char *s);
+/* Free ptr after a grace period (control plane). MP_ERR_FULL if the defer queue stays full. */
+int mp_lb_defer_free(struct mp_lb *lb, enum mp_lb_defer_kind kind, void *ptr);
+/* A 64-bit random number, thread-safe, no shared RNG state (splitmix64 over a counter). */
+uint64_t mp_lb_random(struct mp_lb *lb);
+uint32_t mp_lb_checksum(const void *p, size_t len);
+
+/* Per-module setup and teardown (each lb_*.c). */
+int mp_lb_origins_init(struct mp_lb *lb);
+void mp_lb_origins_fini(struct mp_lb *lb);
+int mp_lb_origins_sweep(struct mp_lb *lb, uint64_t now);
+int mp_lb_picks_init(struct mp_lb *lb);
+void mp_lb_picks_fini(struct mp_lb *lb);
+int mp_lb_picks_sweep(struct mp_lb *lb);
+int mp_lb_webrtc_init(struct mp_lb *lb);
+void mp_lb_webrtc_fini(struct mp_lb *lb);
+int mp_lb_webrtc_sweep(struct mp_lb *lb, uint64_t now);
+int mp_lb_hls_init(struct mp_lb *lb);
+void mp_lb_hls_fini(struct mp_lb *lb);
+int mp_lb_hls_sweep(struct mp_lb *lb, uint64_t now);
+int mp_lb_sessions_init(struct mp_lb *lb);
+void mp_lb_sessions_fini(struct mp_lb *lb);
+int mp_lb_natport_init(struct mp_lb *lb);
+void mp_lb_natport_fini(struct mp_lb *lb);
+/* Under sess.wlock: take a port quiet for long enough (0 if none, or NAT disabled); give one back. */
+uint16_t mp_lb_natport_take(struct mp_lb *lb, uint64_t now);
+void mp_lb_natport_give(struct mp_lb *lb, uint16_t port, uint64_t freed_ms);
+
+static inline void *mp_lb_u2p(uint64_t v)
+{
+	return (void *)(uintptr_t)v;
+}
+static inline uint64_t mp_lb_p2u(const void *p)
+{
+	return (uint64_t)(uintptr_t)p;
+}
+
+#endif

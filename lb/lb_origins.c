@@ -1,0 +1,253 @@
+/* lb_origins.c: the origin registry: "server-service-pid" -> id -> record, replaced whole, RCU-freed. */
+#include <stddef.h>
+#include <stdio.h>
+
+#include <rte_malloc.h>
+
+#include "lb_internal.h"
+#include "mp_error.h"
+#include "mp_log.h"
+
+static void mp_lb_copy_field(char *dst, const char *src)
+{
+	size_t n = strnlen(src, MP_REG_MAX_FIELD - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Identity "server-service-pid", as the SRS proxy keys its OriginServer. */
+static int mp_lb_origin_key(char key[MP_LB_ORIGIN_KEY_MAX], const struct mp_registration *r)
+{
+	int a = (int)strnlen(r->server, MP_REG_MAX_FIELD - 1);
+	int b = (int)strnlen(r->service, MP_REG_MAX_FIELD - 1);
+	int c = (int)strnlen(r->pid, MP_REG_MAX_FIELD - 1);
+	if (a == 0 || b == 0 || c == 0)
+		return MP_ERR_INVAL;
+	memset(key, 0, MP_LB_ORIGIN_KEY_MAX);
+	snprintf(key, MP_LB_ORIGIN_KEY_MAX, "%.*s-%.*s-%.*s", a, r->server, b, r->service, c, r->pid);
+	return MP_OK;
+}
+
+static uint32_t mp_lb_origin_sum(const struct mp_lb_origin *o)
+{
+	const size_t off = offsetof(struct mp_lb_origin, id);
+	return mp_lb_checksum((const uint8_t *)o + off, sizeof(*o) - off);
+}
+
+bool mp_lb_origin_verify(const struct mp_lb_origin *o)
+{
+	return o != NULL && o->magic == MP_LB_ORIGIN_MAGIC && o->check == mp_lb_origin_sum(o);
+}
+
+/* A new record from reg; zeroed first so padding is part of the checksum deterministically. */
+static struct mp_lb_origin *mp_lb_origin_build(struct mp_lb *lb, const char *key,
+					       const struct mp_registration *reg, uint32_t id,
+					       uint32_t uid, uint64_t gen, uint64_t first_seen, uint64_t now)
+{
+	struct mp_lb_origin *o = rte_zmalloc_socket("mp_lb_origin", sizeof(*o), 0, lb->cfg.socket_id);
+	if (o == NULL)
+		return NULL;
+	o->id = id;
+	o->uid = uid;
+	o->gen = gen;
+	o->first_seen_ms = first_seen;
+	o->updated_ms = now;
+	memcpy(o->key, key, MP_LB_ORIGIN_KEY_MAX);
+	mp_lb_copy_field(o->device_id, reg->device_id);
+	mp_lb_copy_field(o->ip, reg->ip);
+	o->ipv4 = reg->ipv4;
+	for (int p = 0; p < MP_PROTO__COUNT; p++) {
+		uint8_t n = reg->n_ep[p] <= MP_REG_MAX_ENDPOINTS ? reg->n_ep[p] : MP_REG_MAX_ENDPOINTS;
+		o->n_ep[p] = n;
+		for (uint8_t i = 0; i < n; i++) {
+			o->ep[p][i].ipv4 = reg->ep[p][i].ipv4;
+			o->ep[p][i].port = reg->ep[p][i].port;
+			o->ep[p][i].scheme = reg->ep[p][i].scheme;
+		}
+	}
+	o->check = mp_lb_origin_sum(o);
+	o->magic = MP_LB_ORIGIN_MAGIC;
+	return o;
+}
+
+static void mp_lb_origin_retire(struct mp_lb *lb, struct mp_lb_origin *old)
+{
+	if (mp_lb_defer_free(lb, MP_LB_DEFER_ORIGIN, old) != MP_OK)
+		MP_WARN("lb: defer queue full (a reader stopped reporting?): origin record kept");
+}
+
+int mp_lb_local_origin_update(struct mp_lb *lb, const struct mp_registration *reg, uint64_t now)
+{
+	char key[MP_LB_ORIGIN_KEY_MAX];
+	if (reg == NULL || mp_lb_origin_key(key, reg) != MP_OK)
+		return MP_ERR_INVAL;
+	struct mp_lb_table *t = &lb->origins;
+	void *data;
+	int rc;
+
+	rte_spinlock_lock(&t->wlock);
+	if (rte_hash_lookup_data(t->h, key, &data) >= 0) {
+		uint32_t id = (uint32_t)mp_lb_p2u(data);
+		struct mp_lb_origin *old = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
+		struct mp_lb_origin *o = mp_lb_origin_build(lb, key, reg, id, old->uid, old->gen + 1,
+							    old->first_seen_ms, now);
+		if (o == NULL) {
+			rte_spinlock_unlock(&t->wlock);
+			return MP_ERR_NOMEM;
+		}
+		atomic_store_explicit(&lb->origin_slot[id], o, memory_order_release);
+		rte_spinlock_unlock(&t->wlock);
+		mp_lb_origin_retire(lb, old);
+		return (int)id;
+	}
+	if (atomic_load_explicit(&t->count, memory_order_relaxed) >= t->cap) {
+		atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);
+		rte_spinlock_unlock(&t->wlock);
+		return MP_ERR_FULL;
+	}
+	uint32_t limit = atomic_load_explicit(&lb->origin_limit, memory_order_relaxed);
+	uint32_t id = lb->origin_nfree > 0 ? lb->origin_free[--lb->origin_nfree] : limit;
+	if (++lb->origin_uid_next == 0)
+		lb->origin_uid_next = 1;
+	struct mp_lb_origin *o = mp_lb_origin_build(lb, key, reg, id, lb->origin_uid_next, 1, now, now);
+	if (o == NULL) {
+		if (id != limit)
+			lb->origin_free[lb->origin_nfree++] = id;
+		rte_spinlock_unlock(&t->wlock);
+		return MP_ERR_NOMEM;
+	}
+	/* Publish the record before the key, so whoever finds the key finds the record. */
+	atomic_store_explicit(&lb->origin_slot[id], o, memory_order_release);
+	if (id == limit)
+		atomic_store_explicit(&lb->origin_limit, limit + 1, memory_order_release);
+	rc = rte_hash_add_key_data(t->h, key, mp_lb_u2p(id));
+	if (rc != 0) {
+		atomic_store_explicit(&lb->origin_slot[id], NULL, memory_order_release);
+		lb->origin_free[lb->origin_nfree++] = id;
+		atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);
+		rte_spinlock_unlock(&t->wlock);
+		mp_lb_origin_retire(lb, o);
+		return MP_ERR_FULL;
+	}
+	atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed);
+	rte_spinlock_unlock(&t->wlock);
+	MP_INFO("lb: origin %s registered as id %u (%s)", key, id, o->ip);
+	return (int)id;
+}
+
+int mp_lb_origin_remove(struct mp_lb *lb, const char *name)
+{
+	char key[MP_LB_ORIGIN_KEY_MAX];
+	int rc = mp_lb_key(key, sizeof(key), name);
+	if (rc != MP_OK)
+		return rc == MP_ERR_TOOLONG ? MP_ERR_NOTFOUND : rc;
+	struct mp_lb_table *t = &lb->origins;
+	void *data;
+	rte_spinlock_lock(&t->wlock);
+	if (rte_hash_lookup_data(t->h, key, &data) < 0) {
+		rte_spinlock_unlock(&t->wlock);
+		return MP_ERR_NOTFOUND;
+	}
+	uint32_t id = (uint32_t)mp_lb_p2u(data);
+	struct mp_lb_origin *o = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
+	rte_hash_del_key(t->h, key);
+	atomic_store_explicit(&lb->origin_slot[id], NULL, memory_order_release);
+	/* The id may be reused at once: picks and callers compare the uid. */
+	lb->origin_free[lb->origin_nfree++] = id;
+	atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
+	rte_spinlock_unlock(&t->wlock);
+	atomic_fetch_add_explicit(&lb->origins_forgotten, 1, memory_order_relaxed);
+	mp_lb_origin_retire(lb, o);
+	return MP_OK;
+}
+
+const struct mp_lb_origin *mp_lb_origin_get(struct mp_lb *lb, uint32_t id)
+{
+	if (id >= atomic_load_explicit(&lb->origin_limit, memory_order_acquire))
+		return NULL;
+	return atomic_load_explicit(&lb->origin_slot[id], memory_order_acquire);
+}
+
+const struct mp_lb_origin *mp_lb_origin_find(struct mp_lb *lb, const char *name)
+{
+	char key[MP_LB_ORIGIN_KEY_MAX];
+	void *data;
+	if (mp_lb_key(key, sizeof(key), name) != MP_OK)
+		return NULL;
+	if (rte_hash_lookup_data(lb->origins.h, key, &data) < 0)
+		return NULL;
+	const struct mp_lb_origin *o = mp_lb_origin_get(lb, (uint32_t)mp_lb_p2u(data));
+	/* The id may have been reused between the two reads: the key says whose record it is. */
+	return o != NULL && strcmp(o->key, key) == 0 ? o : NULL;
+}
+
+uint32_t mp_lb_origin_id_limit(struct mp_lb *lb)
+{
+	return atomic_load_explicit(&lb->origin_limit, memory_order_acquire);
+}
+
+bool mp_lb_origin_alive(const struct mp_lb *lb, const struct mp_lb_origin *o, uint64_t now)
+{
+	if (o == NULL)
+		return false;
+	/* A registration stamped a little after the caller's now (another thread's clock) is fresh. */
+	return now <= o->updated_ms || now - o->updated_ms < lb->cfg.origin_ttl_ms;
+}
+
+int mp_lb_origin_endpoint(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i,
+			  uint32_t *ipv4, uint16_t *port)
+{
+	if (o == NULL || (unsigned)p >= MP_PROTO__COUNT || i >= o->n_ep[p])
+		return MP_ERR_NOTFOUND;
+	*ipv4 = mp_endpoint_ip(&o->ep[p][i], o->ipv4);
+	*port = o->ep[p][i].port;
+	return MP_OK;
+}
+
+/* Forget origins dead for longer than origin_forget_ms (control plane, from mp_lb_sync). */
+int mp_lb_origins_sweep(struct mp_lb *lb, uint64_t now)
+{
+	int n = 0;
+	uint32_t limit = mp_lb_origin_id_limit(lb);
+	uint64_t keep = lb->cfg.origin_ttl_ms + lb->cfg.origin_forget_ms;
+	for (uint32_t id = 0; id < limit; id++) {
+		const struct mp_lb_origin *o = mp_lb_origin_get(lb, id);
+		if (o == NULL || now <= o->updated_ms || now - o->updated_ms < keep)
+			continue;
+		char key[MP_LB_ORIGIN_KEY_MAX];
+		memcpy(key, o->key, sizeof(key));
+		unsigned long long age_s = (unsigned long long)((now - o->updated_ms) / 1000);
+		if (mp_lb_origin_remove(lb, key) == MP_OK) {
+			MP_INFO("lb: origin %s forgotten (no registration for %llu s)", key, age_s);
+			n++;
+		}
+	}
+	return n;
+}
+
+int mp_lb_origins_init(struct mp_lb *lb)
+{
+	uint32_t cap = lb->cfg.max_origins;
+	int rc = mp_lb_table_create(lb, &lb->origins, "orig", cap, MP_LB_ORIGIN_KEY_MAX, false);
+	if (rc != MP_OK)
+		return rc;
+	lb->origin_slot = rte_zmalloc_socket("mp_lb_oslot", sizeof(*lb->origin_slot) * cap, 0,
+					     lb->cfg.socket_id);
+	lb->origin_free = rte_zmalloc_socket("mp_lb_ofree", sizeof(uint32_t) * cap, 0, lb->cfg.socket_id);
+	if (lb->origin_slot == NULL || lb->origin_free == NULL) {
+		MP_ERR("lb: out of memory for %u origins", cap);
+		return MP_ERR_NOMEM;
+	}
+	return MP_OK;
+}
+
+void mp_lb_origins_fini(struct mp_lb *lb)
+{
+	if (lb->origin_slot != NULL) {
+		for (uint32_t id = 0; id < lb->origin_limit; id++)
+			rte_free(atomic_load(&lb->origin_slot[id]));
+	}
+	rte_free(lb->origin_slot);
+	rte_free(lb->origin_free);
+	mp_lb_table_free(&lb->origins);
+}

@@ -1,0 +1,415 @@
+/* lb_sessions.c: data-plane sessions by client 5-tuple, NAT port and SRT socket id; idle sweep. */
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+
+#include "lb_internal.h"
+#include "mp_error.h"
+#include "mp_log.h"
+
+/* Session records live in one array; an index returns to the free list only after an RCU grace
+ * period (dq_sess), so a worker holding a session pointer never sees it reused. Every write to the
+ * session tables, the free list and the NAT ports happens under sess.wlock, which only worker
+ * lcores take. */
+
+static inline void mp_lb_tuple_key(struct mp_lb_tuple *k, const struct mp_lb_tuple *t)
+{
+	k->src_ip = t->src_ip;
+	k->dst_ip = t->dst_ip;
+	k->src_port = t->src_port;
+	k->dst_port = t->dst_port;
+	k->proto = t->proto;
+	k->pad[0] = k->pad[1] = k->pad[2] = 0;
+}
+
+static void mp_lb_sess_release(void *p, void *e, unsigned int n)
+{
+	struct mp_lb *lb = p;
+	const struct mp_lb_sess_defer *d = e;
+	for (unsigned int i = 0; i < n; i++) {
+		struct mp_lb_session *s = &lb->sess_rec[d[i].index];
+		if (!d[i].keep_port && s->nat_port != 0)
+			mp_lb_natport_give(lb, s->nat_port, s->closed_ms);
+		atomic_store_explicit(&s->state, MP_LB_SESS_FREE, memory_order_release);
+		lb->sess_free[lb->sess_nfree++] = d[i].index;
+	}
+}
+
+/* Under sess.wlock. */
+static void mp_lb_sess_retire(struct mp_lb *lb, struct mp_lb_session *s, bool keep_port)
+{
+	struct mp_lb_sess_defer d = { .index = s->index, .keep_port = keep_port };
+	if (rte_rcu_qsbr_dq_enqueue(lb->dq_sess, &d) != 0) {
+		rte_rcu_qsbr_dq_reclaim(lb->dq_sess, UINT32_MAX, NULL, NULL, NULL);
+		if (rte_rcu_qsbr_dq_enqueue(lb->dq_sess, &d) != 0)
+			atomic_fetch_add_explicit(&lb->defer_full, 1, memory_order_relaxed); /* index lost */
+	}
+}
+
+/* Under sess.wlock: a free index, reclaiming finished grace periods if needed (never waits). */
+static int mp_lb_sess_take_index(struct mp_lb *lb, uint32_t *idx)
+{
+	if (lb->sess_nfree == 0)
+		rte_rcu_qsbr_dq_reclaim(lb->dq_sess, 256, NULL, NULL, NULL);
+	if (lb->sess_nfree == 0)
+		return MP_ERR_FULL;
+	*idx = lb->sess_free[--lb->sess_nfree];
+	return MP_OK;
+}
+
+/* The session hashes use MULTI_WRITER_ADD (per-lcore key caches indexed by rte_lcore_id()):
+ * whoever writes them must be an lcore (an EAL worker, or a thread given an lcore id by
+ * rte_thread_register()). */
+static inline bool mp_lb_sess_writer_ok(void)
+{
+	return rte_lcore_id() != LCORE_ID_ANY;
+}
+
+static void mp_lb_sess_refuse(struct mp_lb *lb)
+{
+	atomic_fetch_add_explicit(&lb->sess.refused, 1, memory_order_relaxed);
+}
+
+int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p, uint64_t now,
+			 struct mp_lb_session **out)
+{
+	struct mp_lb_tuple key;
+	void *data;
+	if (p == NULL || out == NULL || (p->kind != MP_LB_SESS_WEBRTC && p->kind != MP_LB_SESS_SRT) ||
+	    (p->state != MP_LB_SESS_HANDSHAKE && p->state != MP_LB_SESS_ACTIVE))
+		return MP_ERR_INVAL;
+	size_t ulen = 0;
+	if (p->kind == MP_LB_SESS_WEBRTC && p->username != NULL) {
+		ulen = strnlen(p->username, MP_LB_USERNAME_MAX);
+		if (ulen >= MP_LB_USERNAME_MAX)
+			return MP_ERR_TOOLONG;
+	}
+	if (!mp_lb_sess_writer_ok())
+		return MP_ERR_STATE;
+	mp_lb_tuple_key(&key, &p->tuple);
+	*out = NULL;
+
+	rte_spinlock_lock(&lb->sess.wlock);
+	if (rte_hash_lookup_data(lb->sess.h, &key, &data) >= 0) {
+		rte_spinlock_unlock(&lb->sess.wlock);
+		*out = data;
+		return MP_ERR_EXISTS;
+	}
+	uint32_t idx;
+	if (atomic_load_explicit(&lb->sess.count, memory_order_relaxed) >= lb->sess.cap ||
+	    mp_lb_sess_take_index(lb, &idx) != MP_OK) {
+		mp_lb_sess_refuse(lb);
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return MP_ERR_FULL;
+	}
+	uint16_t port = 0;
+	if (lb->nat_size != 0 && (port = mp_lb_natport_take(lb, now)) == 0) {
+		/* Ports come back when their session's grace period ends: collect those, once. */
+		rte_rcu_qsbr_dq_reclaim(lb->dq_sess, 256, NULL, NULL, NULL);
+		port = mp_lb_natport_take(lb, now);
+	}
+	if (lb->nat_size != 0 && port == 0) {
+		lb->sess_free[lb->sess_nfree++] = idx;
+		atomic_fetch_add_explicit(&lb->nat_refused, 1, memory_order_relaxed);
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return MP_ERR_FULL;
+	}
+	struct mp_lb_session *s = &lb->sess_rec[idx];
+	s->tuple = key;
+	s->origin_ipv4 = p->origin_ipv4;
+	s->origin_port = p->origin_port;
+	s->nat_port = port;
+	s->origin_id = p->origin_id;
+	s->index = idx;
+	s->kind = (uint8_t)p->kind;
+	s->created_ms = now;
+	s->closed_ms = 0;
+	memset(&s->u, 0, sizeof(s->u));
+	if (p->kind == MP_LB_SESS_WEBRTC)
+		memcpy(s->u.username, p->username != NULL ? p->username : "", ulen);
+	else
+		atomic_store_explicit(&s->u.srt.client_sock, p->srt_client_sock, memory_order_relaxed);
+	atomic_store_explicit(&s->last_seen_ms, now, memory_order_relaxed);
+	atomic_store_explicit(&s->pkts_c2o, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->bytes_c2o, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->pkts_o2c, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->bytes_o2c, 0, memory_order_relaxed);
+	atomic_store_explicit(&s->state, (uint8_t)p->state, memory_order_release);
+	if (rte_hash_add_key_data(lb->sess.h, &key, s) != 0) {
+		atomic_store_explicit(&s->state, MP_LB_SESS_FREE, memory_order_release);
+		lb->sess_free[lb->sess_nfree++] = idx;
+		mp_lb_natport_give(lb, port, MP_LB_NEVER); /* never seen by anyone */
+		mp_lb_sess_refuse(lb);
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return MP_ERR_FULL;
+	}
+	if (port != 0)
+		atomic_store_explicit(&lb->natport[port], idx + 1, memory_order_release);
+	atomic_fetch_add_explicit(&lb->sess.count, 1, memory_order_relaxed);
+	rte_spinlock_unlock(&lb->sess.wlock);
+	atomic_fetch_add_explicit(&lb->sessions_created, 1, memory_order_relaxed);
+	*out = s;
+	return MP_OK;
+}
+
+struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tuple *t)
+{
+	void *data;
+	/* The caller's tuple is the key as it is (pad zero): copying it here costs a store-forwarding
+	 * stall per lookup (small stores read back by the hash's wide loads), measured 2x slower. */
+	if (rte_hash_lookup_data(lb->sess.h, t, &data) < 0)
+		return NULL;
+	return data;
+}
+
+struct mp_lb_session *mp_lb_session_by_natport(struct mp_lb *lb, uint16_t nat_port)
+{
+	uint32_t v = atomic_load_explicit(&lb->natport[nat_port], memory_order_acquire);
+	return v != 0 ? &lb->sess_rec[v - 1] : NULL;
+}
+
+struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id)
+{
+	void *data;
+	if (rte_hash_lookup_data(lb->srt.h, &sock_id, &data) < 0)
+		return NULL;
+	return data;
+}
+
+int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t sock_id,
+			   uint32_t origin_sock)
+{
+	if (!mp_lb_sess_writer_ok())
+		return MP_ERR_STATE;
+	void *data;
+	if (s == NULL || s->kind != MP_LB_SESS_SRT || sock_id == 0)
+		return MP_ERR_INVAL;
+	struct mp_lb_table *t = &lb->srt;
+	rte_spinlock_lock(&lb->sess.wlock);
+	uint8_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+	if (st != MP_LB_SESS_HANDSHAKE && st != MP_LB_SESS_ACTIVE) {
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return MP_ERR_STATE;
+	}
+	bool found = rte_hash_lookup_data(t->h, &sock_id, &data) >= 0;
+	if (found && data != s) {
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return MP_ERR_EXISTS;
+	}
+	if (!found && s->u.srt.bound != 0) {
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return MP_ERR_STATE; /* one id per session */
+	}
+	if (!found) {
+		if (atomic_load_explicit(&t->count, memory_order_relaxed) >= t->cap ||
+		    rte_hash_add_key_data(t->h, &sock_id, s) != 0) {
+			atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);
+			rte_spinlock_unlock(&lb->sess.wlock);
+			return MP_ERR_FULL;
+		}
+		atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed);
+		s->u.srt.bound = sock_id;
+	}
+	atomic_store_explicit(&s->u.srt.origin_sock, origin_sock, memory_order_relaxed);
+	rte_spinlock_unlock(&lb->sess.wlock);
+	return MP_OK;
+}
+
+/* Under sess.wlock: unindex s and queue its index (and NAT port unless kept) for reuse. */
+static int mp_lb_sess_close_locked(struct mp_lb *lb, struct mp_lb_session *s, uint64_t now, bool keep_port)
+{
+	uint8_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+	if (st != MP_LB_SESS_HANDSHAKE && st != MP_LB_SESS_ACTIVE)
+		return MP_ERR_STATE;
+	atomic_store_explicit(&s->state, MP_LB_SESS_CLOSED, memory_order_release);
+	void *data;
+	if (rte_hash_lookup_data(lb->sess.h, &s->tuple, &data) >= 0 && data == s)
+		rte_hash_del_key(lb->sess.h, &s->tuple);
+	if (!keep_port && s->nat_port != 0 &&
+	    atomic_load_explicit(&lb->natport[s->nat_port], memory_order_relaxed) == s->index + 1)
+		atomic_store_explicit(&lb->natport[s->nat_port], 0, memory_order_release);
+	if (s->kind == MP_LB_SESS_SRT && s->u.srt.bound != 0 && !keep_port) {
+		uint32_t id = s->u.srt.bound;
+		if (rte_hash_lookup_data(lb->srt.h, &id, &data) >= 0 && data == s) {
+			rte_hash_del_key(lb->srt.h, &id);
+			atomic_fetch_sub_explicit(&lb->srt.count, 1, memory_order_relaxed);
+		}
+	}
+	s->closed_ms = now;
+	mp_lb_sess_retire(lb, s, keep_port);
+	return MP_OK;
+}
+
+int mp_lb_session_close(struct mp_lb *lb, struct mp_lb_session *s, uint64_t now)
+{
+	if (!mp_lb_sess_writer_ok())
+		return MP_ERR_STATE;
+	if (s == NULL)
+		return MP_ERR_INVAL;
+	rte_spinlock_lock(&lb->sess.wlock);
+	int rc = mp_lb_sess_close_locked(lb, s, now, false);
+	if (rc == MP_OK)
+		atomic_fetch_sub_explicit(&lb->sess.count, 1, memory_order_relaxed);
+	rte_spinlock_unlock(&lb->sess.wlock);
+	if (rc == MP_OK)
+		atomic_fetch_add_explicit(&lb->sessions_closed, 1, memory_order_relaxed);
+	return rc;
+}
+
+int mp_lb_session_rebind(struct mp_lb *lb, struct mp_lb_session *s, const struct mp_lb_tuple *t,
+			 uint64_t now, struct mp_lb_session **out)
+{
+	if (!mp_lb_sess_writer_ok())
+		return MP_ERR_STATE;
+	struct mp_lb_tuple key;
+	void *data;
+	if (s == NULL || t == NULL || out == NULL)
+		return MP_ERR_INVAL;
+	mp_lb_tuple_key(&key, t);
+	*out = NULL;
+	rte_spinlock_lock(&lb->sess.wlock);
+	uint8_t st = atomic_load_explicit(&s->state, memory_order_relaxed);
+	if (st != MP_LB_SESS_HANDSHAKE && st != MP_LB_SESS_ACTIVE) {
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return MP_ERR_STATE;
+	}
+	if (rte_hash_lookup_data(lb->sess.h, &key, &data) >= 0) {
+		rte_spinlock_unlock(&lb->sess.wlock);
+		*out = data;
+		return MP_ERR_EXISTS;
+	}
+	uint32_t idx;
+	if (mp_lb_sess_take_index(lb, &idx) != MP_OK) {
+		mp_lb_sess_refuse(lb);
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return MP_ERR_FULL;
+	}
+	/* A new record, so readers of the old one never see half an address change. */
+	struct mp_lb_session *n = &lb->sess_rec[idx];
+	n->tuple = key;
+	n->origin_ipv4 = s->origin_ipv4;
+	n->origin_port = s->origin_port;
+	n->nat_port = s->nat_port;
+	n->origin_id = s->origin_id;
+	n->index = idx;
+	n->kind = s->kind;
+	n->created_ms = s->created_ms;
+	n->closed_ms = 0;
+	memcpy(&n->u, &s->u, sizeof(n->u));
+	atomic_store_explicit(&n->last_seen_ms, now, memory_order_relaxed);
+	atomic_store_explicit(&n->pkts_c2o, atomic_load(&s->pkts_c2o), memory_order_relaxed);
+	atomic_store_explicit(&n->bytes_c2o, atomic_load(&s->bytes_c2o), memory_order_relaxed);
+	atomic_store_explicit(&n->pkts_o2c, atomic_load(&s->pkts_o2c), memory_order_relaxed);
+	atomic_store_explicit(&n->bytes_o2c, atomic_load(&s->bytes_o2c), memory_order_relaxed);
+	atomic_store_explicit(&n->state, st, memory_order_release);
+	if (rte_hash_add_key_data(lb->sess.h, &key, n) != 0) {
+		atomic_store_explicit(&n->state, MP_LB_SESS_FREE, memory_order_release);
+		lb->sess_free[lb->sess_nfree++] = idx;
+		mp_lb_sess_refuse(lb);
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return MP_ERR_FULL;
+	}
+	if (n->nat_port != 0)
+		atomic_store_explicit(&lb->natport[n->nat_port], idx + 1, memory_order_release);
+	if (n->kind == MP_LB_SESS_SRT && n->u.srt.bound != 0) {
+		uint32_t id = n->u.srt.bound;
+		rte_hash_add_key_data(lb->srt.h, &id, n); /* existing key: replaces the pointer */
+	}
+	mp_lb_sess_close_locked(lb, s, now, true);
+	rte_spinlock_unlock(&lb->sess.wlock);
+	*out = n;
+	return MP_OK;
+}
+
+uint32_t mp_lb_session_sweep(struct mp_lb *lb, uint64_t now, uint32_t budget)
+{
+	if (!mp_lb_sess_writer_ok())
+		return 0;
+	uint32_t cap = lb->cfg.max_sessions;
+	if (budget > cap)
+		budget = cap;
+	uint32_t start = atomic_fetch_add_explicit(&lb->sweep_cursor, budget, memory_order_relaxed) % cap;
+	uint32_t closed = 0;
+	for (uint32_t j = 0; j < budget; j++) {
+		uint32_t i = start + j;
+		if (i >= cap)
+			i -= cap;
+		struct mp_lb_session *s = &lb->sess_rec[i];
+		uint8_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+		if (st != MP_LB_SESS_HANDSHAKE && st != MP_LB_SESS_ACTIVE)
+			continue;
+		uint64_t seen = atomic_load_explicit(&s->last_seen_ms, memory_order_relaxed);
+		uint64_t idle = s->kind == MP_LB_SESS_WEBRTC ? lb->cfg.webrtc_idle_ms : lb->cfg.srt_idle_ms;
+		if (now > seen && now - seen >= idle) {
+			rte_spinlock_lock(&lb->sess.wlock);
+			if (atomic_load_explicit(&s->last_seen_ms, memory_order_relaxed) == seen &&
+			    mp_lb_sess_close_locked(lb, s, now, false) == MP_OK) {
+				atomic_fetch_sub_explicit(&lb->sess.count, 1, memory_order_relaxed);
+				closed++;
+			}
+			rte_spinlock_unlock(&lb->sess.wlock);
+		} else if (s->kind == MP_LB_SESS_WEBRTC && s->u.username[0] != '\0') {
+			/* A live session keeps its ICE username alive (renewed by traffic). */
+			const struct mp_lb_webrtc *e =
+				mp_lb_webrtc_find(lb, s->u.username, strnlen(s->u.username, MP_LB_USERNAME_MAX));
+			if (e != NULL)
+				mp_lb_webrtc_touch(e, seen > now ? now : seen);
+		}
+	}
+	/* Recycle what is past its grace period, unless another worker is writing right now. */
+	if (rte_spinlock_trylock(&lb->sess.wlock)) {
+		rte_rcu_qsbr_dq_reclaim(lb->dq_sess, budget, NULL, NULL, NULL);
+		rte_spinlock_unlock(&lb->sess.wlock);
+	}
+	atomic_fetch_add_explicit(&lb->sessions_expired, closed, memory_order_relaxed);
+	return closed;
+}
+
+int mp_lb_sessions_init(struct mp_lb *lb)
+{
+	uint32_t cap = lb->cfg.max_sessions;
+	int rc = mp_lb_table_create(lb, &lb->sess, "sess", cap, sizeof(struct mp_lb_tuple), true);
+	if (rc == MP_OK)
+		rc = mp_lb_table_create(lb, &lb->srt, "srt", cap, sizeof(uint32_t), true);
+	if (rc != MP_OK)
+		return rc;
+	lb->sess_rec = rte_zmalloc_socket("mp_lb_sess", sizeof(*lb->sess_rec) * cap, RTE_CACHE_LINE_SIZE,
+					  lb->cfg.socket_id);
+	lb->sess_free = rte_zmalloc_socket("mp_lb_sfree", sizeof(uint32_t) * cap, 0, lb->cfg.socket_id);
+	if (lb->sess_rec == NULL || lb->sess_free == NULL) {
+		MP_ERR("lb: out of memory for %u sessions", cap);
+		return MP_ERR_NOMEM;
+	}
+	for (uint32_t i = 0; i < cap; i++)
+		lb->sess_free[i] = cap - 1 - i; /* index 0 is taken first */
+	lb->sess_nfree = cap;
+	char name[RTE_RCU_QSBR_DQ_NAMESIZE];
+	snprintf(name, sizeof(name), "lb%u_dqs", lb->instance);
+	struct rte_rcu_qsbr_dq_parameters dp = {
+		.name = name,
+		.size = cap,
+		.esize = sizeof(struct mp_lb_sess_defer),
+		.trigger_reclaim_limit = 64,
+		.max_reclaim_size = 64,
+		.free_fn = mp_lb_sess_release,
+		.p = lb,
+		.v = lb->qsbr,
+		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE, /* serialised by sess.wlock */
+	};
+	lb->dq_sess = rte_rcu_qsbr_dq_create(&dp);
+	if (lb->dq_sess == NULL) {
+		MP_ERR("lb: cannot create the session defer queue");
+		return MP_ERR_NOMEM;
+	}
+	return MP_OK;
+}
+
+void mp_lb_sessions_fini(struct mp_lb *lb)
+{
+	if (lb->dq_sess != NULL && rte_rcu_qsbr_dq_delete(lb->dq_sess) != 0)
+		MP_WARN("lb: session defer queue not empty at destroy");
+	lb->dq_sess = NULL;
+	rte_free(lb->sess_rec);
+	rte_free(lb->sess_free);
+	mp_lb_table_free(&lb->sess);
+	mp_lb_table_free(&lb->srt);
+}

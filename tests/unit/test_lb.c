@@ -1,0 +1,823 @@
+/* test_lb.c: the balancer tables (memory backend) with a hand-driven clock, and a reader/writer stress. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+
+#include "lb.h"
+#include "mp_error.h"
+#include "mp_log.h"
+
+#define SEC 1000ull /* now is in milliseconds */
+
+static int eal_setup(void **state)
+{
+	(void)state;
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "mptest-lb-%d", (int)getpid());
+	char *argv[] = { "test", "--no-pci", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", prefix,
+			 "--log-level", "error", NULL };
+	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
+	if (rte_eal_init(argc, argv) < 0)
+		return -1;
+	mp_log_set_level(MP_LOG_WARN);
+	return 0;
+}
+
+static int eal_teardown(void **state)
+{
+	(void)state;
+	rte_eal_cleanup();
+	return 0;
+}
+
+static void small_config(struct mp_lb_config *c)
+{
+	mp_lb_config_default(c);
+	c->max_origins = 64;
+	c->max_streams = 1024;
+	c->max_webrtc = 256;
+	c->max_sessions = 256;
+	c->max_readers = 16;
+}
+
+/* A new lb with the calling thread as reader 0. */
+static struct mp_lb *new_lb(const struct mp_lb_config *c)
+{
+	struct mp_lb *lb = mp_lb_create(c);
+	assert_non_null(lb);
+	assert_int_equal(mp_lb_reader_register(lb, 0), MP_OK);
+	return lb;
+}
+
+enum { P_RTMP = 1 << MP_PROTO_RTMP, P_HTTP = 1 << MP_PROTO_HTTP, P_API = 1 << MP_PROTO_API,
+       P_SRT = 1 << MP_PROTO_SRT, P_RTC = 1 << MP_PROTO_RTC, P_ALL = 0x1f };
+
+static void make_reg(struct mp_registration *r, const char *server, uint32_t ipv4, unsigned protos)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->device_id, sizeof(r->device_id), "dev-%s", server);
+	snprintf(r->ip, sizeof(r->ip), "%u.%u.%u.%u", ipv4 >> 24, (ipv4 >> 16) & 255, (ipv4 >> 8) & 255, ipv4 & 255);
+	r->ipv4 = ipv4;
+	snprintf(r->server, sizeof(r->server), "%s", server);
+	snprintf(r->service, sizeof(r->service), "svc");
+	snprintf(r->pid, sizeof(r->pid), "42");
+	static const uint16_t ports[MP_PROTO__COUNT] = { 1935, 8080, 1985, 10080, 8000 };
+	for (int p = 0; p < MP_PROTO__COUNT; p++) {
+		if (!(protos & (1u << p)))
+			continue;
+		r->n_ep[p] = 1;
+		r->ep[p][0].port = ports[p];
+		r->ep[p][0].scheme = p == MP_PROTO_SRT || p == MP_PROTO_RTC ? MP_EP_UDP : MP_EP_TCP;
+	}
+}
+
+static int add_origin(struct mp_lb *lb, const char *server, uint32_t ipv4, unsigned protos, uint64_t now)
+{
+	struct mp_registration r;
+	make_reg(&r, server, ipv4, protos);
+	return mp_lb_origin_update(lb, &r, now);
+}
+
+/* ---- origins ---- */
+
+static void origin_is_alive_until_ttl_then_dead(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.origin_ttl_ms = 300 * SEC;
+	struct mp_lb *lb = new_lb(&c);
+	int id = add_origin(lb, "a", 0x0a000001, P_ALL, 1000);
+	assert_true(id >= 0);
+	const struct mp_lb_origin *o = mp_lb_origin_find(lb, "a-svc-42");
+	assert_non_null(o);
+	assert_int_equal(o->id, id);
+	assert_true(mp_lb_origin_verify(o));
+	assert_true(mp_lb_origin_alive(lb, o, 1000 + 300 * SEC - 1));
+	assert_false(mp_lb_origin_alive(lb, o, 1000 + 300 * SEC));
+	/* A heartbeat replaces the record: same id, next generation, alive again. */
+	uint64_t gen = o->gen;
+	assert_int_equal(add_origin(lb, "a", 0x0a000001, P_ALL, 400 * SEC), id);
+	mp_lb_quiescent(lb, 0);
+	o = mp_lb_origin_get(lb, (uint32_t)id);
+	assert_int_equal(o->gen, gen + 1);
+	assert_true(mp_lb_origin_alive(lb, o, 600 * SEC));
+	mp_lb_destroy(lb);
+}
+
+static void origin_keeps_every_endpoint_of_every_protocol(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_registration r;
+	make_reg(&r, "multi", 0x0a000009, P_RTMP);
+	r.n_ep[MP_PROTO_RTC] = 3;
+	r.ep[MP_PROTO_RTC][0] = (struct mp_endpoint){ .ipv4 = 0, .port = 8000, .scheme = MP_EP_UDP };
+	r.ep[MP_PROTO_RTC][1] = (struct mp_endpoint){ .ipv4 = 0xc0a80001, .port = 8001, .scheme = MP_EP_UDP };
+	r.ep[MP_PROTO_RTC][2] = (struct mp_endpoint){ .ipv4 = 0, .port = 8002, .scheme = MP_EP_UDP };
+	int id = mp_lb_origin_update(lb, &r, 1000);
+	assert_true(id >= 0);
+	const struct mp_lb_origin *o = mp_lb_origin_get(lb, (uint32_t)id);
+	assert_int_equal(o->n_ep[MP_PROTO_RTC], 3);
+	assert_int_equal(o->n_ep[MP_PROTO_RTMP], 1);
+	assert_int_equal(o->n_ep[MP_PROTO_SRT], 0);
+	uint32_t ip;
+	uint16_t port;
+	assert_int_equal(mp_lb_origin_endpoint(o, MP_PROTO_RTC, 0, &ip, &port), MP_OK);
+	assert_int_equal(ip, 0x0a000009); /* bare port: the origin's address */
+	assert_int_equal(port, 8000);
+	assert_int_equal(mp_lb_origin_endpoint(o, MP_PROTO_RTC, 1, &ip, &port), MP_OK);
+	assert_int_equal(ip, 0xc0a80001);
+	assert_int_equal(port, 8001);
+	assert_int_equal(mp_lb_origin_endpoint(o, MP_PROTO_RTC, 3, &ip, &port), MP_ERR_NOTFOUND);
+	/* A registration without server/service/pid has no identity. */
+	r.pid[0] = '\0';
+	assert_int_equal(mp_lb_origin_update(lb, &r, 1000), MP_ERR_INVAL);
+	mp_lb_destroy(lb);
+}
+
+static void dead_origin_is_forgotten_after_forget_period_and_its_picks_dropped(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.origin_ttl_ms = 10 * SEC;
+	c.origin_forget_ms = 20 * SEC;
+	struct mp_lb *lb = new_lb(&c);
+	assert_true(add_origin(lb, "gone", 0x0a000001, P_ALL, 0) >= 0);
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(lb, "__defaultVhost__/live/x", MP_PROTO_RTMP, 1, &t), MP_OK);
+	assert_int_equal(mp_lb_sync(lb, 29 * SEC), 0);
+	assert_non_null(mp_lb_origin_find(lb, "gone-svc-42"));
+	assert_true(mp_lb_sync(lb, 30 * SEC) >= 2); /* the origin and its pick */
+	mp_lb_quiescent(lb, 0);
+	assert_null(mp_lb_origin_find(lb, "gone-svc-42"));
+	uint32_t oid;
+	assert_int_equal(mp_lb_pick_peek(lb, "__defaultVhost__/live/x", &oid), MP_ERR_NOTFOUND);
+	struct mp_lb_stats st;
+	mp_lb_stats(lb, &st);
+	assert_int_equal(st.forgotten_origins, 1);
+	assert_int_equal(st.count[MP_LB_T_ORIGINS], 0);
+	assert_int_equal(st.count[MP_LB_T_PICKS], 0);
+	mp_lb_destroy(lb);
+}
+
+/* ---- picks ---- */
+
+static void pick_is_sticky_per_stream(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	add_origin(lb, "a", 0x0a000001, P_ALL, 0);
+	add_origin(lb, "b", 0x0a000002, P_ALL, 0);
+	add_origin(lb, "c", 0x0a000003, P_ALL, 0);
+	struct mp_lb_target first, t;
+	assert_int_equal(mp_lb_pick(lb, "__defaultVhost__/live/s", MP_PROTO_RTMP, 10, &first), MP_OK);
+	assert_false(first.repicked);
+	assert_int_equal(first.port, 1935);
+	for (int i = 0; i < 200; i++) {
+		enum mp_reg_proto p = (enum mp_reg_proto)(i % MP_PROTO__COUNT);
+		assert_int_equal(mp_lb_pick(lb, "__defaultVhost__/live/s", p, 10 + (uint64_t)i, &t), MP_OK);
+		assert_int_equal(t.origin_id, first.origin_id);
+		assert_false(t.repicked);
+	}
+	mp_lb_destroy(lb);
+}
+
+static void pick_moves_stream_off_dead_origin_and_counts_it(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.origin_ttl_ms = 300 * SEC;
+	struct mp_lb *lb = new_lb(&c);
+	add_origin(lb, "a", 0x0a000001, P_ALL, 0);
+	add_origin(lb, "b", 0x0a000002, P_ALL, 0);
+	struct mp_lb_target t0, t1;
+	assert_int_equal(mp_lb_pick(lb, "v/app/s", MP_PROTO_SRT, 1, &t0), MP_OK);
+	/* Only the other origin keeps registering; the pinned one times out. */
+	add_origin(lb, t0.origin_id == 0 ? "b" : "a", t0.origin_id == 0 ? 0x0a000002 : 0x0a000001, P_ALL,
+		   200 * SEC);
+	assert_int_equal(mp_lb_pick(lb, "v/app/s", MP_PROTO_SRT, 299 * SEC, &t1), MP_OK);
+	assert_int_equal(t1.origin_id, t0.origin_id); /* still alive at TTL - 1 s */
+	assert_int_equal(mp_lb_pick(lb, "v/app/s", MP_PROTO_SRT, 300 * SEC, &t1), MP_OK);
+	assert_int_not_equal(t1.origin_id, t0.origin_id);
+	assert_true(t1.repicked);
+	/* And it stays on the new one. */
+	assert_int_equal(mp_lb_pick(lb, "v/app/s", MP_PROTO_RTMP, 301 * SEC, &t0), MP_OK);
+	assert_int_equal(t0.origin_id, t1.origin_id);
+	assert_false(t0.repicked);
+	struct mp_lb_stats st;
+	mp_lb_stats(lb, &st);
+	assert_int_equal(st.repicks, 1);
+	/* Nobody alive: no origin, and the pin is left as it was. */
+	assert_int_equal(mp_lb_pick(lb, "v/app/s", MP_PROTO_RTMP, 1000 * SEC, &t0), MP_ERR_NOORIGIN);
+	mp_lb_destroy(lb);
+}
+
+static void pick_spreads_uniformly_over_three_origins_in_10k_picks(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.max_streams = 10000;
+	struct mp_lb *lb = new_lb(&c);
+	int ids[3] = { add_origin(lb, "a", 0x0a000001, P_ALL, 0), add_origin(lb, "b", 0x0a000002, P_ALL, 0),
+		       add_origin(lb, "c", 0x0a000003, P_ALL, 0) };
+	unsigned hits[3] = { 0 };
+	char key[64];
+	for (int i = 0; i < 10000; i++) {
+		struct mp_lb_target t;
+		snprintf(key, sizeof(key), "__defaultVhost__/live/stream%d", i);
+		assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_RTMP, 5, &t), MP_OK);
+		for (int k = 0; k < 3; k++)
+			hits[k] += t.origin_id == (uint32_t)ids[k];
+	}
+	/* Binomial(10000, 1/3): sd = 47; 3333 +- 200 is more than 4 sd. */
+	for (int k = 0; k < 3; k++) {
+		assert_true(hits[k] > 3333 - 200);
+		assert_true(hits[k] < 3333 + 200);
+	}
+	assert_int_equal(hits[0] + hits[1] + hits[2], 10000);
+	mp_lb_destroy(lb);
+}
+
+static void pick_never_chooses_origin_without_endpoint_for_protocol(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	int rtmp_only = add_origin(lb, "rtmp-only", 0x0a000001, P_RTMP | P_HTTP, 0);
+	int with_srt = add_origin(lb, "with-srt", 0x0a000002, P_RTMP | P_SRT, 0);
+	char key[64];
+	for (int i = 0; i < 500; i++) {
+		struct mp_lb_target t;
+		snprintf(key, sizeof(key), "v/live/s%d", i);
+		assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_SRT, 1, &t), MP_OK);
+		assert_int_equal(t.origin_id, with_srt);
+		assert_int_equal(t.port, 10080);
+	}
+	assert_int_equal(mp_lb_pick(lb, "v/live/webrtc", MP_PROTO_RTC, 1, &(struct mp_lb_target){ 0 }),
+			 MP_ERR_NOORIGIN);
+	/* A stream pinned to the RTMP-only origin moves when asked for SRT. */
+	int pinned_rtmp_only = 0;
+	for (int i = 0; i < 100 && !pinned_rtmp_only; i++) {
+		struct mp_lb_target t;
+		snprintf(key, sizeof(key), "v/live/r%d", i);
+		assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_RTMP, 1, &t), MP_OK);
+		if (t.origin_id == (uint32_t)rtmp_only) {
+			pinned_rtmp_only = 1;
+			assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_SRT, 2, &t), MP_OK);
+			assert_int_equal(t.origin_id, with_srt);
+			assert_true(t.repicked);
+		}
+	}
+	assert_true(pinned_rtmp_only);
+	mp_lb_destroy(lb);
+}
+
+static void pick_rejects_keys_longer_than_255_bytes(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	add_origin(lb, "a", 0x0a000001, P_ALL, 0);
+	char key[300];
+	struct mp_lb_target t;
+	memset(key, 'k', 255);
+	key[255] = '\0';
+	assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_RTMP, 1, &t), MP_OK);
+	memset(key, 'k', 256);
+	key[256] = '\0';
+	assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_RTMP, 1, &t), MP_ERR_TOOLONG);
+	assert_int_equal(mp_lb_pick(lb, "", MP_PROTO_RTMP, 1, &t), MP_ERR_INVAL);
+	mp_lb_destroy(lb);
+}
+
+/* ---- full tables ---- */
+
+static void full_tables_refuse_and_count_the_next_entry_and_keep_the_others(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.max_origins = 3;
+	c.max_streams = 3;
+	c.max_webrtc = 3;
+	c.max_sessions = 3;
+	struct mp_lb *lb = new_lb(&c);
+	const char *names[4] = { "o1", "o2", "o3", "o4" };
+	const struct mp_lb_origin *before[3];
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(add_origin(lb, names[i], 0x0a000001 + (uint32_t)i, P_ALL, 0), i);
+		before[i] = mp_lb_origin_get(lb, (uint32_t)i);
+	}
+	assert_int_equal(add_origin(lb, names[3], 0x0a000004, P_ALL, 0), MP_ERR_FULL);
+	for (int i = 0; i < 3; i++) {
+		assert_ptr_equal(mp_lb_origin_get(lb, (uint32_t)i), before[i]);
+		assert_true(mp_lb_origin_verify(before[i]));
+	}
+	assert_null(mp_lb_origin_find(lb, "o4-svc-42"));
+
+	struct mp_lb_target t[3], x;
+	const char *streams[4] = { "v/a/1", "v/a/2", "v/a/3", "v/a/4" };
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(mp_lb_pick(lb, streams[i], MP_PROTO_RTMP, 1, &t[i]), MP_OK);
+	assert_int_equal(mp_lb_pick(lb, streams[3], MP_PROTO_RTMP, 1, &x), MP_ERR_FULL);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(mp_lb_pick(lb, streams[i], MP_PROTO_RTMP, 2, &x), MP_OK);
+		assert_int_equal(x.origin_id, t[i].origin_id);
+	}
+
+	const char *users[4] = { "a1:o1", "a2:o2", "a3:o3", "a4:o4" };
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(mp_lb_webrtc_store(lb, users[i], "v/a/1", 0, 0x0a000001, 8000, 1), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(lb, users[3], "v/a/1", 0, 0x0a000001, 8000, 1), MP_ERR_FULL);
+	/* Replacing an existing username is not a new entry. */
+	assert_int_equal(mp_lb_webrtc_store(lb, users[0], "v/a/2", 1, 0x0a000002, 8001, 2), MP_OK);
+	for (int i = 0; i < 3; i++)
+		assert_non_null(mp_lb_webrtc_find(lb, users[i], strlen(users[i])));
+	assert_null(mp_lb_webrtc_find(lb, users[3], strlen(users[3])));
+
+	c.max_sessions = 3;
+	struct mp_lb_session *s[3], *y;
+	for (int i = 0; i < 3; i++) {
+		struct mp_lb_session_params p = {
+			.tuple = { .src_ip = 0x01020304, .dst_ip = 0xc6120002, .src_port = (uint16_t)(5000 + i),
+				   .dst_port = 8000, .proto = IPPROTO_UDP },
+			.origin_ipv4 = 0x0a000001, .origin_port = 8000, .kind = MP_LB_SESS_WEBRTC,
+			.state = MP_LB_SESS_ACTIVE, .username = "a1:o1",
+		};
+		assert_int_equal(mp_lb_session_create(lb, &p, 1, &s[i]), MP_OK);
+	}
+	struct mp_lb_session_params p4 = {
+		.tuple = { .src_ip = 0x01020304, .dst_ip = 0xc6120002, .src_port = 6000, .dst_port = 8000,
+			   .proto = IPPROTO_UDP },
+		.kind = MP_LB_SESS_WEBRTC, .state = MP_LB_SESS_ACTIVE,
+	};
+	assert_int_equal(mp_lb_session_create(lb, &p4, 1, &y), MP_ERR_FULL);
+	assert_null(y);
+	for (int i = 0; i < 3; i++)
+		assert_ptr_equal(mp_lb_session_find(lb, &s[i]->tuple), s[i]);
+	assert_null(mp_lb_session_find(lb, &p4.tuple));
+
+	struct mp_lb_stats st;
+	mp_lb_stats(lb, &st);
+	assert_int_equal(st.refused[MP_LB_T_ORIGINS], 1);
+	assert_int_equal(st.refused[MP_LB_T_PICKS], 1);
+	assert_int_equal(st.refused[MP_LB_T_WEBRTC], 1);
+	assert_int_equal(st.refused[MP_LB_T_SESSIONS], 1);
+	assert_int_equal(st.count[MP_LB_T_ORIGINS], 3);
+	assert_int_equal(st.count[MP_LB_T_PICKS], 3);
+	assert_int_equal(st.count[MP_LB_T_WEBRTC], 3);
+	assert_int_equal(st.count[MP_LB_T_SESSIONS], 3);
+	mp_lb_destroy(lb);
+}
+
+static void table_takes_its_full_stated_capacity_of_sessions(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.max_sessions = 50000;
+	c.nat_port_min = 0; /* NAT ports would cap sessions at the port range */
+	struct mp_lb *lb = new_lb(&c);
+	for (uint32_t i = 0; i < c.max_sessions; i++) {
+		struct mp_lb_session_params p = {
+			.tuple = { .src_ip = 0x0b000000 + i, .dst_ip = 0xc6120002, .src_port = (uint16_t)(i * 7),
+				   .dst_port = 10080, .proto = IPPROTO_UDP },
+			.kind = MP_LB_SESS_SRT, .state = MP_LB_SESS_ACTIVE,
+		};
+		struct mp_lb_session *s;
+		assert_int_equal(mp_lb_session_create(lb, &p, 1, &s), MP_OK);
+	}
+	struct mp_lb_stats st;
+	mp_lb_stats(lb, &st);
+	assert_int_equal(st.count[MP_LB_T_SESSIONS], c.max_sessions);
+	assert_int_equal(st.refused[MP_LB_T_SESSIONS], 0);
+	assert_true(mp_lb_bytes_per_session(lb) > sizeof(struct mp_lb_session));
+	mp_lb_destroy(lb);
+}
+
+/* ---- sessions and NAT ports ---- */
+
+static struct mp_lb_session_params webrtc_params(uint16_t client_port, const char *username)
+{
+	struct mp_lb_session_params p = {
+		.tuple = { .src_ip = 0xc6130002, .dst_ip = 0xc6120002, .src_port = client_port, .dst_port = 8000,
+			   .proto = IPPROTO_UDP },
+		.origin_ipv4 = 0xc6120001, .origin_port = 8000, .origin_id = 0,
+		.kind = MP_LB_SESS_WEBRTC, .state = MP_LB_SESS_ACTIVE, .username = username,
+	};
+	return p;
+}
+
+static void nat_port_is_reused_only_after_quiet_period(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.nat_port_min = 40000;
+	c.nat_port_max = 40001;
+	c.nat_quiet_ms = 5 * SEC;
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_lb_session *a, *b, *x;
+	struct mp_lb_session_params pa = webrtc_params(1001, "u:a"), pb = webrtc_params(1002, "u:b");
+	struct mp_lb_session_params pc = webrtc_params(1003, "u:c");
+	assert_int_equal(mp_lb_session_create(lb, &pa, 1000, &a), MP_OK);
+	assert_int_equal(mp_lb_session_create(lb, &pb, 1000, &b), MP_OK);
+	assert_int_equal(a->nat_port, 40000);
+	assert_int_equal(b->nat_port, 40001);
+	assert_ptr_equal(mp_lb_session_by_natport(lb, 40000), a);
+	assert_ptr_equal(mp_lb_session_by_natport(lb, 40001), b);
+	assert_int_equal(mp_lb_session_create(lb, &pc, 1000, &x), MP_ERR_FULL); /* range exhausted */
+	assert_int_equal(mp_lb_session_close(lb, a, 2000), MP_OK);
+	assert_null(mp_lb_session_by_natport(lb, 40000));
+	assert_null(mp_lb_session_find(lb, &pa.tuple));
+	mp_lb_quiescent(lb, 0); /* the grace period ends */
+	assert_int_equal(mp_lb_session_create(lb, &pc, 2000 + 5 * SEC - 1, &x), MP_ERR_FULL);
+	assert_int_equal(mp_lb_session_create(lb, &pc, 2000 + 5 * SEC, &x), MP_OK);
+	assert_int_equal(x->nat_port, 40000);
+	assert_ptr_equal(mp_lb_session_by_natport(lb, 40000), x);
+	struct mp_lb_stats st;
+	mp_lb_stats(lb, &st);
+	assert_int_equal(st.refused[MP_LB_T_NATPORTS], 2);
+	mp_lb_destroy(lb);
+}
+
+static void nat_port_is_not_reused_before_readers_pass_a_quiescent_state(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.nat_port_min = 40000;
+	c.nat_port_max = 40000;
+	c.nat_quiet_ms = 0;
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_lb_session *a, *x;
+	struct mp_lb_session_params pa = webrtc_params(1001, "u:a"), pb = webrtc_params(1002, "u:b");
+	assert_int_equal(mp_lb_session_create(lb, &pa, 1000, &a), MP_OK);
+	assert_int_equal(mp_lb_session_close(lb, a, 1000), MP_OK);
+	/* Reader 0 may still hold a: neither its record nor its port can be reused yet. */
+	assert_int_equal(mp_lb_session_create(lb, &pb, 1000, &x), MP_ERR_FULL);
+	assert_int_equal(a->state, MP_LB_SESS_CLOSED);
+	mp_lb_quiescent(lb, 0);
+	assert_int_equal(mp_lb_session_create(lb, &pb, 1000, &x), MP_OK);
+	mp_lb_destroy(lb);
+}
+
+static void idle_sessions_expire_in_sweep_webrtc_30s_srt_10s(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_lb_session *w, *s;
+	struct mp_lb_session_params pw = webrtc_params(1001, "u:w");
+	struct mp_lb_session_params ps = {
+		.tuple = { .src_ip = 0xc6130002, .dst_ip = 0xc6120002, .src_port = 2001, .dst_port = 10080,
+			   .proto = IPPROTO_UDP },
+		.origin_ipv4 = 0xc6120001, .origin_port = 10080, .kind = MP_LB_SESS_SRT,
+		.state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = 0x1234,
+	};
+	assert_int_equal(mp_lb_session_create(lb, &pw, 0, &w), MP_OK);
+	assert_int_equal(mp_lb_session_create(lb, &ps, 0, &s), MP_OK);
+	assert_int_equal(mp_lb_session_srt_bind(lb, s, 0xabcd, 0x5678), MP_OK);
+	assert_ptr_equal(mp_lb_session_by_srt(lb, 0xabcd), s);
+	mp_lb_session_set_state(s, MP_LB_SESS_ACTIVE);
+	mp_lb_session_count_c2o(w, 1200, 5 * SEC);
+	mp_lb_session_count_o2c(w, 800, 5 * SEC);
+	assert_int_equal(w->pkts_c2o, 1);
+	assert_int_equal(w->bytes_o2c, 800);
+	assert_int_equal(mp_lb_session_sweep(lb, 10 * SEC - 1, c.max_sessions), 0);
+	assert_int_equal(mp_lb_session_sweep(lb, 10 * SEC, c.max_sessions), 1); /* SRT idle 10 s */
+	assert_null(mp_lb_session_by_srt(lb, 0xabcd));
+	assert_null(mp_lb_session_find(lb, &ps.tuple));
+	assert_ptr_equal(mp_lb_session_find(lb, &pw.tuple), w);
+	assert_int_equal(mp_lb_session_sweep(lb, 35 * SEC - 1, c.max_sessions), 0);
+	assert_int_equal(mp_lb_session_sweep(lb, 35 * SEC, c.max_sessions), 1); /* WebRTC idle 30 s */
+	assert_null(mp_lb_session_find(lb, &pw.tuple));
+	assert_null(mp_lb_session_by_natport(lb, w->nat_port));
+	struct mp_lb_stats st;
+	mp_lb_stats(lb, &st);
+	assert_int_equal(st.sessions_expired, 2);
+	assert_int_equal(st.count[MP_LB_T_SESSIONS], 0);
+	assert_int_equal(st.count[MP_LB_T_SRT], 0);
+	mp_lb_destroy(lb);
+}
+
+static void sweep_with_small_budget_covers_all_sessions_over_calls(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	for (uint16_t i = 0; i < 100; i++) {
+		struct mp_lb_session_params p = webrtc_params((uint16_t)(3000 + i), NULL);
+		struct mp_lb_session *s;
+		assert_int_equal(mp_lb_session_create(lb, &p, 0, &s), MP_OK);
+	}
+	uint32_t closed = 0;
+	for (int i = 0; i < 16; i++) /* 16 * 16 = 256 = every slot once */
+		closed += mp_lb_session_sweep(lb, 60 * SEC, 16);
+	assert_int_equal(closed, 100);
+	mp_lb_destroy(lb);
+}
+
+static void session_create_twice_returns_the_existing_one(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_lb_session_params p = webrtc_params(1001, "u:w");
+	struct mp_lb_session *a, *b;
+	assert_int_equal(mp_lb_session_create(lb, &p, 0, &a), MP_OK);
+	assert_int_equal(mp_lb_session_create(lb, &p, 0, &b), MP_ERR_EXISTS);
+	assert_ptr_equal(a, b);
+	assert_string_equal(a->u.username, "u:w");
+	mp_lb_destroy(lb);
+}
+
+static void rebind_moves_session_to_new_client_address_keeping_nat_port(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_lb_session_params p = webrtc_params(1001, "u:w");
+	struct mp_lb_session *a, *b;
+	assert_int_equal(mp_lb_session_create(lb, &p, 0, &a), MP_OK);
+	mp_lb_session_count_c2o(a, 100, 1);
+	struct mp_lb_tuple moved = p.tuple;
+	moved.src_port = 1002;
+	assert_int_equal(mp_lb_session_rebind(lb, a, &moved, 2, &b), MP_OK);
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(b->nat_port, a->nat_port);
+	assert_int_equal(b->bytes_c2o, 100);
+	assert_ptr_equal(mp_lb_session_find(lb, &moved), b);
+	assert_null(mp_lb_session_find(lb, &p.tuple));
+	assert_ptr_equal(mp_lb_session_by_natport(lb, b->nat_port), b);
+	uint16_t port = b->nat_port;
+	mp_lb_quiescent(lb, 0);
+	mp_lb_session_sweep(lb, 3, c.max_sessions); /* reclaims the old record */
+	assert_ptr_equal(mp_lb_session_by_natport(lb, port), b); /* the port went with the session */
+	struct mp_lb_stats st;
+	mp_lb_stats(lb, &st);
+	assert_int_equal(st.count[MP_LB_T_SESSIONS], 1);
+	mp_lb_destroy(lb);
+}
+
+/* ---- ICE usernames and SPBHIDs ---- */
+
+static void ufrag_lives_120s_and_is_renewed_by_traffic(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	assert_int_equal(mp_lb_webrtc_store(lb, "ans1:off1", "v/live/s", 3, 0x0a000001, 8000, 0), MP_OK);
+	const struct mp_lb_webrtc *e = mp_lb_webrtc_find(lb, "ans1:off1xx", 9); /* raw bytes, not a string */
+	assert_non_null(e);
+	assert_string_equal(e->stream, "v/live/s");
+	assert_int_equal(e->origin_id, 3);
+	assert_int_equal(e->media_port, 8000);
+	assert_null(mp_lb_webrtc_find(lb, "ans1:off", 8));
+	mp_lb_webrtc_touch(e, 100 * SEC); /* the data plane saw a packet */
+	mp_lb_quiescent(lb, 0);
+	assert_int_equal(mp_lb_sync(lb, 219 * SEC), 0);
+	assert_non_null(mp_lb_webrtc_find(lb, "ans1:off1", 9));
+	assert_int_equal(mp_lb_sync(lb, 220 * SEC), 1);
+	mp_lb_quiescent(lb, 0);
+	assert_null(mp_lb_webrtc_find(lb, "ans1:off1", 9));
+	struct mp_lb_webrtc out;
+	assert_int_equal(mp_lb_webrtc_load(lb, "ans1:off1", 220 * SEC, &out), MP_ERR_NOTFOUND);
+	/* Too long for the table: refused, not truncated. */
+	char longname[80];
+	memset(longname, 'u', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_int_equal(mp_lb_webrtc_store(lb, longname, "v/live/s", 3, 1, 1, 0), MP_ERR_TOOLONG);
+	mp_lb_destroy(lb);
+}
+
+static void live_webrtc_session_keeps_its_ufrag_alive(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	assert_int_equal(mp_lb_webrtc_store(lb, "ans:off", "v/live/s", 0, 0x0a000001, 8000, 0), MP_OK);
+	struct mp_lb_session_params p = webrtc_params(1001, "ans:off");
+	struct mp_lb_session *s;
+	assert_int_equal(mp_lb_session_create(lb, &p, 0, &s), MP_OK);
+	for (uint64_t t = 10 * SEC; t <= 300 * SEC; t += 10 * SEC) {
+		mp_lb_session_count_c2o(s, 100, t);
+		mp_lb_session_sweep(lb, t, c.max_sessions);
+		mp_lb_sync(lb, t);
+		mp_lb_quiescent(lb, 0);
+	}
+	struct mp_lb_webrtc out;
+	assert_int_equal(mp_lb_webrtc_load(lb, "ans:off", 300 * SEC, &out), MP_OK);
+	assert_int_equal(out.last_seen_ms, 300 * SEC);
+	mp_lb_destroy(lb);
+}
+
+static void hls_spbhid_maps_both_ways_renews_on_use_and_expires(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_lb_hls h;
+	assert_int_equal(mp_lb_hls_load_or_store(lb, "v/live/s", "id-1", "http://x/live/s.m3u8?k=v", 0, &h), MP_OK);
+	assert_string_equal(h.spbhid, "id-1");
+	/* The same stream again keeps its first SPBHID. */
+	assert_int_equal(mp_lb_hls_load_or_store(lb, "v/live/s", "id-2", "http://x/other", 1, &h), MP_ERR_EXISTS);
+	assert_string_equal(h.spbhid, "id-1");
+	assert_int_equal(mp_lb_hls_by_spbhid(lb, "id-1", 100 * SEC, &h), MP_OK);
+	assert_string_equal(h.stream, "v/live/s");
+	assert_string_equal(h.full_url, "http://x/live/s.m3u8?k=v");
+	assert_int_equal(mp_lb_hls_by_spbhid(lb, "id-2", 100 * SEC, &h), MP_ERR_NOTFOUND);
+	assert_int_equal(mp_lb_sync(lb, 219 * SEC), 0);
+	assert_int_equal(mp_lb_hls_by_stream(lb, "v/live/s", 219 * SEC, &h), MP_OK);
+	assert_int_equal(mp_lb_sync(lb, 339 * SEC), 1);
+	mp_lb_quiescent(lb, 0);
+	assert_int_equal(mp_lb_hls_by_spbhid(lb, "id-1", 339 * SEC, &h), MP_ERR_NOTFOUND);
+	assert_int_equal(mp_lb_hls_by_stream(lb, "v/live/s", 339 * SEC, &h), MP_ERR_NOTFOUND);
+	struct mp_lb_stats st;
+	mp_lb_stats(lb, &st);
+	assert_int_equal(st.count[MP_LB_T_HLS], 0);
+	assert_int_equal(st.expired_hls, 1);
+	mp_lb_destroy(lb);
+}
+
+/* ---- concurrency ---- */
+
+#define STRESS_READERS 3
+#define STRESS_ORIGINS 8
+
+struct stress {
+	struct mp_lb *lb;
+	_Atomic int stop;
+	_Atomic uint64_t reads, bad, picks, updates;
+	unsigned int id;
+};
+
+struct stress_reader {
+	struct stress *st;
+	unsigned int id;
+};
+
+static void *stress_reader(void *arg)
+{
+	struct stress_reader *r = arg;
+	struct stress *st = r->st;
+	uint64_t last_gen[STRESS_ORIGINS * 4] = { 0 };
+	uint32_t last_uid[STRESS_ORIGINS * 4] = { 0 };
+	uint64_t n = 0;
+	char key[64];
+	mp_lb_reader_register(st->lb, r->id);
+	while (!atomic_load(&st->stop)) {
+		uint32_t limit = mp_lb_origin_id_limit(st->lb);
+		for (uint32_t id = 0; id < limit && id < STRESS_ORIGINS * 4; id++) {
+			const struct mp_lb_origin *o = mp_lb_origin_get(st->lb, id);
+			if (o == NULL)
+				continue;
+			/* A torn, stale-freed or poisoned record fails its checksum. */
+			if (!mp_lb_origin_verify(o) || o->id != id ||
+			    o->n_ep[MP_PROTO_RTC] != (uint8_t)(1 + o->gen % MP_REG_MAX_ENDPOINTS) ||
+			    o->ep[MP_PROTO_RTC][0].port != (uint16_t)(o->gen & 0xffff))
+				atomic_fetch_add(&st->bad, 1);
+			/* Generations of one incarnation never go back. */
+			if (last_uid[id] == o->uid && o->gen < last_gen[id])
+				atomic_fetch_add(&st->bad, 1);
+			last_uid[id] = o->uid;
+			last_gen[id] = o->gen;
+			n++;
+		}
+		struct mp_lb_target t;
+		snprintf(key, sizeof(key), "v/live/r%u-%llu", r->id, (unsigned long long)(n % 97));
+		if (mp_lb_pick(st->lb, key, MP_PROTO_RTC, 1, &t) == MP_OK) {
+			const struct mp_lb_origin *o = mp_lb_origin_get(st->lb, t.origin_id);
+			if (o != NULL && o->uid == t.origin_uid && !mp_lb_origin_verify(o))
+				atomic_fetch_add(&st->bad, 1);
+			atomic_fetch_add(&st->picks, 1);
+		}
+		mp_lb_quiescent(st->lb, r->id);
+	}
+	atomic_fetch_add(&st->reads, n);
+	mp_lb_reader_unregister(st->lb, r->id);
+	return NULL;
+}
+
+static void *stress_writer(void *arg)
+{
+	struct stress *st = arg;
+	struct mp_registration reg;
+	char name[32];
+	uint64_t gen_of[STRESS_ORIGINS] = { 0 };
+	mp_lb_reader_register(st->lb, st->id);
+	for (uint64_t i = 0; !atomic_load(&st->stop); i++) {
+		int k = (int)(i % STRESS_ORIGINS);
+		snprintf(name, sizeof(name), "s%d", k);
+		if (i % 1000 == 999) {
+			/* Now and then an origin goes away and comes back under a new uid. */
+			char key[64];
+			snprintf(key, sizeof(key), "%s-svc-42", name);
+			mp_lb_origin_remove(st->lb, key);
+			gen_of[k] = 0;
+		}
+		/* Endpoints derived from the next generation, so a mix of two records is visible. */
+		uint64_t gen = gen_of[k] + 1;
+		make_reg(&reg, name, 0x0a000000 + (uint32_t)k, P_ALL);
+		reg.n_ep[MP_PROTO_RTC] = (uint8_t)(1 + gen % MP_REG_MAX_ENDPOINTS);
+		for (int e = 0; e < reg.n_ep[MP_PROTO_RTC]; e++)
+			reg.ep[MP_PROTO_RTC][e].port = (uint16_t)(gen & 0xffff);
+		if (mp_lb_origin_update(st->lb, &reg, 1) >= 0)
+			gen_of[k] = gen;
+		atomic_fetch_add(&st->updates, 1);
+		if (i % 64 == 0)
+			mp_lb_sync(st->lb, 1);
+		mp_lb_quiescent(st->lb, st->id);
+	}
+	mp_lb_reader_unregister(st->lb, st->id);
+	return NULL;
+}
+
+static void readers_never_see_torn_or_freed_origin_records_under_a_writer(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct stress st = { 0 };
+	st.lb = mp_lb_create(&c);
+	assert_non_null(st.lb);
+	st.id = STRESS_READERS + 1;
+	pthread_t w, rd[STRESS_READERS];
+	struct stress_reader ra[STRESS_READERS];
+	assert_int_equal(pthread_create(&w, NULL, stress_writer, &st), 0);
+	for (int i = 0; i < STRESS_READERS; i++) {
+		ra[i] = (struct stress_reader){ .st = &st, .id = (unsigned)i + 1 };
+		assert_int_equal(pthread_create(&rd[i], NULL, stress_reader, &ra[i]), 0);
+	}
+	struct timespec ts = { .tv_sec = 1, .tv_nsec = 500000000 };
+	nanosleep(&ts, NULL);
+	atomic_store(&st.stop, 1);
+	pthread_join(w, NULL);
+	for (int i = 0; i < STRESS_READERS; i++)
+		pthread_join(rd[i], NULL);
+	print_message("stress: %llu record reads, %llu picks, %llu updates, %llu bad\n",
+		      (unsigned long long)st.reads, (unsigned long long)st.picks,
+		      (unsigned long long)st.updates, (unsigned long long)st.bad);
+	assert_int_equal(st.bad, 0);
+	assert_true(st.reads > 1000);
+	assert_true(st.updates > 1000);
+	struct mp_lb_stats s;
+	mp_lb_stats(st.lb, &s);
+	assert_int_equal(s.defer_full, 0);
+	mp_lb_destroy(st.lb);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(origin_is_alive_until_ttl_then_dead),
+		cmocka_unit_test(origin_keeps_every_endpoint_of_every_protocol),
+		cmocka_unit_test(dead_origin_is_forgotten_after_forget_period_and_its_picks_dropped),
+		cmocka_unit_test(pick_is_sticky_per_stream),
+		cmocka_unit_test(pick_moves_stream_off_dead_origin_and_counts_it),
+		cmocka_unit_test(pick_spreads_uniformly_over_three_origins_in_10k_picks),
+		cmocka_unit_test(pick_never_chooses_origin_without_endpoint_for_protocol),
+		cmocka_unit_test(pick_rejects_keys_longer_than_255_bytes),
+		cmocka_unit_test(full_tables_refuse_and_count_the_next_entry_and_keep_the_others),
+		cmocka_unit_test(table_takes_its_full_stated_capacity_of_sessions),
+		cmocka_unit_test(nat_port_is_reused_only_after_quiet_period),
+		cmocka_unit_test(nat_port_is_not_reused_before_readers_pass_a_quiescent_state),
+		cmocka_unit_test(idle_sessions_expire_in_sweep_webrtc_30s_srt_10s),
+		cmocka_unit_test(sweep_with_small_budget_covers_all_sessions_over_calls),
+		cmocka_unit_test(session_create_twice_returns_the_existing_one),
+		cmocka_unit_test(rebind_moves_session_to_new_client_address_keeping_nat_port),
+		cmocka_unit_test(ufrag_lives_120s_and_is_renewed_by_traffic),
+		cmocka_unit_test(live_webrtc_session_keeps_its_ufrag_alive),
+		cmocka_unit_test(hls_spbhid_maps_both_ways_renews_on_use_and_expires),
+		cmocka_unit_test(readers_never_see_torn_or_freed_origin_records_under_a_writer),
+	};
+	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
+}

@@ -13,7 +13,10 @@ uint8_t *mp_test_read_file(const char *name, size_t *len)
 	long n;
 	uint8_t *buf;
 
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/data", name);
+	if (name[0] == '/') /* an absolute path (run_fuzz.sh passes $MP_TEST_DATA/<seed>) */
+		snprintf(path, sizeof(path), "%s", name);
+	else
+		snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/data", name);
 	f = fopen(path, "rb");
 	if (!f || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) {
 		fprintf(stderr, "test data %s: cannot read\n", path);

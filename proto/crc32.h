@@ -8,4 +8,7 @@
 /* Continue a CRC-32 over buf; start with crc = 0. mp_crc32_update(0, "123456789", 9) == 0xCBF43926. */
 uint32_t mp_crc32_update(uint32_t crc, const uint8_t *buf, size_t len);
 
+/* Slicing-by-8 lookup tables (crc32_table.c). */
+extern const uint32_t mp_crc32_table[8][256];
+
 #endif

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crc32.h"
 #include "stun.h"
 #include "test_data.h"
 
@@ -58,14 +57,6 @@ static size_t msg_fingerprint(uint8_t *b, size_t off)
 }
 
 /* ---- tests ---- */
-
-static void crc32_matches_the_standard_check_value(void **state)
-{
-	(void)state;
-	assert_int_equal(mp_crc32_update(0, (const uint8_t *)"123456789", 9), 0xCBF43926u);
-	assert_int_equal(mp_crc32_update(mp_crc32_update(0, (const uint8_t *)"1234", 4),
-					 (const uint8_t *)"56789", 5), 0xCBF43926u);
-}
 
 static void every_stun_packet_of_the_aiortc_capture_parses_and_verifies(void **state)
 {
@@ -355,7 +346,6 @@ static void class_and_method_come_from_the_interleaved_type_bits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(crc32_matches_the_standard_check_value),
 		cmocka_unit_test(every_stun_packet_of_the_aiortc_capture_parses_and_verifies),
 		cmocka_unit_test(every_truncation_of_a_real_request_is_an_error),
 		cmocka_unit_test(header_rules_are_enforced),

@@ -86,7 +86,8 @@ int mp_stun_parse(const uint8_t *buf, size_t len, struct mp_stun_msg *msg)
 	memcpy(msg->txid, buf + 8, MP_STUN_TXID_LEN);
 	mp_stun_attr_begin(&it, buf, len);
 	while ((rc = mp_stun_attr_next(&it, &type, &val, &vlen, &off)) == 1) {
-		rc = stun_note_attr(msg, type, vlen, off, msg->integrity_off != 0);
+		rc = stun_note_attr(msg, type, vlen, off,
+				    msg->integrity_off != 0 || msg->integrity_sha256_off != 0);
 		if (rc != MP_OK)
 			return rc;
 		msg->n_attrs++;
@@ -118,8 +119,9 @@ int mp_stun_binding_username(const uint8_t *buf, size_t len, const uint8_t **use
 			*user_len = vlen;
 			return MP_OK;
 		}
-		/* RFC 8489 section 14.5: nothing after MESSAGE-INTEGRITY is authenticated */
-		if (type == MP_STUN_ATTR_MESSAGE_INTEGRITY || type == MP_STUN_ATTR_FINGERPRINT)
+		/* RFC 8489 sections 14.5, 14.6: nothing after the integrity attributes counts */
+		if (type == MP_STUN_ATTR_MESSAGE_INTEGRITY || type == MP_STUN_ATTR_MESSAGE_INTEGRITY_SHA256 ||
+		    type == MP_STUN_ATTR_FINGERPRINT)
 			return MP_ERR_NOTFOUND;
 	}
 	return rc < 0 ? rc : MP_ERR_NOTFOUND;

@@ -163,13 +163,13 @@ static inline int mp_stun_attr_next(struct mp_stun_attr_iter *it, uint16_t *type
 /* Full parse: header, class/method, transaction id, and a bounded walk of every attribute with
  * the length rules of the attributes located (USERNAME <= 512, MESSAGE-INTEGRITY 20,
  * MESSAGE-INTEGRITY-SHA256 16..32, FINGERPRINT 4 and last, PRIORITY 4, XOR-MAPPED-ADDRESS 8/20).
- * Attributes after MESSAGE-INTEGRITY other than MI-SHA256/FINGERPRINT are walked but ignored
- * (RFC 8489 section 14.5). Returns MP_OK or a negative mp_err. */
+ * Attributes after MESSAGE-INTEGRITY or MESSAGE-INTEGRITY-SHA256, other than those two and
+ * FINGERPRINT, are walked but ignored (RFC 8489 sections 14.5, 14.6). MP_OK or a negative mp_err. */
 int mp_stun_parse(const uint8_t *buf, size_t len, struct mp_stun_msg *msg);
 
 /* Hot path: the USERNAME value of a Binding request, without decoding anything else.
  * Returns MP_OK with user and user_len set; MP_ERR_UNSUPPORTED when the message is valid STUN but
- * not a Binding request; MP_ERR_NOTFOUND when there is no USERNAME before MESSAGE-INTEGRITY;
+ * not a Binding request; MP_ERR_NOTFOUND when there is no USERNAME before the integrity attributes;
  * MP_ERR_INVAL for an empty USERNAME; MP_ERR_TOOLONG when over 512 bytes; header errors as
  * mp_stun_check_header; MP_ERR_TRUNCATED when an attribute runs past the end. */
 int mp_stun_binding_username(const uint8_t *buf, size_t len, const uint8_t **user, size_t *user_len);

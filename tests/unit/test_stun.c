@@ -289,6 +289,13 @@ static void attributes_after_message_integrity_are_ignored(void **state)
 	assert_int_equal(mp_stun_binding_username(b, n, &u, &ulen), MP_ERR_NOTFOUND);
 	n = msg_attr(b, msg_begin(b, MP_STUN_BINDING_REQUEST), MP_STUN_ATTR_MESSAGE_INTEGRITY, mi, 16);
 	assert_int_equal(mp_stun_parse(b, n, &m), MP_ERR_LENGTH);
+	/* the same after MESSAGE-INTEGRITY-SHA256 */
+	n = msg_attr(b, msg_begin(b, MP_STUN_BINDING_REQUEST), MP_STUN_ATTR_MESSAGE_INTEGRITY_SHA256, mi, 20);
+	n = msg_attr(b, n, MP_STUN_ATTR_USERNAME, "ab:cd", 5);
+	assert_int_equal(mp_stun_parse(b, n, &m), MP_OK);
+	assert_int_equal(m.integrity_sha256_off, 20);
+	assert_int_equal(m.username_off, 0);
+	assert_int_equal(mp_stun_binding_username(b, n, &u, &ulen), MP_ERR_NOTFOUND);
 }
 
 static void xor_mapped_address_decodes_ipv4_and_ipv6(void **state)

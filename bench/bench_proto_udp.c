@@ -1,5 +1,5 @@
 /* bench_proto_udp.c: ns per STUN USERNAME extraction and SRT classification on the real captures,
- * against a memcpy of the same bytes measured in the same run. */
+ * against a memcpy of the same bytes measured in the same run (best of 5). Usage: [rounds]. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +119,29 @@ static double bench_srt_classify(const struct pkt_set *s, long rounds, unsigned 
 	return (now_ns() - t0) / ((double)rounds * s->n);
 }
 
+typedef double (*bench_fn)(const struct pkt_set *, long, unsigned long *);
+
+/* The best of REPEATS runs: the machine is shared, the minimum is the least disturbed. */
+#define REPEATS 5
+static double best_of(bench_fn fn, const struct pkt_set *s, long rounds, unsigned long *sum)
+{
+	double best = 1e30;
+
+	for (int i = 0; i < REPEATS; i++) {
+		double ns = fn(s, rounds, sum);
+
+		if (ns < best)
+			best = ns;
+	}
+	return best;
+}
+
+static double memcpy_fn(const struct pkt_set *s, long rounds, unsigned long *sum)
+{
+	(void)sum;
+	return bench_memcpy(s, rounds);
+}
+
 static void report(const char *what, double ns, double ref, const struct pkt_set *s)
 {
 	printf("%-34s %8.2f ns/packet   memcpy of the same bytes %6.2f ns   ratio %6.2f  (%d packets, %zu bytes avg)\n",
@@ -147,13 +170,13 @@ int main(int argc, char **argv)
 	(void)bench_stun_username(&stun, rounds / 10 + 1, &sum);
 	(void)bench_srt_classify(&srt, rounds / 100 + 1, &sum);
 
-	ref = bench_memcpy(&stun, rounds * 10);
-	ns = bench_stun_username(&stun, rounds * 10, &sum);
+	ref = best_of(memcpy_fn, &stun, rounds * 10, &sum);
+	ns = best_of(bench_stun_username, &stun, rounds * 10, &sum);
 	report("stun binding USERNAME + split", ns, ref, &stun);
-	ns = bench_stun_full(&stun, rounds * 10, &sum);
+	ns = best_of(bench_stun_full, &stun, rounds * 10, &sum);
 	report("stun full parse + FINGERPRINT", ns, ref, &stun);
-	ref = bench_memcpy(&srt, rounds / 10 + 1);
-	ns = bench_srt_classify(&srt, rounds / 10 + 1, &sum);
+	ref = best_of(memcpy_fn, &srt, rounds / 10 + 1, &sum);
+	ns = best_of(bench_srt_classify, &srt, rounds / 10 + 1, &sum);
 	report("srt classify + dst socket id", ns, ref, &srt);
 	printf("(checksum %lu)\n", sum);
 	mp_pcap_close(&wpc);

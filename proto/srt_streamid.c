@@ -106,11 +106,13 @@ static int sid_pair(struct mp_srt_streamid *out, const char *p, size_t n,
 	return sid_query_add(out, p, n);
 }
 
-/* SRS's legacy h=app/stream or h=vhost/app/stream, used when r is absent. */
+/* SRS's legacy h=app/stream or h=vhost/app/stream: the vhost part is the host, the path is the
+ * resource unless r gave one. */
 static void sid_legacy_host(struct mp_srt_streamid *out, struct mp_srt_sid_str h)
 {
 	const char *first = memchr(h.p, '/', h.len);
 	const char *last = first;
+	struct mp_srt_sid_str path = h;
 
 	for (const char *c = first + 1; c < h.p + h.len; c++)
 		if (*c == '/')
@@ -118,11 +120,11 @@ static void sid_legacy_host(struct mp_srt_streamid *out, struct mp_srt_sid_str h
 	if (first != last) {
 		out->host.p = h.p;
 		out->host.len = (size_t)(first - h.p);
-		out->resource.p = first + 1;
-		out->resource.len = h.len - out->host.len - 1;
-	} else {
-		out->resource = h;
+		path.p = first + 1;
+		path.len = h.len - out->host.len - 1;
 	}
+	if (out->resource.len == 0)
+		out->resource = path;
 }
 
 static int sid_parse_keyed(const char *s, size_t len, struct mp_srt_streamid *out)
@@ -142,7 +144,7 @@ static int sid_parse_keyed(const char *s, size_t len, struct mp_srt_streamid *ou
 		}
 		start = i + 1;
 	}
-	if (out->resource.len == 0 && h_path.len)
+	if (h_path.len)
 		sid_legacy_host(out, h_path);
 	return MP_OK;
 }

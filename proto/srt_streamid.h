@@ -42,7 +42,8 @@ struct mp_srt_streamid {
  *  - "#!::k=v,k=v,..." with the standard keys u r h s t m (m: request|publish|bidirectional,
  *    any case); other keys are kept in query as k=v; pairs are separated by ',' and, as SRS does,
  *    by '?' and '&' too (so "#!::r=live/s?secret=x,m=publish" gives query "secret=x");
- *    SRS's legacy "h=app/stream" and "h=vhost/app/stream" are read when r is absent;
+ *    SRS's legacy "h=app/stream" and "h=vhost/app/stream" give the resource when r is absent
+ *    (and the vhost as host);
  *    the last of a repeated key wins.
  *  - anything else not starting with "#!": a plain resource, "app/stream[?query]".
  * The access-control spec defines no escaping for the ':' syntax: values hold no ',' and are taken

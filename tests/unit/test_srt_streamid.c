@@ -125,8 +125,9 @@ static void srs_legacy_host_paths_give_the_resource(void **state)
 	assert_slice(id.host, "srs.srt.com.cn");
 	assert_slice(id.resource, "live/livestream");
 	assert_slice(id.app, "live");
-	assert_int_equal(parse("#!::h=v/a/b,r=live/other", &id), MP_OK); /* r wins */
+	assert_int_equal(parse("#!::h=v/a/b,r=live/other", &id), MP_OK); /* r wins the path */
 	assert_slice(id.resource, "live/other");
+	assert_slice(id.host, "v");
 }
 
 static void malformed_stream_ids_are_refused(void **state)

@@ -23,5 +23,7 @@ if [ "$seconds" = 0 ]; then
 	exec "$target" "$corpus"
 fi
 # -rss_limit_mb keeps a leak from eating the machine; crashes are written to the temp dir.
+# libFuzzer exits 77 on a crash by default, which meson reads as "skipped": make it a failure.
 exec "$target" -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=10 \
+	-error_exitcode=1 -timeout_exitcode=1 \
 	-artifact_prefix="$corpus/crash-" -print_final_stats=1 "$corpus"

@@ -13,7 +13,7 @@ uint8_t *mp_test_read_file(const char *name, size_t *len)
 	long n;
 	uint8_t *buf;
 
-	if (name[0] == '/')
+	if (name[0] == '/') /* an absolute path (run_fuzz.sh passes $MP_TEST_DATA/<seed>) */
 		snprintf(path, sizeof(path), "%s", name);
 	else
 		snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/data", name);

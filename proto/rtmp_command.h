@@ -89,7 +89,7 @@ enum mp_rtmp_status {
  * clientid (if given)}. */
 int mp_rtmp_build_on_status(uint8_t *out, size_t cap, enum mp_rtmp_status which,
 			    struct mp_rtmp_str stream, const char *clientid);
-/* "onFCPublish", 0, null, {code "NetStream.Publish.Start", description}. */
+/* "onFCPublish", 0, null, {code "NetStream.Publish.Start", description[, details = stream]}. */
 int mp_rtmp_build_on_fcpublish(uint8_t *out, size_t cap, struct mp_rtmp_str stream);
 /* Data message (type 18) "|RtmpSampleAccess", audio, video: lets Flash players read samples. */
 int mp_rtmp_build_sample_access(uint8_t *out, size_t cap, int audio, int video);

@@ -47,10 +47,6 @@ static void drop_partial(struct mp_rtmp_reader *r, struct mp_rtmp_chunk_stream *
 {
 	r->pending -= cs->got;
 	cs->got = 0;
-	if (r->cur == cs && r->in_payload) {
-		r->in_payload = 0; /* cannot happen between messages; kept for safety */
-		r->hdr_len = 0;
-	}
 }
 
 /* Basic header length from its first byte (spec 1.0 section 5.3.1.1). */

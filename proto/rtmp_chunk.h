@@ -4,8 +4,13 @@
  * The reader owns per-chunk-stream message buffers (malloc'd, control-plane code): create it with
  * mp_rtmp_reader_init and release it with mp_rtmp_reader_free. It applies the protocol control
  * messages that change how the stream is read (SetChunkSize, Abort, WindowAckSize; spec 1.0
- * section 5.4) as they are read, and still hands them to the caller, who must forward the chunk
- * size it writes with on the other side separately (see mp_rtmp_writer in the proxy). */
+ * section 5.4) as they are read, and still hands them to the caller.
+ *
+ * Relaying: the chunk size is per direction and per connection. A proxy reads each side with its
+ * own reader (which follows that peer's SetChunkSize) and writes to the other side with
+ * mp_rtmp_chunk_write at the chunk size it last announced there; a SetChunkSize read from one side
+ * is not forwarded as bytes (or, if forwarded, the writer's size must change with it), which is
+ * what keeps both sides consistent. */
 #ifndef MP_PROTO_RTMP_CHUNK_H
 #define MP_PROTO_RTMP_CHUNK_H
 

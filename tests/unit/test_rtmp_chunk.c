@@ -173,7 +173,7 @@ static void truncation_at_every_byte_is_again_never_an_error(void **state)
 
 	(void)state;
 	capture_client_stream(&c2s, &len);
-	for (size_t cut = 0; cut <= len; cut += (cut < 2000 ? 1 : 37)) {
+	for (size_t cut = 0; cut <= len; cut++) {
 		mp_rtmp_reader_init(&r, 0);
 		assert_int_equal(read_all(&r, c2s, cut, cut ? cut : 1, &s), MP_ERR_AGAIN);
 		msgs_free(&s);

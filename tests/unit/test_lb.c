@@ -16,6 +16,7 @@
 #include <rte_lcore.h>
 
 #include "lb.h"
+#include "lb_backend.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
@@ -669,6 +670,106 @@ static void hls_spbhid_maps_both_ways_renews_on_use_and_expires(void **state)
 	mp_lb_destroy(lb);
 }
 
+
+static void draining_origin_keeps_its_streams_and_gets_no_new_ones(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	int a = add_origin(lb, "a", 0x0a000001, P_ALL, 0);
+	int b = add_origin(lb, "b", 0x0a000002, P_ALL, 0);
+	assert_int_equal(mp_lb_local_pick_set(lb, "v/live/on-a", (uint32_t)a), MP_OK);
+	assert_int_equal(mp_lb_origin_drain(lb, "a-svc-42", true), MP_OK);
+	assert_int_equal(add_origin(lb, "a", 0x0a000001, P_ALL, 10), a); /* a heartbeat keeps the drain */
+	mp_lb_quiescent(lb, 0);
+	const struct mp_lb_origin *o = mp_lb_origin_get(lb, (uint32_t)a);
+	assert_true(o->draining);
+	assert_true(mp_lb_origin_verify(o));
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(lb, "v/live/on-a", MP_PROTO_RTMP, 20, &t), MP_OK);
+	assert_int_equal(t.origin_id, a);
+	char key[32];
+	for (int i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "v/live/new%d", i);
+		assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_RTMP, 20, &t), MP_OK);
+		assert_int_equal(t.origin_id, b);
+	}
+	assert_int_equal(mp_lb_origin_drain(lb, "a-svc-42", false), MP_OK);
+	assert_int_equal(mp_lb_origin_drain(lb, "nobody-svc-1", true), MP_ERR_NOTFOUND);
+	/* "show streams": every pin is walked once. */
+	uint32_t next = 0, oid, n = 0;
+	char stream[MP_LB_STREAM_MAX];
+	while (mp_lb_pick_iterate(lb, &next, stream, &oid) == MP_OK)
+		n++;
+	assert_int_equal(n, 101);
+	mp_lb_destroy(lb);
+}
+
+static void show_sessions_walks_only_live_sessions(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_lb_session *s[3];
+	for (int i = 0; i < 3; i++) {
+		struct mp_lb_session_params p = webrtc_params((uint16_t)(100 + i), "a:b");
+		assert_int_equal(mp_lb_session_create(lb, &p, 0, &s[i]), MP_OK);
+	}
+	assert_int_equal(mp_lb_session_close(lb, s[1], 1), MP_OK);
+	assert_int_equal(mp_lb_session_close(lb, s[1], 1), MP_ERR_STATE);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < c.max_sessions; i++)
+		n += mp_lb_session_at(lb, i) != NULL;
+	assert_int_equal(n, 2);
+	assert_null(mp_lb_session_at(lb, c.max_sessions));
+	mp_lb_destroy(lb);
+}
+
+
+/* A backend that counts what goes through it and otherwise uses the local tables. */
+static int backend_calls;
+static int counting_pick(struct mp_lb *lb, void *ctx, const char *stream, enum mp_reg_proto proto, uint64_t now,
+			 struct mp_lb_target *out)
+{
+	(*(int *)ctx)++;
+	return mp_lb_local_pick(lb, stream, proto, now, out);
+}
+static int counting_sync(struct mp_lb *lb, void *ctx, uint64_t now)
+{
+	(void)lb;
+	(void)now;
+	(*(int *)ctx) += 100;
+	return 0;
+}
+static const struct mp_lb_backend_ops counting_backend = {
+	.name = "counting", .pick = counting_pick, .sync = counting_sync,
+};
+
+static void backend_operations_go_through_the_backend_and_default_to_local_tables(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	backend_calls = 0;
+	struct mp_lb *lb = mp_lb_create_with(&c, &counting_backend, &backend_calls);
+	assert_non_null(lb);
+	assert_int_equal(mp_lb_reader_register(lb, 0), MP_OK);
+	assert_string_equal(mp_lb_backend_name(lb), "counting");
+	assert_true(add_origin(lb, "a", 0x0a000001, P_ALL, 0) >= 0); /* NULL op: local */
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(lb, "v/live/s", MP_PROTO_RTMP, 1, &t), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(lb, "x:y", "v/live/s", t.origin_id, 1, 2, 1), MP_OK);
+	assert_non_null(mp_lb_webrtc_find(lb, "x:y", 3));
+	mp_lb_sync(lb, 2);
+	assert_int_equal(backend_calls, 101);
+	mp_lb_destroy(lb);
+	lb = mp_lb_create(&c);
+	assert_string_equal(mp_lb_backend_name(lb), "memory");
+	mp_lb_destroy(lb);
+}
+
 /* ---- concurrency ---- */
 
 #define STRESS_READERS 3
@@ -975,6 +1076,9 @@ int main(void)
 		cmocka_unit_test(ufrag_lives_120s_and_is_renewed_by_traffic),
 		cmocka_unit_test(live_webrtc_session_keeps_its_ufrag_alive),
 		cmocka_unit_test(hls_spbhid_maps_both_ways_renews_on_use_and_expires),
+		cmocka_unit_test(draining_origin_keeps_its_streams_and_gets_no_new_ones),
+		cmocka_unit_test(show_sessions_walks_only_live_sessions),
+		cmocka_unit_test(backend_operations_go_through_the_backend_and_default_to_local_tables),
 		cmocka_unit_test(readers_never_see_torn_or_freed_origin_records_under_a_writer),
 		cmocka_unit_test(sessions_stay_consistent_with_two_writer_lcores_and_two_readers),
 	};

@@ -103,6 +103,7 @@ struct mp_lb_origin {
 	uint32_t ipv4; /* host order */
 	struct mp_endpoint ep[MP_PROTO__COUNT][MP_REG_MAX_ENDPOINTS];
 	uint8_t n_ep[MP_PROTO__COUNT];
+	uint8_t draining; /* "origin drain": keeps its streams, gets no new ones */
 };
 #define MP_LB_ORIGIN_MAGIC 0x6f726967u /* "orig" */
 
@@ -112,6 +113,9 @@ struct mp_lb_origin {
 int mp_lb_origin_update(struct mp_lb *lb, const struct mp_registration *reg, uint64_t now);
 /* Forget an origin now ("origin del"). MP_OK or MP_ERR_NOTFOUND. */
 int mp_lb_origin_remove(struct mp_lb *lb, const char *key);
+/* "origin drain": a draining origin keeps the streams pinned to it but is not picked for new
+ * ones; registrations do not clear it. MP_OK or MP_ERR_NOTFOUND. Local (not sent to Redis). */
+int mp_lb_origin_drain(struct mp_lb *lb, const char *key, bool draining);
 /* Lock-free reads; the record is valid until the caller's next quiescent report. NULL if none. */
 const struct mp_lb_origin *mp_lb_origin_get(struct mp_lb *lb, uint32_t id);
 const struct mp_lb_origin *mp_lb_origin_find(struct mp_lb *lb, const char *key);
@@ -143,6 +147,9 @@ int mp_lb_pick(struct mp_lb *lb, const char *stream, enum mp_reg_proto proto, ui
 	       struct mp_lb_target *out);
 /* The pinned origin id without picking; MP_ERR_NOTFOUND if the stream is not pinned. */
 int mp_lb_pick_peek(struct mp_lb *lb, const char *stream, uint32_t *origin_id);
+/* Walk the pinned streams ("show streams"): start with *next = 0; MP_OK per stream, then
+ * MP_ERR_NOTFOUND at the end. The origin id may name a dead or forgotten origin. */
+int mp_lb_pick_iterate(struct mp_lb *lb, uint32_t *next, char stream[MP_LB_STREAM_MAX], uint32_t *origin_id);
 
 /* ---- WebRTC ICE usernames ---- */
 
@@ -281,6 +288,9 @@ int mp_lb_session_close(struct mp_lb *lb, struct mp_lb_session *s, uint64_t now)
  * usernames of live WebRTC sessions and reclaims what is past its grace period. Returns the number
  * closed. Call it every few milliseconds with a budget of a few hundred. */
 uint32_t mp_lb_session_sweep(struct mp_lb *lb, uint64_t now, uint32_t budget);
+
+/* Walk sessions ("show sessions"): the session in slot i (< max_sessions) if it is live, else NULL. */
+struct mp_lb_session *mp_lb_session_at(struct mp_lb *lb, uint32_t i);
 
 static inline void mp_lb_session_seen(struct mp_lb_session *s, uint64_t now)
 {

@@ -381,7 +381,8 @@ void mp_lb_stats(struct mp_lb *lb, struct mp_lb_stats *out)
 	mp_lb_stats_table(out, MP_LB_T_HLS, &lb->hls_stream);
 	mp_lb_stats_table(out, MP_LB_T_SESSIONS, &lb->sess);
 	mp_lb_stats_table(out, MP_LB_T_SRT, &lb->srt);
-	out->count[MP_LB_T_NATPORTS] = lb->nat_size - lb->nat_count;
+	/* nat_count changes under sess.wlock; a relaxed read is a snapshot. */
+	out->count[MP_LB_T_NATPORTS] = lb->nat_size - __atomic_load_n(&lb->nat_count, __ATOMIC_RELAXED);
 	out->capacity[MP_LB_T_NATPORTS] = lb->nat_size;
 	out->refused[MP_LB_T_NATPORTS] = atomic_load_explicit(&lb->nat_refused, memory_order_relaxed);
 	out->repicks = atomic_load_explicit(&lb->repicks, memory_order_relaxed);

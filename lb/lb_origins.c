@@ -95,6 +95,10 @@ int mp_lb_local_origin_update(struct mp_lb *lb, const struct mp_registration *re
 			rte_spinlock_unlock(&t->wlock);
 			return MP_ERR_NOMEM;
 		}
+		if (old->draining) {
+			o->draining = 1;
+			o->check = mp_lb_origin_sum(o);
+		}
 		atomic_store_explicit(&lb->origin_slot[id], o, memory_order_release);
 		rte_spinlock_unlock(&t->wlock);
 		mp_lb_origin_retire(lb, old);
@@ -158,6 +162,38 @@ int mp_lb_origin_remove(struct mp_lb *lb, const char *name)
 	rte_spinlock_unlock(&t->wlock);
 	atomic_fetch_add_explicit(&lb->origins_forgotten, 1, memory_order_relaxed);
 	mp_lb_origin_retire(lb, o);
+	return MP_OK;
+}
+
+int mp_lb_origin_drain(struct mp_lb *lb, const char *name, bool draining)
+{
+	char key[MP_LB_ORIGIN_KEY_MAX];
+	int rc = mp_lb_key(key, sizeof(key), name);
+	if (rc != MP_OK)
+		return rc == MP_ERR_TOOLONG ? MP_ERR_NOTFOUND : rc;
+	struct mp_lb_table *t = &lb->origins;
+	void *data;
+	rte_spinlock_lock(&t->wlock);
+	if (rte_hash_lookup_data(t->h, key, &data) < 0) {
+		rte_spinlock_unlock(&t->wlock);
+		return MP_ERR_NOTFOUND;
+	}
+	uint32_t id = (uint32_t)mp_lb_p2u(data);
+	struct mp_lb_origin *old = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
+	struct mp_lb_origin *o = rte_malloc_socket("mp_lb_origin", sizeof(*o), 0, lb->cfg.socket_id);
+	if (o == NULL) {
+		rte_spinlock_unlock(&t->wlock);
+		return MP_ERR_NOMEM;
+	}
+	/* Never in place: a copy with the flag changed replaces the record. */
+	memcpy(o, old, sizeof(*o));
+	o->draining = draining ? 1 : 0;
+	o->gen = old->gen + 1;
+	o->check = mp_lb_origin_sum(o);
+	atomic_store_explicit(&lb->origin_slot[id], o, memory_order_release);
+	rte_spinlock_unlock(&t->wlock);
+	mp_lb_origin_retire(lb, old);
+	MP_INFO("lb: origin %s %s", key, draining ? "draining: no new streams" : "no longer draining");
 	return MP_OK;
 }
 

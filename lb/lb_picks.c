@@ -49,7 +49,7 @@ static const struct mp_lb_origin *mp_lb_pick_random(struct mp_lb *lb, enum mp_re
 	uint64_t k = 0;
 	for (uint32_t id = 0; id < limit; id++) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(lb, id);
-		if (!mp_lb_origin_serves(lb, o, proto, now))
+		if (!mp_lb_origin_serves(lb, o, proto, now) || o->draining)
 			continue;
 		k++;
 		if (mp_lb_splitmix(&rs) % k == 0)
@@ -165,6 +165,18 @@ int mp_lb_pick_peek(struct mp_lb *lb, const char *stream, uint32_t *origin_id)
 		return rc;
 	if (rte_hash_lookup_data(lb->picks.h, key, &data) < 0)
 		return MP_ERR_NOTFOUND;
+	*origin_id = (uint32_t)mp_lb_p2u(data);
+	return MP_OK;
+}
+
+int mp_lb_pick_iterate(struct mp_lb *lb, uint32_t *next, char stream[MP_LB_STREAM_MAX], uint32_t *origin_id)
+{
+	const void *k;
+	void *data;
+	if (rte_hash_iterate(lb->picks.h, &k, &data, next) < 0)
+		return MP_ERR_NOTFOUND;
+	memcpy(stream, k, MP_LB_STREAM_MAX);
+	stream[MP_LB_STREAM_MAX - 1] = '\0';
 	*origin_id = (uint32_t)mp_lb_p2u(data);
 	return MP_OK;
 }

@@ -167,6 +167,15 @@ struct mp_lb_session *mp_lb_session_by_natport(struct mp_lb *lb, uint16_t nat_po
 	return v != 0 ? &lb->sess_rec[v - 1] : NULL;
 }
 
+struct mp_lb_session *mp_lb_session_at(struct mp_lb *lb, uint32_t i)
+{
+	if (i >= lb->cfg.max_sessions)
+		return NULL;
+	struct mp_lb_session *s = &lb->sess_rec[i];
+	uint8_t st = atomic_load_explicit(&s->state, memory_order_acquire);
+	return st == MP_LB_SESS_HANDSHAKE || st == MP_LB_SESS_ACTIVE ? s : NULL;
+}
+
 struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id)
 {
 	void *data;

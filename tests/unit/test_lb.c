@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include <rte_eal.h>
+#include <rte_lcore.h>
 
 #include "lb.h"
+#include "lb_backend.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
@@ -668,6 +670,106 @@ static void hls_spbhid_maps_both_ways_renews_on_use_and_expires(void **state)
 	mp_lb_destroy(lb);
 }
 
+
+static void draining_origin_keeps_its_streams_and_gets_no_new_ones(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	int a = add_origin(lb, "a", 0x0a000001, P_ALL, 0);
+	int b = add_origin(lb, "b", 0x0a000002, P_ALL, 0);
+	assert_int_equal(mp_lb_local_pick_set(lb, "v/live/on-a", (uint32_t)a), MP_OK);
+	assert_int_equal(mp_lb_origin_drain(lb, "a-svc-42", true), MP_OK);
+	assert_int_equal(add_origin(lb, "a", 0x0a000001, P_ALL, 10), a); /* a heartbeat keeps the drain */
+	mp_lb_quiescent(lb, 0);
+	const struct mp_lb_origin *o = mp_lb_origin_get(lb, (uint32_t)a);
+	assert_true(o->draining);
+	assert_true(mp_lb_origin_verify(o));
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(lb, "v/live/on-a", MP_PROTO_RTMP, 20, &t), MP_OK);
+	assert_int_equal(t.origin_id, a);
+	char key[32];
+	for (int i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "v/live/new%d", i);
+		assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_RTMP, 20, &t), MP_OK);
+		assert_int_equal(t.origin_id, b);
+	}
+	assert_int_equal(mp_lb_origin_drain(lb, "a-svc-42", false), MP_OK);
+	assert_int_equal(mp_lb_origin_drain(lb, "nobody-svc-1", true), MP_ERR_NOTFOUND);
+	/* "show streams": every pin is walked once. */
+	uint32_t next = 0, oid, n = 0;
+	char stream[MP_LB_STREAM_MAX];
+	while (mp_lb_pick_iterate(lb, &next, stream, &oid) == MP_OK)
+		n++;
+	assert_int_equal(n, 101);
+	mp_lb_destroy(lb);
+}
+
+static void show_sessions_walks_only_live_sessions(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_lb_session *s[3];
+	for (int i = 0; i < 3; i++) {
+		struct mp_lb_session_params p = webrtc_params((uint16_t)(100 + i), "a:b");
+		assert_int_equal(mp_lb_session_create(lb, &p, 0, &s[i]), MP_OK);
+	}
+	assert_int_equal(mp_lb_session_close(lb, s[1], 1), MP_OK);
+	assert_int_equal(mp_lb_session_close(lb, s[1], 1), MP_ERR_STATE);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < c.max_sessions; i++)
+		n += mp_lb_session_at(lb, i) != NULL;
+	assert_int_equal(n, 2);
+	assert_null(mp_lb_session_at(lb, c.max_sessions));
+	mp_lb_destroy(lb);
+}
+
+
+/* A backend that counts what goes through it and otherwise uses the local tables. */
+static int backend_calls;
+static int counting_pick(struct mp_lb *lb, void *ctx, const char *stream, enum mp_reg_proto proto, uint64_t now,
+			 struct mp_lb_target *out)
+{
+	(*(int *)ctx)++;
+	return mp_lb_local_pick(lb, stream, proto, now, out);
+}
+static int counting_sync(struct mp_lb *lb, void *ctx, uint64_t now)
+{
+	(void)lb;
+	(void)now;
+	(*(int *)ctx) += 100;
+	return 0;
+}
+static const struct mp_lb_backend_ops counting_backend = {
+	.name = "counting", .pick = counting_pick, .sync = counting_sync,
+};
+
+static void backend_operations_go_through_the_backend_and_default_to_local_tables(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	backend_calls = 0;
+	struct mp_lb *lb = mp_lb_create_with(&c, &counting_backend, &backend_calls);
+	assert_non_null(lb);
+	assert_int_equal(mp_lb_reader_register(lb, 0), MP_OK);
+	assert_string_equal(mp_lb_backend_name(lb), "counting");
+	assert_true(add_origin(lb, "a", 0x0a000001, P_ALL, 0) >= 0); /* NULL op: local */
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(lb, "v/live/s", MP_PROTO_RTMP, 1, &t), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(lb, "x:y", "v/live/s", t.origin_id, 1, 2, 1), MP_OK);
+	assert_non_null(mp_lb_webrtc_find(lb, "x:y", 3));
+	mp_lb_sync(lb, 2);
+	assert_int_equal(backend_calls, 101);
+	mp_lb_destroy(lb);
+	lb = mp_lb_create(&c);
+	assert_string_equal(mp_lb_backend_name(lb), "memory");
+	mp_lb_destroy(lb);
+}
+
 /* ---- concurrency ---- */
 
 #define STRESS_READERS 3
@@ -795,6 +897,163 @@ static void readers_never_see_torn_or_freed_origin_records_under_a_writer(void *
 	mp_lb_destroy(st.lb);
 }
 
+
+/* Sessions under concurrency: two worker lcores create, look up and close sessions while two
+ * plain reader threads look sessions up by NAT port; a record found must be the one indexed. */
+
+#define SWORKERS 2
+#define SREADERS 2
+#define SLIVE 600
+
+struct sstress {
+	struct mp_lb *lb;
+	_Atomic int stop;
+	_Atomic uint64_t created, closed, lookups, bad, refused;
+};
+
+struct sthread {
+	struct sstress *st;
+	unsigned int id;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Every session's origin port is derived from its client port, so a mixed-up record shows. */
+static bool session_consistent(const struct mp_lb_session *s)
+{
+	uint8_t st = atomic_load(&s->state);
+	return st != MP_LB_SESS_FREE && s->origin_port == (uint16_t)(s->tuple.src_port ^ 0x5a5a) &&
+	       s->origin_ipv4 == (s->tuple.src_ip ^ 0x01010101u) && s->tuple.proto == IPPROTO_UDP;
+}
+
+static void *sstress_worker(void *arg)
+{
+	struct sthread *t = arg;
+	struct sstress *st = t->st;
+	struct mp_lb_tuple live[SLIVE];
+	unsigned int nlive = 0, head = 0;
+	uint32_t serial = 0;
+	if (rte_thread_register() != 0) {
+		atomic_fetch_add(&st->bad, 1);
+		return NULL;
+	}
+	mp_lb_reader_register(st->lb, t->id);
+	while (!atomic_load(&st->stop)) {
+		uint64_t now = now_ms();
+		struct mp_lb_session_params p = {
+			.origin_id = 0, .kind = MP_LB_SESS_WEBRTC, .state = MP_LB_SESS_ACTIVE, .username = "a:b",
+		};
+		serial++;
+		mp_lb_tuple_set(&p.tuple, (t->id << 24) | serial, (uint16_t)(serial * 7), 0xc6120002, 8000, IPPROTO_UDP);
+		p.origin_ipv4 = p.tuple.src_ip ^ 0x01010101u;
+		p.origin_port = (uint16_t)(p.tuple.src_port ^ 0x5a5a);
+		struct mp_lb_session *s;
+		int rc = mp_lb_session_create(st->lb, &p, now, &s);
+		if (rc == MP_OK) {
+			atomic_fetch_add(&st->created, 1);
+			if (nlive == SLIVE) { /* close the oldest */
+				struct mp_lb_session *old = mp_lb_session_find(st->lb, &live[head]);
+				if (old == NULL || mp_lb_session_close(st->lb, old, now) != MP_OK)
+					atomic_fetch_add(&st->bad, 1);
+				else
+					atomic_fetch_add(&st->closed, 1);
+				live[head] = p.tuple;
+				head = (head + 1) % SLIVE;
+			} else {
+				live[(head + nlive++) % SLIVE] = p.tuple;
+			}
+		} else if (rc == MP_ERR_FULL) {
+			atomic_fetch_add(&st->refused, 1);
+		} else {
+			atomic_fetch_add(&st->bad, 1);
+		}
+		/* Our live sessions are found, by tuple and by NAT port, and are what we created. */
+		for (unsigned int i = 0; i < nlive; i += 37) {
+			const struct mp_lb_tuple *k = &live[(head + i) % SLIVE];
+			struct mp_lb_session *f = mp_lb_session_find(st->lb, k);
+			if (f == NULL || memcmp(&f->tuple, k, sizeof(*k)) != 0 || !session_consistent(f) ||
+			    mp_lb_session_by_natport(st->lb, f->nat_port) != f)
+				atomic_fetch_add(&st->bad, 1);
+		}
+		mp_lb_session_sweep(st->lb, now, 64);
+		mp_lb_quiescent(st->lb, t->id);
+	}
+	mp_lb_reader_unregister(st->lb, t->id);
+	rte_thread_unregister();
+	return NULL;
+}
+
+static void *sstress_reader(void *arg)
+{
+	struct sthread *t = arg;
+	struct sstress *st = t->st;
+	const struct mp_lb_config *c = mp_lb_config(st->lb);
+	uint64_t n = 0;
+	uint32_t x = t->id * 2654435761u;
+	mp_lb_reader_register(st->lb, t->id);
+	while (!atomic_load(&st->stop)) {
+		x = x * 1664525u + 1013904223u;
+		uint16_t port = (uint16_t)(c->nat_port_min + (x >> 8) % (c->nat_port_max - c->nat_port_min + 1u));
+		struct mp_lb_session *s = mp_lb_session_by_natport(st->lb, port);
+		if (s != NULL) {
+			/* Until we report quiescent, the record cannot be reused for another session. */
+			if (s->nat_port != port || !session_consistent(s))
+				atomic_fetch_add(&st->bad, 1);
+			struct mp_lb_session *f = mp_lb_session_find(st->lb, &s->tuple);
+			if (f != NULL && memcmp(&f->tuple, &s->tuple, sizeof(s->tuple)) != 0)
+				atomic_fetch_add(&st->bad, 1);
+			mp_lb_session_count_o2c(s, 100, now_ms());
+		}
+		n++;
+		if ((n & 63) == 0)
+			mp_lb_quiescent(st->lb, t->id);
+	}
+	atomic_fetch_add(&st->lookups, n);
+	mp_lb_reader_unregister(st->lb, t->id);
+	return NULL;
+}
+
+static void sessions_stay_consistent_with_two_writer_lcores_and_two_readers(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.max_sessions = 4096;
+	c.nat_port_min = 16384;
+	c.nat_port_max = 16384 + 2047; /* fewer ports than sessions: both limits get hit */
+	c.nat_quiet_ms = 0;
+	struct sstress st = { 0 };
+	st.lb = mp_lb_create(&c);
+	assert_non_null(st.lb);
+	pthread_t th[SWORKERS + SREADERS];
+	struct sthread ta[SWORKERS + SREADERS];
+	for (unsigned i = 0; i < SWORKERS + SREADERS; i++) {
+		ta[i] = (struct sthread){ .st = &st, .id = i + 1 };
+		assert_int_equal(pthread_create(&th[i], NULL, i < SWORKERS ? sstress_worker : sstress_reader, &ta[i]), 0);
+	}
+	struct timespec ts = { .tv_sec = 1, .tv_nsec = 0 };
+	nanosleep(&ts, NULL);
+	atomic_store(&st.stop, 1);
+	for (unsigned i = 0; i < SWORKERS + SREADERS; i++)
+		pthread_join(th[i], NULL);
+	print_message("session stress: %llu created, %llu closed, %llu refused, %llu reader lookups, %llu bad\n",
+		      (unsigned long long)st.created, (unsigned long long)st.closed,
+		      (unsigned long long)st.refused, (unsigned long long)st.lookups, (unsigned long long)st.bad);
+	assert_int_equal(st.bad, 0);
+	assert_true(st.created > 1000);
+	assert_true(st.closed > 100);
+	struct mp_lb_stats s;
+	mp_lb_stats(st.lb, &s);
+	assert_int_equal(s.count[MP_LB_T_SESSIONS], st.created - st.closed);
+	assert_int_equal(s.defer_full, 0);
+	mp_lb_destroy(st.lb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -817,7 +1076,11 @@ int main(void)
 		cmocka_unit_test(ufrag_lives_120s_and_is_renewed_by_traffic),
 		cmocka_unit_test(live_webrtc_session_keeps_its_ufrag_alive),
 		cmocka_unit_test(hls_spbhid_maps_both_ways_renews_on_use_and_expires),
+		cmocka_unit_test(draining_origin_keeps_its_streams_and_gets_no_new_ones),
+		cmocka_unit_test(show_sessions_walks_only_live_sessions),
+		cmocka_unit_test(backend_operations_go_through_the_backend_and_default_to_local_tables),
 		cmocka_unit_test(readers_never_see_torn_or_freed_origin_records_under_a_writer),
+		cmocka_unit_test(sessions_stay_consistent_with_two_writer_lcores_and_two_readers),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
 }

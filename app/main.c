@@ -2,7 +2,9 @@
 #include "app_args.h"
 #include "config.h"
 #include "control.h"
+#include "default_backend.h"
 #include "dp.h"
+#include "lb.h"
 #include "eal_args.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -55,8 +57,42 @@ static void load_config(int argc, char **argv, struct mp_config *cfg, struct mp_
 		die("config error", err);
 	if (mp_config_validate(cfg, err, sizeof(err)))
 		die("config error", err);
+	if (cfg->default_backend_enabled) {
+		struct mp_registration r;
+
+		if (mp_default_backend_registration(cfg, &r, err, sizeof(err)))
+			die("config error", err);
+	}
 	if (mp_log_parse_level(cfg->log_level, &lvl) == MP_OK)
 		mp_log_set_level(lvl);
+}
+
+static struct mp_lb *lb_create(const struct mp_config *cfg)
+{
+	struct mp_lb_config lc;
+
+	mp_lb_config_default(&lc);
+	lc.max_origins = cfg->max_origins;
+	lc.max_streams = cfg->max_streams;
+	lc.max_sessions = cfg->max_sessions;
+	lc.max_readers = MP_DP_READER_FIRST + cfg->workers;
+	lc.origin_ttl_ms = cfg->origin_ttl_ms;
+	lc.webrtc_idle_ms = cfg->webrtc_idle_ms;
+	lc.srt_idle_ms = cfg->srt_idle_ms;
+	lc.nat_port_min = cfg->nat_port_min;
+	lc.nat_port_max = cfg->nat_port_max;
+	return mp_lb_create(&lc);
+}
+
+/* Stop in reverse order of start; every step copes with what was never started. */
+static void shutdown_all(struct mp_control *ctl, struct mp_dp *dp, struct mp_lb *lb, const char *runtime_dir)
+{
+	mp_control_close(ctl);
+	mp_dp_stop(dp);
+	if (lb)
+		mp_lb_destroy(lb);
+	rte_eal_cleanup();
+	mp_runtime_dir_remove(runtime_dir);
 }
 
 static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
@@ -87,6 +123,7 @@ int main(int argc, char **argv)
 	static struct mp_config cfg;
 	static struct mp_control ctl;
 	static struct mp_dp dp;
+	struct mp_lb *lb = NULL;
 	struct mp_app_args args;
 	struct mp_eal_facts facts;
 	struct mp_eal_args eal;
@@ -128,18 +165,23 @@ int main(int argc, char **argv)
 	}
 	mp_runtime_dir_remember(runtime_dir, sizeof(runtime_dir));
 
+	lb = lb_create(&cfg);
+	if (!lb) {
+		shutdown_all(&ctl, &dp, lb, runtime_dir);
+		die("balancer", "cannot create the tables (too little memory for max_sessions/max_streams? see the log)");
+	}
+	MP_INFO("balancer: %s, %u sessions (%.0f bytes each), %u streams, %u origins", mp_lb_backend_name(lb),
+		cfg.max_sessions, mp_lb_bytes_per_session(lb), cfg.max_streams, cfg.max_origins);
 	dp_conf_from(&cfg, &dc);
 	if (mp_dp_init(&dp, &dc, err, sizeof(err))) {
-		mp_dp_stop(&dp);
-		rte_eal_cleanup();
-		mp_runtime_dir_remove(runtime_dir);
+		shutdown_all(&ctl, &dp, lb, runtime_dir);
 		die("data plane", err);
 	}
+	dp.lb = lb;
+	ctl.lb = lb;
 	if (default_tap && mp_tap_host_configure(cfg.tap_name, cfg.tap_host_ip.ipv4, cfg.tap_host_ip.prefix, err,
 						 sizeof(err))) {
-		mp_dp_stop(&dp);
-		rte_eal_cleanup();
-		mp_runtime_dir_remove(runtime_dir);
+		shutdown_all(&ctl, &dp, lb, runtime_dir);
 		die("TAP port", err);
 	}
 	if (default_tap)
@@ -150,10 +192,7 @@ int main(int argc, char **argv)
 	ctl.dp_stats = mp_stats_json;
 	ctl.dp_stats_ctx = &dp;
 	if (mp_control_start(&ctl, err, sizeof(err)) || mp_dp_start(&dp, err, sizeof(err))) {
-		mp_control_close(&ctl);
-		mp_dp_stop(&dp);
-		rte_eal_cleanup();
-		mp_runtime_dir_remove(runtime_dir);
+		shutdown_all(&ctl, &dp, lb, runtime_dir);
 		die("start", err);
 	}
 	MP_INFO("data plane: WebRTC %u/udp, SRT %u/udp on %u worker(s); balancer: %s", cfg.webrtc_port, cfg.srt_port,
@@ -162,10 +201,7 @@ int main(int argc, char **argv)
 
 	mp_control_run(&ctl);
 
-	mp_control_close(&ctl);
-	mp_dp_stop(&dp);
-	rte_eal_cleanup();
-	mp_runtime_dir_remove(runtime_dir);
+	shutdown_all(&ctl, &dp, lb, runtime_dir);
 	MP_INFO("stopped cleanly");
 	return 0;
 }

@@ -1,7 +1,10 @@
 /* control.c: the control plane's event loop: binds listeners, starts HTTP servers, stops on signals. */
 #include "control.h"
 #include "http_util.h"
+#include "default_backend.h"
+#include "lb.h"
 #include "listen.h"
+#include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
 #include "system_api.h"
@@ -69,6 +72,24 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(c->base);
 }
 
+/* Every 100 ms: tell RCU this thread holds no lb pointer; every second: expire and sync the tables. */
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct mp_control *c = arg;
+	uint64_t now = mp_now_ms();
+
+	(void)fd;
+	(void)what;
+	if (!c->lb)
+		return;
+	if (now >= c->next_sync_ms) {
+		mp_default_backend_refresh(c, now);
+		mp_lb_sync(c->lb, now);
+		c->next_sync_ms = now + 1000;
+	}
+	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
+}
+
 static void http_not_found(struct evhttp_request *req, void *arg)
 {
 	(void)arg;
@@ -104,7 +125,8 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 			return MP_ERR_IO;
 		}
 		c->fds[l] = -1; /* owned by evhttp now */
-		evhttp_set_max_body_size(c->http[l], 256 * 1024);
+		/* Large enough that handlers can answer an oversize body with their own 400 and reason. */
+		evhttp_set_max_body_size(c->http[l], 4 * 1024 * 1024);
 		evhttp_set_allowed_methods(c->http[l], EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
 					   EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
 		evhttp_set_gencb(c->http[l], http_not_found, c);
@@ -127,6 +149,17 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 		snprintf(err, errcap, "control plane: cannot catch SIGINT/SIGTERM");
 		return MP_ERR_IO;
 	}
+	if (c->lb) {
+		struct timeval tv = { 0, 100000 };
+
+		mp_lb_reader_register(c->lb, MP_CONTROL_READER);
+		mp_default_backend_refresh(c, mp_now_ms());
+		c->tick = event_new(c->base, -1, EV_PERSIST, on_tick, c);
+		if (!c->tick || event_add(c->tick, &tv)) {
+			snprintf(err, errcap, "control plane: cannot start its timer");
+			return MP_ERR_IO;
+		}
+	}
 	for (int l = 0; l < MP_L__COUNT; l++) {
 		if (!listener_addr(c->cfg, (enum mp_listener)l)->port) {
 			MP_INFO("%s: off", listener_names[l]);
@@ -145,6 +178,12 @@ int mp_control_run(struct mp_control *c)
 
 void mp_control_close(struct mp_control *c)
 {
+	if (c->tick) {
+		event_free(c->tick);
+		c->tick = NULL;
+		if (c->lb)
+			mp_lb_reader_unregister(c->lb, MP_CONTROL_READER);
+	}
 	for (int i = 0; i < 2; i++)
 		if (c->signals[i]) {
 			event_free(c->signals[i]);

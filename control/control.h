@@ -18,8 +18,20 @@ struct cJSON;
  * plane never includes data-plane headers). */
 typedef void (*mp_dp_stats_json_fn)(void *ctx, struct cJSON *out);
 
+/* The control plane's lb reader id (the data plane's workers take 1..N). */
+#define MP_CONTROL_READER 0
+
+struct mp_lb;
+
+struct mp_control_stats {
+	uint64_t registrations;
+	uint64_t register_rejected;
+};
+
 struct mp_control {
 	const struct mp_config *cfg;
+	struct mp_lb *lb;                   /* the balancer (set before mp_control_start) */
+	struct mp_control_stats stats;
 	mp_dp_stats_json_fn dp_stats;
 	void *dp_stats_ctx;
 	struct event_base *base;
@@ -27,6 +39,8 @@ struct mp_control {
 	struct evhttp *http[MP_L_RTMP];     /* system API, HTTP API, HTTP stream */
 	struct evconnlistener *rtmp;
 	struct event *signals[2];
+	struct event *tick;                 /* 100 ms: quiescent report, and mp_lb_sync every second */
+	uint64_t next_sync_ms;
 	int quit_signal;                    /* the signal that stopped the loop */
 	char pid[16];
 };

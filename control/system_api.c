@@ -1,11 +1,25 @@
-/* system_api.c: System API routes: /api/v1/versions now; registration and queries join as lb/ lands. */
+/* system_api.c: System API routes: SRS origin registration, versions, and origin/stream/session queries. */
 #include "system_api.h"
 #include "control.h"
 #include "http_util.h"
+#include "lb.h"
+#include "mp_clock.h"
+#include "mp_error.h"
+#include "mp_log.h"
 #include "proto_version.h"
+#include "registration.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cjson/cJSON.h>
+#include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#define MP_REGISTER_MAX_BODY (64 * 1024) /* SRS bodies with summaries are ~2 KB */
 
 void mp_api_versions(struct evhttp_request *req, void *arg)
 {
@@ -23,12 +37,217 @@ void mp_api_versions(struct evhttp_request *req, void *arg)
 	mp_http_reply_json(req, 200, body);
 }
 
+static void reply_cjson(struct evhttp_request *req, cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+
+	mp_http_reply_json(req, 200, s ? s : "{}");
+	cJSON_free(s);
+	cJSON_Delete(o);
+}
+
+/* POST /api/v1/srs/register: the SRS origin heartbeat (heartbeat { ports on; }). */
+static void api_register(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct mp_registration reg;
+	char reason[256], id[MP_LB_ORIGIN_KEY_MAX], body[128];
+	size_t len = evbuffer_get_length(in);
+	int rc;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		mp_http_reply_error(req, 405, "use POST with the SRS heartbeat body");
+		return;
+	}
+	if (len > MP_REGISTER_MAX_BODY) {
+		snprintf(reason, sizeof(reason), "body of %zu bytes is over the %d byte limit", len, MP_REGISTER_MAX_BODY);
+		mp_http_reply_error(req, 400, reason);
+		return;
+	}
+	rc = mp_registration_parse((const char *)evbuffer_pullup(in, -1), len, &reg, reason, sizeof(reason));
+	if (rc != MP_OK) {
+		c->stats.register_rejected++;
+		MP_DEBUG("System API: registration refused: %s", reason);
+		mp_http_reply_error(req, 400, reason);
+		return;
+	}
+	rc = mp_lb_origin_update(c->lb, &reg, mp_now_ms());
+	if (rc < 0) {
+		c->stats.register_rejected++;
+		snprintf(reason, sizeof(reason), "cannot record the origin: %s", mp_strerror(rc));
+		mp_http_reply_error(req, rc == MP_ERR_FULL ? 503 : 500, reason);
+		return;
+	}
+	c->stats.registrations++;
+	mp_registration_id(&reg, id, sizeof(id));
+	MP_DEBUG("System API: origin %s (device %s) at %s registered", id, reg.device_id, reg.ip);
+	snprintf(body, sizeof(body), "{\"code\":0,\"pid\":\"%s\"}", c->pid);
+	mp_http_reply_json(req, 200, body);
+}
+
+static void add_endpoints(cJSON *o, const struct mp_lb_origin *org)
+{
+	for (int p = 0; p < MP_PROTO__COUNT; p++) {
+		cJSON *a = cJSON_AddArrayToObject(o, mp_proto_name((enum mp_reg_proto)p));
+
+		for (unsigned i = 0; i < org->n_ep[p]; i++) {
+			uint32_t ip;
+			uint16_t port;
+			char s[32];
+
+			if (mp_lb_origin_endpoint(org, (enum mp_reg_proto)p, i, &ip, &port) != MP_OK)
+				continue;
+			snprintf(s, sizeof(s), "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
+			cJSON_AddItemToArray(a, cJSON_CreateString(s));
+		}
+	}
+}
+
+/* GET /api/v1/origins: every known origin with its age and alive state. */
+static void api_origins(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	uint64_t now = mp_now_ms();
+	cJSON *o, *a;
+	uint32_t lim;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "code", 0);
+	a = cJSON_AddArrayToObject(o, "origins");
+	lim = mp_lb_origin_id_limit(c->lb);
+	for (uint32_t id = 0; id < lim; id++) {
+		const struct mp_lb_origin *org = mp_lb_origin_get(c->lb, id);
+		cJSON *e;
+
+		if (!org)
+			continue;
+		e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "id", org->id);
+		cJSON_AddStringToObject(e, "key", org->key);
+		cJSON_AddStringToObject(e, "device_id", org->device_id);
+		cJSON_AddStringToObject(e, "ip", org->ip);
+		cJSON_AddBoolToObject(e, "alive", mp_lb_origin_alive(c->lb, org, now));
+		cJSON_AddBoolToObject(e, "draining", org->draining);
+		cJSON_AddNumberToObject(e, "age_ms", (double)(now - org->updated_ms));
+		cJSON_AddNumberToObject(e, "known_ms", (double)(now - org->first_seen_ms));
+		add_endpoints(e, org);
+		cJSON_AddItemToArray(a, e);
+	}
+	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
+	reply_cjson(req, o);
+}
+
+/* GET /api/v1/streams: every pinned stream with its origin. */
+static void api_streams(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	char stream[MP_LB_STREAM_MAX];
+	uint32_t next = 0, origin;
+	cJSON *o, *a;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "code", 0);
+	a = cJSON_AddArrayToObject(o, "streams");
+	while (mp_lb_pick_iterate(c->lb, &next, stream, &origin) == MP_OK) {
+		const struct mp_lb_origin *org = mp_lb_origin_get(c->lb, origin);
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "stream", stream);
+		cJSON_AddNumberToObject(e, "origin_id", origin);
+		cJSON_AddStringToObject(e, "origin", org ? org->key : "");
+		cJSON_AddItemToArray(a, e);
+	}
+	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
+	reply_cjson(req, o);
+}
+
+static void ip_str(uint32_t ip, uint16_t port, char *out, size_t cap)
+{
+	snprintf(out, cap, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
+}
+
+/* GET /api/v1/sessions[?kind=webrtc|srt&limit=N]: data-plane sessions with their counters. */
+static void api_sessions(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq params = { 0 };
+	const char *kind_s = NULL, *limit_s = NULL;
+	int kind = 0;
+	long limit = 1000, n = 0;
+	uint64_t now = mp_now_ms();
+	struct mp_lb_stats st;
+	cJSON *o, *a;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	if (q && evhttp_parse_query_str(q, &params) == 0) {
+		kind_s = evhttp_find_header(&params, "kind");
+		limit_s = evhttp_find_header(&params, "limit");
+	}
+	if (kind_s && !strcmp(kind_s, "webrtc"))
+		kind = MP_LB_SESS_WEBRTC;
+	else if (kind_s && !strcmp(kind_s, "srt"))
+		kind = MP_LB_SESS_SRT;
+	else if (kind_s) {
+		evhttp_clear_headers(&params);
+		mp_http_reply_error(req, 400, "kind must be webrtc or srt");
+		return;
+	}
+	if (limit_s)
+		limit = strtol(limit_s, NULL, 10);
+	evhttp_clear_headers(&params);
+	mp_lb_stats(c->lb, &st);
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "code", 0);
+	cJSON_AddNumberToObject(o, "active", st.count[MP_LB_T_SESSIONS]);
+	cJSON_AddNumberToObject(o, "capacity", st.capacity[MP_LB_T_SESSIONS]);
+	cJSON_AddNumberToObject(o, "created", (double)st.sessions_created);
+	cJSON_AddNumberToObject(o, "expired", (double)st.sessions_expired);
+	cJSON_AddNumberToObject(o, "refused", (double)st.refused[MP_LB_T_SESSIONS]);
+	a = cJSON_AddArrayToObject(o, "sessions");
+	for (uint32_t i = 0; i < st.capacity[MP_LB_T_SESSIONS] && n < limit; i++) {
+		struct mp_lb_session *s = mp_lb_session_at(c->lb, i);
+		char addr[32];
+		cJSON *e;
+
+		if (!s || (kind && s->kind != kind))
+			continue;
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "kind", s->kind == MP_LB_SESS_WEBRTC ? "webrtc" : "srt");
+		ip_str(s->tuple.src_ip, s->tuple.src_port, addr, sizeof(addr));
+		cJSON_AddStringToObject(e, "client", addr);
+		ip_str(s->origin_ipv4, s->origin_port, addr, sizeof(addr));
+		cJSON_AddStringToObject(e, "origin", addr);
+		cJSON_AddNumberToObject(e, "origin_id", s->origin_id);
+		cJSON_AddNumberToObject(e, "nat_port", s->nat_port);
+		if (s->kind == MP_LB_SESS_WEBRTC)
+			cJSON_AddStringToObject(e, "username", s->u.username);
+		cJSON_AddNumberToObject(e, "age_ms", (double)(now - s->created_ms));
+		cJSON_AddNumberToObject(e, "idle_ms", (double)(now - atomic_load(&s->last_seen_ms)));
+		cJSON_AddNumberToObject(e, "packets_c2o", (double)atomic_load(&s->pkts_c2o));
+		cJSON_AddNumberToObject(e, "bytes_c2o", (double)atomic_load(&s->bytes_c2o));
+		cJSON_AddNumberToObject(e, "packets_o2c", (double)atomic_load(&s->pkts_o2c));
+		cJSON_AddNumberToObject(e, "bytes_o2c", (double)atomic_load(&s->bytes_o2c));
+		cJSON_AddItemToArray(a, e);
+		n++;
+	}
+	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
+	reply_cjson(req, o);
+}
+
 /* GET /api/v1/dataplane: per-lcore and total counters of the data plane. */
 static void api_dataplane(struct evhttp_request *req, void *arg)
 {
 	struct mp_control *c = arg;
 	cJSON *o, *data;
-	char *s;
 
 	if (!mp_http_check_auth(req, c->cfg))
 		return;
@@ -41,10 +260,7 @@ static void api_dataplane(struct evhttp_request *req, void *arg)
 	data = cJSON_AddObjectToObject(o, "data");
 	if (c->dp_stats)
 		c->dp_stats(c->dp_stats_ctx, data);
-	s = cJSON_PrintUnformatted(o);
-	mp_http_reply_json(req, 200, s ? s : "{}");
-	cJSON_free(s);
-	cJSON_Delete(o);
+	reply_cjson(req, o);
 }
 
 static void not_found(struct evhttp_request *req, void *arg)
@@ -58,6 +274,10 @@ void mp_system_api_install(struct mp_control *c)
 	struct evhttp *h = c->http[MP_L_SYSTEM_API];
 
 	evhttp_set_cb(h, "/api/v1/versions", mp_api_versions, c);
+	evhttp_set_cb(h, "/api/v1/srs/register", api_register, c);
+	evhttp_set_cb(h, "/api/v1/origins", api_origins, c);
+	evhttp_set_cb(h, "/api/v1/streams", api_streams, c);
+	evhttp_set_cb(h, "/api/v1/sessions", api_sessions, c);
 	evhttp_set_cb(h, "/api/v1/dataplane", api_dataplane, c);
 	evhttp_set_gencb(h, not_found, c);
 }

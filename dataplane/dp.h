@@ -12,10 +12,15 @@
 
 #include "arp_cache.h"
 #include "classify.h"
+#include "mp_clock.h"
 #include "dp_stats.h"
 
 #define MP_DP_MAX_WORKERS 64
 #define MP_BURST 32
+/* lb reader ids: 0 is the control plane, workers take MP_DP_READER_FIRST + index. */
+#define MP_DP_READER_FIRST 1
+#define MP_DP_SWEEP_MS 10     /* each worker sweeps idle sessions this often */
+#define MP_DP_SWEEP_BUDGET 256
 
 /* What the data plane is asked to do (filled by the appliance from its config). */
 struct mp_dp_conf {
@@ -46,10 +51,19 @@ struct mp_dp_port {
 
 /* One worker lcore's state; nothing in it is written by another lcore. */
 struct mp_dp;
+struct mp_lb;
+
+struct mp_dp_tx_batch {
+	struct rte_mbuf *pkts[MP_BURST];
+	uint16_t n;
+};
+
 struct mp_dp_worker {
 	struct mp_dp *dp;
 	unsigned lcore_id;
+	unsigned reader_id;        /* this worker's lb reader id (RCU QSBR) */
 	uint16_t queue;            /* RX/TX queue index on every port */
+	struct mp_dp_tx_batch tx[2]; /* per port, flushed after every burst */
 	struct mp_dp_stats stats;
 } __attribute__((aligned(64)));
 
@@ -60,7 +74,7 @@ struct mp_dp {
 	struct rte_mempool *pool;
 	struct mp_dp_worker workers[MP_DP_MAX_WORKERS];
 	unsigned n_workers;
-	uint64_t tsc_per_ms;
+	struct mp_lb *lb;          /* the balancer (set by the appliance before mp_dp_start) */
 	volatile bool running;     /* workers loop while set */
 	unsigned n_launched;       /* workers running mp_dp_worker_main */
 };
@@ -76,10 +90,11 @@ void mp_dp_stop_workers(struct mp_dp *dp);
 /* Sum of every worker's counters. */
 void mp_dp_stats_sum(const struct mp_dp *dp, struct mp_dp_stats *sum);
 
-/* Milliseconds from the TSC (what every table's timestamps use). */
+/* Milliseconds on the clock every table's timestamps use (common/mp_clock.h). */
 static inline uint64_t mp_dp_now_ms(const struct mp_dp *dp)
 {
-	return rte_get_tsc_cycles() / dp->tsc_per_ms;
+	(void)dp;
+	return mp_now_ms();
 }
 
 /* Next-hop MAC for dst on port pi. On a miss, asks (ARP request, rate-limited) from worker w's

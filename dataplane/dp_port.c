@@ -105,13 +105,13 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 
 	memset(dp, 0, sizeof(*dp));
 	dp->conf = *conf;
-	dp->tsc_per_ms = rte_get_tsc_hz() / 1000;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (dp->n_workers == conf->workers)
 			break;
 		dp->workers[dp->n_workers].dp = dp;
 		dp->workers[dp->n_workers].lcore_id = lcore;
 		dp->workers[dp->n_workers].queue = (uint16_t)dp->n_workers;
+		dp->workers[dp->n_workers].reader_id = MP_DP_READER_FIRST + dp->n_workers;
 		dp->n_workers++;
 	}
 	if (dp->n_workers < conf->workers) {

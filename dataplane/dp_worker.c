@@ -1,27 +1,24 @@
-/* dp_worker.c: the run-to-completion worker loop: RX burst, classify, answer or forward, TX burst. */
+/* dp_worker.c: the run-to-completion worker loop: RX burst, classify, answer or hand to a media module, TX. */
 #include "dp.h"
+#include "dp_media.h"
+#include "lb.h"
 #include "mp_error.h"
 #include "rewrite.h"
 
 #include <stdio.h>
 
-#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
-struct tx_batch {
-	struct rte_mbuf *pkts[MP_BURST];
-	uint16_t n;
-};
-
-static void tx_flush(struct mp_dp_worker *w, const struct mp_dp_port *p, struct tx_batch *b)
+void mp_dp_tx_flush(struct mp_dp_worker *w, unsigned pi)
 {
+	struct mp_dp_tx_batch *b = &w->tx[pi];
 	uint16_t sent;
 
 	if (!b->n)
 		return;
-	sent = rte_eth_tx_burst(p->port_id, w->queue, b->pkts, b->n);
+	sent = rte_eth_tx_burst(w->dp->ports[pi].port_id, w->queue, b->pkts, b->n);
 	for (uint16_t i = 0; i < sent; i++)
 		w->stats.tx_bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
 	w->stats.tx_packets += sent;
@@ -30,12 +27,6 @@ static void tx_flush(struct mp_dp_worker *w, const struct mp_dp_port *p, struct 
 		rte_pktmbuf_free_bulk(&b->pkts[sent], (unsigned)(b->n - sent));
 	}
 	b->n = 0;
-}
-
-static inline void drop_pkt(struct mp_dp_worker *w, struct rte_mbuf *m, unsigned why)
-{
-	w->stats.drops[why]++;
-	rte_pktmbuf_free(m);
 }
 
 /* Send an ARP request for target from this worker's queue on port pi (rare, rate-limited). */
@@ -50,14 +41,8 @@ static void send_arp_request(struct mp_dp *dp, struct mp_dp_worker *w, unsigned 
 	len = mp_build_arp_request(rte_pktmbuf_mtod(m, uint8_t *), &p->iface, target);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = (uint32_t)len;
-	if (rte_eth_tx_burst(p->port_id, w->queue, &m, 1) == 1) {
-		w->stats.arp_requests++;
-		w->stats.tx_packets++;
-		w->stats.tx_bytes += len;
-	} else {
-		w->stats.drops[MP_DROP_TX_FULL]++;
-		rte_pktmbuf_free(m);
-	}
+	w->stats.arp_requests++;
+	mp_dp_tx(w, pi, m);
 }
 
 int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],
@@ -75,17 +60,17 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 	return MP_ERR_NOTFOUND;
 }
 
-/* Handle one frame from port p. Frames must be contiguous (one segment) for the fast path. */
-static inline void handle(struct mp_dp_worker *w, struct mp_dp_port *p, struct tx_batch *tx,
-			  struct rte_mbuf *m, uint64_t now_ms)
+/* Handle one frame from port pi. Frames must be contiguous (one segment) for the fast path. */
+static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms)
 {
+	struct mp_dp_port *p = &w->dp->ports[pi];
 	struct mp_pkt pkt;
 	enum mp_verdict v;
 
 	w->stats.rx_packets++;
 	w->stats.rx_bytes += rte_pktmbuf_pkt_len(m);
 	if (unlikely(m->nb_segs != 1)) {
-		drop_pkt(w, m, MP_DROP_IP_HEADER);
+		mp_dp_drop(w, m, MP_DROP_IP_HEADER);
 		return;
 	}
 	v = mp_classify(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &pkt);
@@ -98,23 +83,27 @@ static inline void handle(struct mp_dp_worker *w, struct mp_dp_port *p, struct t
 		} else {
 			w->stats.icmp_echo_replies++;
 		}
-		tx->pkts[tx->n++] = m;
+		mp_dp_tx(w, pi, m);
 		return;
 	case MP_V_ARP_LEARN:
 		mp_arp_cache_learn(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
 		rte_pktmbuf_free(m);
 		return;
 	case MP_V_WEBRTC:
+		mp_dp_webrtc_rx(w, pi, m, &pkt, now_ms);
+		return;
 	case MP_V_SRT:
+		mp_dp_srt_rx(w, pi, m, &pkt, now_ms);
+		return;
 	case MP_V_NAT:
-		/* No session tables yet: every media packet is from an unknown address. */
-		w->stats.lookup_misses++;
-		drop_pkt(w, m, MP_DROP_NO_SESSION);
+		mp_dp_nat_rx(w, pi, m, &pkt, now_ms);
 		return;
 	case MP_V_EXCEPTION:
+		mp_dp_exception_rx(w, pi, m, &pkt, now_ms);
+		return;
 	case MP_V_DROP:
 	default:
-		drop_pkt(w, m, pkt.drop);
+		mp_dp_drop(w, m, pkt.drop);
 		return;
 	}
 }
@@ -124,38 +113,58 @@ int mp_dp_worker_main(void *arg)
 	struct mp_dp_worker *w = arg;
 	struct mp_dp *dp = w->dp;
 	struct rte_mbuf *rx[MP_BURST];
+	uint64_t next_sweep = 0;
 
+	if (dp->lb)
+		mp_lb_reader_register(dp->lb, w->reader_id);
 	/* RFC 5227 section 3: announce our address once at start (the first worker does it). */
 	if (w->queue == 0)
-		for (unsigned pi = 0; pi < dp->n_ports; pi++)
+		for (unsigned pi = 0; pi < dp->n_ports; pi++) {
 			send_arp_request(dp, w, pi, dp->ports[pi].iface.ip);
+			mp_dp_tx_flush(w, pi);
+		}
 	while (dp->running) {
 		unsigned got = 0;
 		uint64_t now_ms = mp_dp_now_ms(dp);
 
 		for (unsigned pi = 0; pi < dp->n_ports; pi++) {
-			struct mp_dp_port *p = &dp->ports[pi];
-			struct tx_batch tx = { .n = 0 };
-			uint16_t n = rte_eth_rx_burst(p->port_id, w->queue, rx, MP_BURST);
+			uint16_t n = rte_eth_rx_burst(dp->ports[pi].port_id, w->queue, rx, MP_BURST);
 
 			got += n;
 			for (uint16_t i = 0; i < n; i++) {
 				if (i + 1 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
-				handle(w, p, &tx, rx[i], now_ms);
+				handle(w, pi, rx[i], now_ms);
 			}
-			tx_flush(w, p, &tx);
 		}
-		if (!got && dp->conf.idle_sleep_us)
+		/* TX is flushed after every burst: no packet waits for a timer. */
+		for (unsigned pi = 0; pi < dp->n_ports; pi++)
+			mp_dp_tx_flush(w, pi);
+		if (dp->lb) {
+			if (now_ms >= next_sweep) {
+				uint32_t closed = mp_lb_session_sweep(dp->lb, now_ms, MP_DP_SWEEP_BUDGET);
+
+				w->stats.sessions_expired += closed;
+				next_sweep = now_ms + MP_DP_SWEEP_MS;
+			}
+			/* Holds no lb pointer between bursts: freed records may be reclaimed. */
+			mp_lb_quiescent(dp->lb, w->reader_id);
+		}
+		if (!got && dp->conf.idle_sleep_us) {
+			if (dp->lb)
+				mp_lb_reader_offline(dp->lb, w->reader_id);
 			rte_delay_us_sleep(dp->conf.idle_sleep_us);
+			if (dp->lb)
+				mp_lb_reader_online(dp->lb, w->reader_id);
+		}
 	}
+	if (dp->lb)
+		mp_lb_reader_unregister(dp->lb, w->reader_id);
 	return 0;
 }
 
 int mp_dp_start(struct mp_dp *dp, char *err, size_t errcap)
 {
-	(void)err;
-	(void)errcap;
 	dp->running = true;
 	for (unsigned i = 0; i < dp->n_workers; i++) {
 		int rc = rte_eal_remote_launch(mp_dp_worker_main, &dp->workers[i], dp->workers[i].lcore_id);

@@ -1,0 +1,40 @@
+/* dp_media.h: what the worker loop hands classified frames to, and the TX/drop helpers they use. */
+#ifndef MP_DP_MEDIA_H
+#define MP_DP_MEDIA_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "classify.h"
+#include "dp.h"
+
+/* Each handler owns m: it forwards it (mp_dp_tx) or drops it (mp_dp_drop), and counts either way.
+ * pi is the port the frame arrived on; now_ms the clock of this burst. */
+void mp_dp_webrtc_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+		     uint64_t now_ms);   /* UDP to webrtc_port (dp_webrtc.c) */
+void mp_dp_srt_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+		  uint64_t now_ms);      /* UDP to srt_port (dp_srt.c) */
+void mp_dp_nat_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+		  uint64_t now_ms);      /* UDP from an origin to a NAT port (dp_nat.c) */
+void mp_dp_exception_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+			uint64_t now_ms); /* for the kernel: TCP, other UDP, fragments (dp_exception.c) */
+
+static inline void mp_dp_drop(struct mp_dp_worker *w, struct rte_mbuf *m, unsigned why)
+{
+	w->stats.drops[why]++;
+	rte_pktmbuf_free(m);
+}
+
+/* Queue m for TX on port pi from this worker's queue; flushed after the burst (or when full). */
+void mp_dp_tx_flush(struct mp_dp_worker *w, unsigned pi);
+static inline void mp_dp_tx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m)
+{
+	struct mp_dp_tx_batch *b = &w->tx[pi];
+
+	b->pkts[b->n++] = m;
+	if (b->n == MP_BURST)
+		mp_dp_tx_flush(w, pi);
+}
+
+#endif

@@ -1,6 +1,9 @@
 /* control.c: the control plane's event loop: binds listeners, starts HTTP servers, stops on signals. */
 #include "control.h"
+#include "http_api.h"
+#include "http_stream.h"
 #include "http_util.h"
+#include "rtmp_proxy.h"
 #include "default_backend.h"
 #include "lb.h"
 #include "listen.h"
@@ -99,12 +102,7 @@ static void http_not_found(struct evhttp_request *req, void *arg)
 static void rtmp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	(void)l;
-	(void)sa;
-	(void)salen;
-	(void)arg;
-	/* The RTMP proxy is not built yet: refuse the connection rather than leave the client hanging. */
-	MP_WARN("RTMP: connection refused: the RTMP proxy is not in this build yet");
-	close(fd);
+	mp_rtmp_proxy_accept(arg, fd, sa, salen);
 }
 
 int mp_control_start(struct mp_control *c, char *err, size_t errcap)
@@ -134,7 +132,9 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 	if (c->http[MP_L_SYSTEM_API])
 		mp_system_api_install(c);
 	if (c->http[MP_L_HTTP_API])
-		evhttp_set_cb(c->http[MP_L_HTTP_API], "/api/v1/versions", mp_api_versions, c);
+		mp_http_api_install(c);
+	if (c->http[MP_L_HTTP_STREAM])
+		mp_http_stream_install(c);
 	if (c->fds[MP_L_RTMP] >= 0) {
 		c->rtmp = evconnlistener_new(c->base, rtmp_accept, c, LEV_OPT_CLOSE_ON_FREE, -1, c->fds[MP_L_RTMP]);
 		if (!c->rtmp) {

@@ -17,6 +17,10 @@ void mp_dp_srt_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const
 		  uint64_t now_ms);      /* UDP to srt_port (dp_srt.c) */
 void mp_dp_nat_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 		  uint64_t now_ms);      /* UDP from an origin to a NAT port (dp_nat.c) */
+struct mp_lb_session;
+/* An origin's datagram to the NAT port of an SRT session (dp_nat.c hands it over; dp_srt.c). */
+void mp_dp_srt_from_origin(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+			   struct mp_lb_session *s, uint64_t now_ms);
 void mp_dp_exception_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 			uint64_t now_ms); /* for the kernel: TCP, other UDP, fragments (dp_exception.c) */
 

@@ -5,7 +5,8 @@ set -euo pipefail
 what=${1:-build}
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libdpdk-dev dpdk libhiredis-dev libcjson-dev
 	libsrt-openssl-dev libevent-dev iproute2 kmod)
-test_pkgs=(libcmocka-dev iputils-ping clang libclang-rt-14-dev redis-server curl ethtool procps python3)
+test_pkgs=(libcmocka-dev iputils-ping clang libclang-rt-14-dev redis-server curl ethtool procps python3
+	util-linux ffmpeg srt-tools python3-aiortc nginx-light libnginx-mod-rtmp tcpdump)
 case "$what" in
 build) pkgs=("${build_pkgs[@]}") ;;
 test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
@@ -19,6 +20,11 @@ missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Node.js with npm (node-media-server for the HTTP-FLV tests): Debian's nodejs + npm, unless a
+# Node.js that brings its own npm is already installed (it conflicts with Debian's npm package).
+if [ "$what" = test ] && ! command -v npm >/dev/null 2>&1; then
+	missing+=(nodejs npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "install-deps: installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive

@@ -14,6 +14,8 @@ void mp_app_usage(FILE *f)
 		   "options:\n"
 		   "  -c, --config FILE   read a config file (key = value lines)\n"
 		   "  --KEY=VALUE         set any config key (overrides the file and the environment)\n"
+		   "  -i, --interactive   the testpmd-style prompt on stdin (help lists the commands)\n"
+		   "  --cmdline-file FILE run the commands in FILE once the appliance is up\n"
 		   "  --show-config       print the effective configuration and exit\n"
 		   "  -v, --version       print the version and exit\n"
 		   "  -h, --help          this text\n\nkeys (default; environment):\n");
@@ -53,6 +55,22 @@ int mp_app_args_parse(int argc, char **argv, struct mp_app_args *out, struct mp_
 		}
 		if (!strcmp(a, "-v") || !strcmp(a, "--version")) {
 			out->version = true;
+			continue;
+		}
+		if (!strcmp(a, "-i") || !strcmp(a, "--interactive")) {
+			out->interactive = true;
+			continue;
+		}
+		if (!strcmp(a, "--cmdline-file")) {
+			if (i + 1 >= argc) {
+				snprintf(err, errcap, "%s needs a file name", a);
+				return MP_ERR_CONFIG;
+			}
+			out->cmdline_file = argv[++i];
+			continue;
+		}
+		if (!strncmp(a, "--cmdline-file=", 15)) {
+			out->cmdline_file = a + 15;
 			continue;
 		}
 		if (!strcmp(a, "--show-config")) {

@@ -13,6 +13,8 @@ struct mp_app_args {
 	char **eal_argv;
 	const char *config_file;
 	bool help, version, dump_config;
+	bool interactive;      /* -i: the testpmd-style prompt on stdin */
+	const char *cmdline_file; /* --cmdline-file: commands run once the appliance is up */
 };
 
 /* Parse argv: `mediaplane [EAL options] -- [mediaplane options]`. mediaplane options are

@@ -1,5 +1,7 @@
 /* main.c: the mediaplane appliance: config, EAL, data plane, control plane, clean stop on signals. */
 #include "app_args.h"
+#include "cli_hooks.h"
+#include "cli_socket.h"
 #include "config.h"
 #include "control.h"
 #include "default_backend.h"
@@ -84,9 +86,47 @@ static struct mp_lb *lb_create(const struct mp_config *cfg)
 	return mp_lb_create(&lc);
 }
 
+/* The CLI socket (default <EAL runtime dir>/cli.sock), the prompt, and the command file. */
+static int start_cli(const struct mp_config *cfg, const struct mp_app_args *args, struct mp_control *ctl,
+		     const char *runtime_dir)
+{
+	char path[600], err[512];
+
+	if (strcmp(cfg->cli_socket, "off")) {
+		if (cfg->cli_socket[0])
+			snprintf(path, sizeof(path), "%s", cfg->cli_socket);
+		else
+			snprintf(path, sizeof(path), "%s/cli.sock", runtime_dir);
+		if (mp_cli_socket_start(ctl, path, err, sizeof(err))) {
+			fprintf(stderr, "mediaplane: CLI: %s\n", err);
+			return -1;
+		}
+	}
+	if (args->cmdline_file) {
+		struct mp_strbuf out = { 0 };
+		int rc = mp_cli_run_file(ctl, args->cmdline_file, &out);
+
+		if (out.len)
+			fputs(out.s, stdout);
+		fflush(stdout);
+		mp_strbuf_free(&out);
+		if (rc) {
+			fprintf(stderr, "mediaplane: command file %s failed\n", args->cmdline_file);
+			return -1;
+		}
+	}
+	if (args->interactive && mp_cli_tty_start(ctl, err, sizeof(err))) {
+		fprintf(stderr, "mediaplane: CLI: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Stop in reverse order of start; every step copes with what was never started. */
 static void shutdown_all(struct mp_control *ctl, struct mp_dp *dp, struct mp_lb *lb, const char *runtime_dir)
 {
+	mp_cli_tty_stop(ctl);
+	mp_cli_socket_stop(ctl);
 	mp_control_close(ctl);
 	mp_dp_stop(dp);
 	if (lb)
@@ -191,6 +231,7 @@ int main(int argc, char **argv)
 			(cfg.public_ip.ipv4 >> 16) & 255, (cfg.public_ip.ipv4 >> 8) & 255, cfg.public_ip.ipv4 & 255);
 	ctl.dp_stats = mp_stats_json;
 	ctl.dp_stats_ctx = &dp;
+	mp_cli_hooks_fill(&ctl.cli, &dp);
 	if (mp_control_start(&ctl, err, sizeof(err)) || mp_dp_start(&dp, err, sizeof(err))) {
 		shutdown_all(&ctl, &dp, lb, runtime_dir);
 		die("start", err);
@@ -198,6 +239,10 @@ int main(int argc, char **argv)
 	MP_INFO("data plane: WebRTC %u/udp, SRT %u/udp on %u worker(s); balancer: %s", cfg.webrtc_port, cfg.srt_port,
 		dp.n_workers, cfg.lb_type);
 	MP_INFO("mediaplane %s running (pid %d); SIGINT or SIGTERM stops it", MP_VERSION_STRING, (int)getpid());
+	if (start_cli(&cfg, &args, &ctl, runtime_dir)) {
+		shutdown_all(&ctl, &dp, lb, runtime_dir);
+		exit(1);
+	}
 
 	mp_control_run(&ctl);
 

@@ -35,7 +35,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("api_auth_enabled", T_BOOL, api_auth_enabled, "off", "PROXY_HTTP_API_AUTH_ENABLED", NULL, "require a bearer token on the System API and HTTP API"),
 	K("api_auth_type", T_ENUM, api_auth_type, "bearer", "PROXY_HTTP_API_AUTH_TYPE", "bearer", "authentication type (only bearer)"),
 	K("api_auth_token", T_STR, api_auth_token, "", "PROXY_HTTP_API_AUTH_TOKEN", NULL, "the bearer token"),
-	K("cli_socket", T_STR, cli_socket, "", NULL, NULL, "Unix socket for the operator CLI (empty: none)"),
+	K("cli_socket", T_STR, cli_socket, "", NULL, NULL, "Unix socket for the operator CLI (empty: <EAL runtime dir>/cli.sock; off: none)"),
 	K("grace_quit_timeout", T_MS, grace_quit_ms, "20s", "PROXY_GRACE_QUIT_TIMEOUT", NULL, "on SIGTERM, how long open streams may drain"),
 	K("force_quit_timeout", T_MS, force_quit_ms, "30s", "PROXY_FORCE_QUIT_TIMEOUT", NULL, "on SIGTERM, when to stop regardless"),
 	K("webrtc_port", T_PORT, webrtc_port, "8000", "PROXY_WEBRTC_SERVER", NULL, "WebRTC media port (data plane, UDP)"),

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "cli.h"
 #include "config.h"
 
 enum mp_listener { MP_L_SYSTEM_API = 0, MP_L_HTTP_API, MP_L_HTTP_STREAM, MP_L_RTMP, MP_L__COUNT };
@@ -34,6 +35,8 @@ struct mp_control {
 	struct mp_control_stats stats;
 	mp_dp_stats_json_fn dp_stats;
 	void *dp_stats_ctx;
+	struct mp_cli_hooks cli;            /* data-plane commands for the CLI (set by the appliance) */
+	struct mp_cli_server *cli_server;   /* the Unix-socket CLI (cli_socket) */
 	struct event_base *base;
 	int fds[MP_L__COUNT];
 	struct evhttp *http[MP_L_RTMP];     /* system API, HTTP API, HTTP stream */

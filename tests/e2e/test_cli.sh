@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# test_cli.sh: the operator CLI: a command file at start, commands over the Unix socket with
+# mediaplane-cli (exit status per command), and the interactive prompt on stdin with quit.
+set -euo pipefail
+build=${MP_BUILD_DIR:?}
+log=$(mktemp /tmp/mp-test-cli.XXXXXX) cmds=$(mktemp /tmp/mp-test-cli-cmds.XXXXXX)
+sock=/tmp/mp-test-cli-$$.sock
+pid=""
+cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -f "$log" "$cmds" "$sock"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; cat "$log"; exit 1; }
+pass() { echo "ok - $*"; passed=$((passed + 1)); }
+passed=0
+opts=(--tap-name=mpcli1 --tap-host-ip=198.18.62.1/24 --public-ip=198.18.62.2/24 --public-gateway=198.18.62.1
+	--system-api-listen=127.0.0.1:12625 --api-listen=off --http-listen=off --rtmp-listen=off --idle-sleep-us=200)
+
+printf 'origin add edge1 198.18.2.1 rtmp=1935 srt=udp://10080\n# a comment\norigin drain edge1-cli-0 on\n' >"$cmds"
+"$build/mediaplane" -- "${opts[@]}" --cli-socket="$sock" --cmdline-file="$cmds" >"$log" 2>&1 &
+pid=$!
+for _ in $(seq 1 300); do grep -q "origin edge1-cli-0 added" "$log" && break; kill -0 "$pid" || break; sleep 0.1; done
+grep -q "origin edge1-cli-0 added" "$log" || fail "command file did not run"
+pass "command file runs at start"
+
+out=$("$build/mediaplane-cli" -s "$sock" show origins) || fail "show origins exit status"
+grep -q "edge1-cli-0 .*198.18.2.1 .*drain .*rtmp=198.18.2.1:1935 srt=198.18.2.1:10080" <<<"$out" || fail "show origins: $out"
+pass "show origins over the socket"
+out=$("$build/mediaplane-cli" -s "$sock" show lcore stats) || fail "lcore stats"
+grep -q "all lcores:" <<<"$out" || fail "lcore stats: $out"
+out=$("$build/mediaplane-cli" -s "$sock" show port stats all) || fail "port stats"
+grep -q "NIC statistics for port 0 (net_tap0)" <<<"$out" || fail "port stats: $out"
+pass "lcore and port stats"
+"$build/mediaplane-cli" -s "$sock" stop | grep -q "forwarding stopped" || fail "stop"
+if "$build/mediaplane-cli" -s "$sock" stop >/dev/null; then fail "second stop succeeded"; fi
+"$build/mediaplane-cli" -s "$sock" start | grep -q "forwarding started" || fail "start"
+pass "stop and start forwarding, with an error for a repeated stop"
+if out=$("$build/mediaplane-cli" -s "$sock" show sessions tcp); then fail "bad argument accepted"; fi
+grep -q "'tcp' is not webrtc or srt" <<<"$out" || fail "bad argument message: $out"
+if "$build/mediaplane-cli" -s "$sock" frobnicate >/dev/null; then fail "unknown command accepted"; fi
+pass "bad commands fail with a reason and exit status 1"
+"$build/mediaplane-cli" -s "$sock" origin del edge1-cli-0 | grep -q removed || fail "origin del"
+"$build/mediaplane-cli" -s "$sock" show origins | grep -q "0 origin(s)" || fail "origin still there"
+pass "origin del"
+kill -TERM "$pid"; wait "$pid" || fail "exit status"; pid=""
+[ -e "$sock" ] && fail "socket file left behind"
+pass "socket removed on stop"
+
+printf 'origin add e2 198.18.2.9 rtc=udp://8000\nshow origins\nquit\n' |
+	timeout 60 "$build/mediaplane" -- -i "${opts[@]}" >"$log" 2>&1 || fail "interactive exit status"
+grep -q "mediaplane> " "$log" || fail "no prompt"
+grep -q "e2-cli-0 .*rtc=198.18.2.9:8000" "$log" || fail "interactive show origins"
+grep -q "stopped cleanly" "$log" || fail "quit did not stop cleanly"
+pass "interactive prompt runs commands and quit stops the appliance"
+
+printf 'show origins\nnot a command\n' >"$cmds"
+if "$build/mediaplane" -- "${opts[@]}" --cmdline-file="$cmds" >"$log" 2>&1; then fail "bad command file accepted"; fi
+grep -q "command file $cmds:2: the command above failed" "$log" || fail "bad command file message"
+pass "a failing command file stops start-up and names the line"
+echo "$passed passed, 0 failed"

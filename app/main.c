@@ -13,6 +13,8 @@
 #include "proto_version.h"
 #include "runtime_dir.h"
 #include "stats_json.h"
+#include "stats_prom.h"
+#include "telemetry.h"
 #include "tap_host.h"
 
 #include <signal.h>
@@ -231,7 +233,9 @@ int main(int argc, char **argv)
 			(cfg.public_ip.ipv4 >> 16) & 255, (cfg.public_ip.ipv4 >> 8) & 255, cfg.public_ip.ipv4 & 255);
 	ctl.dp_stats = mp_stats_json;
 	ctl.dp_stats_ctx = &dp;
+	ctl.dp_metrics = mp_stats_prom;
 	mp_cli_hooks_fill(&ctl.cli, &dp);
+	mp_telemetry_register(&dp, lb);
 	if (mp_control_start(&ctl, err, sizeof(err)) || mp_dp_start(&dp, err, sizeof(err))) {
 		shutdown_all(&ctl, &dp, lb, runtime_dir);
 		die("start", err);

@@ -34,7 +34,8 @@ struct mp_control {
 	struct mp_lb *lb;                   /* the balancer (set before mp_control_start) */
 	struct mp_control_stats stats;
 	mp_dp_stats_json_fn dp_stats;
-	void *dp_stats_ctx;
+	void *dp_stats_ctx;                 /* the context of dp_stats and dp_metrics */
+	void (*dp_metrics)(void *ctx, struct mp_strbuf *out);
 	struct mp_cli_hooks cli;            /* data-plane commands for the CLI (set by the appliance) */
 	struct mp_cli_server *cli_server;   /* the Unix-socket CLI (cli_socket) */
 	struct event_base *base;

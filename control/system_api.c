@@ -5,6 +5,7 @@
 #include "lb.h"
 #include "mp_clock.h"
 #include "mp_error.h"
+#include "metrics.h"
 #include "mp_log.h"
 #include "proto_version.h"
 #include "registration.h"
@@ -263,6 +264,24 @@ static void api_dataplane(struct evhttp_request *req, void *arg)
 	reply_cjson(req, o);
 }
 
+/* GET /metrics: Prometheus text format. */
+static void api_metrics(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	struct mp_strbuf out = { 0 };
+	struct evbuffer *b;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	mp_metrics_render(c, &out);
+	b = evbuffer_new();
+	evbuffer_add(b, out.s ? out.s : "", out.len);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain; version=0.0.4");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+	mp_strbuf_free(&out);
+}
+
 static void not_found(struct evhttp_request *req, void *arg)
 {
 	(void)arg;
@@ -279,5 +298,6 @@ void mp_system_api_install(struct mp_control *c)
 	evhttp_set_cb(h, "/api/v1/streams", api_streams, c);
 	evhttp_set_cb(h, "/api/v1/sessions", api_sessions, c);
 	evhttp_set_cb(h, "/api/v1/dataplane", api_dataplane, c);
+	evhttp_set_cb(h, "/metrics", api_metrics, c);
 	evhttp_set_gencb(h, not_found, c);
 }

@@ -6,7 +6,10 @@ build=${MP_BUILD_DIR:?}
 log=$(mktemp /tmp/mp-test-cli.XXXXXX) cmds=$(mktemp /tmp/mp-test-cli-cmds.XXXXXX)
 sock=/tmp/mp-test-cli-$$.sock
 pid=""
-cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -f "$log" "$cmds" "$sock"; }
+cleanup() {
+	if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null; rm -rf "/var/run/dpdk/mediaplane-$pid"; fi
+	rm -f "$log" "$cmds" "$sock"
+}
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; cat "$log"; exit 1; }
 pass() { echo "ok - $*"; passed=$((passed + 1)); }
@@ -37,6 +40,11 @@ if out=$("$build/mediaplane-cli" -s "$sock" show sessions tcp); then fail "bad a
 grep -q "'tcp' is not webrtc or srt" <<<"$out" || fail "bad argument message: $out"
 if "$build/mediaplane-cli" -s "$sock" frobnicate >/dev/null; then fail "unknown command accepted"; fi
 pass "bad commands fail with a reason and exit status 1"
+tel=$(echo /mediaplane/lb | dpdk-telemetry.py -f "mediaplane-$pid" 2>/dev/null | tail -1)
+grep -q '"origins_entries": 1' <<<"$tel" || fail "telemetry /mediaplane/lb: $tel"
+tel=$(echo /mediaplane/dataplane | dpdk-telemetry.py -f "mediaplane-$pid" 2>/dev/null | tail -1)
+grep -q '"rx_packets"' <<<"$tel" || fail "telemetry /mediaplane/dataplane: $tel"
+pass "DPDK telemetry commands /mediaplane/lb and /mediaplane/dataplane"
 "$build/mediaplane-cli" -s "$sock" origin del edge1-cli-0 | grep -q removed || fail "origin del"
 "$build/mediaplane-cli" -s "$sock" show origins | grep -q "0 origin(s)" || fail "origin still there"
 pass "origin del"

@@ -203,6 +203,20 @@ static void query_apis_answer_json(void **state)
 	cJSON_Delete(o);
 }
 
+static void metrics_are_prometheus_text(void **state)
+{
+	char *body = NULL;
+
+	(void)state;
+	assert_int_equal(mp_http_request(API, "GET", "/metrics", NULL, NULL, 0, &body, 5000), 200);
+	assert_non_null(strstr(body, "# TYPE mediaplane_rx_packets_total counter\n"));
+	assert_non_null(strstr(body, "mediaplane_drops_total{lcore=\""));
+	assert_non_null(strstr(body, "mediaplane_lb_capacity{table=\"sessions\"} 4096\n"));
+	assert_non_null(strstr(body, "mediaplane_registrations_total "));
+	assert_non_null(strstr(body, "mediaplane_registrations_rejected_total "));
+	free(body);
+}
+
 static void bearer_token_guards_registration_not_versions(void **state)
 {
 	const char *b = "{\"ip\":\"1.2.3.4\",\"server\":\"a\",\"service\":\"b\",\"pid\":\"1\",\"rtmp\":[\"1935\"]}";
@@ -230,6 +244,7 @@ int main(void)
 		cmocka_unit_test(bad_bodies_get_400_with_a_reason),
 		cmocka_unit_test(origin_dies_after_its_ttl),
 		cmocka_unit_test(query_apis_answer_json),
+		cmocka_unit_test(metrics_are_prometheus_text),
 	};
 	const struct CMUnitTest auth_api[] = {
 		cmocka_unit_test(bearer_token_guards_registration_not_versions),

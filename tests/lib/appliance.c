@@ -135,8 +135,16 @@ int mp_appliance_stop(struct mp_appliance *a, int sig, int timeout_ms)
 
 void mp_appliance_cleanup(struct mp_appliance *a)
 {
-	if (a->pid > 0)
+	if (a->pid > 0) {
+		char dir[64], cmd[96];
+
+		/* Killed: it cannot remove its own EAL runtime directory. */
+		snprintf(dir, sizeof(dir), "/var/run/dpdk/mediaplane-%d", (int)a->pid);
 		mp_appliance_stop(a, SIGKILL, 5000);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", dir);
+	}
 	if (a->log_path[0])
 		unlink(a->log_path);
 	a->log_path[0] = 0;

@@ -25,6 +25,14 @@ static inline uint32_t mp_endpoint_ip(const struct mp_endpoint *ep, uint32_t ori
 	return ep->ipv4 ? ep->ipv4 : origin_ipv4;
 }
 
+/* Parse a dotted-quad IPv4 address of exactly len bytes into *out (host order). Strict: four
+ * decimal octets 0..255, no leading zeros ("010" could be octal), no sign, no spaces.
+ * Returns MP_OK or MP_ERR_INVAL. Shared by the registration, SDP and stream-URL parsers. */
+int mp_ipv4_parse(const char *s, size_t len, uint32_t *out);
+
+/* Format ip (host order) as "a.b.c.d" plus NUL; returns the length or MP_ERR_NOSPACE (cap >= 16 always fits). */
+int mp_ipv4_format(uint32_t ip, char *out, size_t cap);
+
 /* Format as "a.b.c.d:port" (or "port" when ipv4 is 0); returns length or MP_ERR_NOSPACE. */
 int mp_endpoint_format(const struct mp_endpoint *ep, char *out, size_t cap);
 

@@ -150,6 +150,8 @@ int mp_rds_pick_shared(struct mp_rds *r, const char *stream, enum mp_reg_proto p
 		if (round == 1)
 			break;
 		int rc = mp_lb_local_pick(lb, stream, proto, now, out);
+		if (rc == MP_ERR_NOORIGIN && mp_rds_refresh_origins(r, now) > 0)
+			rc = mp_lb_local_pick(lb, stream, proto, now, out); /* origins newer than the last sync */
 		if (rc != MP_OK)
 			return rc;
 		const struct mp_lb_origin *o = mp_lb_origin_get(lb, out->origin_id);
@@ -213,7 +215,7 @@ static int mp_rds_op_webrtc_store(struct mp_lb *lb, void *ctx, const char *usern
 	    mp_rds_key(r, k2, sizeof(k2), MP_RDS_UFRAG, username) != MP_OK ||
 	    (json = mp_lb_rjson_rtc_encode(stream, username)) == NULL)
 		goto out;
-	unsigned long long ttl = (unsigned long long)lb->cfg.webrtc_ttl_ms;
+	unsigned long long ttl = mp_rds_ttl(lb->cfg.webrtc_ttl_ms);
 	int n = 0;
 	n += mp_rds_append(r, "SET %s %s PX %llu", k1, json, ttl) == MP_OK;
 	n += mp_rds_append(r, "SET %s %s PX %llu", k2, json, ttl) == MP_OK;
@@ -256,7 +258,7 @@ static void mp_rds_hls_publish(struct mp_rds *r, const struct mp_lb_hls *h, bool
 		mp_lb_rjson_free(json);
 		return;
 	}
-	unsigned long long ttl = (unsigned long long)r->lb->cfg.hls_ttl_ms;
+	unsigned long long ttl = mp_rds_ttl(r->lb->cfg.hls_ttl_ms);
 	int n = 0;
 	n += mp_rds_append(r, "SET %s %s PX %llu", k2, json, ttl) == MP_OK;
 	if (nx_stream) {
@@ -293,7 +295,7 @@ static int mp_rds_hls_shared(struct mp_rds *r, const char *stream, const char *s
 	char *json = mp_lb_rjson_hls_encode(&mine);
 	if (json == NULL)
 		return MP_ERR_NOMEM;
-	unsigned long long ttl = (unsigned long long)lb->cfg.hls_ttl_ms;
+	unsigned long long ttl = mp_rds_ttl(lb->cfg.hls_ttl_ms);
 	redisReply *rep = mp_rds_cmd(r, now, "SET %s %s NX PX %llu", key, json, ttl);
 	mp_lb_rjson_free(json);
 	if (rep == NULL)
@@ -395,6 +397,7 @@ static int mp_rds_op_sync(struct mp_lb *lb, void *ctx, uint64_t now)
 		int m = mp_rds_refresh_origins(r, now);
 		if (m > 0)
 			n += m;
+		mp_rds_renew(r, now);
 	} else {
 		mp_rds_drain(r, now, UINT32_MAX); /* discard: the write-back covers picks */
 	}
@@ -406,8 +409,8 @@ static void mp_rds_op_fini(struct mp_lb *lb, void *ctx)
 {
 	(void)lb;
 	struct mp_rds *r = ctx;
-	if (r == NULL)
-		return;
+	if (r == NULL || r->lb == NULL)
+		return; /* mp_lb_create_with failed: mp_lb_create_redis frees r itself */
 	mp_rds_close(r);
 	rte_ring_free(r->queue);
 	free(r->ident);
@@ -504,7 +507,11 @@ int mp_lb_redis_poll(struct mp_lb *lb, uint64_t now)
 	if (r == NULL)
 		return MP_ERR_STATE;
 	pthread_mutex_lock(&r->lock);
-	int n = mp_rds_ensure(r, now, false) ? mp_rds_drain(r, now, 1024) : mp_rds_drain(r, now, UINT32_MAX) * 0;
+	int n = 0;
+	if (mp_rds_ensure(r, now, false))
+		n = mp_rds_drain(r, now, 1024);
+	else
+		mp_rds_drain(r, now, UINT32_MAX); /* discard while down */
 	pthread_mutex_unlock(&r->lock);
 	return n;
 }

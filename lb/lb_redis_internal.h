@@ -56,6 +56,7 @@ struct mp_rds {
 	struct rte_ring *queue;      /* struct mp_rds_req, MP enqueue / SC dequeue */
 
 	struct mp_lb_redis_stats st; /* under lock, except queue_full */
+	uint64_t renewed_ms;         /* last mp_rds_renew pass */
 	_Atomic uint64_t queue_full;
 };
 
@@ -110,5 +111,14 @@ int mp_rds_drain(struct mp_rds *r, uint64_t now, unsigned int budget);
 int mp_rds_refresh_origins(struct mp_rds *r, uint64_t now);
 /* Write every local origin, pick, ICE username and SPBHID back (NX). Lock held. */
 int mp_rds_write_back(struct mp_rds *r, uint64_t now);
+/* Every quarter TTL: extend the Redis TTL of ICE usernames and SPBHIDs still in use here (traffic
+ * renews them locally; the Go proxy never renews them). Lock held. */
+void mp_rds_renew(struct mp_rds *r, uint64_t now);
+
+/* A key TTL in ms for PX: 0 (no expiry configured) becomes the Go proxy's 120 s. */
+static inline unsigned long long mp_rds_ttl(uint64_t ms)
+{
+	return ms != 0 ? (unsigned long long)ms : 120000ull;
+}
 
 #endif

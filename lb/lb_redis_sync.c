@@ -419,8 +419,8 @@ static void mp_rds_batch_flush(struct mp_rds_batch *b)
 			b->failed = true;
 			continue;
 		}
-		if (rep->type == REDIS_REPLY_STATUS)
-			b->written++; /* nil: NX found a value already there */
+		if (rep->type == REDIS_REPLY_STATUS || (rep->type == REDIS_REPLY_INTEGER && rep->integer == 1))
+			b->written++; /* nil: NX found a value already there; 0: PEXPIRE found no key */
 		freeReplyObject(rep);
 	}
 }
@@ -504,7 +504,7 @@ static void mp_rds_write_webrtc(struct mp_rds_batch *b)
 	while (!b->failed && rte_hash_iterate(lb->webrtc.h, &k, &data, &next) >= 0) {
 		const struct mp_lb_webrtc *e = data;
 		uint64_t seen = atomic_load_explicit(&e->last_seen_ms, memory_order_relaxed);
-		uint64_t left = mp_rds_left(lb->cfg.webrtc_ttl_ms, b->now, seen);
+		uint64_t left = mp_rds_left(mp_rds_ttl(lb->cfg.webrtc_ttl_ms), b->now, seen);
 		if (left == 0 || mp_rds_key(r, k1, sizeof(k1), MP_RDS_UFRAG, e->username) != MP_OK ||
 		    mp_rds_key(r, k2, sizeof(k2), MP_RDS_RTC, e->stream) != MP_OK)
 			continue;
@@ -529,7 +529,7 @@ static void mp_rds_write_hls(struct mp_rds_batch *b)
 	while (!b->failed && rte_hash_iterate(lb->hls_stream.h, &k, &data, &next) >= 0) {
 		const struct mp_lb_hls_rec *h = data;
 		uint64_t used = atomic_load_explicit(&h->last_used_ms, memory_order_relaxed);
-		uint64_t left = mp_rds_left(lb->cfg.hls_ttl_ms, b->now, used);
+		uint64_t left = mp_rds_left(mp_rds_ttl(lb->cfg.hls_ttl_ms), b->now, used);
 		if (left == 0 || mp_rds_key(r, k1, sizeof(k1), MP_RDS_HLS, h->v.stream) != MP_OK ||
 		    mp_rds_key(r, k2, sizeof(k2), MP_RDS_SPBHID, h->v.spbhid) != MP_OK)
 			continue;
@@ -553,4 +553,58 @@ int mp_rds_write_back(struct mp_rds *r, uint64_t now)
 	mp_rds_write_hls(&b);
 	r->st.writebacks += (uint64_t)b.written;
 	return b.failed ? MP_ERR_REDIS : b.written;
+}
+
+/* PEXPIRE key to left ms, pipelined. */
+static void mp_rds_batch_expire(struct mp_rds_batch *b, const char *key, uint64_t left)
+{
+	if (b->failed || left == 0)
+		return;
+	if (mp_rds_append(b->r, "PEXPIRE %s %llu", key, (unsigned long long)left) != MP_OK) {
+		b->failed = true;
+		return;
+	}
+	if (++b->pending >= MP_RDS_BATCH)
+		mp_rds_batch_flush(b);
+}
+
+void mp_rds_renew(struct mp_rds *r, uint64_t now)
+{
+	struct mp_lb *lb = r->lb;
+	uint64_t wttl = mp_rds_ttl(lb->cfg.webrtc_ttl_ms), httl = mp_rds_ttl(lb->cfg.hls_ttl_ms);
+	uint64_t period = (wttl < httl ? wttl : httl) / 4;
+	if (r->renewed_ms != 0 && now >= r->renewed_ms && now - r->renewed_ms < period)
+		return;
+	uint64_t since = r->renewed_ms;
+	r->renewed_ms = now;
+	struct mp_rds_batch b = { .r = r, .now = now };
+	const void *k;
+	void *data;
+	uint32_t next = 0;
+	char key[MP_RDS_KEY_MAX];
+	/* Only what was used since the last pass: the rest expires in Redis as it does here. */
+	while (!b.failed && rte_hash_iterate(lb->webrtc.h, &k, &data, &next) >= 0) {
+		const struct mp_lb_webrtc *e = data;
+		uint64_t seen = atomic_load_explicit(&e->last_seen_ms, memory_order_relaxed);
+		if (seen <= since || seen == e->created_ms)
+			continue;
+		uint64_t left = mp_rds_left(wttl, now, seen);
+		if (mp_rds_key(r, key, sizeof(key), MP_RDS_UFRAG, e->username) == MP_OK)
+			mp_rds_batch_expire(&b, key, left);
+		if (mp_rds_key(r, key, sizeof(key), MP_RDS_RTC, e->stream) == MP_OK)
+			mp_rds_batch_expire(&b, key, left);
+	}
+	next = 0;
+	while (!b.failed && rte_hash_iterate(lb->hls_stream.h, &k, &data, &next) >= 0) {
+		const struct mp_lb_hls_rec *h = data;
+		uint64_t used = atomic_load_explicit(&h->last_used_ms, memory_order_relaxed);
+		if (used <= since)
+			continue;
+		uint64_t left = mp_rds_left(httl, now, used);
+		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SPBHID, h->v.spbhid) == MP_OK)
+			mp_rds_batch_expire(&b, key, left);
+		if (mp_rds_key(r, key, sizeof(key), MP_RDS_HLS, h->v.stream) == MP_OK)
+			mp_rds_batch_expire(&b, key, left);
+	}
+	mp_rds_batch_flush(&b);
 }

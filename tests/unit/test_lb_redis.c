@@ -245,9 +245,13 @@ static void need_redis(void)
 		skip();
 }
 
+static uint64_t cfg_webrtc_ttl_ms; /* 0: the default */
+
 static void small_config(struct mp_lb_config *c)
 {
 	mp_lb_config_default(c);
+	if (cfg_webrtc_ttl_ms != 0)
+		c->webrtc_ttl_ms = cfg_webrtc_ttl_ms;
 	c->max_origins = 64;
 	c->max_streams = 1024;
 	c->max_webrtc = 256;
@@ -785,6 +789,82 @@ static void redis_killed_keeps_local_state_working_and_gets_it_back_on_restart(v
 	mp_lb_destroy(b);
 }
 
+static uint64_t elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (uint64_t)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+static void stalled_redis_costs_one_command_timeout_then_picks_are_local(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now);
+	struct mp_registration reg;
+	make_reg(&reg, "st", 0x0a00000b, PR_ALL);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	struct mp_lb_target t1, t;
+	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/st1", MP_PROTO_RTMP, now, &t1), MP_OK);
+
+	mp_log_set_level(MP_LOG_ERR);
+	kill(srv.pid, SIGSTOP); /* accepts connections, never answers */
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/st1", MP_PROTO_RTMP, now, &t), MP_OK);
+	assert_int_equal(t.origin_id, t1.origin_id);
+	assert_true(elapsed_ms(&t0) < 1000); /* one 200 ms command timeout */
+	assert_false(mp_lb_redis_connected(a));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/st2", MP_PROTO_RTMP, now, &t), MP_OK);
+	assert_true(elapsed_ms(&t0) < 50); /* down: no Redis at all */
+	/* A reconnect attempt against the stalled server is bounded too. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_true(mp_lb_sync(a, now + SEC) >= 0);
+	assert_true(elapsed_ms(&t0) < 1000);
+	kill(srv.pid, SIGCONT);
+	assert_true(mp_lb_sync(a, now + 10 * SEC) >= 0);
+	mp_log_set_level(MP_LOG_WARN);
+	assert_true(mp_lb_redis_connected(a));
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "srs-proxy-url:__defaultVhost__/live/st2"), 1);
+	mp_lb_destroy(a);
+}
+
+static void ice_username_in_use_has_its_redis_ttl_renewed(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	cfg_webrtc_ttl_ms = 8000;
+	struct mp_lb *a = new_lb(NULL, now);
+	cfg_webrtc_ttl_ms = 0;
+	struct mp_registration reg;
+	make_reg(&reg, "rn", 0x0a00000c, PR_ALL);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/rn", MP_PROTO_RTC, now, &t), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(a, "rn1:rn2", "__defaultVhost__/live/rn", t.origin_id, t.ipv4, t.port,
+					    now), MP_OK);
+	long long pttl = raw_int(&srv, 0, "PTTL", "srs-proxy-ufrag:rn1:rn2");
+	assert_true(pttl > 7000 && pttl <= 8000);
+	mp_lb_sync(a, now); /* first renew pass */
+	/* As if 7.5 s passed in Redis; traffic went on here. */
+	redisContext *c = raw_connect(&srv, 0);
+	assert_non_null(c);
+	redisReply *rep = redisCommand(c, "PEXPIRE %s 500", "srs-proxy-ufrag:rn1:rn2");
+	assert_non_null(rep);
+	assert_int_equal(rep->integer, 1);
+	freeReplyObject(rep);
+	redisFree(c);
+	now += 3 * SEC;
+	mp_lb_webrtc_touch(mp_lb_webrtc_find(a, "rn1:rn2", 7), now);
+	mp_lb_sync(a, now);
+	pttl = raw_int(&srv, 0, "PTTL", "srs-proxy-ufrag:rn1:rn2");
+	assert_true(pttl > 7000 && pttl <= 8000);
+	mp_lb_destroy(a);
+}
+
 static void config_reads_the_srs_proxy_environment(void **state)
 {
 	(void)state;
@@ -858,6 +938,8 @@ int main(void)
 		cmocka_unit_test_setup(key_prefix_separates_fleets, test_setup),
 		cmocka_unit_test_setup(password_and_db_select_are_used_and_a_wrong_password_runs_locally, test_setup),
 		cmocka_unit_test_setup(redis_killed_keeps_local_state_working_and_gets_it_back_on_restart, test_setup),
+		cmocka_unit_test_setup(stalled_redis_costs_one_command_timeout_then_picks_are_local, test_setup),
+		cmocka_unit_test_setup(ice_username_in_use_has_its_redis_ttl_renewed, test_setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

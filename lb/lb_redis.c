@@ -21,6 +21,7 @@ void mp_lb_redis_config_default(struct mp_lb_redis_config *c)
 	c->backoff_min_ms = 100;
 	c->backoff_max_ms = 5000;
 	c->queue_size = 4096;
+	c->scan_count = 1000;
 }
 
 static int mp_rds_env_str(const char *name, char *dst, size_t cap)
@@ -397,6 +398,9 @@ static int mp_rds_op_sync(struct mp_lb *lb, void *ctx, uint64_t now)
 		int m = mp_rds_refresh_origins(r, now);
 		if (m > 0)
 			n += m;
+		m = mp_rds_mirror_picks(r, now);
+		if (m > 0)
+			n += m;
 		mp_rds_renew(r, now);
 	} else {
 		mp_rds_drain(r, now, UINT32_MAX); /* discard: the write-back covers picks */
@@ -455,6 +459,7 @@ struct mp_lb *mp_lb_create_redis(const struct mp_lb_config *cfg, const struct mp
 		snprintf(r->pfx, sizeof(r->pfx), "%s:", rcfg->key_prefix);
 	pthread_mutex_init(&r->lock, NULL);
 	r->backoff_ms = rcfg->backoff_min_ms;
+	snprintf(r->scan_cursor, sizeof(r->scan_cursor), "0");
 	struct mp_lb *lb = mp_lb_create_with(cfg, &mp_lb_redis_backend, r);
 	if (lb == NULL) {
 		pthread_mutex_destroy(&r->lock);

@@ -18,8 +18,12 @@
  * by another (the Go proxy writes them but cannot use another proxy's).
  *
  * Threads. Redis is only ever talked to by control-plane threads (serialised on one connection,
- * every command bounded by command_timeout_ms). mp_lb_pick on a worker lcore answers from the local
- * tables and queues the new pick for the control plane; mp_lb_sync / mp_lb_redis_poll publish it.
+ * every command bounded by command_timeout_ms). mp_lb_pick on a control-plane thread reads the
+ * stream's pin from Redis (one GET) and follows it. mp_lb_pick on a worker lcore answers from the
+ * local tables and queues a new pick for the control plane; mp_lb_sync / mp_lb_redis_poll publish
+ * it (NX: if another appliance pinned the stream first, the local pin follows theirs). Each
+ * mp_lb_sync also scans scan_count srs-proxy-url keys and copies other appliances' pins into the
+ * local table, so workers follow them too.
  * A data-plane miss on an ICE username can be queued with mp_lb_redis_ufrag_miss: the control plane
  * reads Redis and mirrors the entry, so the client's next STUN retransmission finds it.
  *
@@ -54,6 +58,8 @@ struct mp_lb_redis_config {
 	uint32_t backoff_min_ms;                 /* first reconnect delay, doubled up to max; 100 */
 	uint32_t backoff_max_ms;                 /* 5000 */
 	uint32_t queue_size;                     /* worker -> control plane requests; 4096 */
+	uint32_t scan_count;                     /* srs-proxy-url keys mirrored per sync, so picks made
+						  * elsewhere reach worker lcores; 1000; 0: none */
 	uint64_t (*wall_clock_ms)(void);         /* Unix time in ms; NULL: CLOCK_REALTIME */
 };
 
@@ -94,7 +100,8 @@ struct mp_lb_redis_stats {
 	uint64_t downs, ups;          /* transitions */
 	uint64_t errors;              /* failed commands and connects */
 	uint64_t origins_mirrored;    /* origin records taken from Redis into the local tables */
-	uint64_t picks_published, picks_adopted; /* ours written; another's taken (NX lost) */
+	uint64_t picks_published, picks_adopted; /* ours written; another's taken (NX lost, or read) */
+	uint64_t picks_mirrored;      /* pins another appliance made, copied by the srs-proxy-url scan */
 	uint64_t remote_hits;         /* HLS / ICE lookups answered from Redis after a local miss */
 	uint64_t writebacks;          /* keys written back after Redis returned */
 	uint64_t queue_full;          /* worker requests dropped because the queue was full */

@@ -57,6 +57,7 @@ struct mp_rds {
 
 	struct mp_lb_redis_stats st; /* under lock, except queue_full */
 	uint64_t renewed_ms;         /* last mp_rds_renew pass */
+	char scan_cursor[32];        /* SCAN cursor over srs-proxy-url keys, "0" to start */
 	_Atomic uint64_t queue_full;
 };
 
@@ -105,6 +106,9 @@ int mp_rds_pick_shared(struct mp_rds *r, const char *stream, enum mp_reg_proto p
 int mp_rds_publish_pick(struct mp_rds *r, const char *stream, uint64_t now);
 /* Look an ICE username up in Redis and mirror it locally. Lock held. */
 int mp_rds_ufrag_fetch(struct mp_rds *r, const char *username, uint64_t now, struct mp_lb_webrtc *out);
+/* Copy pins of up to scan_count srs-proxy-url keys into the local picks (one SCAN step and one
+ * MGET). Returns the pins changed. Lock held. */
+int mp_rds_mirror_picks(struct mp_rds *r, uint64_t now);
 /* Serve the worker queue (up to budget). Lock held. */
 int mp_rds_drain(struct mp_rds *r, uint64_t now, unsigned int budget);
 /* Refresh origins from all-servers; prune expired keys from it. Lock held. */

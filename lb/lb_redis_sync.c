@@ -308,6 +308,78 @@ int mp_rds_refresh_origins(struct mp_rds *r, uint64_t now)
 
 /* ---- picks and ICE usernames ---- */
 
+/* A glob pattern matching prefix + srs-proxy-url: + anything (glob characters in the prefix escaped). */
+static void mp_rds_url_pattern(const struct mp_rds *r, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (const char *p = r->pfx; *p != '\0' && o + 2 < cap; p++) {
+		if (strchr("*?[]\\", *p) != NULL)
+			out[o++] = '\\';
+		out[o++] = *p;
+	}
+	snprintf(out + o, cap - o, "%s*", MP_RDS_URL);
+}
+
+int mp_rds_mirror_picks(struct mp_rds *r, uint64_t now)
+{
+	struct mp_lb *lb = r->lb;
+	if (r->cfg.scan_count == 0)
+		return 0;
+	char pattern[2 * MP_LB_REDIS_PREFIX_MAX + 32];
+	mp_rds_url_pattern(r, pattern, sizeof(pattern));
+	redisReply *rep = mp_rds_cmd(r, now, "SCAN %s MATCH %s COUNT %u", r->scan_cursor, pattern,
+				     r->cfg.scan_count);
+	if (rep == NULL)
+		return MP_ERR_REDIS;
+	if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 || rep->element[0]->type != REDIS_REPLY_STRING ||
+	    rep->element[0]->len >= sizeof(r->scan_cursor) || rep->element[1]->type != REDIS_REPLY_ARRAY) {
+		freeReplyObject(rep);
+		snprintf(r->scan_cursor, sizeof(r->scan_cursor), "0");
+		return 0;
+	}
+	memcpy(r->scan_cursor, rep->element[0]->str, rep->element[0]->len + 1);
+	const redisReply *keys = rep->element[1];
+	int changed = 0;
+	size_t skip = strlen(r->pfx) + strlen(MP_RDS_URL);
+	for (size_t i = 0; i < keys->elements; i += MP_RDS_BATCH) {
+		size_t m = keys->elements - i < MP_RDS_BATCH ? keys->elements - i : MP_RDS_BATCH;
+		const char *argv[MP_RDS_BATCH + 1];
+		size_t argl[MP_RDS_BATCH + 1];
+		argv[0] = "MGET";
+		argl[0] = 4;
+		for (size_t j = 0; j < m; j++) {
+			argv[j + 1] = keys->element[i + j]->str;
+			argl[j + 1] = keys->element[i + j]->len;
+		}
+		redisReply *vals = redisCommandArgv(r->c, (int)m + 1, argv, argl);
+		if (vals == NULL) {
+			mp_rds_down(r, now, r->c->errstr[0] ? r->c->errstr : "no reply");
+			freeReplyObject(rep);
+			return MP_ERR_REDIS;
+		}
+		for (size_t j = 0; vals->type == REDIS_REPLY_ARRAY && j < vals->elements && j < m; j++) {
+			const redisReply *k = keys->element[i + j], *v = vals->element[j];
+			if (k->type != REDIS_REPLY_STRING || k->len <= skip || v->type != REDIS_REPLY_STRING ||
+			    strlen(k->str) != k->len || strlen(v->str) != v->len)
+				continue;
+			const char *stream = k->str + skip, *id = mp_rds_server_id(r, v->str);
+			/* Only origins known here (refresh_origins brings the rest in). */
+			const struct mp_lb_origin *o = id != NULL ? mp_lb_origin_find(lb, id) : NULL;
+			uint32_t cur;
+			if (o == NULL || !mp_lb_origin_alive(lb, o, now) ||
+			    (mp_lb_pick_peek(lb, stream, &cur) == MP_OK && cur == o->id))
+				continue;
+			if (mp_lb_local_pick_set(lb, stream, o->id) == MP_OK) {
+				r->st.picks_mirrored++;
+				changed++;
+			}
+		}
+		freeReplyObject(vals);
+	}
+	freeReplyObject(rep);
+	return changed;
+}
+
 int mp_rds_publish_pick(struct mp_rds *r, const char *stream, uint64_t now)
 {
 	struct mp_lb *lb = r->lb;

@@ -465,6 +465,46 @@ static void worker_pick_is_local_then_published_by_poll_and_loses_to_an_earlier_
 	mp_lb_destroy(b);
 }
 
+static void picks_made_on_a_reach_b_workers_through_the_url_scan(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb("scan*", now), *b = new_lb("scan*", now), *c = new_lb("scanx", now);
+	struct mp_registration reg;
+	char name[16], stream[64];
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "sc%d", i);
+		make_reg(&reg, name, 0x0a000030 + (uint32_t)i, PR_ALL);
+		assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+		assert_true(mp_lb_origin_update(c, &reg, now) >= 0);
+	}
+	struct mp_lb_target ta[30], t;
+	for (int i = 0; i < 30; i++) {
+		snprintf(stream, sizeof(stream), "__defaultVhost__/live/sc%d", i);
+		assert_int_equal(mp_lb_pick(a, stream, MP_PROTO_SRT, now, &ta[i]), MP_OK);
+	}
+	/* Two syncs: origins, then (at most scan_count keys per sync) every pin. */
+	mp_lb_sync(b, now);
+	mp_lb_sync(b, now);
+	mp_lb_sync(c, now);
+	struct mp_lb_redis_stats st;
+	assert_int_equal(mp_lb_redis_stats(b, &st), MP_OK);
+	assert_int_equal(st.picks_mirrored, 30);
+	assert_int_equal(mp_lb_redis_stats(c, &st), MP_OK);
+	assert_int_equal(st.picks_mirrored, 0); /* another prefix: another fleet ("scan*" is no glob) */
+	mp_lb_redis_thread_role(true);
+	for (int i = 0; i < 30; i++) {
+		snprintf(stream, sizeof(stream), "__defaultVhost__/live/sc%d", i);
+		assert_int_equal(mp_lb_pick(b, stream, MP_PROTO_SRT, now, &t), MP_OK);
+		assert_string_equal(origin_key_of(b, t.origin_id), origin_key_of(a, ta[i].origin_id));
+	}
+	mp_lb_redis_thread_role(false);
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+	mp_lb_destroy(c);
+}
+
 static void hls_spbhid_stored_on_a_is_readable_on_b(void **state)
 {
 	(void)state;
@@ -574,7 +614,7 @@ static void records_written_by_the_go_proxy_are_read_back(void **state)
 
 	uint64_t now = 1000 * SEC;
 	struct mp_lb *a = new_lb(NULL, now);
-	assert_int_equal(mp_lb_sync(a, now), 1);
+	assert_int_equal(mp_lb_sync(a, now), 2); /* the origin, and the stream's pin */
 	const struct mp_lb_origin *o = mp_lb_origin_find(a, "vid-448kd71-62t4qogt-27963");
 	assert_non_null(o);
 	assert_int_equal(o->ipv4, 0x0a010203);
@@ -932,6 +972,7 @@ int main(void)
 		cmocka_unit_test_setup(stream_picked_on_a_is_pinned_to_the_same_origin_on_b, test_setup),
 		cmocka_unit_test_setup(worker_pick_is_local_then_published_by_poll_and_loses_to_an_earlier_pick,
 				       test_setup),
+		cmocka_unit_test_setup(picks_made_on_a_reach_b_workers_through_the_url_scan, test_setup),
 		cmocka_unit_test_setup(hls_spbhid_stored_on_a_is_readable_on_b, test_setup),
 		cmocka_unit_test_setup(webrtc_username_stored_on_a_is_readable_on_b, test_setup),
 		cmocka_unit_test_setup(records_written_by_the_go_proxy_are_read_back, test_setup),

@@ -1,5 +1,6 @@
 /* lb_redis.c: the Redis backend: lifecycle, configuration, and the backend operations. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -450,6 +451,12 @@ struct mp_lb *mp_lb_create_redis(const struct mp_lb_config *cfg, const struct mp
 	    strnlen(rcfg->key_prefix, sizeof(rcfg->key_prefix)) >= sizeof(rcfg->key_prefix)) {
 		MP_ERR("lb redis: bad configuration (host, port, db, timeouts, backoff or queue size)");
 		return NULL;
+	}
+	/* hiredis writes with write(2): a Redis that went away must not kill the process. */
+	struct sigaction sa;
+	if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL) {
+		sa.sa_handler = SIG_IGN;
+		sigaction(SIGPIPE, &sa, NULL);
 	}
 	struct mp_rds *r = calloc(1, sizeof(*r));
 	if (r == NULL)

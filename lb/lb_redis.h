@@ -74,7 +74,9 @@ int mp_lb_redis_config_from_env(struct mp_lb_redis_config *c, bool *use_redis);
 
 /* Create the balancer with the Redis backend. Connects at once (bounded by connect_timeout_ms); if
  * Redis does not answer the balancer is still created, runs on local state, and mp_lb_sync keeps
- * trying. EAL must be initialised. NULL on bad configuration or allocation failure (logged). */
+ * trying. EAL must be initialised. NULL on bad configuration or allocation failure (logged).
+ * SIGPIPE is set to SIG_IGN if it was SIG_DFL (hiredis writes with write(2); a Redis gone away
+ * would otherwise kill the process). */
 struct mp_lb *mp_lb_create_redis(const struct mp_lb_config *cfg, const struct mp_lb_redis_config *rcfg,
 				 uint64_t now);
 

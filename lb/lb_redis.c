@@ -99,6 +99,8 @@ static void mp_rds_ident_set(struct mp_rds *r, int id, const struct mp_registrat
 	if (o == NULL)
 		return;
 	struct mp_rds_ident *e = &r->ident[id];
+	if (e->uid != o->uid)
+		e->listed_gen = 0; /* another origin in this slot: not known to be listed */
 	e->uid = o->uid;
 	snprintf(e->server, sizeof(e->server), "%s", reg->server);
 	snprintf(e->service, sizeof(e->service), "%s", reg->service);
@@ -467,6 +469,7 @@ struct mp_lb *mp_lb_create_redis(const struct mp_lb_config *cfg, const struct mp
 	pthread_mutex_init(&r->lock, NULL);
 	r->backoff_ms = rcfg->backoff_min_ms;
 	snprintf(r->scan_cursor, sizeof(r->scan_cursor), "0");
+	r->list_gen = 1; /* identities start at 0: not listed */
 	struct mp_lb *lb = mp_lb_create_with(cfg, &mp_lb_redis_backend, r);
 	if (lb == NULL) {
 		pthread_mutex_destroy(&r->lock);

@@ -26,6 +26,7 @@
  * cannot be split back when ids contain '-'. Indexed by origin id, valid while uid matches. */
 struct mp_rds_ident {
 	uint32_t uid;
+	uint64_t listed_gen; /* == mp_rds.list_gen: its key is in srs-proxy-all-servers */
 	char server[MP_REG_MAX_FIELD];
 	char service[MP_REG_MAX_FIELD];
 	char pid[MP_REG_MAX_FIELD];
@@ -57,6 +58,7 @@ struct mp_rds {
 
 	struct mp_lb_redis_stats st; /* under lock, except queue_full */
 	uint64_t renewed_ms;         /* last mp_rds_renew pass */
+	uint64_t list_gen;           /* bumped by each refresh of srs-proxy-all-servers */
 	char scan_cursor[32];        /* SCAN cursor over srs-proxy-url keys, "0" to start */
 	_Atomic uint64_t queue_full;
 };

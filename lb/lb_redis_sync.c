@@ -56,9 +56,6 @@ struct mp_rds_keys {
 
 static void mp_rds_keys_add(struct mp_rds_keys *ks, const char *k, size_t len)
 {
-	for (size_t i = 0; i < ks->n; i++)
-		if (strlen(ks->v[i]) == len && memcmp(ks->v[i], k, len) == 0)
-			return; /* duplicates are dropped */
 	if (ks->n == ks->cap) {
 		size_t cap = ks->cap ? ks->cap * 2 : 16;
 		char **v = realloc(ks->v, cap * sizeof(*v));
@@ -77,6 +74,32 @@ static void mp_rds_keys_add(struct mp_rds_keys *ks, const char *k, size_t len)
 	memcpy(s, k, len);
 	s[len] = '\0';
 	ks->v[ks->n++] = s;
+}
+
+static int mp_rds_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort and drop duplicates, so membership is a binary search (thousands of origins). */
+static void mp_rds_keys_sort(struct mp_rds_keys *ks)
+{
+	if (ks->n < 2)
+		return;
+	qsort(ks->v, ks->n, sizeof(*ks->v), mp_rds_strcmp);
+	size_t o = 1;
+	for (size_t i = 1; i < ks->n; i++) {
+		if (strcmp(ks->v[i], ks->v[o - 1]) == 0)
+			free(ks->v[i]);
+		else
+			ks->v[o++] = ks->v[i];
+	}
+	ks->n = o;
+}
+
+static bool mp_rds_keys_has(const struct mp_rds_keys *ks, const char *k)
+{
+	return ks->n > 0 && bsearch(&k, ks->v, ks->n, sizeof(*ks->v), mp_rds_strcmp) != NULL;
 }
 
 static void mp_rds_keys_on(const char *k, size_t len, void *arg)
@@ -106,29 +129,38 @@ static int mp_rds_keys_get(struct mp_rds *r, const char *all, uint64_t now, stru
 
 /* Make srs-proxy-all-servers hold add[] and only keys that still exist (as the Go proxy's Update
  * does), under WATCH so concurrent writers (appliances, Go proxies) do not lose each other's keys.
- * prune: drop expired keys even when add[] are all present already. */
+ * prune: drop expired keys even when add[] are all present already. The list is written sorted. */
 static int mp_rds_all_merge(struct mp_rds *r, uint64_t now, char *const *add, size_t nadd, bool prune)
 {
 	char all[MP_RDS_KEY_MAX];
+	redisReply *rep;
 	mp_rds_key(r, all, sizeof(all), MP_RDS_ALL, NULL);
 	for (int attempt = 0; attempt < 5; attempt++) {
 		struct mp_rds_keys ks = { 0 };
-		redisReply *rep = mp_rds_cmd(r, now, "WATCH %s", all);
-		if (rep == NULL)
-			return MP_ERR_REDIS;
-		freeReplyObject(rep);
+		/* First look without WATCH: usually every key is listed already and nothing is written. */
+		if (attempt > 0 || prune) {
+			if ((rep = mp_rds_cmd(r, now, "WATCH %s", all)) == NULL)
+				return MP_ERR_REDIS;
+			freeReplyObject(rep);
+		}
 		if (mp_rds_keys_get(r, all, now, &ks) != MP_OK)
 			return MP_ERR_REDIS;
 		size_t before = ks.n;
-		bool changed = false;
+		mp_rds_keys_sort(&ks);
 		bool need_add = false;
-		for (size_t i = 0; i < nadd && !need_add; i++) {
-			need_add = true;
-			for (size_t j = 0; j < ks.n && need_add; j++)
-				need_add = strcmp(ks.v[j], add[i]) != 0;
+		for (size_t i = 0; i < nadd && !need_add; i++)
+			need_add = !mp_rds_keys_has(&ks, add[i]);
+		if (!need_add && !prune && ks.n == before) {
+			mp_rds_keys_free(&ks);
+			return MP_OK;
+		}
+		if (attempt == 0 && !prune) {
+			mp_rds_keys_free(&ks);
+			continue; /* read again under WATCH */
 		}
 		/* Pruning costs an EXISTS per key: only when the list changes anyway, or when asked. */
-		if ((prune || need_add) && ks.n > 0) {
+		bool changed = ks.n != before;
+		if (ks.n > 0) {
 			for (size_t i = 0; i < ks.n; i++)
 				mp_rds_append(r, "EXISTS %s", ks.v[i]);
 			size_t keep = 0;
@@ -150,12 +182,16 @@ static int mp_rds_all_merge(struct mp_rds *r, uint64_t now, char *const *add, si
 					free(ks.v[i]);
 			}
 			free(alive);
-			changed = keep != ks.n;
+			changed = changed || keep != ks.n;
 			ks.n = keep;
 		}
-		for (size_t i = 0; i < nadd; i++)
-			mp_rds_keys_add(&ks, add[i], strlen(add[i]));
-		changed = changed || ks.n != before;
+		for (size_t i = 0; i < nadd; i++) {
+			if (!mp_rds_keys_has(&ks, add[i])) {
+				mp_rds_keys_add(&ks, add[i], strlen(add[i]));
+				changed = true;
+			}
+		}
+		mp_rds_keys_sort(&ks);
 		if (!changed || ks.nomem) {
 			rep = mp_rds_cmd(r, now, "UNWATCH");
 			if (rep != NULL)
@@ -207,8 +243,14 @@ int mp_rds_publish_origin(struct mp_rds *r, const struct mp_lb_origin *o, uint64
 	if (rep == NULL)
 		return MP_ERR_REDIS;
 	freeReplyObject(rep);
+	struct mp_rds_ident *e = &r->ident[o->id];
+	if (e->uid == o->uid && e->listed_gen == r->list_gen)
+		return MP_OK; /* listed at the last refresh: a registration is one SET */
 	char *add[1] = { key };
-	return mp_rds_all_merge(r, now, add, 1, false);
+	int rc = mp_rds_all_merge(r, now, add, 1, false);
+	if (rc == MP_OK && e->uid == o->uid)
+		e->listed_gen = r->list_gen;
+	return rc;
 }
 
 const struct mp_lb_origin *mp_rds_mirror_origin(struct mp_rds *r, const char *json, size_t len,
@@ -243,6 +285,8 @@ const struct mp_lb_origin *mp_rds_mirror_origin(struct mp_rds *r, const char *js
 	o = mp_lb_origin_get(lb, (uint32_t)rc);
 	if (o == NULL)
 		return NULL;
+	if (e->uid != o->uid)
+		e->listed_gen = 0;
 	e->uid = o->uid;
 	snprintf(e->server, sizeof(e->server), "%s", reg.server);
 	snprintf(e->service, sizeof(e->service), "%s", reg.service);
@@ -276,6 +320,7 @@ int mp_rds_refresh_origins(struct mp_rds *r, uint64_t now)
 	uint64_t mirrored = r->st.origins_mirrored;
 	int64_t wall = (int64_t)mp_rds_wall(r);
 	size_t missing = 0;
+	r->list_gen++;
 	int rc = MP_OK;
 	for (size_t i = 0; i < ks.n && rc == MP_OK; i += MP_RDS_BATCH) {
 		size_t m = ks.n - i < MP_RDS_BATCH ? ks.n - i : MP_RDS_BATCH;
@@ -292,10 +337,13 @@ int mp_rds_refresh_origins(struct mp_rds *r, uint64_t now)
 		if (rep->type == REDIS_REPLY_ARRAY) {
 			for (size_t j = 0; j < rep->elements; j++) {
 				const redisReply *e = rep->element[j];
+				const struct mp_lb_origin *o = NULL;
 				if (e->type == REDIS_REPLY_STRING)
-					mp_rds_mirror_origin(r, e->str, e->len, now, wall);
+					o = mp_rds_mirror_origin(r, e->str, e->len, now, wall);
 				else
 					missing++;
+				if (o != NULL && r->ident[o->id].uid == o->uid)
+					r->ident[o->id].listed_gen = r->list_gen;
 			}
 		}
 		freeReplyObject(rep);

@@ -237,16 +237,19 @@ out:
 	return rc;
 }
 
-/* One endpoint as SRS origins send it, re-readable by mp_endpoint_parse. */
-static void mp_rjson_endpoint_text(const struct mp_endpoint *ep, char *out, size_t cap)
+/* One endpoint, re-readable by mp_endpoint_parse and by the Go proxy's parseListenEndpoint (a bare
+ * port, or exactly three ':'-separated parts: "udp://0.0.0.0:8000"; it cannot read "ip:port"). An
+ * address without a scheme gets its protocol's: UDP for SRT and WebRTC, TCP for the others. */
+static void mp_rjson_endpoint_text(const struct mp_endpoint *ep, enum mp_reg_proto p, char *out, size_t cap)
 {
 	char ip[16];
-	if (ep->scheme == MP_EP_ANY) {
-		mp_endpoint_format(ep, out, cap);
+	if (ep->scheme == MP_EP_ANY && ep->ipv4 == 0) {
+		snprintf(out, cap, "%u", ep->port);
 		return;
 	}
+	bool udp = ep->scheme == MP_EP_UDP || (ep->scheme == MP_EP_ANY && (p == MP_PROTO_SRT || p == MP_PROTO_RTC));
 	mp_ipv4_format(ep->ipv4, ip, sizeof(ip));
-	snprintf(out, cap, "%s://%s:%u", ep->scheme == MP_EP_UDP ? "udp" : "tcp", ip, ep->port);
+	snprintf(out, cap, "%s://%s:%u", udp ? "udp" : "tcp", ip, ep->port);
 }
 
 char *mp_lb_rjson_server_encode(const struct mp_registration *reg, int64_t update_at_ms)
@@ -267,7 +270,7 @@ char *mp_lb_rjson_server_encode(const struct mp_registration *reg, int64_t updat
 		if (arr == NULL)
 			goto fail;
 		for (uint8_t i = 0; i < n; i++) {
-			mp_rjson_endpoint_text(&reg->ep[p][i], buf, sizeof(buf));
+			mp_rjson_endpoint_text(&reg->ep[p][i], (enum mp_reg_proto)p, buf, sizeof(buf));
 			cJSON *s = cJSON_CreateString(buf);
 			if (s == NULL)
 				goto fail;

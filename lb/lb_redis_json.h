@@ -25,8 +25,9 @@ int mp_lb_rjson_time_format(int64_t unix_ms, char *out, size_t cap);
  * update_at is present and valid (*has_update_at tells). Unknown fields are ignored. */
 int mp_lb_rjson_server_decode(const char *json, size_t len, struct mp_registration *reg,
 			      int64_t *update_at_ms, bool *has_update_at, unsigned int *skipped);
-/* Empty strings and endpoint arrays are omitted, as Go's omitempty does. Endpoints are written as
- * SRS origins send them: "1935", "10.0.0.1:1935", "udp://0.0.0.0:8000", "tcp://10.0.0.1:1935". */
+/* Empty strings and endpoint arrays are omitted, as Go's omitempty does. Endpoints are written in
+ * forms both mp_endpoint_parse and the Go proxy read: "1935", "udp://0.0.0.0:8000",
+ * "tcp://10.0.0.1:1935" (an "ip:port" endpoint, as SRS registers it, gets its protocol's scheme). */
 char *mp_lb_rjson_server_encode(const struct mp_registration *reg, int64_t update_at_ms);
 
 /* srs-proxy-all-servers: a JSON array of strings. on_key is called for each string element (other

@@ -324,6 +324,8 @@ static void origin_registered_on_a_is_published_in_go_json_and_picked_on_b(void 
 	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
 	struct mp_registration reg;
 	make_reg(&reg, "448kd71", 0x0a000001, PR_ALL);
+	reg.n_ep[MP_PROTO_RTMP] = 2; /* and "127.0.0.1:11935", as SRS 7 registers it */
+	reg.ep[MP_PROTO_RTMP][1] = (struct mp_endpoint){ .ipv4 = 0x7f000001, .port = 11935, .scheme = MP_EP_ANY };
 	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
 
 	const char *skey = "srs-proxy-server:vid-448kd71-svc448kd71-4242";
@@ -349,6 +351,9 @@ static void origin_registered_on_a_is_published_in_go_json_and_picked_on_b(void 
 	assert_string_equal(cJSON_GetObjectItem(o, "service_id")->valuestring, "svc448kd71");
 	assert_string_equal(cJSON_GetObjectItem(o, "pid")->valuestring, "4242");
 	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "rtmp"), 0)->valuestring, "1935");
+	/* Go's parseListenEndpoint reads a bare port or three ':' parts, never "ip:port". */
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "rtmp"), 1)->valuestring,
+			    "tcp://127.0.0.1:11935");
 	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "rtc"), 0)->valuestring, "udp://0.0.0.0:8000");
 	const char *at = cJSON_GetObjectItem(o, "update_at")->valuestring;
 	int64_t at_ms;
@@ -373,6 +378,9 @@ static void origin_registered_on_a_is_published_in_go_json_and_picked_on_b(void 
 	assert_int_equal(ob->ipv4, 0x0a000001);
 	assert_string_equal(ob->device_id, "dev-448kd71");
 	assert_int_equal(ob->ep[MP_PROTO_SRT][0].port, 10080);
+	assert_int_equal(ob->n_ep[MP_PROTO_RTMP], 2);
+	assert_int_equal(ob->ep[MP_PROTO_RTMP][1].ipv4, 0x7f000001);
+	assert_int_equal(ob->ep[MP_PROTO_RTMP][1].port, 11935);
 	assert_true(mp_lb_origin_alive(b, ob, now + 10));
 	struct mp_lb_target t;
 	assert_int_equal(mp_lb_pick(b, "__defaultVhost__/live/s1", MP_PROTO_RTMP, now + 10, &t), MP_OK);

@@ -154,8 +154,9 @@ int mp_rds_pick_shared(struct mp_rds *r, const char *stream, enum mp_reg_proto p
 		if (round == 1)
 			break;
 		int rc = mp_lb_local_pick(lb, stream, proto, now, out);
-		if (rc == MP_ERR_NOORIGIN && mp_rds_refresh_origins(r, now) > 0)
-			rc = mp_lb_local_pick(lb, stream, proto, now, out); /* origins newer than the last sync */
+		if (rc == MP_ERR_NOORIGIN && (now < r->refreshed_ms || now - r->refreshed_ms >= 1000) &&
+		    mp_rds_refresh_origins(r, now) > 0) /* origins newer than the last sync, once a second */
+			rc = mp_lb_local_pick(lb, stream, proto, now, out);
 		if (rc != MP_OK)
 			return rc;
 		const struct mp_lb_origin *o = mp_lb_origin_get(lb, out->origin_id);

@@ -58,6 +58,7 @@ struct mp_rds {
 
 	struct mp_lb_redis_stats st; /* under lock, except queue_full */
 	uint64_t renewed_ms;         /* last mp_rds_renew pass */
+	uint64_t refreshed_ms;       /* last refresh of the origins from Redis */
 	uint64_t list_gen;           /* bumped by each refresh of srs-proxy-all-servers */
 	char scan_cursor[32];        /* SCAN cursor over srs-proxy-url keys, "0" to start */
 	_Atomic uint64_t queue_full;

@@ -321,6 +321,7 @@ int mp_rds_refresh_origins(struct mp_rds *r, uint64_t now)
 	int64_t wall = (int64_t)mp_rds_wall(r);
 	size_t missing = 0;
 	r->list_gen++;
+	r->refreshed_ms = now;
 	int rc = MP_OK;
 	for (size_t i = 0; i < ks.n && rc == MP_OK; i += MP_RDS_BATCH) {
 		size_t m = ks.n - i < MP_RDS_BATCH ? ks.n - i : MP_RDS_BATCH;

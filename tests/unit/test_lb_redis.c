@@ -404,7 +404,7 @@ static void stream_picked_on_a_is_pinned_to_the_same_origin_on_b(void **state)
 		make_reg(&reg, name, 0x0a000010 + (uint32_t)i, PR_ALL);
 		assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
 	}
-	assert_true(mp_lb_sync(b, now) >= 6);
+	/* No sync on B yet: its first pick finds no origin locally and reads them from Redis. */
 	for (int i = 0; i < 40; i++) {
 		struct mp_lb_target ta, tb;
 		snprintf(stream, sizeof(stream), "__defaultVhost__/live/s%d", i);

@@ -88,7 +88,29 @@ uint64_t mp_rds_wall(const struct mp_rds *r);
 /* Unix ms of the local instant t, seen at local now. */
 int64_t mp_rds_wall_of(const struct mp_rds *r, uint64_t now, uint64_t t);
 
-/* ---- lb_redis_sync.c: mirroring, publishing, write-back, the request queue ---- */
+#define MP_RDS_BATCH 256 /* keys per MGET / commands per pipelined round trip */
+
+static inline void mp_rds_copy(char *dst, size_t cap, const char *src, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* ---- lb_redis_origins.c ---- */
+
+/* A list of key strings (srs-proxy-all-servers). */
+struct mp_rds_keys {
+	char **v;
+	size_t n, cap;
+	bool nomem;
+};
+void mp_rds_keys_add(struct mp_rds_keys *ks, const char *k, size_t len);
+void mp_rds_keys_free(struct mp_rds_keys *ks);
+/* Make srs-proxy-all-servers list add[] (pruning expired keys when it changes, or when prune).
+ * Lock held; MP_OK, MP_ERR_REDIS, MP_ERR_NOMEM or MP_ERR_AGAIN (lost the WATCH race 5 times). */
+int mp_rds_all_merge(struct mp_rds *r, uint64_t now, char *const *add, size_t nadd, bool prune);
 
 /* Registration identity of origin o (from the ident table, else split from its key). */
 void mp_rds_origin_reg(struct mp_rds *r, const struct mp_lb_origin *o, struct mp_registration *reg);
@@ -101,12 +123,28 @@ const struct mp_lb_origin *mp_rds_mirror_origin(struct mp_rds *r, const char *js
 						uint64_t now, int64_t wall_now);
 /* The local origin for a server key, read from Redis and mirrored when not known locally. */
 const struct mp_lb_origin *mp_rds_origin_by_key(struct mp_rds *r, const char *skey, uint64_t now);
+/* Refresh origins from all-servers; prune expired keys from it. Lock held. */
+int mp_rds_refresh_origins(struct mp_rds *r, uint64_t now);
+
+/* ---- lb_redis.c ---- */
+
 /* Pick through Redis (control plane, lock held, Redis up): adopt srs-proxy-url:<stream> when its
  * origin serves proto, else pick locally and publish. */
 int mp_rds_pick_shared(struct mp_rds *r, const char *stream, enum mp_reg_proto proto, uint64_t now,
 		       struct mp_lb_target *out);
+
+/* ---- lb_redis_hls.c: the HLS backend operations ---- */
+
+int mp_rds_op_hls_load_or_store(struct mp_lb *lb, void *ctx, const char *stream, const char *spbhid,
+				const char *full_url, uint64_t now, struct mp_lb_hls *out);
+int mp_rds_op_hls_by_spbhid(struct mp_lb *lb, void *ctx, const char *spbhid, uint64_t now,
+			    struct mp_lb_hls *out);
+
+/* ---- lb_redis_picks.c ---- */
+
 /* Publish the local pick of stream (SET NX; adopt another's pick when NX loses). Lock held. */
 int mp_rds_publish_pick(struct mp_rds *r, const char *stream, uint64_t now);
+
 /* Look an ICE username up in Redis and mirror it locally. Lock held. */
 int mp_rds_ufrag_fetch(struct mp_rds *r, const char *username, uint64_t now, struct mp_lb_webrtc *out);
 /* Copy pins of up to scan_count srs-proxy-url keys into the local picks (one SCAN step and one
@@ -114,8 +152,9 @@ int mp_rds_ufrag_fetch(struct mp_rds *r, const char *username, uint64_t now, str
 int mp_rds_mirror_picks(struct mp_rds *r, uint64_t now);
 /* Serve the worker queue (up to budget). Lock held. */
 int mp_rds_drain(struct mp_rds *r, uint64_t now, unsigned int budget);
-/* Refresh origins from all-servers; prune expired keys from it. Lock held. */
-int mp_rds_refresh_origins(struct mp_rds *r, uint64_t now);
+
+/* ---- lb_redis_writeback.c ---- */
+
 /* Write every local origin, pick, ICE username and SPBHID back (NX). Lock held. */
 int mp_rds_write_back(struct mp_rds *r, uint64_t now);
 /* Every quarter TTL: extend the Redis TTL of ICE usernames and SPBHIDs still in use here (traffic

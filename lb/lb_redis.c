@@ -27,7 +27,7 @@ static void mp_rds_ident_set(struct mp_rds *r, int id, const struct mp_registrat
 		return;
 	struct mp_rds_ident *e = &r->ident[id];
 	if (e->uid != o->uid)
-		e->listed_gen = 0; /* another origin in this slot: not known to be listed */
+		e->listed_gen = 0, e->json_sum = 0; /* another origin in this slot: nothing known */
 	e->uid = o->uid;
 	snprintf(e->server, sizeof(e->server), "%s", reg->server);
 	snprintf(e->service, sizeof(e->service), "%s", reg->service);

@@ -27,6 +27,7 @@
 struct mp_rds_ident {
 	uint32_t uid;
 	uint64_t listed_gen; /* == mp_rds.list_gen: its key is in srs-proxy-all-servers */
+	uint32_t json_sum;   /* checksum of its server JSON last read or written */
 	char server[MP_REG_MAX_FIELD];
 	char service[MP_REG_MAX_FIELD];
 	char pid[MP_REG_MAX_FIELD];

@@ -223,11 +223,13 @@ int mp_rds_publish_origin(struct mp_rds *r, const struct mp_lb_origin *o, uint64
 		return MP_ERR_NOMEM;
 	redisReply *rep = mp_rds_cmd(r, now, nx ? "SET %s %s PX %llu NX" : "SET %s %s PX %llu", key, json,
 				     (unsigned long long)left);
+	struct mp_rds_ident *e = &r->ident[o->id];
+	if (rep != NULL && rep->type == REDIS_REPLY_STATUS && e->uid == o->uid)
+		e->json_sum = mp_lb_checksum(json, strlen(json)); /* refresh need not decode our own */
 	mp_lb_rjson_free(json);
 	if (rep == NULL)
 		return MP_ERR_REDIS;
 	freeReplyObject(rep);
-	struct mp_rds_ident *e = &r->ident[o->id];
 	if (e->uid == o->uid && e->listed_gen == r->list_gen)
 		return MP_OK; /* listed at the last refresh: a registration is one SET */
 	char *add[1] = { key };
@@ -270,7 +272,7 @@ const struct mp_lb_origin *mp_rds_mirror_origin(struct mp_rds *r, const char *js
 	if (o == NULL)
 		return NULL;
 	if (e->uid != o->uid)
-		e->listed_gen = 0;
+		e->listed_gen = 0, e->json_sum = 0;
 	e->uid = o->uid;
 	snprintf(e->server, sizeof(e->server), "%s", reg.server);
 	snprintf(e->service, sizeof(e->service), "%s", reg.service);
@@ -323,10 +325,19 @@ int mp_rds_refresh_origins(struct mp_rds *r, uint64_t now)
 			for (size_t j = 0; j < rep->elements; j++) {
 				const redisReply *e = rep->element[j];
 				const struct mp_lb_origin *o = NULL;
-				if (e->type == REDIS_REPLY_STRING)
-					o = mp_rds_mirror_origin(r, e->str, e->len, now, wall);
-				else
+				if (e->type != REDIS_REPLY_STRING) {
 					missing++;
+					continue;
+				}
+				/* Unchanged since we last read (or wrote) it: no registration since, skip
+				 * the JSON decode (thousands of origins, every second). */
+				const char *id = mp_rds_server_id(r, ks.v[i + j]);
+				uint32_t sum = mp_lb_checksum(e->str, e->len);
+				o = id != NULL ? mp_lb_origin_find(r->lb, id) : NULL;
+				if (o == NULL || r->ident[o->id].uid != o->uid || r->ident[o->id].json_sum != sum)
+					o = mp_rds_mirror_origin(r, e->str, e->len, now, wall);
+				if (o != NULL && r->ident[o->id].uid == o->uid)
+					r->ident[o->id].json_sum = sum;
 				if (o != NULL && r->ident[o->id].uid == o->uid)
 					r->ident[o->id].listed_gen = r->list_gen;
 			}

@@ -382,8 +382,19 @@ static void origin_registered_on_a_is_published_in_go_json_and_picked_on_b(void 
 	assert_int_equal(ob->ep[MP_PROTO_RTMP][1].ipv4, 0x7f000001);
 	assert_int_equal(ob->ep[MP_PROTO_RTMP][1].port, 11935);
 	assert_true(mp_lb_origin_alive(b, ob, now + 10));
+	assert_int_equal(mp_lb_sync(b, now + 20), 0); /* unchanged record: nothing to mirror */
+	/* The next heartbeat on A, 5 s later, reaches B at its next sync. */
+	make_reg(&reg, "448kd71", 0x0a000001, PR_ALL);
+	struct timespec pause = { 0, 5000000 }; /* update_at has ms precision: let it move */
+	nanosleep(&pause, NULL);
+	assert_true(mp_lb_origin_update(a, &reg, now + 5 * SEC) >= 0);
+	assert_int_equal(mp_lb_sync(b, now + 5 * SEC), 1);
+	ob = mp_lb_origin_find(b, "vid-448kd71-svc448kd71-4242");
+	assert_non_null(ob);
+	assert_int_equal(ob->n_ep[MP_PROTO_RTMP], 1);
+	assert_true(mp_lb_origin_alive(b, ob, now + 301 * SEC));
 	struct mp_lb_target t;
-	assert_int_equal(mp_lb_pick(b, "__defaultVhost__/live/s1", MP_PROTO_RTMP, now + 10, &t), MP_OK);
+	assert_int_equal(mp_lb_pick(b, "__defaultVhost__/live/s1", MP_PROTO_RTMP, now + 5 * SEC, &t), MP_OK);
 	assert_string_equal(origin_key_of(b, t.origin_id), "vid-448kd71-svc448kd71-4242");
 	assert_int_equal(t.ipv4, 0x0a000001);
 	assert_int_equal(t.port, 1935);

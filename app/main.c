@@ -7,7 +7,9 @@
 #include "default_backend.h"
 #include "dp.h"
 #include "lb.h"
+#include "lb_redis.h"
 #include "eal_args.h"
+#include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
 #include "proto_version.h"
@@ -85,6 +87,20 @@ static struct mp_lb *lb_create(const struct mp_config *cfg)
 	lc.srt_idle_ms = cfg->srt_idle_ms;
 	lc.nat_port_min = cfg->nat_port_min;
 	lc.nat_port_max = cfg->nat_port_max;
+	if (!strcmp(cfg->lb_type, "redis")) {
+		struct mp_lb_redis_config rc;
+
+		mp_lb_redis_config_default(&rc);
+		snprintf(rc.host, sizeof(rc.host), "%s", cfg->redis_host);
+		rc.port = cfg->redis_port;
+		snprintf(rc.password, sizeof(rc.password), "%s", cfg->redis_password);
+		rc.db = (int)cfg->redis_db;
+		snprintf(rc.key_prefix, sizeof(rc.key_prefix), "%.*s", (int)sizeof(rc.key_prefix) - 1,
+			 cfg->redis_key_prefix); /* length checked by mp_config_validate */
+		MP_INFO("balancer: Redis at %s:%u db %u%s%s", rc.host, rc.port, cfg->redis_db,
+			rc.key_prefix[0] ? ", key prefix " : "", rc.key_prefix);
+		return mp_lb_create_redis(&lc, &rc, mp_now_ms());
+	}
 	return mp_lb_create(&lc);
 }
 

@@ -416,6 +416,8 @@ int mp_config_validate(const struct mp_config *c, char *err, size_t errcap)
 		return fail(err, errcap, "key 'api_auth_type' (PROXY_HTTP_API_AUTH_TYPE): only supports bearer");
 	if (c->api_auth_enabled && !c->api_auth_token[0])
 		return fail(err, errcap, "key 'api_auth_token' (PROXY_HTTP_API_AUTH_TOKEN): empty while api_auth_enabled is on");
+	if (strlen(c->redis_key_prefix) > 63)
+		return fail(err, errcap, "key 'redis_key_prefix' (PROXY_REDIS_KEY_PREFIX): longer than 63 bytes");
 	if (c->workers == 0 || c->workers > 64)
 		return fail(err, errcap, "key 'workers': %u is not in 1-64", c->workers);
 	if (c->mbufs < 1024)

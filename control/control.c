@@ -6,6 +6,7 @@
 #include "rtmp_proxy.h"
 #include "default_backend.h"
 #include "lb.h"
+#include "lb_redis.h"
 #include "listen.h"
 #include "mp_clock.h"
 #include "mp_error.h"
@@ -75,7 +76,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(c->base);
 }
 
-/* Every 100 ms: tell RCU this thread holds no lb pointer; every second: expire and sync the tables. */
+/* Every 10 ms: serve the data plane's Redis requests (ICE misses, picks to publish) and tell RCU this
+ * thread holds no lb pointer; every second: expire and sync the tables (and Redis). */
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct mp_control *c = arg;
@@ -89,6 +91,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		mp_default_backend_refresh(c, now);
 		mp_lb_sync(c->lb, now);
 		c->next_sync_ms = now + 1000;
+	} else if (!strcmp(c->cfg->lb_type, "redis")) {
+		mp_lb_redis_poll(c->lb, now);
 	}
 	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
 }
@@ -150,7 +154,7 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 		return MP_ERR_IO;
 	}
 	if (c->lb) {
-		struct timeval tv = { 0, 100000 };
+		struct timeval tv = { 0, 10000 };
 
 		mp_lb_reader_register(c->lb, MP_CONTROL_READER);
 		mp_default_backend_refresh(c, mp_now_ms());

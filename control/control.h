@@ -43,7 +43,7 @@ struct mp_control {
 	struct evhttp *http[MP_L_RTMP];     /* system API, HTTP API, HTTP stream */
 	struct evconnlistener *rtmp;
 	struct event *signals[2];
-	struct event *tick;                 /* 100 ms: quiescent report, and mp_lb_sync every second */
+	struct event *tick;                 /* 10 ms: quiescent report, Redis poll; mp_lb_sync every second */
 	uint64_t next_sync_ms;
 	int quit_signal;                    /* the signal that stopped the loop */
 	char pid[16];

@@ -19,18 +19,14 @@
 #include "lb_backend.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "test_eal.h"
 
 #define SEC 1000ull /* now is in milliseconds */
 
 static int eal_setup(void **state)
 {
 	(void)state;
-	char prefix[64];
-	snprintf(prefix, sizeof(prefix), "mptest-lb-%d", (int)getpid());
-	char *argv[] = { "test", "--no-pci", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", prefix,
-			 "--log-level", "error", NULL };
-	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
-	if (rte_eal_init(argc, argv) < 0)
+	if (mp_test_eal_init("mptest-lb", 512, NULL) < 0)
 		return -1;
 	mp_log_set_level(MP_LOG_WARN);
 	return 0;
@@ -39,7 +35,7 @@ static int eal_setup(void **state)
 static int eal_teardown(void **state)
 {
 	(void)state;
-	rte_eal_cleanup();
+	mp_test_eal_cleanup();
 	return 0;
 }
 

@@ -1,0 +1,239 @@
+/* bench_lb_redis.c: cost of the Redis backend (picks, registrations, sync, write-back) against a raw GET. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+#include <rte_eal.h>
+
+#include "lb.h"
+#include "lb_redis.h"
+#include "mp_error.h"
+#include "mp_log.h"
+
+#define ORIGINS 1000
+#define STREAMS 10000
+#define OPS 20000
+
+static pid_t redis_pid;
+static uint16_t redis_port;
+
+static double now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static uint16_t free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	uint16_t port = 0;
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+static redisContext *raw_connect(void)
+{
+	struct timeval tv = { 0, 200000 };
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", redis_port, tv);
+	if (c != NULL && c->err) {
+		redisFree(c);
+		c = NULL;
+	}
+	return c;
+}
+
+static int redis_start(const char *bin)
+{
+	char port[8];
+	snprintf(port, sizeof(port), "%u", redis_port);
+	redis_pid = fork();
+	if (redis_pid < 0)
+		return -1;
+	if (redis_pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		execl(bin, bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		      "--daemonize", "no", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 300; i++) {
+		redisContext *c = raw_connect();
+		if (c != NULL) {
+			redisReply *r = redisCommand(c, "PING");
+			int ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+			if (r != NULL)
+				freeReplyObject(r);
+			redisFree(c);
+			if (ok)
+				return 0;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
+
+static void redis_stop(void)
+{
+	if (redis_pid > 0) {
+		kill(redis_pid, SIGKILL);
+		waitpid(redis_pid, NULL, 0);
+	}
+	redis_pid = 0;
+}
+
+static void make_reg(struct mp_registration *r, unsigned int i)
+{
+	memset(r, 0, sizeof(*r));
+	r->ipv4 = 0x0a000000u + i;
+	snprintf(r->ip, sizeof(r->ip), "10.0.%u.%u", (i >> 8) & 255, i & 255);
+	snprintf(r->server, sizeof(r->server), "vid-%07u", i);
+	snprintf(r->service, sizeof(r->service), "svc%05u", i);
+	snprintf(r->pid, sizeof(r->pid), "%u", 1000 + i);
+	for (int p = 0; p < MP_PROTO__COUNT; p++) {
+		r->n_ep[p] = 1;
+		r->ep[p][0].port = (uint16_t)(1935 + p);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	char prefix[64];
+	snprintf(prefix, sizeof(prefix), "mpbench-lbr-%d", (int)getpid());
+	char *eal[] = { argv[0], "--no-pci", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", prefix,
+			"--log-level", "error", NULL };
+	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0)
+		return 1;
+	mp_log_set_level(MP_LOG_ERR);
+	const char *bin = getenv("REDIS_SERVER") ? getenv("REDIS_SERVER") : "/usr/bin/redis-server";
+	if (access(bin, X_OK) != 0 || (redis_port = free_port()) == 0 || redis_start(bin) != 0) {
+		fprintf(stderr, "bench_lb_redis: cannot start %s\n", bin);
+		return 1;
+	}
+
+	/* Reference: one raw GET round trip on loopback. */
+	redisContext *c = raw_connect();
+	double t0 = now_us();
+	for (int i = 0; i < OPS; i++)
+		freeReplyObject(redisCommand(c, "GET %s", "srs-proxy-url:x"));
+	double get_us = (now_us() - t0) / OPS;
+	redisFree(c);
+
+	struct mp_lb_config cfg;
+	mp_lb_config_default(&cfg);
+	cfg.max_origins = 2 * ORIGINS;
+	cfg.max_streams = 4 * STREAMS;
+	cfg.max_sessions = 1024;
+	cfg.max_readers = 4;
+	struct mp_lb_redis_config rc;
+	mp_lb_redis_config_default(&rc);
+	rc.port = redis_port;
+	rc.scan_count = STREAMS; /* one sync mirrors every pin */
+	uint64_t now = 1000000;
+	struct mp_lb *a = mp_lb_create_redis(&cfg, &rc, now), *b = mp_lb_create_redis(&cfg, &rc, now);
+	if (a == NULL || b == NULL || mp_lb_reader_register(a, 0) || mp_lb_reader_register(b, 0))
+		return 1;
+
+	struct mp_registration reg;
+	t0 = now_us();
+	for (unsigned int i = 0; i < ORIGINS; i++) {
+		make_reg(&reg, i);
+		mp_lb_origin_update(a, &reg, now);
+	}
+	double reg_new_us = (now_us() - t0) / ORIGINS;
+	t0 = now_us();
+	for (unsigned int i = 0; i < ORIGINS; i++) {
+		make_reg(&reg, i);
+		mp_lb_origin_update(a, &reg, now + 1);
+	}
+	double reg_again_us = (now_us() - t0) / ORIGINS;
+
+	char stream[64];
+	struct mp_lb_target t;
+	t0 = now_us();
+	for (int i = 0; i < STREAMS; i++) {
+		snprintf(stream, sizeof(stream), "__defaultVhost__/live/s%d", i);
+		mp_lb_pick(a, stream, MP_PROTO_RTMP, now, &t);
+	}
+	double pick_new_us = (now_us() - t0) / STREAMS;
+	t0 = now_us();
+	for (int i = 0; i < OPS; i++) {
+		snprintf(stream, sizeof(stream), "__defaultVhost__/live/s%d", i % STREAMS);
+		mp_lb_pick(a, stream, MP_PROTO_RTMP, now, &t);
+	}
+	double pick_pinned_us = (now_us() - t0) / OPS;
+
+	/* B: the first sync mirrors the origins (and the pins), the next ones find nothing new. */
+	t0 = now_us();
+	mp_lb_sync(b, now);
+	double sync_first_ms = (now_us() - t0) / 1e3;
+	t0 = now_us();
+	mp_lb_sync(b, now);
+	double sync_mirror_ms = (now_us() - t0) / 1e3;
+	t0 = now_us();
+	mp_lb_sync(b, now);
+	double sync_steady_ms = (now_us() - t0) / 1e3;
+
+	mp_lb_redis_thread_role(true);
+	t0 = now_us();
+	for (int i = 0; i < OPS; i++) {
+		snprintf(stream, sizeof(stream), "__defaultVhost__/live/s%d", i % STREAMS);
+		mp_lb_pick(b, stream, MP_PROTO_RTMP, now, &t);
+	}
+	double pick_worker_us = (now_us() - t0) / OPS;
+	mp_lb_redis_thread_role(false);
+
+	/* Redis restarted empty: A's next sync writes its origins and pins back. */
+	redis_stop();
+	mp_lb_pick(a, "__defaultVhost__/live/s0", MP_PROTO_RTMP, now, &t); /* notices */
+	if (redis_start(bin) != 0)
+		return 1;
+	now += 10000;
+	t0 = now_us();
+	mp_lb_sync(a, now);
+	double writeback_ms = (now_us() - t0) / 1e3;
+	struct mp_lb_redis_stats st;
+	mp_lb_redis_stats(a, &st);
+
+	printf("redis on loopback: raw GET round trip %.1f us (reference)\n", get_us);
+	printf("registration, new origin (SET + all-servers, %d origins): %.1f us = %.1fx GET\n", ORIGINS,
+	       reg_new_us, reg_new_us / get_us);
+	printf("registration, known origin: %.1f us = %.1fx GET\n", reg_again_us, reg_again_us / get_us);
+	printf("control-plane pick, new stream (GET + SET NX): %.1f us = %.1fx GET\n", pick_new_us,
+	       pick_new_us / get_us);
+	printf("control-plane pick, pinned stream (GET): %.1f us = %.1fx GET\n", pick_pinned_us,
+	       pick_pinned_us / get_us);
+	printf("worker pick, pinned stream (local only): %.3f us = %.4fx GET\n", pick_worker_us,
+	       pick_worker_us / get_us);
+	printf("sync on a new appliance: %.1f ms (mirrors %d origins), %.1f ms (mirrors %d pins), then %.1f ms "
+	       "per sync\n", sync_first_ms, ORIGINS, sync_mirror_ms, STREAMS, sync_steady_ms);
+	printf("write-back after a Redis restart (%d origins, %d pins): %.1f ms, %llu keys\n", ORIGINS, STREAMS,
+	       writeback_ms, (unsigned long long)st.writebacks);
+
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+	redis_stop();
+	rte_eal_cleanup();
+	return 0;
+}

@@ -1,0 +1,115 @@
+/* lb_redis.h: the Redis backend of the balancer, sharing state with SRS proxies and other appliances. */
+#ifndef MP_LB_REDIS_H
+#define MP_LB_REDIS_H
+
+/*
+ * Keys and values are the SRS proxy's (proxy/srs.go), so mediaplane appliances and SRS proxies on
+ * one Redis see each other's origins and picks:
+ *   srs-proxy-server:<server-service-pid>  origin JSON {ip, device_id, server_id, service_id, pid,
+ *                                          rtmp, http, api, srt, rtc, update_at (RFC 3339)}, TTL =
+ *                                          origin_ttl_ms
+ *   srs-proxy-all-servers                  JSON array of the server keys above, no TTL
+ *   srs-proxy-url:<vhost/app/stream>       the server key the stream is pinned to, no TTL
+ *   srs-proxy-hls:<stream>, srs-proxy-spbhid:<spbhid>  {"spbhid","stream_url","full_url"}, hls_ttl_ms
+ *   srs-proxy-rtc:<stream>, srs-proxy-ufrag:<username> {"stream_url","ufrag"}, webrtc_ttl_ms
+ * each optionally preceded by "<key_prefix>:" (a mediaplane extension; the Go proxy has none).
+ * Where the Go proxy differs, it is only stricter: picks and HLS SPBHIDs are set with NX so two
+ * appliances picking at once agree, and HLS/WebRTC records written by one appliance are read back
+ * by another (the Go proxy writes them but cannot use another proxy's).
+ *
+ * Threads. Redis is only ever talked to by control-plane threads (serialised on one connection,
+ * every command bounded by command_timeout_ms). mp_lb_pick on a control-plane thread reads the
+ * stream's pin from Redis (one GET) and follows it. mp_lb_pick on a worker lcore answers from the
+ * local tables and queues a new pick for the control plane; mp_lb_sync / mp_lb_redis_poll publish
+ * it (NX: if another appliance pinned the stream first, the local pin follows theirs). Each
+ * mp_lb_sync also scans scan_count srs-proxy-url keys and copies other appliances' pins into the
+ * local table, so workers follow them too.
+ * A data-plane miss on an ICE username can be queued with mp_lb_redis_ufrag_miss: the control plane
+ * reads Redis and mirrors the entry, so the client's next STUN retransmission finds it.
+ *
+ * Redis down: every operation falls back to the local tables (existing sessions and picks keep
+ * working, new picks are made locally), mp_lb_sync reconnects with exponential backoff
+ * (backoff_min_ms .. backoff_max_ms), and once Redis answers again the local origins, picks, ICE
+ * usernames and SPBHIDs are written back (NX: what others wrote meanwhile wins). Each transition
+ * (up -> down, down -> up) is logged once.
+ *
+ * Time: `now` is the caller's monotonic milliseconds as everywhere in lb; update_at needs wall time,
+ * read from wall_clock_ms (CLOCK_REALTIME by default).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lb.h"
+
+#define MP_LB_REDIS_HOST_MAX 256
+#define MP_LB_REDIS_PASSWORD_MAX 256
+#define MP_LB_REDIS_PREFIX_MAX 64
+
+struct mp_lb_redis_config {
+	char host[MP_LB_REDIS_HOST_MAX];         /* default "127.0.0.1" (PROXY_REDIS_HOST) */
+	uint16_t port;                           /* default 6379 (PROXY_REDIS_PORT) */
+	char password[MP_LB_REDIS_PASSWORD_MAX]; /* "" sends no AUTH (PROXY_REDIS_PASSWORD) */
+	int db;                                  /* SELECT db when not 0 (PROXY_REDIS_DB) */
+	char key_prefix[MP_LB_REDIS_PREFIX_MAX]; /* "" for the SRS proxy's keys; else "<prefix>:" first */
+	uint32_t connect_timeout_ms;             /* default 200 */
+	uint32_t command_timeout_ms;             /* default 200 */
+	uint32_t backoff_min_ms;                 /* first reconnect delay, doubled up to max; 100 */
+	uint32_t backoff_max_ms;                 /* 5000 */
+	uint32_t queue_size;                     /* worker -> control plane requests; 4096 */
+	uint32_t scan_count;                     /* srs-proxy-url keys mirrored per sync, so picks made
+						  * elsewhere reach worker lcores; 1000; 0: none */
+	uint64_t (*wall_clock_ms)(void);         /* Unix time in ms; NULL: CLOCK_REALTIME */
+};
+
+/* Fill c with the defaults above. */
+void mp_lb_redis_config_default(struct mp_lb_redis_config *c);
+
+/* Read the SRS proxy's environment: PROXY_LOAD_BALANCER_TYPE ("redis" sets *use_redis, "memory" or
+ * unset clears it), PROXY_REDIS_HOST, PROXY_REDIS_PORT, PROXY_REDIS_PASSWORD, PROXY_REDIS_DB, and
+ * mediaplane's PROXY_REDIS_KEY_PREFIX. Unset variables leave c as it is. MP_ERR_CONFIG (logged) on
+ * a bad value. */
+int mp_lb_redis_config_from_env(struct mp_lb_redis_config *c, bool *use_redis);
+
+/* Create the balancer with the Redis backend. Connects at once (bounded by connect_timeout_ms); if
+ * Redis does not answer the balancer is still created, runs on local state, and mp_lb_sync keeps
+ * trying. EAL must be initialised. NULL on bad configuration or allocation failure (logged).
+ * SIGPIPE is set to SIG_IGN if it was SIG_DFL (hiredis writes with write(2); a Redis gone away
+ * would otherwise kill the process). */
+struct mp_lb *mp_lb_create_redis(const struct mp_lb_config *cfg, const struct mp_lb_redis_config *rcfg,
+				 uint64_t now);
+
+/* True when lb uses the Redis backend and the connection is up. */
+bool mp_lb_redis_connected(struct mp_lb *lb);
+
+/* Data plane, never blocks: ask the control plane to look username (len bytes, the raw STUN
+ * USERNAME) up in Redis after a local miss. MP_OK, MP_ERR_FULL when the queue is full, MP_ERR_STATE
+ * when lb has no Redis backend or Redis is down (nothing to ask). */
+int mp_lb_redis_ufrag_miss(struct mp_lb *lb, const char *username, size_t len);
+
+/* Control plane: serve queued requests (worker picks to publish, ICE username misses to look up).
+ * mp_lb_sync does this too; call it more often (every few ms) for quick cross-appliance ICE.
+ * Returns the number served. Reconnects when due. */
+int mp_lb_redis_poll(struct mp_lb *lb, uint64_t now);
+
+/* Declare the calling thread a worker lcore (never talks to Redis) or a control-plane thread.
+ * By default EAL lcores other than the main lcore are workers, every other thread control plane. */
+void mp_lb_redis_thread_role(bool worker);
+
+struct mp_lb_redis_stats {
+	bool connected;
+	uint64_t downs, ups;          /* transitions */
+	uint64_t errors;              /* failed commands and connects */
+	uint64_t origins_mirrored;    /* origin records taken from Redis into the local tables */
+	uint64_t picks_published, picks_adopted; /* ours written; another's taken (NX lost, or read) */
+	uint64_t picks_mirrored;      /* pins another appliance made, copied by the srs-proxy-url scan */
+	uint64_t remote_hits;         /* HLS / ICE lookups answered from Redis after a local miss */
+	uint64_t writebacks;          /* keys written back after Redis returned */
+	uint64_t queue_full;          /* worker requests dropped because the queue was full */
+	uint64_t bad_records;         /* Redis values that did not parse */
+};
+/* MP_ERR_STATE if lb has no Redis backend. */
+int mp_lb_redis_stats(struct mp_lb *lb, struct mp_lb_redis_stats *out);
+
+#endif

@@ -1,0 +1,171 @@
+/* lb_redis_internal.h: the Redis backend's state shared by lb_redis*.c (not for other modules). */
+#ifndef MP_LB_REDIS_INTERNAL_H
+#define MP_LB_REDIS_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <hiredis/hiredis.h>
+#include <rte_ring.h>
+
+#include "lb_internal.h"
+#include "lb_redis.h"
+#include "lb_redis_json.h"
+
+/* Key kinds, as proxy/srs.go names them. */
+#define MP_RDS_SERVER "srs-proxy-server:"
+#define MP_RDS_ALL "srs-proxy-all-servers"
+#define MP_RDS_URL "srs-proxy-url:"
+#define MP_RDS_HLS "srs-proxy-hls:"
+#define MP_RDS_SPBHID "srs-proxy-spbhid:"
+#define MP_RDS_RTC "srs-proxy-rtc:"
+#define MP_RDS_UFRAG "srs-proxy-ufrag:"
+#define MP_RDS_KEY_MAX (MP_LB_REDIS_PREFIX_MAX + 32 + MP_LB_URL_MAX)
+
+/* The identity an origin registered with: the origin record keeps only "server-service-pid", which
+ * cannot be split back when ids contain '-'. Indexed by origin id, valid while uid matches. */
+struct mp_rds_ident {
+	uint32_t uid;
+	uint64_t listed_gen; /* == mp_rds.list_gen: its key is in srs-proxy-all-servers */
+	uint32_t json_sum;   /* checksum of its server JSON last read or written */
+	char server[MP_REG_MAX_FIELD];
+	char service[MP_REG_MAX_FIELD];
+	char pid[MP_REG_MAX_FIELD];
+};
+
+/* A request from a worker lcore to the control plane. */
+enum mp_rds_req_kind { MP_RDS_REQ_PICK = 1, MP_RDS_REQ_UFRAG = 2 };
+struct mp_rds_req {
+	uint32_t kind;
+	uint32_t len;
+	char s[MP_LB_STREAM_MAX]; /* stream (pick) or ICE username (ufrag), NUL-terminated */
+};
+
+struct mp_rds {
+	struct mp_lb_redis_config cfg;
+	struct mp_lb *lb;
+	char pfx[MP_LB_REDIS_PREFIX_MAX + 2]; /* "<prefix>:" or "" */
+
+	pthread_mutex_t lock;        /* everything below except the atomics: control-plane threads */
+	redisContext *c;             /* NULL while down */
+	_Atomic bool up;             /* read by workers without the lock */
+	bool announced_down;         /* the down transition was logged */
+	uint64_t down_since_ms;
+	uint64_t next_try_ms;
+	uint32_t backoff_ms;
+
+	struct mp_rds_ident *ident;  /* [max_origins] */
+	struct rte_ring *queue;      /* struct mp_rds_req, MP enqueue / SC dequeue */
+
+	struct mp_lb_redis_stats st; /* under lock, except queue_full */
+	uint64_t renewed_ms;         /* last mp_rds_renew pass */
+	uint64_t refreshed_ms;       /* last refresh of the origins from Redis */
+	uint64_t list_gen;           /* bumped by each refresh of srs-proxy-all-servers */
+	char scan_cursor[32];        /* SCAN cursor over srs-proxy-url keys, "0" to start */
+	_Atomic uint64_t queue_full;
+};
+
+/* ---- lb_redis_conn.c: connection, state, commands, keys ---- */
+
+/* Connect (AUTH, SELECT, PING) if down and the backoff allows (or force); writes local state back
+ * after a successful connect. Lock held. True when up afterwards. */
+bool mp_rds_ensure(struct mp_rds *r, uint64_t now, bool force);
+/* Drop the connection and log the down transition once. Lock held. */
+void mp_rds_down(struct mp_rds *r, uint64_t now, const char *why);
+void mp_rds_close(struct mp_rds *r);
+/* One command (hiredis format, %s is one argument). NULL when the connection failed (it is then
+ * down) or when down already. An error reply is returned as is (the caller frees it). Lock held. */
+redisReply *mp_rds_cmd(struct mp_rds *r, uint64_t now, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Pipelining: append commands, then read as many replies. Lock held. */
+int mp_rds_append(struct mp_rds *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int mp_rds_reply(struct mp_rds *r, uint64_t now, redisReply **out);
+/* "<prefix>:" kind suffix into key; MP_ERR_TOOLONG when it does not fit. */
+int mp_rds_key(const struct mp_rds *r, char *key, size_t cap, const char *kind, const char *suffix);
+/* The origin id in a server key ("<prefix>:srs-proxy-server:<id>" -> "<id>"), or NULL. */
+const char *mp_rds_server_id(const struct mp_rds *r, const char *key);
+bool mp_rds_on_worker(void);
+uint64_t mp_rds_wall(const struct mp_rds *r);
+/* Unix ms of the local instant t, seen at local now. */
+int64_t mp_rds_wall_of(const struct mp_rds *r, uint64_t now, uint64_t t);
+
+#define MP_RDS_BATCH 256 /* keys per MGET / commands per pipelined round trip */
+
+static inline void mp_rds_copy(char *dst, size_t cap, const char *src, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* ---- lb_redis_origins.c ---- */
+
+/* A list of key strings (srs-proxy-all-servers). */
+struct mp_rds_keys {
+	char **v;
+	size_t n, cap;
+	bool nomem;
+};
+void mp_rds_keys_add(struct mp_rds_keys *ks, const char *k, size_t len);
+void mp_rds_keys_free(struct mp_rds_keys *ks);
+/* Make srs-proxy-all-servers list add[] (pruning expired keys when it changes, or when prune).
+ * Lock held; MP_OK, MP_ERR_REDIS, MP_ERR_NOMEM or MP_ERR_AGAIN (lost the WATCH race 5 times). */
+int mp_rds_all_merge(struct mp_rds *r, uint64_t now, char *const *add, size_t nadd, bool prune);
+
+/* Registration identity of origin o (from the ident table, else split from its key). */
+void mp_rds_origin_reg(struct mp_rds *r, const struct mp_lb_origin *o, struct mp_registration *reg);
+/* SET the origin's server key (TTL: what is left of origin_ttl_ms) and add it to all-servers.
+ * nx: only if absent (write-back). Lock held; MP_OK or MP_ERR_REDIS. */
+int mp_rds_publish_origin(struct mp_rds *r, const struct mp_lb_origin *o, uint64_t now, bool nx);
+/* Mirror a server JSON into the local tables if newer than what is there. The local origin or
+ * NULL. Lock held. */
+const struct mp_lb_origin *mp_rds_mirror_origin(struct mp_rds *r, const char *json, size_t len,
+						uint64_t now, int64_t wall_now);
+/* The local origin for a server key, read from Redis and mirrored when not known locally. */
+const struct mp_lb_origin *mp_rds_origin_by_key(struct mp_rds *r, const char *skey, uint64_t now);
+/* Refresh origins from all-servers; prune expired keys from it. Lock held. */
+int mp_rds_refresh_origins(struct mp_rds *r, uint64_t now);
+
+/* ---- lb_redis.c ---- */
+
+/* Pick through Redis (control plane, lock held, Redis up): adopt srs-proxy-url:<stream> when its
+ * origin serves proto, else pick locally and publish. */
+int mp_rds_pick_shared(struct mp_rds *r, const char *stream, enum mp_reg_proto proto, uint64_t now,
+		       struct mp_lb_target *out);
+
+/* ---- lb_redis_hls.c: the HLS backend operations ---- */
+
+int mp_rds_op_hls_load_or_store(struct mp_lb *lb, void *ctx, const char *stream, const char *spbhid,
+				const char *full_url, uint64_t now, struct mp_lb_hls *out);
+int mp_rds_op_hls_by_spbhid(struct mp_lb *lb, void *ctx, const char *spbhid, uint64_t now,
+			    struct mp_lb_hls *out);
+
+/* ---- lb_redis_picks.c ---- */
+
+/* Publish the local pick of stream (SET NX; adopt another's pick when NX loses). Lock held. */
+int mp_rds_publish_pick(struct mp_rds *r, const char *stream, uint64_t now);
+
+/* Look an ICE username up in Redis and mirror it locally. Lock held. */
+int mp_rds_ufrag_fetch(struct mp_rds *r, const char *username, uint64_t now, struct mp_lb_webrtc *out);
+/* Copy pins of up to scan_count srs-proxy-url keys into the local picks (one SCAN step and one
+ * MGET). Returns the pins changed. Lock held. */
+int mp_rds_mirror_picks(struct mp_rds *r, uint64_t now);
+/* Serve the worker queue (up to budget). Lock held. */
+int mp_rds_drain(struct mp_rds *r, uint64_t now, unsigned int budget);
+
+/* ---- lb_redis_writeback.c ---- */
+
+/* Write every local origin, pick, ICE username and SPBHID back (NX). Lock held. */
+int mp_rds_write_back(struct mp_rds *r, uint64_t now);
+/* Every quarter TTL: extend the Redis TTL of ICE usernames and SPBHIDs still in use here (traffic
+ * renews them locally; the Go proxy never renews them). Lock held. */
+void mp_rds_renew(struct mp_rds *r, uint64_t now);
+
+/* A key TTL in ms for PX: 0 (no expiry configured) becomes the Go proxy's 120 s. */
+static inline unsigned long long mp_rds_ttl(uint64_t ms)
+{
+	return ms != 0 ? (unsigned long long)ms : 120000ull;
+}
+
+#endif

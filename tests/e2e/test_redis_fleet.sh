@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# test_redis_fleet.sh: two appliances on one real redis-server act as one: an origin registered on
+# one is known to the other, the keys are the SRS proxy's, and Redis going away and coming back
+# keeps both running and writes local state back.
+set -euo pipefail
+build=${MP_BUILD_DIR:?}
+rport=12763
+dir=$(mktemp -d /tmp/mp-test-redis.XXXXXX)
+pids=() rpid=""
+cleanup() {
+	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; rm -rf "/var/run/dpdk/mediaplane-$p"; done
+	[ -n "$rpid" ] && kill -9 "$rpid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; tail -n 30 "$dir"/*.log; exit 1; }
+pass() { echo "ok - $*"; passed=$((passed + 1)); }
+passed=0
+
+start_redis() {
+	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$dir/redis.log" 2>&1 &
+	rpid=$!
+	for _ in $(seq 1 50); do redis-cli -p "$rport" ping 2>/dev/null | grep -q PONG && return 0; sleep 0.1; done
+	fail "redis-server did not start"
+}
+start_appliance() { # name api_port net
+	PROXY_LOAD_BALANCER_TYPE=redis PROXY_REDIS_HOST=127.0.0.1 PROXY_REDIS_PORT=$rport \
+		"$build/mediaplane" -- --tap-name="$1" --tap-host-ip="198.18.$3.1/24" --public-ip="198.18.$3.2/24" \
+		--public-gateway="198.18.$3.1" --system-api-listen="127.0.0.1:$2" --api-listen=off --http-listen=off \
+		--rtmp-listen=off --idle-sleep-us=200 --max-sessions=4096 --cli-socket=off >"$dir/$1.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 1 300); do grep -q "running (pid" "$dir/$1.log" && return 0; sleep 0.1; done
+	fail "appliance $1 did not start"
+}
+
+start_redis
+start_appliance mprA 12771 63
+start_appliance mprB 12772 64
+grep -q "balancer: Redis at 127.0.0.1:$rport" "$dir/mprA.log" || fail "A not on Redis"
+pass "two appliances on one Redis"
+
+body='{"device_id":"o1","ip":"198.18.2.1","server":"srv1","service":"svc1","pid":"77","rtmp":["1935"],"srt":["udp://0.0.0.0:10081"],"rtc":["udp://8000"]}'
+curl -sf -XPOST -d "$body" http://127.0.0.1:12771/api/v1/srs/register | grep -q '"code":0' || fail "register on A"
+redis-cli -p "$rport" get srs-proxy-server:srv1-svc1-77 | grep -q '"server_id":"srv1"' || fail "srs-proxy-server key"
+redis-cli -p "$rport" get srs-proxy-all-servers | grep -q 'srs-proxy-server:srv1-svc1-77' || fail "all-servers key"
+pass "registration on A is written with the SRS proxy's keys"
+for _ in $(seq 1 50); do curl -s http://127.0.0.1:12772/api/v1/origins | grep -q srv1-svc1-77 && break; sleep 0.1; done
+curl -s http://127.0.0.1:12772/api/v1/origins | grep -q '"key":"srv1-svc1-77".*"alive":true' || fail "B does not know the origin"
+pass "B knows the origin A registered"
+
+# An SRS proxy (Go) wrote this origin: the appliance reads it back.
+now=$(date -u +%Y-%m-%dT%H:%M:%S.000000000Z)
+go='{"ip":"198.18.2.7","device_id":"go","server_id":"gos","service_id":"gov","pid":"9","rtmp":["19350"],"http":["8080"],"api":["1985"],"srt":["10080"],"rtc":["udp://0.0.0.0:8000"],"update_at":"'$now'"}'
+redis-cli -p "$rport" set srs-proxy-server:gos-gov-9 "$go" ex 300 >/dev/null
+redis-cli -p "$rport" set srs-proxy-all-servers '["srs-proxy-server:srv1-svc1-77","srs-proxy-server:gos-gov-9"]' >/dev/null
+for _ in $(seq 1 50); do curl -s http://127.0.0.1:12771/api/v1/origins | grep -q gos-gov-9 && break; sleep 0.1; done
+curl -s http://127.0.0.1:12771/api/v1/origins | grep -q '"key":"gos-gov-9".*"rtmp":\["198.18.2.7:19350"\]' || fail "Go proxy record not read"
+pass "a record in the SRS proxy's JSON is read back"
+
+kill -9 "$rpid"; rpid=""
+sleep 2
+curl -sf http://127.0.0.1:12771/api/v1/versions >/dev/null || fail "A stopped answering with Redis down"
+curl -sf -XPOST -d "$body" http://127.0.0.1:12771/api/v1/srs/register | grep -q '"code":0' || fail "register with Redis down"
+grep -q "lb redis: 127.0.0.1:$rport lost .*reconnecting with backoff" "$dir/mprA.log" || fail "no Redis-down line"
+pass "Redis down: the appliances keep serving and say so once"
+start_redis
+for _ in $(seq 1 100); do redis-cli -p "$rport" exists srs-proxy-server:srv1-svc1-77 | grep -q 1 && break; sleep 0.1; done
+redis-cli -p "$rport" exists srs-proxy-server:srv1-svc1-77 | grep -q 1 || fail "local state not written back"
+pass "Redis back: local state written back"
+[ "$(grep -c 'reconnecting with backoff' "$dir/mprA.log")" = 1 ] || fail "down logged more than once"
+grep -q "lb redis: 127.0.0.1:$rport back after" "$dir/mprA.log" || fail "no Redis-back line"
+pass "each transition logged once"
+for p in "${pids[@]}"; do kill -TERM "$p"; wait "$p" || fail "exit status of $p"; done
+pids=()
+pass "both stop cleanly"
+echo "$passed passed, 0 failed"

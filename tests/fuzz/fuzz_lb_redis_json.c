@@ -1,0 +1,58 @@
+/* fuzz_lb_redis_json.c: every Redis value decoder of the balancer on arbitrary bytes, and round trips. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_target.h"
+#include "lb_redis_json.h"
+#include "mp_error.h"
+
+static void on_key(const char *key, size_t len, void *arg)
+{
+	size_t *total = arg;
+	if (strlen(key) != len)
+		abort();
+	*total += len;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *s = (const char *)data;
+	struct mp_registration reg, again;
+	int64_t at, at2;
+	bool has, has2;
+	unsigned int skipped = 0;
+
+	if (mp_lb_rjson_server_decode(s, size, &reg, &at, &has, &skipped) == MP_OK) {
+		/* What we decode, we write back and read the same (update_at to the millisecond). */
+		int64_t when = has && at > -62135596800000 && at < 253402300799000 ? at : 0;
+		char *json = mp_lb_rjson_server_encode(&reg, when);
+		if (json != NULL) {
+			if (mp_lb_rjson_server_decode(json, strlen(json), &again, &at2, &has2, NULL) != MP_OK || !has2 ||
+			    at2 != when || again.ipv4 != reg.ipv4 || strcmp(again.server, reg.server) != 0 ||
+			    strcmp(again.pid, reg.pid) != 0 || memcmp(again.n_ep, reg.n_ep, sizeof(reg.n_ep)) != 0)
+				abort();
+			for (int p = 0; p < MP_PROTO__COUNT; p++)
+				for (int i = 0; i < reg.n_ep[p]; i++)
+					if (again.ep[p][i].port != reg.ep[p][i].port || again.ep[p][i].ipv4 != reg.ep[p][i].ipv4)
+						abort();
+			mp_lb_rjson_free(json);
+		}
+	}
+	size_t total = 0;
+	mp_lb_rjson_keys_decode(s, size, on_key, &total);
+
+	struct mp_lb_hls h, h2;
+	if (mp_lb_rjson_hls_decode(s, size, &h) == MP_OK) {
+		char *json = mp_lb_rjson_hls_encode(&h);
+		if (json != NULL) {
+			if (mp_lb_rjson_hls_decode(json, strlen(json), &h2) != MP_OK || strcmp(h.spbhid, h2.spbhid) != 0 ||
+			    strcmp(h.stream, h2.stream) != 0 || strcmp(h.full_url, h2.full_url) != 0)
+				abort();
+			mp_lb_rjson_free(json);
+		}
+	}
+	char stream[MP_LB_STREAM_MAX], user[MP_LB_USERNAME_MAX];
+	mp_lb_rjson_rtc_decode(s, size, stream, user);
+	mp_lb_rjson_time_parse(s, size, &at);
+	return 0;
+}

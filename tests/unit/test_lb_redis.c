@@ -1,0 +1,1035 @@
+/* test_lb_redis.c: the Redis backend against a real redis-server this test starts on a free loopback port. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <hiredis/hiredis.h>
+#include <rte_eal.h>
+
+#include "lb.h"
+#include "lb_redis.h"
+#include "lb_redis_json.h"
+#include "mp_error.h"
+#include "mp_log.h"
+#include "test_eal.h"
+
+#define SEC 1000ull
+
+struct redis_srv {
+	pid_t pid;
+	uint16_t port;
+	char pass[32];
+};
+
+static const char *redis_bin;
+static struct redis_srv srv;      /* the shared server, no password */
+static struct redis_srv srv_auth; /* started by the password test */
+
+/* ---- redis-server management ---- */
+
+static uint16_t free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	if (fd < 0)
+		return 0;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 || getsockname(fd, (struct sockaddr *)&a, &len) != 0) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static redisContext *raw_connect(const struct redis_srv *s, int db)
+{
+	struct timeval tv = { 0, 200000 };
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", s->port, tv);
+	if (c == NULL || c->err) {
+		if (c != NULL)
+			redisFree(c);
+		return NULL;
+	}
+	redisSetTimeout(c, tv);
+	redisReply *r;
+	if (s->pass[0] && ((r = redisCommand(c, "AUTH %s", s->pass)) == NULL || r->type == REDIS_REPLY_ERROR)) {
+		if (r != NULL)
+			freeReplyObject(r);
+		redisFree(c);
+		return NULL;
+	}
+	if (s->pass[0])
+		freeReplyObject(r);
+	if (db != 0 && (r = redisCommand(c, "SELECT %d", db)) != NULL)
+		freeReplyObject(r);
+	return c;
+}
+
+static void redis_stop(struct redis_srv *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGKILL);
+		waitpid(s->pid, NULL, 0);
+	}
+	s->pid = 0;
+}
+
+/* Start redis-server on s->port (a free one when 0) and wait until it answers PING. */
+static int redis_start(struct redis_srv *s)
+{
+	if (redis_bin == NULL)
+		return -1;
+	if (s->port == 0 && (s->port = free_port()) == 0)
+		return -1;
+	char port[8];
+	snprintf(port, sizeof(port), "%u", s->port);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a crashed test */
+		int null = open("/dev/null", O_WRONLY);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		if (s->pass[0])
+			execl(redis_bin, redis_bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly",
+			      "no", "--daemonize", "no", "--requirepass", s->pass, (char *)NULL);
+		else
+			execl(redis_bin, redis_bin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly",
+			      "no", "--daemonize", "no", (char *)NULL);
+		_exit(127);
+	}
+	s->pid = pid;
+	for (int i = 0; i < 300; i++) {
+		redisContext *c = raw_connect(s, 0);
+		if (c != NULL) {
+			redisReply *r = redisCommand(c, "PING");
+			bool ok = r != NULL && r->type != REDIS_REPLY_ERROR;
+			if (r != NULL)
+				freeReplyObject(r);
+			redisFree(c);
+			if (ok)
+				return 0;
+		}
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+	}
+	redis_stop(s);
+	return -1;
+}
+
+/* GET key as a malloc'd string (NULL when absent). */
+static char *raw_get(const struct redis_srv *s, int db, const char *key)
+{
+	redisContext *c = raw_connect(s, db);
+	assert_non_null(c);
+	redisReply *r = redisCommand(c, "GET %s", key);
+	assert_non_null(r);
+	char *v = r->type == REDIS_REPLY_STRING ? strdup(r->str) : NULL;
+	freeReplyObject(r);
+	redisFree(c);
+	return v;
+}
+
+static long long raw_int(const struct redis_srv *s, int db, const char *cmd, const char *key)
+{
+	redisContext *c = raw_connect(s, db);
+	assert_non_null(c);
+	redisReply *r = redisCommand(c, "%s %s", cmd, key);
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+	long long v = r->integer;
+	freeReplyObject(r);
+	redisFree(c);
+	return v;
+}
+
+static void raw_set(const struct redis_srv *s, const char *key, const char *val, int ex)
+{
+	redisContext *c = raw_connect(s, 0);
+	assert_non_null(c);
+	redisReply *r = ex ? redisCommand(c, "SET %s %s EX %d", key, val, ex) : redisCommand(c, "SET %s %s", key, val);
+	assert_non_null(r);
+	assert_int_equal(r->type, REDIS_REPLY_STATUS);
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+static bool json_array_has(const char *json, const char *want)
+{
+	cJSON *a = cJSON_Parse(json);
+	bool found = false;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, a) {
+		if (cJSON_IsString(e) && strcmp(e->valuestring, want) == 0)
+			found = true;
+	}
+	cJSON_Delete(a);
+	return found;
+}
+
+/* ---- fixtures ---- */
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (mp_test_eal_init("mptest-lbr", 512, NULL) < 0)
+		return -1;
+	mp_log_set_level(MP_LOG_WARN);
+	const char *bin = getenv("REDIS_SERVER");
+	redis_bin = bin != NULL ? bin : "/usr/bin/redis-server";
+	/* scripts/install-deps.sh installs redis-server: without it these tests fail, not skip. */
+	if (access(redis_bin, X_OK) != 0) {
+		fprintf(stderr, "%s not found (apt-get install redis-server)\n", redis_bin);
+		return -1;
+	}
+	if (redis_start(&srv) != 0) {
+		fprintf(stderr, "cannot start %s\n", redis_bin);
+		return -1;
+	}
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	redis_stop(&srv);
+	redis_stop(&srv_auth);
+	mp_test_eal_cleanup();
+	return 0;
+}
+
+/* Each test starts on an empty Redis (and restarts it if a test left it stopped). */
+static int test_setup(void **state)
+{
+	(void)state;
+	if (redis_bin == NULL)
+		return 0;
+	if (srv.pid == 0 && redis_start(&srv) != 0)
+		return -1;
+	redisContext *c = raw_connect(&srv, 0);
+	if (c == NULL)
+		return -1;
+	redisReply *r = redisCommand(c, "FLUSHALL");
+	if (r != NULL)
+		freeReplyObject(r);
+	redisFree(c);
+	return 0;
+}
+
+static void need_redis(void)
+{
+	if (redis_bin == NULL)
+		skip();
+}
+
+static uint64_t cfg_webrtc_ttl_ms; /* 0: the default */
+
+static void small_config(struct mp_lb_config *c)
+{
+	mp_lb_config_default(c);
+	if (cfg_webrtc_ttl_ms != 0)
+		c->webrtc_ttl_ms = cfg_webrtc_ttl_ms;
+	c->max_origins = 64;
+	c->max_streams = 1024;
+	c->max_webrtc = 256;
+	c->max_sessions = 64;
+	c->max_readers = 4;
+}
+
+static struct mp_lb *new_lb_on(const struct redis_srv *s, const char *prefix, const char *pass, int db,
+			       uint64_t now)
+{
+	struct mp_lb_config c;
+	struct mp_lb_redis_config rc;
+	small_config(&c);
+	mp_lb_redis_config_default(&rc);
+	rc.port = s->port;
+	rc.db = db;
+	snprintf(rc.key_prefix, sizeof(rc.key_prefix), "%s", prefix != NULL ? prefix : "");
+	snprintf(rc.password, sizeof(rc.password), "%s", pass != NULL ? pass : "");
+	struct mp_lb *lb = mp_lb_create_redis(&c, &rc, now);
+	assert_non_null(lb);
+	assert_int_equal(mp_lb_reader_register(lb, 0), MP_OK);
+	assert_string_equal(mp_lb_backend_name(lb), "redis");
+	return lb;
+}
+
+static struct mp_lb *new_lb(const char *prefix, uint64_t now)
+{
+	struct mp_lb *lb = new_lb_on(&srv, prefix, NULL, 0, now);
+	assert_true(mp_lb_redis_connected(lb));
+	return lb;
+}
+
+enum { PR_RTMP = 1 << MP_PROTO_RTMP, PR_HTTP = 1 << MP_PROTO_HTTP, PR_API = 1 << MP_PROTO_API,
+       PR_SRT = 1 << MP_PROTO_SRT, PR_RTC = 1 << MP_PROTO_RTC, PR_ALL = 0x1f };
+
+/* An SRS-like origin: server "vid-<name>" (ids with '-' as SRS makes them), service, pid. */
+static void make_reg(struct mp_registration *r, const char *name, uint32_t ipv4, unsigned protos)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->device_id, sizeof(r->device_id), "dev-%s", name);
+	snprintf(r->ip, sizeof(r->ip), "%u.%u.%u.%u", ipv4 >> 24, (ipv4 >> 16) & 255, (ipv4 >> 8) & 255, ipv4 & 255);
+	r->ipv4 = ipv4;
+	snprintf(r->server, sizeof(r->server), "vid-%s", name);
+	snprintf(r->service, sizeof(r->service), "svc%s", name);
+	snprintf(r->pid, sizeof(r->pid), "4242");
+	static const uint16_t ports[MP_PROTO__COUNT] = { 1935, 8080, 1985, 10080, 8000 };
+	for (int p = 0; p < MP_PROTO__COUNT; p++) {
+		if (!(protos & (1u << p)))
+			continue;
+		r->n_ep[p] = 1;
+		r->ep[p][0].port = ports[p];
+		r->ep[p][0].scheme = p >= MP_PROTO_SRT ? MP_EP_UDP : MP_EP_ANY;
+	}
+}
+
+static const char *origin_key_of(struct mp_lb *lb, uint32_t id)
+{
+	const struct mp_lb_origin *o = mp_lb_origin_get(lb, id);
+	assert_non_null(o);
+	return o->key;
+}
+
+/* ---- tests ---- */
+
+static void origin_registered_on_a_is_published_in_go_json_and_picked_on_b(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	struct mp_registration reg;
+	make_reg(&reg, "448kd71", 0x0a000001, PR_ALL);
+	reg.n_ep[MP_PROTO_RTMP] = 2; /* and "127.0.0.1:11935", as SRS 7 registers it */
+	reg.ep[MP_PROTO_RTMP][1] = (struct mp_endpoint){ .ipv4 = 0x7f000001, .port = 11935, .scheme = MP_EP_ANY };
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+
+	const char *skey = "srs-proxy-server:vid-448kd71-svc448kd71-4242";
+	char *json = raw_get(&srv, 0, skey);
+	assert_non_null(json);
+	/* Exactly the Go SRSServer fields, strings and string arrays. */
+	cJSON *o = cJSON_Parse(json);
+	assert_non_null(o);
+	static const char *const fields[] = { "ip", "device_id", "server_id", "service_id", "pid", "rtmp",
+					      "http", "api", "srt", "rtc", "update_at" };
+	const cJSON *f;
+	int n = 0;
+	cJSON_ArrayForEach(f, o) {
+		bool known = false;
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			known = known || strcmp(f->string, fields[i]) == 0;
+		assert_true(known);
+		n++;
+	}
+	assert_int_equal(n, 11);
+	assert_string_equal(cJSON_GetObjectItem(o, "ip")->valuestring, "10.0.0.1");
+	assert_string_equal(cJSON_GetObjectItem(o, "server_id")->valuestring, "vid-448kd71");
+	assert_string_equal(cJSON_GetObjectItem(o, "service_id")->valuestring, "svc448kd71");
+	assert_string_equal(cJSON_GetObjectItem(o, "pid")->valuestring, "4242");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "rtmp"), 0)->valuestring, "1935");
+	/* Go's parseListenEndpoint reads a bare port or three ':' parts, never "ip:port". */
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "rtmp"), 1)->valuestring,
+			    "tcp://127.0.0.1:11935");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(o, "rtc"), 0)->valuestring, "udp://0.0.0.0:8000");
+	const char *at = cJSON_GetObjectItem(o, "update_at")->valuestring;
+	int64_t at_ms;
+	assert_int_equal(mp_lb_rjson_time_parse(at, strlen(at), &at_ms), MP_OK);
+	assert_true(llabs(at_ms - (int64_t)time(NULL) * 1000) < 5000);
+	assert_int_equal(at[strlen(at) - 1], 'Z');
+	cJSON_Delete(o);
+	free(json);
+	/* TTL = origin TTL (300 s), all-servers lists the key. */
+	long long pttl = raw_int(&srv, 0, "PTTL", skey);
+	assert_true(pttl > 290000 && pttl <= 300000);
+	json = raw_get(&srv, 0, "srs-proxy-all-servers");
+	assert_non_null(json);
+	assert_true(json_array_has(json, skey));
+	free(json);
+
+	/* B knows it after a sync, and picks it. */
+	assert_null(mp_lb_origin_find(b, "vid-448kd71-svc448kd71-4242"));
+	assert_true(mp_lb_sync(b, now + 10) >= 1);
+	const struct mp_lb_origin *ob = mp_lb_origin_find(b, "vid-448kd71-svc448kd71-4242");
+	assert_non_null(ob);
+	assert_int_equal(ob->ipv4, 0x0a000001);
+	assert_string_equal(ob->device_id, "dev-448kd71");
+	assert_int_equal(ob->ep[MP_PROTO_SRT][0].port, 10080);
+	assert_int_equal(ob->n_ep[MP_PROTO_RTMP], 2);
+	assert_int_equal(ob->ep[MP_PROTO_RTMP][1].ipv4, 0x7f000001);
+	assert_int_equal(ob->ep[MP_PROTO_RTMP][1].port, 11935);
+	assert_true(mp_lb_origin_alive(b, ob, now + 10));
+	assert_int_equal(mp_lb_sync(b, now + 20), 0); /* unchanged record: nothing to mirror */
+	/* The next heartbeat on A, 5 s later, reaches B at its next sync. */
+	make_reg(&reg, "448kd71", 0x0a000001, PR_ALL);
+	struct timespec pause = { 0, 5000000 }; /* update_at has ms precision: let it move */
+	nanosleep(&pause, NULL);
+	assert_true(mp_lb_origin_update(a, &reg, now + 5 * SEC) >= 0);
+	assert_int_equal(mp_lb_sync(b, now + 5 * SEC), 1);
+	ob = mp_lb_origin_find(b, "vid-448kd71-svc448kd71-4242");
+	assert_non_null(ob);
+	assert_int_equal(ob->n_ep[MP_PROTO_RTMP], 1);
+	assert_true(mp_lb_origin_alive(b, ob, now + 301 * SEC));
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(b, "__defaultVhost__/live/s1", MP_PROTO_RTMP, now + 5 * SEC, &t), MP_OK);
+	assert_string_equal(origin_key_of(b, t.origin_id), "vid-448kd71-svc448kd71-4242");
+	assert_int_equal(t.ipv4, 0x0a000001);
+	assert_int_equal(t.port, 1935);
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
+static void stream_picked_on_a_is_pinned_to_the_same_origin_on_b(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	struct mp_registration reg;
+	char name[16], stream[64];
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof(name), "o%d", i);
+		make_reg(&reg, name, 0x0a000010 + (uint32_t)i, PR_ALL);
+		assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	}
+	/* No sync on B yet: its first pick finds no origin locally and reads them from Redis. */
+	for (int i = 0; i < 40; i++) {
+		struct mp_lb_target ta, tb;
+		snprintf(stream, sizeof(stream), "__defaultVhost__/live/s%d", i);
+		/* Half picked first on A, half first on B. */
+		struct mp_lb *first = i % 2 ? a : b, *second = i % 2 ? b : a;
+		assert_int_equal(mp_lb_pick(first, stream, MP_PROTO_RTMP, now, &ta), MP_OK);
+		assert_int_equal(mp_lb_pick(second, stream, MP_PROTO_HTTP, now, &tb), MP_OK);
+		assert_string_equal(origin_key_of(first, ta.origin_id), origin_key_of(second, tb.origin_id));
+		char key[128];
+		snprintf(key, sizeof(key), "srs-proxy-url:%s", stream);
+		char *v = raw_get(&srv, 0, key);
+		assert_non_null(v);
+		char want[512];
+		snprintf(want, sizeof(want), "srs-proxy-server:%s", origin_key_of(first, ta.origin_id));
+		assert_string_equal(v, want);
+		assert_int_equal(raw_int(&srv, 0, "PTTL", key), -1); /* no TTL, as the Go proxy */
+		free(v);
+	}
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
+static void worker_pick_is_local_then_published_by_poll_and_loses_to_an_earlier_pick(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	struct mp_registration reg;
+	make_reg(&reg, "rtmponly", 0x0a000020, PR_RTMP);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	make_reg(&reg, "srtonly", 0x0a000021, PR_SRT);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	assert_true(mp_lb_sync(b, now) >= 2);
+	struct mp_lb_target t;
+
+	/* A worker on B picks a new stream: answered locally, nothing in Redis until the poll. */
+	mp_lb_redis_thread_role(true);
+	assert_int_equal(mp_lb_pick(b, "__defaultVhost__/live/w1", MP_PROTO_RTMP, now, &t), MP_OK);
+	mp_lb_redis_thread_role(false);
+	assert_null(raw_get(&srv, 0, "srs-proxy-url:__defaultVhost__/live/w1"));
+	assert_true(mp_lb_redis_poll(b, now) >= 1);
+	char *v = raw_get(&srv, 0, "srs-proxy-url:__defaultVhost__/live/w1");
+	assert_non_null(v);
+	assert_string_equal(v, "srs-proxy-server:vid-rtmponly-svcrtmponly-4242");
+	free(v);
+	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/w1", MP_PROTO_RTMP, now, &t), MP_OK);
+	assert_string_equal(origin_key_of(a, t.origin_id), "vid-rtmponly-svcrtmponly-4242");
+
+	/* B's worker pins w2 to the RTMP origin, but A pinned it (SRT) first: B adopts A's pin. */
+	mp_lb_redis_thread_role(true);
+	assert_int_equal(mp_lb_pick(b, "__defaultVhost__/live/w2", MP_PROTO_RTMP, now, &t), MP_OK);
+	mp_lb_redis_thread_role(false);
+	assert_string_equal(origin_key_of(b, t.origin_id), "vid-rtmponly-svcrtmponly-4242");
+	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/w2", MP_PROTO_SRT, now, &t), MP_OK);
+	assert_string_equal(origin_key_of(a, t.origin_id), "vid-srtonly-svcsrtonly-4242");
+	assert_true(mp_lb_redis_poll(b, now) >= 1);
+	uint32_t id;
+	assert_int_equal(mp_lb_pick_peek(b, "__defaultVhost__/live/w2", &id), MP_OK);
+	assert_string_equal(origin_key_of(b, id), "vid-srtonly-svcsrtonly-4242");
+	struct mp_lb_redis_stats st;
+	assert_int_equal(mp_lb_redis_stats(b, &st), MP_OK);
+	assert_true(st.picks_adopted >= 1);
+	assert_int_equal(st.queue_full, 0);
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
+static void picks_made_on_a_reach_b_workers_through_the_url_scan(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb("scan*", now), *b = new_lb("scan*", now), *c = new_lb("scanx", now);
+	struct mp_registration reg;
+	char name[16], stream[64];
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "sc%d", i);
+		make_reg(&reg, name, 0x0a000030 + (uint32_t)i, PR_ALL);
+		assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+		assert_true(mp_lb_origin_update(c, &reg, now) >= 0);
+	}
+	struct mp_lb_target ta[30], t;
+	for (int i = 0; i < 30; i++) {
+		snprintf(stream, sizeof(stream), "__defaultVhost__/live/sc%d", i);
+		assert_int_equal(mp_lb_pick(a, stream, MP_PROTO_SRT, now, &ta[i]), MP_OK);
+	}
+	/* Two syncs: origins, then (at most scan_count keys per sync) every pin. */
+	mp_lb_sync(b, now);
+	mp_lb_sync(b, now);
+	mp_lb_sync(c, now);
+	struct mp_lb_redis_stats st;
+	assert_int_equal(mp_lb_redis_stats(b, &st), MP_OK);
+	assert_int_equal(st.picks_mirrored, 30);
+	assert_int_equal(mp_lb_redis_stats(c, &st), MP_OK);
+	assert_int_equal(st.picks_mirrored, 0); /* another prefix: another fleet ("scan*" is no glob) */
+	mp_lb_redis_thread_role(true);
+	for (int i = 0; i < 30; i++) {
+		snprintf(stream, sizeof(stream), "__defaultVhost__/live/sc%d", i);
+		assert_int_equal(mp_lb_pick(b, stream, MP_PROTO_SRT, now, &t), MP_OK);
+		assert_string_equal(origin_key_of(b, t.origin_id), origin_key_of(a, ta[i].origin_id));
+	}
+	mp_lb_redis_thread_role(false);
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+	mp_lb_destroy(c);
+}
+
+static void hls_spbhid_stored_on_a_is_readable_on_b(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	const char *stream = "__defaultVhost__/live/h1";
+	struct mp_lb_hls h;
+	assert_int_equal(mp_lb_hls_load_or_store(a, stream, "spbA", "http://a/live/h1.m3u8", now, &h), MP_OK);
+	char *v = raw_get(&srv, 0, "srs-proxy-spbhid:spbA");
+	assert_non_null(v);
+	assert_string_equal(v, "{\"spbhid\":\"spbA\",\"stream_url\":\"__defaultVhost__/live/h1\","
+			       "\"full_url\":\"http://a/live/h1.m3u8\"}");
+	free(v);
+	long long pttl = raw_int(&srv, 0, "PTTL", "srs-proxy-hls:__defaultVhost__/live/h1");
+	assert_true(pttl > 110000 && pttl <= 120000);
+
+	/* A segment request carrying A's SPBHID, served by B. */
+	assert_int_equal(mp_lb_hls_by_spbhid(b, "spbA", now, &h), MP_OK);
+	assert_string_equal(h.stream, stream);
+	assert_string_equal(h.full_url, "http://a/live/h1.m3u8");
+	/* An m3u8 request for the same stream on B gets A's SPBHID. */
+	assert_int_equal(mp_lb_hls_load_or_store(b, "__defaultVhost__/live/h2", "spbB2", "u2", now, &h), MP_OK);
+	memset(&h, 0, sizeof(h));
+	struct mp_lb *c = new_lb(NULL, now);
+	assert_int_equal(mp_lb_hls_load_or_store(c, stream, "spbC", "http://c/live/h1.m3u8", now, &h), MP_ERR_EXISTS);
+	assert_string_equal(h.spbhid, "spbA");
+	assert_int_equal(mp_lb_hls_by_spbhid(c, "spbA", now, &h), MP_OK);
+	assert_int_equal(mp_lb_hls_by_spbhid(b, "nosuch", now, &h), MP_ERR_NOTFOUND);
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+	mp_lb_destroy(c);
+}
+
+static void webrtc_username_stored_on_a_is_readable_on_b(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	struct mp_registration reg;
+	make_reg(&reg, "rtc", 0x0a000003, PR_RTC | PR_API);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	const char *stream = "__defaultVhost__/live/r1";
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(a, stream, MP_PROTO_RTC, now, &t), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(a, "ans1:off1", stream, t.origin_id, t.ipv4, t.port, now), MP_OK);
+	char *v = raw_get(&srv, 0, "srs-proxy-ufrag:ans1:off1");
+	assert_non_null(v);
+	assert_string_equal(v, "{\"stream_url\":\"__defaultVhost__/live/r1\",\"ufrag\":\"ans1:off1\"}");
+	free(v);
+	v = raw_get(&srv, 0, "srs-proxy-rtc:__defaultVhost__/live/r1");
+	assert_non_null(v);
+	free(v);
+
+	/* B (no sync yet) misses locally, then reads it from Redis with its origin and media address. */
+	assert_null(mp_lb_webrtc_find(b, "ans1:off1", 9));
+	struct mp_lb_webrtc w;
+	assert_int_equal(mp_lb_webrtc_load(b, "ans1:off1", now, &w), MP_OK);
+	assert_string_equal(w.stream, stream);
+	assert_int_equal(w.media_ipv4, 0x0a000003);
+	assert_int_equal(w.media_port, 8000);
+	assert_string_equal(origin_key_of(b, w.origin_id), "vid-rtc-svcrtc-4242");
+	assert_non_null(mp_lb_webrtc_find(b, "ans1:off1", 9));
+
+	/* The data-plane path: a worker's miss is queued, the control plane fetches it. */
+	assert_int_equal(mp_lb_webrtc_store(a, "ans2:off2", stream, t.origin_id, t.ipv4, t.port, now), MP_OK);
+	assert_null(mp_lb_webrtc_find(b, "ans2:off2", 9));
+	assert_int_equal(mp_lb_redis_ufrag_miss(b, "ans2:off2", 9), MP_OK);
+	assert_true(mp_lb_redis_poll(b, now) >= 1);
+	const struct mp_lb_webrtc *e = mp_lb_webrtc_find(b, "ans2:off2", 9);
+	assert_non_null(e);
+	assert_int_equal(e->media_port, 8000);
+	assert_int_equal(mp_lb_webrtc_load(b, "no:such", now, &w), MP_ERR_NOTFOUND);
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
+static void records_written_by_the_go_proxy_are_read_back(void **state)
+{
+	(void)state;
+	need_redis();
+	/* As Go's json.Marshal writes SRSServer: update_at in RFC 3339 with nanoseconds and the
+	 * writer's zone (+08:00 here), 30 s ago. */
+	char at[64], json[1024];
+	time_t t30 = time(NULL) - 30 + 8 * 3600;
+	struct tm tm;
+	gmtime_r(&t30, &tm);
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%S.123456789+08:00", &tm);
+	snprintf(json, sizeof(json),
+		 "{\"ip\":\"10.1.2.3\",\"device_id\":\"origin1\",\"server_id\":\"vid-448kd71\","
+		 "\"service_id\":\"62t4qogt\",\"pid\":\"27963\",\"rtmp\":[\"1935\"],\"http\":[\"8080\"],"
+		 "\"api\":[\"1985\"],\"srt\":[\"udp://0.0.0.0:10080\"],\"rtc\":[\"udp://0.0.0.0:8000\"],"
+		 "\"update_at\":\"%s\"}", at);
+	const char *skey = "srs-proxy-server:vid-448kd71-62t4qogt-27963";
+	const char *stream = "__defaultVhost__/live/livestream";
+	raw_set(&srv, skey, json, 300);
+	raw_set(&srv, "srs-proxy-all-servers", "[\"srs-proxy-server:vid-448kd71-62t4qogt-27963\"]", 0);
+	raw_set(&srv, "srs-proxy-url:__defaultVhost__/live/livestream", skey, 0);
+	const char *hls = "{\"spbhid\":\"8ab1c2d3\",\"stream_url\":\"__defaultVhost__/live/livestream\","
+			  "\"full_url\":\"http://proxy:8080/live/livestream.m3u8\"}";
+	raw_set(&srv, "srs-proxy-hls:__defaultVhost__/live/livestream", hls, 120);
+	raw_set(&srv, "srs-proxy-spbhid:8ab1c2d3", hls, 120);
+	const char *rtc = "{\"stream_url\":\"__defaultVhost__/live/livestream\",\"ufrag\":\"7a1b2c3d:e4f5a6b7\"}";
+	raw_set(&srv, "srs-proxy-rtc:__defaultVhost__/live/livestream", rtc, 120);
+	raw_set(&srv, "srs-proxy-ufrag:7a1b2c3d:e4f5a6b7", rtc, 120);
+
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now);
+	assert_int_equal(mp_lb_sync(a, now), 2); /* the origin, and the stream's pin */
+	const struct mp_lb_origin *o = mp_lb_origin_find(a, "vid-448kd71-62t4qogt-27963");
+	assert_non_null(o);
+	assert_int_equal(o->ipv4, 0x0a010203);
+	assert_string_equal(o->device_id, "origin1");
+	assert_int_equal(o->n_ep[MP_PROTO_RTMP], 1);
+	assert_int_equal(o->ep[MP_PROTO_RTMP][0].port, 1935);
+	assert_int_equal(o->ep[MP_PROTO_RTC][0].port, 8000);
+	assert_int_equal(o->ep[MP_PROTO_RTC][0].scheme, MP_EP_UDP);
+	/* Registered 30 s ago by its clock: alive for 270 s more, not 300. */
+	assert_true(o->updated_ms >= now - 32 * SEC && o->updated_ms <= now - 28 * SEC);
+	assert_true(mp_lb_origin_alive(a, o, now + 260 * SEC));
+	assert_false(mp_lb_origin_alive(a, o, now + 275 * SEC));
+
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(a, stream, MP_PROTO_HTTP, now, &t), MP_OK);
+	assert_int_equal(t.origin_id, o->id);
+	assert_int_equal(t.port, 8080);
+	struct mp_lb_hls h;
+	assert_int_equal(mp_lb_hls_by_spbhid(a, "8ab1c2d3", now, &h), MP_OK);
+	assert_string_equal(h.stream, stream);
+	assert_string_equal(h.full_url, "http://proxy:8080/live/livestream.m3u8");
+	struct mp_lb_webrtc w;
+	assert_int_equal(mp_lb_webrtc_load(a, "7a1b2c3d:e4f5a6b7", now, &w), MP_OK);
+	assert_string_equal(w.stream, stream);
+	assert_int_equal(w.origin_id, o->id);
+	assert_int_equal(w.media_ipv4, 0x0a010203);
+	assert_int_equal(w.media_port, 8000);
+	/* The Go list is kept, ours added to it. */
+	struct mp_registration reg;
+	make_reg(&reg, "ours", 0x0a000005, PR_ALL);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	char *v = raw_get(&srv, 0, "srs-proxy-all-servers");
+	assert_true(json_array_has(v, skey));
+	assert_true(json_array_has(v, "srs-proxy-server:vid-ours-svcours-4242"));
+	free(v);
+	mp_lb_destroy(a);
+}
+
+static void expired_and_bad_server_records_leave_the_list_and_do_not_stop_the_others(void **state)
+{
+	(void)state;
+	need_redis();
+	/* A Go proxy's list naming an origin whose key expired, one with garbage, one minimal record
+	 * (omitempty: no device_id, no update_at, RTMP only). */
+	raw_set(&srv, "srs-proxy-all-servers",
+		"[\"srs-proxy-server:gone-1-2\",\"srs-proxy-server:bad-1-2\",\"srs-proxy-server:min-1-2\"]", 0);
+	raw_set(&srv, "srs-proxy-server:bad-1-2", "{\"ip\":\"10.0.0.300\",\"server_id\":\"bad\"}", 300);
+	raw_set(&srv, "srs-proxy-server:min-1-2",
+		"{\"ip\":\"10.0.0.44\",\"server_id\":\"min\",\"service_id\":\"1\",\"pid\":\"2\","
+		"\"rtmp\":[\"19350\"]}", 300);
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now);
+	assert_int_equal(mp_lb_sync(a, now), 1);
+	const struct mp_lb_origin *o = mp_lb_origin_find(a, "min-1-2");
+	assert_non_null(o);
+	assert_int_equal(o->ep[MP_PROTO_RTMP][0].port, 19350);
+	assert_int_equal(o->n_ep[MP_PROTO_HTTP], 0);
+	assert_true(mp_lb_origin_alive(a, o, now + 299 * SEC));
+	struct mp_lb_redis_stats st;
+	assert_int_equal(mp_lb_redis_stats(a, &st), MP_OK);
+	assert_int_equal(st.bad_records, 1);
+	char *v = raw_get(&srv, 0, "srs-proxy-all-servers");
+	assert_false(json_array_has(v, "srs-proxy-server:gone-1-2"));
+	assert_true(json_array_has(v, "srs-proxy-server:bad-1-2")); /* its key exists: not ours to judge */
+	assert_true(json_array_has(v, "srs-proxy-server:min-1-2"));
+	free(v);
+	mp_lb_destroy(a);
+}
+
+static void key_prefix_separates_fleets(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb("mp1", now), *b = new_lb("mp1", now), *c = new_lb(NULL, now);
+	struct mp_registration reg;
+	make_reg(&reg, "pfx", 0x0a000007, PR_ALL);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "mp1:srs-proxy-server:vid-pfx-svcpfx-4242"), 1);
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "srs-proxy-server:vid-pfx-svcpfx-4242"), 0);
+	char *v = raw_get(&srv, 0, "mp1:srs-proxy-all-servers");
+	assert_non_null(v);
+	assert_true(json_array_has(v, "mp1:srs-proxy-server:vid-pfx-svcpfx-4242"));
+	free(v);
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "srs-proxy-all-servers"), 0);
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/p", MP_PROTO_RTMP, now, &t), MP_OK);
+	v = raw_get(&srv, 0, "mp1:srs-proxy-url:__defaultVhost__/live/p");
+	assert_non_null(v);
+	assert_string_equal(v, "mp1:srs-proxy-server:vid-pfx-svcpfx-4242");
+	free(v);
+	mp_lb_sync(b, now);
+	mp_lb_sync(c, now);
+	assert_non_null(mp_lb_origin_find(b, "vid-pfx-svcpfx-4242"));
+	assert_null(mp_lb_origin_find(c, "vid-pfx-svcpfx-4242"));
+	assert_int_equal(mp_lb_pick(c, "__defaultVhost__/live/p", MP_PROTO_RTMP, now, &t), MP_ERR_NOORIGIN);
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+	mp_lb_destroy(c);
+}
+
+static void password_and_db_select_are_used_and_a_wrong_password_runs_locally(void **state)
+{
+	(void)state;
+	need_redis();
+	snprintf(srv_auth.pass, sizeof(srv_auth.pass), "s3cret");
+	assert_int_equal(redis_start(&srv_auth), 0);
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb_on(&srv_auth, NULL, "s3cret", 3, now);
+	assert_true(mp_lb_redis_connected(a));
+	struct mp_registration reg;
+	make_reg(&reg, "auth", 0x0a000008, PR_ALL);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	assert_int_equal(raw_int(&srv_auth, 3, "EXISTS", "srs-proxy-server:vid-auth-svcauth-4242"), 1);
+	assert_int_equal(raw_int(&srv_auth, 0, "EXISTS", "srs-proxy-server:vid-auth-svcauth-4242"), 0);
+
+	mp_log_set_level(MP_LOG_ERR); /* the refused AUTH is logged as a warning */
+	struct mp_lb *bad = new_lb_on(&srv_auth, NULL, "wrong", 3, now);
+	mp_log_set_level(MP_LOG_WARN);
+	assert_false(mp_lb_redis_connected(bad));
+	assert_true(mp_lb_origin_update(bad, &reg, now) >= 0);
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(bad, "__defaultVhost__/live/x", MP_PROTO_RTMP, now, &t), MP_OK);
+	mp_lb_destroy(a);
+	mp_lb_destroy(bad);
+	redis_stop(&srv_auth);
+}
+
+/* Run f with stderr captured; returns the captured text (malloc'd). */
+static char *capture_stderr_begin(int *saved, FILE **tmp)
+{
+	fflush(stderr);
+	*tmp = tmpfile();
+	assert_non_null(*tmp);
+	*saved = dup(2);
+	dup2(fileno(*tmp), 2);
+	return NULL;
+}
+
+static char *capture_stderr_end(int saved, FILE *tmp)
+{
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	long n = ftell(tmp);
+	char *s = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
+	rewind(tmp);
+	if (n > 0 && fread(s, 1, (size_t)n, tmp) != (size_t)n)
+		s[0] = '\0';
+	fclose(tmp);
+	return s;
+}
+
+static int count_of(const char *s, const char *what)
+{
+	int n = 0;
+	for (const char *p = s; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void redis_killed_keeps_local_state_working_and_gets_it_back_on_restart(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	struct mp_registration reg;
+	make_reg(&reg, "k1", 0x0a000009, PR_ALL);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	struct mp_lb_target t1, t;
+	struct mp_lb_hls h;
+	const char *s1 = "__defaultVhost__/live/k1";
+	assert_int_equal(mp_lb_pick(a, s1, MP_PROTO_RTC, now, &t1), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(a, "u1:o1", s1, t1.origin_id, t1.ipv4, t1.port, now), MP_OK);
+	assert_int_equal(mp_lb_hls_load_or_store(a, s1, "spbK1", "http://a/k1.m3u8", now, &h), MP_OK);
+
+	int saved;
+	FILE *tmp;
+	mp_log_set_level(MP_LOG_INFO);
+	capture_stderr_begin(&saved, &tmp);
+	redis_stop(&srv);
+	/* Redis gone: picks, sessions and new state all work from the local tables. */
+	now += SEC;
+	assert_int_equal(mp_lb_pick(a, s1, MP_PROTO_RTC, now, &t), MP_OK);
+	assert_int_equal(t.origin_id, t1.origin_id);
+	assert_false(mp_lb_redis_connected(a));
+	assert_non_null(mp_lb_webrtc_find(a, "u1:o1", 5));
+	const char *s2 = "__defaultVhost__/live/k2";
+	assert_int_equal(mp_lb_pick(a, s2, MP_PROTO_RTMP, now, &t), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(a, "u2:o2", s2, t.origin_id, t.ipv4, t.port, now), MP_OK);
+	assert_int_equal(mp_lb_hls_load_or_store(a, s2, "spbK2", "http://a/k2.m3u8", now, &h), MP_OK);
+	assert_int_equal(mp_lb_hls_by_spbhid(a, "spbK1", now, &h), MP_OK);
+	make_reg(&reg, "k2", 0x0a00000a, PR_ALL);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	/* Retries while down are silent. */
+	for (int i = 0; i < 5; i++) {
+		now += SEC;
+		assert_true(mp_lb_sync(a, now) >= 0);
+		assert_true(mp_lb_sync(b, now) >= 0);
+	}
+	assert_false(mp_lb_redis_connected(a));
+	assert_false(mp_lb_redis_connected(b));
+
+	/* Back on the same port, empty: A writes its state back at the next sync after the backoff. */
+	assert_int_equal(redis_start(&srv), 0);
+	now += 6 * SEC;
+	assert_true(mp_lb_sync(a, now) >= 0);
+	assert_true(mp_lb_redis_connected(a));
+	assert_true(mp_lb_sync(b, now) >= 0);
+	assert_true(mp_lb_redis_connected(b));
+	char *log = capture_stderr_end(saved, tmp);
+	mp_log_set_level(MP_LOG_WARN);
+	/* One down and one up line per instance (B learns on its first sync after the kill). */
+	assert_int_equal(count_of(log, "lb redis: 127.0.0.1"), 4);
+	assert_int_equal(count_of(log, " lost ("), 2);
+	assert_int_equal(count_of(log, " back after "), 2);
+	free(log);
+
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "srs-proxy-server:vid-k1-svck1-4242"), 1);
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "srs-proxy-server:vid-k2-svck2-4242"), 1);
+	char *v = raw_get(&srv, 0, "srs-proxy-all-servers");
+	assert_non_null(v);
+	assert_true(json_array_has(v, "srs-proxy-server:vid-k1-svck1-4242"));
+	assert_true(json_array_has(v, "srs-proxy-server:vid-k2-svck2-4242"));
+	free(v);
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "srs-proxy-url:__defaultVhost__/live/k1"), 1);
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "srs-proxy-url:__defaultVhost__/live/k2"), 1);
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "srs-proxy-ufrag:u1:o1"), 1);
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "srs-proxy-ufrag:u2:o2"), 1);
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "srs-proxy-spbhid:spbK1"), 1);
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "srs-proxy-hls:__defaultVhost__/live/k2"), 1);
+	/* And B sees what A did while Redis was away. */
+	mp_lb_sync(b, now);
+	assert_non_null(mp_lb_origin_find(b, "vid-k2-svck2-4242"));
+	assert_int_equal(mp_lb_hls_by_spbhid(b, "spbK2", now, &h), MP_OK);
+	struct mp_lb_redis_stats st;
+	assert_int_equal(mp_lb_redis_stats(a, &st), MP_OK);
+	assert_int_equal(st.downs, 1);
+	assert_int_equal(st.ups, 2);
+	assert_true(st.writebacks >= 10);
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
+static uint64_t elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (uint64_t)((t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+static void stalled_redis_costs_one_command_timeout_then_picks_are_local(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now);
+	struct mp_registration reg;
+	make_reg(&reg, "st", 0x0a00000b, PR_ALL);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	struct mp_lb_target t1, t;
+	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/st1", MP_PROTO_RTMP, now, &t1), MP_OK);
+
+	mp_log_set_level(MP_LOG_ERR);
+	kill(srv.pid, SIGSTOP); /* accepts connections, never answers */
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/st1", MP_PROTO_RTMP, now, &t), MP_OK);
+	assert_int_equal(t.origin_id, t1.origin_id);
+	assert_true(elapsed_ms(&t0) < 1000); /* one 200 ms command timeout */
+	assert_false(mp_lb_redis_connected(a));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/st2", MP_PROTO_RTMP, now, &t), MP_OK);
+	assert_true(elapsed_ms(&t0) < 150); /* down: no Redis at all (a local pick takes microseconds) */
+	/* A reconnect attempt against the stalled server is bounded too. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_true(mp_lb_sync(a, now + SEC) >= 0);
+	assert_true(elapsed_ms(&t0) < 1000);
+	kill(srv.pid, SIGCONT);
+	assert_true(mp_lb_sync(a, now + 10 * SEC) >= 0);
+	mp_log_set_level(MP_LOG_WARN);
+	assert_true(mp_lb_redis_connected(a));
+	assert_int_equal(raw_int(&srv, 0, "EXISTS", "srs-proxy-url:__defaultVhost__/live/st2"), 1);
+	mp_lb_destroy(a);
+}
+
+static void ice_username_in_use_has_its_redis_ttl_renewed(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	cfg_webrtc_ttl_ms = 8000;
+	struct mp_lb *a = new_lb(NULL, now);
+	cfg_webrtc_ttl_ms = 0;
+	struct mp_registration reg;
+	make_reg(&reg, "rn", 0x0a00000c, PR_ALL);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/rn", MP_PROTO_RTC, now, &t), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(a, "rn1:rn2", "__defaultVhost__/live/rn", t.origin_id, t.ipv4, t.port,
+					    now), MP_OK);
+	long long pttl = raw_int(&srv, 0, "PTTL", "srs-proxy-ufrag:rn1:rn2");
+	assert_true(pttl > 7000 && pttl <= 8000);
+	mp_lb_sync(a, now); /* first renew pass */
+	/* As if 7.5 s passed in Redis; traffic went on here. */
+	redisContext *c = raw_connect(&srv, 0);
+	assert_non_null(c);
+	redisReply *rep = redisCommand(c, "PEXPIRE %s 500", "srs-proxy-ufrag:rn1:rn2");
+	assert_non_null(rep);
+	assert_int_equal(rep->integer, 1);
+	freeReplyObject(rep);
+	redisFree(c);
+	now += 3 * SEC;
+	mp_lb_webrtc_touch(mp_lb_webrtc_find(a, "rn1:rn2", 7), now);
+	mp_lb_sync(a, now);
+	pttl = raw_int(&srv, 0, "PTTL", "srs-proxy-ufrag:rn1:rn2");
+	assert_true(pttl > 7000 && pttl <= 8000);
+	mp_lb_destroy(a);
+}
+
+static void config_reads_the_srs_proxy_environment(void **state)
+{
+	(void)state;
+	struct mp_lb_redis_config c;
+	bool use = false;
+	mp_lb_redis_config_default(&c);
+	setenv("PROXY_LOAD_BALANCER_TYPE", "redis", 1);
+	setenv("PROXY_REDIS_HOST", "10.9.8.7", 1);
+	setenv("PROXY_REDIS_PORT", "6380", 1);
+	setenv("PROXY_REDIS_PASSWORD", "pw", 1);
+	setenv("PROXY_REDIS_DB", "2", 1);
+	assert_int_equal(mp_lb_redis_config_from_env(&c, &use), MP_OK);
+	assert_true(use);
+	assert_string_equal(c.host, "10.9.8.7");
+	assert_int_equal(c.port, 6380);
+	assert_string_equal(c.password, "pw");
+	assert_int_equal(c.db, 2);
+	setenv("PROXY_REDIS_DB", "two", 1);
+	mp_log_set_level(MP_LOG_ERR + 0);
+	int saved;
+	FILE *tmp;
+	capture_stderr_begin(&saved, &tmp);
+	assert_int_equal(mp_lb_redis_config_from_env(&c, &use), MP_ERR_CONFIG);
+	free(capture_stderr_end(saved, tmp));
+	mp_log_set_level(MP_LOG_WARN);
+	unsetenv("PROXY_LOAD_BALANCER_TYPE");
+	unsetenv("PROXY_REDIS_HOST");
+	unsetenv("PROXY_REDIS_PORT");
+	unsetenv("PROXY_REDIS_PASSWORD");
+	unsetenv("PROXY_REDIS_DB");
+}
+
+static void rfc3339_times_parse_with_zones_and_fractions(void **state)
+{
+	(void)state;
+	int64_t ms;
+	const char *s = "2024-09-05T11:39:47.826383+08:00";
+	assert_int_equal(mp_lb_rjson_time_parse(s, strlen(s), &ms), MP_OK);
+	assert_int_equal(ms, 1725507587826); /* 03:39:47.826 UTC */
+	s = "1970-01-01T00:00:00Z";
+	assert_int_equal(mp_lb_rjson_time_parse(s, strlen(s), &ms), MP_OK);
+	assert_int_equal(ms, 0);
+	s = "2000-02-29T23:59:59.5-01:30";
+	assert_int_equal(mp_lb_rjson_time_parse(s, strlen(s), &ms), MP_OK);
+	assert_int_equal(ms, 951868799500 + 5400000);
+	s = "0001-01-01T00:00:00Z"; /* Go's zero time */
+	assert_int_equal(mp_lb_rjson_time_parse(s, strlen(s), &ms), MP_OK);
+	assert_int_equal(ms, -62135596800000);
+	static const char *const bad[] = { "2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z", "2024-01-01T24:00:00Z",
+					   "2024-01-01T00:00:00", "2024-01-01 00:00:00Z", "2024-01-01T00:00:00.Z",
+					   "2024-01-01T00:00:00+0800", "2024-01-01T00:00:00Zx", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(mp_lb_rjson_time_parse(bad[i], strlen(bad[i]), &ms), MP_ERR_INVAL);
+	char out[40];
+	assert_int_equal(mp_lb_rjson_time_format(1725507587826, out, sizeof(out)), 24);
+	assert_string_equal(out, "2024-09-05T03:39:47.826Z");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rfc3339_times_parse_with_zones_and_fractions),
+		cmocka_unit_test(config_reads_the_srs_proxy_environment),
+		cmocka_unit_test_setup(origin_registered_on_a_is_published_in_go_json_and_picked_on_b, test_setup),
+		cmocka_unit_test_setup(stream_picked_on_a_is_pinned_to_the_same_origin_on_b, test_setup),
+		cmocka_unit_test_setup(worker_pick_is_local_then_published_by_poll_and_loses_to_an_earlier_pick,
+				       test_setup),
+		cmocka_unit_test_setup(picks_made_on_a_reach_b_workers_through_the_url_scan, test_setup),
+		cmocka_unit_test_setup(hls_spbhid_stored_on_a_is_readable_on_b, test_setup),
+		cmocka_unit_test_setup(webrtc_username_stored_on_a_is_readable_on_b, test_setup),
+		cmocka_unit_test_setup(records_written_by_the_go_proxy_are_read_back, test_setup),
+		cmocka_unit_test_setup(expired_and_bad_server_records_leave_the_list_and_do_not_stop_the_others,
+				       test_setup),
+		cmocka_unit_test_setup(key_prefix_separates_fleets, test_setup),
+		cmocka_unit_test_setup(password_and_db_select_are_used_and_a_wrong_password_runs_locally, test_setup),
+		cmocka_unit_test_setup(redis_killed_keeps_local_state_working_and_gets_it_back_on_restart, test_setup),
+		cmocka_unit_test_setup(stalled_redis_costs_one_command_timeout_then_picks_are_local, test_setup),
+		cmocka_unit_test_setup(ice_username_in_use_has_its_redis_ttl_renewed, test_setup),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,5 +1,7 @@
 /* dp_port.c: DPDK port discovery, configuration, start and stop for the data plane. */
 #include "dp.h"
+#include "dp_exception.h"
+#include "dp_srt.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
@@ -157,6 +159,8 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 			(p->iface.ip >> 16) & 255, (p->iface.ip >> 8) & 255, p->iface.ip & 255, p->iface.prefix, mac,
 			dp->n_workers, link.link_status ? "up" : "down", link.link_speed);
 	}
+	if (mp_dp_exception_setup(dp, err, errcap))
+		return MP_ERR_IO;
 	return MP_OK;
 }
 
@@ -171,6 +175,8 @@ void mp_dp_stop_workers(struct mp_dp *dp)
 void mp_dp_stop(struct mp_dp *dp)
 {
 	mp_dp_stop_workers(dp);
+	mp_dp_exception_teardown(dp);
+	mp_dp_srt_free(dp);
 	for (unsigned i = 0; i < dp->n_ports; i++) {
 		struct mp_dp_port *p = &dp->ports[i];
 

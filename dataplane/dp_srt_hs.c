@@ -3,8 +3,7 @@
 #include "dp_srt.h"
 #include "mp_error.h"
 #include "mp_log.h"
-#include "srt_streamid.h"
-#include "stream_url.h"
+#include "dp_srt_msg.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -109,26 +108,6 @@ static void reject_stored(struct mp_dp_worker *w, const struct mp_lb_session *s,
 		reject_client(w, sl->client_pi, sl->client_mac, s->tuple.src_ip, s->tuple.src_port, &hs, reason, now_ms);
 }
 
-/* The client's INDUCTION, rebuilt from its CONCLUSION: the caller sends the same ISN, MTU, window,
- * socket id and peer address in both (section 4.3.1.1); an INDUCTION is version 4, socket type
- * UDT_DGRAM (2), no cookie. The INDUCTION itself is answered statelessly and not kept. */
-static int induction_from(const struct mp_srt_handshake *conc, uint8_t out[MP_SRT_HS_LEN])
-{
-	struct mp_srt_handshake ind;
-
-	memset(&ind, 0, sizeof(ind));
-	ind.timestamp = conc->timestamp;
-	ind.version = 4;
-	ind.extension = 2;
-	ind.isn = conc->isn;
-	ind.mtu = conc->mtu;
-	ind.flow_window = conc->flow_window;
-	ind.hs_type = MP_SRT_HS_INDUCTION;
-	ind.socket_id = conc->socket_id;
-	memcpy(ind.peer_ip, conc->peer_ip, 16);
-	return mp_srt_hs_build(&ind, out, MP_SRT_HS_LEN);
-}
-
 static void send_conclusion_to_origin(struct mp_dp_worker *w, const struct mp_lb_session *s,
 				      struct mp_dp_srt_slot *sl, uint64_t now_ms)
 {
@@ -186,13 +165,10 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 	struct mp_dp_port *port = &dp->ports[pi];
 	const uint8_t *payload = rte_pktmbuf_mtod(m, uint8_t *) + pkt->payload_off;
 	static __thread struct mp_stream_url url;
-	static __thread struct mp_srt_streamid sid;
-	char sid_text[MP_SRT_STREAMID_MAX + 1];
 	struct mp_lb_session_params sp;
 	struct mp_lb_session *s;
 	struct mp_lb_target t;
 	struct mp_dp_srt_slot *sl;
-	size_t sid_len;
 	unsigned slot;
 	uint32_t hop;
 	int rc;
@@ -217,9 +193,7 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (mp_srt_hs_streamid(hs, sid_text, sizeof(sid_text), &sid_len) != MP_OK ||
-	    mp_srt_streamid_parse(sid_text, sid_len, &sid) != MP_OK ||
-	    mp_stream_url_from_srt(sid.resource.p, sid.resource.len, sid.host.p, sid.host.len, &url) != MP_OK) {
+	if (mp_dp_srt_stream_of(hs, &url) != MP_OK) {
 		reject_client(w, pi, pkt->src_mac, pkt->src_ip, pkt->src_port, hs, MP_SRT_REJX_BAD_REQUEST, now_ms);
 		rte_pktmbuf_free(m);
 		return;
@@ -265,7 +239,7 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 	sl->client_cookie = hs->cookie;
 	sl->conc_len = pkt->payload_len;
 	memcpy(sl->conclusion, payload, pkt->payload_len);
-	induction_from(hs, sl->induction);
+	mp_dp_srt_induction_from(hs, sl->induction);
 	sl->ref = hs_ref_make(w->srt->index, slot);
 	atomic_store_explicit(&dp->srt->hs_ref[s->index], sl->ref, memory_order_release);
 	sl->state = MP_DP_SRT_HS_WAIT_INDUCTION;

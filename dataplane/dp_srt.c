@@ -53,6 +53,13 @@ void mp_dp_srt_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const
 		mp_dp_drop(w, m, MP_DROP_SRT_SOCKET);
 		return;
 	}
+	{
+		/* The client got the origin's answer: the owner may forget the handshake now. */
+		_Atomic uint32_t *ref = &dp->srt->hs_ref[s->index];
+
+		if (unlikely(atomic_load_explicit(ref, memory_order_relaxed) != 0))
+			atomic_store_explicit(ref, 0, memory_order_relaxed);
+	}
 	po = mp_dp_srt_origin_pi(dp);
 	if (unlikely(mp_dp_resolve(dp, w, po, s->origin_ipv4, mac, now_ms) != MP_OK)) {
 		mp_dp_drop(w, m, MP_DROP_NO_NEXTHOP);

@@ -32,7 +32,8 @@
 #define MP_DP_SRT_HS_BYTES 1024     /* largest handshake kept (CONCLUSION with a 512-byte stream id) */
 #define MP_DP_SRT_RETX_MS 250       /* resend to a silent origin this often (libsrt's own pace) */
 #define MP_DP_SRT_HS_TIMEOUT_MS 1500 /* then reject the client (its own connect timeout is 3 s) */
-#define MP_DP_SRT_LINGER_MS 3000    /* keep the origin's answer this long for CONCLUSION retransmissions */
+#define MP_DP_SRT_LINGER_MS 1000    /* keep the origin's answer this long for CONCLUSION retransmissions
+				     * (the caller resends every 250 ms), or until the client's first packet */
 #define MP_DP_SRT_TIMER_MS 10       /* the owner walks its pending handshakes this often */
 #define MP_DP_SRT_RING 1024
 

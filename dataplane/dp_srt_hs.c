@@ -83,6 +83,8 @@ static void hand_off(struct mp_dp_worker *w, int owner, struct rte_mbuf *m)
 		mp_dp_drop(w, m, MP_DROP_SRT_HANDSHAKE);
 }
 
+static void run_timers(struct mp_dp_worker *w, uint64_t now_ms);
+
 /* ---- messages ---- */
 
 /* A rejection (draft-sharabayko-srt section 3.2.1, handshake type 1000 + reason) to the client of a
@@ -207,6 +209,10 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 		return;
 	}
 	sl = slot_take(w->srt, &slot);
+	if (!sl) {
+		run_timers(w, now_ms); /* finished handshakes may hold slots until the next timer turn */
+		sl = slot_take(w->srt, &slot);
+	}
 	if (!sl) {
 		reject_client(w, pi, pkt->src_mac, pkt->src_ip, pkt->src_port, hs, MP_SRT_REJX_OVERLOAD, now_ms);
 		rte_pktmbuf_free(m);
@@ -359,9 +365,12 @@ static void run_timers(struct mp_dp_worker *w, uint64_t now_ms)
 	for (uint32_t i = 0; i < sw->n_used;) {
 		struct mp_dp_srt_slot *sl = &sw->slots[sw->used[i]];
 		struct mp_lb_session *s = mp_lb_session_at(dp->lb, sl->sess_index);
+		uint32_t ref = atomic_load_explicit(&dp->srt->hs_ref[sl->sess_index], memory_order_acquire);
 
-		if (!s || s->created_ms != sl->sess_created_ms || s->nat_port != sl->nat_port) {
-			slot_release(dp, sw, sl); /* the session went away (SHUTDOWN, idle): nothing to do */
+		/* The session went away (SHUTDOWN, idle, its index reused), or the client's first packet
+		 * after the handshake cleared the reference (it has the answer): nothing left to do. */
+		if (!s || ref != sl->ref || s->created_ms != sl->sess_created_ms || s->nat_port != sl->nat_port) {
+			slot_release(dp, sw, sl);
 			continue;
 		}
 		if (sl->state == MP_DP_SRT_HS_DONE) {

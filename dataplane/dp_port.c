@@ -77,9 +77,10 @@ static int port_setup(struct mp_dp *dp, struct mp_dp_port *p, char *err, size_t 
 	rte_eth_promiscuous_enable(p->port_id); /* some vdevs filter by MAC otherwise; failures are harmless */
 	rte_eth_macaddr_get(p->port_id, &mac);
 	memcpy(p->iface.mac, mac.addr_bytes, 6);
-	if (!strcmp(info.driver_name, "net_tap")) {
+	if (!strcmp(info.driver_name, "net_tap") || rte_is_zero_ether_addr(&mac)) {
 		/* A TAP port's MAC is the kernel interface's own: the appliance, on the far side of that
-		 * virtual wire, takes a locally administered MAC made from its address (02:00:<ip>). */
+		 * virtual wire, takes a locally administered MAC made from its address (02:00:<ip>);
+		 * so does a port with no MAC at all (net_ring). */
 		uint32_t ip = p->iface.ip;
 		uint8_t own[6] = { 0x02, 0x00, (uint8_t)(ip >> 24), (uint8_t)(ip >> 16), (uint8_t)(ip >> 8), (uint8_t)ip };
 

@@ -95,11 +95,11 @@ static void shutdown_all(struct mp_control *ctl, struct mp_dp *dp, struct mp_lb 
 	mp_runtime_dir_remove(runtime_dir);
 }
 
-/* exception_path = auto: on for a real port; off in the default TAP mode (the host reaches the
- * control plane directly) and on capture/ring/null test ports (no kernel peer behind them). */
+/* exception_path = auto: on for a real port; off in the default TAP mode and on a TAP port (the
+ * host reaches the control plane directly) and on capture/ring/null test ports (no kernel peer). */
 static bool exception_path_on(const struct mp_config *cfg)
 {
-	static const char *const virtual_ports[] = { "net_pcap", "net_ring", "net_null" };
+	static const char *const virtual_ports[] = { "net_pcap", "net_ring", "net_null", "net_tap" };
 
 	if (!strcmp(cfg->exception_path, "on"))
 		return true;

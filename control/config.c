@@ -57,7 +57,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("tx_desc", T_U16, tx_desc, "1024", NULL, NULL, "TX descriptors per queue"),
 	K("idle_sleep_us", T_U32, idle_sleep_us, "0", NULL, NULL, "a worker with nothing to receive sleeps this long (0: busy poll)"),
 	K("tap_name", T_STR, tap_name, "mp0", NULL, NULL, "kernel name of the default TAP port"),
-	K("exception_path", T_ENUM, exception_path, "auto", NULL, "auto|on|off", "send what the data plane does not serve (TCP...) to the kernel through a TAP per port (auto: on for a real port, off for the default TAP and pcap/ring ports)"),
+	K("exception_path", T_ENUM, exception_path, "auto", NULL, "auto|on|off", "send what the data plane does not serve (TCP...) to the kernel through a TAP per port (auto: on for a real port, off for the default TAP and tap/pcap/ring/null ports)"),
 	K("exception_tap", T_STR, exception_tap, "mpx", NULL, NULL, "name prefix of the exception-path TAPs (port i: <prefix><i>)"),
 	K("exception_rate", T_U32, exception_rate, "50000", NULL, NULL, "frames per second the data plane hands to the kernel at most (0: no limit)"),
 	K("srt_handshake_timeout", T_MS, srt_hs_timeout_ms, "1500ms", NULL, NULL, "an origin silent this long in the SRT handshake: the client is rejected"),

@@ -333,7 +333,7 @@ void mp_dp_srt_origin_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 		if (rc == MP_ERR_EXISTS) {
 			/* Another session already uses this origin socket id (two origins chose the same):
 			 * the client could not be told apart; refuse rather than mix streams. */
-			reject_stored(w, s, sl, MP_SRT_REJ_RDVCOOKIE, now_ms);
+			reject_stored(w, s, sl, MP_SRT_REJX_CONFLICT, now_ms);
 			mp_lb_session_close(dp->lb, s, now_ms);
 			slot_release(dp, w->srt, sl);
 			rte_pktmbuf_free(m);

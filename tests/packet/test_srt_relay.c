@@ -1,6 +1,7 @@
 /* test_srt_relay.c: the real worker loop (2 workers, net_ring ports) relays the captured ffmpeg SRT session: the
  * appliance's own INDUCTION answer and cookie, bad cookies dropped, the replay to the origin byte for byte, the
- * origin's answer with our cookie, forwarding by socket id both ways, SHUTDOWN, rejections (no origin, silence). */
+ * origin's answer with our cookie, forwarding by socket id both ways, SHUTDOWN, rejections (no origin, silence,
+ * the origin's own). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -472,6 +473,39 @@ static void silent_origin_gets_the_client_a_timeout_rejection(void **state)
 	}
 }
 
+static void origin_rejection_reaches_the_client_with_our_cookie(void **state)
+{
+	struct out o;
+	struct mp_srt_handshake hs;
+	uint8_t rej[MP_SRT_HS_LEN];
+	uint32_t c;
+	uint16_t nat;
+	struct mp_lb_tuple t;
+
+	(void)state;
+	c = induction(40030);
+	conclusion(40030, c);
+	assert_true(take(1, &o, 2000)); /* the INDUCTION replay */
+	nat = o.src_port;
+	inject(1, 1, ORIGIN_IP, ORIGIN_PORT, PRIVATE_IP, nat, cap.buf[S_IND], cap.len[S_IND]);
+	do
+		assert_true(take(1, &o, 2000));
+	while (o.payload_len == MP_SRT_HS_LEN);
+	/* The origin refuses the CONCLUSION (say, a stream it does not know). */
+	assert_int_equal(mp_srt_hs_parse(o.payload, o.payload_len, &hs), MP_OK);
+	assert_int_equal(mp_srt_hs_build_reject(&hs, MP_SRT_REJX_NOTFOUND, 5, rej, sizeof(rej)), MP_SRT_HS_LEN);
+	inject(1, 1, ORIGIN_IP, ORIGIN_PORT, PRIVATE_IP, nat, rej, sizeof(rej));
+	assert_true(take(0, &o, 2000));
+	assert_int_equal(o.dst_port, 40030);
+	assert_int_equal(mp_srt_hs_parse(o.payload, o.payload_len, &hs), MP_OK);
+	assert_int_equal(mp_srt_hs_reject_reason(hs.hs_type), MP_SRT_REJX_NOTFOUND);
+	assert_int_equal(hs.cookie, c);
+	mp_lb_tuple_set(&t, CLIENT_IP, 40030, PUBLIC_IP, 10080, 17);
+	assert_null(mp_lb_session_find(lb, &t));
+	while (take(1, &o, 20))
+		;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -480,6 +514,7 @@ int main(void)
 		cmocka_unit_test(no_origin_gets_the_client_a_rejection_at_once),
 		cmocka_unit_test(capture_is_relayed_byte_for_byte_through_the_origin),
 		cmocka_unit_test(silent_origin_gets_the_client_a_timeout_rejection),
+		cmocka_unit_test(origin_rejection_reaches_the_client_with_our_cookie),
 	};
 	if (geteuid() != 0)
 		return 77;

@@ -177,7 +177,7 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 
 	mp_lb_tuple_set(&sp.tuple, pkt->src_ip, pkt->src_port, pkt->dst_ip, pkt->dst_port, 17);
 	s = mp_lb_session_find(dp->lb, &sp.tuple);
-	if (s) {
+	if (s && atomic_load_explicit(&s->u.srt.client_sock, memory_order_relaxed) == hs->socket_id) {
 		client_again(w, pi, m, pkt, s);
 		return;
 	}
@@ -186,6 +186,10 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 		mp_dp_drop(w, m, MP_DROP_SRT_COOKIE);
 		return;
 	}
+	/* Another socket from the same address and port (a caller that restarted): its cookie proves
+	 * the address, and the old connection is over. */
+	if (s)
+		mp_lb_session_close(dp->lb, s, now_ms);
 	/* The next hop towards the client is whoever handed us its frame (symmetric routing). */
 	hop = mp_next_hop(pkt->src_ip, port->iface.ip, port->iface.prefix, port->iface.gateway);
 	if (hop)

@@ -506,6 +506,39 @@ static void origin_rejection_reaches_the_client_with_our_cookie(void **state)
 		;
 }
 
+static void a_caller_restarting_from_the_same_port_replaces_its_session(void **state)
+{
+	struct out o;
+	uint8_t b[1500];
+	uint32_t c;
+	struct mp_lb_tuple t;
+	struct mp_lb_session *s1, *s2;
+
+	(void)state;
+	c = induction(40040);
+	conclusion(40040, c);
+	assert_true(take(1, &o, 2000));
+	mp_lb_tuple_set(&t, CLIENT_IP, 40040, PUBLIC_IP, 10080, 17);
+	s1 = mp_lb_session_find(lb, &t);
+	assert_non_null(s1);
+	/* Same address and port, another socket id: a new connection, not a retransmission. */
+	memcpy(b, cap.buf[C_CONC], cap.len[C_CONC]);
+	mp_srt_put32(b + 16 + 24, 0x11223344);
+	mp_srt_hs_set_cookie(b, cap.len[C_CONC], c);
+	inject(0, 0, CLIENT_IP, 40040, PUBLIC_IP, 10080, b, cap.len[C_CONC]);
+	for (;;) {
+		assert_true(take(1, &o, 2000));
+		if (o.payload_len == MP_SRT_HS_LEN && mp_srt_be32(o.payload + 16 + 24) == 0x11223344)
+			break; /* the new socket's INDUCTION replay */
+	}
+	mp_lb_quiescent(lb, 0);
+	s2 = mp_lb_session_find(lb, &t);
+	assert_non_null(s2);
+	assert_int_equal(s2->u.srt.client_sock, 0x11223344);
+	while (take(1, &o, 20))
+		;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -515,6 +548,7 @@ int main(void)
 		cmocka_unit_test(capture_is_relayed_byte_for_byte_through_the_origin),
 		cmocka_unit_test(silent_origin_gets_the_client_a_timeout_rejection),
 		cmocka_unit_test(origin_rejection_reaches_the_client_with_our_cookie),
+		cmocka_unit_test(a_caller_restarting_from_the_same_port_replaces_its_session),
 	};
 	if (geteuid() != 0)
 		return 77;

@@ -153,6 +153,22 @@ static void shutdown_all(struct mp_control *ctl, struct mp_dp *dp, struct mp_lb 
 	mp_runtime_dir_remove(runtime_dir);
 }
 
+/* exception_path = auto: on for a real port; off in the default TAP mode and on a TAP port (the
+ * host reaches the control plane directly) and on capture/ring/null test ports (no kernel peer). */
+static bool exception_path_on(const struct mp_config *cfg)
+{
+	static const char *const virtual_ports[] = { "net_pcap", "net_ring", "net_null", "net_tap" };
+
+	if (!strcmp(cfg->exception_path, "on"))
+		return true;
+	if (!strcmp(cfg->exception_path, "off") || !cfg->public_port[0])
+		return false;
+	for (size_t i = 0; i < sizeof(virtual_ports) / sizeof(virtual_ports[0]); i++)
+		if (!strncmp(cfg->public_port, virtual_ports[i], strlen(virtual_ports[i])))
+			return false;
+	return true;
+}
+
 static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 {
 	memset(dc, 0, sizeof(*dc));
@@ -174,6 +190,10 @@ static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 	dc->rx_desc = cfg->rx_desc;
 	dc->tx_desc = cfg->tx_desc;
 	dc->idle_sleep_us = cfg->idle_sleep_us;
+	dc->exception_path = exception_path_on(cfg);
+	snprintf(dc->exception_tap, sizeof(dc->exception_tap), "%s", cfg->exception_tap);
+	dc->exception_rate = cfg->exception_rate;
+	dc->srt_hs_timeout_ms = cfg->srt_hs_timeout_ms;
 }
 
 int main(int argc, char **argv)

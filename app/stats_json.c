@@ -18,6 +18,13 @@ static void one(cJSON *o, const struct mp_dp_stats *s)
 	cJSON_AddNumberToObject(o, "sessions_created", (double)s->sessions_created);
 	cJSON_AddNumberToObject(o, "sessions_expired", (double)s->sessions_expired);
 	cJSON_AddNumberToObject(o, "lookup_misses", (double)s->lookup_misses);
+	cJSON_AddNumberToObject(o, "srt_inductions", (double)s->srt_inductions);
+	cJSON_AddNumberToObject(o, "srt_handshakes", (double)s->srt_handshakes);
+	cJSON_AddNumberToObject(o, "srt_rejects", (double)s->srt_rejects);
+	cJSON_AddNumberToObject(o, "srt_origin_timeouts", (double)s->srt_origin_timeouts);
+	cJSON_AddNumberToObject(o, "srt_shutdowns", (double)s->srt_shutdowns);
+	cJSON_AddNumberToObject(o, "exception_to_kernel", (double)s->exception_to_kernel);
+	cJSON_AddNumberToObject(o, "exception_from_kernel", (double)s->exception_from_kernel);
 	cJSON_AddNumberToObject(o, "drops", (double)mp_dp_stats_drops(s));
 	for (int i = 0; i < MP_DROP__COUNT; i++)
 		cJSON_AddNumberToObject(drops, mp_dp_drop_name((enum mp_dp_drop)i), (double)s->drops[i]);

@@ -53,6 +53,10 @@ struct mp_config {
 	uint32_t idle_sleep_us;
 	char tap_name[16];
 	struct mp_ifaddr tap_host_ip;
+	char exception_path[8];        /* auto | on | off */
+	char exception_tap[12];
+	uint32_t exception_rate;
+	uint32_t srt_hs_timeout_ms;
 	/* balancer */
 	char lb_type[16];              /* memory | redis */
 	char redis_host[MP_CFG_STR];

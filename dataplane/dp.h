@@ -39,6 +39,10 @@ struct mp_dp_conf {
 	unsigned mbufs;
 	uint16_t rx_desc, tx_desc;
 	unsigned idle_sleep_us;
+	bool exception_path;       /* a kernel TAP per data port for what the fast path does not serve */
+	char exception_tap[12];    /* its name prefix: port i gets "<prefix><i>" */
+	uint32_t exception_rate;   /* frames per second to the kernel, over all workers (0: no limit) */
+	uint32_t srt_hs_timeout_ms; /* an origin silent this long in the SRT handshake: the client is rejected (0: 1500) */
 };
 
 struct mp_dp_port {
@@ -47,11 +51,17 @@ struct mp_dp_port {
 	struct mp_iface iface;
 	struct mp_arp_cache arp;   /* neighbours on this port, shared by every worker */
 	bool started;
+	/* exception path (dp_exception.c): the kernel TAP that carries this port's IP and MAC */
+	uint16_t exc_port_id;
+	bool exc_started;
+	char exc_ifname[16];
 };
 
 /* One worker lcore's state; nothing in it is written by another lcore. */
 struct mp_dp;
 struct mp_lb;
+struct mp_dp_srt;
+struct mp_dp_srt_worker;
 
 struct mp_dp_tx_batch {
 	struct rte_mbuf *pkts[MP_BURST];
@@ -64,6 +74,11 @@ struct mp_dp_worker {
 	unsigned reader_id;        /* this worker's lb reader id (RCU QSBR) */
 	uint16_t queue;            /* RX/TX queue index on every port */
 	struct mp_dp_tx_batch tx[2]; /* per port, flushed after every burst */
+	struct mp_dp_tx_batch exc_tx[2]; /* per port's exception TAP (to the kernel) */
+	uint64_t exc_tokens;       /* exception-path token bucket (frames x 1000) */
+	uint64_t exc_refill_ms;
+	uint64_t exc_next_poll_ms;
+	struct mp_dp_srt_worker *srt; /* this worker's SRT handshakes (dp_srt_hs.c) */
 	struct mp_dp_stats stats;
 } __attribute__((aligned(64)));
 
@@ -75,6 +90,7 @@ struct mp_dp {
 	struct mp_dp_worker workers[MP_DP_MAX_WORKERS];
 	unsigned n_workers;
 	struct mp_lb *lb;          /* the balancer (set by the appliance before mp_dp_start) */
+	struct mp_dp_srt *srt;     /* SRT relay state, made by mp_dp_start when lb is set (dp_srt_hs.c) */
 	volatile bool running;     /* workers loop while set */
 	unsigned n_launched;       /* workers running mp_dp_worker_main */
 };

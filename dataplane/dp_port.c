@@ -1,5 +1,7 @@
 /* dp_port.c: DPDK port discovery, configuration, start and stop for the data plane. */
 #include "dp.h"
+#include "dp_exception.h"
+#include "dp_srt.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
@@ -75,9 +77,10 @@ static int port_setup(struct mp_dp *dp, struct mp_dp_port *p, char *err, size_t 
 	rte_eth_promiscuous_enable(p->port_id); /* some vdevs filter by MAC otherwise; failures are harmless */
 	rte_eth_macaddr_get(p->port_id, &mac);
 	memcpy(p->iface.mac, mac.addr_bytes, 6);
-	if (!strcmp(info.driver_name, "net_tap")) {
+	if (!strcmp(info.driver_name, "net_tap") || rte_is_zero_ether_addr(&mac)) {
 		/* A TAP port's MAC is the kernel interface's own: the appliance, on the far side of that
-		 * virtual wire, takes a locally administered MAC made from its address (02:00:<ip>). */
+		 * virtual wire, takes a locally administered MAC made from its address (02:00:<ip>);
+		 * so does a port with no MAC at all (net_ring). */
 		uint32_t ip = p->iface.ip;
 		uint8_t own[6] = { 0x02, 0x00, (uint8_t)(ip >> 24), (uint8_t)(ip >> 16), (uint8_t)(ip >> 8), (uint8_t)ip };
 
@@ -157,6 +160,8 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 			(p->iface.ip >> 16) & 255, (p->iface.ip >> 8) & 255, p->iface.ip & 255, p->iface.prefix, mac,
 			dp->n_workers, link.link_status ? "up" : "down", link.link_speed);
 	}
+	if (mp_dp_exception_setup(dp, err, errcap))
+		return MP_ERR_IO;
 	return MP_OK;
 }
 
@@ -171,6 +176,8 @@ void mp_dp_stop_workers(struct mp_dp *dp)
 void mp_dp_stop(struct mp_dp *dp)
 {
 	mp_dp_stop_workers(dp);
+	mp_dp_exception_teardown(dp);
+	mp_dp_srt_free(dp);
 	for (unsigned i = 0; i < dp->n_ports; i++) {
 		struct mp_dp_port *p = &dp->ports[i];
 

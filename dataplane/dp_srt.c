@@ -1,23 +1,129 @@
-/* dp_srt.c: SRT to srt_port: the appliance's own INDUCTION answer, CONCLUSION relay, socket-id forwarding. */
+/* dp_srt.c: SRT to srt_port and from origins: handshakes to dp_srt_hs.c, then forwarding by destination socket id. */
 #include "dp_media.h"
+#include "dp_srt.h"
+#include "mp_error.h"
+#include "rewrite.h"
+
+#include <rte_branch_prediction.h>
+
+/* Control packet type from the first 16 bits (draft-sharabayko-srt section 3.2): 0x8000 | type. */
+static inline bool srt_is_ctrl(const uint8_t *p, uint16_t type)
+{
+	return p[0] == (0x80 | (type >> 8)) && p[1] == (uint8_t)type;
+}
+
+static inline bool same_client(const struct mp_lb_session *s, const struct mp_pkt *pkt)
+{
+	return s->tuple.src_ip == pkt->src_ip && s->tuple.src_port == pkt->src_port &&
+	       s->tuple.dst_ip == pkt->dst_ip;
+}
+
+/* SHUTDOWN (section 3.2.5) from either side: forwarded, then the session is gone at once. */
+static void srt_shutdown(struct mp_dp_worker *w, struct mp_lb_session *s, uint64_t now_ms)
+{
+	if (mp_lb_session_close(w->dp->lb, s, now_ms) == MP_OK)
+		w->stats.srt_shutdowns++;
+}
 
 void mp_dp_srt_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 		  uint64_t now_ms)
 {
-	(void)pi;
-	(void)pkt;
-	(void)now_ms;
-	/* The SRT relay is not built yet (issue 6). */
-	w->stats.lookup_misses++;
-	mp_dp_drop(w, m, MP_DROP_NO_SESSION);
+	struct mp_dp *dp = w->dp;
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint8_t *p = f + pkt->payload_off;
+	struct mp_lb_session *s;
+	uint32_t dst;
+	unsigned po;
+	uint8_t mac[6];
+
+	if (unlikely(pkt->payload_len < MP_SRT_HEADER_LEN || !dp->lb || !dp->srt)) {
+		mp_dp_drop(w, m, MP_DROP_SRT_MALFORMED);
+		return;
+	}
+	dst = mp_srt_be32(p + 12);
+	if (unlikely(dst == 0)) {
+		/* Destination socket 0: a handshake to the listener (section 4.3). */
+		mp_dp_srt_client_hs(w, pi, m, pkt, now_ms);
+		return;
+	}
+	s = mp_lb_session_by_srt(dp->lb, dst);
+	if (unlikely(!s || !same_client(s, pkt) ||
+		     atomic_load_explicit(&s->state, memory_order_acquire) != MP_LB_SESS_ACTIVE)) {
+		w->stats.lookup_misses++;
+		mp_dp_drop(w, m, MP_DROP_SRT_SOCKET);
+		return;
+	}
+	{
+		/* The client got the origin's answer: the owner may forget the handshake now. */
+		_Atomic uint32_t *ref = &dp->srt->hs_ref[s->index];
+
+		if (unlikely(atomic_load_explicit(ref, memory_order_relaxed) != 0))
+			atomic_store_explicit(ref, 0, memory_order_relaxed);
+	}
+	po = mp_dp_srt_origin_pi(dp);
+	if (unlikely(mp_dp_resolve(dp, w, po, s->origin_ipv4, mac, now_ms) != MP_OK)) {
+		mp_dp_drop(w, m, MP_DROP_NO_NEXTHOP);
+		return;
+	}
+	mp_lb_session_count_c2o(s, pkt->payload_len, now_ms);
+	mp_udp_rewrite(f, pkt, dp->ports[po].iface.mac, mac, dp->ports[po].iface.ip, s->nat_port, s->origin_ipv4,
+		       s->origin_port);
+	if (unlikely(srt_is_ctrl(p, MP_SRT_CTRL_SHUTDOWN)))
+		srt_shutdown(w, s, now_ms);
+	mp_dp_tx(w, po, m);
 }
 
 void mp_dp_srt_from_origin(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 			   struct mp_lb_session *s, uint64_t now_ms)
 {
-	(void)pi;
-	(void)pkt;
-	(void)s;
-	(void)now_ms;
-	mp_dp_drop(w, m, MP_DROP_NO_SESSION);
+	struct mp_dp *dp = w->dp;
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint8_t *p = f + pkt->payload_off;
+	uint8_t st, mac[6];
+	unsigned pc;
+
+	if (unlikely(!dp->srt || pkt->src_ip != s->origin_ipv4 || pkt->src_port != s->origin_port)) {
+		w->stats.lookup_misses++;
+		mp_dp_drop(w, m, MP_DROP_SRT_SOCKET);
+		return;
+	}
+	if (unlikely(pkt->payload_len < MP_SRT_HEADER_LEN)) {
+		mp_dp_drop(w, m, MP_DROP_SRT_MALFORMED);
+		return;
+	}
+	st = atomic_load_explicit(&s->state, memory_order_acquire);
+	if (unlikely(st == MP_LB_SESS_HANDSHAKE)) {
+		mp_dp_srt_origin_hs(w, pi, m, pkt, s, now_ms);
+		return;
+	}
+	if (unlikely(st != MP_LB_SESS_ACTIVE)) {
+		w->stats.lookup_misses++;
+		mp_dp_drop(w, m, MP_DROP_NO_SESSION);
+		return;
+	}
+	pc = mp_dp_srt_client_pi(dp, s);
+	if (unlikely(mp_dp_resolve(dp, w, pc, s->tuple.src_ip, mac, now_ms) != MP_OK)) {
+		mp_dp_drop(w, m, MP_DROP_NO_NEXTHOP);
+		return;
+	}
+	mp_lb_session_count_o2c(s, pkt->payload_len, now_ms);
+	mp_udp_rewrite(f, pkt, dp->ports[pc].iface.mac, mac, s->tuple.dst_ip, s->tuple.dst_port, s->tuple.src_ip,
+		       s->tuple.src_port);
+	if (unlikely(srt_is_ctrl(p, MP_SRT_CTRL_SHUTDOWN)))
+		srt_shutdown(w, s, now_ms);
+	mp_dp_tx(w, pc, m);
+}
+
+bool mp_dp_srt_claim_nat(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+			 uint64_t now_ms)
+{
+	struct mp_lb_session *s;
+
+	if (!w->dp->lb)
+		return false;
+	s = mp_lb_session_by_natport(w->dp->lb, pkt->dst_port);
+	if (!s || s->kind != MP_LB_SESS_SRT)
+		return false;
+	mp_dp_srt_from_origin(w, pi, m, pkt, s, now_ms);
+	return true;
 }

@@ -22,6 +22,11 @@ static const char *const drop_names[MP_DROP__COUNT] = {
 	[MP_DROP_STUN_UNKNOWN] = "stun_unknown",
 	[MP_DROP_NO_NEXTHOP] = "no_nexthop",
 	[MP_DROP_TX_FULL] = "tx_full",
+	[MP_DROP_SRT_MALFORMED] = "srt_malformed",
+	[MP_DROP_SRT_COOKIE] = "srt_cookie",
+	[MP_DROP_SRT_HANDSHAKE] = "srt_handshake",
+	[MP_DROP_SRT_SOCKET] = "srt_socket",
+	[MP_DROP_EXCEPTION_RATE] = "exception_rate",
 };
 
 const char *mp_dp_drop_name(enum mp_dp_drop d)
@@ -43,6 +48,13 @@ void mp_dp_stats_add(struct mp_dp_stats *sum, const struct mp_dp_stats *one)
 	sum->sessions_created += LOAD(one->sessions_created);
 	sum->sessions_expired += LOAD(one->sessions_expired);
 	sum->lookup_misses += LOAD(one->lookup_misses);
+	sum->srt_inductions += LOAD(one->srt_inductions);
+	sum->srt_handshakes += LOAD(one->srt_handshakes);
+	sum->srt_rejects += LOAD(one->srt_rejects);
+	sum->srt_origin_timeouts += LOAD(one->srt_origin_timeouts);
+	sum->srt_shutdowns += LOAD(one->srt_shutdowns);
+	sum->exception_to_kernel += LOAD(one->exception_to_kernel);
+	sum->exception_from_kernel += LOAD(one->exception_from_kernel);
 	for (int i = 0; i < MP_DROP__COUNT; i++)
 		sum->drops[i] += LOAD(one->drops[i]);
 }

@@ -26,6 +26,11 @@ enum mp_dp_drop {
 	MP_DROP_STUN_UNKNOWN,    /* STUN whose USERNAME is not in the balancer */
 	MP_DROP_NO_NEXTHOP,      /* next hop MAC unknown (ARP pending) */
 	MP_DROP_TX_FULL,         /* the port refused the packet */
+	MP_DROP_SRT_MALFORMED,   /* SRT shorter than its header, or a handshake that does not parse */
+	MP_DROP_SRT_COOKIE,      /* SRT CONCLUSION whose SYN cookie does not verify */
+	MP_DROP_SRT_HANDSHAKE,   /* SRT handshake not acted on (retransmission while the origin is asked) */
+	MP_DROP_SRT_SOCKET,      /* SRT to a socket id with no session, or from another address */
+	MP_DROP_EXCEPTION_RATE,  /* for the kernel, over the exception path's rate limit */
 	MP_DROP__COUNT
 };
 
@@ -40,6 +45,13 @@ struct mp_dp_stats {
 	uint64_t sessions_created;
 	uint64_t sessions_expired;
 	uint64_t lookup_misses;
+	uint64_t srt_inductions;      /* INDUCTIONs answered by the appliance */
+	uint64_t srt_handshakes;      /* handshakes completed through an origin */
+	uint64_t srt_rejects;         /* rejections sent to clients (no origin, origin silent, origin refused) */
+	uint64_t srt_origin_timeouts; /* origins that did not answer the handshake in time */
+	uint64_t srt_shutdowns;       /* sessions closed by an SRT SHUTDOWN */
+	uint64_t exception_to_kernel;   /* frames handed to the kernel through the exception path */
+	uint64_t exception_from_kernel; /* frames the kernel sent out through the data port */
 	uint64_t drops[MP_DROP__COUNT];
 } __attribute__((aligned(64)));
 

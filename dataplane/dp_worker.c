@@ -1,6 +1,8 @@
 /* dp_worker.c: the run-to-completion worker loop: RX burst, classify, answer or hand to a media module, TX. */
 #include "dp.h"
+#include "dp_exception.h"
 #include "dp_media.h"
+#include "dp_srt.h"
 #include "lb.h"
 #include "mp_error.h"
 #include "rewrite.h"
@@ -87,7 +89,7 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		return;
 	case MP_V_ARP_LEARN:
 		mp_arp_cache_learn(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
-		rte_pktmbuf_free(m);
+		mp_dp_exception_arp(w, pi, m, now_ms); /* the kernel resolves its own next hops */
 		return;
 	case MP_V_WEBRTC:
 		mp_dp_webrtc_rx(w, pi, m, &pkt, now_ms);
@@ -96,6 +98,9 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		mp_dp_srt_rx(w, pi, m, &pkt, now_ms);
 		return;
 	case MP_V_NAT:
+		/* SRT sessions' NAT ports are served by dp_srt.c (a lookup in the NAT port array). */
+		if (mp_dp_srt_claim_nat(w, pi, m, &pkt, now_ms))
+			return;
 		mp_dp_nat_rx(w, pi, m, &pkt, now_ms);
 		return;
 	case MP_V_EXCEPTION:
@@ -137,9 +142,13 @@ int mp_dp_worker_main(void *arg)
 				handle(w, pi, rx[i], now_ms);
 			}
 		}
+		/* SRT hand-offs and handshake timers; the kernel's frames (exception path). */
+		mp_dp_srt_periodic(w, now_ms);
+		mp_dp_exception_poll(w, now_ms);
 		/* TX is flushed after every burst: no packet waits for a timer. */
 		for (unsigned pi = 0; pi < dp->n_ports; pi++)
 			mp_dp_tx_flush(w, pi);
+		mp_dp_exception_flush(w);
 		if (dp->lb) {
 			if (now_ms >= next_sweep) {
 				uint32_t closed = mp_lb_session_sweep(dp->lb, now_ms, MP_DP_SWEEP_BUDGET);
@@ -165,6 +174,8 @@ int mp_dp_worker_main(void *arg)
 
 int mp_dp_start(struct mp_dp *dp, char *err, size_t errcap)
 {
+	if (mp_dp_srt_init(dp, err, errcap))
+		return -1;
 	dp->running = true;
 	for (unsigned i = 0; i < dp->n_workers; i++) {
 		int rc = rte_eal_remote_launch(mp_dp_worker_main, &dp->workers[i], dp->workers[i].lcore_id);

@@ -18,6 +18,10 @@ CLIENT_IP=198.18.1.1
 PUBLIC_IP=198.18.1.2
 ORIGIN_IP=198.18.2.1
 PRIVATE_IP=198.18.2.2
+TOPO_QPAIRS=${TOPO_QPAIRS:-1}
+TOPO_PREFIX=${TOPO_PREFIX:-mp-e2e}
+TOPO_API_PORT=${TOPO_API_PORT:-$((20000 + TOPO_ID % 10000))}
+TOPO_EXC_TAP=${TOPO_EXC_TAP:-mpx$TOPO_ID}
 TOPO_PIDS=()
 APPLIANCE_PID=""
 APPLIANCE_LOG=$(mktemp /tmp/mp-e2e-appliance.XXXXXX)
@@ -32,6 +36,12 @@ topo_up() {
 		# veth computes checksums lazily; the frames af_packet reads must carry real ones.
 		ethtool -K "$ifc" tx off rx off >/dev/null 2>&1 || true
 		sysctl -qw "net.ipv6.conf.$ifc.disable_ipv6=1" || true
+		# These ends belong to the appliance (af_packet reads them): the host's own stack must not
+		# answer what arrives there, as it would for the appliance's address once the exception
+		# path gives that address to a kernel TAP. Strict reverse-path filtering drops it (the
+		# client's address routes through the TAP, not this end); no ARP from the host here.
+		sysctl -qw "net.ipv4.conf.$ifc.rp_filter=1" || true
+		ip link set "$ifc" arp off
 	done
 	ip -n "$NS_C" addr add "$CLIENT_IP/24" dev c0
 	ip -n "$NS_C" link set c0 up
@@ -53,12 +63,16 @@ topo_bg() {
 }
 
 # appliance_start [extra mediaplane options...]: the appliance on the two af_packet ports.
+# TOPO_QPAIRS (queues per port, default 1: give --workers=N with N queues), TOPO_PREFIX (EAL file
+# prefix, default mp-e2e), TOPO_API_PORT (System API port) and TOPO_EXC_TAP (exception-path TAP
+# name prefix) may be set by the test.
 appliance_start() {
-	"${MP_BUILD_DIR:?}/mediaplane" --vdev="net_af_packet0,iface=$IF_C" --vdev="net_af_packet1,iface=$IF_O" \
-		--file-prefix="mp-e2e-$TOPO_ID" -- \
+	"${MP_BUILD_DIR:?}/mediaplane" --vdev="net_af_packet0,iface=$IF_C,qpairs=$TOPO_QPAIRS" \
+		--vdev="net_af_packet1,iface=$IF_O,qpairs=$TOPO_QPAIRS" \
+		--file-prefix="$TOPO_PREFIX-$TOPO_ID" -- \
 		--public-port=net_af_packet0 --public-ip="$PUBLIC_IP/24" --public-gateway=0.0.0.0 \
-		--private-port=net_af_packet1 --private-ip="$PRIVATE_IP/24" \
-		--system-api-listen=127.0.0.1:$((20000 + TOPO_ID % 10000)) --api-listen=off --http-listen=off --rtmp-listen=off \
+		--private-port=net_af_packet1 --private-ip="$PRIVATE_IP/24" --exception-tap="$TOPO_EXC_TAP" \
+		--system-api-listen=127.0.0.1:$TOPO_API_PORT --api-listen=off --http-listen=off --rtmp-listen=off \
 		--idle-sleep-us=50 "$@" >"$APPLIANCE_LOG" 2>&1 &
 	APPLIANCE_PID=$!
 	for _ in $(seq 1 300); do
@@ -71,7 +85,7 @@ appliance_start() {
 	return 1
 }
 
-system_api_port() { echo $((20000 + TOPO_ID % 10000)); }
+system_api_port() { echo "$TOPO_API_PORT"; }
 
 appliance_stop() {
 	[ -n "$APPLIANCE_PID" ] || return 0
@@ -92,7 +106,7 @@ topo_down() {
 	ip netns del "$NS_O" 2>/dev/null || true
 	ip link del "$IF_C" 2>/dev/null || true
 	ip link del "$IF_O" 2>/dev/null || true
-	rm -rf "/var/run/dpdk/mp-e2e-$TOPO_ID"
+	rm -rf "/var/run/dpdk/$TOPO_PREFIX-$TOPO_ID"
 	rm -f "$APPLIANCE_LOG"
 }
 

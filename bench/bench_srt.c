@@ -1,0 +1,409 @@
+/* bench_srt.c: SRT through the real worker loop: forwarding of the ffmpeg capture's 1316-byte data and ACKs
+ * replayed from a pcap (net_pcap, infinite_rx), and handshakes per second completed against a responding origin
+ * (net_ring ports, this thread playing clients and origin). bench_srt.sh compares the replay with testpmd.
+ *   bench_srt replay PCAP_OUT SECONDS     (writes the replayed frames to PCAP_OUT, for testpmd)
+ *   bench_srt handshakes SECONDS */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dp.h"
+#include "dp_srt.h"
+#include "lb.h"
+#include "mp_clock.h"
+#include "mp_error.h"
+#include "mp_log.h"
+#include "pcap_write.h"
+#include "registration.h"
+#include "srt.h"
+#include "test_data.h"
+
+#define CLIENT_IP 0xC6120101u
+#define PUBLIC_IP 0xC6120102u
+#define ORIGIN_IP 0xC6120103u
+#define BATCH 64
+static const uint8_t CLIENT_MAC[6] = { 0x02, 0xc1, 0, 0, 0, 1 };
+static const uint8_t ORIGIN_MAC[6] = { 0x02, 0x0e, 0, 0, 0, 1 };
+static const uint8_t APPLIANCE_MAC[6] = { 0x02, 0xaa, 0, 0, 0, 1 };
+
+static struct mp_dp dp;
+static struct mp_lb *lb;
+static struct rte_mempool *bpool;
+static uint8_t *capbuf[256];
+static size_t caplen[256];
+static int cap_to_server[256], ncap;
+
+static void die(const char *m)
+{
+	fprintf(stderr, "bench_srt: %s\n", m);
+	exit(1);
+}
+
+static void load_capture(void)
+{
+	struct mp_pcap pc;
+	struct mp_pcap_frame fr;
+
+	mp_pcap_open(&pc, "srt-ffmpeg-publish.pcap");
+	while (mp_pcap_next(&pc, &fr) && ncap < 256) {
+		if (fr.ip_proto != 17)
+			continue;
+		capbuf[ncap] = malloc(fr.payload_len);
+		memcpy(capbuf[ncap], fr.payload, fr.payload_len);
+		caplen[ncap] = fr.payload_len;
+		cap_to_server[ncap] = fr.dst_port == 10081;
+		ncap++;
+	}
+	mp_pcap_close(&pc);
+}
+
+static void eal(const char *lcores)
+{
+	char prefix[64];
+	char *argv[] = { "bench_srt", "--no-pci", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", prefix,
+			 "-l", (char *)lcores, "--log-level", "error", NULL };
+
+	snprintf(prefix, sizeof(prefix), "mps-bench-%d", (int)getpid());
+	if (rte_eal_init((int)(sizeof(argv) / sizeof(argv[0])) - 1, argv) < 0)
+		die("EAL init failed");
+	mp_log_set_level(MP_LOG_WARN);
+	bpool = rte_pktmbuf_pool_create("mps_bpool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	if (!bpool)
+		die("no pool");
+}
+
+static void make_lb(uint32_t sessions, uint16_t nat_min, uint16_t nat_max)
+{
+	struct mp_lb_config lc;
+
+	mp_lb_config_default(&lc);
+	lc.max_sessions = sessions;
+	lc.max_streams = 64;
+	lc.max_origins = 16;
+	lc.max_webrtc = 64;
+	lc.max_readers = 2;
+	lc.nat_port_min = nat_min;
+	lc.nat_port_max = nat_max;
+	lc.nat_quiet_ms = 0;
+	lb = mp_lb_create(&lc);
+	if (!lb || mp_lb_reader_register(lb, 0) != MP_OK)
+		die("no balancer");
+}
+
+static void start_dp(const char *pub, const char *priv, uint16_t nat_min, uint16_t nat_max)
+{
+	struct mp_dp_conf c;
+	char err[256];
+
+	memset(&c, 0, sizeof(c));
+	snprintf(c.public_port, sizeof(c.public_port), "%s", pub);
+	c.public_ip = PUBLIC_IP;
+	c.public_prefix = 24;
+	if (priv) {
+		snprintf(c.private_port, sizeof(c.private_port), "%s", priv);
+		c.private_ip = PUBLIC_IP + 0x100;
+		c.private_prefix = 24;
+	}
+	c.webrtc_port = 8000;
+	c.srt_port = 10080;
+	c.nat_port_min = nat_min;
+	c.nat_port_max = nat_max;
+	c.workers = 1;
+	c.mbufs = 16383;
+	c.rx_desc = 1024;
+	c.tx_desc = 1024;
+	if (mp_dp_init(&dp, &c, err, sizeof(err)) != MP_OK)
+		die(err);
+	dp.lb = lb;
+	mp_arp_cache_learn(&dp.ports[0].arp, CLIENT_IP, CLIENT_MAC, mp_now_ms());
+	mp_arp_cache_learn(&dp.ports[dp.n_ports - 1].arp, ORIGIN_IP, ORIGIN_MAC, mp_now_ms());
+	if (mp_dp_start(&dp, err, sizeof(err)))
+		die(err);
+}
+
+static void finish(void)
+{
+	char cmd[128];
+
+	mp_dp_stop(&dp);
+	mp_lb_reader_unregister(lb, 0);
+	mp_lb_destroy(lb);
+	rte_eal_cleanup();
+	snprintf(cmd, sizeof(cmd), "rm -rf /var/run/dpdk/mps-bench-%d", (int)getpid());
+	if (system(cmd) != 0)
+		fprintf(stderr, "bench_srt: runtime directory left behind\n");
+}
+
+static size_t frame_bytes(uint8_t *out, const uint8_t *src_mac, uint32_t sip, uint16_t sport, uint32_t dip,
+			  uint16_t dport, const uint8_t *p, size_t n)
+{
+	struct mp_iface ifc = { 0 };
+	struct rte_mbuf *m;
+	size_t len;
+
+	memcpy(ifc.mac, src_mac, 6);
+	m = mp_dp_udp_frame(bpool, &ifc, APPLIANCE_MAC, sip, sport, dip, dport, p, n);
+	if (!m)
+		die("frame");
+	len = rte_pktmbuf_pkt_len(m);
+	memcpy(out, rte_pktmbuf_mtod(m, uint8_t *), len);
+	rte_pktmbuf_free(m);
+	return len;
+}
+
+/* ---- replay: an established session's data and ACKs, from a pcap replayed for ever ---- */
+
+static int replay(const char *pcap_out, double secs)
+{
+	struct mp_lb_session_params sp;
+	struct mp_lb_session *s;
+	struct mp_dp_stats a, b;
+	uint32_t origin_sock = mp_srt_be32(capbuf[3] + 40), client_sock = mp_srt_be32(capbuf[0] + 40);
+	uint8_t f[2048];
+	char vdev[512];
+	FILE *pf;
+	int frames = 0, data = 0;
+
+	eal("0-1");
+	make_lb(1024, 20000, 20999);
+	memset(&sp, 0, sizeof(sp));
+	mp_lb_tuple_set(&sp.tuple, CLIENT_IP, 40000, PUBLIC_IP, 10080, 17);
+	sp.origin_ipv4 = ORIGIN_IP;
+	sp.origin_port = 10081;
+	sp.kind = MP_LB_SESS_SRT;
+	sp.state = MP_LB_SESS_ACTIVE;
+	sp.srt_client_sock = client_sock;
+	if (mp_lb_session_create(lb, &sp, mp_now_ms(), &s) != MP_OK ||
+	    mp_lb_session_srt_bind(lb, s, origin_sock, origin_sock) != MP_OK)
+		die("session");
+	/* After the handshake (frames 0-3): data one way, ACK/ACKACK/NAK/keepalive both ways. */
+	pf = mp_pcap_create(pcap_out);
+	for (int i = 4; i < ncap - 1; i++, frames++) {
+		size_t n;
+
+		if (cap_to_server[i]) {
+			n = frame_bytes(f, CLIENT_MAC, CLIENT_IP, 40000, PUBLIC_IP, 10080, capbuf[i], caplen[i]);
+			data += !(capbuf[i][0] & 0x80);
+		} else {
+			n = frame_bytes(f, ORIGIN_MAC, ORIGIN_IP, 10081, PUBLIC_IP, s->nat_port, capbuf[i], caplen[i]);
+		}
+		mp_pcap_write(pf, f, n);
+	}
+	fclose(pf);
+	snprintf(vdev, sizeof(vdev), "net_pcap_mpsb,rx_pcap=%s,infinite_rx=1", pcap_out);
+	if (rte_dev_probe(vdev) != 0)
+		die("cannot make the net_pcap port");
+	start_dp("net_pcap_mpsb", NULL, 20000, 20999);
+	usleep(300000);
+	mp_dp_stats_sum(&dp, &a);
+	usleep((useconds_t)(secs * 1e6));
+	mp_dp_stats_sum(&dp, &b);
+	printf("replay: %d frames (%d data packets, 1316 B payload when full, the rest ACK/ACKACK/keepalive/NAK) looped\n", frames, data);
+	printf("mediaplane srt forward: %.3f Mpps tx, %.3f Mpps rx, %.2f Gbit/s, drops %llu\n",
+	       (double)(b.tx_packets - a.tx_packets) / secs / 1e6, (double)(b.rx_packets - a.rx_packets) / secs / 1e6,
+	       (double)(b.tx_bytes - a.tx_bytes) * 8 / secs / 1e9,
+	       (unsigned long long)(mp_dp_stats_drops(&b) - mp_dp_stats_drops(&a)));
+	finish();
+	return 0;
+}
+
+/* ---- handshakes: clients and a responding origin, BATCH at a time ---- */
+
+static struct rte_ring *rxr[2], *txr[2];
+
+static void inject(unsigned pi, const uint8_t *mac, uint32_t sip, uint16_t sport, uint32_t dip, uint16_t dport,
+		   const uint8_t *p, size_t n)
+{
+	struct mp_iface ifc = { 0 };
+	struct rte_mbuf *m;
+
+	memcpy(ifc.mac, mac, 6);
+	m = mp_dp_udp_frame(bpool, &ifc, APPLIANCE_MAC, sip, sport, dip, dport, p, n);
+	if (!m)
+		die("pool");
+	while (rte_ring_enqueue(rxr[pi], m) != 0)
+		;
+}
+
+/* Take n frames sent on port pi; hand each UDP payload to fn. */
+static void collect(unsigned pi, int n, void (*fn)(const uint8_t *ip, const uint8_t *p, size_t len))
+{
+	uint64_t t0 = mp_now_ms();
+
+	while (n > 0) {
+		struct rte_mbuf *m;
+		const uint8_t *f, *u;
+
+		if (rte_ring_dequeue(txr[pi], (void **)&m) != 0) {
+			if (mp_now_ms() - t0 > 2000) {
+				struct mp_dp_stats st;
+
+				mp_dp_stats_sum(&dp, &st);
+				fprintf(stderr, "bench_srt: waiting for %d frames; rx %llu tx %llu drops:", n,
+					(unsigned long long)st.rx_packets, (unsigned long long)st.tx_packets);
+				for (int i = 0; i < MP_DROP__COUNT; i++)
+					if (st.drops[i])
+						fprintf(stderr, " %s %llu", mp_dp_drop_name((enum mp_dp_drop)i),
+							(unsigned long long)st.drops[i]);
+				{
+					struct mp_lb_stats ls;
+
+					mp_lb_stats(lb, &ls);
+					fprintf(stderr, " rejects %llu handshakes %llu", (unsigned long long)st.srt_rejects,
+						(unsigned long long)st.srt_handshakes);
+					for (int i = 0; i < MP_LB_T__COUNT; i++)
+						fprintf(stderr, " %s %u/%u refused %llu", mp_lb_table_name((enum mp_lb_table_id)i),
+							ls.count[i], ls.capacity[i], (unsigned long long)ls.refused[i]);
+				}
+				fprintf(stderr, "\n");
+				die("the appliance stopped answering");
+			}
+			continue;
+		}
+		f = rte_pktmbuf_mtod(m, const uint8_t *);
+		if (f[12] == 0x08 && f[13] == 0x00) {
+			u = f + 34;
+			fn(f + 14, u + 8, (size_t)((u[4] << 8 | u[5]) - 8));
+			n--;
+		}
+		rte_pktmbuf_free(m);
+	}
+}
+
+static uint32_t cookies[65536];   /* by client port */
+static uint16_t nat_of[BATCH];    /* by client index in the batch */
+
+static void got_induction_answer(const uint8_t *ip, const uint8_t *p, size_t len)
+{
+	uint16_t dport = (uint16_t)(ip[22] << 8 | ip[23]);
+
+	if (len == MP_SRT_HS_LEN)
+		cookies[dport] = mp_srt_be32(p + MP_SRT_HS_COOKIE_OFF);
+}
+
+static void got_origin_request(const uint8_t *ip, const uint8_t *p, size_t len)
+{
+	uint32_t sock = mp_srt_be32(p + 40);
+
+	(void)len;
+	nat_of[(sock - 1) % BATCH] = (uint16_t)(ip[20] << 8 | ip[21]);
+}
+
+static void answer(const uint8_t *ip, const uint8_t *p, size_t len)
+{
+	struct mp_srt_handshake hs;
+
+	(void)ip;
+	if (mp_srt_hs_parse(p, len, &hs) == MP_OK && mp_srt_hs_reject_reason(hs.hs_type) >= 0)
+		fprintf(stderr, "bench_srt: rejected (%d) %u\n", mp_srt_hs_reject_reason(hs.hs_type), mp_srt_be32(p + 12));
+}
+
+static void ignore(const uint8_t *ip, const uint8_t *p, size_t len)
+{
+	(void)ip;
+	(void)p;
+	(void)len;
+}
+
+static int handshakes(double secs)
+{
+	static const char body[] = "{\"ip\":\"198.18.1.3\",\"server\":\"b\",\"service\":\"b\",\"pid\":\"1\","
+				   "\"srt\":[\"198.18.1.3:10081\"]}";
+	struct mp_registration r;
+	char why[128], names[2][16];
+	uint8_t b[1500], shut[16] = { 0x80, 0x05 };
+	uint64_t done = 0, t0, t1;
+	uint32_t k = 0;
+
+	eal("0-1");
+	for (int pi = 0; pi < 2; pi++) {
+		char n[32];
+		int id;
+
+		snprintf(n, sizeof(n), "mps_brx%d", pi);
+		rxr[pi] = rte_ring_create(n, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(n, sizeof(n), "mps_btx%d", pi);
+		txr[pi] = rte_ring_create(n, 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(n, sizeof(n), "mps_bport%d", pi);
+		id = rte_eth_from_rings(n, &rxr[pi], 1, &txr[pi], 1, 0);
+		if (id < 0)
+			die("ring port");
+		snprintf(names[pi], sizeof(names[pi]), "%d", id);
+	}
+	make_lb(65536, 16384, 65535);
+	if (mp_registration_parse(body, sizeof(body) - 1, &r, why, sizeof(why)) != MP_OK ||
+	    mp_lb_origin_update(lb, &r, mp_now_ms()) < 0)
+		die("origin");
+	/* One port: the origin is on the clients' subnet (198.18.1.3). */
+	start_dp(names[0], NULL, 16384, 65535);
+	t0 = mp_now_ms();
+	while ((t1 = mp_now_ms()) - t0 < (uint64_t)(secs * 1000)) {
+		uint32_t base = k;
+
+		for (int i = 0; i < BATCH; i++) {
+			memcpy(b, capbuf[0], caplen[0]);
+			mp_srt_put32(b + 40, base + (uint32_t)i + 1);
+			inject(0, CLIENT_MAC, CLIENT_IP, (uint16_t)(1024 + (base + i) % 60000), PUBLIC_IP, 10080, b, caplen[0]);
+		}
+		collect(0, BATCH, got_induction_answer);
+		for (int i = 0; i < BATCH; i++) {
+			uint16_t cp = (uint16_t)(1024 + (base + i) % 60000);
+
+			memcpy(b, capbuf[2], caplen[2]);
+			mp_srt_put32(b + 40, base + (uint32_t)i + 1);
+			mp_srt_hs_set_cookie(b, caplen[2], cookies[cp]);
+			inject(0, CLIENT_MAC, CLIENT_IP, cp, PUBLIC_IP, 10080, b, caplen[2]);
+		}
+		collect(0, BATCH, got_origin_request); /* (a rejection here would be lost: counted in the stats) */
+		for (int i = 0; i < BATCH; i++) {
+			memcpy(b, capbuf[1], caplen[1]);
+			mp_srt_put32(b + 12, base + (uint32_t)i + 1);
+			mp_srt_put32(b + 40, base + (uint32_t)i + 1);
+			inject(0, ORIGIN_MAC, 0xC6120103u, 10081, PUBLIC_IP, nat_of[(base + i) % BATCH], b, caplen[1]);
+		}
+		collect(0, BATCH, ignore); /* the CONCLUSIONs replayed to the origin */
+		for (int i = 0; i < BATCH; i++) {
+			memcpy(b, capbuf[3], caplen[3]);
+			mp_srt_put32(b + 12, base + (uint32_t)i + 1);
+			mp_srt_put32(b + 40, 0x40000000u + base + (uint32_t)i);
+			inject(0, ORIGIN_MAC, 0xC6120103u, 10081, PUBLIC_IP, nat_of[(base + i) % BATCH], b, caplen[3]);
+		}
+		collect(0, BATCH, answer); /* the answers to the clients: handshakes done */
+		done += BATCH;
+		for (int i = 0; i < BATCH; i++) {
+			mp_srt_put32(shut + 12, 0x40000000u + base + (uint32_t)i);
+			inject(0, CLIENT_MAC, CLIENT_IP, (uint16_t)(1024 + (base + i) % 60000), PUBLIC_IP, 10080, shut,
+			       sizeof(shut));
+		}
+		collect(0, BATCH, ignore); /* SHUTDOWNs forwarded: sessions closed */
+		mp_lb_quiescent(lb, 0);
+		k += BATCH;
+	}
+	printf("mediaplane srt handshakes: %.0f per second completed (INDUCTION, CONCLUSION, origin replay, answer; "
+	       "%d in flight; each session then shut down)\n",
+	       (double)done * 1000.0 / (double)(t1 - t0), BATCH);
+	finish();
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && !strcmp(argv[1], "replay")) {
+		load_capture();
+		return replay(argv[2], atof(argv[3]));
+	}
+	if (argc >= 3 && !strcmp(argv[1], "handshakes")) {
+		load_capture();
+		return handshakes(atof(argv[2]));
+	}
+	fprintf(stderr, "usage: %s replay PCAP_OUT SECONDS | handshakes SECONDS\n", argv[0]);
+	return 2;
+}

@@ -275,7 +275,7 @@ int mp_rtmp_side_open(struct mp_rtmp_session *s, struct mp_rtmp_side *side, stru
 	side->out_chunk = MP_RTMP_DEFAULT_CHUNK_SIZE;
 	side->out_window = 0;
 	side->paused = 0;
-	mp_rtmp_reader_init(&side->rd, MP_RTMP_PROXY_MAX_MSG);
+	mp_rtmp_reader_init(&side->rd, MP_RTMP_PROXY_SETUP_MAX_MSG); /* raised when the relay starts */
 	bufferevent_setcb(bev, on_read, on_write, on_event, side);
 	bufferevent_setwatermark(bev, EV_READ, 0, MP_RTMP_PROXY_IN_HIGH);
 	bufferevent_setwatermark(bev, EV_WRITE, MP_RTMP_PROXY_OUT_LOW, 0);

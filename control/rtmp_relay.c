@@ -132,6 +132,8 @@ int mp_rtmp_relay_message(struct mp_rtmp_session *s, struct mp_rtmp_side *side, 
 int mp_rtmp_relay_start(struct mp_rtmp_session *s)
 {
 	s->state = MP_RTMP_S_RELAY;
+	s->cl.rd.max_msg = MP_RTMP_PROXY_MAX_MSG;
+	s->org.rd.max_msg = MP_RTMP_PROXY_MAX_MSG;
 	s->last_ms = mp_now_ms();
 	s->px->st.relays++;
 	MP_INFO("RTMP: %s %s %s relaying (stream id %u here, %u at the origin)", s->peer,

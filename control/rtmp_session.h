@@ -23,8 +23,10 @@ struct mp_control;
 #define MP_RTMP_PROXY_CHUNK 60000u
 /* The WindowAckSize / SetPeerBandwidth the proxy announces (the value SRS and nginx-rtmp use). */
 #define MP_RTMP_PROXY_WINDOW 2500000u
-/* The largest message accepted from either side (a 4K key frame fits). */
+/* The largest message accepted from either side while relaying (a 4K key frame fits), and before
+ * (commands only: a connection that has not published yet cannot make the proxy hold megabytes). */
 #define MP_RTMP_PROXY_MAX_MSG (8u << 20)
+#define MP_RTMP_PROXY_SETUP_MAX_MSG (64u << 10)
 /* A side's output queue above HIGH stops reading the other side until it drains to LOW. */
 #define MP_RTMP_PROXY_OUT_HIGH (4u << 20)
 #define MP_RTMP_PROXY_OUT_LOW (1u << 20)

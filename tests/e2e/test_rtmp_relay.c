@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,9 @@ static int start_appliance(const char *grace)
 			 "--rtmp-listen=127.0.0.1:13321", "--idle-sleep-us=1000", "--max-sessions=4096", grace_opt, NULL };
 
 	snprintf(grace_opt, sizeof(grace_opt), "--grace-quit-timeout=%s", grace);
+	if (app.pid > 0) /* one left running by a failed test */
+		mp_appliance_stop(&app, SIGINT, 10000);
+	mp_appliance_cleanup(&app);
 	if (mp_appliance_spawn(&app, argv, NULL, 0) != 0 || !mp_appliance_wait_log(&app, "running (pid", 60000)) {
 		char *log = mp_appliance_log(&app);
 
@@ -111,7 +115,7 @@ static int str_is(struct mp_rtmp_str s, const char *want)
 
 /* ---- a fake origin in a thread ---- */
 
-enum origin_mode { ORIGIN_PUBLISH = 1, ORIGIN_PLAY, ORIGIN_HOLD };
+enum origin_mode { ORIGIN_PUBLISH = 1, ORIGIN_PLAY, ORIGIN_HOLD, ORIGIN_FLOOD };
 
 struct origin_run {
 	enum origin_mode mode;
@@ -125,6 +129,8 @@ struct origin_run {
 	uint64_t acks, pongs;
 	int delete_sid_ok;
 	uint64_t media_bytes;   /* HOLD: media bytes received */
+	uint64_t flood_sent;    /* FLOOD: media bytes written before the proxy stopped reading */
+	volatile int flood_stalled;
 };
 
 #define OFAIL(...) do { snprintf(o->fail, sizeof(o->fail), __VA_ARGS__); goto out; } while (0)
@@ -153,13 +159,36 @@ static void *origin_main(void *arg)
 	if (rtmp_peer_expect_cmd(&p, "createStream", &cmd, nodes, NODES, &m, 5000))
 		OFAIL("origin: no createStream");
 	rtmp_peer_send_cmd(&p, 3, 0, buf, mp_rtmp_build_create_stream_result(buf, sizeof(buf), cmd.txn, o->sid));
-	if (rtmp_peer_expect_cmd(&p, o->mode == ORIGIN_PLAY ? "play" : "publish", &cmd, nodes, NODES, &m, 5000))
+	if (rtmp_peer_expect_cmd(&p, o->mode == ORIGIN_PLAY || o->mode == ORIGIN_FLOOD ? "play" : "publish", &cmd, nodes, NODES, &m, 5000))
 		OFAIL("origin: no publish/play");
 	if (m.stream_id != o->sid)
 		OFAIL("origin: publish/play on stream %u, not %u", m.stream_id, o->sid);
 	snprintf(o->stream, sizeof(o->stream), "%.*s", (int)cmd.stream.len, cmd.stream.ptr ? cmd.stream.ptr : "");
 	txn = cmd.txn;
 	(void)txn;
+	if (o->mode == ORIGIN_FLOOD) {
+		struct timeval tv = { 2, 0 };
+
+		/* 1 MB video messages until the proxy stops taking them for 2 s (or 64 MB went through) */
+		setsockopt(p.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		rtmp_peer_send_cmd(&p, 5, o->sid, buf,
+				   mp_rtmp_build_on_status(buf, sizeof(buf), MP_RTMP_STATUS_PLAY_START, cmd.stream, NULL));
+		free(media);
+		media = calloc(1, 1 << 20);
+		for (unsigned i = 0; o->flood_sent < (64u << 20); i++) {
+			struct mp_rtmp_msg v = { .csid = 6, .type = MP_RTMP_MSG_VIDEO, .stream_id = o->sid,
+						 .timestamp = i * 40, .len = 1 << 20, .payload = media };
+
+			if (rtmp_peer_send(&p, &v))
+				break;
+			o->flood_sent += v.len;
+		}
+		o->flood_stalled = 1;
+		while (rtmp_peer_read(&p, &m, 10000) == 0)
+			;
+		o->done = 1;
+		goto out;
+	}
 	if (o->mode == ORIGIN_PLAY) {
 		struct mp_rtmp_ctrl begin = { .type = MP_RTMP_MSG_USER_CONTROL, .event = MP_RTMP_UC_STREAM_BEGIN,
 					      .value = o->sid };
@@ -419,6 +448,64 @@ static void play_arrives_whole_and_get_stream_length_is_answered(void **state)
 	assert_true(o.pongs >= 1);
 }
 
+static long rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmRSS:", 6))
+			kb = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return kb;
+}
+
+static void a_player_that_does_not_read_stops_the_origin_not_memory(void **state)
+{
+	struct mp_amf0_node nodes[NODES];
+	struct mp_rtmp_cmd cmd;
+	struct mp_rtmp_msg m;
+	struct origin_run o;
+	struct rtmp_peer c;
+	uint8_t buf[256];
+	long rss0 = rss_kb(app.pid), rss1;
+	cJSON *r;
+	int rcvbuf = 64 * 1024;
+
+	(void)state;
+	origin_start(&o, ORIGIN_FLOOD, 1);
+	client_connect(&c, 4096);
+	setsockopt(c.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	assert_int_equal(client_create_stream(&c, 2), 1);
+	assert_int_equal(rtmp_peer_send_cmd(&c, 5, 1, buf, mp_rtmp_build_play(buf, sizeof(buf), 3, mp_rtmp_cstr("flood"), -2)), 0);
+	if (rtmp_peer_expect_cmd(&c, "onStatus", &cmd, nodes, NODES, &m, 8000)) {
+		char *log = mp_appliance_log(&app);
+
+		fprintf(stderr, "no onStatus; appliance log:\n%s\n", log);
+		free(log);
+		fail();
+	}
+	/* the client reads nothing more: the proxy must stop reading the origin */
+	for (int i = 0; i < 300 && !o.flood_stalled; i++)
+		usleep(100000);
+	rss1 = rss_kb(app.pid);
+	r = rtmp_counters();
+	rtmp_peer_close(&c);
+	origin_join(&o);
+	assert_true(o.flood_stalled);
+	fprintf(stderr, "flood: origin wrote %llu bytes before stalling; appliance RSS %ld -> %ld kB\n",
+		(unsigned long long)o.flood_sent, rss0, rss1);
+	assert_true(o.flood_sent < (40u << 20)); /* out high mark + input bound + socket buffers */
+	assert_true(num_at(r, "backpressure_pauses", NULL) >= 1);
+	assert_true(rss1 - rss0 < 32 * 1024);    /* not the 64 MB the origin had to give */
+	cJSON_Delete(r);
+}
+
 static void counters_show_chunk_sizes_acks_pings_and_no_origin(void **state)
 {
 	cJSON *r = rtmp_counters();
@@ -526,6 +613,7 @@ int main(void)
 		cmocka_unit_test(publish_with_no_origin_gets_an_error_not_a_hang),
 		cmocka_unit_test(publish_arrives_whole_across_chunk_sizes_4096_and_60000),
 		cmocka_unit_test(play_arrives_whole_and_get_stream_length_is_answered),
+		cmocka_unit_test(a_player_that_does_not_read_stops_the_origin_not_memory),
 		cmocka_unit_test(counters_show_chunk_sizes_acks_pings_and_no_origin),
 		cmocka_unit_test(sigterm_waits_for_open_streams_then_stops),
 		cmocka_unit_test(sigterm_closes_streams_still_open_after_the_grace_time),

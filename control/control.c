@@ -151,6 +151,9 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 {
 	char addr[32];
 
+	/* A peer that closes while we write must be an EPIPE error on that socket, not the end of the
+	 * appliance (libevent writes with writev, which raises SIGPIPE). */
+	signal(SIGPIPE, SIG_IGN);
 	c->base = event_base_new();
 	if (!c->base) {
 		snprintf(err, errcap, "control plane: cannot create the event loop");

@@ -6,8 +6,11 @@
 #include "mp_log.h"
 #include "rtmp_session.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -18,6 +21,17 @@ static struct mp_rtmp_session *session_of(struct mp_rtmp_side *side)
 	if (side->is_origin)
 		return (struct mp_rtmp_session *)((char *)side - offsetof(struct mp_rtmp_session, org));
 	return (struct mp_rtmp_session *)((char *)side - offsetof(struct mp_rtmp_session, cl));
+}
+
+void mp_rtmp_socket_tune(int fd)
+{
+	int one = 1, idle = 30, intvl = 10, cnt = 3;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* media: no Nagle delay */
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
 }
 
 size_t mp_rtmp_side_queued(const struct mp_rtmp_side *side)

@@ -9,7 +9,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -122,10 +121,10 @@ int mp_rtmp_origin_connected(struct mp_rtmp_session *s)
 {
 	uint8_t rnd[MP_RTMP_HS_SIZE];
 	evutil_socket_t fd = bufferevent_getfd(s->org.bev);
-	int one = 1, rc;
+	int rc;
 
 	if (fd >= 0)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		mp_rtmp_socket_tune(fd);
 	evutil_secure_rng_get_bytes(rnd, sizeof(rnd));
 	/* the complex form, as ffmpeg sends it: every server accepts it (spec 1.0 section 5.2.3) */
 	rc = mp_rtmp_hs_build_c0c1(rnd, (uint32_t)mp_now_ms(), s->c0c1, sizeof(s->c0c1));

@@ -8,7 +8,6 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +131,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 		if (s->state == MP_RTMP_S_RELAY) {
 			if (now - s->last_ms > MP_RTMP_PROXY_IDLE_MS) {
 				px->st.idle_closed++;
-				mp_rtmp_session_free(s, "no data either way for 60 s");
+				mp_rtmp_session_free(s, "no data either way for 300 s");
 			}
 			continue;
 		}
@@ -190,7 +189,6 @@ void mp_rtmp_proxy_accept(struct mp_control *c, evutil_socket_t fd, const struct
 	struct mp_rtmp_proxy *px = c->rtmp_proxy;
 	struct mp_rtmp_session *s;
 	struct bufferevent *bev;
-	int one = 1;
 
 	if (!px || px->quitting) {
 		if (px)
@@ -207,7 +205,7 @@ void mp_rtmp_proxy_accept(struct mp_control *c, evutil_socket_t fd, const struct
 		close(fd);
 		return;
 	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* media: no Nagle delay */
+	mp_rtmp_socket_tune(fd);
 	s->px = px;
 	s->id = ++px->next_id;
 	s->created_ms = s->last_ms = mp_now_ms();

@@ -38,7 +38,7 @@ struct mp_control;
 /* Time limits (ms): client handshake to publish/play; origin connect to relay; idle relay; flush. */
 #define MP_RTMP_PROXY_SETUP_MS 20000u
 #define MP_RTMP_PROXY_ORIGIN_MS 10000u
-#define MP_RTMP_PROXY_IDLE_MS 60000u
+#define MP_RTMP_PROXY_IDLE_MS 300000u
 #define MP_RTMP_PROXY_FLUSH_MS 5000u
 /* The message stream id the proxy gives the client in its createStream _result. */
 #define MP_RTMP_PROXY_CLIENT_SID 1u
@@ -145,6 +145,8 @@ void mp_rtmp_session_result(struct mp_rtmp_session *s, int rc, const char *why);
 
 /* rtmp_io.c: bytes in and out of a side */
 int mp_rtmp_side_open(struct mp_rtmp_session *s, struct mp_rtmp_side *side, struct bufferevent *bev);
+/* TCP options of a proxy socket: no Nagle delay, keepalive probes that find a dead peer in ~1 min. */
+void mp_rtmp_socket_tune(int fd);
 void mp_rtmp_side_close(struct mp_rtmp_side *side);
 /* Queue m on side, chunked at side->out_chunk. */
 int mp_rtmp_send_msg(struct mp_rtmp_side *side, const struct mp_rtmp_msg *m);

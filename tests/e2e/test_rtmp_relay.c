@@ -1,7 +1,8 @@
 /* test_rtmp_relay.c: the RTMP proxy relays whole messages between a client writing 4096-byte chunks
  * and an origin writing 60000-byte chunks (both ways), maps stream ids, passes the stream name's
- * query to the origin, answers pings and getStreamLength, acknowledges, tells a client with no
- * origin an error, counts it all in /api/v1/rtmp, and on SIGTERM drains open streams (grace). */
+ * query to the origin, answers pings and getStreamLength, acknowledges, stops reading an origin whose
+ * player does not read, tells a client with no origin (or a dead one) an error, falls over to an
+ * origin's next endpoint, counts it all in /api/v1/rtmp, and on SIGTERM drains open streams. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,15 +57,22 @@ static int start_appliance(const char *grace)
 	return 0;
 }
 
-static int register_origin(void)
+/* The origin, with its RTMP endpoints ("13323" or "\"13329\",\"13323\"" for a dead first one). */
+static int register_origin_at(const char *rtmp)
 {
-	static const char body[] = "{\"device_id\":\"mpr-dev\",\"ip\":\"127.0.0.1\",\"server\":\"mpr\",\"service\":\"relay\","
-				   "\"pid\":\"1\",\"rtmp\":[\"13323\"],\"http\":[],\"api\":[],\"srt\":[],\"rtc\":[]}";
-	char *resp = NULL;
-	int code = mp_http_request(API_PORT, "POST", "/api/v1/srs/register", NULL, body, sizeof(body) - 1, &resp, 5000);
+	char body[512], *resp = NULL;
+	int n = snprintf(body, sizeof(body), "{\"device_id\":\"mpr-dev\",\"ip\":\"127.0.0.1\",\"server\":\"mpr\","
+			 "\"service\":\"relay\",\"pid\":\"1\",\"rtmp\":[%s],\"http\":[],\"api\":[],\"srt\":[],"
+			 "\"rtc\":[]}", rtmp);
+	int code = mp_http_request(API_PORT, "POST", "/api/v1/srs/register", NULL, body, (size_t)n, &resp, 5000);
 
 	free(resp);
 	return code == 200 ? 0 : -1;
+}
+
+static int register_origin(void)
+{
+	return register_origin_at("\"13323\"");
 }
 
 static int group_setup(void **state)
@@ -522,6 +530,60 @@ static void counters_show_chunk_sizes_acks_pings_and_no_origin(void **state)
 	cJSON_Delete(r);
 }
 
+static void publish_to_an_origin_that_is_down_gets_an_error(void **state)
+{
+	struct mp_amf0_node nodes[NODES];
+	struct mp_rtmp_cmd cmd;
+	struct mp_rtmp_msg m;
+	struct rtmp_peer c;
+	cJSON *r;
+
+	(void)state;
+	client_connect(&c, 4096); /* nothing listens on the origin's port now */
+	client_publish(&c, "down", &cmd, nodes, &m);
+	rtmp_peer_close(&c);
+	assert_true(str_is(cmd.level, "error"));
+	r = rtmp_counters();
+	assert_true(num_at(r, "errors", "origin_connect") >= 1);
+	cJSON_Delete(r);
+}
+
+static void a_dead_first_endpoint_falls_over_to_the_next(void **state)
+{
+	struct mp_amf0_node nodes[NODES];
+	struct mp_rtmp_cmd cmd;
+	struct mp_rtmp_msg m;
+	struct origin_run o;
+	struct rtmp_peer c;
+	uint8_t *media = malloc(300000), buf[128];
+	double before;
+	cJSON *r;
+
+	(void)state;
+	assert_int_equal(register_origin_at("\"13329\",\"13323\""), 0);
+	r = rtmp_counters();
+	before = num_at(r, "errors", "origin_connect");
+	cJSON_Delete(r);
+	origin_start(&o, ORIGIN_PUBLISH, 1);
+	client_connect(&c, 4096);
+	client_publish(&c, "failover", &cmd, nodes, &m);
+	assert_true(str_is(cmd.code, "NetStream.Publish.Start"));
+	for (unsigned i = 0; i < NMSG; i++) {
+		gen_msg(i, 1, &m, media);
+		assert_int_equal(rtmp_peer_send(&c, &m), 0);
+	}
+	assert_int_equal(rtmp_peer_send_cmd(&c, 3, 0, buf, mp_rtmp_build_delete_stream(buf, sizeof(buf), 6, 1)), 0);
+	origin_join(&o);
+	rtmp_peer_close(&c);
+	free(media);
+	assert_string_equal(o.fail, "");
+	assert_int_equal(o.whole, NMSG);
+	r = rtmp_counters();
+	assert_true(num_at(r, "errors", "origin_connect") == before + 1);
+	cJSON_Delete(r);
+	assert_int_equal(register_origin(), 0);
+}
+
 static int exited_within(int ms)
 {
 	for (int i = 0; i < ms / 50; i++) {
@@ -614,6 +676,8 @@ int main(void)
 		cmocka_unit_test(publish_arrives_whole_across_chunk_sizes_4096_and_60000),
 		cmocka_unit_test(play_arrives_whole_and_get_stream_length_is_answered),
 		cmocka_unit_test(a_player_that_does_not_read_stops_the_origin_not_memory),
+		cmocka_unit_test(publish_to_an_origin_that_is_down_gets_an_error),
+		cmocka_unit_test(a_dead_first_endpoint_falls_over_to_the_next),
 		cmocka_unit_test(counters_show_chunk_sizes_acks_pings_and_no_origin),
 		cmocka_unit_test(sigterm_waits_for_open_streams_then_stops),
 		cmocka_unit_test(sigterm_closes_streams_still_open_after_the_grace_time),

@@ -241,6 +241,13 @@ int mp_rtmp_origin_message(struct mp_rtmp_session *s, const struct mp_rtmp_msg *
 		/* publish or play as the client sent it (its query, e.g. tokens, included) on the origin's stream */
 		start.stream_id = s->origin_sid;
 		rc = mp_rtmp_send_msg(&s->org, &start);
+		if (rc == MP_OK && s->buffer_ms_seen) {
+			struct mp_rtmp_ctrl buf_len = { .type = MP_RTMP_MSG_USER_CONTROL,
+							.event = MP_RTMP_UC_SET_BUFFER_LENGTH, .value = s->origin_sid,
+							.value2 = s->buffer_ms };
+
+			rc = mp_rtmp_send_ctrl(&s->org, &buf_len);
+		}
 		if (rc < 0)
 			return rc;
 		return mp_rtmp_relay_start(s);

@@ -57,6 +57,11 @@ int mp_rtmp_relay_control(struct mp_rtmp_session *s, struct mp_rtmp_side *side, 
 		s->px->st.pings_answered++;
 		return mp_rtmp_send_ctrl(side, &pong);
 	}
+	if (c.event == MP_RTMP_UC_SET_BUFFER_LENGTH && !side->is_origin && s->state != MP_RTMP_S_RELAY) {
+		s->buffer_ms_seen = 1; /* a player that says it before play: the origin hears it after play */
+		s->buffer_ms = c.value2;
+		return MP_OK;
+	}
 	if (c.event == MP_RTMP_UC_PING_RESPONSE || s->state != MP_RTMP_S_RELAY)
 		return MP_OK; /* the origin's StreamBegin before the relay concerns our own exchange */
 	/* StreamBegin/EOF/Dry/IsRecorded/SetBufferLength: the first 4 bytes name a stream */

@@ -100,6 +100,8 @@ struct mp_rtmp_session {
 	struct mp_rtmp_saved start;         /* publish or play, replayed on the origin's stream */
 	double connect_txn, create_txn;
 	uint8_t fcpublish_seen;
+	uint8_t buffer_ms_seen;             /* a SetBufferLength came before play: replay it after */
+	uint32_t buffer_ms;
 	char tc_url[MP_SURL_QUERY_MAX];
 	struct mp_stream_url url;
 	uint32_t client_sid;                /* stream id the client's publish/play came on (0: no mapping) */

@@ -139,6 +139,7 @@ struct origin_run {
 	uint64_t media_bytes;   /* HOLD: media bytes received */
 	uint64_t flood_sent;    /* FLOOD: media bytes written before the proxy stopped reading */
 	volatile int flood_stalled;
+	int buffer_ok;          /* PLAY: SetBufferLength arrived for the origin's stream id */
 };
 
 #define OFAIL(...) do { snprintf(o->fail, sizeof(o->fail), __VA_ARGS__); goto out; } while (0)
@@ -213,8 +214,13 @@ static void *origin_main(void *arg)
 				OFAIL("origin: cannot send media %u", i);
 		}
 		/* read until the client side goes away: acks and the pong are counted on the way */
-		while (rtmp_peer_read(&p, &m, 3000) == 0)
-			;
+		while (rtmp_peer_read(&p, &m, 3000) == 0) {
+			struct mp_rtmp_ctrl bl;
+
+			if (m.type == MP_RTMP_MSG_USER_CONTROL && mp_rtmp_ctrl_parse(&m, &bl) == 0 &&
+			    bl.event == MP_RTMP_UC_SET_BUFFER_LENGTH)
+				o->buffer_ok = bl.value == o->sid && bl.value2 == 3000;
+		}
 	} else {
 		struct mp_rtmp_ctrl ping = { .type = MP_RTMP_MSG_USER_CONTROL, .event = MP_RTMP_UC_PING_REQUEST,
 					     .value = 1234 };
@@ -424,6 +430,9 @@ static void play_arrives_whole_and_get_stream_length_is_answered(void **state)
 										mp_rtmp_cstr("s2?key=v"))), 0);
 	assert_int_equal(rtmp_peer_expect_cmd(&c, "_result", &cmd, nodes, NODES, &m, 5000), 0);
 	assert_true(cmd.txn == 3);
+	/* a player that gives its buffer length before play (the proxy holds it for the origin) */
+	assert_int_equal(rtmp_peer_send_ctrl(&c, &(struct mp_rtmp_ctrl){ .type = MP_RTMP_MSG_USER_CONTROL,
+		.event = MP_RTMP_UC_SET_BUFFER_LENGTH, .value = sid, .value2 = 3000 }), 0);
 	assert_int_equal(rtmp_peer_send_cmd(&c, 5, sid, buf, mp_rtmp_build_play(buf, sizeof(buf), 4, mp_rtmp_cstr("s2?key=v"), -2)),
 			 0);
 	while (whole < NMSG && rtmp_peer_read(&c, &m, 5000) == 0) {
@@ -453,6 +462,7 @@ static void play_arrives_whole_and_get_stream_length_is_answered(void **state)
 	assert_string_equal(o.fail, "");
 	assert_string_equal(o.stream, "s2?key=v");
 	assert_true(o.acks >= 5);  /* the origin asked for a 100000-byte window and sent ~1.3 MB */
+	assert_true(o.buffer_ok);
 	assert_true(o.pongs >= 1);
 }
 

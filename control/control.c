@@ -66,12 +66,54 @@ int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, char *err
 	return MP_OK;
 }
 
-static void on_signal(evutil_socket_t sig, short what, void *arg)
+/* Streams open now (the RTMP proxy's; other servers that drain add theirs here). */
+static uint32_t open_streams(const struct mp_control *c)
+{
+	return mp_rtmp_proxy_open(c);
+}
+
+void mp_control_drained(struct mp_control *c)
+{
+	if (c->quitting && !open_streams(c)) {
+		MP_INFO("every open stream has ended: stopping");
+		event_base_loopbreak(c->base);
+	}
+}
+
+static void on_grace(evutil_socket_t fd, short what, void *arg)
 {
 	struct mp_control *c = arg;
 
+	(void)fd;
+	(void)what;
+	MP_INFO("grace_quit_timeout: %u stream(s) still open: stopping", open_streams(c));
+	event_base_loopbreak(c->base);
+}
+
+/* SIGTERM: stop accepting, let open streams drain up to grace_quit_timeout (force_quit_timeout if
+ * shorter), then stop. SIGINT, or a second signal, stops at once. */
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct mp_control *c = arg;
+	uint32_t ms = c->cfg->grace_quit_ms, open;
+
 	(void)what;
 	c->quit_signal = (int)sig;
+	if (c->cfg->force_quit_ms && c->cfg->force_quit_ms < ms)
+		ms = c->cfg->force_quit_ms;
+	if (sig == SIGTERM && !c->quitting && ms) {
+		c->quitting = 1;
+		open = mp_rtmp_proxy_quit(c);
+		if (open) {
+			struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+			c->grace = evtimer_new(c->base, on_grace, c);
+			if (c->grace && !evtimer_add(c->grace, &tv)) {
+				MP_INFO("SIGTERM: no new streams; waiting up to %u ms for %u open stream(s) to end", ms, open);
+				return;
+			}
+		}
+	}
 	MP_INFO("%s: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	event_base_loopbreak(c->base);
 }
@@ -113,6 +155,9 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 {
 	char addr[32];
 
+	/* A peer that closes while we write must be an EPIPE error on that socket, not the end of the
+	 * appliance (libevent writes with writev, which raises SIGPIPE). */
+	signal(SIGPIPE, SIG_IGN);
 	c->base = event_base_new();
 	if (!c->base) {
 		snprintf(err, errcap, "control plane: cannot create the event loop");
@@ -146,6 +191,10 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 			return MP_ERR_IO;
 		}
 		c->fds[MP_L_RTMP] = -1;
+		if (mp_rtmp_proxy_start(c) != MP_OK) {
+			snprintf(err, errcap, "RTMP: cannot start the proxy");
+			return MP_ERR_IO;
+		}
 	}
 	c->signals[0] = evsignal_new(c->base, SIGINT, on_signal, c);
 	c->signals[1] = evsignal_new(c->base, SIGTERM, on_signal, c);
@@ -193,6 +242,11 @@ void mp_control_close(struct mp_control *c)
 			event_free(c->signals[i]);
 			c->signals[i] = NULL;
 		}
+	mp_rtmp_proxy_close(c);
+	if (c->grace) {
+		event_free(c->grace);
+		c->grace = NULL;
+	}
 	if (c->rtmp) {
 		evconnlistener_free(c->rtmp);
 		c->rtmp = NULL;

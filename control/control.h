@@ -23,6 +23,7 @@ typedef void (*mp_dp_stats_json_fn)(void *ctx, struct cJSON *out);
 #define MP_CONTROL_READER 0
 
 struct mp_lb;
+struct mp_rtmp_proxy;
 
 struct mp_control_stats {
 	uint64_t registrations;
@@ -42,10 +43,13 @@ struct mp_control {
 	int fds[MP_L__COUNT];
 	struct evhttp *http[MP_L_RTMP];     /* system API, HTTP API, HTTP stream */
 	struct evconnlistener *rtmp;
+	struct mp_rtmp_proxy *rtmp_proxy;  /* rtmp_proxy.c's sessions and counters */
 	struct event *signals[2];
 	struct event *tick;                 /* 10 ms: quiescent report, Redis poll; mp_lb_sync every second */
 	uint64_t next_sync_ms;
 	int quit_signal;                    /* the signal that stopped the loop */
+	int quitting;                       /* SIGTERM seen: draining open streams */
+	struct event *grace;                /* grace_quit_timeout: stop even if streams are open */
 	char pid[16];
 };
 
@@ -55,6 +59,8 @@ int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, char *err
 int mp_control_start(struct mp_control *c, char *err, size_t errcap);
 /* Run until SIGINT or SIGTERM. */
 int mp_control_run(struct mp_control *c);
+/* A stream ended while quitting: stop the loop once none is open. */
+void mp_control_drained(struct mp_control *c);
 /* Close listeners and free everything. */
 void mp_control_close(struct mp_control *c);
 

@@ -1,15 +1,344 @@
-/* rtmp_proxy.c: the RTMP proxy — not built yet (issue 7): connections are refused at once. */
+/* rtmp_proxy.c: the RTMP proxy's sessions: accept, the session list, deadlines, close, drain, counters. */
 #include "rtmp_proxy.h"
 #include "control.h"
+#include "mp_clock.h"
+#include "mp_error.h"
 #include "mp_log.h"
+#include "rtmp_session.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+static const char *const state_names[MP_RTMP_S__COUNT] = {
+	[MP_RTMP_S_C_HANDSHAKE] = "handshake",
+	[MP_RTMP_S_C_HANDSHAKE2] = "handshake",
+	[MP_RTMP_S_C_COMMANDS] = "commands",
+	[MP_RTMP_S_O_CONNECTING] = "origin-connecting",
+	[MP_RTMP_S_O_HANDSHAKE] = "origin-handshake",
+	[MP_RTMP_S_O_CONNECT] = "origin-connect",
+	[MP_RTMP_S_O_CREATE] = "origin-create-stream",
+	[MP_RTMP_S_RELAY] = "relay",
+	[MP_RTMP_S_CLOSING] = "closing",
+};
+
+const char *mp_rtmp_state_name(enum mp_rtmp_state st)
+{
+	return (unsigned)st < MP_RTMP_S__COUNT ? state_names[st] : "?";
+}
+
+static const char *role_name(enum mp_rtmp_role r)
+{
+	return r == MP_RTMP_ROLE_PUBLISH ? "publish" : r == MP_RTMP_ROLE_PLAY ? "play" : "-";
+}
+
+static void saved_free(struct mp_rtmp_saved *sv)
+{
+	free(sv->payload);
+	memset(sv, 0, sizeof(*sv));
+}
+
+void mp_rtmp_session_free(struct mp_rtmp_session *s, const char *why)
+{
+	struct mp_rtmp_proxy *px = s->px;
+	uint64_t now = mp_now_ms();
+
+	MP_INFO("RTMP: %s %s %s closed after %llu ms in %s: %s (client in %llu out %llu bytes, origin in %llu out %llu bytes)",
+		s->peer, role_name(s->role), s->url.key[0] ? s->url.key : "-", (unsigned long long)(now - s->created_ms),
+		mp_rtmp_state_name(s->state), why ? why : "closed", (unsigned long long)s->cl.bytes_in,
+		(unsigned long long)s->cl.bytes_out, (unsigned long long)s->org.bytes_in, (unsigned long long)s->org.bytes_out);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		px->head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	px->open--;
+	px->st.closed++;
+	mp_rtmp_side_close(&s->cl);
+	mp_rtmp_side_close(&s->org);
+	saved_free(&s->connect);
+	saved_free(&s->start);
+	for (unsigned i = 0; i < s->nsaved; i++)
+		saved_free(&s->saved[i]);
+	free(s);
+	if (px->quitting) {
+		px->st.drained++;
+		if (!px->open)
+			mp_control_drained(px->c);
+	}
+}
+
+int mp_rtmp_session_closing(struct mp_rtmp_session *s, const char *why)
+{
+	if (s->state == MP_RTMP_S_CLOSING)
+		return mp_rtmp_side_queued(&s->cl) || mp_rtmp_side_queued(&s->org) ? MP_OK : MP_ERR_STATE;
+	s->state = MP_RTMP_S_CLOSING;
+	snprintf(s->close_reason, sizeof(s->close_reason), "%s", why ? why : "closed");
+	s->deadline_ms = mp_now_ms() + MP_RTMP_PROXY_FLUSH_MS;
+	mp_rtmp_side_pause(&s->cl);
+	mp_rtmp_side_pause(&s->org);
+	/* the write callbacks free the session once both outputs are empty */
+	if (!mp_rtmp_side_queued(&s->cl) && !mp_rtmp_side_queued(&s->org))
+		return MP_ERR_STATE; /* nothing to flush: the caller closes now */
+	if (s->cl.bev)
+		bufferevent_setwatermark(s->cl.bev, EV_WRITE, 0, 0);
+	if (s->org.bev)
+		bufferevent_setwatermark(s->org.bev, EV_WRITE, 0, 0);
+	return MP_OK;
+}
+
+void mp_rtmp_session_result(struct mp_rtmp_session *s, int rc, const char *why)
+{
+	if (rc >= 0)
+		return;
+	if (s->state == MP_RTMP_S_CLOSING && rc == MP_ERR_STATE) {
+		mp_rtmp_session_free(s, s->close_reason);
+		return;
+	}
+	if (rc == MP_ERR_PROTO || rc == MP_ERR_TOOLONG || rc == MP_ERR_FULL)
+		s->px->st.protocol_errors++;
+	else if (rc == MP_ERR_IO)
+		s->px->st.io_errors++;
+	{
+		char reason[160];
+
+		snprintf(reason, sizeof(reason), "%s: %s", why, mp_strerror(rc));
+		mp_rtmp_session_free(s, reason);
+	}
+}
+
+/* Every second: setup deadlines, idle relays and flush deadlines. */
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct mp_rtmp_proxy *px = arg;
+	uint64_t now = mp_now_ms();
+	struct mp_rtmp_session *s, *next;
+
+	(void)fd;
+	(void)what;
+	for (s = px->head; s; s = next) {
+		next = s->next;
+		if (s->state == MP_RTMP_S_RELAY) {
+			if (now - s->last_ms > MP_RTMP_PROXY_IDLE_MS) {
+				px->st.idle_closed++;
+				mp_rtmp_session_free(s, "no data either way for 300 s");
+			}
+			continue;
+		}
+		if (now < s->deadline_ms)
+			continue;
+		if (s->state == MP_RTMP_S_CLOSING) {
+			mp_rtmp_session_free(s, s->close_reason);
+			continue;
+		}
+		px->st.timeouts++;
+		if (s->state >= MP_RTMP_S_O_CONNECTING) {
+			int rc = mp_rtmp_client_fail(s, s->role == MP_RTMP_ROLE_PLAY ? "NetStream.Play.Failed" :
+						     "NetStream.Publish.Denied", "the origin did not answer in time");
+
+			mp_rtmp_session_result(s, rc < 0 ? rc : MP_OK, "origin timeout");
+			continue;
+		}
+		mp_rtmp_session_free(s, "the client did not publish or play in time");
+	}
+}
+
+int mp_rtmp_proxy_start(struct mp_control *c)
+{
+	struct mp_rtmp_proxy *px = calloc(1, sizeof(*px));
+	struct timeval tv = { 1, 0 };
+
+	if (!px)
+		return MP_ERR_NOMEM;
+	px->c = c;
+	px->sweep = event_new(c->base, -1, EV_PERSIST, on_sweep, px);
+	if (!px->sweep || event_add(px->sweep, &tv)) {
+		if (px->sweep)
+			event_free(px->sweep);
+		free(px);
+		return MP_ERR_IO;
+	}
+	c->rtmp_proxy = px;
+	return MP_OK;
+}
+
+static void peer_str(const struct sockaddr *sa, int len, char *out, size_t cap)
+{
+	const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+	char ip[INET_ADDRSTRLEN];
+
+	if (sa && len >= (int)sizeof(*in) && sa->sa_family == AF_INET &&
+	    inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip)))
+		snprintf(out, cap, "%s:%u", ip, ntohs(in->sin_port));
+	else
+		snprintf(out, cap, "?");
+}
 
 void mp_rtmp_proxy_accept(struct mp_control *c, evutil_socket_t fd, const struct sockaddr *peer, int peerlen)
 {
-	(void)c;
-	(void)peer;
-	(void)peerlen;
-	MP_WARN("RTMP: connection refused: the RTMP proxy is not in this build yet");
-	close(fd);
+	struct mp_rtmp_proxy *px = c->rtmp_proxy;
+	struct mp_rtmp_session *s;
+	struct bufferevent *bev;
+
+	if (!px || px->quitting) {
+		if (px)
+			px->st.refused_quitting++;
+		close(fd);
+		return;
+	}
+	px->st.accepted++;
+	s = calloc(1, sizeof(*s));
+	bev = s ? bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
+	if (!bev) {
+		MP_WARN("RTMP: out of memory for a new connection");
+		free(s);
+		close(fd);
+		return;
+	}
+	mp_rtmp_socket_tune(fd);
+	s->px = px;
+	s->id = ++px->next_id;
+	s->created_ms = s->last_ms = mp_now_ms();
+	s->deadline_ms = s->created_ms + MP_RTMP_PROXY_SETUP_MS;
+	s->state = MP_RTMP_S_C_HANDSHAKE;
+	peer_str(peer, peerlen, s->peer, sizeof(s->peer));
+	s->next = px->head;
+	if (px->head)
+		px->head->prev = s;
+	px->head = s;
+	px->open++;
+	if (mp_rtmp_side_open(s, &s->cl, bev) != MP_OK) {
+		bufferevent_free(bev);
+		s->cl.bev = NULL;
+		mp_rtmp_session_free(s, "cannot start reading");
+		return;
+	}
+	MP_DEBUG("RTMP: connection from %s", s->peer);
+}
+
+uint32_t mp_rtmp_proxy_quit(struct mp_control *c)
+{
+	struct mp_rtmp_proxy *px = c->rtmp_proxy;
+
+	/* closing the listening socket makes new clients' connects fail at once (refused), rather
+	 * than wait in the kernel's backlog until the appliance stops */
+	if (c->rtmp) {
+		evconnlistener_free(c->rtmp);
+		c->rtmp = NULL;
+	}
+	if (!px)
+		return 0;
+	px->quitting = 1;
+	return px->open;
+}
+
+uint32_t mp_rtmp_proxy_open(const struct mp_control *c)
+{
+	return c->rtmp_proxy ? c->rtmp_proxy->open : 0;
+}
+
+void mp_rtmp_proxy_close(struct mp_control *c)
+{
+	struct mp_rtmp_proxy *px = c->rtmp_proxy;
+
+	if (!px)
+		return;
+	px->quitting = 0; /* no drain notifications from here */
+	if (px->open)
+		MP_INFO("RTMP: closing %u open session(s)", px->open);
+	while (px->head) {
+		px->st.closed_at_quit++;
+		mp_rtmp_session_free(px->head, "the appliance is stopping");
+	}
+	if (px->sweep)
+		event_free(px->sweep);
+	free(px);
+	c->rtmp_proxy = NULL;
+}
+
+static void num(cJSON *o, const char *k, uint64_t v)
+{
+	cJSON_AddNumberToObject(o, k, (double)v);
+}
+
+void mp_rtmp_proxy_stats_json(const struct mp_control *c, cJSON *out, long limit)
+{
+	const struct mp_rtmp_proxy *px = c->rtmp_proxy;
+	const struct mp_rtmp_stats *st;
+	uint64_t now = mp_now_ms();
+	cJSON *a;
+	long n = 0;
+
+	cJSON_AddBoolToObject(out, "enabled", px != NULL);
+	if (!px)
+		return;
+	st = &px->st;
+	num(out, "open", px->open);
+	cJSON_AddBoolToObject(out, "quitting", px->quitting);
+	num(out, "accepted", st->accepted);
+	num(out, "closed", st->closed);
+	num(out, "refused_quitting", st->refused_quitting);
+	num(out, "publishes", st->publishes);
+	num(out, "plays", st->plays);
+	num(out, "relays", st->relays);
+	num(out, "bytes_from_client", st->bytes_from_client);
+	num(out, "bytes_to_client", st->bytes_to_client);
+	num(out, "bytes_from_origin", st->bytes_from_origin);
+	num(out, "bytes_to_origin", st->bytes_to_origin);
+	num(out, "messages_client_to_origin", st->msgs_c2o);
+	num(out, "messages_origin_to_client", st->msgs_o2c);
+	{
+		cJSON *e = cJSON_AddObjectToObject(out, "errors");
+
+		num(e, "handshake", st->handshake_errors);
+		num(e, "protocol", st->protocol_errors);
+		num(e, "no_origin", st->noorigin);
+		num(e, "bad_stream", st->bad_stream);
+		num(e, "origin_connect", st->origin_connect_errors);
+		num(e, "origin_refused", st->origin_refused);
+		num(e, "origin_closed", st->origin_closed);
+		num(e, "timeouts", st->timeouts);
+		num(e, "idle_closed", st->idle_closed);
+		num(e, "io", st->io_errors);
+	}
+	num(out, "backpressure_pauses", st->backpressure_pauses);
+	num(out, "chunk_size_changes", st->chunk_size_changes);
+	num(out, "acks_sent", st->acks_sent);
+	num(out, "pings_answered", st->pings_answered);
+	num(out, "drained", st->drained);
+	num(out, "closed_at_quit", st->closed_at_quit);
+	a = cJSON_AddArrayToObject(out, "sessions");
+	for (const struct mp_rtmp_session *s = px->head; s && n < limit; s = s->next, n++) {
+		cJSON *e = cJSON_CreateObject();
+		char addr[32];
+
+		num(e, "id", s->id);
+		cJSON_AddStringToObject(e, "client", s->peer);
+		cJSON_AddStringToObject(e, "role", role_name(s->role));
+		cJSON_AddStringToObject(e, "state", mp_rtmp_state_name(s->state));
+		cJSON_AddStringToObject(e, "stream", s->url.key);
+		if (s->origin_port) {
+			snprintf(addr, sizeof(addr), "%u.%u.%u.%u:%u", s->origin_ip >> 24, (s->origin_ip >> 16) & 255,
+				 (s->origin_ip >> 8) & 255, s->origin_ip & 255, s->origin_port);
+			cJSON_AddStringToObject(e, "origin", addr);
+		}
+		num(e, "age_ms", now - s->created_ms);
+		num(e, "client_chunk_size", s->cl.rd.chunk_size);
+		num(e, "origin_chunk_size", s->org.rd.chunk_size);
+		num(e, "bytes_from_client", s->cl.bytes_in);
+		num(e, "bytes_to_client", s->cl.bytes_out);
+		num(e, "bytes_from_origin", s->org.bytes_in);
+		num(e, "bytes_to_origin", s->org.bytes_out);
+		cJSON_AddItemToArray(a, e);
+	}
 }

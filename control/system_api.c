@@ -9,6 +9,7 @@
 #include "mp_log.h"
 #include "proto_version.h"
 #include "registration.h"
+#include "rtmp_proxy.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -282,6 +283,29 @@ static void api_metrics(struct evhttp_request *req, void *arg)
 	mp_strbuf_free(&out);
 }
 
+/* GET /api/v1/rtmp[?limit=N]: the RTMP proxy's counters and its open sessions. */
+static void api_rtmp(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq params = { 0 };
+	const char *limit_s = NULL;
+	long limit = 1000;
+	cJSON *o;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	if (q && evhttp_parse_query_str(q, &params) == 0)
+		limit_s = evhttp_find_header(&params, "limit");
+	if (limit_s)
+		limit = strtol(limit_s, NULL, 10);
+	evhttp_clear_headers(&params);
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "code", 0);
+	mp_rtmp_proxy_stats_json(c, cJSON_AddObjectToObject(o, "rtmp"), limit);
+	reply_cjson(req, o);
+}
+
 static void not_found(struct evhttp_request *req, void *arg)
 {
 	(void)arg;
@@ -299,5 +323,6 @@ void mp_system_api_install(struct mp_control *c)
 	evhttp_set_cb(h, "/api/v1/sessions", api_sessions, c);
 	evhttp_set_cb(h, "/api/v1/dataplane", api_dataplane, c);
 	evhttp_set_cb(h, "/metrics", api_metrics, c);
+	evhttp_set_cb(h, "/api/v1/rtmp", api_rtmp, c);
 	evhttp_set_gencb(h, not_found, c);
 }

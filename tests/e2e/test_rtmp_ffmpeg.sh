@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# test_rtmp_ffmpeg.sh: ffmpeg publishes H.264 + AAC through the appliance's RTMP proxy to an nginx-rtmp
+# origin (registered through the System API), ffprobe plays it back through the appliance and finds
+# both streams, the stream name's query reaches the origin, a publish with no origin fails fast,
+# and SIGTERM lets an open publish finish before the appliance stops.
+#
+# Topology (the RTMP proxy is on the kernel stack, so plain veths and routes, no DPDK port):
+#   client ns mprc-$ID: c0 198.18.133.2/24 ──veth── mprc$ID 198.18.133.1 (root ns: RTMP listener)
+#   origin ns mpro-$ID: o0 198.18.134.2/24 ──veth── mpro$ID 198.18.134.1 (root ns: proxy -> origin)
+# The client namespace has no route to 198.18.134.0/24: the stream can only cross the proxy.
+set -euo pipefail
+
+ID=$(($$ % 100000))
+NS_C=mprc-$ID
+NS_O=mpro-$ID
+IF_C=mprc$ID
+IF_O=mpro$ID
+PROXY_IP=198.18.133.1
+CLIENT_IP=198.18.133.2
+ORIGIN_GW=198.18.134.1
+ORIGIN_IP=198.18.134.2
+RTMP_PORT=13331
+API_PORT=13332
+ORIGIN_PORT=13340
+PREFIX=mpr-ffmpeg-$ID
+DIR=$(mktemp -d /tmp/mpr-ffmpeg.XXXXXX)
+APP_LOG=$DIR/appliance.log
+APP_PID=""
+NGINX_PID=""
+PIDS=()
+passed=0
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	[ -n "$NGINX_PID" ] && kill -9 "$NGINX_PID" 2>/dev/null
+	[ -n "$APP_PID" ] && kill -9 "$APP_PID" 2>/dev/null
+	wait 2>/dev/null || true
+	ip netns del "$NS_C" 2>/dev/null || true
+	ip netns del "$NS_O" 2>/dev/null || true
+	ip link del "$IF_C" 2>/dev/null || true
+	ip link del "$IF_O" 2>/dev/null || true
+	rm -rf "/var/run/dpdk/$PREFIX" "$DIR"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*"
+	echo "--- appliance log"; cat "$APP_LOG" 2>/dev/null || true
+	echo "--- nginx error log"; cat "$DIR/error.log" 2>/dev/null || true
+	for f in "$DIR"/*.out; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done
+	exit 1
+}
+pass() { echo "ok - $*"; passed=$((passed + 1)); }
+
+for p in ffmpeg ffprobe nginx curl; do
+	command -v "$p" >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
+done
+RTMP_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
+[ -f "$RTMP_MODULE" ] || { echo "SKIP: libnginx-mod-rtmp is not installed"; exit 77; }
+
+# --- namespaces
+ip netns add "$NS_C"
+ip netns add "$NS_O"
+ip link add "$IF_C" type veth peer name c0 netns "$NS_C"
+ip link add "$IF_O" type veth peer name o0 netns "$NS_O"
+ip addr add "$PROXY_IP/24" dev "$IF_C"
+ip addr add "$ORIGIN_GW/24" dev "$IF_O"
+ip link set "$IF_C" up
+ip link set "$IF_O" up
+ip -n "$NS_C" addr add "$CLIENT_IP/24" dev c0
+ip -n "$NS_C" link set c0 up
+ip -n "$NS_C" link set lo up
+ip -n "$NS_O" addr add "$ORIGIN_IP/24" dev o0
+ip -n "$NS_O" link set o0 up
+ip -n "$NS_O" link set lo up
+ip netns exec "$NS_C" ping -c 1 -W 2 "$PROXY_IP" >/dev/null || fail "client namespace cannot reach the proxy address"
+ping -c 1 -W 2 "$ORIGIN_IP" >/dev/null || fail "root namespace cannot reach the origin"
+
+# --- origin: nginx-rtmp with its default chunk size (4096; the proxy writes 60000 to it)
+cat >"$DIR/nginx.conf" <<EOF
+load_module $RTMP_MODULE;
+daemon off;
+master_process off;
+worker_processes 1;
+pid $DIR/nginx.pid;
+error_log $DIR/error.log info;
+events { worker_connections 256; }
+rtmp {
+	access_log $DIR/access.log;
+	server {
+		listen $ORIGIN_IP:$ORIGIN_PORT;
+		application live { live on; }
+	}
+}
+EOF
+ip netns exec "$NS_O" nginx -c "$DIR/nginx.conf" -p "$DIR" >"$DIR/nginx.out" 2>&1 &
+NGINX_PID=$!
+for _ in $(seq 1 50); do
+	ip netns exec "$NS_O" bash -c "exec 3<>/dev/tcp/$ORIGIN_IP/$ORIGIN_PORT" 2>/dev/null && break
+	sleep 0.1
+done
+
+# --- the appliance: RTMP listener on the client veth's address
+start_appliance() {
+	"${MP_BUILD_DIR:?}/mediaplane" --file-prefix="$PREFIX" -- --tap-name=mpr2 --tap-host-ip=198.18.235.1/24 \
+		--public-ip=198.18.235.2/24 --public-gateway=198.18.235.1 --system-api-listen=127.0.0.1:$API_PORT \
+		--api-listen=off --http-listen=off --rtmp-listen=$PROXY_IP:$RTMP_PORT --idle-sleep-us=1000 \
+		--max-sessions=4096 "$@" >"$APP_LOG" 2>&1 &
+	APP_PID=$!
+	for _ in $(seq 1 300); do
+		grep -q "running (pid" "$APP_LOG" && return 0
+		kill -0 "$APP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "appliance did not start"
+}
+start_appliance
+
+URL=rtmp://$PROXY_IP:$RTMP_PORT/live
+publish() { # publish NAME SECONDS LOG: a test stream, H.264 + AAC, in real time
+	ip netns exec "$NS_C" ffmpeg -hide_banner -nostdin -loglevel error -re \
+		-f lavfi -i "testsrc=size=320x240:rate=25" -f lavfi -i "sine=frequency=440:sample_rate=44100" \
+		-t "$2" -c:v libx264 -preset ultrafast -tune zerolatency -g 25 -pix_fmt yuv420p -c:a aac -b:a 64k \
+		-f flv "$URL/$1" >"$3" 2>&1
+}
+
+# --- no origin registered yet: the publisher is told, fast
+t0=$(date +%s)
+if timeout 20 bash -c "$(declare -f publish); URL=$URL NS_C=$NS_C; publish nobody 5 $DIR/noorigin.out"; then
+	fail "a publish with no origin succeeded"
+fi
+t1=$(date +%s)
+[ $((t1 - t0)) -le 8 ] || fail "a publish with no origin took $((t1 - t0)) s to fail"
+grep -q "no origin server is available" "$APP_LOG" || fail "no log line for the missing origin"
+pass "publish with no origin fails in $((t1 - t0)) s, with a log line"
+
+# --- register the origin as an SRS heartbeat would
+curl -sf -X POST "http://127.0.0.1:$API_PORT/api/v1/srs/register" \
+	-d "{\"device_id\":\"mpr\",\"ip\":\"$ORIGIN_IP\",\"server\":\"nginx\",\"service\":\"rtmp\",\"pid\":\"$NGINX_PID\",\"rtmp\":[\"$ORIGIN_PORT\"],\"http\":[],\"api\":[],\"srt\":[],\"rtc\":[]}" \
+	>/dev/null || fail "registration"
+pass "origin registered"
+
+# --- publish 8 s; meanwhile play it back through the appliance
+publish "livestream?token=abc123" 8 "$DIR/publish.out" &
+PUB=$!
+PIDS+=($PUB)
+sleep 2.5
+ip netns exec "$NS_C" timeout 15 ffprobe -hide_banner -v error -show_entries stream=codec_name,codec_type \
+	-of csv=p=0 "$URL/livestream" >"$DIR/probe.out" 2>&1 || fail "ffprobe through the appliance"
+grep -q "^h264,video" "$DIR/probe.out" || fail "no H.264 in the played stream: $(cat "$DIR/probe.out")"
+grep -q "^aac,audio" "$DIR/probe.out" || fail "no AAC in the played stream: $(cat "$DIR/probe.out")"
+pass "ffprobe plays it through the appliance: H.264 + AAC"
+ip netns exec "$NS_C" timeout 15 ffmpeg -hide_banner -nostdin -loglevel error -i "$URL/livestream" -t 3 -c copy \
+	-f flv "$DIR/played.flv" >"$DIR/play.out" 2>&1 || fail "ffmpeg play through the appliance"
+frames=$(ffprobe -v error -select_streams v -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$DIR/played.flv")
+[ "${frames:-0}" -ge 50 ] || fail "only ${frames:-0} video frames in 3 s of playback"
+pass "3 s of playback holds $frames video frames"
+wait "$PUB" || fail "the publisher failed"
+PIDS=()
+pass "the publisher ran to its end"
+grep -q 'PUBLISH "live" "livestream" "token=abc123"' "$DIR/access.log" || fail "the origin did not see the query: $(cat "$DIR/access.log")"
+pass "the stream name's query reached the origin"
+
+stats=$(curl -sf "http://127.0.0.1:$API_PORT/api/v1/rtmp") || fail "GET /api/v1/rtmp"
+python3 - "$stats" <<'PY' || fail "counters: $stats"
+import json, sys
+r = json.loads(sys.argv[1])["rtmp"]
+assert r["relays"] >= 3, r
+assert r["publishes"] >= 2 and r["plays"] >= 2, r
+assert r["errors"]["no_origin"] >= 1, r
+assert r["bytes_to_origin"] > 100000 and r["bytes_to_client"] > 100000, r
+assert r["errors"]["protocol"] == 0, r
+PY
+pass "counters: relays, publishes, plays, bytes, no-origin error"
+
+# --- shutdown: SIGTERM while a publish is open; it finishes, then the appliance stops
+publish drain 5 "$DIR/drain.out" &
+PUB=$!
+PIDS+=($PUB)
+sleep 2
+kill -TERM "$APP_PID"
+sleep 1
+kill -0 "$APP_PID" 2>/dev/null || fail "the appliance stopped with a stream open"
+wait "$PUB" || fail "the draining publish failed"
+PIDS=()
+for _ in $(seq 1 50); do kill -0 "$APP_PID" 2>/dev/null || break; sleep 0.1; done
+rc=0
+wait "$APP_PID" || rc=$?
+APP_PID=""
+[ "$rc" = 0 ] || fail "appliance exit status $rc"
+grep -q "every open stream has ended" "$APP_LOG" || fail "no drain line in the log"
+pass "SIGTERM: the open publish finished, then the appliance stopped"
+echo "$passed passed, 0 failed"

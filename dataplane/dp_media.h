@@ -21,6 +21,10 @@ struct mp_lb_session;
 /* An origin's datagram to the NAT port of an SRT session (dp_nat.c hands it over; dp_srt.c). */
 void mp_dp_srt_from_origin(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 			   struct mp_lb_session *s, uint64_t now_ms);
+/* End WebRTC session s when payload (a datagram either way) carries a DTLS alert that closes the
+ * association (dp_webrtc.c). */
+void mp_dp_webrtc_check_close(struct mp_dp_worker *w, struct mp_lb_session *s, const uint8_t *payload,
+			      uint16_t len, uint64_t now_ms);
 void mp_dp_exception_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 			uint64_t now_ms); /* for the kernel: TCP, other UDP, fragments (dp_exception.c) */
 

@@ -22,6 +22,7 @@
 #include "lb.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "runtime_dir.h"
 #include "test_data.h"
 #include "udp_frame.h"
 
@@ -739,8 +740,12 @@ static int eal_setup(void **state)
 
 static int eal_teardown(void **state)
 {
+	char dir[512];
+
 	(void)state;
+	mp_runtime_dir_remember(dir, sizeof(dir));
 	rte_eal_cleanup();
+	mp_runtime_dir_remove(dir); /* leave nothing under /var/run/dpdk */
 	return 0;
 }
 

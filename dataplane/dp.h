@@ -63,12 +63,22 @@ struct mp_dp_tx_batch {
 	uint16_t n;
 };
 
+/* The last next hop resolved on a port, kept by one worker for MP_DP_NH_CACHE_MS so a burst to one
+ * origin or gateway costs one ARP-cache lookup, not one per packet (a changed MAC is seen that late). */
+#define MP_DP_NH_CACHE_MS 100
+struct mp_dp_nh_cache {
+	uint32_t hop;
+	uint8_t mac[6];
+	uint64_t until_ms;
+};
+
 struct mp_dp_worker {
 	struct mp_dp *dp;
 	unsigned lcore_id;
 	unsigned reader_id;        /* this worker's lb reader id (RCU QSBR) */
 	uint16_t queue;            /* RX/TX queue index on every port */
 	struct mp_dp_tx_batch tx[2]; /* per port, flushed after every burst */
+	struct mp_dp_nh_cache nh[2]; /* per port */
 	struct mp_dp_stats stats;
 } __attribute__((aligned(64)));
 

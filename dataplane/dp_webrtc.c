@@ -8,25 +8,30 @@
 #include "stun.h"
 
 #include <netinet/in.h>
+#include <stdbool.h>
+
+#include <rte_prefetch.h>
 
 /* A DTLS alert that ends the association (dtls.h says what can be seen of it) ends the session once
  * the alert itself has been forwarded; both directions call this. */
-void mp_dp_webrtc_check_close(struct mp_dp_worker *w, struct mp_lb_session *s, const uint8_t *payload,
+bool mp_dp_webrtc_check_close(struct mp_dp_worker *w, struct mp_lb_session *s, const uint8_t *payload,
 			      uint16_t len, uint64_t now_ms)
 {
 	int k;
 
-	if (len == 0 || payload[0] != MP_DTLS_CT_ALERT)
-		return;
+	if (likely(len == 0 || payload[0] != MP_DTLS_CT_ALERT))
+		return false;
 	k = mp_dtls_alert(payload, len);
-	if (k == MP_DTLS_ALERT_CLOSE || k == MP_DTLS_ALERT_ENCRYPTED)
-		if (mp_lb_session_close(w->dp->lb, s, now_ms) == MP_OK)
-			w->stats.sessions_closed++;
+	if (k != MP_DTLS_ALERT_CLOSE && k != MP_DTLS_ALERT_ENCRYPTED)
+		return false;
+	if (mp_lb_session_close(w->dp->lb, s, now_ms) == MP_OK)
+		w->stats.sessions_closed++;
+	return true;
 }
 
 /* Client -> origin: from the NAT port of the port facing the origin, to the origin media address. */
 static void forward_c2o(struct mp_dp_worker *w, struct rte_mbuf *m, const struct mp_pkt *pkt,
-			struct mp_lb_session *s, uint64_t now_ms)
+			struct mp_lb_session *s, bool *changed, uint64_t now_ms)
 {
 	struct mp_dp *dp = w->dp;
 	unsigned out = mp_dp_port_toward(dp, s->origin_ipv4, dp->n_ports - 1);
@@ -39,7 +44,8 @@ static void forward_c2o(struct mp_dp_worker *w, struct rte_mbuf *m, const struct
 		return;
 	}
 	mp_lb_session_count_c2o(s, pkt->payload_len, now_ms);
-	mp_dp_webrtc_check_close(w, s, f + pkt->payload_off, pkt->payload_len, now_ms);
+	if (unlikely(mp_dp_webrtc_check_close(w, s, f + pkt->payload_off, pkt->payload_len, now_ms)))
+		*changed = true;
 	mp_udp_rewrite(f, pkt, ifc->mac, mac, ifc->ip, s->nat_port ? s->nat_port : pkt->src_port, s->origin_ipv4,
 		       s->origin_port);
 	mp_dp_tx(w, out, m);
@@ -100,21 +106,16 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 	return s;
 }
 
-void mp_dp_webrtc_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
-		     uint64_t now_ms)
+/* One frame; s is its session from the bulk lookup (NULL: none then). *changed says whether this
+ * burst already created, moved or closed a session: then the bulk answer may be stale, look again. */
+static void webrtc_one(struct mp_dp_worker *w, struct rte_mbuf *m, const struct mp_pkt *pkt,
+		       const struct mp_lb_tuple *t, struct mp_lb_session *s, bool *changed, uint64_t now_ms)
 {
 	struct mp_lb *lb = w->dp->lb;
 	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt->payload_off);
-	struct mp_lb_tuple t;
-	struct mp_lb_session *s;
 
-	(void)pi;
-	if (unlikely(!lb)) {
-		mp_dp_drop(w, m, MP_DROP_NO_SESSION);
-		return;
-	}
-	mp_lb_tuple_set(&t, pkt->src_ip, pkt->src_port, pkt->dst_ip, pkt->dst_port, IPPROTO_UDP);
-	s = mp_lb_session_find(lb, &t);
+	if (unlikely(*changed))
+		s = mp_lb_session_find(lb, t);
 	if (likely(s != NULL)) {
 		if (unlikely(pkt->payload_len && p[0] <= 3)) {
 			/* A consent check (RFC 7675) keeps the ICE username alive. */
@@ -128,14 +129,53 @@ void mp_dp_webrtc_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, co
 					mp_lb_webrtc_touch(e, now_ms);
 			}
 		}
-		forward_c2o(w, m, pkt, s, now_ms);
+		forward_c2o(w, m, pkt, s, changed, now_ms);
 		return;
 	}
 	w->stats.lookup_misses++;
-	s = session_from_stun(w, &t, p, pkt->payload_len, now_ms);
+	s = session_from_stun(w, t, p, pkt->payload_len, now_ms);
 	if (!s) {
 		rte_pktmbuf_free(m); /* counted by session_from_stun */
 		return;
 	}
-	forward_c2o(w, m, pkt, s, now_ms);
+	*changed = true;
+	forward_c2o(w, m, pkt, s, changed, now_ms);
+}
+
+void mp_dp_webrtc_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf **m, const struct mp_pkt *pkts,
+			   unsigned n, uint64_t now_ms)
+{
+	struct mp_lb *lb = w->dp->lb;
+	struct mp_lb_tuple keys[MP_BURST];
+	const struct mp_lb_tuple *kp[MP_BURST] = { 0 };
+	struct mp_lb_session *s[MP_BURST];
+	bool changed = false;
+
+	(void)pi;
+	if (unlikely(!lb)) {
+		for (unsigned i = 0; i < n; i++)
+			mp_dp_drop(w, m[i], MP_DROP_NO_SESSION);
+		return;
+	}
+	/* Keys first, then one bulk lookup: the hash prefetches every bucket before comparing, and the
+	 * records found are prefetched before the first one is used (large tables miss the cache). */
+	for (unsigned i = 0; i < n; i++) {
+		mp_lb_tuple_set(&keys[i], pkts[i].src_ip, pkts[i].src_port, pkts[i].dst_ip, pkts[i].dst_port,
+				IPPROTO_UDP);
+		kp[i] = &keys[i];
+	}
+	mp_lb_session_find_bulk(lb, kp, n, s);
+	for (unsigned i = 0; i < n; i++)
+		if (s[i]) {
+			rte_prefetch0(s[i]);
+			rte_prefetch0(&s[i]->last_seen_ms);
+		}
+	for (unsigned i = 0; i < n; i++)
+		webrtc_one(w, m[i], &pkts[i], &keys[i], s[i], &changed, now_ms);
+}
+
+void mp_dp_webrtc_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+		     uint64_t now_ms)
+{
+	mp_dp_webrtc_rx_burst(w, pi, &m, pkt, 1, now_ms);
 }

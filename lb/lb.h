@@ -284,6 +284,12 @@ int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p,
  * mp_lb_session_find reads t's 16 bytes as the key: its pad must be zero. */
 struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tuple *t);
 struct mp_lb_session *mp_lb_session_by_natport(struct mp_lb *lb, uint16_t nat_port);
+/* Look n (<= MP_LB_FIND_BULK_MAX) tuples up at once (the hash prefetches every bucket before it
+ * compares): out[i] is the session of keys[i] or NULL. Returns the number found. Same rules as
+ * mp_lb_session_find (pads zero, valid until the next quiescent report). */
+#define MP_LB_FIND_BULK_MAX 64
+unsigned int mp_lb_session_find_bulk(struct mp_lb *lb, const struct mp_lb_tuple *const *keys, unsigned int n,
+				     struct mp_lb_session **out);
 struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id);
 /* Index the session by an SRT destination socket id as well (MP_ERR_EXISTS if the id is taken). */
 int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t sock_id,

@@ -162,6 +162,20 @@ struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tu
 	return data;
 }
 
+unsigned int mp_lb_session_find_bulk(struct mp_lb *lb, const struct mp_lb_tuple *const *keys, unsigned int n,
+				     struct mp_lb_session **out)
+{
+	uint64_t hits = 0;
+	int rc;
+	if (n == 0 || n > MP_LB_FIND_BULK_MAX)
+		return 0;
+	rc = rte_hash_lookup_bulk_data(lb->sess.h, (const void **)keys, n, &hits, (void **)out);
+	for (unsigned int i = 0; i < n; i++)
+		if (rc < 0 || !(hits & (1ull << i)))
+			out[i] = NULL;
+	return rc < 0 ? 0 : (unsigned int)rc;
+}
+
 struct mp_lb_session *mp_lb_session_by_natport(struct mp_lb *lb, uint16_t nat_port)
 {
 	uint32_t v = atomic_load_explicit(&lb->natport[nat_port], memory_order_acquire);

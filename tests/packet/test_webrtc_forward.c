@@ -551,6 +551,7 @@ static void a_known_username_from_a_new_address_rebinds_when_nominated_or_the_ol
 	sn = mp_test_stun_binding(stun, "r:1", true, 3001);
 	send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
 	send_udp(&h, 0, CLIENT_MAC, CLIENT, 2000, 8000, pl, n);       /* A no longer has a session */
+	h_settle(&h); /* (a burst's WebRTC frames are handled after its other frames) */
 	send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, nat, back, sizeof(back));
 	h_settle(&h);
 	s = only_session(&h);
@@ -566,6 +567,7 @@ static void a_known_username_from_a_new_address_rebinds_when_nominated_or_the_ol
 	/* B goes quiet (a NAT rebinding back to A): after 2 s a plain check from A moves it back. */
 	usleep((MP_DP_REBIND_QUIET_MS + 200) * 1000);
 	send_stun(&h, 0, CLIENT_MAC, CLIENT, 2000, "r:1", false);
+	h_settle(&h);
 	send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, nat, back, sizeof(back));
 	h_settle(&h);
 	s = only_session(&h);

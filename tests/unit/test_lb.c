@@ -558,6 +558,33 @@ static void session_create_twice_returns_the_existing_one(void **state)
 	mp_lb_destroy(lb);
 }
 
+static void bulk_find_gives_each_tuple_its_session_or_null(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_lb_tuple keys[MP_LB_FIND_BULK_MAX];
+	const struct mp_lb_tuple *kp[MP_LB_FIND_BULK_MAX];
+	struct mp_lb_session *made[MP_LB_FIND_BULK_MAX], *out[MP_LB_FIND_BULK_MAX];
+	for (unsigned i = 0; i < MP_LB_FIND_BULK_MAX; i++) {
+		struct mp_lb_session_params p = webrtc_params((uint16_t)(3000 + i), "b:u");
+		keys[i] = p.tuple;
+		kp[i] = &keys[i];
+		made[i] = NULL;
+		if (i % 3 == 0) /* every third tuple has a session */
+			assert_int_equal(mp_lb_session_create(lb, &p, 0, &made[i]), MP_OK);
+	}
+	assert_int_equal(mp_lb_session_find_bulk(lb, kp, MP_LB_FIND_BULK_MAX, out), 22);
+	for (unsigned i = 0; i < MP_LB_FIND_BULK_MAX; i++)
+		assert_ptr_equal(out[i], made[i]);
+	assert_int_equal(mp_lb_session_find_bulk(lb, kp, 1, out), 1);
+	assert_ptr_equal(out[0], made[0]);
+	assert_int_equal(mp_lb_session_find_bulk(lb, kp, 0, out), 0);
+	assert_int_equal(mp_lb_session_find_bulk(lb, kp, MP_LB_FIND_BULK_MAX + 1, out), 0);
+	mp_lb_destroy(lb);
+}
+
 static void rebind_moves_session_to_new_client_address_keeping_nat_port(void **state)
 {
 	(void)state;
@@ -1121,6 +1148,7 @@ int main(void)
 		cmocka_unit_test(idle_sessions_expire_in_sweep_webrtc_30s_srt_10s),
 		cmocka_unit_test(sweep_with_small_budget_covers_all_sessions_over_calls),
 		cmocka_unit_test(session_create_twice_returns_the_existing_one),
+		cmocka_unit_test(bulk_find_gives_each_tuple_its_session_or_null),
 		cmocka_unit_test(rebind_moves_session_to_new_client_address_keeping_nat_port),
 		cmocka_unit_test(username_link_finds_the_live_session_until_it_expires_or_its_slot_changes_hands),
 		cmocka_unit_test(ufrag_lives_120s_and_is_renewed_by_traffic),

@@ -164,8 +164,16 @@ static void h_settle(struct h *h)
 		usleep(1000);
 	}
 	assert_int_equal(s.rx_packets, h->sent);
-	usleep(20000); /* TX is flushed after each burst; let the last one go */
-	mp_lb_quiescent(h->lb, 0);
+	/* TX is flushed after each burst: wait until what left the ports stops changing (a worker may
+	 * be descheduled between counting a frame in and sending it on a shared CPU). */
+	for (int i = 0, quiet = 0; i < 400 && quiet < 10; i++) {
+		uint64_t before = s.tx_packets + mp_dp_stats_drops(&s);
+
+		usleep(5000);
+		mp_lb_quiescent(h->lb, 0);
+		h_stats(h, &s);
+		quiet = s.tx_packets + mp_dp_stats_drops(&s) == before ? quiet + 1 : 0;
+	}
 	h_collect(h);
 }
 
@@ -718,6 +726,61 @@ static void sessions_made_on_one_worker_are_found_by_another(void **state)
 	h_stop(&h);
 }
 
+static void two_workers_racing_on_the_same_clients_make_one_session_each(void **state)
+{
+	static struct h h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_lb_stats ls;
+	uint8_t stun[128];
+	char user[32];
+	unsigned fwd = 0, sessions = 0;
+
+	(void)state;
+	if (rte_lcore_count() < 3) {
+		skip();
+		return;
+	}
+	lb_conf(&lc);
+	lc.max_webrtc = 128;
+	h_start(&h, 1, 2, &lc);
+	for (int i = 0; i < 100; i++) {
+		snprintf(user, sizeof(user), "race:%d", i);
+		assert_int_equal(mp_lb_webrtc_store(h.lb, user, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+				 MP_OK);
+	}
+	send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	h_settle(&h);
+	h.nout[0] = 0;
+	/* 100 clients, each one's first check sent on both queues at once: both workers miss and try to
+	 * create the same session; one creates, the other finds it (MP_ERR_EXISTS) and forwards. */
+	for (uint16_t i = 0; i < 100; i++) {
+		size_t sn;
+
+		snprintf(user, sizeof(user), "race:%u", i);
+		sn = mp_test_stun_binding(stun, user, false, i);
+		send_udp_q(&h, 0, 0, CLIENT_MAC, CLIENT, (uint16_t)(6000 + i), 8000, stun, sn);
+		send_udp_q(&h, 0, 1, CLIENT_MAC, CLIENT, (uint16_t)(6000 + i), 8000, stun, sn);
+	}
+	h_settle(&h);
+	for (unsigned i = 0; i < h.nout[0]; i++)
+		if (mp_test_rd16(h.out[0][i].b + 12) == 0x0800 && mp_test_rd32(h.out[0][i].b + 30) == ORIGIN) {
+			assert_true(mp_test_udp_checksums_ok(h.out[0][i].b, h.out[0][i].len));
+			fwd++;
+		}
+	for (uint32_t i = 0; i < 1024; i++)
+		sessions += mp_lb_session_at(h.lb, i) != NULL;
+	mp_lb_stats(h.lb, &ls);
+	h_stats(&h, &st);
+	assert_int_equal(sessions, 100);
+	assert_int_equal(ls.count[MP_LB_T_SESSIONS], 100);
+	assert_int_equal(st.sessions_created, 100);
+	assert_int_equal(fwd, 200);
+	assert_int_equal(mp_dp_stats_drops(&st), 0);
+	h_stop(&h);
+}
+
 static int stop_live(void **state)
 {
 	(void)state;
@@ -761,6 +824,7 @@ int main(void)
 		cmocka_unit_test_teardown(a_known_username_from_a_new_address_rebinds_when_nominated_or_the_old_one_is_quiet, stop_live),
 		cmocka_unit_test_teardown(idle_sessions_expire_and_a_dtls_alert_ends_one_early, stop_live),
 		cmocka_unit_test_teardown(sessions_made_on_one_worker_are_found_by_another, stop_live),
+		cmocka_unit_test_teardown(two_workers_racing_on_the_same_clients_make_one_session_each, stop_live),
 	};
 	return cmocka_run_group_tests(tests, eal_setup, eal_teardown);
 }

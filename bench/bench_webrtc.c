@@ -24,6 +24,7 @@
 #include "mp_error.h"
 #include "mp_log.h"
 #include "pcap_write.h"
+#include "runtime_dir.h"
 #include "test_data.h"
 #include "udp_frame.h"
 
@@ -184,7 +185,13 @@ static int run(uint32_t n, unsigned seconds, int eal_argc, char **eal_argv)
 	}
 	mp_dp_stop(&dp);
 	mp_lb_destroy(lb);
-	rte_eal_cleanup();
+	{
+		char dir[512];
+
+		mp_runtime_dir_remember(dir, sizeof(dir));
+		rte_eal_cleanup();
+		mp_runtime_dir_remove(dir); /* leave nothing under /var/run/dpdk */
+	}
 	return 0;
 }
 

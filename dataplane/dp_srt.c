@@ -114,16 +114,3 @@ void mp_dp_srt_from_origin(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 	mp_dp_tx(w, pc, m);
 }
 
-bool mp_dp_srt_claim_nat(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
-			 uint64_t now_ms)
-{
-	struct mp_lb_session *s;
-
-	if (!w->dp->lb)
-		return false;
-	s = mp_lb_session_by_natport(w->dp->lb, pkt->dst_port);
-	if (!s || s->kind != MP_LB_SESS_SRT)
-		return false;
-	mp_dp_srt_from_origin(w, pi, m, pkt, s, now_ms);
-	return true;
-}

@@ -87,9 +87,6 @@ int mp_dp_srt_init(struct mp_dp *dp, char *err, size_t errcap);
 void mp_dp_srt_free(struct mp_dp *dp);
 /* Every loop turn of worker w: drain its hand-off ring, run its handshake timers when due. */
 void mp_dp_srt_periodic(struct mp_dp_worker *w, uint64_t now_ms);
-/* UDP to a NAT port: if it belongs to an SRT session, handle it (true); else leave it (false). */
-bool mp_dp_srt_claim_nat(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
-			 uint64_t now_ms);
 
 /* ---- between dp_srt.c, dp_srt_hs.c and dp_srt_frame.c ---- */
 

@@ -31,6 +31,9 @@ enum mp_dp_drop {
 	MP_DROP_SRT_HANDSHAKE,   /* SRT handshake not acted on (retransmission while the origin is asked) */
 	MP_DROP_SRT_SOCKET,      /* SRT to a socket id with no session, or from another address */
 	MP_DROP_EXCEPTION_RATE,  /* for the kernel, over the exception path's rate limit */
+	MP_DROP_SESSIONS_FULL,   /* a new session refused: session table or NAT port range exhausted */
+	MP_DROP_WRONG_ORIGIN,    /* to a NAT port from an address other than its session's origin */
+	MP_DROP_STUN_OTHER_ADDR, /* a known USERNAME from a second address while the session's is active */
 	MP_DROP__COUNT
 };
 
@@ -44,6 +47,8 @@ struct mp_dp_stats {
 	uint64_t icmp_echo_replies;
 	uint64_t sessions_created;
 	uint64_t sessions_expired;
+	uint64_t sessions_rebound;  /* moved to a new client address (NAT rebinding, path change) */
+	uint64_t sessions_closed;   /* ended early by a DTLS alert */
 	uint64_t lookup_misses;
 	uint64_t srt_inductions;      /* INDUCTIONs answered by the appliance */
 	uint64_t srt_handshakes;      /* handshakes completed through an origin */

@@ -8,6 +8,7 @@
 #include "rewrite.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -51,19 +52,36 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 		  uint64_t now_ms)
 {
 	struct mp_dp_port *p = &dp->ports[pi];
+	struct mp_dp_nh_cache *c = &w->nh[pi];
 	uint32_t hop = mp_next_hop(dst, p->iface.ip, p->iface.prefix, p->iface.gateway);
 
 	if (!hop)
 		return MP_ERR_NOTFOUND;
-	if (mp_arp_cache_lookup(&p->arp, hop, mac, now_ms) == MP_OK)
+	if (likely(c->hop == hop && now_ms < c->until_ms)) {
+		memcpy(mac, c->mac, 6);
 		return MP_OK;
+	}
+	if (mp_arp_cache_lookup(&p->arp, hop, mac, now_ms) == MP_OK) {
+		c->hop = hop;
+		memcpy(c->mac, mac, 6);
+		c->until_ms = now_ms + MP_DP_NH_CACHE_MS;
+		return MP_OK;
+	}
 	if (mp_arp_cache_should_request(&p->arp, hop, now_ms))
 		send_arp_request(dp, w, pi, hop);
 	return MP_ERR_NOTFOUND;
 }
 
+/* WebRTC frames of one RX burst, handed over together so their sessions are looked up in bulk. */
+struct webrtc_batch {
+	struct rte_mbuf *m[MP_BURST];
+	struct mp_pkt pkt[MP_BURST];
+	unsigned n;
+};
+
 /* Handle one frame from port pi. Frames must be contiguous (one segment) for the fast path. */
-static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms)
+static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms,
+			  struct webrtc_batch *wb)
 {
 	struct mp_dp_port *p = &w->dp->ports[pi];
 	struct mp_pkt pkt;
@@ -75,7 +93,13 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		mp_dp_drop(w, m, MP_DROP_IP_HEADER);
 		return;
 	}
-	v = mp_classify(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &pkt);
+	/* Classify straight into the WebRTC batch; the slot is kept only for WebRTC. */
+	v = mp_classify(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &wb->pkt[wb->n]);
+	if (likely(v == MP_V_WEBRTC)) {
+		wb->m[wb->n++] = m;
+		return;
+	}
+	pkt = wb->pkt[wb->n];
 	switch (v) {
 	case MP_V_REPLY:
 		if (pkt.is_arp_request) {
@@ -91,16 +115,11 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		mp_arp_cache_learn(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
 		mp_dp_exception_arp(w, pi, m, now_ms); /* the kernel resolves its own next hops */
 		return;
-	case MP_V_WEBRTC:
-		mp_dp_webrtc_rx(w, pi, m, &pkt, now_ms);
-		return;
 	case MP_V_SRT:
 		mp_dp_srt_rx(w, pi, m, &pkt, now_ms);
 		return;
 	case MP_V_NAT:
-		/* SRT sessions' NAT ports are served by dp_srt.c (a lookup in the NAT port array). */
-		if (mp_dp_srt_claim_nat(w, pi, m, &pkt, now_ms))
-			return;
+		/* dp_nat.c finds the session and hands SRT sessions to dp_srt.c. */
 		mp_dp_nat_rx(w, pi, m, &pkt, now_ms);
 		return;
 	case MP_V_EXCEPTION:
@@ -118,6 +137,7 @@ int mp_dp_worker_main(void *arg)
 	struct mp_dp_worker *w = arg;
 	struct mp_dp *dp = w->dp;
 	struct rte_mbuf *rx[MP_BURST];
+	struct webrtc_batch wb;
 	uint64_t next_sweep = 0;
 
 	if (dp->lb)
@@ -136,11 +156,14 @@ int mp_dp_worker_main(void *arg)
 			uint16_t n = rte_eth_rx_burst(dp->ports[pi].port_id, w->queue, rx, MP_BURST);
 
 			got += n;
+			wb.n = 0;
 			for (uint16_t i = 0; i < n; i++) {
 				if (i + 1 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
-				handle(w, pi, rx[i], now_ms);
+				handle(w, pi, rx[i], now_ms, &wb);
 			}
+			if (wb.n)
+				mp_dp_webrtc_rx_burst(w, pi, wb.m, wb.pkt, wb.n, now_ms);
 		}
 		/* SRT hand-offs and handshake timers; the kernel's frames (exception path). */
 		mp_dp_srt_periodic(w, now_ms);

@@ -1,0 +1,593 @@
+/* test_webrtc_forward.c: the real worker loop on net_ring ports forwards WebRTC by ICE username both
+ * ways (MACs, addresses, ports, checksums, payload checked field by field, the aiortc capture replayed),
+ * re-binds, expires and closes sessions, finds them from any worker, and counts every drop by reason
+ * (tx_full included). The harness is ring_harness.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_lcore.h>
+
+#include "dp.h"
+#include "lb.h"
+#include "mp_error.h"
+#include "ring_harness.h"
+#include "test_data.h"
+#include "udp_frame.h"
+
+#define US 0xC6123D02u          /* 198.18.61.2/24, the public port */
+#define GW 0xC6123D01u          /* 198.18.61.1 */
+#define CLIENT 0xC6123D0Au      /* 198.18.61.10, on the public link */
+#define CLIENT_B 0xC6123D0Bu    /* 198.18.61.11, the same client after a NAT rebinding */
+#define FAR 0xCB007107u         /* 203.0.113.7, behind the gateway */
+#define ORIGIN 0xC6123D14u      /* 198.18.61.20, origin media on the public link */
+#define PRIV 0x0A3D0002u        /* 10.61.0.2/24, the private port */
+#define ORIGIN_PRIV 0x0A3D0014u /* 10.61.0.20 */
+#define NAT_MIN 40000
+#define NAT_MAX 40999
+
+static const uint8_t GW_MAC[6] = { 0x02, 0x47, 0x57, 0, 0, 1 };
+static const uint8_t CLIENT_MAC[6] = { 0x02, 0xc1, 0, 0, 0, 0x0a };
+static const uint8_t CLIENT_B_MAC[6] = { 0x02, 0xc1, 0, 0, 0, 0x0b };
+static const uint8_t ORIGIN_MAC[6] = { 0x02, 0x0a, 0, 0, 0, 0x14 };
+static const uint8_t ORIGIN_PRIV_MAC[6] = { 0x02, 0x0b, 0, 0, 0, 0x14 };
+
+static const struct mp_rh_addr ADDR = { .public_ip = US, .public_gateway = GW, .public_prefix = 24,
+					 .private_ip = PRIV, .private_prefix = 24 };
+
+static void lb_conf(struct mp_lb_config *lc)
+{
+	mp_lb_config_default(lc);
+	lc->max_origins = 16;
+	lc->max_streams = 64;
+	lc->max_webrtc = 64;
+	lc->max_sessions = 1024;
+	lc->nat_port_min = NAT_MIN;
+	lc->nat_port_max = NAT_MAX;
+}
+
+/* An RTP-looking payload (SRTP is opaque to the appliance): version 2, payload type 96, tag bytes. */
+static size_t rtp(uint8_t *b, size_t n, uint8_t tag)
+{
+	memset(b, tag, n);
+	b[0] = 0x80;
+	b[1] = 0x60;
+	return n;
+}
+
+static struct mp_lb_session *only_session(struct mp_rh *h)
+{
+	struct mp_lb_session *found = NULL;
+
+	for (uint32_t i = 0; i < 1024; i++) {
+		struct mp_lb_session *s = mp_lb_session_at(h->lb, i);
+
+		if (s) {
+			assert_null(found);
+			found = s;
+		}
+	}
+	assert_non_null(found);
+	return found;
+}
+
+static void stun_with_known_username_starts_a_session_and_media_flows_both_ways(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_lb_session *s;
+	uint8_t stun[128], pl[1200], back[300];
+	size_t sn, n;
+	uint16_t nat;
+
+	(void)state;
+	lb_conf(&lc);
+	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "ans1:off1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+			 MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	sn = mp_test_stun_binding(stun, "ans1:off1", false, 1);
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 50000, 8000, stun, sn);
+	n = rtp(pl, sizeof(pl), 0x5a);
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 50000, 8000, pl, n);
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	nat = s->nat_port;
+	assert_true(nat >= NAT_MIN && nat <= NAT_MAX);
+	assert_int_equal(s->origin_ipv4, ORIGIN);
+	assert_int_equal(s->origin_port, 8000);
+	assert_string_equal(s->u.username, "ans1:off1");
+	/* gratuitous ARP, two ARP replies, then the STUN and the media to the origin */
+	assert_int_equal(h.nout[0], 5);
+	assert_int_equal(mp_test_rd16(h.out[0][1].b + 12), 0x0806);
+	assert_int_equal(mp_test_rd16(h.out[0][2].b + 12), 0x0806);
+	mp_rh_assert_udp_out(&h.out[0][3], mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, nat, ORIGIN, 8000, stun, sn);
+	mp_rh_assert_udp_out(&h.out[0][4], mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, nat, ORIGIN, 8000, pl, n);
+
+	/* The origin answers to the NAT port: back to the client from 8000. */
+	memset(back, 0xa7, sizeof(back));
+	back[0] = 0x90;
+	back[1] = 0xe0;
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, nat, back, sizeof(back));
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 6);
+	mp_rh_assert_udp_out(&h.out[0][5], mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT, 50000, back, sizeof(back));
+	assert_int_equal(s->pkts_c2o, 2);
+	assert_int_equal(s->bytes_c2o, sn + n);
+	assert_int_equal(s->pkts_o2c, 1);
+	assert_int_equal(s->bytes_o2c, sizeof(back));
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_created, 1);
+	assert_int_equal(st.lookup_misses, 1);
+	assert_int_equal(mp_dp_stats_drops(&st), 0);
+	mp_rh_stop(&h);
+}
+
+static void the_captured_aiortc_session_is_forwarded_byte_identical(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_pcap pc;
+	struct mp_pcap_frame fr;
+	struct mp_lb_session *s;
+	const uint8_t *c2o[160], *o2c[8];
+	size_t c2o_len[160], o2c_len[8];
+	unsigned nc = 0, no = 0, ci = 1, oi = 0;
+	uint16_t client_port = 0;
+
+	(void)state;
+	lb_conf(&lc);
+	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	/* The aiortc client sent "gLet:M3H2" (answer ufrag : offer ufrag). */
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "gLet:M3H2", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+			 MP_OK);
+	mp_rh_send_arp(&h, 0, GW, GW_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_pcap_open(&pc, "webrtc-aiortc-whip.pcap");
+	while (mp_pcap_next(&pc, &fr)) {
+		if (fr.ip_proto != 17)
+			continue;
+		if (fr.src_port == 48339) { /* the client */
+			c2o[nc] = fr.payload;
+			c2o_len[nc++] = fr.payload_len;
+			client_port = fr.src_port;
+			mp_rh_send_udp(&h, 0, GW_MAC, FAR, fr.src_port, 8000, fr.payload, fr.payload_len);
+		} else {
+			o2c[no] = fr.payload;
+			o2c_len[no++] = fr.payload_len;
+		}
+	}
+	assert_int_equal(nc, 146);
+	assert_int_equal(no, 4);
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	for (unsigned i = 0; i < no; i++)
+		mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, s->nat_port, o2c[i], o2c_len[i]);
+	mp_rh_settle(&h);
+	for (unsigned i = 0; i < h.nout[0]; i++) {
+		const struct mp_rh_frame *o = &h.out[0][i];
+
+		if (mp_test_rd16(o->b + 12) != 0x0800)
+			continue;
+		if (mp_test_rd32(o->b + 30) == ORIGIN) {
+			assert_true(ci < nc);
+			mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, s->nat_port, ORIGIN, 8000, c2o[ci], c2o_len[ci]);
+			ci++;
+		} else {
+			assert_true(oi < no);
+			/* the client is off-link: its frames go to the gateway's MAC */
+			mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), GW_MAC, US, 8000, FAR, client_port, o2c[oi], o2c_len[oi]);
+			oi++;
+		}
+	}
+	/* The client's first datagram answers the aiortc answerer's own check (an ICE-lite origin such as
+	 * SRS sends none): a Binding success response from an unknown address, dropped. The rest pass. */
+	assert_int_equal(ci, 146);
+	assert_int_equal(oi, 4);
+	assert_int_equal(s->pkts_c2o, 145);
+	assert_int_equal(s->pkts_o2c, 4);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_created, 1);
+	assert_int_equal(st.drops[MP_DROP_NO_SESSION], 1);
+	assert_int_equal(mp_dp_stats_drops(&st), 1);
+	mp_pcap_close(&pc);
+	mp_rh_stop(&h);
+}
+
+static void with_a_private_port_origins_are_reached_from_it(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_lb_session *s;
+	uint8_t stun[128], pl[400];
+	size_t sn, n;
+
+	(void)state;
+	lb_conf(&lc);
+	mp_rh_start(&h, &ADDR, 2, 1, &lc);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "a:b", "__defaultVhost__/live/s", 0, ORIGIN_PRIV, 8000, mp_now_ms()),
+			 MP_OK);
+	mp_rh_send_arp(&h, 0, GW, GW_MAC);
+	mp_rh_send_arp(&h, 1, ORIGIN_PRIV, ORIGIN_PRIV_MAC);
+	mp_rh_settle(&h); /* the worker polls port 0 before port 1: learn the origin first */
+	sn = mp_test_stun_binding(stun, "a:b", true, 7);
+	mp_rh_send_udp(&h, 0, GW_MAC, FAR, 51000, 8000, stun, sn);
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	n = rtp(pl, sizeof(pl), 0x33);
+	mp_rh_send_udp(&h, 1, ORIGIN_PRIV_MAC, ORIGIN_PRIV, 8000, s->nat_port, pl, n);
+	mp_rh_settle(&h);
+	/* public: gratuitous ARP, ARP reply, the answer; private: gratuitous ARP, ARP reply, the STUN */
+	assert_int_equal(h.nout[0], 3);
+	assert_int_equal(h.nout[1], 3);
+	mp_rh_assert_udp_out(&h.out[1][2], mp_rh_port_mac(&h, 1), ORIGIN_PRIV_MAC, PRIV, s->nat_port, ORIGIN_PRIV, 8000, stun, sn);
+	mp_rh_assert_udp_out(&h.out[0][2], mp_rh_port_mac(&h, 0), GW_MAC, US, 8000, FAR, 51000, pl, n);
+	mp_rh_stop(&h);
+}
+
+static void unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_lb_session *s;
+	uint8_t stun[128], pl[200];
+	size_t n = rtp(pl, sizeof(pl), 1);
+	unsigned arp_requests = 0;
+
+	(void)state;
+	memset(stun, 0, sizeof(stun));
+	lb_conf(&lc);
+	lc.nat_port_max = NAT_MIN; /* one NAT port: the second session does not fit */
+	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:2", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 1000, 8000, pl, n);                 /* no_session: media, no session */
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 1001, "nobody:here", false);       /* stun_unknown */
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 1002, 8000, stun, 12);              /* no_session: truncated STUN */
+	memset(stun, 0, 20);
+	stun[1] = 1;
+	stun[4] = 0x21, stun[5] = 0x12, stun[6] = 0xa4, stun[7] = 0x42;
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 1003, 8000, stun, 20);              /* no_session: no USERNAME */
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, NAT_MIN, pl, n);              /* no_session: NAT port unused */
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 1004, "k:1", false);               /* no_nexthop: origin MAC unknown */
+	mp_rh_settle(&h);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 1004, "k:1", false);               /* forwarded */
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 1005, "k:2", false);               /* sessions_full: one NAT port */
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 1006, "k:1", false);               /* stun_other_address */
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	assert_int_equal(s->nat_port, NAT_MIN);
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8001, NAT_MIN, pl, n);              /* wrong_origin: other port */
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 9999, NAT_MIN, pl, n);              /* wrong_origin: a client */
+	mp_rh_settle(&h);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.drops[MP_DROP_NO_SESSION], 4);
+	assert_int_equal(st.drops[MP_DROP_STUN_UNKNOWN], 1);
+	assert_int_equal(st.drops[MP_DROP_NO_NEXTHOP], 1);
+	assert_int_equal(st.drops[MP_DROP_SESSIONS_FULL], 1);
+	assert_int_equal(st.drops[MP_DROP_STUN_OTHER_ADDR], 1);
+	assert_int_equal(st.drops[MP_DROP_WRONG_ORIGIN], 2);
+	assert_int_equal(mp_dp_stats_drops(&st), 10);
+	assert_int_equal(st.lookup_misses, 8);  /* every unknown tuple or NAT port */
+	assert_int_equal(st.sessions_created, 1); /* the no_nexthop STUN made it, the next one forwarded */
+	for (unsigned i = 0; i < h.nout[0]; i++) {
+		const uint8_t *e = h.out[0][i].b;
+
+		if (mp_test_rd16(e + 12) == 0x0806 && mp_test_rd16(e + 20) == 1 && mp_test_rd32(e + 38) == ORIGIN)
+			arp_requests++; /* next-hop resolution asked for the origin */
+	}
+	assert_int_equal(arp_requests, 1);
+	mp_rh_stop(&h);
+}
+
+static void a_known_username_from_a_new_address_rebinds_when_nominated_or_the_old_one_is_quiet(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_lb_session *s;
+	uint8_t stun[128], pl[300], back[100];
+	size_t sn, n = rtp(pl, sizeof(pl), 9);
+	uint16_t nat;
+
+	(void)state;
+	lb_conf(&lc);
+	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	memset(back, 0xbb, sizeof(back));
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "r:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, CLIENT_B, CLIENT_B_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 2000, "r:1", false);
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 2000, 8000, pl, n);
+	mp_rh_send_stun(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, "r:1", false); /* A is active: dropped */
+	mp_rh_settle(&h);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.drops[MP_DROP_STUN_OTHER_ADDR], 1);
+	nat = only_session(&h)->nat_port;
+
+	/* The client nominates the pair from B: the session moves there, keeping its NAT port. */
+	h.nout[0] = 0;
+	sn = mp_test_stun_binding(stun, "r:1", true, 3001);
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 2000, 8000, pl, n);       /* A no longer has a session */
+	mp_rh_settle(&h); /* (a burst's WebRTC frames are handled after its other frames) */
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, nat, back, sizeof(back));
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	assert_int_equal(s->tuple.src_ip, CLIENT_B);
+	assert_int_equal(s->nat_port, nat);
+	assert_int_equal(h.nout[0], 2);
+	mp_rh_assert_udp_out(&h.out[0][0], mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, nat, ORIGIN, 8000, stun, sn);
+	mp_rh_assert_udp_out(&h.out[0][1], mp_rh_port_mac(&h, 0), CLIENT_B_MAC, US, 8000, CLIENT_B, 3000, back, sizeof(back));
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_rebound, 1);
+	assert_int_equal(st.drops[MP_DROP_NO_SESSION], 1);
+
+	/* B goes quiet (a NAT rebinding back to A): after 2 s a plain check from A moves it back. */
+	usleep((MP_DP_REBIND_QUIET_MS + 200) * 1000);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 2000, "r:1", false);
+	mp_rh_settle(&h);
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, nat, back, sizeof(back));
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	assert_int_equal(s->tuple.src_ip, CLIENT);
+	assert_int_equal(s->nat_port, nat);
+	mp_rh_assert_udp_out(&h.out[0][h.nout[0] - 1], mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT, 2000, back,
+		       sizeof(back));
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_rebound, 2);
+	assert_int_equal(st.sessions_created, 1);
+	mp_rh_stop(&h);
+}
+
+/* A DTLS 1.2 alert record: epoch 0 with a plaintext close_notify, or epoch 1 (encrypted). */
+static size_t dtls_alert(uint8_t *b, bool encrypted)
+{
+	memset(b, 0, 13 + 26);
+	b[0] = 21;
+	b[1] = 0xfe;
+	b[2] = 0xfd;
+	b[4] = encrypted ? 1 : 0;
+	b[12] = encrypted ? 26 : 2;
+	if (encrypted)
+		memset(b + 13, 0x77, 26);
+	else
+		b[13] = 1; /* warning, close_notify */
+	return 13u + b[12];
+}
+
+static void idle_sessions_expire_and_a_dtls_alert_ends_one_early(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_lb_session *s;
+	uint8_t pl[100], alert[64];
+	size_t n = rtp(pl, sizeof(pl), 3), an;
+	struct mp_lb_stats ls;
+	uint16_t nat;
+
+	(void)state;
+	lb_conf(&lc);
+	lc.webrtc_idle_ms = 300;
+	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "e:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 4000, "e:1", false);
+	mp_rh_settle(&h);
+	(void)only_session(&h);
+	for (int i = 0; i < 100; i++) { /* idle for 300 ms: the workers' sweep ends it */
+		usleep(10000);
+		mp_lb_quiescent(h.lb, 0);
+	}
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_expired, 1);
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 4000, 8000, pl, n);
+	mp_rh_settle(&h);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.drops[MP_DROP_NO_SESSION], 1);
+
+	/* A new session; the client's encrypted alert goes through, then the session is gone. */
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 4000, "e:1", false);
+	mp_rh_settle(&h);
+	h.nout[0] = 0;
+	an = dtls_alert(alert, true);
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 4000, 8000, alert, an);
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 4000, 8000, pl, n);
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 1);
+	assert_memory_equal(h.out[0][0].b + 42, alert, an);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_closed, 1);
+	assert_int_equal(st.drops[MP_DROP_NO_SESSION], 2);
+
+	/* The origin's plaintext close_notify ends a session the same way. */
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 4000, "e:1", false);
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	nat = s->nat_port;
+	h.nout[0] = 0;
+	an = dtls_alert(alert, false);
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, nat, alert, an);
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 1);
+	mp_rh_assert_udp_out(&h.out[0][0], mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT, 4000, alert, an);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_closed, 2);
+	assert_int_equal(st.sessions_created, 3);
+	mp_lb_stats(h.lb, &ls);
+	assert_int_equal(ls.count[MP_LB_T_SESSIONS], 0);
+	mp_rh_stop(&h);
+}
+
+static void sessions_made_on_one_worker_are_found_by_another(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats w0, w1;
+	struct mp_lb_session *s;
+	uint8_t pl[500], back[200];
+	size_t n = rtp(pl, sizeof(pl), 4);
+	unsigned to_origin = 0, to_client = 0;
+
+	(void)state;
+	if (rte_lcore_count() < 3) {
+		skip();
+		return;
+	}
+	memset(back, 0xcc, sizeof(back));
+	lb_conf(&lc);
+	mp_rh_start(&h, &ADDR, 1, 2, &lc);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "m:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 5000, "m:1", false); /* queue 0: worker 0 creates */
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	for (int i = 0; i < 10; i++) {                             /* queue 1: worker 1 forwards */
+		mp_rh_send_udp_q(&h, 0, 1, CLIENT_MAC, CLIENT, 5000, 8000, pl, n);
+		mp_rh_send_udp_q(&h, 0, 1, ORIGIN_MAC, ORIGIN, 8000, s->nat_port, back, sizeof(back));
+	}
+	mp_rh_settle(&h);
+	for (unsigned i = 0; i < h.nout[0]; i++) {
+		const struct mp_rh_frame *o = &h.out[0][i];
+
+		if (mp_test_rd16(o->b + 12) != 0x0800)
+			continue;
+		if (mp_test_rd32(o->b + 30) == ORIGIN && o->len == 42 + n) {
+			mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, s->nat_port, ORIGIN, 8000, pl, n);
+			to_origin++;
+		} else if (mp_test_rd32(o->b + 30) == CLIENT) {
+			mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT, 5000, back, sizeof(back));
+			to_client++;
+		}
+	}
+	assert_int_equal(to_origin, 10);
+	assert_int_equal(to_client, 10);
+	memset(&w0, 0, sizeof(w0));
+	memset(&w1, 0, sizeof(w1));
+	mp_dp_stats_add(&w0, &h.dp.workers[0].stats);
+	mp_dp_stats_add(&w1, &h.dp.workers[1].stats);
+	assert_int_equal(w0.sessions_created, 1);
+	assert_int_equal(w1.sessions_created, 0);
+	assert_int_equal(w1.lookup_misses, 0);
+	assert_int_equal(w1.rx_packets, 20);
+	assert_int_equal(mp_dp_stats_drops(&w1), 0);
+	mp_rh_stop(&h);
+}
+
+static void two_workers_racing_on_the_same_clients_make_one_session_each(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_lb_stats ls;
+	uint8_t stun[128];
+	char user[32];
+	unsigned fwd = 0, sessions = 0;
+
+	(void)state;
+	if (rte_lcore_count() < 3) {
+		skip();
+		return;
+	}
+	lb_conf(&lc);
+	lc.max_webrtc = 128;
+	mp_rh_start(&h, &ADDR, 1, 2, &lc);
+	for (int i = 0; i < 100; i++) {
+		snprintf(user, sizeof(user), "race:%d", i);
+		assert_int_equal(mp_lb_webrtc_store(h.lb, user, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+				 MP_OK);
+	}
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_settle(&h);
+	h.nout[0] = 0;
+	/* 100 clients, each one's first check sent on both queues at once: both workers miss and try to
+	 * create the same session; one creates, the other finds it (MP_ERR_EXISTS) and forwards. */
+	for (uint16_t i = 0; i < 100; i++) {
+		size_t sn;
+
+		snprintf(user, sizeof(user), "race:%u", i);
+		sn = mp_test_stun_binding(stun, user, false, i);
+		mp_rh_send_udp_q(&h, 0, 0, CLIENT_MAC, CLIENT, (uint16_t)(6000 + i), 8000, stun, sn);
+		mp_rh_send_udp_q(&h, 0, 1, CLIENT_MAC, CLIENT, (uint16_t)(6000 + i), 8000, stun, sn);
+	}
+	mp_rh_settle(&h);
+	for (unsigned i = 0; i < h.nout[0]; i++)
+		if (mp_test_rd16(h.out[0][i].b + 12) == 0x0800 && mp_test_rd32(h.out[0][i].b + 30) == ORIGIN) {
+			assert_true(mp_test_udp_checksums_ok(h.out[0][i].b, h.out[0][i].len));
+			fwd++;
+		}
+	for (uint32_t i = 0; i < 1024; i++)
+		sessions += mp_lb_session_at(h.lb, i) != NULL;
+	mp_lb_stats(h.lb, &ls);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.drops[MP_DROP_STUN_OTHER_ADDR], 0); /* the loser saw the winner's session */
+	assert_int_equal(mp_dp_stats_drops(&st), 0);
+	assert_int_equal(sessions, 100);
+	assert_int_equal(ls.count[MP_LB_T_SESSIONS], 100);
+	assert_int_equal(st.sessions_created, 100);
+	assert_int_equal(fwd, 200);
+	mp_rh_stop(&h);
+}
+
+static void frames_a_full_port_refuses_are_counted_as_tx_full(void **state)
+{
+	static struct mp_rh h;
+	struct mp_rh_addr a = ADDR;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	uint8_t pl[200];
+	size_t n = rtp(pl, sizeof(pl), 6);
+
+	(void)state;
+	a.tx_ring = 64; /* holds 63 frames, and nobody empties it until the end */
+	lb_conf(&lc);
+	mp_rh_start(&h, &a, 1, 1, &lc);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "full:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+			 MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 7000, "full:1", false);
+	for (int i = 0; i < 100; i++)
+		mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 7000, 8000, pl, n);
+	mp_rh_settle(&h);
+	mp_rh_stats(&h, &st);
+	/* gratuitous ARP + 2 ARP replies + the STUN + 100 media = 104 frames for a 63-frame ring */
+	assert_int_equal(st.tx_packets, 63);
+	assert_int_equal(st.drops[MP_DROP_TX_FULL], 104 - 63);
+	assert_int_equal(mp_dp_stats_drops(&st), 104 - 63);
+	assert_int_equal(h.nout[0], 63);
+	mp_rh_stop(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(stun_with_known_username_starts_a_session_and_media_flows_both_ways, mp_rh_teardown),
+		cmocka_unit_test_teardown(the_captured_aiortc_session_is_forwarded_byte_identical, mp_rh_teardown),
+		cmocka_unit_test_teardown(with_a_private_port_origins_are_reached_from_it, mp_rh_teardown),
+		cmocka_unit_test_teardown(unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason, mp_rh_teardown),
+		cmocka_unit_test_teardown(a_known_username_from_a_new_address_rebinds_when_nominated_or_the_old_one_is_quiet, mp_rh_teardown),
+		cmocka_unit_test_teardown(idle_sessions_expire_and_a_dtls_alert_ends_one_early, mp_rh_teardown),
+		cmocka_unit_test_teardown(sessions_made_on_one_worker_are_found_by_another, mp_rh_teardown),
+		cmocka_unit_test_teardown(two_workers_racing_on_the_same_clients_make_one_session_each, mp_rh_teardown),
+		cmocka_unit_test_teardown(frames_a_full_port_refuses_are_counted_as_tx_full, mp_rh_teardown),
+	};
+	return cmocka_run_group_tests(tests, mp_rh_eal_setup, mp_rh_eal_teardown);
+}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lb.h"
+#include "sdp.h"
 
 struct mp_webrtc_answer {
 	char username[MP_LB_USERNAME_MAX]; /* "answerUfrag:offerUfrag", the client's STUN USERNAME */

@@ -17,6 +17,8 @@ static void one(cJSON *o, const struct mp_dp_stats *s)
 	cJSON_AddNumberToObject(o, "icmp_echo_replies", (double)s->icmp_echo_replies);
 	cJSON_AddNumberToObject(o, "sessions_created", (double)s->sessions_created);
 	cJSON_AddNumberToObject(o, "sessions_expired", (double)s->sessions_expired);
+	cJSON_AddNumberToObject(o, "sessions_rebound", (double)s->sessions_rebound);
+	cJSON_AddNumberToObject(o, "sessions_closed", (double)s->sessions_closed);
 	cJSON_AddNumberToObject(o, "lookup_misses", (double)s->lookup_misses);
 	cJSON_AddNumberToObject(o, "drops", (double)mp_dp_stats_drops(s));
 	for (int i = 0; i < MP_DROP__COUNT; i++)

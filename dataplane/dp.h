@@ -21,6 +21,11 @@
 #define MP_DP_READER_FIRST 1
 #define MP_DP_SWEEP_MS 10     /* each worker sweeps idle sessions this often */
 #define MP_DP_SWEEP_BUDGET 256
+/* A STUN with a session's USERNAME from another client address moves the session there only when
+ * the session's own address has sent nothing for this long (NAT rebinding), or when the request
+ * nominates the new pair (USE-CANDIDATE, RFC 8445 section 7.3.1.5); else it is dropped, so ICE checks
+ * of a client's other candidates do not tear the media path away from the selected pair. */
+#define MP_DP_REBIND_QUIET_MS 2000
 
 /* What the data plane is asked to do (filled by the appliance from its config). */
 struct mp_dp_conf {
@@ -58,12 +63,22 @@ struct mp_dp_tx_batch {
 	uint16_t n;
 };
 
+/* The last next hop resolved on a port, kept by one worker for MP_DP_NH_CACHE_MS so a burst to one
+ * origin or gateway costs one ARP-cache lookup, not one per packet (a changed MAC is seen that late). */
+#define MP_DP_NH_CACHE_MS 100
+struct mp_dp_nh_cache {
+	uint32_t hop;
+	uint8_t mac[6];
+	uint64_t until_ms;
+};
+
 struct mp_dp_worker {
 	struct mp_dp *dp;
 	unsigned lcore_id;
 	unsigned reader_id;        /* this worker's lb reader id (RCU QSBR) */
 	uint16_t queue;            /* RX/TX queue index on every port */
 	struct mp_dp_tx_batch tx[2]; /* per port, flushed after every burst */
+	struct mp_dp_nh_cache nh[2]; /* per port */
 	struct mp_dp_stats stats;
 } __attribute__((aligned(64)));
 
@@ -101,6 +116,20 @@ static inline uint64_t mp_dp_now_ms(const struct mp_dp *dp)
  * queue and returns MP_ERR_NOTFOUND; the caller drops and counts MP_DROP_NO_NEXTHOP. */
 int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],
 		  uint64_t now_ms);
+
+/* The port to reach ip from: the one whose subnet holds it, else port `other` (through its gateway):
+ * for origins the private port if any (n_ports - 1), for clients the public port (0). */
+static inline unsigned mp_dp_port_toward(const struct mp_dp *dp, uint32_t ip, unsigned other)
+{
+	for (unsigned pi = 0; pi < dp->n_ports; pi++) {
+		const struct mp_iface *ifc = &dp->ports[pi].iface;
+		uint32_t mask = ifc->prefix ? ~0u << (32 - ifc->prefix) : 0;
+
+		if ((ip & mask) == (ifc->ip & mask))
+			return pi;
+	}
+	return other;
+}
 
 /* The worker loop (dp_worker.c); arg is the struct mp_dp_worker. */
 int mp_dp_worker_main(void *arg);

@@ -2,6 +2,7 @@
 #ifndef MP_DP_MEDIA_H
 #define MP_DP_MEDIA_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -13,6 +14,9 @@
  * pi is the port the frame arrived on; now_ms the clock of this burst. */
 void mp_dp_webrtc_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 		     uint64_t now_ms);   /* UDP to webrtc_port (dp_webrtc.c) */
+/* The same for n (<= MP_BURST) frames of one RX burst: their sessions are looked up in bulk. */
+void mp_dp_webrtc_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf **m, const struct mp_pkt *pkts,
+			   unsigned n, uint64_t now_ms);
 void mp_dp_srt_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 		  uint64_t now_ms);      /* UDP to srt_port (dp_srt.c) */
 void mp_dp_nat_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
@@ -21,6 +25,10 @@ struct mp_lb_session;
 /* An origin's datagram to the NAT port of an SRT session (dp_nat.c hands it over; dp_srt.c). */
 void mp_dp_srt_from_origin(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 			   struct mp_lb_session *s, uint64_t now_ms);
+/* End WebRTC session s when payload (a datagram either way) carries a DTLS alert that closes the
+ * association (dp_webrtc.c); true when it did. */
+bool mp_dp_webrtc_check_close(struct mp_dp_worker *w, struct mp_lb_session *s, const uint8_t *payload,
+			      uint16_t len, uint64_t now_ms);
 void mp_dp_exception_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 			uint64_t now_ms); /* for the kernel: TCP, other UDP, fragments (dp_exception.c) */
 

@@ -22,6 +22,9 @@ static const char *const drop_names[MP_DROP__COUNT] = {
 	[MP_DROP_STUN_UNKNOWN] = "stun_unknown",
 	[MP_DROP_NO_NEXTHOP] = "no_nexthop",
 	[MP_DROP_TX_FULL] = "tx_full",
+	[MP_DROP_SESSIONS_FULL] = "sessions_full",
+	[MP_DROP_WRONG_ORIGIN] = "wrong_origin",
+	[MP_DROP_STUN_OTHER_ADDR] = "stun_other_address",
 };
 
 const char *mp_dp_drop_name(enum mp_dp_drop d)
@@ -42,6 +45,8 @@ void mp_dp_stats_add(struct mp_dp_stats *sum, const struct mp_dp_stats *one)
 	sum->icmp_echo_replies += LOAD(one->icmp_echo_replies);
 	sum->sessions_created += LOAD(one->sessions_created);
 	sum->sessions_expired += LOAD(one->sessions_expired);
+	sum->sessions_rebound += LOAD(one->sessions_rebound);
+	sum->sessions_closed += LOAD(one->sessions_closed);
 	sum->lookup_misses += LOAD(one->lookup_misses);
 	for (int i = 0; i < MP_DROP__COUNT; i++)
 		sum->drops[i] += LOAD(one->drops[i]);

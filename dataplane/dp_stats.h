@@ -26,6 +26,9 @@ enum mp_dp_drop {
 	MP_DROP_STUN_UNKNOWN,    /* STUN whose USERNAME is not in the balancer */
 	MP_DROP_NO_NEXTHOP,      /* next hop MAC unknown (ARP pending) */
 	MP_DROP_TX_FULL,         /* the port refused the packet */
+	MP_DROP_SESSIONS_FULL,   /* a new session refused: session table or NAT port range exhausted */
+	MP_DROP_WRONG_ORIGIN,    /* to a NAT port from an address other than its session's origin */
+	MP_DROP_STUN_OTHER_ADDR, /* a known USERNAME from a second address while the session's is active */
 	MP_DROP__COUNT
 };
 
@@ -39,6 +42,8 @@ struct mp_dp_stats {
 	uint64_t icmp_echo_replies;
 	uint64_t sessions_created;
 	uint64_t sessions_expired;
+	uint64_t sessions_rebound;  /* moved to a new client address (NAT rebinding, path change) */
+	uint64_t sessions_closed;   /* ended early by a DTLS alert */
 	uint64_t lookup_misses;
 	uint64_t drops[MP_DROP__COUNT];
 } __attribute__((aligned(64)));

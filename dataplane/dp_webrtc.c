@@ -1,13 +1,181 @@
 /* dp_webrtc.c: WebRTC media to webrtc_port: sessions by client 5-tuple, created by STUN USERNAME. */
 #include "dp_media.h"
+#include "demux.h"
+#include "dtls.h"
+#include "lb.h"
+#include "mp_error.h"
+#include "rewrite.h"
+#include "stun.h"
+
+#include <netinet/in.h>
+#include <stdbool.h>
+
+#include <rte_prefetch.h>
+
+/* A DTLS alert that ends the association (dtls.h says what can be seen of it) ends the session once
+ * the alert itself has been forwarded; both directions call this. */
+bool mp_dp_webrtc_check_close(struct mp_dp_worker *w, struct mp_lb_session *s, const uint8_t *payload,
+			      uint16_t len, uint64_t now_ms)
+{
+	int k;
+
+	if (likely(len == 0 || payload[0] != MP_DTLS_CT_ALERT))
+		return false;
+	k = mp_dtls_alert(payload, len);
+	if (k != MP_DTLS_ALERT_CLOSE && k != MP_DTLS_ALERT_ENCRYPTED)
+		return false;
+	if (mp_lb_session_close(w->dp->lb, s, now_ms) == MP_OK)
+		w->stats.sessions_closed++;
+	return true;
+}
+
+/* Client -> origin: from the NAT port of the port facing the origin, to the origin media address. */
+static void forward_c2o(struct mp_dp_worker *w, struct rte_mbuf *m, const struct mp_pkt *pkt,
+			struct mp_lb_session *s, bool *changed, uint64_t now_ms)
+{
+	struct mp_dp *dp = w->dp;
+	unsigned out = mp_dp_port_toward(dp, s->origin_ipv4, dp->n_ports - 1);
+	const struct mp_iface *ifc = &dp->ports[out].iface;
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t mac[6];
+
+	if (mp_dp_resolve(dp, w, out, s->origin_ipv4, mac, now_ms) != MP_OK) {
+		mp_dp_drop(w, m, MP_DROP_NO_NEXTHOP);
+		return;
+	}
+	mp_lb_session_count_c2o(s, pkt->payload_len, now_ms);
+	if (unlikely(mp_dp_webrtc_check_close(w, s, f + pkt->payload_off, pkt->payload_len, now_ms)))
+		*changed = true;
+	mp_udp_rewrite(f, pkt, ifc->mac, mac, ifc->ip, s->nat_port ? s->nat_port : pkt->src_port, s->origin_ipv4,
+		       s->origin_port);
+	mp_dp_tx(w, out, m);
+}
+
+/* A STUN Binding request on a miss: the session of its USERNAME, new or moved here; NULL when the
+ * frame was dropped (and counted). */
+static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const struct mp_lb_tuple *t,
+					       const uint8_t *p, uint16_t len, uint64_t now_ms)
+{
+	struct mp_lb *lb = w->dp->lb;
+	const struct mp_lb_webrtc *e;
+	struct mp_lb_session *s = NULL, *old;
+	const uint8_t *user;
+	size_t ulen;
+	int rc;
+
+	/* RFC 7983: 0..3 is STUN; only a Binding request with a USERNAME can name a session. */
+	if (mp_demux_classify(p, len) != MP_DEMUX_STUN || mp_stun_binding_username(p, len, &user, &ulen) != MP_OK)
+		return w->stats.drops[MP_DROP_NO_SESSION]++, NULL;
+	e = mp_lb_webrtc_find(lb, (const char *)user, ulen);
+	if (!e)
+		return w->stats.drops[MP_DROP_STUN_UNKNOWN]++, NULL;
+	mp_lb_webrtc_touch(e, now_ms);
+	old = mp_lb_webrtc_session(lb, e);
+	rc = MP_ERR_STATE;
+	if (old) {
+		uint64_t c2o = atomic_load_explicit(&old->last_c2o_ms, memory_order_relaxed);
+		struct mp_stun_msg msg;
+
+		if (now_ms < c2o + MP_DP_REBIND_QUIET_MS &&
+		    !(mp_stun_parse(p, len, &msg) == MP_OK && msg.use_candidate))
+			return w->stats.drops[MP_DROP_STUN_OTHER_ADDR]++, NULL;
+		rc = mp_lb_session_rebind(lb, old, t, now_ms, &s);
+		if (rc == MP_OK)
+			w->stats.sessions_rebound++;
+	}
+	if (rc == MP_ERR_STATE) { /* no session, or it just closed */
+		struct mp_lb_session_params sp = {
+			.tuple = *t,
+			.origin_ipv4 = e->media_ipv4,
+			.origin_port = e->media_port,
+			.origin_id = e->origin_id,
+			.kind = MP_LB_SESS_WEBRTC,
+			.state = MP_LB_SESS_ACTIVE,
+			.username = e->username,
+		};
+
+		rc = mp_lb_session_create(lb, &sp, now_ms, &s);
+		if (rc == MP_OK)
+			w->stats.sessions_created++;
+	}
+	if (rc == MP_ERR_EXISTS && s) /* another worker got there first */
+		rc = MP_OK;
+	if (rc != MP_OK)
+		return w->stats.drops[MP_DROP_SESSIONS_FULL]++, NULL;
+	mp_lb_webrtc_link(e, s);
+	return s;
+}
+
+/* One frame; s is its session from the bulk lookup (NULL: none then). *changed says whether this
+ * burst already created, moved or closed a session: then the bulk answer may be stale, look again. */
+static void webrtc_one(struct mp_dp_worker *w, struct rte_mbuf *m, const struct mp_pkt *pkt,
+		       const struct mp_lb_tuple *t, struct mp_lb_session *s, bool *changed, uint64_t now_ms)
+{
+	struct mp_lb *lb = w->dp->lb;
+	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt->payload_off);
+
+	if (unlikely(*changed))
+		s = mp_lb_session_find(lb, t);
+	if (likely(s != NULL)) {
+		if (unlikely(pkt->payload_len && p[0] <= 3)) {
+			/* A consent check (RFC 7675) keeps the ICE username alive. */
+			const uint8_t *user;
+			size_t ulen;
+
+			if (mp_stun_binding_username(p, pkt->payload_len, &user, &ulen) == MP_OK) {
+				const struct mp_lb_webrtc *e = mp_lb_webrtc_find(lb, (const char *)user, ulen);
+
+				if (e)
+					mp_lb_webrtc_touch(e, now_ms);
+			}
+		}
+		forward_c2o(w, m, pkt, s, changed, now_ms);
+		return;
+	}
+	w->stats.lookup_misses++;
+	s = session_from_stun(w, t, p, pkt->payload_len, now_ms);
+	if (!s) {
+		rte_pktmbuf_free(m); /* counted by session_from_stun */
+		return;
+	}
+	*changed = true;
+	forward_c2o(w, m, pkt, s, changed, now_ms);
+}
+
+void mp_dp_webrtc_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf **m, const struct mp_pkt *pkts,
+			   unsigned n, uint64_t now_ms)
+{
+	struct mp_lb *lb = w->dp->lb;
+	struct mp_lb_tuple keys[MP_BURST];
+	const struct mp_lb_tuple *kp[MP_BURST] = { 0 };
+	struct mp_lb_session *s[MP_BURST];
+	bool changed = false;
+
+	(void)pi;
+	if (unlikely(!lb)) {
+		for (unsigned i = 0; i < n; i++)
+			mp_dp_drop(w, m[i], MP_DROP_NO_SESSION);
+		return;
+	}
+	/* Keys first, then one bulk lookup: the hash prefetches every bucket before comparing, and the
+	 * records found are prefetched before the first one is used (large tables miss the cache). */
+	for (unsigned i = 0; i < n; i++) {
+		mp_lb_tuple_set(&keys[i], pkts[i].src_ip, pkts[i].src_port, pkts[i].dst_ip, pkts[i].dst_port,
+				IPPROTO_UDP);
+		kp[i] = &keys[i];
+	}
+	mp_lb_session_find_bulk(lb, kp, n, s);
+	for (unsigned i = 0; i < n; i++)
+		if (s[i]) {
+			rte_prefetch0(s[i]);
+			rte_prefetch0(&s[i]->last_seen_ms);
+		}
+	for (unsigned i = 0; i < n; i++)
+		webrtc_one(w, m[i], &pkts[i], &keys[i], s[i], &changed, now_ms);
+}
 
 void mp_dp_webrtc_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 		     uint64_t now_ms)
 {
-	(void)pi;
-	(void)pkt;
-	(void)now_ms;
-	/* Forwarding is not built yet (issue 5): every client is unknown. */
-	w->stats.lookup_misses++;
-	mp_dp_drop(w, m, MP_DROP_NO_SESSION);
+	mp_dp_webrtc_rx_burst(w, pi, &m, pkt, 1, now_ms);
 }

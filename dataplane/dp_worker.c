@@ -6,6 +6,7 @@
 #include "rewrite.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -49,19 +50,36 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 		  uint64_t now_ms)
 {
 	struct mp_dp_port *p = &dp->ports[pi];
+	struct mp_dp_nh_cache *c = &w->nh[pi];
 	uint32_t hop = mp_next_hop(dst, p->iface.ip, p->iface.prefix, p->iface.gateway);
 
 	if (!hop)
 		return MP_ERR_NOTFOUND;
-	if (mp_arp_cache_lookup(&p->arp, hop, mac, now_ms) == MP_OK)
+	if (likely(c->hop == hop && now_ms < c->until_ms)) {
+		memcpy(mac, c->mac, 6);
 		return MP_OK;
+	}
+	if (mp_arp_cache_lookup(&p->arp, hop, mac, now_ms) == MP_OK) {
+		c->hop = hop;
+		memcpy(c->mac, mac, 6);
+		c->until_ms = now_ms + MP_DP_NH_CACHE_MS;
+		return MP_OK;
+	}
 	if (mp_arp_cache_should_request(&p->arp, hop, now_ms))
 		send_arp_request(dp, w, pi, hop);
 	return MP_ERR_NOTFOUND;
 }
 
+/* WebRTC frames of one RX burst, handed over together so their sessions are looked up in bulk. */
+struct webrtc_batch {
+	struct rte_mbuf *m[MP_BURST];
+	struct mp_pkt pkt[MP_BURST];
+	unsigned n;
+};
+
 /* Handle one frame from port pi. Frames must be contiguous (one segment) for the fast path. */
-static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms)
+static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms,
+			  struct webrtc_batch *wb)
 {
 	struct mp_dp_port *p = &w->dp->ports[pi];
 	struct mp_pkt pkt;
@@ -73,7 +91,13 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		mp_dp_drop(w, m, MP_DROP_IP_HEADER);
 		return;
 	}
-	v = mp_classify(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &pkt);
+	/* Classify straight into the WebRTC batch; the slot is kept only for WebRTC. */
+	v = mp_classify(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &wb->pkt[wb->n]);
+	if (likely(v == MP_V_WEBRTC)) {
+		wb->m[wb->n++] = m;
+		return;
+	}
+	pkt = wb->pkt[wb->n];
 	switch (v) {
 	case MP_V_REPLY:
 		if (pkt.is_arp_request) {
@@ -88,9 +112,6 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 	case MP_V_ARP_LEARN:
 		mp_arp_cache_learn(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
 		rte_pktmbuf_free(m);
-		return;
-	case MP_V_WEBRTC:
-		mp_dp_webrtc_rx(w, pi, m, &pkt, now_ms);
 		return;
 	case MP_V_SRT:
 		mp_dp_srt_rx(w, pi, m, &pkt, now_ms);
@@ -113,6 +134,7 @@ int mp_dp_worker_main(void *arg)
 	struct mp_dp_worker *w = arg;
 	struct mp_dp *dp = w->dp;
 	struct rte_mbuf *rx[MP_BURST];
+	struct webrtc_batch wb;
 	uint64_t next_sweep = 0;
 
 	if (dp->lb)
@@ -131,11 +153,14 @@ int mp_dp_worker_main(void *arg)
 			uint16_t n = rte_eth_rx_burst(dp->ports[pi].port_id, w->queue, rx, MP_BURST);
 
 			got += n;
+			wb.n = 0;
 			for (uint16_t i = 0; i < n; i++) {
 				if (i + 1 < n)
 					rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
-				handle(w, pi, rx[i], now_ms);
+				handle(w, pi, rx[i], now_ms, &wb);
 			}
+			if (wb.n)
+				mp_dp_webrtc_rx_burst(w, pi, wb.m, wb.pkt, wb.n, now_ms);
 		}
 		/* TX is flushed after every burst: no packet waits for a timer. */
 		for (unsigned pi = 0; pi < dp->n_ports; pi++)

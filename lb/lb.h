@@ -161,6 +161,8 @@ struct mp_lb_webrtc {
 	uint16_t media_port;
 	uint64_t created_ms;
 	_Atomic uint64_t last_seen_ms;     /* renewed by traffic (mp_lb_webrtc_touch) */
+	_Atomic uint32_t session;          /* slot + 1 of the session last started or re-bound for this
+					    * username (data plane), 0: none; kept when the entry is replaced */
 };
 
 /* Store (or replace) the entry for an ICE username. Control plane, through the backend. */
@@ -180,6 +182,14 @@ static inline void mp_lb_webrtc_touch(const struct mp_lb_webrtc *e, uint64_t now
 {
 	atomic_store_explicit(&((struct mp_lb_webrtc *)e)->last_seen_ms, now, memory_order_relaxed);
 }
+
+struct mp_lb_session;
+/* Link entry e to session s (data plane, when a STUN with this username creates or re-binds s), so
+ * a STUN with the same username from a new address finds the session to re-bind. One relaxed store. */
+static inline void mp_lb_webrtc_link(const struct mp_lb_webrtc *e, const struct mp_lb_session *s);
+/* The live WebRTC session linked to e whose username is e's, or NULL (none, expired, or its slot now
+ * serves another session). Lock-free; valid until the caller's next quiescent report. */
+struct mp_lb_session *mp_lb_webrtc_session(struct mp_lb *lb, const struct mp_lb_webrtc *e);
 
 /* ---- HLS SPBHIDs ---- */
 
@@ -254,6 +264,7 @@ struct mp_lb_session {
 	_Atomic uint64_t pkts_c2o, bytes_c2o; /* client -> origin */
 	_Atomic uint64_t pkts_o2c, bytes_o2c; /* origin -> client */
 	uint64_t closed_ms;
+	_Atomic uint64_t last_c2o_ms;         /* last packet from the client (re-bind decisions) */
 } __attribute__((aligned(64)));
 
 struct mp_lb_session_params {
@@ -276,6 +287,12 @@ int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p,
  * mp_lb_session_find reads t's 16 bytes as the key: its pad must be zero. */
 struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tuple *t);
 struct mp_lb_session *mp_lb_session_by_natport(struct mp_lb *lb, uint16_t nat_port);
+/* Look n (<= MP_LB_FIND_BULK_MAX) tuples up at once (the hash prefetches every bucket before it
+ * compares): out[i] is the session of keys[i] or NULL. Returns the number found. Same rules as
+ * mp_lb_session_find (pads zero, valid until the next quiescent report). */
+#define MP_LB_FIND_BULK_MAX 64
+unsigned int mp_lb_session_find_bulk(struct mp_lb *lb, const struct mp_lb_tuple *const *keys, unsigned int n,
+				     struct mp_lb_session **out);
 struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id);
 /* Index the session by an SRT destination socket id as well (MP_ERR_EXISTS if the id is taken). */
 int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t sock_id,
@@ -303,6 +320,7 @@ static inline void mp_lb_session_count_c2o(struct mp_lb_session *s, uint32_t byt
 {
 	atomic_fetch_add_explicit(&s->pkts_c2o, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&s->bytes_c2o, bytes, memory_order_relaxed);
+	atomic_store_explicit(&s->last_c2o_ms, now, memory_order_relaxed);
 	mp_lb_session_seen(s, now);
 }
 static inline void mp_lb_session_count_o2c(struct mp_lb_session *s, uint32_t bytes, uint64_t now)
@@ -314,6 +332,11 @@ static inline void mp_lb_session_count_o2c(struct mp_lb_session *s, uint32_t byt
 static inline void mp_lb_session_set_state(struct mp_lb_session *s, enum mp_lb_session_state st)
 {
 	atomic_store_explicit(&s->state, (uint8_t)st, memory_order_release);
+}
+
+static inline void mp_lb_webrtc_link(const struct mp_lb_webrtc *e, const struct mp_lb_session *s)
+{
+	atomic_store_explicit(&((struct mp_lb_webrtc *)e)->session, s->index + 1, memory_order_relaxed);
 }
 
 /* Bytes of table memory per session of capacity (session records, tuple and SRT hashes, NAT

@@ -129,6 +129,7 @@ int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p,
 	else
 		atomic_store_explicit(&s->u.srt.client_sock, p->srt_client_sock, memory_order_relaxed);
 	atomic_store_explicit(&s->last_seen_ms, now, memory_order_relaxed);
+	atomic_store_explicit(&s->last_c2o_ms, now, memory_order_relaxed);
 	atomic_store_explicit(&s->pkts_c2o, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->bytes_c2o, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->pkts_o2c, 0, memory_order_relaxed);
@@ -161,6 +162,20 @@ struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tu
 	return data;
 }
 
+unsigned int mp_lb_session_find_bulk(struct mp_lb *lb, const struct mp_lb_tuple *const *keys, unsigned int n,
+				     struct mp_lb_session **out)
+{
+	uint64_t hits = 0;
+	int rc;
+	if (n == 0 || n > MP_LB_FIND_BULK_MAX)
+		return 0;
+	rc = rte_hash_lookup_bulk_data(lb->sess.h, (const void **)keys, n, &hits, (void **)out);
+	for (unsigned int i = 0; i < n; i++)
+		if (rc < 0 || !(hits & (1ull << i)))
+			out[i] = NULL;
+	return rc < 0 ? 0 : (unsigned int)rc;
+}
+
 struct mp_lb_session *mp_lb_session_by_natport(struct mp_lb *lb, uint16_t nat_port)
 {
 	uint32_t v = atomic_load_explicit(&lb->natport[nat_port], memory_order_acquire);
@@ -174,6 +189,20 @@ struct mp_lb_session *mp_lb_session_at(struct mp_lb *lb, uint32_t i)
 	struct mp_lb_session *s = &lb->sess_rec[i];
 	uint8_t st = atomic_load_explicit(&s->state, memory_order_acquire);
 	return st == MP_LB_SESS_HANDSHAKE || st == MP_LB_SESS_ACTIVE ? s : NULL;
+}
+
+struct mp_lb_session *mp_lb_webrtc_session(struct mp_lb *lb, const struct mp_lb_webrtc *e)
+{
+	uint32_t v = atomic_load_explicit(&e->session, memory_order_relaxed);
+	if (v == 0)
+		return NULL;
+	/* The slot is live (state read with acquire) and cannot be recycled before our next quiescent
+	 * report, so its username is stable; it may belong to another session by now: compare. */
+	struct mp_lb_session *s = mp_lb_session_at(lb, v - 1);
+	if (s == NULL || s->kind != MP_LB_SESS_WEBRTC ||
+	    strncmp(s->u.username, e->username, MP_LB_USERNAME_MAX) != 0)
+		return NULL;
+	return s;
 }
 
 struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id)
@@ -305,6 +334,7 @@ int mp_lb_session_rebind(struct mp_lb *lb, struct mp_lb_session *s, const struct
 	n->closed_ms = 0;
 	memcpy(&n->u, &s->u, sizeof(n->u));
 	atomic_store_explicit(&n->last_seen_ms, now, memory_order_relaxed);
+	atomic_store_explicit(&n->last_c2o_ms, now, memory_order_relaxed);
 	atomic_store_explicit(&n->pkts_c2o, atomic_load(&s->pkts_c2o), memory_order_relaxed);
 	atomic_store_explicit(&n->bytes_c2o, atomic_load(&s->bytes_c2o), memory_order_relaxed);
 	atomic_store_explicit(&n->pkts_o2c, atomic_load(&s->pkts_o2c), memory_order_relaxed);

@@ -15,6 +15,8 @@ static void mp_lb_webrtc_copy(struct mp_lb_webrtc *out, const struct mp_lb_webrt
 	out->created_ms = e->created_ms;
 	atomic_store_explicit(&out->last_seen_ms,
 			      atomic_load_explicit(&e->last_seen_ms, memory_order_relaxed), memory_order_relaxed);
+	atomic_store_explicit(&out->session, atomic_load_explicit(&e->session, memory_order_relaxed),
+			      memory_order_relaxed);
 }
 
 int mp_lb_local_webrtc_store(struct mp_lb *lb, const char *username, const char *stream,
@@ -42,6 +44,10 @@ int mp_lb_local_webrtc_store(struct mp_lb *lb, const char *username, const char 
 	void *old = NULL;
 	rte_spinlock_lock(&t->wlock);
 	bool found = rte_hash_lookup_data(t->h, key, &old) >= 0;
+	if (found) /* a re-store (renegotiation, Redis mirror) keeps the link to the live session */
+		atomic_store_explicit(&e->session,
+				      atomic_load_explicit(&((struct mp_lb_webrtc *)old)->session, memory_order_relaxed),
+				      memory_order_relaxed);
 	if ((!found && atomic_load_explicit(&t->count, memory_order_relaxed) >= t->cap) ||
 	    rte_hash_add_key_data(t->h, key, e) != 0) {
 		atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);

@@ -6,7 +6,7 @@ what=${1:-build}
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libdpdk-dev dpdk libhiredis-dev libcjson-dev
 	libsrt-openssl-dev libevent-dev iproute2 kmod)
 test_pkgs=(libcmocka-dev iputils-ping clang libclang-rt-14-dev redis-server curl ethtool procps python3
-	python3-aiortc)
+	python3-aiortc dpdk-dev) # dpdk-dev: dpdk-testpmd, the reference of bench/bench_webrtc.sh
 case "$what" in
 build) pkgs=("${build_pkgs[@]}") ;;
 test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;

@@ -51,18 +51,25 @@ async def answer(offer_sdp):
     return pc, pc.localDescription.sdp
 
 
+closed_packets = 0  # RTP received by sessions already closed
+
+
+async def pc_inbound(pc):
+    return sum(s.packetsReceived for s in (await pc.getStats()).values() if getattr(s, "type", "") == "inbound-rtp")
+
+
 async def inbound_packets():
-    total = 0
+    total = closed_packets
     for pc in list(sessions.values()):
-        for s in (await pc.getStats()).values():
-            if getattr(s, "type", "") == "inbound-rtp":
-                total += s.packetsReceived
+        total += await pc_inbound(pc)
     return total
 
 
 async def close(username):
+    global closed_packets
     pc = sessions.pop(username, None)
     if pc:
+        closed_packets += await pc_inbound(pc)
         await pc.close()
 
 

@@ -558,6 +558,33 @@ static void session_create_twice_returns_the_existing_one(void **state)
 	mp_lb_destroy(lb);
 }
 
+static void bulk_find_gives_each_tuple_its_session_or_null(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_lb_tuple keys[MP_LB_FIND_BULK_MAX];
+	const struct mp_lb_tuple *kp[MP_LB_FIND_BULK_MAX];
+	struct mp_lb_session *made[MP_LB_FIND_BULK_MAX], *out[MP_LB_FIND_BULK_MAX];
+	for (unsigned i = 0; i < MP_LB_FIND_BULK_MAX; i++) {
+		struct mp_lb_session_params p = webrtc_params((uint16_t)(3000 + i), "b:u");
+		keys[i] = p.tuple;
+		kp[i] = &keys[i];
+		made[i] = NULL;
+		if (i % 3 == 0) /* every third tuple has a session */
+			assert_int_equal(mp_lb_session_create(lb, &p, 0, &made[i]), MP_OK);
+	}
+	assert_int_equal(mp_lb_session_find_bulk(lb, kp, MP_LB_FIND_BULK_MAX, out), 22);
+	for (unsigned i = 0; i < MP_LB_FIND_BULK_MAX; i++)
+		assert_ptr_equal(out[i], made[i]);
+	assert_int_equal(mp_lb_session_find_bulk(lb, kp, 1, out), 1);
+	assert_ptr_equal(out[0], made[0]);
+	assert_int_equal(mp_lb_session_find_bulk(lb, kp, 0, out), 0);
+	assert_int_equal(mp_lb_session_find_bulk(lb, kp, MP_LB_FIND_BULK_MAX + 1, out), 0);
+	mp_lb_destroy(lb);
+}
+
 static void rebind_moves_session_to_new_client_address_keeping_nat_port(void **state)
 {
 	(void)state;
@@ -638,6 +665,55 @@ static void live_webrtc_session_keeps_its_ufrag_alive(void **state)
 	struct mp_lb_webrtc out;
 	assert_int_equal(mp_lb_webrtc_load(lb, "ans:off", 300 * SEC, &out), MP_OK);
 	assert_int_equal(out.last_seen_ms, 300 * SEC);
+	mp_lb_destroy(lb);
+}
+
+static void username_link_finds_the_live_session_until_it_expires_or_its_slot_changes_hands(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.nat_quiet_ms = 0;
+	struct mp_lb *lb = new_lb(&c);
+	assert_int_equal(mp_lb_webrtc_store(lb, "ans:off", "v/live/s", 0, 0x0a000001, 8000, 0), MP_OK);
+	const struct mp_lb_webrtc *e = mp_lb_webrtc_find(lb, "ans:off", 7);
+	assert_non_null(e);
+	assert_null(mp_lb_webrtc_session(lb, e)); /* no session yet */
+	struct mp_lb_session_params p = webrtc_params(1001, "ans:off");
+	struct mp_lb_session *s, *moved;
+	assert_int_equal(mp_lb_session_create(lb, &p, 0, &s), MP_OK);
+	assert_int_equal(s->last_c2o_ms, 0);
+	mp_lb_webrtc_link(e, s);
+	assert_ptr_equal(mp_lb_webrtc_session(lb, e), s);
+	mp_lb_session_count_c2o(s, 10, 5);
+	assert_int_equal(s->last_c2o_ms, 5);
+	mp_lb_session_count_o2c(s, 10, 7); /* origin traffic does not move last_c2o_ms */
+	assert_int_equal(s->last_c2o_ms, 5);
+	/* Re-storing the username (renegotiation, Redis mirror) keeps the link. */
+	assert_int_equal(mp_lb_webrtc_store(lb, "ans:off", "v/live/s", 0, 0x0a000001, 8000, 1), MP_OK);
+	e = mp_lb_webrtc_find(lb, "ans:off", 7);
+	assert_ptr_equal(mp_lb_webrtc_session(lb, e), s);
+	/* A re-bind gives a new record; the caller links it. */
+	struct mp_lb_tuple t2 = p.tuple;
+	t2.src_port = 1002;
+	assert_int_equal(mp_lb_session_rebind(lb, s, &t2, 2 * SEC, &moved), MP_OK);
+	assert_int_equal(moved->last_c2o_ms, 2 * SEC);
+	assert_null(mp_lb_webrtc_session(lb, e)); /* the old record is closed */
+	mp_lb_webrtc_link(e, moved);
+	assert_ptr_equal(mp_lb_webrtc_session(lb, e), moved);
+	/* Expired: the link no longer gives a session. */
+	mp_lb_quiescent(lb, 0);
+	assert_int_equal(mp_lb_session_sweep(lb, 40 * SEC, c.max_sessions), 1);
+	assert_null(mp_lb_webrtc_session(lb, e));
+	/* The slot serves another username later: still no session for this one. */
+	mp_lb_quiescent(lb, 0);
+	mp_lb_session_sweep(lb, 41 * SEC, c.max_sessions);
+	for (uint16_t i = 0; i < 8; i++) {
+		struct mp_lb_session_params q = webrtc_params((uint16_t)(2000 + i), "other:user");
+		struct mp_lb_session *o;
+		assert_int_equal(mp_lb_session_create(lb, &q, 42 * SEC, &o), MP_OK);
+	}
+	assert_null(mp_lb_webrtc_session(lb, e));
 	mp_lb_destroy(lb);
 }
 
@@ -1072,7 +1148,9 @@ int main(void)
 		cmocka_unit_test(idle_sessions_expire_in_sweep_webrtc_30s_srt_10s),
 		cmocka_unit_test(sweep_with_small_budget_covers_all_sessions_over_calls),
 		cmocka_unit_test(session_create_twice_returns_the_existing_one),
+		cmocka_unit_test(bulk_find_gives_each_tuple_its_session_or_null),
 		cmocka_unit_test(rebind_moves_session_to_new_client_address_keeping_nat_port),
+		cmocka_unit_test(username_link_finds_the_live_session_until_it_expires_or_its_slot_changes_hands),
 		cmocka_unit_test(ufrag_lives_120s_and_is_renewed_by_traffic),
 		cmocka_unit_test(live_webrtc_session_keeps_its_ufrag_alive),
 		cmocka_unit_test(hls_spbhid_maps_both_ways_renews_on_use_and_expires),

@@ -1,0 +1,107 @@
+/* udp_frame.c: Ethernet/IPv4/UDP frame and STUN Binding request builders with checksums (libc only). */
+#include "udp_frame.h"
+
+#include <string.h>
+
+static void w16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void w32(uint8_t *p, uint32_t v)
+{
+	w16(p, (uint16_t)(v >> 16));
+	w16(p + 2, (uint16_t)v);
+}
+
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
+{
+	for (; n >= 2; p += 2, n -= 2)
+		s += (uint32_t)(p[0] << 8 | p[1]);
+	if (n)
+		s += (uint32_t)p[0] << 8;
+	return s;
+}
+
+static uint16_t fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+uint16_t mp_test_udp_csum(const uint8_t *f)
+{
+	const uint8_t *ip = f + 14, *u = f + 34;
+	uint16_t ulen = mp_test_rd16(u + 4);
+	uint32_t s = sum16(ip + 12, 8, 0) + 17 + ulen; /* RFC 768 pseudo-header */
+	uint16_t c;
+
+	s = sum16(u, 6, s);
+	s = sum16(u + 8, (size_t)ulen - 8, s);
+	c = (uint16_t)~fold(s);
+	return c ? c : 0xffff;
+}
+
+size_t mp_test_udp_frame(uint8_t *f, const struct mp_test_udp *u, const uint8_t *payload, size_t len)
+{
+	uint8_t *ip = f + 14, *udp = f + 34;
+
+	memcpy(f, u->dst_mac, 6);
+	memcpy(f + 6, u->src_mac, 6);
+	w16(f + 12, 0x0800);
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	w16(ip + 2, (uint16_t)(28 + len));
+	w16(ip + 4, 0x1234);
+	ip[8] = u->ttl ? u->ttl : 64;
+	ip[9] = 17;
+	w32(ip + 12, u->src_ip);
+	w32(ip + 16, u->dst_ip);
+	w16(ip + 10, (uint16_t)~fold(sum16(ip, 20, 0)));
+	w16(udp, u->src_port);
+	w16(udp + 2, u->dst_port);
+	w16(udp + 4, (uint16_t)(8 + len));
+	w16(udp + 6, 0);
+	memcpy(udp + 8, payload, len);
+	w16(udp + 6, mp_test_udp_csum(f));
+	return 42 + len;
+}
+
+bool mp_test_udp_checksums_ok(const uint8_t *f, size_t len)
+{
+	const uint8_t *ip = f + 14;
+
+	if (len < 42 || fold(sum16(ip, 20, 0)) != 0xffff)
+		return false;
+	if ((size_t)mp_test_rd16(f + 34 + 4) + 34 > len)
+		return false;
+	return mp_test_rd16(f + 34 + 6) == 0 || mp_test_rd16(f + 34 + 6) == mp_test_udp_csum(f);
+}
+
+size_t mp_test_stun_binding(uint8_t *out, const char *username, bool use_candidate, uint32_t txid)
+{
+	size_t ul = strlen(username), off = 20;
+
+	memset(out, 0, 128);
+	w16(out, 0x0001);
+	w32(out + 4, 0x2112A442);
+	w32(out + 8, txid);
+	w32(out + 12, ~txid);
+	w32(out + 16, txid * 2654435761u);
+	w16(out + off, 0x0006);                /* USERNAME */
+	w16(out + off + 2, (uint16_t)ul);
+	memcpy(out + off + 4, username, ul);
+	off += 4 + ((ul + 3) & ~(size_t)3);
+	w16(out + off, 0x0024);                /* PRIORITY */
+	w16(out + off + 2, 4);
+	w32(out + off + 4, 0x6e0001ff);
+	off += 8;
+	if (use_candidate) {
+		w16(out + off, 0x0025);        /* USE-CANDIDATE */
+		off += 4;
+	}
+	w16(out + 2, (uint16_t)(off - 20));
+	return off;
+}

@@ -159,4 +159,22 @@ pass "origin down: 502 with the reason ($(cat "$WORK/b"))"
 
 appliance_stop || fail "exit status on SIGTERM"
 pass "stops cleanly"
+
+# With PROXY_HTTP_API_AUTH_*: offers need the bearer token, preflights do not.
+mph_appliance_start --api-auth-enabled=on --api-auth-token=s3cret || fail "start with auth"
+mph_origin_start || fail "origin start"
+MPH_TOKEN=s3cret mph_register || fail "register with the token"
+code=$(client -X POST --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=auth1")
+[ "$code" = 401 ] && [ "$(header WWW-Authenticate)" = Bearer ] || fail "no token: $code"
+[ "$(header Access-Control-Allow-Origin)" = "*" ] || fail "no CORS header on the 401"
+code=$(client -X POST -H 'Authorization: Bearer wrong' --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=auth1")
+[ "$code" = 401 ] || fail "wrong token: $code"
+code=$(client -X OPTIONS -H 'Access-Control-Request-Method: POST' "$API/rtc/v1/whip/?app=live&stream=auth1")
+[ "$code" = 200 ] || fail "preflight with auth on: $code"
+code=$(client -X POST -H 'Authorization: Bearer s3cret' --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=auth1")
+[ "$code" = 201 ] || fail "with the token: $code $(cat "$WORK/b")"
+code=$(client -X DELETE "$API$(header Location)")
+[ "$code" = 401 ] || fail "DELETE without the token: $code"
+pass "bearer auth on WHIP/WHEP (401 + WWW-Authenticate without it, 201 with it), preflight open"
+appliance_stop || fail "exit status on SIGTERM"
 echo "$passed passed, 0 failed"

@@ -129,6 +129,9 @@ static void copy_request_headers(struct evhttp_request *req, struct evkeyvalq *o
 		snprintf(buf, sizeof(buf), "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
 		evhttp_add_header(out, "Host", buf);
 	}
+	/* One request per connection: libevent then frees it as soon as the answer is in, instead of
+	 * keeping an idle connection nobody reuses. */
+	evhttp_add_header(out, "Connection", "close");
 	if (cc)
 		evhttp_connection_get_peer(cc, &peer, &peer_port);
 	if (peer && xff && (size_t)snprintf(buf, sizeof(buf), "%s, %s", xff, peer) < sizeof(buf))

@@ -157,8 +157,31 @@ code=$(client -X POST --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream
 grep -q "origin $MGMT_ORIGIN:$ORIGIN_API_PORT: cannot connect" "$WORK/b" || fail "origin down reason: $(cat "$WORK/b")"
 pass "origin down: 502 with the reason ($(cat "$WORK/b"))"
 
+# An origin that accepts and never answers: a client that gives up leaves nothing behind, and the
+# next one gets 502 after the relay's 10 s timeout; the control plane serves others meanwhile.
+topo_bg "$NS_O" "$PY" -c 'import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", '"$ORIGIN_API_PORT"')); s.listen(16); held = []
+while True: held.append(s.accept())'
+sleep 0.5
+code=$(client -m 1 -X POST --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=cam4") || true
+[ "$code" = 000 ] || fail "client that gave up: $code"
+start=$(date +%s)
+client -X POST --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=cam5" >"$WORK/code" &
+sleep 1
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SYS_PORT/api/v1/webrtc")" = 200 ] || fail "System API blocked"
+wait $!
+[ "$(cat "$WORK/code")" = 502 ] || fail "silent origin: $(cat "$WORK/code")"
+grep -q "timed out" "$WORK/b" || fail "silent origin reason: $(cat "$WORK/b")"
+[ $(( $(date +%s) - start )) -le 15 ] || fail "silent origin took too long"
+pass "silent origin: a client that leaves is forgotten, the next gets 502 ($(cat "$WORK/b")), nothing blocks"
+
+client -X POST --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=cam6" >/dev/null &
+sleep 0.5
 appliance_stop || fail "exit status on SIGTERM"
-pass "stops cleanly"
+pass "stops cleanly, with a request still waiting for the origin"
+wait $! || true
+mph_origin_stop # the silent one
 
 # With PROXY_HTTP_API_AUTH_*: offers need the bearer token, preflights do not.
 mph_appliance_start --api-auth-enabled=on --api-auth-token=s3cret || fail "start with auth"

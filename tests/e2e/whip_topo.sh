@@ -66,7 +66,7 @@ mph_origin_start() {
 	topo_bg "$NS_O" "$PY" "$(dirname "$0")/whip_origin.py" --listen "0.0.0.0:$ORIGIN_API_PORT" \
 		--media-ip "$ORIGIN_IP" "$@" 2>"$ORIGIN_LOG"
 	for _ in $(seq 1 100); do
-		curl -s -o /dev/null "http://$MGMT_ORIGIN:$ORIGIN_API_PORT/test/stats" && return 0
+		curl -s -m 2 -o /dev/null "http://$MGMT_ORIGIN:$ORIGIN_API_PORT/test/stats" && return 0
 		sleep 0.1
 	done
 	echo "origin did not start:"

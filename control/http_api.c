@@ -15,6 +15,7 @@
 #include <event2/http.h>
 
 #define MP_WHIP_RES_SLOTS 8192
+#define MP_API_MAX_INFLIGHT 4096 /* requests waiting for origins (each holds a socket) */
 
 void mp_http_api_cors(struct evhttp_request *req)
 {
@@ -51,13 +52,20 @@ static void preflight(struct evhttp_request *req)
 
 static void call_release(struct mp_relay *r)
 {
+	((struct mp_api_call *)r)->api->n_inflight--;
 	free(r);
 }
 
 struct mp_api_call *mp_api_call_new(struct mp_http_api *api, struct evhttp_request *req, enum mp_api_call_kind kind)
 {
-	struct mp_api_call *call = calloc(1, sizeof(*call));
+	struct mp_api_call *call;
 
+	if (api->n_inflight >= MP_API_MAX_INFLIGHT) {
+		api->st.busy++;
+		mp_http_reply_error(req, 503, "too many requests waiting for origins; try again");
+		return NULL;
+	}
+	call = calloc(1, sizeof(*call));
 	if (!call) {
 		mp_http_reply_error(req, 500, "out of memory");
 		return NULL;
@@ -83,7 +91,9 @@ void mp_api_call_start(struct mp_api_call *call, const struct mp_lb_origin *org,
 	call->origin_uid = org->uid;
 	if (rc == MP_OK)
 		rc = mp_relay_start(&call->relay, call->api->c->base, ip, port, body, len);
-	if (rc != MP_OK) {
+	if (rc == MP_OK) {
+		call->api->n_inflight++; /* until call_release */
+	} else {
 		snprintf(reason, sizeof(reason), "cannot reach origin %s: %s", org->key, mp_strerror(rc));
 		call->api->st.origin_failed++;
 		mp_http_reply_error(req, 502, reason);
@@ -169,5 +179,7 @@ void mp_http_api_stats_json(const struct mp_control *c, cJSON *out)
 	cJSON_AddNumberToObject(out, "origin_failed", (double)api->st.origin_failed);
 	cJSON_AddNumberToObject(out, "passed_through", (double)api->st.passed);
 	cJSON_AddNumberToObject(out, "resource_requests", (double)api->st.resources);
+	cJSON_AddNumberToObject(out, "busy", (double)api->st.busy);
+	cJSON_AddNumberToObject(out, "waiting", api->n_inflight);
 	cJSON_AddNumberToObject(out, "resources", mp_whip_res_count(api->res));
 }

@@ -20,11 +20,13 @@ struct mp_http_api_stats {
 	uint64_t origin_failed; /* 502: the origin did not answer or its answer was unusable */
 	uint64_t passed;      /* origin's non-2xx answers passed through */
 	uint64_t resources;   /* DELETE/PATCH relayed */
+	uint64_t busy;        /* 503: too many requests waiting for origins */
 };
 
 struct mp_http_api {
 	struct mp_control *c;
 	struct mp_relay *inflight;
+	uint32_t n_inflight;
 	struct mp_whip_resources *res;
 	struct mp_http_api_stats st;
 };

@@ -6,8 +6,10 @@
 # and SRTCP, sizes as captured) cloned to N client addresses, FRAMES frames each from a client drawn
 # uniformly from the N; every client has its session installed in lb before the run. net_pcap keeps
 # the whole pcap in mbufs, so FRAMES (default 16384) bounds the distinct sessions touched per replay
-# cycle; the table itself holds N. Prints figures only (a shared machine: no assertion on time).
-# Usage: bench/bench_webrtc.sh [BUILD_DIR]   (as root; env SIZES, FRAMES, RUN_SECONDS override)
+# cycle; the table itself holds N. Each figure is the best one-second window, and the two programs
+# alternate ROUNDS times per size (best of each kept): on a shared machine other loads only slow a
+# run down. Prints figures only (no assertion on time).
+# Usage: bench/bench_webrtc.sh [BUILD_DIR]   (as root; env SIZES, FRAMES, RUN_SECONDS, ROUNDS override)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
@@ -16,6 +18,7 @@ export MP_TEST_DATA=${MP_TEST_DATA:-$here/../tests/data}
 SIZES=${SIZES:-"1000 100000 1000000"}
 FRAMES=${FRAMES:-16384}
 SECONDS_RUN=${RUN_SECONDS:-3}
+ROUNDS=${ROUNDS:-2}
 TESTPMD=$(command -v dpdk-testpmd || true)
 [ -x "$bin" ] || { echo "bench_webrtc: build first ($bin missing)"; exit 1; }
 [ -n "$TESTPMD" ] || { echo "bench_webrtc: dpdk-testpmd missing (Debian package dpdk-dev)"; exit 1; }
@@ -31,15 +34,14 @@ worker_cpu=$((ncpu > 1 ? 1 : 0))
 lcores="0@0,1@$worker_cpu"
 eal_common=(--no-pci --no-huge --no-shconf --lcores "$lcores" --log-level error)
 
-# testpmd macswap on the same pcap: median Tx-pps of the periods after the first.
+# testpmd macswap on the same pcap: the best Tx-pps of its one-second periods after the first.
 testpmd_pps() {
 	local pcap=$1 log="$work/testpmd.log"
 	timeout -s INT $((SECONDS_RUN + 3)) "$TESTPMD" "${eal_common[@]}" -m 512 --file-prefix "mpw-tpmd-$$" \
 		--vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1,tx_pcap=/dev/null" -- \
 		--forward-mode=macswap --port-topology=loop --nb-cores=1 --total-num-mbufs=32768 \
 		--stats-period=1 >"$log" 2>&1 || true
-	grep 'Tx-pps:' "$log" | awk '{ print $2 }' | tail -n +3 | awk '$1 > 0' | sort -n |
-		awk '{ v[n++] = $1 } END { print n ? v[int(n / 2)] : 0 }'
+	grep 'Tx-pps:' "$log" | awk '{ print $2 }' | tail -n +3 | sort -n | tail -1
 }
 
 echo "bench_webrtc: $FRAMES frames per pcap, ${SECONDS_RUN}s per figure, 1 worker lcore on CPU $worker_cpu of $ncpu"
@@ -47,13 +49,21 @@ printf "%-9s %-4s %12s %12s %14s %14s %8s\n" sessions nat mediaplane testpmd "cy
 for n in $SIZES; do
 	pcap="$work/webrtc-$n.pcap"
 	"$bin" gen "$pcap" "$n" "$FRAMES" >"$work/gen.log"
-	mem=$((512 + n / 1000 * 2)) # lb needs ~1.2 KB per session of capacity at 1M (see bytes_per_session)
-	out=$("$bin" run "$n" "$SECONDS_RUN" "${eal_common[@]}" -m "$mem" --file-prefix "mpw-bench-$$" \
-		--vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1,tx_pcap=/dev/null" 2>&1 | grep '^sessions=' || true)
-	[ -n "$out" ] || { echo "bench_webrtc: run with $n sessions failed"; continue; }
-	get() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$out"; }
-	mp=$(get fwd_mpps) cyc=$(get cycles_per_pkt) hz=$(get tsc_hz) nat=$(get nat_ports)
-	tp=$(testpmd_pps "$pcap")
+	mem=$((512 + n / 1000 * 2)) # lb needs ~0.45 KB per session of capacity at 1M (bytes_per_session)
+	mp=0 cyc=0 tp=0 out=""
+	for _ in $(seq 1 "$ROUNDS"); do
+		o=$("$bin" run "$n" "$SECONDS_RUN" "${eal_common[@]}" -m "$mem" --file-prefix "mpw-bench-$$" \
+			--vdev "net_pcap0,rx_pcap=$pcap,infinite_rx=1,tx_pcap=/dev/null" 2>&1 | grep '^sessions=' || true)
+		[ -n "$o" ] || { echo "bench_webrtc: run with $n sessions failed"; continue; }
+		get() { sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" <<<"$o"; }
+		if python3 -c "import sys; sys.exit(0 if float('$(get fwd_mpps)') > float('$mp') else 1)"; then
+			out=$o mp=$(get fwd_mpps) cyc=$(get cycles_per_pkt)
+		fi
+		t=$(testpmd_pps "$pcap")
+		[ "${t:-0}" -gt "$tp" ] && tp=$t
+	done
+	[ -n "$out" ] || continue
+	hz=$(sed -n 's/.*tsc_hz=\([^ ]*\).*/\1/p' <<<"$out") nat=$(sed -n 's/.*nat_ports=\([^ ]*\).*/\1/p' <<<"$out")
 	python3 - "$n" "$nat" "$mp" "$cyc" "$tp" "$hz" <<'PY'
 import sys
 n, nat, mp, cyc, tp, hz = sys.argv[1:]

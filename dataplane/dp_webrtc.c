@@ -9,6 +9,7 @@
 
 #include <netinet/in.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include <rte_prefetch.h>
 
@@ -51,6 +52,13 @@ static void forward_c2o(struct mp_dp_worker *w, struct rte_mbuf *m, const struct
 	mp_dp_tx(w, out, m);
 }
 
+/* Count why a miss cannot start or move a session (the caller frees the frame). */
+static struct mp_lb_session *refuse(struct mp_dp_worker *w, enum mp_dp_drop why)
+{
+	w->stats.drops[why]++;
+	return NULL;
+}
+
 /* A STUN Binding request on a miss: the session of its USERNAME, new or moved here; NULL when the
  * frame was dropped (and counted). */
 static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const struct mp_lb_tuple *t,
@@ -65,12 +73,14 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 
 	/* RFC 7983: 0..3 is STUN; only a Binding request with a USERNAME can name a session. */
 	if (mp_demux_classify(p, len) != MP_DEMUX_STUN || mp_stun_binding_username(p, len, &user, &ulen) != MP_OK)
-		return w->stats.drops[MP_DROP_NO_SESSION]++, NULL;
+		return refuse(w, MP_DROP_NO_SESSION);
 	e = mp_lb_webrtc_find(lb, (const char *)user, ulen);
 	if (!e)
-		return w->stats.drops[MP_DROP_STUN_UNKNOWN]++, NULL;
+		return refuse(w, MP_DROP_STUN_UNKNOWN);
 	mp_lb_webrtc_touch(e, now_ms);
 	old = mp_lb_webrtc_session(lb, e);
+	if (old && !memcmp(&old->tuple, t, sizeof(*t)))
+		return old; /* another worker just started it for this very address */
 	rc = MP_ERR_STATE;
 	if (old) {
 		uint64_t c2o = atomic_load_explicit(&old->last_c2o_ms, memory_order_relaxed);
@@ -78,7 +88,7 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 
 		if (now_ms < c2o + MP_DP_REBIND_QUIET_MS &&
 		    !(mp_stun_parse(p, len, &msg) == MP_OK && msg.use_candidate))
-			return w->stats.drops[MP_DROP_STUN_OTHER_ADDR]++, NULL;
+			return refuse(w, MP_DROP_STUN_OTHER_ADDR);
 		rc = mp_lb_session_rebind(lb, old, t, now_ms, &s);
 		if (rc == MP_OK)
 			w->stats.sessions_rebound++;
@@ -101,7 +111,7 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 	if (rc == MP_ERR_EXISTS && s) /* another worker got there first */
 		rc = MP_OK;
 	if (rc != MP_OK)
-		return w->stats.drops[MP_DROP_SESSIONS_FULL]++, NULL;
+		return refuse(w, MP_DROP_SESSIONS_FULL);
 	mp_lb_webrtc_link(e, s);
 	return s;
 }

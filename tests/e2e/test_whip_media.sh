@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_whip_media.sh: an aiortc WHIP publisher's media crosses the appliance to an aiortc origin (the
-# origin counts inbound RTP; it has no route to the client, so nothing can go around the appliance).
+# origin counts inbound RTP; it has no route to the client, so nothing can go around the appliance),
+# and a WHEP player gets the origin's media back through the appliance.
 # Needs the data plane's WebRTC forwarding (STUN USERNAME -> session -> NAT), branch dp-webrtc.
 set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
@@ -37,6 +38,11 @@ rtp = json.loads(sys.argv[2])["inbound_rtp_packets"]
 assert t["sessions_created"] >= 1 and t["tx_packets"] >= rtp, (t, rtp)
 PY
 pass "the appliance made the session and forwarded at least the $(echo "$stats" | cut -d, -f1 | tr -dc 0-9) packets the origin got"
+
+out=$(ip netns exec "$NS_C" "$PY" "$(dirname "$0")/whip_client.py" --play --ip "$CLIENT_IP" --seconds 3 \
+	--url "http://$MGMT_HOST_C:$API_PORT/rtc/v1/whep/?app=live&stream=media1") ||
+	fail "WHEP client: $out; dataplane: $(sysapi /api/v1/dataplane)"
+pass "WHEP: the player received the origin's RTP through the appliance ($out)"
 
 appliance_stop || fail "exit status on SIGTERM"
 pass "stops cleanly"

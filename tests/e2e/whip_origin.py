@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import aioice.ice
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaBlackhole
+from aiortc.mediastreams import AudioStreamTrack
 
 args = None
 loop = None
@@ -37,7 +38,7 @@ def ufrag(sdp):
     return m.group(1) if m else ""
 
 
-async def answer(offer_sdp):
+async def answer(offer_sdp, play):
     pc = RTCPeerConnection()
     sink = MediaBlackhole()
 
@@ -46,6 +47,8 @@ async def answer(offer_sdp):
         sink.addTrack(track)
 
     await pc.setRemoteDescription(RTCSessionDescription(strip_abs_send_time(offer_sdp), "offer"))
+    if play:  # WHEP: the origin sends (silence, cheap to encode)
+        pc.addTrack(AudioStreamTrack())
     await pc.setLocalDescription(await pc.createAnswer())
     await sink.start()
     return pc, pc.localDescription.sdp
@@ -122,7 +125,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         legacy = url.path.startswith("/rtc/v1/publish") or url.path.startswith("/rtc/v1/play")
         offer = json.loads(body)["sdp"] if legacy else body.decode()
-        pc, sdp = run(answer(offer))
+        pc, sdp = run(answer(offer, url.path.startswith("/rtc/v1/whep") or url.path.startswith("/rtc/v1/play")))
         if args.no_candidates:  # an origin whose answer names no candidate: the registered rtc endpoint is used
             sdp = "".join(l for l in sdp.splitlines(True) if not l.startswith("a=candidate:"))
         username = ufrag(sdp) + ":" + ufrag(offer)

@@ -242,6 +242,7 @@ void mp_control_close(struct mp_control *c)
 			event_free(c->signals[i]);
 			c->signals[i] = NULL;
 		}
+	mp_http_api_close(c);
 	mp_rtmp_proxy_close(c);
 	if (c->grace) {
 		event_free(c->grace);

@@ -24,6 +24,7 @@ typedef void (*mp_dp_stats_json_fn)(void *ctx, struct cJSON *out);
 
 struct mp_lb;
 struct mp_rtmp_proxy;
+struct mp_http_api;
 
 struct mp_control_stats {
 	uint64_t registrations;
@@ -44,6 +45,7 @@ struct mp_control {
 	struct evhttp *http[MP_L_RTMP];     /* system API, HTTP API, HTTP stream */
 	struct evconnlistener *rtmp;
 	struct mp_rtmp_proxy *rtmp_proxy;  /* rtmp_proxy.c's sessions and counters */
+	struct mp_http_api *api;            /* HTTP API state: relays in flight, WHIP resources */
 	struct event *signals[2];
 	struct event *tick;                 /* 10 ms: quiescent report, Redis poll; mp_lb_sync every second */
 	uint64_t next_sync_ms;

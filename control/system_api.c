@@ -1,6 +1,7 @@
 /* system_api.c: System API routes: SRS origin registration, versions, and origin/stream/session queries. */
 #include "system_api.h"
 #include "control.h"
+#include "http_api.h"
 #include "http_util.h"
 #include "lb.h"
 #include "mp_clock.h"
@@ -245,6 +246,41 @@ static void api_sessions(struct evhttp_request *req, void *arg)
 	reply_cjson(req, o);
 }
 
+/* GET /api/v1/webrtc: the ICE usernames stored by WHIP/WHEP (what the data plane admits), with their
+ * stream, origin and origin media address, and the HTTP API's counters. */
+static void api_webrtc(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	uint64_t now = mp_now_ms();
+	struct mp_lb_webrtc w;
+	uint32_t next = 0;
+	cJSON *o, *a;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "code", 0);
+	mp_http_api_stats_json(c, cJSON_AddObjectToObject(o, "http_api"));
+	a = cJSON_AddArrayToObject(o, "usernames");
+	while (mp_lb_webrtc_iterate(c->lb, &next, &w) == MP_OK) {
+		const struct mp_lb_origin *org = mp_lb_origin_get(c->lb, w.origin_id);
+		cJSON *e = cJSON_CreateObject();
+		char addr[32];
+
+		cJSON_AddStringToObject(e, "username", w.username);
+		cJSON_AddStringToObject(e, "stream", w.stream);
+		cJSON_AddNumberToObject(e, "origin_id", w.origin_id);
+		cJSON_AddStringToObject(e, "origin", org ? org->key : "");
+		ip_str(w.media_ipv4, w.media_port, addr, sizeof(addr));
+		cJSON_AddStringToObject(e, "media", addr);
+		cJSON_AddNumberToObject(e, "age_ms", (double)(now - w.created_ms));
+		cJSON_AddNumberToObject(e, "idle_ms", (double)(now - atomic_load(&w.last_seen_ms)));
+		cJSON_AddItemToArray(a, e);
+	}
+	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
+	reply_cjson(req, o);
+}
+
 /* GET /api/v1/dataplane: per-lcore and total counters of the data plane. */
 static void api_dataplane(struct evhttp_request *req, void *arg)
 {
@@ -324,5 +360,6 @@ void mp_system_api_install(struct mp_control *c)
 	evhttp_set_cb(h, "/api/v1/dataplane", api_dataplane, c);
 	evhttp_set_cb(h, "/metrics", api_metrics, c);
 	evhttp_set_cb(h, "/api/v1/rtmp", api_rtmp, c);
+	evhttp_set_cb(h, "/api/v1/webrtc", api_webrtc, c);
 	evhttp_set_gencb(h, not_found, c);
 }

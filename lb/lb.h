@@ -173,6 +173,9 @@ const struct mp_lb_webrtc *mp_lb_webrtc_find(struct mp_lb *lb, const char *usern
 /* Copy out (control plane). MP_ERR_NOTFOUND if absent. */
 int mp_lb_webrtc_load(struct mp_lb *lb, const char *username, uint64_t now, struct mp_lb_webrtc *out);
 int mp_lb_webrtc_remove(struct mp_lb *lb, const char *username);
+/* Walk the ICE usernames (System API): start with *next = 0; MP_OK and a copy per entry, then
+ * MP_ERR_NOTFOUND at the end. Control plane. */
+int mp_lb_webrtc_iterate(struct mp_lb *lb, uint32_t *next, struct mp_lb_webrtc *out);
 
 /* Renew an entry: one relaxed store, no lock; cheap enough per packet. */
 static inline void mp_lb_webrtc_touch(const struct mp_lb_webrtc *e, uint64_t now)

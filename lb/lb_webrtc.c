@@ -89,6 +89,17 @@ int mp_lb_local_webrtc_load(struct mp_lb *lb, const char *username, uint64_t now
 	return MP_OK;
 }
 
+int mp_lb_webrtc_iterate(struct mp_lb *lb, uint32_t *next, struct mp_lb_webrtc *out)
+{
+	const void *k;
+	void *data;
+
+	if (rte_hash_iterate(lb->webrtc.h, &k, &data, next) < 0)
+		return MP_ERR_NOTFOUND;
+	mp_lb_webrtc_copy(out, data);
+	return MP_OK;
+}
+
 /* Remove key if it still maps to expect (NULL: whatever it maps to). */
 static int mp_lb_webrtc_del(struct mp_lb *lb, const char *key, const void *expect)
 {

@@ -118,8 +118,8 @@ start_appliance() {
 start_appliance
 
 URL=rtmp://$PROXY_IP:$RTMP_PORT/live
-publish() { # publish NAME SECONDS LOG: a test stream, H.264 + AAC, in real time
-	ip netns exec "$NS_C" ffmpeg -hide_banner -nostdin -loglevel error -re \
+publish() { # publish NAME SECONDS LOG: a test stream, H.264 + AAC, in real time (never hangs the test)
+	ip netns exec "$NS_C" timeout $(($2 + 30)) ffmpeg -hide_banner -nostdin -loglevel error -re \
 		-f lavfi -i "testsrc=size=320x240:rate=25" -f lavfi -i "sine=frequency=440:sample_rate=44100" \
 		-t "$2" -c:v libx264 -preset ultrafast -tune zerolatency -g 25 -pix_fmt yuv420p -c:a aac -b:a 64k \
 		-f flv "$URL/$1" >"$3" 2>&1

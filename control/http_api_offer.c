@@ -1,0 +1,237 @@
+/* http_api_offer.c: WHIP/WHEP and legacy offers: pick the origin, relay, store the ICE username, and
+ * give the client the origin's answer with the appliance's candidates. */
+#include "control.h"
+#include "http_api_internal.h"
+#include "http_relay.h"
+#include "http_util.h"
+#include "mp_clock.h"
+#include "mp_error.h"
+#include "mp_log.h"
+#include "sdp_legacy.h"
+#include "stream_url.h"
+#include "webrtc_answer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#define MP_OFFER_MAX (1024 * 1024)
+
+/* Fail the call: 502 with reason, counted. */
+static void fail(struct mp_api_call *call, const char *reason)
+{
+	struct evhttp_request *req = mp_relay_take_client(&call->relay);
+
+	call->api->st.origin_failed++;
+	MP_WARN("HTTP API: %s: %s", call->stream, reason);
+	if (req)
+		mp_http_reply_error(req, 502, reason);
+}
+
+/* Remember where the session's resource lives, so DELETE/PATCH find its origin. */
+static void record_resource(struct mp_api_call *call, struct evhttp_request *resp, const char *username)
+{
+	const char *loc = evhttp_find_header(evhttp_request_get_input_headers(resp), "Location");
+	struct mp_whip_res e;
+
+	if (!loc)
+		return;
+	memset(&e, 0, sizeof(e));
+	if (mp_http_location_target(loc, strlen(loc), e.target, sizeof(e.target)) < 0)
+		return;
+	snprintf(e.username, sizeof(e.username), "%s", username);
+	snprintf(e.stream, sizeof(e.stream), "%s", call->stream);
+	e.origin_id = call->origin_id;
+	e.origin_uid = call->origin_uid;
+	mp_whip_res_put(call->api->res, &e, mp_now_ms());
+}
+
+/* The answer SDP inside the origin's body: the body itself (WHIP), or its "sdp" (legacy). Returns
+ * false when a legacy body carries no sdp (an error envelope: passed through as it is). */
+static bool answer_sdp(struct mp_api_call *call, const char *body, size_t len, char **sdp, size_t *sdp_len)
+{
+	char *url;
+	bool ok;
+
+	if (call->kind != MP_CALL_LEGACY) {
+		*sdp = (char *)body;
+		*sdp_len = len;
+		return true;
+	}
+	*sdp = malloc(len + 1);
+	url = malloc(len + 1);
+	ok = *sdp && url && mp_sdp_legacy_unwrap(body, len, *sdp, len + 1, sdp_len, url, len + 1) == MP_OK;
+	free(url);
+	if (!ok) {
+		free(*sdp);
+		*sdp = NULL;
+	}
+	return ok;
+}
+
+/* The body for the client: the rewritten SDP, or the legacy envelope holding it. */
+static int client_body(struct mp_api_call *call, const char *body, size_t len, const struct mp_webrtc_answer *a,
+		       char **out, size_t *out_len)
+{
+	size_t cap;
+	int rc;
+
+	if (call->kind != MP_CALL_LEGACY) {
+		*out = a->sdp;
+		*out_len = a->sdp_len;
+		return MP_OK;
+	}
+	cap = len + 6 * a->sdp_len + 256; /* JSON escapes a control character in at most 6 bytes */
+	*out = malloc(cap);
+	if (!*out)
+		return MP_ERR_NOMEM;
+	rc = mp_sdp_legacy_rewrap(body, len, a->sdp, a->sdp_len, *out, cap, out_len);
+	if (rc != MP_OK) {
+		free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+static void answer(struct mp_api_call *call, struct evhttp_request *resp, int code)
+{
+	struct mp_control *c = call->api->c;
+	struct evbuffer *in = evhttp_request_get_input_buffer(resp);
+	size_t len = evbuffer_get_length(in), sdp_len = 0, out_len = 0;
+	const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
+	struct mp_webrtc_answer a;
+	char reason[384], *sdp = NULL, *out = NULL;
+	int rc;
+
+	if (!answer_sdp(call, body, len, &sdp, &sdp_len)) {
+		call->api->st.passed++; /* the origin said no in its own words */
+		mp_relay_reply(&call->relay, resp, code, evhttp_request_get_response_code_line(resp), body, len);
+		return;
+	}
+	rc = mp_webrtc_answer_build(call->offer_ufrag, sdp, sdp_len, call->rtc_ipv4, call->rtc_port,
+				    c->cfg->public_ip.ipv4, c->cfg->webrtc_port, &a, reason, sizeof(reason));
+	if (rc == MP_OK && (rc = mp_lb_webrtc_store(c->lb, a.username, call->stream, call->origin_id, a.media_ipv4,
+						    a.media_port, mp_now_ms())) != MP_OK)
+		snprintf(reason, sizeof(reason), "cannot record the ICE username: %s", mp_strerror(rc));
+	if (rc == MP_OK && (rc = client_body(call, body, len, &a, &out, &out_len)) != MP_OK)
+		snprintf(reason, sizeof(reason), "cannot rewrap the legacy answer: %s", mp_strerror(rc));
+	if (rc != MP_OK) {
+		fail(call, reason);
+	} else {
+		call->api->st.answers++;
+		MP_INFO("HTTP API: %s on origin %s: ICE username %s, media %u.%u.%u.%u:%u (%s), %d candidates rewritten",
+			call->stream, call->relay.origin, a.username, a.media_ipv4 >> 24, (a.media_ipv4 >> 16) & 255,
+			(a.media_ipv4 >> 8) & 255, a.media_ipv4 & 255, a.media_port,
+			a.media_from_sdp ? "from the answer" : "registered rtc endpoint", a.rewritten);
+		record_resource(call, resp, a.username);
+		mp_relay_reply(&call->relay, resp, code, evhttp_request_get_response_code_line(resp), out, out_len);
+	}
+	if (out != a.sdp)
+		free(out);
+	if (sdp != body)
+		free(sdp);
+	mp_webrtc_answer_free(&a);
+}
+
+static void offer_done(struct mp_relay *r, struct evhttp_request *resp)
+{
+	struct mp_api_call *call = (struct mp_api_call *)r;
+	char reason[256];
+	int code;
+
+	if (!resp) {
+		snprintf(reason, sizeof(reason), "origin %s: %s", r->origin, mp_relay_error_text(r->error));
+		fail(call, reason);
+	} else if (!r->req) {
+		MP_INFO("HTTP API: %s: the client left before origin %s answered", call->stream, r->origin);
+	} else if ((code = evhttp_request_get_response_code(resp)) < 200 || code > 299) {
+		call->api->st.passed++; /* the origin's refusal, as it is (SRS proxy drops it) */
+		mp_relay_reply(r, resp, code, evhttp_request_get_response_code_line(resp),
+			       evbuffer_pullup(evhttp_request_get_input_buffer(resp), -1),
+			       evbuffer_get_length(evhttp_request_get_input_buffer(resp)));
+	} else {
+		answer(call, resp, code);
+	}
+	mp_relay_finish(r);
+}
+
+/* The stream key and the offer's ufrag from the request; false after answering 400. */
+static bool parse_offer(struct mp_api_call *call, struct evhttp_request *req, const char *body, size_t len,
+			bool legacy)
+{
+	const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+	const char *target = evhttp_request_get_uri(req);
+	struct mp_stream_url *su = malloc(sizeof(*su));
+	char *sdp = legacy ? malloc(len + 1) : (char *)body, url[1024], reason[320];
+	size_t sdp_len = len;
+	int rc;
+
+	reason[0] = '\0';
+	if (!su || !sdp) {
+		snprintf(reason, sizeof(reason), "out of memory");
+	} else if (legacy && mp_sdp_legacy_unwrap(body, len, sdp, len + 1, &sdp_len, url, sizeof(url)) != MP_OK) {
+		snprintf(reason, sizeof(reason), "the body is not the JSON offer {\"streamurl\":..,\"sdp\":..}");
+	} else if (legacy && !url[0]) {
+		snprintf(reason, sizeof(reason), "the JSON offer has no streamurl");
+	} else if ((rc = legacy ? mp_stream_url_from_url(url, strlen(url), su)
+				: mp_stream_url_from_http(target, strlen(target), host ? host : "", host ? strlen(host) : 0,
+							  su)) != MP_OK) {
+		snprintf(reason, sizeof(reason), "cannot name the stream from %s: %s", legacy ? url : target, mp_strerror(rc));
+	} else if (mp_webrtc_offer_ufrag(sdp, sdp_len, call->offer_ufrag, reason, sizeof(reason)) == MP_OK) {
+		memcpy(call->stream, su->key, sizeof(call->stream));
+	}
+	if (sdp != body)
+		free(sdp);
+	free(su);
+	if (!call->stream[0])
+		mp_http_reply_error(req, 400, reason);
+	return call->stream[0] != '\0';
+}
+
+void mp_http_api_offer(struct mp_http_api *api, struct evhttp_request *req, bool legacy)
+{
+	struct mp_control *c = api->c;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
+	const struct mp_lb_origin *org;
+	struct mp_lb_target t;
+	struct mp_api_call *call;
+	char reason[384];
+	int rc;
+
+	api->st.offers++;
+	if (len > MP_OFFER_MAX) {
+		mp_http_reply_error(req, 413, "the offer is over 1 MiB");
+		return;
+	}
+	call = mp_api_call_new(api, req, legacy ? MP_CALL_LEGACY : MP_CALL_WHIP);
+	if (!call)
+		return;
+	call->relay.done = offer_done;
+	if (!parse_offer(call, req, body, len, legacy)) {
+		free(call);
+		return;
+	}
+	rc = mp_lb_pick(c->lb, call->stream, MP_PROTO_API, mp_now_ms(), &t);
+	org = rc == MP_OK ? mp_lb_origin_get(c->lb, t.origin_id) : NULL;
+	if (!org) {
+		if (rc == MP_OK || rc == MP_ERR_NOORIGIN)
+			snprintf(reason, sizeof(reason), "no origin for %s: no alive origin registered an api endpoint",
+				 call->stream);
+		else
+			snprintf(reason, sizeof(reason), "no origin for %s: %s", call->stream, mp_strerror(rc));
+		api->st.no_origin++;
+		mp_http_reply_error(req, rc == MP_ERR_TOOLONG ? 400 : 503, reason);
+		free(call);
+		return;
+	}
+	if (mp_lb_origin_endpoint(org, MP_PROTO_RTC, 0, &call->rtc_ipv4, &call->rtc_port) != MP_OK)
+		call->rtc_ipv4 = call->rtc_port = 0;
+	MP_DEBUG("HTTP API: %s offer for %s (ufrag %s) to origin %s", legacy ? "legacy" : "WHIP/WHEP", call->stream,
+		 call->offer_ufrag, org->key);
+	mp_api_call_start(call, org, body, len);
+}

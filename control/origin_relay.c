@@ -1,0 +1,244 @@
+/* origin_relay.c: one client request relayed to an origin over libevent's HTTP client, never blocking. */
+#include "origin_relay.h"
+#include "http_relay.h"
+#include "mp_error.h"
+#include "mp_log.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#define MP_RELAY_ECONNECT 1000 /* not an evhttp_request_error: the connection was never made */
+
+const char *mp_relay_error_text(int error)
+{
+	switch (error) {
+	case EVREQ_HTTP_TIMEOUT: return "timed out";
+	case EVREQ_HTTP_EOF: return "connection refused or closed";
+	case EVREQ_HTTP_INVALID_HEADER: return "invalid response header";
+	case EVREQ_HTTP_BUFFER_ERROR: return "connection error";
+	case EVREQ_HTTP_REQUEST_CANCEL: return "cancelled";
+	case EVREQ_HTTP_DATA_TOO_LONG: return "response too large";
+	case MP_RELAY_ECONNECT: return "cannot connect";
+	default: return "no answer";
+	}
+}
+
+static void list_add(struct mp_relay *r)
+{
+	r->prev = NULL;
+	r->next = *r->list;
+	if (r->next)
+		r->next->prev = r;
+	*r->list = r;
+}
+
+static void list_del(struct mp_relay *r)
+{
+	if (r->prev)
+		r->prev->next = r->next;
+	else if (*r->list == r)
+		*r->list = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	r->next = r->prev = NULL;
+}
+
+static void on_client_close(struct evhttp_connection *conn, void *arg)
+{
+	struct mp_relay *r = arg;
+
+	(void)conn;
+	r->req = NULL; /* libevent frees the request with its connection */
+}
+
+struct evhttp_request *mp_relay_take_client(struct mp_relay *r)
+{
+	struct evhttp_request *req = r->req;
+
+	if (req) {
+		evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+		r->req = NULL;
+	}
+	return req;
+}
+
+static void on_error(enum evhttp_request_error err, void *arg)
+{
+	struct mp_relay *r = arg;
+
+	r->error = (int)err;
+}
+
+static void free_conn(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evhttp_connection_free(arg);
+}
+
+static void on_response(struct evhttp_request *resp, void *arg)
+{
+	struct mp_relay *r = arg;
+	struct timeval now = { 0, 0 };
+
+	if (resp && evhttp_request_get_response_code(resp) == 0) {
+		/* libevent 2.1 reports a failed connect this way, without an error code, and does not free
+		 * an auto-free connection then: free it once its callback has returned. */
+		if (r->error < 0)
+			r->error = MP_RELAY_ECONNECT;
+		if (event_base_once(evhttp_connection_get_base(r->conn), -1, EV_TIMEOUT, free_conn, r->conn, &now))
+			MP_ERR("HTTP relay: cannot schedule the release of a failed origin connection");
+		resp = NULL;
+	}
+	r->conn = NULL; /* otherwise freed by libevent once this returns (evhttp_connection_free_on_completion) */
+	r->done(r, resp);
+}
+
+/* Request headers the origin gets: the client's end-to-end fields. Content-Length is the body's
+ * (set by us), Expect was answered by the appliance, Accept-Encoding is dropped so the answer comes
+ * as plain text that can be rewritten, X-Forwarded-For is rebuilt below. */
+static bool skip_request_header(const char *name, const char *connection)
+{
+	return mp_http_hop_by_hop(name, connection) || !strcasecmp(name, "Content-Length") ||
+	       !strcasecmp(name, "Expect") || !strcasecmp(name, "Accept-Encoding") ||
+	       !strcasecmp(name, "X-Forwarded-For");
+}
+
+static void copy_request_headers(struct evhttp_request *req, struct evkeyvalq *out, uint32_t ip, uint16_t port)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *connection = evhttp_find_header(in, "Connection");
+	const char *xff = evhttp_find_header(in, "X-Forwarded-For");
+	struct evhttp_connection *cc = evhttp_request_get_connection(req);
+	struct evkeyval *h;
+	char *peer = NULL;
+	ev_uint16_t peer_port = 0;
+	char buf[512];
+
+	TAILQ_FOREACH(h, in, next)
+		if (!skip_request_header(h->key, connection))
+			evhttp_add_header(out, h->key, h->value);
+	if (!evhttp_find_header(out, "Host")) { /* HTTP/1.0 clients may omit it (RFC 9112 section 3.2) */
+		snprintf(buf, sizeof(buf), "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
+		evhttp_add_header(out, "Host", buf);
+	}
+	/* One request per connection: libevent then frees it as soon as the answer is in, instead of
+	 * keeping an idle connection nobody reuses. */
+	evhttp_add_header(out, "Connection", "close");
+	if (cc)
+		evhttp_connection_get_peer(cc, &peer, &peer_port);
+	if (peer && xff && (size_t)snprintf(buf, sizeof(buf), "%s, %s", xff, peer) < sizeof(buf))
+		evhttp_add_header(out, "X-Forwarded-For", buf);
+	else if (peer)
+		evhttp_add_header(out, "X-Forwarded-For", peer);
+}
+
+int mp_relay_start(struct mp_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
+		   const void *body, size_t len)
+{
+	struct evhttp_request *oreq;
+	char host[16], clen[24];
+
+	r->error = -1;
+	snprintf(host, sizeof(host), "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+	snprintf(r->origin, sizeof(r->origin), "%s:%u", host, port);
+	r->conn = evhttp_connection_base_new(base, NULL, host, port);
+	if (!r->conn)
+		return MP_ERR_NOMEM;
+	evhttp_connection_set_timeout(r->conn, MP_RELAY_TIMEOUT_S);
+	evhttp_connection_set_max_body_size(r->conn, 4 * 1024 * 1024);
+	oreq = evhttp_request_new(on_response, r);
+	if (!oreq) {
+		evhttp_connection_free(r->conn);
+		r->conn = NULL;
+		return MP_ERR_NOMEM;
+	}
+	evhttp_request_set_error_cb(oreq, on_error);
+	copy_request_headers(r->req, evhttp_request_get_output_headers(oreq), ip, port);
+	if (len || evhttp_request_get_command(r->req) != EVHTTP_REQ_GET) {
+		snprintf(clen, sizeof(clen), "%zu", len);
+		evhttp_add_header(evhttp_request_get_output_headers(oreq), "Content-Length", clen);
+		if (len)
+			evbuffer_add(evhttp_request_get_output_buffer(oreq), body, len);
+	}
+	if (evhttp_make_request(r->conn, oreq, evhttp_request_get_command(r->req), evhttp_request_get_uri(r->req))) {
+		/* evhttp_make_request frees oreq on failure */
+		evhttp_connection_free(r->conn);
+		r->conn = NULL;
+		return MP_ERR_IO;
+	}
+	evhttp_connection_free_on_completion(r->conn);
+	evhttp_connection_set_closecb(evhttp_request_get_connection(r->req), on_client_close, r);
+	list_add(r);
+	return MP_OK;
+}
+
+/* Response headers the client gets: the origin's end-to-end fields, except Content-Length (the body
+ * may change) and CORS fields (the appliance answers CORS itself); Location is made to point back
+ * at the appliance (mp_http_location_target). */
+static void copy_response_headers(struct evhttp_request *resp, struct evkeyvalq *out)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(resp);
+	const char *connection = evhttp_find_header(in, "Connection");
+	struct evkeyval *h;
+	char target[2048];
+
+	TAILQ_FOREACH(h, in, next) {
+		if (mp_http_hop_by_hop(h->key, connection) || !strcasecmp(h->key, "Content-Length") ||
+		    !strncasecmp(h->key, "Access-Control-", 15))
+			continue;
+		if (!strcasecmp(h->key, "Location") &&
+		    mp_http_location_target(h->value, strlen(h->value), target, sizeof(target)) >= 0) {
+			evhttp_add_header(out, h->key, target);
+			continue;
+		}
+		evhttp_add_header(out, h->key, h->value);
+	}
+}
+
+void mp_relay_reply(struct mp_relay *r, struct evhttp_request *resp, int code, const char *reason_phrase,
+		    const void *body, size_t len)
+{
+	struct evhttp_request *req = mp_relay_take_client(r);
+	struct evbuffer *b;
+
+	if (!req)
+		return;
+	if (resp)
+		copy_response_headers(resp, evhttp_request_get_output_headers(req));
+	b = evbuffer_new();
+	if (b && len)
+		evbuffer_add(b, body, len);
+	evhttp_send_reply(req, code, reason_phrase ? reason_phrase : "", b);
+	if (b)
+		evbuffer_free(b);
+}
+
+void mp_relay_finish(struct mp_relay *r)
+{
+	list_del(r);
+	mp_relay_take_client(r);
+	r->release(r);
+}
+
+void mp_relay_cancel_all(struct mp_relay **list)
+{
+	while (*list) {
+		struct mp_relay *r = *list;
+
+		list_del(r);
+		if (r->conn) {
+			evhttp_connection_free(r->conn); /* frees the pending request; no callback runs */
+			r->conn = NULL;
+		}
+		mp_relay_take_client(r);
+		r->release(r);
+	}
+}

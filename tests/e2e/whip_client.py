@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+# whip_client.py: an aiortc WHIP publisher (or, with --play, WHEP player) for the e2e tests: POSTs its
+# offer, takes the answer, sends audio and video (or receives) for a while, then DELETEs its
+# resource. Prints a JSON summary; exit 0 when ICE connected and media was sent (received).
+import argparse
+import asyncio
+import json
+import sys
+import urllib.parse
+import urllib.request
+
+import aioice.ice
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.contrib.media import MediaBlackhole
+from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+
+
+def http(method, url, body=b"", headers=None):
+    req = urllib.request.Request(url, data=body if method != "DELETE" else None, method=method, headers=headers or {})
+    with urllib.request.urlopen(req, timeout=20) as r:
+        return r.status, dict(r.headers), r.read()
+
+
+async def publish(args):
+    loop = asyncio.get_running_loop()
+    pc = RTCPeerConnection()
+    sink = MediaBlackhole()
+    if args.play:
+        pc.addTransceiver("audio", direction="recvonly")
+
+        @pc.on("track")
+        def on_track(track):
+            sink.addTrack(track)
+    else:
+        pc.addTrack(AudioStreamTrack())
+        pc.addTrack(VideoStreamTrack())
+    await pc.setLocalDescription(await pc.createOffer())
+    status, headers, answer = await loop.run_in_executor(
+        None, http, "POST", args.url, pc.localDescription.sdp.encode(), {"Content-Type": "application/sdp"})
+    await pc.setRemoteDescription(RTCSessionDescription(answer.decode(), "answer"))
+    for _ in range(int(args.connect_timeout * 10)):
+        if pc.iceConnectionState in ("completed", "connected", "failed"):
+            break
+        await asyncio.sleep(0.1)
+    ice = pc.iceConnectionState
+    if ice in ("completed", "connected"):
+        await sink.start()
+        await asyncio.sleep(args.seconds)
+    sent = received = 0
+    for s in (await pc.getStats()).values():
+        if getattr(s, "type", "") == "outbound-rtp":
+            sent += s.packetsSent
+        if getattr(s, "type", "") == "inbound-rtp":
+            received += s.packetsReceived
+    loc = urllib.parse.urljoin(args.url, headers.get("Location", ""))
+    del_status = (await loop.run_in_executor(None, http, "DELETE", loc))[0] if headers.get("Location") else 0
+    await pc.close()
+    return {"status": status, "ice": ice, "rtp_sent": sent, "rtp_received": received, "delete_status": del_status,
+            "location": loc}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--url", required=True)
+    p.add_argument("--ip", required=True, help="the only address ICE gathers on")
+    p.add_argument("--seconds", type=float, default=4)
+    p.add_argument("--connect-timeout", type=float, default=15)
+    p.add_argument("--play", action="store_true", help="WHEP: receive instead of send")
+    args = p.parse_args()
+    aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [args.ip]
+    r = asyncio.run(publish(args))
+    print(json.dumps(r))
+    media = r["rtp_received"] if args.play else r["rtp_sent"]
+    sys.exit(0 if r["ice"] in ("completed", "connected") and media > 0 else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+# whip_origin.py: a WebRTC origin for the e2e tests, answering WHIP/WHEP (and SRS's legacy JSON API)
+# like SRS does (201, Location with app/stream/session in the query), with aiortc as the answerer.
+# It records every request it gets (GET /test/requests) and counts the RTP it receives
+# (GET /test/stats), so a test can check what crossed the appliance.
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import aioice.ice
+from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc.contrib.media import MediaBlackhole
+from aiortc.mediastreams import AudioStreamTrack
+
+args = None
+loop = None
+requests = []
+sessions = {}  # username -> RTCPeerConnection
+lock = threading.Lock()
+counter = 0
+
+
+def strip_abs_send_time(sdp):
+    # Debian's aiortc 1.4 crashes its receive loop on RTP carrying the abs-send-time header
+    # extension: leave it out of the offer, so the answer does not accept it.
+    return "".join(l for l in sdp.splitlines(True) if "abs-send-time" not in l)
+
+
+def ufrag(sdp):
+    m = re.search(r"^a=ice-ufrag:(\S+)", sdp, re.M)
+    return m.group(1) if m else ""
+
+
+async def answer(offer_sdp, play):
+    pc = RTCPeerConnection()
+    sink = MediaBlackhole()
+
+    @pc.on("track")
+    def on_track(track):
+        sink.addTrack(track)
+
+    await pc.setRemoteDescription(RTCSessionDescription(strip_abs_send_time(offer_sdp), "offer"))
+    if play:  # WHEP: the origin sends (silence, cheap to encode)
+        pc.addTrack(AudioStreamTrack())
+    await pc.setLocalDescription(await pc.createAnswer())
+    await sink.start()
+    return pc, pc.localDescription.sdp
+
+
+closed_packets = 0  # RTP received by sessions already closed
+
+
+async def pc_inbound(pc):
+    return sum(s.packetsReceived for s in (await pc.getStats()).values() if getattr(s, "type", "") == "inbound-rtp")
+
+
+async def inbound_packets():
+    total = closed_packets
+    for pc in list(sessions.values()):
+        total += await pc_inbound(pc)
+    return total
+
+
+async def close(username):
+    global closed_packets
+    pc = sessions.pop(username, None)
+    if pc:
+        closed_packets += await pc_inbound(pc)
+        await pc.close()
+
+
+def run(coro):
+    return asyncio.run_coroutine_threadsafe(coro, loop).result(timeout=20)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *a):
+        sys.stderr.write("origin: " + fmt % a + "\n")
+
+    def reply(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def record(self, body):
+        with lock:
+            requests.append({"method": self.command, "target": self.path,
+                             "headers": [[k, v] for k, v in self.headers.items()],
+                             "body": body.decode("utf-8", "replace")})
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def do_GET(self):
+        if self.path == "/test/requests":
+            with lock:
+                self.reply(200, json.dumps(requests).encode(), [("Content-Type", "application/json")])
+        elif self.path == "/test/stats":
+            st = {"inbound_rtp_packets": run(inbound_packets()), "sessions": len(sessions)}
+            self.reply(200, json.dumps(st).encode(), [("Content-Type", "application/json")])
+        else:
+            self.reply(404)
+
+    def do_POST(self):
+        global counter
+        body = self.body()
+        self.record(body)
+        url = urllib.parse.urlsplit(self.path)
+        q = urllib.parse.parse_qs(url.query)
+        if "refuse" in q:  # a refusal the appliance must pass through as it is
+            self.reply(403, b"stream refused by origin\n", [("Content-Type", "text/plain"), ("X-Origin-Reason", "refused")])
+            return
+        legacy = url.path.startswith("/rtc/v1/publish") or url.path.startswith("/rtc/v1/play")
+        offer = json.loads(body)["sdp"] if legacy else body.decode()
+        pc, sdp = run(answer(offer, url.path.startswith("/rtc/v1/whep") or url.path.startswith("/rtc/v1/play")))
+        if args.no_candidates:  # an origin whose answer names no candidate: the registered rtc endpoint is used
+            sdp = "".join(l for l in sdp.splitlines(True) if not l.startswith("a=candidate:"))
+        username = ufrag(sdp) + ":" + ufrag(offer)
+        sessions[username] = pc
+        with lock:
+            counter += 1
+            n = counter
+        if legacy:
+            env = {"code": 0, "server": "vid-test", "service": "svc", "pid": "4242", "sdp": sdp, "sessionid": username}
+            self.reply(200, json.dumps(env).encode(), [("Content-Type", "application/json")])
+            return
+        app = q.get("app", ["live"])[0]
+        stream = q.get("stream", ["livestream"])[0]
+        loc = "/rtc/v1/whip/?action=delete&token=tok%d&app=%s&stream=%s&session=%s" % (n, app, stream, username)
+        self.reply(201, sdp.encode(), [("Content-Type", "application/sdp"), ("Location", loc),
+                                       ("ETag", '"session-%d"' % n), ("X-Origin-Test", "whip"),
+                                       ("Connection", "close"), ("Access-Control-Allow-Origin", "origin-cors")])
+
+    def do_DELETE(self):
+        self.body()
+        self.record(b"")
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        run(close(q.get("session", [""])[0]))
+        self.reply(200, b"", [("X-Origin-Test", "deleted")])
+
+    def do_PATCH(self):
+        self.record(self.body())
+        self.reply(204, b"", [("X-Origin-Test", "patched")])
+
+
+def main():
+    global args, loop
+    p = argparse.ArgumentParser()
+    p.add_argument("--listen", required=True, help="ip:port of the HTTP API")
+    p.add_argument("--media-ip", required=True, help="the only address ICE gathers on")
+    p.add_argument("--no-candidates", action="store_true")
+    args = p.parse_args()
+    # aioice gathers on every interface but 127.0.0.1; the origin takes media on one address only.
+    aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [args.media_ip]
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+    host, port = args.listen.rsplit(":", 1)
+    srv = ThreadingHTTPServer((host, int(port)), Handler)
+    sys.stderr.write("origin: listening on %s\n" % args.listen)
+    # aiortc's worker threads would hold up a normal exit.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *a: os._exit(0))
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

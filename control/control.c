@@ -189,6 +189,7 @@ void mp_control_close(struct mp_control *c)
 			event_free(c->signals[i]);
 			c->signals[i] = NULL;
 		}
+	mp_http_stream_free(c);
 	if (c->rtmp) {
 		evconnlistener_free(c->rtmp);
 		c->rtmp = NULL;

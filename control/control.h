@@ -22,6 +22,7 @@ typedef void (*mp_dp_stats_json_fn)(void *ctx, struct cJSON *out);
 #define MP_CONTROL_READER 0
 
 struct mp_lb;
+struct mp_http_stream;
 
 struct mp_control_stats {
 	uint64_t registrations;
@@ -38,6 +39,7 @@ struct mp_control {
 	int fds[MP_L__COUNT];
 	struct evhttp *http[MP_L_RTMP];     /* system API, HTTP API, HTTP stream */
 	struct evconnlistener *rtmp;
+	struct mp_http_stream *stream;     /* HTTP stream server state (http_stream.c) */
 	struct event *signals[2];
 	struct event *tick;                 /* 100 ms: quiescent report, and mp_lb_sync every second */
 	uint64_t next_sync_ms;

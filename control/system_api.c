@@ -1,6 +1,7 @@
 /* system_api.c: System API routes: SRS origin registration, versions, and origin/stream/session queries. */
 #include "system_api.h"
 #include "control.h"
+#include "http_stream.h"
 #include "http_util.h"
 #include "lb.h"
 #include "mp_clock.h"
@@ -263,6 +264,29 @@ static void api_dataplane(struct evhttp_request *req, void *arg)
 	reply_cjson(req, o);
 }
 
+/* GET /api/v1/players[?limit=N]: the HTTP stream server's counters and open FLV/TS/HLS players. */
+static void api_players(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq params = { 0 };
+	const char *limit_s = NULL;
+	long limit = 1000;
+	cJSON *o;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	if (q && evhttp_parse_query_str(q, &params) == 0)
+		limit_s = evhttp_find_header(&params, "limit");
+	if (limit_s)
+		limit = strtol(limit_s, NULL, 10);
+	evhttp_clear_headers(&params);
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "code", 0);
+	mp_http_stream_stats_json(c, o, limit);
+	reply_cjson(req, o);
+}
+
 static void not_found(struct evhttp_request *req, void *arg)
 {
 	(void)arg;
@@ -279,5 +303,6 @@ void mp_system_api_install(struct mp_control *c)
 	evhttp_set_cb(h, "/api/v1/streams", api_streams, c);
 	evhttp_set_cb(h, "/api/v1/sessions", api_sessions, c);
 	evhttp_set_cb(h, "/api/v1/dataplane", api_dataplane, c);
+	evhttp_set_cb(h, "/api/v1/players", api_players, c);
 	evhttp_set_gencb(h, not_found, c);
 }

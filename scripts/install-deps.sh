@@ -5,7 +5,8 @@ set -euo pipefail
 what=${1:-build}
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libdpdk-dev dpdk libhiredis-dev libcjson-dev
 	libsrt-openssl-dev libevent-dev iproute2 kmod)
-test_pkgs=(libcmocka-dev iputils-ping clang libclang-rt-14-dev redis-server curl ethtool procps python3)
+test_pkgs=(libcmocka-dev iputils-ping clang libclang-rt-14-dev redis-server curl ethtool procps python3
+	ffmpeg nginx-light libnginx-mod-rtmp nodejs npm)
 case "$what" in
 build) pkgs=("${build_pkgs[@]}") ;;
 test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;

@@ -1,0 +1,385 @@
+/* http_relay.c: relay one player's HTTP request to its origin and stream the answer back, dropping a
+ * player that cannot keep up instead of buffering without bound. */
+#include "http_relay.h"
+#include "control.h"
+#include "http_util.h"
+#include "m3u8.h"
+#include "mp_clock.h"
+#include "mp_error.h"
+#include "mp_log.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+/*
+ * Lifetimes. A relay owns its origin connection (one per player, so a slow player never holds up
+ * another player's origin stream). The player's request belongs to libevent; we hold it until we end
+ * the reply, or until the player's connection closes (closecb). libevent callbacks never free the
+ * relay: they mark it dying and activate `reap`, which frees the origin connection (and a dropped
+ * player's connection) from the event loop, outside any callback of those connections.
+ */
+struct mp_relay {
+	struct mp_http_stream *hs;
+	struct mp_relay *prev, *next;
+	struct evhttp_request *player;   /* NULL once the reply is ended or the player left */
+	struct evhttp_connection *pconn; /* the player's connection while player is set */
+	struct evhttp_connection *oconn; /* owned */
+	struct event *reap;
+	enum mp_relay_mode mode;
+	int status;                      /* origin's status once its headers arrived */
+	int oerr;                        /* enum evhttp_request_error, -1: none */
+	bool replied;                    /* a reply (or its start) went to the player */
+	bool dying;
+	bool drop_player;                /* reap closes the player's connection (slow or cut) */
+	const char *kind;
+	char stream[MP_LB_STREAM_MAX];
+	char spbhid[MP_LB_SPBHID_MAX];
+	char client[64];
+	char origin[32];
+	uint64_t start_ms, bytes_in, bytes_out;
+};
+
+static size_t player_queued(const struct mp_relay *r)
+{
+	struct bufferevent *bev = r->pconn ? evhttp_connection_get_bufferevent(r->pconn) : NULL;
+
+	return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
+}
+
+/* Fix the player socket's send buffer at player_buffer (Linux doubles it), so the kernel does not
+ * grow it to tcp_wmem's maximum: what one player can hold stays bounded in the kernel too. */
+static void bound_kernel_buffer(struct evhttp_connection *pc, size_t player_buffer)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(pc);
+	int fd = bev ? bufferevent_getfd(bev) : -1;
+	int v = player_buffer > (1u << 30) ? 1 << 30 : (int)player_buffer;
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+}
+
+static void relay_kill(struct mp_relay *r, bool drop_player)
+{
+	if (r->dying)
+		return;
+	r->dying = true;
+	r->drop_player = drop_player;
+	event_active(r->reap, EV_TIMEOUT, 1);
+}
+
+/* The reply to the player is complete (or handed over): forget the player. */
+static void player_release(struct mp_relay *r)
+{
+	if (r->pconn)
+		evhttp_connection_set_closecb(r->pconn, NULL, NULL);
+	r->player = NULL;
+	r->pconn = NULL;
+}
+
+static void reply_error(struct mp_relay *r, int code, const char *reason)
+{
+	if (!r->player || r->replied)
+		return;
+	MP_DEBUG("HTTP stream: %s %s from %s: %d %s", r->kind, r->stream, r->client, code, reason);
+	r->replied = true;
+	mp_http_reply_error(r->player, code, reason);
+	player_release(r);
+}
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct mp_relay *r = arg;
+	struct mp_http_stream *hs = r->hs;
+
+	(void)fd;
+	(void)what;
+	if (r->oconn)
+		evhttp_connection_free(r->oconn); /* frees a request still in flight, without callbacks */
+	r->oconn = NULL;
+	if (r->player && r->drop_player) {
+		struct evhttp_connection *pc = r->pconn;
+		struct bufferevent *bev = evhttp_connection_get_bufferevent(pc);
+		struct linger lg = { 1, 0 }; /* reset: do not leave the queued bytes in the kernel */
+
+		player_release(r);
+		if (bev && bufferevent_getfd(bev) >= 0)
+			setsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		evhttp_connection_free(pc); /* frees the player's request with it */
+	} else if (r->player) {
+		if (r->replied)
+			evhttp_send_reply_end(r->player);
+		else
+			mp_http_reply_error(r->player, 502, "origin request abandoned");
+		player_release(r);
+	}
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		hs->relays = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	hs->st.players_now--;
+	MP_DEBUG("HTTP stream: %s %s from %s done: %llu bytes in, %llu out", r->kind, r->stream, r->client,
+		 (unsigned long long)r->bytes_in, (unsigned long long)r->bytes_out);
+	event_free(r->reap);
+	free(r);
+}
+
+/* The player's connection is going away (it closed, or a write failed). */
+static void on_player_close(struct evhttp_connection *pc, void *arg)
+{
+	struct mp_relay *r = arg;
+
+	(void)pc;
+	if (r->player && !evhttp_request_get_connection(r->player))
+		evhttp_send_reply_end(r->player); /* detached from its connection: this frees it */
+	r->player = NULL;
+	r->pconn = NULL;
+	relay_kill(r, false);
+}
+
+static const char *origin_error_text(int e)
+{
+	switch (e) {
+	case EVREQ_HTTP_TIMEOUT: return "timed out";
+	case EVREQ_HTTP_EOF: return "connection refused or closed";
+	case EVREQ_HTTP_INVALID_HEADER: return "sent an invalid response header";
+	case EVREQ_HTTP_BUFFER_ERROR: return "connection failed";
+	case EVREQ_HTTP_DATA_TOO_LONG: return "sent a body over the limit";
+	default: return "failed";
+	}
+}
+
+static void on_origin_error(enum evhttp_request_error e, void *arg)
+{
+	((struct mp_relay *)arg)->oerr = (int)e;
+}
+
+static int on_origin_header(struct evhttp_request *oreq, void *arg)
+{
+	struct mp_relay *r = arg;
+
+	if (r->dying || !r->player)
+		return -1; /* nobody to send it to: close the origin connection */
+	r->status = evhttp_request_get_response_code(oreq);
+	if (r->mode == MP_RELAY_STREAM) {
+		mp_relay_copy_response_headers(evhttp_request_get_input_headers(oreq),
+					       evhttp_request_get_output_headers(r->player), 0);
+		evhttp_send_reply_start(r->player, r->status, evhttp_request_get_response_code_line(oreq));
+		r->replied = true;
+	}
+	return 0;
+}
+
+static void on_origin_chunk(struct evhttp_request *oreq, void *arg)
+{
+	struct mp_relay *r = arg;
+	struct mp_http_stream *hs = r->hs;
+	struct evbuffer *in = evhttp_request_get_input_buffer(oreq);
+	size_t n = evbuffer_get_length(in), queued;
+
+	r->bytes_in += n;
+	hs->st.bytes_from_origins += n;
+	if (r->dying || !r->player) {
+		evbuffer_drain(in, n);
+		return;
+	}
+	queued = player_queued(r);
+	if (queued + n > hs->player_buffer) {
+		/* Too slow: close it rather than queue without bound or corrupt the stream by cutting it. */
+		hs->st.slow_dropped++;
+		hs->st.slow_dropped_bytes += queued + n;
+		MP_INFO("HTTP stream: %s %s: player %s too slow (%zu bytes queued), dropped", r->kind, r->stream,
+			r->client, queued);
+		evbuffer_drain(in, n);
+		relay_kill(r, true);
+		return;
+	}
+	evhttp_send_reply_chunk(r->player, in);
+	r->bytes_out += n;
+	hs->st.bytes_to_players += n;
+}
+
+static void send_playlist(struct mp_relay *r, struct evhttp_request *oreq)
+{
+	struct mp_http_stream *hs = r->hs;
+	struct evbuffer *in = evhttp_request_get_input_buffer(oreq), *out;
+	size_t len = evbuffer_get_length(in), idlen = strlen(r->spbhid), lines = 1, out_len = 0, cap;
+	const char *text = (const char *)evbuffer_pullup(in, -1);
+	char *buf = NULL;
+	int rc;
+
+	r->bytes_in += len;
+	hs->st.bytes_from_origins += len;
+	if (r->status == 200 && evhttp_request_get_command(r->player) != EVHTTP_REQ_HEAD) {
+		for (size_t i = 0; i < len; i++)
+			lines += text[i] == '\n';
+		/* a line holds one URI (a tag line one URI= attribute); each gains "?spbhid=" or "&spbhid="
+		 * and the id; twice that leaves room to spare */
+		cap = len + 2 * lines * (8 + idlen) + 1;
+		buf = malloc(cap);
+		rc = buf ? mp_m3u8_rewrite(text, len, r->spbhid, idlen, MP_M3U8_TAG_KEYS, buf, cap, &out_len)
+			 : MP_ERR_NOMEM;
+		if (rc < 0) {
+			char reason[160];
+
+			free(buf);
+			hs->st.playlist_invalid++;
+			snprintf(reason, sizeof(reason), "origin %s: playlist not rewritten: %s", r->origin, mp_strerror(rc));
+			reply_error(r, 502, reason);
+			return;
+		}
+	}
+	mp_relay_copy_response_headers(evhttp_request_get_input_headers(oreq),
+				       evhttp_request_get_output_headers(r->player), 1);
+	out = evbuffer_new();
+	if (buf)
+		evbuffer_add(out, buf, out_len);
+	else
+		evbuffer_add_buffer(out, in);
+	free(buf);
+	r->bytes_out += evbuffer_get_length(out);
+	hs->st.bytes_to_players += evbuffer_get_length(out);
+	r->replied = true;
+	evhttp_send_reply(r->player, r->status, evhttp_request_get_response_code_line(oreq), out);
+	evbuffer_free(out);
+	player_release(r);
+}
+
+/* The origin's response is complete (oreq), or failed (NULL, after on_origin_error). */
+static void on_origin_done(struct evhttp_request *oreq, void *arg)
+{
+	struct mp_relay *r = arg;
+	struct mp_http_stream *hs = r->hs;
+
+	if (r->dying)
+		return;
+	if (!oreq || !r->player) {
+		if (r->player && !r->replied) {
+			char reason[160];
+
+			hs->st.origin_failed++;
+			snprintf(reason, sizeof(reason), "origin %s %s", r->origin,
+				 origin_error_text(r->oerr));
+			reply_error(r, 502, reason);
+		} else if (r->player) {
+			/* cut mid-body: close the player's connection so it cannot mistake it for the end */
+			hs->st.origin_cut++;
+			MP_INFO("HTTP stream: %s %s: origin %s %s mid-stream", r->kind, r->stream, r->origin,
+				origin_error_text(r->oerr));
+			relay_kill(r, true);
+			return;
+		}
+		relay_kill(r, false);
+		return;
+	}
+	if (r->mode == MP_RELAY_PLAYLIST) {
+		send_playlist(r, oreq);
+	} else {
+		evhttp_send_reply_end(r->player);
+		player_release(r);
+	}
+	relay_kill(r, false);
+}
+
+void mp_relay_start(struct mp_http_stream *hs, struct evhttp_request *player, const struct mp_relay_params *p)
+{
+	struct event_base *base = hs->c->base;
+	struct mp_relay *r = calloc(1, sizeof(*r));
+	struct evhttp_request *oreq;
+	char ip[16], *peer = NULL;
+	ev_uint16_t peer_port = 0;
+	enum evhttp_cmd_type cmd;
+
+	if (!r || !(r->reap = event_new(base, -1, 0, on_reap, r))) {
+		free(r);
+		mp_http_reply_error(player, 503, "out of memory");
+		return;
+	}
+	r->hs = hs;
+	r->player = player;
+	r->pconn = evhttp_request_get_connection(player);
+	r->mode = p->mode;
+	r->kind = p->kind;
+	r->oerr = -1;
+	r->start_ms = mp_now_ms();
+	snprintf(r->stream, sizeof(r->stream), "%s", p->stream);
+	snprintf(r->spbhid, sizeof(r->spbhid), "%s", p->spbhid ? p->spbhid : "");
+	evhttp_connection_get_peer(r->pconn, &peer, &peer_port);
+	snprintf(r->client, sizeof(r->client), "%s:%u", peer ? peer : "?", peer_port);
+	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", p->origin->ipv4 >> 24, (p->origin->ipv4 >> 16) & 255,
+		 (p->origin->ipv4 >> 8) & 255, p->origin->ipv4 & 255);
+	snprintf(r->origin, sizeof(r->origin), "%s:%u", ip, p->origin->port);
+	r->next = hs->relays;
+	if (r->next)
+		r->next->prev = r;
+	hs->relays = r;
+	if (++hs->st.players_now > hs->st.players_peak)
+		hs->st.players_peak = hs->st.players_now;
+
+	evhttp_connection_set_closecb(r->pconn, on_player_close, r);
+	if (p->mode == MP_RELAY_STREAM)
+		bound_kernel_buffer(r->pconn, hs->player_buffer);
+	r->oconn = evhttp_connection_base_new(base, NULL, ip, p->origin->port);
+	oreq = r->oconn ? evhttp_request_new(on_origin_done, r) : NULL;
+	if (!oreq) {
+		reply_error(r, 503, "out of memory");
+		relay_kill(r, false);
+		return;
+	}
+	evhttp_connection_set_timeout(r->oconn, (int)hs->origin_timeout_s);
+	if (p->mode == MP_RELAY_PLAYLIST)
+		evhttp_connection_set_max_body_size(r->oconn, (ev_ssize_t)hs->playlist_max);
+	else
+		evhttp_request_set_chunked_cb(oreq, on_origin_chunk);
+	evhttp_request_set_header_cb(oreq, on_origin_header);
+	evhttp_request_set_error_cb(oreq, on_origin_error);
+	mp_relay_copy_request_headers(evhttp_request_get_input_headers(player), evhttp_request_get_output_headers(oreq),
+				      peer, p->mode == MP_RELAY_PLAYLIST);
+	cmd = evhttp_request_get_command(player) == EVHTTP_REQ_HEAD ? EVHTTP_REQ_HEAD : EVHTTP_REQ_GET;
+	MP_DEBUG("HTTP stream: %s %s from %s -> http://%s%s", r->kind, r->stream, r->client, r->origin, p->target);
+	/* on an immediate connect failure libevent calls on_origin_done(NULL) from here and returns 0 */
+	if (evhttp_make_request(r->oconn, oreq, cmd, p->target) != 0) {
+		evhttp_request_free(oreq);
+		hs->st.origin_failed++;
+		reply_error(r, 502, "cannot start the origin request");
+		relay_kill(r, false);
+	}
+}
+
+void mp_relay_close_all(struct mp_http_stream *hs)
+{
+	while (hs->relays) {
+		struct mp_relay *r = hs->relays;
+
+		r->dying = true;
+		r->drop_player = true;
+		on_reap(-1, 0, r);
+	}
+}
+
+const struct mp_relay *mp_relay_next(const struct mp_http_stream *hs, const struct mp_relay *r)
+{
+	return r ? r->next : hs->relays;
+}
+
+void mp_relay_info(const struct mp_relay *r, uint64_t now, struct mp_relay_info *out)
+{
+	out->kind = r->kind;
+	out->stream = r->stream;
+	out->client = r->client;
+	out->origin = r->origin;
+	out->age_ms = now - r->start_ms;
+	out->bytes_in = r->bytes_in;
+	out->bytes_out = r->bytes_out;
+	out->queued = player_queued(r);
+	out->status = r->status;
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# test_http_stream_flv.sh: HTTP-FLV played through the appliance's HTTP stream port from a
+# node-media-server 4 origin (npm, published by ffmpeg over RTMP): ffprobe finds H.264 + AAC, the
+# client's query reaches the origin, and a player that reads nothing is dropped (counted) while
+# another player of the same stream keeps receiving.
+set -euo pipefail
+. "$(dirname "$0")/stream_topo.sh"
+SYS=13420
+HTTP=13421
+RTMP_O=13422
+HTTP_O=13423
+NOTIFY=13424
+NMS_DIR=${MP_BUILD_DIR:?}/mpf-nms
+fail() { echo "FAIL: $*"; echo "--- appliance log"; tail -40 "$APPLIANCE_LOG"; echo "--- origin log"; tail -20 "$ST_DIR/nms.log" 2>/dev/null; exit 1; }
+pass() { echo "ok - $*"; passed=$((passed + 1)); }
+passed=0
+
+# node-media-server 4 from npm, installed once into the build directory (never committed).
+if [ ! -f "$NMS_DIR/node_modules/node-media-server/bin/app.js" ]; then
+	npm view node-media-server@4 version >/dev/null 2>&1 || { echo "skip: npm registry unreachable"; exit 77; }
+	npm install --silent --no-audit --no-fund --prefix "$NMS_DIR" node-media-server@4 >/dev/null 2>&1 \
+		|| { echo "skip: cannot install node-media-server@4"; exit 77; }
+fi
+
+st_up
+cat >"$ST_DIR/nms.json" <<CONF
+{ "bind": "$ORIGIN_IP", "notify": { "url": "http://$ORIGIN_IP:$NOTIFY/on_event" },
+  "store": { "path": "$ST_DIR/nms-data", "maxHistory": 100 },
+  "auth": { "play": false, "publish": false, "secret": "mpf-test",
+            "jwt": { "secret": "mpf-test", "expiresIn": "24h", "refreshExpiresIn": "7d", "algorithm": "HS256", "users": [] } },
+  "rtmp": { "port": $RTMP_O }, "http": { "port": $HTTP_O }, "webadmin": { "enable": false },
+  "record": { "auto": false, "path": "$ST_DIR/nms-record" } }
+CONF
+# The origin's play webhook records what the origin saw (nms posts the play query in "query").
+cat >"$ST_DIR/notify.py" <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(sys.argv[3], "ab") as f:
+            f.write(body + b"\n")
+        self.send_response(200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
+PY
+st_bg "$NS_O" python3 "$ST_DIR/notify.py" "$ORIGIN_IP" $NOTIFY "$ST_DIR/events.jsonl"
+(cd "$ST_DIR" && st_bg "$NS_O" node "$NMS_DIR/node_modules/node-media-server/bin/app.js" -c "$ST_DIR/nms.json" >"$ST_DIR/nms.log" 2>&1)
+for _ in $(seq 1 100); do grep -q "HTTP server listening" "$ST_DIR/nms.log" 2>/dev/null && grep -q "Rtmp Server listening\|RTMP server listening\|listening on port $ORIGIN_IP:$RTMP_O" "$ST_DIR/nms.log" && break; sleep 0.1; done
+grep -q "HTTP server listening" "$ST_DIR/nms.log" || fail "node-media-server did not start"
+st_bg "$NS_O" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=640x360:rate=25 \
+	-f lavfi -i sine=frequency=440:sample_rate=44100 -c:v libx264 -preset ultrafast -tune zerolatency -g 25 \
+	-b:v 2M -c:a aac -b:a 64k -f flv "rtmp://$ORIGIN_IP:$RTMP_O/live/livestream"
+sleep 1.5
+pass "node-media-server $(node -e "console.log(require('$NMS_DIR/node_modules/node-media-server/package.json').version)") origin gets the ffmpeg publish"
+
+st_appliance_start $SYS $HTTP --http-player-buffer=131072 || fail "start"
+st_register $SYS "{\"ip\":\"$ORIGIN_IP\",\"server\":\"nms\",\"service\":\"flv\",\"pid\":\"1\",\"rtmp\":[\"$RTMP_O\"],\"http\":[\"$HTTP_O\"]}" \
+	|| fail "register node-media-server"
+URL="http://$APP_C_IP:$HTTP/live/livestream.flv?token=abc"
+
+ip netns exec "$NS_C" ffprobe -v error -rw_timeout 5000000 -show_entries stream=codec_name -of csv=p=0 "$URL" \
+	>"$ST_DIR/probe.txt" 2>"$ST_DIR/probe.err" || fail "ffprobe: $(cat "$ST_DIR/probe.err")"
+grep -qx h264 "$ST_DIR/probe.txt" && grep -qx aac "$ST_DIR/probe.txt" || fail "codecs: $(cat "$ST_DIR/probe.txt")"
+pass "ffprobe of HTTP-FLV through the appliance finds H.264 + AAC"
+for _ in $(seq 1 20); do grep -q '"token":"abc"' "$ST_DIR/events.jsonl" 2>/dev/null && break; sleep 0.1; done
+grep '"query"' "$ST_DIR/events.jsonl" | grep -q '"token":"abc"' || fail "query not at the origin: $(cat "$ST_DIR/events.jsonl" 2>/dev/null)"
+pass "the client's query (token=abc) reached the origin"
+
+# A slow player: connects with a tiny receive window and never reads.
+cat >"$ST_DIR/slow.py" <<'PY'
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect((sys.argv[1], int(sys.argv[2])))
+s.sendall(b"GET /live/livestream.flv?who=slow HTTP/1.1\r\nHost: " + sys.argv[1].encode() + b"\r\n\r\n")
+time.sleep(float(sys.argv[3]))
+PY
+ip netns exec "$NS_C" ffmpeg -hide_banner -loglevel error -rw_timeout 5000000 -i "$URL&who=fast" -c copy -t 8 \
+	-f flv -y "$ST_DIR/fast.flv" &
+FAST=$!
+ST_PIDS+=($FAST)
+st_bg "$NS_C" python3 "$ST_DIR/slow.py" "$APP_C_IP" $HTTP 30
+dropped=0
+for _ in $(seq 1 150); do
+	dropped=$(curl -sf -m 2 "http://127.0.0.1:$SYS/api/v1/players" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["slow_dropped"])' || echo 0)
+	[ "$dropped" -ge 1 ] && break
+	sleep 0.1
+done
+[ "$dropped" -ge 1 ] || fail "the slow player was never dropped: $(curl -s "http://127.0.0.1:$SYS/api/v1/players")"
+pass "the player that reads nothing is dropped and counted (slow_dropped=$dropped)"
+b1=$(curl -sf "http://127.0.0.1:$SYS/api/v1/players" | python3 -c 'import json,sys; print(sum(p["bytes_out"] for p in json.load(sys.stdin)["players"] if p["kind"] == "flv"))')
+sleep 1
+b2=$(curl -sf "http://127.0.0.1:$SYS/api/v1/players" | python3 -c 'import json,sys; print(sum(p["bytes_out"] for p in json.load(sys.stdin)["players"] if p["kind"] == "flv"))')
+[ "$b2" -gt "$b1" ] || fail "the other player stopped receiving after the drop ($b1 -> $b2 bytes)"
+pass "the other player keeps receiving after the drop ($b1 -> $b2 bytes)"
+wait $FAST || fail "the fast player failed"
+dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$ST_DIR/fast.flv")
+python3 -c "import sys; sys.exit(0 if float('$dur') >= 7.5 else 1)" || fail "fast player got only ${dur}s"
+pass "the fast player recorded ${dur}s of the stream while the slow one was dropped"
+
+code=$(ip netns exec "$NS_C" curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$APP_C_IP:$HTTP/index.html")
+[ "$code" = 404 ] || fail "a non-stream path got $code"
+pass "a path that is not a stream gets 404"
+st_appliance_stop || fail "exit status on SIGTERM"
+pass "stops cleanly"
+echo "$passed passed, 0 failed"

@@ -73,6 +73,12 @@ play_hls() { # $1: label
 	ip netns exec "$NS_C" curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$APP_C_IP:$HTTP/live/livestream-0.ts?spbhid=nosuchid" \
 		| grep -qx 404 || fail "$1: unknown spbhid not 404"
 	pass "$1: an unknown spbhid gets 404"
+	seg=$(tail -1 "$ST_DIR/hls/livestream.m3u8")
+	ip netns exec "$NS_C" ffprobe -v error -show_entries stream=codec_name -of csv=p=0 \
+		"http://$APP_C_IP:$HTTP/live/$seg?token=ts" >"$ST_DIR/probe-ts.txt" 2>&1 || fail "$1: HTTP-TS: $(cat "$ST_DIR/probe-ts.txt")"
+	grep -qx h264 "$ST_DIR/probe-ts.txt" && grep -qx aac "$ST_DIR/probe-ts.txt" || fail "$1: HTTP-TS codecs: $(cat "$ST_DIR/probe-ts.txt")"
+	grep -q "GET /live/$seg?token=ts " "$ST_DIR/access.log" || fail "$1: HTTP-TS query did not reach nginx"
+	pass "$1: a .ts without spbhid is relayed as HTTP-TS with its query (H.264 + AAC)"
 }
 
 st_appliance_start $SYS $HTTP --log-level=debug || fail "start"

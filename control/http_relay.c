@@ -150,7 +150,7 @@ static const char *origin_error_text(int e)
 {
 	switch (e) {
 	case EVREQ_HTTP_TIMEOUT: return "timed out";
-	case EVREQ_HTTP_EOF: return "connection refused or closed";
+	case EVREQ_HTTP_EOF: return "refused the connection or closed it";
 	case EVREQ_HTTP_INVALID_HEADER: return "sent an invalid response header";
 	case EVREQ_HTTP_BUFFER_ERROR: return "connection failed";
 	case EVREQ_HTTP_DATA_TOO_LONG: return "sent a body over the limit";
@@ -254,7 +254,8 @@ static void send_playlist(struct mp_relay *r, struct evhttp_request *oreq)
 	player_release(r);
 }
 
-/* The origin's response is complete (oreq), or failed (NULL, after on_origin_error). */
+/* The origin's response is complete (oreq), or failed: NULL after on_origin_error, or (a failed
+ * connect, libevent 2.1 evhttp_connection_cb_cleanup) a request with no status and no error_cb. */
 static void on_origin_done(struct evhttp_request *oreq, void *arg)
 {
 	struct mp_relay *r = arg;
@@ -262,6 +263,11 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 
 	if (r->dying)
 		return;
+	if (oreq && evhttp_request_get_response_code(oreq) == 0) {
+		oreq = NULL;
+		if (r->oerr < 0)
+			r->oerr = EVREQ_HTTP_EOF;
+	}
 	if (!oreq || !r->player) {
 		if (r->player && !r->replied) {
 			char reason[160];

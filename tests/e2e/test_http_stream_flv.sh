@@ -46,7 +46,8 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.HTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
 PY
 st_bg "$NS_O" python3 "$ST_DIR/notify.py" "$ORIGIN_IP" $NOTIFY "$ST_DIR/events.jsonl"
-(cd "$ST_DIR" && st_bg "$NS_O" node "$NMS_DIR/node_modules/node-media-server/bin/app.js" -c "$ST_DIR/nms.json" >"$ST_DIR/nms.log" 2>&1)
+st_bg "$NS_O" node "$NMS_DIR/node_modules/node-media-server/bin/app.js" -c "$ST_DIR/nms.json" >"$ST_DIR/nms.log" 2>&1
+NMS_PID=$!
 for _ in $(seq 1 100); do grep -q "HTTP server listening" "$ST_DIR/nms.log" 2>/dev/null && grep -q "Rtmp Server listening\|RTMP server listening\|listening on port $ORIGIN_IP:$RTMP_O" "$ST_DIR/nms.log" && break; sleep 0.1; done
 grep -q "HTTP server listening" "$ST_DIR/nms.log" || fail "node-media-server did not start"
 st_bg "$NS_O" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=640x360:rate=25 \
@@ -103,6 +104,18 @@ pass "the fast player recorded ${dur}s of the stream while the slow one was drop
 code=$(ip netns exec "$NS_C" curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$APP_C_IP:$HTTP/index.html")
 [ "$code" = 404 ] || fail "a non-stream path got $code"
 pass "a path that is not a stream gets 404"
+# The origin dies mid-stream: its chunked body is cut, so the player's connection is closed (not
+# ended as if the stream were complete) and the cut is counted.
+ip netns exec "$NS_C" curl -s -m 10 -o "$ST_DIR/cut.flv" "$URL" &
+CUT=$!
+sleep 1.5
+kill -9 "$NMS_PID"
+rc=0
+wait $CUT || rc=$?
+[ "$rc" != 0 ] && [ -s "$ST_DIR/cut.flv" ] || fail "player of a dead origin: curl exit $rc"
+cut=$(curl -sf -m 2 "http://127.0.0.1:$SYS/api/v1/players" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["origin_cut"])')
+[ "$cut" -ge 1 ] || fail "origin_cut not counted"
+pass "origin killed mid-stream: the player's connection is closed (curl exit $rc), origin_cut=$cut"
 st_appliance_stop || fail "exit status on SIGTERM"
 pass "stops cleanly"
 echo "$passed passed, 0 failed"

@@ -17,6 +17,7 @@ passed=0
 st_up
 # 2 KB every 0.25 s per player: 8 KB/s each, 16 MB/s in and out of the appliance for 2000 players
 st_bg "$NS_O" python3 "$HERE/many_origin.py" "$ORIGIN_IP" $HTTP_O 2048 0.25
+ORIGIN_PID=$!
 st_appliance_start $SYS $HTTP || fail "start"
 st_register $SYS "{\"ip\":\"$ORIGIN_IP\",\"server\":\"many\",\"service\":\"flv\",\"pid\":\"1\",\"http\":[\"$HTTP_O\"]}" || fail "register"
 ticks() { awk '{print $14 + $15}' "/proc/$APPLIANCE_PID/stat"; }
@@ -36,6 +37,23 @@ assert r["receiving"] == n, r
 assert s["players_peak"] >= n * 0.95 and s["slow_dropped"] == 0 and s["origin_failed"] == 0, s
 PY
 pass "$N concurrent players all got 200 and kept receiving; none dropped"
+
+# The origin dies under 50 players: every relay ends (this origin's bodies end at close, so that is
+# a normal end in HTTP terms) and the next player gets 502 with the reason.
+ip netns exec "$NS_C" python3 "$HERE/many_players.py" "$APP_C_IP" $HTTP 50 4 1 >"$ST_DIR/cut.json" &
+CUT=$!
+sleep 2
+kill -9 "$ORIGIN_PID"
+wait $CUT || true
+body=$(ip netns exec "$NS_C" curl -s -m 5 -w ' %{http_code}' "http://$APP_C_IP:$HTTP/live/many.flv" || true)
+stats=$(curl -sf -m 5 "http://127.0.0.1:$SYS/api/v1/players")
+python3 - "$stats" "$body" <<'PY' || fail "origin death: $stats / $body"
+import json, sys
+s = json.loads(sys.argv[1])["stats"]
+assert s["players"] == 0 and s["origin_failed"] == 1, s
+assert sys.argv[2].endswith(" 502") and "refused" in sys.argv[2], sys.argv[2]
+PY
+pass "origin death: the 50 open relays end, the next player gets 502 with a reason ($body)"
 st_appliance_stop || fail "exit status on SIGTERM"
 pass "stops cleanly"
 echo "$passed passed, 0 failed"

@@ -90,6 +90,7 @@ static void reply_error(struct mp_relay *r, int code, const char *reason)
 		return;
 	MP_DEBUG("HTTP stream: %s %s from %s: %d %s", r->kind, r->stream, r->client, code, reason);
 	r->replied = true;
+	mp_relay_add_cors(evhttp_request_get_output_headers(r->player));
 	mp_http_reply_error(r->player, code, reason);
 	player_release(r);
 }
@@ -173,6 +174,7 @@ static int on_origin_header(struct evhttp_request *oreq, void *arg)
 	if (r->mode == MP_RELAY_STREAM) {
 		mp_relay_copy_response_headers(evhttp_request_get_input_headers(oreq),
 					       evhttp_request_get_output_headers(r->player), 0);
+		mp_relay_add_cors(evhttp_request_get_output_headers(r->player));
 		evhttp_send_reply_start(r->player, r->status, evhttp_request_get_response_code_line(oreq));
 		r->replied = true;
 	}
@@ -240,6 +242,7 @@ static void send_playlist(struct mp_relay *r, struct evhttp_request *oreq)
 	}
 	mp_relay_copy_response_headers(evhttp_request_get_input_headers(oreq),
 				       evhttp_request_get_output_headers(r->player), 1);
+	mp_relay_add_cors(evhttp_request_get_output_headers(r->player));
 	out = evbuffer_new();
 	if (buf)
 		evbuffer_add(out, buf, out_len);
@@ -342,6 +345,7 @@ void mp_relay_start(struct mp_http_stream *hs, struct evhttp_request *player, co
 		return;
 	}
 	evhttp_connection_set_timeout(r->oconn, (int)hs->origin_timeout_s);
+	evhttp_connection_set_max_headers_size(r->oconn, 64 * 1024);
 	if (p->mode == MP_RELAY_PLAYLIST)
 		evhttp_connection_set_max_body_size(r->oconn, (ev_ssize_t)hs->playlist_max);
 	else

@@ -83,5 +83,7 @@ void mp_relay_copy_request_headers(const struct evkeyvalq *from, struct evkeyval
 /* Copy the origin's response headers to the player: all but hop-by-hop ones; without Content-Length
  * for a rewritten playlist (the length changes). */
 void mp_relay_copy_response_headers(const struct evkeyvalq *from, struct evkeyvalq *to, int playlist);
+/* Allow any origin (CORS) unless out already has Access-Control-Allow-Origin. */
+void mp_relay_add_cors(struct evkeyvalq *out);
 
 #endif

@@ -59,3 +59,14 @@ void mp_relay_copy_response_headers(const struct evkeyvalq *from, struct evkeyva
 		evhttp_add_header(to, kv->key, kv->value);
 	}
 }
+
+void mp_relay_add_cors(struct evkeyvalq *out)
+{
+	/* proxy/utils.go apiCORS: every answer allows any origin (players fetch segments cross-origin);
+	 * an origin's own policy, when it sent one, is kept instead (two would make browsers refuse). */
+	if (evhttp_find_header(out, "Access-Control-Allow-Origin"))
+		return;
+	evhttp_add_header(out, "Access-Control-Allow-Origin", "*");
+	evhttp_add_header(out, "Access-Control-Allow-Headers", "*");
+	evhttp_add_header(out, "Access-Control-Allow-Methods", "*");
+}

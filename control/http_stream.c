@@ -38,6 +38,12 @@ static void new_spbhid(char out[MP_LB_SPBHID_MAX])
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
+static void stream_error(struct evhttp_request *req, int code, const char *reason)
+{
+	mp_relay_add_cors(evhttp_request_get_output_headers(req));
+	mp_http_reply_error(req, code, reason);
+}
+
 static void no_origin(struct mp_http_stream *hs, struct evhttp_request *req, const char *stream, int rc)
 {
 	char reason[MP_LB_STREAM_MAX + 96];
@@ -47,7 +53,7 @@ static void no_origin(struct mp_http_stream *hs, struct evhttp_request *req, con
 		snprintf(reason, sizeof(reason), "no alive origin with an HTTP stream endpoint for %s", stream);
 	else
 		snprintf(reason, sizeof(reason), "cannot pick an origin for %s: %s", stream, mp_strerror(rc));
-	mp_http_reply_error(req, 503, reason);
+	stream_error(req, 503, reason);
 }
 
 /* HLS: which stream (and id) a request belongs to. A playlist without spbhid names its stream by URL
@@ -68,7 +74,7 @@ static int hls_lookup(struct mp_http_stream *hs, struct evhttp_request *req, con
 		if (rc == MP_OK || rt->kind == MP_HROUTE_SEGMENT) {
 			if (rc != MP_OK) {
 				hs->st.not_found++;
-				mp_http_reply_error(req, 404, "unknown or expired spbhid: load the playlist again");
+				stream_error(req, 404, "unknown or expired spbhid: load the playlist again");
 			}
 			return rc;
 		}
@@ -76,7 +82,7 @@ static int hls_lookup(struct mp_http_stream *hs, struct evhttp_request *req, con
 	rc = mp_stream_url_from_http(target, strlen(target), host, host ? strlen(host) : 0, &su);
 	if (rc != MP_OK) {
 		hs->st.bad_request++;
-		mp_http_reply_error(req, 400, "cannot name a stream from this URL");
+		stream_error(req, 400, "cannot name a stream from this URL");
 		return rc;
 	}
 	new_spbhid(id);
@@ -104,21 +110,17 @@ static void on_request(struct evhttp_request *req, void *arg)
 
 	hs->st.requests++;
 	if (cmd == EVHTTP_REQ_OPTIONS) { /* CORS preflight, as proxy/http.go apiCORS */
-		struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-		evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
-		evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
-		evhttp_add_header(h, "Access-Control-Allow-Headers", "*");
+		mp_relay_add_cors(evhttp_request_get_output_headers(req));
 		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
 	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		mp_http_reply_error(req, 405, "use GET or HEAD");
+		stream_error(req, 405, "use GET or HEAD");
 		return;
 	}
 	if (mp_hroute_classify(target, strlen(target), &rt) != MP_OK) {
 		hs->st.bad_request++;
-		mp_http_reply_error(req, 400, "bad request target or spbhid");
+		stream_error(req, 400, "bad request target or spbhid");
 		return;
 	}
 	p.target = target; /* path and the client's query, as received */
@@ -129,7 +131,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		rc = mp_stream_url_from_http(target, strlen(target), host, host ? strlen(host) : 0, &su);
 		if (rc != MP_OK) {
 			hs->st.bad_request++;
-			mp_http_reply_error(req, 400, "cannot name a stream from this URL");
+			stream_error(req, 400, "cannot name a stream from this URL");
 			return;
 		}
 		p.mode = MP_RELAY_STREAM;
@@ -147,7 +149,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		break;
 	default:
 		hs->st.not_found++;
-		mp_http_reply_error(req, 404, "not a stream: use .flv, .ts or .m3u8 (segments carry spbhid)");
+		stream_error(req, 404, "not a stream: use .flv, .ts or .m3u8 (segments carry spbhid)");
 		return;
 	}
 	rc = mp_lb_pick(hs->c->lb, p.stream, MP_PROTO_HTTP, mp_now_ms(), &origin);

@@ -60,6 +60,9 @@ play_hls() { # $1: label
 	pass "$1: playlist rewritten, every segment carries spbhid=$id"
 	grep -q "GET /live/livestream.m3u8?token=abc " "$ST_DIR/access.log" || fail "$1: playlist query did not reach nginx"
 	pass "$1: the playlist request reached nginx with the client's query"
+	ip netns exec "$NS_C" curl -sf -m 5 -D - -o /dev/null "$url" | grep -qi '^Access-Control-Allow-Origin: \*' \
+		|| fail "$1: no CORS header on the playlist"
+	pass "$1: the playlist allows any origin (CORS, as the Go proxy)"
 	: >"$ST_DIR/access.log.before"; cp "$ST_DIR/access.log" "$ST_DIR/access.log.before"
 	ip netns exec "$NS_C" ffprobe -v error -rw_timeout 5000000 -show_entries stream=codec_name -of csv=p=0 \
 		"$url" >"$ST_DIR/probe.txt" 2>"$ST_DIR/probe.err" || fail "$1: ffprobe: $(cat "$ST_DIR/probe.err")"

@@ -2,6 +2,7 @@
  * player that cannot keep up instead of buffering without bound. */
 #include "http_relay.h"
 #include "control.h"
+#include "flv_split.h"
 #include "http_util.h"
 #include "m3u8.h"
 #include "mp_clock.h"
@@ -39,6 +40,12 @@ struct mp_relay {
 	bool replied;                    /* a reply (or its start) went to the player */
 	bool dying;
 	bool drop_player;                /* reap closes the player's connection (slow or cut) */
+	bool flv;                        /* HTTP-FLV asked for */
+	bool flv_on;                     /* splitting the origin's FLV into tags */
+	bool keep;                       /* keep the current tag */
+	bool need_key;                   /* video was dropped: none until the next keyframe */
+	uint64_t drop_since_ms;          /* losing media tags since (0: not) */
+	struct mp_flv_split split;
 	const char *kind;
 	char stream[MP_LB_STREAM_MAX];
 	char spbhid[MP_LB_SPBHID_MAX];
@@ -177,8 +184,91 @@ static int on_origin_header(struct evhttp_request *oreq, void *arg)
 		mp_relay_add_cors(evhttp_request_get_output_headers(r->player));
 		evhttp_send_reply_start(r->player, r->status, evhttp_request_get_response_code_line(oreq));
 		r->replied = true;
+		if (r->flv && r->status == 200) {
+			r->flv_on = true;
+			mp_flv_split_init(&r->split);
+		}
 	}
 	return 0;
+}
+
+static void drop_slow(struct mp_relay *r, size_t queued, const char *why)
+{
+	r->hs->st.slow_dropped++;
+	r->hs->st.slow_dropped_bytes += queued;
+	MP_INFO("HTTP stream: %s %s: player %s too slow (%zu bytes queued, %s), dropped", r->kind, r->stream,
+		r->client, queued, why);
+	relay_kill(r, true);
+}
+
+/* Keep or drop a whole FLV tag for a player whose queue is `over` half of player_buffer: headers,
+ * metadata and sequence headers always go; audio and video only while the player keeps up, and once
+ * video is dropped, none until the next keyframe (a decoder cannot use frames that refer to a lost one). */
+static bool flv_keep(struct mp_relay *r, enum mp_flv_class cls, bool over, uint64_t now)
+{
+	switch (cls) {
+	case MP_FLV_VIDEO_KEY:
+		r->need_key = over;
+		break;
+	case MP_FLV_VIDEO:
+		r->need_key = r->need_key || over;
+		over = r->need_key;
+		break;
+	case MP_FLV_AUDIO:
+		break;
+	default:
+		return true;
+	}
+	if (!over) {
+		r->drop_since_ms = 0;
+		return true;
+	}
+	r->hs->st.flv_tags_dropped++;
+	if (!r->drop_since_ms)
+		r->drop_since_ms = now;
+	return false;
+}
+
+/* HTTP-FLV: pass the origin's bytes on in whole tags, leaving out those flv_keep refuses. */
+static void send_flv(struct mp_relay *r, struct evbuffer *in, size_t n, size_t queued)
+{
+	struct mp_http_stream *hs = r->hs;
+	const uint8_t *p = evbuffer_pullup(in, -1);
+	struct evbuffer *out = evbuffer_new();
+	uint64_t now = mp_now_ms();
+	struct mp_flv_run run;
+	size_t left = n, sent;
+	int rc;
+
+	if (!out || !p) {
+		evbuffer_free(out);
+		drop_slow(r, queued, "out of memory");
+		return;
+	}
+	while ((rc = mp_flv_split_next(&r->split, &p, &left, &run)) == 1) {
+		if (run.first)
+			r->keep = flv_keep(r, run.cls, queued + evbuffer_get_length(out) > hs->player_buffer / 2, now);
+		if (r->keep)
+			evbuffer_add(out, run.p, run.n);
+		else
+			hs->st.flv_bytes_dropped += run.n;
+	}
+	if (rc < 0) { /* not FLV after all: from here on, pass everything through */
+		r->flv_on = false;
+		evbuffer_add(out, r->split.head, r->split.head_len);
+		evbuffer_add(out, p, left);
+	}
+	evbuffer_drain(in, n);
+	if (r->drop_since_ms && now - r->drop_since_ms >= hs->stall_ms) {
+		evbuffer_free(out);
+		drop_slow(r, queued, "no media tag sent for a while");
+		return;
+	}
+	sent = evbuffer_get_length(out);
+	evhttp_send_reply_chunk(r->player, out);
+	evbuffer_free(out);
+	r->bytes_out += sent;
+	hs->st.bytes_to_players += sent;
 }
 
 static void on_origin_chunk(struct evhttp_request *oreq, void *arg)
@@ -197,12 +287,12 @@ static void on_origin_chunk(struct evhttp_request *oreq, void *arg)
 	queued = player_queued(r);
 	if (queued + n > hs->player_buffer) {
 		/* Too slow: close it rather than queue without bound or corrupt the stream by cutting it. */
-		hs->st.slow_dropped++;
-		hs->st.slow_dropped_bytes += queued + n;
-		MP_INFO("HTTP stream: %s %s: player %s too slow (%zu bytes queued), dropped", r->kind, r->stream,
-			r->client, queued);
 		evbuffer_drain(in, n);
-		relay_kill(r, true);
+		drop_slow(r, queued, "over the limit");
+		return;
+	}
+	if (r->flv_on) {
+		send_flv(r, in, n, queued);
 		return;
 	}
 	evhttp_send_reply_chunk(r->player, in);
@@ -318,6 +408,7 @@ void mp_relay_start(struct mp_http_stream *hs, struct evhttp_request *player, co
 	r->pconn = evhttp_request_get_connection(player);
 	r->mode = p->mode;
 	r->kind = p->kind;
+	r->flv = p->flv;
 	r->oerr = -1;
 	r->start_ms = mp_now_ms();
 	snprintf(r->stream, sizeof(r->stream), "%s", p->stream);

@@ -3,6 +3,7 @@
 #ifndef MP_HTTP_RELAY_H
 #define MP_HTTP_RELAY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,8 @@ struct mp_http_stream_stats {
 	uint64_t bytes_to_players;
 	uint64_t slow_dropped;      /* players closed because more than player_buffer bytes queued */
 	uint64_t slow_dropped_bytes; /* bytes queued for them that were thrown away */
+	uint64_t flv_tags_dropped;  /* HTTP-FLV: whole tags not sent to a player that fell behind */
+	uint64_t flv_bytes_dropped;
 	uint64_t no_origin;         /* 503: no alive origin with an HTTP endpoint */
 	uint64_t origin_failed;     /* 502: connect/read failure or timeout before the reply */
 	uint64_t origin_cut;        /* an origin failed after the reply had started */
@@ -36,7 +39,9 @@ struct mp_relay;
 /* The HTTP stream server's state (c->stream). */
 struct mp_http_stream {
 	struct mp_control *c;
-	size_t player_buffer;       /* bytes that may queue for one player before it is dropped */
+	size_t player_buffer;       /* bytes that may queue for one player: HTTP-FLV drops whole tags
+				     * past half of it; past all of it a player is closed */
+	uint32_t stall_ms;          /* HTTP-FLV: a player that lost every media tag this long is closed */
 	uint32_t origin_timeout_s;  /* connect, and silence on an open origin stream */
 	size_t playlist_max;        /* largest playlist read from an origin */
 	struct mp_http_stream_stats st;
@@ -51,6 +56,7 @@ enum mp_relay_mode {
 struct mp_relay_params {
 	enum mp_relay_mode mode;
 	const char *kind;                 /* "flv", "ts", "hls", "segment": for listings */
+	bool flv;                         /* an FLV stream: drop whole tags when the player falls behind */
 	const char *stream;               /* "vhost/app/stream" */
 	const char *target;               /* request target sent to the origin: path and the client's query */
 	const char *spbhid;               /* MP_RELAY_PLAYLIST: the id added to every URI */

@@ -32,6 +32,8 @@ void mp_http_stream_stats_json(struct mp_control *c, cJSON *o, long limit)
 	NUM(s, "bytes_to_players", hs->st.bytes_to_players);
 	NUM(s, "slow_dropped", hs->st.slow_dropped);
 	NUM(s, "slow_dropped_bytes", hs->st.slow_dropped_bytes);
+	NUM(s, "flv_tags_dropped", hs->st.flv_tags_dropped);
+	NUM(s, "flv_bytes_dropped", hs->st.flv_bytes_dropped);
 	NUM(s, "no_origin", hs->st.no_origin);
 	NUM(s, "origin_failed", hs->st.origin_failed);
 	NUM(s, "origin_cut", hs->st.origin_cut);

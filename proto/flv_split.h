@@ -44,8 +44,9 @@ void mp_flv_split_init(struct mp_flv_split *s);
 
 /* Take the next run from *buf / *len (advanced past what was consumed). Returns 1 with a run, 0 when
  * the input is used up (a partial head is kept in s), MP_ERR_PROTO when the stream is not FLV (no
- * "FLV" signature, a header offset below 9 or above 64 KB). A tag's DataSize is 24 bits, so any
- * length is accepted; the splitter never reads outside the input. */
+ * "FLV" signature, a header offset below 9 or above 64 KB): that is only ever found in the file
+ * header, before any run, and the bytes consumed so far are then s->head[0, s->head_len).
+ * A tag's DataSize is 24 bits, so any length is accepted; the splitter never reads outside the input. */
 int mp_flv_split_next(struct mp_flv_split *s, const uint8_t **buf, size_t *len, struct mp_flv_run *run);
 
 #endif

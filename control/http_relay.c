@@ -1,10 +1,9 @@
 /* http_relay.c: relay one player's HTTP request to its origin and stream the answer back, dropping a
  * player that cannot keep up instead of buffering without bound. */
 #include "http_relay.h"
+#include "http_relay_int.h"
 #include "control.h"
-#include "flv_split.h"
 #include "http_util.h"
-#include "m3u8.h"
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -20,41 +19,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-/*
- * Lifetimes. A relay owns its origin connection (one per player, so a slow player never holds up
- * another player's origin stream). The player's request belongs to libevent; we hold it until we end
- * the reply, or until the player's connection closes (closecb). libevent callbacks never free the
- * relay: they mark it dying and activate `reap`, which frees the origin connection (and a dropped
- * player's connection) from the event loop, outside any callback of those connections.
- */
-struct mp_relay {
-	struct mp_http_stream *hs;
-	struct mp_relay *prev, *next;
-	struct evhttp_request *player;   /* NULL once the reply is ended or the player left */
-	struct evhttp_connection *pconn; /* the player's connection while player is set */
-	struct evhttp_connection *oconn; /* owned */
-	struct event *reap;
-	enum mp_relay_mode mode;
-	int status;                      /* origin's status once its headers arrived */
-	int oerr;                        /* enum evhttp_request_error, -1: none */
-	bool replied;                    /* a reply (or its start) went to the player */
-	bool dying;
-	bool drop_player;                /* reap closes the player's connection (slow or cut) */
-	bool flv;                        /* HTTP-FLV asked for */
-	bool flv_on;                     /* splitting the origin's FLV into tags */
-	bool keep;                       /* keep the current tag */
-	bool need_key;                   /* video was dropped: none until the next keyframe */
-	uint64_t drop_since_ms;          /* losing media tags since (0: not) */
-	struct mp_flv_split split;
-	const char *kind;
-	char stream[MP_LB_STREAM_MAX];
-	char spbhid[MP_LB_SPBHID_MAX];
-	char client[64];
-	char origin[32];
-	uint64_t start_ms, bytes_in, bytes_out;
-};
-
-static size_t player_queued(const struct mp_relay *r)
+size_t mp_relay_queued(const struct mp_relay *r)
 {
 	struct bufferevent *bev = r->pconn ? evhttp_connection_get_bufferevent(r->pconn) : NULL;
 
@@ -73,7 +38,7 @@ static void bound_kernel_buffer(struct evhttp_connection *pc, size_t player_buff
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 }
 
-static void relay_kill(struct mp_relay *r, bool drop_player)
+void mp_relay_kill(struct mp_relay *r, bool drop_player)
 {
 	if (r->dying)
 		return;
@@ -82,8 +47,17 @@ static void relay_kill(struct mp_relay *r, bool drop_player)
 	event_active(r->reap, EV_TIMEOUT, 1);
 }
 
+void mp_relay_drop_slow(struct mp_relay *r, size_t queued, const char *why)
+{
+	r->hs->st.slow_dropped++;
+	r->hs->st.slow_dropped_bytes += queued;
+	MP_INFO("HTTP stream: %s %s: player %s too slow (%zu bytes queued, %s), dropped", r->kind, r->stream,
+		r->client, queued, why);
+	mp_relay_kill(r, true);
+}
+
 /* The reply to the player is complete (or handed over): forget the player. */
-static void player_release(struct mp_relay *r)
+void mp_relay_release(struct mp_relay *r)
 {
 	if (r->pconn)
 		evhttp_connection_set_closecb(r->pconn, NULL, NULL);
@@ -91,7 +65,7 @@ static void player_release(struct mp_relay *r)
 	r->pconn = NULL;
 }
 
-static void reply_error(struct mp_relay *r, int code, const char *reason)
+void mp_relay_reply_error(struct mp_relay *r, int code, const char *reason)
 {
 	if (!r->player || r->replied)
 		return;
@@ -99,7 +73,7 @@ static void reply_error(struct mp_relay *r, int code, const char *reason)
 	r->replied = true;
 	mp_relay_add_cors(evhttp_request_get_output_headers(r->player));
 	mp_http_reply_error(r->player, code, reason);
-	player_release(r);
+	mp_relay_release(r);
 }
 
 static void on_reap(evutil_socket_t fd, short what, void *arg)
@@ -117,7 +91,7 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 		struct bufferevent *bev = evhttp_connection_get_bufferevent(pc);
 		struct linger lg = { 1, 0 }; /* reset: do not leave the queued bytes in the kernel */
 
-		player_release(r);
+		mp_relay_release(r);
 		if (bev && bufferevent_getfd(bev) >= 0)
 			setsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 		evhttp_connection_free(pc); /* frees the player's request with it */
@@ -126,7 +100,7 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 			evhttp_send_reply_end(r->player);
 		else
 			mp_http_reply_error(r->player, 502, "origin request abandoned");
-		player_release(r);
+		mp_relay_release(r);
 	}
 	if (r->prev)
 		r->prev->next = r->next;
@@ -151,7 +125,7 @@ static void on_player_close(struct evhttp_connection *pc, void *arg)
 		evhttp_send_reply_end(r->player); /* detached from its connection: this frees it */
 	r->player = NULL;
 	r->pconn = NULL;
-	relay_kill(r, false);
+	mp_relay_kill(r, false);
 }
 
 static const char *origin_error_text(int e)
@@ -192,85 +166,6 @@ static int on_origin_header(struct evhttp_request *oreq, void *arg)
 	return 0;
 }
 
-static void drop_slow(struct mp_relay *r, size_t queued, const char *why)
-{
-	r->hs->st.slow_dropped++;
-	r->hs->st.slow_dropped_bytes += queued;
-	MP_INFO("HTTP stream: %s %s: player %s too slow (%zu bytes queued, %s), dropped", r->kind, r->stream,
-		r->client, queued, why);
-	relay_kill(r, true);
-}
-
-/* Keep or drop a whole FLV tag for a player whose queue is `over` half of player_buffer: headers,
- * metadata and sequence headers always go; audio and video only while the player keeps up, and once
- * video is dropped, none until the next keyframe (a decoder cannot use frames that refer to a lost one). */
-static bool flv_keep(struct mp_relay *r, enum mp_flv_class cls, bool over, uint64_t now)
-{
-	switch (cls) {
-	case MP_FLV_VIDEO_KEY:
-		r->need_key = over;
-		break;
-	case MP_FLV_VIDEO:
-		r->need_key = r->need_key || over;
-		over = r->need_key;
-		break;
-	case MP_FLV_AUDIO:
-		break;
-	default:
-		return true;
-	}
-	if (!over) {
-		r->drop_since_ms = 0;
-		return true;
-	}
-	r->hs->st.flv_tags_dropped++;
-	if (!r->drop_since_ms)
-		r->drop_since_ms = now;
-	return false;
-}
-
-/* HTTP-FLV: pass the origin's bytes on in whole tags, leaving out those flv_keep refuses. */
-static void send_flv(struct mp_relay *r, struct evbuffer *in, size_t n, size_t queued)
-{
-	struct mp_http_stream *hs = r->hs;
-	const uint8_t *p = evbuffer_pullup(in, -1);
-	struct evbuffer *out = evbuffer_new();
-	uint64_t now = mp_now_ms();
-	struct mp_flv_run run;
-	size_t left = n, sent;
-	int rc;
-
-	if (!out || !p) {
-		evbuffer_free(out);
-		drop_slow(r, queued, "out of memory");
-		return;
-	}
-	while ((rc = mp_flv_split_next(&r->split, &p, &left, &run)) == 1) {
-		if (run.first)
-			r->keep = flv_keep(r, run.cls, queued + evbuffer_get_length(out) > hs->player_buffer / 2, now);
-		if (r->keep)
-			evbuffer_add(out, run.p, run.n);
-		else
-			hs->st.flv_bytes_dropped += run.n;
-	}
-	if (rc < 0) { /* not FLV after all: from here on, pass everything through */
-		r->flv_on = false;
-		evbuffer_add(out, r->split.head, r->split.head_len);
-		evbuffer_add(out, p, left);
-	}
-	evbuffer_drain(in, n);
-	if (r->drop_since_ms && now - r->drop_since_ms >= hs->stall_ms) {
-		evbuffer_free(out);
-		drop_slow(r, queued, "no media tag sent for a while");
-		return;
-	}
-	sent = evbuffer_get_length(out);
-	evhttp_send_reply_chunk(r->player, out);
-	evbuffer_free(out);
-	r->bytes_out += sent;
-	hs->st.bytes_to_players += sent;
-}
-
 static void on_origin_chunk(struct evhttp_request *oreq, void *arg)
 {
 	struct mp_relay *r = arg;
@@ -284,67 +179,20 @@ static void on_origin_chunk(struct evhttp_request *oreq, void *arg)
 		evbuffer_drain(in, n);
 		return;
 	}
-	queued = player_queued(r);
+	queued = mp_relay_queued(r);
 	if (queued + n > hs->player_buffer) {
 		/* Too slow: close it rather than queue without bound or corrupt the stream by cutting it. */
 		evbuffer_drain(in, n);
-		drop_slow(r, queued, "over the limit");
+		mp_relay_drop_slow(r, queued, "over the limit");
 		return;
 	}
 	if (r->flv_on) {
-		send_flv(r, in, n, queued);
+		mp_relay_send_flv(r, in, n, queued);
 		return;
 	}
 	evhttp_send_reply_chunk(r->player, in);
 	r->bytes_out += n;
 	hs->st.bytes_to_players += n;
-}
-
-static void send_playlist(struct mp_relay *r, struct evhttp_request *oreq)
-{
-	struct mp_http_stream *hs = r->hs;
-	struct evbuffer *in = evhttp_request_get_input_buffer(oreq), *out;
-	size_t len = evbuffer_get_length(in), idlen = strlen(r->spbhid), lines = 1, out_len = 0, cap;
-	const char *text = (const char *)evbuffer_pullup(in, -1);
-	char *buf = NULL;
-	int rc;
-
-	r->bytes_in += len;
-	hs->st.bytes_from_origins += len;
-	if (r->status == 200 && evhttp_request_get_command(r->player) != EVHTTP_REQ_HEAD) {
-		for (size_t i = 0; i < len; i++)
-			lines += text[i] == '\n';
-		/* a line holds one URI (a tag line one URI= attribute); each gains "?spbhid=" or "&spbhid="
-		 * and the id; twice that leaves room to spare */
-		cap = len + 2 * lines * (8 + idlen) + 1;
-		buf = malloc(cap);
-		rc = buf ? mp_m3u8_rewrite(text, len, r->spbhid, idlen, MP_M3U8_TAG_KEYS, buf, cap, &out_len)
-			 : MP_ERR_NOMEM;
-		if (rc < 0) {
-			char reason[160];
-
-			free(buf);
-			hs->st.playlist_invalid++;
-			snprintf(reason, sizeof(reason), "origin %s: playlist not rewritten: %s", r->origin, mp_strerror(rc));
-			reply_error(r, 502, reason);
-			return;
-		}
-	}
-	mp_relay_copy_response_headers(evhttp_request_get_input_headers(oreq),
-				       evhttp_request_get_output_headers(r->player), 1);
-	mp_relay_add_cors(evhttp_request_get_output_headers(r->player));
-	out = evbuffer_new();
-	if (buf)
-		evbuffer_add(out, buf, out_len);
-	else
-		evbuffer_add_buffer(out, in);
-	free(buf);
-	r->bytes_out += evbuffer_get_length(out);
-	hs->st.bytes_to_players += evbuffer_get_length(out);
-	r->replied = true;
-	evhttp_send_reply(r->player, r->status, evhttp_request_get_response_code_line(oreq), out);
-	evbuffer_free(out);
-	player_release(r);
 }
 
 /* The origin's response is complete (oreq), or failed: NULL after on_origin_error, or (a failed
@@ -368,25 +216,25 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 			hs->st.origin_failed++;
 			snprintf(reason, sizeof(reason), "origin %s %s", r->origin,
 				 origin_error_text(r->oerr));
-			reply_error(r, 502, reason);
+			mp_relay_reply_error(r, 502, reason);
 		} else if (r->player) {
 			/* cut mid-body: close the player's connection so it cannot mistake it for the end */
 			hs->st.origin_cut++;
 			MP_INFO("HTTP stream: %s %s: origin %s %s mid-stream", r->kind, r->stream, r->origin,
 				origin_error_text(r->oerr));
-			relay_kill(r, true);
+			mp_relay_kill(r, true);
 			return;
 		}
-		relay_kill(r, false);
+		mp_relay_kill(r, false);
 		return;
 	}
 	if (r->mode == MP_RELAY_PLAYLIST) {
-		send_playlist(r, oreq);
+		mp_relay_send_playlist(r, oreq);
 	} else {
 		evhttp_send_reply_end(r->player);
-		player_release(r);
+		mp_relay_release(r);
 	}
-	relay_kill(r, false);
+	mp_relay_kill(r, false);
 }
 
 void mp_relay_start(struct mp_http_stream *hs, struct evhttp_request *player, const struct mp_relay_params *p)
@@ -431,8 +279,8 @@ void mp_relay_start(struct mp_http_stream *hs, struct evhttp_request *player, co
 	r->oconn = evhttp_connection_base_new(base, NULL, ip, p->origin->port);
 	oreq = r->oconn ? evhttp_request_new(on_origin_done, r) : NULL;
 	if (!oreq) {
-		reply_error(r, 503, "out of memory");
-		relay_kill(r, false);
+		mp_relay_reply_error(r, 503, "out of memory");
+		mp_relay_kill(r, false);
 		return;
 	}
 	evhttp_connection_set_timeout(r->oconn, (int)hs->origin_timeout_s);
@@ -451,8 +299,8 @@ void mp_relay_start(struct mp_http_stream *hs, struct evhttp_request *player, co
 	if (evhttp_make_request(r->oconn, oreq, cmd, p->target) != 0) {
 		evhttp_request_free(oreq);
 		hs->st.origin_failed++;
-		reply_error(r, 502, "cannot start the origin request");
-		relay_kill(r, false);
+		mp_relay_reply_error(r, 502, "cannot start the origin request");
+		mp_relay_kill(r, false);
 	}
 }
 
@@ -481,6 +329,6 @@ void mp_relay_info(const struct mp_relay *r, uint64_t now, struct mp_relay_info 
 	out->age_ms = now - r->start_ms;
 	out->bytes_in = r->bytes_in;
 	out->bytes_out = r->bytes_out;
-	out->queued = player_queued(r);
+	out->queued = mp_relay_queued(r);
 	out->status = r->status;
 }

@@ -1,0 +1,66 @@
+/* http_relay_int.h: the relay's state, shared by the files of the relay (lifecycle, FLV, playlists). */
+#ifndef MP_HTTP_RELAY_INT_H
+#define MP_HTTP_RELAY_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flv_split.h"
+#include "http_relay.h"
+
+struct evbuffer;
+struct evhttp_connection;
+struct evhttp_request;
+struct event;
+
+/*
+ * Lifetimes. A relay owns its origin connection (one per player, so a slow player never holds up
+ * another player's origin stream). The player's request belongs to libevent; we hold it until we end
+ * the reply, or until the player's connection closes (closecb). libevent callbacks never free the
+ * relay: they mark it dying and activate `reap`, which frees the origin connection (and a dropped
+ * player's connection) from the event loop, outside any callback of those connections.
+ */
+struct mp_relay {
+	struct mp_http_stream *hs;
+	struct mp_relay *prev, *next;
+	struct evhttp_request *player;   /* NULL once the reply is ended or the player left */
+	struct evhttp_connection *pconn; /* the player's connection while player is set */
+	struct evhttp_connection *oconn; /* owned */
+	struct event *reap;
+	enum mp_relay_mode mode;
+	int status;                      /* origin's status once its headers arrived */
+	int oerr;                        /* enum evhttp_request_error, -1: none */
+	bool replied;                    /* a reply (or its start) went to the player */
+	bool dying;
+	bool drop_player;                /* reap closes the player's connection (slow or cut) */
+	bool flv;                        /* HTTP-FLV asked for */
+	bool flv_on;                     /* splitting the origin's FLV into tags */
+	bool keep;                       /* keep the current tag */
+	bool need_key;                   /* video was dropped: none until the next keyframe */
+	uint64_t drop_since_ms;          /* losing media tags since (0: not) */
+	struct mp_flv_split split;
+	const char *kind;
+	char stream[MP_LB_STREAM_MAX];
+	char spbhid[MP_LB_SPBHID_MAX];
+	char client[64];
+	char origin[32];
+	uint64_t start_ms, bytes_in, bytes_out;
+};
+
+/* Bytes waiting in the player's output buffer. */
+size_t mp_relay_queued(const struct mp_relay *r);
+/* Mark the relay dying and free it from the event loop (closing the player's connection if drop_player). */
+void mp_relay_kill(struct mp_relay *r, bool drop_player);
+/* The reply is complete or handed over: forget the player. */
+void mp_relay_release(struct mp_relay *r);
+/* Answer the player with an error (CORS, JSON reason) unless a reply already started. */
+void mp_relay_reply_error(struct mp_relay *r, int code, const char *reason);
+/* Close a player that cannot keep up, and count it. */
+void mp_relay_drop_slow(struct mp_relay *r, size_t queued, const char *why);
+/* http_relay_flv.c: send n origin bytes from in as whole FLV tags, leaving out what the player cannot take. */
+void mp_relay_send_flv(struct mp_relay *r, struct evbuffer *in, size_t n, size_t queued);
+/* http_relay_playlist.c: answer the player with the origin's playlist, rewritten with spbhid on a 200. */
+void mp_relay_send_playlist(struct mp_relay *r, struct evhttp_request *oreq);
+
+#endif

@@ -54,6 +54,16 @@ assert s["players"] == 0 and s["origin_failed"] == 1, s
 assert sys.argv[2].endswith(" 502") and "refused" in sys.argv[2], sys.argv[2]
 PY
 pass "origin death: the 50 open relays end, the next player gets 502 with a reason ($body)"
-st_appliance_stop || fail "exit status on SIGTERM"
-pass "stops cleanly"
+# SIGTERM with 200 players open: every relay is closed and the appliance exits 0.
+st_bg "$NS_O" python3 "$HERE/many_origin.py" "$ORIGIN_IP" $HTTP_O 2048 0.25
+sleep 0.5
+ip netns exec "$NS_C" python3 "$HERE/many_players.py" "$APP_C_IP" $HTTP 200 6 1 >"$ST_DIR/open.json" &
+OPEN=$!
+for _ in $(seq 1 50); do
+	[ "$(curl -sf -m 2 "http://127.0.0.1:$SYS/api/v1/players" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["players"])')" = 200 ] && break
+	sleep 0.1
+done
+st_appliance_stop || fail "exit status on SIGTERM with 200 players open"
+wait $OPEN || true
+pass "stops cleanly with 200 players open"
 echo "$passed passed, 0 failed"

@@ -111,6 +111,7 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 	hs->st.players_now--;
 	MP_DEBUG("HTTP stream: %s %s from %s done: %llu bytes in, %llu out", r->kind, r->stream, r->client,
 		 (unsigned long long)r->bytes_in, (unsigned long long)r->bytes_out);
+	event_free(r->stall);
 	event_free(r->reap);
 	free(r);
 }
@@ -166,12 +167,75 @@ static int on_origin_header(struct evhttp_request *oreq, void *arg)
 	return 0;
 }
 
+/* Stop reading the origin until the player has taken what is queued (evhttp reads no further while
+ * its connection's read side is disabled; the origin sees TCP back-pressure, no byte is lost). */
+static void pause_origin(struct mp_relay *r, size_t queued)
+{
+	struct timeval tv = { r->hs->stall_ms / 1000, (r->hs->stall_ms % 1000) * 1000 };
+
+	bufferevent_disable(evhttp_connection_get_bufferevent(r->oconn), EV_READ);
+	r->paused = true;
+	r->stall_queued = queued;
+	r->hs->st.paused++;
+	evtimer_add(r->stall, &tv);
+}
+
+static void resume_origin(struct mp_relay *r)
+{
+	r->paused = false;
+	evtimer_del(r->stall);
+	if (r->origin_open && r->oconn)
+		bufferevent_enable(evhttp_connection_get_bufferevent(r->oconn), EV_READ);
+}
+
+/* The player's output buffer has been written out (evhttp's write callback for its connection). */
+static void on_player_drained(struct evhttp_connection *pc, void *arg)
+{
+	struct mp_relay *r = arg;
+
+	(void)pc;
+	if (r->paused && !r->dying)
+		resume_origin(r);
+}
+
+/* Every stall_ms while paused: a player that took nothing since the last look is closed. */
+static void on_stall(evutil_socket_t fd, short what, void *arg)
+{
+	struct mp_relay *r = arg;
+	size_t queued = mp_relay_queued(r);
+	struct timeval tv = { r->hs->stall_ms / 1000, (r->hs->stall_ms % 1000) * 1000 };
+
+	(void)fd;
+	(void)what;
+	if (!r->paused || r->dying)
+		return;
+	if (queued >= r->stall_queued) {
+		mp_relay_drop_slow(r, queued, "took nothing while its queue was full");
+		return;
+	}
+	r->stall_queued = queued;
+	evtimer_add(r->stall, &tv);
+}
+
+void mp_relay_send(struct mp_relay *r, struct evbuffer *buf)
+{
+	size_t n = evbuffer_get_length(buf), queued;
+
+	/* the callback replaces the previous one: it runs once the whole queue is written */
+	evhttp_send_reply_chunk_with_cb(r->player, buf, on_player_drained, r);
+	r->bytes_out += n;
+	r->hs->st.bytes_to_players += n;
+	queued = mp_relay_queued(r);
+	if (!r->paused && queued > r->hs->player_buffer)
+		pause_origin(r, queued);
+}
+
 static void on_origin_chunk(struct evhttp_request *oreq, void *arg)
 {
 	struct mp_relay *r = arg;
 	struct mp_http_stream *hs = r->hs;
 	struct evbuffer *in = evhttp_request_get_input_buffer(oreq);
-	size_t n = evbuffer_get_length(in), queued;
+	size_t n = evbuffer_get_length(in);
 
 	r->bytes_in += n;
 	hs->st.bytes_from_origins += n;
@@ -179,20 +243,10 @@ static void on_origin_chunk(struct evhttp_request *oreq, void *arg)
 		evbuffer_drain(in, n);
 		return;
 	}
-	queued = mp_relay_queued(r);
-	if (queued + n > hs->player_buffer) {
-		/* Too slow: close it rather than queue without bound or corrupt the stream by cutting it. */
-		evbuffer_drain(in, n);
-		mp_relay_drop_slow(r, queued, "over the limit");
-		return;
-	}
-	if (r->flv_on) {
-		mp_relay_send_flv(r, in, n, queued);
-		return;
-	}
-	evhttp_send_reply_chunk(r->player, in);
-	r->bytes_out += n;
-	hs->st.bytes_to_players += n;
+	if (r->flv_on)
+		mp_relay_send_flv(r, in, n);
+	else
+		mp_relay_send(r, in);
 }
 
 /* The origin's response is complete (oreq), or failed: NULL after on_origin_error, or (a failed
@@ -202,6 +256,7 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 	struct mp_relay *r = arg;
 	struct mp_http_stream *hs = r->hs;
 
+	r->origin_open = false;
 	if (r->dying)
 		return;
 	if (oreq && evhttp_request_get_response_code(oreq) == 0) {
@@ -246,7 +301,9 @@ void mp_relay_start(struct mp_http_stream *hs, struct evhttp_request *player, co
 	ev_uint16_t peer_port = 0;
 	enum evhttp_cmd_type cmd;
 
-	if (!r || !(r->reap = event_new(base, -1, 0, on_reap, r))) {
+	if (!r || !(r->reap = event_new(base, -1, 0, on_reap, r)) || !(r->stall = evtimer_new(base, on_stall, r))) {
+		if (r && r->reap)
+			event_free(r->reap);
 		free(r);
 		mp_http_reply_error(player, 503, "out of memory");
 		return;
@@ -295,8 +352,10 @@ void mp_relay_start(struct mp_http_stream *hs, struct evhttp_request *player, co
 				      peer, p->mode == MP_RELAY_PLAYLIST);
 	cmd = evhttp_request_get_command(player) == EVHTTP_REQ_HEAD ? EVHTTP_REQ_HEAD : EVHTTP_REQ_GET;
 	MP_DEBUG("HTTP stream: %s %s from %s -> http://%s%s", r->kind, r->stream, r->client, r->origin, p->target);
-	/* on an immediate connect failure libevent calls on_origin_done(NULL) from here and returns 0 */
+	/* on an immediate connect failure libevent calls on_origin_done from here and returns 0 */
+	r->origin_open = true;
 	if (evhttp_make_request(r->oconn, oreq, cmd, p->target) != 0) {
+		r->origin_open = false;
 		evhttp_request_free(oreq);
 		hs->st.origin_failed++;
 		mp_relay_reply_error(r, 502, "cannot start the origin request");

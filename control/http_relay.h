@@ -22,7 +22,8 @@ struct mp_http_stream_stats {
 	uint64_t players_peak;
 	uint64_t bytes_from_origins;
 	uint64_t bytes_to_players;
-	uint64_t slow_dropped;      /* players closed because more than player_buffer bytes queued */
+	uint64_t paused;            /* times an origin's reads were paused for a player's full queue */
+	uint64_t slow_dropped;      /* players closed because they stopped taking data */
 	uint64_t slow_dropped_bytes; /* bytes queued for them that were thrown away */
 	uint64_t flv_tags_dropped;  /* HTTP-FLV: whole tags not sent to a player that fell behind */
 	uint64_t flv_bytes_dropped;
@@ -39,9 +40,11 @@ struct mp_relay;
 /* The HTTP stream server's state (c->stream). */
 struct mp_http_stream {
 	struct mp_control *c;
-	size_t player_buffer;       /* bytes that may queue for one player: HTTP-FLV drops whole tags
-				     * past half of it; past all of it a player is closed */
-	uint32_t stall_ms;          /* HTTP-FLV: a player that lost every media tag this long is closed */
+	size_t player_buffer;       /* bytes that may queue for one player; past it, reading its origin
+				     * pauses until the player has taken them (back-pressure) */
+	uint32_t lag_ms;            /* HTTP-FLV: queue over half of player_buffer this long: drop tags */
+	uint32_t stall_ms;          /* a paused player that took nothing, or an FLV player that lost every
+				     * media tag, this long is closed (slow_dropped) */
 	uint32_t origin_timeout_s;  /* connect, and silence on an open origin stream */
 	size_t playlist_max;        /* largest playlist read from an origin */
 	struct mp_http_stream_stats st;

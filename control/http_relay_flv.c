@@ -5,7 +5,8 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
-/* Keep or drop a whole FLV tag for a player whose queue is `over` half of player_buffer: headers,
+/* Keep or drop a whole FLV tag; `over`: the player has been lagging (its queue over half of
+ * player_buffer for lag_ms; a burst such as an origin's GOP cache at start is not lagging). Headers,
  * metadata and sequence headers always go; audio and video only while the player keeps up, and once
  * video is dropped, none until the next keyframe (a decoder cannot use frames that refer to a lost one). */
 static bool flv_keep(struct mp_relay *r, enum mp_flv_class cls, bool over, uint64_t now)
@@ -33,15 +34,27 @@ static bool flv_keep(struct mp_relay *r, enum mp_flv_class cls, bool over, uint6
 	return false;
 }
 
+/* Is the player lagging: its queue over half of player_buffer for lag_ms or more? */
+static bool lagging(struct mp_relay *r, size_t queued, uint64_t now)
+{
+	if (queued <= r->hs->player_buffer / 2) {
+		r->over_since_ms = 0;
+		return false;
+	}
+	if (!r->over_since_ms)
+		r->over_since_ms = now;
+	return now - r->over_since_ms >= r->hs->lag_ms;
+}
+
 /* HTTP-FLV: pass the origin's bytes on in whole tags, leaving out those flv_keep refuses. */
-void mp_relay_send_flv(struct mp_relay *r, struct evbuffer *in, size_t n, size_t queued)
+void mp_relay_send_flv(struct mp_relay *r, struct evbuffer *in, size_t n)
 {
 	struct mp_http_stream *hs = r->hs;
 	const uint8_t *p = evbuffer_pullup(in, -1);
 	struct evbuffer *out = evbuffer_new();
+	size_t left = n, queued = mp_relay_queued(r);
 	uint64_t now = mp_now_ms();
 	struct mp_flv_run run;
-	size_t left = n, sent;
 	int rc;
 
 	if (!out || !p) {
@@ -51,7 +64,7 @@ void mp_relay_send_flv(struct mp_relay *r, struct evbuffer *in, size_t n, size_t
 	}
 	while ((rc = mp_flv_split_next(&r->split, &p, &left, &run)) == 1) {
 		if (run.first)
-			r->keep = flv_keep(r, run.cls, queued + evbuffer_get_length(out) > hs->player_buffer / 2, now);
+			r->keep = flv_keep(r, run.cls, lagging(r, queued + evbuffer_get_length(out), now), now);
 		if (r->keep)
 			evbuffer_add(out, run.p, run.n);
 		else
@@ -68,9 +81,6 @@ void mp_relay_send_flv(struct mp_relay *r, struct evbuffer *in, size_t n, size_t
 		mp_relay_drop_slow(r, queued, "no media tag sent for a while");
 		return;
 	}
-	sent = evbuffer_get_length(out);
-	evhttp_send_reply_chunk(r->player, out);
+	mp_relay_send(r, out);
 	evbuffer_free(out);
-	r->bytes_out += sent;
-	hs->st.bytes_to_players += sent;
 }

@@ -28,17 +28,22 @@ struct mp_relay {
 	struct evhttp_connection *pconn; /* the player's connection while player is set */
 	struct evhttp_connection *oconn; /* owned */
 	struct event *reap;
+	struct event *stall;             /* while paused: checks the player still makes progress */
 	enum mp_relay_mode mode;
 	int status;                      /* origin's status once its headers arrived */
 	int oerr;                        /* enum evhttp_request_error, -1: none */
 	bool replied;                    /* a reply (or its start) went to the player */
 	bool dying;
 	bool drop_player;                /* reap closes the player's connection (slow or cut) */
+	bool origin_open;                /* the origin request is in flight (reads may be paused) */
+	bool paused;                     /* origin reads stopped: the player's queue is full */
+	size_t stall_queued;             /* the player's queue at the last stall check */
 	bool flv;                        /* HTTP-FLV asked for */
 	bool flv_on;                     /* splitting the origin's FLV into tags */
 	bool keep;                       /* keep the current tag */
 	bool need_key;                   /* video was dropped: none until the next keyframe */
 	uint64_t drop_since_ms;          /* losing media tags since (0: not) */
+	uint64_t over_since_ms;          /* queue over half of player_buffer since (0: not) */
 	struct mp_flv_split split;
 	const char *kind;
 	char stream[MP_LB_STREAM_MAX];
@@ -58,8 +63,11 @@ void mp_relay_release(struct mp_relay *r);
 void mp_relay_reply_error(struct mp_relay *r, int code, const char *reason);
 /* Close a player that cannot keep up, and count it. */
 void mp_relay_drop_slow(struct mp_relay *r, size_t queued, const char *why);
-/* http_relay_flv.c: send n origin bytes from in as whole FLV tags, leaving out what the player cannot take. */
-void mp_relay_send_flv(struct mp_relay *r, struct evbuffer *in, size_t n, size_t queued);
+/* Send buf to the player; when the player's queue has been written out, paused origin reads resume. */
+void mp_relay_send(struct mp_relay *r, struct evbuffer *buf);
+/* http_relay_flv.c: send n origin bytes from in as whole FLV tags, leaving out what a lagging player
+ * cannot take. */
+void mp_relay_send_flv(struct mp_relay *r, struct evbuffer *in, size_t n);
 /* http_relay_playlist.c: answer the player with the origin's playlist, rewritten with spbhid on a 200. */
 void mp_relay_send_playlist(struct mp_relay *r, struct evhttp_request *oreq);
 

@@ -22,6 +22,7 @@
 #define MP_HS_PLAYLIST_MAX (1024 * 1024)
 #define MP_HS_SPBHID_BYTES 8 /* 16 hex digits */
 #define MP_HS_STALL_MS 5000
+#define MP_HS_LAG_MS 1000
 
 /* A new HLS id: random hex (the Go proxy uses 7 hex digits of a random hash; any [A-Za-z0-9_-]
  * works across a mixed fleet since the id is only ever looked up, never parsed). */
@@ -180,6 +181,7 @@ void mp_http_stream_install(struct mp_control *c)
 	hs->player_buffer = c->cfg->http_player_buffer;
 	hs->origin_timeout_s = MP_HS_ORIGIN_TIMEOUT_S;
 	hs->stall_ms = MP_HS_STALL_MS;
+	hs->lag_ms = MP_HS_LAG_MS;
 	hs->playlist_max = MP_HS_PLAYLIST_MAX;
 	c->stream = hs;
 	evhttp_set_gencb(c->http[MP_L_HTTP_STREAM], on_request, hs);

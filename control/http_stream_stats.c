@@ -30,6 +30,7 @@ void mp_http_stream_stats_json(struct mp_control *c, cJSON *o, long limit)
 	NUM(s, "hls_segments", hs->st.segments);
 	NUM(s, "bytes_from_origins", hs->st.bytes_from_origins);
 	NUM(s, "bytes_to_players", hs->st.bytes_to_players);
+	NUM(s, "paused", hs->st.paused);
 	NUM(s, "slow_dropped", hs->st.slow_dropped);
 	NUM(s, "slow_dropped_bytes", hs->st.slow_dropped_bytes);
 	NUM(s, "flv_tags_dropped", hs->st.flv_tags_dropped);

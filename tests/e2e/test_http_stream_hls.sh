@@ -15,7 +15,8 @@ pass() { echo "ok - $*"; passed=$((passed + 1)); }
 passed=0
 
 st_up
-mkdir -p "$ST_DIR/hls" "$ST_DIR/tmp"
+mkdir -p "$ST_DIR/hls" "$ST_DIR/tmp" "$ST_DIR/files"
+head -c 8000000 /dev/urandom >"$ST_DIR/files/big.ts"
 cat >"$ST_DIR/nginx.conf" <<CONF
 load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
 daemon off;
@@ -36,6 +37,7 @@ http {
 	server {
 		listen $ORIGIN_IP:$HTTP_O;
 		location /live/ { alias $ST_DIR/hls/; add_header Cache-Control no-cache; }
+		location /files/ { alias $ST_DIR/files/; }
 	}
 }
 CONF
@@ -84,7 +86,7 @@ play_hls() { # $1: label
 	pass "$1: a .ts without spbhid is relayed as HTTP-TS with its query (H.264 + AAC)"
 }
 
-st_appliance_start $SYS $HTTP --log-level=debug || fail "start"
+st_appliance_start $SYS $HTTP --http-player-buffer=65536 || fail "start"
 code=$(ip netns exec "$NS_C" curl -s -m 5 -o "$ST_DIR/503.json" -w '%{http_code}' "http://$APP_C_IP:$HTTP/live/nostream.m3u8")
 [ "$code" = 503 ] && grep -q "no alive origin" "$ST_DIR/503.json" || fail "no origin: $code $(cat "$ST_DIR/503.json")"
 pass "no origin: 503 with a reason"
@@ -96,6 +98,38 @@ s = json.loads(sys.argv[1])["stats"]
 assert s["hls_playlists"] >= 2 and s["hls_segments"] >= 1 and s["bytes_to_players"] > 0 and s["no_origin"] == 1, s
 PY
 pass "System API /api/v1/players counts playlists, segments, bytes and the 503"
+# A player slower than its origin (an 8 MB file read at 2 MB/s, 64 KB player buffer): reading the origin
+# pauses and resumes (back-pressure), nothing is dropped, the file arrives intact.
+ip netns exec "$NS_C" curl -sf -m 20 --limit-rate 2M -o "$ST_DIR/big.got" "http://$APP_C_IP:$HTTP/files/big.ts" \
+	|| fail "big download through the appliance"
+cmp -s "$ST_DIR/files/big.ts" "$ST_DIR/big.got" || fail "big download differs"
+stats=$(curl -sf -m 5 "http://127.0.0.1:$SYS/api/v1/players")
+python3 - "$stats" <<'PY' || fail "back-pressure counters: $stats"
+import json, sys
+s = json.loads(sys.argv[1])["stats"]
+assert s["paused"] >= 1 and s["slow_dropped"] == 0, s
+PY
+pass "a download slower than the origin gets back-pressure, not drops: 8 MB intact at 2 MB/s with a 64 KB buffer"
+# A player that stops reading: its origin stays paused, and after stall_ms (5 s) without progress it is closed.
+cat >"$ST_DIR/stuck.py" <<'PY'
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect((sys.argv[1], int(sys.argv[2])))
+s.sendall(b"GET /files/big.ts HTTP/1.1\r\nHost: x\r\n\r\n")
+time.sleep(9)
+PY
+ip netns exec "$NS_C" python3 "$ST_DIR/stuck.py" "$APP_C_IP" $HTTP &
+STUCK=$!
+ST_PIDS+=($STUCK)
+dropped=0
+for _ in $(seq 1 80); do
+	dropped=$(curl -sf -m 2 "http://127.0.0.1:$SYS/api/v1/players" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["slow_dropped"])') || dropped=0
+	[ "$dropped" -ge 1 ] && break
+	sleep 0.1
+done
+[ "$dropped" -ge 1 ] || fail "a player that stopped reading was never closed"
+pass "a player that stops reading is closed after 5 s without progress (slow_dropped=$dropped)"
 st_appliance_stop || fail "exit status on SIGTERM"
 pass "stops cleanly"
 

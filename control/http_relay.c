@@ -1,5 +1,5 @@
-/* http_relay.c: relay one player's HTTP request to its origin and stream the answer back, dropping a
- * player that cannot keep up instead of buffering without bound. */
+/* http_relay.c: relay one player's HTTP request to its own origin connection and stream the answer
+ * back; a full player queue pauses that origin (back-pressure), a player that stops taking data is closed. */
 #include "http_relay.h"
 #include "http_relay_int.h"
 #include "control.h"

@@ -1,5 +1,7 @@
 /* http_relay.h: one player's request relayed to an origin's HTTP server: status, headers and body
- * streamed back as they arrive, with a bound on what may queue for a slow player. */
+ * streamed back as they arrive, with a bound on what may queue for a slow player (past it the
+ * player's own origin connection pauses; a stuck player is closed; a lagging HTTP-FLV player loses
+ * whole tags). */
 #ifndef MP_HTTP_RELAY_H
 #define MP_HTTP_RELAY_H
 

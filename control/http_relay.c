@@ -111,8 +111,10 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 	hs->st.players_now--;
 	MP_DEBUG("HTTP stream: %s %s from %s done: %llu bytes in, %llu out", r->kind, r->stream, r->client,
 		 (unsigned long long)r->bytes_in, (unsigned long long)r->bytes_out);
+	event_free(r->retry);
 	event_free(r->stall);
 	event_free(r->reap);
+	free(r->target);
 	free(r);
 }
 
@@ -167,69 +169,6 @@ static int on_origin_header(struct evhttp_request *oreq, void *arg)
 	return 0;
 }
 
-/* Stop reading the origin until the player has taken what is queued (evhttp reads no further while
- * its connection's read side is disabled; the origin sees TCP back-pressure, no byte is lost). */
-static void pause_origin(struct mp_relay *r, size_t queued)
-{
-	struct timeval tv = { r->hs->stall_ms / 1000, (r->hs->stall_ms % 1000) * 1000 };
-
-	bufferevent_disable(evhttp_connection_get_bufferevent(r->oconn), EV_READ);
-	r->paused = true;
-	r->stall_queued = queued;
-	r->hs->st.paused++;
-	evtimer_add(r->stall, &tv);
-}
-
-static void resume_origin(struct mp_relay *r)
-{
-	r->paused = false;
-	evtimer_del(r->stall);
-	if (r->origin_open && r->oconn)
-		bufferevent_enable(evhttp_connection_get_bufferevent(r->oconn), EV_READ);
-}
-
-/* The player's output buffer has been written out (evhttp's write callback for its connection). */
-static void on_player_drained(struct evhttp_connection *pc, void *arg)
-{
-	struct mp_relay *r = arg;
-
-	(void)pc;
-	if (r->paused && !r->dying)
-		resume_origin(r);
-}
-
-/* Every stall_ms while paused: a player that took nothing since the last look is closed. */
-static void on_stall(evutil_socket_t fd, short what, void *arg)
-{
-	struct mp_relay *r = arg;
-	size_t queued = mp_relay_queued(r);
-	struct timeval tv = { r->hs->stall_ms / 1000, (r->hs->stall_ms % 1000) * 1000 };
-
-	(void)fd;
-	(void)what;
-	if (!r->paused || r->dying)
-		return;
-	if (queued >= r->stall_queued) {
-		mp_relay_drop_slow(r, queued, "took nothing while its queue was full");
-		return;
-	}
-	r->stall_queued = queued;
-	evtimer_add(r->stall, &tv);
-}
-
-void mp_relay_send(struct mp_relay *r, struct evbuffer *buf)
-{
-	size_t n = evbuffer_get_length(buf), queued;
-
-	/* the callback replaces the previous one: it runs once the whole queue is written */
-	evhttp_send_reply_chunk_with_cb(r->player, buf, on_player_drained, r);
-	r->bytes_out += n;
-	r->hs->st.bytes_to_players += n;
-	queued = mp_relay_queued(r);
-	if (!r->paused && queued > r->hs->player_buffer)
-		pause_origin(r, queued);
-}
-
 static void on_origin_chunk(struct evhttp_request *oreq, void *arg)
 {
 	struct mp_relay *r = arg;
@@ -264,6 +203,8 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 		if (r->oerr < 0)
 			r->oerr = EVREQ_HTTP_EOF;
 	}
+	if (!oreq && mp_relay_try_next_endpoint(r))
+		return;
 	if (!oreq || !r->player) {
 		if (r->player && !r->replied) {
 			char reason[160];
@@ -292,18 +233,101 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 	mp_relay_kill(r, false);
 }
 
+static void on_retry(evutil_socket_t fd, short what, void *arg);
+
+/* Open a connection to the origin at ipv4:port and send the player's request on it. */
+static bool origin_request(struct mp_relay *r, uint32_t ipv4, uint16_t port)
+{
+	struct mp_http_stream *hs = r->hs;
+	struct evhttp_request *oreq;
+	char ip[16];
+
+	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", ipv4 >> 24, (ipv4 >> 16) & 255, (ipv4 >> 8) & 255, ipv4 & 255);
+	snprintf(r->origin, sizeof(r->origin), "%s:%u", ip, port);
+	r->status = 0;
+	r->oerr = -1;
+	r->oconn = evhttp_connection_base_new(hs->c->base, NULL, ip, port);
+	oreq = r->oconn ? evhttp_request_new(on_origin_done, r) : NULL;
+	if (!oreq)
+		return false;
+	evhttp_connection_set_timeout(r->oconn, (int)hs->origin_timeout_s);
+	evhttp_connection_set_max_headers_size(r->oconn, 64 * 1024);
+	if (r->mode == MP_RELAY_PLAYLIST)
+		evhttp_connection_set_max_body_size(r->oconn, (ev_ssize_t)hs->playlist_max);
+	else
+		evhttp_request_set_chunked_cb(oreq, on_origin_chunk);
+	evhttp_request_set_header_cb(oreq, on_origin_header);
+	evhttp_request_set_error_cb(oreq, on_origin_error);
+	mp_relay_copy_request_headers(evhttp_request_get_input_headers(r->player),
+				      evhttp_request_get_output_headers(oreq), r->client_ip,
+				      r->mode == MP_RELAY_PLAYLIST);
+	MP_DEBUG("HTTP stream: %s %s from %s -> http://%s%s", r->kind, r->stream, r->client, r->origin, r->target);
+	/* on an immediate connect failure libevent calls on_origin_done from here and returns 0 */
+	r->origin_open = true;
+	if (evhttp_make_request(r->oconn, oreq, r->head ? EVHTTP_REQ_HEAD : EVHTTP_REQ_GET, r->target) != 0) {
+		r->origin_open = false;
+		evhttp_request_free(oreq);
+		return false;
+	}
+	return true;
+}
+
+/* The origin did not answer on this endpoint: is there another of its HTTP endpoints to try? The
+ * SRS proxy only ever uses the first one. */
+bool mp_relay_try_next_endpoint(struct mp_relay *r)
+{
+	if (r->status != 0 || r->replied || !r->player || r->ep_next >= r->n_ep)
+		return false;
+	event_active(r->retry, EV_TIMEOUT, 1); /* outside this connection's callbacks */
+	return true;
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct mp_relay *r = arg;
+	struct mp_http_stream *hs = r->hs;
+	const struct mp_lb_origin *o;
+	uint32_t ipv4;
+	uint16_t port;
+
+	(void)fd;
+	(void)what;
+	if (r->dying || !r->player)
+		return;
+	if (r->oconn)
+		evhttp_connection_free(r->oconn);
+	r->oconn = NULL;
+	o = mp_lb_origin_get(hs->c->lb, r->origin_id);
+	if (!o || o->uid != r->origin_uid ||
+	    mp_lb_origin_endpoint(o, MP_PROTO_HTTP, r->ep_next++, &ipv4, &port) != MP_OK) {
+		hs->st.origin_failed++;
+		mp_relay_reply_error(r, 502, "origin gone while trying its endpoints");
+		mp_relay_kill(r, false);
+		return;
+	}
+	hs->st.endpoint_retries++;
+	if (!origin_request(r, ipv4, port)) {
+		hs->st.origin_failed++;
+		mp_relay_reply_error(r, 502, "cannot start the origin request");
+		mp_relay_kill(r, false);
+	}
+}
+
 void mp_relay_start(struct mp_http_stream *hs, struct evhttp_request *player, const struct mp_relay_params *p)
 {
 	struct event_base *base = hs->c->base;
 	struct mp_relay *r = calloc(1, sizeof(*r));
-	struct evhttp_request *oreq;
-	char ip[16], *peer = NULL;
+	char *peer = NULL;
 	ev_uint16_t peer_port = 0;
-	enum evhttp_cmd_type cmd;
 
-	if (!r || !(r->reap = event_new(base, -1, 0, on_reap, r)) || !(r->stall = evtimer_new(base, on_stall, r))) {
+	if (!r || !(r->reap = event_new(base, -1, 0, on_reap, r)) || !(r->stall = evtimer_new(base, mp_relay_on_stall, r)) ||
+	    !(r->retry = event_new(base, -1, 0, on_retry, r)) || !(r->target = strdup(p->target))) {
 		if (r && r->reap)
 			event_free(r->reap);
+		if (r && r->stall)
+			event_free(r->stall);
+		if (r && r->retry)
+			event_free(r->retry);
 		free(r);
 		mp_http_reply_error(player, 503, "out of memory");
 		return;
@@ -314,15 +338,17 @@ void mp_relay_start(struct mp_http_stream *hs, struct evhttp_request *player, co
 	r->mode = p->mode;
 	r->kind = p->kind;
 	r->flv = p->flv;
-	r->oerr = -1;
+	r->head = evhttp_request_get_command(player) == EVHTTP_REQ_HEAD;
+	r->origin_id = p->origin->origin_id;
+	r->origin_uid = p->origin->origin_uid;
+	r->n_ep = p->origin->n_ep;
+	r->ep_next = 1; /* endpoint 0 is the one the pick resolved */
 	r->start_ms = mp_now_ms();
 	snprintf(r->stream, sizeof(r->stream), "%s", p->stream);
 	snprintf(r->spbhid, sizeof(r->spbhid), "%s", p->spbhid ? p->spbhid : "");
 	evhttp_connection_get_peer(r->pconn, &peer, &peer_port);
+	snprintf(r->client_ip, sizeof(r->client_ip), "%s", peer ? peer : "");
 	snprintf(r->client, sizeof(r->client), "%s:%u", peer ? peer : "?", peer_port);
-	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", p->origin->ipv4 >> 24, (p->origin->ipv4 >> 16) & 255,
-		 (p->origin->ipv4 >> 8) & 255, p->origin->ipv4 & 255);
-	snprintf(r->origin, sizeof(r->origin), "%s:%u", ip, p->origin->port);
 	r->next = hs->relays;
 	if (r->next)
 		r->next->prev = r;
@@ -333,30 +359,7 @@ void mp_relay_start(struct mp_http_stream *hs, struct evhttp_request *player, co
 	evhttp_connection_set_closecb(r->pconn, on_player_close, r);
 	if (p->mode == MP_RELAY_STREAM)
 		bound_kernel_buffer(r->pconn, hs->player_buffer);
-	r->oconn = evhttp_connection_base_new(base, NULL, ip, p->origin->port);
-	oreq = r->oconn ? evhttp_request_new(on_origin_done, r) : NULL;
-	if (!oreq) {
-		mp_relay_reply_error(r, 503, "out of memory");
-		mp_relay_kill(r, false);
-		return;
-	}
-	evhttp_connection_set_timeout(r->oconn, (int)hs->origin_timeout_s);
-	evhttp_connection_set_max_headers_size(r->oconn, 64 * 1024);
-	if (p->mode == MP_RELAY_PLAYLIST)
-		evhttp_connection_set_max_body_size(r->oconn, (ev_ssize_t)hs->playlist_max);
-	else
-		evhttp_request_set_chunked_cb(oreq, on_origin_chunk);
-	evhttp_request_set_header_cb(oreq, on_origin_header);
-	evhttp_request_set_error_cb(oreq, on_origin_error);
-	mp_relay_copy_request_headers(evhttp_request_get_input_headers(player), evhttp_request_get_output_headers(oreq),
-				      peer, p->mode == MP_RELAY_PLAYLIST);
-	cmd = evhttp_request_get_command(player) == EVHTTP_REQ_HEAD ? EVHTTP_REQ_HEAD : EVHTTP_REQ_GET;
-	MP_DEBUG("HTTP stream: %s %s from %s -> http://%s%s", r->kind, r->stream, r->client, r->origin, p->target);
-	/* on an immediate connect failure libevent calls on_origin_done from here and returns 0 */
-	r->origin_open = true;
-	if (evhttp_make_request(r->oconn, oreq, cmd, p->target) != 0) {
-		r->origin_open = false;
-		evhttp_request_free(oreq);
+	if (!origin_request(r, p->origin->ipv4, p->origin->port)) {
 		hs->st.origin_failed++;
 		mp_relay_reply_error(r, 502, "cannot start the origin request");
 		mp_relay_kill(r, false);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <event2/util.h>
+
 #include "flv_split.h"
 #include "http_relay.h"
 
@@ -29,6 +31,11 @@ struct mp_relay {
 	struct evhttp_connection *oconn; /* owned */
 	struct event *reap;
 	struct event *stall;             /* while paused: checks the player still makes progress */
+	struct event *retry;             /* connect to the origin's next HTTP endpoint */
+	char *target;                    /* request target for the origin (the client's, query kept) */
+	bool head;                       /* HEAD, else GET */
+	uint32_t origin_id, origin_uid;
+	uint8_t n_ep, ep_next;           /* the origin's HTTP endpoints; the next one to try */
 	enum mp_relay_mode mode;
 	int status;                      /* origin's status once its headers arrived */
 	int oerr;                        /* enum evhttp_request_error, -1: none */
@@ -49,6 +56,7 @@ struct mp_relay {
 	char stream[MP_LB_STREAM_MAX];
 	char spbhid[MP_LB_SPBHID_MAX];
 	char client[64];
+	char client_ip[48];
 	char origin[32];
 	uint64_t start_ms, bytes_in, bytes_out;
 };
@@ -63,6 +71,10 @@ void mp_relay_release(struct mp_relay *r);
 void mp_relay_reply_error(struct mp_relay *r, int code, const char *reason);
 /* Close a player that cannot keep up, and count it. */
 void mp_relay_drop_slow(struct mp_relay *r, size_t queued, const char *why);
+/* After a failed connect: schedule the origin's next HTTP endpoint; false when none is left. */
+bool mp_relay_try_next_endpoint(struct mp_relay *r);
+/* http_relay_flow.c: every stall_ms while the origin is paused (the relay's stall timer). */
+void mp_relay_on_stall(evutil_socket_t fd, short what, void *arg);
 /* Send buf to the player; when the player's queue has been written out, paused origin reads resume. */
 void mp_relay_send(struct mp_relay *r, struct evbuffer *buf);
 /* http_relay_flv.c: send n origin bytes from in as whole FLV tags, leaving out what a lagging player

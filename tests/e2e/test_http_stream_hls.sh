@@ -10,6 +10,7 @@ HTTP=13411
 RTMP_O=13412
 HTTP_O=13413
 REDIS=13414
+DEAD=13415
 fail() { echo "FAIL: $*"; echo "--- appliance log"; tail -50 "$APPLIANCE_LOG"; echo "--- nginx access log"; tail -20 "$ST_DIR/access.log" 2>/dev/null; exit 1; }
 pass() { echo "ok - $*"; passed=$((passed + 1)); }
 passed=0
@@ -49,9 +50,9 @@ for _ in $(seq 1 100); do [ -s "$ST_DIR/hls/livestream.m3u8" ] && grep -q '\.ts'
 grep -q '\.ts' "$ST_DIR/hls/livestream.m3u8" || fail "nginx made no HLS"
 pass "nginx-rtmp origin makes HLS from the ffmpeg publish"
 
-play_hls() { # $1: label
+play_hls() { # $1: label, $2: the origin's HTTP endpoints (JSON list items)
 	local body url id n
-	st_register $SYS "{\"ip\":\"$ORIGIN_IP\",\"server\":\"nginx\",\"service\":\"hls\",\"pid\":\"1\",\"rtmp\":[\"$RTMP_O\"],\"http\":[\"$ORIGIN_IP:$HTTP_O\"]}" \
+	st_register $SYS "{\"ip\":\"$ORIGIN_IP\",\"server\":\"nginx\",\"service\":\"hls\",\"pid\":\"1\",\"rtmp\":[\"$RTMP_O\"],\"http\":[$2]}" \
 		|| fail "$1: register nginx"
 	url="http://$APP_C_IP:$HTTP/live/livestream.m3u8?token=abc"
 	body=$(ip netns exec "$NS_C" curl -sf -m 5 "$url") || fail "$1: playlist through the appliance"
@@ -90,7 +91,7 @@ st_appliance_start $SYS $HTTP --http-player-buffer=65536 || fail "start"
 code=$(ip netns exec "$NS_C" curl -s -m 5 -o "$ST_DIR/503.json" -w '%{http_code}' "http://$APP_C_IP:$HTTP/live/nostream.m3u8")
 [ "$code" = 503 ] && grep -q "no alive origin" "$ST_DIR/503.json" || fail "no origin: $code $(cat "$ST_DIR/503.json")"
 pass "no origin: 503 with a reason"
-play_hls memory
+play_hls memory "\"$ORIGIN_IP:$HTTP_O\""
 stats=$(curl -sf -m 5 "http://127.0.0.1:$SYS/api/v1/players")
 python3 - "$stats" <<'PY' || fail "players API: $stats"
 import json, sys
@@ -138,7 +139,11 @@ if command -v redis-server >/dev/null; then
 	for _ in $(seq 1 50); do redis-cli -p $REDIS ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
 	: >"$ST_DIR/access.log"
 	st_appliance_start $SYS $HTTP --lb-type=redis --redis-host=127.0.0.1 --redis-port=$REDIS || fail "start (redis)"
-	play_hls redis
+	# this time the origin's first HTTP endpoint is dead: every request moves on to the second
+	play_hls redis "\"$ORIGIN_IP:$DEAD\",\"$ORIGIN_IP:$HTTP_O\""
+	retries=$(curl -sf -m 5 "http://127.0.0.1:$SYS/api/v1/players" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["endpoint_retries"])')
+	[ "$retries" -ge 3 ] || fail "redis: the dead first endpoint was not skipped ($retries retries)"
+	pass "redis: with the origin's first HTTP endpoint dead, each request moved on to the next ($retries retries)"
 	if grep -q "balancer: redis," "$APPLIANCE_LOG"; then
 		redis-cli -p $REDIS --scan --pattern '*srs-proxy-spbhid:*' | grep -q . || fail "redis: no srs-proxy-spbhid key"
 		pass "redis: the spbhid is stored in Redis"

@@ -36,6 +36,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("api_auth_type", T_ENUM, api_auth_type, "bearer", "PROXY_HTTP_API_AUTH_TYPE", "bearer", "authentication type (only bearer)"),
 	K("api_auth_token", T_STR, api_auth_token, "", "PROXY_HTTP_API_AUTH_TOKEN", NULL, "the bearer token"),
 	K("cli_socket", T_STR, cli_socket, "", NULL, NULL, "Unix socket for the operator CLI (empty: <EAL runtime dir>/cli.sock; off: none)"),
+	K("http_player_buffer", T_U32, http_player_buffer, "1048576", NULL, NULL, "bytes that may queue for one HTTP-FLV/TS/HLS player; past it its origin is paused (a player that takes nothing for 5 s is closed); a lagging HTTP-FLV player loses whole tags"),
 	K("grace_quit_timeout", T_MS, grace_quit_ms, "20s", "PROXY_GRACE_QUIT_TIMEOUT", NULL, "on SIGTERM, how long open streams may drain"),
 	K("force_quit_timeout", T_MS, force_quit_ms, "30s", "PROXY_FORCE_QUIT_TIMEOUT", NULL, "on SIGTERM, when to stop regardless"),
 	K("webrtc_port", T_PORT, webrtc_port, "8000", "PROXY_WEBRTC_SERVER", NULL, "WebRTC media port (data plane, UDP)"),
@@ -435,6 +436,8 @@ int mp_config_validate(const struct mp_config *c, char *err, size_t errcap)
 	if (c->max_sessions < 16 || c->max_streams < 16 || c->max_origins < 1)
 		return fail(err, errcap, "key '%s': too small", c->max_sessions < 16 ? "max_sessions" :
 			    c->max_streams < 16 ? "max_streams" : "max_origins");
+	if (c->http_player_buffer < 4096)
+		return fail(err, errcap, "key 'http_player_buffer': %u is below 4096 bytes", c->http_player_buffer);
 	return MP_OK;
 }
 

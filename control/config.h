@@ -30,6 +30,7 @@ struct mp_config {
 	char api_auth_type[16];
 	char api_auth_token[MP_CFG_STR];
 	char cli_socket[108];
+	uint32_t http_player_buffer;   /* bytes queued for one HTTP stream player before it is dropped */
 	uint32_t grace_quit_ms;
 	uint32_t force_quit_ms;
 	/* data plane */

@@ -243,6 +243,7 @@ void mp_control_close(struct mp_control *c)
 			c->signals[i] = NULL;
 		}
 	mp_http_api_close(c);
+	mp_http_stream_free(c);
 	mp_rtmp_proxy_close(c);
 	if (c->grace) {
 		event_free(c->grace);

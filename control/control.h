@@ -25,6 +25,7 @@ typedef void (*mp_dp_stats_json_fn)(void *ctx, struct cJSON *out);
 struct mp_lb;
 struct mp_rtmp_proxy;
 struct mp_http_api;
+struct mp_http_stream;
 
 struct mp_control_stats {
 	uint64_t registrations;
@@ -46,6 +47,7 @@ struct mp_control {
 	struct evconnlistener *rtmp;
 	struct mp_rtmp_proxy *rtmp_proxy;  /* rtmp_proxy.c's sessions and counters */
 	struct mp_http_api *api;            /* HTTP API state: relays in flight, WHIP resources */
+	struct mp_http_stream *stream;      /* HTTP stream server state (http_stream.c) */
 	struct event *signals[2];
 	struct event *tick;                 /* 10 ms: quiescent report, Redis poll; mp_lb_sync every second */
 	uint64_t next_sync_ms;

@@ -2,7 +2,7 @@
  * give the client the origin's answer with the appliance's candidates. */
 #include "control.h"
 #include "http_api_internal.h"
-#include "http_relay.h"
+#include "http_forward.h"
 #include "http_util.h"
 #include "mp_clock.h"
 #include "mp_error.h"

@@ -1,6 +1,6 @@
 /* origin_relay.c: one client request relayed to an origin over libevent's HTTP client, never blocking. */
 #include "origin_relay.h"
-#include "http_relay.h"
+#include "http_forward.h"
 #include "mp_error.h"
 #include "mp_log.h"
 

@@ -2,6 +2,7 @@
 #include "system_api.h"
 #include "control.h"
 #include "http_api.h"
+#include "http_stream.h"
 #include "http_util.h"
 #include "lb.h"
 #include "mp_clock.h"
@@ -319,26 +320,47 @@ static void api_metrics(struct evhttp_request *req, void *arg)
 	mp_strbuf_free(&out);
 }
 
-/* GET /api/v1/rtmp[?limit=N]: the RTMP proxy's counters and its open sessions. */
-static void api_rtmp(struct evhttp_request *req, void *arg)
+/* The ?limit=N of a listing query (default 1000). */
+static long query_limit(struct evhttp_request *req)
 {
-	struct mp_control *c = arg;
 	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 	struct evkeyvalq params = { 0 };
 	const char *limit_s = NULL;
 	long limit = 1000;
-	cJSON *o;
 
-	if (!mp_http_check_auth(req, c->cfg))
-		return;
 	if (q && evhttp_parse_query_str(q, &params) == 0)
 		limit_s = evhttp_find_header(&params, "limit");
 	if (limit_s)
 		limit = strtol(limit_s, NULL, 10);
 	evhttp_clear_headers(&params);
+	return limit;
+}
+
+/* GET /api/v1/rtmp[?limit=N]: the RTMP proxy's counters and its open sessions. */
+static void api_rtmp(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	cJSON *o;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
-	mp_rtmp_proxy_stats_json(c, cJSON_AddObjectToObject(o, "rtmp"), limit);
+	mp_rtmp_proxy_stats_json(c, cJSON_AddObjectToObject(o, "rtmp"), query_limit(req));
+	reply_cjson(req, o);
+}
+
+/* GET /api/v1/players[?limit=N]: the HTTP stream server's counters and open FLV/TS/HLS players. */
+static void api_players(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	cJSON *o;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "code", 0);
+	mp_http_stream_stats_json(c, o, query_limit(req));
 	reply_cjson(req, o);
 }
 
@@ -361,5 +383,6 @@ void mp_system_api_install(struct mp_control *c)
 	evhttp_set_cb(h, "/metrics", api_metrics, c);
 	evhttp_set_cb(h, "/api/v1/rtmp", api_rtmp, c);
 	evhttp_set_cb(h, "/api/v1/webrtc", api_webrtc, c);
+	evhttp_set_cb(h, "/api/v1/players", api_players, c);
 	evhttp_set_gencb(h, not_found, c);
 }

@@ -1,13 +1,15 @@
-/* http_relay.c: hop-by-hop header rules and the Location rewrite for the appliance's HTTP relays. */
-#include "http_relay.h"
+/* http_forward.c: hop-by-hop headers (RFC 9110 section 7.6.1) and WHIP resource Location targets. */
+#include "http_forward.h"
 #include "mp_error.h"
 
 #include <string.h>
 #include <strings.h>
 
-/* RFC 9110 section 7.6.1 (and the Proxy-Connection and Keep-Alive fields it names as legacy). */
+/* RFC 9110 section 7.6.1 (and the Proxy-Connection and Keep-Alive fields it names as legacy), plus
+ * Trailer and Proxy-Authenticate/-Authorization, which concern one hop only (sections 6.6.2, 11.7). */
 static const char *const hop_fields[] = { "Connection", "Proxy-Connection", "Keep-Alive", "TE",
-					  "Transfer-Encoding", "Upgrade" };
+					  "Transfer-Encoding", "Upgrade", "Trailer", "Proxy-Authenticate",
+					  "Proxy-Authorization" };
 
 static bool is_ows(char c)
 {

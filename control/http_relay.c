@@ -1,0 +1,396 @@
+/* http_relay.c: relay one player's HTTP request to its own origin connection and stream the answer
+ * back; a full player queue pauses that origin (back-pressure), a player that stops taking data is closed. */
+#include "http_relay.h"
+#include "http_relay_int.h"
+#include "control.h"
+#include "http_util.h"
+#include "mp_clock.h"
+#include "mp_error.h"
+#include "mp_log.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+size_t mp_player_relay_queued(const struct mp_player_relay *r)
+{
+	struct bufferevent *bev = r->pconn ? evhttp_connection_get_bufferevent(r->pconn) : NULL;
+
+	return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
+}
+
+/* Fix the player socket's send buffer at player_buffer (Linux doubles it), so the kernel does not
+ * grow it to tcp_wmem's maximum: what one player can hold stays bounded in the kernel too. */
+static void bound_kernel_buffer(struct evhttp_connection *pc, size_t player_buffer)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(pc);
+	int fd = bev ? bufferevent_getfd(bev) : -1;
+	int v = player_buffer > (1u << 30) ? 1 << 30 : (int)player_buffer;
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+}
+
+void mp_player_relay_kill(struct mp_player_relay *r, bool drop_player)
+{
+	if (r->dying)
+		return;
+	r->dying = true;
+	r->drop_player = drop_player;
+	event_active(r->reap, EV_TIMEOUT, 1);
+}
+
+void mp_player_relay_drop_slow(struct mp_player_relay *r, size_t queued, const char *why)
+{
+	r->hs->st.slow_dropped++;
+	r->hs->st.slow_dropped_bytes += queued;
+	MP_INFO("HTTP stream: %s %s: player %s too slow (%zu bytes queued, %s), dropped", r->kind, r->stream,
+		r->client, queued, why);
+	mp_player_relay_kill(r, true);
+}
+
+/* The reply to the player is complete (or handed over): forget the player. */
+void mp_player_relay_release(struct mp_player_relay *r)
+{
+	if (r->pconn)
+		evhttp_connection_set_closecb(r->pconn, NULL, NULL);
+	r->player = NULL;
+	r->pconn = NULL;
+}
+
+void mp_player_relay_reply_error(struct mp_player_relay *r, int code, const char *reason)
+{
+	if (!r->player || r->replied)
+		return;
+	MP_DEBUG("HTTP stream: %s %s from %s: %d %s", r->kind, r->stream, r->client, code, reason);
+	r->replied = true;
+	mp_player_relay_add_cors(evhttp_request_get_output_headers(r->player));
+	mp_http_reply_error(r->player, code, reason);
+	mp_player_relay_release(r);
+}
+
+static void on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	struct mp_player_relay *r = arg;
+	struct mp_http_stream *hs = r->hs;
+
+	(void)fd;
+	(void)what;
+	if (r->oconn)
+		evhttp_connection_free(r->oconn); /* frees a request still in flight, without callbacks */
+	r->oconn = NULL;
+	if (r->player && r->drop_player) {
+		struct evhttp_connection *pc = r->pconn;
+		struct bufferevent *bev = evhttp_connection_get_bufferevent(pc);
+		struct linger lg = { 1, 0 }; /* reset: do not leave the queued bytes in the kernel */
+
+		mp_player_relay_release(r);
+		if (bev && bufferevent_getfd(bev) >= 0)
+			setsockopt(bufferevent_getfd(bev), SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+		evhttp_connection_free(pc); /* frees the player's request with it */
+	} else if (r->player) {
+		if (r->replied)
+			evhttp_send_reply_end(r->player);
+		else
+			mp_http_reply_error(r->player, 502, "origin request abandoned");
+		mp_player_relay_release(r);
+	}
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		hs->relays = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	hs->st.players_now--;
+	MP_DEBUG("HTTP stream: %s %s from %s done: %llu bytes in, %llu out", r->kind, r->stream, r->client,
+		 (unsigned long long)r->bytes_in, (unsigned long long)r->bytes_out);
+	event_free(r->retry);
+	event_free(r->stall);
+	event_free(r->reap);
+	free(r->target);
+	free(r);
+}
+
+/* The player's connection is going away (it closed, or a write failed). */
+static void on_player_close(struct evhttp_connection *pc, void *arg)
+{
+	struct mp_player_relay *r = arg;
+
+	(void)pc;
+	if (r->player && !evhttp_request_get_connection(r->player))
+		evhttp_send_reply_end(r->player); /* detached from its connection: this frees it */
+	r->player = NULL;
+	r->pconn = NULL;
+	mp_player_relay_kill(r, false);
+}
+
+static const char *origin_error_text(int e)
+{
+	switch (e) {
+	case EVREQ_HTTP_TIMEOUT: return "timed out";
+	case EVREQ_HTTP_EOF: return "refused the connection or closed it";
+	case EVREQ_HTTP_INVALID_HEADER: return "sent an invalid response header";
+	case EVREQ_HTTP_BUFFER_ERROR: return "connection failed";
+	case EVREQ_HTTP_DATA_TOO_LONG: return "sent a body over the limit";
+	default: return "failed";
+	}
+}
+
+static void on_origin_error(enum evhttp_request_error e, void *arg)
+{
+	((struct mp_player_relay *)arg)->oerr = (int)e;
+}
+
+static int on_origin_header(struct evhttp_request *oreq, void *arg)
+{
+	struct mp_player_relay *r = arg;
+
+	if (r->dying || !r->player)
+		return -1; /* nobody to send it to: close the origin connection */
+	r->status = evhttp_request_get_response_code(oreq);
+	if (r->mode == MP_RELAY_STREAM) {
+		mp_player_relay_copy_response_headers(evhttp_request_get_input_headers(oreq),
+					       evhttp_request_get_output_headers(r->player), 0);
+		mp_player_relay_add_cors(evhttp_request_get_output_headers(r->player));
+		evhttp_send_reply_start(r->player, r->status, evhttp_request_get_response_code_line(oreq));
+		r->replied = true;
+		if (r->flv && r->status == 200) {
+			r->flv_on = true;
+			mp_flv_split_init(&r->split);
+		}
+	}
+	return 0;
+}
+
+static void on_origin_chunk(struct evhttp_request *oreq, void *arg)
+{
+	struct mp_player_relay *r = arg;
+	struct mp_http_stream *hs = r->hs;
+	struct evbuffer *in = evhttp_request_get_input_buffer(oreq);
+	size_t n = evbuffer_get_length(in);
+
+	r->bytes_in += n;
+	hs->st.bytes_from_origins += n;
+	if (r->dying || !r->player) {
+		evbuffer_drain(in, n);
+		return;
+	}
+	if (r->flv_on)
+		mp_player_relay_send_flv(r, in, n);
+	else
+		mp_player_relay_send(r, in);
+}
+
+/* The origin's response is complete (oreq), or failed: NULL after on_origin_error, or (a failed
+ * connect, libevent 2.1 evhttp_connection_cb_cleanup) a request with no status and no error_cb. */
+static void on_origin_done(struct evhttp_request *oreq, void *arg)
+{
+	struct mp_player_relay *r = arg;
+	struct mp_http_stream *hs = r->hs;
+
+	r->origin_open = false;
+	if (r->dying)
+		return;
+	if (oreq && evhttp_request_get_response_code(oreq) == 0) {
+		oreq = NULL;
+		if (r->oerr < 0)
+			r->oerr = EVREQ_HTTP_EOF;
+	}
+	if (!oreq && mp_player_relay_try_next_endpoint(r))
+		return;
+	if (!oreq || !r->player) {
+		if (r->player && !r->replied) {
+			char reason[160];
+
+			hs->st.origin_failed++;
+			snprintf(reason, sizeof(reason), "origin %s %s", r->origin,
+				 origin_error_text(r->oerr));
+			mp_player_relay_reply_error(r, 502, reason);
+		} else if (r->player) {
+			/* cut mid-body: close the player's connection so it cannot mistake it for the end */
+			hs->st.origin_cut++;
+			MP_INFO("HTTP stream: %s %s: origin %s %s mid-stream", r->kind, r->stream, r->origin,
+				origin_error_text(r->oerr));
+			mp_player_relay_kill(r, true);
+			return;
+		}
+		mp_player_relay_kill(r, false);
+		return;
+	}
+	if (r->mode == MP_RELAY_PLAYLIST) {
+		mp_player_relay_send_playlist(r, oreq);
+	} else {
+		evhttp_send_reply_end(r->player);
+		mp_player_relay_release(r);
+	}
+	mp_player_relay_kill(r, false);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg);
+
+/* Open a connection to the origin at ipv4:port and send the player's request on it. */
+static bool origin_request(struct mp_player_relay *r, uint32_t ipv4, uint16_t port)
+{
+	struct mp_http_stream *hs = r->hs;
+	struct evhttp_request *oreq;
+	char ip[16];
+
+	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", ipv4 >> 24, (ipv4 >> 16) & 255, (ipv4 >> 8) & 255, ipv4 & 255);
+	snprintf(r->origin, sizeof(r->origin), "%s:%u", ip, port);
+	r->status = 0;
+	r->oerr = -1;
+	r->oconn = evhttp_connection_base_new(hs->c->base, NULL, ip, port);
+	oreq = r->oconn ? evhttp_request_new(on_origin_done, r) : NULL;
+	if (!oreq)
+		return false;
+	evhttp_connection_set_timeout(r->oconn, (int)hs->origin_timeout_s);
+	evhttp_connection_set_max_headers_size(r->oconn, 64 * 1024);
+	if (r->mode == MP_RELAY_PLAYLIST)
+		evhttp_connection_set_max_body_size(r->oconn, (ev_ssize_t)hs->playlist_max);
+	else
+		evhttp_request_set_chunked_cb(oreq, on_origin_chunk);
+	evhttp_request_set_header_cb(oreq, on_origin_header);
+	evhttp_request_set_error_cb(oreq, on_origin_error);
+	mp_player_relay_copy_request_headers(evhttp_request_get_input_headers(r->player),
+				      evhttp_request_get_output_headers(oreq), r->client_ip,
+				      r->mode == MP_RELAY_PLAYLIST);
+	MP_DEBUG("HTTP stream: %s %s from %s -> http://%s%s", r->kind, r->stream, r->client, r->origin, r->target);
+	/* on an immediate connect failure libevent calls on_origin_done from here and returns 0 */
+	r->origin_open = true;
+	if (evhttp_make_request(r->oconn, oreq, r->head ? EVHTTP_REQ_HEAD : EVHTTP_REQ_GET, r->target) != 0) {
+		r->origin_open = false;
+		evhttp_request_free(oreq);
+		return false;
+	}
+	return true;
+}
+
+/* The origin did not answer on this endpoint: is there another of its HTTP endpoints to try? The
+ * SRS proxy only ever uses the first one. */
+bool mp_player_relay_try_next_endpoint(struct mp_player_relay *r)
+{
+	if (r->status != 0 || r->replied || !r->player || r->ep_next >= r->n_ep)
+		return false;
+	event_active(r->retry, EV_TIMEOUT, 1); /* outside this connection's callbacks */
+	return true;
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct mp_player_relay *r = arg;
+	struct mp_http_stream *hs = r->hs;
+	const struct mp_lb_origin *o;
+	uint32_t ipv4;
+	uint16_t port;
+
+	(void)fd;
+	(void)what;
+	if (r->dying || !r->player)
+		return;
+	if (r->oconn)
+		evhttp_connection_free(r->oconn);
+	r->oconn = NULL;
+	o = mp_lb_origin_get(hs->c->lb, r->origin_id);
+	if (!o || o->uid != r->origin_uid ||
+	    mp_lb_origin_endpoint(o, MP_PROTO_HTTP, r->ep_next++, &ipv4, &port) != MP_OK) {
+		hs->st.origin_failed++;
+		mp_player_relay_reply_error(r, 502, "origin gone while trying its endpoints");
+		mp_player_relay_kill(r, false);
+		return;
+	}
+	hs->st.endpoint_retries++;
+	if (!origin_request(r, ipv4, port)) {
+		hs->st.origin_failed++;
+		mp_player_relay_reply_error(r, 502, "cannot start the origin request");
+		mp_player_relay_kill(r, false);
+	}
+}
+
+void mp_player_relay_start(struct mp_http_stream *hs, struct evhttp_request *player, const struct mp_player_relay_params *p)
+{
+	struct event_base *base = hs->c->base;
+	struct mp_player_relay *r = calloc(1, sizeof(*r));
+	char *peer = NULL;
+	ev_uint16_t peer_port = 0;
+
+	if (!r || !(r->reap = event_new(base, -1, 0, on_reap, r)) || !(r->stall = evtimer_new(base, mp_player_relay_on_stall, r)) ||
+	    !(r->retry = event_new(base, -1, 0, on_retry, r)) || !(r->target = strdup(p->target))) {
+		if (r && r->reap)
+			event_free(r->reap);
+		if (r && r->stall)
+			event_free(r->stall);
+		if (r && r->retry)
+			event_free(r->retry);
+		free(r);
+		mp_http_reply_error(player, 503, "out of memory");
+		return;
+	}
+	r->hs = hs;
+	r->player = player;
+	r->pconn = evhttp_request_get_connection(player);
+	r->mode = p->mode;
+	r->kind = p->kind;
+	r->flv = p->flv;
+	r->head = evhttp_request_get_command(player) == EVHTTP_REQ_HEAD;
+	r->origin_id = p->origin->origin_id;
+	r->origin_uid = p->origin->origin_uid;
+	r->n_ep = p->origin->n_ep;
+	r->ep_next = 1; /* endpoint 0 is the one the pick resolved */
+	r->start_ms = mp_now_ms();
+	snprintf(r->stream, sizeof(r->stream), "%s", p->stream);
+	snprintf(r->spbhid, sizeof(r->spbhid), "%s", p->spbhid ? p->spbhid : "");
+	evhttp_connection_get_peer(r->pconn, &peer, &peer_port);
+	snprintf(r->client_ip, sizeof(r->client_ip), "%s", peer ? peer : "");
+	snprintf(r->client, sizeof(r->client), "%s:%u", peer ? peer : "?", peer_port);
+	r->next = hs->relays;
+	if (r->next)
+		r->next->prev = r;
+	hs->relays = r;
+	if (++hs->st.players_now > hs->st.players_peak)
+		hs->st.players_peak = hs->st.players_now;
+
+	evhttp_connection_set_closecb(r->pconn, on_player_close, r);
+	if (p->mode == MP_RELAY_STREAM)
+		bound_kernel_buffer(r->pconn, hs->player_buffer);
+	if (!origin_request(r, p->origin->ipv4, p->origin->port)) {
+		hs->st.origin_failed++;
+		mp_player_relay_reply_error(r, 502, "cannot start the origin request");
+		mp_player_relay_kill(r, false);
+	}
+}
+
+void mp_player_relay_close_all(struct mp_http_stream *hs)
+{
+	while (hs->relays) {
+		struct mp_player_relay *r = hs->relays;
+
+		r->dying = true;
+		r->drop_player = true;
+		on_reap(-1, 0, r);
+	}
+}
+
+const struct mp_player_relay *mp_player_relay_next(const struct mp_http_stream *hs, const struct mp_player_relay *r)
+{
+	return r ? r->next : hs->relays;
+}
+
+void mp_player_relay_info(const struct mp_player_relay *r, uint64_t now, struct mp_player_relay_info *out)
+{
+	out->kind = r->kind;
+	out->stream = r->stream;
+	out->client = r->client;
+	out->origin = r->origin;
+	out->age_ms = now - r->start_ms;
+	out->bytes_in = r->bytes_in;
+	out->bytes_out = r->bytes_out;
+	out->queued = mp_player_relay_queued(r);
+	out->status = r->status;
+}

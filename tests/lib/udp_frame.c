@@ -3,18 +3,6 @@
 
 #include <string.h>
 
-static void w16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void w32(uint8_t *p, uint32_t v)
-{
-	w16(p, (uint16_t)(v >> 16));
-	w16(p + 2, (uint16_t)v);
-}
-
 static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s)
 {
 	for (; n >= 2; p += 2, n -= 2)
@@ -50,22 +38,22 @@ size_t mp_test_udp_frame(uint8_t *f, const struct mp_test_udp *u, const uint8_t 
 
 	memcpy(f, u->dst_mac, 6);
 	memcpy(f + 6, u->src_mac, 6);
-	w16(f + 12, 0x0800);
+	mp_test_wr16(f + 12, 0x0800);
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	w16(ip + 2, (uint16_t)(28 + len));
-	w16(ip + 4, 0x1234);
+	mp_test_wr16(ip + 2, (uint16_t)(28 + len));
+	mp_test_wr16(ip + 4, 0x1234);
 	ip[8] = u->ttl ? u->ttl : 64;
 	ip[9] = 17;
-	w32(ip + 12, u->src_ip);
-	w32(ip + 16, u->dst_ip);
-	w16(ip + 10, (uint16_t)~fold(sum16(ip, 20, 0)));
-	w16(udp, u->src_port);
-	w16(udp + 2, u->dst_port);
-	w16(udp + 4, (uint16_t)(8 + len));
-	w16(udp + 6, 0);
+	mp_test_wr32(ip + 12, u->src_ip);
+	mp_test_wr32(ip + 16, u->dst_ip);
+	mp_test_wr16(ip + 10, (uint16_t)~fold(sum16(ip, 20, 0)));
+	mp_test_wr16(udp, u->src_port);
+	mp_test_wr16(udp + 2, u->dst_port);
+	mp_test_wr16(udp + 4, (uint16_t)(8 + len));
+	mp_test_wr16(udp + 6, 0);
 	memcpy(udp + 8, payload, len);
-	w16(udp + 6, mp_test_udp_csum(f));
+	mp_test_wr16(udp + 6, mp_test_udp_csum(f));
 	return 42 + len;
 }
 
@@ -85,23 +73,23 @@ size_t mp_test_stun_binding(uint8_t *out, const char *username, bool use_candida
 	size_t ul = strlen(username), off = 20;
 
 	memset(out, 0, 128);
-	w16(out, 0x0001);
-	w32(out + 4, 0x2112A442);
-	w32(out + 8, txid);
-	w32(out + 12, ~txid);
-	w32(out + 16, txid * 2654435761u);
-	w16(out + off, 0x0006);                /* USERNAME */
-	w16(out + off + 2, (uint16_t)ul);
+	mp_test_wr16(out, 0x0001);
+	mp_test_wr32(out + 4, 0x2112A442);
+	mp_test_wr32(out + 8, txid);
+	mp_test_wr32(out + 12, ~txid);
+	mp_test_wr32(out + 16, txid * 2654435761u);
+	mp_test_wr16(out + off, 0x0006);                /* USERNAME */
+	mp_test_wr16(out + off + 2, (uint16_t)ul);
 	memcpy(out + off + 4, username, ul);
 	off += 4 + ((ul + 3) & ~(size_t)3);
-	w16(out + off, 0x0024);                /* PRIORITY */
-	w16(out + off + 2, 4);
-	w32(out + off + 4, 0x6e0001ff);
+	mp_test_wr16(out + off, 0x0024);                /* PRIORITY */
+	mp_test_wr16(out + off + 2, 4);
+	mp_test_wr32(out + off + 4, 0x6e0001ff);
 	off += 8;
 	if (use_candidate) {
-		w16(out + off, 0x0025);        /* USE-CANDIDATE */
+		mp_test_wr16(out + off, 0x0025);        /* USE-CANDIDATE */
 		off += 4;
 	}
-	w16(out + 2, (uint16_t)(off - 20));
+	mp_test_wr16(out + 2, (uint16_t)(off - 20));
 	return off;
 }

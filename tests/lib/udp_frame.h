@@ -34,4 +34,16 @@ static inline uint32_t mp_test_rd32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static inline void mp_test_wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void mp_test_wr32(uint8_t *p, uint32_t v)
+{
+	mp_test_wr16(p, (uint16_t)(v >> 16));
+	mp_test_wr16(p + 2, (uint16_t)v);
+}
+
 #endif

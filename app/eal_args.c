@@ -2,6 +2,7 @@
 #include "eal_args.h"
 #include "mp_error.h"
 
+#include <ctype.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,8 +42,30 @@ static bool has_any(int argc, char **argv, const char *const *opts)
 	return false;
 }
 
+bool mp_eal_is_pci_addr(const char *s)
+{
+	/* [domain:]bus:devid.function, hexadecimal: 0000:03:00.0 or 03:00.0 */
+	static const char *const forms[] = { "xxxx:xx:xx.x", "xx:xx:xx.x" };
+
+	for (size_t k = 0; k < 2; k++) {
+		const char *f = forms[k];
+		size_t i;
+
+		if (strlen(s) != strlen(f) - (k == 1 ? 3 : 0))
+			continue;
+		if (k == 1)
+			f += 3;
+		for (i = 0; f[i]; i++)
+			if (f[i] == 'x' ? !isxdigit((unsigned char)s[i]) : s[i] != f[i])
+				break;
+		if (!f[i])
+			return true;
+	}
+	return false;
+}
+
 int mp_eal_args_build(int user_argc, char **user_argv, const struct mp_eal_facts *f, unsigned workers,
-		      const char *tap_name, struct mp_eal_args *a)
+		      const char *tap_name, const char *const *ports, struct mp_eal_args *a)
 {
 	static const char *const pci_opts[] = { "-a", "--allow", "-b", "--block", "--no-pci", NULL };
 	static const char *const mem_opts[] = { "--no-huge", "--in-memory", "-m", "--socket-mem", NULL };
@@ -54,8 +77,18 @@ int mp_eal_args_build(int user_argc, char **user_argv, const struct mp_eal_facts
 	rc |= push(a, "mediaplane");
 	for (int i = 0; i < user_argc; i++)
 		rc |= push(a, user_argv[i]);
-	if (!has_any(user_argc, user_argv, pci_opts))
-		rc |= push(a, "--no-pci");
+	if (!has_any(user_argc, user_argv, pci_opts)) {
+		bool pci = false;
+
+		for (size_t i = 0; ports && ports[i]; i++)
+			if (mp_eal_is_pci_addr(ports[i])) {
+				rc |= push(a, "-a");
+				rc |= push(a, ports[i]);
+				pci = true;
+			}
+		if (!pci)
+			rc |= push(a, "--no-pci");
+	}
 	if (has_opt(user_argc, user_argv, "--file-prefix")) {
 		for (int i = 0; i < user_argc; i++) {
 			if (!strncmp(user_argv[i], "--file-prefix=", 14))

@@ -25,13 +25,18 @@ struct mp_eal_args {
 	char file_prefix[64];
 };
 
+/* True for a PCI address as EAL takes it ("0000:03:00.0" or "03:00.0"). */
+bool mp_eal_is_pci_addr(const char *s);
+
 /* From the operator's EAL options (user_argv, without argv[0]) and the facts, build the full EAL
- * argv: --no-pci unless PCI devices are asked for, a unique --file-prefix unless given, hugepages
+ * argv: --no-pci unless PCI devices are asked for (with -a/-b, or as configured ports: ports is a
+ * NULL-terminated list of the port names the config gives, and each PCI address among them is
+ * allowed with -a when the operator gave no -a/-b), a unique --file-prefix unless given, hugepages
  * (--in-memory) when free pages exist else --no-huge -m <mem> --no-shconf, an lcore list for the
  * main lcore plus `workers`, and the default TAP vdev when tap_name is not NULL.
  * Returns 0 or a negative mp_err. */
 int mp_eal_args_build(int user_argc, char **user_argv, const struct mp_eal_facts *facts, unsigned workers,
-		      const char *tap_name, struct mp_eal_args *out);
+		      const char *tap_name, const char *const *ports, struct mp_eal_args *out);
 
 /* Read the facts of this machine (hugepages from /proc/meminfo, CPU affinity, pid). */
 void mp_eal_facts_read(struct mp_eal_facts *facts);

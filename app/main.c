@@ -230,9 +230,13 @@ int main(int argc, char **argv)
 		die("listen", err);
 
 	mp_eal_facts_read(&facts);
-	if (mp_eal_args_build(args.eal_argc, args.eal_argv, &facts, cfg.workers, default_tap ? cfg.tap_name : NULL,
-			      &eal))
-		die("EAL", "too many EAL arguments");
+	{
+		const char *ports[] = { cfg.public_port, cfg.private_port, NULL };
+
+		if (mp_eal_args_build(args.eal_argc, args.eal_argv, &facts, cfg.workers,
+				      default_tap ? cfg.tap_name : NULL, ports, &eal))
+			die("EAL", "too many EAL arguments");
+	}
 	if (eal.no_huge)
 		MP_INFO("no hugepages reserved: running with --no-huge (reserve some with scripts/hugepages/hugepages.sh reserve 512)");
 	if (eal.lcores_shared)

@@ -36,7 +36,7 @@ static void no_options_give_no_pci_prefix_nohuge_lcores_and_tap(void **state)
 	struct mp_eal_args a;
 
 	(void)state;
-	assert_int_equal(mp_eal_args_build(0, NULL, &f, 1, "mp0", &a), MP_OK);
+	assert_int_equal(mp_eal_args_build(0, NULL, &f, 1, "mp0", NULL, &a), MP_OK);
 	assert_string_equal(a.argv[0], "mediaplane");
 	assert_true(has(&a, "--no-pci"));
 	assert_true(has(&a, "--file-prefix=mediaplane-4242"));
@@ -58,7 +58,7 @@ static void reserved_hugepages_are_used_in_memory(void **state)
 	struct mp_eal_args a;
 
 	(void)state;
-	assert_int_equal(mp_eal_args_build(0, NULL, &f, 2, NULL, &a), MP_OK);
+	assert_int_equal(mp_eal_args_build(0, NULL, &f, 2, NULL, NULL, &a), MP_OK);
 	assert_true(has(&a, "--in-memory"));
 	assert_false(has(&a, "--no-huge"));
 	assert_false(a.no_huge);
@@ -73,7 +73,7 @@ static void operator_options_are_kept_and_not_doubled(void **state)
 	struct mp_eal_args a;
 
 	(void)state;
-	assert_int_equal(mp_eal_args_build(8, user, &f, 3, NULL, &a), MP_OK);
+	assert_int_equal(mp_eal_args_build(8, user, &f, 3, NULL, NULL, &a), MP_OK);
 	assert_false(has(&a, "--no-pci"));
 	assert_false(has(&a, "--no-huge"));
 	assert_false(has(&a, "--in-memory"));
@@ -89,7 +89,7 @@ static void separate_file_prefix_argument_is_understood(void **state)
 	struct mp_eal_args a;
 
 	(void)state;
-	assert_int_equal(mp_eal_args_build(2, user, &f, 1, NULL, &a), MP_OK);
+	assert_int_equal(mp_eal_args_build(2, user, &f, 1, NULL, NULL, &a), MP_OK);
 	assert_string_equal(a.file_prefix, "pop7");
 	assert_false(has(&a, "--file-prefix=mediaplane-4242"));
 }
@@ -100,7 +100,7 @@ static void fewer_cpus_than_lcores_float_lcores(void **state)
 	struct mp_eal_args a;
 
 	(void)state;
-	assert_int_equal(mp_eal_args_build(0, NULL, &f, 2, NULL, &a), MP_OK);
+	assert_int_equal(mp_eal_args_build(0, NULL, &f, 2, NULL, NULL, &a), MP_OK);
 	assert_true(a.lcores_shared);
 	assert_true(has(&a, "--lcores=(0-2)@(0)"));
 }
@@ -114,7 +114,30 @@ static void too_many_arguments_are_refused(void **state)
 	(void)state;
 	for (int i = 0; i < 200; i++)
 		user[i] = "--vdev=net_null0";
-	assert_int_equal(mp_eal_args_build(200, user, &f, 1, NULL, &a), MP_ERR_TOOLONG);
+	assert_int_equal(mp_eal_args_build(200, user, &f, 1, NULL, NULL, &a), MP_ERR_TOOLONG);
+}
+
+static void configured_pci_ports_are_allowed_instead_of_no_pci(void **state)
+{
+	const char *ports[] = { "0000:03:00.0", "", "net_af_packet0", "81:00.1", NULL };
+	char *user_block[] = { "-b", "0000:00:1f.6" };
+	struct mp_eal_facts f = facts(0, 2);
+	struct mp_eal_args a;
+
+	(void)state;
+	assert_int_equal(mp_eal_args_build(0, NULL, &f, 1, NULL, ports, &a), MP_OK);
+	assert_false(has(&a, "--no-pci"));
+	assert_true(has(&a, "0000:03:00.0"));
+	assert_true(has(&a, "81:00.1"));
+	assert_false(has(&a, "net_af_packet0"));
+	/* The operator's own -a/-b wins: nothing is added. */
+	assert_int_equal(mp_eal_args_build(2, user_block, &f, 1, NULL, ports, &a), MP_OK);
+	assert_false(has(&a, "-a"));
+	assert_false(has(&a, "--no-pci"));
+	assert_true(mp_eal_is_pci_addr("0000:af:00.7"));
+	assert_false(mp_eal_is_pci_addr("0000:af:00.x"));
+	assert_false(mp_eal_is_pci_addr("net_tap0"));
+	assert_false(mp_eal_is_pci_addr("0000:03:00.0 "));
 }
 
 int main(void)
@@ -126,6 +149,7 @@ int main(void)
 		cmocka_unit_test(separate_file_prefix_argument_is_understood),
 		cmocka_unit_test(fewer_cpus_than_lcores_float_lcores),
 		cmocka_unit_test(too_many_arguments_are_refused),
+		cmocka_unit_test(configured_pci_ports_are_allowed_instead_of_no_pci),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -231,6 +231,41 @@ static void put(struct out_buf *o, const char *s, size_t n)
 	o->len += n;
 }
 
+/* "c=IN IP4 <addr>" naming a real address (not 0.0.0.0): the default candidate's address
+ * (RFC 8839 section 4.2.1.2), which would reveal the origin. Sets *addr_off to where addr starts. */
+static int is_c_line_with_addr(const struct sdp_line *l, size_t *addr_off)
+{
+	static const char pfx[] = "c=IN IP4 ";
+	size_t n = sizeof(pfx) - 1, e = n;
+
+	if (!has_prefix(l, pfx))
+		return 0;
+	while (e < l->len && l->p[e] != ' ' && l->p[e] != '/')
+		e++;
+	*addr_off = n;
+	return !(e - n == 7 && memcmp(l->p + n, "0.0.0.0", 7) == 0) && e > n;
+}
+
+/* "m=<media> <port> ..." with a real port (not 0, which rejects the section, nor 9, the ICE
+ * placeholder of RFC 8839 section 4.2.1.2). Sets *port_off and *port_len to the port digits. */
+static int is_m_line_with_port(const struct sdp_line *l, size_t *port_off, size_t *port_len)
+{
+	size_t i = 2, b;
+
+	if (!has_prefix(l, "m="))
+		return 0;
+	while (i < l->len && l->p[i] != ' ')
+		i++;
+	b = ++i;
+	while (i < l->len && l->p[i] >= '0' && l->p[i] <= '9')
+		i++;
+	if (i == b || i - b > 5 || (i - b == 1 && (l->p[b] == '0' || l->p[b] == '9')))
+		return 0;
+	*port_off = b;
+	*port_len = i - b;
+	return 1;
+}
+
 int mp_sdp_rewrite_candidates(const char *sdp, size_t len, uint32_t public_ipv4, uint16_t port,
 			      unsigned flags, char *out, size_t cap, size_t *out_len)
 {
@@ -253,6 +288,28 @@ int mp_sdp_rewrite_candidates(const char *sdp, size_t len, uint32_t public_ipv4,
 		struct cand_pos cp;
 
 		pos = l.next;
+		{
+			size_t off, n;
+
+			/* The default candidate in c= and m= becomes the appliance too (else the answer
+			 * would still tell the client the origin's address). */
+			if (is_c_line_with_addr(&l, &off)) {
+				size_t e = off;
+
+				while (e < l.len && l.p[e] != ' ' && l.p[e] != '/')
+					e++;
+				put(&o, whole, off);
+				put(&o, ip, strlen(ip));
+				put(&o, whole + e, whole_len - e);
+				continue;
+			}
+			if (is_m_line_with_port(&l, &off, &n)) {
+				put(&o, whole, off);
+				put(&o, port_s, strlen(port_s));
+				put(&o, whole + off + n, whole_len - off - n);
+				continue;
+			}
+		}
 		if (!has_prefix(&l, "a=candidate:")) {
 			put(&o, whole, whole_len);
 			continue;

@@ -51,6 +51,14 @@ static int setup_auth(void **state)
 	return start(state, env);
 }
 
+static int setup_default_backend(void **state)
+{
+	static char *env[] = { "PROXY_DEFAULT_BACKEND_ENABLED=on", "PROXY_DEFAULT_BACKEND_IP=198.18.9.9",
+			       "PROXY_DEFAULT_BACKEND_RTMP=19350", "PROXY_DEFAULT_BACKEND_SRT=udp://10081", NULL };
+
+	return start(state, env);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -236,6 +244,21 @@ static void bearer_token_guards_registration_not_versions(void **state)
 	free(resp);
 }
 
+static void default_backend_is_an_origin_that_stays_alive(void **state)
+{
+	cJSON *o, *e;
+
+	(void)state;
+	sleep(4); /* longer than origin_ttl (3 s): it is refreshed, not registered once */
+	o = get_json("/api/v1/origins");
+	e = origin_by_key(o, "default-backend-0");
+	assert_non_null(e);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(e, "alive")));
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(e, "rtmp"), 0)->valuestring, "198.18.9.9:19350");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(e, "srt"), 0)->valuestring, "198.18.9.9:10081");
+	cJSON_Delete(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest open_api[] = {
@@ -246,6 +269,9 @@ int main(void)
 		cmocka_unit_test(query_apis_answer_json),
 		cmocka_unit_test(metrics_are_prometheus_text),
 	};
+	const struct CMUnitTest default_backend[] = {
+		cmocka_unit_test(default_backend_is_an_origin_that_stays_alive),
+	};
 	const struct CMUnitTest auth_api[] = {
 		cmocka_unit_test(bearer_token_guards_registration_not_versions),
 	};
@@ -255,5 +281,6 @@ int main(void)
 		return 77;
 	failed = cmocka_run_group_tests_name("open", open_api, setup, teardown);
 	failed += cmocka_run_group_tests_name("bearer", auth_api, setup_auth, teardown);
+	failed += cmocka_run_group_tests_name("default backend", default_backend, setup_default_backend, teardown);
 	return failed;
 }

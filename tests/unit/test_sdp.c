@@ -148,6 +148,26 @@ static void tcp_and_non_host_candidates_follow_the_flags(void **state)
 	assert_null(strstr(out, "srflx"));
 }
 
+/* aiortc and browsers put their own address in c= and a real port in m=: both become the appliance,
+ * so the answer never names the origin; 0.0.0.0, port 9 and port 0 (a rejected section) stay. */
+static void default_candidate_in_c_and_m_lines_is_rewritten(void **state)
+{
+	size_t n;
+
+	(void)state;
+	assert_int_equal(rewrite("v=0\r\no=- 1 2 IN IP4 198.18.2.1\r\ns=-\r\nt=0 0\r\n"
+				 "m=audio 40123 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 198.18.2.1\r\n"
+				 "a=candidate:1 1 udp 2130706431 198.18.2.1 40123 typ host\r\n"
+				 "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n"
+				 "m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 198.18.2.1/127\r\n",
+				 0, &n), 1);
+	assert_string_equal(out, "v=0\r\no=- 1 2 IN IP4 198.18.2.1\r\ns=-\r\nt=0 0\r\n"
+				 "m=audio 8000 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 198.18.0.2\r\n"
+				 "a=candidate:1 1 udp 2130706431 198.18.0.2 8000 typ host\r\n"
+				 "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n"
+				 "m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 198.18.0.2/127\r\n");
+}
+
 static void last_line_without_lf_keeps_its_cr(void **state)
 {
 	size_t n;
@@ -332,6 +352,7 @@ int main(void)
 		cmocka_unit_test(chromium_offer_gives_ufrag_and_pwd),
 		cmocka_unit_test(srs_answer_gives_candidates_and_media_address),
 		cmocka_unit_test(srs_answer_rewrite_changes_only_ip_and_port),
+		cmocka_unit_test(default_candidate_in_c_and_m_lines_is_rewritten),
 		cmocka_unit_test(tcp_and_non_host_candidates_follow_the_flags),
 		cmocka_unit_test(last_line_without_lf_keeps_its_cr),
 		cmocka_unit_test(ufrag_and_pwd_levels_and_mismatches),

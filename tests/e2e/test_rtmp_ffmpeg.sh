@@ -4,6 +4,8 @@
 # both streams, the stream name's query reaches the origin, a publish with no origin fails fast,
 # and SIGTERM lets an open publish finish before the appliance stops.
 #
+# The same stream is then played as HLS through the appliance's HTTP stream port (nginx makes the HLS;
+# the playlist comes back rewritten with spbhid and the segments are routed by it).
 # Topology (the RTMP proxy is on the kernel stack, so plain veths and routes, no DPDK port):
 #   client ns mprc-$ID: c0 198.18.133.2/24 ──veth── mprc$ID 198.18.133.1 (root ns: RTMP listener)
 #   origin ns mpro-$ID: o0 198.18.134.2/24 ──veth── mpro$ID 198.18.134.1 (root ns: proxy -> origin)
@@ -22,6 +24,8 @@ ORIGIN_IP=198.18.134.2
 RTMP_PORT=13331
 API_PORT=13332
 ORIGIN_PORT=13340
+ORIGIN_HTTP=13341
+HTTP_PORT=13333
 PREFIX=mpr-ffmpeg-$ID
 DIR=$(mktemp -d /tmp/mpr-ffmpeg.XXXXXX)
 APP_LOG=$DIR/appliance.log
@@ -90,7 +94,14 @@ rtmp {
 	access_log $DIR/access.log;
 	server {
 		listen $ORIGIN_IP:$ORIGIN_PORT;
-		application live { live on; }
+		application live { live on; hls on; hls_path $DIR/hls; hls_fragment 1s; hls_playlist_length 6s; }
+	}
+}
+http {
+	access_log $DIR/http_access.log;
+	server {
+		listen $ORIGIN_IP:$ORIGIN_HTTP;
+		location /live/ { alias $DIR/hls/; types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; } }
 	}
 }
 EOF
@@ -105,7 +116,7 @@ done
 start_appliance() {
 	"${MP_BUILD_DIR:?}/mediaplane" --file-prefix="$PREFIX" -- --tap-name=mpr2 --tap-host-ip=198.18.235.1/24 \
 		--public-ip=198.18.235.2/24 --public-gateway=198.18.235.1 --system-api-listen=127.0.0.1:$API_PORT \
-		--api-listen=off --http-listen=off --rtmp-listen=$PROXY_IP:$RTMP_PORT --idle-sleep-us=1000 \
+		--api-listen=off --http-listen=$PROXY_IP:$HTTP_PORT --rtmp-listen=$PROXY_IP:$RTMP_PORT --idle-sleep-us=1000 \
 		--max-sessions=4096 "$@" >"$APP_LOG" 2>&1 &
 	APP_PID=$!
 	for _ in $(seq 1 300); do
@@ -137,12 +148,12 @@ pass "publish with no origin fails in $((t1 - t0)) s, with a log line"
 
 # --- register the origin as an SRS heartbeat would
 curl -sf -X POST "http://127.0.0.1:$API_PORT/api/v1/srs/register" \
-	-d "{\"device_id\":\"mpr\",\"ip\":\"$ORIGIN_IP\",\"server\":\"nginx\",\"service\":\"rtmp\",\"pid\":\"$NGINX_PID\",\"rtmp\":[\"$ORIGIN_PORT\"],\"http\":[],\"api\":[],\"srt\":[],\"rtc\":[]}" \
+	-d "{\"device_id\":\"mpr\",\"ip\":\"$ORIGIN_IP\",\"server\":\"nginx\",\"service\":\"rtmp\",\"pid\":\"$NGINX_PID\",\"rtmp\":[\"$ORIGIN_PORT\"],\"http\":[\"$ORIGIN_HTTP\"],\"api\":[],\"srt\":[],\"rtc\":[]}" \
 	>/dev/null || fail "registration"
 pass "origin registered"
 
-# --- publish 8 s; meanwhile play it back through the appliance
-publish "livestream?token=abc123" 8 "$DIR/publish.out" &
+# --- publish 14 s; meanwhile play it back through the appliance, by RTMP and by HLS
+publish "livestream?token=abc123" 14 "$DIR/publish.out" &
 PUB=$!
 PIDS+=($PUB)
 sleep 2.5
@@ -156,6 +167,13 @@ ip netns exec "$NS_C" timeout 15 ffmpeg -hide_banner -nostdin -loglevel error -i
 frames=$(ffprobe -v error -select_streams v -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$DIR/played.flv")
 [ "${frames:-0}" -ge 50 ] || fail "only ${frames:-0} video frames in 3 s of playback"
 pass "3 s of playback holds $frames video frames"
+# HLS of the same stream: nginx makes it from what the appliance relayed; the appliance's HTTP stream
+# port serves the playlist rewritten with spbhid and routes the segments by it.
+ip netns exec "$NS_C" timeout 20 ffprobe -hide_banner -v error -show_entries stream=codec_name,codec_type \
+	-of csv=p=0 "http://$PROXY_IP:$HTTP_PORT/live/livestream.m3u8" >"$DIR/hls.out" 2>&1 || fail "HLS through the appliance"
+grep -q "^h264,video" "$DIR/hls.out" && grep -q "^aac,audio" "$DIR/hls.out" || fail "HLS: $(cat "$DIR/hls.out")"
+grep -q 'GET /live/livestream-[0-9]*\.ts?spbhid=[0-9a-f]* ' "$DIR/http_access.log" || fail "HLS segments without spbhid: $(cat "$DIR/http_access.log")"
+pass "HLS of the stream published through the appliance plays through its port 8080, segments by spbhid"
 wait "$PUB" || fail "the publisher failed"
 PIDS=()
 pass "the publisher ran to its end"

@@ -139,20 +139,32 @@ int mp_lb_local_origin_update(struct mp_lb *lb, const struct mp_registration *re
 	return (int)id;
 }
 
+/* Find the origin named name with the origins' write lock taken: on MP_OK the lock is held, key
+ * holds the origin's key and *id its slot; otherwise the lock is not held. */
+static int origin_lock_find(struct mp_lb *lb, const char *name, char key[MP_LB_ORIGIN_KEY_MAX], uint32_t *id)
+{
+	int rc = mp_lb_key(key, MP_LB_ORIGIN_KEY_MAX, name);
+	void *data;
+
+	if (rc != MP_OK)
+		return rc == MP_ERR_TOOLONG ? MP_ERR_NOTFOUND : rc;
+	rte_spinlock_lock(&lb->origins.wlock);
+	if (rte_hash_lookup_data(lb->origins.h, key, &data) < 0) {
+		rte_spinlock_unlock(&lb->origins.wlock);
+		return MP_ERR_NOTFOUND;
+	}
+	*id = (uint32_t)mp_lb_p2u(data);
+	return MP_OK;
+}
+
 int mp_lb_origin_remove(struct mp_lb *lb, const char *name)
 {
 	char key[MP_LB_ORIGIN_KEY_MAX];
-	int rc = mp_lb_key(key, sizeof(key), name);
-	if (rc != MP_OK)
-		return rc == MP_ERR_TOOLONG ? MP_ERR_NOTFOUND : rc;
 	struct mp_lb_table *t = &lb->origins;
-	void *data;
-	rte_spinlock_lock(&t->wlock);
-	if (rte_hash_lookup_data(t->h, key, &data) < 0) {
-		rte_spinlock_unlock(&t->wlock);
-		return MP_ERR_NOTFOUND;
-	}
-	uint32_t id = (uint32_t)mp_lb_p2u(data);
+	uint32_t id;
+	int rc = origin_lock_find(lb, name, key, &id);
+	if (rc != MP_OK)
+		return rc;
 	struct mp_lb_origin *o = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
 	rte_hash_del_key(t->h, key);
 	atomic_store_explicit(&lb->origin_slot[id], NULL, memory_order_release);
@@ -168,17 +180,11 @@ int mp_lb_origin_remove(struct mp_lb *lb, const char *name)
 int mp_lb_origin_drain(struct mp_lb *lb, const char *name, bool draining)
 {
 	char key[MP_LB_ORIGIN_KEY_MAX];
-	int rc = mp_lb_key(key, sizeof(key), name);
-	if (rc != MP_OK)
-		return rc == MP_ERR_TOOLONG ? MP_ERR_NOTFOUND : rc;
 	struct mp_lb_table *t = &lb->origins;
-	void *data;
-	rte_spinlock_lock(&t->wlock);
-	if (rte_hash_lookup_data(t->h, key, &data) < 0) {
-		rte_spinlock_unlock(&t->wlock);
-		return MP_ERR_NOTFOUND;
-	}
-	uint32_t id = (uint32_t)mp_lb_p2u(data);
+	uint32_t id;
+	int rc = origin_lock_find(lb, name, key, &id);
+	if (rc != MP_OK)
+		return rc;
 	struct mp_lb_origin *old = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
 	struct mp_lb_origin *o = rte_malloc_socket("mp_lb_origin", sizeof(*o), 0, lb->cfg.socket_id);
 	if (o == NULL) {

@@ -1,5 +1,6 @@
 /* http_api.c: HTTP API routes (WHIP/WHEP, legacy /rtc/v1/publish|play/, versions), CORS, relay calls. */
 #include "http_api.h"
+#include "config.h"
 #include "control.h"
 #include "http_api_internal.h"
 #include "http_util.h"
@@ -74,6 +75,8 @@ struct mp_api_call *mp_api_call_new(struct mp_http_api *api, struct evhttp_reque
 	call->kind = kind;
 	call->method = (int)evhttp_request_get_command(req);
 	call->relay.req = req;
+	/* With api_auth_enabled the client's Authorization carries the appliance's own token: it stays here. */
+	call->relay.keep_authorization = !api->c->cfg->api_auth_enabled;
 	call->relay.release = call_release;
 	call->relay.list = &api->inflight;
 	return call;

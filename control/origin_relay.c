@@ -104,14 +104,16 @@ static void on_response(struct evhttp_request *resp, void *arg)
 /* Request headers the origin gets: the client's end-to-end fields. Content-Length is the body's
  * (set by us), Expect was answered by the appliance, Accept-Encoding is dropped so the answer comes
  * as plain text that can be rewritten, X-Forwarded-For is rebuilt below. */
-static bool skip_request_header(const char *name, const char *connection)
+static bool skip_request_header(const struct mp_relay *r, const char *name, const char *connection)
 {
-	return mp_http_hop_by_hop(name, connection) || !strcasecmp(name, "Content-Length") ||
+	return mp_http_hop_by_hop(name, connection) ||
+	       (!r->keep_authorization && !strcasecmp(name, "Authorization")) || !strcasecmp(name, "Content-Length") ||
 	       !strcasecmp(name, "Expect") || !strcasecmp(name, "Accept-Encoding") ||
 	       !strcasecmp(name, "X-Forwarded-For");
 }
 
-static void copy_request_headers(struct evhttp_request *req, struct evkeyvalq *out, uint32_t ip, uint16_t port)
+static void copy_request_headers(const struct mp_relay *r, struct evhttp_request *req, struct evkeyvalq *out,
+				 uint32_t ip, uint16_t port)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	const char *connection = evhttp_find_header(in, "Connection");
@@ -123,7 +125,7 @@ static void copy_request_headers(struct evhttp_request *req, struct evkeyvalq *o
 	char buf[512];
 
 	TAILQ_FOREACH(h, in, next)
-		if (!skip_request_header(h->key, connection))
+		if (!skip_request_header(r, h->key, connection))
 			evhttp_add_header(out, h->key, h->value);
 	if (!evhttp_find_header(out, "Host")) { /* HTTP/1.0 clients may omit it (RFC 9112 section 3.2) */
 		snprintf(buf, sizeof(buf), "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
@@ -161,7 +163,7 @@ int mp_relay_start(struct mp_relay *r, struct event_base *base, uint32_t ip, uin
 		return MP_ERR_NOMEM;
 	}
 	evhttp_request_set_error_cb(oreq, on_error);
-	copy_request_headers(r->req, evhttp_request_get_output_headers(oreq), ip, port);
+	copy_request_headers(r, r->req, evhttp_request_get_output_headers(oreq), ip, port);
 	if (len || evhttp_request_get_command(r->req) != EVHTTP_REQ_GET) {
 		snprintf(clen, sizeof(clen), "%zu", len);
 		evhttp_add_header(evhttp_request_get_output_headers(oreq), "Content-Length", clen);

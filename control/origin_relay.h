@@ -3,6 +3,8 @@
 #ifndef MP_ORIGIN_RELAY_H
 #define MP_ORIGIN_RELAY_H
 
+#include <stdbool.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +25,8 @@ struct mp_relay {
 	void (*release)(struct mp_relay *r); /* frees the object holding r (mp_relay_finish calls it) */
 	int error;                       /* enum evhttp_request_error of a failure, -1 if none */
 	char origin[32];                 /* "ip:port" of the origin, for logs and reasons */
+	bool keep_authorization;         /* forward the client's Authorization (false when it is the
+					  * appliance's own bearer token: never hand that to an origin) */
 	struct mp_relay **list;          /* in-flight list head (for mp_relay_cancel_all) */
 	struct mp_relay *next, *prev;
 };

@@ -196,8 +196,13 @@ code=$(client -X OPTIONS -H 'Access-Control-Request-Method: POST' "$API/rtc/v1/w
 [ "$code" = 200 ] || fail "preflight with auth on: $code"
 code=$(client -X POST -H 'Authorization: Bearer s3cret' --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=auth1")
 [ "$code" = 201 ] || fail "with the token: $code $(cat "$WORK/b")"
+"$PY" - "$(origin_requests)" <<'PY' || fail "the appliance's own token reached the origin: $(origin_requests)"
+import json, sys
+h = {k.lower(): v for k, v in json.loads(sys.argv[1])[-1]["headers"]}
+assert "authorization" not in h, h
+PY
 code=$(client -X DELETE "$API$(header Location)")
 [ "$code" = 401 ] || fail "DELETE without the token: $code"
-pass "bearer auth on WHIP/WHEP (401 + WWW-Authenticate without it, 201 with it), preflight open"
+pass "bearer auth on WHIP/WHEP (401 + WWW-Authenticate without it, 201 with it, not passed on to the origin), preflight open"
 appliance_stop || fail "exit status on SIGTERM"
 echo "$passed passed, 0 failed"

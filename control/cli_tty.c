@@ -4,6 +4,7 @@
 #include "control.h"
 #include "mp_error.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,22 +15,25 @@
 #include <cmdline_socket.h>
 #include <event2/event.h>
 
-/* The whole line is one token; mp_cli_exec parses it, so the socket and the prompt share one grammar. */
-struct line_result {
-	cmdline_fixed_string_t line;
-};
+/* Each command is an instruction of fixed words (TAB completes them, '?' lists them, as in testpmd);
+ * every callback hands the whole line to mp_cli_exec, so the prompt, the socket and command files
+ * share one grammar (cmdline itself answers "Bad arguments" to a line no instruction takes). */
+#define W(n) cmdline_fixed_string_t n
+struct r1 { W(a); };
+struct r2 { W(a); W(b); };
+struct r3 { W(a); W(b); W(c); };
+struct r4 { W(a); W(b); W(c); W(d); };
+struct r5 { W(a); W(b); W(c); W(d); W(e); };
 
 static struct mp_control *tty_ctl;
 static struct cmdline *tty_cl;
 static struct event *tty_ev;
 
-static void on_line(void *parsed, struct cmdline *cl, void *data)
+static void run(struct cmdline *cl, const char *line)
 {
-	struct line_result *r = parsed;
 	struct mp_strbuf out = { 0 };
 
-	(void)data;
-	if (mp_cli_exec(tty_ctl, r->line, &out) == MP_CLI_QUIT) {
+	if (mp_cli_exec(tty_ctl, line, &out) == MP_CLI_QUIT) {
 		cmdline_quit(cl);
 		event_base_loopbreak(tty_ctl->base);
 	}
@@ -38,14 +42,58 @@ static void on_line(void *parsed, struct cmdline *cl, void *data)
 	mp_strbuf_free(&out);
 }
 
-static cmdline_parse_token_string_t tok_line = TOKEN_STRING_INITIALIZER(struct line_result, line, TOKEN_STRING_MULTI);
-static cmdline_parse_inst_t inst_line = {
-	.f = on_line,
-	.data = NULL,
-	.help_str = "a command (help lists them)",
-	.tokens = { (void *)&tok_line, NULL },
-};
-static cmdline_parse_ctx_t tty_ctx[] = { &inst_line, NULL };
+static void on_words(void *parsed, struct cmdline *cl, void *data)
+{
+	const cmdline_fixed_string_t *w = parsed;
+	char line[5 * sizeof(cmdline_fixed_string_t)];
+	size_t n = 0;
+
+	for (uintptr_t i = 0; i < (uintptr_t)data; i++)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s", i ? " " : "", w[i]);
+	run(cl, line);
+}
+
+
+#define T(st, f, s) TOKEN_STRING_INITIALIZER(struct st, f, s)
+static cmdline_parse_token_string_t t_one = T(r1, a, "start#stop#help#quit#exit");
+static cmdline_parse_token_string_t t_show = T(r2, a, "show");
+static cmdline_parse_token_string_t t_show_what = T(r2, b, "origins#streams#sessions#config");
+static cmdline_parse_token_string_t t_s3_show = T(r3, a, "show");
+static cmdline_parse_token_string_t t_s3_what = T(r3, b, "sessions#lcore");
+static cmdline_parse_token_string_t t_s3_arg = T(r3, c, "webrtc#srt#stats");
+static cmdline_parse_token_string_t t_ps_verb = T(r4, a, "show#clear");
+static cmdline_parse_token_string_t t_ps_port = T(r4, b, "port");
+static cmdline_parse_token_string_t t_ps_stats = T(r4, c, "stats");
+static cmdline_parse_token_string_t t_ps_all = T(r4, d, "all");
+static cmdline_parse_token_string_t t_o3_origin = T(r3, a, "origin");
+static cmdline_parse_token_string_t t_o3_verb = T(r3, b, "del#drain");
+static cmdline_parse_token_string_t t_o3_key = T(r3, c, NULL);
+static cmdline_parse_token_string_t t_o4_origin = T(r4, a, "origin");
+static cmdline_parse_token_string_t t_o4_drain = T(r4, b, "drain");
+static cmdline_parse_token_string_t t_o4_key = T(r4, c, NULL);
+static cmdline_parse_token_string_t t_o4_onoff = T(r4, d, "on#off");
+static cmdline_parse_token_string_t t_oa_origin = T(r5, a, "origin");
+static cmdline_parse_token_string_t t_oa_add = T(r5, b, "add");
+static cmdline_parse_token_string_t t_oa_name = T(r5, c, NULL);
+static cmdline_parse_token_string_t t_oa_ip = T(r5, d, NULL);
+static cmdline_parse_token_string_t t_oa_eps = T(r5, e, TOKEN_STRING_MULTI);
+
+#define INST(name, n, help, ...) \
+	static cmdline_parse_inst_t name = { .f = on_words, .data = (void *)(uintptr_t)(n), .help_str = help, \
+					     .tokens = { __VA_ARGS__, NULL } }
+INST(i_one, 1, "start | stop | help | quit", (void *)&t_one);
+INST(i_show, 2, "show origins|streams|sessions|config", (void *)&t_show, (void *)&t_show_what);
+INST(i_show3, 3, "show sessions webrtc|srt | show lcore stats", (void *)&t_s3_show, (void *)&t_s3_what,
+     (void *)&t_s3_arg);
+INST(i_port, 4, "show|clear port stats all", (void *)&t_ps_verb, (void *)&t_ps_port, (void *)&t_ps_stats,
+     (void *)&t_ps_all);
+INST(i_origin3, 3, "origin del|drain KEY", (void *)&t_o3_origin, (void *)&t_o3_verb, (void *)&t_o3_key);
+INST(i_origin4, 4, "origin drain KEY on|off", (void *)&t_o4_origin, (void *)&t_o4_drain, (void *)&t_o4_key,
+     (void *)&t_o4_onoff);
+INST(i_origin_add, 5, "origin add NAME IP PROTO=EP... (PROTO: rtmp http api srt rtc)", (void *)&t_oa_origin,
+     (void *)&t_oa_add, (void *)&t_oa_name, (void *)&t_oa_ip, (void *)&t_oa_eps);
+static cmdline_parse_ctx_t tty_ctx[] = { &i_one, &i_show, &i_show3, &i_port, &i_origin3, &i_origin4, &i_origin_add,
+					 NULL };
 
 static void on_stdin(evutil_socket_t fd, short what, void *arg)
 {

@@ -59,6 +59,20 @@ grep -q "e2-cli-0 .*rtc=198.18.2.9:8000" "$log" || fail "interactive show origin
 grep -q "stopped cleanly" "$log" || fail "quit did not stop cleanly"
 pass "interactive prompt runs commands and quit stops the appliance"
 
+# In a real terminal (tmux): TAB completes the command words, as in testpmd.
+tmx=mpcli-$$
+tmux new-session -d -s "$tmx" -x 160 -y 40 \
+	"$build/mediaplane -- -i ${opts[*]} --cli-socket=off 2>/dev/null"
+for _ in $(seq 1 100); do tmux capture-pane -t "$tmx" -p | grep -q "mediaplane> " && break; sleep 0.1; done
+tmux send-keys -t "$tmx" "sho" Tab "lc" Tab "st" Tab Enter
+for _ in $(seq 1 50); do tmux capture-pane -t "$tmx" -p | grep -q "all lcores:" && break; sleep 0.1; done
+pane=$(tmux capture-pane -t "$tmx" -p)
+tmux send-keys -t "$tmx" "quit" Enter
+for _ in $(seq 1 100); do tmux has-session -t "$tmx" 2>/dev/null || break; sleep 0.1; done
+tmux kill-session -t "$tmx" 2>/dev/null || true
+grep -q "mediaplane> show lcore stats" <<<"$pane" && grep -q "all lcores:" <<<"$pane" || fail "TAB completion: $pane"
+pass "TAB completes command words at the interactive prompt (tmux)"
+
 printf 'show origins\nnot a command\n' >"$cmds"
 if "$build/mediaplane" -- "${opts[@]}" --cmdline-file="$cmds" >"$log" 2>&1; then fail "bad command file accepted"; fi
 grep -q "command file $cmds:2: the command above failed" "$log" || fail "bad command file message"

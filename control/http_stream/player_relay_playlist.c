@@ -1,5 +1,5 @@
-/* http_relay_playlist.c: an origin's HLS playlist, read whole and sent on with spbhid on every URI. */
-#include "http_relay_int.h"
+/* player_relay_playlist.c: an origin's HLS playlist, read whole and sent on with spbhid on every URI. */
+#include "player_relay_int.h"
 #include "m3u8.h"
 #include "mp_error.h"
 

@@ -2,7 +2,7 @@
  * give the client the origin's answer with the appliance's candidates. */
 #include "control.h"
 #include "http_api_internal.h"
-#include "http_forward.h"
+#include "http_hop.h"
 #include "http_util.h"
 #include "mp_clock.h"
 #include "mp_error.h"
@@ -23,7 +23,7 @@
 /* Fail the call: 502 with reason, counted. */
 static void fail(struct mp_api_call *call, const char *reason)
 {
-	struct evhttp_request *req = mp_relay_take_client(&call->relay);
+	struct evhttp_request *req = mp_whip_relay_take_client(&call->relay);
 
 	call->api->st.origin_failed++;
 	MP_WARN("HTTP API: %s: %s", call->stream, reason);
@@ -108,7 +108,7 @@ static void answer(struct mp_api_call *call, struct evhttp_request *resp, int co
 
 	if (!answer_sdp(call, body, len, &sdp, &sdp_len)) {
 		call->api->st.passed++; /* the origin said no in its own words */
-		mp_relay_reply(&call->relay, resp, code, evhttp_request_get_response_code_line(resp), body, len);
+		mp_whip_relay_reply(&call->relay, resp, code, evhttp_request_get_response_code_line(resp), body, len);
 		return;
 	}
 	rc = mp_webrtc_answer_build(call->offer_ufrag, sdp, sdp_len, call->rtc_ipv4, call->rtc_port,
@@ -127,7 +127,7 @@ static void answer(struct mp_api_call *call, struct evhttp_request *resp, int co
 			(a.media_ipv4 >> 8) & 255, a.media_ipv4 & 255, a.media_port,
 			a.media_from_sdp ? "from the answer" : "registered rtc endpoint", a.rewritten);
 		record_resource(call, resp, a.username);
-		mp_relay_reply(&call->relay, resp, code, evhttp_request_get_response_code_line(resp), out, out_len);
+		mp_whip_relay_reply(&call->relay, resp, code, evhttp_request_get_response_code_line(resp), out, out_len);
 	}
 	if (out != a.sdp)
 		free(out);
@@ -136,26 +136,26 @@ static void answer(struct mp_api_call *call, struct evhttp_request *resp, int co
 	mp_webrtc_answer_free(&a);
 }
 
-static void offer_done(struct mp_relay *r, struct evhttp_request *resp)
+static void offer_done(struct mp_whip_relay *r, struct evhttp_request *resp)
 {
 	struct mp_api_call *call = (struct mp_api_call *)r;
 	char reason[256];
 	int code;
 
 	if (!resp) {
-		snprintf(reason, sizeof(reason), "origin %s: %s", r->origin, mp_relay_error_text(r->error));
+		snprintf(reason, sizeof(reason), "origin %s: %s", r->origin, mp_whip_relay_error_text(r->error));
 		fail(call, reason);
 	} else if (!r->req) {
 		MP_INFO("HTTP API: %s: the client left before origin %s answered", call->stream, r->origin);
 	} else if ((code = evhttp_request_get_response_code(resp)) < 200 || code > 299) {
 		call->api->st.passed++; /* the origin's refusal, as it is (SRS proxy drops it) */
-		mp_relay_reply(r, resp, code, evhttp_request_get_response_code_line(resp),
+		mp_whip_relay_reply(r, resp, code, evhttp_request_get_response_code_line(resp),
 			       evbuffer_pullup(evhttp_request_get_input_buffer(resp), -1),
 			       evbuffer_get_length(evhttp_request_get_input_buffer(resp)));
 	} else {
 		answer(call, resp, code);
 	}
-	mp_relay_finish(r);
+	mp_whip_relay_finish(r);
 }
 
 /* The stream key and the offer's ufrag from the request; false after answering 400. */

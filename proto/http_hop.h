@@ -1,6 +1,6 @@
-/* http_forward.h: what an HTTP relay forwards: hop-by-hop headers (RFC 9110) and the resource Location. */
-#ifndef MP_PROTO_HTTP_FORWARD_H
-#define MP_PROTO_HTTP_FORWARD_H
+/* http_hop.h: what an HTTP relay forwards: hop-by-hop headers (RFC 9110) and the resource Location. */
+#ifndef MP_PROTO_HTTP_HOP_H
+#define MP_PROTO_HTTP_HOP_H
 
 #include <stdbool.h>
 #include <stddef.h>

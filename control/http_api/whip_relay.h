@@ -1,7 +1,7 @@
-/* origin_relay.h: relay one client HTTP request to an origin, asynchronously (libevent's evhttp
+/* whip_relay.h: relay one client HTTP request to an origin, asynchronously (libevent's evhttp
  * client), and answer the client with the origin's status and headers. */
-#ifndef MP_ORIGIN_RELAY_H
-#define MP_ORIGIN_RELAY_H
+#ifndef MP_WHIP_RELAY_H
+#define MP_WHIP_RELAY_H
 
 #include <stdbool.h>
 
@@ -11,50 +11,50 @@
 struct evhttp_request;
 struct evhttp_connection;
 struct event_base;
-struct mp_relay;
+struct mp_whip_relay;
 
 /* Called once when the origin answered (resp != NULL, valid during the call) or failed (resp NULL,
  * r->error says why). r->req is NULL when the client went away meanwhile. The callback must end
- * with mp_relay_finish(r). */
-typedef void (*mp_relay_done_fn)(struct mp_relay *r, struct evhttp_request *resp);
+ * with mp_whip_relay_finish(r). */
+typedef void (*mp_whip_relay_done_fn)(struct mp_whip_relay *r, struct evhttp_request *resp);
 
-struct mp_relay {
+struct mp_whip_relay {
 	struct evhttp_request *req;      /* the client's request; NULL once the client is gone */
 	struct evhttp_connection *conn;  /* to the origin; NULL once the exchange ended */
-	mp_relay_done_fn done;
-	void (*release)(struct mp_relay *r); /* frees the object holding r (mp_relay_finish calls it) */
+	mp_whip_relay_done_fn done;
+	void (*release)(struct mp_whip_relay *r); /* frees the object holding r (mp_whip_relay_finish calls it) */
 	int error;                       /* enum evhttp_request_error of a failure, -1 if none */
 	char origin[32];                 /* "ip:port" of the origin, for logs and reasons */
 	bool keep_authorization;         /* forward the client's Authorization (false when it is the
 					  * appliance's own bearer token: never hand that to an origin) */
-	struct mp_relay **list;          /* in-flight list head (for mp_relay_cancel_all) */
-	struct mp_relay *next, *prev;
+	struct mp_whip_relay **list;          /* in-flight list head (for mp_whip_relay_cancel_all) */
+	struct mp_whip_relay *next, *prev;
 };
 
-#define MP_RELAY_TIMEOUT_S 10 /* the origin must answer within this */
+#define MP_WHIP_RELAY_TIMEOUT_S 10 /* the origin must answer within this */
 
 /* Send the client's request r->req (method, target, end-to-end headers, plus X-Forwarded-For) with
  * body to ip:port (host order). r->done, r->release and r->list must be set. Returns MP_OK (the
  * callback will run, and r is in the list) or a negative error (nothing was started). */
-int mp_relay_start(struct mp_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
+int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
 		   const void *body, size_t len);
 
 /* Answer the client with code and the origin's response headers (resp, may be NULL) minus hop-by-hop
  * fields, Content-Length and CORS fields (the caller sets its own), and body. No-op when the client
  * is gone. */
-void mp_relay_reply(struct mp_relay *r, struct evhttp_request *resp, int code, const char *reason_phrase,
+void mp_whip_relay_reply(struct mp_whip_relay *r, struct evhttp_request *resp, int code, const char *reason_phrase,
 		    const void *body, size_t len);
 
 /* Detach from the client and return its request to answer it directly (NULL when it is gone). */
-struct evhttp_request *mp_relay_take_client(struct mp_relay *r);
+struct evhttp_request *mp_whip_relay_take_client(struct mp_whip_relay *r);
 
 /* Take r out of the list, detach from the client and the origin, and release it. */
-void mp_relay_finish(struct mp_relay *r);
+void mp_whip_relay_finish(struct mp_whip_relay *r);
 
 /* Abandon every relay in the list (shutdown): the origin connections are closed, no callback runs. */
-void mp_relay_cancel_all(struct mp_relay **list);
+void mp_whip_relay_cancel_all(struct mp_whip_relay **list);
 
 /* Text for r->error ("timed out", "connection closed", ...). */
-const char *mp_relay_error_text(int error);
+const char *mp_whip_relay_error_text(int error);
 
 #endif

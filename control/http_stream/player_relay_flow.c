@@ -1,6 +1,6 @@
-/* http_relay_flow.c: back-pressure between a player and its origin connection: reading the origin pauses
+/* player_relay_flow.c: back-pressure between a player and its origin connection: reading the origin pauses
  * while the player's queue is full and resumes once it is written out; a player that stops is closed. */
-#include "http_relay_int.h"
+#include "player_relay_int.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>

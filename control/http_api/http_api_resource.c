@@ -29,7 +29,7 @@ static void forget_session(struct mp_api_call *call)
 		MP_INFO("HTTP API: %s: session %s deleted", call->stream, call->username);
 }
 
-static void resource_done(struct mp_relay *r, struct evhttp_request *resp)
+static void resource_done(struct mp_whip_relay *r, struct evhttp_request *resp)
 {
 	struct mp_api_call *call = (struct mp_api_call *)r;
 	struct evhttp_request *req;
@@ -38,19 +38,19 @@ static void resource_done(struct mp_relay *r, struct evhttp_request *resp)
 
 	if (!resp) {
 		call->api->st.origin_failed++;
-		snprintf(reason, sizeof(reason), "origin %s: %s", r->origin, mp_relay_error_text(r->error));
+		snprintf(reason, sizeof(reason), "origin %s: %s", r->origin, mp_whip_relay_error_text(r->error));
 		MP_WARN("HTTP API: %s %s: %s", call->method == EVHTTP_REQ_DELETE ? "DELETE" : "PATCH", call->target, reason);
-		if ((req = mp_relay_take_client(r)))
+		if ((req = mp_whip_relay_take_client(r)))
 			mp_http_reply_error(req, 502, reason);
 	} else {
 		code = evhttp_request_get_response_code(resp);
 		if (call->method == EVHTTP_REQ_DELETE && code >= 200 && code <= 299)
 			forget_session(call);
-		mp_relay_reply(r, resp, code, evhttp_request_get_response_code_line(resp),
+		mp_whip_relay_reply(r, resp, code, evhttp_request_get_response_code_line(resp),
 			       evbuffer_pullup(evhttp_request_get_input_buffer(resp), -1),
 			       evbuffer_get_length(evhttp_request_get_input_buffer(resp)));
 	}
-	mp_relay_finish(r);
+	mp_whip_relay_finish(r);
 }
 
 /* The origin of the session at call->target: the recorded resource, else the stream its query names

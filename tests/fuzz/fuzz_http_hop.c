@@ -1,10 +1,10 @@
-/* fuzz_http_forward.c: the Location target and hop-by-hop header rules on arbitrary input. */
+/* fuzz_http_hop.c: the Location target and hop-by-hop header rules on arbitrary input. */
 #include "fuzz_target.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_forward.h"
+#include "http_hop.h"
 #include "mp_error.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,6 +1,6 @@
-/* http_relay_headers.c: which request and response headers an HTTP stream relay forwards. */
-#include "http_forward.h"
-#include "http_relay.h"
+/* relay_headers.c: which request and response headers an HTTP stream relay forwards. */
+#include "http_hop.h"
+#include "player_relay.h"
 #include "http_route.h"
 
 #include <stdio.h>

@@ -1,6 +1,6 @@
-/* origin_relay.c: one client request relayed to an origin over libevent's HTTP client, never blocking. */
-#include "origin_relay.h"
-#include "http_forward.h"
+/* whip_relay.c: one client request relayed to an origin over libevent's HTTP client, never blocking. */
+#include "whip_relay.h"
+#include "http_hop.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
@@ -14,9 +14,9 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#define MP_RELAY_ECONNECT 1000 /* not an evhttp_request_error: the connection was never made */
+#define MP_WHIP_RELAY_ECONNECT 1000 /* not an evhttp_request_error: the connection was never made */
 
-const char *mp_relay_error_text(int error)
+const char *mp_whip_relay_error_text(int error)
 {
 	switch (error) {
 	case EVREQ_HTTP_TIMEOUT: return "timed out";
@@ -25,12 +25,12 @@ const char *mp_relay_error_text(int error)
 	case EVREQ_HTTP_BUFFER_ERROR: return "connection error";
 	case EVREQ_HTTP_REQUEST_CANCEL: return "cancelled";
 	case EVREQ_HTTP_DATA_TOO_LONG: return "response too large";
-	case MP_RELAY_ECONNECT: return "cannot connect";
+	case MP_WHIP_RELAY_ECONNECT: return "cannot connect";
 	default: return "no answer";
 	}
 }
 
-static void list_add(struct mp_relay *r)
+static void list_add(struct mp_whip_relay *r)
 {
 	r->prev = NULL;
 	r->next = *r->list;
@@ -39,7 +39,7 @@ static void list_add(struct mp_relay *r)
 	*r->list = r;
 }
 
-static void list_del(struct mp_relay *r)
+static void list_del(struct mp_whip_relay *r)
 {
 	if (r->prev)
 		r->prev->next = r->next;
@@ -52,13 +52,13 @@ static void list_del(struct mp_relay *r)
 
 static void on_client_close(struct evhttp_connection *conn, void *arg)
 {
-	struct mp_relay *r = arg;
+	struct mp_whip_relay *r = arg;
 
 	(void)conn;
 	r->req = NULL; /* libevent frees the request with its connection */
 }
 
-struct evhttp_request *mp_relay_take_client(struct mp_relay *r)
+struct evhttp_request *mp_whip_relay_take_client(struct mp_whip_relay *r)
 {
 	struct evhttp_request *req = r->req;
 
@@ -71,7 +71,7 @@ struct evhttp_request *mp_relay_take_client(struct mp_relay *r)
 
 static void on_error(enum evhttp_request_error err, void *arg)
 {
-	struct mp_relay *r = arg;
+	struct mp_whip_relay *r = arg;
 
 	r->error = (int)err;
 }
@@ -85,14 +85,14 @@ static void free_conn(evutil_socket_t fd, short what, void *arg)
 
 static void on_response(struct evhttp_request *resp, void *arg)
 {
-	struct mp_relay *r = arg;
+	struct mp_whip_relay *r = arg;
 	struct timeval now = { 0, 0 };
 
 	if (resp && evhttp_request_get_response_code(resp) == 0) {
 		/* libevent 2.1 reports a failed connect this way, without an error code, and does not free
 		 * an auto-free connection then: free it once its callback has returned. */
 		if (r->error < 0)
-			r->error = MP_RELAY_ECONNECT;
+			r->error = MP_WHIP_RELAY_ECONNECT;
 		if (event_base_once(evhttp_connection_get_base(r->conn), -1, EV_TIMEOUT, free_conn, r->conn, &now))
 			MP_ERR("HTTP relay: cannot schedule the release of a failed origin connection");
 		resp = NULL;
@@ -104,7 +104,7 @@ static void on_response(struct evhttp_request *resp, void *arg)
 /* Request headers the origin gets: the client's end-to-end fields. Content-Length is the body's
  * (set by us), Expect was answered by the appliance, Accept-Encoding is dropped so the answer comes
  * as plain text that can be rewritten, X-Forwarded-For is rebuilt below. */
-static bool skip_request_header(const struct mp_relay *r, const char *name, const char *connection)
+static bool skip_request_header(const struct mp_whip_relay *r, const char *name, const char *connection)
 {
 	return mp_http_hop_by_hop(name, connection) ||
 	       (!r->keep_authorization && !strcasecmp(name, "Authorization")) || !strcasecmp(name, "Content-Length") ||
@@ -112,7 +112,7 @@ static bool skip_request_header(const struct mp_relay *r, const char *name, cons
 	       !strcasecmp(name, "X-Forwarded-For");
 }
 
-static void copy_request_headers(const struct mp_relay *r, struct evhttp_request *req, struct evkeyvalq *out,
+static void copy_request_headers(const struct mp_whip_relay *r, struct evhttp_request *req, struct evkeyvalq *out,
 				 uint32_t ip, uint16_t port)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
@@ -142,7 +142,7 @@ static void copy_request_headers(const struct mp_relay *r, struct evhttp_request
 		evhttp_add_header(out, "X-Forwarded-For", peer);
 }
 
-int mp_relay_start(struct mp_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
+int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
 		   const void *body, size_t len)
 {
 	struct evhttp_request *oreq;
@@ -154,7 +154,7 @@ int mp_relay_start(struct mp_relay *r, struct event_base *base, uint32_t ip, uin
 	r->conn = evhttp_connection_base_new(base, NULL, host, port);
 	if (!r->conn)
 		return MP_ERR_NOMEM;
-	evhttp_connection_set_timeout(r->conn, MP_RELAY_TIMEOUT_S);
+	evhttp_connection_set_timeout(r->conn, MP_WHIP_RELAY_TIMEOUT_S);
 	evhttp_connection_set_max_body_size(r->conn, 4 * 1024 * 1024);
 	oreq = evhttp_request_new(on_response, r);
 	if (!oreq) {
@@ -205,10 +205,10 @@ static void copy_response_headers(struct evhttp_request *resp, struct evkeyvalq 
 	}
 }
 
-void mp_relay_reply(struct mp_relay *r, struct evhttp_request *resp, int code, const char *reason_phrase,
+void mp_whip_relay_reply(struct mp_whip_relay *r, struct evhttp_request *resp, int code, const char *reason_phrase,
 		    const void *body, size_t len)
 {
-	struct evhttp_request *req = mp_relay_take_client(r);
+	struct evhttp_request *req = mp_whip_relay_take_client(r);
 	struct evbuffer *b;
 
 	if (!req)
@@ -223,24 +223,24 @@ void mp_relay_reply(struct mp_relay *r, struct evhttp_request *resp, int code, c
 		evbuffer_free(b);
 }
 
-void mp_relay_finish(struct mp_relay *r)
+void mp_whip_relay_finish(struct mp_whip_relay *r)
 {
 	list_del(r);
-	mp_relay_take_client(r);
+	mp_whip_relay_take_client(r);
 	r->release(r);
 }
 
-void mp_relay_cancel_all(struct mp_relay **list)
+void mp_whip_relay_cancel_all(struct mp_whip_relay **list)
 {
 	while (*list) {
-		struct mp_relay *r = *list;
+		struct mp_whip_relay *r = *list;
 
 		list_del(r);
 		if (r->conn) {
 			evhttp_connection_free(r->conn); /* frees the pending request; no callback runs */
 			r->conn = NULL;
 		}
-		mp_relay_take_client(r);
+		mp_whip_relay_take_client(r);
 		r->release(r);
 	}
 }

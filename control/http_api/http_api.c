@@ -51,7 +51,7 @@ static void preflight(struct evhttp_request *req)
 	evhttp_send_reply(req, 200, "OK", NULL);
 }
 
-static void call_release(struct mp_relay *r)
+static void call_release(struct mp_whip_relay *r)
 {
 	((struct mp_api_call *)r)->api->n_inflight--;
 	free(r);
@@ -93,7 +93,7 @@ void mp_api_call_start(struct mp_api_call *call, const struct mp_lb_origin *org,
 	call->origin_id = org->id;
 	call->origin_uid = org->uid;
 	if (rc == MP_OK)
-		rc = mp_relay_start(&call->relay, call->api->c->base, ip, port, body, len);
+		rc = mp_whip_relay_start(&call->relay, call->api->c->base, ip, port, body, len);
 	if (rc == MP_OK) {
 		call->api->n_inflight++; /* until call_release */
 	} else {
@@ -164,7 +164,7 @@ void mp_http_api_close(struct mp_control *c)
 {
 	if (!c->api)
 		return;
-	mp_relay_cancel_all(&c->api->inflight);
+	mp_whip_relay_cancel_all(&c->api->inflight);
 	mp_whip_res_destroy(c->api->res);
 	free(c->api);
 	c->api = NULL;

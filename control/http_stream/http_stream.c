@@ -2,7 +2,7 @@
  * stream's origin (proxy/http.go's rules, keeping the client's query), each through a relay. */
 #include "http_stream.h"
 #include "control.h"
-#include "http_relay.h"
+#include "player_relay.h"
 #include "http_route.h"
 #include "http_util.h"
 #include "lb.h"

@@ -1,7 +1,7 @@
 /* http_stream_stats.c: the HTTP stream server's counters and open players as JSON for the System API. */
 #include "http_stream.h"
 #include "control.h"
-#include "http_relay.h"
+#include "player_relay.h"
 #include "mp_clock.h"
 
 #include <cjson/cJSON.h>

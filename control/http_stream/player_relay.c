@@ -1,7 +1,7 @@
-/* http_relay.c: relay one player's HTTP request to its own origin connection and stream the answer
+/* player_relay.c: relay one player's HTTP request to its own origin connection and stream the answer
  * back; a full player queue pauses that origin (back-pressure), a player that stops taking data is closed. */
-#include "http_relay.h"
-#include "http_relay_int.h"
+#include "player_relay.h"
+#include "player_relay_int.h"
 #include "control.h"
 #include "http_util.h"
 #include "mp_clock.h"

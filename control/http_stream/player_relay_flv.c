@@ -1,5 +1,5 @@
-/* http_relay_flv.c: HTTP-FLV back-pressure: whole tags are left out for a player that falls behind. */
-#include "http_relay_int.h"
+/* player_relay_flv.c: HTTP-FLV back-pressure: whole tags are left out for a player that falls behind. */
+#include "player_relay_int.h"
 #include "mp_clock.h"
 
 #include <event2/buffer.h>

@@ -1,4 +1,4 @@
-/* test_http_relay_headers.c: what the HTTP stream relay forwards: end-to-end headers both ways, never
+/* test_relay_headers.c: what the HTTP stream relay forwards: end-to-end headers both ways, never
  * hop-by-hop ones, X-Forwarded-For appended, playlists asked whole and answered without a stale length,
  * CORS added only when the origin sent none. */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "http_relay.h"
+#include "player_relay.h"
 
 static struct evkeyvalq from, to;
 

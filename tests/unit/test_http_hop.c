@@ -1,4 +1,4 @@
-/* test_http_forward.c: hop-by-hop header rules (RFC 9110 section 7.6.1) and the WHIP resource Location target. */
+/* test_http_hop.c: hop-by-hop header rules (RFC 9110 section 7.6.1) and the WHIP resource Location target. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "http_forward.h"
+#include "http_hop.h"
 #include "mp_error.h"
 
 static char out[256];

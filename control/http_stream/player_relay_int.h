@@ -1,6 +1,6 @@
-/* http_relay_int.h: the relay's state, shared by the files of the relay (lifecycle, FLV, playlists). */
-#ifndef MP_HTTP_RELAY_INT_H
-#define MP_HTTP_RELAY_INT_H
+/* player_relay_int.h: the relay's state, shared by the files of the relay (lifecycle, FLV, playlists). */
+#ifndef MP_PLAYER_RELAY_INT_H
+#define MP_PLAYER_RELAY_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -9,7 +9,7 @@
 #include <event2/util.h>
 
 #include "flv_split.h"
-#include "http_relay.h"
+#include "player_relay.h"
 
 struct evbuffer;
 struct evhttp_connection;
@@ -73,14 +73,14 @@ void mp_player_relay_reply_error(struct mp_player_relay *r, int code, const char
 void mp_player_relay_drop_slow(struct mp_player_relay *r, size_t queued, const char *why);
 /* After a failed connect: schedule the origin's next HTTP endpoint; false when none is left. */
 bool mp_player_relay_try_next_endpoint(struct mp_player_relay *r);
-/* http_relay_flow.c: every stall_ms while the origin is paused (the relay's stall timer). */
+/* player_relay_flow.c: every stall_ms while the origin is paused (the relay's stall timer). */
 void mp_player_relay_on_stall(evutil_socket_t fd, short what, void *arg);
 /* Send buf to the player; when the player's queue has been written out, paused origin reads resume. */
 void mp_player_relay_send(struct mp_player_relay *r, struct evbuffer *buf);
-/* http_relay_flv.c: send n origin bytes from in as whole FLV tags, leaving out what a lagging player
+/* player_relay_flv.c: send n origin bytes from in as whole FLV tags, leaving out what a lagging player
  * cannot take. */
 void mp_player_relay_send_flv(struct mp_player_relay *r, struct evbuffer *in, size_t n);
-/* http_relay_playlist.c: answer the player with the origin's playlist, rewritten with spbhid on a 200. */
+/* player_relay_playlist.c: answer the player with the origin's playlist, rewritten with spbhid on a 200. */
 void mp_player_relay_send_playlist(struct mp_player_relay *r, struct evhttp_request *oreq);
 
 #endif

@@ -1,5 +1,5 @@
-/* http_forward.c: hop-by-hop headers (RFC 9110 section 7.6.1) and WHIP resource Location targets. */
-#include "http_forward.h"
+/* http_hop.c: hop-by-hop headers (RFC 9110 section 7.6.1) and WHIP resource Location targets. */
+#include "http_hop.h"
 #include "mp_error.h"
 
 #include <string.h>

@@ -1,9 +1,9 @@
-/* http_relay.h: one player's request relayed to an origin's HTTP server: status, headers and body
+/* player_relay.h: one player's request relayed to an origin's HTTP server: status, headers and body
  * streamed back as they arrive, with a bound on what may queue for a slow player (past it the
  * player's own origin connection pauses; a stuck player is closed; a lagging HTTP-FLV player loses
  * whole tags). */
-#ifndef MP_HTTP_RELAY_H
-#define MP_HTTP_RELAY_H
+#ifndef MP_PLAYER_RELAY_H
+#define MP_PLAYER_RELAY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -86,7 +86,7 @@ struct mp_player_relay_info {
 };
 void mp_player_relay_info(const struct mp_player_relay *r, uint64_t now, struct mp_player_relay_info *out);
 
-/* Headers (http_relay_headers.c). Copy the client's request headers to the origin request: all but
+/* Headers (relay_headers.c). Copy the client's request headers to the origin request: all but
  * hop-by-hop ones; Host kept; X-Forwarded-For appended; Accept-Encoding, Range and If-Range dropped
  * for a playlist (it is rewritten, so it must arrive whole and uncompressed). */
 struct evkeyvalq;

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "lb.h"
-#include "origin_relay.h"
+#include "whip_relay.h"
 #include "sdp.h"
 #include "whip_resource.h"
 
@@ -25,7 +25,7 @@ struct mp_http_api_stats {
 
 struct mp_http_api {
 	struct mp_control *c;
-	struct mp_relay *inflight;
+	struct mp_whip_relay *inflight;
 	uint32_t n_inflight;
 	struct mp_whip_resources *res;
 	struct mp_http_api_stats st;
@@ -35,7 +35,7 @@ enum mp_api_call_kind { MP_CALL_WHIP, MP_CALL_LEGACY, MP_CALL_RESOURCE };
 
 /* One relayed request and what its answer needs. */
 struct mp_api_call {
-	struct mp_relay relay; /* first: the relay callbacks get this */
+	struct mp_whip_relay relay; /* first: the relay callbacks get this */
 	struct mp_http_api *api;
 	enum mp_api_call_kind kind;
 	int method;                           /* enum evhttp_cmd_type */

@@ -1,6 +1,7 @@
 /* cli_hooks.c: port stats (rte_eth_stats), per-lcore counters and forwarding start/stop for the CLI. */
 #include "cli_hooks.h"
 #include "dp.h"
+#include "strbuf.h"
 #include "mp_error.h"
 
 #include <rte_ethdev.h>

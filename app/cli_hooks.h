@@ -2,7 +2,7 @@
 #ifndef MP_CLI_HOOKS_H
 #define MP_CLI_HOOKS_H
 
-#include "cli.h"
+#include "dp_hooks.h"
 
 struct mp_dp;
 

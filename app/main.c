@@ -1,5 +1,6 @@
 /* main.c: the mediaplane appliance: config, EAL, data plane, control plane, clean stop on signals. */
 #include "app_args.h"
+#include "cli.h"
 #include "cli_hooks.h"
 #include "cli_socket.h"
 #include "config.h"
@@ -9,13 +10,17 @@
 #include "lb.h"
 #include "lb_redis.h"
 #include "eal_args.h"
+#include "http_api.h"
+#include "http_stream.h"
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
 #include "proto_version.h"
+#include "rtmp_proxy.h"
 #include "runtime_dir.h"
 #include "stats_json.h"
 #include "stats_prom.h"
+#include "system_api.h"
 #include "telemetry.h"
 #include "tap_host.h"
 
@@ -196,6 +201,14 @@ static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 	dc->srt_hs_timeout_ms = cfg->srt_hs_timeout_ms;
 }
 
+/* The control plane's listeners, started in this order and stopped in reverse (DPVS's module table). */
+static const struct mp_listener_ops *const listeners[] = {
+	&mp_system_api_listener,
+	&mp_http_api_listener,
+	&mp_http_stream_listener,
+	&mp_rtmp_listener,
+};
+
 int main(int argc, char **argv)
 {
 	static struct mp_config cfg;
@@ -226,7 +239,7 @@ int main(int argc, char **argv)
 		die("TAP port", err);
 	}
 	/* Bind the control plane first: "address in use" must fail before anything is created. */
-	if (mp_control_bind(&ctl, &cfg, err, sizeof(err)))
+	if (mp_control_bind(&ctl, &cfg, listeners, sizeof(listeners) / sizeof(listeners[0]), err, sizeof(err)))
 		die("listen", err);
 
 	mp_eal_facts_read(&facts);

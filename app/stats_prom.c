@@ -1,6 +1,6 @@
 /* stats_prom.c: per-lcore data-plane counters as Prometheus metrics (labels lcore and reason). */
 #include "stats_prom.h"
-#include "cli.h"
+#include "strbuf.h"
 #include "dp.h"
 
 #include <stddef.h>

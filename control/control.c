@@ -1,17 +1,14 @@
-/* control.c: the control plane's event loop: binds listeners, starts HTTP servers, stops on signals. */
+/* control.c: the control plane's event loop: binds the listeners' sockets, starts them from the table in
+ * order, stops them in reverse, drains on SIGTERM. */
 #include "control.h"
-#include "http_api.h"
-#include "http_stream.h"
-#include "http_util.h"
-#include "rtmp_proxy.h"
 #include "default_backend.h"
+#include "http_util.h"
 #include "lb.h"
 #include "lb_redis.h"
 #include "listen.h"
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
-#include "system_api.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -20,19 +17,6 @@
 
 #include <event2/event.h>
 #include <event2/http.h>
-#include <event2/listener.h>
-
-static const char *const listener_names[MP_L__COUNT] = {
-	[MP_L_SYSTEM_API] = "System API",
-	[MP_L_HTTP_API] = "HTTP API",
-	[MP_L_HTTP_STREAM] = "HTTP stream",
-	[MP_L_RTMP] = "RTMP",
-};
-
-const char *mp_listener_name(enum mp_listener l)
-{
-	return (unsigned)l < MP_L__COUNT ? listener_names[l] : "?";
-}
 
 static const struct mp_listen *listener_addr(const struct mp_config *cfg, enum mp_listener l)
 {
@@ -44,32 +28,62 @@ static const struct mp_listen *listener_addr(const struct mp_config *cfg, enum m
 	}
 }
 
-int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, char *err, size_t errcap)
+int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, const struct mp_listener_ops *const *listeners,
+		    size_t n, char *err, size_t errcap)
 {
 	memset(c, 0, sizeof(*c));
 	c->cfg = cfg;
+	c->listeners = listeners;
+	c->n_listeners = n;
 	snprintf(c->pid, sizeof(c->pid), "%d", (int)getpid());
 	for (int l = 0; l < MP_L__COUNT; l++)
 		c->fds[l] = -1;
-	for (int l = 0; l < MP_L__COUNT; l++) {
+	for (size_t i = 0; i < n; i++) {
+		const struct mp_listener_ops *ops = listeners[i];
 		int fd;
 
-		if (!listener_addr(cfg, (enum mp_listener)l)->port)
+		if (!listener_addr(cfg, ops->slot)->port)
 			continue; /* "off" */
-		fd = mp_listen_tcp(listener_addr(cfg, (enum mp_listener)l), listener_names[l], err, errcap);
+		fd = mp_listen_tcp(listener_addr(cfg, ops->slot), ops->name, err, errcap);
 		if (fd < 0) {
 			mp_control_close(c);
 			return fd;
 		}
-		c->fds[l] = fd;
+		c->fds[ops->slot] = fd;
 	}
 	return MP_OK;
 }
 
-/* Streams open now (the RTMP proxy's; other servers that drain add theirs here). */
+bool mp_control_listener_stats(const struct mp_control *c, enum mp_listener slot, struct cJSON *out, long limit)
+{
+	for (size_t i = 0; i < c->n_listeners; i++)
+		if (c->listeners[i]->slot == slot && c->listeners[i]->stats) {
+			c->listeners[i]->stats(c, out, limit);
+			return true;
+		}
+	return false;
+}
+
+/* Streams open now, over every listener that has some. */
 static uint32_t open_streams(const struct mp_control *c)
 {
-	return mp_rtmp_proxy_open(c);
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < c->n_listeners; i++)
+		if (c->listeners[i]->open)
+			n += c->listeners[i]->open(c);
+	return n;
+}
+
+/* SIGTERM: every listener stops taking new streams; returns how many are open. */
+static uint32_t quit_listeners(struct mp_control *c)
+{
+	uint32_t n = 0;
+
+	for (size_t i = 0; i < c->n_listeners; i++)
+		if (c->listeners[i]->quit)
+			n += c->listeners[i]->quit(c);
+	return n;
 }
 
 void mp_control_drained(struct mp_control *c)
@@ -103,7 +117,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		ms = c->cfg->force_quit_ms;
 	if (sig == SIGTERM && !c->quitting && ms) {
 		c->quitting = 1;
-		open = mp_rtmp_proxy_quit(c);
+		open = quit_listeners(c);
 		if (open) {
 			struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
@@ -145,12 +159,6 @@ static void http_not_found(struct evhttp_request *req, void *arg)
 	mp_http_reply_error(req, 404, "no such resource");
 }
 
-static void rtmp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
-{
-	(void)l;
-	mp_rtmp_proxy_accept(arg, fd, sa, salen);
-}
-
 int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 {
 	char addr[32];
@@ -163,38 +171,29 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 		snprintf(err, errcap, "control plane: cannot create the event loop");
 		return MP_ERR_NOMEM;
 	}
-	for (int l = 0; l < MP_L_RTMP; l++) {
+	for (size_t i = 0; i < c->n_listeners; i++) {
+		const struct mp_listener_ops *ops = c->listeners[i];
+		enum mp_listener l = ops->slot;
+		int rc;
+
 		if (c->fds[l] < 0)
-			continue;
-		c->http[l] = evhttp_new(c->base);
-		if (!c->http[l] || evhttp_accept_socket(c->http[l], c->fds[l]) != 0) {
-			snprintf(err, errcap, "%s: cannot start the HTTP server", listener_names[l]);
-			return MP_ERR_IO;
+			continue; /* "off" */
+		if (ops->http) {
+			c->http[l] = evhttp_new(c->base);
+			if (!c->http[l] || evhttp_accept_socket(c->http[l], c->fds[l]) != 0) {
+				snprintf(err, errcap, "%s: cannot start the HTTP server", ops->name);
+				return MP_ERR_IO;
+			}
+			c->fds[l] = -1; /* owned by evhttp now */
+			/* Large enough that handlers can answer an oversize body with their own 400 and reason. */
+			evhttp_set_max_body_size(c->http[l], 4 * 1024 * 1024);
+			evhttp_set_allowed_methods(c->http[l], EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
+						   EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
+			evhttp_set_gencb(c->http[l], http_not_found, c);
 		}
-		c->fds[l] = -1; /* owned by evhttp now */
-		/* Large enough that handlers can answer an oversize body with their own 400 and reason. */
-		evhttp_set_max_body_size(c->http[l], 4 * 1024 * 1024);
-		evhttp_set_allowed_methods(c->http[l], EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
-					   EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
-		evhttp_set_gencb(c->http[l], http_not_found, c);
-	}
-	if (c->http[MP_L_SYSTEM_API])
-		mp_system_api_install(c);
-	if (c->http[MP_L_HTTP_API])
-		mp_http_api_install(c);
-	if (c->http[MP_L_HTTP_STREAM])
-		mp_http_stream_install(c);
-	if (c->fds[MP_L_RTMP] >= 0) {
-		c->rtmp = evconnlistener_new(c->base, rtmp_accept, c, LEV_OPT_CLOSE_ON_FREE, -1, c->fds[MP_L_RTMP]);
-		if (!c->rtmp) {
-			snprintf(err, errcap, "RTMP: cannot start the listener");
-			return MP_ERR_IO;
-		}
-		c->fds[MP_L_RTMP] = -1;
-		if (mp_rtmp_proxy_start(c) != MP_OK) {
-			snprintf(err, errcap, "RTMP: cannot start the proxy");
-			return MP_ERR_IO;
-		}
+		rc = ops->start(c, err, errcap);
+		if (rc != MP_OK)
+			return rc;
 	}
 	c->signals[0] = evsignal_new(c->base, SIGINT, on_signal, c);
 	c->signals[1] = evsignal_new(c->base, SIGTERM, on_signal, c);
@@ -213,13 +212,15 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 			return MP_ERR_IO;
 		}
 	}
-	for (int l = 0; l < MP_L__COUNT; l++) {
-		if (!listener_addr(c->cfg, (enum mp_listener)l)->port) {
-			MP_INFO("%s: off", listener_names[l]);
+	for (size_t i = 0; i < c->n_listeners; i++) {
+		const struct mp_listener_ops *ops = c->listeners[i];
+
+		if (!listener_addr(c->cfg, ops->slot)->port) {
+			MP_INFO("%s: off", ops->name);
 			continue;
 		}
-		mp_listen_format(listener_addr(c->cfg, (enum mp_listener)l), addr, sizeof(addr));
-		MP_INFO("%s listening on %s/tcp", listener_names[l], addr);
+		mp_listen_format(listener_addr(c->cfg, ops->slot), addr, sizeof(addr));
+		MP_INFO("%s listening on %s/tcp", ops->name, addr);
 	}
 	return MP_OK;
 }
@@ -242,18 +243,13 @@ void mp_control_close(struct mp_control *c)
 			event_free(c->signals[i]);
 			c->signals[i] = NULL;
 		}
-	mp_http_api_close(c);
-	mp_http_stream_free(c);
-	mp_rtmp_proxy_close(c);
+	for (size_t i = c->n_listeners; i-- > 0;)
+		c->listeners[i]->stop(c);
 	if (c->grace) {
 		event_free(c->grace);
 		c->grace = NULL;
 	}
-	if (c->rtmp) {
-		evconnlistener_free(c->rtmp);
-		c->rtmp = NULL;
-	}
-	for (int l = 0; l < MP_L_RTMP; l++)
+	for (int l = 0; l < MP_L__COUNT; l++)
 		if (c->http[l]) {
 			evhttp_free(c->http[l]);
 			c->http[l] = NULL;

@@ -1,31 +1,50 @@
-/* control.h: the control plane: its listeners, HTTP servers and event loop on the kernel's sockets. */
+/* control.h: the control plane's core: the listeners' table, their sockets and the event loop on the
+ * kernel's sockets. The core never includes a listener: each listener (control/rtmp, http_stream,
+ * http_api, system_api) exports a struct mp_listener_ops, the appliance lists them in a table, and the
+ * core walks it in order at start and in reverse at stop (DPVS's module table). */
 #ifndef MP_CONTROL_H
 #define MP_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-#include "cli.h"
 #include "config.h"
+#include "dp_hooks.h"
 
+/* The listening sockets, one per listener, each bound to its address in the config. */
 enum mp_listener { MP_L_SYSTEM_API = 0, MP_L_HTTP_API, MP_L_HTTP_STREAM, MP_L_RTMP, MP_L__COUNT };
 
 struct event_base;
 struct evhttp;
-struct evconnlistener;
 struct event;
-
 struct cJSON;
-/* Fills a JSON object with the data plane's counters (provided by the appliance, so the control
- * plane never includes data-plane headers). */
-typedef void (*mp_dp_stats_json_fn)(void *ctx, struct cJSON *out);
+struct mp_control;
+
+/* One listener, as the core sees it. Callbacks other than start and stop may be NULL. */
+struct mp_listener_ops {
+	const char *name;      /* "RTMP": logs and errors */
+	enum mp_listener slot; /* its socket and config address; its state is c->state[slot] */
+	bool http;             /* the core serves the socket with evhttp (c->http[slot]) before start;
+				* otherwise start takes c->fds[slot] itself */
+	/* Called when the listener's socket is bound. Creates c->state[slot] and installs handlers.
+	 * Returns MP_OK or an error with err filled. */
+	int (*start)(struct mp_control *c, char *err, size_t errcap);
+	/* SIGTERM: take no new streams; returns how many open ones to wait for. */
+	uint32_t (*quit)(struct mp_control *c);
+	/* Streams open now (the core stops once every listener has none while quitting). */
+	uint32_t (*open)(const struct mp_control *c);
+	/* Close everything open and free c->state[slot] (called even after a failed or skipped start). */
+	void (*stop)(struct mp_control *c);
+	/* The listener's counters and up to limit open items as members of out (System API queries). */
+	void (*stats)(const struct mp_control *c, struct cJSON *out, long limit);
+};
 
 /* The control plane's lb reader id (the data plane's workers take 1..N). */
 #define MP_CONTROL_READER 0
 
 struct mp_lb;
-struct mp_rtmp_proxy;
-struct mp_http_api;
-struct mp_http_stream;
+struct mp_cli_server;
 
 struct mp_control_stats {
 	uint64_t registrations;
@@ -38,16 +57,15 @@ struct mp_control {
 	struct mp_control_stats stats;
 	mp_dp_stats_json_fn dp_stats;
 	void *dp_stats_ctx;                 /* the context of dp_stats and dp_metrics */
-	void (*dp_metrics)(void *ctx, struct mp_strbuf *out);
+	mp_dp_metrics_fn dp_metrics;
 	struct mp_cli_hooks cli;            /* data-plane commands for the CLI (set by the appliance) */
-	struct mp_cli_server *cli_server;   /* the Unix-socket CLI (cli_socket) */
+	struct mp_cli_server *cli_server;   /* the Unix-socket CLI (cli/cli_socket.c) */
+	const struct mp_listener_ops *const *listeners; /* the table, in start order */
+	size_t n_listeners;
 	struct event_base *base;
 	int fds[MP_L__COUNT];
-	struct evhttp *http[MP_L_RTMP];     /* system API, HTTP API, HTTP stream */
-	struct evconnlistener *rtmp;
-	struct mp_rtmp_proxy *rtmp_proxy;  /* rtmp_proxy.c's sessions and counters */
-	struct mp_http_api *api;            /* HTTP API state: relays in flight, WHIP resources */
-	struct mp_http_stream *stream;      /* HTTP stream server state (http_stream.c) */
+	struct evhttp *http[MP_L__COUNT];   /* the HTTP listeners' servers */
+	void *state[MP_L__COUNT];           /* each listener's own state (its start sets it, stop frees it) */
 	struct event *signals[2];
 	struct event *tick;                 /* 10 ms: quiescent report, Redis poll; mp_lb_sync every second */
 	uint64_t next_sync_ms;
@@ -57,18 +75,21 @@ struct mp_control {
 	char pid[16];
 };
 
-/* Bind every listener (before EAL starts, so "address in use" fails fast and names the listener). */
-int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, char *err, size_t errcap);
-/* Create the event loop and the servers on the bound sockets; log what listens where. */
+/* Bind the socket of every listener in the table (n entries, start order) whose address is not "off"
+ * (before EAL starts, so "address in use" fails fast and names the listener). */
+int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, const struct mp_listener_ops *const *listeners,
+		    size_t n, char *err, size_t errcap);
+/* Create the event loop, then start the listeners in table order; log what listens where. */
 int mp_control_start(struct mp_control *c, char *err, size_t errcap);
 /* Run until SIGINT or SIGTERM. */
 int mp_control_run(struct mp_control *c);
 /* A stream ended while quitting: stop the loop once none is open. */
 void mp_control_drained(struct mp_control *c);
-/* Close listeners and free everything. */
+/* Stop the listeners in reverse order, close sockets and free everything. */
 void mp_control_close(struct mp_control *c);
 
-/* Listener name for logs ("System API"). */
-const char *mp_listener_name(enum mp_listener l);
+/* The figures of the listener on slot (its stats callback) as members of out; false when no listener
+ * in the table serves that slot. How one listener reads another's. */
+bool mp_control_listener_stats(const struct mp_control *c, enum mp_listener slot, struct cJSON *out, long limit);
 
 #endif

@@ -1,6 +1,9 @@
-/* http_util.c: JSON replies, error bodies and bearer-token checks for the control plane's HTTP servers. */
+/* http_util.c: JSON replies, error bodies, bearer-token checks and the versions route for the control
+ * plane's HTTP servers. */
 #include "http_util.h"
 #include "config.h"
+#include "control.h"
+#include "proto_version.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -61,19 +64,44 @@ static bool same_secret(const char *a, const char *b, size_t n)
 	return d == 0;
 }
 
+bool mp_http_is_own_token(const char *authorization, const struct mp_config *cfg)
+{
+	const char *h = authorization;
+	size_t n;
+
+	if (!cfg->api_auth_enabled || !h)
+		return false;
+	n = strlen(cfg->api_auth_token);
+	/* RFC 6750 section 2.1: "Bearer" is case-insensitive, then one space and the token. */
+	return strlen(h) == 7 + n && !strncasecmp(h, "Bearer ", 7) && same_secret(h + 7, cfg->api_auth_token, n);
+}
+
 bool mp_http_check_auth(struct evhttp_request *req, const struct mp_config *cfg)
 {
 	const char *h;
-	size_t n;
 
 	if (!cfg->api_auth_enabled)
 		return true;
 	h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-	n = strlen(cfg->api_auth_token);
-	/* RFC 6750 section 2.1: "Bearer" is case-insensitive, then one space and the token. */
-	if (h && strlen(h) == 7 + n && !strncasecmp(h, "Bearer ", 7) && same_secret(h + 7, cfg->api_auth_token, n))
+	if (mp_http_is_own_token(h, cfg))
 		return true;
 	evhttp_add_header(evhttp_request_get_output_headers(req), "WWW-Authenticate", "Bearer");
 	mp_http_reply_error(req, 401, h ? "invalid bearer token" : "missing Authorization: Bearer token");
 	return false;
+}
+
+void mp_api_versions(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	char body[512];
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		mp_http_reply_error(req, 405, "use GET");
+		return;
+	}
+	if (mp_version_json(body, sizeof(body), c->pid) < 0) {
+		mp_http_reply_error(req, 500, "version body too long");
+		return;
+	}
+	mp_http_reply_json(req, 200, body);
 }

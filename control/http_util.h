@@ -1,4 +1,4 @@
-/* http_util.h: small helpers shared by the control plane's HTTP handlers (JSON replies, auth). */
+/* http_util.h: small helpers shared by the control plane's HTTP handlers (JSON replies, auth, versions). */
 #ifndef MP_HTTP_UTIL_H
 #define MP_HTTP_UTIL_H
 
@@ -11,8 +11,14 @@ struct mp_config;
 void mp_http_reply_json(struct evhttp_request *req, int code, const char *json);
 /* Send code with {"code":<code>,"error":"<reason>"} (reason JSON-escaped). */
 void mp_http_reply_error(struct evhttp_request *req, int code, const char *reason);
+/* True when auth is enabled and authorization (an Authorization value, may be NULL) is
+ * "Bearer <api_auth_token>": the appliance's own token. */
+bool mp_http_is_own_token(const char *authorization, const struct mp_config *cfg);
 /* When auth is enabled, check "Authorization: Bearer <token>"; on failure answer 401 with
  * WWW-Authenticate: Bearer and return false. */
 bool mp_http_check_auth(struct evhttp_request *req, const struct mp_config *cfg);
+
+/* GET /api/v1/versions (arg: the struct mp_control), served by the System API and the HTTP API. */
+void mp_api_versions(struct evhttp_request *req, void *arg);
 
 #endif

@@ -1,6 +1,6 @@
 /* metrics.c: balancer and control-plane metrics in the Prometheus text format (version 0.0.4). */
 #include "metrics.h"
-#include "cli.h"
+#include "strbuf.h"
 #include "control.h"
 #include "lb.h"
 

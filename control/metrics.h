@@ -5,9 +5,6 @@
 struct mp_control;
 struct mp_strbuf;
 
-/* Appends the data plane's metrics (provided by the appliance). */
-typedef void (*mp_dp_metrics_fn)(void *ctx, struct mp_strbuf *out);
-
 /* The whole exposition: data plane (through c->dp_metrics), balancer tables, control plane. */
 void mp_metrics_render(struct mp_control *c, struct mp_strbuf *out);
 

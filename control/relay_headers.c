@@ -1,7 +1,7 @@
-/* relay_headers.c: which request and response headers an HTTP stream relay forwards. */
+/* relay_headers.c: the one header policy of every relay to an origin (see relay_headers.h for the rules). */
+#include "relay_headers.h"
 #include "http_hop.h"
-#include "player_relay.h"
-#include "http_route.h"
+#include "http_util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -10,60 +10,67 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-/* Hop-by-hop fields, fixed or named by this message's Connection header, stay on their hop. */
-static int skip(const struct evkeyvalq *h, const char *name)
+/* Fields of the request this relay sets itself, or holds back, whatever the rest of the policy says. */
+static bool request_skip(const struct mp_relay_request_opts *o, const struct evkeyval *kv, const char *connection)
 {
-	return mp_http_hop_by_hop(name, evhttp_find_header(h, "Connection"));
+	const char *k = kv->key;
+
+	if (mp_http_hop_by_hop(k, connection) || !strcasecmp(k, "Expect") || !strcasecmp(k, "Content-Length") ||
+	    !strcasecmp(k, "X-Forwarded-For"))
+		return true;
+	if (!strcasecmp(k, "Authorization"))
+		return o->cfg && mp_http_is_own_token(kv->value, o->cfg);
+	return o->rewritten && (!strcasecmp(k, "Accept-Encoding") || !strcasecmp(k, "Range") || !strcasecmp(k, "If-Range"));
 }
 
-void mp_player_relay_copy_request_headers(const struct evkeyvalq *from, struct evkeyvalq *to, const char *client_ip,
-				   int playlist)
+void mp_relay_request_headers(const struct evkeyvalq *in, struct evkeyvalq *out, const struct mp_relay_request_opts *o)
 {
+	const char *connection = evhttp_find_header(in, "Connection");
+	const char *xff = evhttp_find_header(in, "X-Forwarded-For");
 	const struct evkeyval *kv;
-	const char *xff = NULL;
 
-	for (kv = from->tqh_first; kv; kv = kv->next.tqe_next) {
-		if (skip(from, kv->key))
+	for (kv = in->tqh_first; kv; kv = kv->next.tqe_next)
+		if (!request_skip(o, kv, connection))
+			evhttp_add_header(out, kv->key, kv->value);
+	if (o->host && *o->host && !evhttp_find_header(out, "Host")) /* RFC 9112 section 3.2 */
+		evhttp_add_header(out, "Host", o->host);
+	/* One request per origin connection: the relay ends with the answer, and libevent frees the
+	 * connection then instead of keeping an idle one nobody reuses. */
+	evhttp_add_header(out, "Connection", "close");
+	if (o->client_ip && *o->client_ip) {
+		char v[MP_RELAY_XFF_MAX];
+
+		if (xff && (size_t)snprintf(v, sizeof(v), "%s, %s", xff, o->client_ip) < sizeof(v))
+			evhttp_add_header(out, "X-Forwarded-For", v);
+		else
+			evhttp_add_header(out, "X-Forwarded-For", o->client_ip);
+	}
+}
+
+void mp_relay_response_headers(const struct evkeyvalq *in, struct evkeyvalq *out, const struct mp_relay_response_opts *o)
+{
+	const char *connection = evhttp_find_header(in, "Connection");
+	const struct evkeyval *kv;
+	char target[2048];
+
+	for (kv = in->tqh_first; kv; kv = kv->next.tqe_next) {
+		if (mp_http_hop_by_hop(kv->key, connection))
 			continue;
-		if (!strcasecmp(kv->key, "X-Forwarded-For")) {
-			xff = kv->value;
+		if (o->rewritten && !strcasecmp(kv->key, "Content-Length"))
+			continue;
+		if (o->own_cors && !strncasecmp(kv->key, "Access-Control-", 15))
+			continue;
+		if (o->location_back && !strcasecmp(kv->key, "Location") &&
+		    mp_http_location_target(kv->value, strlen(kv->value), target, sizeof(target)) >= 0) {
+			evhttp_add_header(out, kv->key, target);
 			continue;
 		}
-		/* a playlist is rewritten: ask for it whole and uncompressed */
-		if (playlist && (!strcasecmp(kv->key, "Accept-Encoding") || !strcasecmp(kv->key, "Range") ||
-				 !strcasecmp(kv->key, "If-Range")))
-			continue;
-		evhttp_add_header(to, kv->key, kv->value);
-	}
-	if (client_ip && *client_ip) {
-		char v[1024];
-
-		if (xff && snprintf(v, sizeof(v), "%s, %s", xff, client_ip) < (int)sizeof(v))
-			evhttp_add_header(to, "X-Forwarded-For", v);
-		else
-			evhttp_add_header(to, "X-Forwarded-For", client_ip);
-	}
-	/* one request per origin connection: the relay ends with the response */
-	evhttp_add_header(to, "Connection", "close");
-}
-
-void mp_player_relay_copy_response_headers(const struct evkeyvalq *from, struct evkeyvalq *to, int playlist)
-{
-	const struct evkeyval *kv;
-
-	for (kv = from->tqh_first; kv; kv = kv->next.tqe_next) {
-		if (skip(from, kv->key))
-			continue;
-		if (playlist && !strcasecmp(kv->key, "Content-Length"))
-			continue;
-		evhttp_add_header(to, kv->key, kv->value);
+		evhttp_add_header(out, kv->key, kv->value);
 	}
 }
 
-void mp_player_relay_add_cors(struct evkeyvalq *out)
+void mp_relay_add_cors(struct evkeyvalq *out)
 {
-	/* proxy/utils.go apiCORS: every answer allows any origin (players fetch segments cross-origin);
-	 * an origin's own policy, when it sent one, is kept instead (two would make browsers refuse). */
 	if (evhttp_find_header(out, "Access-Control-Allow-Origin"))
 		return;
 	evhttp_add_header(out, "Access-Control-Allow-Origin", "*");

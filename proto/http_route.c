@@ -1,4 +1,4 @@
-/* http_route.c: classify HTTP stream request targets (FLV/TS/HLS) and recognise hop-by-hop headers. */
+/* http_route.c: classify HTTP stream request targets (FLV/TS stream, HLS playlist or segment). */
 #include "http_route.h"
 #include "m3u8.h"
 #include "mp_error.h"

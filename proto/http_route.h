@@ -1,5 +1,4 @@
-/* http_route.h: what an HTTP stream request asks for (FLV/TS stream, HLS playlist or segment), and
- * which headers a proxy must not forward. */
+/* http_route.h: what an HTTP stream request asks for (FLV/TS stream, HLS playlist or segment). */
 #ifndef MP_PROTO_HTTP_ROUTE_H
 #define MP_PROTO_HTTP_ROUTE_H
 
@@ -29,6 +28,5 @@ struct mp_hroute {
  * case. MP_ERR_INVAL when the target does not start with '/', has a byte outside visible ASCII
  * (RFC 9112 section 3.2), or carries an spbhid that is empty or not [A-Za-z0-9_-]{1,64}. */
 int mp_hroute_classify(const char *target, size_t len, struct mp_hroute *out);
-
 
 #endif

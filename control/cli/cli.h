@@ -5,23 +5,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "dp_hooks.h"
+#include "strbuf.h"
+
 struct mp_control;
-
-/* A growing text buffer for command output. */
-struct mp_strbuf {
-	char *s;
-	size_t len, cap;
-};
-void mp_strbuf_printf(struct mp_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void mp_strbuf_free(struct mp_strbuf *b);
-
-/* What the CLI needs from the data plane, provided by the appliance (control/ never includes it). */
-struct mp_cli_hooks {
-	void *ctx;
-	void (*port_stats)(void *ctx, bool clear, struct mp_strbuf *out);
-	void (*lcore_stats)(void *ctx, struct mp_strbuf *out);
-	int (*forwarding)(void *ctx, bool on); /* start / stop; returns 0 or a negative mp_err */
-};
 
 enum mp_cli_result { MP_CLI_OK = 0, MP_CLI_QUIT = 1, MP_CLI_ERROR = -1 };
 

@@ -6,7 +6,6 @@
 #include "http_util.h"
 #include "mp_error.h"
 #include "mp_log.h"
-#include "system_api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,7 +75,7 @@ struct mp_api_call *mp_api_call_new(struct mp_http_api *api, struct evhttp_reque
 	call->method = (int)evhttp_request_get_command(req);
 	call->relay.req = req;
 	/* With api_auth_enabled the client's Authorization carries the appliance's own token: it stays here. */
-	call->relay.keep_authorization = !api->c->cfg->api_auth_enabled;
+	call->relay.cfg = api->c->cfg;
 	call->relay.release = call_release;
 	call->relay.list = &api->inflight;
 	return call;
@@ -143,36 +142,48 @@ static void route(struct evhttp_request *req, void *arg)
 		mp_http_reply_error(req, 405, legacy ? "use POST with the JSON offer" : "use POST (offer), DELETE or PATCH");
 }
 
-void mp_http_api_install(struct mp_control *c)
+/* The listener's start: its state and routes on c->http[MP_L_HTTP_API]. Out of memory leaves the
+ * listener answering 404 (the core's default) rather than stopping the appliance. */
+static int listener_start(struct mp_control *c, char *err, size_t errcap)
 {
 	struct mp_http_api *api = calloc(1, sizeof(*api));
 
+	(void)err;
+	(void)errcap;
 	if (api)
 		api->res = mp_whip_res_create(MP_WHIP_RES_SLOTS);
 	if (!api || !api->res) {
 		free(api);
 		MP_ERR("HTTP API: out of memory; WHIP/WHEP off");
-		return;
+		return MP_OK;
 	}
 	api->c = c;
-	c->api = api;
+	c->state[MP_L_HTTP_API] = api;
 	evhttp_set_cb(c->http[MP_L_HTTP_API], "/api/v1/versions", mp_api_versions, c);
 	evhttp_set_gencb(c->http[MP_L_HTTP_API], route, api);
+	return MP_OK;
 }
 
-void mp_http_api_close(struct mp_control *c)
+/* The listener's stop: abandon requests still waiting for an origin and free the state (before the
+ * event loop is freed). */
+static void listener_stop(struct mp_control *c)
 {
-	if (!c->api)
+	struct mp_http_api *api = c->state[MP_L_HTTP_API];
+
+	if (!api)
 		return;
-	mp_whip_relay_cancel_all(&c->api->inflight);
-	mp_whip_res_destroy(c->api->res);
-	free(c->api);
-	c->api = NULL;
+	mp_whip_relay_cancel_all(&api->inflight);
+	mp_whip_res_destroy(api->res);
+	free(api);
+	c->state[MP_L_HTTP_API] = NULL;
 }
 
-void mp_http_api_stats_json(const struct mp_control *c, cJSON *out)
+/* The listener's counters (System API /api/v1/webrtc); nothing is listed, so limit is unused. */
+static void listener_stats(const struct mp_control *c, cJSON *out, long limit)
 {
-	const struct mp_http_api *api = c->api;
+	const struct mp_http_api *api = c->state[MP_L_HTTP_API];
+
+	(void)limit;
 
 	if (!api)
 		return;
@@ -186,3 +197,12 @@ void mp_http_api_stats_json(const struct mp_control *c, cJSON *out)
 	cJSON_AddNumberToObject(out, "waiting", api->n_inflight);
 	cJSON_AddNumberToObject(out, "resources", mp_whip_res_count(api->res));
 }
+
+const struct mp_listener_ops mp_http_api_listener = {
+	.name = "HTTP API",
+	.slot = MP_L_HTTP_API,
+	.http = true,
+	.start = listener_start,
+	.stop = listener_stop,
+	.stats = listener_stats,
+};

@@ -1,6 +1,6 @@
 /* whip_relay.c: one client request relayed to an origin over libevent's HTTP client, never blocking. */
 #include "whip_relay.h"
-#include "http_hop.h"
+#include "relay_headers.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
@@ -101,45 +101,19 @@ static void on_response(struct evhttp_request *resp, void *arg)
 	r->done(r, resp);
 }
 
-/* Request headers the origin gets: the client's end-to-end fields. Content-Length is the body's
- * (set by us), Expect was answered by the appliance, Accept-Encoding is dropped so the answer comes
- * as plain text that can be rewritten, X-Forwarded-For is rebuilt below. */
-static bool skip_request_header(const struct mp_whip_relay *r, const char *name, const char *connection)
+/* The client's request headers, by the one relay policy (relay_headers.h); the answer is rewritten
+ * (SDP candidates, Location), so it is asked for uncompressed. */
+static void copy_request_headers(const struct mp_whip_relay *r, struct evkeyvalq *out)
 {
-	return mp_http_hop_by_hop(name, connection) ||
-	       (!r->keep_authorization && !strcasecmp(name, "Authorization")) || !strcasecmp(name, "Content-Length") ||
-	       !strcasecmp(name, "Expect") || !strcasecmp(name, "Accept-Encoding") ||
-	       !strcasecmp(name, "X-Forwarded-For");
-}
-
-static void copy_request_headers(const struct mp_whip_relay *r, struct evhttp_request *req, struct evkeyvalq *out,
-				 uint32_t ip, uint16_t port)
-{
-	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
-	const char *connection = evhttp_find_header(in, "Connection");
-	const char *xff = evhttp_find_header(in, "X-Forwarded-For");
-	struct evhttp_connection *cc = evhttp_request_get_connection(req);
-	struct evkeyval *h;
-	char *peer = NULL;
+	struct evhttp_connection *cc = evhttp_request_get_connection(r->req);
+	struct mp_relay_request_opts o = { .rewritten = true, .cfg = r->cfg, .host = r->origin };
 	ev_uint16_t peer_port = 0;
-	char buf[512];
+	char *peer = NULL;
 
-	TAILQ_FOREACH(h, in, next)
-		if (!skip_request_header(r, h->key, connection))
-			evhttp_add_header(out, h->key, h->value);
-	if (!evhttp_find_header(out, "Host")) { /* HTTP/1.0 clients may omit it (RFC 9112 section 3.2) */
-		snprintf(buf, sizeof(buf), "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
-		evhttp_add_header(out, "Host", buf);
-	}
-	/* One request per connection: libevent then frees it as soon as the answer is in, instead of
-	 * keeping an idle connection nobody reuses. */
-	evhttp_add_header(out, "Connection", "close");
 	if (cc)
 		evhttp_connection_get_peer(cc, &peer, &peer_port);
-	if (peer && xff && (size_t)snprintf(buf, sizeof(buf), "%s, %s", xff, peer) < sizeof(buf))
-		evhttp_add_header(out, "X-Forwarded-For", buf);
-	else if (peer)
-		evhttp_add_header(out, "X-Forwarded-For", peer);
+	o.client_ip = peer;
+	mp_relay_request_headers(evhttp_request_get_input_headers(r->req), out, &o);
 }
 
 int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
@@ -163,7 +137,7 @@ int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32
 		return MP_ERR_NOMEM;
 	}
 	evhttp_request_set_error_cb(oreq, on_error);
-	copy_request_headers(r, r->req, evhttp_request_get_output_headers(oreq), ip, port);
+	copy_request_headers(r, evhttp_request_get_output_headers(oreq));
 	if (len || evhttp_request_get_command(r->req) != EVHTTP_REQ_GET) {
 		snprintf(clen, sizeof(clen), "%zu", len);
 		evhttp_add_header(evhttp_request_get_output_headers(oreq), "Content-Length", clen);
@@ -182,28 +156,9 @@ int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32
 	return MP_OK;
 }
 
-/* Response headers the client gets: the origin's end-to-end fields, except Content-Length (the body
- * may change) and CORS fields (the appliance answers CORS itself); Location is made to point back
- * at the appliance (mp_http_location_target). */
-static void copy_response_headers(struct evhttp_request *resp, struct evkeyvalq *out)
-{
-	struct evkeyvalq *in = evhttp_request_get_input_headers(resp);
-	const char *connection = evhttp_find_header(in, "Connection");
-	struct evkeyval *h;
-	char target[2048];
-
-	TAILQ_FOREACH(h, in, next) {
-		if (mp_http_hop_by_hop(h->key, connection) || !strcasecmp(h->key, "Content-Length") ||
-		    !strncasecmp(h->key, "Access-Control-", 15))
-			continue;
-		if (!strcasecmp(h->key, "Location") &&
-		    mp_http_location_target(h->value, strlen(h->value), target, sizeof(target)) >= 0) {
-			evhttp_add_header(out, h->key, target);
-			continue;
-		}
-		evhttp_add_header(out, h->key, h->value);
-	}
-}
+/* The origin's response headers, by the one relay policy: the body may change (no Content-Length),
+ * the HTTP API answers CORS itself, Location points back at the appliance. */
+static const struct mp_relay_response_opts response_opts = { .rewritten = true, .own_cors = true, .location_back = true };
 
 void mp_whip_relay_reply(struct mp_whip_relay *r, struct evhttp_request *resp, int code, const char *reason_phrase,
 		    const void *body, size_t len)
@@ -214,7 +169,8 @@ void mp_whip_relay_reply(struct mp_whip_relay *r, struct evhttp_request *resp, i
 	if (!req)
 		return;
 	if (resp)
-		copy_response_headers(resp, evhttp_request_get_output_headers(req));
+		mp_relay_response_headers(evhttp_request_get_input_headers(resp), evhttp_request_get_output_headers(req),
+					  &response_opts);
 	b = evbuffer_new();
 	if (b && len)
 		evbuffer_add(b, body, len);

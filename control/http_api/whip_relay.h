@@ -12,6 +12,7 @@ struct evhttp_request;
 struct evhttp_connection;
 struct event_base;
 struct mp_whip_relay;
+struct mp_config;
 
 /* Called once when the origin answered (resp != NULL, valid during the call) or failed (resp NULL,
  * r->error says why). r->req is NULL when the client went away meanwhile. The callback must end
@@ -25,22 +26,22 @@ struct mp_whip_relay {
 	void (*release)(struct mp_whip_relay *r); /* frees the object holding r (mp_whip_relay_finish calls it) */
 	int error;                       /* enum evhttp_request_error of a failure, -1 if none */
 	char origin[32];                 /* "ip:port" of the origin, for logs and reasons */
-	bool keep_authorization;         /* forward the client's Authorization (false when it is the
-					  * appliance's own bearer token: never hand that to an origin) */
-	struct mp_whip_relay **list;          /* in-flight list head (for mp_whip_relay_cancel_all) */
+	const struct mp_config *cfg;     /* the appliance's own bearer token stays here (relay_headers.h) */
+	struct mp_whip_relay **list;     /* in-flight list head (for mp_whip_relay_cancel_all) */
 	struct mp_whip_relay *next, *prev;
 };
 
 #define MP_WHIP_RELAY_TIMEOUT_S 10 /* the origin must answer within this */
 
-/* Send the client's request r->req (method, target, end-to-end headers, plus X-Forwarded-For) with
- * body to ip:port (host order). r->done, r->release and r->list must be set. Returns MP_OK (the
+/* Send the client's request r->req (method, target, headers by relay_headers.h's policy) with body to
+ * ip:port (host order). r->done, r->release and r->list must be set. Returns MP_OK (the
  * callback will run, and r is in the list) or a negative error (nothing was started). */
 int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
 		   const void *body, size_t len);
 
-/* Answer the client with code and the origin's response headers (resp, may be NULL) minus hop-by-hop
- * fields, Content-Length and CORS fields (the caller sets its own), and body. No-op when the client
+/* Answer the client with code, the origin's response headers (resp, may be NULL; by relay_headers.h:
+ * no hop-by-hop fields, no Content-Length, no CORS fields as the caller sets its own, Location pointing
+ * back here) and body. No-op when the client
  * is gone. */
 void mp_whip_relay_reply(struct mp_whip_relay *r, struct evhttp_request *resp, int code, const char *reason_phrase,
 		    const void *body, size_t len);

@@ -9,6 +9,7 @@
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "relay_headers.h"
 #include "stream_url.h"
 
 #include <stdio.h>
@@ -42,7 +43,7 @@ static void new_spbhid(char out[MP_LB_SPBHID_MAX])
 
 static void stream_error(struct evhttp_request *req, int code, const char *reason)
 {
-	mp_player_relay_add_cors(evhttp_request_get_output_headers(req));
+	mp_relay_add_cors(evhttp_request_get_output_headers(req));
 	mp_http_reply_error(req, code, reason);
 }
 
@@ -112,7 +113,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 
 	hs->st.requests++;
 	if (cmd == EVHTTP_REQ_OPTIONS) { /* CORS preflight, as proxy/http.go apiCORS */
-		mp_player_relay_add_cors(evhttp_request_get_output_headers(req));
+		mp_relay_add_cors(evhttp_request_get_output_headers(req));
 		evhttp_send_reply(req, 200, "OK", NULL);
 		return;
 	}
@@ -169,13 +170,17 @@ static void on_request(struct evhttp_request *req, void *arg)
 	mp_player_relay_start(hs, req, &p);
 }
 
-void mp_http_stream_install(struct mp_control *c)
+/* The listener's start: its state and the catch-all route on c->http[MP_L_HTTP_STREAM]. Out of
+ * memory leaves every request answered 404 (the core's default) rather than stopping the appliance. */
+static int listener_start(struct mp_control *c, char *err, size_t errcap)
 {
 	struct mp_http_stream *hs = calloc(1, sizeof(*hs));
 
+	(void)err;
+	(void)errcap;
 	if (!hs) {
 		MP_ERR("HTTP stream: out of memory; every request gets 404");
-		return;
+		return MP_OK;
 	}
 	hs->c = c;
 	hs->player_buffer = c->cfg->http_player_buffer;
@@ -183,15 +188,28 @@ void mp_http_stream_install(struct mp_control *c)
 	hs->stall_ms = MP_HS_STALL_MS;
 	hs->lag_ms = MP_HS_LAG_MS;
 	hs->playlist_max = MP_HS_PLAYLIST_MAX;
-	c->stream = hs;
+	c->state[MP_L_HTTP_STREAM] = hs;
 	evhttp_set_gencb(c->http[MP_L_HTTP_STREAM], on_request, hs);
+	return MP_OK;
 }
 
-void mp_http_stream_free(struct mp_control *c)
+/* The listener's stop: close every open relay and free the state (before the HTTP servers are freed). */
+static void listener_stop(struct mp_control *c)
 {
-	if (!c->stream)
+	struct mp_http_stream *hs = c->state[MP_L_HTTP_STREAM];
+
+	if (!hs)
 		return;
-	mp_player_relay_close_all(c->stream);
-	free(c->stream);
-	c->stream = NULL;
+	mp_player_relay_close_all(hs);
+	free(hs);
+	c->state[MP_L_HTTP_STREAM] = NULL;
 }
+
+const struct mp_listener_ops mp_http_stream_listener = {
+	.name = "HTTP stream",
+	.slot = MP_L_HTTP_STREAM,
+	.http = true,
+	.start = listener_start,
+	.stop = listener_stop,
+	.stats = mp_http_stream_stats_json,
+};

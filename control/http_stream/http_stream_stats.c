@@ -8,9 +8,9 @@
 
 #define NUM(o, name, v) cJSON_AddNumberToObject((o), (name), (double)(v))
 
-void mp_http_stream_stats_json(struct mp_control *c, cJSON *o, long limit)
+void mp_http_stream_stats_json(const struct mp_control *c, cJSON *o, long limit)
 {
-	const struct mp_http_stream *hs = c->stream;
+	const struct mp_http_stream *hs = c->state[MP_L_HTTP_STREAM];
 	const struct mp_player_relay *r = NULL;
 	uint64_t now = mp_now_ms();
 	cJSON *s, *a;

@@ -7,6 +7,7 @@
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "relay_headers.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -71,7 +72,7 @@ void mp_player_relay_reply_error(struct mp_player_relay *r, int code, const char
 		return;
 	MP_DEBUG("HTTP stream: %s %s from %s: %d %s", r->kind, r->stream, r->client, code, reason);
 	r->replied = true;
-	mp_player_relay_add_cors(evhttp_request_get_output_headers(r->player));
+	mp_relay_add_cors(evhttp_request_get_output_headers(r->player));
 	mp_http_reply_error(r->player, code, reason);
 	mp_player_relay_release(r);
 }
@@ -148,6 +149,9 @@ static void on_origin_error(enum evhttp_request_error e, void *arg)
 	((struct mp_player_relay *)arg)->oerr = (int)e;
 }
 
+/* A stream's answer goes on as the origin framed it; the origin's CORS policy, when it sent one, is kept. */
+static const struct mp_relay_response_opts response_opts = { .rewritten = false };
+
 static int on_origin_header(struct evhttp_request *oreq, void *arg)
 {
 	struct mp_player_relay *r = arg;
@@ -156,9 +160,9 @@ static int on_origin_header(struct evhttp_request *oreq, void *arg)
 		return -1; /* nobody to send it to: close the origin connection */
 	r->status = evhttp_request_get_response_code(oreq);
 	if (r->mode == MP_RELAY_STREAM) {
-		mp_player_relay_copy_response_headers(evhttp_request_get_input_headers(oreq),
-					       evhttp_request_get_output_headers(r->player), 0);
-		mp_player_relay_add_cors(evhttp_request_get_output_headers(r->player));
+		mp_relay_response_headers(evhttp_request_get_input_headers(oreq),
+					  evhttp_request_get_output_headers(r->player), &response_opts);
+		mp_relay_add_cors(evhttp_request_get_output_headers(r->player));
 		evhttp_send_reply_start(r->player, r->status, evhttp_request_get_response_code_line(oreq));
 		r->replied = true;
 		if (r->flv && r->status == 200) {
@@ -258,9 +262,10 @@ static bool origin_request(struct mp_player_relay *r, uint32_t ipv4, uint16_t po
 		evhttp_request_set_chunked_cb(oreq, on_origin_chunk);
 	evhttp_request_set_header_cb(oreq, on_origin_header);
 	evhttp_request_set_error_cb(oreq, on_origin_error);
-	mp_player_relay_copy_request_headers(evhttp_request_get_input_headers(r->player),
-				      evhttp_request_get_output_headers(oreq), r->client_ip,
-				      r->mode == MP_RELAY_PLAYLIST);
+	mp_relay_request_headers(evhttp_request_get_input_headers(r->player), evhttp_request_get_output_headers(oreq),
+				 &(struct mp_relay_request_opts){ .client_ip = r->client_ip, .host = r->origin,
+								  .rewritten = r->mode == MP_RELAY_PLAYLIST,
+								  .cfg = hs->c->cfg });
 	MP_DEBUG("HTTP stream: %s %s from %s -> http://%s%s", r->kind, r->stream, r->client, r->origin, r->target);
 	/* on an immediate connect failure libevent calls on_origin_done from here and returns 0 */
 	r->origin_open = true;

@@ -40,7 +40,7 @@ struct mp_http_stream_stats {
 
 struct mp_player_relay;
 
-/* The HTTP stream server's state (c->stream). */
+/* The HTTP stream server's state (c->state[MP_L_HTTP_STREAM]). */
 struct mp_http_stream {
 	struct mp_control *c;
 	size_t player_buffer;       /* bytes that may queue for one player; past it, reading its origin
@@ -85,17 +85,5 @@ struct mp_player_relay_info {
 	int status;                 /* origin status, 0 before it answered */
 };
 void mp_player_relay_info(const struct mp_player_relay *r, uint64_t now, struct mp_player_relay_info *out);
-
-/* Headers (relay_headers.c). Copy the client's request headers to the origin request: all but
- * hop-by-hop ones; Host kept; X-Forwarded-For appended; Accept-Encoding, Range and If-Range dropped
- * for a playlist (it is rewritten, so it must arrive whole and uncompressed). */
-struct evkeyvalq;
-void mp_player_relay_copy_request_headers(const struct evkeyvalq *from, struct evkeyvalq *to, const char *client_ip,
-				   int playlist);
-/* Copy the origin's response headers to the player: all but hop-by-hop ones; without Content-Length
- * for a rewritten playlist (the length changes). */
-void mp_player_relay_copy_response_headers(const struct evkeyvalq *from, struct evkeyvalq *to, int playlist);
-/* Allow any origin (CORS) unless out already has Access-Control-Allow-Origin. */
-void mp_player_relay_add_cors(struct evkeyvalq *out);
 
 #endif

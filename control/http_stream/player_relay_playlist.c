@@ -2,6 +2,7 @@
 #include "player_relay_int.h"
 #include "m3u8.h"
 #include "mp_error.h"
+#include "relay_headers.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,9 +41,9 @@ void mp_player_relay_send_playlist(struct mp_player_relay *r, struct evhttp_requ
 			return;
 		}
 	}
-	mp_player_relay_copy_response_headers(evhttp_request_get_input_headers(oreq),
-				       evhttp_request_get_output_headers(r->player), 1);
-	mp_player_relay_add_cors(evhttp_request_get_output_headers(r->player));
+	mp_relay_response_headers(evhttp_request_get_input_headers(oreq), evhttp_request_get_output_headers(r->player),
+				  &(struct mp_relay_response_opts){ .rewritten = true });
+	mp_relay_add_cors(evhttp_request_get_output_headers(r->player));
 	out = evbuffer_new();
 	if (buf)
 		evbuffer_add(out, buf, out_len);

@@ -168,7 +168,7 @@ int mp_rtmp_proxy_start(struct mp_control *c)
 		free(px);
 		return MP_ERR_IO;
 	}
-	c->rtmp_proxy = px;
+	c->state[MP_L_RTMP] = px;
 	return MP_OK;
 }
 
@@ -186,7 +186,7 @@ static void peer_str(const struct sockaddr *sa, int len, char *out, size_t cap)
 
 void mp_rtmp_proxy_accept(struct mp_control *c, evutil_socket_t fd, const struct sockaddr *peer, int peerlen)
 {
-	struct mp_rtmp_proxy *px = c->rtmp_proxy;
+	struct mp_rtmp_proxy *px = c->state[MP_L_RTMP];
 	struct mp_rtmp_session *s;
 	struct bufferevent *bev;
 
@@ -228,31 +228,35 @@ void mp_rtmp_proxy_accept(struct mp_control *c, evutil_socket_t fd, const struct
 
 uint32_t mp_rtmp_proxy_quit(struct mp_control *c)
 {
-	struct mp_rtmp_proxy *px = c->rtmp_proxy;
+	struct mp_rtmp_proxy *px = c->state[MP_L_RTMP];
 
-	/* closing the listening socket makes new clients' connects fail at once (refused), rather
-	 * than wait in the kernel's backlog until the appliance stops */
-	if (c->rtmp) {
-		evconnlistener_free(c->rtmp);
-		c->rtmp = NULL;
-	}
 	if (!px)
 		return 0;
+	/* closing the listening socket makes new clients' connects fail at once (refused), rather
+	 * than wait in the kernel's backlog until the appliance stops */
+	if (px->listener) {
+		evconnlistener_free(px->listener);
+		px->listener = NULL;
+	}
 	px->quitting = 1;
 	return px->open;
 }
 
 uint32_t mp_rtmp_proxy_open(const struct mp_control *c)
 {
-	return c->rtmp_proxy ? c->rtmp_proxy->open : 0;
+	const struct mp_rtmp_proxy *px = c->state[MP_L_RTMP];
+
+	return px ? px->open : 0;
 }
 
 void mp_rtmp_proxy_close(struct mp_control *c)
 {
-	struct mp_rtmp_proxy *px = c->rtmp_proxy;
+	struct mp_rtmp_proxy *px = c->state[MP_L_RTMP];
 
 	if (!px)
 		return;
+	if (px->listener)
+		evconnlistener_free(px->listener);
 	px->quitting = 0; /* no drain notifications from here */
 	if (px->open)
 		MP_INFO("RTMP: closing %u open session(s)", px->open);
@@ -263,7 +267,7 @@ void mp_rtmp_proxy_close(struct mp_control *c)
 	if (px->sweep)
 		event_free(px->sweep);
 	free(px);
-	c->rtmp_proxy = NULL;
+	c->state[MP_L_RTMP] = NULL;
 }
 
 static void num(cJSON *o, const char *k, uint64_t v)
@@ -273,7 +277,7 @@ static void num(cJSON *o, const char *k, uint64_t v)
 
 void mp_rtmp_proxy_stats_json(const struct mp_control *c, cJSON *out, long limit)
 {
-	const struct mp_rtmp_proxy *px = c->rtmp_proxy;
+	const struct mp_rtmp_proxy *px = c->state[MP_L_RTMP];
 	const struct mp_rtmp_stats *st;
 	uint64_t now = mp_now_ms();
 	cJSON *a;
@@ -342,3 +346,39 @@ void mp_rtmp_proxy_stats_json(const struct mp_control *c, cJSON *out, long limit
 		cJSON_AddItemToArray(a, e);
 	}
 }
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+	(void)l;
+	mp_rtmp_proxy_accept(arg, fd, sa, salen);
+}
+
+/* The listener's start: the proxy's state, then accepting on the bound RTMP socket. */
+static int listener_start(struct mp_control *c, char *err, size_t errcap)
+{
+	struct mp_rtmp_proxy *px;
+
+	if (mp_rtmp_proxy_start(c) != MP_OK) {
+		snprintf(err, errcap, "RTMP: cannot start the proxy");
+		return MP_ERR_IO;
+	}
+	px = c->state[MP_L_RTMP];
+	px->listener = evconnlistener_new(c->base, on_accept, c, LEV_OPT_CLOSE_ON_FREE, -1, c->fds[MP_L_RTMP]);
+	if (!px->listener) {
+		snprintf(err, errcap, "RTMP: cannot start the listener");
+		return MP_ERR_IO;
+	}
+	c->fds[MP_L_RTMP] = -1; /* owned by the listener now */
+	return MP_OK;
+}
+
+const struct mp_listener_ops mp_rtmp_listener = {
+	.name = "RTMP",
+	.slot = MP_L_RTMP,
+	.http = false,
+	.start = listener_start,
+	.quit = mp_rtmp_proxy_quit,
+	.open = mp_rtmp_proxy_open,
+	.stop = mp_rtmp_proxy_close,
+	.stats = mp_rtmp_proxy_stats_json,
+};

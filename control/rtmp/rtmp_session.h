@@ -17,6 +17,7 @@
 struct bufferevent;
 struct event;
 struct mp_control;
+struct evconnlistener;
 
 /* The chunk size the proxy announces to both sides and writes with (SRS's default too): large
  * chunks cost fewer headers; every peer must accept it (RTMP spec 1.0 section 5.4.1). */
@@ -133,6 +134,7 @@ struct mp_rtmp_proxy {
 	uint32_t open;                      /* sessions in the list */
 	uint64_t next_id;
 	struct event *sweep;                /* every second: deadlines and idle relays */
+	struct evconnlistener *listener;    /* the RTMP socket (NULL in tests, and once quitting) */
 	uint8_t quitting;                   /* stop accepting; the control plane waits for open == 0 */
 	struct mp_rtmp_stats st;
 };

@@ -1,17 +1,14 @@
 /* system_api.c: System API routes: SRS origin registration, versions, and origin/stream/session queries. */
 #include "system_api.h"
 #include "control.h"
-#include "http_api.h"
-#include "http_stream.h"
 #include "http_util.h"
 #include "lb.h"
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "metrics.h"
 #include "mp_log.h"
-#include "proto_version.h"
+#include "strbuf.h"
 #include "registration.h"
-#include "rtmp_proxy.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -24,22 +21,6 @@
 #include <event2/keyvalq_struct.h>
 
 #define MP_REGISTER_MAX_BODY (64 * 1024) /* SRS bodies with summaries are ~2 KB */
-
-void mp_api_versions(struct evhttp_request *req, void *arg)
-{
-	struct mp_control *c = arg;
-	char body[512];
-
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		mp_http_reply_error(req, 405, "use GET");
-		return;
-	}
-	if (mp_version_json(body, sizeof(body), c->pid) < 0) {
-		mp_http_reply_error(req, 500, "version body too long");
-		return;
-	}
-	mp_http_reply_json(req, 200, body);
-}
 
 static void reply_cjson(struct evhttp_request *req, cJSON *o)
 {
@@ -261,7 +242,7 @@ static void api_webrtc(struct evhttp_request *req, void *arg)
 		return;
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
-	mp_http_api_stats_json(c, cJSON_AddObjectToObject(o, "http_api"));
+	mp_control_listener_stats(c, MP_L_HTTP_API, cJSON_AddObjectToObject(o, "http_api"), 0);
 	a = cJSON_AddArrayToObject(o, "usernames");
 	while (mp_lb_webrtc_iterate(c->lb, &next, &w) == MP_OK) {
 		const struct mp_lb_origin *org = mp_lb_origin_get(c->lb, w.origin_id);
@@ -346,7 +327,7 @@ static void api_rtmp(struct evhttp_request *req, void *arg)
 		return;
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
-	mp_rtmp_proxy_stats_json(c, cJSON_AddObjectToObject(o, "rtmp"), query_limit(req));
+	mp_control_listener_stats(c, MP_L_RTMP, cJSON_AddObjectToObject(o, "rtmp"), query_limit(req));
 	reply_cjson(req, o);
 }
 
@@ -360,7 +341,7 @@ static void api_players(struct evhttp_request *req, void *arg)
 		return;
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
-	mp_http_stream_stats_json(c, o, query_limit(req));
+	mp_control_listener_stats(c, MP_L_HTTP_STREAM, o, query_limit(req));
 	reply_cjson(req, o);
 }
 
@@ -370,10 +351,13 @@ static void not_found(struct evhttp_request *req, void *arg)
 	mp_http_reply_error(req, 404, "no such API");
 }
 
-void mp_system_api_install(struct mp_control *c)
+/* The listener's start: the routes on c->http[MP_L_SYSTEM_API] (its state is the core's). */
+static int listener_start(struct mp_control *c, char *err, size_t errcap)
 {
 	struct evhttp *h = c->http[MP_L_SYSTEM_API];
 
+	(void)err;
+	(void)errcap;
 	evhttp_set_cb(h, "/api/v1/versions", mp_api_versions, c);
 	evhttp_set_cb(h, "/api/v1/srs/register", api_register, c);
 	evhttp_set_cb(h, "/api/v1/origins", api_origins, c);
@@ -385,4 +369,18 @@ void mp_system_api_install(struct mp_control *c)
 	evhttp_set_cb(h, "/api/v1/webrtc", api_webrtc, c);
 	evhttp_set_cb(h, "/api/v1/players", api_players, c);
 	evhttp_set_gencb(h, not_found, c);
+	return MP_OK;
 }
+
+static void listener_stop(struct mp_control *c)
+{
+	(void)c; /* nothing of its own: the core frees the HTTP server */
+}
+
+const struct mp_listener_ops mp_system_api_listener = {
+	.name = "System API",
+	.slot = MP_L_SYSTEM_API,
+	.http = true,
+	.start = listener_start,
+	.stop = listener_stop,
+};

@@ -1,4 +1,4 @@
-/* fuzz_rtmp_proxy.c: the RTMP proxy's session code (control/rtmp_*.c) on arbitrary bytes, over
+/* fuzz_rtmp_proxy.c: the RTMP proxy's session code (control/rtmp/rtmp_*.c) on arbitrary bytes, over
  * socketpairs and a real libevent loop: as a client after a valid handshake, as a raw client
  * (handshake included), and as an origin answering the replayed exchange (then relaying). */
 #include <fcntl.h>
@@ -74,7 +74,7 @@ static int origin_session(struct mp_control *c, int client_fd, int origin_fd)
 	uint8_t buf[256];
 
 	mp_rtmp_proxy_accept(c, client_fd, NULL, 0);
-	s = c->rtmp_proxy->head;
+	s = ((struct mp_rtmp_proxy *)c->state[MP_L_RTMP])->head;
 	bev = bufferevent_socket_new(c->base, origin_fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!s || !bev || mp_rtmp_side_open(s, &s->org, bev)) {
 		if (bev)

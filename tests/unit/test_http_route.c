@@ -1,5 +1,5 @@
 /* test_http_route.c: HTTP stream targets route as the SRS proxy does (.flv/.ts streams, .m3u8 playlists,
- * spbhid segments), bad targets and ids are refused, and hop-by-hop headers are recognised. */
+ * spbhid segments), bad targets and ids are refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,19 +1,58 @@
-/* test_relay_headers.c: what the HTTP stream relay forwards: end-to-end headers both ways, never
+/* test_relay_headers.c: the one header policy of both relays to origins (control/relay_headers.c), as the
+ * HTTP stream's player relay and the HTTP API's WHIP relay call it: end-to-end headers both ways, never
  * hop-by-hop ones, X-Forwarded-For appended, playlists asked whole and answered without a stale length,
- * CORS added only when the origin sent none. */
+ * CORS added only when the origin sent none; the appliance's own bearer token, Expect and the client's
+ * Content-Length never reach an origin; WHIP answers keep no origin CORS and point Location back here. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "player_relay.h"
+#include "config.h"
+#include "relay_headers.h"
 
 static struct evkeyvalq from, to;
+static struct mp_config cfg; /* api_auth_enabled with token "s3cret" for the tests that say so */
+
+/* As the player relay asks its origin (player_relay.c), without the Host it fills for HTTP/1.0. */
+static void player_request(const struct evkeyvalq *in, struct evkeyvalq *out,
+						 const char *client_ip, int playlist)
+{
+	struct mp_relay_request_opts o = { .client_ip = client_ip, .rewritten = playlist, .cfg = &cfg };
+
+	mp_relay_request_headers(in, out, &o);
+}
+
+/* As the player relay answers its player (player_relay.c, player_relay_playlist.c). */
+static void player_response(const struct evkeyvalq *in, struct evkeyvalq *out, int playlist)
+{
+	struct mp_relay_response_opts o = { .rewritten = playlist };
+
+	mp_relay_response_headers(in, out, &o);
+}
+
+/* As the WHIP relay asks its origin (whip_relay.c). */
+static void whip_request(const char *client_ip, const char *origin)
+{
+	struct mp_relay_request_opts o = { .client_ip = client_ip, .host = origin, .rewritten = true, .cfg = &cfg };
+
+	mp_relay_request_headers(&from, &to, &o);
+}
+
+/* As the WHIP relay answers its client (whip_relay.c). */
+static void whip_response(void)
+{
+	struct mp_relay_response_opts o = { .rewritten = true, .own_cors = true, .location_back = true };
+
+	mp_relay_response_headers(&from, &to, &o);
+}
 
 static int setup(void **state)
 {
@@ -23,6 +62,7 @@ static int setup(void **state)
 	from.tqh_last = &from.tqh_first;
 	to.tqh_first = NULL;
 	to.tqh_last = &to.tqh_first;
+	memset(&cfg, 0, sizeof(cfg));
 	return 0;
 }
 
@@ -51,7 +91,7 @@ static void test_request_keeps_end_to_end_headers_and_host(void **state)
 	evhttp_add_header(&from, "Cookie", "sid=1");
 	evhttp_add_header(&from, "Range", "bytes=0-");
 	evhttp_add_header(&from, "Accept-Encoding", "gzip");
-	mp_player_relay_copy_request_headers(&from, &to, "198.18.4.6", 0);
+	player_request(&from, &to, "198.18.4.6", 0);
 	assert_string_equal(evhttp_find_header(&to, "Host"), "live.example.com:8080");
 	assert_string_equal(evhttp_find_header(&to, "User-Agent"), "ffplay");
 	assert_string_equal(evhttp_find_header(&to, "Cookie"), "sid=1");
@@ -71,7 +111,7 @@ static void test_request_drops_hop_by_hop_and_connection_listed(void **state)
 	evhttp_add_header(&from, "Upgrade", "websocket");
 	evhttp_add_header(&from, "Proxy-Authorization", "Basic x");
 	evhttp_add_header(&from, "X-End", "2");
-	mp_player_relay_copy_request_headers(&from, &to, NULL, 0);
+	player_request(&from, &to, NULL, 0);
 	assert_null(evhttp_find_header(&to, "Keep-Alive"));
 	assert_null(evhttp_find_header(&to, "X-Hop"));
 	assert_null(evhttp_find_header(&to, "Transfer-Encoding"));
@@ -87,7 +127,7 @@ static void test_request_appends_to_x_forwarded_for(void **state)
 {
 	(void)state;
 	evhttp_add_header(&from, "X-Forwarded-For", "203.0.113.7");
-	mp_player_relay_copy_request_headers(&from, &to, "198.18.4.6", 0);
+	player_request(&from, &to, "198.18.4.6", 0);
 	assert_string_equal(evhttp_find_header(&to, "X-Forwarded-For"), "203.0.113.7, 198.18.4.6");
 }
 
@@ -98,7 +138,7 @@ static void test_playlist_request_asks_for_the_whole_plain_body(void **state)
 	evhttp_add_header(&from, "Range", "bytes=0-");
 	evhttp_add_header(&from, "If-Range", "\"abc\"");
 	evhttp_add_header(&from, "If-None-Match", "\"abc\"");
-	mp_player_relay_copy_request_headers(&from, &to, NULL, 1);
+	player_request(&from, &to, NULL, 1);
 	assert_null(evhttp_find_header(&to, "Accept-Encoding"));
 	assert_null(evhttp_find_header(&to, "Range"));
 	assert_null(evhttp_find_header(&to, "If-Range"));
@@ -113,13 +153,13 @@ static void test_response_keeps_length_except_for_a_rewritten_playlist(void **st
 	evhttp_add_header(&from, "Transfer-Encoding", "chunked");
 	evhttp_add_header(&from, "Connection", "close");
 	evhttp_add_header(&from, "Server", "nginx");
-	mp_player_relay_copy_response_headers(&from, &to, 0);
+	player_response(&from, &to, 0);
 	assert_string_equal(evhttp_find_header(&to, "Content-Length"), "1234");
 	assert_string_equal(evhttp_find_header(&to, "Server"), "nginx");
 	assert_null(evhttp_find_header(&to, "Transfer-Encoding"));
 	assert_null(evhttp_find_header(&to, "Connection"));
 	evhttp_clear_headers(&to);
-	mp_player_relay_copy_response_headers(&from, &to, 1);
+	player_response(&from, &to, 1);
 	assert_null(evhttp_find_header(&to, "Content-Length"));
 	assert_string_equal(evhttp_find_header(&to, "Content-Type"), "video/x-flv");
 }
@@ -127,15 +167,111 @@ static void test_response_keeps_length_except_for_a_rewritten_playlist(void **st
 static void test_cors_only_when_the_origin_sent_none(void **state)
 {
 	(void)state;
-	mp_player_relay_add_cors(&to);
+	mp_relay_add_cors(&to);
 	assert_string_equal(evhttp_find_header(&to, "Access-Control-Allow-Origin"), "*");
 	assert_int_equal(count(&to), 3);
-	mp_player_relay_add_cors(&to);
+	mp_relay_add_cors(&to);
 	assert_int_equal(count(&to), 3);
 	evhttp_add_header(&from, "Access-Control-Allow-Origin", "https://player.example.com");
-	mp_player_relay_add_cors(&from);
+	mp_relay_add_cors(&from);
 	assert_string_equal(evhttp_find_header(&from, "Access-Control-Allow-Origin"), "https://player.example.com");
 	assert_int_equal(count(&from), 1);
+}
+
+static void auth_on(void)
+{
+	cfg.api_auth_enabled = true;
+	snprintf(cfg.api_auth_token, sizeof(cfg.api_auth_token), "s3cret");
+}
+
+static void test_own_bearer_token_stays_here_in_both_relays(void **state)
+{
+	(void)state;
+	auth_on();
+	evhttp_add_header(&from, "Authorization", "bearer s3cret");
+	whip_request("198.18.4.6", "198.18.2.1:1985");
+	assert_null(evhttp_find_header(&to, "Authorization"));
+	evhttp_clear_headers(&to);
+	player_request(&from, &to, "198.18.4.6", 0);
+	assert_null(evhttp_find_header(&to, "Authorization"));
+}
+
+static void test_other_authorization_goes_to_the_origin(void **state)
+{
+	(void)state;
+	evhttp_add_header(&from, "Authorization", "Bearer origin-token");
+	whip_request(NULL, NULL); /* auth off: the client's header is for the origin */
+	assert_string_equal(evhttp_find_header(&to, "Authorization"), "Bearer origin-token");
+	evhttp_clear_headers(&to);
+	auth_on(); /* auth on, but not our token (a player's, on the HTTP stream listener) */
+	player_request(&from, &to, NULL, 0);
+	assert_string_equal(evhttp_find_header(&to, "Authorization"), "Bearer origin-token");
+}
+
+static void test_expect_and_content_length_are_the_relays_own(void **state)
+{
+	(void)state;
+	evhttp_add_header(&from, "Expect", "100-continue");
+	evhttp_add_header(&from, "Content-Length", "1234");
+	evhttp_add_header(&from, "Content-Type", "application/sdp");
+	whip_request(NULL, NULL);
+	assert_null(evhttp_find_header(&to, "Expect"));
+	assert_null(evhttp_find_header(&to, "Content-Length"));
+	assert_string_equal(evhttp_find_header(&to, "Content-Type"), "application/sdp");
+	evhttp_clear_headers(&to);
+	player_request(&from, &to, NULL, 0);
+	assert_null(evhttp_find_header(&to, "Expect"));
+	assert_null(evhttp_find_header(&to, "Content-Length"));
+}
+
+static void test_whip_request_is_asked_plain_with_host_and_forwarded_for(void **state)
+{
+	(void)state;
+	evhttp_add_header(&from, "Accept-Encoding", "gzip");
+	evhttp_add_header(&from, "X-Forwarded-For", "203.0.113.7");
+	evhttp_add_header(&from, "Connection", "keep-alive");
+	whip_request("198.18.4.6", "198.18.2.1:1985");
+	assert_null(evhttp_find_header(&to, "Accept-Encoding"));
+	assert_string_equal(evhttp_find_header(&to, "Host"), "198.18.2.1:1985"); /* HTTP/1.0 client sent none */
+	assert_string_equal(evhttp_find_header(&to, "X-Forwarded-For"), "203.0.113.7, 198.18.4.6");
+	assert_string_equal(evhttp_find_header(&to, "Connection"), "close");
+	assert_int_equal(count(&to), 3);
+	evhttp_clear_headers(&to);
+	evhttp_add_header(&from, "Host", "api.example.com");
+	whip_request(NULL, "198.18.2.1:1985");
+	assert_string_equal(evhttp_find_header(&to, "Host"), "api.example.com");
+}
+
+static void test_overlong_forwarded_for_keeps_only_the_client(void **state)
+{
+	char chain[MP_RELAY_XFF_MAX];
+
+	(void)state;
+	memset(chain, '1', sizeof(chain) - 1);
+	chain[sizeof(chain) - 1] = '\0';
+	evhttp_add_header(&from, "X-Forwarded-For", chain);
+	whip_request("198.18.4.6", NULL);
+	assert_string_equal(evhttp_find_header(&to, "X-Forwarded-For"), "198.18.4.6");
+	evhttp_clear_headers(&to);
+	player_request(&from, &to, "198.18.4.6", 0);
+	assert_string_equal(evhttp_find_header(&to, "X-Forwarded-For"), "198.18.4.6");
+}
+
+static void test_whip_response_has_no_origin_cors_and_location_comes_back(void **state)
+{
+	(void)state;
+	evhttp_add_header(&from, "Location", "http://198.18.2.1:1985/rtc/v1/whip/?session=abc");
+	evhttp_add_header(&from, "Access-Control-Allow-Origin", "*");
+	evhttp_add_header(&from, "Content-Length", "999");
+	evhttp_add_header(&from, "Transfer-Encoding", "chunked");
+	evhttp_add_header(&from, "ETag", "\"1\"");
+	whip_response();
+	assert_string_equal(evhttp_find_header(&to, "Location"), "/rtc/v1/whip/?session=abc");
+	assert_null(evhttp_find_header(&to, "Access-Control-Allow-Origin"));
+	assert_null(evhttp_find_header(&to, "Content-Length"));
+	assert_null(evhttp_find_header(&to, "Transfer-Encoding"));
+	assert_string_equal(evhttp_find_header(&to, "ETag"), "\"1\"");
+	assert_int_equal(count(&to), 2);
 }
 
 int main(void)
@@ -147,6 +283,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_playlist_request_asks_for_the_whole_plain_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_response_keeps_length_except_for_a_rewritten_playlist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cors_only_when_the_origin_sent_none, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_bearer_token_stays_here_in_both_relays, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_other_authorization_goes_to_the_origin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_expect_and_content_length_are_the_relays_own, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whip_request_is_asked_plain_with_host_and_forwarded_for, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlong_forwarded_for_keeps_only_the_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whip_response_has_no_origin_cors_and_location_comes_back, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,24 @@
+/* dp_hooks.h: what the control plane needs from the data plane, provided by the appliance (control/
+ * never includes data-plane headers). */
+#ifndef MP_DP_HOOKS_H
+#define MP_DP_HOOKS_H
+
+#include <stdbool.h>
+
+struct cJSON;
+struct mp_strbuf;
+
+/* Fills a JSON object with the data plane's counters (GET /api/v1/dataplane). */
+typedef void (*mp_dp_stats_json_fn)(void *ctx, struct cJSON *out);
+/* Appends the data plane's metrics (GET /metrics). */
+typedef void (*mp_dp_metrics_fn)(void *ctx, struct mp_strbuf *out);
+
+/* The data-plane commands of the operator CLI. */
+struct mp_cli_hooks {
+	void *ctx;
+	void (*port_stats)(void *ctx, bool clear, struct mp_strbuf *out);
+	void (*lcore_stats)(void *ctx, struct mp_strbuf *out);
+	int (*forwarding)(void *ctx, bool on); /* start / stop; returns 0 or a negative mp_err */
+};
+
+#endif

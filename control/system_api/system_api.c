@@ -317,32 +317,30 @@ static long query_limit(struct evhttp_request *req)
 	return limit;
 }
 
-/* GET /api/v1/rtmp[?limit=N]: the RTMP proxy's counters and its open sessions. */
-static void api_rtmp(struct evhttp_request *req, void *arg)
+/* Answer with the figures of the listener on slot (through the core's table), as the member key of the
+ * body, or at its top level when key is NULL. */
+static void reply_listener(struct evhttp_request *req, struct mp_control *c, enum mp_listener slot, const char *key)
 {
-	struct mp_control *c = arg;
 	cJSON *o;
 
 	if (!mp_http_check_auth(req, c->cfg))
 		return;
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
-	mp_control_listener_stats(c, MP_L_RTMP, cJSON_AddObjectToObject(o, "rtmp"), query_limit(req));
+	mp_control_listener_stats(c, slot, key ? cJSON_AddObjectToObject(o, key) : o, query_limit(req));
 	reply_cjson(req, o);
+}
+
+/* GET /api/v1/rtmp[?limit=N]: the RTMP proxy's counters and its open sessions. */
+static void api_rtmp(struct evhttp_request *req, void *arg)
+{
+	reply_listener(req, arg, MP_L_RTMP, "rtmp");
 }
 
 /* GET /api/v1/players[?limit=N]: the HTTP stream server's counters and open FLV/TS/HLS players. */
 static void api_players(struct evhttp_request *req, void *arg)
 {
-	struct mp_control *c = arg;
-	cJSON *o;
-
-	if (!mp_http_check_auth(req, c->cfg))
-		return;
-	o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "code", 0);
-	mp_control_listener_stats(c, MP_L_HTTP_STREAM, o, query_limit(req));
-	reply_cjson(req, o);
+	reply_listener(req, arg, MP_L_HTTP_STREAM, NULL);
 }
 
 static void not_found(struct evhttp_request *req, void *arg)

@@ -229,15 +229,15 @@ void mp_rh_assert_udp_out(const struct mp_rh_frame *o, const uint8_t src_mac[6],
 	assert_int_equal(o->len, 42 + n);
 	assert_memory_equal(o->b, dst_mac, 6);
 	assert_memory_equal(o->b + 6, src_mac, 6);
-	assert_int_equal(mp_test_rd16(o->b + 12), 0x0800);
+	assert_int_equal(mp_rd16(o->b + 12), 0x0800);
 	assert_int_equal(o->b[14 + 8], 63); /* TTL decremented (RFC 1812 section 5.3.1) */
-	assert_int_equal(mp_test_rd32(o->b + 14 + 12), src);
-	assert_int_equal(mp_test_rd32(o->b + 14 + 16), dst);
-	assert_int_equal(mp_test_rd16(o->b + 34), sport);
-	assert_int_equal(mp_test_rd16(o->b + 36), dport);
-	assert_int_equal(mp_test_rd16(o->b + 38), 8 + n);
+	assert_int_equal(mp_rd32(o->b + 14 + 12), src);
+	assert_int_equal(mp_rd32(o->b + 14 + 16), dst);
+	assert_int_equal(mp_rd16(o->b + 34), sport);
+	assert_int_equal(mp_rd16(o->b + 36), dport);
+	assert_int_equal(mp_rd16(o->b + 38), 8 + n);
 	assert_true(mp_test_udp_checksums_ok(o->b, o->len));
-	assert_int_not_equal(mp_test_rd16(o->b + 40), 0);
+	assert_int_not_equal(mp_rd16(o->b + 40), 0);
 	assert_memory_equal(o->b + 42, pl, n);
 }
 

@@ -60,23 +60,23 @@ static size_t tcp_syn(uint8_t *f, uint16_t sport, uint16_t dport)
 
 	memcpy(f, dp.ports[0].iface.mac, 6);
 	memcpy(f + 6, PEER_MAC, 6);
-	mp_test_wr16(f + 12, 0x0800);
+	mp_wr16(f + 12, 0x0800);
 	memset(ip, 0, 40);
 	ip[0] = 0x45;
-	mp_test_wr16(ip + 2, 40);
+	mp_wr16(ip + 2, 40);
 	ip[8] = 64;
 	ip[9] = 6;
-	mp_test_wr32(ip + 12, PEER_IP);
-	mp_test_wr32(ip + 16, US_IP);
-	mp_test_wr16(ip + 10, (uint16_t)~mp_csum(ip, 20, 0));
-	mp_test_wr16(t, sport);
-	mp_test_wr16(t + 2, dport);
-	mp_test_wr32(t + 4, 1000);
+	mp_wr32(ip + 12, PEER_IP);
+	mp_wr32(ip + 16, US_IP);
+	mp_wr16(ip + 10, (uint16_t)~mp_csum(ip, 20, 0));
+	mp_wr16(t, sport);
+	mp_wr16(t + 2, dport);
+	mp_wr32(t + 4, 1000);
 	t[12] = 5 << 4;
 	t[13] = 0x02; /* SYN */
-	mp_test_wr16(t + 14, 65535);
+	mp_wr16(t + 14, 65535);
 	sum = (PEER_IP >> 16) + (PEER_IP & 0xffff) + (US_IP >> 16) + (US_IP & 0xffff) + 6 + 20;
-	mp_test_wr16(t + 16, (uint16_t)~mp_csum(t, 20, sum));
+	mp_wr16(t + 16, (uint16_t)~mp_csum(t, 20, sum));
 	return 54;
 }
 
@@ -86,14 +86,14 @@ static size_t arp_reply(uint8_t *f, const uint8_t *req)
 	memset(f, 0, 60);
 	memcpy(f, req + 6, 6);
 	memcpy(f + 6, PEER_MAC, 6);
-	mp_test_wr16(f + 12, 0x0806);
-	mp_test_wr16(f + 14, 1);
-	mp_test_wr16(f + 16, 0x0800);
+	mp_wr16(f + 12, 0x0806);
+	mp_wr16(f + 14, 1);
+	mp_wr16(f + 16, 0x0800);
 	f[18] = 6;
 	f[19] = 4;
-	mp_test_wr16(f + 20, 2);
+	mp_wr16(f + 20, 2);
 	memcpy(f + 22, PEER_MAC, 6);
-	mp_test_wr32(f + 28, PEER_IP);
+	mp_wr32(f + 28, PEER_IP);
 	memcpy(f + 32, req + 22, 10); /* target: the asker's MAC and IP */
 	return 60;
 }
@@ -196,12 +196,12 @@ static bool wait_tcp(uint8_t *tcp, int ms)
 			continue;
 		}
 		f = rte_pktmbuf_mtod(m, const uint8_t *);
-		if (mp_test_rd16(f + 12) == 0x0806 && mp_test_rd16(f + 20) == 1 && mp_test_rd16(f + 38) == (PEER_IP >> 16) &&
-		    mp_test_rd16(f + 40) == (PEER_IP & 0xffff)) {
+		if (mp_rd16(f + 12) == 0x0806 && mp_rd16(f + 20) == 1 && mp_rd16(f + 38) == (PEER_IP >> 16) &&
+		    mp_rd16(f + 40) == (PEER_IP & 0xffff)) {
 			uint8_t rep[60];
 
 			put(rep, arp_reply(rep, f));
-		} else if (mp_test_rd16(f + 12) == 0x0800 && f[14 + 9] == 6) {
+		} else if (mp_rd16(f + 12) == 0x0800 && f[14 + 9] == 6) {
 			memcpy(tcp, f, 54);
 			rte_pktmbuf_free(m);
 			return true;
@@ -229,10 +229,10 @@ static void tcp_reaches_the_kernel_and_its_answer_leaves_by_the_port(void **stat
 	}
 	assert_memory_equal(got, PEER_MAC, 6);
 	assert_memory_equal(got + 6, dp.ports[0].iface.mac, 6); /* the kernel speaks with the port's MAC */
-	assert_int_equal(mp_test_rd16(ip + 12), US_IP >> 16);
-	assert_int_equal(mp_test_rd16(ip + 14), US_IP & 0xffff);
-	assert_int_equal(mp_test_rd16(t), 9);
-	assert_int_equal(mp_test_rd16(t + 2), 41000);
+	assert_int_equal(mp_rd16(ip + 12), US_IP >> 16);
+	assert_int_equal(mp_rd16(ip + 14), US_IP & 0xffff);
+	assert_int_equal(mp_rd16(t), 9);
+	assert_int_equal(mp_rd16(t + 2), 41000);
 	assert_true(t[13] & 0x04); /* RST */
 	assert_true(stats().exception_to_kernel >= 2);   /* the SYN and the ARP reply */
 	assert_true(stats().exception_from_kernel >= 2); /* the ARP request and the RST */

@@ -59,16 +59,6 @@ struct out {
 	size_t payload_len;
 };
 
-static uint16_t r16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t r32(const uint8_t *p)
-{
-	return (uint32_t)r16(p) << 16 | r16(p + 2);
-}
-
 /* Put a datagram on RX queue q of port pi (0 public, 1 private) as if the wire delivered it. */
 static void inject(unsigned pi, unsigned q, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
 		   const uint8_t *payload, size_t len)
@@ -97,20 +87,20 @@ static bool take(unsigned pi, struct out *o, int timeout_ms)
 			o->len = rte_pktmbuf_pkt_len(m);
 			memcpy(o->frame, rte_pktmbuf_mtod(m, uint8_t *), o->len);
 			rte_pktmbuf_free(m);
-			if (r16(o->frame + 12) != 0x0800) /* ARP: not what the tests look for */
+			if (mp_rd16(o->frame + 12) != 0x0800) /* ARP: not what the tests look for */
 				continue;
 			ip = o->frame + 14;
 			u = ip + 20;
 			assert_int_equal(mp_csum(ip, 20, 0), 0xffff);
-			o->src_ip = r32(ip + 12);
-			o->dst_ip = r32(ip + 16);
-			o->src_port = r16(u);
-			o->dst_port = r16(u + 2);
+			o->src_ip = mp_rd32(ip + 12);
+			o->dst_ip = mp_rd32(ip + 16);
+			o->src_port = mp_rd16(u);
+			o->dst_port = mp_rd16(u + 2);
 			o->payload = u + 8;
-			o->payload_len = r16(u + 4) - 8u;
+			o->payload_len = mp_rd16(u + 4) - 8u;
 			sum = (o->src_ip >> 16) + (o->src_ip & 0xffff) + (o->dst_ip >> 16) + (o->dst_ip & 0xffff) + 17 +
-			      r16(u + 4);
-			assert_int_equal(mp_csum(u, r16(u + 4), sum), 0xffff);
+			      mp_rd16(u + 4);
+			assert_int_equal(mp_csum(u, mp_rd16(u + 4), sum), 0xffff);
 			return true;
 		}
 		usleep(100);
@@ -306,7 +296,7 @@ static void induction_is_answered_with_a_cookie_per_client(void **state)
 	a2 = induction(40000);
 	assert_int_not_equal(a, b);                      /* keyed on the client's address and port */
 	assert_int_equal(a, a2);                         /* and stable within its time bucket */
-	assert_int_not_equal(a, r32(cap.buf[S_IND] + MP_SRT_HS_COOKIE_OFF)); /* not the capture's constant */
+	assert_int_not_equal(a, mp_rd32(cap.buf[S_IND] + MP_SRT_HS_COOKIE_OFF)); /* not the capture's constant */
 	assert_int_equal(stats().srt_inductions, 3);
 	assert_true(nothing(1, 50));                     /* the origin is not asked for an INDUCTION */
 }
@@ -337,7 +327,7 @@ static void no_origin_gets_the_client_a_rejection_at_once(void **state)
 	assert_int_equal(o.dst_port, 40004);
 	assert_int_equal(mp_srt_hs_parse(o.payload, o.payload_len, &hs), MP_OK);
 	assert_int_equal(mp_srt_hs_reject_reason(hs.hs_type), MP_SRT_REJX_DOWN);
-	assert_int_equal(hs.dst_sockid, r32(cap.buf[C_CONC] + 16 + 24)); /* the caller's socket id */
+	assert_int_equal(hs.dst_sockid, mp_rd32(cap.buf[C_CONC] + 16 + 24)); /* the caller's socket id */
 	assert_int_equal(stats().srt_rejects, 1);
 	assert_true(nothing(1, 20));
 }
@@ -348,7 +338,7 @@ static void no_origin_gets_the_client_a_rejection_at_once(void **state)
 static void capture_is_relayed_byte_for_byte_through_the_origin(void **state)
 {
 	struct out o;
-	uint32_t c, origin_sock = r32(cap.buf[S_CONC] + 16 + 24);
+	uint32_t c, origin_sock = mp_rd32(cap.buf[S_CONC] + 16 + 24);
 	uint16_t nat;
 	int forwarded_c2o = 0, forwarded_o2c = 0;
 
@@ -388,7 +378,7 @@ static void capture_is_relayed_byte_for_byte_through_the_origin(void **state)
 	assert_int_equal(o.src_port, 10080);
 	assert_int_equal(o.dst_port, 40010);
 	assert_int_equal(o.payload_len, cap.len[S_CONC]);
-	assert_int_equal(r32(o.payload + MP_SRT_HS_COOKIE_OFF), c);
+	assert_int_equal(mp_rd32(o.payload + MP_SRT_HS_COOKIE_OFF), c);
 	assert_memory_equal(o.payload, cap.buf[S_CONC], MP_SRT_HS_COOKIE_OFF);
 	assert_memory_equal(o.payload + MP_SRT_HS_COOKIE_OFF + 4, cap.buf[S_CONC] + MP_SRT_HS_COOKIE_OFF + 4,
 			    cap.len[S_CONC] - MP_SRT_HS_COOKIE_OFF - 4);
@@ -398,7 +388,7 @@ static void capture_is_relayed_byte_for_byte_through_the_origin(void **state)
 	conclusion(40010, c);
 	assert_true(take(0, &o, 2000));
 	assert_int_equal(o.payload_len, cap.len[S_CONC]);
-	assert_int_equal(r32(o.payload + MP_SRT_HS_COOKIE_OFF), c);
+	assert_int_equal(mp_rd32(o.payload + MP_SRT_HS_COOKIE_OFF), c);
 	/* 4. Everything else, in capture order, each side on its own queue. */
 	while (take(1, &o, 20))
 		; /* CONCLUSION retransmissions sent before the origin's answer came */
@@ -427,7 +417,7 @@ static void capture_is_relayed_byte_for_byte_through_the_origin(void **state)
 	assert_true(forwarded_c2o > 100);
 	assert_true(forwarded_o2c > 40);
 	/* The capture ends with the client's SHUTDOWN: the session is gone at once. */
-	assert_int_equal(r16(cap.buf[cap.n - 1]), 0x8005);
+	assert_int_equal(mp_rd16(cap.buf[cap.n - 1]), 0x8005);
 	assert_null(mp_lb_session_by_srt(lb, origin_sock));
 	assert_int_equal(stats().srt_shutdowns, 1);
 	mp_lb_quiescent(lb, 0);
@@ -523,12 +513,12 @@ static void a_caller_restarting_from_the_same_port_replaces_its_session(void **s
 	assert_non_null(s1);
 	/* Same address and port, another socket id: a new connection, not a retransmission. */
 	memcpy(b, cap.buf[C_CONC], cap.len[C_CONC]);
-	mp_srt_put32(b + 16 + 24, 0x11223344);
+	mp_wr32(b + 16 + 24, 0x11223344);
 	mp_srt_hs_set_cookie(b, cap.len[C_CONC], c);
 	inject(0, 0, CLIENT_IP, 40040, PUBLIC_IP, 10080, b, cap.len[C_CONC]);
 	for (;;) {
 		assert_true(take(1, &o, 2000));
-		if (o.payload_len == MP_SRT_HS_LEN && mp_srt_be32(o.payload + 16 + 24) == 0x11223344)
+		if (o.payload_len == MP_SRT_HS_LEN && mp_rd32(o.payload + 16 + 24) == 0x11223344)
 			break; /* the new socket's INDUCTION replay */
 	}
 	mp_lb_quiescent(lb, 0);

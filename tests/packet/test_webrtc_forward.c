@@ -107,8 +107,8 @@ static void stun_with_known_username_starts_a_session_and_media_flows_both_ways(
 	assert_string_equal(s->u.username, "ans1:off1");
 	/* gratuitous ARP, two ARP replies, then the STUN and the media to the origin */
 	assert_int_equal(h.nout[0], 5);
-	assert_int_equal(mp_test_rd16(h.out[0][1].b + 12), 0x0806);
-	assert_int_equal(mp_test_rd16(h.out[0][2].b + 12), 0x0806);
+	assert_int_equal(mp_rd16(h.out[0][1].b + 12), 0x0806);
+	assert_int_equal(mp_rd16(h.out[0][2].b + 12), 0x0806);
 	mp_rh_assert_udp_out(&h.out[0][3], mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, nat, ORIGIN, 8000, stun, sn);
 	mp_rh_assert_udp_out(&h.out[0][4], mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, nat, ORIGIN, 8000, pl, n);
 
@@ -176,9 +176,9 @@ static void the_captured_aiortc_session_is_forwarded_byte_identical(void **state
 	for (unsigned i = 0; i < h.nout[0]; i++) {
 		const struct mp_rh_frame *o = &h.out[0][i];
 
-		if (mp_test_rd16(o->b + 12) != 0x0800)
+		if (mp_rd16(o->b + 12) != 0x0800)
 			continue;
-		if (mp_test_rd32(o->b + 30) == ORIGIN) {
+		if (mp_rd32(o->b + 30) == ORIGIN) {
 			assert_true(ci < nc);
 			mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, s->nat_port, ORIGIN, 8000, c2o[ci], c2o_len[ci]);
 			ci++;
@@ -285,7 +285,7 @@ static void unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason(void *
 	for (unsigned i = 0; i < h.nout[0]; i++) {
 		const uint8_t *e = h.out[0][i].b;
 
-		if (mp_test_rd16(e + 12) == 0x0806 && mp_test_rd16(e + 20) == 1 && mp_test_rd32(e + 38) == ORIGIN)
+		if (mp_rd16(e + 12) == 0x0806 && mp_rd16(e + 20) == 1 && mp_rd32(e + 38) == ORIGIN)
 			arp_requests++; /* next-hop resolution asked for the origin */
 	}
 	assert_int_equal(arp_requests, 1);
@@ -466,12 +466,12 @@ static void sessions_made_on_one_worker_are_found_by_another(void **state)
 	for (unsigned i = 0; i < h.nout[0]; i++) {
 		const struct mp_rh_frame *o = &h.out[0][i];
 
-		if (mp_test_rd16(o->b + 12) != 0x0800)
+		if (mp_rd16(o->b + 12) != 0x0800)
 			continue;
-		if (mp_test_rd32(o->b + 30) == ORIGIN && o->len == 42 + n) {
+		if (mp_rd32(o->b + 30) == ORIGIN && o->len == 42 + n) {
 			mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, s->nat_port, ORIGIN, 8000, pl, n);
 			to_origin++;
-		} else if (mp_test_rd32(o->b + 30) == CLIENT) {
+		} else if (mp_rd32(o->b + 30) == CLIENT) {
 			mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT, 5000, back, sizeof(back));
 			to_client++;
 		}
@@ -529,7 +529,7 @@ static void two_workers_racing_on_the_same_clients_make_one_session_each(void **
 	}
 	mp_rh_settle(&h);
 	for (unsigned i = 0; i < h.nout[0]; i++)
-		if (mp_test_rd16(h.out[0][i].b + 12) == 0x0800 && mp_test_rd32(h.out[0][i].b + 30) == ORIGIN) {
+		if (mp_rd16(h.out[0][i].b + 12) == 0x0800 && mp_rd32(h.out[0][i].b + 30) == ORIGIN) {
 			assert_true(mp_test_udp_checksums_ok(h.out[0][i].b, h.out[0][i].len));
 			fwd++;
 		}

@@ -304,7 +304,7 @@ static void a_known_username_from_a_new_address_rebinds_when_nominated_or_the_ol
 
 	(void)state;
 	lb_conf(&lc);
-	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
 	memset(back, 0xbb, sizeof(back));
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "r:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
@@ -336,8 +336,15 @@ static void a_known_username_from_a_new_address_rebinds_when_nominated_or_the_ol
 	assert_int_equal(st.sessions_rebound, 1);
 	assert_int_equal(st.drops[MP_DROP_NO_SESSION], 1);
 
-	/* B goes quiet (a NAT rebinding back to A): after 2 s a plain check from A moves it back. */
-	usleep((MP_DP_REBIND_QUIET_MS + 200) * 1000);
+	/* B goes quiet (a NAT rebinding back to A): not yet quiet long enough, a plain check from A is
+	 * dropped; after MP_DP_REBIND_QUIET_MS it moves the session back. */
+	mp_rh_advance(&h, MP_DP_REBIND_QUIET_MS - 100);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 2000, "r:1", false);
+	mp_rh_settle(&h);
+	assert_int_equal(only_session(&h)->tuple.src_ip, CLIENT_B);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.drops[MP_DROP_STUN_OTHER_ADDR], 2);
+	mp_rh_advance(&h, 200);
 	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 2000, "r:1", false);
 	mp_rh_settle(&h);
 	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, nat, back, sizeof(back));
@@ -383,17 +390,18 @@ static void idle_sessions_expire_and_a_dtls_alert_ends_one_early(void **state)
 	(void)state;
 	lb_conf(&lc);
 	lc.webrtc_idle_ms = 300;
-	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "e:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
 	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 4000, "e:1", false);
 	mp_rh_settle(&h);
 	(void)only_session(&h);
-	for (int i = 0; i < 100; i++) { /* idle for 300 ms: the workers' sweep ends it */
-		usleep(10000);
-		mp_lb_quiescent(h.lb, 0);
-	}
+	/* idle for 300 ms: the workers' sweep ends it, not before */
+	mp_rh_advance(&h, lc.webrtc_idle_ms - 2 * MP_DP_SWEEP_MS);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_expired, 0);
+	mp_rh_advance(&h, 4 * MP_DP_SWEEP_MS);
 	mp_rh_stats(&h, &st);
 	assert_int_equal(st.sessions_expired, 1);
 	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 4000, 8000, pl, n);

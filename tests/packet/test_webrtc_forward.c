@@ -89,7 +89,7 @@ static void stun_with_known_username_starts_a_session_and_media_flows_both_ways(
 
 	(void)state;
 	lb_conf(&lc);
-	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "ans1:off1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
@@ -146,7 +146,7 @@ static void the_captured_aiortc_session_is_forwarded_byte_identical(void **state
 
 	(void)state;
 	lb_conf(&lc);
-	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
 	/* The aiortc client sent "gLet:M3H2" (answer ufrag : offer ufrag). */
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "gLet:M3H2", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 			 MP_OK);
@@ -213,7 +213,7 @@ static void with_a_private_port_origins_are_reached_from_it(void **state)
 
 	(void)state;
 	lb_conf(&lc);
-	mp_rh_start(&h, &ADDR, 2, 1, &lc);
+	mp_rh_start_driven(&h, &ADDR, 2, 1, &lc);
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "a:b", "__defaultVhost__/live/s", 0, ORIGIN_PRIV, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, GW, GW_MAC);
@@ -248,7 +248,7 @@ static void unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason(void *
 	memset(stun, 0, sizeof(stun));
 	lb_conf(&lc);
 	lc.nat_port_max = NAT_MIN; /* one NAT port: the second session does not fit */
-	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:2", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
@@ -566,7 +566,7 @@ static void frames_a_full_port_refuses_are_counted_as_tx_full(void **state)
 	(void)state;
 	a.tx_ring = 64; /* holds 63 frames, and nobody empties it until the end */
 	lb_conf(&lc);
-	mp_rh_start(&h, &a, 1, 1, &lc);
+	mp_rh_start_driven(&h, &a, 1, 1, &lc);
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "full:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);

@@ -96,8 +96,7 @@ static double bench_stun_full(const struct pkt_set *s, long rounds, unsigned lon
 		for (int i = 0; i < s->n; i++) {
 			struct mp_stun_msg m;
 
-			if (mp_stun_parse(s->p[i], s->len[i], &m) == MP_OK &&
-			    mp_stun_fingerprint_verify(s->p[i], s->len[i], &m) == MP_OK)
+			if (mp_stun_parse(s->p[i], s->len[i], &m) == MP_OK)
 				*sum += m.n_attrs;
 			BARRIER(s->p[i]);
 		}
@@ -174,7 +173,7 @@ int main(int argc, char **argv)
 	ns = best_of(bench_stun_username, &stun, rounds * 10, &sum);
 	report("stun binding USERNAME + split", ns, ref, &stun);
 	ns = best_of(bench_stun_full, &stun, rounds * 10, &sum);
-	report("stun full parse + FINGERPRINT", ns, ref, &stun);
+	report("stun full parse", ns, ref, &stun);
 	ref = best_of(memcpy_fn, &srt, rounds / 10 + 1, &sum);
 	ns = best_of(bench_srt_classify, &srt, rounds / 10 + 1, &sum);
 	report("srt classify + dst socket id", ns, ref, &srt);

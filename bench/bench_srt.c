@@ -166,7 +166,7 @@ static int replay(const char *pcap_out, double secs)
 	struct mp_lb_session_params sp;
 	struct mp_lb_session *s;
 	struct mp_dp_stats a, b;
-	uint32_t origin_sock = mp_srt_be32(capbuf[3] + 40), client_sock = mp_srt_be32(capbuf[0] + 40);
+	uint32_t origin_sock = mp_rd32(capbuf[3] + 40), client_sock = mp_rd32(capbuf[0] + 40);
 	uint8_t f[2048];
 	char vdev[512];
 	FILE *pf;
@@ -286,12 +286,12 @@ static void got_induction_answer(const uint8_t *ip, const uint8_t *p, size_t len
 	uint16_t dport = (uint16_t)(ip[22] << 8 | ip[23]);
 
 	if (len == MP_SRT_HS_LEN)
-		cookies[dport] = mp_srt_be32(p + MP_SRT_HS_COOKIE_OFF);
+		cookies[dport] = mp_rd32(p + MP_SRT_HS_COOKIE_OFF);
 }
 
 static void got_origin_request(const uint8_t *ip, const uint8_t *p, size_t len)
 {
-	uint32_t sock = mp_srt_be32(p + 40);
+	uint32_t sock = mp_rd32(p + 40);
 
 	(void)len;
 	nat_of[(sock - 1) % BATCH] = (uint16_t)(ip[20] << 8 | ip[21]);
@@ -303,7 +303,7 @@ static void answer(const uint8_t *ip, const uint8_t *p, size_t len)
 
 	(void)ip;
 	if (mp_srt_hs_parse(p, len, &hs) == MP_OK && mp_srt_hs_reject_reason(hs.hs_type) >= 0)
-		fprintf(stderr, "bench_srt: rejected (%d) %u\n", mp_srt_hs_reject_reason(hs.hs_type), mp_srt_be32(p + 12));
+		fprintf(stderr, "bench_srt: rejected (%d) %u\n", mp_srt_hs_reject_reason(hs.hs_type), mp_rd32(p + 12));
 }
 
 static void ignore(const uint8_t *ip, const uint8_t *p, size_t len)
@@ -350,7 +350,7 @@ static int handshakes(double secs)
 
 		for (int i = 0; i < BATCH; i++) {
 			memcpy(b, capbuf[0], caplen[0]);
-			mp_srt_put32(b + 40, base + (uint32_t)i + 1);
+			mp_wr32(b + 40, base + (uint32_t)i + 1);
 			inject(0, CLIENT_MAC, CLIENT_IP, (uint16_t)(1024 + (base + i) % 60000), PUBLIC_IP, 10080, b, caplen[0]);
 		}
 		collect(0, BATCH, got_induction_answer);
@@ -358,28 +358,28 @@ static int handshakes(double secs)
 			uint16_t cp = (uint16_t)(1024 + (base + i) % 60000);
 
 			memcpy(b, capbuf[2], caplen[2]);
-			mp_srt_put32(b + 40, base + (uint32_t)i + 1);
+			mp_wr32(b + 40, base + (uint32_t)i + 1);
 			mp_srt_hs_set_cookie(b, caplen[2], cookies[cp]);
 			inject(0, CLIENT_MAC, CLIENT_IP, cp, PUBLIC_IP, 10080, b, caplen[2]);
 		}
 		collect(0, BATCH, got_origin_request); /* (a rejection here would be lost: counted in the stats) */
 		for (int i = 0; i < BATCH; i++) {
 			memcpy(b, capbuf[1], caplen[1]);
-			mp_srt_put32(b + 12, base + (uint32_t)i + 1);
-			mp_srt_put32(b + 40, base + (uint32_t)i + 1);
+			mp_wr32(b + 12, base + (uint32_t)i + 1);
+			mp_wr32(b + 40, base + (uint32_t)i + 1);
 			inject(0, ORIGIN_MAC, 0xC6120103u, 10081, PUBLIC_IP, nat_of[(base + i) % BATCH], b, caplen[1]);
 		}
 		collect(0, BATCH, ignore); /* the CONCLUSIONs replayed to the origin */
 		for (int i = 0; i < BATCH; i++) {
 			memcpy(b, capbuf[3], caplen[3]);
-			mp_srt_put32(b + 12, base + (uint32_t)i + 1);
-			mp_srt_put32(b + 40, 0x40000000u + base + (uint32_t)i);
+			mp_wr32(b + 12, base + (uint32_t)i + 1);
+			mp_wr32(b + 40, 0x40000000u + base + (uint32_t)i);
 			inject(0, ORIGIN_MAC, 0xC6120103u, 10081, PUBLIC_IP, nat_of[(base + i) % BATCH], b, caplen[3]);
 		}
 		collect(0, BATCH, answer); /* the answers to the clients: handshakes done */
 		done += BATCH;
 		for (int i = 0; i < BATCH; i++) {
-			mp_srt_put32(shut + 12, 0x40000000u + base + (uint32_t)i);
+			mp_wr32(shut + 12, 0x40000000u + base + (uint32_t)i);
 			inject(0, CLIENT_MAC, CLIENT_IP, (uint16_t)(1024 + (base + i) % 60000), PUBLIC_IP, 10080, shut,
 			       sizeof(shut));
 		}

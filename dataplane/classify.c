@@ -8,41 +8,6 @@
 #define ETHERTYPE_ARP 0x0806
 #define ETHERTYPE_VLAN 0x8100
 
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-uint16_t mp_csum(const void *buf, size_t len, uint32_t sum)
-{
-	const uint8_t *p = buf;
-
-	for (; len >= 2; p += 2, len -= 2)
-		sum += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return mp_csum_fold(sum);
-}
-
 static enum mp_verdict drop(struct mp_pkt *pkt, enum mp_dp_drop why)
 {
 	pkt->drop = (uint8_t)why;
@@ -64,13 +29,13 @@ static enum mp_verdict do_arp(uint8_t *f, size_t len, const struct mp_iface *ifc
 
 	if (len < (size_t)pkt->l3_off + 28)
 		return drop(pkt, MP_DROP_ARP_MALFORMED);
-	if (rd16(a) != 1 || rd16(a + 2) != ETHERTYPE_IPV4 || a[4] != 6 || a[5] != 4)
+	if (mp_rd16(a) != 1 || mp_rd16(a + 2) != ETHERTYPE_IPV4 || a[4] != 6 || a[5] != 4)
 		return drop(pkt, MP_DROP_ARP_MALFORMED);
-	op = rd16(a + 6);
+	op = mp_rd16(a + 6);
 	if (op != 1 && op != 2)
 		return drop(pkt, MP_DROP_ARP_MALFORMED);
-	pkt->src_ip = rd32(a + 14);
-	pkt->dst_ip = rd32(a + 24);
+	pkt->src_ip = mp_rd32(a + 14);
+	pkt->dst_ip = mp_rd32(a + 24);
 	memcpy(pkt->src_mac, a + 8, 6);
 	if (pkt->dst_ip != ifc->ip)
 		return drop(pkt, MP_DROP_ARP_NOT_US);
@@ -78,10 +43,10 @@ static enum mp_verdict do_arp(uint8_t *f, size_t len, const struct mp_iface *ifc
 	if (op == 2)
 		return MP_V_ARP_LEARN;
 	/* Reply: target := sender, sender := us; Ethernet back to the requester. */
-	wr16(a + 6, 2);
+	mp_wr16(a + 6, 2);
 	memcpy(a + 18, a + 8, 10);          /* target hw + ip := old sender hw + ip */
 	memcpy(a + 8, ifc->mac, 6);
-	wr32(a + 14, ifc->ip);
+	mp_wr32(a + 14, ifc->ip);
 	memcpy(f, pkt->src_mac, 6);
 	memcpy(f + 6, ifc->mac, 6);
 	return MP_V_REPLY;
@@ -99,13 +64,13 @@ static enum mp_verdict do_icmp(uint8_t *f, const struct mp_iface *ifc, struct mp
 	if (ic[0] != 8 || ic[1] != 0)
 		return exception(pkt, MP_DROP_ICMP_OTHER);
 	ic[0] = 0;
-	sum = (uint32_t)(uint16_t)~rd16(ic + 2) + (uint16_t)~0x0800u + 0x0000u;
-	wr16(ic + 2, (uint16_t)~mp_csum_fold(sum));
-	wr32(ip + 12, ifc->ip);
-	wr32(ip + 16, pkt->src_ip);
+	sum = (uint32_t)(uint16_t)~mp_rd16(ic + 2) + (uint16_t)~0x0800u + 0x0000u;
+	mp_wr16(ic + 2, (uint16_t)~mp_csum_fold(sum));
+	mp_wr32(ip + 12, ifc->ip);
+	mp_wr32(ip + 16, pkt->src_ip);
 	ip[8] = 64; /* fresh TTL: the checksum is recomputed below */
-	wr16(ip + 10, 0);
-	wr16(ip + 10, (uint16_t)~mp_csum(ip, (size_t)(pkt->l4_off - pkt->l3_off), 0));
+	mp_wr16(ip + 10, 0);
+	mp_wr16(ip + 10, (uint16_t)~mp_csum(ip, (size_t)(pkt->l4_off - pkt->l3_off), 0));
 	memcpy(f, f + 6, 6);
 	memcpy(f + 6, ifc->mac, 6);
 	return MP_V_REPLY;
@@ -119,11 +84,11 @@ enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, 
 	memset(pkt, 0, sizeof(*pkt));
 	if (len < ETH_HLEN)
 		return drop(pkt, MP_DROP_RUNT);
-	type = rd16(f + 12);
+	type = mp_rd16(f + 12);
 	if (type == ETHERTYPE_VLAN) {
-		if (len < ETH_HLEN + 4 || !ifc->vlan_id || (rd16(f + 14) & 0x0fff) != ifc->vlan_id)
+		if (len < ETH_HLEN + 4 || !ifc->vlan_id || (mp_rd16(f + 14) & 0x0fff) != ifc->vlan_id)
 			return drop(pkt, MP_DROP_VLAN);
-		type = rd16(f + 16);
+		type = mp_rd16(f + 16);
 		off += 4;
 	} else if (ifc->vlan_id) {
 		return drop(pkt, MP_DROP_VLAN);
@@ -138,16 +103,16 @@ enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, 
 	if (len < (size_t)off + 20)
 		return drop(pkt, MP_DROP_IP_HEADER);
 	ihl = (uint8_t)((ip[0] & 0x0f) * 4);
-	ip_len = rd16(ip + 2);
+	ip_len = mp_rd16(ip + 2);
 	if ((ip[0] >> 4) != 4 || ihl < 20 || ip_len < ihl || (size_t)off + ip_len > len)
 		return drop(pkt, MP_DROP_IP_HEADER);
 	if (mp_csum(ip, ihl, 0) != 0xffff)
 		return drop(pkt, MP_DROP_IP_CHECKSUM);
-	pkt->src_ip = rd32(ip + 12);
-	pkt->dst_ip = rd32(ip + 16);
+	pkt->src_ip = mp_rd32(ip + 12);
+	pkt->dst_ip = mp_rd32(ip + 16);
 	if (pkt->dst_ip != ifc->ip)
 		return drop(pkt, MP_DROP_NOT_US);
-	frag = rd16(ip + 6);
+	frag = mp_rd16(ip + 6);
 	if ((frag & 0x3fff) != 0) /* MF set or an offset: RFC 791 section 3.2 */
 		return exception(pkt, MP_DROP_IP_FRAGMENT);
 	if (ihl != 20)
@@ -165,11 +130,11 @@ enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, 
 
 		if (ip_len < ihl + 8)
 			return drop(pkt, MP_DROP_UDP_MALFORMED);
-		ulen = rd16(u + 4);
+		ulen = mp_rd16(u + 4);
 		if (ulen < 8 || ulen > ip_len - ihl)
 			return drop(pkt, MP_DROP_UDP_MALFORMED);
-		pkt->src_port = rd16(u);
-		pkt->dst_port = rd16(u + 2);
+		pkt->src_port = mp_rd16(u);
+		pkt->dst_port = mp_rd16(u + 2);
 		pkt->payload_off = (uint16_t)(pkt->l4_off + 8);
 		pkt->payload_len = (uint16_t)(ulen - 8);
 		if (pkt->dst_port == ifc->webrtc_port)

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "byteorder.h" /* mp_csum, mp_rd16... */
 #include "dp_stats.h"
 
 /* The appliance's identity on one port. Addresses in host byte order. */
@@ -46,14 +47,5 @@ struct mp_pkt {
  * are answered in place (MP_V_REPLY, same length). Header checks per RFC 791/1122: version 4, IHL,
  * total length within the frame, header checksum; fragments and options are not for the fast path. */
 enum mp_verdict mp_classify(uint8_t *frame, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt);
-
-/* Internet checksum helpers (RFC 1071, RFC 1624). */
-uint16_t mp_csum(const void *buf, size_t len, uint32_t sum);
-static inline uint16_t mp_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 #endif

@@ -94,6 +94,7 @@ struct mp_dp_worker {
 	uint64_t exc_next_poll_ms;
 	struct mp_dp_srt_worker *srt; /* this worker's SRT handshakes (dp_srt_hs.c) */
 	struct mp_dp_nh_cache nh[2]; /* per port */
+	uint64_t next_sweep_ms;    /* when this worker next sweeps idle lb sessions */
 	struct mp_dp_stats stats;
 } __attribute__((aligned(64)));
 
@@ -108,6 +109,7 @@ struct mp_dp {
 	struct mp_dp_srt *srt;     /* SRT relay state, made by mp_dp_start when lb is set (dp_srt_hs.c) */
 	volatile bool running;     /* workers loop while set */
 	unsigned n_launched;       /* workers running mp_dp_worker_main */
+	bool driven;               /* started by mp_dp_start_driven: the caller turns the loops */
 };
 
 /* Find, configure and start the ports (one RX/TX queue per worker), make the mbuf pool. */
@@ -147,7 +149,16 @@ static inline unsigned mp_dp_port_toward(const struct mp_dp *dp, uint32_t ip, un
 	return other;
 }
 
-/* The worker loop (dp_worker.c); arg is the struct mp_dp_worker. */
+/* The worker loop (dp_worker.c); arg is the struct mp_dp_worker. It is
+ * for (;;) mp_dp_poll_once(w, mp_dp_now_ms(dp)), sleeping idle_sleep_us after a turn that received nothing. */
 int mp_dp_worker_main(void *arg);
+/* One turn of a worker's loop at now_ms (the clock of every table, mp_dp_now_ms): RX bursts on every port,
+ * SRT and exception-path timers, TX flush, the idle-session sweep every MP_DP_SWEEP_MS, quiescence.
+ * Returns the frames received. Only the worker's own thread may call it. */
+unsigned mp_dp_poll_once(struct mp_dp_worker *w, uint64_t now_ms);
+/* mp_dp_start without launching the loops: the caller (a test or bench) turns each worker with
+ * mp_dp_poll_once on its own thread and chooses the time; mp_dp_end_driven (or mp_dp_stop) ends it. */
+int mp_dp_start_driven(struct mp_dp *dp, char *err, size_t errcap);
+void mp_dp_end_driven(struct mp_dp *dp);
 
 #endif

@@ -176,6 +176,7 @@ void mp_dp_stop_workers(struct mp_dp *dp)
 void mp_dp_stop(struct mp_dp *dp)
 {
 	mp_dp_stop_workers(dp);
+	mp_dp_end_driven(dp);
 	mp_dp_exception_teardown(dp);
 	mp_dp_srt_free(dp);
 	for (unsigned i = 0; i < dp->n_ports; i++) {

@@ -40,7 +40,7 @@ void mp_dp_srt_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const
 		mp_dp_drop(w, m, MP_DROP_SRT_MALFORMED);
 		return;
 	}
-	dst = mp_srt_be32(p + 12);
+	dst = mp_rd32(p + 12);
 	if (unlikely(dst == 0)) {
 		/* Destination socket 0: a handshake to the listener (section 4.3). */
 		mp_dp_srt_client_hs(w, pi, m, pkt, now_ms);

@@ -5,27 +5,21 @@
 
 #include <string.h>
 
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, (uint16_t)(v >> 16));
-	wr16(p + 2, (uint16_t)v);
-}
+#include <netinet/in.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
 
 struct rte_mbuf *mp_dp_udp_frame(struct rte_mempool *pool, const struct mp_iface *ifc, const uint8_t dst_mac[6],
 				 uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port,
 				 const uint8_t *payload, size_t len)
 {
-	size_t l2 = ifc->vlan_id ? 18 : 14, total = l2 + 20 + 8 + len;
+	size_t l2 = sizeof(struct rte_ether_hdr) + (ifc->vlan_id ? sizeof(struct rte_vlan_hdr) : 0);
+	size_t total = l2 + sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr) + len;
+	struct rte_ether_hdr *eth;
+	struct rte_ipv4_hdr *ip;
+	struct rte_udp_hdr *u;
 	struct rte_mbuf *m;
-	uint8_t *f, *ip, *u;
-	uint32_t sum;
-	uint16_t uc;
 
 	if (len > 1472 || !(m = rte_pktmbuf_alloc(pool)))
 		return NULL;
@@ -33,36 +27,37 @@ struct rte_mbuf *mp_dp_udp_frame(struct rte_mempool *pool, const struct mp_iface
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
-	f = rte_pktmbuf_mtod(m, uint8_t *);
-	memcpy(f, dst_mac, 6);
-	memcpy(f + 6, ifc->mac, 6);
+	eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	memcpy(&eth->dst_addr, dst_mac, RTE_ETHER_ADDR_LEN);
+	memcpy(&eth->src_addr, ifc->mac, RTE_ETHER_ADDR_LEN);
 	if (ifc->vlan_id) {
-		wr16(f + 12, 0x8100);
-		wr16(f + 14, ifc->vlan_id & 0x0fff);
+		struct rte_vlan_hdr *vh = (struct rte_vlan_hdr *)(eth + 1);
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN);
+		vh->vlan_tci = rte_cpu_to_be_16(ifc->vlan_id & 0x0fff);
+		vh->eth_proto = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	} else {
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	}
-	wr16(f + l2 - 2, 0x0800);
-	ip = f + l2;
-	ip[0] = 0x45;
-	ip[1] = 0;
-	wr16(ip + 2, (uint16_t)(20 + 8 + len));
-	wr16(ip + 4, 0);
-	wr16(ip + 6, 0x4000); /* DF: handshakes fit the path MTU (RFC 791) */
-	ip[8] = 64;
-	ip[9] = 17;
-	wr16(ip + 10, 0);
-	wr32(ip + 12, src_ip);
-	wr32(ip + 16, dst_ip);
-	wr16(ip + 10, (uint16_t)~mp_csum(ip, 20, 0));
-	u = ip + 20;
-	wr16(u, src_port);
-	wr16(u + 2, dst_port);
-	wr16(u + 4, (uint16_t)(8 + len));
-	wr16(u + 6, 0);
-	memcpy(u + 8, payload, len);
-	/* RFC 768: the checksum covers a pseudo-header of addresses, protocol and UDP length. */
-	sum = (src_ip >> 16) + (src_ip & 0xffff) + (dst_ip >> 16) + (dst_ip & 0xffff) + 17 + (uint32_t)(8 + len);
-	uc = (uint16_t)~mp_csum(u, 8 + len, sum);
-	wr16(u + 6, uc ? uc : 0xffff);
+	ip = rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, l2);
+	*ip = (struct rte_ipv4_hdr){
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + sizeof(*u) + len)),
+		.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG), /* handshakes fit the path MTU (RFC 791) */
+		.time_to_live = 64,
+		.next_proto_id = IPPROTO_UDP,
+		.src_addr = rte_cpu_to_be_32(src_ip),
+		.dst_addr = rte_cpu_to_be_32(dst_ip),
+	};
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	u = (struct rte_udp_hdr *)(ip + 1);
+	u->src_port = rte_cpu_to_be_16(src_port);
+	u->dst_port = rte_cpu_to_be_16(dst_port);
+	u->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*u) + len));
+	u->dgram_cksum = 0;
+	memcpy(u + 1, payload, len);
+	/* RFC 768: over a pseudo-header of addresses, protocol and length; a zero result is sent as 0xffff. */
+	u->dgram_cksum = rte_ipv4_udptcp_cksum(ip, u);
 	m->data_len = (uint16_t)total;
 	m->pkt_len = (uint32_t)total;
 	return m;

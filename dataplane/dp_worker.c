@@ -132,67 +132,101 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 	}
 }
 
-int mp_dp_worker_main(void *arg)
+/* A worker's first steps on its lcore (or in a test driving it): lb reader, RFC 5227 section 3
+ * announcement of our address (the first worker does it). */
+static void worker_begin(struct mp_dp_worker *w)
 {
-	struct mp_dp_worker *w = arg;
 	struct mp_dp *dp = w->dp;
-	struct rte_mbuf *rx[MP_BURST];
-	struct webrtc_batch wb;
-	uint64_t next_sweep = 0;
 
 	if (dp->lb)
 		mp_lb_reader_register(dp->lb, w->reader_id);
-	/* RFC 5227 section 3: announce our address once at start (the first worker does it). */
 	if (w->queue == 0)
 		for (unsigned pi = 0; pi < dp->n_ports; pi++) {
 			send_arp_request(dp, w, pi, dp->ports[pi].iface.ip);
 			mp_dp_tx_flush(w, pi);
 		}
-	while (dp->running) {
-		unsigned got = 0;
-		uint64_t now_ms = mp_dp_now_ms(dp);
+}
 
-		for (unsigned pi = 0; pi < dp->n_ports; pi++) {
-			uint16_t n = rte_eth_rx_burst(dp->ports[pi].port_id, w->queue, rx, MP_BURST);
+static void worker_end(struct mp_dp_worker *w)
+{
+	if (w->dp->lb)
+		mp_lb_reader_unregister(w->dp->lb, w->reader_id);
+}
 
-			got += n;
-			wb.n = 0;
-			for (uint16_t i = 0; i < n; i++) {
-				if (i + 1 < n)
-					rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
-				handle(w, pi, rx[i], now_ms, &wb);
-			}
-			if (wb.n)
-				mp_dp_webrtc_rx_burst(w, pi, wb.m, wb.pkt, wb.n, now_ms);
-		}
-		/* SRT hand-offs and handshake timers; the kernel's frames (exception path). */
-		mp_dp_srt_periodic(w, now_ms);
-		mp_dp_exception_poll(w, now_ms);
-		/* TX is flushed after every burst: no packet waits for a timer. */
-		for (unsigned pi = 0; pi < dp->n_ports; pi++)
-			mp_dp_tx_flush(w, pi);
-		mp_dp_exception_flush(w);
-		if (dp->lb) {
-			if (now_ms >= next_sweep) {
-				uint32_t closed = mp_lb_session_sweep(dp->lb, now_ms, MP_DP_SWEEP_BUDGET);
+unsigned mp_dp_poll_once(struct mp_dp_worker *w, uint64_t now_ms)
+{
+	struct mp_dp *dp = w->dp;
+	struct rte_mbuf *rx[MP_BURST];
+	struct webrtc_batch wb;
+	unsigned got = 0;
 
-				w->stats.sessions_expired += closed;
-				next_sweep = now_ms + MP_DP_SWEEP_MS;
-			}
-			/* Holds no lb pointer between bursts: freed records may be reclaimed. */
-			mp_lb_quiescent(dp->lb, w->reader_id);
+	for (unsigned pi = 0; pi < dp->n_ports; pi++) {
+		uint16_t n = rte_eth_rx_burst(dp->ports[pi].port_id, w->queue, rx, MP_BURST);
+
+		got += n;
+		wb.n = 0;
+		for (uint16_t i = 0; i < n; i++) {
+			if (i + 1 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
+			handle(w, pi, rx[i], now_ms, &wb);
 		}
-		if (!got && dp->conf.idle_sleep_us) {
-			if (dp->lb)
-				mp_lb_reader_offline(dp->lb, w->reader_id);
-			rte_delay_us_sleep(dp->conf.idle_sleep_us);
-			if (dp->lb)
-				mp_lb_reader_online(dp->lb, w->reader_id);
-		}
+		if (wb.n)
+			mp_dp_webrtc_rx_burst(w, pi, wb.m, wb.pkt, wb.n, now_ms);
 	}
-	if (dp->lb)
-		mp_lb_reader_unregister(dp->lb, w->reader_id);
+	/* SRT hand-offs and handshake timers; the kernel's frames (exception path). */
+	mp_dp_srt_periodic(w, now_ms);
+	mp_dp_exception_poll(w, now_ms);
+	/* TX is flushed after every burst: no packet waits for a timer. */
+	for (unsigned pi = 0; pi < dp->n_ports; pi++)
+		mp_dp_tx_flush(w, pi);
+	mp_dp_exception_flush(w);
+	if (dp->lb) {
+		if (now_ms >= w->next_sweep_ms) {
+			w->stats.sessions_expired += mp_lb_session_sweep(dp->lb, now_ms, MP_DP_SWEEP_BUDGET);
+			w->next_sweep_ms = now_ms + MP_DP_SWEEP_MS;
+		}
+		/* Holds no lb pointer between bursts: freed records may be reclaimed. */
+		mp_lb_quiescent(dp->lb, w->reader_id);
+	}
+	return got;
+}
+
+int mp_dp_worker_main(void *arg)
+{
+	struct mp_dp_worker *w = arg;
+	struct mp_dp *dp = w->dp;
+
+	worker_begin(w);
+	while (dp->running) {
+		if (mp_dp_poll_once(w, mp_dp_now_ms(dp)) || !dp->conf.idle_sleep_us)
+			continue;
+		if (dp->lb)
+			mp_lb_reader_offline(dp->lb, w->reader_id);
+		rte_delay_us_sleep(dp->conf.idle_sleep_us);
+		if (dp->lb)
+			mp_lb_reader_online(dp->lb, w->reader_id);
+	}
+	worker_end(w);
 	return 0;
+}
+
+int mp_dp_start_driven(struct mp_dp *dp, char *err, size_t errcap)
+{
+	if (mp_dp_srt_init(dp, err, errcap))
+		return -1;
+	dp->driven = true;
+	for (unsigned i = 0; i < dp->n_workers; i++)
+		worker_begin(&dp->workers[i]);
+	return 0;
+}
+
+void mp_dp_end_driven(struct mp_dp *dp)
+{
+	if (!dp->driven)
+		return;
+	for (unsigned i = 0; i < dp->n_workers; i++)
+		worker_end(&dp->workers[i]);
+	dp->driven = false;
 }
 
 int mp_dp_start(struct mp_dp *dp, char *err, size_t errcap)

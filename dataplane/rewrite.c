@@ -3,17 +3,6 @@
 
 #include <string.h>
 
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), accumulated over several 16-bit words. */
 static inline uint32_t csum_delta(uint32_t acc, uint16_t old, uint16_t new)
 {
@@ -30,32 +19,32 @@ void mp_udp_rewrite(uint8_t *f, const struct mp_pkt *pkt, const uint8_t src_mac[
 {
 	uint8_t *ip = f + pkt->l3_off, *u = f + pkt->l4_off;
 	uint32_t addr = 0, ttl = 0, ports;
-	uint16_t old_ttl_word = rd16(ip + 8), old[4], uc;
+	uint16_t old_ttl_word = mp_rd16(ip + 8), old[4], uc;
 
 	memcpy(f, dst_mac, 6);
 	memcpy(f + 6, src_mac, 6);
 	for (int i = 0; i < 4; i++)
-		old[i] = rd16(ip + 12 + 2 * i);
-	wr16(ip + 12, (uint16_t)(src_ip >> 16));
-	wr16(ip + 14, (uint16_t)src_ip);
-	wr16(ip + 16, (uint16_t)(dst_ip >> 16));
-	wr16(ip + 18, (uint16_t)dst_ip);
+		old[i] = mp_rd16(ip + 12 + 2 * i);
+	mp_wr16(ip + 12, (uint16_t)(src_ip >> 16));
+	mp_wr16(ip + 14, (uint16_t)src_ip);
+	mp_wr16(ip + 16, (uint16_t)(dst_ip >> 16));
+	mp_wr16(ip + 18, (uint16_t)dst_ip);
 	for (int i = 0; i < 4; i++)
-		addr = csum_delta(addr, old[i], rd16(ip + 12 + 2 * i));
+		addr = csum_delta(addr, old[i], mp_rd16(ip + 12 + 2 * i));
 	if (ip[8] > 1)
 		ip[8]--;
-	ttl = csum_delta(0, old_ttl_word, rd16(ip + 8));
-	wr16(ip + 10, csum_apply(rd16(ip + 10), addr + ttl));
+	ttl = csum_delta(0, old_ttl_word, mp_rd16(ip + 8));
+	mp_wr16(ip + 10, csum_apply(mp_rd16(ip + 10), addr + ttl));
 
-	ports = csum_delta(0, rd16(u), src_port);
-	ports = csum_delta(ports, rd16(u + 2), dst_port);
-	wr16(u, src_port);
-	wr16(u + 2, dst_port);
-	uc = rd16(u + 6);
+	ports = csum_delta(0, mp_rd16(u), src_port);
+	ports = csum_delta(ports, mp_rd16(u + 2), dst_port);
+	mp_wr16(u, src_port);
+	mp_wr16(u + 2, dst_port);
+	uc = mp_rd16(u + 6);
 	if (uc) {
 		/* The UDP checksum covers the pseudo-header addresses too (RFC 768). */
 		uc = csum_apply(uc, addr + ports);
-		wr16(u + 6, uc ? uc : 0xffff);
+		mp_wr16(u + 6, uc ? uc : 0xffff);
 	}
 }
 
@@ -67,23 +56,23 @@ size_t mp_build_arp_request(uint8_t *out, const struct mp_iface *ifc, uint32_t t
 	memset(out, 0xff, 6);
 	memcpy(out + 6, ifc->mac, 6);
 	if (ifc->vlan_id) {
-		wr16(out + 12, 0x8100);
-		wr16(out + 14, ifc->vlan_id);
+		mp_wr16(out + 12, 0x8100);
+		mp_wr16(out + 14, ifc->vlan_id);
 		off = 16;
 	}
-	wr16(out + off, 0x0806);
+	mp_wr16(out + off, 0x0806);
 	a = out + off + 2;
-	wr16(a, 1);          /* Ethernet */
-	wr16(a + 2, 0x0800); /* IPv4 */
+	mp_wr16(a, 1);          /* Ethernet */
+	mp_wr16(a + 2, 0x0800); /* IPv4 */
 	a[4] = 6;
 	a[5] = 4;
-	wr16(a + 6, 1);      /* request */
+	mp_wr16(a + 6, 1);      /* request */
 	memcpy(a + 8, ifc->mac, 6);
-	wr16(a + 14, (uint16_t)(ifc->ip >> 16));
-	wr16(a + 16, (uint16_t)ifc->ip);
+	mp_wr16(a + 14, (uint16_t)(ifc->ip >> 16));
+	mp_wr16(a + 16, (uint16_t)ifc->ip);
 	memset(a + 18, 0, 6);
-	wr16(a + 24, (uint16_t)(target_ip >> 16));
-	wr16(a + 26, (uint16_t)target_ip);
+	mp_wr16(a + 24, (uint16_t)(target_ip >> 16));
+	mp_wr16(a + 26, (uint16_t)target_ip);
 	/* Pad to the Ethernet minimum (60 bytes before the FCS). */
 	memset(a + 28, 0, 60 - (size_t)(a + 28 - out));
 	return 60;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "byteorder.h"
 #include "mp_error.h"
 
 struct dec {
@@ -18,7 +19,7 @@ static int need(const struct dec *d, size_t n)
 
 static uint16_t rd16(struct dec *d)
 {
-	uint16_t v = (uint16_t)(d->p[d->off] << 8 | d->p[d->off + 1]);
+	uint16_t v = mp_rd16(d->p + d->off);
 
 	d->off += 2;
 	return v;
@@ -26,10 +27,10 @@ static uint16_t rd16(struct dec *d)
 
 static uint32_t rd32(struct dec *d)
 {
-	const uint8_t *p = d->p + d->off;
+	uint32_t v = mp_rd32(d->p + d->off);
 
 	d->off += 4;
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	return v;
 }
 
 /* Spec 2.2: an IEEE-754 double, big endian. */

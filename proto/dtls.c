@@ -1,10 +1,7 @@
 /* dtls.c: DTLS record walk: find alert records that end a DTLS-SRTP association. */
 #include "dtls.h"
 
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+#include "byteorder.h"
 
 /* One record at buf (len bytes left): its kind and its size, or a negative error. */
 static int record(const uint8_t *buf, size_t len, size_t *size)
@@ -26,7 +23,7 @@ static int record(const uint8_t *buf, size_t len, size_t *size)
 		}
 		if (len < hlen + 2)
 			return MP_ERR_TRUNCATED;
-		body = rd16(buf + hlen);
+		body = mp_rd16(buf + hlen);
 		hlen += 2;
 		if (len - hlen < body)
 			return MP_ERR_TRUNCATED;
@@ -37,13 +34,13 @@ static int record(const uint8_t *buf, size_t len, size_t *size)
 		return MP_ERR_INVAL;
 	if (len < MP_DTLS_HEADER_LEN)
 		return MP_ERR_TRUNCATED;
-	body = rd16(buf + 11);
+	body = mp_rd16(buf + 11);
 	if (len - MP_DTLS_HEADER_LEN < body)
 		return MP_ERR_TRUNCATED;
 	*size = MP_DTLS_HEADER_LEN + body;
 	if (type != MP_DTLS_CT_ALERT)
 		return MP_DTLS_ALERT_NONE;
-	if (rd16(buf + 3) != 0) /* epoch (RFC 6347 section 4.1): the fragment is encrypted */
+	if (mp_rd16(buf + 3) != 0) /* epoch (RFC 6347 section 4.1): the fragment is encrypted */
 		return MP_DTLS_ALERT_ENCRYPTED;
 	if (body < 2)
 		return MP_ERR_LENGTH;

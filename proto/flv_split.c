@@ -1,5 +1,6 @@
 /* flv_split.c: FLV stream splitter: unit boundaries and tag classes across arbitrary pieces. */
 #include "flv_split.h"
+#include "byteorder.h"
 #include "mp_error.h"
 
 #include <string.h>
@@ -11,11 +12,6 @@ void mp_flv_split_init(struct mp_flv_split *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->head_need = FLV_FILE_HEAD;
-}
-
-static uint32_t be24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 }
 
 /* Class from the tag head and its first one or two data bytes (n of them). */
@@ -69,13 +65,13 @@ static int head_done(struct mp_flv_split *s)
 
 		if (memcmp(s->head, "FLV", 3) != 0)
 			return MP_ERR_PROTO;
-		off = (uint32_t)s->head[5] << 24 | (uint32_t)s->head[6] << 16 | (uint32_t)s->head[7] << 8 | s->head[8];
+		off = mp_rd32(s->head + 5);
 		if (off < 9 || off > 65536)
 			return MP_ERR_PROTO;
 		s->cls = MP_FLV_FILE_HEADER;
 		s->body_left = off - 9; /* extra header bytes (none in FLV 1); PreviousTagSize0 is in the head */
 	} else {
-		uint32_t size = be24(s->head + 1);
+		uint32_t size = mp_rd24(s->head + 1);
 		size_t got = s->head_len - FLV_TAG_HEAD;
 
 		s->cls = (uint8_t)tag_class(s->head, got);
@@ -124,7 +120,7 @@ int mp_flv_split_next(struct mp_flv_split *s, const uint8_t **buf, size_t *len, 
 			(*buf)++;
 			(*len)--;
 			if (s->units > 0 && s->head_len == FLV_TAG_HEAD) {
-				uint32_t size = be24(s->head + 1);
+				uint32_t size = mp_rd24(s->head + 1);
 
 				s->head_need = (uint8_t)(FLV_TAG_HEAD + (size < 2 ? size : 2));
 			}

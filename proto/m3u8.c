@@ -1,6 +1,7 @@
 /* m3u8.c: tag every URI of an HLS playlist with spbhid=<id>; read spbhid from a request query. */
 #include "m3u8.h"
 #include "mp_error.h"
+#include "url_query.h"
 
 #include <string.h>
 
@@ -34,21 +35,21 @@ static void put(struct out_buf *o, const char *s, size_t n)
 	o->len += n;
 }
 
-/* Write uri (n bytes) with spbhid added to its query, before any "#fragment". */
+/* Write uri (n bytes) with spbhid first in its query, before any "#fragment": read back first-wins
+ * (mp_url_query_find), ours beats any spbhid the origin's URI already carried. */
 static void put_tagged(struct out_buf *o, const char *uri, size_t n, const char *id, size_t id_len)
 {
 	const char *frag = memchr(uri, '#', n);
 	size_t body = frag ? (size_t)(frag - uri) : n;
 	const char *q = memchr(uri, '?', body);
+	size_t path = q ? (size_t)(q - uri) : body, rest = q ? (size_t)(q - uri) + 1 : body;
 
-	put(o, uri, body);
-	if (!q)
-		put(o, "?", 1);
-	else if (uri[body - 1] != '?' && uri[body - 1] != '&')
-		put(o, "&", 1);
-	put(o, "spbhid=", 7);
+	put(o, uri, path);
+	put(o, "?spbhid=", 8);
 	put(o, id, id_len);
-	put(o, uri + body, n - body);
+	if (rest < body && uri[rest] != '&')
+		put(o, "&", 1);
+	put(o, uri + rest, n - rest);
 }
 
 static int tag_is(const char *line, size_t n, const char *tag)
@@ -157,20 +158,10 @@ int mp_m3u8_rewrite(const char *in, size_t len, const char *id, size_t id_len, u
 
 int mp_m3u8_query_spbhid(const char *query, size_t len, const char **id, size_t *id_len)
 {
-	const char *found = NULL;
-	size_t found_len = 0, pos = 0;
+	const char *found;
+	size_t found_len;
 
-	while (query && pos < len) {
-		const char *pair = query + pos, *amp = memchr(pair, '&', len - pos);
-		size_t n = amp ? (size_t)(amp - pair) : len - pos;
-
-		if (n >= 7 && memcmp(pair, "spbhid=", 7) == 0) {
-			found = pair + 7;
-			found_len = n - 7;
-		}
-		pos += n + 1;
-	}
-	if (!found)
+	if (mp_url_query_find(query, len, "spbhid", &found, &found_len) != MP_OK)
 		return MP_ERR_NOTFOUND;
 	if (!valid_id(found, found_len))
 		return MP_ERR_INVAL;

@@ -4,21 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "mp_error.h"
 
 #define BUF_KEEP (1u << 20) /* message buffers larger than this are freed after use */
 
 static const uint8_t empty_payload[1];
-
-static uint32_t be24(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 void mp_rtmp_reader_init(struct mp_rtmp_reader *r, uint32_t max_msg)
 {
@@ -83,7 +74,7 @@ static unsigned header_need(struct mp_rtmp_reader *r, int *err)
 	if (r->hdr_len < n)
 		return n;
 	if (fmt < 3)
-		return be24(r->hdr + b) == MP_RTMP_EXT_TS ? n + 4 : n;
+		return mp_rd24(r->hdr + b) == MP_RTMP_EXT_TS ? n + 4 : n;
 	struct mp_rtmp_chunk_stream *cs = find_cs(r, basic_csid(r->hdr));
 
 	if (!cs) {
@@ -116,22 +107,22 @@ static int process_header(struct mp_rtmp_reader *r)
 		/* A new message header while a message is half read is a protocol violation. */
 		if (cs->got)
 			return MP_ERR_PROTO;
-		ts = be24(h + b);
+		ts = mp_rd24(h + b);
 		ext = ts == MP_RTMP_EXT_TS;
 		if (ext)
-			ts = be32(h + r->hdr_len - 4);
+			ts = mp_rd32(h + r->hdr_len - 4);
 		cs->ext = (uint8_t)ext;
 	}
 	switch (fmt) {
 	case 0: /* absolute timestamp; a following fmt 3 reuses it as delta (section 5.3.1.2.4) */
 		cs->timestamp = cs->delta = ts;
-		cs->len = be24(h + b + 3);
+		cs->len = mp_rd24(h + b + 3);
 		cs->type = h[b + 6];
 		cs->stream_id = (uint32_t)h[b + 7] | (uint32_t)h[b + 8] << 8 | (uint32_t)h[b + 9] << 16 |
 				(uint32_t)h[b + 10] << 24; /* little endian, section 5.3.1.2.1 */
 		break;
 	case 1:
-		cs->len = be24(h + b + 3);
+		cs->len = mp_rd24(h + b + 3);
 		cs->type = h[b + 6];
 		/* fall through */
 	case 2:
@@ -141,7 +132,7 @@ static int process_header(struct mp_rtmp_reader *r)
 	default:
 		if (cs->got == 0) { /* fmt 3 starting a new message: same delta as before */
 			if (cs->ext)
-				cs->delta = be32(h + r->hdr_len - 4);
+				cs->delta = mp_rd32(h + r->hdr_len - 4);
 			cs->timestamp += cs->delta;
 		}
 		break;
@@ -191,7 +182,7 @@ static int apply_control(struct mp_rtmp_reader *r, const struct mp_rtmp_chunk_st
 		return MP_OK;
 	if (cs->len < 4)
 		return MP_ERR_PROTO;
-	v = be32(cs->buf);
+	v = mp_rd32(cs->buf);
 	switch (cs->type) {
 	case MP_RTMP_MSG_SET_CHUNK_SIZE: /* 5.4.1: 31 bits, the first bit MUST be zero, at least 1 */
 		if (v == 0 || v > MP_RTMP_MAX_CHUNK_SIZE)
@@ -370,8 +361,9 @@ int mp_rtmp_chunk_write(const struct mp_rtmp_msg *m, uint32_t chunk_size, uint8_
 	ts = ext ? MP_RTMP_EXT_TS : m->timestamp;
 	/* fmt 0 message header (spec 1.0 section 5.3.1.2.1) */
 	o += put_basic(out, 0, m->csid);
-	out[o++] = (uint8_t)(ts >> 16), out[o++] = (uint8_t)(ts >> 8), out[o++] = (uint8_t)ts;
-	out[o++] = (uint8_t)(m->len >> 16), out[o++] = (uint8_t)(m->len >> 8), out[o++] = (uint8_t)m->len;
+	mp_wr24(out + o, ts);
+	mp_wr24(out + o + 3, m->len);
+	o += 6;
 	out[o++] = m->type;
 	for (int i = 0; i < 4; i++)
 		out[o++] = (uint8_t)(m->stream_id >> (8 * i)); /* little endian */
@@ -379,8 +371,8 @@ int mp_rtmp_chunk_write(const struct mp_rtmp_msg *m, uint32_t chunk_size, uint8_
 		uint32_t n = m->len - done < chunk_size ? m->len - done : chunk_size;
 
 		if (ext) { /* section 5.3.1.3: in every chunk of the message, fmt 3 included */
-			out[o++] = (uint8_t)(m->timestamp >> 24), out[o++] = (uint8_t)(m->timestamp >> 16);
-			out[o++] = (uint8_t)(m->timestamp >> 8), out[o++] = (uint8_t)m->timestamp;
+			mp_wr32(out + o, m->timestamp);
+			o += 4;
 		}
 		if (n)
 			memcpy(out + o, m->payload + done, n);

@@ -3,17 +3,8 @@
 
 #include <string.h>
 
+#include "byteorder.h"
 #include "mp_error.h"
-
-static uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
-}
 
 int mp_rtmp_ctrl_parse(const struct mp_rtmp_msg *m, struct mp_rtmp_ctrl *out)
 {
@@ -28,20 +19,20 @@ int mp_rtmp_ctrl_parse(const struct mp_rtmp_msg *m, struct mp_rtmp_ctrl *out)
 		 * SetBufferLength 8. Other events (e.g. SWF verification) are passed with what fits. */
 		if (m->len < 2)
 			return MP_ERR_TRUNCATED;
-		out->event = (uint16_t)(p[0] << 8 | p[1]);
+		out->event = mp_rd16(p);
 		if (out->event <= MP_RTMP_UC_PING_RESPONSE && m->len < 6)
 			return MP_ERR_TRUNCATED;
 		if (out->event == MP_RTMP_UC_SET_BUFFER_LENGTH && m->len < 10)
 			return MP_ERR_TRUNCATED;
 		if (m->len >= 6)
-			out->value = be32(p + 2);
+			out->value = mp_rd32(p + 2);
 		if (m->len >= 10)
-			out->value2 = be32(p + 6);
+			out->value2 = mp_rd32(p + 6);
 		return MP_OK;
 	}
 	if (m->len < 4 || (m->type == MP_RTMP_MSG_SET_PEER_BANDWIDTH && m->len < 5))
 		return MP_ERR_TRUNCATED;
-	out->value = be32(p);
+	out->value = mp_rd32(p);
 	if (m->type == MP_RTMP_MSG_SET_PEER_BANDWIDTH)
 		out->limit_type = p[4];
 	/* 5.4.1: the first bit MUST be zero; a chunk size of 0 would never finish a message */
@@ -76,13 +67,13 @@ int mp_rtmp_ctrl_payload(const struct mp_rtmp_ctrl *c, uint8_t *out, size_t cap)
 	if (cap < n)
 		return MP_ERR_NOSPACE;
 	if (c->type == MP_RTMP_MSG_USER_CONTROL) {
-		out[0] = (uint8_t)(c->event >> 8), out[1] = (uint8_t)c->event;
-		put32(out + 2, c->value);
+		mp_wr16(out, c->event);
+		mp_wr32(out + 2, c->value);
 		if (n == 10)
-			put32(out + 6, c->value2);
+			mp_wr32(out + 6, c->value2);
 		return (int)n;
 	}
-	put32(out, c->value);
+	mp_wr32(out, c->value);
 	if (n == 5)
 		out[4] = c->limit_type;
 	return (int)n;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "byteorder.h"
 #include "mp_error.h"
 #include "sha256.h"
 
@@ -26,16 +27,6 @@ static void fms_key(uint8_t k[68])
 {
 	memcpy(k, "Genuine Adobe Flash Media Server 001", FMS_KEY_SHORT);
 	memcpy(k + FMS_KEY_SHORT, key_tail, sizeof(key_tail));
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
 }
 
 /* Position of the 32-byte digest inside a 1536-byte C1/S1 for a scheme (see the header). */
@@ -100,8 +91,8 @@ static void reply_digest(const uint8_t *key, size_t klen, const uint8_t *peer_di
 static int parse_c1(const uint8_t *c1, const uint8_t *key, size_t klen, struct mp_rtmp_hs_peer *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->time = get32(c1);
-	out->version = get32(c1 + 4);
+	out->time = mp_rd32(c1);
+	out->version = mp_rd32(c1 + 4);
 	/* A zero version means the simple form (RTMP spec 1.0 section 5.2.3: "Zero (4 bytes)"). */
 	if (out->version != 0)
 		find_digest(c1, key, klen, out);
@@ -134,7 +125,7 @@ int mp_rtmp_hs_build_s0s1s2(const struct mp_rtmp_hs_peer *client, const uint8_t 
 	s1 = out + 1, s2 = out + 1 + MP_RTMP_HS_SIZE;
 	out[0] = MP_RTMP_VERSION;
 	memcpy(s1, rnd, MP_RTMP_HS_SIZE);
-	put32(s1, time);
+	mp_wr32(s1, time);
 	if (!client->complex) {
 		/* Simple form: S1 = time, zero, random; S2 echoes C1 (spec 1.0 sections 5.2.3, 5.2.4). */
 		memset(s1 + 4, 0, 4);
@@ -160,7 +151,7 @@ int mp_rtmp_hs_build_c0c1(const uint8_t *rnd, uint32_t time, uint8_t *out, size_
 		return MP_ERR_NOSPACE;
 	out[0] = MP_RTMP_VERSION;
 	memcpy(out + 1, rnd, MP_RTMP_HS_SIZE);
-	put32(out + 1, time);
+	mp_wr32(out + 1, time);
 	/* Flash Player version 9.0.124.2, what ffmpeg announces. */
 	out[5] = 9, out[6] = 0, out[7] = 124, out[8] = 2;
 	fp_key(key);

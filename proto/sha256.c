@@ -1,6 +1,8 @@
 /* sha256.c: SHA-256 (FIPS 180-4 section 6.2) and HMAC-SHA256 (RFC 2104) over plain buffers. */
 #include "sha256.h"
 
+#include "byteorder.h"
+
 #include <string.h>
 
 /* FIPS 180-4 section 4.2.2: the first 32 bits of the fractional parts of the cube roots of the
@@ -27,8 +29,7 @@ static void sha256_block(uint32_t h[8], const uint8_t *p)
 	uint32_t w[64], a, b, c, d, e, f, g, hh;
 
 	for (int i = 0; i < 16; i++)
-		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
+		w[i] = mp_rd32(p + 4 * i);
 	for (int i = 16; i < 64; i++) {
 		uint32_t s0 = ror(w[i - 15], 7) ^ ror(w[i - 15], 18) ^ (w[i - 15] >> 3);
 		uint32_t s1 = ror(w[i - 2], 17) ^ ror(w[i - 2], 19) ^ (w[i - 2] >> 10);
@@ -87,12 +88,8 @@ void mp_sha256_final(struct mp_sha256 *c, uint8_t out[MP_SHA256_LEN])
 	for (int i = 0; i < 8; i++)
 		pad[padlen + i] = (uint8_t)(bits >> (56 - 8 * i));
 	mp_sha256_update(c, pad, padlen + 8);
-	for (int i = 0; i < 8; i++) {
-		out[4 * i] = (uint8_t)(c->h[i] >> 24);
-		out[4 * i + 1] = (uint8_t)(c->h[i] >> 16);
-		out[4 * i + 2] = (uint8_t)(c->h[i] >> 8);
-		out[4 * i + 3] = (uint8_t)c->h[i];
-	}
+	for (int i = 0; i < 8; i++)
+		mp_wr32(out + 4 * i, c->h[i]);
 }
 
 void mp_sha256(const void *data, size_t len, uint8_t out[MP_SHA256_LEN])

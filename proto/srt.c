@@ -13,13 +13,13 @@ static int srt_walk_extensions(const uint8_t *p, size_t n, struct mp_srt_handsha
 
 		if (n - off < 4)
 			return MP_ERR_LENGTH;
-		vlen = (size_t)((p[off + 2] << 8) | p[off + 3]) * 4;
+		vlen = (size_t)mp_rd16(p + off + 2) * 4;
 		if (n - off - 4 < vlen)
 			return MP_ERR_LENGTH; /* block runs past the datagram */
 		if (hs->n_ext >= MP_SRT_HS_MAX_EXT)
 			return MP_ERR_TOOLONG;
 		e = &hs->ext[hs->n_ext++];
-		e->type = (uint16_t)((p[off] << 8) | p[off + 1]);
+		e->type = mp_rd16(p + off);
 		e->len = (uint16_t)vlen;
 		e->value = p + off + 4;
 		/* section 3.2.1.1: HSREQ/HSRSP carry 3 words; access-control.md: SID up to 512 bytes */
@@ -45,18 +45,18 @@ int mp_srt_hs_parse(const uint8_t *buf, size_t len, struct mp_srt_handshake *hs)
 	memset(hs, 0, sizeof(*hs));
 	if (buf[2] != 0 || buf[3] != 0)
 		return MP_ERR_INVAL; /* handshake has no subtype (section 3.2.1) */
-	hs->type_info = mp_srt_be32(buf + 4);
-	hs->timestamp = mp_srt_be32(buf + 8);
-	hs->dst_sockid = mp_srt_be32(buf + 12);
-	hs->version = mp_srt_be32(c);
-	hs->encryption = (uint16_t)((c[4] << 8) | c[5]);
-	hs->extension = (uint16_t)((c[6] << 8) | c[7]);
-	hs->isn = mp_srt_be32(c + 8);
-	hs->mtu = mp_srt_be32(c + 12);
-	hs->flow_window = mp_srt_be32(c + 16);
-	hs->hs_type = (int32_t)mp_srt_be32(c + 20);
-	hs->socket_id = mp_srt_be32(c + 24);
-	hs->cookie = mp_srt_be32(c + 28);
+	hs->type_info = mp_rd32(buf + 4);
+	hs->timestamp = mp_rd32(buf + 8);
+	hs->dst_sockid = mp_rd32(buf + 12);
+	hs->version = mp_rd32(c);
+	hs->encryption = mp_rd16(c + 4);
+	hs->extension = mp_rd16(c + 6);
+	hs->isn = mp_rd32(c + 8);
+	hs->mtu = mp_rd32(c + 12);
+	hs->flow_window = mp_rd32(c + 16);
+	hs->hs_type = (int32_t)mp_rd32(c + 20);
+	hs->socket_id = mp_rd32(c + 24);
+	hs->cookie = mp_rd32(c + 28);
 	memcpy(hs->peer_ip, c + 32, 16);
 	if (hs->version != 4 && hs->version != 5)
 		return MP_ERR_UNSUPPORTED;
@@ -96,24 +96,24 @@ int mp_srt_hs_build(const struct mp_srt_handshake *hs, uint8_t *out, size_t cap)
 		return MP_ERR_NOSPACE;
 	if (n > 0x7FFFFFFF)
 		return MP_ERR_TOOLONG;
-	mp_srt_put32(out, 0x80000000u); /* control, type 0 HANDSHAKE, subtype 0 */
-	mp_srt_put32(out + 4, hs->type_info);
-	mp_srt_put32(out + 8, hs->timestamp);
-	mp_srt_put32(out + 12, hs->dst_sockid);
-	mp_srt_put32(c, hs->version);
-	mp_srt_put32(c + 4, ((uint32_t)hs->encryption << 16) | hs->extension);
-	mp_srt_put32(c + 8, hs->isn);
-	mp_srt_put32(c + 12, hs->mtu);
-	mp_srt_put32(c + 16, hs->flow_window);
-	mp_srt_put32(c + 20, (uint32_t)hs->hs_type);
-	mp_srt_put32(c + 24, hs->socket_id);
-	mp_srt_put32(c + 28, hs->cookie);
+	mp_wr32(out, 0x80000000u); /* control, type 0 HANDSHAKE, subtype 0 */
+	mp_wr32(out + 4, hs->type_info);
+	mp_wr32(out + 8, hs->timestamp);
+	mp_wr32(out + 12, hs->dst_sockid);
+	mp_wr32(c, hs->version);
+	mp_wr32(c + 4, ((uint32_t)hs->encryption << 16) | hs->extension);
+	mp_wr32(c + 8, hs->isn);
+	mp_wr32(c + 12, hs->mtu);
+	mp_wr32(c + 16, hs->flow_window);
+	mp_wr32(c + 20, (uint32_t)hs->hs_type);
+	mp_wr32(c + 24, hs->socket_id);
+	mp_wr32(c + 28, hs->cookie);
 	memcpy(c + 32, hs->peer_ip, 16);
 	off = MP_SRT_HS_LEN;
 	for (unsigned i = 0; i < hs->n_ext; i++) {
 		const struct mp_srt_hs_ext *e = &hs->ext[i];
 
-		mp_srt_put32(out + off, ((uint32_t)e->type << 16) | (uint32_t)(e->len / 4));
+		mp_wr32(out + off, ((uint32_t)e->type << 16) | (uint32_t)(e->len / 4));
 		if (e->len)
 			memmove(out + off + 4, e->value, e->len);
 		off += 4 + e->len;
@@ -189,7 +189,7 @@ int mp_srt_hs_set_cookie(uint8_t *buf, size_t len, uint32_t cookie)
 {
 	if (!buf || !mp_srt_is_handshake(buf, len))
 		return MP_ERR_INVAL;
-	mp_srt_put32(buf + MP_SRT_HS_COOKIE_OFF, cookie);
+	mp_wr32(buf + MP_SRT_HS_COOKIE_OFF, cookie);
 	return MP_OK;
 }
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "byteorder.h"
 #include "mp_error.h"
 
 #define MP_SRT_HEADER_LEN 16        /* draft-sharabayko-srt section 3 */
@@ -117,25 +118,12 @@ struct mp_srt_hsreq {
 	uint16_t send_delay;
 };
 
-static inline uint32_t mp_srt_be32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static inline void mp_srt_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Hot path: the destination socket id (word 3). MP_OK or MP_ERR_TRUNCATED. */
 static inline int mp_srt_dst_socket(const uint8_t *buf, size_t len, uint32_t *id)
 {
 	if (len < MP_SRT_HEADER_LEN)
 		return MP_ERR_TRUNCATED;
-	*id = mp_srt_be32(buf + 12);
+	*id = mp_rd32(buf + 12);
 	return MP_OK;
 }
 
@@ -146,7 +134,7 @@ static inline int mp_srt_classify(const uint8_t *buf, size_t len, struct mp_srt_
 
 	if (len < MP_SRT_HEADER_LEN)
 		return MP_ERR_TRUNCATED;
-	w0 = mp_srt_be32(buf);
+	w0 = mp_rd32(buf);
 	p->is_control = (uint8_t)(w0 >> 31);
 	if (p->is_control) {
 		p->ctrl_type = (uint16_t)((w0 >> 16) & 0x7FFF);
@@ -157,9 +145,9 @@ static inline int mp_srt_classify(const uint8_t *buf, size_t len, struct mp_srt_
 		p->subtype = 0;
 		p->seq = w0 & 0x7FFFFFFFu;
 	}
-	p->word1 = mp_srt_be32(buf + 4);
-	p->timestamp = mp_srt_be32(buf + 8);
-	p->dst_sockid = mp_srt_be32(buf + 12);
+	p->word1 = mp_rd32(buf + 4);
+	p->timestamp = mp_rd32(buf + 8);
+	p->dst_sockid = mp_rd32(buf + 12);
 	return MP_OK;
 }
 

@@ -1,6 +1,8 @@
 /* srt_cookie.c: SipHash-2-4 and the SRT SYN cookie made and verified from it, without state. */
 #include "srt_cookie.h"
 
+#include "byteorder.h"
+
 static inline uint64_t rotl64(uint64_t x, unsigned b)
 {
 	return (x << b) | (x >> (64 - b));
@@ -60,12 +62,8 @@ static uint32_t cookie_for_bucket(const uint8_t key[MP_SRT_COOKIE_KEY_LEN], uint
 	uint64_t h;
 	uint32_t c;
 
-	msg[0] = (uint8_t)(ipv4 >> 24);
-	msg[1] = (uint8_t)(ipv4 >> 16);
-	msg[2] = (uint8_t)(ipv4 >> 8);
-	msg[3] = (uint8_t)ipv4;
-	msg[4] = (uint8_t)(port >> 8);
-	msg[5] = (uint8_t)port;
+	mp_wr32(msg, ipv4);
+	mp_wr16(msg + 4, port);
 	for (int i = 0; i < 8; i++)
 		msg[6 + i] = (uint8_t)(bucket >> (8 * i));
 	h = mp_siphash24(key, msg, sizeof(msg));

@@ -7,11 +7,11 @@ int mp_srt_hsreq_decode(const struct mp_srt_hs_ext *e, struct mp_srt_hsreq *out)
 {
 	if (!e || !out || e->len < 12)
 		return MP_ERR_LENGTH;
-	out->srt_version = mp_srt_be32(e->value);
-	out->flags = mp_srt_be32(e->value + 4);
+	out->srt_version = mp_rd32(e->value);
+	out->flags = mp_rd32(e->value + 4);
 	/* section 3.2.1.1.1: receiver TSBPD delay in the high half, sender's in the low half */
-	out->recv_delay = (uint16_t)((e->value[8] << 8) | e->value[9]);
-	out->send_delay = (uint16_t)((e->value[10] << 8) | e->value[11]);
+	out->recv_delay = mp_rd16(e->value + 8);
+	out->send_delay = mp_rd16(e->value + 10);
 	return MP_OK;
 }
 

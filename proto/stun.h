@@ -5,11 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "byteorder.h"
 #include "mp_error.h"
 
 #define MP_STUN_HEADER_LEN 20
 #define MP_STUN_MAGIC_COOKIE 0x2112A442u       /* RFC 8489 section 5 */
-#define MP_STUN_FINGERPRINT_XOR 0x5354554Eu    /* RFC 8489 section 14.7 */
 #define MP_STUN_TXID_LEN 12
 #define MP_STUN_USERNAME_MAX 512               /* RFC 5389 section 15.3: fewer than 513 bytes */
 
@@ -80,16 +80,6 @@ struct mp_stun_ufrags {
 	size_t offer_len;
 };
 
-static inline uint16_t mp_stun_be16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static inline uint32_t mp_stun_be32(const uint8_t *p)
-{
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
 /* The fixed-header checks of RFC 8489 section 5 and 6.3: at least 20 bytes, top two bits zero,
  * body length a multiple of 4 that fills the datagram exactly, magic cookie.
  * Returns MP_OK, MP_ERR_TRUNCATED, MP_ERR_LENGTH or MP_ERR_INVAL. */
@@ -101,9 +91,9 @@ static inline int mp_stun_check_header(const uint8_t *buf, size_t len)
 		return MP_ERR_TRUNCATED;
 	if (buf[0] & 0xC0)
 		return MP_ERR_INVAL;
-	if (mp_stun_be32(buf + 4) != MP_STUN_MAGIC_COOKIE)
+	if (mp_rd32(buf + 4) != MP_STUN_MAGIC_COOKIE)
 		return MP_ERR_INVAL;
-	blen = mp_stun_be16(buf + 2);
+	blen = mp_rd16(buf + 2);
 	if (blen & 3)
 		return MP_ERR_LENGTH;
 	if ((size_t)blen + MP_STUN_HEADER_LEN != len)
@@ -148,11 +138,11 @@ static inline int mp_stun_attr_next(struct mp_stun_attr_iter *it, uint16_t *type
 		return 0;
 	if (it->end - off < 4)
 		return MP_ERR_TRUNCATED;
-	l = mp_stun_be16(it->buf + off + 2);
+	l = mp_rd16(it->buf + off + 2);
 	padded = ((size_t)l + 3) & ~(size_t)3;
 	if (it->end - off - 4 < padded)
 		return MP_ERR_TRUNCATED;
-	*type = mp_stun_be16(it->buf + off);
+	*type = mp_rd16(it->buf + off);
 	*val = it->buf + off + 4;
 	*vlen = l;
 	*attr_off = off;
@@ -177,15 +167,6 @@ int mp_stun_binding_username(const uint8_t *buf, size_t len, const uint8_t **use
 /* Split "answerUfrag:offerUfrag" at its colon. Both parts must be non-empty and the second
  * must not hold another colon (ice-char excludes it, RFC 8839 section 5.4). MP_OK or MP_ERR_INVAL. */
 int mp_stun_username_split(const uint8_t *user, size_t len, struct mp_stun_ufrags *out);
-
-/* Verify FINGERPRINT (RFC 8489 section 14.7): CRC-32 of the message up to the attribute, header
- * length as it stands, XOR 0x5354554E. msg from mp_stun_parse over the same buf/len.
- * Returns MP_OK, MP_ERR_NOTFOUND (no FINGERPRINT) or MP_ERR_CHECKSUM. */
-int mp_stun_fingerprint_verify(const uint8_t *buf, size_t len, const struct mp_stun_msg *msg);
-
-/* The FINGERPRINT value that a message of len bytes whose FINGERPRINT attribute header starts
- * at fp_off must carry (a builder helper; fp_off <= len). */
-uint32_t mp_stun_fingerprint_compute(const uint8_t *buf, size_t fp_off);
 
 /* Decode an XOR-MAPPED-ADDRESS value (RFC 8489 section 14.2): family 1 (IPv4, 8 bytes) or 2
  * (IPv6, 20 bytes), XORed with the magic cookie (and the transaction id for IPv6); hdr is the

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	rc = mp_m3u8_rewrite(s, size, "spb_ID-9", 8, MP_M3U8_TAG_KEYS, out, cap, &n);
 	if (rc >= 0) {
-		/* Same lines; each tag adds "?spbhid=ID" or "&spbhid=ID" (16 bytes) or "spbhid=ID" (15). */
+		/* Same lines; each tag adds "?spbhid=ID" or "spbhid=ID&" (16 bytes) or "spbhid=ID" (15). */
 		size_t r = (size_t)rc;
 
 		if (out[n] != '\0' || count(out, n, '\n') != count(s, size, '\n') || n < size + 15 * r ||

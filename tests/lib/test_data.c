@@ -1,6 +1,8 @@
 /* test_data.c: load test vectors and walk classic pcap files for the unit tests. */
 #include "test_data.h"
 
+#include "byteorder.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,16 +69,6 @@ void mp_pcap_open(struct mp_pcap *p, const char *name)
 	p->off = 24;
 }
 
-static uint16_t be16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t be32(const uint8_t *b)
-{
-	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
 int mp_pcap_next(struct mp_pcap *p, struct mp_pcap_frame *f)
 {
 	uint32_t caplen;
@@ -92,20 +84,20 @@ int mp_pcap_next(struct mp_pcap *p, struct mp_pcap_frame *f)
 	f->frame = e = p->data + p->off + 16;
 	f->frame_len = caplen;
 	p->off += 16 + caplen;
-	if (caplen < 14 + 20 || be16(e + 12) != 0x0800)
+	if (caplen < 14 + 20 || mp_rd16(e + 12) != 0x0800)
 		return 1;
 	ip = e + 14;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	iplen = be16(ip + 2);
+	iplen = mp_rd16(ip + 2);
 	if (iplen > caplen - 14 || ihl < 20 || iplen < ihl)
 		return 1;
-	f->src_ip = be32(ip + 12);
-	f->dst_ip = be32(ip + 16);
+	f->src_ip = mp_rd32(ip + 12);
+	f->dst_ip = mp_rd32(ip + 16);
 	l4 = ip + ihl;
 	if (ip[9] == 17 && iplen >= ihl + 8) {
 		f->ip_proto = 17;
-		f->src_port = be16(l4);
-		f->dst_port = be16(l4 + 2);
+		f->src_port = mp_rd16(l4);
+		f->dst_port = mp_rd16(l4 + 2);
 		f->payload = l4 + 8;
 		f->payload_len = iplen - ihl - 8;
 	} else if (ip[9] == 6 && iplen >= ihl + 20) {
@@ -114,8 +106,8 @@ int mp_pcap_next(struct mp_pcap *p, struct mp_pcap_frame *f)
 		if (doff < 20 || ihl + doff > iplen)
 			return 1;
 		f->ip_proto = 6;
-		f->src_port = be16(l4);
-		f->dst_port = be16(l4 + 2);
+		f->src_port = mp_rd16(l4);
+		f->dst_port = mp_rd16(l4 + 2);
 		f->payload = l4 + doff;
 		f->payload_len = iplen - ihl - doff;
 	}

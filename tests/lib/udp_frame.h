@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "byteorder.h" /* mp_rd16, mp_wr16, mp_csum... for the tests that include this */
+
 struct mp_test_udp {
 	uint8_t src_mac[6], dst_mac[6];
 	uint32_t src_ip, dst_ip;     /* host order */
@@ -23,27 +25,5 @@ bool mp_test_udp_checksums_ok(const uint8_t *frame, size_t len);
 /* A STUN Binding request (RFC 8489) with USERNAME, PRIORITY and, if asked, USE-CANDIDATE; the
  * transaction id is made from txid. Returns its length (out must hold 128 bytes). */
 size_t mp_test_stun_binding(uint8_t *out, const char *username, bool use_candidate, uint32_t txid);
-
-static inline uint16_t mp_test_rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t mp_test_rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void mp_test_wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void mp_test_wr32(uint8_t *p, uint32_t v)
-{
-	mp_test_wr16(p, (uint16_t)(v >> 16));
-	mp_test_wr16(p + 2, (uint16_t)v);
-}
 
 #endif

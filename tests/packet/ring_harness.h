@@ -37,6 +37,8 @@ struct mp_rh {
 	uint64_t sent;
 	struct mp_rh_frame out[2][MP_RH_MAXF]; /* what left each port, in order (mp_rh_collect) */
 	unsigned nout[2];
+	bool driven;   /* mp_rh_start_driven: the test thread turns the workers' loops ... */
+	uint64_t now;  /* ... at this time (ms on the mp_now_ms scale), moved by mp_rh_advance only */
 };
 
 /* cmocka group setup/teardown: EAL with --no-huge, 3 lcores on the CPUs there are; per-test
@@ -48,8 +50,15 @@ int mp_rh_teardown(void **state);
 /* Make nports (1 or 2) ring ports, lb from lc (max_readers set here), mp_dp_init + mp_dp_start. */
 void mp_rh_start(struct mp_rh *h, const struct mp_rh_addr *a, unsigned nports, unsigned workers,
 		 struct mp_lb_config *lc);
+/* The same, but no worker lcore is launched: mp_rh_settle and mp_rh_advance turn every worker's loop
+ * (mp_dp_poll_once) on the test thread at h->now, so timers run when the test moves the clock. */
+void mp_rh_start_driven(struct mp_rh *h, const struct mp_rh_addr *a, unsigned nports, unsigned workers,
+			struct mp_lb_config *lc);
 void mp_rh_stop(struct mp_rh *h);
-/* Wait until the workers took every frame sent and the ports' output stopped changing; collect it. */
+/* Driven: move the clock ms forward, turning every worker's loop until idle at least every MP_DP_SWEEP_MS. */
+void mp_rh_advance(struct mp_rh *h, uint64_t ms);
+/* Wait until the workers took every frame sent and the ports' output stopped changing; collect it.
+ * Driven: turn the loops until every frame sent is taken and a turn of all workers receives nothing. */
 void mp_rh_settle(struct mp_rh *h);
 void mp_rh_collect(struct mp_rh *h);
 void mp_rh_stats(struct mp_rh *h, struct mp_dp_stats *s);

@@ -37,19 +37,30 @@ static struct rte_ring *rxr, *txr;
 static struct rte_mempool *tpool;
 static char tap[12];
 
+/* The test thread turns the worker's loop at now_ms (mp_dp_start_driven); the clock moves only when a
+ * test moves it, so the exception path's rate limit is checked exactly. */
+static uint64_t now_ms;
+
+/* Turn the worker's loop at now_ms until a turn receives nothing. */
+static void turn(void)
+{
+	for (int i = 0; mp_dp_poll_once(&dp.workers[0], now_ms); i++)
+		assert_true(i < 100000);
+}
+
 static void put(const uint8_t *f, size_t len)
 {
 	struct rte_mbuf *m;
 
 	for (int i = 0; !(m = rte_pktmbuf_alloc(tpool)); i++) {
-		assert_true(i < 100000); /* the appliance frees what it took, so mbufs come back */
-		usleep(10);
+		assert_true(i < 1000); /* the appliance frees what it took, so mbufs come back */
+		turn();
 	}
 	memcpy(rte_pktmbuf_mtod(m, uint8_t *), f, len);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = (uint32_t)len;
 	while (rte_ring_enqueue(rxr, m) != 0)
-		usleep(10);
+		turn();
 }
 
 /* A TCP SYN from the peer to us:dport (RFC 793), checksums right. */
@@ -60,23 +71,23 @@ static size_t tcp_syn(uint8_t *f, uint16_t sport, uint16_t dport)
 
 	memcpy(f, dp.ports[0].iface.mac, 6);
 	memcpy(f + 6, PEER_MAC, 6);
-	mp_test_wr16(f + 12, 0x0800);
+	mp_wr16(f + 12, 0x0800);
 	memset(ip, 0, 40);
 	ip[0] = 0x45;
-	mp_test_wr16(ip + 2, 40);
+	mp_wr16(ip + 2, 40);
 	ip[8] = 64;
 	ip[9] = 6;
-	mp_test_wr32(ip + 12, PEER_IP);
-	mp_test_wr32(ip + 16, US_IP);
-	mp_test_wr16(ip + 10, (uint16_t)~mp_csum(ip, 20, 0));
-	mp_test_wr16(t, sport);
-	mp_test_wr16(t + 2, dport);
-	mp_test_wr32(t + 4, 1000);
+	mp_wr32(ip + 12, PEER_IP);
+	mp_wr32(ip + 16, US_IP);
+	mp_wr16(ip + 10, (uint16_t)~mp_csum(ip, 20, 0));
+	mp_wr16(t, sport);
+	mp_wr16(t + 2, dport);
+	mp_wr32(t + 4, 1000);
 	t[12] = 5 << 4;
 	t[13] = 0x02; /* SYN */
-	mp_test_wr16(t + 14, 65535);
+	mp_wr16(t + 14, 65535);
 	sum = (PEER_IP >> 16) + (PEER_IP & 0xffff) + (US_IP >> 16) + (US_IP & 0xffff) + 6 + 20;
-	mp_test_wr16(t + 16, (uint16_t)~mp_csum(t, 20, sum));
+	mp_wr16(t + 16, (uint16_t)~mp_csum(t, 20, sum));
 	return 54;
 }
 
@@ -86,14 +97,14 @@ static size_t arp_reply(uint8_t *f, const uint8_t *req)
 	memset(f, 0, 60);
 	memcpy(f, req + 6, 6);
 	memcpy(f + 6, PEER_MAC, 6);
-	mp_test_wr16(f + 12, 0x0806);
-	mp_test_wr16(f + 14, 1);
-	mp_test_wr16(f + 16, 0x0800);
+	mp_wr16(f + 12, 0x0806);
+	mp_wr16(f + 14, 1);
+	mp_wr16(f + 16, 0x0800);
 	f[18] = 6;
 	f[19] = 4;
-	mp_test_wr16(f + 20, 2);
+	mp_wr16(f + 20, 2);
 	memcpy(f + 22, PEER_MAC, 6);
-	mp_test_wr32(f + 28, PEER_IP);
+	mp_wr32(f + 28, PEER_IP);
 	memcpy(f + 32, req + 22, 10); /* target: the asker's MAC and IP */
 	return 60;
 }
@@ -162,7 +173,8 @@ static int setup(void **state)
 		return -1;
 	}
 	dp.lb = lb;
-	if (mp_dp_start(&dp, err, sizeof(err)))
+	now_ms = mp_now_ms();
+	if (mp_dp_start_driven(&dp, err, sizeof(err)))
 		return -1;
 	return 0;
 }
@@ -181,7 +193,8 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Frames the appliance sent out of the port within ms: the first TCP one (from the kernel) is
+/* Frames the appliance sent out of the port within ms of real time (the kernel answers at its own
+ * pace; the worker's clock moves 1 ms a turn meanwhile): the first TCP one (from the kernel) is
  * copied to tcp; ARP requests from the kernel are answered as the peer would. */
 static bool wait_tcp(uint8_t *tcp, int ms)
 {
@@ -191,17 +204,19 @@ static bool wait_tcp(uint8_t *tcp, int ms)
 		struct rte_mbuf *m;
 		const uint8_t *f;
 
+		now_ms++;
+		turn();
 		if (rte_ring_dequeue(txr, (void **)&m) != 0) {
 			usleep(200);
 			continue;
 		}
 		f = rte_pktmbuf_mtod(m, const uint8_t *);
-		if (mp_test_rd16(f + 12) == 0x0806 && mp_test_rd16(f + 20) == 1 && mp_test_rd16(f + 38) == (PEER_IP >> 16) &&
-		    mp_test_rd16(f + 40) == (PEER_IP & 0xffff)) {
+		if (mp_rd16(f + 12) == 0x0806 && mp_rd16(f + 20) == 1 && mp_rd16(f + 38) == (PEER_IP >> 16) &&
+		    mp_rd16(f + 40) == (PEER_IP & 0xffff)) {
 			uint8_t rep[60];
 
 			put(rep, arp_reply(rep, f));
-		} else if (mp_test_rd16(f + 12) == 0x0800 && f[14 + 9] == 6) {
+		} else if (mp_rd16(f + 12) == 0x0800 && f[14 + 9] == 6) {
 			memcpy(tcp, f, 54);
 			rte_pktmbuf_free(m);
 			return true;
@@ -229,40 +244,48 @@ static void tcp_reaches_the_kernel_and_its_answer_leaves_by_the_port(void **stat
 	}
 	assert_memory_equal(got, PEER_MAC, 6);
 	assert_memory_equal(got + 6, dp.ports[0].iface.mac, 6); /* the kernel speaks with the port's MAC */
-	assert_int_equal(mp_test_rd16(ip + 12), US_IP >> 16);
-	assert_int_equal(mp_test_rd16(ip + 14), US_IP & 0xffff);
-	assert_int_equal(mp_test_rd16(t), 9);
-	assert_int_equal(mp_test_rd16(t + 2), 41000);
+	assert_int_equal(mp_rd16(ip + 12), US_IP >> 16);
+	assert_int_equal(mp_rd16(ip + 14), US_IP & 0xffff);
+	assert_int_equal(mp_rd16(t), 9);
+	assert_int_equal(mp_rd16(t + 2), 41000);
 	assert_true(t[13] & 0x04); /* RST */
 	assert_true(stats().exception_to_kernel >= 2);   /* the SYN and the ARP reply */
 	assert_true(stats().exception_from_kernel >= 2); /* the ARP request and the RST */
 }
 
-static void a_tcp_flood_is_cut_to_the_rate_and_counted(void **state)
+/* The flood at one instant: the bucket's burst (a tenth of a second of RATE) passes, the rest is
+ * dropped; 50 ms later, 50 ms worth of RATE passes. */
+static uint64_t flood(uint64_t sent, uint64_t *passed)
 {
 	uint8_t f[64];
-	struct mp_dp_stats a, b;
-	uint64_t t0, t1;
-	uint64_t sent = 20000, passed, dropped;
+	struct mp_dp_stats a = stats(), b;
 
-	(void)state;
-	a = stats();
-	t0 = mp_now_ms();
 	for (uint64_t i = 0; i < sent; i++)
 		put(f, tcp_syn(f, (uint16_t)(20000 + i % 20000), 9));
-	while (stats().rx_packets - a.rx_packets < sent && mp_now_ms() - t0 < 5000)
-		usleep(1000);
-	t1 = mp_now_ms();
+	turn();
 	b = stats();
-	passed = b.exception_to_kernel - a.exception_to_kernel;
-	dropped = b.drops[MP_DROP_EXCEPTION_RATE] - a.drops[MP_DROP_EXCEPTION_RATE];
-	assert_int_equal(passed + dropped, sent);
-	/* At most a burst (RATE/10) plus RATE per second elapsed (plus one refill step). */
-	assert_true(passed <= RATE / 10 + (t1 - t0 + 2) * RATE / 1000 + 2);
-	assert_true(dropped > sent / 2);
+	assert_int_equal(b.rx_packets - a.rx_packets, sent);
+	*passed = b.exception_to_kernel - a.exception_to_kernel;
+	return b.drops[MP_DROP_EXCEPTION_RATE] - a.drops[MP_DROP_EXCEPTION_RATE];
+}
+
+static void a_tcp_flood_is_cut_to_the_rate_and_counted(void **state)
+{
+	uint64_t passed, dropped;
+
+	(void)state;
+	now_ms += 1000; /* a full bucket */
+	dropped = flood(5000, &passed);
+	assert_int_equal(passed, RATE / 10);
+	assert_int_equal(dropped, 5000 - RATE / 10);
+	now_ms += 50;
+	dropped = flood(5000, &passed);
+	assert_int_equal(passed, 50 * RATE / 1000);
+	assert_int_equal(dropped, 5000 - 50 * RATE / 1000);
 	{
 		struct rte_mbuf *m;
 
+		turn();
 		while (rte_ring_dequeue(txr, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
 	}

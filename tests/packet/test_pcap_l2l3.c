@@ -29,15 +29,15 @@ static size_t arp(uint8_t *f, uint32_t target)
 	memset(f, 0, 60);
 	memset(f, 0xff, 6);
 	memcpy(f + 6, PEER_MAC, 6);
-	mp_test_wr16(f + 12, 0x0806);
-	mp_test_wr16(f + 14, 1);
-	mp_test_wr16(f + 16, 0x0800);
+	mp_wr16(f + 12, 0x0806);
+	mp_wr16(f + 14, 1);
+	mp_wr16(f + 16, 0x0800);
 	f[18] = 6;
 	f[19] = 4;
-	mp_test_wr16(f + 20, 1);
+	mp_wr16(f + 20, 1);
 	memcpy(f + 22, PEER_MAC, 6);
-	mp_test_wr32(f + 28, PEER);
-	mp_test_wr32(f + 38, target);
+	mp_wr32(f + 28, PEER);
+	mp_wr32(f + 38, target);
 	return 60;
 }
 
@@ -47,15 +47,15 @@ static size_t ipv4(uint8_t *f, uint8_t proto, const uint8_t *l4, size_t n)
 
 	memcpy(f, PORT_MAC, 6);
 	memcpy(f + 6, PEER_MAC, 6);
-	mp_test_wr16(f + 12, 0x0800);
+	mp_wr16(f + 12, 0x0800);
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	mp_test_wr16(ip + 2, (uint16_t)(20 + n));
+	mp_wr16(ip + 2, (uint16_t)(20 + n));
 	ip[8] = 64;
 	ip[9] = proto;
-	mp_test_wr32(ip + 12, PEER);
-	mp_test_wr32(ip + 16, US);
-	mp_test_wr16(ip + 10, (uint16_t)~mp_csum(ip, 20, 0));
+	mp_wr32(ip + 12, PEER);
+	mp_wr32(ip + 16, US);
+	mp_wr16(ip + 10, (uint16_t)~mp_csum(ip, 20, 0));
 	memcpy(ip + 20, l4, n);
 	return 34 + n;
 }
@@ -67,10 +67,10 @@ static size_t echo(uint8_t *f, uint16_t seq, int good)
 	memset(ic, 0x5a, sizeof(ic));
 	ic[0] = 8;
 	ic[1] = 0;
-	mp_test_wr16(ic + 2, 0);
-	mp_test_wr16(ic + 4, 0x4d50);
-	mp_test_wr16(ic + 6, seq);
-	mp_test_wr16(ic + 2, (uint16_t)(~mp_csum(ic, sizeof(ic), 0) ^ (good ? 0 : 1)));
+	mp_wr16(ic + 2, 0);
+	mp_wr16(ic + 4, 0x4d50);
+	mp_wr16(ic + 6, seq);
+	mp_wr16(ic + 2, (uint16_t)(~mp_csum(ic, sizeof(ic), 0) ^ (good ? 0 : 1)));
 	return ipv4(f, 1, ic, sizeof(ic));
 }
 
@@ -128,7 +128,7 @@ static void worker_loop_answers_arp_icmp_and_counts_every_drop(void **state)
 	mp_pcap_write(p, f, ipv4(f, 17, udp, 16)), sent++;          /* no_session: unknown WebRTC client */
 	mp_pcap_write(p, f, ipv4(f, 6, tcp, 20)), sent++;           /* tcp: no exception path yet */
 	n = ipv4(f, 17, udp, 16);
-	mp_test_wr16(f + 14 + 2, 200);
+	mp_wr16(f + 14 + 2, 200);
 	mp_pcap_write(p, f, n), sent++;                             /* ip_header: length past the frame */
 	fclose(p);
 
@@ -178,32 +178,32 @@ static void worker_loop_answers_arp_icmp_and_counts_every_drop(void **state)
 		while (mp_pcap_next(&pc, &fr)) {
 			const uint8_t *e = fr.frame;
 
-			if (mp_test_rd16(e + 12) == 0x0806 && mp_test_rd16(e + 20) == 1 && mp_test_rd16(e + 28) == mp_test_rd16(e + 38)) {
+			if (mp_rd16(e + 12) == 0x0806 && mp_rd16(e + 20) == 1 && mp_rd16(e + 28) == mp_rd16(e + 38)) {
 				garp++; /* gratuitous: sender == target == us, broadcast */
 				assert_memory_equal(e, "\xff\xff\xff\xff\xff\xff", 6);
-				assert_int_equal(mp_test_rd16(e + 28), US >> 16);
-				assert_int_equal(mp_test_rd16(e + 30), US & 0xffff);
+				assert_int_equal(mp_rd16(e + 28), US >> 16);
+				assert_int_equal(mp_rd16(e + 30), US & 0xffff);
 				memcpy(our_mac, e + 6, 6);
-			} else if (mp_test_rd16(e + 12) == 0x0806 && mp_test_rd16(e + 20) == 2) {
+			} else if (mp_rd16(e + 12) == 0x0806 && mp_rd16(e + 20) == 2) {
 				arp_reply++;
 				assert_memory_equal(e, PEER_MAC, 6);
 				assert_memory_equal(e + 22, our_mac, 6);       /* sender hw: the port's MAC */
-				assert_int_equal(mp_test_rd16(e + 28), US >> 16);       /* sender ip: us */
-				assert_int_equal(mp_test_rd16(e + 30), US & 0xffff);
+				assert_int_equal(mp_rd16(e + 28), US >> 16);       /* sender ip: us */
+				assert_int_equal(mp_rd16(e + 30), US & 0xffff);
 				assert_memory_equal(e + 32, PEER_MAC, 6);      /* target: the requester */
-				assert_int_equal(mp_test_rd16(e + 40), PEER & 0xffff);
-			} else if (fr.ip_proto == 0 && mp_test_rd16(e + 12) == 0x0800 && e[14 + 9] == 1) {
+				assert_int_equal(mp_rd16(e + 40), PEER & 0xffff);
+			} else if (fr.ip_proto == 0 && mp_rd16(e + 12) == 0x0800 && e[14 + 9] == 1) {
 				const uint8_t *ic = e + 34;
 
 				echo_reply++;
 				assert_memory_equal(e, PEER_MAC, 6);
-				assert_int_equal(mp_test_rd16(e + 14 + 12), US >> 16);
-				assert_int_equal(mp_test_rd16(e + 14 + 16), PEER >> 16);
+				assert_int_equal(mp_rd16(e + 14 + 12), US >> 16);
+				assert_int_equal(mp_rd16(e + 14 + 16), PEER >> 16);
 				assert_int_equal(mp_csum(e + 14, 20, 0), 0xffff);
 				assert_int_equal(ic[0], 0);
 				assert_int_equal(mp_csum(ic, 48, 0), 0xffff);
-				assert_int_equal(mp_test_rd16(ic + 4), 0x4d50);
-				assert_int_equal(mp_test_rd16(ic + 6), (uint16_t)echo_reply);
+				assert_int_equal(mp_rd16(ic + 4), 0x4d50);
+				assert_int_equal(mp_rd16(ic + 6), (uint16_t)echo_reply);
 			} else {
 				other++;
 			}

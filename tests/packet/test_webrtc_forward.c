@@ -89,7 +89,7 @@ static void stun_with_known_username_starts_a_session_and_media_flows_both_ways(
 
 	(void)state;
 	lb_conf(&lc);
-	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "ans1:off1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
@@ -107,8 +107,8 @@ static void stun_with_known_username_starts_a_session_and_media_flows_both_ways(
 	assert_string_equal(s->u.username, "ans1:off1");
 	/* gratuitous ARP, two ARP replies, then the STUN and the media to the origin */
 	assert_int_equal(h.nout[0], 5);
-	assert_int_equal(mp_test_rd16(h.out[0][1].b + 12), 0x0806);
-	assert_int_equal(mp_test_rd16(h.out[0][2].b + 12), 0x0806);
+	assert_int_equal(mp_rd16(h.out[0][1].b + 12), 0x0806);
+	assert_int_equal(mp_rd16(h.out[0][2].b + 12), 0x0806);
 	mp_rh_assert_udp_out(&h.out[0][3], mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, nat, ORIGIN, 8000, stun, sn);
 	mp_rh_assert_udp_out(&h.out[0][4], mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, nat, ORIGIN, 8000, pl, n);
 
@@ -146,7 +146,7 @@ static void the_captured_aiortc_session_is_forwarded_byte_identical(void **state
 
 	(void)state;
 	lb_conf(&lc);
-	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
 	/* The aiortc client sent "gLet:M3H2" (answer ufrag : offer ufrag). */
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "gLet:M3H2", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 			 MP_OK);
@@ -176,9 +176,9 @@ static void the_captured_aiortc_session_is_forwarded_byte_identical(void **state
 	for (unsigned i = 0; i < h.nout[0]; i++) {
 		const struct mp_rh_frame *o = &h.out[0][i];
 
-		if (mp_test_rd16(o->b + 12) != 0x0800)
+		if (mp_rd16(o->b + 12) != 0x0800)
 			continue;
-		if (mp_test_rd32(o->b + 30) == ORIGIN) {
+		if (mp_rd32(o->b + 30) == ORIGIN) {
 			assert_true(ci < nc);
 			mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, s->nat_port, ORIGIN, 8000, c2o[ci], c2o_len[ci]);
 			ci++;
@@ -213,7 +213,7 @@ static void with_a_private_port_origins_are_reached_from_it(void **state)
 
 	(void)state;
 	lb_conf(&lc);
-	mp_rh_start(&h, &ADDR, 2, 1, &lc);
+	mp_rh_start_driven(&h, &ADDR, 2, 1, &lc);
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "a:b", "__defaultVhost__/live/s", 0, ORIGIN_PRIV, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, GW, GW_MAC);
@@ -248,7 +248,7 @@ static void unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason(void *
 	memset(stun, 0, sizeof(stun));
 	lb_conf(&lc);
 	lc.nat_port_max = NAT_MIN; /* one NAT port: the second session does not fit */
-	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:2", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
@@ -285,7 +285,7 @@ static void unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason(void *
 	for (unsigned i = 0; i < h.nout[0]; i++) {
 		const uint8_t *e = h.out[0][i].b;
 
-		if (mp_test_rd16(e + 12) == 0x0806 && mp_test_rd16(e + 20) == 1 && mp_test_rd32(e + 38) == ORIGIN)
+		if (mp_rd16(e + 12) == 0x0806 && mp_rd16(e + 20) == 1 && mp_rd32(e + 38) == ORIGIN)
 			arp_requests++; /* next-hop resolution asked for the origin */
 	}
 	assert_int_equal(arp_requests, 1);
@@ -304,7 +304,7 @@ static void a_known_username_from_a_new_address_rebinds_when_nominated_or_the_ol
 
 	(void)state;
 	lb_conf(&lc);
-	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
 	memset(back, 0xbb, sizeof(back));
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "r:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
@@ -336,8 +336,15 @@ static void a_known_username_from_a_new_address_rebinds_when_nominated_or_the_ol
 	assert_int_equal(st.sessions_rebound, 1);
 	assert_int_equal(st.drops[MP_DROP_NO_SESSION], 1);
 
-	/* B goes quiet (a NAT rebinding back to A): after 2 s a plain check from A moves it back. */
-	usleep((MP_DP_REBIND_QUIET_MS + 200) * 1000);
+	/* B goes quiet (a NAT rebinding back to A): not yet quiet long enough, a plain check from A is
+	 * dropped; after MP_DP_REBIND_QUIET_MS it moves the session back. */
+	mp_rh_advance(&h, MP_DP_REBIND_QUIET_MS - 100);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 2000, "r:1", false);
+	mp_rh_settle(&h);
+	assert_int_equal(only_session(&h)->tuple.src_ip, CLIENT_B);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.drops[MP_DROP_STUN_OTHER_ADDR], 2);
+	mp_rh_advance(&h, 200);
 	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 2000, "r:1", false);
 	mp_rh_settle(&h);
 	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, nat, back, sizeof(back));
@@ -383,17 +390,18 @@ static void idle_sessions_expire_and_a_dtls_alert_ends_one_early(void **state)
 	(void)state;
 	lb_conf(&lc);
 	lc.webrtc_idle_ms = 300;
-	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "e:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
 	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 4000, "e:1", false);
 	mp_rh_settle(&h);
 	(void)only_session(&h);
-	for (int i = 0; i < 100; i++) { /* idle for 300 ms: the workers' sweep ends it */
-		usleep(10000);
-		mp_lb_quiescent(h.lb, 0);
-	}
+	/* idle for 300 ms: the workers' sweep ends it, not before */
+	mp_rh_advance(&h, lc.webrtc_idle_ms - 2 * MP_DP_SWEEP_MS);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_expired, 0);
+	mp_rh_advance(&h, 4 * MP_DP_SWEEP_MS);
 	mp_rh_stats(&h, &st);
 	assert_int_equal(st.sessions_expired, 1);
 	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 4000, 8000, pl, n);
@@ -466,12 +474,12 @@ static void sessions_made_on_one_worker_are_found_by_another(void **state)
 	for (unsigned i = 0; i < h.nout[0]; i++) {
 		const struct mp_rh_frame *o = &h.out[0][i];
 
-		if (mp_test_rd16(o->b + 12) != 0x0800)
+		if (mp_rd16(o->b + 12) != 0x0800)
 			continue;
-		if (mp_test_rd32(o->b + 30) == ORIGIN && o->len == 42 + n) {
+		if (mp_rd32(o->b + 30) == ORIGIN && o->len == 42 + n) {
 			mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, s->nat_port, ORIGIN, 8000, pl, n);
 			to_origin++;
-		} else if (mp_test_rd32(o->b + 30) == CLIENT) {
+		} else if (mp_rd32(o->b + 30) == CLIENT) {
 			mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT, 5000, back, sizeof(back));
 			to_client++;
 		}
@@ -529,7 +537,7 @@ static void two_workers_racing_on_the_same_clients_make_one_session_each(void **
 	}
 	mp_rh_settle(&h);
 	for (unsigned i = 0; i < h.nout[0]; i++)
-		if (mp_test_rd16(h.out[0][i].b + 12) == 0x0800 && mp_test_rd32(h.out[0][i].b + 30) == ORIGIN) {
+		if (mp_rd16(h.out[0][i].b + 12) == 0x0800 && mp_rd32(h.out[0][i].b + 30) == ORIGIN) {
 			assert_true(mp_test_udp_checksums_ok(h.out[0][i].b, h.out[0][i].len));
 			fwd++;
 		}
@@ -558,7 +566,7 @@ static void frames_a_full_port_refuses_are_counted_as_tx_full(void **state)
 	(void)state;
 	a.tx_ring = 64; /* holds 63 frames, and nobody empties it until the end */
 	lb_conf(&lc);
-	mp_rh_start(&h, &a, 1, 1, &lc);
+	mp_rh_start_driven(&h, &a, 1, 1, &lc);
 	assert_int_equal(mp_lb_webrtc_store(h.lb, "full:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);

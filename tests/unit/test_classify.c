@@ -38,16 +38,16 @@ static size_t ipv4_frame(uint8_t *f, uint8_t proto, uint32_t src, uint32_t dst, 
 
 	memcpy(f, OUR_MAC, 6);
 	memcpy(f + 6, PEER_MAC, 6);
-	mp_test_wr16(f + 12, 0x0800);
+	mp_wr16(f + 12, 0x0800);
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	mp_test_wr16(ip + 2, (uint16_t)(20 + l4len));
-	mp_test_wr16(ip + 4, 0x1234);
+	mp_wr16(ip + 2, (uint16_t)(20 + l4len));
+	mp_wr16(ip + 4, 0x1234);
 	ip[8] = 64;
 	ip[9] = proto;
-	mp_test_wr32(ip + 12, src);
-	mp_test_wr32(ip + 16, dst);
-	mp_test_wr16(ip + 10, (uint16_t)~mp_csum(ip, 20, 0));
+	mp_wr32(ip + 12, src);
+	mp_wr32(ip + 16, dst);
+	mp_wr16(ip + 10, (uint16_t)~mp_csum(ip, 20, 0));
 	memcpy(ip + 20, l4, l4len);
 	return 14 + 20 + l4len;
 }
@@ -56,10 +56,10 @@ static size_t udp_frame(uint8_t *f, uint16_t sport, uint16_t dport, const uint8_
 {
 	uint8_t udp[1600];
 
-	mp_test_wr16(udp, sport);
-	mp_test_wr16(udp + 2, dport);
-	mp_test_wr16(udp + 4, (uint16_t)(8 + plen));
-	mp_test_wr16(udp + 6, 0);
+	mp_wr16(udp, sport);
+	mp_wr16(udp + 2, dport);
+	mp_wr16(udp + 4, (uint16_t)(8 + plen));
+	mp_wr16(udp + 6, 0);
 	memcpy(udp + 8, payload, plen);
 	return ipv4_frame(f, 17, PEER_IP, OUR_IP, udp, 8 + plen);
 }
@@ -70,16 +70,16 @@ static size_t arp_frame(uint8_t *f, uint16_t op, uint32_t target)
 
 	memset(f, 0xff, 6);
 	memcpy(f + 6, PEER_MAC, 6);
-	mp_test_wr16(f + 12, 0x0806);
-	mp_test_wr16(a, 1);
-	mp_test_wr16(a + 2, 0x0800);
+	mp_wr16(f + 12, 0x0806);
+	mp_wr16(a, 1);
+	mp_wr16(a + 2, 0x0800);
 	a[4] = 6;
 	a[5] = 4;
-	mp_test_wr16(a + 6, op);
+	mp_wr16(a + 6, op);
 	memcpy(a + 8, PEER_MAC, 6);
-	mp_test_wr32(a + 14, PEER_IP);
+	mp_wr32(a + 14, PEER_IP);
 	memset(a + 18, 0, 6);
-	mp_test_wr32(a + 24, target);
+	mp_wr32(a + 24, target);
 	return 42;
 }
 
@@ -95,12 +95,12 @@ static void arp_request_for_us_is_answered_in_place(void **state)
 	assert_true(p.is_arp_request);
 	assert_memory_equal(f, PEER_MAC, 6);          /* to the requester */
 	assert_memory_equal(f + 6, OUR_MAC, 6);
-	assert_int_equal(mp_test_rd16(f + 14 + 6), 2);         /* op reply */
+	assert_int_equal(mp_rd16(f + 14 + 6), 2);         /* op reply */
 	assert_memory_equal(f + 14 + 8, OUR_MAC, 6);  /* sender hw = us */
-	assert_int_equal(mp_test_rd16(f + 14 + 14), OUR_IP >> 16);
+	assert_int_equal(mp_rd16(f + 14 + 14), OUR_IP >> 16);
 	assert_memory_equal(f + 14 + 18, PEER_MAC, 6);/* target = requester */
-	assert_int_equal(mp_test_rd16(f + 14 + 24), PEER_IP >> 16);
-	assert_int_equal(mp_test_rd16(f + 14 + 26), PEER_IP & 0xffff);
+	assert_int_equal(mp_rd16(f + 14 + 24), PEER_IP >> 16);
+	assert_int_equal(mp_rd16(f + 14 + 26), PEER_IP & 0xffff);
 }
 
 static void arp_for_another_address_is_dropped(void **state)
@@ -138,11 +138,11 @@ static void icmp_echo_is_answered_with_valid_checksums(void **state)
 	(void)state;
 	memset(icmp, 0, sizeof(icmp));
 	icmp[0] = 8;
-	mp_test_wr16(icmp + 4, 0x77);
-	mp_test_wr16(icmp + 6, 3);
+	mp_wr16(icmp + 4, 0x77);
+	mp_wr16(icmp + 6, 3);
 	for (int k = 8; k < 64; k++)
 		icmp[k] = (uint8_t)k;
-	mp_test_wr16(icmp + 2, (uint16_t)~mp_csum(icmp, 64, 0));
+	mp_wr16(icmp + 2, (uint16_t)~mp_csum(icmp, 64, 0));
 	n = ipv4_frame(f, 1, PEER_IP, OUR_IP, icmp, 64);
 	assert_int_equal(mp_classify(f, n, &i, &p), MP_V_REPLY);
 	assert_false(p.is_arp_request);
@@ -151,8 +151,8 @@ static void icmp_echo_is_answered_with_valid_checksums(void **state)
 	assert_int_equal(mp_csum(f + 14, 20, 0), 0xffff);      /* IP header checksum valid */
 	assert_int_equal(mp_csum(f + 34, 64, 0), 0xffff);      /* ICMP checksum valid */
 	assert_int_equal(f[34], 0);                            /* echo reply */
-	assert_int_equal(mp_test_rd16(f + 14 + 12), OUR_IP >> 16);      /* from us */
-	assert_int_equal(mp_test_rd16(f + 14 + 16), PEER_IP >> 16);     /* to the pinger */
+	assert_int_equal(mp_rd16(f + 14 + 12), OUR_IP >> 16);      /* from us */
+	assert_int_equal(mp_rd16(f + 14 + 16), PEER_IP >> 16);     /* to the pinger */
 	assert_memory_equal(f + 34 + 4, icmp + 4, 60);         /* id, seq, payload unchanged */
 }
 
@@ -168,7 +168,7 @@ static void icmp_with_bad_checksum_and_other_types_are_not_answered(void **state
 	assert_int_equal(p.drop, MP_DROP_ICMP_MALFORMED);
 	memset(icmp, 0, sizeof(icmp));
 	icmp[0] = 13; /* timestamp */
-	mp_test_wr16(icmp + 2, (uint16_t)~mp_csum(icmp, 16, 0));
+	mp_wr16(icmp + 2, (uint16_t)~mp_csum(icmp, 16, 0));
 	n = ipv4_frame(f, 1, PEER_IP, OUR_IP, icmp, 16);
 	assert_int_equal(mp_classify(f, n, &i, &p), MP_V_EXCEPTION);
 	assert_int_equal(p.drop, MP_DROP_ICMP_OTHER);
@@ -214,7 +214,7 @@ static void ip_header_faults_are_dropped_with_their_reason(void **state)
 	assert_int_equal(p.drop, MP_DROP_IP_CHECKSUM);
 
 	n = udp_frame(f, 1, 8000, pl, 8);
-	mp_test_wr16(f + 14 + 2, 200); /* total length past the frame */
+	mp_wr16(f + 14 + 2, 200); /* total length past the frame */
 	assert_int_equal(mp_classify(f, n, &i, &p), MP_V_DROP);
 	assert_int_equal(p.drop, MP_DROP_IP_HEADER);
 
@@ -232,18 +232,18 @@ static void ip_header_faults_are_dropped_with_their_reason(void **state)
 	assert_int_equal(p.drop, MP_DROP_TCP);
 
 	n = udp_frame(f, 1, 8000, pl, 8);
-	mp_test_wr16(f + 14 + 6, 0x2000); /* more fragments */
-	mp_test_wr16(f + 14 + 10, 0);
-	mp_test_wr16(f + 14 + 10, (uint16_t)~mp_csum(f + 14, 20, 0));
+	mp_wr16(f + 14 + 6, 0x2000); /* more fragments */
+	mp_wr16(f + 14 + 10, 0);
+	mp_wr16(f + 14 + 10, (uint16_t)~mp_csum(f + 14, 20, 0));
 	assert_int_equal(mp_classify(f, n, &i, &p), MP_V_EXCEPTION);
 	assert_int_equal(p.drop, MP_DROP_IP_FRAGMENT);
 
 	n = udp_frame(f, 1, 8000, pl, 8);
-	mp_test_wr16(f + 14 + 38 - 14, 4); /* UDP length below 8 */
+	mp_wr16(f + 14 + 38 - 14, 4); /* UDP length below 8 */
 	assert_int_equal(mp_classify(f, n, &i, &p), MP_V_DROP);
 	assert_int_equal(p.drop, MP_DROP_UDP_MALFORMED);
 
-	mp_test_wr16(f + 12, 0x86dd);
+	mp_wr16(f + 12, 0x86dd);
 	assert_int_equal(mp_classify(f, n, &i, &p), MP_V_DROP);
 	assert_int_equal(p.drop, MP_DROP_ETHERTYPE);
 }
@@ -257,8 +257,8 @@ static void vlan_tags_must_match_the_configured_vlan(void **state)
 
 	(void)state;
 	memcpy(t, f, 12);
-	mp_test_wr16(t + 12, 0x8100);
-	mp_test_wr16(t + 14, 100);
+	mp_wr16(t + 12, 0x8100);
+	mp_wr16(t + 14, 100);
 	memcpy(t + 16, f + 12, n - 12);
 	assert_int_equal(mp_classify(t, n + 4, &i, &p), MP_V_DROP); /* tagged, none configured */
 	assert_int_equal(p.drop, MP_DROP_VLAN);

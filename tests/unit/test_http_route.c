@@ -66,12 +66,12 @@ static void test_any_segment_with_spbhid_routes_by_it(void **state)
 	}
 }
 
-static void test_the_last_spbhid_wins(void **state)
+static void test_the_first_spbhid_wins(void **state)
 {
 	(void)state;
 	assert_int_equal(classify("/a/b.ts?spbhid=first&spbhid=second"), MP_OK);
-	assert_int_equal(rt.spbhid_len, 6);
-	assert_memory_equal(rt.spbhid, "second", 6);
+	assert_int_equal(rt.spbhid_len, 5);
+	assert_memory_equal(rt.spbhid, "first", 5);
 }
 
 static void test_fragment_is_not_routed_on(void **state)
@@ -128,7 +128,7 @@ int main(void)
 		cmocka_unit_test(test_ts_without_spbhid_is_a_stream),
 		cmocka_unit_test(test_m3u8_is_a_playlist_with_or_without_spbhid),
 		cmocka_unit_test(test_any_segment_with_spbhid_routes_by_it),
-		cmocka_unit_test(test_the_last_spbhid_wins),
+		cmocka_unit_test(test_the_first_spbhid_wins),
 		cmocka_unit_test(test_fragment_is_not_routed_on),
 		cmocka_unit_test(test_other_paths_are_not_streams),
 		cmocka_unit_test(test_bad_targets_are_refused),

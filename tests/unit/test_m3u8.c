@@ -34,7 +34,7 @@ static void srs_master_with_hls_ctx_is_tagged(void **state)
 	(void)state;
 	assert_int_equal(rewrite_file("seeds-m3u8/srs-master-hls-ctx.m3u8", 0), 1);
 	assert_string_equal(out, "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,AVERAGE-BANDWIDTH=1\n"
-				 "/live/livestream.m3u8?hls_ctx=k3p2m9x1&spbhid=a1b2c3d\n");
+				 "/live/livestream.m3u8?spbhid=a1b2c3d&hls_ctx=k3p2m9x1\n");
 	assert_int_equal(out_len, strlen(out));
 }
 
@@ -44,8 +44,8 @@ static void srs_media_playlist_segments_are_tagged(void **state)
 	assert_int_equal(rewrite_file("seeds-m3u8/srs-media-ts.m3u8", 0), 2);
 	assert_string_equal(out, "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-MEDIA-SEQUENCE:12\n#EXT-X-TARGETDURATION:10\n"
 				 "#EXT-X-DISCONTINUITY\n#EXTINF:10.005, no desc\n"
-				 "livestream-12.ts?hls_ctx=k3p2m9x1&spbhid=a1b2c3d\n#EXTINF:9.980, no desc\n"
-				 "livestream-13.ts?hls_ctx=k3p2m9x1&spbhid=a1b2c3d\n");
+				 "livestream-12.ts?spbhid=a1b2c3d&hls_ctx=k3p2m9x1\n#EXTINF:9.980, no desc\n"
+				 "livestream-13.ts?spbhid=a1b2c3d&hls_ctx=k3p2m9x1\n");
 	assert_int_equal(rewrite("#EXTM3U\n#EXTINF:10,\nlivestream-0.ts\n#EXTINF:10,\nlivestream-1.ts"), 2);
 	assert_string_equal(out, "#EXTM3U\n#EXTINF:10,\nlivestream-0.ts?spbhid=a1b2c3d\n#EXTINF:10,\n"
 				 "livestream-1.ts?spbhid=a1b2c3d");
@@ -66,7 +66,7 @@ static void fmp4_low_latency_crlf_tags_and_keys(void **state)
 	assert_int_equal(rewrite_file("seeds-m3u8/fmp4-ll-crlf.m3u8", 0), 6);
 	assert_string_equal(out, want);
 	assert_int_equal(rewrite_file("seeds-m3u8/fmp4-ll-crlf.m3u8", MP_M3U8_TAG_KEYS), 7);
-	assert_non_null(strstr(out, "URI=\"https://keys.example.com/k?id=1&spbhid=a1b2c3d\",IV=0x1\r\n"));
+	assert_non_null(strstr(out, "URI=\"https://keys.example.com/k?spbhid=a1b2c3d&id=1\",IV=0x1\r\n"));
 }
 
 static void master_media_and_iframe_uris_are_tagged(void **state)
@@ -86,7 +86,7 @@ static void odd_queries_blanks_and_trailing_space(void **state)
 {
 	(void)state;
 	assert_int_equal(rewrite("#EXTM3U\n\na.ts?\nb.ts?x=1&\n c.ts \t\n#comment\n"), 3);
-	assert_string_equal(out, "#EXTM3U\n\na.ts?spbhid=a1b2c3d\nb.ts?x=1&spbhid=a1b2c3d\n"
+	assert_string_equal(out, "#EXTM3U\n\na.ts?spbhid=a1b2c3d\nb.ts?spbhid=a1b2c3d&x=1&\n"
 				 " c.ts?spbhid=a1b2c3d \t\n#comment\n");
 	assert_int_equal(rewrite("#EXTM3U"), 0);
 	assert_string_equal(out, "#EXTM3U");
@@ -127,9 +127,10 @@ static void spbhid_is_read_from_the_query(void **state)
 	assert_int_equal(mp_m3u8_query_spbhid("spbhid=a1b2c3d", 14, &id, &n), MP_OK);
 	assert_int_equal(n, 7);
 	assert_memory_equal(id, "a1b2c3d", 7);
+	/* Repeated: the first wins (Go's url.Values.Get, as the SRS proxy reads it). */
 	assert_int_equal(mp_m3u8_query_spbhid("hls_ctx=k&spbhid=first&x=1&spbhid=last", 38, &id, &n), MP_OK);
-	assert_int_equal(n, 4);
-	assert_memory_equal(id, "last", 4);
+	assert_int_equal(n, 5);
+	assert_memory_equal(id, "first", 5);
 	/* Length-bounded: "spbhid=abc" cut after "spbhid=ab". */
 	assert_int_equal(mp_m3u8_query_spbhid("spbhid=abc", 9, &id, &n), MP_OK);
 	assert_int_equal(n, 2);
@@ -138,6 +139,21 @@ static void spbhid_is_read_from_the_query(void **state)
 	assert_int_equal(mp_m3u8_query_spbhid("", 0, &id, &n), MP_ERR_NOTFOUND);
 	assert_int_equal(mp_m3u8_query_spbhid("spbhid=", 7, &id, &n), MP_ERR_INVAL);
 	assert_int_equal(mp_m3u8_query_spbhid("spbhid=a%20b", 12, &id, &n), MP_ERR_INVAL);
+}
+
+/* A URI of the origin that already carries spbhid: ours goes first and is the one read back. */
+static void the_appliance_id_wins_over_one_the_origin_put_in(void **state)
+{
+	const char *id, *q;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(rewrite("#EXTM3U\na.ts?spbhid=theirs&x=1\n"), 1);
+	assert_string_equal(out, "#EXTM3U\na.ts?spbhid=a1b2c3d&spbhid=theirs&x=1\n");
+	q = strchr(out, '?') + 1;
+	assert_int_equal(mp_m3u8_query_spbhid(q, strlen(q) - 1, &id, &n), MP_OK);
+	assert_int_equal(n, 7);
+	assert_memory_equal(id, "a1b2c3d", 7);
 }
 
 int main(void)
@@ -150,6 +166,7 @@ int main(void)
 		cmocka_unit_test(odd_queries_blanks_and_trailing_space),
 		cmocka_unit_test(bad_input_and_small_output_are_refused),
 		cmocka_unit_test(spbhid_is_read_from_the_query),
+		cmocka_unit_test(the_appliance_id_wins_over_one_the_origin_put_in),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,7 +20,7 @@ static uint16_t udp_csum_full(const uint8_t *ip, const uint8_t *u, size_t ulen)
 	uint32_t s = 0;
 
 	for (int i = 12; i < 20; i += 2)
-		s += mp_test_rd16(ip + i);
+		s += mp_rd16(ip + i);
 	s += 17 + (uint32_t)ulen;
 	return mp_csum(u, ulen, s);
 }
@@ -103,17 +103,17 @@ static void rewrite_keeps_checksums_valid_over_random_addresses(void **state)
 		mp_udp_rewrite(f, &p, MAC_B, MAC_A, nsip, nsp, ndip, ndp);
 		assert_int_equal(mp_csum(f + 14, 20, 0), 0xffff);
 		assert_int_equal(f[14 + 8], 63);
-		assert_int_equal(mp_test_rd16(f + 34), nsp);
-		assert_int_equal(mp_test_rd16(f + 36), ndp);
-		assert_int_equal(mp_test_rd16(f + 14 + 12), nsip >> 16);
-		assert_int_equal(mp_test_rd16(f + 14 + 18), ndip & 0xffff);
+		assert_int_equal(mp_rd16(f + 34), nsp);
+		assert_int_equal(mp_rd16(f + 36), ndp);
+		assert_int_equal(mp_rd16(f + 14 + 12), nsip >> 16);
+		assert_int_equal(mp_rd16(f + 14 + 18), ndip & 0xffff);
 		assert_memory_equal(f, MAC_A, 6);
 		assert_memory_equal(f + 6, MAC_B, 6);
 		assert_memory_equal(f + 42, pl, n);
 		if (round % 3 != 0)
 			assert_int_equal(udp_csum_full(f + 14, f + 34, 8 + n), 0xffff);
 		else
-			assert_int_equal(mp_test_rd16(f + 40), 0); /* no checksum stays no checksum */
+			assert_int_equal(mp_rd16(f + 40), 0); /* no checksum stays no checksum */
 	}
 }
 
@@ -154,22 +154,22 @@ static void arp_request_and_gratuitous_arp_are_well_formed(void **state)
 	(void)state;
 	assert_int_equal(mp_build_arp_request(f, &ifc, 0xC6120001), 60);
 	assert_memory_equal(f + 6, MAC_A, 6);
-	assert_int_equal(mp_test_rd16(f + 12), 0x0806);
-	assert_int_equal(mp_test_rd16(f + 20), 1);
+	assert_int_equal(mp_rd16(f + 12), 0x0806);
+	assert_int_equal(mp_rd16(f + 20), 1);
 	/* The peer (198.18.0.1) classifies it as a request for itself and answers. */
 	memcpy(peer.mac, MAC_B, 6);
 	assert_int_equal(mp_classify(f, 60, &peer, &p), MP_V_REPLY);
 	assert_int_equal(p.src_ip, 0xC6120002);
 	/* Gratuitous: target is our own address. */
 	assert_int_equal(mp_build_arp_request(f, &ifc, 0xC6120002), 60);
-	assert_int_equal(mp_test_rd16(f + 14 + 14), 0xC612);
-	assert_int_equal(mp_test_rd16(f + 14 + 24), 0xC612);
-	assert_int_equal(mp_test_rd16(f + 14 + 26), 0x0002);
+	assert_int_equal(mp_rd16(f + 14 + 14), 0xC612);
+	assert_int_equal(mp_rd16(f + 14 + 24), 0xC612);
+	assert_int_equal(mp_rd16(f + 14 + 26), 0x0002);
 	ifc.vlan_id = 42;
 	assert_int_equal(mp_build_arp_request(f, &ifc, 0xC6120001), 60);
-	assert_int_equal(mp_test_rd16(f + 12), 0x8100);
-	assert_int_equal(mp_test_rd16(f + 14), 42);
-	assert_int_equal(mp_test_rd16(f + 16), 0x0806);
+	assert_int_equal(mp_rd16(f + 12), 0x8100);
+	assert_int_equal(mp_rd16(f + 14), 42);
+	assert_int_equal(mp_rd16(f + 16), 0x0806);
 }
 
 int main(void)

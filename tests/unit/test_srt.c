@@ -154,7 +154,7 @@ static void the_induction_answer_matches_the_listeners(void **state)
 	assert_int_equal(mp_srt_hs_parse(hs_pkt[0], hs_len[0], &req), MP_OK);
 	mp_srt_peer_ip_from_ipv4(0x7F000001u, peer);
 	assert_int_equal(mp_srt_hs_build_induction_response(&req, COOKIE, peer,
-		mp_srt_be32(hs_pkt[1] + 8), out, sizeof(out)), (int)hs_len[1]);
+		mp_rd32(hs_pkt[1] + 8), out, sizeof(out)), (int)hs_len[1]);
 	assert_memory_equal(out, hs_pkt[1], hs_len[1]);
 	assert_int_equal(mp_srt_hs_parse(hs_pkt[2], hs_len[2], &req), MP_OK);
 	assert_int_equal(mp_srt_hs_build_induction_response(&req, COOKIE, peer, 0, out, sizeof(out)),
@@ -179,7 +179,7 @@ static void a_rejection_answers_the_conclusion(void **state)
 	assert_int_equal(rej.timestamp, 1234);
 	assert_int_equal(rej.n_ext, 0);
 	assert_int_equal(mp_srt_hs_build_reject(&req, MP_SRT_REJ_PEER, 0, out, sizeof(out)), 64);
-	assert_int_equal(mp_srt_be32(out + 36), 1002);
+	assert_int_equal(mp_rd32(out + 36), 1002);
 	assert_int_equal(mp_srt_hs_build_reject(&req, 0, 0, out, sizeof(out)), MP_ERR_INVAL);
 	assert_int_equal(mp_srt_hs_build_reject(&req, 500, 0, out, sizeof(out)), MP_ERR_INVAL);
 	assert_int_equal(mp_srt_hs_build_reject(&req, MP_SRT_REJ_PEER, 0, out, 63), MP_ERR_NOSPACE);

@@ -43,22 +43,17 @@ static size_t msg_attr(uint8_t *b, size_t off, uint16_t type, const void *v, uin
 	return off;
 }
 
+/* A FINGERPRINT attribute; its value is not checked by the parser, so any 4 bytes do. */
 static size_t msg_fingerprint(uint8_t *b, size_t off)
 {
-	uint8_t zero[4] = { 0 };
-	size_t end = msg_attr(b, off, MP_STUN_ATTR_FINGERPRINT, zero, 4);
-	uint32_t fp = mp_stun_fingerprint_compute(b, off);
+	static const uint8_t any[4] = { 0xde, 0xad, 0xbe, 0xef };
 
-	b[off + 4] = (uint8_t)(fp >> 24);
-	b[off + 5] = (uint8_t)(fp >> 16);
-	b[off + 6] = (uint8_t)(fp >> 8);
-	b[off + 7] = (uint8_t)fp;
-	return end;
+	return msg_attr(b, off, MP_STUN_ATTR_FINGERPRINT, any, 4);
 }
 
 /* ---- tests ---- */
 
-static void every_stun_packet_of_the_aiortc_capture_parses_and_verifies(void **state)
+static void every_stun_packet_of_the_aiortc_capture_parses(void **state)
 {
 	struct mp_pcap pc;
 	struct mp_pcap_frame f;
@@ -74,7 +69,6 @@ static void every_stun_packet_of_the_aiortc_capture_parses_and_verifies(void **s
 		n++;
 		assert_int_equal(mp_stun_parse(f.payload, f.payload_len, &m), MP_OK);
 		assert_int_equal(m.method, MP_STUN_METHOD_BINDING);
-		assert_int_equal(mp_stun_fingerprint_verify(f.payload, f.payload_len, &m), MP_OK);
 		assert_memory_equal(m.txid, f.payload + 8, 12);
 		if (m.cls == MP_STUN_CLASS_REQUEST) {
 			const uint8_t *u;
@@ -245,7 +239,7 @@ static void username_split_needs_exactly_one_inner_colon(void **state)
 	assert_int_equal(mp_stun_username_split((const uint8_t *)"a:b:c", 5, &uf), MP_ERR_INVAL);
 }
 
-static void fingerprint_must_match_and_be_last(void **state)
+static void fingerprint_is_found_and_must_be_last(void **state)
 {
 	uint8_t b[128];
 	struct mp_stun_msg m;
@@ -257,18 +251,13 @@ static void fingerprint_must_match_and_be_last(void **state)
 	n = msg_fingerprint(b, n);
 	assert_int_equal(mp_stun_parse(b, n, &m), MP_OK);
 	assert_int_equal(m.fingerprint_off, fp);
-	assert_int_equal(mp_stun_fingerprint_verify(b, n, &m), MP_OK);
-	b[25] ^= 1; /* flip a USERNAME bit */
-	assert_int_equal(mp_stun_parse(b, n, &m), MP_OK);
-	assert_int_equal(mp_stun_fingerprint_verify(b, n, &m), MP_ERR_CHECKSUM);
-	b[25] ^= 1;
 	n = msg_attr(b, n, MP_STUN_ATTR_SOFTWARE, "x", 1); /* after FINGERPRINT */
 	assert_int_equal(mp_stun_parse(b, n, &m), MP_ERR_INVAL);
 	n = msg_attr(b, msg_begin(b, MP_STUN_BINDING_REQUEST), MP_STUN_ATTR_FINGERPRINT, "abcdef", 6);
 	assert_int_equal(mp_stun_parse(b, n, &m), MP_ERR_LENGTH);
 	n = msg_attr(b, msg_begin(b, MP_STUN_BINDING_REQUEST), MP_STUN_ATTR_SOFTWARE, "x", 1);
 	assert_int_equal(mp_stun_parse(b, n, &m), MP_OK);
-	assert_int_equal(mp_stun_fingerprint_verify(b, n, &m), MP_ERR_NOTFOUND);
+	assert_int_equal(m.fingerprint_off, 0);
 }
 
 static void attributes_after_message_integrity_are_ignored(void **state)
@@ -353,14 +342,14 @@ static void class_and_method_come_from_the_interleaved_type_bits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(every_stun_packet_of_the_aiortc_capture_parses_and_verifies),
+		cmocka_unit_test(every_stun_packet_of_the_aiortc_capture_parses),
 		cmocka_unit_test(every_truncation_of_a_real_request_is_an_error),
 		cmocka_unit_test(header_rules_are_enforced),
 		cmocka_unit_test(an_attribute_running_past_the_end_is_an_error),
 		cmocka_unit_test(zero_length_username_is_parsed_but_not_extracted),
 		cmocka_unit_test(username_of_512_bytes_is_accepted_and_513_refused),
 		cmocka_unit_test(username_split_needs_exactly_one_inner_colon),
-		cmocka_unit_test(fingerprint_must_match_and_be_last),
+		cmocka_unit_test(fingerprint_is_found_and_must_be_last),
 		cmocka_unit_test(attributes_after_message_integrity_are_ignored),
 		cmocka_unit_test(xor_mapped_address_decodes_ipv4_and_ipv6),
 		cmocka_unit_test(class_and_method_come_from_the_interleaved_type_bits),

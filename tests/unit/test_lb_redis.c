@@ -68,7 +68,7 @@ static redisContext *raw_connect(const struct redis_srv *s, int db)
 		return NULL;
 	}
 	redisSetTimeout(c, tv);
-	redisReply *r;
+	redisReply *r = NULL; /* gcc -fsanitize=address warns maybe-uninitialized otherwise */
 	if (s->pass[0] && ((r = redisCommand(c, "AUTH %s", s->pass)) == NULL || r->type == REDIS_REPLY_ERROR)) {
 		if (r != NULL)
 			freeReplyObject(r);

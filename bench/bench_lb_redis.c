@@ -216,6 +216,23 @@ int main(int argc, char **argv)
 	struct mp_lb_redis_stats st;
 	mp_lb_redis_stats(a, &st);
 
+	/* Redis stalled (SIGSTOP: the kernel accepts, nobody answers): the pick that notices costs one
+	 * command timeout, picks while down are local, a reconnect attempt costs one timeout again. */
+	kill(redis_pid, SIGSTOP);
+	t0 = now_us();
+	mp_lb_pick(a, "__defaultVhost__/live/s1", MP_PROTO_RTMP, now, &t);
+	double stall_pick_ms = (now_us() - t0) / 1e3;
+	t0 = now_us();
+	for (int i = 0; i < OPS; i++) {
+		snprintf(stream, sizeof(stream), "__defaultVhost__/live/s%d", i % STREAMS);
+		mp_lb_pick(a, stream, MP_PROTO_RTMP, now, &t);
+	}
+	double down_pick_us = (now_us() - t0) / OPS;
+	t0 = now_us();
+	mp_lb_sync(a, now + 1000);
+	double stall_reconnect_ms = (now_us() - t0) / 1e3;
+	kill(redis_pid, SIGCONT);
+
 	printf("redis on loopback: raw GET round trip %.1f us (reference)\n", get_us);
 	printf("registration, new origin (SET + all-servers, %d origins): %.1f us = %.1fx GET\n", ORIGINS,
 	       reg_new_us, reg_new_us / get_us);
@@ -230,6 +247,12 @@ int main(int argc, char **argv)
 	       "per sync\n", sync_first_ms, ORIGINS, sync_mirror_ms, STREAMS, sync_steady_ms);
 	printf("write-back after a Redis restart (%d origins, %d pins): %.1f ms, %llu keys\n", ORIGINS, STREAMS,
 	       writeback_ms, (unsigned long long)st.writebacks);
+	printf("stalled Redis, the pick that notices: %.1f ms = %.2fx the %u ms command timeout\n", stall_pick_ms,
+	       stall_pick_ms / rc.command_timeout_ms, rc.command_timeout_ms);
+	printf("control-plane pick while Redis is down (local only): %.3f us = %.4fx GET\n", down_pick_us,
+	       down_pick_us / get_us);
+	printf("reconnect attempt against the stalled Redis: %.1f ms = %.2fx the %u ms command timeout\n",
+	       stall_reconnect_ms, stall_reconnect_ms / rc.command_timeout_ms, rc.command_timeout_ms);
 
 	mp_lb_destroy(a);
 	mp_lb_destroy(b);

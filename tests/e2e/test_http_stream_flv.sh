@@ -57,12 +57,12 @@ class H(http.server.BaseHTTPRequestHandler):
         pass
 http.server.HTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
 PY
-st_bg "$NS_O" python3 "$ST_DIR/notify.py" "$ORIGIN_IP" $NOTIFY "$ST_DIR/events.jsonl"
-st_bg "$NS_O" node "$NMS_DIR/node_modules/node-media-server/bin/app.js" -c "$ST_DIR/nms.json" >"$ST_DIR/nms.log" 2>&1
+netns_bg "$NS_O" python3 "$ST_DIR/notify.py" "$ORIGIN_IP" $NOTIFY "$ST_DIR/events.jsonl"
+netns_bg "$NS_O" node "$NMS_DIR/node_modules/node-media-server/bin/app.js" -c "$ST_DIR/nms.json" >"$ST_DIR/nms.log" 2>&1
 NMS_PID=$!
 for _ in $(seq 1 100); do grep -q "HTTP server listening" "$ST_DIR/nms.log" 2>/dev/null && grep -q "Rtmp Server listening\|RTMP server listening\|listening on port $ORIGIN_IP:$RTMP_O" "$ST_DIR/nms.log" && break; sleep 0.1; done
 grep -q "HTTP server listening" "$ST_DIR/nms.log" || fail "node-media-server did not start"
-st_bg "$NS_O" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=640x360:rate=25 \
+netns_bg "$NS_O" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=640x360:rate=25 \
 	-f lavfi -i sine=frequency=440:sample_rate=44100 -c:v libx264 -preset ultrafast -tune zerolatency -g 25 \
 	-b:v 2M -c:a aac -b:a 64k -f flv "rtmp://$ORIGIN_IP:$RTMP_O/live/livestream"
 sleep 1.5
@@ -93,8 +93,8 @@ PY
 ip netns exec "$NS_C" ffmpeg -hide_banner -loglevel error -rw_timeout 5000000 -i "$URL&who=fast" -c copy -t 14 \
 	-f flv -y "$ST_DIR/fast.flv" &
 FAST=$!
-ST_PIDS+=($FAST)
-st_bg "$NS_C" python3 "$ST_DIR/slow.py" "$APP_C_IP" $HTTP 30
+NETNS_PIDS+=($FAST)
+netns_bg "$NS_C" python3 "$ST_DIR/slow.py" "$APP_C_IP" $HTTP 30
 dropped=0
 for _ in $(seq 1 150); do
 	dropped=$(stat slow_dropped)
@@ -191,6 +191,6 @@ wait $CUT || rc=$?
 cut=$(stat origin_cut)
 [ "$cut" -ge 1 ] || fail "origin_cut not counted"
 pass "origin killed mid-stream: the player's connection is closed (curl exit $rc), origin_cut=$cut"
-st_appliance_stop || fail "exit status on SIGTERM"
+appliance_stop || fail "exit status on SIGTERM"
 pass "stops cleanly"
 echo "$passed passed, 0 failed"

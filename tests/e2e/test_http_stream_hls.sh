@@ -42,8 +42,8 @@ http {
 	}
 }
 CONF
-st_bg "$NS_O" nginx -p "$ST_DIR" -c "$ST_DIR/nginx.conf" -e "$ST_DIR/nginx-error.log"
-st_bg "$NS_O" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 \
+netns_bg "$NS_O" nginx -p "$ST_DIR" -c "$ST_DIR/nginx.conf" -e "$ST_DIR/nginx-error.log"
+netns_bg "$NS_O" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 \
 	-f lavfi -i sine=frequency=440:sample_rate=44100 -c:v libx264 -preset ultrafast -tune zerolatency -g 25 \
 	-c:a aac -b:a 64k -f flv "rtmp://$ORIGIN_IP:$RTMP_O/live/livestream"
 for _ in $(seq 1 100); do [ -s "$ST_DIR/hls/livestream.m3u8" ] && grep -q '\.ts' "$ST_DIR/hls/livestream.m3u8" && break; sleep 0.1; done
@@ -122,7 +122,7 @@ time.sleep(9)
 PY
 ip netns exec "$NS_C" python3 "$ST_DIR/stuck.py" "$APP_C_IP" $HTTP &
 STUCK=$!
-ST_PIDS+=($STUCK)
+NETNS_PIDS+=($STUCK)
 dropped=0
 for _ in $(seq 1 80); do
 	dropped=$(curl -sf -m 2 "http://127.0.0.1:$SYS/api/v1/players" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["slow_dropped"])') || dropped=0
@@ -131,11 +131,11 @@ for _ in $(seq 1 80); do
 done
 [ "$dropped" -ge 1 ] || fail "a player that stopped reading was never closed"
 pass "a player that stops reading is closed after 5 s without progress (slow_dropped=$dropped)"
-st_appliance_stop || fail "exit status on SIGTERM"
+appliance_stop || fail "exit status on SIGTERM"
 pass "stops cleanly"
 
 if command -v redis-server >/dev/null; then
-	st_bg - redis-server --loglevel warning --port $REDIS --bind 127.0.0.1 --save "" --appendonly no --dir "$ST_DIR"
+	netns_bg - redis-server --loglevel warning --port $REDIS --bind 127.0.0.1 --save "" --appendonly no --dir "$ST_DIR"
 	for _ in $(seq 1 50); do redis-cli -p $REDIS ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
 	: >"$ST_DIR/access.log"
 	st_appliance_start $SYS $HTTP --lb-type=redis --redis-host=127.0.0.1 --redis-port=$REDIS || fail "start (redis)"
@@ -150,6 +150,6 @@ if command -v redis-server >/dev/null; then
 	else
 		echo "skip - redis: this build's balancer has no Redis backend yet (it ran on memory)"
 	fi
-	st_appliance_stop || fail "exit status on SIGTERM (redis)"
+	appliance_stop || fail "exit status on SIGTERM (redis)"
 fi
 echo "$passed passed, 0 failed"

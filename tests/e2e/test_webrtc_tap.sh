@@ -108,20 +108,19 @@ print("received %d frames: %d of the %d sent dropped as %s, %d others (%d lost b
 PY
 }
 
-before=$(settled) || fail "counters: $before"
-sent=$(burst malformed)
-kill -0 "$APPLIANCE_PID" 2>/dev/null || fail "the appliance died under the burst"
-after=$(settled) || fail "counters: $after"
-out=$(check "$before" "$after" "$sent" no_session stun_unknown) || fail "malformed burst: $out"
-echo "$out"
+# burst_dropped KIND REASON OTHER: a burst of KIND; what the appliance received of it dropped as REASON
+burst_dropped() {
+	local before after sent out
+	before=$(settled) || fail "counters: $before"
+	sent=$(burst "$1")
+	kill -0 "$APPLIANCE_PID" 2>/dev/null || fail "the appliance died under the $1 burst"
+	after=$(settled) || fail "counters: $after"
+	out=$(check "$before" "$after" "$sent" "$2" "$3") || fail "$1 burst: $out"
+	echo "$out"
+}
+burst_dropped malformed no_session stun_unknown
 pass "random, truncated and empty datagrams to 8000/udp: each one received dropped as no_session, counters agree"
-
-before=$after
-sent=$(burst stun)
-kill -0 "$APPLIANCE_PID" 2>/dev/null || fail "the appliance died under the burst"
-after=$(settled) || fail "counters: $after"
-out=$(check "$before" "$after" "$sent" stun_unknown no_session) || fail "STUN burst: $out"
-echo "$out"
+burst_dropped stun stun_unknown no_session
 pass "STUN with a USERNAME nobody stored: each one received dropped as stun_unknown, counters agree"
 
 ping -c 2 -i 0.2 -W 5 -I $TAP $US >/dev/null || fail "ping not answered after the burst"

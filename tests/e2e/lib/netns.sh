@@ -23,6 +23,13 @@ netns_add() {
 # in NS, both up; addresses as ADDR/LEN ("-" or none: no address).
 netns_veth() {
 	local hif=$1 haddr=$2 ns=$3 pif=$4 paddr=${5:--}
+	# a subnet another topology (a test still running, or one that left it behind) already routes
+	# would take our replies: say so instead of failing later with timeouts
+	if [ "$haddr" != - ] && [ -n "$(ip route show "$(python3 -c 'import ipaddress, sys
+print(ipaddress.ip_interface(sys.argv[1]).network)' "$haddr")")" ]; then
+		echo "netns_veth: $haddr is already routed here: $(ip route show match "$haddr")"
+		return 1
+	fi
 	ip link add "$hif" type veth peer name "$pif" netns "$ns"
 	NETNS_LINKS+=("$hif")
 	[ "$haddr" = - ] || ip addr add "$haddr" dev "$hif"

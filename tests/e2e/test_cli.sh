@@ -2,6 +2,7 @@
 # test_cli.sh: the operator CLI: a command file at start, commands over the Unix socket with
 # mediaplane-cli (exit status per command), and the interactive prompt on stdin with quit.
 set -euo pipefail
+. "$(dirname "$0")/lib/wait.sh"
 build=${MP_BUILD_DIR:?}
 log=$(mktemp /tmp/mp-test-cli.XXXXXX) cmds=$(mktemp /tmp/mp-test-cli-cmds.XXXXXX)
 sock=/tmp/mp-test-cli-$$.sock
@@ -20,7 +21,8 @@ opts=(--tap-name=mpcli1 --tap-host-ip=198.18.62.1/24 --public-ip=198.18.62.2/24 
 printf 'origin add edge1 198.18.2.1 rtmp=1935 srt=udp://10080\n# a comment\norigin drain edge1-cli-0 on\n' >"$cmds"
 "$build/mediaplane" -- "${opts[@]}" --cli-socket="$sock" --cmdline-file="$cmds" >"$log" 2>&1 &
 pid=$!
-for _ in $(seq 1 300); do grep -q "origin edge1-cli-0 added" "$log" && break; kill -0 "$pid" || break; sleep 0.1; done
+started() { grep -q "origin edge1-cli-0 added" "$log" || ! kill -0 "$pid" 2>/dev/null; }
+wait_until 60 started || true
 grep -q "origin edge1-cli-0 added" "$log" || fail "command file did not run"
 pass "command file runs at start"
 
@@ -32,9 +34,9 @@ grep -q "all lcores:" <<<"$out" || fail "lcore stats: $out"
 out=$("$build/mediaplane-cli" -s "$sock" show port stats all) || fail "port stats"
 grep -q "NIC statistics for port 0 (net_tap0)" <<<"$out" || fail "port stats: $out"
 pass "lcore and port stats"
-"$build/mediaplane-cli" -s "$sock" stop | grep -q "forwarding stopped" || fail "stop"
+out=$("$build/mediaplane-cli" -s "$sock" stop) && [[ $out == *"forwarding stopped"* ]] || fail "stop: $out"
 if "$build/mediaplane-cli" -s "$sock" stop >/dev/null; then fail "second stop succeeded"; fi
-"$build/mediaplane-cli" -s "$sock" start | grep -q "forwarding started" || fail "start"
+out=$("$build/mediaplane-cli" -s "$sock" start) && [[ $out == *"forwarding started"* ]] || fail "start: $out"
 pass "stop and start forwarding, with an error for a repeated stop"
 if out=$("$build/mediaplane-cli" -s "$sock" show sessions tcp); then fail "bad argument accepted"; fi
 grep -q "'tcp' is not webrtc or srt" <<<"$out" || fail "bad argument message: $out"
@@ -45,8 +47,8 @@ grep -q '"origins_entries": 1' <<<"$tel" || fail "telemetry /mediaplane/lb: $tel
 tel=$(echo /mediaplane/dataplane | dpdk-telemetry.py -f "mediaplane-$pid" 2>/dev/null | tail -1)
 grep -q '"rx_packets"' <<<"$tel" || fail "telemetry /mediaplane/dataplane: $tel"
 pass "DPDK telemetry commands /mediaplane/lb and /mediaplane/dataplane"
-"$build/mediaplane-cli" -s "$sock" origin del edge1-cli-0 | grep -q removed || fail "origin del"
-"$build/mediaplane-cli" -s "$sock" show origins | grep -q "0 origin(s)" || fail "origin still there"
+out=$("$build/mediaplane-cli" -s "$sock" origin del edge1-cli-0) && [[ $out == *removed* ]] || fail "origin del: $out"
+out=$("$build/mediaplane-cli" -s "$sock" show origins) && [[ $out == *"0 origin(s)"* ]] || fail "origin still there: $out"
 pass "origin del"
 kill -TERM "$pid"; wait "$pid" || fail "exit status"; pid=""
 [ -e "$sock" ] && fail "socket file left behind"
@@ -63,9 +65,10 @@ pass "interactive prompt runs commands and quit stops the appliance"
 tmx=mpcli-$$
 tmux new-session -d -s "$tmx" -x 160 -y 40 \
 	"$build/mediaplane -- -i ${opts[*]} --cli-socket=off 2>/dev/null"
-for _ in $(seq 1 100); do tmux capture-pane -t "$tmx" -p | grep -q "mediaplane> " && break; sleep 0.1; done
+pane_has() { [[ $(tmux capture-pane -t "$tmx" -p) == *"$1"* ]]; }
+wait_until 60 pane_has "mediaplane> " || true
 tmux send-keys -t "$tmx" "sho" Tab "lc" Tab "st" Tab Enter
-for _ in $(seq 1 50); do tmux capture-pane -t "$tmx" -p | grep -q "all lcores:" && break; sleep 0.1; done
+wait_until 30 pane_has "all lcores:" || true
 pane=$(tmux capture-pane -t "$tmx" -p)
 tmux send-keys -t "$tmx" "quit" Enter
 for _ in $(seq 1 100); do tmux has-session -t "$tmx" 2>/dev/null || break; sleep 0.1; done

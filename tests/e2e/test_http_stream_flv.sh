@@ -57,15 +57,24 @@ class H(http.server.BaseHTTPRequestHandler):
         pass
 http.server.HTTPServer((sys.argv[1], int(sys.argv[2])), H).serve_forever()
 PY
-st_bg "$NS_O" python3 "$ST_DIR/notify.py" "$ORIGIN_IP" $NOTIFY "$ST_DIR/events.jsonl"
-st_bg "$NS_O" node "$NMS_DIR/node_modules/node-media-server/bin/app.js" -c "$ST_DIR/nms.json" >"$ST_DIR/nms.log" 2>&1
+netns_bg "$NS_O" python3 "$ST_DIR/notify.py" "$ORIGIN_IP" $NOTIFY "$ST_DIR/events.jsonl"
+netns_bg "$NS_O" node "$NMS_DIR/node_modules/node-media-server/bin/app.js" -c "$ST_DIR/nms.json" >"$ST_DIR/nms.log" 2>&1
 NMS_PID=$!
-for _ in $(seq 1 100); do grep -q "HTTP server listening" "$ST_DIR/nms.log" 2>/dev/null && grep -q "Rtmp Server listening\|RTMP server listening\|listening on port $ORIGIN_IP:$RTMP_O" "$ST_DIR/nms.log" && break; sleep 0.1; done
+nms_listens() {
+	grep -q "HTTP server listening" "$ST_DIR/nms.log" 2>/dev/null &&
+		grep -q "Rtmp Server listening\|RTMP server listening\|listening on port $ORIGIN_IP:$RTMP_O" "$ST_DIR/nms.log"
+}
+wait_until 60 nms_listens || true
 grep -q "HTTP server listening" "$ST_DIR/nms.log" || fail "node-media-server did not start"
-st_bg "$NS_O" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=640x360:rate=25 \
+netns_bg "$NS_O" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=640x360:rate=25 \
 	-f lavfi -i sine=frequency=440:sample_rate=44100 -c:v libx264 -preset ultrafast -tune zerolatency -g 25 \
 	-b:v 2M -c:a aac -b:a 64k -f flv "rtmp://$ORIGIN_IP:$RTMP_O/live/livestream"
-sleep 1.5
+# the origin serves the stream: its own HTTP-FLV gives bytes
+origin_serves() {
+	ip netns exec "$NS_O" curl -s -m 2 -o "$ST_DIR/origin.flv" "http://$ORIGIN_IP:$HTTP_O/live/livestream.flv" || true
+	[ -s "$ST_DIR/origin.flv" ]
+}
+wait_until 60 origin_serves || fail "node-media-server does not serve the ffmpeg publish"
 pass "node-media-server $(node -e "console.log(require('$NMS_DIR/node_modules/node-media-server/package.json').version)") origin gets the ffmpeg publish"
 
 st_appliance_start $SYS $HTTP --http-player-buffer=131072 || fail "start"
@@ -77,8 +86,8 @@ ip netns exec "$NS_C" ffprobe -v error -rw_timeout 5000000 -show_entries stream=
 	>"$ST_DIR/probe.txt" 2>"$ST_DIR/probe.err" || fail "ffprobe: $(cat "$ST_DIR/probe.err")"
 grep -qx h264 "$ST_DIR/probe.txt" && grep -qx aac "$ST_DIR/probe.txt" || fail "codecs: $(cat "$ST_DIR/probe.txt")"
 pass "ffprobe of HTTP-FLV through the appliance finds H.264 + AAC"
-for _ in $(seq 1 20); do grep -q '"token":"abc"' "$ST_DIR/events.jsonl" 2>/dev/null && break; sleep 0.1; done
-grep '"query"' "$ST_DIR/events.jsonl" | grep -q '"token":"abc"' || fail "query not at the origin: $(cat "$ST_DIR/events.jsonl" 2>/dev/null)"
+wait_until 30 grep -q '"token":"abc"' "$ST_DIR/events.jsonl" || true
+[[ $(grep '"query"' "$ST_DIR/events.jsonl") == *'"token":"abc"'* ]] || fail "query not at the origin: $(cat "$ST_DIR/events.jsonl" 2>/dev/null)"
 pass "the client's query (token=abc) reached the origin"
 
 # A slow player: connects with a tiny receive window and never reads.
@@ -93,18 +102,16 @@ PY
 ip netns exec "$NS_C" ffmpeg -hide_banner -loglevel error -rw_timeout 5000000 -i "$URL&who=fast" -c copy -t 14 \
 	-f flv -y "$ST_DIR/fast.flv" &
 FAST=$!
-ST_PIDS+=($FAST)
-st_bg "$NS_C" python3 "$ST_DIR/slow.py" "$APP_C_IP" $HTTP 30
+NETNS_PIDS+=($FAST)
+netns_bg "$NS_C" python3 "$ST_DIR/slow.py" "$APP_C_IP" $HTTP 120
+slow_dropped() { dropped=$(stat slow_dropped); [ "$dropped" -ge 1 ]; }
 dropped=0
-for _ in $(seq 1 150); do
-	dropped=$(stat slow_dropped)
-	[ "$dropped" -ge 1 ] && break
-	sleep 0.1
-done
+wait_until 60 slow_dropped || true
 [ "$dropped" -ge 1 ] || fail "the slow player was never dropped: $(curl -s "http://127.0.0.1:$SYS/api/v1/players")"
 pass "the player that reads nothing is dropped and counted (slow_dropped=$dropped)"
 b1=$(flv_bytes_out)
-sleep 1
+more_out() { [ "$(flv_bytes_out)" -gt "$b1" ]; }
+wait_until 30 more_out || true
 b2=$(flv_bytes_out)
 [ "$b2" -gt "$b1" ] || fail "the other player stopped receiving after the drop ($b1 -> $b2 bytes)"
 pass "the other player keeps receiving after the drop ($b1 -> $b2 bytes)"
@@ -183,7 +190,7 @@ pass "a path that is not a stream gets 404"
 # ended as if the stream were complete) and the cut is counted.
 ip netns exec "$NS_C" curl -s -m 10 -o "$ST_DIR/cut.flv" "$URL" &
 CUT=$!
-sleep 1.5
+wait_until 30 test -s "$ST_DIR/cut.flv" || fail "the player of the origin to be killed got nothing"
 kill -9 "$NMS_PID"
 rc=0
 wait $CUT || rc=$?
@@ -191,6 +198,6 @@ wait $CUT || rc=$?
 cut=$(stat origin_cut)
 [ "$cut" -ge 1 ] || fail "origin_cut not counted"
 pass "origin killed mid-stream: the player's connection is closed (curl exit $rc), origin_cut=$cut"
-st_appliance_stop || fail "exit status on SIGTERM"
+appliance_stop || fail "exit status on SIGTERM"
 pass "stops cleanly"
 echo "$passed passed, 0 failed"

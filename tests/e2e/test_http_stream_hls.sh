@@ -42,29 +42,29 @@ http {
 	}
 }
 CONF
-st_bg "$NS_O" nginx -p "$ST_DIR" -c "$ST_DIR/nginx.conf" -e "$ST_DIR/nginx-error.log"
-st_bg "$NS_O" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 \
+netns_bg "$NS_O" nginx -p "$ST_DIR" -c "$ST_DIR/nginx.conf" -e "$ST_DIR/nginx-error.log"
+netns_bg "$NS_O" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 \
 	-f lavfi -i sine=frequency=440:sample_rate=44100 -c:v libx264 -preset ultrafast -tune zerolatency -g 25 \
 	-c:a aac -b:a 64k -f flv "rtmp://$ORIGIN_IP:$RTMP_O/live/livestream"
-for _ in $(seq 1 100); do [ -s "$ST_DIR/hls/livestream.m3u8" ] && grep -q '\.ts' "$ST_DIR/hls/livestream.m3u8" && break; sleep 0.1; done
+wait_until 60 grep -q '\.ts' "$ST_DIR/hls/livestream.m3u8" 2>/dev/null || true
 grep -q '\.ts' "$ST_DIR/hls/livestream.m3u8" || fail "nginx made no HLS"
 pass "nginx-rtmp origin makes HLS from the ffmpeg publish"
 
 play_hls() { # $1: label, $2: the origin's HTTP endpoints (JSON list items)
-	local body url id n
+	local body url id n head
 	st_register $SYS "{\"ip\":\"$ORIGIN_IP\",\"server\":\"nginx\",\"service\":\"hls\",\"pid\":\"1\",\"rtmp\":[\"$RTMP_O\"],\"http\":[$2]}" \
 		|| fail "$1: register nginx"
 	url="http://$APP_C_IP:$HTTP/live/livestream.m3u8?token=abc"
 	body=$(ip netns exec "$NS_C" curl -sf -m 5 "$url") || fail "$1: playlist through the appliance"
-	id=$(echo "$body" | sed -n 's/.*\.ts?spbhid=\([A-Za-z0-9_-]*\).*/\1/p' | head -1)
+	id=$(sed -n 's/.*\.ts?spbhid=\([A-Za-z0-9_-]*\).*/\1/p;T;q' <<<"$body")
 	[ -n "$id" ] || fail "$1: playlist not rewritten: $body"
-	n=$(echo "$body" | grep -c '\.ts' || true)
-	[ "$n" = "$(echo "$body" | grep -c "\.ts?spbhid=$id\$" || true)" ] || fail "$1: some segment lacks spbhid: $body"
+	n=$(grep -c '\.ts' <<<"$body" || true)
+	[ "$n" = "$(grep -c "\.ts?spbhid=$id\$" <<<"$body" || true)" ] || fail "$1: some segment lacks spbhid: $body"
 	pass "$1: playlist rewritten, every segment carries spbhid=$id"
 	grep -q "GET /live/livestream.m3u8?token=abc " "$ST_DIR/access.log" || fail "$1: playlist query did not reach nginx"
 	pass "$1: the playlist request reached nginx with the client's query"
-	ip netns exec "$NS_C" curl -sf -m 5 -D - -o /dev/null "$url" | grep -qi '^Access-Control-Allow-Origin: \*' \
-		|| fail "$1: no CORS header on the playlist"
+	head=$(ip netns exec "$NS_C" curl -sf -m 5 -D - -o /dev/null "$url") || fail "$1: playlist headers"
+	grep -qi '^Access-Control-Allow-Origin: \*' <<<"$head" || fail "$1: no CORS header on the playlist"
 	pass "$1: the playlist allows any origin (CORS, as the Go proxy)"
 	: >"$ST_DIR/access.log.before"; cp "$ST_DIR/access.log" "$ST_DIR/access.log.before"
 	ip netns exec "$NS_C" ffprobe -v error -rw_timeout 5000000 -show_entries stream=codec_name -of csv=p=0 \
@@ -76,8 +76,8 @@ play_hls() { # $1: label, $2: the origin's HTTP endpoints (JSON list items)
 		|| fail "$1: no segment request with spbhid=$id reached nginx"
 	! grep -E "GET /live/[^ ]*\.ts HTTP" "$ST_DIR/access.log" >/dev/null || fail "$1: a segment reached nginx without spbhid"
 	pass "$1: segments reached nginx routed by spbhid=$id"
-	ip netns exec "$NS_C" curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$APP_C_IP:$HTTP/live/livestream-0.ts?spbhid=nosuchid" \
-		| grep -qx 404 || fail "$1: unknown spbhid not 404"
+	[ "$(ip netns exec "$NS_C" curl -s -m 5 -o /dev/null -w '%{http_code}' \
+		"http://$APP_C_IP:$HTTP/live/livestream-0.ts?spbhid=nosuchid")" = 404 ] || fail "$1: unknown spbhid not 404"
 	pass "$1: an unknown spbhid gets 404"
 	seg=$(tail -1 "$ST_DIR/hls/livestream.m3u8")
 	ip netns exec "$NS_C" ffprobe -v error -show_entries stream=codec_name -of csv=p=0 \
@@ -118,25 +118,26 @@ s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect((sys.argv[1], int(sys.argv[2])))
 s.sendall(b"GET /files/big.ts HTTP/1.1\r\nHost: x\r\n\r\n")
-time.sleep(9)
+time.sleep(60)
 PY
 ip netns exec "$NS_C" python3 "$ST_DIR/stuck.py" "$APP_C_IP" $HTTP &
 STUCK=$!
-ST_PIDS+=($STUCK)
-dropped=0
-for _ in $(seq 1 80); do
+NETNS_PIDS+=($STUCK)
+slow_dropped() {
 	dropped=$(curl -sf -m 2 "http://127.0.0.1:$SYS/api/v1/players" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["slow_dropped"])') || dropped=0
-	[ "$dropped" -ge 1 ] && break
-	sleep 0.1
-done
+	[ "$dropped" -ge 1 ]
+}
+dropped=0
+wait_until 60 slow_dropped || true
 [ "$dropped" -ge 1 ] || fail "a player that stopped reading was never closed"
 pass "a player that stops reading is closed after 5 s without progress (slow_dropped=$dropped)"
-st_appliance_stop || fail "exit status on SIGTERM"
+appliance_stop || fail "exit status on SIGTERM"
 pass "stops cleanly"
 
 if command -v redis-server >/dev/null; then
-	st_bg - redis-server --loglevel warning --port $REDIS --bind 127.0.0.1 --save "" --appendonly no --dir "$ST_DIR"
-	for _ in $(seq 1 50); do redis-cli -p $REDIS ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+	netns_bg - redis-server --loglevel warning --port $REDIS --bind 127.0.0.1 --save "" --appendonly no --dir "$ST_DIR"
+	redis_up() { [ "$(redis-cli -p $REDIS ping 2>/dev/null)" = PONG ]; }
+	wait_until 30 redis_up || fail "redis-server did not start"
 	: >"$ST_DIR/access.log"
 	st_appliance_start $SYS $HTTP --lb-type=redis --redis-host=127.0.0.1 --redis-port=$REDIS || fail "start (redis)"
 	# this time the origin's first HTTP endpoint is dead: every request moves on to the second
@@ -145,11 +146,11 @@ if command -v redis-server >/dev/null; then
 	[ "$retries" -ge 3 ] || fail "redis: the dead first endpoint was not skipped ($retries retries)"
 	pass "redis: with the origin's first HTTP endpoint dead, each request moved on to the next ($retries retries)"
 	if grep -q "balancer: redis," "$APPLIANCE_LOG"; then
-		redis-cli -p $REDIS --scan --pattern '*srs-proxy-spbhid:*' | grep -q . || fail "redis: no srs-proxy-spbhid key"
+		[ -n "$(redis-cli -p $REDIS --scan --pattern '*srs-proxy-spbhid:*')" ] || fail "redis: no srs-proxy-spbhid key"
 		pass "redis: the spbhid is stored in Redis"
 	else
 		echo "skip - redis: this build's balancer has no Redis backend yet (it ran on memory)"
 	fi
-	st_appliance_stop || fail "exit status on SIGTERM (redis)"
+	appliance_stop || fail "exit status on SIGTERM (redis)"
 fi
 echo "$passed passed, 0 failed"

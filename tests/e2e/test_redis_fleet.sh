@@ -3,6 +3,7 @@
 # one is known to the other, the keys are the SRS proxy's, and Redis going away and coming back
 # keeps both running and writes local state back.
 set -euo pipefail
+. "$(dirname "$0")/lib/wait.sh"
 build=${MP_BUILD_DIR:?}
 rport=12763
 dir=$(mktemp -d /tmp/mp-test-redis.XXXXXX)
@@ -20,8 +21,22 @@ passed=0
 start_redis() {
 	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$dir/redis.log" 2>&1 &
 	rpid=$!
-	for _ in $(seq 1 50); do redis-cli -p "$rport" ping 2>/dev/null | grep -q PONG && return 0; sleep 0.1; done
-	fail "redis-server did not start"
+	wait_until 30 redis_is 'PONG' ping || fail "redis-server did not start"
+}
+# redis_is ANSWER COMMAND...: redis-cli COMMAND answers ANSWER (a [[ ]] pattern)
+redis_is() {
+	local want=$1 out
+	shift
+	out=$(redis-cli -p "$rport" "$@" 2>/dev/null) && [[ $out == $want ]]
+}
+# origins_has API_PORT PATTERN: GET /api/v1/origins on that appliance matches PATTERN (a [[ ]] pattern)
+origins_has() {
+	local out
+	out=$(curl -s "http://127.0.0.1:$1/api/v1/origins") && [[ $out == $2 ]]
+}
+registered() { # api_port: the origin's registration answers code 0
+	local out
+	out=$(curl -sf -XPOST -d "$body" "http://127.0.0.1:$1/api/v1/srs/register") && [[ $out == *'"code":0'* ]]
 }
 start_appliance() { # name api_port net
 	PROXY_LOAD_BALANCER_TYPE=redis PROXY_REDIS_HOST=127.0.0.1 PROXY_REDIS_PORT=$rport \
@@ -29,8 +44,7 @@ start_appliance() { # name api_port net
 		--public-gateway="198.18.$3.1" --system-api-listen="127.0.0.1:$2" --api-listen=off --http-listen=off \
 		--rtmp-listen=off --idle-sleep-us=200 --max-sessions=4096 --cli-socket=off >"$dir/$1.log" 2>&1 &
 	pids+=($!)
-	for _ in $(seq 1 300); do grep -q "running (pid" "$dir/$1.log" && return 0; sleep 0.1; done
-	fail "appliance $1 did not start"
+	wait_until 60 grep -q "running (pid" "$dir/$1.log" || fail "appliance $1 did not start"
 }
 
 start_redis
@@ -40,12 +54,11 @@ grep -q "balancer: Redis at 127.0.0.1:$rport" "$dir/mprA.log" || fail "A not on 
 pass "two appliances on one Redis"
 
 body='{"device_id":"o1","ip":"198.18.2.1","server":"srv1","service":"svc1","pid":"77","rtmp":["1935"],"srt":["udp://0.0.0.0:10081"],"rtc":["udp://8000"]}'
-curl -sf -XPOST -d "$body" http://127.0.0.1:12771/api/v1/srs/register | grep -q '"code":0' || fail "register on A"
-redis-cli -p "$rport" get srs-proxy-server:srv1-svc1-77 | grep -q '"server_id":"srv1"' || fail "srs-proxy-server key"
-redis-cli -p "$rport" get srs-proxy-all-servers | grep -q 'srs-proxy-server:srv1-svc1-77' || fail "all-servers key"
+registered 12771 || fail "register on A"
+redis_is '*"server_id":"srv1"*' get srs-proxy-server:srv1-svc1-77 || fail "srs-proxy-server key"
+redis_is '*srs-proxy-server:srv1-svc1-77*' get srs-proxy-all-servers || fail "all-servers key"
 pass "registration on A is written with the SRS proxy's keys"
-for _ in $(seq 1 50); do curl -s http://127.0.0.1:12772/api/v1/origins | grep -q srv1-svc1-77 && break; sleep 0.1; done
-curl -s http://127.0.0.1:12772/api/v1/origins | grep -q '"key":"srv1-svc1-77".*"alive":true' || fail "B does not know the origin"
+wait_until 30 origins_has 12772 '*"key":"srv1-svc1-77"*"alive":true*' || fail "B does not know the origin"
 pass "B knows the origin A registered"
 
 # An SRS proxy (Go) wrote this origin: the appliance reads it back.
@@ -53,22 +66,19 @@ now=$(date -u +%Y-%m-%dT%H:%M:%S.000000000Z)
 go='{"ip":"198.18.2.7","device_id":"go","server_id":"gos","service_id":"gov","pid":"9","rtmp":["19350"],"http":["8080"],"api":["1985"],"srt":["10080"],"rtc":["udp://0.0.0.0:8000"],"update_at":"'$now'"}'
 redis-cli -p "$rport" set srs-proxy-server:gos-gov-9 "$go" ex 300 >/dev/null
 redis-cli -p "$rport" set srs-proxy-all-servers '["srs-proxy-server:srv1-svc1-77","srs-proxy-server:gos-gov-9"]' >/dev/null
-for _ in $(seq 1 50); do curl -s http://127.0.0.1:12771/api/v1/origins | grep -q gos-gov-9 && break; sleep 0.1; done
-curl -s http://127.0.0.1:12771/api/v1/origins | grep -q '"key":"gos-gov-9".*"rtmp":\["198.18.2.7:19350"\]' || fail "Go proxy record not read"
+wait_until 30 origins_has 12771 '*"key":"gos-gov-9"*"rtmp":\["198.18.2.7:19350"\]*' || fail "Go proxy record not read"
 pass "a record in the SRS proxy's JSON is read back"
 
 kill -9 "$rpid"; rpid=""
-sleep 2
+wait_until 30 grep -q "lb redis: 127.0.0.1:$rport lost .*reconnecting with backoff" "$dir/mprA.log" || fail "no Redis-down line"
 curl -sf http://127.0.0.1:12771/api/v1/versions >/dev/null || fail "A stopped answering with Redis down"
-curl -sf -XPOST -d "$body" http://127.0.0.1:12771/api/v1/srs/register | grep -q '"code":0' || fail "register with Redis down"
-grep -q "lb redis: 127.0.0.1:$rport lost .*reconnecting with backoff" "$dir/mprA.log" || fail "no Redis-down line"
+registered 12771 || fail "register with Redis down"
 pass "Redis down: the appliances keep serving and say so once"
 start_redis
-for _ in $(seq 1 100); do redis-cli -p "$rport" exists srs-proxy-server:srv1-svc1-77 | grep -q 1 && break; sleep 0.1; done
-redis-cli -p "$rport" exists srs-proxy-server:srv1-svc1-77 | grep -q 1 || fail "local state not written back"
+wait_until 60 redis_is 1 exists srs-proxy-server:srv1-svc1-77 || fail "local state not written back"
 pass "Redis back: local state written back"
+wait_until 30 grep -q "lb redis: 127.0.0.1:$rport back after" "$dir/mprA.log" || fail "no Redis-back line"
 [ "$(grep -c 'reconnecting with backoff' "$dir/mprA.log")" = 1 ] || fail "down logged more than once"
-grep -q "lb redis: 127.0.0.1:$rport back after" "$dir/mprA.log" || fail "no Redis-back line"
 pass "each transition logged once"
 for p in "${pids[@]}"; do kill -TERM "$p"; wait "$p" || fail "exit status of $p"; done
 pids=()

@@ -3,6 +3,7 @@
 # appliance spread over both, a stream sticks to its origin, and when one origin's heartbeat stops
 # its streams and all new ones go to the other after the TTL (the SRS proxy keeps using a dead one).
 set -euo pipefail
+. "$(dirname "$0")/lib/wait.sh"
 build=${MP_BUILD_DIR:?}
 DIR=$(mktemp -d /tmp/mp-test-2origins.XXXXXX)
 RTMP=13531 API=13532 OA=13541 OB=13542
@@ -59,10 +60,16 @@ origin B $OB
 	--api-listen=off --http-listen=off --idle-sleep-us=200 --max-sessions=4096 --origin-ttl=3s \
 	--cli-socket=off >"$DIR/app.log" 2>&1 &
 app=$!
-for _ in $(seq 1 300); do grep -q "running (pid" "$DIR/app.log" && break; sleep 0.1; done
+wait_until 60 grep -q "running (pid" "$DIR/app.log" || fail "the appliance did not start"
+# origin_alive NAME yes|no: the System API reports origin NAME alive (yes) or dead (no)
+origin_alive() {
+	local out
+	out=$(curl -s "http://127.0.0.1:$API/api/v1/origins") || return 1
+	if [ "$2" = yes ]; then [[ $out =~ \"key\":\"$1-svc-1\"[^}]*\"alive\":true ]]; else [[ $out =~ \"key\":\"$1-svc-1\"[^}]*\"alive\":false ]]; fi
+}
 heartbeat A $OA & hbA=$!
 heartbeat B $OB & hbB=$!
-sleep 1.5
+wait_until 30 origin_alive A yes && wait_until 30 origin_alive B yes || fail "the origins did not register"
 
 publish_all() { # streams...: in parallel, wait for them all
 	local p=() s
@@ -77,7 +84,7 @@ for k in $(seq 0 15); do
 done
 [ $a -ge 1 ] && [ $b -ge 1 ] || fail "16 streams did not spread: A $a, B $b"
 pass "16 streams spread over both origins (A $a, B $b)"
-grep -c 'PUBLISH "live"' "$DIR/A/access.log" | grep -q "^$a$" || fail "origin A saw $(grep -c PUBLISH "$DIR/A/access.log") publishes, expected $a"
+[ "$(grep -c 'PUBLISH "live"' "$DIR/A/access.log")" = "$a" ] || fail "origin A saw $(grep -c PUBLISH "$DIR/A/access.log") publishes, expected $a"
 pass "each origin received exactly the streams pinned to it"
 
 first=$(origin_of s0)
@@ -87,7 +94,7 @@ pass "a stream sticks to its origin ($first)"
 
 # Origin A stops its heartbeat: after the TTL it is dead, and nothing goes there any more.
 kill $hbA; hbA=""
-sleep 4.5
+wait_until 60 origin_alive A no || fail "A not reported dead after its heartbeat stopped"
 onA=""
 for k in $(seq 0 15); do [ "$(origin_of "s$k")" = A ] && { onA=s$k; break; }; done
 [ -n "$onA" ] || fail "no stream was on A"
@@ -98,7 +105,7 @@ pass "a stream pinned to the dead origin is re-picked to the live one, and logge
 publish_all s20 s21 s22 s23 s24 s25
 for k in $(seq 20 25); do [ "$(origin_of "s$k")" = B ] || fail "new stream s$k went to the dead origin"; done
 pass "after the TTL every new stream goes to the live origin"
-curl -s "http://127.0.0.1:$API/api/v1/origins" | grep -q '"key":"A-svc-1"[^}]*"alive":false' || fail "A not reported dead"
+origin_alive A no || fail "A not reported dead"
 pass "the System API reports the dead origin"
 kill -TERM $app; wait $app || fail "exit status"; app=""
 echo "$passed passed, 0 failed"

@@ -7,7 +7,7 @@ set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
 DATA=$(cd "$(dirname "$0")/../data" && pwd)
 WORK=$(mktemp -d /tmp/mph-whip.XXXXXX)
-trap 'mph_down; rm -rf "$WORK"' EXIT
+netns_at_exit 'rm -rf "$WORK"'
 fail() { echo "FAIL: $*"; echo "--- appliance log"; cat "$APPLIANCE_LOG"; echo "--- origin log"; cat "${ORIGIN_LOG:-/dev/null}"; exit 1; }
 pass() { echo "ok - $*"; passed=$((passed + 1)); }
 passed=0
@@ -15,7 +15,7 @@ API="http://$MGMT_HOST_C:$API_PORT"
 
 # client CURL-ARGS...: curl in the client namespace; headers to $WORK/h, body to $WORK/b; prints the status.
 client() { ip netns exec "$NS_C" curl -s -m 20 -D "$WORK/h" -o "$WORK/b" -w '%{http_code}' "$@"; }
-header() { grep -i "^$1:" "$WORK/h" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+header() { grep -i -m 1 "^$1:" "$WORK/h" | cut -d' ' -f2- | tr -d '\r'; }
 sysapi() { curl -s "http://127.0.0.1:$SYS_PORT$1"; }
 origin_requests() { curl -s "http://$MGMT_ORIGIN:$ORIGIN_API_PORT/test/requests"; }
 
@@ -109,7 +109,7 @@ code=$(client -X DELETE "$API$loc")
 [ "$code" = 200 ] || fail "DELETE status $code: $(cat "$WORK/b")"
 [ "$(header X-Origin-Test)" = deleted ] || fail "DELETE answer headers"
 [ "$("$PY" -c 'import json,sys; print(json.loads(sys.argv[1])[-1]["method"])' "$(origin_requests)")" = DELETE ] || fail "DELETE not at the origin"
-sysapi /api/v1/webrtc | grep -q "$session" && fail "username still stored after DELETE"
+[[ $(sysapi /api/v1/webrtc) == *"$session"* ]] && fail "username still stored after DELETE"
 pass "DELETE on the resource reached the same origin; the ICE username is gone"
 
 code=$(client -X DELETE "$API/rtc/v1/whip/?action=delete&app=live&stream=nosuch&session=a:b")
@@ -159,21 +159,20 @@ pass "origin down: 502 with the reason ($(cat "$WORK/b"))"
 
 # An origin that accepts and never answers: a client that gives up leaves nothing behind, and the
 # next one gets 502 after the relay's 10 s timeout; the control plane serves others meanwhile.
-topo_bg "$NS_O" "$PY" -c 'import socket
+netns_bg "$NS_O" "$PY" -c 'import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", '"$ORIGIN_API_PORT"')); s.listen(16); held = []
 while True: held.append(s.accept())'
-sleep 0.5
+silent_listens() { [ -n "$(ip netns exec "$NS_O" ss -Hltn "sport = :$ORIGIN_API_PORT")" ]; }
+wait_until 30 silent_listens || fail "the silent origin does not listen"
 code=$(client -m 1 -X POST --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=cam4") || true
 [ "$code" = 000 ] || fail "client that gave up: $code"
-start=$(date +%s)
 client -X POST --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=cam5" >"$WORK/code" &
 sleep 1
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SYS_PORT/api/v1/webrtc")" = 200 ] || fail "System API blocked"
 wait $!
 [ "$(cat "$WORK/code")" = 502 ] || fail "silent origin: $(cat "$WORK/code")"
 grep -q "timed out" "$WORK/b" || fail "silent origin reason: $(cat "$WORK/b")"
-[ $(( $(date +%s) - start )) -le 15 ] || fail "silent origin took too long"
 pass "silent origin: a client that leaves is forgotten, the next gets 502 ($(cat "$WORK/b")), nothing blocks"
 
 client -X POST --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=cam6" >/dev/null &

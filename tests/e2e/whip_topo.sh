@@ -8,7 +8,7 @@
 # Media still goes client 198.18.1.1 -> appliance 198.18.1.2:8000 -> origin 198.18.2.1, and the
 # origin has no route to the client.
 
-. "$(dirname "$0")/topo.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/topo.sh"
 NS_C=mphc-$TOPO_ID
 NS_O=mpho-$TOPO_ID
 IF_C=mphc$TOPO_ID
@@ -25,50 +25,33 @@ ORIGIN_API_PORT=13210
 WEBRTC_PORT=8000
 MPH_PREFIX=mph-e2e-$TOPO_ID
 PY=/usr/bin/python3 # Debian's python3-aiortc
+ORIGIN_LOG=""
+netns_at_exit '[ -z "$ORIGIN_LOG" ] || rm -f "$ORIGIN_LOG"'
 
 mph_up() {
 	topo_up
-	ip link add "$IF_MO" type veth peer name m0 netns "$NS_O"
-	ip link add "$IF_MC" type veth peer name k0 netns "$NS_C"
-	ip addr add "$MGMT_HOST_O/30" dev "$IF_MO"
-	ip addr add "$MGMT_HOST_C/30" dev "$IF_MC"
-	ip link set "$IF_MO" up
-	ip link set "$IF_MC" up
-	ip -n "$NS_O" addr add "$MGMT_ORIGIN/30" dev m0
-	ip -n "$NS_O" link set m0 up
-	ip -n "$NS_C" addr add "$MGMT_CLIENT/30" dev k0
-	ip -n "$NS_C" link set k0 up
+	netns_veth "$IF_MO" "$MGMT_HOST_O/30" "$NS_O" m0 "$MGMT_ORIGIN/30"
+	netns_veth "$IF_MC" "$MGMT_HOST_C/30" "$NS_C" k0 "$MGMT_CLIENT/30"
 }
 
 # mph_appliance_start [extra options]: the appliance on the two af_packet ports, HTTP API on.
 mph_appliance_start() {
-	"${MP_BUILD_DIR:?}/mediaplane" --vdev="net_af_packet0,iface=$IF_C" --vdev="net_af_packet1,iface=$IF_O" \
-		--file-prefix="$MPH_PREFIX" -- \
+	appliance_run "$MPH_PREFIX" --vdev="net_af_packet0,iface=$IF_C" --vdev="net_af_packet1,iface=$IF_O" -- \
 		--public-port=net_af_packet0 --public-ip="$PUBLIC_IP/24" --public-gateway=0.0.0.0 \
 		--private-port=net_af_packet1 --private-ip="$PRIVATE_IP/24" \
 		--system-api-listen=127.0.0.1:$SYS_PORT --api-listen=0.0.0.0:$API_PORT --http-listen=off --rtmp-listen=off \
-		--webrtc-port=$WEBRTC_PORT --idle-sleep-us=50 --log-level=debug "$@" >"$APPLIANCE_LOG" 2>&1 &
-	APPLIANCE_PID=$!
-	for _ in $(seq 1 300); do
-		grep -q "running (pid" "$APPLIANCE_LOG" && return 0
-		kill -0 "$APPLIANCE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "appliance did not start:"
-	cat "$APPLIANCE_LOG"
-	return 1
+		--webrtc-port=$WEBRTC_PORT --idle-sleep-us=50 --log-level=debug "$@"
 }
+
+origin_listens() { curl -s -m 2 -o /dev/null "http://$MGMT_ORIGIN:$ORIGIN_API_PORT/test/stats"; }
 
 # mph_origin_start [options]: the aiortc origin in the origin namespace; waits until it listens.
 mph_origin_start() {
-	[ -n "${ORIGIN_LOG:-}" ] && rm -f "$ORIGIN_LOG"
+	[ -z "$ORIGIN_LOG" ] || rm -f "$ORIGIN_LOG"
 	ORIGIN_LOG=$(mktemp /tmp/mph-origin.XXXXXX)
-	topo_bg "$NS_O" "$PY" "$(dirname "$0")/whip_origin.py" --listen "0.0.0.0:$ORIGIN_API_PORT" \
+	netns_bg "$NS_O" "$PY" "$(dirname "$0")/whip_origin.py" --listen "0.0.0.0:$ORIGIN_API_PORT" \
 		--media-ip "$ORIGIN_IP" "$@" 2>"$ORIGIN_LOG"
-	for _ in $(seq 1 100); do
-		curl -s -m 2 -o /dev/null "http://$MGMT_ORIGIN:$ORIGIN_API_PORT/test/stats" && return 0
-		sleep 0.1
-	done
+	wait_until 60 origin_listens && return 0
 	echo "origin did not start:"
 	cat "$ORIGIN_LOG"
 	return 1
@@ -76,7 +59,7 @@ mph_origin_start() {
 
 # mph_origin_stop: stop the origin started last.
 mph_origin_stop() {
-	local pid=${TOPO_PIDS[-1]}
+	local pid=${NETNS_PIDS[-1]}
 	kill -TERM "$pid" 2>/dev/null || true
 	for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	kill -9 "$pid" 2>/dev/null || true
@@ -90,13 +73,3 @@ mph_register() {
 		\"server\":\"vid-origin\",\"service\":\"svc1\",\"pid\":\"4242\",\"rtmp\":[\"1935\"],
 		\"api\":[\"$MGMT_ORIGIN:$ORIGIN_API_PORT\"],\"rtc\":[\"udp://$ORIGIN_IP:${1:-8000}\"]}" >/dev/null
 }
-
-mph_down() {
-	topo_down
-	ip link del "$IF_MO" 2>/dev/null || true
-	ip link del "$IF_MC" 2>/dev/null || true
-	rm -rf "/var/run/dpdk/$MPH_PREFIX"
-	[ -n "${ORIGIN_LOG:-}" ] && rm -f "$ORIGIN_LOG"
-	return 0
-}
-trap mph_down EXIT

@@ -90,7 +90,7 @@ static void stun_with_known_username_starts_a_session_and_media_flows_both_ways(
 	(void)state;
 	lb_conf(&lc);
 	mp_rh_start(&h, &ADDR, 1, 1, &lc);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "ans1:off1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "ans1:off1", NULL, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
@@ -148,7 +148,7 @@ static void the_captured_aiortc_session_is_forwarded_byte_identical(void **state
 	lb_conf(&lc);
 	mp_rh_start(&h, &ADDR, 1, 1, &lc);
 	/* The aiortc client sent "gLet:M3H2" (answer ufrag : offer ufrag). */
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "gLet:M3H2", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "gLet:M3H2", NULL, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, GW, GW_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
@@ -214,7 +214,7 @@ static void with_a_private_port_origins_are_reached_from_it(void **state)
 	(void)state;
 	lb_conf(&lc);
 	mp_rh_start(&h, &ADDR, 2, 1, &lc);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "a:b", "__defaultVhost__/live/s", 0, ORIGIN_PRIV, 8000, mp_now_ms()),
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "a:b", NULL, "__defaultVhost__/live/s", 0, ORIGIN_PRIV, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, GW, GW_MAC);
 	mp_rh_send_arp(&h, 1, ORIGIN_PRIV, ORIGIN_PRIV_MAC);
@@ -249,8 +249,8 @@ static void unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason(void *
 	lb_conf(&lc);
 	lc.nat_port_max = NAT_MIN; /* one NAT port: the second session does not fit */
 	mp_rh_start(&h, &ADDR, 1, 1, &lc);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:2", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:1", NULL, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:2", NULL, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 1000, 8000, pl, n);                 /* no_session: media, no session */
 	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 1001, "nobody:here", false);       /* stun_unknown */
@@ -306,7 +306,7 @@ static void a_known_username_from_a_new_address_rebinds_when_nominated_or_the_ol
 	lb_conf(&lc);
 	mp_rh_start(&h, &ADDR, 1, 1, &lc);
 	memset(back, 0xbb, sizeof(back));
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "r:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "r:1", NULL, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_arp(&h, 0, CLIENT_B, CLIENT_B_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
@@ -384,7 +384,7 @@ static void idle_sessions_expire_and_a_dtls_alert_ends_one_early(void **state)
 	lb_conf(&lc);
 	lc.webrtc_idle_ms = 300;
 	mp_rh_start(&h, &ADDR, 1, 1, &lc);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "e:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "e:1", NULL, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
 	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 4000, "e:1", false);
@@ -452,7 +452,7 @@ static void sessions_made_on_one_worker_are_found_by_another(void **state)
 	memset(back, 0xcc, sizeof(back));
 	lb_conf(&lc);
 	mp_rh_start(&h, &ADDR, 1, 2, &lc);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "m:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "m:1", NULL, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
 	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 5000, "m:1", false); /* queue 0: worker 0 creates */
@@ -510,7 +510,7 @@ static void two_workers_racing_on_the_same_clients_make_one_session_each(void **
 	mp_rh_start(&h, &ADDR, 1, 2, &lc);
 	for (int i = 0; i < 100; i++) {
 		snprintf(user, sizeof(user), "race:%d", i);
-		assert_int_equal(mp_lb_webrtc_store(h.lb, user, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+		assert_int_equal(mp_lb_webrtc_store(h.lb, user, NULL, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 				 MP_OK);
 	}
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
@@ -559,7 +559,7 @@ static void frames_a_full_port_refuses_are_counted_as_tx_full(void **state)
 	a.tx_ring = 64; /* holds 63 frames, and nobody empties it until the end */
 	lb_conf(&lc);
 	mp_rh_start(&h, &a, 1, 1, &lc);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "full:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "full:1", NULL, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);

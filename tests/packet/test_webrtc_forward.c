@@ -298,6 +298,153 @@ static void unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason(void *
 	mp_rh_stop(&h);
 }
 
+static unsigned live_sessions(struct mp_rh *h)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < 1024; i++)
+		n += mp_lb_session_at(h->lb, i) != NULL;
+	return n;
+}
+
+/* Issue 11 item 10: whoever saw a USERNAME could start a session or move one (USE-CANDIDATE) to
+ * itself. Only a check whose MESSAGE-INTEGRITY verifies with the answer's ice-pwd may. */
+static void stun_without_the_right_message_integrity_neither_starts_nor_moves_a_session(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_lb_session *s;
+	uint8_t stun[160], back[100];
+	size_t sn;
+	uint16_t nat;
+
+	(void)state;
+	lb_conf(&lc);
+	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	memset(back, 0xbb, sizeof(back));
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "mi:1", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000,
+					    mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "nopwd:1", NULL, "__defaultVhost__/live/s", 0, ORIGIN, 8000,
+					    mp_now_ms()), MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, CLIENT_B, CLIENT_B_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_settle(&h);
+	h.nout[0] = 0;
+
+	/* 1. The attacker knows the USERNAME: no MESSAGE-INTEGRITY, a wrong password, a bad HMAC;
+	 * none starts a session, nothing reaches the origin. */
+	sn = mp_rh_stun(stun, "mi:1", true, 1, NULL);
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
+	sn = mp_rh_stun(stun, "mi:1", true, 2, "not-the-answers-password");
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
+	sn = mp_rh_stun(stun, "mi:1", true, 3, MP_RH_ICE_PWD);
+	stun[sn - 1] ^= 1; /* the right password, but the HMAC does not match the bytes */
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
+	/* a username stored without a password: refused by default */
+	sn = mp_rh_stun(stun, "nopwd:1", true, 4, MP_RH_ICE_PWD);
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3001, 8000, stun, sn);
+	mp_rh_settle(&h);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(live_sessions(&h), 0);
+	assert_int_equal(h.nout[0], 0);
+	assert_int_equal(st.drops[MP_DROP_STUN_INTEGRITY], 3);
+	assert_int_equal(st.drops[MP_DROP_STUN_NO_PWD], 1);
+	assert_int_equal(st.sessions_created, 0);
+
+	/* 2. The real client's check, signed with the answer's ice-pwd: a session, forwarded as is. */
+	sn = mp_rh_stun(stun, "mi:1", false, 5, MP_RH_ICE_PWD);
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 2000, 8000, stun, sn);
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	assert_int_equal(s->tuple.src_ip, CLIENT);
+	nat = s->nat_port;
+	assert_int_equal(h.nout[0], 1);
+	mp_rh_assert_udp_out(&h.out[0][0], mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, nat, ORIGIN, 8000, stun, sn);
+
+	/* 3. The attacker nominates its own address (USE-CANDIDATE) without the password: the session
+	 * stays with the client and the origin's media still goes there. */
+	h.nout[0] = 0;
+	sn = mp_rh_stun(stun, "mi:1", true, 6, NULL);
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
+	sn = mp_rh_stun(stun, "mi:1", true, 7, "guess");
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
+	mp_rh_settle(&h);
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, nat, back, sizeof(back));
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	assert_int_equal(s->tuple.src_ip, CLIENT);
+	assert_int_equal(h.nout[0], 1);
+	mp_rh_assert_udp_out(&h.out[0][0], mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT, 2000, back, sizeof(back));
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_rebound, 0);
+	assert_int_equal(st.drops[MP_DROP_STUN_INTEGRITY], 5);
+
+	/* 4. The client itself nominates a new address with a signed check: it moves (same NAT port). */
+	h.nout[0] = 0;
+	sn = mp_rh_stun(stun, "mi:1", true, 8, MP_RH_ICE_PWD);
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3002, 8000, stun, sn);
+	mp_rh_settle(&h);
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, nat, back, sizeof(back));
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	assert_int_equal(s->tuple.src_ip, CLIENT_B);
+	assert_int_equal(s->tuple.src_port, 3002);
+	assert_int_equal(s->nat_port, nat);
+	assert_int_equal(h.nout[0], 2);
+	mp_rh_assert_udp_out(&h.out[0][1], mp_rh_port_mac(&h, 0), CLIENT_B_MAC, US, 8000, CLIENT_B, 3002, back,
+			     sizeof(back));
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_rebound, 1);
+	assert_int_equal(st.stun_unverified, 0);
+	mp_rh_stop(&h);
+}
+
+/* session_rate: one source starting session after session (each check signed, each from a new
+ * port) gets at most the bucket's burst plus its refill over the time taken; the rest are dropped. */
+static void one_source_gets_only_session_rate_new_sessions(void **state)
+{
+	static struct mp_rh h;
+	struct mp_rh_addr a = ADDR;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	uint64_t t0, elapsed_ms, bound, created;
+	char user[32];
+
+	(void)state;
+	lb_conf(&lc);
+	a.session_rate = 5;
+	mp_rh_start(&h, &a, 1, 1, &lc);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	for (int i = 0; i < 40; i++) {
+		snprintf(user, sizeof(user), "rate:%d", i);
+		assert_int_equal(mp_lb_webrtc_store(h.lb, user, MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000,
+						    mp_now_ms()), MP_OK);
+	}
+	mp_rh_settle(&h);
+	t0 = mp_now_ms();
+	for (int i = 0; i < 40; i++) {
+		snprintf(user, sizeof(user), "rate:%d", i);
+		mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, (uint16_t)(9000 + i), user, false);
+	}
+	mp_rh_settle(&h);
+	elapsed_ms = mp_now_ms() - t0;
+	/* burst 5, then 5 per second over the time the sends took (however slow the machine) */
+	bound = 5 + (elapsed_ms * 5 + 999) / 1000 + 1;
+	mp_rh_stats(&h, &st);
+	created = st.sessions_created;
+	assert_true(created >= 5);
+	assert_true(created <= bound);
+	assert_int_equal(created + st.drops[MP_DROP_SESSION_RATE], 40);
+	/* Another source has its own bucket. */
+	mp_rh_send_stun(&h, 0, CLIENT_B_MAC, CLIENT_B, 9100, "rate:39", true);
+	mp_rh_settle(&h);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_created + st.sessions_rebound, created + 1);
+	mp_rh_stop(&h);
+}
+
 static void a_known_username_from_a_new_address_rebinds_when_nominated_or_the_old_one_is_quiet(void **state)
 {
 	static struct mp_rh h;
@@ -590,6 +737,9 @@ int main(void)
 		cmocka_unit_test_teardown(with_a_private_port_origins_are_reached_from_it, mp_rh_teardown),
 		cmocka_unit_test_teardown(unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason, mp_rh_teardown),
 		cmocka_unit_test_teardown(a_known_username_from_a_new_address_rebinds_when_nominated_or_the_old_one_is_quiet, mp_rh_teardown),
+		cmocka_unit_test_teardown(stun_without_the_right_message_integrity_neither_starts_nor_moves_a_session,
+					  mp_rh_teardown),
+		cmocka_unit_test_teardown(one_source_gets_only_session_rate_new_sessions, mp_rh_teardown),
 		cmocka_unit_test_teardown(idle_sessions_expire_and_a_dtls_alert_ends_one_early, mp_rh_teardown),
 		cmocka_unit_test_teardown(sessions_made_on_one_worker_are_found_by_another, mp_rh_teardown),
 		cmocka_unit_test_teardown(two_workers_racing_on_the_same_clients_make_one_session_each, mp_rh_teardown),

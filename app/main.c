@@ -6,6 +6,7 @@
 #include "config.h"
 #include "control.h"
 #include "default_backend.h"
+#include "dp_abuse_log.h"
 #include "dp.h"
 #include "lb.h"
 #include "lb_redis.h"
@@ -90,6 +91,7 @@ static struct mp_lb *lb_create(const struct mp_config *cfg)
 	lc.origin_ttl_ms = cfg->origin_ttl_ms;
 	lc.webrtc_idle_ms = cfg->webrtc_idle_ms;
 	lc.srt_idle_ms = cfg->srt_idle_ms;
+	lc.nat_quiet_ms = cfg->nat_port_quiet_ms;
 	lc.nat_port_min = cfg->nat_port_min;
 	lc.nat_port_max = cfg->nat_port_max;
 	if (!strcmp(cfg->lb_type, "redis")) {
@@ -199,6 +201,9 @@ static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 	snprintf(dc->exception_tap, sizeof(dc->exception_tap), "%s", cfg->exception_tap);
 	dc->exception_rate = cfg->exception_rate;
 	dc->srt_hs_timeout_ms = cfg->srt_hs_timeout_ms;
+	dc->session_rate = cfg->session_rate;
+	dc->srt_hs_rate = cfg->srt_hs_rate;
+	dc->webrtc_allow_no_pwd = cfg->webrtc_allow_no_pwd;
 }
 
 /* The control plane's listeners, started in this order and stopped in reverse (DPVS's module table). */
@@ -221,6 +226,7 @@ int main(int argc, char **argv)
 	struct mp_dp_conf dc;
 	char err[512], runtime_dir[512];
 	bool default_tap;
+	struct event *abuse_log = NULL;
 
 	load_config(argc, argv, &cfg, &args);
 	if (args.dump_config) {
@@ -295,6 +301,7 @@ int main(int argc, char **argv)
 	}
 	MP_INFO("data plane: WebRTC %u/udp, SRT %u/udp on %u worker(s); balancer: %s", cfg.webrtc_port, cfg.srt_port,
 		dp.n_workers, cfg.lb_type);
+	abuse_log = mp_dp_abuse_log_start(ctl.base, &dp);
 	MP_INFO("mediaplane %s running (pid %d); SIGINT or SIGTERM stops it", MP_VERSION_STRING, (int)getpid());
 	if (start_cli(&cfg, &args, &ctl, runtime_dir)) {
 		shutdown_all(&ctl, &dp, lb, runtime_dir);
@@ -303,6 +310,7 @@ int main(int argc, char **argv)
 
 	mp_control_run(&ctl);
 
+	mp_dp_abuse_log_stop(abuse_log);
 	shutdown_all(&ctl, &dp, lb, runtime_dir);
 	MP_INFO("stopped cleanly");
 	return 0;

@@ -18,6 +18,7 @@ static void one(cJSON *o, const struct mp_dp_stats *s)
 	cJSON_AddNumberToObject(o, "sessions_created", (double)s->sessions_created);
 	cJSON_AddNumberToObject(o, "sessions_expired", (double)s->sessions_expired);
 	cJSON_AddNumberToObject(o, "sessions_rebound", (double)s->sessions_rebound);
+	cJSON_AddNumberToObject(o, "stun_unverified", (double)s->stun_unverified);
 	cJSON_AddNumberToObject(o, "sessions_closed", (double)s->sessions_closed);
 	cJSON_AddNumberToObject(o, "lookup_misses", (double)s->lookup_misses);
 	cJSON_AddNumberToObject(o, "srt_inductions", (double)s->srt_inductions);

@@ -118,7 +118,7 @@ static int run(uint32_t n, unsigned seconds, int eal_argc, char **eal_argv)
 		return 1;
 	mp_lb_reader_register(lb, 0);
 	now = mp_now_ms();
-	mp_lb_webrtc_store(lb, "gLet:M3H2", "__defaultVhost__/live/livestream", 0, ORIGIN, 8000, now);
+	mp_lb_webrtc_store(lb, "gLet:M3H2", NULL, "__defaultVhost__/live/livestream", 0, ORIGIN, 8000, now);
 	for (uint32_t i = 0; i < n; i++) {
 		struct mp_lb_session_params p = { .origin_ipv4 = ORIGIN, .origin_port = 8000, .kind = MP_LB_SESS_WEBRTC,
 						  .state = MP_LB_SESS_ACTIVE, .username = "gLet:M3H2" };

@@ -58,6 +58,10 @@ struct mp_config {
 	char exception_tap[12];
 	uint32_t exception_rate;
 	uint32_t srt_hs_timeout_ms;
+	uint32_t nat_port_quiet_ms;
+	uint32_t session_rate;
+	uint32_t srt_hs_rate;
+	bool webrtc_allow_no_pwd;
 	/* balancer */
 	char lb_type[16];              /* memory | redis */
 	char redis_host[MP_CFG_STR];

@@ -13,6 +13,7 @@
 #include "arp_cache.h"
 #include "classify.h"
 #include "mp_clock.h"
+#include "dp_guard.h"
 #include "dp_stats.h"
 
 #define MP_DP_MAX_WORKERS 64
@@ -48,6 +49,10 @@ struct mp_dp_conf {
 	char exception_tap[12];    /* its name prefix: port i gets "<prefix><i>" */
 	uint32_t exception_rate;   /* frames per second to the kernel, over all workers (0: no limit) */
 	uint32_t srt_hs_timeout_ms; /* an origin silent this long in the SRT handshake: the client is rejected (0: 1500) */
+	uint32_t session_rate;     /* new sessions per source address per second, per worker (0: no limit) */
+	uint32_t srt_hs_rate;      /* SRT handshake packets per source address per second, per worker (0: no limit) */
+	bool webrtc_allow_no_pwd;  /* a STUN for an ICE username stored without ice-pwd may start a session
+				    * (counted as stun_unverified); default: refused (drop stun_no_pwd) */
 };
 
 struct mp_dp_port {
@@ -93,6 +98,7 @@ struct mp_dp_worker {
 	uint64_t exc_refill_ms;
 	uint64_t exc_next_poll_ms;
 	struct mp_dp_srt_worker *srt; /* this worker's SRT handshakes (dp_srt_hs.c) */
+	struct mp_dp_guard *guard;  /* per-source rate limits, STUN HMAC (dp_guard.c) */
 	struct mp_dp_nh_cache nh[2]; /* per port */
 	uint64_t next_sweep_ms;    /* when this worker next sweeps idle lb sessions */
 	struct mp_dp_stats stats;

@@ -168,7 +168,7 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 	const uint8_t *payload = rte_pktmbuf_mtod(m, uint8_t *) + pkt->payload_off;
 	static __thread struct mp_stream_url url;
 	struct mp_lb_session_params sp;
-	struct mp_lb_session *s;
+	struct mp_lb_session *s, *old;
 	struct mp_lb_target t;
 	struct mp_dp_srt_slot *sl;
 	unsigned slot;
@@ -187,9 +187,8 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 		return;
 	}
 	/* Another socket from the same address and port (a caller that restarted): its cookie proves
-	 * the address, and the old connection is over. */
-	if (s)
-		mp_lb_session_close(dp->lb, s, now_ms);
+	 * the address, and the old connection is over; it is replaced below, keeping its NAT port. */
+	old = s;
 	/* The next hop towards the client is whoever handed us its frame (symmetric routing). */
 	hop = mp_next_hop(pkt->src_ip, port->iface.ip, port->iface.prefix, port->iface.gateway);
 	if (hop)
@@ -212,6 +211,12 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* A new connection costs a session and, but for a replacement, a NAT port: a few per source
+	 * per second (issue 11: one source must not drain the port range). Silent: the caller resends. */
+	if (!mp_dp_guard_session(w, pkt->src_ip, now_ms)) {
+		mp_dp_drop(w, m, MP_DROP_SESSION_RATE);
+		return;
+	}
 	sl = slot_take(w->srt, &slot);
 	if (!sl) {
 		run_timers(w, now_ms); /* finished handshakes may hold slots until the next timer turn */
@@ -229,7 +234,9 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 	sp.state = MP_LB_SESS_HANDSHAKE;
 	sp.username = NULL;
 	sp.srt_client_sock = hs->socket_id;
-	rc = mp_lb_session_create(dp->lb, &sp, now_ms, &s);
+	rc = old ? mp_lb_session_replace(dp->lb, old, &sp, now_ms, &s) : MP_ERR_STATE;
+	if (rc == MP_ERR_STATE) /* no old session, or it ended meanwhile */
+		rc = mp_lb_session_create(dp->lb, &sp, now_ms, &s);
 	if (rc != MP_OK) {
 		slot_release(dp, w->srt, sl);
 		if (rc == MP_ERR_EXISTS && s) {
@@ -265,6 +272,10 @@ void mp_dp_srt_client_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 	const uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *) + pkt->payload_off;
 	struct mp_srt_handshake hs;
 
+	if (!mp_dp_guard_srt_hs(w, pkt->src_ip, now_ms)) {
+		mp_dp_drop(w, m, MP_DROP_SRT_HS_RATE);
+		return;
+	}
 	if (!mp_srt_is_handshake(p, pkt->payload_len) || mp_srt_hs_parse(p, pkt->payload_len, &hs) != MP_OK) {
 		mp_dp_drop(w, m, MP_DROP_SRT_MALFORMED);
 		return;
@@ -298,6 +309,12 @@ void mp_dp_srt_origin_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 		return;
 	}
 	if (!mp_srt_is_handshake(p, pkt->payload_len) || mp_srt_hs_parse(p, pkt->payload_len, &hs) != MP_OK) {
+		mp_dp_drop(w, m, MP_DROP_SRT_HANDSHAKE);
+		return;
+	}
+	/* The origin answers the client's socket (section 3.2.1: destination socket id). A session that
+	 * replaced another on the same NAT port must not take the old connection's late answer. */
+	if (hs.dst_sockid != 0 && hs.dst_sockid != atomic_load_explicit(&s->u.srt.client_sock, memory_order_relaxed)) {
 		mp_dp_drop(w, m, MP_DROP_SRT_HANDSHAKE);
 		return;
 	}

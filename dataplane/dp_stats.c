@@ -30,6 +30,10 @@ static const char *const drop_names[MP_DROP__COUNT] = {
 	[MP_DROP_SESSIONS_FULL] = "sessions_full",
 	[MP_DROP_WRONG_ORIGIN] = "wrong_origin",
 	[MP_DROP_STUN_OTHER_ADDR] = "stun_other_address",
+	[MP_DROP_SESSION_RATE] = "session_rate",
+	[MP_DROP_SRT_HS_RATE] = "srt_handshake_rate",
+	[MP_DROP_STUN_INTEGRITY] = "stun_integrity",
+	[MP_DROP_STUN_NO_PWD] = "stun_no_pwd",
 };
 
 const char *mp_dp_drop_name(enum mp_dp_drop d)
@@ -52,6 +56,7 @@ void mp_dp_stats_add(struct mp_dp_stats *sum, const struct mp_dp_stats *one)
 	sum->sessions_expired += LOAD(one->sessions_expired);
 	sum->sessions_rebound += LOAD(one->sessions_rebound);
 	sum->sessions_closed += LOAD(one->sessions_closed);
+	sum->stun_unverified += LOAD(one->stun_unverified);
 	sum->lookup_misses += LOAD(one->lookup_misses);
 	sum->srt_inductions += LOAD(one->srt_inductions);
 	sum->srt_handshakes += LOAD(one->srt_handshakes);

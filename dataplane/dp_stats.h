@@ -34,6 +34,10 @@ enum mp_dp_drop {
 	MP_DROP_SESSIONS_FULL,   /* a new session refused: session table or NAT port range exhausted */
 	MP_DROP_WRONG_ORIGIN,    /* to a NAT port from an address other than its session's origin */
 	MP_DROP_STUN_OTHER_ADDR, /* a known USERNAME from a second address while the session's is active */
+	MP_DROP_SESSION_RATE,    /* a new, replacing or re-bound session over its source's rate (session_rate) */
+	MP_DROP_SRT_HS_RATE,     /* an SRT handshake over its source's rate (srt_handshake_rate) */
+	MP_DROP_STUN_INTEGRITY,  /* a STUN that would start or move a session: MESSAGE-INTEGRITY missing or wrong */
+	MP_DROP_STUN_NO_PWD,     /* the same for an ICE username stored without ice-pwd (webrtc_allow_no_pwd off) */
 	MP_DROP__COUNT
 };
 
@@ -49,6 +53,8 @@ struct mp_dp_stats {
 	uint64_t sessions_expired;
 	uint64_t sessions_rebound;  /* moved to a new client address (NAT rebinding, path change) */
 	uint64_t sessions_closed;   /* ended early by a DTLS alert */
+	uint64_t stun_unverified;   /* sessions started or moved by a STUN not verified (no ice-pwd known,
+				     * webrtc_allow_no_pwd on) */
 	uint64_t lookup_misses;
 	uint64_t srt_inductions;      /* INDUCTIONs answered by the appliance */
 	uint64_t srt_handshakes;      /* handshakes completed through an origin */

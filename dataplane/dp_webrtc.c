@@ -6,6 +6,7 @@
 #include "mp_error.h"
 #include "rewrite.h"
 #include "stun.h"
+#include "stun_integrity.h"
 
 #include <netinet/in.h>
 #include <stdbool.h>
@@ -59,6 +60,26 @@ static struct mp_lb_session *refuse(struct mp_dp_worker *w, enum mp_dp_drop why)
 	return NULL;
 }
 
+/* May this STUN (msg parsed from p/len) start or move a session of entry e? RFC 8445 section 7.2.2:
+ * a check carries MESSAGE-INTEGRITY keyed with the password of the agent it is sent to, here the
+ * origin's answer's ice-pwd, which the control plane stored with the username. MP_DROP__COUNT when
+ * it may, else the drop reason. */
+static enum mp_dp_drop stun_verdict(struct mp_dp_worker *w, const struct mp_lb_webrtc *e, const uint8_t *p,
+				    uint16_t len, const struct mp_stun_msg *msg)
+{
+	if (e->ice_pwd[0] == '\0') {
+		/* A record without it (written by an SRS proxy into Redis): refused unless allowed. */
+		if (!w->dp->conf.webrtc_allow_no_pwd)
+			return MP_DROP_STUN_NO_PWD;
+		w->stats.stun_unverified++;
+		return MP_DROP__COUNT;
+	}
+	if (!w->guard || mp_stun_integrity_verify(w->guard->hmac, p, len, msg, (const uint8_t *)e->ice_pwd,
+						   strlen(e->ice_pwd)) != MP_OK)
+		return MP_DROP_STUN_INTEGRITY;
+	return MP_DROP__COUNT;
+}
+
 /* A STUN Binding request on a miss: the session of its USERNAME, new or moved here; NULL when the
  * frame was dropped (and counted). */
 static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const struct mp_lb_tuple *t,
@@ -67,6 +88,8 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 	struct mp_lb *lb = w->dp->lb;
 	const struct mp_lb_webrtc *e;
 	struct mp_lb_session *s = NULL, *old;
+	struct mp_stun_msg msg;
+	enum mp_dp_drop why;
 	const uint8_t *user;
 	size_t ulen;
 	int rc;
@@ -77,18 +100,28 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 	e = mp_lb_webrtc_find(lb, (const char *)user, ulen);
 	if (!e)
 		return refuse(w, MP_DROP_STUN_UNKNOWN);
-	mp_lb_webrtc_touch(e, now_ms);
 	old = mp_lb_webrtc_session(lb, e);
 	if (old && !memcmp(&old->tuple, t, sizeof(*t)))
 		return old; /* another worker just started it for this very address */
+	if (mp_stun_parse(p, len, &msg) != MP_OK) {
+		mp_dp_guard_note(w, t->src_ip);
+		return refuse(w, MP_DROP_STUN_INTEGRITY); /* cannot be verified */
+	}
+	if (old && now_ms < atomic_load_explicit(&old->last_c2o_ms, memory_order_relaxed) + MP_DP_REBIND_QUIET_MS &&
+	    !msg.use_candidate)
+		return refuse(w, MP_DROP_STUN_OTHER_ADDR);
+	/* From here the frame would start or move a session: a few per source per second, and only
+	 * with the right MESSAGE-INTEGRITY (issue 11: a USERNAME alone moved an origin's media). */
+	if (!mp_dp_guard_session(w, t->src_ip, now_ms))
+		return refuse(w, MP_DROP_SESSION_RATE);
+	why = stun_verdict(w, e, p, len, &msg);
+	if (why != MP_DROP__COUNT) {
+		mp_dp_guard_note(w, t->src_ip);
+		return refuse(w, why);
+	}
+	mp_lb_webrtc_touch(e, now_ms);
 	rc = MP_ERR_STATE;
 	if (old) {
-		uint64_t c2o = atomic_load_explicit(&old->last_c2o_ms, memory_order_relaxed);
-		struct mp_stun_msg msg;
-
-		if (now_ms < c2o + MP_DP_REBIND_QUIET_MS &&
-		    !(mp_stun_parse(p, len, &msg) == MP_OK && msg.use_candidate))
-			return refuse(w, MP_DROP_STUN_OTHER_ADDR);
 		rc = mp_lb_session_rebind(lb, old, t, now_ms, &s);
 		if (rc == MP_OK)
 			w->stats.sessions_rebound++;

@@ -231,7 +231,7 @@ void mp_dp_end_driven(struct mp_dp *dp)
 
 int mp_dp_start(struct mp_dp *dp, char *err, size_t errcap)
 {
-	if (mp_dp_srt_init(dp, err, errcap))
+	if (mp_dp_srt_init(dp, err, errcap) || mp_dp_guard_init(dp, err, errcap))
 		return -1;
 	dp->running = true;
 	for (unsigned i = 0; i < dp->n_workers; i++) {

@@ -33,6 +33,7 @@
 
 #define MP_LB_STREAM_MAX 256    /* stream URL key "vhost/app/stream": up to 255 bytes + NUL */
 #define MP_LB_USERNAME_MAX 64   /* ICE username "answerUfrag:offerUfrag": up to 63 bytes + NUL */
+#define MP_LB_ICE_PWD_MAX 257   /* ice-pwd: up to 256 ice-chars (RFC 8839 section 5.4) + NUL */
 #define MP_LB_SPBHID_MAX 64     /* HLS SPBHID: up to 63 bytes + NUL */
 #define MP_LB_URL_MAX 1024      /* HLS full URL: up to 1023 bytes + NUL */
 #define MP_LB_ORIGIN_KEY_MAX (3 * MP_REG_MAX_FIELD) /* "server-service-pid" + NUL */
@@ -155,6 +156,8 @@ int mp_lb_pick_iterate(struct mp_lb *lb, uint32_t *next, char stream[MP_LB_STREA
 
 struct mp_lb_webrtc {
 	char username[MP_LB_USERNAME_MAX]; /* "answerUfrag:offerUfrag" */
+	char ice_pwd[MP_LB_ICE_PWD_MAX];   /* the answer's a=ice-pwd: the key of the client's MESSAGE-INTEGRITY
+					    * (RFC 8445 section 7.2.2); "" when unknown (a record without it) */
 	char stream[MP_LB_STREAM_MAX];
 	uint32_t origin_id;
 	uint32_t media_ipv4;               /* origin media address, host order */
@@ -165,9 +168,10 @@ struct mp_lb_webrtc {
 					    * username (data plane), 0: none; kept when the entry is replaced */
 };
 
-/* Store (or replace) the entry for an ICE username. Control plane, through the backend. */
-int mp_lb_webrtc_store(struct mp_lb *lb, const char *username, const char *stream, uint32_t origin_id,
-		       uint32_t media_ipv4, uint16_t media_port, uint64_t now);
+/* Store (or replace) the entry for an ICE username with the answer's ice-pwd (NULL or "": unknown;
+ * MP_ERR_TOOLONG over 256 bytes). Control plane, through the backend. */
+int mp_lb_webrtc_store(struct mp_lb *lb, const char *username, const char *ice_pwd, const char *stream,
+		       uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now);
 /* Lock-free lookup by the raw USERNAME bytes (not NUL-terminated), for the data plane. */
 const struct mp_lb_webrtc *mp_lb_webrtc_find(struct mp_lb *lb, const char *username, size_t len);
 /* Copy out (control plane). MP_ERR_NOTFOUND if absent. */
@@ -301,6 +305,13 @@ int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t s
  * one under the same NAT port; *out is the new record. */
 int mp_lb_session_rebind(struct mp_lb *lb, struct mp_lb_session *s, const struct mp_lb_tuple *t,
 			 uint64_t now, struct mp_lb_session **out);
+/* Replace session old by a new one for the same client tuple (p->tuple == old->tuple, same kind):
+ * an SRT caller that restarted from the same address and port. The new session keeps old's NAT
+ * port, so a client cannot drain the port range by starting connection after connection from one
+ * port (the port goes back to the same client address, never to another). MP_ERR_STATE when old is
+ * no longer live (create instead); MP_ERR_FULL (counted) when no session index is left. */
+int mp_lb_session_replace(struct mp_lb *lb, struct mp_lb_session *old, const struct mp_lb_session_params *p,
+			  uint64_t now, struct mp_lb_session **out);
 /* Close now (SRT shutdown). The NAT port is reused after the quiet period. */
 int mp_lb_session_close(struct mp_lb *lb, struct mp_lb_session *s, uint64_t now);
 /* Expire idle sessions: looks at up to budget session slots from where the last call stopped (any

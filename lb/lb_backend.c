@@ -16,12 +16,13 @@ int mp_lb_pick(struct mp_lb *lb, const char *stream, enum mp_reg_proto proto, ui
 	return mp_lb_local_pick(lb, stream, proto, now, out);
 }
 
-int mp_lb_webrtc_store(struct mp_lb *lb, const char *username, const char *stream, uint32_t origin_id,
-		       uint32_t media_ipv4, uint16_t media_port, uint64_t now)
+int mp_lb_webrtc_store(struct mp_lb *lb, const char *username, const char *ice_pwd, const char *stream,
+		       uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now)
 {
 	if (lb->ops->webrtc_store != NULL)
-		return lb->ops->webrtc_store(lb, lb->bctx, username, stream, origin_id, media_ipv4, media_port, now);
-	return mp_lb_local_webrtc_store(lb, username, stream, origin_id, media_ipv4, media_port, now);
+		return lb->ops->webrtc_store(lb, lb->bctx, username, ice_pwd, stream, origin_id, media_ipv4, media_port,
+					     now);
+	return mp_lb_local_webrtc_store(lb, username, ice_pwd, stream, origin_id, media_ipv4, media_port, now);
 }
 
 int mp_lb_webrtc_load(struct mp_lb *lb, const char *username, uint64_t now, struct mp_lb_webrtc *out)

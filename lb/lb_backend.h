@@ -20,8 +20,8 @@ struct mp_lb_backend_ops {
 	int (*origin_update)(struct mp_lb *lb, void *ctx, const struct mp_registration *reg, uint64_t now);
 	int (*pick)(struct mp_lb *lb, void *ctx, const char *stream, enum mp_reg_proto proto, uint64_t now,
 		    struct mp_lb_target *out);
-	int (*webrtc_store)(struct mp_lb *lb, void *ctx, const char *username, const char *stream,
-			    uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now);
+	int (*webrtc_store)(struct mp_lb *lb, void *ctx, const char *username, const char *ice_pwd,
+			    const char *stream, uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now);
 	int (*webrtc_load)(struct mp_lb *lb, void *ctx, const char *username, uint64_t now,
 			   struct mp_lb_webrtc *out);
 	int (*hls_load_or_store)(struct mp_lb *lb, void *ctx, const char *stream, const char *spbhid,
@@ -43,7 +43,7 @@ int mp_lb_local_pick(struct mp_lb *lb, const char *stream, enum mp_reg_proto pro
 		     struct mp_lb_target *out);
 /* Pin stream to origin_id (mirroring a pick made elsewhere). MP_ERR_NOTFOUND if the id is unknown. */
 int mp_lb_local_pick_set(struct mp_lb *lb, const char *stream, uint32_t origin_id);
-int mp_lb_local_webrtc_store(struct mp_lb *lb, const char *username, const char *stream,
+int mp_lb_local_webrtc_store(struct mp_lb *lb, const char *username, const char *ice_pwd, const char *stream,
 			     uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now);
 int mp_lb_local_webrtc_load(struct mp_lb *lb, const char *username, uint64_t now,
 			    struct mp_lb_webrtc *out);

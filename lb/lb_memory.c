@@ -15,11 +15,12 @@ static int mp_lb_mem_pick(struct mp_lb *lb, void *ctx, const char *stream, enum 
 	return mp_lb_local_pick(lb, stream, proto, now, out);
 }
 
-static int mp_lb_mem_webrtc_store(struct mp_lb *lb, void *ctx, const char *username, const char *stream,
-				  uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now)
+static int mp_lb_mem_webrtc_store(struct mp_lb *lb, void *ctx, const char *username, const char *ice_pwd,
+				  const char *stream, uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port,
+				  uint64_t now)
 {
 	(void)ctx;
-	return mp_lb_local_webrtc_store(lb, username, stream, origin_id, media_ipv4, media_port, now);
+	return mp_lb_local_webrtc_store(lb, username, ice_pwd, stream, origin_id, media_ipv4, media_port, now);
 }
 
 static int mp_lb_mem_webrtc_load(struct mp_lb *lb, void *ctx, const char *username, uint64_t now,

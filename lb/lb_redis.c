@@ -134,18 +134,19 @@ static int mp_rds_op_pick(struct mp_lb *lb, void *ctx, const char *stream, enum 
 	return rc;
 }
 
-static int mp_rds_op_webrtc_store(struct mp_lb *lb, void *ctx, const char *username, const char *stream,
-				  uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now)
+static int mp_rds_op_webrtc_store(struct mp_lb *lb, void *ctx, const char *username, const char *ice_pwd,
+				  const char *stream, uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port,
+				  uint64_t now)
 {
 	struct mp_rds *r = ctx;
 	pthread_mutex_lock(&r->lock);
-	int rc = mp_lb_local_webrtc_store(lb, username, stream, origin_id, media_ipv4, media_port, now);
+	int rc = mp_lb_local_webrtc_store(lb, username, ice_pwd, stream, origin_id, media_ipv4, media_port, now);
 	char *json = NULL;
 	char k1[MP_RDS_KEY_MAX], k2[MP_RDS_KEY_MAX], k3[MP_RDS_KEY_MAX], sk[MP_RDS_KEY_MAX];
 	if (rc != MP_OK || !atomic_load(&r->up) ||
 	    mp_rds_key(r, k1, sizeof(k1), MP_RDS_RTC, stream) != MP_OK ||
 	    mp_rds_key(r, k2, sizeof(k2), MP_RDS_UFRAG, username) != MP_OK ||
-	    (json = mp_lb_rjson_rtc_encode(stream, username)) == NULL)
+	    (json = mp_lb_rjson_rtc_encode(stream, username, ice_pwd)) == NULL)
 		goto out;
 	unsigned long long ttl = mp_rds_ttl(lb->cfg.webrtc_ttl_ms);
 	int n = 0;

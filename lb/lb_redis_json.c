@@ -363,11 +363,11 @@ char *mp_lb_rjson_hls_encode(const struct mp_lb_hls *h)
 }
 
 int mp_lb_rjson_rtc_decode(const char *json, size_t len, char stream[MP_LB_STREAM_MAX],
-			   char username[MP_LB_USERNAME_MAX])
+			   char username[MP_LB_USERNAME_MAX], char ice_pwd[MP_LB_ICE_PWD_MAX])
 {
-	if (stream == NULL || username == NULL)
+	if (stream == NULL || username == NULL || ice_pwd == NULL)
 		return MP_ERR_INVAL;
-	stream[0] = username[0] = '\0';
+	stream[0] = username[0] = ice_pwd[0] = '\0';
 	cJSON *root = mp_rjson_parse(json, len);
 	if (root == NULL)
 		return MP_ERR_INVAL;
@@ -375,15 +375,21 @@ int mp_lb_rjson_rtc_decode(const char *json, size_t len, char stream[MP_LB_STREA
 	if (cJSON_IsObject(root) &&
 	    (rc = mp_rjson_str_required(root, "stream_url", stream, MP_LB_STREAM_MAX)) == MP_OK)
 		rc = mp_rjson_str_required(root, "ufrag", username, MP_LB_USERNAME_MAX);
+	if (rc == MP_OK) {
+		rc = mp_rjson_str(root, "ice_pwd", ice_pwd, MP_LB_ICE_PWD_MAX);
+		if (rc == MP_ERR_NOTFOUND)
+			rc = MP_OK;
+	}
 	cJSON_Delete(root);
 	return rc;
 }
 
-char *mp_lb_rjson_rtc_encode(const char *stream, const char *username)
+char *mp_lb_rjson_rtc_encode(const char *stream, const char *username, const char *ice_pwd)
 {
 	cJSON *root = cJSON_CreateObject();
 	if (root == NULL || cJSON_AddStringToObject(root, "stream_url", stream) == NULL ||
-	    cJSON_AddStringToObject(root, "ufrag", username) == NULL) {
+	    cJSON_AddStringToObject(root, "ufrag", username) == NULL ||
+	    (ice_pwd != NULL && ice_pwd[0] != '\0' && cJSON_AddStringToObject(root, "ice_pwd", ice_pwd) == NULL)) {
 		cJSON_Delete(root);
 		return NULL;
 	}

@@ -42,10 +42,13 @@ char *mp_lb_rjson_keys_encode(const char *const *keys, size_t n);
 int mp_lb_rjson_hls_decode(const char *json, size_t len, struct mp_lb_hls *out);
 char *mp_lb_rjson_hls_encode(const struct mp_lb_hls *h);
 
-/* srs-proxy-rtc:<stream> and srs-proxy-ufrag:<username>: {"stream_url","ufrag"}, both required. */
+/* srs-proxy-rtc:<stream> and srs-proxy-ufrag:<username>: {"stream_url","ufrag"}, both required,
+ * and mediaplane's extra "ice_pwd" (the answer's a=ice-pwd, which verifies the client's STUN checks):
+ * optional, "" when absent (the SRS proxy writes none and ignores it). */
 int mp_lb_rjson_rtc_decode(const char *json, size_t len, char stream[MP_LB_STREAM_MAX],
-			   char username[MP_LB_USERNAME_MAX]);
-char *mp_lb_rjson_rtc_encode(const char *stream, const char *username);
+			   char username[MP_LB_USERNAME_MAX], char ice_pwd[MP_LB_ICE_PWD_MAX]);
+/* ice_pwd NULL or "": the field is left out. */
+char *mp_lb_rjson_rtc_encode(const char *stream, const char *username, const char *ice_pwd);
 
 void mp_lb_rjson_free(char *s);
 

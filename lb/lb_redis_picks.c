@@ -123,13 +123,13 @@ int mp_rds_publish_pick(struct mp_rds *r, const char *stream, uint64_t now)
 int mp_rds_ufrag_fetch(struct mp_rds *r, const char *username, uint64_t now, struct mp_lb_webrtc *out)
 {
 	struct mp_lb *lb = r->lb;
-	char key[MP_RDS_KEY_MAX], stream[MP_LB_STREAM_MAX], ufrag[MP_LB_USERNAME_MAX];
+	char key[MP_RDS_KEY_MAX], stream[MP_LB_STREAM_MAX], ufrag[MP_LB_USERNAME_MAX], pwd[MP_LB_ICE_PWD_MAX];
 	if (mp_rds_key(r, key, sizeof(key), MP_RDS_UFRAG, username) != MP_OK)
 		return MP_ERR_NOTFOUND;
 	redisReply *rep = mp_rds_cmd(r, now, "GET %s", key);
 	if (rep == NULL)
 		return MP_ERR_NOTFOUND;
-	int rc = rep->type == REDIS_REPLY_STRING ? mp_lb_rjson_rtc_decode(rep->str, rep->len, stream, ufrag)
+	int rc = rep->type == REDIS_REPLY_STRING ? mp_lb_rjson_rtc_decode(rep->str, rep->len, stream, ufrag, pwd)
 						 : MP_ERR_NOTFOUND;
 	freeReplyObject(rep);
 	if (rc != MP_OK) {
@@ -145,7 +145,7 @@ int mp_rds_ufrag_fetch(struct mp_rds *r, const char *username, uint64_t now, str
 		rc = mp_lb_local_pick(lb, stream, MP_PROTO_RTC, now, &t);
 	if (rc != MP_OK)
 		return rc;
-	rc = mp_lb_local_webrtc_store(lb, username, stream, t.origin_id, t.ipv4, t.port, now);
+	rc = mp_lb_local_webrtc_store(lb, username, pwd, stream, t.origin_id, t.ipv4, t.port, now);
 	if (rc != MP_OK)
 		return rc;
 	r->st.remote_hits++;

@@ -69,52 +69,49 @@ static void mp_lb_sess_refuse(struct mp_lb *lb)
 	atomic_fetch_add_explicit(&lb->sess.refused, 1, memory_order_relaxed);
 }
 
-int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p, uint64_t now,
-			 struct mp_lb_session **out)
+/* Check p; the length of its username in *ulen. */
+static int mp_lb_sess_params_ok(const struct mp_lb_session_params *p, size_t *ulen)
 {
-	struct mp_lb_tuple key;
-	void *data;
-	if (p == NULL || out == NULL || (p->kind != MP_LB_SESS_WEBRTC && p->kind != MP_LB_SESS_SRT) ||
+	*ulen = 0;
+	if (p == NULL || (p->kind != MP_LB_SESS_WEBRTC && p->kind != MP_LB_SESS_SRT) ||
 	    (p->state != MP_LB_SESS_HANDSHAKE && p->state != MP_LB_SESS_ACTIVE))
 		return MP_ERR_INVAL;
-	size_t ulen = 0;
 	if (p->kind == MP_LB_SESS_WEBRTC && p->username != NULL) {
-		ulen = strnlen(p->username, MP_LB_USERNAME_MAX);
-		if (ulen >= MP_LB_USERNAME_MAX)
+		*ulen = strnlen(p->username, MP_LB_USERNAME_MAX);
+		if (*ulen >= MP_LB_USERNAME_MAX)
 			return MP_ERR_TOOLONG;
 	}
-	if (!mp_lb_sess_writer_ok())
-		return MP_ERR_STATE;
-	mp_lb_tuple_key(&key, &p->tuple);
-	*out = NULL;
+	return MP_OK;
+}
 
-	rte_spinlock_lock(&lb->sess.wlock);
-	if (rte_hash_lookup_data(lb->sess.h, &key, &data) >= 0) {
-		rte_spinlock_unlock(&lb->sess.wlock);
-		*out = data;
-		return MP_ERR_EXISTS;
-	}
+/* Under sess.wlock, key not indexed: a new record for p with NAT port `port` (0: take one from the
+ * range). MP_ERR_FULL (counted) when no index or port is left; the given port is not given back. */
+static int mp_lb_sess_new_locked(struct mp_lb *lb, const struct mp_lb_session_params *p,
+				 const struct mp_lb_tuple *key, size_t ulen, uint64_t now, uint16_t port,
+				 struct mp_lb_session **out)
+{
 	uint32_t idx;
 	if (atomic_load_explicit(&lb->sess.count, memory_order_relaxed) >= lb->sess.cap ||
 	    mp_lb_sess_take_index(lb, &idx) != MP_OK) {
 		mp_lb_sess_refuse(lb);
-		rte_spinlock_unlock(&lb->sess.wlock);
 		return MP_ERR_FULL;
 	}
-	uint16_t port = 0;
-	if (lb->nat_size != 0 && (port = mp_lb_natport_take(lb, now)) == 0) {
-		/* Ports come back when their session's grace period ends: collect those, once. */
-		rte_rcu_qsbr_dq_reclaim(lb->dq_sess, 256, NULL, NULL, NULL);
-		port = mp_lb_natport_take(lb, now);
-	}
-	if (lb->nat_size != 0 && port == 0) {
-		lb->sess_free[lb->sess_nfree++] = idx;
-		atomic_fetch_add_explicit(&lb->nat_refused, 1, memory_order_relaxed);
-		rte_spinlock_unlock(&lb->sess.wlock);
-		return MP_ERR_FULL;
+	bool taken = false;
+	if (port == 0 && lb->nat_size != 0) {
+		if ((port = mp_lb_natport_take(lb, now)) == 0) {
+			/* Ports come back when their session's grace period ends: collect those, once. */
+			rte_rcu_qsbr_dq_reclaim(lb->dq_sess, 256, NULL, NULL, NULL);
+			port = mp_lb_natport_take(lb, now);
+		}
+		if (port == 0) {
+			lb->sess_free[lb->sess_nfree++] = idx;
+			atomic_fetch_add_explicit(&lb->nat_refused, 1, memory_order_relaxed);
+			return MP_ERR_FULL;
+		}
+		taken = true;
 	}
 	struct mp_lb_session *s = &lb->sess_rec[idx];
-	s->tuple = key;
+	s->tuple = *key;
 	s->origin_ipv4 = p->origin_ipv4;
 	s->origin_port = p->origin_port;
 	s->nat_port = port;
@@ -135,21 +132,46 @@ int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p,
 	atomic_store_explicit(&s->pkts_o2c, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->bytes_o2c, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->state, (uint8_t)p->state, memory_order_release);
-	if (rte_hash_add_key_data(lb->sess.h, &key, s) != 0) {
+	if (rte_hash_add_key_data(lb->sess.h, key, s) != 0) {
 		atomic_store_explicit(&s->state, MP_LB_SESS_FREE, memory_order_release);
 		lb->sess_free[lb->sess_nfree++] = idx;
-		mp_lb_natport_give(lb, port, MP_LB_NEVER); /* never seen by anyone */
+		if (taken)
+			mp_lb_natport_give(lb, port, MP_LB_NEVER); /* never seen by anyone */
 		mp_lb_sess_refuse(lb);
-		rte_spinlock_unlock(&lb->sess.wlock);
 		return MP_ERR_FULL;
 	}
 	if (port != 0)
 		atomic_store_explicit(&lb->natport[port], idx + 1, memory_order_release);
 	atomic_fetch_add_explicit(&lb->sess.count, 1, memory_order_relaxed);
-	rte_spinlock_unlock(&lb->sess.wlock);
-	atomic_fetch_add_explicit(&lb->sessions_created, 1, memory_order_relaxed);
 	*out = s;
 	return MP_OK;
+}
+
+int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p, uint64_t now,
+			 struct mp_lb_session **out)
+{
+	struct mp_lb_tuple key;
+	void *data;
+	size_t ulen;
+	int rc = mp_lb_sess_params_ok(p, &ulen);
+	if (rc != MP_OK || out == NULL)
+		return rc != MP_OK ? rc : MP_ERR_INVAL;
+	if (!mp_lb_sess_writer_ok())
+		return MP_ERR_STATE;
+	mp_lb_tuple_key(&key, &p->tuple);
+	*out = NULL;
+
+	rte_spinlock_lock(&lb->sess.wlock);
+	if (rte_hash_lookup_data(lb->sess.h, &key, &data) >= 0) {
+		rte_spinlock_unlock(&lb->sess.wlock);
+		*out = data;
+		return MP_ERR_EXISTS;
+	}
+	rc = mp_lb_sess_new_locked(lb, p, &key, ulen, now, 0, out);
+	rte_spinlock_unlock(&lb->sess.wlock);
+	if (rc == MP_OK)
+		atomic_fetch_add_explicit(&lb->sessions_created, 1, memory_order_relaxed);
+	return rc;
 }
 
 struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tuple *t)
@@ -252,6 +274,19 @@ int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t s
 	return MP_OK;
 }
 
+/* Under sess.wlock: drop s's SRT socket id from the index (if it still names s). */
+static void mp_lb_sess_unbind_srt_locked(struct mp_lb *lb, struct mp_lb_session *s)
+{
+	void *data;
+	uint32_t id = s->u.srt.bound;
+	if (s->kind != MP_LB_SESS_SRT || id == 0)
+		return;
+	if (rte_hash_lookup_data(lb->srt.h, &id, &data) >= 0 && data == s) {
+		rte_hash_del_key(lb->srt.h, &id);
+		atomic_fetch_sub_explicit(&lb->srt.count, 1, memory_order_relaxed);
+	}
+}
+
 /* Under sess.wlock: unindex s and queue its index (and NAT port unless kept) for reuse. */
 static int mp_lb_sess_close_locked(struct mp_lb *lb, struct mp_lb_session *s, uint64_t now, bool keep_port)
 {
@@ -265,13 +300,8 @@ static int mp_lb_sess_close_locked(struct mp_lb *lb, struct mp_lb_session *s, ui
 	if (!keep_port && s->nat_port != 0 &&
 	    atomic_load_explicit(&lb->natport[s->nat_port], memory_order_relaxed) == s->index + 1)
 		atomic_store_explicit(&lb->natport[s->nat_port], 0, memory_order_release);
-	if (s->kind == MP_LB_SESS_SRT && s->u.srt.bound != 0 && !keep_port) {
-		uint32_t id = s->u.srt.bound;
-		if (rte_hash_lookup_data(lb->srt.h, &id, &data) >= 0 && data == s) {
-			rte_hash_del_key(lb->srt.h, &id);
-			atomic_fetch_sub_explicit(&lb->srt.count, 1, memory_order_relaxed);
-		}
-	}
+	if (!keep_port)
+		mp_lb_sess_unbind_srt_locked(lb, s);
 	s->closed_ms = now;
 	mp_lb_sess_retire(lb, s, keep_port);
 	return MP_OK;
@@ -290,6 +320,44 @@ int mp_lb_session_close(struct mp_lb *lb, struct mp_lb_session *s, uint64_t now)
 	rte_spinlock_unlock(&lb->sess.wlock);
 	if (rc == MP_OK)
 		atomic_fetch_add_explicit(&lb->sessions_closed, 1, memory_order_relaxed);
+	return rc;
+}
+
+int mp_lb_session_replace(struct mp_lb *lb, struct mp_lb_session *old, const struct mp_lb_session_params *p,
+			  uint64_t now, struct mp_lb_session **out)
+{
+	struct mp_lb_tuple key;
+	size_t ulen;
+	int rc = mp_lb_sess_params_ok(p, &ulen);
+	if (rc != MP_OK || old == NULL || out == NULL)
+		return rc != MP_OK ? rc : MP_ERR_INVAL;
+	if (!mp_lb_sess_writer_ok())
+		return MP_ERR_STATE;
+	mp_lb_tuple_key(&key, &p->tuple);
+	*out = NULL;
+	if (memcmp(&key, &old->tuple, sizeof(key)) != 0 || old->kind != (uint8_t)p->kind)
+		return MP_ERR_INVAL;
+	rte_spinlock_lock(&lb->sess.wlock);
+	uint16_t port = old->nat_port;
+	/* The old connection's socket id goes (the new one binds its own); its NAT port stays. */
+	mp_lb_sess_unbind_srt_locked(lb, old);
+	rc = mp_lb_sess_close_locked(lb, old, now, true);
+	if (rc != MP_OK) {
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return rc; /* closed meanwhile: the caller creates */
+	}
+	atomic_fetch_sub_explicit(&lb->sess.count, 1, memory_order_relaxed);
+	rc = mp_lb_sess_new_locked(lb, p, &key, ulen, now, port, out);
+	if (rc != MP_OK && port != 0) {
+		/* Nobody holds the port now: it waits its quiet period like any freed one. */
+		if (atomic_load_explicit(&lb->natport[port], memory_order_relaxed) == old->index + 1)
+			atomic_store_explicit(&lb->natport[port], 0, memory_order_release);
+		mp_lb_natport_give(lb, port, now);
+	}
+	rte_spinlock_unlock(&lb->sess.wlock);
+	atomic_fetch_add_explicit(&lb->sessions_closed, 1, memory_order_relaxed);
+	if (rc == MP_OK)
+		atomic_fetch_add_explicit(&lb->sessions_created, 1, memory_order_relaxed);
 	return rc;
 }
 

@@ -8,6 +8,7 @@
 static void mp_lb_webrtc_copy(struct mp_lb_webrtc *out, const struct mp_lb_webrtc *e)
 {
 	memcpy(out->username, e->username, sizeof(out->username));
+	memcpy(out->ice_pwd, e->ice_pwd, sizeof(out->ice_pwd));
 	memcpy(out->stream, e->stream, sizeof(out->stream));
 	out->origin_id = e->origin_id;
 	out->media_ipv4 = e->media_ipv4;
@@ -19,7 +20,7 @@ static void mp_lb_webrtc_copy(struct mp_lb_webrtc *out, const struct mp_lb_webrt
 			      memory_order_relaxed);
 }
 
-int mp_lb_local_webrtc_store(struct mp_lb *lb, const char *username, const char *stream,
+int mp_lb_local_webrtc_store(struct mp_lb *lb, const char *username, const char *ice_pwd, const char *stream,
 			     uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now)
 {
 	char key[MP_LB_USERNAME_MAX];
@@ -29,11 +30,15 @@ int mp_lb_local_webrtc_store(struct mp_lb *lb, const char *username, const char 
 		rc = mp_lb_key(skey, sizeof(skey), stream);
 	if (rc != MP_OK)
 		return rc;
+	if (ice_pwd != NULL && strnlen(ice_pwd, MP_LB_ICE_PWD_MAX) >= MP_LB_ICE_PWD_MAX)
+		return MP_ERR_TOOLONG;
 	struct mp_lb_webrtc *e = rte_zmalloc_socket("mp_lb_webrtc", sizeof(*e), 0, lb->cfg.socket_id);
 	if (e == NULL)
 		return MP_ERR_NOMEM;
 	memcpy(e->username, key, sizeof(key));
 	memcpy(e->stream, skey, sizeof(skey));
+	if (ice_pwd != NULL)
+		memcpy(e->ice_pwd, ice_pwd, strlen(ice_pwd));
 	e->origin_id = origin_id;
 	e->media_ipv4 = media_ipv4;
 	e->media_port = media_port;
@@ -44,10 +49,16 @@ int mp_lb_local_webrtc_store(struct mp_lb *lb, const char *username, const char 
 	void *old = NULL;
 	rte_spinlock_lock(&t->wlock);
 	bool found = rte_hash_lookup_data(t->h, key, &old) >= 0;
-	if (found) /* a re-store (renegotiation, Redis mirror) keeps the link to the live session */
-		atomic_store_explicit(&e->session,
-				      atomic_load_explicit(&((struct mp_lb_webrtc *)old)->session, memory_order_relaxed),
+	if (found) { /* a re-store (renegotiation, Redis mirror) keeps the link to the live session */
+		const struct mp_lb_webrtc *o = old;
+
+		atomic_store_explicit(&e->session, atomic_load_explicit(&o->session, memory_order_relaxed),
 				      memory_order_relaxed);
+		/* and the password: one username has one (an ICE restart changes both), and a record
+		 * mirrored without it must not erase what the answer said */
+		if (e->ice_pwd[0] == '\0')
+			memcpy(e->ice_pwd, o->ice_pwd, sizeof(e->ice_pwd));
+	}
 	if ((!found && atomic_load_explicit(&t->count, memory_order_relaxed) >= t->cap) ||
 	    rte_hash_add_key_data(t->h, key, e) != 0) {
 		atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);

@@ -113,7 +113,7 @@ static void answer(struct mp_api_call *call, struct evhttp_request *resp, int co
 	}
 	rc = mp_webrtc_answer_build(call->offer_ufrag, sdp, sdp_len, call->rtc_ipv4, call->rtc_port,
 				    c->cfg->public_ip.ipv4, c->cfg->webrtc_port, &a, reason, sizeof(reason));
-	if (rc == MP_OK && (rc = mp_lb_webrtc_store(c->lb, a.username, call->stream, call->origin_id, a.media_ipv4,
+	if (rc == MP_OK && (rc = mp_lb_webrtc_store(c->lb, a.username, a.ice_pwd, call->stream, call->origin_id, a.media_ipv4,
 						    a.media_port, mp_now_ms())) != MP_OK)
 		snprintf(reason, sizeof(reason), "cannot record the ICE username: %s", mp_strerror(rc));
 	if (rc == MP_OK && (rc = client_body(call, body, len, &a, &out, &out_len)) != MP_OK)

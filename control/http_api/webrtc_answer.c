@@ -47,6 +47,8 @@ static int build(const char *offer_ufrag, const char *answer, size_t answer_len,
 			 MP_LB_USERNAME_MAX - 1);
 		return MP_ERR_TOOLONG;
 	}
+	_Static_assert(sizeof(out->ice_pwd) == sizeof(info->pwd), "ice-pwd sizes");
+	memcpy(out->ice_pwd, info->pwd, sizeof(out->ice_pwd));
 	out->media_from_sdp = mp_sdp_media_addr(info, &out->media_ipv4, &out->media_port) == MP_OK;
 	if (!out->media_from_sdp) {
 		out->media_ipv4 = rtc_ipv4;

@@ -12,6 +12,7 @@
 
 struct mp_webrtc_answer {
 	char username[MP_LB_USERNAME_MAX]; /* "answerUfrag:offerUfrag", the client's STUN USERNAME */
+	char ice_pwd[MP_LB_ICE_PWD_MAX];   /* the answer's a=ice-pwd: the key of the client's MESSAGE-INTEGRITY */
 	uint32_t media_ipv4;               /* where the origin takes media (host order) */
 	uint16_t media_port;
 	bool media_from_sdp;               /* false: from the registered rtc endpoint */

@@ -51,8 +51,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mp_lb_rjson_free(json);
 		}
 	}
-	char stream[MP_LB_STREAM_MAX], user[MP_LB_USERNAME_MAX];
-	mp_lb_rjson_rtc_decode(s, size, stream, user);
+	char stream[MP_LB_STREAM_MAX], user[MP_LB_USERNAME_MAX], pwd[MP_LB_ICE_PWD_MAX];
+	if (mp_lb_rjson_rtc_decode(s, size, stream, user, pwd) == MP_OK) {
+		char *json = mp_lb_rjson_rtc_encode(stream, user, pwd);
+		char s2[MP_LB_STREAM_MAX], u2[MP_LB_USERNAME_MAX], p2[MP_LB_ICE_PWD_MAX];
+
+		if (json != NULL) {
+			if (mp_lb_rjson_rtc_decode(json, strlen(json), s2, u2, p2) != MP_OK || strcmp(stream, s2) != 0 ||
+			    strcmp(user, u2) != 0 || strcmp(pwd, p2) != 0)
+				abort();
+			mp_lb_rjson_free(json);
+		}
+	}
 	mp_lb_rjson_time_parse(s, size, &at);
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include "mp_log.h"
 #include "ring_harness.h"
 #include "runtime_dir.h"
+#include "stun_integrity.h"
 #include "udp_frame.h"
 
 static unsigned seq;
@@ -70,6 +71,9 @@ static void start(struct mp_rh *h, const struct mp_rh_addr *a, unsigned nports, 
 	c.mbufs = 4095;
 	c.rx_desc = c.tx_desc = 512;
 	c.idle_sleep_us = 50;
+	c.session_rate = a->session_rate;
+	c.srt_hs_rate = a->srt_hs_rate;
+	c.webrtc_allow_no_pwd = a->webrtc_allow_no_pwd;
 	lc->max_readers = MP_DP_READER_FIRST + workers;
 	h->lb = mp_lb_create(lc);
 	assert_non_null(h->lb);
@@ -263,12 +267,32 @@ void mp_rh_send_udp(struct mp_rh *h, unsigned p, const uint8_t mac[6], uint32_t 
 	mp_rh_send_udp_q(h, p, 0, mac, src, sport, dport, pl, n);
 }
 
+size_t mp_rh_stun(uint8_t *out, const char *user, bool nominate, uint32_t txid, const char *pwd)
+{
+	size_t n = mp_test_stun_binding(out, user, nominate, txid);
+	struct mp_stun_hmac *hm;
+
+	if (!pwd)
+		return n;
+	out[n] = 0x00; /* MESSAGE-INTEGRITY */
+	out[n + 1] = 0x08;
+	out[n + 2] = 0;
+	out[n + 3] = MP_STUN_INTEGRITY_LEN;
+	out[2] = (uint8_t)((n + 24 - 20) >> 8);
+	out[3] = (uint8_t)(n + 24 - 20);
+	hm = mp_stun_hmac_new();
+	assert_non_null(hm);
+	assert_int_equal(mp_stun_integrity_compute(hm, out, n, (const uint8_t *)pwd, strlen(pwd), out + n + 4), MP_OK);
+	mp_stun_hmac_free(hm);
+	return n + 24;
+}
+
 void mp_rh_send_stun(struct mp_rh *h, unsigned p, const uint8_t mac[6], uint32_t src, uint16_t sport, const char *user,
 		      bool nominate)
 {
-	uint8_t s[128];
+	uint8_t s[160];
 
-	mp_rh_send_udp(h, p, mac, src, sport, 8000, s, mp_test_stun_binding(s, user, nominate, sport));
+	mp_rh_send_udp(h, p, mac, src, sport, 8000, s, mp_rh_stun(s, user, nominate, sport, MP_RH_ICE_PWD));
 }
 
 /* Check one forwarded frame field by field. */

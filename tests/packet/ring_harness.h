@@ -19,13 +19,16 @@ struct mp_rh_frame {
 	size_t len;
 };
 
-/* Addresses of the ports (host order); tx_ring: TX ring size (0: 1024). */
+/* Addresses of the ports (host order); tx_ring: TX ring size (0: 1024); the data plane's
+ * per-source limits and legacy switch (mp_dp_conf fields of the same names; 0/false by default). */
 struct mp_rh_addr {
 	uint32_t public_ip, public_gateway;
 	uint8_t public_prefix;
 	uint32_t private_ip, private_gateway;
 	uint8_t private_prefix;
 	unsigned tx_ring;
+	uint32_t session_rate, srt_hs_rate;
+	bool webrtc_allow_no_pwd;
 };
 
 /* The appliance's data plane on ring ports (one queue per worker), with the test thread as lb reader 0. */
@@ -73,7 +76,12 @@ void mp_rh_send_udp_q(struct mp_rh *h, unsigned p, unsigned q, const uint8_t mac
 		      uint16_t dport, const uint8_t *pl, size_t n);
 void mp_rh_send_udp(struct mp_rh *h, unsigned p, const uint8_t mac[6], uint32_t src, uint16_t sport, uint16_t dport,
 		    const uint8_t *pl, size_t n);
-/* A STUN Binding request with USERNAME user (USE-CANDIDATE if nominate) to port 8000. */
+/* The ice-pwd the tests store with their ICE usernames (what an origin's answer would give). */
+#define MP_RH_ICE_PWD "mediaplane-test-pwd-0123"
+/* A STUN Binding request with USERNAME user (USE-CANDIDATE if nominate) in out (>= 160 bytes),
+ * ending with MESSAGE-INTEGRITY keyed with pwd (RFC 5389 section 15.4; NULL: none). Its length. */
+size_t mp_rh_stun(uint8_t *out, const char *user, bool nominate, uint32_t txid, const char *pwd);
+/* Such a request (signed with MP_RH_ICE_PWD) to port 8000. */
 void mp_rh_send_stun(struct mp_rh *h, unsigned p, const uint8_t mac[6], uint32_t src, uint16_t sport,
 		     const char *user, bool nominate);
 /* Check a forwarded frame field by field: MACs, addresses, ports, TTL 63, checksums, payload. */

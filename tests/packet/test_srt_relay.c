@@ -560,6 +560,95 @@ static void a_caller_restarting_from_the_same_port_replaces_its_session(void **s
 		;
 }
 
+/* A handshake the appliance sent the origin for one of the flood's sockets (0x5000xxxx). */
+static bool from_flood(const struct out *o)
+{
+	return o->dst_ip == ORIGIN_IP && o->payload_len >= MP_SRT_HS_LEN && o->src_port >= 20000 &&
+	       o->src_port <= 20999 && (mp_rd32(o->payload + 16 + 24) & 0xffff0000u) == 0x50000000u;
+}
+
+/* Issue 11 item 2: one INDUCTION, then CONCLUSIONs reusing its cookie with a new socket id each.
+ * Each replaced the previous session and took a fresh NAT port, held 60 s: 1500 of them drained
+ * this 1000-port range and locked every caller out. Now a replacement keeps its session's port. */
+static void a_conclusion_flood_from_one_port_cannot_drain_the_nat_ports(void **state)
+{
+	struct out o;
+	struct mp_srt_handshake hs;
+	struct mp_lb_stats ls;
+	uint8_t b[1500], seen[1000] = { 0 };
+	uint32_t c, c2;
+	unsigned distinct = 0;
+	uint64_t t0, elapsed_ms;
+	const uint32_t attacker = CLIENT_IP + 7, caller = CLIENT_IP + 8;
+
+	(void)state;
+	register_origin();
+	while (take(1, &o))
+		;
+	/* The attacker's one INDUCTION (its cookie is bound to its address and port). */
+	inject(0, 0, attacker, 41000, PUBLIC_IP, 10080, cap.buf[C_IND], cap.len[C_IND]);
+	assert_true(take(0, &o));
+	assert_int_equal(mp_srt_hs_parse(o.payload, o.payload_len, &hs), MP_OK);
+	c = hs.cookie;
+	t0 = now_ms;
+	for (uint32_t i = 0; i < 1500; i++) {
+		memcpy(b, cap.buf[C_CONC], cap.len[C_CONC]);
+		mp_wr32(b + 16 + 24, 0x50000000u + i); /* a new socket id each time */
+		mp_srt_hs_set_cookie(b, cap.len[C_CONC], c);
+		inject(0, 0, attacker, 41000, PUBLIC_IP, 10080, b, cap.len[C_CONC]);
+		if (i % 50 == 49) {
+			/* let the worker take them; note which NAT ports asked the origin. This thread is an
+			 * lb reader: it reports quiescence as the control plane does every 10 ms, so replaced
+			 * sessions' records are recycled. */
+			advance(20);
+			mp_lb_quiescent(lb, 0);
+			while (take(1, &o))
+				if (from_flood(&o) && !seen[o.src_port - 20000]) {
+					seen[o.src_port - 20000] = 1;
+					distinct++;
+				}
+			while (take(0, &o))
+				;
+		}
+	}
+	while (take(1, &o))
+		if (from_flood(&o) && !seen[o.src_port - 20000]) {
+			seen[o.src_port - 20000] = 1;
+			distinct++;
+		}
+	elapsed_ms = now_ms - t0;
+	/* One port, plus one more each time the silent origin's handshake timed out (400 ms here)
+	 * and the next CONCLUSION found no session to replace. */
+	print_message("flood: %u NAT port(s) in %lu ms\n", distinct, (unsigned long)elapsed_ms);
+	assert_true(distinct >= 1);
+	assert_true(distinct <= 2 + elapsed_ms / 400);
+	mp_lb_stats(lb, &ls);
+	assert_int_equal(ls.refused[MP_LB_T_NATPORTS], 0);
+	assert_true(ls.count[MP_LB_T_SESSIONS] <= 1);
+
+	/* A legitimate caller from another address right after: its handshake goes to the origin. */
+	while (take(0, &o))
+		;
+	inject(0, 0, caller, 42000, PUBLIC_IP, 10080, cap.buf[C_IND], cap.len[C_IND]);
+	assert_true(take(0, &o));
+	assert_int_equal(o.dst_ip, caller);
+	assert_int_equal(mp_srt_hs_parse(o.payload, o.payload_len, &hs), MP_OK);
+	c2 = hs.cookie;
+	memcpy(b, cap.buf[C_CONC], cap.len[C_CONC]);
+	mp_srt_hs_set_cookie(b, cap.len[C_CONC], c2);
+	inject(0, 0, caller, 42000, PUBLIC_IP, 10080, b, cap.len[C_CONC]);
+	for (;;) {
+		assert_true(take(1, &o)); /* not a rejection to the caller: the origin is asked */
+		if (o.dst_ip == ORIGIN_IP && o.payload_len == MP_SRT_HS_LEN &&
+		    mp_rd32(o.payload + 16 + 24) == mp_rd32(cap.buf[C_CONC] + 16 + 24))
+			break;
+	}
+	assert_true(o.src_port >= 20000 && o.src_port <= 20999);
+	assert_true(nothing(0)); /* and no rejection */
+	while (take(1, &o))
+		;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -570,6 +659,7 @@ int main(void)
 		cmocka_unit_test(silent_origin_gets_the_client_a_timeout_rejection),
 		cmocka_unit_test(origin_rejection_reaches_the_client_with_our_cookie),
 		cmocka_unit_test(a_caller_restarting_from_the_same_port_replaces_its_session),
+		cmocka_unit_test(a_conclusion_flood_from_one_port_cannot_drain_the_nat_ports),
 	};
 	if (geteuid() != 0)
 		return 77;

@@ -83,18 +83,18 @@ static void stun_with_known_username_starts_a_session_and_media_flows_both_ways(
 	struct mp_lb_config lc;
 	struct mp_dp_stats st;
 	struct mp_lb_session *s;
-	uint8_t stun[128], pl[1200], back[300];
+	uint8_t stun[160], pl[1200], back[300];
 	size_t sn, n;
 	uint16_t nat;
 
 	(void)state;
 	lb_conf(&lc);
 	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "ans1:off1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "ans1:off1", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
-	sn = mp_test_stun_binding(stun, "ans1:off1", false, 1);
+	sn = mp_rh_stun(stun, "ans1:off1", false, 1, MP_RH_ICE_PWD);
 	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 50000, 8000, stun, sn);
 	n = rtp(pl, sizeof(pl), 0x5a);
 	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 50000, 8000, pl, n);
@@ -145,10 +145,15 @@ static void the_captured_aiortc_session_is_forwarded_byte_identical(void **state
 	uint16_t client_port = 0;
 
 	(void)state;
+	struct mp_rh_addr legacy = ADDR;
+
 	lb_conf(&lc);
-	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
+	/* The capture's checks are signed with an answer's ice-pwd that was not kept: the username is
+	 * stored without one, as an SRS proxy writes it into Redis, and webrtc_allow_no_pwd lets it in. */
+	legacy.webrtc_allow_no_pwd = true;
+	mp_rh_start_driven(&h, &legacy, 1, 1, &lc);
 	/* The aiortc client sent "gLet:M3H2" (answer ufrag : offer ufrag). */
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "gLet:M3H2", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "gLet:M3H2", NULL, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, GW, GW_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
@@ -197,6 +202,7 @@ static void the_captured_aiortc_session_is_forwarded_byte_identical(void **state
 	assert_int_equal(s->pkts_o2c, 4);
 	mp_rh_stats(&h, &st);
 	assert_int_equal(st.sessions_created, 1);
+	assert_int_equal(st.stun_unverified, 1); /* accepted unverified, and counted */
 	assert_int_equal(st.drops[MP_DROP_NO_SESSION], 1);
 	assert_int_equal(mp_dp_stats_drops(&st), 1);
 	mp_pcap_close(&pc);
@@ -208,18 +214,18 @@ static void with_a_private_port_origins_are_reached_from_it(void **state)
 	static struct mp_rh h;
 	struct mp_lb_config lc;
 	struct mp_lb_session *s;
-	uint8_t stun[128], pl[400];
+	uint8_t stun[160], pl[400];
 	size_t sn, n;
 
 	(void)state;
 	lb_conf(&lc);
 	mp_rh_start_driven(&h, &ADDR, 2, 1, &lc);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "a:b", "__defaultVhost__/live/s", 0, ORIGIN_PRIV, 8000, mp_now_ms()),
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "a:b", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN_PRIV, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, GW, GW_MAC);
 	mp_rh_send_arp(&h, 1, ORIGIN_PRIV, ORIGIN_PRIV_MAC);
 	mp_rh_settle(&h); /* the worker polls port 0 before port 1: learn the origin first */
-	sn = mp_test_stun_binding(stun, "a:b", true, 7);
+	sn = mp_rh_stun(stun, "a:b", true, 7, MP_RH_ICE_PWD);
 	mp_rh_send_udp(&h, 0, GW_MAC, FAR, 51000, 8000, stun, sn);
 	mp_rh_settle(&h);
 	s = only_session(&h);
@@ -240,7 +246,7 @@ static void unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason(void *
 	struct mp_lb_config lc;
 	struct mp_dp_stats st;
 	struct mp_lb_session *s;
-	uint8_t stun[128], pl[200];
+	uint8_t stun[160], pl[200];
 	size_t n = rtp(pl, sizeof(pl), 1);
 	unsigned arp_requests = 0;
 
@@ -249,8 +255,8 @@ static void unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason(void *
 	lb_conf(&lc);
 	lc.nat_port_max = NAT_MIN; /* one NAT port: the second session does not fit */
 	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:2", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:1", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "k:2", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 1000, 8000, pl, n);                 /* no_session: media, no session */
 	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 1001, "nobody:here", false);       /* stun_unknown */
@@ -292,13 +298,160 @@ static void unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason(void *
 	mp_rh_stop(&h);
 }
 
+static unsigned live_sessions(struct mp_rh *h)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < 1024; i++)
+		n += mp_lb_session_at(h->lb, i) != NULL;
+	return n;
+}
+
+/* Issue 11 item 10: whoever saw a USERNAME could start a session or move one (USE-CANDIDATE) to
+ * itself. Only a check whose MESSAGE-INTEGRITY verifies with the answer's ice-pwd may. */
+static void stun_without_the_right_message_integrity_neither_starts_nor_moves_a_session(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_lb_session *s;
+	uint8_t stun[160], back[100];
+	size_t sn;
+	uint16_t nat;
+
+	(void)state;
+	lb_conf(&lc);
+	mp_rh_start(&h, &ADDR, 1, 1, &lc);
+	memset(back, 0xbb, sizeof(back));
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "mi:1", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000,
+					    mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "nopwd:1", NULL, "__defaultVhost__/live/s", 0, ORIGIN, 8000,
+					    mp_now_ms()), MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, CLIENT_B, CLIENT_B_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_settle(&h);
+	h.nout[0] = 0;
+
+	/* 1. The attacker knows the USERNAME: no MESSAGE-INTEGRITY, a wrong password, a bad HMAC;
+	 * none starts a session, nothing reaches the origin. */
+	sn = mp_rh_stun(stun, "mi:1", true, 1, NULL);
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
+	sn = mp_rh_stun(stun, "mi:1", true, 2, "not-the-answers-password");
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
+	sn = mp_rh_stun(stun, "mi:1", true, 3, MP_RH_ICE_PWD);
+	stun[sn - 1] ^= 1; /* the right password, but the HMAC does not match the bytes */
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
+	/* a username stored without a password: refused by default */
+	sn = mp_rh_stun(stun, "nopwd:1", true, 4, MP_RH_ICE_PWD);
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3001, 8000, stun, sn);
+	mp_rh_settle(&h);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(live_sessions(&h), 0);
+	assert_int_equal(h.nout[0], 0);
+	assert_int_equal(st.drops[MP_DROP_STUN_INTEGRITY], 3);
+	assert_int_equal(st.drops[MP_DROP_STUN_NO_PWD], 1);
+	assert_int_equal(st.sessions_created, 0);
+
+	/* 2. The real client's check, signed with the answer's ice-pwd: a session, forwarded as is. */
+	sn = mp_rh_stun(stun, "mi:1", false, 5, MP_RH_ICE_PWD);
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 2000, 8000, stun, sn);
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	assert_int_equal(s->tuple.src_ip, CLIENT);
+	nat = s->nat_port;
+	assert_int_equal(h.nout[0], 1);
+	mp_rh_assert_udp_out(&h.out[0][0], mp_rh_port_mac(&h, 0), ORIGIN_MAC, US, nat, ORIGIN, 8000, stun, sn);
+
+	/* 3. The attacker nominates its own address (USE-CANDIDATE) without the password: the session
+	 * stays with the client and the origin's media still goes there. */
+	h.nout[0] = 0;
+	sn = mp_rh_stun(stun, "mi:1", true, 6, NULL);
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
+	sn = mp_rh_stun(stun, "mi:1", true, 7, "guess");
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
+	mp_rh_settle(&h);
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, nat, back, sizeof(back));
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	assert_int_equal(s->tuple.src_ip, CLIENT);
+	assert_int_equal(h.nout[0], 1);
+	mp_rh_assert_udp_out(&h.out[0][0], mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT, 2000, back, sizeof(back));
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_rebound, 0);
+	assert_int_equal(st.drops[MP_DROP_STUN_INTEGRITY], 5);
+
+	/* 4. The client itself nominates a new address with a signed check: it moves (same NAT port). */
+	h.nout[0] = 0;
+	sn = mp_rh_stun(stun, "mi:1", true, 8, MP_RH_ICE_PWD);
+	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3002, 8000, stun, sn);
+	mp_rh_settle(&h);
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, nat, back, sizeof(back));
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	assert_int_equal(s->tuple.src_ip, CLIENT_B);
+	assert_int_equal(s->tuple.src_port, 3002);
+	assert_int_equal(s->nat_port, nat);
+	assert_int_equal(h.nout[0], 2);
+	mp_rh_assert_udp_out(&h.out[0][1], mp_rh_port_mac(&h, 0), CLIENT_B_MAC, US, 8000, CLIENT_B, 3002, back,
+			     sizeof(back));
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_rebound, 1);
+	assert_int_equal(st.stun_unverified, 0);
+	mp_rh_stop(&h);
+}
+
+/* session_rate: one source starting session after session (each check signed, each from a new
+ * port) gets at most the bucket's burst plus its refill over the time taken; the rest are dropped. */
+static void one_source_gets_only_session_rate_new_sessions(void **state)
+{
+	static struct mp_rh h;
+	struct mp_rh_addr a = ADDR;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	uint64_t t0, elapsed_ms, bound, created;
+	char user[32];
+
+	(void)state;
+	lb_conf(&lc);
+	a.session_rate = 5;
+	mp_rh_start(&h, &a, 1, 1, &lc);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	for (int i = 0; i < 40; i++) {
+		snprintf(user, sizeof(user), "rate:%d", i);
+		assert_int_equal(mp_lb_webrtc_store(h.lb, user, MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000,
+						    mp_now_ms()), MP_OK);
+	}
+	mp_rh_settle(&h);
+	t0 = mp_now_ms();
+	for (int i = 0; i < 40; i++) {
+		snprintf(user, sizeof(user), "rate:%d", i);
+		mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, (uint16_t)(9000 + i), user, false);
+	}
+	mp_rh_settle(&h);
+	elapsed_ms = mp_now_ms() - t0;
+	/* burst 5, then 5 per second over the time the sends took (however slow the machine) */
+	bound = 5 + (elapsed_ms * 5 + 999) / 1000 + 1;
+	mp_rh_stats(&h, &st);
+	created = st.sessions_created;
+	assert_true(created >= 5);
+	assert_true(created <= bound);
+	assert_int_equal(created + st.drops[MP_DROP_SESSION_RATE], 40);
+	/* Another source has its own bucket. */
+	mp_rh_send_stun(&h, 0, CLIENT_B_MAC, CLIENT_B, 9100, "rate:39", true);
+	mp_rh_settle(&h);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_created + st.sessions_rebound, created + 1);
+	mp_rh_stop(&h);
+}
+
 static void a_known_username_from_a_new_address_rebinds_when_nominated_or_the_old_one_is_quiet(void **state)
 {
 	static struct mp_rh h;
 	struct mp_lb_config lc;
 	struct mp_dp_stats st;
 	struct mp_lb_session *s;
-	uint8_t stun[128], pl[300], back[100];
+	uint8_t stun[160], pl[300], back[100];
 	size_t sn, n = rtp(pl, sizeof(pl), 9);
 	uint16_t nat;
 
@@ -306,7 +459,7 @@ static void a_known_username_from_a_new_address_rebinds_when_nominated_or_the_ol
 	lb_conf(&lc);
 	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
 	memset(back, 0xbb, sizeof(back));
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "r:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "r:1", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_arp(&h, 0, CLIENT_B, CLIENT_B_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
@@ -320,7 +473,7 @@ static void a_known_username_from_a_new_address_rebinds_when_nominated_or_the_ol
 
 	/* The client nominates the pair from B: the session moves there, keeping its NAT port. */
 	h.nout[0] = 0;
-	sn = mp_test_stun_binding(stun, "r:1", true, 3001);
+	sn = mp_rh_stun(stun, "r:1", true, 3001, MP_RH_ICE_PWD);
 	mp_rh_send_udp(&h, 0, CLIENT_B_MAC, CLIENT_B, 3000, 8000, stun, sn);
 	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 2000, 8000, pl, n);       /* A no longer has a session */
 	mp_rh_settle(&h); /* (a burst's WebRTC frames are handled after its other frames) */
@@ -391,7 +544,7 @@ static void idle_sessions_expire_and_a_dtls_alert_ends_one_early(void **state)
 	lb_conf(&lc);
 	lc.webrtc_idle_ms = 300;
 	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "e:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "e:1", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
 	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 4000, "e:1", false);
@@ -460,7 +613,7 @@ static void sessions_made_on_one_worker_are_found_by_another(void **state)
 	memset(back, 0xcc, sizeof(back));
 	lb_conf(&lc);
 	mp_rh_start(&h, &ADDR, 1, 2, &lc);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "m:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "m:1", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()), MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
 	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 5000, "m:1", false); /* queue 0: worker 0 creates */
@@ -504,7 +657,7 @@ static void two_workers_racing_on_the_same_clients_make_one_session_each(void **
 	struct mp_lb_config lc;
 	struct mp_dp_stats st;
 	struct mp_lb_stats ls;
-	uint8_t stun[128];
+	uint8_t stun[160];
 	char user[32];
 	unsigned fwd = 0, sessions = 0;
 
@@ -518,7 +671,7 @@ static void two_workers_racing_on_the_same_clients_make_one_session_each(void **
 	mp_rh_start(&h, &ADDR, 1, 2, &lc);
 	for (int i = 0; i < 100; i++) {
 		snprintf(user, sizeof(user), "race:%d", i);
-		assert_int_equal(mp_lb_webrtc_store(h.lb, user, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+		assert_int_equal(mp_lb_webrtc_store(h.lb, user, MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 				 MP_OK);
 	}
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
@@ -531,7 +684,7 @@ static void two_workers_racing_on_the_same_clients_make_one_session_each(void **
 		size_t sn;
 
 		snprintf(user, sizeof(user), "race:%u", i);
-		sn = mp_test_stun_binding(stun, user, false, i);
+		sn = mp_rh_stun(stun, user, false, i, MP_RH_ICE_PWD);
 		mp_rh_send_udp_q(&h, 0, 0, CLIENT_MAC, CLIENT, (uint16_t)(6000 + i), 8000, stun, sn);
 		mp_rh_send_udp_q(&h, 0, 1, CLIENT_MAC, CLIENT, (uint16_t)(6000 + i), 8000, stun, sn);
 	}
@@ -567,7 +720,7 @@ static void frames_a_full_port_refuses_are_counted_as_tx_full(void **state)
 	a.tx_ring = 64; /* holds 63 frames, and nobody empties it until the end */
 	lb_conf(&lc);
 	mp_rh_start_driven(&h, &a, 1, 1, &lc);
-	assert_int_equal(mp_lb_webrtc_store(h.lb, "full:1", "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "full:1", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000, mp_now_ms()),
 			 MP_OK);
 	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
 	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
@@ -592,6 +745,9 @@ int main(void)
 		cmocka_unit_test_teardown(with_a_private_port_origins_are_reached_from_it, mp_rh_teardown),
 		cmocka_unit_test_teardown(unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason, mp_rh_teardown),
 		cmocka_unit_test_teardown(a_known_username_from_a_new_address_rebinds_when_nominated_or_the_old_one_is_quiet, mp_rh_teardown),
+		cmocka_unit_test_teardown(stun_without_the_right_message_integrity_neither_starts_nor_moves_a_session,
+					  mp_rh_teardown),
+		cmocka_unit_test_teardown(one_source_gets_only_session_rate_new_sessions, mp_rh_teardown),
 		cmocka_unit_test_teardown(idle_sessions_expire_and_a_dtls_alert_ends_one_early, mp_rh_teardown),
 		cmocka_unit_test_teardown(sessions_made_on_one_worker_are_found_by_another, mp_rh_teardown),
 		cmocka_unit_test_teardown(two_workers_racing_on_the_same_clients_make_one_session_each, mp_rh_teardown),

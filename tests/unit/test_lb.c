@@ -346,10 +346,10 @@ static void full_tables_refuse_and_count_the_next_entry_and_keep_the_others(void
 
 	const char *users[4] = { "a1:o1", "a2:o2", "a3:o3", "a4:o4" };
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(mp_lb_webrtc_store(lb, users[i], "v/a/1", 0, 0x0a000001, 8000, 1), MP_OK);
-	assert_int_equal(mp_lb_webrtc_store(lb, users[3], "v/a/1", 0, 0x0a000001, 8000, 1), MP_ERR_FULL);
+		assert_int_equal(mp_lb_webrtc_store(lb, users[i], NULL, "v/a/1", 0, 0x0a000001, 8000, 1), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(lb, users[3], NULL, "v/a/1", 0, 0x0a000001, 8000, 1), MP_ERR_FULL);
 	/* Replacing an existing username is not a new entry. */
-	assert_int_equal(mp_lb_webrtc_store(lb, users[0], "v/a/2", 1, 0x0a000002, 8001, 2), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(lb, users[0], NULL, "v/a/2", 1, 0x0a000002, 8001, 2), MP_OK);
 	for (int i = 0; i < 3; i++)
 		assert_non_null(mp_lb_webrtc_find(lb, users[i], strlen(users[i])));
 	assert_null(mp_lb_webrtc_find(lb, users[3], strlen(users[3])));
@@ -478,6 +478,49 @@ static void nat_port_is_not_reused_before_readers_pass_a_quiescent_state(void **
 	assert_int_equal(a->state, MP_LB_SESS_CLOSED);
 	mp_lb_quiescent(lb, 0);
 	assert_int_equal(mp_lb_session_create(lb, &pb, 1000, &x), MP_OK);
+	mp_lb_destroy(lb);
+}
+
+/* Issue 11 item 2: connection after connection from one client address and port (each a new SRT
+ * socket) must not take a NAT port each; with a one-port range the tenth still gets the port. */
+static void replacing_a_session_of_the_same_client_keeps_its_nat_port(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.nat_port_min = 40000;
+	c.nat_port_max = 40000;
+	c.nat_quiet_ms = 60 * SEC;
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_lb_session_params ps = {
+		.tuple = { .src_ip = 0xc6130002, .dst_ip = 0xc6120002, .src_port = 2001, .dst_port = 10080,
+			   .proto = IPPROTO_UDP },
+		.origin_ipv4 = 0xc6120001, .origin_port = 10080, .kind = MP_LB_SESS_SRT,
+		.state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = 1,
+	};
+	struct mp_lb_session *s, *n;
+	struct mp_lb_stats st;
+	assert_int_equal(mp_lb_session_create(lb, &ps, 0, &s), MP_OK);
+	assert_int_equal(mp_lb_session_srt_bind(lb, s, 0xabcd, 0xabcd), MP_OK);
+	for (uint32_t i = 2; i <= 10; i++) {
+		ps.srt_client_sock = i;
+		assert_int_equal(mp_lb_session_replace(lb, s, &ps, i, &n), MP_OK);
+		assert_int_equal(n->nat_port, 40000);
+		assert_ptr_equal(mp_lb_session_by_natport(lb, 40000), n);
+		assert_ptr_equal(mp_lb_session_find(lb, &ps.tuple), n);
+		assert_int_equal(n->u.srt.client_sock, i);
+		assert_int_equal(s->state, MP_LB_SESS_CLOSED);
+		assert_null(mp_lb_session_by_srt(lb, 0xabcd)); /* the old socket's id is gone */
+		mp_lb_quiescent(lb, 0);
+		s = n;
+	}
+	/* Replacing a session that is gone: refused, the caller creates. */
+	assert_int_equal(mp_lb_session_close(lb, s, 11), MP_OK);
+	assert_int_equal(mp_lb_session_replace(lb, s, &ps, 11, &n), MP_ERR_STATE);
+	mp_lb_quiescent(lb, 0);
+	mp_lb_stats(lb, &st);
+	assert_int_equal(st.count[MP_LB_T_SESSIONS], 0);
+	assert_int_equal(st.refused[MP_LB_T_NATPORTS], 0);
 	mp_lb_destroy(lb);
 }
 
@@ -612,13 +655,41 @@ static void rebind_moves_session_to_new_client_address_keeping_nat_port(void **s
 
 /* ---- ICE usernames and SPBHIDs ---- */
 
+static void ufrag_keeps_the_answers_ice_pwd(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	char longpwd[MP_LB_ICE_PWD_MAX + 1];
+	struct mp_lb_webrtc out;
+
+	assert_int_equal(mp_lb_webrtc_store(lb, "a:o", "0123456789abcdefghijkl", "v/live/s", 3, 1, 8000, 0), MP_OK);
+	assert_string_equal(mp_lb_webrtc_find(lb, "a:o", 3)->ice_pwd, "0123456789abcdefghijkl");
+	/* Mirrored again without a password (a record from an SRS proxy): the one known stays. */
+	assert_int_equal(mp_lb_webrtc_store(lb, "a:o", NULL, "v/live/s", 3, 1, 8000, 1), MP_OK);
+	mp_lb_quiescent(lb, 0);
+	assert_int_equal(mp_lb_webrtc_load(lb, "a:o", 2, &out), MP_OK);
+	assert_string_equal(out.ice_pwd, "0123456789abcdefghijkl");
+	/* Without one at all: empty. */
+	assert_int_equal(mp_lb_webrtc_store(lb, "b:o", "", "v/live/s", 3, 1, 8000, 0), MP_OK);
+	assert_string_equal(mp_lb_webrtc_find(lb, "b:o", 3)->ice_pwd, "");
+	/* Over 256 bytes: refused, not truncated (a truncated key would never verify). */
+	memset(longpwd, 'p', sizeof(longpwd) - 1);
+	longpwd[sizeof(longpwd) - 1] = '\0';
+	assert_int_equal(mp_lb_webrtc_store(lb, "c:o", longpwd, "v/live/s", 3, 1, 8000, 0), MP_ERR_TOOLONG);
+	longpwd[MP_LB_ICE_PWD_MAX - 1] = '\0';
+	assert_int_equal(mp_lb_webrtc_store(lb, "c:o", longpwd, "v/live/s", 3, 1, 8000, 0), MP_OK);
+	mp_lb_destroy(lb);
+}
+
 static void ufrag_lives_120s_and_is_renewed_by_traffic(void **state)
 {
 	(void)state;
 	struct mp_lb_config c;
 	small_config(&c);
 	struct mp_lb *lb = new_lb(&c);
-	assert_int_equal(mp_lb_webrtc_store(lb, "ans1:off1", "v/live/s", 3, 0x0a000001, 8000, 0), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(lb, "ans1:off1", NULL, "v/live/s", 3, 0x0a000001, 8000, 0), MP_OK);
 	const struct mp_lb_webrtc *e = mp_lb_webrtc_find(lb, "ans1:off1xx", 9); /* raw bytes, not a string */
 	assert_non_null(e);
 	assert_string_equal(e->stream, "v/live/s");
@@ -638,7 +709,7 @@ static void ufrag_lives_120s_and_is_renewed_by_traffic(void **state)
 	char longname[80];
 	memset(longname, 'u', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
-	assert_int_equal(mp_lb_webrtc_store(lb, longname, "v/live/s", 3, 1, 1, 0), MP_ERR_TOOLONG);
+	assert_int_equal(mp_lb_webrtc_store(lb, longname, NULL, "v/live/s", 3, 1, 1, 0), MP_ERR_TOOLONG);
 	mp_lb_destroy(lb);
 }
 
@@ -648,7 +719,7 @@ static void live_webrtc_session_keeps_its_ufrag_alive(void **state)
 	struct mp_lb_config c;
 	small_config(&c);
 	struct mp_lb *lb = new_lb(&c);
-	assert_int_equal(mp_lb_webrtc_store(lb, "ans:off", "v/live/s", 0, 0x0a000001, 8000, 0), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(lb, "ans:off", NULL, "v/live/s", 0, 0x0a000001, 8000, 0), MP_OK);
 	struct mp_lb_session_params p = webrtc_params(1001, "ans:off");
 	struct mp_lb_session *s;
 	assert_int_equal(mp_lb_session_create(lb, &p, 0, &s), MP_OK);
@@ -671,7 +742,7 @@ static void username_link_finds_the_live_session_until_it_expires_or_its_slot_ch
 	small_config(&c);
 	c.nat_quiet_ms = 0;
 	struct mp_lb *lb = new_lb(&c);
-	assert_int_equal(mp_lb_webrtc_store(lb, "ans:off", "v/live/s", 0, 0x0a000001, 8000, 0), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(lb, "ans:off", NULL, "v/live/s", 0, 0x0a000001, 8000, 0), MP_OK);
 	const struct mp_lb_webrtc *e = mp_lb_webrtc_find(lb, "ans:off", 7);
 	assert_non_null(e);
 	assert_null(mp_lb_webrtc_session(lb, e)); /* no session yet */
@@ -686,7 +757,7 @@ static void username_link_finds_the_live_session_until_it_expires_or_its_slot_ch
 	mp_lb_session_count_o2c(s, 10, 7); /* origin traffic does not move last_c2o_ms */
 	assert_int_equal(s->last_c2o_ms, 5);
 	/* Re-storing the username (renegotiation, Redis mirror) keeps the link. */
-	assert_int_equal(mp_lb_webrtc_store(lb, "ans:off", "v/live/s", 0, 0x0a000001, 8000, 1), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(lb, "ans:off", NULL, "v/live/s", 0, 0x0a000001, 8000, 1), MP_OK);
 	e = mp_lb_webrtc_find(lb, "ans:off", 7);
 	assert_ptr_equal(mp_lb_webrtc_session(lb, e), s);
 	/* A re-bind gives a new record; the caller links it. */
@@ -832,7 +903,7 @@ static void backend_operations_go_through_the_backend_and_default_to_local_table
 	assert_true(add_origin(lb, "a", 0x0a000001, P_ALL, 0) >= 0); /* NULL op: local */
 	struct mp_lb_target t;
 	assert_int_equal(mp_lb_pick(lb, "v/live/s", MP_PROTO_RTMP, 1, &t), MP_OK);
-	assert_int_equal(mp_lb_webrtc_store(lb, "x:y", "v/live/s", t.origin_id, 1, 2, 1), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(lb, "x:y", NULL, "v/live/s", t.origin_id, 1, 2, 1), MP_OK);
 	assert_non_null(mp_lb_webrtc_find(lb, "x:y", 3));
 	mp_lb_sync(lb, 2);
 	assert_int_equal(backend_calls, 101);
@@ -1207,6 +1278,8 @@ int main(void)
 		cmocka_unit_test(rebind_moves_session_to_new_client_address_keeping_nat_port),
 		cmocka_unit_test(username_link_finds_the_live_session_until_it_expires_or_its_slot_changes_hands),
 		cmocka_unit_test(ufrag_lives_120s_and_is_renewed_by_traffic),
+		cmocka_unit_test(ufrag_keeps_the_answers_ice_pwd),
+		cmocka_unit_test(replacing_a_session_of_the_same_client_keeps_its_nat_port),
 		cmocka_unit_test(live_webrtc_session_keeps_its_ufrag_alive),
 		cmocka_unit_test(hls_spbhid_maps_both_ways_renews_on_use_and_expires),
 		cmocka_unit_test(draining_origin_keeps_its_streams_and_gets_no_new_ones),

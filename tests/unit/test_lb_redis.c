@@ -567,7 +567,7 @@ static void webrtc_username_stored_on_a_is_readable_on_b(void **state)
 	const char *stream = "__defaultVhost__/live/r1";
 	struct mp_lb_target t;
 	assert_int_equal(mp_lb_pick(a, stream, MP_PROTO_RTC, now, &t), MP_OK);
-	assert_int_equal(mp_lb_webrtc_store(a, "ans1:off1", stream, t.origin_id, t.ipv4, t.port, now), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(a, "ans1:off1", NULL, stream, t.origin_id, t.ipv4, t.port, now), MP_OK);
 	char *v = raw_get(&srv, 0, "srs-proxy-ufrag:ans1:off1");
 	assert_non_null(v);
 	assert_string_equal(v, "{\"stream_url\":\"__defaultVhost__/live/r1\",\"ufrag\":\"ans1:off1\"}");
@@ -587,13 +587,22 @@ static void webrtc_username_stored_on_a_is_readable_on_b(void **state)
 	assert_non_null(mp_lb_webrtc_find(b, "ans1:off1", 9));
 
 	/* The data-plane path: a worker's miss is queued, the control plane fetches it. */
-	assert_int_equal(mp_lb_webrtc_store(a, "ans2:off2", stream, t.origin_id, t.ipv4, t.port, now), MP_OK);
+	/* With the answer's ice-pwd: the Go proxy's JSON plus "ice_pwd", which B gets back. */
+	assert_int_equal(mp_lb_webrtc_store(a, "ans2:off2", "pwd-of-the-answer-22ch", stream, t.origin_id, t.ipv4,
+					    t.port, now), MP_OK);
+	v = raw_get(&srv, 0, "srs-proxy-ufrag:ans2:off2");
+	assert_non_null(v);
+	assert_string_equal(v, "{\"stream_url\":\"__defaultVhost__/live/r1\",\"ufrag\":\"ans2:off2\","
+			       "\"ice_pwd\":\"pwd-of-the-answer-22ch\"}");
+	free(v);
 	assert_null(mp_lb_webrtc_find(b, "ans2:off2", 9));
 	assert_int_equal(mp_lb_redis_ufrag_miss(b, "ans2:off2", 9), MP_OK);
 	assert_true(mp_lb_redis_poll(b, now) >= 1);
 	const struct mp_lb_webrtc *e = mp_lb_webrtc_find(b, "ans2:off2", 9);
 	assert_non_null(e);
 	assert_int_equal(e->media_port, 8000);
+	assert_string_equal(e->ice_pwd, "pwd-of-the-answer-22ch");
+	assert_string_equal(w.ice_pwd, ""); /* ans1 was stored without one */
 	assert_int_equal(mp_lb_webrtc_load(b, "no:such", now, &w), MP_ERR_NOTFOUND);
 	mp_lb_destroy(a);
 	mp_lb_destroy(b);
@@ -805,7 +814,7 @@ static void redis_killed_keeps_local_state_working_and_gets_it_back_on_restart(v
 	struct mp_lb_hls h;
 	const char *s1 = "__defaultVhost__/live/k1";
 	assert_int_equal(mp_lb_pick(a, s1, MP_PROTO_RTC, now, &t1), MP_OK);
-	assert_int_equal(mp_lb_webrtc_store(a, "u1:o1", s1, t1.origin_id, t1.ipv4, t1.port, now), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(a, "u1:o1", NULL, s1, t1.origin_id, t1.ipv4, t1.port, now), MP_OK);
 	assert_int_equal(mp_lb_hls_load_or_store(a, s1, "spbK1", "http://a/k1.m3u8", now, &h), MP_OK);
 
 	int saved;
@@ -821,7 +830,7 @@ static void redis_killed_keeps_local_state_working_and_gets_it_back_on_restart(v
 	assert_non_null(mp_lb_webrtc_find(a, "u1:o1", 5));
 	const char *s2 = "__defaultVhost__/live/k2";
 	assert_int_equal(mp_lb_pick(a, s2, MP_PROTO_RTMP, now, &t), MP_OK);
-	assert_int_equal(mp_lb_webrtc_store(a, "u2:o2", s2, t.origin_id, t.ipv4, t.port, now), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(a, "u2:o2", NULL, s2, t.origin_id, t.ipv4, t.port, now), MP_OK);
 	assert_int_equal(mp_lb_hls_load_or_store(a, s2, "spbK2", "http://a/k2.m3u8", now, &h), MP_OK);
 	assert_int_equal(mp_lb_hls_by_spbhid(a, "spbK1", now, &h), MP_OK);
 	make_reg(&reg, "k2", 0x0a00000a, PR_ALL);
@@ -936,7 +945,7 @@ static void ice_username_in_use_has_its_redis_ttl_renewed(void **state)
 	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
 	struct mp_lb_target t;
 	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/rn", MP_PROTO_RTC, now, &t), MP_OK);
-	assert_int_equal(mp_lb_webrtc_store(a, "rn1:rn2", "__defaultVhost__/live/rn", t.origin_id, t.ipv4, t.port,
+	assert_int_equal(mp_lb_webrtc_store(a, "rn1:rn2", NULL, "__defaultVhost__/live/rn", t.origin_id, t.ipv4, t.port,
 					    now), MP_OK);
 	long long pttl = raw_int(&srv, 0, "PTTL", "srs-proxy-ufrag:rn1:rn2");
 	assert_true(pttl > 7000 && pttl <= 8000);

@@ -44,6 +44,7 @@ static void srs_answer_gives_username_media_and_rewritten_candidates(void **stat
 	assert_int_equal(mp_webrtc_answer_build("oZ0b", sdp, len, ORIGIN_RTC, 8000, PUBLIC_IP, 8000, &a, reason,
 						sizeof(reason)), MP_OK);
 	assert_string_equal(a.username, "6wii000d:oZ0b"); /* answerUfrag:offerUfrag, SRS's session name */
+	assert_string_equal(a.ice_pwd, "pam2577i3kl189u6398pj8194l861c06"); /* the key of the client's checks */
 	assert_true(a.media_from_sdp);
 	assert_int_equal(a.media_ipv4, 0x7f000001u);
 	assert_int_equal(a.media_port, 18000);

@@ -210,9 +210,15 @@ int mp_dp_worker_main(void *arg)
 	return 0;
 }
 
+/* What both ways of starting need before a worker turns: SRT state, per-source guards. */
+static int start_common(struct mp_dp *dp, char *err, size_t errcap)
+{
+	return mp_dp_srt_init(dp, err, errcap) || mp_dp_guard_init(dp, err, errcap) ? -1 : 0;
+}
+
 int mp_dp_start_driven(struct mp_dp *dp, char *err, size_t errcap)
 {
-	if (mp_dp_srt_init(dp, err, errcap))
+	if (start_common(dp, err, errcap))
 		return -1;
 	dp->driven = true;
 	for (unsigned i = 0; i < dp->n_workers; i++)
@@ -231,7 +237,7 @@ void mp_dp_end_driven(struct mp_dp *dp)
 
 int mp_dp_start(struct mp_dp *dp, char *err, size_t errcap)
 {
-	if (mp_dp_srt_init(dp, err, errcap) || mp_dp_guard_init(dp, err, errcap))
+	if (start_common(dp, err, errcap))
 		return -1;
 	dp->running = true;
 	for (unsigned i = 0; i < dp->n_workers; i++) {

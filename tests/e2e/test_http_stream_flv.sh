@@ -128,10 +128,13 @@ s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
 s.connect((sys.argv[1], int(sys.argv[2])))
 s.sendall(b"GET /live/livestream.flv?who=lagging HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-rate, end, got, head = float(sys.argv[3]), time.monotonic() + float(sys.argv[4]), 0, b""
+# reads at argv[3] bytes/s until the file argv[4] exists (the test saw tags dropped) or 120 s passed
+rate, stop, got, head = float(sys.argv[3]), sys.argv[4], 0, b""
+import os
+end = time.monotonic() + 120
 with open(sys.argv[5], "wb") as f:
     start = time.monotonic()
-    while time.monotonic() < end:
+    while time.monotonic() < end and not os.path.exists(stop):
         if got > rate * (time.monotonic() - start):
             time.sleep(0.01)
             continue
@@ -148,9 +151,18 @@ with open(sys.argv[5], "wb") as f:
         got += len(b)
 print(got)
 PY
+# How much the kernel's socket buffers absorb before the appliance's queue fills varies from run to
+# run: the player reads slowly until the appliance has left tags out (or 120 s have passed).
 before=$(stat flv_tags_dropped)
-got=$(ip netns exec "$NS_C" python3 "$ST_DIR/lagging.py" "$APP_C_IP" $HTTP 120000 8 "$ST_DIR/lagging.chunked") \
-	|| fail "lagging player: $got"
+ip netns exec "$NS_C" python3 "$ST_DIR/lagging.py" "$APP_C_IP" $HTTP 120000 "$ST_DIR/lagging.stop" \
+	"$ST_DIR/lagging.chunked" >"$ST_DIR/lagging.out" 2>&1 &
+LAG_PID=$!
+tags_dropped() { [ "$(stat flv_tags_dropped)" -gt "$before" ]; }
+wait_until 110 tags_dropped || true
+sleep 2 # a little more of the stream after the drop, to decode below
+touch "$ST_DIR/lagging.stop"
+wait "$LAG_PID" || fail "lagging player: $(cat "$ST_DIR/lagging.out")"
+got=$(cat "$ST_DIR/lagging.out")
 after=$(stat flv_tags_dropped)
 [ "$after" -gt "$before" ] || fail "no tags dropped for the lagging player ($before -> $after)"
 # undo the chunked transfer coding, then check the FLV
@@ -181,7 +193,7 @@ ffprobe -v error -show_entries stream=codec_name -of csv=p=0 "$ST_DIR/lagging.fl
 grep -qx h264 "$ST_DIR/lag.txt" && grep -qx aac "$ST_DIR/lag.txt" || fail "lagging player's FLV: $(cat "$ST_DIR/lag.txt")"
 ffmpeg -v error -i "$ST_DIR/lagging.flv" -f null - >"$ST_DIR/lag-decode.txt" 2>&1 || true
 [ ! -s "$ST_DIR/lag-decode.txt" ] || fail "lagging player's FLV does not decode cleanly: $(head -5 "$ST_DIR/lag-decode.txt")"
-pass "a player reading at 120 KB/s of a ~260 KB/s stream stays connected ($got bytes in 8 s), $((after - before)) whole tags left out, its FLV decodes without an error (H.264 + AAC)"
+pass "a player reading at 120 KB/s of a ~260 KB/s stream stays connected ($got bytes), $((after - before)) whole tags left out, its FLV decodes without an error (H.264 + AAC)"
 
 code=$(ip netns exec "$NS_C" curl -s -m 5 -o /dev/null -w '%{http_code}' "http://$APP_C_IP:$HTTP/index.html")
 [ "$code" = 404 ] || fail "a non-stream path got $code"

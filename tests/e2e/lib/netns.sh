@@ -4,6 +4,23 @@
 # PID, namespaces, links, DPDK runtime files) even when a test fails.
 . "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
 
+# Namespaces an earlier e2e run left behind when it was killed before its EXIT trap ran (SIGKILL by a
+# test timeout): ours by name, nobody inside, older than two minutes. Their veth pairs go with them,
+# so their subnets no longer collide with this run's (netns_veth refuses a routed subnet).
+netns_sweep_stale() {
+	local ns f
+	for f in /var/run/netns/mp*; do
+		[ -e "$f" ] || continue
+		ns=${f##*/}
+		[[ $ns =~ ^mp[a-z]*-?[a-z]*-?[0-9]+$ ]] || continue
+		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] || continue
+		[ $(($(date +%s) - $(stat -c %Y "$f"))) -gt 120 ] || continue
+		echo "netns: removing $ns, left behind by an earlier run" >&2
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}
+netns_sweep_stale
+
 NETNS_LIST=()     # namespaces made by netns_add
 NETNS_LINKS=()    # root-namespace ends of the veth pairs made by netns_veth
 NETNS_PIDS=()     # processes started by netns_bg, last one last

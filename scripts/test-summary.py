@@ -3,9 +3,9 @@
 
 usage: test-summary.py [--expect SUITE]... [LABEL=]TESTLOG...
 
-Each TESTLOG is a meson-logs/testlog.json; its tests are counted under their meson suites ('suite'
-field, project prefix dropped), as LABEL/suite when a LABEL is given (asan=build-asan/... gives
-asan/unit). Expected suites: every suite named in tests/**/meson.build (suite : 'name' or
+Each TESTLOG is a meson-logs/testlog.json; its tests are counted under their meson suites (the
+'suite' field, or the 'project:suite / ' start of the name as meson 1.0 writes it), as LABEL/suite
+when a LABEL is given (asan=build-asan/... gives asan/unit). Expected suites: every suite named in tests/**/meson.build (suite : 'name' or
 suite = 'name') and every --expect SUITE. Exit 1 when a test failed or an expected suite ran no
 test (passed + failed = 0). The last line is always 'tests: N passed, N failed, N skipped'.
 """
@@ -24,10 +24,15 @@ def suites_in_tests_dir():
     return names
 
 
-def suites_from_name(name):
-    """meson 1.0's testlog.json has no 'suite' field: its name reads 'project:suite1+suite2 / test'."""
-    m = re.match(r"[^:]+:(\S+) / ", name)
-    return m.group(1).split("+") if m else ["(none)"]
+def suites_of(r):
+    """Suite names of a test record: its 'suite' field (newer meson) or, as meson 1.0 writes it,
+    the start of its name, 'project:suite1+suite2 / test name'."""
+    if r.get("suite"):
+        return [s.split(":", 1)[-1] for s in r["suite"]]
+    head, sep, _ = r.get("name", "").partition(" / ")
+    if sep and ":" in head:
+        return head.split(":", 1)[1].split("+")
+    return ["(none)"]
 
 
 def main(argv):
@@ -59,7 +64,7 @@ def main(argv):
             r = json.loads(line)
             res = r.get("result")
             col = 0 if res in ("OK", "EXPECTEDFAIL") else 2 if res == "SKIP" else 1
-            suites = [s.split(":", 1)[-1] for s in r.get("suite") or suites_from_name(r.get("name", ""))]
+            suites = suites_of(r)
             for s in suites:
                 counts.setdefault(f"{label}/{s}" if label else s, [0, 0, 0])[col] += 1
             if col == 0:

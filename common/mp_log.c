@@ -1,6 +1,7 @@
-/* mp_log.c: levelled logging to stderr with a UTC timestamp. */
+/* mp_log.c: levelled logging to stderr with a UTC timestamp; every message escaped (mp_escape.h). */
 #include "mp_log.h"
 #include "mp_error.h"
+#include "mp_escape.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ int mp_log_parse_level(const char *s, enum mp_log_level *out)
 
 void mp_log(enum mp_log_level level, const char *fmt, ...)
 {
-	char line[1024];
+	char line[1024], msg[1024];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
@@ -48,9 +49,12 @@ void mp_log(enum mp_log_level level, const char *fmt, ...)
 	n += (size_t)snprintf(line + n, sizeof(line) - n, ".%03ldZ %s mediaplane: ",
 			      ts.tv_nsec / 1000000, mp_log_names[level]);
 	va_start(ap, fmt);
-	if (n < sizeof(line))
-		vsnprintf(line + n, sizeof(line) - n, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Names from the network (origins, streams, peers) are in the message: no byte of it may end the
+	 * line, forge another or reach a terminal as a control sequence. */
+	if (n < sizeof(line))
+		mp_escape(msg, strlen(msg), line + n, sizeof(line) - n);
 	/* One write per line so lines from threads never interleave. */
 	fprintf(stderr, "%s\n", line);
 }

@@ -1,4 +1,5 @@
-/* mp_log.h: levelled logging to stderr for the control plane and startup. */
+/* mp_log.h: levelled logging to stderr for the control plane and startup. A message is one line:
+ * control characters and non-ASCII bytes in it are written escaped (mp_escape), whoever sent them. */
 #ifndef MP_LOG_H
 #define MP_LOG_H
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum cfg_type { T_LISTEN, T_IFADDR, T_IPV4, T_PORT, T_U16, T_U32, T_MS, T_BOOL, T_STR, T_ENUM };
+enum cfg_type { T_LISTEN, T_IFADDR, T_CIDRS, T_IPV4, T_PORT, T_U16, T_U32, T_MS, T_BOOL, T_STR, T_ENUM };
 
 struct cfg_key {
 	const char *name;
@@ -85,6 +85,10 @@ static const struct cfg_key cfg_keys[] = {
 	K("default_backend_rtc", T_STR, default_backend_rtc, "udp://8000", "PROXY_DEFAULT_BACKEND_RTC", NULL, "default origin WebRTC endpoint"),
 	K("default_backend_srt", T_STR, default_backend_srt, "udp://10080", "PROXY_DEFAULT_BACKEND_SRT", NULL, "default origin SRT endpoint"),
 	K("log_level", T_ENUM, log_level, "info", NULL, "error|warn|info|debug", "log level"),
+	/* origin guard (issue 11: loops, open registration) */
+	K("origin_networks", T_CIDRS, origin_networks, "", NULL, NULL, "networks origins may register from (CIDRs, comma-separated; a registration from elsewhere gets 403); empty: any address"),
+	K("register_rate", T_U32, register_rate, "20", NULL, NULL, "origin registrations per source address per second, burst twice that (past it: 429); 0: no limit"),
+	K("node_id", T_STR, node_id, "", NULL, NULL, "this appliance's name in its hop markers (HTTP Via: 1.1 mediaplane-<node_id>, RTMP connect); a relay carrying its own is refused as a loop; empty: random at start. Letters, digits, '-', '_', '.'"),
 };
 
 #define N_KEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -181,6 +185,49 @@ static int parse_ifaddr(const char *s, struct mp_ifaddr *out)
 	return MP_OK;
 }
 
+bool mp_cidrs_match(const struct mp_cidrs *l, uint32_t ip)
+{
+	if (!l->n)
+		return true;
+	for (unsigned i = 0; i < l->n; i++) {
+		uint32_t mask = l->v[i].prefix ? ~0u << (32 - l->v[i].prefix) : 0;
+
+		if ((ip & mask) == l->v[i].ipv4)
+			return true;
+	}
+	return false;
+}
+
+int mp_cidrs_parse(const char *s, struct mp_cidrs *out)
+{
+	struct mp_cidrs l = { 0 };
+	char one[40];
+
+	while (*s) {
+		size_t n = strcspn(s, ", \t");
+		struct mp_ifaddr a;
+
+		if (n == 0) {
+			s++;
+			continue;
+		}
+		if (n >= sizeof(one))
+			return MP_ERR_INVAL;
+		memcpy(one, s, n);
+		one[n] = 0;
+		if (parse_ifaddr(one, &a) != MP_OK)
+			return MP_ERR_INVAL;
+		if (l.n >= MP_CFG_CIDRS_MAX)
+			return MP_ERR_TOOLONG;
+		if (a.prefix < 32)
+			a.ipv4 &= a.prefix ? ~0u << (32 - a.prefix) : 0;
+		l.v[l.n++] = a;
+		s += n;
+	}
+	*out = l;
+	return MP_OK;
+}
+
 /* "30s", "500ms", "5m", "1h", or plain seconds. */
 static int parse_ms(const char *s, uint32_t *out)
 {
@@ -242,6 +289,7 @@ static const char *type_expect(const struct cfg_key *k)
 	switch (k->type) {
 	case T_LISTEN: return "expected PORT, IPV4:PORT or off";
 	case T_IFADDR: return "expected IPV4/PREFIX";
+	case T_CIDRS: return "expected IPV4/PREFIX networks separated by commas";
 	case T_IPV4: return "expected an IPv4 address";
 	case T_PORT: return "expected a port 1-65535";
 	case T_U16: return "expected a number 0-65535";
@@ -276,6 +324,7 @@ static int set_value(struct mp_config *cfg, const struct cfg_key *k, const char 
 	switch (k->type) {
 	case T_LISTEN: return parse_listen(v, p);
 	case T_IFADDR: return parse_ifaddr(v, p);
+	case T_CIDRS: return mp_cidrs_parse(v, p);
 	case T_IPV4: return parse_ipv4(v, p);
 	case T_PORT: return parse_port(v, p);
 	case T_U16:
@@ -440,6 +489,9 @@ int mp_config_validate(const struct mp_config *c, char *err, size_t errcap)
 	if (c->max_sessions < 16 || c->max_streams < 16 || c->max_origins < 1)
 		return fail(err, errcap, "key '%s': too small", c->max_sessions < 16 ? "max_sessions" :
 			    c->max_streams < 16 ? "max_streams" : "max_origins");
+	for (const char *p = c->node_id; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return fail(err, errcap, "key 'node_id': only letters, digits, '-', '_' and '.'");
 	if (c->http_player_buffer < 4096)
 		return fail(err, errcap, "key 'http_player_buffer': %u is below 4096 bytes", c->http_player_buffer);
 	return MP_OK;
@@ -467,6 +519,19 @@ static int format_value(const struct mp_config *cfg, const struct cfg_key *k, ch
 		a.s_addr = htonl(f->ipv4);
 		inet_ntop(AF_INET, &a, ip, sizeof(ip));
 		return snprintf(out, cap, "%s/%u", ip, f->prefix);
+	}
+	case T_CIDRS: {
+		const struct mp_cidrs *l = p;
+		int n = snprintf(out, cap, "\"");
+
+		for (unsigned i = 0; i < l->n && n >= 0 && (size_t)n < cap; i++) {
+			a.s_addr = htonl(l->v[i].ipv4);
+			inet_ntop(AF_INET, &a, ip, sizeof(ip));
+			n += snprintf(out + n, cap - (size_t)n, "%s%s/%u", i ? "," : "", ip, l->v[i].prefix);
+		}
+		if (n >= 0 && (size_t)n < cap)
+			n += snprintf(out + n, cap - (size_t)n, "\"");
+		return n;
 	}
 	case T_IPV4:
 		a.s_addr = htonl(*(const uint32_t *)p);

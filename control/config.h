@@ -20,6 +20,13 @@ struct mp_ifaddr {
 	uint8_t prefix;
 };
 
+/* A list of IPv4 networks ("198.18.0.0/15, 10.1.2.3"): empty matches every address. */
+#define MP_CFG_CIDRS_MAX 32
+struct mp_cidrs {
+	uint8_t n;
+	struct mp_ifaddr v[MP_CFG_CIDRS_MAX]; /* host bits cleared */
+};
+
 struct mp_config {
 	/* control plane listeners */
 	struct mp_listen rtmp_listen;
@@ -83,6 +90,10 @@ struct mp_config {
 	char default_backend_srt[64];
 	/* operations */
 	char log_level[16];
+	/* origin guard: who may register, how fast, and this appliance's name in hop markers */
+	struct mp_cidrs origin_networks;
+	uint32_t register_rate;
+	char node_id[33];
 };
 
 /* Fill cfg with the built-in defaults (the default TAP mode). */
@@ -105,6 +116,12 @@ int mp_config_validate(const struct mp_config *cfg, char *err, size_t errcap);
 
 /* Write every key with its current value, one "key = value" line each (show config). */
 void mp_config_dump(const struct mp_config *cfg, char *out, size_t cap);
+
+/* True when ip (host order) is in one of the networks, or the list is empty. */
+bool mp_cidrs_match(const struct mp_cidrs *l, uint32_t ip);
+/* Parse "a.b.c.d/len, a.b.c.d ..." (commas and/or spaces; len defaults to 32; "" is the empty list).
+ * MP_OK, MP_ERR_INVAL, or MP_ERR_TOOLONG past MP_CFG_CIDRS_MAX networks. */
+int mp_cidrs_parse(const char *s, struct mp_cidrs *out);
 
 /* Iterate the documented keys: returns the name of key i, or NULL past the end; help, def, env optional. */
 const char *mp_config_key(size_t i, const char **help, const char **def, const char **env);

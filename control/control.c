@@ -2,12 +2,14 @@
  * order, stops them in reverse, drains on SIGTERM. */
 #include "control.h"
 #include "default_backend.h"
+#include "hop_guard.h"
 #include "http_util.h"
 #include "lb.h"
 #include "lb_redis.h"
 #include "listen.h"
 #include "mp_clock.h"
 #include "mp_error.h"
+#include "mp_escape.h"
 #include "mp_log.h"
 
 #include <signal.h>
@@ -153,6 +155,40 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
 }
 
+const struct mp_self_addrs *mp_control_self_addrs(struct mp_control *c)
+{
+	uint64_t now = mp_now_ms();
+
+	if (!c->self_addrs.loaded_ms || now - c->self_addrs.loaded_ms >= 5000)
+		mp_self_addrs_load(&c->self_addrs, now);
+	return &c->self_addrs;
+}
+
+/* Every origin the balancer records, however it came (the System API checked its own already, with
+ * a reason for the origin): none whose endpoint is the appliance itself, none whose names hold
+ * control characters (a record in Redis is anyone's). */
+static bool origin_filter(void *ctx, const struct mp_registration *reg)
+{
+	static uint64_t last_ms;
+	struct mp_control *c = ctx;
+	const char *f[] = { reg->server, reg->service, reg->pid, reg->device_id, reg->ip };
+	char why[160] = "a name holds a control character";
+	bool ok = mp_self_check_registration(c->cfg, mp_control_self_addrs(c), reg, why, sizeof(why)) == MP_OK;
+	uint64_t now = mp_now_ms();
+
+	for (size_t i = 0; ok && i < sizeof(f) / sizeof(f[0]); i++)
+		ok = !mp_has_control(f[i], strnlen(f[i], MP_REG_MAX_FIELD));
+	if (ok)
+		return true;
+	c->stats.origins_ignored++;
+	if (now - last_ms >= 1000 || !last_ms) {
+		last_ms = now;
+		MP_WARN("origin %s-%s-%s ignored: %s (%lu ignored so far)", reg->server, reg->service, reg->pid, why,
+			(unsigned long)c->stats.origins_ignored);
+	}
+	return false;
+}
+
 static void http_not_found(struct evhttp_request *req, void *arg)
 {
 	(void)arg;
@@ -166,6 +202,9 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 	/* A peer that closes while we write must be an EPIPE error on that socket, not the end of the
 	 * appliance (libevent writes with writev, which raises SIGPIPE). */
 	signal(SIGPIPE, SIG_IGN);
+	mp_hop_init(c->cfg->node_id);
+	if (c->lb)
+		mp_lb_set_origin_filter(c->lb, origin_filter, c);
 	c->base = event_base_new();
 	if (!c->base) {
 		snprintf(err, errcap, "control plane: cannot create the event loop");
@@ -222,6 +261,7 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 		mp_listen_format(listener_addr(c->cfg, ops->slot), addr, sizeof(addr));
 		MP_INFO("%s listening on %s/tcp", ops->name, addr);
 	}
+	MP_INFO("loop guard: relays mark what they forward with Via: %s", mp_hop_via());
 	return MP_OK;
 }
 

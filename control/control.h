@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "dp_hooks.h"
+#include "self_endpoint.h"
 
 /* The listening sockets, one per listener, each bound to its address in the config. */
 enum mp_listener { MP_L_SYSTEM_API = 0, MP_L_HTTP_API, MP_L_HTTP_STREAM, MP_L_RTMP, MP_L__COUNT };
@@ -48,7 +49,13 @@ struct mp_cli_server;
 
 struct mp_control_stats {
 	uint64_t registrations;
-	uint64_t register_rejected;
+	uint64_t register_rejected;     /* every refused registration, whatever the reason below */
+	uint64_t register_forbidden;    /* source outside origin_networks: 403 */
+	uint64_t register_rate_limited; /* over register_rate for its source: 429 */
+	uint64_t register_bad_type;     /* not Content-Type: application/json: 415 */
+	uint64_t register_self;         /* an endpoint is the appliance's own listener: 400 */
+	uint64_t origins_ignored;       /* an origin arriving another way (Redis, default backend) that is ours or has control characters in a name */
+	uint64_t loops_refused;         /* a relayed request carrying our own hop marker (508, RTMP) */
 };
 
 struct mp_control {
@@ -73,7 +80,11 @@ struct mp_control {
 	int quitting;                       /* SIGTERM seen: draining open streams */
 	struct event *grace;                /* grace_quit_timeout: stop even if streams are open */
 	char pid[16];
+	struct mp_self_addrs self_addrs;    /* the host's addresses (mp_control_self_addrs) */
 };
+
+/* The host's IPv4 addresses, read again when older than 5 s (interfaces come and go). */
+const struct mp_self_addrs *mp_control_self_addrs(struct mp_control *c);
 
 /* Bind the socket of every listener in the table (n entries, start order) whose address is not "off"
  * (before EAL starts, so "address in use" fails fast and names the listener). */

@@ -43,4 +43,16 @@ void mp_metrics_render(struct mp_control *c, struct mp_strbuf *out)
 			 "# HELP mediaplane_registrations_rejected_total Origin registrations refused (bad body, table full).\n"
 			 "# TYPE mediaplane_registrations_rejected_total counter\nmediaplane_registrations_rejected_total %lu\n",
 			 (unsigned long)c->stats.registrations, (unsigned long)c->stats.register_rejected);
+	/* The origin guard (issue 11): why registrations were refused, origins ignored, loops stopped. */
+	const struct { const char *name, *help; uint64_t v; } guard[] = {
+		{ "register_forbidden", "Registrations from a source outside origin_networks (403).", c->stats.register_forbidden },
+		{ "register_rate_limited", "Registrations over register_rate for their source (429).", c->stats.register_rate_limited },
+		{ "register_bad_type", "Registrations without Content-Type: application/json (415).", c->stats.register_bad_type },
+		{ "register_self", "Registrations naming one of the appliance's own listeners (400).", c->stats.register_self },
+		{ "origins_ignored", "Origins from Redis or the default backend naming the appliance itself or holding control characters.", c->stats.origins_ignored },
+		{ "loops_refused", "Relayed requests that carried this appliance's own hop marker (508, RTMP connect refused).", c->stats.loops_refused },
+	};
+	for (size_t i = 0; i < sizeof(guard) / sizeof(guard[0]); i++)
+		mp_strbuf_printf(out, "# HELP mediaplane_%s_total %s\n# TYPE mediaplane_%s_total counter\nmediaplane_%s_total %lu\n",
+				 guard[i].name, guard[i].help, guard[i].name, guard[i].name, (unsigned long)guard[i].v);
 }

@@ -1,5 +1,6 @@
 /* relay_headers.c: the one header policy of every relay to an origin (see relay_headers.h for the rules). */
 #include "relay_headers.h"
+#include "hop_guard.h"
 #include "http_hop.h"
 #include "http_util.h"
 
@@ -37,6 +38,9 @@ void mp_relay_request_headers(const struct evkeyvalq *in, struct evkeyvalq *out,
 	/* One request per origin connection: the relay ends with the answer, and libevent frees the
 	 * connection then instead of keeping an idle one nobody reuses. */
 	evhttp_add_header(out, "Connection", "close");
+	/* Our hop after the client's Via entries (RFC 9110 section 7.6.3): if this request comes back to
+	 * us, by whatever way, the listener answers 508 instead of relaying it again (hop_guard.h). */
+	evhttp_add_header(out, "Via", mp_hop_via());
 	if (o->client_ip && *o->client_ip) {
 		char v[MP_RELAY_XFF_MAX];
 

@@ -25,6 +25,8 @@ struct mp_relay_request_opts {
  *   not the origin's (commit 57cb0de); any other Authorization goes on (an origin may want its own);
  * - Expect is dropped: the appliance answered it, and the relay sends the body whole;
  * - Content-Length is dropped: the relay frames the body it sends itself;
+ * - Via: the client's entries go on, then ours ("1.1 mediaplane-<node_id>", hop_guard.h) as a field
+ *   of its own, so the appliance knows its own request when it comes back;
  * - X-Forwarded-For is the client's value with client_ip appended (only client_ip when the
  *   result would pass MP_RELAY_XFF_MAX bytes);
  * - for a rewritten answer Accept-Encoding, Range and If-Range are dropped;

@@ -117,6 +117,12 @@ int mp_lb_origin_remove(struct mp_lb *lb, const char *key);
 /* "origin drain": a draining origin keeps the streams pinned to it but is not picked for new
  * ones; registrations do not clear it. MP_OK or MP_ERR_NOTFOUND. Local (not sent to Redis). */
 int mp_lb_origin_drain(struct mp_lb *lb, const char *key, bool draining);
+/* A check every origin passes before it is recorded, whichever way it came (registration, Redis
+ * mirroring, default backend): false refuses it (the update returns MP_ERR_PERM and nothing
+ * changes). The control plane sets it once, before any origin is recorded; fn runs on the thread
+ * that records the origin (the control plane) and may count and log. */
+typedef bool (*mp_lb_origin_filter_fn)(void *ctx, const struct mp_registration *reg);
+void mp_lb_set_origin_filter(struct mp_lb *lb, mp_lb_origin_filter_fn fn, void *ctx);
 /* Lock-free reads; the record is valid until the caller's next quiescent report. NULL if none. */
 const struct mp_lb_origin *mp_lb_origin_get(struct mp_lb *lb, uint32_t id);
 const struct mp_lb_origin *mp_lb_origin_find(struct mp_lb *lb, const char *key);
@@ -322,6 +328,13 @@ uint32_t mp_lb_session_sweep(struct mp_lb *lb, uint64_t now, uint32_t budget);
 
 /* Walk sessions ("show sessions"): the session in slot i (< max_sessions) if it is live, else NULL. */
 struct mp_lb_session *mp_lb_session_at(struct mp_lb *lb, uint32_t i);
+/* The first slot >= from that holds a live session, or UINT32_MAX past the last: read from a bitmap
+ * of live slots (set and cleared when a session is created or closed, never per packet), so a listing
+ * costs what it returns plus one word per 64 slots, not a read of every session. The slot may close
+ * meanwhile: check it with mp_lb_session_at. */
+uint32_t mp_lb_session_next(struct mp_lb *lb, uint32_t from);
+/* Live sessions of kind (0: every kind), from counters kept on create and close (no walk). */
+uint32_t mp_lb_session_count(struct mp_lb *lb, int kind);
 
 static inline void mp_lb_session_seen(struct mp_lb_session *s, uint64_t now)
 {

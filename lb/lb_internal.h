@@ -67,6 +67,8 @@ struct mp_lb {
 	_Atomic uint32_t origin_limit;   /* ids in use are below this */
 	uint32_t origin_uid_next;
 	_Atomic uint64_t origins_forgotten;
+	mp_lb_origin_filter_fn origin_filter; /* set once before use (mp_lb_set_origin_filter) */
+	void *origin_filter_ctx;
 	uint64_t picks_swept_at;         /* origins_forgotten when picks were last swept */
 
 	struct mp_lb_table picks;        /* stream -> (uid << 32 | id) */
@@ -84,6 +86,10 @@ struct mp_lb {
 	uint32_t sess_nfree;
 	struct rte_rcu_qsbr_dq *dq_sess;
 	_Atomic uint32_t sweep_cursor;
+	/* Live slots, one bit each, and live sessions per kind: written on session create and close
+	 * (under sess.wlock), never per packet; read by listings (mp_lb_session_next). */
+	_Atomic uint64_t *sess_live;
+	_Atomic uint32_t sess_kind_count[3];
 	_Atomic uint32_t *natport;       /* [65536]: session index + 1, 0 when free */
 	struct mp_lb_natport_slot *nat_fifo; /* ring of ports, oldest freed first */
 	uint32_t nat_size, nat_head, nat_count;

@@ -76,11 +76,19 @@ static void mp_lb_origin_retire(struct mp_lb *lb, struct mp_lb_origin *old)
 		MP_WARN("lb: defer queue full (a reader stopped reporting?): origin record kept");
 }
 
+void mp_lb_set_origin_filter(struct mp_lb *lb, mp_lb_origin_filter_fn fn, void *ctx)
+{
+	lb->origin_filter_ctx = ctx;
+	lb->origin_filter = fn;
+}
+
 int mp_lb_local_origin_update(struct mp_lb *lb, const struct mp_registration *reg, uint64_t now)
 {
 	char key[MP_LB_ORIGIN_KEY_MAX];
 	if (reg == NULL || mp_lb_origin_key(key, reg) != MP_OK)
 		return MP_ERR_INVAL;
+	if (lb->origin_filter != NULL && !lb->origin_filter(lb->origin_filter_ctx, reg))
+		return MP_ERR_PERM;
 	struct mp_lb_table *t = &lb->origins;
 	void *data;
 	int rc;

@@ -21,6 +21,19 @@ static inline void mp_lb_tuple_key(struct mp_lb_tuple *k, const struct mp_lb_tup
 	k->pad[0] = k->pad[1] = k->pad[2] = 0;
 }
 
+/* Under sess.wlock: s is live now (listings find it through the bitmap) or not any more. */
+static void mp_lb_sess_mark(struct mp_lb *lb, const struct mp_lb_session *s, bool live)
+{
+	uint64_t bit = 1ull << (s->index & 63);
+	_Atomic uint64_t *w = &lb->sess_live[s->index >> 6];
+	if (live) {
+		atomic_fetch_or_explicit(w, bit, memory_order_release);
+		atomic_fetch_add_explicit(&lb->sess_kind_count[s->kind < 3 ? s->kind : 0], 1, memory_order_relaxed);
+	} else if (atomic_fetch_and_explicit(w, ~bit, memory_order_release) & bit) {
+		atomic_fetch_sub_explicit(&lb->sess_kind_count[s->kind < 3 ? s->kind : 0], 1, memory_order_relaxed);
+	}
+}
+
 static void mp_lb_sess_release(void *p, void *e, unsigned int n)
 {
 	struct mp_lb *lb = p;
@@ -143,6 +156,7 @@ static int mp_lb_sess_new_locked(struct mp_lb *lb, const struct mp_lb_session_pa
 	if (port != 0)
 		atomic_store_explicit(&lb->natport[port], idx + 1, memory_order_release);
 	atomic_fetch_add_explicit(&lb->sess.count, 1, memory_order_relaxed);
+	mp_lb_sess_mark(lb, s, true);
 	*out = s;
 	return MP_OK;
 }
@@ -211,6 +225,29 @@ struct mp_lb_session *mp_lb_session_at(struct mp_lb *lb, uint32_t i)
 	struct mp_lb_session *s = &lb->sess_rec[i];
 	uint8_t st = atomic_load_explicit(&s->state, memory_order_acquire);
 	return st == MP_LB_SESS_HANDSHAKE || st == MP_LB_SESS_ACTIVE ? s : NULL;
+}
+
+uint32_t mp_lb_session_next(struct mp_lb *lb, uint32_t from)
+{
+	uint32_t cap = lb->cfg.max_sessions, words = (cap + 63) / 64;
+	if (from >= cap)
+		return UINT32_MAX;
+	uint32_t w = from >> 6;
+	uint64_t bits = atomic_load_explicit(&lb->sess_live[w], memory_order_acquire) & (~0ull << (from & 63));
+	while (bits == 0) {
+		if (++w >= words)
+			return UINT32_MAX;
+		bits = atomic_load_explicit(&lb->sess_live[w], memory_order_acquire);
+	}
+	uint32_t i = (w << 6) + (uint32_t)__builtin_ctzll(bits);
+	return i < cap ? i : UINT32_MAX;
+}
+
+uint32_t mp_lb_session_count(struct mp_lb *lb, int kind)
+{
+	if (kind == MP_LB_SESS_WEBRTC || kind == MP_LB_SESS_SRT)
+		return atomic_load_explicit(&lb->sess_kind_count[kind], memory_order_relaxed);
+	return atomic_load_explicit(&lb->sess.count, memory_order_relaxed);
 }
 
 struct mp_lb_session *mp_lb_webrtc_session(struct mp_lb *lb, const struct mp_lb_webrtc *e)
@@ -294,6 +331,7 @@ static int mp_lb_sess_close_locked(struct mp_lb *lb, struct mp_lb_session *s, ui
 	if (st != MP_LB_SESS_HANDSHAKE && st != MP_LB_SESS_ACTIVE)
 		return MP_ERR_STATE;
 	atomic_store_explicit(&s->state, MP_LB_SESS_CLOSED, memory_order_release);
+	mp_lb_sess_mark(lb, s, false);
 	void *data;
 	if (rte_hash_lookup_data(lb->sess.h, &s->tuple, &data) >= 0 && data == s)
 		rte_hash_del_key(lb->sess.h, &s->tuple);
@@ -417,6 +455,7 @@ int mp_lb_session_rebind(struct mp_lb *lb, struct mp_lb_session *s, const struct
 	}
 	if (n->nat_port != 0)
 		atomic_store_explicit(&lb->natport[n->nat_port], idx + 1, memory_order_release);
+	mp_lb_sess_mark(lb, n, true);
 	if (n->kind == MP_LB_SESS_SRT && n->u.srt.bound != 0) {
 		uint32_t id = n->u.srt.bound;
 		rte_hash_add_key_data(lb->srt.h, &id, n); /* existing key: replaces the pointer */
@@ -482,7 +521,9 @@ int mp_lb_sessions_init(struct mp_lb *lb)
 	lb->sess_rec = rte_zmalloc_socket("mp_lb_sess", sizeof(*lb->sess_rec) * cap, RTE_CACHE_LINE_SIZE,
 					  lb->cfg.socket_id);
 	lb->sess_free = rte_zmalloc_socket("mp_lb_sfree", sizeof(uint32_t) * cap, 0, lb->cfg.socket_id);
-	if (lb->sess_rec == NULL || lb->sess_free == NULL) {
+	lb->sess_live = rte_zmalloc_socket("mp_lb_slive", sizeof(uint64_t) * ((cap + 63) / 64), RTE_CACHE_LINE_SIZE,
+					   lb->cfg.socket_id);
+	if (lb->sess_rec == NULL || lb->sess_free == NULL || lb->sess_live == NULL) {
 		MP_ERR("lb: out of memory for %u sessions", cap);
 		return MP_ERR_NOMEM;
 	}
@@ -517,6 +558,8 @@ void mp_lb_sessions_fini(struct mp_lb *lb)
 	lb->dq_sess = NULL;
 	rte_free(lb->sess_rec);
 	rte_free(lb->sess_free);
+	rte_free(lb->sess_live);
+	lb->sess_live = NULL;
 	mp_lb_table_free(&lb->sess);
 	mp_lb_table_free(&lb->srt);
 }

@@ -2,9 +2,11 @@
 #include "registration.h"
 #include "json_body.h"
 #include "mp_error.h"
+#include "mp_escape.h"
 
 #include <cjson/cJSON.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,6 +28,19 @@ static int fail(char *reason, size_t cap, int err, const char *fmt, ...)
 		va_end(ap);
 	}
 	return err;
+}
+
+/* True when a JSON string in body escapes a NUL ("\u0000"): cJSON would end the string there. */
+static bool has_nul_escape(const char *body, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (body[i] != '\\')
+			continue;
+		if (body[i + 1] == 'u' && i + 5 < len && !memcmp(body + i + 2, "0000", 4))
+			return true;
+		i++; /* the escaped character is not an escape itself */
+	}
+	return false;
 }
 
 /* Copy the string field name into dst[MP_REG_MAX_FIELD]. required: absent or null is an error;
@@ -51,6 +66,9 @@ static int get_string(const cJSON *root, const char *name, int required, char *d
 			    MP_REG_MAX_FIELD - 1);
 	if (n == 0 && required)
 		return fail(reason, cap, MP_ERR_INVAL, "field '%s' is empty", name);
+	/* Names go to logs, Redis and the operator's terminal: no control byte (ESC, CR, LF...). */
+	if (mp_has_control(v->valuestring, n))
+		return fail(reason, cap, MP_ERR_INVAL, "field '%s' holds a control character", name);
 	memcpy(dst, v->valuestring, n + 1);
 	return MP_OK;
 }
@@ -116,6 +134,11 @@ int mp_registration_parse(const char *body, size_t len, struct mp_registration *
 	memset(out, 0, sizeof(*out));
 	if (!body || len == 0)
 		return fail(reason, reason_cap, MP_ERR_INVAL, "empty body");
+	/* A NUL would cut a name short without a word (C strings): refuse it, raw or escaped. */
+	if (memchr(body, 0, len))
+		return fail(reason, reason_cap, MP_ERR_INVAL, "body holds a NUL byte");
+	if (has_nul_escape(body, len))
+		return fail(reason, reason_cap, MP_ERR_INVAL, "a string holds a NUL character (\\u0000)");
 	root = mp_json_parse(body, len);
 	if (!root)
 		return fail(reason, reason_cap, MP_ERR_INVAL, "body is not JSON");

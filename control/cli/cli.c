@@ -5,8 +5,10 @@
 #include "lb.h"
 #include "mp_clock.h"
 #include "mp_error.h"
+#include "mp_escape.h"
 #include "registration.h"
 
+#include <ctype.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +22,9 @@ static const char *const help_text =
 	"  show port stats all               packets, bytes, errors per DPDK port\n"
 	"  clear port stats all\n"
 	"  show lcore stats                  per-worker counters and drop reasons\n"
-	"  show origins                      registered origins, age, alive, endpoints\n"
-	"  show streams                      stream -> origin picks\n"
-	"  show sessions [webrtc|srt]        data-plane sessions\n"
+	"  show origins [N]                  registered origins, age, alive, endpoints (first N, 100)\n"
+	"  show streams [N]                  stream -> origin picks (first N, 100)\n"
+	"  show sessions [webrtc|srt] [N]    data-plane sessions (first N, 100)\n"
 	"  origin add NAME IP PROTO=EP...    add an origin (PROTO: rtmp http api srt rtc; EP as SRS sends it)\n"
 	"  origin del KEY                    forget an origin now\n"
 	"  origin drain KEY [on|off]         keep its streams, give it no new ones\n"
@@ -34,19 +36,34 @@ static void ip_str(uint32_t ip, char *out, size_t cap)
 	snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }
 
-static void show_origins(struct mp_control *c, struct mp_strbuf *out)
+#define CLI_LIST_DEFAULT 100u
+#define CLI_LIST_MAX 100000u
+
+/* Names come from the network (a registration, Redis, a player's URL): never raw to a terminal. */
+static const char *esc(const char *s, char *buf, size_t cap)
+{
+	mp_escape(s, strlen(s), buf, cap);
+	return buf;
+}
+
+static void show_origins(struct mp_control *c, uint32_t limit, struct mp_strbuf *out)
 {
 	uint64_t now = mp_now_ms();
-	uint32_t lim = mp_lb_origin_id_limit(c->lb), n = 0;
+	uint32_t lim = mp_lb_origin_id_limit(c->lb), n = 0, total = 0;
+	struct mp_lb_stats st;
+	char key[4 * MP_LB_ORIGIN_KEY_MAX], ipe[4 * MP_REG_MAX_FIELD];
 
+	mp_lb_stats(c->lb, &st);
+	total = st.count[MP_LB_T_ORIGINS];
 	mp_strbuf_printf(out, "%-4s %-40s %-16s %-6s %-8s %s\n", "id", "key", "ip", "alive", "age", "endpoints");
-	for (uint32_t id = 0; id < lim; id++) {
+	for (uint32_t id = 0; id < lim && n < limit; id++) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(c->lb, id);
 
 		if (!o)
 			continue;
 		n++;
-		mp_strbuf_printf(out, "%-4u %-40s %-16s %-6s %6.1fs ", o->id, o->key, o->ip,
+		mp_strbuf_printf(out, "%-4u %-40s %-16s %-6s %6.1fs ", o->id, esc(o->key, key, sizeof(key)),
+				 esc(o->ip, ipe, sizeof(ipe)),
 				 mp_lb_origin_alive(c->lb, o, now) ? (o->draining ? "drain" : "yes") : "no",
 				 (double)(now - o->updated_ms) / 1000.0);
 		for (int p = 0; p < MP_PROTO__COUNT; p++)
@@ -62,31 +79,39 @@ static void show_origins(struct mp_control *c, struct mp_strbuf *out)
 			}
 		mp_strbuf_printf(out, "\n");
 	}
-	mp_strbuf_printf(out, "%u origin(s)\n", n);
+	if (n < total)
+		mp_strbuf_printf(out, "%u origin(s), first %u shown (show origins N)\n", total, n);
+	else
+		mp_strbuf_printf(out, "%u origin(s)\n", n);
 }
 
-static void show_streams(struct mp_control *c, struct mp_strbuf *out)
+static void show_streams(struct mp_control *c, uint32_t limit, struct mp_strbuf *out)
 {
-	char stream[MP_LB_STREAM_MAX];
+	char stream[MP_LB_STREAM_MAX], se[4 * MP_LB_STREAM_MAX], key[4 * MP_LB_ORIGIN_KEY_MAX];
 	uint32_t next = 0, origin, n = 0;
+	struct mp_lb_stats st;
 
-	while (mp_lb_pick_iterate(c->lb, &next, stream, &origin) == MP_OK) {
+	mp_lb_stats(c->lb, &st);
+	while (n < limit && mp_lb_pick_iterate(c->lb, &next, stream, &origin) == MP_OK) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(c->lb, origin);
 
-		mp_strbuf_printf(out, "%-48s -> %s\n", stream, o ? o->key : "(gone)");
+		mp_strbuf_printf(out, "%-48s -> %s\n", esc(stream, se, sizeof(se)), o ? esc(o->key, key, sizeof(key)) : "(gone)");
 		n++;
 	}
-	mp_strbuf_printf(out, "%u stream(s)\n", n);
+	if (n < st.count[MP_LB_T_PICKS])
+		mp_strbuf_printf(out, "%u stream(s), first %u shown (show streams N)\n", st.count[MP_LB_T_PICKS], n);
+	else
+		mp_strbuf_printf(out, "%u stream(s)\n", n);
 }
 
-static void show_sessions(struct mp_control *c, int kind, struct mp_strbuf *out)
+static void show_sessions(struct mp_control *c, int kind, uint32_t limit, struct mp_strbuf *out)
 {
 	struct mp_lb_stats st;
 	uint64_t now = mp_now_ms();
 	uint32_t n = 0;
 
 	mp_lb_stats(c->lb, &st);
-	for (uint32_t i = 0; i < st.capacity[MP_LB_T_SESSIONS] && n < 1000; i++) {
+	for (uint32_t i = mp_lb_session_next(c->lb, 0); i != UINT32_MAX && n < limit; i = mp_lb_session_next(c->lb, i + 1)) {
 		struct mp_lb_session *s = mp_lb_session_at(c->lb, i);
 		char cl[16], og[16];
 
@@ -151,6 +176,21 @@ static int origin_add(struct mp_control *c, int n, char **w, struct mp_strbuf *o
 	return MP_CLI_OK;
 }
 
+/* A list's length asked by the operator: 1..CLI_LIST_MAX. */
+static bool list_limit(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	v = strtoul(s, &end, 10);
+	if (*end || v < 1 || v > CLI_LIST_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
 static int split(char *line, char **w)
 {
 	int n = 0;
@@ -196,22 +236,32 @@ enum mp_cli_result mp_cli_exec(struct mp_control *c, const char *text, struct mp
 	} else if (n == 3 && is(n, w, 0, "show") && is(n, w, 1, "lcore") && is(n, w, 2, "stats")) {
 		if (c->cli.lcore_stats)
 			c->cli.lcore_stats(c->cli.ctx, out);
-	} else if (n == 2 && is(n, w, 0, "show") && is(n, w, 1, "origins")) {
-		show_origins(c, out);
-	} else if (n == 2 && is(n, w, 0, "show") && is(n, w, 1, "streams")) {
-		show_streams(c, out);
-	} else if ((n == 2 || n == 3) && is(n, w, 0, "show") && is(n, w, 1, "sessions")) {
-		int kind = 0;
+	} else if ((n == 2 || n == 3) && is(n, w, 0, "show") && (is(n, w, 1, "origins") || is(n, w, 1, "streams"))) {
+		uint32_t limit = CLI_LIST_DEFAULT;
 
-		if (n == 3 && !strcmp(w[2], "webrtc"))
-			kind = MP_LB_SESS_WEBRTC;
-		else if (n == 3 && !strcmp(w[2], "srt"))
-			kind = MP_LB_SESS_SRT;
-		else if (n == 3) {
-			mp_strbuf_printf(out, "show sessions: '%s' is not webrtc or srt\n", w[2]);
+		if (n == 3 && !list_limit(w[2], &limit)) {
+			mp_strbuf_printf(out, "show %s: '%s' is not a count 1-%u\n", w[1], w[2], CLI_LIST_MAX);
 			return MP_CLI_ERROR;
 		}
-		show_sessions(c, kind, out);
+		if (!strcmp(w[1], "origins"))
+			show_origins(c, limit, out);
+		else
+			show_streams(c, limit, out);
+	} else if ((n >= 2 && n <= 4) && is(n, w, 0, "show") && is(n, w, 1, "sessions")) {
+		uint32_t limit = CLI_LIST_DEFAULT;
+		int kind = 0;
+
+		for (int a = 2; a < n; a++) {
+			if (!strcmp(w[a], "webrtc") && !kind)
+				kind = MP_LB_SESS_WEBRTC;
+			else if (!strcmp(w[a], "srt") && !kind)
+				kind = MP_LB_SESS_SRT;
+			else if (!list_limit(w[a], &limit)) {
+				mp_strbuf_printf(out, "show sessions: '%s' is not webrtc, srt or a count 1-%u\n", w[a], CLI_LIST_MAX);
+				return MP_CLI_ERROR;
+			}
+		}
+		show_sessions(c, kind, limit, out);
 	} else if (n == 2 && is(n, w, 0, "show") && is(n, w, 1, "config")) {
 		char dump[16384];
 

@@ -2,6 +2,7 @@
 #include "http_api.h"
 #include "config.h"
 #include "control.h"
+#include "hop_guard.h"
 #include "http_api_internal.h"
 #include "http_util.h"
 #include "mp_error.h"
@@ -127,6 +128,8 @@ static void route(struct evhttp_request *req, void *arg)
 		return;
 	}
 	mp_http_api_cors(req); /* every answer below carries them, the origin's as well */
+	if (mp_hop_http_refused(api->c, req))
+		return; /* our own relay came back: a loop */
 	if (!whip && !legacy && !((m == EVHTTP_REQ_DELETE || m == EVHTTP_REQ_PATCH) &&
 				  mp_whip_res_get(api->res, evhttp_request_get_uri(req)))) {
 		mp_http_reply_error(req, 404, "no such resource");

@@ -3,6 +3,7 @@
 #include "http_stream.h"
 #include "control.h"
 #include "player_relay.h"
+#include "hop_guard.h"
 #include "http_route.h"
 #include "http_util.h"
 #include "lb.h"
@@ -121,6 +122,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		stream_error(req, 405, "use GET or HEAD");
 		return;
 	}
+	if (mp_hop_http_refused(hs->c, req))
+		return; /* our own relay came back: a loop */
 	if (mp_hroute_classify(target, strlen(target), &rt) != MP_OK) {
 		hs->st.bad_request++;
 		stream_error(req, 400, "bad request target or spbhid");

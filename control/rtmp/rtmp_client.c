@@ -2,6 +2,8 @@
  * FCPublish, createStream... answered here and kept for the replay, until publish or play names the
  * stream (RTMP spec 1.0 section 7.2). */
 #include "control.h"
+#include "hop_guard.h"
+#include "hop_marker.h"
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -120,6 +122,19 @@ static int on_connect(struct mp_rtmp_session *s, const struct mp_rtmp_msg *m, co
 
 	if (s->connect.payload)
 		return MP_ERR_PROTO; /* connect twice */
+	if (mp_rtmp_connect_has_via(cmd, mp_hop_name())) {
+		/* Our own relay's connect came back to us: refuse it, or each pass would open another. */
+		uint8_t buf[512];
+		char what[96];
+		int n = mp_rtmp_build_error(buf, sizeof(buf), cmd->txn, "NetConnection.Connect.Rejected",
+					    "loop detected: this connect already went through this appliance");
+
+		snprintf(what, sizeof(what), "RTMP connect from %s", s->peer);
+		mp_hop_loop_seen(s->px->c, what);
+		if (n > 0)
+			mp_rtmp_send_cmd(&s->cl, 3, 0, buf, n);
+		return mp_rtmp_session_closing(s, "loop detected (our own hop marker in connect)");
+	}
 	rc = save(&s->connect, m, cmd->kind);
 	if (rc < 0)
 		return rc;

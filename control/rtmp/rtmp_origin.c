@@ -2,6 +2,8 @@
  * on failure), client handshake, then replay the client's exchange: connect, releaseStream/FCPublish,
  * createStream, publish or play on the stream id the origin gives. */
 #include "control.h"
+#include "hop_guard.h"
+#include "hop_marker.h"
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -167,10 +169,15 @@ int mp_rtmp_origin_handshake(struct mp_rtmp_session *s)
 	s->px->st.bytes_to_origin += sizeof(c2);
 	rc = mp_rtmp_send_chunk_size(&s->org, MP_RTMP_PROXY_CHUNK);
 	if (rc == MP_OK) {
-		struct mp_rtmp_msg m = { .csid = s->connect.csid, .type = s->connect.type, .len = s->connect.len,
-					 .payload = s->connect.payload };
+		uint8_t payload[MP_RTMP_PROXY_SAVED_MAX + 128];
+		struct mp_rtmp_msg m = { .csid = s->connect.csid, .type = s->connect.type, .payload = payload };
+		int n;
 
-		/* the client's connect, byte for byte: tcUrl, app, flashVer and any extra arguments */
+		/* the client's connect, byte for byte: tcUrl, app, flashVer and any extra arguments, then
+		 * our hop marker, so that a connect coming back to this appliance is known as a loop */
+		memcpy(payload, s->connect.payload, s->connect.len);
+		n = mp_rtmp_via_build(payload + s->connect.len, sizeof(payload) - s->connect.len, mp_hop_name());
+		m.len = s->connect.len + (n > 0 ? (uint32_t)n : 0);
 		rc = mp_rtmp_send_msg(&s->org, &m);
 	}
 	s->state = MP_RTMP_S_O_CONNECT;

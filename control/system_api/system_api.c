@@ -9,8 +9,11 @@
 #include "mp_log.h"
 #include "strbuf.h"
 #include "registration.h"
+#include "self_endpoint.h"
+#include "src_limit.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,51 @@
 #include <event2/keyvalq_struct.h>
 
 #define MP_REGISTER_MAX_BODY (64 * 1024) /* SRS bodies with summaries are ~2 KB */
+#define MP_LIST_DEFAULT 100  /* items in one listing page unless ?limit= says otherwise */
+#define MP_LIST_MAX 1000
+
+/* The listener's own state (c->state[MP_L_SYSTEM_API]). */
+struct mp_system_api {
+	struct mp_src_limit reg_limit; /* register_rate per source address */
+};
+
+/* The client's IPv4 address (host order), 0 when unknown. */
+static uint32_t peer_ipv4(struct evhttp_request *req)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(req);
+	char *peer = NULL;
+	ev_uint16_t port = 0;
+	uint32_t ip = 0;
+
+	if (conn)
+		evhttp_connection_get_peer(conn, &peer, &port);
+	if (!peer || mp_ipv4_parse(peer, strlen(peer), &ip) != MP_OK)
+		return 0;
+	return ip;
+}
+
+/* Content-Type is application/json (parameters such as charset allowed), as SRS's heartbeat sends
+ * it (SrsHttpClient). A browser sends a cross-site POST without asking first only with text/plain,
+ * a form type or none (the CORS "simple" types): none of them registers. */
+static bool is_json(struct evhttp_request *req)
+{
+	const char *t = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	size_t n = strlen("application/json");
+
+	if (!t)
+		return false;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	return !evutil_ascii_strncasecmp(t, "application/json", n) && (t[n] == 0 || t[n] == ';' || t[n] == ' ' || t[n] == '\t');
+}
+
+/* Refuse a registration (counted) with code and reason. */
+static void register_refuse(struct mp_control *c, struct evhttp_request *req, int code, const char *reason)
+{
+	c->stats.register_rejected++;
+	MP_DEBUG("System API: registration refused (%d): %s", code, reason);
+	mp_http_reply_error(req, code, reason);
+}
 
 static void reply_cjson(struct evhttp_request *req, cJSON *o)
 {
@@ -31,14 +79,18 @@ static void reply_cjson(struct evhttp_request *req, cJSON *o)
 	cJSON_Delete(o);
 }
 
-/* POST /api/v1/srs/register: the SRS origin heartbeat (heartbeat { ports on; }). */
+/* POST /api/v1/srs/register: the SRS origin heartbeat (heartbeat { ports on; }). In order: auth, method,
+ * origin_networks (403), register_rate (429), Content-Type (415), body size and form (400), names
+ * without control characters (400), no endpoint of this appliance itself (400), then the table (503). */
 static void api_register(struct evhttp_request *req, void *arg)
 {
 	struct mp_control *c = arg;
+	struct mp_system_api *sa = c->state[MP_L_SYSTEM_API];
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	struct mp_registration reg;
 	char reason[256], id[MP_LB_ORIGIN_KEY_MAX], body[128];
 	size_t len = evbuffer_get_length(in);
+	uint32_t src = peer_ipv4(req);
 	int rc;
 
 	if (!mp_http_check_auth(req, c->cfg))
@@ -47,23 +99,41 @@ static void api_register(struct evhttp_request *req, void *arg)
 		mp_http_reply_error(req, 405, "use POST with the SRS heartbeat body");
 		return;
 	}
+	if (!mp_cidrs_match(&c->cfg->origin_networks, src)) {
+		c->stats.register_forbidden++;
+		register_refuse(c, req, 403, "this source address may not register origins (origin_networks)");
+		return;
+	}
+	if (sa && !mp_src_limit_take(&sa->reg_limit, src, mp_now_ms())) {
+		c->stats.register_rate_limited++;
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+		register_refuse(c, req, 429, "too many registrations from this source address (register_rate)");
+		return;
+	}
+	if (!is_json(req)) {
+		c->stats.register_bad_type++;
+		register_refuse(c, req, 415, "Content-Type must be application/json");
+		return;
+	}
 	if (len > MP_REGISTER_MAX_BODY) {
 		snprintf(reason, sizeof(reason), "body of %zu bytes is over the %d byte limit", len, MP_REGISTER_MAX_BODY);
-		mp_http_reply_error(req, 400, reason);
+		register_refuse(c, req, 400, reason);
 		return;
 	}
 	rc = mp_registration_parse((const char *)evbuffer_pullup(in, -1), len, &reg, reason, sizeof(reason));
 	if (rc != MP_OK) {
-		c->stats.register_rejected++;
-		MP_DEBUG("System API: registration refused: %s", reason);
-		mp_http_reply_error(req, 400, reason);
+		register_refuse(c, req, 400, reason);
+		return;
+	}
+	if (mp_self_check_registration(c->cfg, mp_control_self_addrs(c), &reg, reason, sizeof(reason)) != MP_OK) {
+		c->stats.register_self++;
+		register_refuse(c, req, 400, reason);
 		return;
 	}
 	rc = mp_lb_origin_update(c->lb, &reg, mp_now_ms());
 	if (rc < 0) {
-		c->stats.register_rejected++;
 		snprintf(reason, sizeof(reason), "cannot record the origin: %s", mp_strerror(rc));
-		mp_http_reply_error(req, rc == MP_ERR_FULL ? 503 : 500, reason);
+		register_refuse(c, req, rc == MP_ERR_FULL ? 503 : rc == MP_ERR_PERM ? 400 : 500, reason);
 		return;
 	}
 	c->stats.registrations++;
@@ -71,6 +141,63 @@ static void api_register(struct evhttp_request *req, void *arg)
 	MP_DEBUG("System API: origin %s (device %s) at %s registered", id, reg.device_id, reg.ip);
 	snprintf(body, sizeof(body), "{\"code\":0,\"pid\":\"%s\"}", c->pid);
 	mp_http_reply_json(req, 200, body);
+}
+
+/* ?limit=N (1..MP_LIST_MAX, default MP_LIST_DEFAULT) and ?cursor=C (where the previous page's
+ * next_cursor said to go on; default 0). On a bad value answers 400 and returns false. kind, when not
+ * NULL, gets ?kind= (NULL when absent; copied into kind_buf). */
+static bool list_params(struct evhttp_request *req, long *limit, uint32_t *cursor, char *kind_buf, size_t kind_cap,
+			const char **kind)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq params = { 0 };
+	const char *limit_s = NULL, *cursor_s = NULL, *kind_s = NULL;
+	bool ok = true;
+	char *end;
+
+	*limit = MP_LIST_DEFAULT;
+	*cursor = 0;
+	if (kind)
+		*kind = NULL;
+	if (q && evhttp_parse_query_str(q, &params) == 0) {
+		limit_s = evhttp_find_header(&params, "limit");
+		cursor_s = evhttp_find_header(&params, "cursor");
+		kind_s = evhttp_find_header(&params, "kind");
+	}
+	if (limit_s) {
+		*limit = strtol(limit_s, &end, 10);
+		if (!*limit_s || *end || *limit < 1 || *limit > MP_LIST_MAX) {
+			ok = false;
+			mp_http_reply_error(req, 400, "limit must be a number 1-1000");
+		}
+	}
+	if (ok && cursor_s) {
+		unsigned long v = strtoul(cursor_s, &end, 10);
+
+		if (!*cursor_s || *end || *cursor_s == '-' || v >= UINT32_MAX) {
+			ok = false;
+			mp_http_reply_error(req, 400, "cursor must be the next_cursor of a previous page");
+		} else {
+			*cursor = (uint32_t)v;
+		}
+	}
+	if (ok && kind && kind_s) {
+		snprintf(kind_buf, kind_cap, "%s", kind_s);
+		*kind = kind_buf;
+	}
+	evhttp_clear_headers(&params);
+	return ok;
+}
+
+/* The page's end: next_cursor when the walk stopped at the limit with more possibly left. */
+static void add_page(cJSON *o, uint32_t total, long returned, bool more, uint32_t next)
+{
+	cJSON_AddNumberToObject(o, "total", total);
+	cJSON_AddNumberToObject(o, "returned", (double)returned);
+	if (more)
+		cJSON_AddNumberToObject(o, "next_cursor", next);
+	else
+		cJSON_AddNullToObject(o, "next_cursor");
 }
 
 static void add_endpoints(cJSON *o, const struct mp_lb_origin *org)
@@ -91,21 +218,24 @@ static void add_endpoints(cJSON *o, const struct mp_lb_origin *org)
 	}
 }
 
-/* GET /api/v1/origins: every known origin with its age and alive state. */
+/* GET /api/v1/origins[?limit=N&cursor=C]: known origins (a page of them) with age and alive state. */
 static void api_origins(struct evhttp_request *req, void *arg)
 {
 	struct mp_control *c = arg;
 	uint64_t now = mp_now_ms();
+	struct mp_lb_stats st;
 	cJSON *o, *a;
-	uint32_t lim;
+	uint32_t lim, cursor, id;
+	long limit, n = 0;
 
-	if (!mp_http_check_auth(req, c->cfg))
+	if (!mp_http_check_auth(req, c->cfg) || !list_params(req, &limit, &cursor, NULL, 0, NULL))
 		return;
+	mp_lb_stats(c->lb, &st);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
 	a = cJSON_AddArrayToObject(o, "origins");
 	lim = mp_lb_origin_id_limit(c->lb);
-	for (uint32_t id = 0; id < lim; id++) {
+	for (id = cursor; id < lim && n < limit; id++) {
 		const struct mp_lb_origin *org = mp_lb_origin_get(c->lb, id);
 		cJSON *e;
 
@@ -122,25 +252,31 @@ static void api_origins(struct evhttp_request *req, void *arg)
 		cJSON_AddNumberToObject(e, "known_ms", (double)(now - org->first_seen_ms));
 		add_endpoints(e, org);
 		cJSON_AddItemToArray(a, e);
+		n++;
 	}
+	add_page(o, st.count[MP_LB_T_ORIGINS], n, id < lim, id);
 	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
 	reply_cjson(req, o);
 }
 
-/* GET /api/v1/streams: every pinned stream with its origin. */
+/* GET /api/v1/streams[?limit=N&cursor=C]: pinned streams (a page of them) with their origin. */
 static void api_streams(struct evhttp_request *req, void *arg)
 {
 	struct mp_control *c = arg;
 	char stream[MP_LB_STREAM_MAX];
-	uint32_t next = 0, origin;
+	uint32_t next, origin;
+	struct mp_lb_stats st;
+	long limit, n = 0;
+	bool more = false;
 	cJSON *o, *a;
 
-	if (!mp_http_check_auth(req, c->cfg))
+	if (!mp_http_check_auth(req, c->cfg) || !list_params(req, &limit, &next, NULL, 0, NULL))
 		return;
+	mp_lb_stats(c->lb, &st);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
 	a = cJSON_AddArrayToObject(o, "streams");
-	while (mp_lb_pick_iterate(c->lb, &next, stream, &origin) == MP_OK) {
+	while (!(more = n >= limit) && mp_lb_pick_iterate(c->lb, &next, stream, &origin) == MP_OK) {
 		const struct mp_lb_origin *org = mp_lb_origin_get(c->lb, origin);
 		cJSON *e = cJSON_CreateObject();
 
@@ -148,7 +284,9 @@ static void api_streams(struct evhttp_request *req, void *arg)
 		cJSON_AddNumberToObject(e, "origin_id", origin);
 		cJSON_AddStringToObject(e, "origin", org ? org->key : "");
 		cJSON_AddItemToArray(a, e);
+		n++;
 	}
+	add_page(o, st.count[MP_LB_T_PICKS], n, more, next);
 	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
 	reply_cjson(req, o);
 }
@@ -158,37 +296,31 @@ static void ip_str(uint32_t ip, uint16_t port, char *out, size_t cap)
 	snprintf(out, cap, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
 }
 
-/* GET /api/v1/sessions[?kind=webrtc|srt&limit=N]: data-plane sessions with their counters. */
+/* GET /api/v1/sessions[?kind=webrtc|srt&limit=N&cursor=C]: a page of data-plane sessions with their
+ * counters. The walk reads the live-slot bitmap (mp_lb_session_next): it costs what it returns, not
+ * the table's capacity. */
 static void api_sessions(struct evhttp_request *req, void *arg)
 {
 	struct mp_control *c = arg;
-	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	struct evkeyvalq params = { 0 };
-	const char *kind_s = NULL, *limit_s = NULL;
+	char kind_buf[16];
+	const char *kind_s;
 	int kind = 0;
-	long limit = 1000, n = 0;
+	long limit, n = 0;
+	uint32_t cursor, i;
 	uint64_t now = mp_now_ms();
 	struct mp_lb_stats st;
 	cJSON *o, *a;
 
-	if (!mp_http_check_auth(req, c->cfg))
+	if (!mp_http_check_auth(req, c->cfg) || !list_params(req, &limit, &cursor, kind_buf, sizeof(kind_buf), &kind_s))
 		return;
-	if (q && evhttp_parse_query_str(q, &params) == 0) {
-		kind_s = evhttp_find_header(&params, "kind");
-		limit_s = evhttp_find_header(&params, "limit");
-	}
 	if (kind_s && !strcmp(kind_s, "webrtc"))
 		kind = MP_LB_SESS_WEBRTC;
 	else if (kind_s && !strcmp(kind_s, "srt"))
 		kind = MP_LB_SESS_SRT;
 	else if (kind_s) {
-		evhttp_clear_headers(&params);
 		mp_http_reply_error(req, 400, "kind must be webrtc or srt");
 		return;
 	}
-	if (limit_s)
-		limit = strtol(limit_s, NULL, 10);
-	evhttp_clear_headers(&params);
 	mp_lb_stats(c->lb, &st);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
@@ -198,7 +330,7 @@ static void api_sessions(struct evhttp_request *req, void *arg)
 	cJSON_AddNumberToObject(o, "expired", (double)st.sessions_expired);
 	cJSON_AddNumberToObject(o, "refused", (double)st.refused[MP_LB_T_SESSIONS]);
 	a = cJSON_AddArrayToObject(o, "sessions");
-	for (uint32_t i = 0; i < st.capacity[MP_LB_T_SESSIONS] && n < limit; i++) {
+	for (i = mp_lb_session_next(c->lb, cursor); i != UINT32_MAX && n < limit; i = mp_lb_session_next(c->lb, i + 1)) {
 		struct mp_lb_session *s = mp_lb_session_at(c->lb, i);
 		char addr[32];
 		cJSON *e;
@@ -224,27 +356,32 @@ static void api_sessions(struct evhttp_request *req, void *arg)
 		cJSON_AddItemToArray(a, e);
 		n++;
 	}
+	add_page(o, mp_lb_session_count(c->lb, kind), n, i != UINT32_MAX, i);
 	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
 	reply_cjson(req, o);
 }
 
-/* GET /api/v1/webrtc: the ICE usernames stored by WHIP/WHEP (what the data plane admits), with their
+/* GET /api/v1/webrtc[?limit=N&cursor=C]: the ICE usernames stored by WHIP/WHEP (what the data plane admits), with their
  * stream, origin and origin media address, and the HTTP API's counters. */
 static void api_webrtc(struct evhttp_request *req, void *arg)
 {
 	struct mp_control *c = arg;
 	uint64_t now = mp_now_ms();
 	struct mp_lb_webrtc w;
-	uint32_t next = 0;
+	struct mp_lb_stats st;
+	uint32_t next;
+	long limit, n = 0;
+	bool more = false;
 	cJSON *o, *a;
 
-	if (!mp_http_check_auth(req, c->cfg))
+	if (!mp_http_check_auth(req, c->cfg) || !list_params(req, &limit, &next, NULL, 0, NULL))
 		return;
+	mp_lb_stats(c->lb, &st);
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
 	mp_control_listener_stats(c, MP_L_HTTP_API, cJSON_AddObjectToObject(o, "http_api"), 0);
 	a = cJSON_AddArrayToObject(o, "usernames");
-	while (mp_lb_webrtc_iterate(c->lb, &next, &w) == MP_OK) {
+	while (!(more = n >= limit) && mp_lb_webrtc_iterate(c->lb, &next, &w) == MP_OK) {
 		const struct mp_lb_origin *org = mp_lb_origin_get(c->lb, w.origin_id);
 		cJSON *e = cJSON_CreateObject();
 		char addr[32];
@@ -258,7 +395,9 @@ static void api_webrtc(struct evhttp_request *req, void *arg)
 		cJSON_AddNumberToObject(e, "age_ms", (double)(now - w.created_ms));
 		cJSON_AddNumberToObject(e, "idle_ms", (double)(now - atomic_load(&w.last_seen_ms)));
 		cJSON_AddItemToArray(a, e);
+		n++;
 	}
+	add_page(o, st.count[MP_LB_T_WEBRTC], n, more, next);
 	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
 	reply_cjson(req, o);
 }
@@ -301,33 +440,19 @@ static void api_metrics(struct evhttp_request *req, void *arg)
 	mp_strbuf_free(&out);
 }
 
-/* The ?limit=N of a listing query (default 1000). */
-static long query_limit(struct evhttp_request *req)
-{
-	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	struct evkeyvalq params = { 0 };
-	const char *limit_s = NULL;
-	long limit = 1000;
-
-	if (q && evhttp_parse_query_str(q, &params) == 0)
-		limit_s = evhttp_find_header(&params, "limit");
-	if (limit_s)
-		limit = strtol(limit_s, NULL, 10);
-	evhttp_clear_headers(&params);
-	return limit;
-}
-
 /* Answer with the figures of the listener on slot (through the core's table), as the member key of the
  * body, or at its top level when key is NULL. */
 static void reply_listener(struct evhttp_request *req, struct mp_control *c, enum mp_listener slot, const char *key)
 {
+	uint32_t cursor;
+	long limit;
 	cJSON *o;
 
-	if (!mp_http_check_auth(req, c->cfg))
+	if (!mp_http_check_auth(req, c->cfg) || !list_params(req, &limit, &cursor, NULL, 0, NULL))
 		return;
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
-	mp_control_listener_stats(c, slot, key ? cJSON_AddObjectToObject(o, key) : o, query_limit(req));
+	mp_control_listener_stats(c, slot, key ? cJSON_AddObjectToObject(o, key) : o, limit);
 	reply_cjson(req, o);
 }
 
@@ -343,9 +468,13 @@ static void api_players(struct evhttp_request *req, void *arg)
 	reply_listener(req, arg, MP_L_HTTP_STREAM, NULL);
 }
 
+/* Behind the token too: a stranger learns nothing, not even which routes exist. */
 static void not_found(struct evhttp_request *req, void *arg)
 {
-	(void)arg;
+	struct mp_control *c = arg;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
 	mp_http_reply_error(req, 404, "no such API");
 }
 
@@ -353,9 +482,15 @@ static void not_found(struct evhttp_request *req, void *arg)
 static int listener_start(struct mp_control *c, char *err, size_t errcap)
 {
 	struct evhttp *h = c->http[MP_L_SYSTEM_API];
+	struct mp_system_api *sa = calloc(1, sizeof(*sa));
+	uint32_t rate = c->cfg->register_rate;
 
-	(void)err;
-	(void)errcap;
+	if (!sa || mp_src_limit_init(&sa->reg_limit, rate, rate > MP_SRC_LIMIT_MAX_RATE / 2 ? 0 : 2 * rate) != 0) {
+		free(sa);
+		snprintf(err, errcap, "System API: out of memory");
+		return MP_ERR_NOMEM;
+	}
+	c->state[MP_L_SYSTEM_API] = sa;
 	evhttp_set_cb(h, "/api/v1/versions", mp_api_versions, c);
 	evhttp_set_cb(h, "/api/v1/srs/register", api_register, c);
 	evhttp_set_cb(h, "/api/v1/origins", api_origins, c);
@@ -372,7 +507,13 @@ static int listener_start(struct mp_control *c, char *err, size_t errcap)
 
 static void listener_stop(struct mp_control *c)
 {
-	(void)c; /* nothing of its own: the core frees the HTTP server */
+	struct mp_system_api *sa = c->state[MP_L_SYSTEM_API];
+
+	if (!sa)
+		return; /* the core frees the HTTP server */
+	mp_src_limit_free(&sa->reg_limit);
+	free(sa);
+	c->state[MP_L_SYSTEM_API] = NULL;
 }
 
 const struct mp_listener_ops mp_system_api_listener = {

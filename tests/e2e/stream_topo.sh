@@ -46,5 +46,5 @@ st_appliance_start() {
 # st_register SYSAPI_PORT JSON: register an origin through the System API (expects code 0).
 st_register() {
 	local out
-	out=$(curl -sf -m 5 -X POST "http://127.0.0.1:$1/api/v1/srs/register" -d "$2") && [[ $out == *'"code":0'* ]]
+	out=$(curl -sf -m 5 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$1/api/v1/srs/register" -d "$2") && [[ $out == *'"code":0'* ]]
 }

@@ -39,7 +39,7 @@ if "$build/mediaplane-cli" -s "$sock" stop >/dev/null; then fail "second stop su
 out=$("$build/mediaplane-cli" -s "$sock" start) && [[ $out == *"forwarding started"* ]] || fail "start: $out"
 pass "stop and start forwarding, with an error for a repeated stop"
 if out=$("$build/mediaplane-cli" -s "$sock" show sessions tcp); then fail "bad argument accepted"; fi
-grep -q "'tcp' is not webrtc or srt" <<<"$out" || fail "bad argument message: $out"
+grep -q "'tcp' is not webrtc, srt or a count" <<<"$out" || fail "bad argument message: $out"
 if "$build/mediaplane-cli" -s "$sock" frobnicate >/dev/null; then fail "unknown command accepted"; fi
 pass "bad commands fail with a reason and exit status 1"
 tel=$(echo /mediaplane/lb | dpdk-telemetry.py -f "mediaplane-$pid" 2>/dev/null | tail -1)

@@ -36,7 +36,7 @@ origins_has() {
 }
 registered() { # api_port: the origin's registration answers code 0
 	local out
-	out=$(curl -sf -XPOST -d "$body" "http://127.0.0.1:$1/api/v1/srs/register") && [[ $out == *'"code":0'* ]]
+	out=$(curl -sf -XPOST -H 'Content-Type: application/json' -d "$body" "http://127.0.0.1:$1/api/v1/srs/register") && [[ $out == *'"code":0'* ]]
 }
 start_appliance() { # name api_port net
 	PROXY_LOAD_BALANCER_TYPE=redis PROXY_REDIS_HOST=127.0.0.1 PROXY_REDIS_PORT=$rport \

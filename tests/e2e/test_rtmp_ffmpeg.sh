@@ -115,7 +115,7 @@ grep -q "no origin server is available" "$APPLIANCE_LOG" || fail "no log line fo
 pass "publish with no origin fails (exit status $rc), with a log line"
 
 # --- register the origin as an SRS heartbeat would
-curl -sf -X POST "http://127.0.0.1:$API_PORT/api/v1/srs/register" \
+curl -sf -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$API_PORT/api/v1/srs/register" \
 	-d "{\"device_id\":\"mpr\",\"ip\":\"$ORIGIN_IP\",\"server\":\"nginx\",\"service\":\"rtmp\",\"pid\":\"$NGINX_PID\",\"rtmp\":[\"$ORIGIN_PORT\"],\"http\":[\"$ORIGIN_HTTP\"],\"api\":[],\"srt\":[],\"rtc\":[]}" \
 	>/dev/null || fail "registration"
 pass "origin registered"

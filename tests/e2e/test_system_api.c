@@ -222,6 +222,8 @@ static void metrics_are_prometheus_text(void **state)
 	assert_non_null(strstr(body, "mediaplane_lb_capacity{table=\"sessions\"} 4096\n"));
 	assert_non_null(strstr(body, "mediaplane_registrations_total "));
 	assert_non_null(strstr(body, "mediaplane_registrations_rejected_total "));
+	assert_non_null(strstr(body, "mediaplane_loops_refused_total "));
+	assert_non_null(strstr(body, "mediaplane_register_rate_limited_total "));
 	free(body);
 }
 
@@ -242,6 +244,21 @@ static void bearer_token_guards_registration_not_versions(void **state)
 	free(resp);
 	assert_int_equal(mp_http_request(API, "GET", "/api/v1/versions", NULL, NULL, 0, &resp, 5000), 200);
 	free(resp);
+	/* Every other route, known or not, asks for the token first (a stranger learns nothing). */
+	static const char *const routes[] = { "/api/v1/origins", "/api/v1/streams", "/api/v1/sessions", "/api/v1/dataplane",
+					      "/metrics", "/api/v1/rtmp", "/api/v1/webrtc", "/api/v1/players",
+					      "/api/v1/no-such-route", "/" };
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		int code = mp_http_request(API, "GET", routes[i], NULL, NULL, 0, &resp, 5000);
+
+		if (code != 401)
+			fail_msg("%s without the token answered %d", routes[i], code);
+		free(resp);
+		code = mp_http_request(API, "GET", routes[i], "Authorization: Bearer s3cret\r\n", NULL, 0, &resp, 5000);
+		if (code == 401)
+			fail_msg("%s with the token answered 401", routes[i]);
+		free(resp);
+	}
 }
 
 static void default_backend_is_an_origin_that_stays_alive(void **state)

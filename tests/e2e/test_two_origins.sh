@@ -37,7 +37,7 @@ CONF
 }
 heartbeat() { # name port: register every second, as SRS's heartbeat does
 	while true; do
-		curl -s -XPOST "http://127.0.0.1:$API/api/v1/srs/register" \
+		curl -s -XPOST -H 'Content-Type: application/json' "http://127.0.0.1:$API/api/v1/srs/register" \
 			-d "{\"device_id\":\"$1\",\"ip\":\"127.0.0.1\",\"server\":\"$1\",\"service\":\"svc\",\"pid\":\"1\",\"rtmp\":[\"127.0.0.1:$2\"]}" >/dev/null || true
 		sleep 1
 	done

@@ -69,7 +69,7 @@ mph_origin_stop() {
 # mph_register: the origin registers through the System API (api on the management address, rtc on
 # the media address). With MPH_TOKEN set, as the bearer token.
 mph_register() {
-	curl -s -f -X POST ${MPH_TOKEN:+-H "Authorization: Bearer $MPH_TOKEN"} "http://127.0.0.1:$SYS_PORT/api/v1/srs/register" -d "{\"device_id\":\"t\",\"ip\":\"$ORIGIN_IP\",
+	curl -s -f -X POST -H 'Content-Type: application/json' ${MPH_TOKEN:+-H "Authorization: Bearer $MPH_TOKEN"} "http://127.0.0.1:$SYS_PORT/api/v1/srs/register" -d "{\"device_id\":\"t\",\"ip\":\"$ORIGIN_IP\",
 		\"server\":\"vid-origin\",\"service\":\"svc1\",\"pid\":\"4242\",\"rtmp\":[\"1935\"],
 		\"api\":[\"$MGMT_ORIGIN:$ORIGIN_API_PORT\"],\"rtc\":[\"udp://$ORIGIN_IP:${1:-8000}\"]}" >/dev/null
 }

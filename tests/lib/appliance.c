@@ -168,8 +168,13 @@ int mp_http_request(unsigned short port, const char *method, const char *path, c
 		close(fd);
 		return -1;
 	}
-	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n%s"
-		     "Content-Length: %zu\r\n\r\n", method, path, port, headers ? headers : "", body_len);
+	/* A POST or a body is JSON unless the caller's headers say otherwise (the System API registers only
+	 * JSON: without it an empty or broken body would get 415 before its 400). */
+	n = snprintf(req, sizeof(req), "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nConnection: close\r\n%s%s"
+		     "Content-Length: %zu\r\n\r\n", method, path, port, headers ? headers : "",
+		     (body_len || !strcmp(method, "POST")) && !(headers && strcasestr(headers, "Content-Type:"))
+			     ? "Content-Type: application/json\r\n" : "",
+		     body_len);
 	if (write(fd, req, (size_t)n) != n || (body_len && write(fd, body, body_len) != (ssize_t)body_len)) {
 		close(fd);
 		return -1;

@@ -582,6 +582,42 @@ static void sweep_with_small_budget_covers_all_sessions_over_calls(void **state)
 	mp_lb_destroy(lb);
 }
 
+/* Listings walk a bitmap of live slots: every live session once, in slot order, none closed, and the
+ * counts per kind kept without a walk (issue 11 item 5). */
+static void session_listing_walks_live_slots_only(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_lb_session *s[100];
+	assert_int_equal(mp_lb_session_next(lb, 0), UINT32_MAX);
+	for (uint16_t i = 0; i < 100; i++) {
+		struct mp_lb_session_params p = webrtc_params((uint16_t)(3000 + i), NULL);
+		assert_int_equal(mp_lb_session_create(lb, &p, 0, &s[i]), MP_OK);
+	}
+	for (uint16_t i = 0; i < 100; i += 2) /* close every other one */
+		assert_int_equal(mp_lb_session_close(lb, s[i], 1), MP_OK);
+	uint32_t n = 0, last = 0;
+	for (uint32_t i = mp_lb_session_next(lb, 0); i != UINT32_MAX; i = mp_lb_session_next(lb, i + 1)) {
+		struct mp_lb_session *x = mp_lb_session_at(lb, i);
+		assert_non_null(x);
+		assert_true(n == 0 || i > last);
+		assert_int_equal(x->tuple.src_port % 2, 1); /* only the ones left open */
+		last = i;
+		n++;
+	}
+	assert_int_equal(n, 50);
+	assert_int_equal(mp_lb_session_count(lb, MP_LB_SESS_WEBRTC), 50);
+	assert_int_equal(mp_lb_session_count(lb, MP_LB_SESS_SRT), 0);
+	assert_int_equal(mp_lb_session_count(lb, 0), 50);
+	/* resuming from a cursor past a live slot skips it */
+	uint32_t first = mp_lb_session_next(lb, 0);
+	assert_true(mp_lb_session_next(lb, first + 1) > first);
+	assert_int_equal(mp_lb_session_next(lb, c.max_sessions), UINT32_MAX);
+	mp_lb_destroy(lb);
+}
+
 static void session_create_twice_returns_the_existing_one(void **state)
 {
 	(void)state;
@@ -1273,6 +1309,7 @@ int main(void)
 		cmocka_unit_test(nat_port_is_not_reused_before_readers_pass_a_quiescent_state),
 		cmocka_unit_test(idle_sessions_expire_in_sweep_webrtc_30s_srt_10s),
 		cmocka_unit_test(sweep_with_small_budget_covers_all_sessions_over_calls),
+		cmocka_unit_test(session_listing_walks_live_slots_only),
 		cmocka_unit_test(session_create_twice_returns_the_existing_one),
 		cmocka_unit_test(bulk_find_gives_each_tuple_its_session_or_null),
 		cmocka_unit_test(rebind_moves_session_to_new_client_address_keeping_nat_port),

@@ -159,6 +159,28 @@ static void truncated_real_body_is_refused_at_every_length(void **state)
 	free(body);
 }
 
+/* Issue 11 item 8: names reach logs, Redis and the operator's terminal. */
+static void control_characters_and_nul_in_names_are_refused(void **state)
+{
+	static const char raw_nul[] = "{\"ip\":\"198.18.0.9\",\"server\":\"a\0b\",\"service\":\"s\",\"pid\":\"1\"}";
+
+	(void)state;
+	refused("{\"ip\":\"198.18.0.9\",\"server\":\"srv\\u001b[2J\",\"service\":\"s\",\"pid\":\"1\"}", MP_ERR_INVAL,
+		"field 'server' holds a control character");
+	refused("{\"ip\":\"198.18.0.9\",\"server\":\"s\",\"service\":\"x\\r\\nerror forged\",\"pid\":\"1\"}",
+		MP_ERR_INVAL, "field 'service' holds a control character");
+	refused("{\"ip\":\"198.18.0.9\",\"server\":\"s\",\"service\":\"s\",\"pid\":\"1\",\"device_id\":\"d\\u007f\"}",
+		MP_ERR_INVAL, "field 'device_id' holds a control character");
+	refused("{\"ip\":\"198.18.0.9\",\"server\":\"s\",\"service\":\"s\",\"pid\":\"1\\u0000-hidden\"}", MP_ERR_INVAL,
+		"a string holds a NUL character (\\u0000)");
+	assert_int_equal(mp_registration_parse(raw_nul, sizeof(raw_nul) - 1, &reg, why, sizeof(why)), MP_ERR_INVAL);
+	assert_string_equal(why, "body holds a NUL byte");
+	/* An escaped backslash before "u0000" is text, not a NUL; UTF-8 names stay allowed. */
+	assert_int_equal(parse("{\"ip\":\"198.18.0.9\",\"server\":\"a\\\\u0000\",\"service\":\"caf\xc3\xa9\",\"pid\":\"1\"}"),
+			 MP_OK);
+	assert_string_equal(reg.server, "a\\u0000");
+}
+
 static void proto_names_are_the_json_fields(void **state)
 {
 	(void)state;
@@ -177,6 +199,7 @@ int main(void)
 		cmocka_unit_test(bad_endpoints_name_field_and_index),
 		cmocka_unit_test(field_lengths_are_bounded),
 		cmocka_unit_test(truncated_real_body_is_refused_at_every_length),
+		cmocka_unit_test(control_characters_and_nul_in_names_are_refused),
 		cmocka_unit_test(proto_names_are_the_json_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "config.h"
+#include "hop_guard.h"
 #include "relay_headers.h"
 
 static struct evkeyvalq from, to;
@@ -120,7 +121,31 @@ static void test_request_drops_hop_by_hop_and_connection_listed(void **state)
 	assert_null(evhttp_find_header(&to, "X-Forwarded-For"));
 	assert_string_equal(evhttp_find_header(&to, "X-End"), "2");
 	assert_string_equal(evhttp_find_header(&to, "Connection"), "close"); /* ours, not the client's */
-	assert_int_equal(count(&to), 2);
+	assert_string_equal(evhttp_find_header(&to, "Via"), mp_hop_via());   /* our hop marker */
+	assert_int_equal(count(&to), 3);
+}
+
+/* A chain keeps every hop's Via entry (RFC 9110 section 7.6.3) and adds ours after them, so a request
+ * that comes back through another appliance still names us. */
+static void test_request_keeps_the_clients_via_and_adds_ours(void **state)
+{
+	const struct evkeyval *kv;
+	int vias = 0, ours = 0;
+
+	(void)state;
+	mp_hop_init("edge-a");
+	evhttp_add_header(&from, "Via", "1.1 mediaplane-edge-b, 1.0 squid");
+	player_request(&from, &to, "198.18.4.6", 0);
+	for (kv = to.tqh_first; kv; kv = kv->next.tqe_next)
+		if (!strcmp(kv->key, "Via")) {
+			vias++;
+			ours += !strcmp(kv->value, "1.1 mediaplane-edge-a");
+			if (vias == 1)
+				assert_string_equal(kv->value, "1.1 mediaplane-edge-b, 1.0 squid");
+		}
+	assert_int_equal(vias, 2);
+	assert_int_equal(ours, 1);
+	assert_string_equal(mp_hop_name(), "mediaplane-edge-a");
 }
 
 static void test_request_appends_to_x_forwarded_for(void **state)
@@ -235,7 +260,7 @@ static void test_whip_request_is_asked_plain_with_host_and_forwarded_for(void **
 	assert_string_equal(evhttp_find_header(&to, "Host"), "198.18.2.1:1985"); /* HTTP/1.0 client sent none */
 	assert_string_equal(evhttp_find_header(&to, "X-Forwarded-For"), "203.0.113.7, 198.18.4.6");
 	assert_string_equal(evhttp_find_header(&to, "Connection"), "close");
-	assert_int_equal(count(&to), 3);
+	assert_int_equal(count(&to), 4); /* with our Via */
 	evhttp_clear_headers(&to);
 	evhttp_add_header(&from, "Host", "api.example.com");
 	whip_request(NULL, "198.18.2.1:1985");
@@ -278,6 +303,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_request_keeps_end_to_end_headers_and_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_request_keeps_the_clients_via_and_adds_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_drops_hop_by_hop_and_connection_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_appends_to_x_forwarded_for, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_playlist_request_asks_for_the_whole_plain_body, setup, teardown),

@@ -1,4 +1,5 @@
-/* src_limit.h: token buckets per source IPv4 address in a fixed table, owned by one worker lcore. */
+/* src_limit.h: token buckets per source IPv4 address in a fixed table, owned by one thread (a worker
+ * lcore, or the control plane's System API). */
 #ifndef MP_SRC_LIMIT_H
 #define MP_SRC_LIMIT_H
 

@@ -24,9 +24,11 @@ sysapi() { curl -s -m 10 "http://127.0.0.1:$SYS_PORT$1"; }
 appliance_alive() { kill -0 "$APPLIANCE_PID" 2>/dev/null && [[ $(sysapi /api/v1/versions) == *major* ]]; }
 
 # fault_appliance_start [options]: the appliance of whip_topo.sh (HTTP API on, WebRTC 8000, SRT
-# 10080) with short idle timeouts, so a vanished client's session goes within seconds.
+# 10080) with short idle timeouts, so a vanished client's session goes within seconds, and a small
+# session table: the workers' idle sweep visits 256 slots every 10 ms, so one pass over the default
+# 1M slots takes ~41 s (expiry lags the idle timeout by up to that), over 4096 slots 0.16 s.
 fault_appliance_start() {
-	mph_appliance_start --srt-idle-timeout=3s --webrtc-idle-timeout=4s --log-level=info "$@"
+	mph_appliance_start --srt-idle-timeout=3s --webrtc-idle-timeout=4s --max-sessions=4096 --log-level=info "$@"
 }
 
 # origin_start NAME API_PORT SRT_PORT: an aiortc WHIP origin (HTTP API on the management address) and
@@ -68,7 +70,7 @@ whip_offer() {
 	ip netns exec "$NS_C" "$PY" -c 'import asyncio, sys, aioice.ice
 from aiortc import RTCPeerConnection
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
-aioice.ice.get_host_addresses = lambda a, b: [sys.argv[1]]
+aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [sys.argv[1]]
 async def main():
     pc = RTCPeerConnection()
     pc.addTrack(AudioStreamTrack())
@@ -111,7 +113,7 @@ srt_live_end() {
 	kill -USR1 "${SRC_PID[$name]}"
 	wait "${SRC_PID[$name]}" || fail "SRT source $name: $(cat "$FWORK/$name.source")"
 	wait "${SINK_PID[$o]}" || true
-	line=$(grep '^sink:' "$FWORK/$o.sink") || fail "no summary from the sink of $name"
+	line=$(grep '^sink: received' "$FWORK/$o.sink") || fail "no summary from the sink of $name"
 	echo "$line"
 	[[ $line == *"(0 damaged, 0 duplicate), missing 0, end marker yes"* ]] || fail "SRT $name at the origin: $line"
 }
@@ -140,9 +142,12 @@ rtc_flows() {
 	n=$(rtc_received "$1")
 	wait_until 60 rtc_received_above "$1" $((n + 50))
 }
-# rtc_live_end NAME: the client stops and DELETEs; prints sent/received/lost; fails unless the origin
-# got at least what the client sent and no RTP sequence number is missing (the origin's counters since
-# the stream started: one WebRTC stream per origin at a time).
+# rtc_live_end NAME: the client stops and DELETEs; prints sent/received/lost; fails unless no RTP
+# sequence number is missing at the origin between its first and last packet of each SSRC (the
+# origin's counters since the stream started: one WebRTC stream per origin at a time), and the origin
+# got what the client sent but at most the first packet of each of the 2 SSRCs (aiortc drops SRTP
+# that arrives before its own DTLS handshake has finished: a start-up race of the two peers, seen
+# with 1 of 490; the faults come later, mid-stream, where a loss is a gap).
 rtc_live_end() {
 	local name=$1 out st base
 	kill -USR1 "${RTC_PID[$name]}"
@@ -157,7 +162,7 @@ got = o["inbound_rtp_packets"] - b["inbound_rtp_packets"]
 lost = o["inbound_rtp_lost"] - b["inbound_rtp_lost"]
 print("webrtc: client sent %d RTP, origin received %d, lost %d" % (c["rtp_sent"], got, lost))
 assert c["delete_status"] == 200, c
-assert lost == 0 and got >= c["rtp_sent"] > 0
+assert lost == 0 and got >= c["rtp_sent"] - 2 and c["rtp_sent"] > 0
 PY
 }
 
@@ -166,5 +171,9 @@ sessions_active() {
 	"$PY" -c 'import json, sys; print(json.loads(sys.argv[1])["active"])' "$(sysapi /api/v1/sessions)"
 }
 natports_used() { sysapi /metrics | sed -n 's/^mediaplane_lb_entries{table="natports"} //p'; }
+sessions_of() { # KIND: live sessions of that kind (webrtc, srt)
+	"$PY" -c 'import json, sys; print(len(json.loads(sys.argv[1])["sessions"]))' "$(sysapi "/api/v1/sessions?kind=$1")"
+}
+no_sessions_of() { [ "$(sessions_of "$1")" = 0 ]; }
 sessions_are() { [ "$(sessions_active)" = "$1" ]; }
 natports_are() { [ "$(natports_used)" = "$1" ]; }

@@ -120,7 +120,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.reply(200, json.dumps(requests).encode(), [("Content-Type", "application/json")])
         elif self.path == "/test/stats":
             got, lost = run(inbound_packets())
-            st = {"inbound_rtp_packets": got, "inbound_rtp_lost": lost, "sessions": len(sessions)}
+            st = {"inbound_rtp_packets": got, "inbound_rtp_lost": lost, "sessions": len(sessions),
+                  "ice": [pc.iceConnectionState for pc in list(sessions.values())]}
             self.reply(200, json.dumps(st).encode(), [("Content-Type", "application/json")])
         else:
             self.reply(404)

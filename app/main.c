@@ -31,6 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 
@@ -206,6 +207,16 @@ static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 	dc->webrtc_allow_no_pwd = cfg->webrtc_allow_no_pwd;
 }
 
+/* SIGHUP: re-reading the configuration is not supported yet (issue 15). Its default action would kill
+ * the appliance and every live session with it (test_fault_sighup.sh): it is logged and changes nothing. */
+static void on_sighup(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	MP_WARN("SIGHUP: reload not supported yet; configuration unchanged, sessions kept (restart to re-read the config)");
+}
+
 /* The control plane's listeners, started in this order and stopped in reverse (DPVS's module table). */
 static const struct mp_listener_ops *const listeners[] = {
 	&mp_system_api_listener,
@@ -226,8 +237,9 @@ int main(int argc, char **argv)
 	struct mp_dp_conf dc;
 	char err[512], runtime_dir[512];
 	bool default_tap;
-	struct event *abuse_log = NULL;
+	struct event *abuse_log = NULL, *hup = NULL;
 
+	signal(SIGHUP, SIG_IGN); /* until the control plane logs it (below) */
 	load_config(argc, argv, &cfg, &args);
 	if (args.dump_config) {
 		static char dump[16384];
@@ -302,6 +314,9 @@ int main(int argc, char **argv)
 	MP_INFO("data plane: WebRTC %u/udp, SRT %u/udp on %u worker(s); balancer: %s", cfg.webrtc_port, cfg.srt_port,
 		dp.n_workers, cfg.lb_type);
 	abuse_log = mp_dp_abuse_log_start(ctl.base, &dp);
+	hup = evsignal_new(ctl.base, SIGHUP, on_sighup, NULL);
+	if (!hup || evsignal_add(hup, NULL))
+		MP_WARN("cannot catch SIGHUP: it stays ignored, unlogged");
 	MP_INFO("mediaplane %s running (pid %d); SIGINT or SIGTERM stops it", MP_VERSION_STRING, (int)getpid());
 	if (start_cli(&cfg, &args, &ctl, runtime_dir)) {
 		shutdown_all(&ctl, &dp, lb, runtime_dir);
@@ -311,6 +326,8 @@ int main(int argc, char **argv)
 	mp_control_run(&ctl);
 
 	mp_dp_abuse_log_stop(abuse_log);
+	if (hup)
+		event_free(hup);
 	shutdown_all(&ctl, &dp, lb, runtime_dir);
 	MP_INFO("stopped cleanly");
 	return 0;

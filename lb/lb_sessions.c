@@ -483,11 +483,15 @@ uint32_t mp_lb_session_sweep(struct mp_lb *lb, uint64_t now, uint32_t budget)
 		uint8_t st = atomic_load_explicit(&s->state, memory_order_acquire);
 		if (st != MP_LB_SESS_HANDSHAKE && st != MP_LB_SESS_ACTIVE)
 			continue;
-		uint64_t seen = atomic_load_explicit(&s->last_seen_ms, memory_order_relaxed);
+		/* Idle means nothing from the client: an origin still sending to a client that vanished
+		 * (a WebRTC origin until its ICE consent fails, ~30 s) must not keep its session and NAT
+		 * port (test_fault_client.sh). A live client always sends: SRT ACKs and keepalives, ICE
+		 * consent checks and RTCP. */
+		uint64_t seen = atomic_load_explicit(&s->last_c2o_ms, memory_order_relaxed);
 		uint64_t idle = s->kind == MP_LB_SESS_WEBRTC ? lb->cfg.webrtc_idle_ms : lb->cfg.srt_idle_ms;
 		if (now > seen && now - seen >= idle) {
 			rte_spinlock_lock(&lb->sess.wlock);
-			if (atomic_load_explicit(&s->last_seen_ms, memory_order_relaxed) == seen &&
+			if (atomic_load_explicit(&s->last_c2o_ms, memory_order_relaxed) == seen &&
 			    mp_lb_sess_close_locked(lb, s, now, false) == MP_OK) {
 				atomic_fetch_sub_explicit(&lb->sess.count, 1, memory_order_relaxed);
 				closed++;

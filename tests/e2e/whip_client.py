@@ -2,10 +2,14 @@
 # whip_client.py: an aiortc WHIP publisher (or, with --play, WHEP player) for the e2e tests: POSTs its
 # offer, takes the answer, sends audio and video (or receives) for a while, then DELETEs its
 # resource. Prints a JSON summary; exit 0 when ICE connected and media was sent (received).
+# --seconds 0: until SIGUSR1 or SIGTERM (the fault tests end a live stream when they choose), or until
+# ICE fails (consent lost: the origin went away); "ice_final" says which.
 import argparse
 import asyncio
 import json
+import signal
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -45,7 +49,21 @@ async def publish(args):
     ice = pc.iceConnectionState
     if ice in ("completed", "connected"):
         await sink.start()
-        await asyncio.sleep(args.seconds)
+        stop = asyncio.Event()
+        if args.seconds <= 0:
+            for sig in (signal.SIGUSR1, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+
+            @pc.on("iceconnectionstatechange")
+            def on_ice():
+                if pc.iceConnectionState in ("failed", "closed"):
+                    stop.set()
+        print("connected", file=sys.stderr, flush=True)
+        if args.seconds > 0:
+            await asyncio.sleep(args.seconds)
+        else:
+            await stop.wait()
+    ice_final = pc.iceConnectionState
     sent = received = 0
     for s in (await pc.getStats()).values():
         if getattr(s, "type", "") == "outbound-rtp":
@@ -53,9 +71,12 @@ async def publish(args):
         if getattr(s, "type", "") == "inbound-rtp":
             received += s.packetsReceived
     loc = urllib.parse.urljoin(args.url, headers.get("Location", ""))
-    del_status = (await loop.run_in_executor(None, http, "DELETE", loc))[0] if headers.get("Location") else 0
+    try:
+        del_status = (await loop.run_in_executor(None, http, "DELETE", loc))[0] if headers.get("Location") else 0
+    except urllib.error.HTTPError as e:  # the origin went away: the appliance answers for it
+        del_status = e.code
     await pc.close()
-    return {"status": status, "ice": ice, "rtp_sent": sent, "rtp_received": received, "delete_status": del_status,
+    return {"status": status, "ice": ice, "ice_final": ice_final, "rtp_sent": sent, "rtp_received": received, "delete_status": del_status,
             "location": loc}
 
 

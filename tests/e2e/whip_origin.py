@@ -55,24 +55,34 @@ async def answer(offer_sdp, play):
 
 
 closed_packets = 0  # RTP received by sessions already closed
+closed_lost = 0  # and the RTP sequence numbers they never got (aiortc: expected - received per SSRC)
 
 
 async def pc_inbound(pc):
-    return sum(s.packetsReceived for s in (await pc.getStats()).values() if getattr(s, "type", "") == "inbound-rtp")
+    got = lost = 0
+    for s in (await pc.getStats()).values():
+        if getattr(s, "type", "") == "inbound-rtp":
+            got += s.packetsReceived
+            lost += s.packetsLost
+    return got, lost
 
 
 async def inbound_packets():
-    total = closed_packets
+    total, lost = closed_packets, closed_lost
     for pc in list(sessions.values()):
-        total += await pc_inbound(pc)
-    return total
+        g, l = await pc_inbound(pc)
+        total += g
+        lost += l
+    return total, lost
 
 
 async def close(username):
-    global closed_packets
+    global closed_packets, closed_lost
     pc = sessions.pop(username, None)
     if pc:
-        closed_packets += await pc_inbound(pc)
+        g, l = await pc_inbound(pc)
+        closed_packets += g
+        closed_lost += l
         await pc.close()
 
 
@@ -109,7 +119,9 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 self.reply(200, json.dumps(requests).encode(), [("Content-Type", "application/json")])
         elif self.path == "/test/stats":
-            st = {"inbound_rtp_packets": run(inbound_packets()), "sessions": len(sessions)}
+            got, lost = run(inbound_packets())
+            st = {"inbound_rtp_packets": got, "inbound_rtp_lost": lost, "sessions": len(sessions),
+                  "ice": [pc.iceConnectionState for pc in list(sessions.values())]}
             self.reply(200, json.dumps(st).encode(), [("Content-Type", "application/json")])
         else:
             self.reply(404)

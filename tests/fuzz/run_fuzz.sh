@@ -3,12 +3,20 @@
 # usage: run_fuzz.sh TARGET SECONDS PCAP_TO_CORPUS UNIT SEED...
 #   SECONDS 0: replay build (runs every seed and its prefixes); >0: libFuzzer for that long.
 #   UNIT: payload|frame (pcap seeds are split into UDP/TCP payloads or frames) or file.
+# MP_FUZZ_WORK=DIR (scripts/fuzz-long.sh): the corpus is DIR/corpus and kept (seeded when empty),
+# crash files are DIR/crash-*; MP_FUZZ_ARGS: more libFuzzer options.
 set -euo pipefail
 target=$1 seconds=$2 splitter=$3 unit=$4
 shift 4
 data=${MP_TEST_DATA:?MP_TEST_DATA not set}
-corpus=$(mktemp -d /tmp/mp-fuzz-corpus.XXXXXX)
-trap 'rm -rf "$corpus"' EXIT
+if [ -n "${MP_FUZZ_WORK:-}" ]; then
+	corpus=$MP_FUZZ_WORK/corpus artifacts=$MP_FUZZ_WORK/
+	mkdir -p "$corpus"
+	[ -z "$(ls -A "$corpus")" ] || set -- # seeded on an earlier run
+else
+	corpus=$(mktemp -d /tmp/mp-fuzz-corpus.XXXXXX) artifacts=$corpus/crash-
+	trap 'rm -rf "$corpus"' EXIT
+fi
 for seed in "$@"; do
 	case "$seed" in
 	*.pcap)
@@ -26,4 +34,4 @@ fi
 # libFuzzer exits 77 on a crash by default, which meson reads as "skipped": make it a failure.
 exec "$target" -max_total_time="$seconds" -rss_limit_mb=1024 -timeout=10 \
 	-error_exitcode=1 -timeout_exitcode=1 \
-	-artifact_prefix="$corpus/crash-" -print_final_stats=1 "$corpus"
+	-artifact_prefix="$artifacts" -print_final_stats=1 ${MP_FUZZ_ARGS:-} "$corpus"

@@ -552,6 +552,7 @@ static void idle_sessions_expire_in_sweep_webrtc_30s_srt_10s(void **state)
 	assert_null(mp_lb_session_by_srt(lb, 0xabcd));
 	assert_null(mp_lb_session_find(lb, &ps.tuple));
 	assert_ptr_equal(mp_lb_session_find(lb, &pw.tuple), w);
+	mp_lb_session_count_o2c(w, 800, 20 * SEC); /* the origin still sending does not keep it */
 	assert_int_equal(mp_lb_session_sweep(lb, 35 * SEC - 1, c.max_sessions), 0);
 	assert_int_equal(mp_lb_session_sweep(lb, 35 * SEC, c.max_sessions), 1); /* WebRTC idle 30 s */
 	assert_null(mp_lb_session_find(lb, &pw.tuple));

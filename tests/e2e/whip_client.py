@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 # whip_client.py: an aiortc WHIP publisher (or, with --play, WHEP player) for the e2e tests: POSTs its
-# offer, takes the answer, sends audio and video (or receives) for a while, then DELETEs its
-# resource. Prints a JSON summary; exit 0 when ICE connected and media was sent (received).
+# offer, takes the answer, sends audio and video (or receives) for --seconds (or, with --until, until a
+# file exists, writing its RTP counts to --progress meanwhile), then DELETEs its resource. Prints a JSON
+# summary; exit 0 when ICE connected and media was sent (received).
 import argparse
 import asyncio
 import json
+import os
 import sys
 import urllib.parse
 import urllib.request
@@ -19,6 +21,25 @@ def http(method, url, body=b"", headers=None):
     req = urllib.request.Request(url, data=body if method != "DELETE" else None, method=method, headers=headers or {})
     with urllib.request.urlopen(req, timeout=20) as r:
         return r.status, dict(r.headers), r.read()
+
+
+async def counts(pc):
+    sent = received = 0
+    for s in (await pc.getStats()).values():
+        if getattr(s, "type", "") == "outbound-rtp":
+            sent += s.packetsSent
+        if getattr(s, "type", "") == "inbound-rtp":
+            received += s.packetsReceived
+    return sent, received
+
+
+async def progress(pc, path, ice):
+    if not path:
+        return
+    sent, received = await counts(pc)
+    with open(path + ".tmp", "w") as f:
+        json.dump({"ice": ice, "state": pc.iceConnectionState, "rtp_sent": sent, "rtp_received": received}, f)
+    os.replace(path + ".tmp", path)
 
 
 async def publish(args):
@@ -45,13 +66,13 @@ async def publish(args):
     ice = pc.iceConnectionState
     if ice in ("completed", "connected"):
         await sink.start()
-        await asyncio.sleep(args.seconds)
-    sent = received = 0
-    for s in (await pc.getStats()).values():
-        if getattr(s, "type", "") == "outbound-rtp":
-            sent += s.packetsSent
-        if getattr(s, "type", "") == "inbound-rtp":
-            received += s.packetsReceived
+        if args.until:  # until the test says so (its file exists), reporting as it goes
+            while not os.path.exists(args.until):
+                await progress(pc, args.progress, ice)
+                await asyncio.sleep(0.2)
+        else:
+            await asyncio.sleep(args.seconds)
+    sent, received = await counts(pc)
     loc = urllib.parse.urljoin(args.url, headers.get("Location", ""))
     del_status = (await loop.run_in_executor(None, http, "DELETE", loc))[0] if headers.get("Location") else 0
     await pc.close()
@@ -66,6 +87,8 @@ def main():
     p.add_argument("--seconds", type=float, default=4)
     p.add_argument("--connect-timeout", type=float, default=15)
     p.add_argument("--play", action="store_true", help="WHEP: receive instead of send")
+    p.add_argument("--until", help="once connected, go on until this file exists (instead of --seconds)")
+    p.add_argument("--progress", help="with --until: write the RTP counts here (JSON) as they grow")
     args = p.parse_args()
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [args.ip]
     r = asyncio.run(publish(args))

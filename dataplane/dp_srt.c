@@ -101,6 +101,15 @@ void mp_dp_srt_from_origin(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 		mp_dp_drop(w, m, MP_DROP_NO_SESSION);
 		return;
 	}
+	/* The origin addresses the client's socket (section 3: destination socket id). A session that
+	 * replaced another keeps its NAT port, so the origin's side of the old connection (ACKs,
+	 * keep-alives, its SHUTDOWN) still arrives here: it must neither reach the new caller nor close
+	 * the new session. */
+	if (unlikely(mp_rd32(p + 12) != atomic_load_explicit(&s->u.srt.client_sock, memory_order_relaxed))) {
+		w->stats.lookup_misses++;
+		mp_dp_drop(w, m, MP_DROP_SRT_SOCKET);
+		return;
+	}
 	pc = mp_dp_srt_client_pi(dp, s);
 	if (unlikely(mp_dp_resolve(dp, w, pc, s->tuple.src_ip, mac, now_ms) != MP_OK)) {
 		mp_dp_drop(w, m, MP_DROP_NO_NEXTHOP);

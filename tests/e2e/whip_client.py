@@ -2,11 +2,13 @@
 # whip_client.py: an aiortc WHIP publisher (or, with --play, WHEP player) for the e2e tests: POSTs its
 # offer, takes the answer, sends audio and video (or receives) for a while, then DELETEs its
 # resource. Prints a JSON summary; exit 0 when ICE connected and media was sent (received).
+# --until FILE: once connected, go on until FILE exists, writing the RTP counts to --progress meanwhile.
 # --seconds 0: until SIGUSR1 or SIGTERM (the fault tests end a live stream when they choose), or until
 # ICE fails (consent lost: the origin went away); "ice_final" says which.
 import argparse
 import asyncio
 import json
+import os
 import signal
 import sys
 import urllib.error
@@ -23,6 +25,25 @@ def http(method, url, body=b"", headers=None):
     req = urllib.request.Request(url, data=body if method != "DELETE" else None, method=method, headers=headers or {})
     with urllib.request.urlopen(req, timeout=20) as r:
         return r.status, dict(r.headers), r.read()
+
+
+async def counts(pc):
+    sent = received = 0
+    for s in (await pc.getStats()).values():
+        if getattr(s, "type", "") == "outbound-rtp":
+            sent += s.packetsSent
+        if getattr(s, "type", "") == "inbound-rtp":
+            received += s.packetsReceived
+    return sent, received
+
+
+async def progress(pc, path, ice):
+    if not path:
+        return
+    sent, received = await counts(pc)
+    with open(path + ".tmp", "w") as f:
+        json.dump({"ice": ice, "state": pc.iceConnectionState, "rtp_sent": sent, "rtp_received": received}, f)
+    os.replace(path + ".tmp", path)
 
 
 async def publish(args):
@@ -59,17 +80,16 @@ async def publish(args):
                 if pc.iceConnectionState in ("failed", "closed"):
                     stop.set()
         print("connected", file=sys.stderr, flush=True)
-        if args.seconds > 0:
+        if args.until:  # until the test says so (its file exists), reporting as it goes
+            while not os.path.exists(args.until):
+                await progress(pc, args.progress, ice)
+                await asyncio.sleep(0.2)
+        elif args.seconds > 0:
             await asyncio.sleep(args.seconds)
         else:
             await stop.wait()
     ice_final = pc.iceConnectionState
-    sent = received = 0
-    for s in (await pc.getStats()).values():
-        if getattr(s, "type", "") == "outbound-rtp":
-            sent += s.packetsSent
-        if getattr(s, "type", "") == "inbound-rtp":
-            received += s.packetsReceived
+    sent, received = await counts(pc)
     loc = urllib.parse.urljoin(args.url, headers.get("Location", ""))
     try:
         del_status = (await loop.run_in_executor(None, http, "DELETE", loc))[0] if headers.get("Location") else 0
@@ -87,6 +107,8 @@ def main():
     p.add_argument("--seconds", type=float, default=4)
     p.add_argument("--connect-timeout", type=float, default=15)
     p.add_argument("--play", action="store_true", help="WHEP: receive instead of send")
+    p.add_argument("--until", help="once connected, go on until this file exists (instead of --seconds)")
+    p.add_argument("--progress", help="with --until: write the RTP counts here (JSON) as they grow")
     args = p.parse_args()
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [args.ip]
     r = asyncio.run(publish(args))

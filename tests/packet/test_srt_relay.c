@@ -649,6 +649,78 @@ static void a_conclusion_flood_from_one_port_cannot_drain_the_nat_ports(void **s
 		;
 }
 
+/* The CONCLUSION of client socket sock from cport (cookie c) set up with the origin, whose answers (the
+ * capture's) are addressed to sock and name origin socket osock; the client gets the last one. The NAT port. */
+static uint16_t handshake(uint16_t cport, uint32_t c, uint32_t sock, uint32_t osock)
+{
+	struct out o;
+	uint8_t b[1500];
+	uint16_t nat;
+
+	memcpy(b, cap.buf[C_CONC], cap.len[C_CONC]);
+	mp_wr32(b + 16 + 24, sock);
+	mp_srt_hs_set_cookie(b, cap.len[C_CONC], c);
+	inject(0, 0, CLIENT_IP, cport, PUBLIC_IP, 10080, b, cap.len[C_CONC]);
+	do
+		assert_true(take(1, &o));
+	while (o.payload_len != MP_SRT_HS_LEN || mp_rd32(o.payload + 16 + 24) != sock);
+	nat = o.src_port;
+	memcpy(b, cap.buf[S_IND], cap.len[S_IND]);
+	mp_wr32(b + 12, sock);
+	inject(1, 1, ORIGIN_IP, ORIGIN_PORT, PRIVATE_IP, nat, b, cap.len[S_IND]);
+	do
+		assert_true(take(1, &o));
+	while (o.payload_len == MP_SRT_HS_LEN);
+	memcpy(b, cap.buf[S_CONC], cap.len[S_CONC]);
+	mp_wr32(b + 12, sock);
+	mp_wr32(b + 16 + 24, osock);
+	inject(1, 1, ORIGIN_IP, ORIGIN_PORT, PRIVATE_IP, nat, b, cap.len[S_CONC]);
+	assert_true(take(0, &o));
+	assert_int_equal(o.dst_port, cport);
+	assert_int_equal(mp_rd32(o.payload + 12), sock);
+	while (take(1, &o))
+		;
+	return nat;
+}
+
+/* A replacement keeps its NAT port, so the origin's side of the connection it replaced still sends there
+ * (ACKs, keep-alives, and at last its SHUTDOWN, as the e2e flood showed: the live session was closed and the
+ * next CONCLUSION took a fresh port). What the origin addresses to another socket than the session's client
+ * socket is dropped; the session's own traffic passes. */
+static void the_origins_side_of_a_replaced_connection_neither_reaches_nor_closes_the_new_one(void **state)
+{
+	struct out o;
+	uint8_t shutdown[20] = { 0x80, 0x05 }, keepalive[20] = { 0x80, 0x01 };
+	uint64_t before;
+	uint32_t c;
+	uint16_t nat;
+
+	(void)state;
+	register_origin();
+	c = induction(40060);
+	nat = handshake(40060, c, 0x0a000001, 0x0b000001);
+	assert_int_equal(handshake(40060, c, 0x0a000002, 0x0b000002), nat);
+	assert_non_null(mp_lb_session_by_srt(lb, 0x0b000002));
+	before = stats().drops[MP_DROP_SRT_SOCKET];
+	mp_wr32(keepalive + 12, 0x0a000001);
+	inject(1, 1, ORIGIN_IP, ORIGIN_PORT, PRIVATE_IP, nat, keepalive, sizeof(keepalive));
+	mp_wr32(shutdown + 12, 0x0a000001);
+	inject(1, 1, ORIGIN_IP, ORIGIN_PORT, PRIVATE_IP, nat, shutdown, sizeof(shutdown));
+	assert_true(nothing(0));
+	assert_int_equal(stats().drops[MP_DROP_SRT_SOCKET], before + 2);
+	assert_non_null(mp_lb_session_by_srt(lb, 0x0b000002));
+	/* The new connection's own keep-alive reaches the caller, and its SHUTDOWN ends the session. */
+	mp_wr32(keepalive + 12, 0x0a000002);
+	inject(1, 1, ORIGIN_IP, ORIGIN_PORT, PRIVATE_IP, nat, keepalive, sizeof(keepalive));
+	assert_true(take(0, &o));
+	assert_int_equal(o.dst_port, 40060);
+	mp_wr32(shutdown + 12, 0x0a000002);
+	inject(1, 1, ORIGIN_IP, ORIGIN_PORT, PRIVATE_IP, nat, shutdown, sizeof(shutdown));
+	assert_true(take(0, &o));
+	assert_null(mp_lb_session_by_srt(lb, 0x0b000002));
+	mp_lb_quiescent(lb, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -660,6 +732,7 @@ int main(void)
 		cmocka_unit_test(origin_rejection_reaches_the_client_with_our_cookie),
 		cmocka_unit_test(a_caller_restarting_from_the_same_port_replaces_its_session),
 		cmocka_unit_test(a_conclusion_flood_from_one_port_cannot_drain_the_nat_ports),
+		cmocka_unit_test(the_origins_side_of_a_replaced_connection_neither_reaches_nor_closes_the_new_one),
 	};
 	if (geteuid() != 0)
 		return 77;

@@ -1,0 +1,134 @@
+/* srt_origin.c: an SRT origin for the e2e tests that accepts every caller (srt-live-transmit and ffmpeg take one):
+ * each connection's payload is appended to DIR/<stream>.ts, <stream> being its stream id's r= resource with every
+ * character but [A-Za-z0-9] made '_'; one line per accepted caller on stdout ("accepted <streamid>").
+ *   srt_origin PORT DIR    (runs until SIGTERM/SIGINT) */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <srt/srt.h>
+
+#define MAX_CONN 4096
+
+static volatile sig_atomic_t stop;
+static void on_signal(int sig) { (void)sig; stop = 1; }
+
+struct conn {
+	SRTSOCKET s;
+	FILE *f;
+};
+static struct conn conns[MAX_CONN];
+
+/* DIR/<resource>.ts for stream id sid ("#!::r=live/x,m=publish" -> live_x; anything else as a whole). */
+static FILE *open_for(const char *dir, const char *sid)
+{
+	char name[256], path[512];
+	const char *r = strstr(sid, "r=");
+	size_t n = 0;
+
+	r = r ? r + 2 : sid;
+	while (*r && *r != ',' && n < sizeof(name) - 1) {
+		name[n++] = isalnum((unsigned char)*r) ? *r : '_';
+		r++;
+	}
+	name[n] = '\0';
+	snprintf(path, sizeof(path), "%s/%s.ts", dir, n ? name : "none");
+	return fopen(path, "ab");
+}
+
+static void drop(int eid, int i)
+{
+	srt_epoll_remove_usock(eid, conns[i].s);
+	srt_close(conns[i].s);
+	if (conns[i].f)
+		fclose(conns[i].f);
+	conns[i].s = SRT_INVALID_SOCK;
+	conns[i].f = NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	int no = 0, yes = 1, eid, events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
+	SRTSOCKET l;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s PORT DIR\n", argv[0]);
+		return 2;
+	}
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	for (int i = 0; i < MAX_CONN; i++)
+		conns[i].s = SRT_INVALID_SOCK;
+	srt_startup();
+	l = srt_create_socket();
+	srt_setsockflag(l, SRTO_RCVSYN, &no, sizeof(no));
+	srt_setsockflag(l, SRTO_REUSEADDR, &yes, sizeof(yes));
+	sa.sin_port = htons((uint16_t)atoi(argv[1]));
+	if (srt_bind(l, (struct sockaddr *)&sa, sizeof(sa)) == SRT_ERROR || srt_listen(l, 1024) == SRT_ERROR) {
+		fprintf(stderr, "listen: %s\n", srt_getlasterror_str());
+		return 1;
+	}
+	eid = srt_epoll_create();
+	srt_epoll_add_usock(eid, l, &events);
+	printf("listening\n");
+	fflush(stdout);
+	while (!stop) {
+		SRTSOCKET rd[64];
+		int nrd = 64;
+		char buf[1500];
+
+		if (srt_epoll_wait(eid, rd, &nrd, NULL, NULL, 200, NULL, NULL, NULL, NULL) < 0)
+			continue; /* timeout */
+		for (int k = 0; k < nrd; k++) {
+			if (rd[k] == l) {
+				SRTSOCKET c;
+
+				while ((c = srt_accept(l, NULL, NULL)) != SRT_INVALID_SOCK) {
+					char sid[600] = "";
+					int sl = sizeof(sid) - 1, i;
+
+					srt_getsockflag(c, SRTO_STREAMID, sid, &sl);
+					sid[sl > 0 ? sl : 0] = '\0';
+					for (i = 0; i < MAX_CONN && conns[i].s != SRT_INVALID_SOCK; i++)
+						;
+					if (i == MAX_CONN) {
+						srt_close(c);
+						continue;
+					}
+					srt_setsockflag(c, SRTO_RCVSYN, &no, sizeof(no));
+					conns[i].s = c;
+					conns[i].f = open_for(argv[2], sid);
+					srt_epoll_add_usock(eid, c, &events);
+					printf("accepted %s\n", sid);
+					fflush(stdout);
+				}
+				continue;
+			}
+			for (int i = 0; i < MAX_CONN; i++) {
+				int r;
+
+				if (conns[i].s != rd[k])
+					continue;
+				while ((r = srt_recvmsg(conns[i].s, buf, sizeof(buf))) > 0)
+					if (conns[i].f) {
+						fwrite(buf, 1, (size_t)r, conns[i].f);
+						fflush(conns[i].f);
+					}
+				if (r == SRT_ERROR && srt_getlasterror(NULL) != SRT_EASYNCRCV)
+					drop(eid, i);
+				break;
+			}
+		}
+	}
+	for (int i = 0; i < MAX_CONN; i++)
+		if (conns[i].s != SRT_INVALID_SOCK)
+			drop(eid, i);
+	srt_epoll_release(eid);
+	srt_close(l);
+	srt_cleanup();
+	return 0;
+}

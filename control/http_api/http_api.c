@@ -91,12 +91,14 @@ void mp_api_call_start(struct mp_api_call *call, const struct mp_lb_origin *org,
 
 	call->origin_id = org->id;
 	call->origin_uid = org->uid;
-	if (rc == MP_OK)
-		rc = mp_whip_relay_start(&call->relay, call->api->c->base, ip, port, body, len);
-	if (rc == MP_OK) {
-		call->api->n_inflight++; /* until call_release */
-	} else {
+	if (rc == MP_OK && (rc = mp_whip_relay_start(&call->relay, call->api->c->base, ip, port, body, len)) == MP_ERR_IO)
+		snprintf(reason, sizeof(reason), "cannot reach origin %s at %s: %s", org->key, call->relay.origin,
+			 mp_whip_relay_start_error(&call->relay));
+	else if (rc != MP_OK)
 		snprintf(reason, sizeof(reason), "cannot reach origin %s: %s", org->key, mp_strerror(rc));
+	if (rc == MP_OK) {
+		call->api->n_inflight++; /* until call_release (the relay's callback runs later, from the loop) */
+	} else {
 		call->api->st.origin_failed++;
 		mp_http_reply_error(req, 502, reason);
 		free(call);

@@ -120,6 +120,8 @@ static void route(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	bool whip, legacy;
 
+	if (mp_http_refuse_method(req))
+		return;
 	if (!path)
 		path = "";
 	whip = under(path, "/rtc/v1/whip") || under(path, "/rtc/v1/whep");
@@ -129,13 +131,14 @@ static void route(struct evhttp_request *req, void *arg)
 		return;
 	}
 	mp_http_api_cors(req); /* every answer below carries them, the origin's as well */
+	/* auth before anything that depends on what exists: a stranger learns nothing from 401 vs 404 */
+	if (!mp_http_check_auth(req, api->c->cfg))
+		return;
 	if (!whip && !legacy && !((m == EVHTTP_REQ_DELETE || m == EVHTTP_REQ_PATCH) &&
 				  mp_whip_res_get(api->res, evhttp_request_get_uri(req)))) {
 		mp_http_reply_error(req, 404, "no such resource");
 		return;
 	}
-	if (!mp_http_check_auth(req, api->c->cfg))
-		return;
 	if (m == EVHTTP_REQ_POST)
 		mp_http_api_offer(api, req, legacy);
 	else if (!legacy && (m == EVHTTP_REQ_DELETE || m == EVHTTP_REQ_PATCH))

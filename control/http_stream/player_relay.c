@@ -162,15 +162,23 @@ static int on_origin_header(struct evhttp_request *oreq, void *arg)
 		return -1; /* nobody to send it to: close the origin connection */
 	r->status = evhttp_request_get_response_code(oreq);
 	if (r->mode == MP_RELAY_STREAM) {
-		mp_relay_response_headers(evhttp_request_get_input_headers(oreq),
-					  evhttp_request_get_output_headers(r->player), &response_opts);
-		mp_relay_add_cors(evhttp_request_get_output_headers(r->player));
-		evhttp_send_reply_start(r->player, r->status, evhttp_request_get_response_code_line(oreq));
-		r->replied = true;
+		struct evkeyvalq *out = evhttp_request_get_output_headers(r->player);
+
+		mp_relay_response_headers(evhttp_request_get_input_headers(oreq), out, &response_opts);
+		mp_relay_add_cors(out);
 		if (r->flv && r->status == 200) {
+			/* Tags may be left out (a lagging player) or held (a tag cut by the body's end): the
+			 * origin's length would be a promise not kept, and the player would wait for bytes that
+			 * never come. Chunked (or the close, for HTTP/1.0) marks the end; a live stream's
+			 * connection is not reused. */
+			evhttp_remove_header(out, "Content-Length");
+			evhttp_remove_header(out, "Connection");
+			evhttp_add_header(out, "Connection", "close");
 			r->flv_on = true;
 			mp_flv_split_init(&r->split);
 		}
+		evhttp_send_reply_start(r->player, r->status, evhttp_request_get_response_code_line(oreq));
+		r->replied = true;
 	}
 	return 0;
 }
@@ -234,6 +242,14 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 	}
 	if (r->mode == MP_RELAY_PLAYLIST) {
 		mp_player_relay_send_playlist(r, oreq);
+	} else if (r->flv_on && (r->split.in_body ? r->split.body_left > 0 : r->split.head_len > 0)) {
+		/* the origin's body ended inside a tag: not a whole FLV stream; a clean end would pass it
+		 * off as one */
+		hs->st.origin_flv_cut++;
+		MP_INFO("HTTP stream: %s %s: origin %s ended its body inside an FLV tag: player %s closed", r->kind,
+			r->stream, r->origin, r->client);
+		mp_player_relay_kill(r, true);
+		return;
 	} else {
 		evhttp_send_reply_end(r->player);
 		mp_player_relay_release(r);

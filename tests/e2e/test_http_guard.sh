@@ -28,7 +28,7 @@ passed=0
 in_ns() { ip netns exec "$NS" "$@"; }
 # hcurl ARGS...: curl in the namespace; body to $WORK/b; prints the status (000: no answer)
 hcurl() { in_ns curl -s -m 15 -o "$WORK/b" -w '%{http_code}' "$@" || true; }
-sysapi() { in_ns curl -sf -m 5 "http://127.0.0.1:$SYS$1"; }
+sysapi() { in_ns curl -sf -m 5 ${SYS_TOKEN:+-H "Authorization: Bearer $SYS_TOKEN"} "http://127.0.0.1:$SYS$1"; }
 json() { python3 -c 'import json,sys; o=json.loads(sys.argv[1])
 for k in sys.argv[2].split("."): o=o[k]
 print(o)' "$1" "$2"; }
@@ -120,6 +120,12 @@ class H(http.server.BaseHTTPRequestHandler):
         self.reply(201, ans, [("Content-Type", "application/sdp"), ("Location", "/res/cam2")])
     def do_DELETE(self):
         self.reply(200)
+    def do_GET(self):
+        if self.path.startswith("/live/cut.flv"):  # an FLV header, then a tag that claims 1 MB and stops
+            body = b"FLV\x01\x05\x00\x00\x00\x09\x00\x00\x00\x00" + b"\x09\x10\x00\x00" + b"\x00" * 7 + b"\x17" * 100
+        else:  # not FLV at all
+            body = b"this is not an FLV stream\n" * 40
+        self.reply(200, body, [("Content-Type", "video/x-flv")])
     def log_message(self, *a):
         pass
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
@@ -127,10 +133,12 @@ PY
 netns_bg "$NS" python3 "$WORK/origin.py" $ORIGIN "$DATA/srs7-whip-answer.sdp"
 wait_until 20 in_ns curl -s -m 1 -o /dev/null "http://127.0.0.1:$ORIGIN/" || fail "test origin did not start"
 start --api-auth-enabled=on --api-auth-token=s3cret
+SYS_TOKEN=s3cret
 TOKEN=(-H 'Authorization: Bearer s3cret')
 out=$(in_ns curl -sf -m 5 -X POST "${TOKEN[@]}" "http://127.0.0.1:$SYS/api/v1/srs/register" -d "{\"device_id\":\"o\",
 	\"ip\":\"127.0.0.1\",\"server\":\"good\",\"service\":\"s\",\"pid\":\"2\",\"rtmp\":[\"1935\"],
-	\"api\":[\"127.0.0.1:$ORIGIN\"],\"rtc\":[\"udp://198.18.6.2:8000\"]}") || fail "register the test origin: $out"
+	\"api\":[\"127.0.0.1:$ORIGIN\"],\"http\":[\"127.0.0.1:$ORIGIN\"],\"rtc\":[\"udp://198.18.6.2:8000\"]}") \
+	|| fail "register the test origin: $out"
 code=$(hcurl -X POST "${TOKEN[@]}" -H 'Content-Type: application/sdp' --data-binary @"$OFFER" \
 	"http://127.0.0.1:$API/rtc/v1/whip/?app=live&stream=cam2")
 [ "$code" = 201 ] || fail "WHIP through the test origin: $code $(cat "$WORK/b")"
@@ -145,6 +153,23 @@ code=$(hcurl -X DELETE "${TOKEN[@]}" "http://127.0.0.1:$API/res/nothing-here")
 code=$(hcurl -X DELETE "${TOKEN[@]}" "http://127.0.0.1:$API/res/cam2")
 [ "$code" = 200 ] || fail "DELETE of the recorded resource with the token: $code $(cat "$WORK/b")"
 pass "DELETE/PATCH without a token: 401 for a recorded resource and for none (with it: 200 / 404)"
+
+# --- item 7: an origin's 200 with a Content-Length and a body that is not a whole FLV stream ---
+rc=0
+in_ns curl -s -m 20 -o "$WORK/cut" "http://127.0.0.1:$HTTP/live/cut.flv" || rc=$?
+[ "$rc" != 28 ] || fail "HTTP-FLV player of an origin whose body ends inside a tag: still hanging after 20 s"
+[ "$rc" != 0 ] || fail "HTTP-FLV cut inside a tag ended as if whole"
+cut_rc=$rc
+rc=0
+in_ns curl -s -m 20 -o "$WORK/notflv" "http://127.0.0.1:$HTTP/live/notflv.flv" || rc=$?
+[ "$rc" = 0 ] || fail "HTTP-FLV of a body that is not FLV: curl exit $rc"
+[ "$(wc -c <"$WORK/notflv")" = 1040 ] || fail "the non-FLV body was not passed through whole: $(wc -c <"$WORK/notflv") bytes"
+p=$(sysapi /api/v1/players)
+[ "$(json "$p" stats.origin_flv_cut)" -ge 1 ] || fail "origin_flv_cut not counted: $p"
+[ "$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["players"]))' "$p")" = 0 ] || fail "players left: $p"
+wait_until 10 sh -c "[ \"\$(ip netns exec $NS curl -sf -m 5 -H 'Authorization: Bearer s3cret' http://127.0.0.1:$SYS/api/v1/connections | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"listeners\"][\"HTTP stream\"][\"open\"])')\" = 0 ]" \
+	|| fail "HTTP stream connections still open after the bodies ended: $(sysapi /api/v1/connections)"
+pass "HTTP-FLV: a body cut inside a tag closes the player (curl exit $cut_rc, counted in origin_flv_cut), a non-FLV body passes through whole and ends; no player or connection left"
 
 # CONNECT: answered, then the server closes the connection (it would stay open for a next request)
 for port in $SYS $API $HTTP; do
@@ -168,6 +193,7 @@ PY
 done
 pass "CONNECT on the System API, HTTP API and HTTP stream ports: refused ($res) and the connection closed"
 stop
+SYS_TOKEN=
 
 # --- item 4: per-address cap; another address is still served ---
 start --conn-max-per-ip=20
@@ -192,21 +218,24 @@ wait "$HOLDER" || true
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$APPLIANCE_PID/status"; }
 before=$(rss)
 res=$(in_ns python3 - $API <<'PY'
-import socket, sys, threading
+import select, socket, sys, threading
 codes = []
 def one():
     s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
     s.sendall(b"GET /api/v1/versions HTTP/1.1\r\nHost: x\r\nX-Big: ")
     chunk = b"a" * 65536
+    got = b""
     try:
-        for _ in range(160):  # 10 MB, never a line end
+        for _ in range(160):  # 10 MB, never a line end; the answer is read as soon as it comes
+            if select.select([s], [], [], 0)[0]:
+                got = s.recv(200)
+                break
             s.sendall(chunk)
+        if not got:
+            got = s.recv(200)
     except OSError:
         pass
-    try:
-        codes.append(s.recv(200).split(b" ")[1].decode())
-    except (OSError, IndexError):
-        codes.append("closed")
+    codes.append(got.split(b" ")[1].decode() if got.startswith(b"HTTP/") else "closed")
     s.close()
 t = [threading.Thread(target=one) for _ in range(40)]
 [x.start() for x in t]

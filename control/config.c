@@ -89,7 +89,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("conn_max_per_ip", T_U32, conn_max_per_ip, "256", NULL, NULL, "open TCP connections per control-plane listener from one client address (0: no limit)"),
 	K("conn_idle_timeout", T_MS, conn_idle_ms, "60s", NULL, NULL, "a control-plane connection on which nothing is read or written this long is closed (0: never)"),
 	K("http_header_timeout", T_MS, http_header_timeout_ms, "10s", NULL, NULL, "an HTTP request (line, headers and body) must arrive whole within this of the connection's opening or its previous answer (0: no limit)"),
-	K("http_max_header_size", T_U32, http_max_header_size, "16384", NULL, NULL, "bytes of request line and headers an HTTP listener takes; past it: 413 and the connection closed"),
+	K("http_max_header_size", T_U32, http_max_header_size, "16384", NULL, NULL, "bytes of request line and headers an HTTP listener takes; past it: 400 and the connection closed"),
 	K("http_max_body_size", T_U32, http_max_body_size, "2097152", NULL, NULL, "bytes of request body an HTTP listener takes; past it: 413 and the connection closed"),
 	K("log_level", T_ENUM, log_level, "info", NULL, "error|warn|info|debug", "log level"),
 };

@@ -84,6 +84,13 @@ static const struct cfg_key cfg_keys[] = {
 	K("default_backend_api", T_STR, default_backend_api, "1985", "PROXY_DEFAULT_BACKEND_API", NULL, "default origin HTTP API endpoint"),
 	K("default_backend_rtc", T_STR, default_backend_rtc, "udp://8000", "PROXY_DEFAULT_BACKEND_RTC", NULL, "default origin WebRTC endpoint"),
 	K("default_backend_srt", T_STR, default_backend_srt, "udp://10080", "PROXY_DEFAULT_BACKEND_SRT", NULL, "default origin SRT endpoint"),
+	/* connection limits (control/conn_guard.c), counted in GET /api/v1/connections and /metrics */
+	K("conn_max", T_U32, conn_max, "16384", NULL, NULL, "open TCP connections per control-plane listener (HTTP API, HTTP stream, System API, RTMP); past it a new one is refused (0: no limit)"),
+	K("conn_max_per_ip", T_U32, conn_max_per_ip, "256", NULL, NULL, "open TCP connections per control-plane listener from one client address (0: no limit)"),
+	K("conn_idle_timeout", T_MS, conn_idle_ms, "60s", NULL, NULL, "a control-plane connection on which nothing is read or written this long is closed (0: never)"),
+	K("http_header_timeout", T_MS, http_header_timeout_ms, "10s", NULL, NULL, "an HTTP request (line, headers and body) must arrive whole within this of the connection's opening or its previous answer (0: no limit)"),
+	K("http_max_header_size", T_U32, http_max_header_size, "16384", NULL, NULL, "bytes of request line and headers an HTTP listener takes; past it: 400 and the connection closed"),
+	K("http_max_body_size", T_U32, http_max_body_size, "2097152", NULL, NULL, "bytes of request body an HTTP listener takes; past it: 413 and the connection closed"),
 	K("log_level", T_ENUM, log_level, "info", NULL, "error|warn|info|debug", "log level"),
 	/* origin guard (issue 11: loops, open registration) */
 	K("origin_networks", T_CIDRS, origin_networks, "", NULL, NULL, "networks origins may register from (CIDRs, comma-separated; a registration from elsewhere gets 403); empty: any address"),

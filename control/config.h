@@ -40,6 +40,13 @@ struct mp_config {
 	uint32_t http_player_buffer;   /* bytes queued for one HTTP stream player before it is dropped */
 	uint32_t grace_quit_ms;
 	uint32_t force_quit_ms;
+	/* connection limits of every control-plane listener (control/conn_guard.h) */
+	uint32_t conn_max;             /* open connections per listener (0: no limit) */
+	uint32_t conn_max_per_ip;      /* open connections per listener from one address (0: no limit) */
+	uint32_t conn_idle_ms;         /* nothing read or written this long: closed (0: never) */
+	uint32_t http_header_timeout_ms; /* an HTTP request must arrive whole within this (0: no limit) */
+	uint32_t http_max_header_size; /* request line and headers, bytes */
+	uint32_t http_max_body_size;   /* request body, bytes */
 	/* data plane */
 	uint16_t webrtc_port;
 	uint16_t srt_port;

@@ -1,8 +1,10 @@
 /* control.c: the control plane's event loop: binds the listeners' sockets, starts them from the table in
  * order, stops them in reverse, drains on SIGTERM. */
 #include "control.h"
+#include "conn_guard.h"
 #include "default_backend.h"
 #include "hop_guard.h"
+#include "event_log.h"
 #include "http_util.h"
 #include "lb.h"
 #include "lb_redis.h"
@@ -34,6 +36,7 @@ int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, const str
 		    size_t n, char *err, size_t errcap)
 {
 	memset(c, 0, sizeof(*c));
+	mp_raise_nofile(); /* before the first socket: 1024 (systemd's default) is a few idle clients */
 	c->cfg = cfg;
 	c->listeners = listeners;
 	c->n_listeners = n;
@@ -192,11 +195,16 @@ static bool origin_filter(void *ctx, const struct mp_registration *reg)
 static void http_not_found(struct evhttp_request *req, void *arg)
 {
 	(void)arg;
+	if (mp_http_refuse_method(req))
+		return;
 	mp_http_reply_error(req, 404, "no such resource");
 }
 
 int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 {
+	const struct mp_conn_limits lim = { .max = c->cfg->conn_max, .max_per_ip = c->cfg->conn_max_per_ip,
+					    .header_timeout_ms = c->cfg->http_header_timeout_ms,
+					    .idle_timeout_ms = c->cfg->conn_idle_ms };
 	char addr[32];
 
 	/* A peer that closes while we write must be an EPIPE error on that socket, not the end of the
@@ -205,6 +213,7 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 	mp_hop_init(c->cfg->node_id);
 	if (c->lb)
 		mp_lb_set_origin_filter(c->lb, origin_filter, c);
+	mp_event_log_init();
 	c->base = event_base_new();
 	if (!c->base) {
 		snprintf(err, errcap, "control plane: cannot create the event loop");
@@ -217,17 +226,25 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 
 		if (c->fds[l] < 0)
 			continue; /* "off" */
+		c->guard[l] = mp_conn_guard_new(c->base, ops->name, &lim);
+		if (!c->guard[l]) {
+			snprintf(err, errcap, "%s: out of memory", ops->name);
+			return MP_ERR_NOMEM;
+		}
 		if (ops->http) {
 			c->http[l] = evhttp_new(c->base);
-			if (!c->http[l] || evhttp_accept_socket(c->http[l], c->fds[l]) != 0) {
+			if (!c->http[l] || mp_conn_guard_http(c->guard[l], c->http[l], c->fds[l]) != 0) {
 				snprintf(err, errcap, "%s: cannot start the HTTP server", ops->name);
 				return MP_ERR_IO;
 			}
 			c->fds[l] = -1; /* owned by evhttp now */
-			/* Large enough that handlers can answer an oversize body with their own 400 and reason. */
-			evhttp_set_max_body_size(c->http[l], 4 * 1024 * 1024);
+			evhttp_set_max_headers_size(c->http[l], c->cfg->http_max_header_size);
+			evhttp_set_max_body_size(c->http[l], c->cfg->http_max_body_size);
+			/* CONNECT reaches the routes (mp_http_refuse_method closes it); libevent answers the
+			 * other methods 501 and closes. */
 			evhttp_set_allowed_methods(c->http[l], EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
-						   EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD);
+						   EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD |
+						   EVHTTP_REQ_CONNECT);
 			evhttp_set_gencb(c->http[l], http_not_found, c);
 		}
 		rc = ops->start(c, err, errcap);
@@ -294,6 +311,10 @@ void mp_control_close(struct mp_control *c)
 			evhttp_free(c->http[l]);
 			c->http[l] = NULL;
 		}
+	for (int l = 0; l < MP_L__COUNT; l++) {
+		mp_conn_guard_free(c->guard[l]); /* after their owners freed every connection */
+		c->guard[l] = NULL;
+	}
 	for (int l = 0; l < MP_L__COUNT; l++)
 		if (c->fds[l] >= 0) {
 			close(c->fds[l]);

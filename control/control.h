@@ -46,6 +46,7 @@ struct mp_listener_ops {
 
 struct mp_lb;
 struct mp_cli_server;
+struct mp_conn_guard;
 
 struct mp_control_stats {
 	uint64_t registrations;
@@ -72,6 +73,7 @@ struct mp_control {
 	struct event_base *base;
 	int fds[MP_L__COUNT];
 	struct evhttp *http[MP_L__COUNT];   /* the HTTP listeners' servers */
+	struct mp_conn_guard *guard[MP_L__COUNT]; /* each listener's connection limits (conn_guard.h) */
 	void *state[MP_L__COUNT];           /* each listener's own state (its start sets it, stop frees it) */
 	struct event *signals[2];
 	struct event *tick;                 /* 10 ms: quiescent report, Redis poll; mp_lb_sync every second */

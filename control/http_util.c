@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/http_struct.h> /* req->type: see close_connect */
 
 static const char *reason_phrase(int code)
 {
@@ -35,9 +36,32 @@ static const char *reason_phrase(int code)
 	}
 }
 
+/* libevent 2.1 never closes the connection after answering a CONNECT, whatever the headers say
+ * (evhttp_is_request_connection_close): a CONNECT is answered as the GET it is not, with Connection:
+ * close, so the connection ends once the answer is written. */
+static void close_connect(struct evhttp_request *req)
+{
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_CONNECT)
+		return;
+	req->type = EVHTTP_REQ_GET;
+	evhttp_remove_header(evhttp_request_get_output_headers(req), "Connection");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+}
+
+bool mp_http_refuse_method(struct evhttp_request *req)
+{
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_CONNECT)
+		return false;
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD, POST, DELETE, PATCH, OPTIONS");
+	mp_http_reply_error(req, 405, "CONNECT is not served here");
+	return true;
+}
+
 void mp_http_reply_json(struct evhttp_request *req, int code, const char *json)
 {
 	struct evbuffer *b = evbuffer_new();
+
+	close_connect(req);
 
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "application/json");
 	evbuffer_add(b, json, strlen(json));
@@ -84,6 +108,8 @@ bool mp_http_check_auth(struct evhttp_request *req, const struct mp_config *cfg)
 {
 	const char *h;
 
+	if (mp_http_refuse_method(req))
+		return false;
 	if (!cfg->api_auth_enabled)
 		return true;
 	h = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");

@@ -2,7 +2,53 @@
 #include "metrics.h"
 #include "strbuf.h"
 #include "control.h"
+#include "conn_guard.h"
+#include "event_log.h"
 #include "lb.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One family per counter of the listeners' connection guards (conn_guard.h). */
+static void conn_metrics(const struct mp_control *c, struct mp_strbuf *out)
+{
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+		bool u32;
+	} f[] = {
+#define F(n, t, h, field, u) { n, t, h, offsetof(struct mp_conn_guard_stats, field), u }
+		F("conn_open", "gauge", "Open connections on each control-plane listener.", open, true),
+		F("conn_peak", "gauge", "Most connections open at once on each listener.", peak, true),
+		F("conn_accepted_total", "counter", "Connections admitted.", accepted, false),
+		F("conn_refused_max_total", "counter", "Connections refused over conn_max.", refused_max, false),
+		F("conn_refused_per_ip_total", "counter", "Connections refused over conn_max_per_ip.", refused_per_ip, false),
+		F("conn_header_timeouts_total", "counter", "HTTP connections closed by http_header_timeout.", header_timeouts, false),
+		F("conn_idle_timeouts_total", "counter", "Connections closed by conn_idle_timeout.", idle_timeouts, false),
+		F("conn_accept_errors_total", "counter", "accept() failures out of descriptors or memory.", accept_errors, false),
+		F("conn_accept_backoffs_total", "counter", "Episodes of those (accept paused, one log line each).", accept_backoffs, false),
+#undef F
+	};
+	struct mp_conn_guard_stats st;
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		mp_strbuf_printf(out, "# HELP mediaplane_%s %s\n# TYPE mediaplane_%s %s\n", f[i].name, f[i].help, f[i].name,
+				 f[i].type);
+		for (int l = 0; l < MP_L__COUNT; l++) {
+			const char *p = (const char *)&st + f[i].off;
+
+			if (!c->guard[l])
+				continue;
+			mp_conn_guard_stats(c->guard[l], &st);
+			mp_strbuf_printf(out, "mediaplane_%s{listener=\"%s\"} %llu\n", f[i].name, mp_conn_guard_name(c->guard[l]),
+					 f[i].u32 ? (unsigned long long)*(const uint32_t *)p : (unsigned long long)*(const uint64_t *)p);
+		}
+	}
+	mp_strbuf_printf(out, "# HELP mediaplane_libevent_log_dropped_total libevent messages over the log's rate limit.\n"
+			      "# TYPE mediaplane_libevent_log_dropped_total counter\nmediaplane_libevent_log_dropped_total %llu\n",
+			 (unsigned long long)mp_event_log_dropped());
+}
 
 void mp_metrics_render(struct mp_control *c, struct mp_strbuf *out)
 {
@@ -37,6 +83,7 @@ void mp_metrics_render(struct mp_control *c, struct mp_strbuf *out)
 				 (unsigned long)st.repicks, (unsigned long)st.sessions_created,
 				 (unsigned long)st.sessions_expired);
 	}
+	conn_metrics(c, out);
 	mp_strbuf_printf(out,
 			 "# HELP mediaplane_registrations_total Origin registrations accepted.\n"
 			 "# TYPE mediaplane_registrations_total counter\nmediaplane_registrations_total %lu\n"

@@ -92,12 +92,14 @@ void mp_api_call_start(struct mp_api_call *call, const struct mp_lb_origin *org,
 
 	call->origin_id = org->id;
 	call->origin_uid = org->uid;
-	if (rc == MP_OK)
-		rc = mp_whip_relay_start(&call->relay, call->api->c->base, ip, port, body, len);
-	if (rc == MP_OK) {
-		call->api->n_inflight++; /* until call_release */
-	} else {
+	if (rc == MP_OK && (rc = mp_whip_relay_start(&call->relay, call->api->c->base, ip, port, body, len)) == MP_ERR_IO)
+		snprintf(reason, sizeof(reason), "cannot reach origin %s at %s: %s", org->key, call->relay.origin,
+			 mp_whip_relay_start_error(&call->relay));
+	else if (rc != MP_OK)
 		snprintf(reason, sizeof(reason), "cannot reach origin %s: %s", org->key, mp_strerror(rc));
+	if (rc == MP_OK) {
+		call->api->n_inflight++; /* until call_release (the relay's callback runs later, from the loop) */
+	} else {
 		call->api->st.origin_failed++;
 		mp_http_reply_error(req, 502, reason);
 		free(call);
@@ -119,6 +121,8 @@ static void route(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type m = evhttp_request_get_command(req);
 	bool whip, legacy;
 
+	if (mp_http_refuse_method(req))
+		return;
 	if (!path)
 		path = "";
 	whip = under(path, "/rtc/v1/whip") || under(path, "/rtc/v1/whep");
@@ -128,6 +132,9 @@ static void route(struct evhttp_request *req, void *arg)
 		return;
 	}
 	mp_http_api_cors(req); /* every answer below carries them, the origin's as well */
+	/* auth before anything that depends on what exists: a stranger learns nothing from 401 vs 404 */
+	if (!mp_http_check_auth(req, api->c->cfg))
+		return;
 	if (mp_hop_http_refused(api->c, req))
 		return; /* our own relay came back: a loop */
 	if (!whip && !legacy && !((m == EVHTTP_REQ_DELETE || m == EVHTTP_REQ_PATCH) &&
@@ -135,8 +142,6 @@ static void route(struct evhttp_request *req, void *arg)
 		mp_http_reply_error(req, 404, "no such resource");
 		return;
 	}
-	if (!mp_http_check_auth(req, api->c->cfg))
-		return;
 	if (m == EVHTTP_REQ_POST)
 		mp_http_api_offer(api, req, legacy);
 	else if (!legacy && (m == EVHTTP_REQ_DELETE || m == EVHTTP_REQ_PATCH))

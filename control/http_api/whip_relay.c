@@ -1,5 +1,6 @@
 /* whip_relay.c: one client request relayed to an origin over libevent's HTTP client, never blocking. */
 #include "whip_relay.h"
+#include "http_client.h"
 #include "relay_headers.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -28,6 +29,11 @@ const char *mp_whip_relay_error_text(int error)
 	case MP_WHIP_RELAY_ECONNECT: return "cannot connect";
 	default: return "no answer";
 	}
+}
+
+const char *mp_whip_relay_start_error(const struct mp_whip_relay *r)
+{
+	return mp_http_client_error_text(&r->send);
 }
 
 static void list_add(struct mp_whip_relay *r)
@@ -88,6 +94,8 @@ static void on_response(struct evhttp_request *resp, void *arg)
 	struct mp_whip_relay *r = arg;
 	struct timeval now = { 0, 0 };
 
+	if (mp_http_client_completed_inside(&r->send))
+		return; /* a failed connect inside mp_whip_relay_start: it reports it */
 	if (resp && evhttp_request_get_response_code(resp) == 0) {
 		/* libevent 2.1 reports a failed connect this way, without an error code, and does not free
 		 * an auto-free connection then: free it once its callback has returned. */
@@ -144,8 +152,10 @@ int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32
 		if (len)
 			evbuffer_add(evhttp_request_get_output_buffer(oreq), body, len);
 	}
-	if (evhttp_make_request(r->conn, oreq, evhttp_request_get_command(r->req), evhttp_request_get_uri(r->req))) {
-		/* evhttp_make_request frees oreq on failure */
+	if (mp_http_client_send(&r->send, r->conn, oreq, evhttp_request_get_command(r->req),
+				evhttp_request_get_uri(r->req)) != MP_OK) {
+		/* oreq is libevent's; the connection never opened and no callback of ours did anything */
+		r->error = MP_WHIP_RELAY_ECONNECT;
 		evhttp_connection_free(r->conn);
 		r->conn = NULL;
 		return MP_ERR_IO;

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http_client.h"
+
 struct evhttp_request;
 struct evhttp_connection;
 struct event_base;
@@ -26,6 +28,7 @@ struct mp_whip_relay {
 	void (*release)(struct mp_whip_relay *r); /* frees the object holding r (mp_whip_relay_finish calls it) */
 	int error;                       /* enum evhttp_request_error of a failure, -1 if none */
 	char origin[32];                 /* "ip:port" of the origin, for logs and reasons */
+	struct mp_http_client_call send; /* the request to the origin (http_client.h) */
 	const struct mp_config *cfg;     /* the appliance's own bearer token stays here (relay_headers.h) */
 	struct mp_whip_relay **list;     /* in-flight list head (for mp_whip_relay_cancel_all) */
 	struct mp_whip_relay *next, *prev;
@@ -35,7 +38,9 @@ struct mp_whip_relay {
 
 /* Send the client's request r->req (method, target, headers by relay_headers.h's policy) with body to
  * ip:port (host order). r->done, r->release and r->list must be set. Returns MP_OK (the
- * callback will run, and r is in the list) or a negative error (nothing was started). */
+ * callback will run, later, from the event loop, and r is in the list) or a negative error: nothing is
+ * under way, the callback never runs, r is the caller's (MP_ERR_IO: the origin could not be connected
+ * to at once, mp_whip_relay_start_error(r) says why). */
 int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
 		   const void *body, size_t len);
 
@@ -54,6 +59,9 @@ void mp_whip_relay_finish(struct mp_whip_relay *r);
 
 /* Abandon every relay in the list (shutdown): the origin connections are closed, no callback runs. */
 void mp_whip_relay_cancel_all(struct mp_whip_relay **list);
+
+/* Why mp_whip_relay_start failed to connect ("Permission denied", "Network is unreachable", ...). */
+const char *mp_whip_relay_start_error(const struct mp_whip_relay *r);
 
 /* Text for r->error ("timed out", "connection closed", ...). */
 const char *mp_whip_relay_error_text(int error);

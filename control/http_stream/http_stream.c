@@ -113,6 +113,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 	int rc;
 
 	hs->st.requests++;
+	if (mp_http_refuse_method(req))
+		return;
 	if (cmd == EVHTTP_REQ_OPTIONS) { /* CORS preflight, as proxy/http.go apiCORS */
 		mp_relay_add_cors(evhttp_request_get_output_headers(req));
 		evhttp_send_reply(req, 200, "OK", NULL);

@@ -38,6 +38,7 @@ void mp_http_stream_stats_json(const struct mp_control *c, cJSON *o, long limit)
 	NUM(s, "no_origin", hs->st.no_origin);
 	NUM(s, "origin_failed", hs->st.origin_failed);
 	NUM(s, "origin_cut", hs->st.origin_cut);
+	NUM(s, "origin_flv_cut", hs->st.origin_flv_cut);
 	NUM(s, "endpoint_retries", hs->st.endpoint_retries);
 	NUM(s, "bad_request", hs->st.bad_request);
 	NUM(s, "not_found", hs->st.not_found);

@@ -3,6 +3,7 @@
 #include "player_relay.h"
 #include "player_relay_int.h"
 #include "control.h"
+#include "http_client.h"
 #include "http_util.h"
 #include "mp_clock.h"
 #include "mp_error.h"
@@ -132,9 +133,10 @@ static void on_player_close(struct evhttp_connection *pc, void *arg)
 	mp_player_relay_kill(r, false);
 }
 
-static const char *origin_error_text(int e)
+static const char *origin_error_text(const struct mp_player_relay *r)
 {
-	switch (e) {
+	switch (r->oerr) {
+	case MP_PLAYER_RELAY_ECONNECT: return mp_http_client_error_text(&r->send);
 	case EVREQ_HTTP_TIMEOUT: return "timed out";
 	case EVREQ_HTTP_EOF: return "refused the connection or closed it";
 	case EVREQ_HTTP_INVALID_HEADER: return "sent an invalid response header";
@@ -160,15 +162,23 @@ static int on_origin_header(struct evhttp_request *oreq, void *arg)
 		return -1; /* nobody to send it to: close the origin connection */
 	r->status = evhttp_request_get_response_code(oreq);
 	if (r->mode == MP_RELAY_STREAM) {
-		mp_relay_response_headers(evhttp_request_get_input_headers(oreq),
-					  evhttp_request_get_output_headers(r->player), &response_opts);
-		mp_relay_add_cors(evhttp_request_get_output_headers(r->player));
-		evhttp_send_reply_start(r->player, r->status, evhttp_request_get_response_code_line(oreq));
-		r->replied = true;
+		struct evkeyvalq *out = evhttp_request_get_output_headers(r->player);
+
+		mp_relay_response_headers(evhttp_request_get_input_headers(oreq), out, &response_opts);
+		mp_relay_add_cors(out);
 		if (r->flv && r->status == 200) {
+			/* Tags may be left out (a lagging player) or held (a tag cut by the body's end): the
+			 * origin's length would be a promise not kept, and the player would wait for bytes that
+			 * never come. Chunked (or the close, for HTTP/1.0) marks the end; a live stream's
+			 * connection is not reused. */
+			evhttp_remove_header(out, "Content-Length");
+			evhttp_remove_header(out, "Connection");
+			evhttp_add_header(out, "Connection", "close");
 			r->flv_on = true;
 			mp_flv_split_init(&r->split);
 		}
+		evhttp_send_reply_start(r->player, r->status, evhttp_request_get_response_code_line(oreq));
+		r->replied = true;
 	}
 	return 0;
 }
@@ -199,6 +209,8 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 	struct mp_player_relay *r = arg;
 	struct mp_http_stream *hs = r->hs;
 
+	if (mp_http_client_completed_inside(&r->send))
+		return; /* a failed connect inside origin_request: it reports it */
 	r->origin_open = false;
 	if (r->dying)
 		return;
@@ -215,13 +227,13 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 
 			hs->st.origin_failed++;
 			snprintf(reason, sizeof(reason), "origin %s %s", r->origin,
-				 origin_error_text(r->oerr));
+				 origin_error_text(r));
 			mp_player_relay_reply_error(r, 502, reason);
 		} else if (r->player) {
 			/* cut mid-body: close the player's connection so it cannot mistake it for the end */
 			hs->st.origin_cut++;
 			MP_INFO("HTTP stream: %s %s: origin %s %s mid-stream", r->kind, r->stream, r->origin,
-				origin_error_text(r->oerr));
+				origin_error_text(r));
 			mp_player_relay_kill(r, true);
 			return;
 		}
@@ -230,6 +242,14 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 	}
 	if (r->mode == MP_RELAY_PLAYLIST) {
 		mp_player_relay_send_playlist(r, oreq);
+	} else if (r->flv_on && (r->split.in_body ? r->split.body_left > 0 : r->split.head_len > 0)) {
+		/* the origin's body ended inside a tag: not a whole FLV stream; a clean end would pass it
+		 * off as one */
+		hs->st.origin_flv_cut++;
+		MP_INFO("HTTP stream: %s %s: origin %s ended its body inside an FLV tag: player %s closed", r->kind,
+			r->stream, r->origin, r->client);
+		mp_player_relay_kill(r, true);
+		return;
 	} else {
 		evhttp_send_reply_end(r->player);
 		mp_player_relay_release(r);
@@ -267,12 +287,12 @@ static bool origin_request(struct mp_player_relay *r, uint32_t ipv4, uint16_t po
 								  .rewritten = r->mode == MP_RELAY_PLAYLIST,
 								  .cfg = hs->c->cfg });
 	MP_DEBUG("HTTP stream: %s %s from %s -> http://%s%s", r->kind, r->stream, r->client, r->origin, r->target);
-	/* on an immediate connect failure libevent calls on_origin_done from here and returns 0 */
 	r->origin_open = true;
-	if (evhttp_make_request(r->oconn, oreq, r->head ? EVHTTP_REQ_HEAD : EVHTTP_REQ_GET, r->target) != 0) {
-		r->origin_open = false;
-		evhttp_request_free(oreq);
-		return false;
+	if (mp_http_client_send(&r->send, r->oconn, oreq, r->head ? EVHTTP_REQ_HEAD : EVHTTP_REQ_GET, r->target) != MP_OK) {
+		/* oreq is libevent's; the failure goes the way of one found later (next endpoint, or 502), whose
+		 * frees are all deferred to the event loop (retry, reap) */
+		r->oerr = MP_PLAYER_RELAY_ECONNECT;
+		on_origin_done(NULL, r);
 	}
 	return true;
 }

@@ -33,6 +33,7 @@ struct mp_http_stream_stats {
 	uint64_t origin_failed;     /* 502: connect/read failure or timeout before the reply */
 	uint64_t endpoint_retries;  /* another HTTP endpoint of the origin tried after a failed connect */
 	uint64_t origin_cut;        /* an origin failed after the reply had started */
+	uint64_t origin_flv_cut;    /* an HTTP-FLV body ended inside a tag: the player's connection closed */
 	uint64_t bad_request;       /* 400 */
 	uint64_t not_found;         /* 404: not a stream, or an unknown spbhid */
 	uint64_t playlist_invalid;  /* an origin's 200 playlist that is not HLS */

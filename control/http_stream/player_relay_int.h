@@ -9,6 +9,7 @@
 #include <event2/util.h>
 
 #include "flv_split.h"
+#include "http_client.h"
 #include "player_relay.h"
 
 struct evbuffer;
@@ -23,6 +24,8 @@ struct event;
  * relay: they mark it dying and activate `reap`, which frees the origin connection (and a dropped
  * player's connection) from the event loop, outside any callback of those connections.
  */
+#define MP_PLAYER_RELAY_ECONNECT 1000 /* not an evhttp_request_error: connect() failed at once */
+
 struct mp_player_relay {
 	struct mp_http_stream *hs;
 	struct mp_player_relay *prev, *next;
@@ -38,7 +41,8 @@ struct mp_player_relay {
 	uint8_t n_ep, ep_next;           /* the origin's HTTP endpoints; the next one to try */
 	enum mp_player_relay_mode mode;
 	int status;                      /* origin's status once its headers arrived */
-	int oerr;                        /* enum evhttp_request_error, -1: none */
+	int oerr;                        /* enum evhttp_request_error, MP_PLAYER_RELAY_ECONNECT, -1: none */
+	struct mp_http_client_call send; /* the origin request (http_client.h) */
 	bool replied;                    /* a reply (or its start) went to the player */
 	bool dying;
 	bool drop_player;                /* reap closes the player's connection (slow or cut) */

@@ -1,6 +1,7 @@
 /* rtmp_proxy.c: the RTMP proxy's sessions: accept, the session list, deadlines, close, drain, counters. */
 #include "rtmp_proxy.h"
 #include "control.h"
+#include "conn_guard.h"
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -205,6 +206,11 @@ void mp_rtmp_proxy_accept(struct mp_control *c, evutil_socket_t fd, const struct
 		close(fd);
 		return;
 	}
+	if (c->guard[MP_L_RTMP] && !mp_conn_guard_admit(c->guard[MP_L_RTMP], bev, peer)) {
+		bufferevent_free(bev); /* over conn_max / conn_max_per_ip: counted by the guard */
+		free(s);
+		return;
+	}
 	mp_rtmp_socket_tune(fd);
 	s->px = px;
 	s->id = ++px->next_id;
@@ -369,6 +375,8 @@ static int listener_start(struct mp_control *c, char *err, size_t errcap)
 		return MP_ERR_IO;
 	}
 	c->fds[MP_L_RTMP] = -1; /* owned by the listener now */
+	if (c->guard[MP_L_RTMP])
+		mp_conn_guard_listener(c->guard[MP_L_RTMP], px->listener); /* EMFILE back-off */
 	return MP_OK;
 }
 

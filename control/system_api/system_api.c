@@ -5,6 +5,8 @@
 #include "lb.h"
 #include "mp_clock.h"
 #include "mp_error.h"
+#include "conn_guard.h"
+#include "event_log.h"
 #include "metrics.h"
 #include "mp_log.h"
 #include "strbuf.h"
@@ -468,6 +470,24 @@ static void api_players(struct evhttp_request *req, void *arg)
 	reply_listener(req, arg, MP_L_HTTP_STREAM, NULL);
 }
 
+/* GET /api/v1/connections: each listener's connection limits and counters (conn_guard.h). */
+static void api_connections(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	cJSON *o, *l;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "code", 0);
+	l = cJSON_AddObjectToObject(o, "listeners");
+	for (int i = 0; i < MP_L__COUNT; i++)
+		if (c->guard[i])
+			mp_conn_guard_json(c->guard[i], cJSON_AddObjectToObject(l, mp_conn_guard_name(c->guard[i])));
+	cJSON_AddNumberToObject(o, "libevent_log_dropped", (double)mp_event_log_dropped());
+	reply_cjson(req, o);
+}
+
 /* Behind the token too: a stranger learns nothing, not even which routes exist. */
 static void not_found(struct evhttp_request *req, void *arg)
 {
@@ -501,6 +521,7 @@ static int listener_start(struct mp_control *c, char *err, size_t errcap)
 	evhttp_set_cb(h, "/api/v1/rtmp", api_rtmp, c);
 	evhttp_set_cb(h, "/api/v1/webrtc", api_webrtc, c);
 	evhttp_set_cb(h, "/api/v1/players", api_players, c);
+	evhttp_set_cb(h, "/api/v1/connections", api_connections, c);
 	evhttp_set_gencb(h, not_found, c);
 	return MP_OK;
 }

@@ -27,7 +27,8 @@ st_up
 # 2 KB every 0.25 s per player: 8 KB/s each, 16 MB/s in and out of the appliance for 2000 players
 netns_bg "$NS_O" python3 "$HERE/many_origin.py" "$ORIGIN_IP" $HTTP_O 2048 0.25
 ORIGIN_PID=$!
-st_appliance_start $SYS $HTTP || fail "start"
+# every player comes from the one client address: no per-address cap (conn_max_per_ip) for this load
+st_appliance_start $SYS $HTTP --conn-max-per-ip=0 || fail "start"
 st_register $SYS "{\"ip\":\"$ORIGIN_IP\",\"server\":\"many\",\"service\":\"flv\",\"pid\":\"1\",\"http\":[\"$HTTP_O\"]}" || fail "register"
 ticks() { awk '{print $14 + $15}' "/proc/$APPLIANCE_PID/stat"; }
 t0=$(ticks)

@@ -280,7 +280,12 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
 static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
 {
 	struct mp_conn_guard *g = arg;
-	struct bufferevent *bev = bufferevent_socket_new(base, -1, 0); /* as evhttp makes its own */
+	/* CLOSE_ON_FREE: evhttp then leaves closing the socket to the bufferevent, which our reference
+	 * keeps until the next reap. Without it evhttp closed the fd at once while this bufferevent still
+	 * watched that fd number: the next socket given the number (an RTMP or origin connection) had
+	 * its bytes read by the dead one (rtmp_relay's "message 2 differs"). evhttp still shuts the
+	 * socket down for writing at once, so the client sees its end at the same moment. */
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 
 	if (bev && conn_add(g, bev, true))
 		event_active(g->adopt, EV_TIMEOUT, 1);

@@ -55,7 +55,7 @@ origin_register() {
 	local name=$1 api srt
 	api=$(v ORIGIN_API_$1)
 	srt=$(v ORIGIN_SRT_$1)
-	curl -s -f -m 10 -X POST "http://127.0.0.1:$SYS_PORT/api/v1/srs/register" -d "{\"device_id\":\"$name\",
+	curl -s -f -m 10 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$SYS_PORT/api/v1/srs/register" -d "{\"device_id\":\"$name\",
 		\"ip\":\"$ORIGIN_IP\",\"server\":\"srv-$name\",\"service\":\"svc\",\"pid\":\"$api\",
 		\"api\":[\"$MGMT_ORIGIN:$api\"],\"rtc\":[\"udp://$ORIGIN_IP:8000\"],\"srt\":[\"$ORIGIN_IP:$srt\"]}" >/dev/null
 }

@@ -63,7 +63,7 @@ stop() { appliance_stop || fail "appliance exit status $? (a crash?)"; }
 # register ADDR: one origin whose api and http endpoints are ADDR
 register() {
 	local out
-	out=$(in_ns curl -sf -m 5 -X POST "http://127.0.0.1:$SYS/api/v1/srs/register" -d "{\"device_id\":\"g\",
+	out=$(in_ns curl -sf -m 5 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$SYS/api/v1/srs/register" -d "{\"device_id\":\"g\",
 		\"ip\":\"${1%:*}\",\"server\":\"bad-origin\",\"service\":\"s\",\"pid\":\"1\",\"rtmp\":[\"1935\"],
 		\"http\":[\"$1\"],\"api\":[\"$1\"],\"rtc\":[\"udp://198.18.6.2:8000\"]}") && [[ $out == *'"code":0'* ]] \
 		|| fail "register $1: $out"
@@ -138,7 +138,7 @@ wait_until 20 in_ns curl -s -m 1 -o /dev/null "http://127.0.0.1:$ORIGIN/" || fai
 start --api-auth-enabled=on --api-auth-token=s3cret
 SYS_TOKEN=s3cret
 TOKEN=(-H 'Authorization: Bearer s3cret')
-out=$(in_ns curl -sf -m 5 -X POST "${TOKEN[@]}" "http://127.0.0.1:$SYS/api/v1/srs/register" -d "{\"device_id\":\"o\",
+out=$(in_ns curl -sf -m 5 -X POST -H 'Content-Type: application/json' "${TOKEN[@]}" "http://127.0.0.1:$SYS/api/v1/srs/register" -d "{\"device_id\":\"o\",
 	\"ip\":\"127.0.0.1\",\"server\":\"good\",\"service\":\"s\",\"pid\":\"2\",\"rtmp\":[\"1935\"],
 	\"api\":[\"127.0.0.1:$ORIGIN\"],\"http\":[\"127.0.0.1:$ORIGIN\"],\"rtc\":[\"udp://198.18.6.2:8000\"]}") \
 	|| fail "register the test origin: $out"

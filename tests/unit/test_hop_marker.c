@@ -39,7 +39,8 @@ static int connect_with(uint8_t *buf, size_t cap, const uint8_t *extra, size_t e
 				      (struct mp_rtmp_str){ 0 }, 0);
 
 	assert_true(n > 0);
-	memcpy(buf + n, extra, extra_len);
+	if (extra_len) /* memcpy from NULL is undefined even for 0 bytes (UBSan) */
+		memcpy(buf + n, extra, extra_len);
 	return n + (int)extra_len;
 }
 

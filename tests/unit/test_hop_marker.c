@@ -46,7 +46,7 @@ static int connect_with(uint8_t *buf, size_t cap, const uint8_t *extra, size_t e
 
 static void rtmp_connect_marker_round_trips(void **state)
 {
-	uint8_t buf[1024], mark[128], mark_b[128], client_arg[64];
+	uint8_t buf[1024], mark[128], mark_b[128], client_arg[256];
 	struct mp_amf0_node nodes[64];
 	struct mp_rtmp_cmd cmd;
 	int m, mb, n;

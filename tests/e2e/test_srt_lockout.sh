@@ -8,24 +8,8 @@
 # its H.264 + AAC arrives at the origin (srt_origin, which accepts every caller).
 set -euo pipefail
 export TOPO_PREFIX=mpl-e2e TOPO_QPAIRS=2 TOPO_API_PORT=13120
-. "$(dirname "$0")/topo.sh"
-WORK=$(mktemp -d /tmp/mpl-srt.XXXXXX)
-ORIGIN=${MP_BUILD_DIR:?}/tests/e2e/test_e2e_srt_origin
-PCAP=$(dirname "$0")/../data/srt-ffmpeg-publish.pcap
-netns_at_exit 'rm -rf "$WORK"'
-fail() { echo "FAIL: $*"; cat "$APPLIANCE_LOG"; for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
-API=http://127.0.0.1:$TOPO_API_PORT
-ATTACKER_IP=198.18.1.3
+. "$(dirname "$0")/srt_attack_lib.sh"
 NAT_MIN=40000 NAT_MAX=40007
-
-udp_listening() { [ -n "$(ip netns exec "$1" ss -Hlun "sport = :$2")" ]; }
-duration_at_least() {
-	local d
-	d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$1" 2>/dev/null) || return 1
-	python3 -c "import sys; sys.exit(0 if float('$d') >= $2 else 1)" 2>/dev/null
-}
 
 topo_up
 ip -n "$NS_C" addr add "$ATTACKER_IP/24" dev c0 # the attacker: same network as the client, another address

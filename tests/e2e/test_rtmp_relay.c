@@ -594,6 +594,10 @@ static void a_dead_first_endpoint_falls_over_to_the_next(void **state)
 	assert_int_equal(register_origin(), 0);
 }
 
+/* How long a stopping appliance may take to exit: a deadline against a hang, not a speed check
+ * (on a loaded machine, tearing down the TAP and the EAL has taken more than 5 s). */
+#define STOP_DEADLINE_MS 60000
+
 static int exited_within(int ms)
 {
 	for (int i = 0; i < ms / 50; i++) {
@@ -642,7 +646,7 @@ static void sigterm_waits_for_open_streams_then_stops(void **state)
 	assert_int_equal(rtmp_peer_send(&c, &m), 0);                             /* the open stream still flows */
 	usleep(300000);
 	rtmp_peer_close(&c);
-	assert_true(exited_within(5000));
+	assert_true(exited_within(STOP_DEADLINE_MS));
 	assert_int_equal(app.exit_status, 0);
 	origin_join(&o);
 	assert_true(o.media_bytes >= 4095 + 4096);
@@ -667,7 +671,7 @@ static void sigterm_closes_streams_still_open_after_the_grace_time(void **state)
 	open_held_stream(&o, &c, media);
 	kill(app.pid, SIGTERM);
 	assert_false(exited_within(500));
-	assert_true(exited_within(4000));
+	assert_true(exited_within(STOP_DEADLINE_MS));
 	assert_int_equal(app.exit_status, 0);
 	while (rtmp_peer_read(&c, &m, 2000) == 0) /* the proxy closed the client */
 		;

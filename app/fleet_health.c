@@ -55,6 +55,7 @@ static void ip_text(uint32_t ip, char *out, size_t cap)
 static void evaluate(struct mp_fleet_health *h)
 {
 	uint64_t now = mp_now_ms();
+	enum mp_log_level lvl;
 	bool want;
 	char err[256], ip[16];
 
@@ -70,15 +71,18 @@ static void evaluate(struct mp_fleet_health *h)
 	h->announced = want;
 	h->changed_ms = now;
 	ip_text(h->service_ip, ip, sizeof(ip));
-	if (want) {
+	if (want)
 		h->announcements++;
-		MP_INFO("fleet: healthy: service address %s on %s (announced)", h->service_ip ? ip : "(none)", h->ifname);
-	} else {
+	else
 		h->withdrawals++;
-		if (h->stopping)
-			h->stop_withdrawn_ms = now;
-		MP_INFO("fleet: %s: service address %s withdrawn", h->reason, h->service_ip ? ip : "(none)");
-	}
+	if (!want && h->stopping)
+		h->stop_withdrawn_ms = now;
+	/* Without a service address nothing is announced: the change is only the health API's. */
+	lvl = h->service_ip ? MP_LOG_INFO : MP_LOG_DEBUG;
+	if (want)
+		mp_log(lvl, "fleet: healthy: service address %s on %s (announced)", h->service_ip ? ip : "(none)", h->ifname);
+	else
+		mp_log(lvl, "fleet: %s: service address %s withdrawn", h->reason, h->service_ip ? ip : "(none)");
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)

@@ -87,7 +87,7 @@ fleet_appliance() {
 	netns_bg "$ns" "${MP_BUILD_DIR:?}/mediaplane" --file-prefix="mp-fleet-$x-$FLEET_ID" \
 		--vdev="net_af_packet0,iface=f$x" -- --public-port=net_af_packet0 --public-ip="${FLEET_IP[$x]}/24" \
 		--public-gateway="${FLEET_GW[$x]}" --service-ip="$FLEET_VIP" --exception-path=on --exception-tap=mpx \
-		--system-api-listen=127.0.0.1:12025 --api-listen=off --http-listen=off --rtmp-listen=off \
+		--system-api-listen=0.0.0.0:12025 --api-listen=off --http-listen=off --rtmp-listen=off \
 		--cli-socket="$FLEET_WORK/$x.cli" --idle-sleep-us=50 "$@" >"$FLEET_WORK/$x.log" 2>&1
 	FLEET_PID[$x]=$!
 	until grep -q "running (pid" "$FLEET_WORK/$x.log"; do

@@ -29,26 +29,52 @@ pass "both appliances announce $FLEET_VIP; the router holds an ECMP route over b
 out=$(fleet_api a http://127.0.0.1:12025/api/v1/health) || fail "health a: $out"
 [[ $out == *'"state":"up"'* && $out == *'"announced":true'* ]] || fail "health a: $out"
 ip netns exec "$NS_CL" ping -c 3 -i 0.2 -W 2 "$FLEET_VIP" >/dev/null || fail "ping $FLEET_VIP from the client"
-# An SRT INDUCTION to the service address is answered by the data plane from that address (the socket
-# is connected: a datagram from any other source is not received).
-ip netns exec "$NS_CL" env PYTHONPATH="$(dirname "$0")" python3 -c '
-import socket, struct, sys
+# SRT INDUCTIONs to the service address from 32 source ports are answered by the data plane from
+# that address (connected sockets: a datagram from any other source is not received), and ECMP
+# spreads those flows over both appliances (each counts some).
+out=$(ip netns exec "$NS_CL" env PYTHONPATH="$(dirname "$0")" python3 -c '
+import socket, sys
 import srt_flood
 ind, _ = srt_flood.pcap_handshakes(sys.argv[1])
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.connect((sys.argv[2], 10080))
-s.settimeout(0.5)
-for _ in range(20):
-    s.send(srt_flood.with_ids(ind, 0x1234, 0))
-    try:
-        b = s.recv(2000)
-    except socket.timeout:
-        continue
-    if srt_flood.hs_type(b) == srt_flood.INDUCTION:
-        print("INDUCTION answered from %s:%d, cookie %08x" % (s.getpeername() + (struct.unpack(">I", b[srt_flood.COOKIE:srt_flood.COOKIE + 4])[0],)))
-        sys.exit(0)
-sys.exit(1)' "$MP_TEST_DATA/srt-ffmpeg-publish.pcap" "$FLEET_VIP" || fail "SRT INDUCTION to $FLEET_VIP not answered from it"
-pass "the client reaches the service address through the data plane (echo, SRT INDUCTION answered from it)"
+answered = 0
+for port in range(40001, 40033):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", port))
+    s.connect((sys.argv[2], 10080))
+    s.settimeout(0.5)
+    for _ in range(10):
+        s.send(srt_flood.with_ids(ind, port, 0))
+        try:
+            b = s.recv(2000)
+        except socket.timeout:
+            continue
+        if srt_flood.hs_type(b) == srt_flood.INDUCTION:
+            answered += 1
+            break
+    s.close()
+print("answered %d of 32" % answered)' "$MP_TEST_DATA/srt-ffmpeg-publish.pcap" "$FLEET_VIP") || fail "SRT INDUCTIONs: $out"
+echo "$out"
+[[ $out == "answered 32 of 32" ]] || fail "SRT INDUCTIONs to $FLEET_VIP not all answered from it: $out"
+inductions() { fleet_api "$1" http://127.0.0.1:12025/api/v1/dataplane | python3 -c '
+import json, sys
+def find(o):
+    if isinstance(o, dict):
+        for k, v in o.items():
+            if k == "srt_inductions":
+                return v
+            r = find(v)
+            if r is not None:
+                return r
+    return None
+print(int(find(json.load(sys.stdin)) or 0))'; }
+ia=$(inductions a) ib=$(inductions b)
+echo "SRT INDUCTIONs answered: appliance a $ia, appliance b $ib"
+[ "$ia" -gt 0 ] && [ "$ib" -gt 0 ] || fail "ECMP did not spread the 32 flows over both appliances (a $ia, b $ib)"
+# TCP to the service address goes through the exception path to the kernel, where the control plane
+# listens (the System API here; RTMP, HTTP and WHIP the same way).
+out=$(ip netns exec "$NS_CL" curl -s -m 10 "http://$FLEET_VIP:12025/api/v1/versions") || fail "System API on $FLEET_VIP: $out"
+[[ $out == *major* ]] || fail "System API on $FLEET_VIP: $out"
+pass "the client reaches the service address through both appliances (echo, SRT INDUCTIONs answered from it, TCP through the exception path)"
 
 # Drain (System API): a withdrawal, then back.
 t0=$(now_ms)

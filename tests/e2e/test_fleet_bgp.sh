@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_fleet_bgp.sh: issue 14 item 3 — one service address for the fleet. Two appliances announce the same
 # /32 over BGP (BIRD on each exception TAP's kernel side, BFD) to a router namespace (BIRD, ECMP); the
-# router's table holds both next hops, the client reaches the service address through the data plane
-# (echo and an SRT INDUCTION answered from it), and the announcement goes away on drain (System API),
-# when the workers stop (CLI stop), on SIGTERM and on kill -9 — each measured and printed.
+# router's table holds both next hops, the client reaches the service address through both appliances
+# (echo, SRT INDUCTIONs answered from it, TCP through the exception path), and the announcement goes
+# away on drain (System API), when the workers stop (CLI stop), when the appliance hangs (SIGSTOP), on
+# SIGTERM and on kill -9 — each time measured and printed.
 set -euo pipefail
 . "$(dirname "$0")/fleet_topo.sh"
 
@@ -100,6 +101,16 @@ t0=$(now_ms)
 out=$(fleet_cli a start) && [[ $out == *"forwarding started"* ]] || fail "start: $out"
 measure "workers started: route via a back" "$both"
 pass "stopped workers withdraw the service address; started again, it comes back"
+
+# The whole appliance hangs (SIGSTOP): nothing of it runs to withdraw anything; BFD over its silent
+# exception path does. SIGCONT: it announces again.
+t0=$(now_ms)
+kill -STOP "${FLEET_PID[a]}"
+measure "appliance hung (SIGSTOP): route via a withdrawn" "${FLEET_IP[b]}"
+t0=$(now_ms)
+kill -CONT "${FLEET_PID[a]}"
+measure "appliance resumed (SIGCONT): route via a back" "$both"
+pass "a hung appliance is withdrawn by BFD and comes back when it runs again"
 
 # SIGTERM: withdrawn before the appliance goes; it exits cleanly.
 t0=$(now_ms)

@@ -98,11 +98,11 @@ struct mp_dp_worker {
 	uint64_t exc_tokens;       /* exception-path token bucket (frames x 1000) */
 	uint64_t exc_refill_ms;
 	uint64_t exc_next_poll_ms;
+	uint64_t alive_ms;         /* the clock of its last turn (atomic; read by the fleet health check) */
 	struct mp_dp_srt_worker *srt; /* this worker's SRT handshakes (dp_srt_hs.c) */
 	struct mp_dp_guard *guard;  /* per-source rate limits, STUN HMAC (dp_guard.c) */
 	struct mp_dp_nh_cache nh[2]; /* per port */
 	uint64_t next_sweep_ms;    /* when this worker next sweeps idle lb sessions */
-	uint64_t alive_ms;         /* the clock of its last turn (atomic; read by the fleet health check) */
 	struct mp_dp_stats stats;
 } __attribute__((aligned(64)));
 

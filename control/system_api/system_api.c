@@ -470,24 +470,6 @@ static void api_players(struct evhttp_request *req, void *arg)
 	reply_listener(req, arg, MP_L_HTTP_STREAM, NULL);
 }
 
-/* GET /api/v1/connections: each listener's connection limits and counters (conn_guard.h). */
-static void api_connections(struct evhttp_request *req, void *arg)
-{
-	struct mp_control *c = arg;
-	cJSON *o, *l;
-
-	if (!mp_http_check_auth(req, c->cfg))
-		return;
-	o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "code", 0);
-	l = cJSON_AddObjectToObject(o, "listeners");
-	for (int i = 0; i < MP_L__COUNT; i++)
-		if (c->guard[i])
-			mp_conn_guard_json(c->guard[i], cJSON_AddObjectToObject(l, mp_conn_guard_name(c->guard[i])));
-	cJSON_AddNumberToObject(o, "libevent_log_dropped", (double)mp_event_log_dropped());
-	reply_cjson(req, o);
-}
-
 /* GET /api/v1/health: the appliance's fleet health (app/fleet_health.c): 200 while it announces the
  * service address, 503 when drained, stopping or its workers stopped (an HTTP health checker's answer).
  * POST /api/v1/drain drains the appliance, DELETE /api/v1/drain ends the drain. */
@@ -537,6 +519,24 @@ static void api_drain(struct evhttp_request *req, void *arg)
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
 	c->health.json(c->health.ctx, o);
+	reply_cjson(req, o);
+}
+
+/* GET /api/v1/connections: each listener's connection limits and counters (conn_guard.h). */
+static void api_connections(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	cJSON *o, *l;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "code", 0);
+	l = cJSON_AddObjectToObject(o, "listeners");
+	for (int i = 0; i < MP_L__COUNT; i++)
+		if (c->guard[i])
+			mp_conn_guard_json(c->guard[i], cJSON_AddObjectToObject(l, mp_conn_guard_name(c->guard[i])));
+	cJSON_AddNumberToObject(o, "libevent_log_dropped", (double)mp_event_log_dropped());
 	reply_cjson(req, o);
 }
 

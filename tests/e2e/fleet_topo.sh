@@ -7,6 +7,8 @@
 #   appliance ns mpfa-$ID  fa (af_packet) 198.18.10.2/24 ── ra0 198.18.10.1/24 ├ router ns mpfr-$ID (BIRD, AS 65000,
 #   appliance ns mpfb-$ID  fb (af_packet) 198.18.11.2/24 ── rb0 198.18.11.1/24 ┘  ECMP: merge paths, L4 hash)
 #   service address 198.18.100.1/32: announced by both appliances (AS 65001), next hop their own address
+#   origin ns mpfo-$ID  o0 198.18.13.2/24 ── ro0 198.18.13.1/24 (fleet_origin_up; appliances reach it
+#                       through the router, from their own address)
 #
 # Everything is removed by lib/netns.sh's EXIT trap (namespaces, processes by PID, EAL runtime files).
 . "$(dirname "${BASH_SOURCE[0]}")/lib/netns.sh"
@@ -14,6 +16,8 @@
 FLEET_ID=$(($$ % 100000))
 NS_R=mpfr-$FLEET_ID
 NS_CL=mpfc-$FLEET_ID
+NS_OR=mpfo-$FLEET_ID
+FLEET_ORIGIN=198.18.13.2
 FLEET_VIP=198.18.100.1
 FLEET_WORK=$(mktemp -d /tmp/mp-fleet.XXXXXX)
 netns_at_exit "rm -rf '$FLEET_WORK'"
@@ -76,6 +80,14 @@ fleet_up() {
 		protocol bgp b from appliance { neighbor ${FLEET_IP[b]} as 65001; }
 	EOF
 	bird_start "$NS_R" router
+}
+
+# fleet_origin_up: the origin namespace behind the router.
+fleet_origin_up() {
+	netns_add "$NS_OR"
+	veth_between "$NS_OR" o0 "$FLEET_ORIGIN/24" "$NS_R" ro0 198.18.13.1/24
+	ip -n "$NS_OR" route add default via 198.18.13.1
+	ip netns exec "$NS_OR" ethtool -K o0 tx off >/dev/null 2>&1 || true
 }
 
 # fleet_appliance X [mediaplane options...]: appliance X (a or b) in its namespace, then its BIRD on the

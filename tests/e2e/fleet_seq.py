@@ -2,6 +2,7 @@
 # fleet_seq.py: a numbered live stream for the fleet failover test, and its count at the origin.
 #   send HOST PORT      UDP datagrams of 1316 bytes (sequence number, send time in ns, a pattern) every
 #                       2 ms to HOST:PORT (srt-live-transmit's input) until SIGTERM
+#   last FILE           the send time (ns) of the last whole record in FILE (0: none yet)
 #   count FILE [T_NS]   FILE: what the origin wrote (the payloads, back to back); prints one JSON line:
 #                       records, intact, damaged, first/last sequence, lost (missing in between), the
 #                       longest hole in send time between two consecutive arrivals (gap_ms) and, with
@@ -16,8 +17,15 @@ import time
 REC = 1316
 
 
+_patterns = {}
+
+
 def pattern(seq):
-    return bytes((seq * 7 + k) & 0xFF for k in range(REC - 12))
+    """The bytes after the header of record seq (256 variants, cached)."""
+    v = (seq * 7) & 0xFF
+    if v not in _patterns:
+        _patterns[v] = bytes((v + k) & 0xFF for k in range(REC - 12))
+    return _patterns[v]
 
 
 def send(host, port):
@@ -65,5 +73,11 @@ def count(path, t_ns):
 if __name__ == "__main__":
     if sys.argv[1] == "send":
         send(sys.argv[2], int(sys.argv[3]))
+    elif sys.argv[1] == "last":
+        with open(sys.argv[2], "rb") as f:
+            n = f.seek(0, 2) // REC
+            f.seek(max(n - 1, 0) * REC)
+            r = f.read(REC)
+        print(struct.unpack(">IQ", r[:12])[1] if len(r) == REC else 0)
     else:
         count(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0)

@@ -197,7 +197,7 @@ static int appliance_drain(struct mp_control *c, const char *arg, struct mp_strb
 	return r == MP_OK || r == MP_ERR_STATE ? MP_CLI_OK : MP_CLI_ERROR;
 }
 
-/* "show health": one "key: value" line per member of the health hook's JSON. */
+/* "show health": one "key value" line per member of the health hook's JSON. */
 static int show_health(struct mp_control *c, struct mp_strbuf *out)
 {
 	cJSON *o, *it;

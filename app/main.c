@@ -11,6 +11,7 @@
 #include "lb.h"
 #include "lb_redis.h"
 #include "eal_args.h"
+#include "fleet_health.h"
 #include "http_api.h"
 #include "http_stream.h"
 #include "mp_clock.h"
@@ -184,6 +185,7 @@ static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 	dc->public_ip = cfg->public_ip.ipv4;
 	dc->public_prefix = cfg->public_ip.prefix;
 	dc->public_gateway = cfg->public_gateway;
+	dc->service_ip = cfg->service_ip;
 	snprintf(dc->private_port, sizeof(dc->private_port), "%s", cfg->private_port);
 	dc->private_ip = cfg->private_ip.ipv4;
 	dc->private_prefix = cfg->private_ip.prefix;
@@ -230,6 +232,7 @@ int main(int argc, char **argv)
 	static struct mp_config cfg;
 	static struct mp_control ctl;
 	static struct mp_dp dp;
+	static struct mp_fleet_health health;
 	struct mp_lb *lb = NULL;
 	struct mp_app_args args;
 	struct mp_eal_facts facts;
@@ -313,6 +316,11 @@ int main(int argc, char **argv)
 	}
 	MP_INFO("data plane: WebRTC %u/udp, SRT %u/udp on %u worker(s); balancer: %s", cfg.webrtc_port, cfg.srt_port,
 		dp.n_workers, cfg.lb_type);
+	if (mp_fleet_health_start(&health, ctl.base, &dp, &cfg, err, sizeof(err))) {
+		shutdown_all(&ctl, &dp, lb, runtime_dir);
+		die("fleet health", err);
+	}
+	mp_fleet_health_hooks(&health, &ctl.health);
 	abuse_log = mp_dp_abuse_log_start(ctl.base, &dp);
 	hup = evsignal_new(ctl.base, SIGHUP, on_sighup, NULL);
 	if (!hup || evsignal_add(hup, NULL))
@@ -325,6 +333,7 @@ int main(int argc, char **argv)
 
 	mp_control_run(&ctl);
 
+	mp_fleet_health_stop(&health); /* the service address is withdrawn; BIRD's withdrawal leaves first */
 	mp_dp_abuse_log_stop(abuse_log);
 	if (hup)
 		event_free(hup);

@@ -53,6 +53,9 @@ struct mp_config {
 	char public_port[MP_CFG_STR];  /* DPDK device name; empty: the default TAP */
 	struct mp_ifaddr public_ip;
 	uint32_t public_gateway;
+	uint32_t service_ip;           /* 0: none (docs/fleet.md) */
+	uint32_t service_withdraw_ms;
+	uint32_t worker_stall_ms;
 	char private_port[MP_CFG_STR]; /* empty: the public port serves origins too */
 	struct mp_ifaddr private_ip;
 	uint32_t private_gateway;

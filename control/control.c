@@ -118,6 +118,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	c->quit_signal = (int)sig;
+	if (c->health.stopping)
+		c->health.stopping(c->health.ctx); /* withdraw the service address before anything else */
 	if (c->cfg->force_quit_ms && c->cfg->force_quit_ms < ms)
 		ms = c->cfg->force_quit_ms;
 	if (sig == SIGTERM && !c->quitting && ms) {

@@ -67,6 +67,7 @@ struct mp_control {
 	void *dp_stats_ctx;                 /* the context of dp_stats and dp_metrics */
 	mp_dp_metrics_fn dp_metrics;
 	struct mp_cli_hooks cli;            /* data-plane commands for the CLI (set by the appliance) */
+	struct mp_health_hooks health;      /* drain and fleet health (set by the appliance; may be empty) */
 	struct mp_cli_server *cli_server;   /* the Unix-socket CLI (cli/cli_socket.c) */
 	const struct mp_listener_ops *const *listeners; /* the table, in start order */
 	size_t n_listeners;

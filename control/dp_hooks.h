@@ -21,4 +21,14 @@ struct mp_cli_hooks {
 	int (*forwarding)(void *ctx, bool on); /* start / stop; returns 0 or a negative mp_err */
 };
 
+/* The appliance's health in a fleet (app/fleet_health.c): the service address is announced over BGP
+ * while it is up; drain, SIGTERM and stopped workers withdraw it (docs/fleet.md). */
+struct mp_health_hooks {
+	void *ctx;
+	int (*drain)(void *ctx, bool on);           /* MP_OK; MP_ERR_STATE when it already is so */
+	void (*stopping)(void *ctx);                /* SIGINT/SIGTERM: withdraw now */
+	bool (*up)(void *ctx);                      /* announcing the service address */
+	void (*json)(void *ctx, struct cJSON *out); /* state, reason, service address, drain, changes */
+};
+
 #endif

@@ -66,7 +66,7 @@ static enum mp_verdict do_icmp(uint8_t *f, const struct mp_iface *ifc, struct mp
 	ic[0] = 0;
 	sum = (uint32_t)(uint16_t)~mp_rd16(ic + 2) + (uint16_t)~0x0800u + 0x0000u;
 	mp_wr16(ic + 2, (uint16_t)~mp_csum_fold(sum));
-	mp_wr32(ip + 12, ifc->ip);
+	mp_wr32(ip + 12, pkt->dst_ip); /* from the address asked: ifc->ip or the service address */
 	mp_wr32(ip + 16, pkt->src_ip);
 	ip[8] = 64; /* fresh TTL: the checksum is recomputed below */
 	mp_wr16(ip + 10, 0);
@@ -110,7 +110,7 @@ enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, 
 		return drop(pkt, MP_DROP_IP_CHECKSUM);
 	pkt->src_ip = mp_rd32(ip + 12);
 	pkt->dst_ip = mp_rd32(ip + 16);
-	if (pkt->dst_ip != ifc->ip)
+	if (pkt->dst_ip != ifc->ip && (!ifc->service_ip || pkt->dst_ip != ifc->service_ip))
 		return drop(pkt, MP_DROP_NOT_US);
 	frag = mp_rd16(ip + 6);
 	if ((frag & 0x3fff) != 0) /* MF set or an offset: RFC 791 section 3.2 */

@@ -12,6 +12,8 @@
 struct mp_iface {
 	uint8_t mac[6];
 	uint32_t ip;
+	uint32_t service_ip; /* 0: none. The fleet's shared address (/32, announced by BGP): also ours for
+			      * IPv4, never answered in ARP (the router reaches it through ip) */
 	uint8_t prefix;
 	uint32_t gateway;   /* 0: none */
 	uint16_t vlan_id;   /* 0: untagged */

@@ -34,6 +34,7 @@ struct mp_dp_conf {
 	uint32_t public_ip;        /* host order */
 	uint8_t public_prefix;
 	uint32_t public_gateway;
+	uint32_t service_ip;       /* 0: none; the fleet's shared /32, also ours on the public port */
 	char private_port[128];    /* empty: public port only */
 	uint32_t private_ip;
 	uint8_t private_prefix;
@@ -97,6 +98,7 @@ struct mp_dp_worker {
 	uint64_t exc_tokens;       /* exception-path token bucket (frames x 1000) */
 	uint64_t exc_refill_ms;
 	uint64_t exc_next_poll_ms;
+	uint64_t alive_ms;         /* the clock of its last turn (atomic; read by the fleet health check) */
 	struct mp_dp_srt_worker *srt; /* this worker's SRT handshakes (dp_srt_hs.c) */
 	struct mp_dp_guard *guard;  /* per-source rate limits, STUN HMAC (dp_guard.c) */
 	struct mp_dp_nh_cache nh[2]; /* per port */

@@ -131,6 +131,7 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 	}
 	snprintf(dp->ports[0].name, sizeof(dp->ports[0].name), "%s", conf->public_port);
 	iface_fill(&dp->ports[0].iface, conf, conf->public_ip, conf->public_prefix, conf->public_gateway);
+	dp->ports[0].iface.service_ip = conf->service_ip;
 	dp->n_ports = 1;
 	if (conf->private_port[0] && strcmp(conf->private_port, conf->public_port)) {
 		snprintf(dp->ports[1].name, sizeof(dp->ports[1].name), "%s", conf->private_port);

@@ -67,7 +67,9 @@ void mp_dp_srt_send_client(struct mp_dp_worker *w, unsigned pi, const uint8_t ma
 			   uint16_t client_port, const uint8_t *payload, size_t len)
 {
 	struct mp_dp_port *p = &w->dp->ports[pi];
-	struct rte_mbuf *m = mp_dp_udp_frame(w->dp->pool, &p->iface, mac, p->iface.ip, p->iface.srt_port, client_ip,
+	/* With a service address the fleet's clients address that one (docs/fleet.md), so it answers. */
+	uint32_t from = p->iface.service_ip ? p->iface.service_ip : p->iface.ip;
+	struct rte_mbuf *m = mp_dp_udp_frame(w->dp->pool, &p->iface, mac, from, p->iface.srt_port, client_ip,
 					     client_port, payload, len);
 
 	if (!m) {

@@ -188,6 +188,9 @@ unsigned mp_dp_poll_once(struct mp_dp_worker *w, uint64_t now_ms)
 		/* Holds no lb pointer between bursts: freed records may be reclaimed. */
 		mp_lb_quiescent(dp->lb, w->reader_id);
 	}
+	/* The fleet health check (app/fleet_health.c) reads it: a worker that stops turning withdraws
+	 * the service address. Own cache line, relaxed. */
+	__atomic_store_n(&w->alive_ms, now_ms, __ATOMIC_RELAXED);
 	return got;
 }
 

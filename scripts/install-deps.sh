@@ -11,7 +11,7 @@ test_pkgs=(libcmocka-dev iputils-ping clang libclang-rt-14-dev redis-server curl
 	stress-ng)
 case "$what" in
 build) pkgs=("${build_pkgs[@]}") ;;
-test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" bird2) ;; # bird2: the fleet tests' BGP (docs/fleet.md)
 *) echo "usage: $0 build|test" >&2; exit 2 ;;
 esac
 if [ "$(id -u)" != 0 ]; then

@@ -9,6 +9,7 @@
 #include "registration.h"
 
 #include <ctype.h>
+#include <cjson/cJSON.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,8 @@ static const char *const help_text =
 	"  origin del KEY                    forget an origin now\n"
 	"  origin drain KEY [on|off]         keep its streams, give it no new ones\n"
 	"  show config                       the effective configuration\n"
+	"  drain [on|off]                    withdraw the service address (BGP) and report unhealthy; off: back\n"
+	"  show health                       fleet health: announced or not and why (docs/fleet.md)\n"
 	"  help | quit\n";
 
 static void ip_str(uint32_t ip, char *out, size_t cap)
@@ -176,6 +179,49 @@ static int origin_add(struct mp_control *c, int n, char **w, struct mp_strbuf *o
 	return MP_CLI_OK;
 }
 
+/* "drain on|off": the appliance's own drain (app/fleet_health.c), not an origin's. */
+static int appliance_drain(struct mp_control *c, const char *arg, struct mp_strbuf *out)
+{
+	bool on = !strcmp(arg, "on");
+	int r;
+
+	if (!on && strcmp(arg, "off")) {
+		mp_strbuf_printf(out, "drain: '%s' is not on or off\n", arg);
+		return MP_CLI_ERROR;
+	}
+	r = c->health.drain ? c->health.drain(c->health.ctx, on) : MP_ERR_UNSUPPORTED;
+	if (r == MP_OK || r == MP_ERR_STATE)
+		mp_strbuf_printf(out, "drain %s%s\n", on ? "on" : "off", r == MP_ERR_STATE ? " (already)" : "");
+	else
+		mp_strbuf_printf(out, "drain: %s\n", mp_strerror(r));
+	return r == MP_OK || r == MP_ERR_STATE ? MP_CLI_OK : MP_CLI_ERROR;
+}
+
+/* "show health": one "key value" line per member of the health hook's JSON. */
+static int show_health(struct mp_control *c, struct mp_strbuf *out)
+{
+	cJSON *o, *it;
+
+	if (!c->health.json) {
+		mp_strbuf_printf(out, "show health: not available\n");
+		return MP_CLI_ERROR;
+	}
+	o = cJSON_CreateObject();
+	if (!o)
+		return MP_CLI_ERROR;
+	c->health.json(c->health.ctx, o);
+	cJSON_ArrayForEach(it, o) {
+		if (cJSON_IsString(it))
+			mp_strbuf_printf(out, "%-14s %s\n", it->string, it->valuestring);
+		else if (cJSON_IsBool(it))
+			mp_strbuf_printf(out, "%-14s %s\n", it->string, cJSON_IsTrue(it) ? "yes" : "no");
+		else if (cJSON_IsNumber(it))
+			mp_strbuf_printf(out, "%-14s %.0f\n", it->string, it->valuedouble);
+	}
+	cJSON_Delete(o);
+	return MP_CLI_OK;
+}
+
 /* A list's length asked by the operator: 1..CLI_LIST_MAX. */
 static bool list_limit(const char *s, uint32_t *out)
 {
@@ -267,6 +313,10 @@ enum mp_cli_result mp_cli_exec(struct mp_control *c, const char *text, struct mp
 
 		mp_config_dump(c->cfg, dump, sizeof(dump));
 		mp_strbuf_printf(out, "%s", dump);
+	} else if ((n == 1 || n == 2) && is(n, w, 0, "drain")) {
+		rc = appliance_drain(c, n == 1 ? "on" : w[1], out);
+	} else if (n == 2 && is(n, w, 0, "show") && is(n, w, 1, "health")) {
+		rc = show_health(c, out);
 	} else if (is(n, w, 0, "origin") && is(n, w, 1, "add")) {
 		rc = origin_add(c, n, w, out);
 	} else if (n == 3 && is(n, w, 0, "origin") && is(n, w, 1, "del")) {

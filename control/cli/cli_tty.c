@@ -55,9 +55,9 @@ static void on_words(void *parsed, struct cmdline *cl, void *data)
 
 
 #define T(st, f, s) TOKEN_STRING_INITIALIZER(struct st, f, s)
-static cmdline_parse_token_string_t t_one = T(r1, a, "start#stop#help#quit#exit");
+static cmdline_parse_token_string_t t_one = T(r1, a, "start#stop#drain#help#quit#exit");
 static cmdline_parse_token_string_t t_show = T(r2, a, "show");
-static cmdline_parse_token_string_t t_show_what = T(r2, b, "origins#streams#sessions#config");
+static cmdline_parse_token_string_t t_show_what = T(r2, b, "origins#streams#sessions#config#health");
 static cmdline_parse_token_string_t t_s3_show = T(r3, a, "show");
 static cmdline_parse_token_string_t t_s3_what = T(r3, b, "sessions#lcore");
 static cmdline_parse_token_string_t t_s3_arg = T(r3, c, "webrtc#srt#stats");
@@ -72,6 +72,8 @@ static cmdline_parse_token_string_t t_o4_origin = T(r4, a, "origin");
 static cmdline_parse_token_string_t t_o4_drain = T(r4, b, "drain");
 static cmdline_parse_token_string_t t_o4_key = T(r4, c, NULL);
 static cmdline_parse_token_string_t t_o4_onoff = T(r4, d, "on#off");
+static cmdline_parse_token_string_t t_dr = T(r2, a, "drain");
+static cmdline_parse_token_string_t t_dr_onoff = T(r2, b, "on#off");
 static cmdline_parse_token_string_t t_oa_origin = T(r5, a, "origin");
 static cmdline_parse_token_string_t t_oa_add = T(r5, b, "add");
 static cmdline_parse_token_string_t t_oa_name = T(r5, c, NULL);
@@ -81,8 +83,9 @@ static cmdline_parse_token_string_t t_oa_eps = T(r5, e, TOKEN_STRING_MULTI);
 #define INST(name, n, help, ...) \
 	static cmdline_parse_inst_t name = { .f = on_words, .data = (void *)(uintptr_t)(n), .help_str = help, \
 					     .tokens = { __VA_ARGS__, NULL } }
-INST(i_one, 1, "start | stop | help | quit", (void *)&t_one);
-INST(i_show, 2, "show origins|streams|sessions|config", (void *)&t_show, (void *)&t_show_what);
+INST(i_one, 1, "start | stop | drain | help | quit", (void *)&t_one);
+INST(i_drain, 2, "drain on|off", (void *)&t_dr, (void *)&t_dr_onoff);
+INST(i_show, 2, "show origins|streams|sessions|config|health", (void *)&t_show, (void *)&t_show_what);
 INST(i_show3, 3, "show sessions webrtc|srt | show lcore stats", (void *)&t_s3_show, (void *)&t_s3_what,
      (void *)&t_s3_arg);
 INST(i_port, 4, "show|clear port stats all", (void *)&t_ps_verb, (void *)&t_ps_port, (void *)&t_ps_stats,
@@ -92,7 +95,7 @@ INST(i_origin4, 4, "origin drain KEY on|off", (void *)&t_o4_origin, (void *)&t_o
      (void *)&t_o4_onoff);
 INST(i_origin_add, 5, "origin add NAME IP PROTO=EP... (PROTO: rtmp http api srt rtc)", (void *)&t_oa_origin,
      (void *)&t_oa_add, (void *)&t_oa_name, (void *)&t_oa_ip, (void *)&t_oa_eps);
-static cmdline_parse_ctx_t tty_ctx[] = { &i_one, &i_show, &i_show3, &i_port, &i_origin3, &i_origin4, &i_origin_add,
+static cmdline_parse_ctx_t tty_ctx[] = { &i_one, &i_show, &i_show3, &i_port, &i_origin3, &i_origin4, &i_origin_add, &i_drain,
 					 NULL };
 
 static void on_stdin(evutil_socket_t fd, short what, void *arg)

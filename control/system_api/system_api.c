@@ -470,6 +470,58 @@ static void api_players(struct evhttp_request *req, void *arg)
 	reply_listener(req, arg, MP_L_HTTP_STREAM, NULL);
 }
 
+/* GET /api/v1/health: the appliance's fleet health (app/fleet_health.c): 200 while it announces the
+ * service address, 503 when drained, stopping or its workers stopped (an HTTP health checker's answer).
+ * POST /api/v1/drain drains the appliance, DELETE /api/v1/drain ends the drain. */
+static void api_health(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	char *s;
+	cJSON *o;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
+		mp_http_reply_error(req, 405, "use GET");
+		return;
+	}
+	if (!c->health.json) {
+		mp_http_reply_error(req, 503, "no health check");
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "code", 0);
+	c->health.json(c->health.ctx, o);
+	s = cJSON_PrintUnformatted(o);
+	mp_http_reply_json(req, c->health.up(c->health.ctx) ? 200 : 503, s ? s : "{}");
+	cJSON_free(s);
+	cJSON_Delete(o);
+}
+
+static void api_drain(struct evhttp_request *req, void *arg)
+{
+	struct mp_control *c = arg;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	cJSON *o;
+	int r;
+
+	if (!mp_http_check_auth(req, c->cfg))
+		return;
+	if (cmd != EVHTTP_REQ_POST && cmd != EVHTTP_REQ_DELETE) {
+		mp_http_reply_error(req, 405, "POST drains the appliance, DELETE ends the drain");
+		return;
+	}
+	r = c->health.drain ? c->health.drain(c->health.ctx, cmd == EVHTTP_REQ_POST) : MP_ERR_UNSUPPORTED;
+	if (r != MP_OK && r != MP_ERR_STATE) {
+		mp_http_reply_error(req, 503, mp_strerror(r));
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "code", 0);
+	c->health.json(c->health.ctx, o);
+	reply_cjson(req, o);
+}
+
 /* GET /api/v1/connections: each listener's connection limits and counters (conn_guard.h). */
 static void api_connections(struct evhttp_request *req, void *arg)
 {
@@ -522,6 +574,8 @@ static int listener_start(struct mp_control *c, char *err, size_t errcap)
 	evhttp_set_cb(h, "/api/v1/webrtc", api_webrtc, c);
 	evhttp_set_cb(h, "/api/v1/players", api_players, c);
 	evhttp_set_cb(h, "/api/v1/connections", api_connections, c);
+	evhttp_set_cb(h, "/api/v1/health", api_health, c);
+	evhttp_set_cb(h, "/api/v1/drain", api_drain, c);
 	evhttp_set_gencb(h, not_found, c);
 	return MP_OK;
 }

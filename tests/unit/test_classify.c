@@ -295,6 +295,38 @@ static void truncation_at_every_byte_never_reads_past_the_end(void **state)
 	}
 }
 
+/* docs/fleet.md: the fleet's shared /32 is ours for IPv4 (media, echo from it), never in ARP; without it
+ * configured the same address is not ours. */
+static void service_address_is_ours_for_ip_but_not_for_arp(void **state)
+{
+	const uint32_t vip = 0xC6136401u; /* 198.19.100.1 */
+	struct mp_iface i = iface();
+	struct mp_pkt p;
+	uint8_t icmp[16] = { 8, 0, 0, 0, 0, 1, 0, 1 }, udp[12], f[128];
+	size_t n;
+
+	(void)state;
+	mp_wr16(icmp + 2, (uint16_t)~mp_csum(icmp, sizeof(icmp), 0));
+	mp_wr16(udp, 5000);
+	mp_wr16(udp + 2, 10080);
+	mp_wr16(udp + 4, sizeof(udp));
+	mp_wr16(udp + 6, 0);
+	n = ipv4_frame(f, 17, PEER_IP, vip, udp, sizeof(udp));
+	assert_int_equal(mp_classify(f, n, &i, &p), MP_V_DROP);
+	assert_int_equal(p.drop, MP_DROP_NOT_US);
+	i.service_ip = vip;
+	assert_int_equal(mp_classify(f, n, &i, &p), MP_V_SRT);
+	assert_int_equal(p.dst_ip, vip);
+	n = ipv4_frame(f, 1, PEER_IP, vip, icmp, sizeof(icmp));
+	assert_int_equal(mp_classify(f, n, &i, &p), MP_V_REPLY);
+	assert_int_equal(mp_rd32(f + 14 + 12), vip); /* the echo answers from the address asked */
+	assert_int_equal(mp_rd32(f + 14 + 16), PEER_IP);
+	assert_int_equal(mp_csum(f + 14, 20, 0), 0xffff);
+	n = arp_frame(f, 1, vip);
+	assert_int_equal(mp_classify(f, n, &i, &p), MP_V_DROP);
+	assert_int_equal(p.drop, MP_DROP_ARP_NOT_US);
+}
+
 static void real_webrtc_capture_classifies_as_webrtc(void **state)
 {
 	struct mp_pcap pc;
@@ -336,6 +368,7 @@ int main(void)
 		cmocka_unit_test(vlan_tags_must_match_the_configured_vlan),
 		cmocka_unit_test(truncation_at_every_byte_never_reads_past_the_end),
 		cmocka_unit_test(real_webrtc_capture_classifies_as_webrtc),
+		cmocka_unit_test(service_address_is_ours_for_ip_but_not_for_arp),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,138 @@
+# fleet_topo.sh: a two-appliance PoP for the fleet e2e tests (sourced; docs/fleet.md draws it): a router
+# namespace running BIRD with ECMP, two appliance namespaces (each a mediaplane on an af_packet port
+# with its exception TAP and a BIRD on that TAP's kernel side announcing the service address over BGP,
+# BFD on), and a client namespace behind the router. Addresses from 198.18.0.0/15:
+#
+#   client ns mpfc-$ID  c0 198.18.12.2/24 ── rc0 198.18.12.1/24 ┐
+#   appliance ns mpfa-$ID  fa (af_packet) 198.18.10.2/24 ── ra0 198.18.10.1/24 ├ router ns mpfr-$ID (BIRD, AS 65000,
+#   appliance ns mpfb-$ID  fb (af_packet) 198.18.11.2/24 ── rb0 198.18.11.1/24 ┘  ECMP: merge paths, L4 hash)
+#   service address 198.18.100.1/32: announced by both appliances (AS 65001), next hop their own address
+#   origin ns mpfo-$ID  o0 198.18.13.2/24 ── ro0 198.18.13.1/24 (fleet_origin_up; appliances reach it
+#                       through the router, from their own address)
+#
+# Everything is removed by lib/netns.sh's EXIT trap (namespaces, processes by PID, EAL runtime files).
+. "$(dirname "${BASH_SOURCE[0]}")/lib/netns.sh"
+
+FLEET_ID=$(($$ % 100000))
+NS_R=mpfr-$FLEET_ID
+NS_CL=mpfc-$FLEET_ID
+NS_OR=mpfo-$FLEET_ID
+FLEET_ORIGIN=198.18.13.2
+FLEET_VIP=198.18.100.1
+FLEET_WORK=$(mktemp -d /tmp/mp-fleet.XXXXXX)
+netns_at_exit "rm -rf '$FLEET_WORK'"
+declare -A FLEET_NS FLEET_IP FLEET_GW FLEET_PID FLEET_RIF
+FLEET_NS=([a]=mpfa-$FLEET_ID [b]=mpfb-$FLEET_ID)
+FLEET_IP=([a]=198.18.10.2 [b]=198.18.11.2)
+FLEET_GW=([a]=198.18.10.1 [b]=198.18.11.1)
+FLEET_RIF=([a]=ra0 [b]=rb0)
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# veth_between NS1 IF1 ADDR1 NS2 IF2 ADDR2 ("-": no address)
+veth_between() {
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4"
+	[ "$3" = - ] || ip -n "$1" addr add "$3" dev "$2"
+	[ "$6" = - ] || ip -n "$4" addr add "$6" dev "$5"
+	ip -n "$1" link set "$2" up
+	ip -n "$4" link set "$5" up
+}
+
+birdc_in() { local n=$1; shift; birdc -s "$FLEET_WORK/$n.ctl" "$@"; }
+# bird_start NS NAME: BIRD in NS with $FLEET_WORK/NAME.conf, its socket $FLEET_WORK/NAME.ctl; returns
+# once it answers on that socket (1 if it does not within 20 s).
+bird_start() {
+	netns_bg "$1" bird -f -c "$FLEET_WORK/$2.conf" -s "$FLEET_WORK/$2.ctl" -P "$FLEET_WORK/$2.pid"
+	wait_until 20 birdc_in "$2" show status >/dev/null 2>&1 || { echo "BIRD $2 did not start"; return 1; }
+}
+
+fleet_up() {
+	local x
+	netns_add "$NS_R"
+	netns_add "$NS_CL"
+	for x in a b; do netns_add "${FLEET_NS[$x]}"; done
+	ip netns exec "$NS_R" sysctl -qw net.ipv4.ip_forward=1
+	# ECMP by the 5-tuple: each client flow sticks to one appliance while both are up
+	ip netns exec "$NS_R" sysctl -qw net.ipv4.fib_multipath_hash_policy=1
+	veth_between "$NS_CL" c0 198.18.12.2/24 "$NS_R" rc0 198.18.12.1/24
+	ip -n "$NS_CL" route add default via 198.18.12.1
+	for x in a b; do
+		veth_between "${FLEET_NS[$x]}" "f$x" - "$NS_R" "${FLEET_RIF[$x]}" "${FLEET_GW[$x]}/24"
+		# The appliance's namespace must not answer what arrives on the af_packet end itself (its
+		# address lives on the exception TAP there): strict rp_filter drops it, no ARP, no IPv6.
+		ip netns exec "${FLEET_NS[$x]}" sh -c "ethtool -K f$x tx off rx off >/dev/null 2>&1; \
+			sysctl -qw net.ipv6.conf.f$x.disable_ipv6=1 net.ipv4.conf.f$x.rp_filter=1"
+		ip -n "${FLEET_NS[$x]}" link set "f$x" arp off
+		ip netns exec "$NS_R" ethtool -K "${FLEET_RIF[$x]}" tx off >/dev/null 2>&1 || true
+	done
+	ip netns exec "$NS_CL" ethtool -K c0 tx off >/dev/null 2>&1 || true
+	cat >"$FLEET_WORK/router.conf" <<-EOF
+		router id 198.18.12.1;
+		protocol device { scan time 1; }
+		protocol kernel { ipv4 { import none; export all; }; merge paths on; }
+		protocol bfd { interface "r*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }
+		template bgp appliance {
+			local as 65000; hold time 3; keepalive time 1; bfd on;
+			connect delay time 1; connect retry time 1; error wait time 1, 2;
+			ipv4 { import all; export none; };
+		}
+		protocol bgp a from appliance { neighbor ${FLEET_IP[a]} as 65001; }
+		protocol bgp b from appliance { neighbor ${FLEET_IP[b]} as 65001; }
+	EOF
+	bird_start "$NS_R" router
+}
+
+# fleet_origin_up: the origin namespace behind the router.
+fleet_origin_up() {
+	netns_add "$NS_OR"
+	veth_between "$NS_OR" o0 "$FLEET_ORIGIN/24" "$NS_R" ro0 198.18.13.1/24
+	ip -n "$NS_OR" route add default via 198.18.13.1
+	ip netns exec "$NS_OR" ethtool -K o0 tx off >/dev/null 2>&1 || true
+}
+
+# fleet_appliance X [mediaplane options...]: appliance X (a or b) in its namespace, then its BIRD on the
+# exception TAP's kernel side. Returns when both run; its PID is ${FLEET_PID[X]}, its log $FLEET_WORK/X.log.
+fleet_appliance() {
+	local x=$1 ns=${FLEET_NS[$1]} end=$((SECONDS + 60))
+	shift
+	NETNS_PREFIXES+=("mp-fleet-$x-$FLEET_ID")
+	netns_bg "$ns" "${MP_BUILD_DIR:?}/mediaplane" --file-prefix="mp-fleet-$x-$FLEET_ID" \
+		--vdev="net_af_packet0,iface=f$x" -- --public-port=net_af_packet0 --public-ip="${FLEET_IP[$x]}/24" \
+		--public-gateway="${FLEET_GW[$x]}" --service-ip="$FLEET_VIP" --exception-path=on --exception-tap=mpx \
+		--system-api-listen=0.0.0.0:12025 --api-listen=off --http-listen=off --rtmp-listen=off \
+		--cli-socket="$FLEET_WORK/$x.cli" --idle-sleep-us=50 "$@" >"$FLEET_WORK/$x.log" 2>&1
+	FLEET_PID[$x]=$!
+	until grep -q "running (pid" "$FLEET_WORK/$x.log"; do
+		if ! kill -0 "${FLEET_PID[$x]}" 2>/dev/null || [ "$SECONDS" -ge "$end" ]; then
+			echo "appliance $x did not start:"
+			cat "$FLEET_WORK/$x.log"
+			return 1
+		fi
+		sleep 0.1
+	done
+	ip -n "$ns" route add default via "${FLEET_GW[$x]}" dev mpx0
+	cat >"$FLEET_WORK/$x.conf" <<-EOF
+		router id ${FLEET_IP[$x]};
+		protocol device { scan time 1; }
+		# what the appliance puts on its exception TAP while healthy (app/fleet_health.c)
+		protocol direct service { ipv4; interface "mpx0"; }
+		protocol bfd { interface "mpx0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }
+		protocol bgp uplink {
+			local ${FLEET_IP[$x]} as 65001; neighbor ${FLEET_GW[$x]} as 65000;
+			hold time 3; keepalive time 1; bfd on;
+			connect delay time 1; connect retry time 1; error wait time 1, 2;
+			ipv4 { import none; export where net = $FLEET_VIP/32; next hop self; };
+		}
+	EOF
+	bird_start "$ns" "$x"
+}
+
+fleet_cli() { local x=$1; shift; "$MP_BUILD_DIR/mediaplane-cli" -s "$FLEET_WORK/$x.cli" "$@"; }
+fleet_api() { local x=$1; shift; ip netns exec "${FLEET_NS[$x]}" curl -s -m 5 "$@"; }
+
+# The router's next hops for the service address, sorted, space-separated ("" when it has no route).
+router_nexthops() {
+	ip -n "$NS_R" -4 route show "$FLEET_VIP/32" | grep -o 'via [0-9.]*' | cut -d' ' -f2 | sort | tr '\n' ' ' |
+		sed 's/ $//'
+}
+nexthops_are() { [ "$(router_nexthops)" = "$1" ]; }

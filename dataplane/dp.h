@@ -20,8 +20,8 @@
 #define MP_BURST 32
 /* lb reader ids: 0 is the control plane, workers take MP_DP_READER_FIRST + index. */
 #define MP_DP_READER_FIRST 1
-#define MP_DP_SWEEP_MS 10     /* each worker sweeps idle sessions this often */
-#define MP_DP_SWEEP_BUDGET 256
+#define MP_DP_SWEEP_MS 10     /* each worker sweeps idle sessions this often, every turn while some are due */
+#define MP_DP_SWEEP_BUDGET 256 /* sessions looked at per sweep (mp_lb_session_sweep) */
 /* A STUN with a session's USERNAME from another client address moves the session there only when
  * the session's own address has sent nothing for this long (NAT rebinding), or when the request
  * nominates the new pair (USE-CANDIDATE, RFC 8445 section 7.3.1.5); else it is dropped, so ICE checks
@@ -42,7 +42,7 @@ struct mp_dp_conf {
 	uint16_t webrtc_port, srt_port;
 	uint16_t nat_port_min, nat_port_max;
 	unsigned workers;
-	unsigned mbufs;
+	unsigned mbufs;            /* packet pool size; 0: computed from the rest (dp_pool.h) */
 	uint16_t rx_desc, tx_desc;
 	unsigned idle_sleep_us;
 	bool exception_path;       /* a kernel TAP per data port for what the fast path does not serve */

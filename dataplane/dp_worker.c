@@ -182,8 +182,10 @@ unsigned mp_dp_poll_once(struct mp_dp_worker *w, uint64_t now_ms)
 	mp_dp_exception_flush(w);
 	if (dp->lb) {
 		if (now_ms >= w->next_sweep_ms) {
+			/* While expiry work is due (a mass of sessions idle at once), every turn takes a budget
+			 * of it, so deadlines are kept at 1M sessions without a long stall in any one turn. */
 			w->stats.sessions_expired += mp_lb_session_sweep(dp->lb, now_ms, MP_DP_SWEEP_BUDGET);
-			w->next_sweep_ms = now_ms + MP_DP_SWEEP_MS;
+			w->next_sweep_ms = mp_lb_session_sweep_pending(dp->lb, now_ms) ? now_ms : now_ms + MP_DP_SWEEP_MS;
 		}
 		/* Holds no lb pointer between bursts: freed records may be reclaimed. */
 		mp_lb_quiescent(dp->lb, w->reader_id);
@@ -198,8 +200,10 @@ int mp_dp_worker_main(void *arg)
 
 	worker_begin(w);
 	while (dp->running) {
-		if (mp_dp_poll_once(w, mp_dp_now_ms(dp)) || !dp->conf.idle_sleep_us)
-			continue;
+		uint64_t now_ms = mp_dp_now_ms(dp);
+
+		if (mp_dp_poll_once(w, now_ms) || !dp->conf.idle_sleep_us || w->next_sweep_ms <= now_ms)
+			continue; /* busy, or expiry work left: no sleep */
 		if (dp->lb)
 			mp_lb_reader_offline(dp->lb, w->reader_id);
 		rte_delay_us_sleep(dp->conf.idle_sleep_us);

@@ -101,7 +101,7 @@ void mp_rh_start_driven(struct mp_rh *h, const struct mp_rh_addr *a, unsigned np
 	start(h, a, nports, workers, lc, true);
 }
 
-/* Driven: turn every worker's loop at h->now until a whole turn receives nothing. */
+/* Driven: turn every worker's loop at h->now until a whole turn receives nothing and no expiry is due. */
 static void turn_until_idle(struct mp_rh *h)
 {
 	for (int i = 0;; i++) {
@@ -111,7 +111,8 @@ static void turn_until_idle(struct mp_rh *h)
 		for (unsigned q = 0; q < h->nq; q++)
 			got += mp_dp_poll_once(&h->dp.workers[q], h->now);
 		mp_lb_quiescent(h->lb, 0);
-		if (!got)
+		/* a real loop turns again at once, without a frame, while expiry work is due */
+		if (!got && !mp_lb_session_sweep_pending(h->lb, h->now))
 			return;
 	}
 }

@@ -80,6 +80,7 @@ enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, 
 {
 	uint16_t type, off = ETH_HLEN, ip_len, frag;
 	uint8_t *ip, ihl;
+	enum mp_verdict v;
 
 	memset(pkt, 0, sizeof(*pkt));
 	if (len < ETH_HLEN)
@@ -138,11 +139,19 @@ enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, 
 		pkt->payload_off = (uint16_t)(pkt->l4_off + 8);
 		pkt->payload_len = (uint16_t)(ulen - 8);
 		if (pkt->dst_port == ifc->webrtc_port)
-			return MP_V_WEBRTC;
-		if (pkt->dst_port == ifc->srt_port)
-			return MP_V_SRT;
-		if (pkt->dst_port >= ifc->nat_port_min && pkt->dst_port <= ifc->nat_port_max)
-			return MP_V_NAT;
-		return exception(pkt, MP_DROP_UDP_PORT);
+			v = MP_V_WEBRTC;
+		else if (pkt->dst_port == ifc->srt_port)
+			v = MP_V_SRT;
+		else if (pkt->dst_port >= ifc->nat_port_min && pkt->dst_port <= ifc->nat_port_max)
+			v = MP_V_NAT;
+		else
+			return exception(pkt, MP_DROP_UDP_PORT);
+		/* RFC 1812 section 5.3.1: a datagram the data plane forwards (media, and the handshakes it
+		 * relays) must not leave with TTL 0, so one arriving with TTL <= 1 is dropped and counted. No
+		 * ICMP time exceeded is sent (the kernel's own traffic, e.g. traceroute to the appliance, goes
+		 * to the exception path above and is answered there). */
+		if (ip[8] <= 1)
+			return drop(pkt, MP_DROP_TTL);
+		return v;
 	}
 }

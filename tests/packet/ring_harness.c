@@ -68,7 +68,7 @@ static void start(struct mp_rh *h, const struct mp_rh_addr *a, unsigned nports, 
 	c.nat_port_min = lc->nat_port_min;
 	c.nat_port_max = lc->nat_port_max;
 	c.workers = workers;
-	c.mbufs = 4095;
+	c.mbufs = 0; /* sized from the configuration, as the appliance does by default */
 	c.rx_desc = c.tx_desc = 512;
 	c.idle_sleep_us = 50;
 	c.session_rate = a->session_rate;

@@ -220,7 +220,7 @@ void mp_dp_stop(struct mp_dp *dp)
 			rte_eth_dev_close(p->port_id);
 			p->started = false;
 		}
-		if (p->arp.h)
+		if (p->arp.e)
 			mp_arp_cache_free(&p->arp);
 	}
 	dp->n_ports = 0;

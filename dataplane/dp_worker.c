@@ -54,6 +54,7 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 	struct mp_dp_port *p = &dp->ports[pi];
 	struct mp_dp_nh_cache *c = &w->nh[pi];
 	uint32_t hop = mp_next_hop(dst, p->iface.ip, p->iface.prefix, p->iface.gateway);
+	bool refresh;
 
 	if (!hop)
 		return MP_ERR_NOTFOUND;
@@ -61,10 +62,13 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 		memcpy(mac, c->mac, 6);
 		return MP_OK;
 	}
-	if (mp_arp_cache_lookup(&p->arp, hop, mac, now_ms) == MP_OK) {
+	if (mp_arp_cache_lookup(&p->arp, hop, mac, now_ms, &refresh) == MP_OK) {
 		c->hop = hop;
 		memcpy(c->mac, mac, 6);
 		c->until_ms = now_ms + MP_DP_NH_CACHE_MS;
+		/* Getting old: keep forwarding with it while we ask again (the answer refreshes it). */
+		if (unlikely(refresh) && mp_arp_cache_should_request(&p->arp, hop, now_ms))
+			send_arp_request(dp, w, pi, hop);
 		return MP_OK;
 	}
 	if (mp_arp_cache_should_request(&p->arp, hop, now_ms))
@@ -103,8 +107,10 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 	switch (v) {
 	case MP_V_REPLY:
 		if (pkt.is_arp_request) {
-			/* RFC 826: the requester's mapping is learned as well as answered. */
-			mp_arp_cache_learn(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
+			/* RFC 826: the requester's mapping is learned as well as answered ("am I the target?
+			 * then add"), if it is on our link (only such an address is ever a next hop). */
+			if (mp_next_hop(pkt.src_ip, p->iface.ip, p->iface.prefix, 0) == pkt.src_ip)
+				mp_arp_cache_learn(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
 			w->stats.arp_replies++;
 		} else {
 			w->stats.icmp_echo_replies++;
@@ -112,7 +118,8 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		mp_dp_tx(w, pi, m);
 		return;
 	case MP_V_ARP_LEARN:
-		mp_arp_cache_learn(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
+		/* A reply: only for an address we asked about; an unsolicited one creates nothing. */
+		mp_arp_cache_reply(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
 		mp_dp_exception_arp(w, pi, m, now_ms); /* the kernel resolves its own next hops */
 		return;
 	case MP_V_SRT:

@@ -116,7 +116,19 @@ struct mp_dp {
 	volatile bool running;     /* workers loop while set */
 	unsigned n_launched;       /* workers running mp_dp_worker_main */
 	bool driven;               /* started by mp_dp_start_driven: the caller turns the loops */
+	/* Default mode (dp_local.c): origins at a host address are reached at local_origin_ip (the TAP's
+	 * kernel side; 0: off); the host's addresses, set by the control plane. */
+	uint32_t local_origin_ip;
+#define MP_DP_HOST_ADDRS_MAX 64
+	uint32_t host_addrs[MP_DP_HOST_ADDRS_MAX];
+	unsigned n_host_addrs;
 };
+
+/* The address a session with an origin at ip is made with: local_origin_ip for an address of this
+ * host (127.0.0.0/8, host_addrs) in default mode, else ip itself. */
+uint32_t mp_dp_origin_addr(const struct mp_dp *dp, uint32_t ip);
+/* The host's IPv4 addresses (control plane, now and then; workers read them lock-free). */
+void mp_dp_set_host_addrs(struct mp_dp *dp, const uint32_t *ip, unsigned n);
 
 /* Find, configure and start the ports (one RX/TX queue per worker), make the mbuf pool. */
 int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_t errcap);

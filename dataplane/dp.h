@@ -124,9 +124,13 @@ struct mp_dp {
 	unsigned n_host_addrs;
 };
 
-/* The address a session with an origin at ip is made with: local_origin_ip for an address of this
- * host (127.0.0.0/8, host_addrs) in default mode, else ip itself. */
+/* The address a session with an origin at ip is made with: local_origin_ip for 127.0.0.0/8 in
+ * default mode, else ip itself. */
 uint32_t mp_dp_origin_addr(const struct mp_dp *dp, uint32_t ip);
+/* Default mode: may a reply from src_ip belong to a session with an origin at origin_ip (one of this
+ * host's addresses, answering from a socket on 0.0.0.0, so from local_origin_ip)? Only asked when
+ * src_ip is not origin_ip. */
+bool mp_dp_local_origin_reply(const struct mp_dp *dp, uint32_t origin_ip, uint32_t src_ip);
 /* The host's IPv4 addresses (control plane, now and then; workers read them lock-free). */
 void mp_dp_set_host_addrs(struct mp_dp *dp, const uint32_t *ip, unsigned n);
 

@@ -1,25 +1,34 @@
 /* dp_local.c: origins on the appliance's own host in default mode, reached at the TAP's kernel side. */
 #include "dp.h"
 
-/* An origin registered with 127.0.0.1, or with any other address of the host (SRS registers its
- * first non-loopback interface's), is one the kernel behind the TAP delivers to; but the kernel
- * answers it from the TAP's address, so the session is made with that address: what the data plane
- * sends goes there, and the replies match the session (no wrong_origin). The origin must listen on
- * 0.0.0.0 (SRS's default) or on the TAP's address. Read only when a session is made. */
-uint32_t mp_dp_origin_addr(const struct mp_dp *dp, uint32_t ip)
+/* Default mode. An origin on this host is reached through the TAP: the kernel behind it delivers
+ * to any of the host's addresses, but not to 127.0.0.0/8 (martian on mp0), so an origin registered
+ * with a loopback address is sent to at the TAP's kernel side instead (it must listen on 0.0.0.0,
+ * SRS's default). Its replies come from the address its socket is bound to, or, for a socket on
+ * 0.0.0.0, from the TAP's kernel side (the kernel's source for the route back): a session with an
+ * origin at a host address takes replies from either (mp_dp_local_origin_reply). */
+static bool host_addr(const struct mp_dp *dp, uint32_t ip)
 {
-	uint32_t local = dp->local_origin_ip;
-	unsigned n;
+	unsigned n = __atomic_load_n(&dp->n_host_addrs, __ATOMIC_ACQUIRE);
 
-	if (!local || ip == local)
-		return ip;
-	if ((ip >> 24) == 127 || ip == 0)
-		return local;
-	n = __atomic_load_n(&dp->n_host_addrs, __ATOMIC_ACQUIRE);
+	if ((ip >> 24) == 127)
+		return true;
 	for (unsigned i = 0; i < n && i < MP_DP_HOST_ADDRS_MAX; i++)
 		if (__atomic_load_n(&dp->host_addrs[i], __ATOMIC_RELAXED) == ip)
-			return local;
+			return true;
+	return false;
+}
+
+uint32_t mp_dp_origin_addr(const struct mp_dp *dp, uint32_t ip)
+{
+	if (dp->local_origin_ip && ((ip >> 24) == 127 || ip == 0))
+		return dp->local_origin_ip;
 	return ip;
+}
+
+bool mp_dp_local_origin_reply(const struct mp_dp *dp, uint32_t origin_ip, uint32_t src_ip)
+{
+	return dp->local_origin_ip && src_ip == dp->local_origin_ip && host_addr(dp, origin_ip);
 }
 
 void mp_dp_set_host_addrs(struct mp_dp *dp, const uint32_t *ip, unsigned n)

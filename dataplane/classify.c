@@ -78,6 +78,11 @@ static enum mp_verdict do_icmp(uint8_t *f, const struct mp_iface *ifc, struct mp
 
 enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt)
 {
+	return mp_classify_hw(f, len, ifc, pkt, 0);
+}
+
+enum mp_verdict mp_classify_hw(uint8_t *f, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt, unsigned hw)
+{
 	uint16_t type, off = ETH_HLEN, ip_len, frag;
 	uint8_t *ip, ihl;
 	enum mp_verdict v;
@@ -107,7 +112,7 @@ enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, 
 	ip_len = mp_rd16(ip + 2);
 	if ((ip[0] >> 4) != 4 || ihl < 20 || ip_len < ihl || (size_t)off + ip_len > len)
 		return drop(pkt, MP_DROP_IP_HEADER);
-	if (mp_csum(ip, ihl, 0) != 0xffff)
+	if ((hw & MP_HW_IP_BAD) || (!(hw & MP_HW_IP_GOOD) && mp_csum(ip, ihl, 0) != 0xffff))
 		return drop(pkt, MP_DROP_IP_CHECKSUM);
 	pkt->src_ip = mp_rd32(ip + 12);
 	pkt->dst_ip = mp_rd32(ip + 16);
@@ -132,7 +137,7 @@ enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, 
 		if (ip_len < ihl + 8)
 			return drop(pkt, MP_DROP_UDP_MALFORMED);
 		ulen = mp_rd16(u + 4);
-		if (ulen < 8 || ulen > ip_len - ihl)
+		if (ulen < 8 || ulen > ip_len - ihl || (hw & MP_HW_L4_BAD))
 			return drop(pkt, MP_DROP_UDP_MALFORMED);
 		pkt->src_port = mp_rd16(u);
 		pkt->dst_port = mp_rd16(u + 2);

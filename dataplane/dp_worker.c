@@ -76,6 +76,16 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 	return MP_ERR_NOTFOUND;
 }
 
+/* What the port's hardware checked (RX checksum offload, enabled in dp_port.c where the port has it);
+ * a port without it reports UNKNOWN and classify checks in software. */
+static inline unsigned rx_hw_flags(const struct rte_mbuf *m)
+{
+	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK, l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	return (ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD ? MP_HW_IP_GOOD : ip == RTE_MBUF_F_RX_IP_CKSUM_BAD ? MP_HW_IP_BAD : 0) |
+	       (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD ? MP_HW_L4_BAD : 0);
+}
+
 /* WebRTC frames of one RX burst, handed over together so their sessions are looked up in bulk. */
 struct webrtc_batch {
 	struct rte_mbuf *m[MP_BURST];
@@ -98,7 +108,8 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		return;
 	}
 	/* Classify straight into the WebRTC batch; the slot is kept only for WebRTC. */
-	v = mp_classify(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &wb->pkt[wb->n]);
+	v = mp_classify_hw(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &wb->pkt[wb->n],
+			   rx_hw_flags(m));
 	if (likely(v == MP_V_WEBRTC)) {
 		wb->m[wb->n++] = m;
 		return;

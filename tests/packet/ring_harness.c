@@ -186,12 +186,18 @@ void mp_rh_settle(struct mp_rh *h)
 
 void mp_rh_send_q(struct mp_rh *h, unsigned port, unsigned q, const uint8_t *f, size_t len)
 {
+	mp_rh_send_ol(h, port, q, f, len, 0);
+}
+
+void mp_rh_send_ol(struct mp_rh *h, unsigned port, unsigned q, const uint8_t *f, size_t len, uint64_t ol_flags)
+{
 	struct rte_mbuf *m = rte_pktmbuf_alloc(h->dp.pool);
 
 	assert_non_null(m);
 	memcpy(rte_pktmbuf_mtod(m, void *), f, len);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = (uint32_t)len;
+	m->ol_flags = ol_flags;
 	assert_int_equal(rte_ring_enqueue(h->rx[port][q], m), 0);
 	h->sent++;
 }

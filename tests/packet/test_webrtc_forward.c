@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <rte_lcore.h>
+#include <rte_mbuf.h>
 
 #include "dp.h"
 #include "lb.h"
@@ -799,6 +800,50 @@ static void media_arriving_with_ttl_1_is_not_forwarded_and_counted(void **state)
 	mp_rh_stop(&h);
 }
 
+/* RX checksum offload: the port's verdicts (mbuf RX flags) are used: IP BAD drops as ip_checksum, L4
+ * BAD as udp_malformed, IP GOOD skips the software sum (a frame whose header sum software would
+ * refuse goes through, as the hardware said it was good); without flags software checks. */
+static void rx_checksum_flags_from_the_port_are_used(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_test_udp u = { .src_ip = CLIENT, .dst_ip = US, .src_port = 4200, .dst_port = 8000 };
+	uint8_t pl[100], f[256], bad[256];
+	size_t n = rtp(pl, sizeof(pl), 0x44), len;
+
+	(void)state;
+	lb_conf(&lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "csum:1", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000,
+					    mp_now_ms()), MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 4200, "csum:1", false);
+	mp_rh_settle(&h);
+	(void)only_session(&h);
+	memcpy(u.src_mac, CLIENT_MAC, 6);
+	memcpy(u.dst_mac, mp_rh_port_mac(&h, 0), 6);
+	len = mp_test_udp_frame(f, &u, pl, n);
+	memcpy(bad, f, len);
+	bad[14 + 10] ^= 0x5a; /* header checksum wrong */
+	h.nout[0] = 0;
+	mp_rh_send_ol(&h, 0, 0, f, len, RTE_MBUF_F_RX_IP_CKSUM_BAD);
+	mp_rh_send_ol(&h, 0, 0, f, len, RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_BAD);
+	mp_rh_send_ol(&h, 0, 0, bad, len, 0);
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 0);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.drops[MP_DROP_IP_CHECKSUM], 2);
+	assert_int_equal(st.drops[MP_DROP_UDP_MALFORMED], 1);
+	mp_rh_send_ol(&h, 0, 0, bad, len, RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	mp_rh_send_ol(&h, 0, 0, f, len, RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN);
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 2);
+	assert_true(mp_test_udp_checksums_ok(h.out[0][1].b, h.out[0][1].len));
+	mp_rh_stop(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -815,6 +860,7 @@ int main(void)
 		cmocka_unit_test_teardown(two_workers_racing_on_the_same_clients_make_one_session_each, mp_rh_teardown),
 		cmocka_unit_test_teardown(frames_a_full_port_refuses_are_counted_as_tx_full, mp_rh_teardown),
 		cmocka_unit_test_teardown(media_arriving_with_ttl_1_is_not_forwarded_and_counted, mp_rh_teardown),
+		cmocka_unit_test_teardown(rx_checksum_flags_from_the_port_are_used, mp_rh_teardown),
 	};
 	return cmocka_run_group_tests(tests, mp_rh_eal_setup, mp_rh_eal_teardown);
 }

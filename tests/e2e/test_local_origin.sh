@@ -67,7 +67,7 @@ ip link set lo up
 
 appliance_run "mpl-e2e-$$" -- --tap-name=$TAP --tap-host-ip=$HOST_IP/24 --public-ip=$US/24 --public-gateway=$HOST_IP \
 	--system-api-listen=127.0.0.1:$SYS --api-listen=127.0.0.1:$HTTPAPI --http-listen=off --rtmp-listen=off \
-	--idle-sleep-us=50 --srt-handshake-timeout=3s || fail "the appliance did not start"
+	--idle-sleep-us=50 --srt-handshake-timeout=3s --cli-socket="$WORK/cli.sock" || fail "the appliance did not start"
 grep -q "default mode: TAP $TAP" "$APPLIANCE_LOG" || fail "not in the default TAP mode"
 
 # (a) an SRT origin registered with 127.0.0.1, listening on 0.0.0.0
@@ -128,7 +128,9 @@ import json, sys
 r = {x["key"].split("-")[0]: x["replies"] for x in json.load(sys.stdin)["origins"]}
 assert r["rtc1"] in ("seen", "none_yet"), r
 assert r["srtorig"] == "silent", r' || fail "origins' replies: $(curl -s "$API/api/v1/origins")"
-pass "an origin whose replies never come: logged once, \"replies\": \"silent\" in the System API"
+cli=$("$MP_BUILD_DIR/mediaplane-cli" -s "$WORK/cli.sock" show origins) || fail "show origins"
+grep -q "srtorig-local-1 .* silent " <<<"$cli" || fail "show origins: $cli"
+pass "an origin whose replies never come: logged once, silent in the System API and in show origins"
 
 appliance_stop || fail "exit status $? on SIGTERM"
 pass "stops cleanly"

@@ -209,6 +209,12 @@ static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 	dc->webrtc_allow_no_pwd = cfg->webrtc_allow_no_pwd;
 }
 
+/* The control plane's periodic list of the host's addresses, for origins on this host (dp_local.c). */
+static void host_addrs_to_dp(void *ctx, const uint32_t *ip, unsigned n)
+{
+	mp_dp_set_host_addrs(ctx, ip, n);
+}
+
 /* SIGHUP: re-reading the configuration is not supported yet (issue 15). Its default action would kill
  * the appliance and every live session with it (test_fault_sighup.sh): it is logged and changes nothing. */
 static void on_sighup(evutil_socket_t fd, short what, void *arg)
@@ -305,6 +311,16 @@ int main(int argc, char **argv)
 			cfg.tap_host_ip.ipv4 >> 24, (cfg.tap_host_ip.ipv4 >> 16) & 255, (cfg.tap_host_ip.ipv4 >> 8) & 255,
 			cfg.tap_host_ip.ipv4 & 255, cfg.tap_host_ip.prefix, cfg.public_ip.ipv4 >> 24,
 			(cfg.public_ip.ipv4 >> 16) & 255, (cfg.public_ip.ipv4 >> 8) & 255, cfg.public_ip.ipv4 & 255);
+	if (default_tap) {
+		struct mp_self_addrs host = { 0 };
+
+		/* origins on this host: reached at the TAP's kernel side (dp_local.c) */
+		dp.local_origin_ip = cfg.tap_host_ip.ipv4;
+		mp_self_addrs_load(&host, mp_now_ms());
+		mp_dp_set_host_addrs(&dp, host.ip, host.n);
+		ctl.host_addrs = host_addrs_to_dp;
+		ctl.host_addrs_ctx = &dp;
+	}
 	ctl.dp_stats = mp_stats_json;
 	ctl.dp_stats_ctx = &dp;
 	ctl.dp_metrics = mp_stats_prom;

@@ -56,7 +56,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("webrtc_idle_timeout", T_MS, webrtc_idle_ms, "30s", NULL, NULL, "a WebRTC session idle this long expires"),
 	K("srt_idle_timeout", T_MS, srt_idle_ms, "10s", NULL, NULL, "an SRT session idle this long expires"),
 	K("workers", T_U32, workers, "1", NULL, NULL, "worker lcores (each gets one RX/TX queue per port)"),
-	K("mbufs", T_U32, mbufs, "16383", NULL, NULL, "mbufs in the packet pool"),
+	K("mbufs", T_U32, mbufs, "0", NULL, NULL, "mbufs in the packet pool; 0: computed from workers, ports and descriptors (logged at start)"),
 	K("rx_desc", T_U16, rx_desc, "1024", NULL, NULL, "RX descriptors per queue"),
 	K("tx_desc", T_U16, tx_desc, "1024", NULL, NULL, "TX descriptors per queue"),
 	K("idle_sleep_us", T_U32, idle_sleep_us, "0", NULL, NULL, "a worker with nothing to receive sleeps this long (0: busy poll)"),
@@ -488,7 +488,7 @@ int mp_config_validate(const struct mp_config *c, char *err, size_t errcap)
 		return fail(err, errcap, "key 'redis_key_prefix' (PROXY_REDIS_KEY_PREFIX): longer than 63 bytes");
 	if (c->workers == 0 || c->workers > 64)
 		return fail(err, errcap, "key 'workers': %u is not in 1-64", c->workers);
-	if (c->mbufs < 1024)
+	if (c->mbufs && c->mbufs < 1024)
 		return fail(err, errcap, "key 'mbufs': %u is below 1024", c->mbufs);
 	if (c->rx_desc < 64 || c->tx_desc < 64)
 		return fail(err, errcap, "key '%s': below 64 descriptors", c->rx_desc < 64 ? "rx_desc" : "tx_desc");

@@ -153,6 +153,15 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	if (now >= c->next_sync_ms) {
 		mp_default_backend_refresh(c, now);
 		mp_lb_sync(c->lb, now);
+		if (c->host_addrs) {
+			const struct mp_self_addrs *a = mp_control_self_addrs(c);
+
+			c->host_addrs(c->host_addrs_ctx, a->ip, a->n);
+		}
+		if (!c->replies)
+			c->replies = mp_origin_replies_new(c->cfg->max_origins);
+		if (c->replies)
+			mp_origin_replies_scan(c->replies, c->lb, now);
 		c->next_sync_ms = now + 1000;
 	} else if (!strcmp(c->cfg->lb_type, "redis")) {
 		mp_lb_redis_poll(c->lb, now);
@@ -308,6 +317,8 @@ void mp_control_close(struct mp_control *c)
 		event_free(c->grace);
 		c->grace = NULL;
 	}
+	mp_origin_replies_free(c->replies);
+	c->replies = NULL;
 	for (int l = 0; l < MP_L__COUNT; l++)
 		if (c->http[l]) {
 			evhttp_free(c->http[l]);

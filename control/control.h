@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "dp_hooks.h"
+#include "origin_replies.h"
 #include "self_endpoint.h"
 
 /* The listening sockets, one per listener, each bound to its address in the config. */
@@ -84,6 +85,10 @@ struct mp_control {
 	struct event *grace;                /* grace_quit_timeout: stop even if streams are open */
 	char pid[16];
 	struct mp_self_addrs self_addrs;    /* the host's addresses (mp_control_self_addrs) */
+	/* told the host's addresses every second (the appliance sets it in default mode: dp_local.c) */
+	void (*host_addrs)(void *ctx, const uint32_t *ip, unsigned n);
+	void *host_addrs_ctx;
+	struct mp_origin_replies *replies;  /* which origins answer (origin_replies.h), scanned every second */
 };
 
 /* The host's IPv4 addresses, read again when older than 5 s (interfaces come and go). */

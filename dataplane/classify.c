@@ -78,8 +78,14 @@ static enum mp_verdict do_icmp(uint8_t *f, const struct mp_iface *ifc, struct mp
 
 enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt)
 {
+	return mp_classify_hw(f, len, ifc, pkt, 0);
+}
+
+enum mp_verdict mp_classify_hw(uint8_t *f, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt, unsigned hw)
+{
 	uint16_t type, off = ETH_HLEN, ip_len, frag;
 	uint8_t *ip, ihl;
+	enum mp_verdict v;
 
 	memset(pkt, 0, sizeof(*pkt));
 	if (len < ETH_HLEN)
@@ -106,7 +112,7 @@ enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, 
 	ip_len = mp_rd16(ip + 2);
 	if ((ip[0] >> 4) != 4 || ihl < 20 || ip_len < ihl || (size_t)off + ip_len > len)
 		return drop(pkt, MP_DROP_IP_HEADER);
-	if (mp_csum(ip, ihl, 0) != 0xffff)
+	if ((hw & MP_HW_IP_BAD) || (!(hw & MP_HW_IP_GOOD) && mp_csum(ip, ihl, 0) != 0xffff))
 		return drop(pkt, MP_DROP_IP_CHECKSUM);
 	pkt->src_ip = mp_rd32(ip + 12);
 	pkt->dst_ip = mp_rd32(ip + 16);
@@ -131,18 +137,26 @@ enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, 
 		if (ip_len < ihl + 8)
 			return drop(pkt, MP_DROP_UDP_MALFORMED);
 		ulen = mp_rd16(u + 4);
-		if (ulen < 8 || ulen > ip_len - ihl)
+		if (ulen < 8 || ulen > ip_len - ihl || (hw & MP_HW_L4_BAD))
 			return drop(pkt, MP_DROP_UDP_MALFORMED);
 		pkt->src_port = mp_rd16(u);
 		pkt->dst_port = mp_rd16(u + 2);
 		pkt->payload_off = (uint16_t)(pkt->l4_off + 8);
 		pkt->payload_len = (uint16_t)(ulen - 8);
 		if (pkt->dst_port == ifc->webrtc_port)
-			return MP_V_WEBRTC;
-		if (pkt->dst_port == ifc->srt_port)
-			return MP_V_SRT;
-		if (pkt->dst_port >= ifc->nat_port_min && pkt->dst_port <= ifc->nat_port_max)
-			return MP_V_NAT;
-		return exception(pkt, MP_DROP_UDP_PORT);
+			v = MP_V_WEBRTC;
+		else if (pkt->dst_port == ifc->srt_port)
+			v = MP_V_SRT;
+		else if (pkt->dst_port >= ifc->nat_port_min && pkt->dst_port <= ifc->nat_port_max)
+			v = MP_V_NAT;
+		else
+			return exception(pkt, MP_DROP_UDP_PORT);
+		/* RFC 1812 section 5.3.1: a datagram the data plane forwards (media, and the handshakes it
+		 * relays) must not leave with TTL 0, so one arriving with TTL <= 1 is dropped and counted. No
+		 * ICMP time exceeded is sent (the kernel's own traffic, e.g. traceroute to the appliance, goes
+		 * to the exception path above and is answered there). */
+		if (ip[8] <= 1)
+			return drop(pkt, MP_DROP_TTL);
+		return v;
 	}
 }

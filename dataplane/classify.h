@@ -49,5 +49,12 @@ struct mp_pkt {
  * are answered in place (MP_V_REPLY, same length). Header checks per RFC 791/1122: version 4, IHL,
  * total length within the frame, header checksum; fragments and options are not for the fast path. */
 enum mp_verdict mp_classify(uint8_t *frame, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt);
+/* The same, with what the port's hardware already checked (MP_HW_*, from the mbuf's RX offload
+ * flags): a header checksum it verified is not summed again; one it found bad is dropped
+ * (ip_checksum), as is a bad UDP checksum (udp_malformed). */
+#define MP_HW_IP_GOOD 1u
+#define MP_HW_IP_BAD 2u
+#define MP_HW_L4_BAD 4u
+enum mp_verdict mp_classify_hw(uint8_t *frame, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt, unsigned hw);
 
 #endif

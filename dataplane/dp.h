@@ -20,8 +20,8 @@
 #define MP_BURST 32
 /* lb reader ids: 0 is the control plane, workers take MP_DP_READER_FIRST + index. */
 #define MP_DP_READER_FIRST 1
-#define MP_DP_SWEEP_MS 10     /* each worker sweeps idle sessions this often */
-#define MP_DP_SWEEP_BUDGET 256
+#define MP_DP_SWEEP_MS 10     /* each worker sweeps idle sessions this often, every turn while some are due */
+#define MP_DP_SWEEP_BUDGET 256 /* sessions looked at per sweep (mp_lb_session_sweep) */
 /* A STUN with a session's USERNAME from another client address moves the session there only when
  * the session's own address has sent nothing for this long (NAT rebinding), or when the request
  * nominates the new pair (USE-CANDIDATE, RFC 8445 section 7.3.1.5); else it is dropped, so ICE checks
@@ -43,7 +43,7 @@ struct mp_dp_conf {
 	uint16_t webrtc_port, srt_port;
 	uint16_t nat_port_min, nat_port_max;
 	unsigned workers;
-	unsigned mbufs;
+	unsigned mbufs;            /* packet pool size; 0: computed from the rest (dp_pool.h) */
 	uint16_t rx_desc, tx_desc;
 	unsigned idle_sleep_us;
 	bool exception_path;       /* a kernel TAP per data port for what the fast path does not serve */
@@ -118,7 +118,23 @@ struct mp_dp {
 	volatile bool running;     /* workers loop while set */
 	unsigned n_launched;       /* workers running mp_dp_worker_main */
 	bool driven;               /* started by mp_dp_start_driven: the caller turns the loops */
+	/* Default mode (dp_local.c): origins at a host address are reached at local_origin_ip (the TAP's
+	 * kernel side; 0: off); the host's addresses, set by the control plane. */
+	uint32_t local_origin_ip;
+#define MP_DP_HOST_ADDRS_MAX 64
+	uint32_t host_addrs[MP_DP_HOST_ADDRS_MAX];
+	unsigned n_host_addrs;
 };
+
+/* The address a session with an origin at ip is made with: local_origin_ip for 127.0.0.0/8 in
+ * default mode, else ip itself. */
+uint32_t mp_dp_origin_addr(const struct mp_dp *dp, uint32_t ip);
+/* Default mode: may a reply from src_ip belong to a session with an origin at origin_ip (one of this
+ * host's addresses, answering from a socket on 0.0.0.0, so from local_origin_ip)? Only asked when
+ * src_ip is not origin_ip. */
+bool mp_dp_local_origin_reply(const struct mp_dp *dp, uint32_t origin_ip, uint32_t src_ip);
+/* The host's IPv4 addresses (control plane, now and then; workers read them lock-free). */
+void mp_dp_set_host_addrs(struct mp_dp *dp, const uint32_t *ip, unsigned n);
 
 /* Find, configure and start the ports (one RX/TX queue per worker), make the mbuf pool. */
 int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_t errcap);

@@ -9,6 +9,8 @@
 
 #include "dp.h"
 
+#define MP_DP_EXC_DESC 512 /* RX and TX descriptors per queue of an exception-path TAP */
+
 /*
  * What is addressed to the appliance but not served by the fast path (TCP for RTMP/HTTP, other
  * UDP, ICMP other than echo, fragments, IP options, ARP replies) is written to a net_tap port whose

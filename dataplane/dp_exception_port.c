@@ -29,7 +29,7 @@ static int exc_port_setup(struct mp_dp *dp, unsigned pi, char *err, size_t errca
 {
 	struct mp_dp_port *p = &dp->ports[pi];
 	const uint8_t *mac = p->iface.mac;
-	uint16_t nq = (uint16_t)dp->n_workers, rxd = 512, txd = 512;
+	uint16_t nq = (uint16_t)dp->n_workers, rxd = MP_DP_EXC_DESC, txd = MP_DP_EXC_DESC;
 	char vdev[64], args[192];
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;

@@ -23,7 +23,8 @@ void mp_dp_nat_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const
 		return;
 	}
 	/* Only the session's origin may speak through its NAT port (no port scan reaches a client). */
-	if (unlikely(pkt->src_ip != s->origin_ipv4 || pkt->src_port != s->origin_port)) {
+	if (unlikely(pkt->src_port != s->origin_port ||
+		     (pkt->src_ip != s->origin_ipv4 && !mp_dp_local_origin_reply(dp, s->origin_ipv4, pkt->src_ip)))) {
 		mp_dp_drop(w, m, MP_DROP_WRONG_ORIGIN);
 		return;
 	}

@@ -1,6 +1,7 @@
 /* dp_port.c: DPDK port discovery, configuration, start and stop for the data plane. */
 #include "dp.h"
 #include "dp_exception.h"
+#include "dp_pool.h"
 #include "dp_srt.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -59,6 +60,8 @@ static int port_setup(struct mp_dp *dp, struct mp_dp_port *p, char *err, size_t 
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP) & info.flow_type_rss_offloads;
 	}
+	/* RX checksum offload where the port has it: classify trusts its GOOD and drops its BAD. */
+	conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	rc = rte_eth_dev_configure(p->port_id, nq, nq, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &rxd, &txd);
@@ -101,6 +104,42 @@ static void iface_fill(struct mp_iface *ifc, const struct mp_dp_conf *c, uint32_
 	ifc->nat_port_max = c->nat_port_max;
 }
 
+#define POOL_CACHE 256
+
+/* The packet pool, sized from the configuration (dp_pool.h) unless conf->mbufs gives the size. */
+static int pool_create(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_t errcap)
+{
+	bool two = conf->private_port[0] && strcmp(conf->private_port, conf->public_port);
+	struct mp_dp_pool_need need = {
+		.workers = dp->n_workers,
+		.ports = two ? 2 : 1,
+		.rx_desc = conf->rx_desc,
+		.tx_desc = conf->tx_desc,
+		.exc_ports = conf->exception_path ? (two ? 2 : 1) : 0,
+		.exc_desc = MP_DP_EXC_DESC,
+		/* an RX burst, TX batches to two ports and two TAPs, the SRT hand-off ring */
+		.worker_held = MP_BURST + 4 * MP_BURST + MP_DP_SRT_RING,
+		.cache = POOL_CACHE,
+	};
+	unsigned sized = mp_dp_pool_size(&need), n = conf->mbufs ? conf->mbufs : sized;
+
+	dp->pool = rte_pktmbuf_pool_create("mp_pkts", n, POOL_CACHE, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (!dp->pool) {
+		snprintf(err, errcap, "cannot create the mbuf pool (%u mbufs, %u MiB): %s", n,
+			 (unsigned)((uint64_t)n * (RTE_MBUF_DEFAULT_BUF_SIZE + sizeof(struct rte_mbuf)) >> 20),
+			 rte_strerror(rte_errno));
+		return MP_ERR_NOMEM;
+	}
+	MP_INFO("mbuf pool: %u mbufs%s (%u workers x %u ports x (%u RX + %u TX descriptors) + %u exception TAPs + "
+		"%u per worker + %u per-lcore caches, + 1/8: %u)", n, conf->mbufs ? " as configured" : "",
+		need.workers, need.ports, need.rx_desc, need.tx_desc, need.exc_ports, need.worker_held, need.cache,
+		sized);
+	if (conf->mbufs && conf->mbufs < mp_dp_pool_held(&need))
+		MP_WARN("mbufs = %u is below the %llu this configuration can hold at once: RX may starve under load",
+			conf->mbufs, mp_dp_pool_held(&need));
+	return MP_OK;
+}
+
 int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_t errcap)
 {
 	unsigned lcore;
@@ -122,13 +161,8 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 			 conf->workers, conf->workers + 1, rte_lcore_count());
 		return MP_ERR_CONFIG;
 	}
-	dp->pool = rte_pktmbuf_pool_create("mp_pkts", conf->mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-					   (int)rte_socket_id());
-	if (!dp->pool) {
-		snprintf(err, errcap, "cannot create the mbuf pool (%u mbufs): %s", conf->mbufs,
-			 rte_strerror(rte_errno));
+	if (pool_create(dp, conf, err, errcap) != MP_OK)
 		return MP_ERR_NOMEM;
-	}
 	snprintf(dp->ports[0].name, sizeof(dp->ports[0].name), "%s", conf->public_port);
 	iface_fill(&dp->ports[0].iface, conf, conf->public_ip, conf->public_prefix, conf->public_gateway);
 	dp->ports[0].iface.service_ip = conf->service_ip;
@@ -189,7 +223,7 @@ void mp_dp_stop(struct mp_dp *dp)
 			rte_eth_dev_close(p->port_id);
 			p->started = false;
 		}
-		if (p->arp.h)
+		if (p->arp.e)
 			mp_arp_cache_free(&p->arp);
 	}
 	dp->n_ports = 0;

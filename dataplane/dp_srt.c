@@ -82,7 +82,8 @@ void mp_dp_srt_from_origin(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 	uint8_t st, mac[6];
 	unsigned pc;
 
-	if (unlikely(!dp->srt || pkt->src_ip != s->origin_ipv4 || pkt->src_port != s->origin_port)) {
+	if (unlikely(!dp->srt || pkt->src_port != s->origin_port ||
+		     (pkt->src_ip != s->origin_ipv4 && !mp_dp_local_origin_reply(dp, s->origin_ipv4, pkt->src_ip)))) {
 		w->stats.lookup_misses++;
 		mp_dp_drop(w, m, MP_DROP_SRT_SOCKET);
 		return;

@@ -227,7 +227,7 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 		rte_pktmbuf_free(m);
 		return;
 	}
-	sp.origin_ipv4 = t.ipv4;
+	sp.origin_ipv4 = mp_dp_origin_addr(dp, t.ipv4);
 	sp.origin_port = t.port;
 	sp.origin_id = t.origin_id;
 	sp.kind = MP_LB_SESS_SRT;

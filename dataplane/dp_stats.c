@@ -34,6 +34,7 @@ static const char *const drop_names[MP_DROP__COUNT] = {
 	[MP_DROP_SRT_HS_RATE] = "srt_handshake_rate",
 	[MP_DROP_STUN_INTEGRITY] = "stun_integrity",
 	[MP_DROP_STUN_NO_PWD] = "stun_no_pwd",
+	[MP_DROP_TTL] = "ttl_exceeded",
 };
 
 const char *mp_dp_drop_name(enum mp_dp_drop d)

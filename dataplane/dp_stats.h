@@ -38,6 +38,7 @@ enum mp_dp_drop {
 	MP_DROP_SRT_HS_RATE,     /* an SRT handshake over its source's rate (srt_handshake_rate) */
 	MP_DROP_STUN_INTEGRITY,  /* a STUN that would start or move a session: MESSAGE-INTEGRITY missing or wrong */
 	MP_DROP_STUN_NO_PWD,     /* the same for an ICE username stored without ice-pwd (webrtc_allow_no_pwd off) */
+	MP_DROP_TTL,             /* media that would be forwarded with TTL <= 1 (RFC 1812 section 5.3.1) */
 	MP_DROP__COUNT
 };
 

@@ -129,7 +129,7 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 	if (rc == MP_ERR_STATE) { /* no session, or it just closed */
 		struct mp_lb_session_params sp = {
 			.tuple = *t,
-			.origin_ipv4 = e->media_ipv4,
+			.origin_ipv4 = mp_dp_origin_addr(w->dp, e->media_ipv4),
 			.origin_port = e->media_port,
 			.origin_id = e->origin_id,
 			.kind = MP_LB_SESS_WEBRTC,

@@ -54,6 +54,7 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 	struct mp_dp_port *p = &dp->ports[pi];
 	struct mp_dp_nh_cache *c = &w->nh[pi];
 	uint32_t hop = mp_next_hop(dst, p->iface.ip, p->iface.prefix, p->iface.gateway);
+	bool refresh;
 
 	if (!hop)
 		return MP_ERR_NOTFOUND;
@@ -61,15 +62,28 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 		memcpy(mac, c->mac, 6);
 		return MP_OK;
 	}
-	if (mp_arp_cache_lookup(&p->arp, hop, mac, now_ms) == MP_OK) {
+	if (mp_arp_cache_lookup(&p->arp, hop, mac, now_ms, &refresh) == MP_OK) {
 		c->hop = hop;
 		memcpy(c->mac, mac, 6);
 		c->until_ms = now_ms + MP_DP_NH_CACHE_MS;
+		/* Getting old: keep forwarding with it while we ask again (the answer refreshes it). */
+		if (unlikely(refresh) && mp_arp_cache_should_request(&p->arp, hop, now_ms))
+			send_arp_request(dp, w, pi, hop);
 		return MP_OK;
 	}
 	if (mp_arp_cache_should_request(&p->arp, hop, now_ms))
 		send_arp_request(dp, w, pi, hop);
 	return MP_ERR_NOTFOUND;
+}
+
+/* What the port's hardware checked (RX checksum offload, enabled in dp_port.c where the port has it);
+ * a port without it reports UNKNOWN and classify checks in software. */
+static inline unsigned rx_hw_flags(const struct rte_mbuf *m)
+{
+	uint64_t ip = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK, l4 = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	return (ip == RTE_MBUF_F_RX_IP_CKSUM_GOOD ? MP_HW_IP_GOOD : ip == RTE_MBUF_F_RX_IP_CKSUM_BAD ? MP_HW_IP_BAD : 0) |
+	       (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD ? MP_HW_L4_BAD : 0);
 }
 
 /* WebRTC frames of one RX burst, handed over together so their sessions are looked up in bulk. */
@@ -94,7 +108,8 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		return;
 	}
 	/* Classify straight into the WebRTC batch; the slot is kept only for WebRTC. */
-	v = mp_classify(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &wb->pkt[wb->n]);
+	v = mp_classify_hw(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &wb->pkt[wb->n],
+			   rx_hw_flags(m));
 	if (likely(v == MP_V_WEBRTC)) {
 		wb->m[wb->n++] = m;
 		return;
@@ -103,8 +118,10 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 	switch (v) {
 	case MP_V_REPLY:
 		if (pkt.is_arp_request) {
-			/* RFC 826: the requester's mapping is learned as well as answered. */
-			mp_arp_cache_learn(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
+			/* RFC 826: the requester's mapping is learned as well as answered ("am I the target?
+			 * then add"), if it is on our link (only such an address is ever a next hop). */
+			if (mp_next_hop(pkt.src_ip, p->iface.ip, p->iface.prefix, 0) == pkt.src_ip)
+				mp_arp_cache_learn(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
 			w->stats.arp_replies++;
 		} else {
 			w->stats.icmp_echo_replies++;
@@ -112,7 +129,8 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		mp_dp_tx(w, pi, m);
 		return;
 	case MP_V_ARP_LEARN:
-		mp_arp_cache_learn(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
+		/* A reply: only for an address we asked about; an unsolicited one creates nothing. */
+		mp_arp_cache_reply(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
 		mp_dp_exception_arp(w, pi, m, now_ms); /* the kernel resolves its own next hops */
 		return;
 	case MP_V_SRT:
@@ -182,8 +200,10 @@ unsigned mp_dp_poll_once(struct mp_dp_worker *w, uint64_t now_ms)
 	mp_dp_exception_flush(w);
 	if (dp->lb) {
 		if (now_ms >= w->next_sweep_ms) {
+			/* While expiry work is due (a mass of sessions idle at once), every turn takes a budget
+			 * of it, so deadlines are kept at 1M sessions without a long stall in any one turn. */
 			w->stats.sessions_expired += mp_lb_session_sweep(dp->lb, now_ms, MP_DP_SWEEP_BUDGET);
-			w->next_sweep_ms = now_ms + MP_DP_SWEEP_MS;
+			w->next_sweep_ms = mp_lb_session_sweep_pending(dp->lb, now_ms) ? now_ms : now_ms + MP_DP_SWEEP_MS;
 		}
 		/* Holds no lb pointer between bursts: freed records may be reclaimed. */
 		mp_lb_quiescent(dp->lb, w->reader_id);
@@ -201,8 +221,10 @@ int mp_dp_worker_main(void *arg)
 
 	worker_begin(w);
 	while (dp->running) {
-		if (mp_dp_poll_once(w, mp_dp_now_ms(dp)) || !dp->conf.idle_sleep_us)
-			continue;
+		uint64_t now_ms = mp_dp_now_ms(dp);
+
+		if (mp_dp_poll_once(w, now_ms) || !dp->conf.idle_sleep_us || w->next_sweep_ms <= now_ms)
+			continue; /* busy, or expiry work left: no sleep */
 		if (dp->lb)
 			mp_lb_reader_offline(dp->lb, w->reader_id);
 		rte_delay_us_sleep(dp->conf.idle_sleep_us);

@@ -9,7 +9,8 @@
 
 /* Rewrite a classified UDP/IPv4 frame in place: MACs, source and destination address and port.
  * The IPv4 and UDP checksums are updated incrementally (RFC 1624); a zero UDP checksum (none, RFC 768)
- * stays zero. TTL is decremented (RFC 1812 section 5.3.1) with its checksum update. Payload untouched. */
+ * stays zero. TTL is decremented (RFC 1812 section 5.3.1) with its checksum update (mp_classify drops
+ * what arrives with TTL <= 1). Payload untouched. */
 void mp_udp_rewrite(uint8_t *frame, const struct mp_pkt *pkt, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 		    uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port);
 

@@ -320,11 +320,16 @@ int mp_lb_session_replace(struct mp_lb *lb, struct mp_lb_session *old, const str
 			  uint64_t now, struct mp_lb_session **out);
 /* Close now (SRT shutdown). The NAT port is reused after the quiet period. */
 int mp_lb_session_close(struct mp_lb *lb, struct mp_lb_session *s, uint64_t now);
-/* Expire idle sessions: looks at up to budget session slots from where the last call stopped (any
- * number of workers may call it), closes those idle longer than their kind's limit, renews the ICE
- * usernames of live WebRTC sessions and reclaims what is past its grace period. Returns the number
- * closed. Call it every few milliseconds with a budget of a few hundred. */
+/* Expire idle sessions: looks at up to budget sessions whose idle deadline has passed (a timer
+ * wheel, lb_expiry.c: each session about once per idle period, not every slot every pass; any
+ * number of workers may call it, one works at a time), closes those idle longer than their kind's
+ * limit, renews the ICE usernames of live WebRTC sessions and reclaims what is past its grace
+ * period (NAT ports back to the pool). Returns the number closed. A session expires within
+ * MP_LB_EXPIRY_TICK_MS of its deadline provided callers keep calling while mp_lb_session_sweep_pending says so. */
 uint32_t mp_lb_session_sweep(struct mp_lb *lb, uint64_t now, uint32_t budget);
+#define MP_LB_EXPIRY_TICK_MS 10 /* a session expires at or after its deadline, before deadline + this */
+/* Is expiry work due at now (lock-free)? A worker loop sweeps again at once while it is. */
+bool mp_lb_session_sweep_pending(struct mp_lb *lb, uint64_t now);
 
 /* Walk sessions ("show sessions"): the session in slot i (< max_sessions) if it is live, else NULL. */
 struct mp_lb_session *mp_lb_session_at(struct mp_lb *lb, uint32_t i);

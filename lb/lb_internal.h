@@ -85,7 +85,11 @@ struct mp_lb {
 	uint32_t *sess_free;
 	uint32_t sess_nfree;
 	struct rte_rcu_qsbr_dq *dq_sess;
-	_Atomic uint32_t sweep_cursor;
+	/* idle expiry wheel (lb_expiry.c), under sess.wlock; exp_done and exp_work are read without it */
+	uint32_t *exp_next, *exp_prev;   /* max_sessions + MP_LB_EXP_WHEEL + 1 list nodes */
+	_Atomic uint64_t exp_done;       /* ticks below this were spliced onto the work list */
+	_Atomic uint32_t exp_work;       /* the work list is not empty */
+	_Atomic bool reclaim_more;       /* the last sweep's reclaim used its whole budget */
 	/* Live slots, one bit each, and live sessions per kind: written on session create and close
 	 * (under sess.wlock), never per packet; read by listings (mp_lb_session_next). */
 	_Atomic uint64_t *sess_live;
@@ -129,6 +133,29 @@ void mp_lb_hls_fini(struct mp_lb *lb);
 int mp_lb_hls_sweep(struct mp_lb *lb, uint64_t now);
 int mp_lb_sessions_init(struct mp_lb *lb);
 void mp_lb_sessions_fini(struct mp_lb *lb);
+/* The idle-expiry wheel (lb_expiry.c): ticks of MP_LB_EXP_TICK_MS, a turn of MP_LB_EXP_WHEEL ticks
+ * (deadlines further out go round again). All under sess.wlock but mp_lb_expiry_pending. */
+#define MP_LB_EXP_TICK_MS MP_LB_EXPIRY_TICK_MS
+#define MP_LB_EXP_WHEEL 8192 /* 82 s: the default idle limits without going round */
+int mp_lb_expiry_init(struct mp_lb *lb);
+void mp_lb_expiry_fini(struct mp_lb *lb);
+/* File session idx by its idle deadline (moving it if filed); take it off the wheel. */
+void mp_lb_expiry_link(struct mp_lb *lb, uint32_t idx, uint64_t deadline_ms);
+void mp_lb_expiry_unlink(struct mp_lb *lb, uint32_t idx);
+/* Look at up to budget sessions whose deadline tick has passed: expire (through `expire`, which
+ * unlinks what it closes and says whether it did) those still idle, refile the others. Returns the
+ * number expired. */
+uint32_t mp_lb_expiry_run(struct mp_lb *lb, uint64_t now, uint32_t budget,
+			  bool (*expire)(struct mp_lb *lb, struct mp_lb_session *s, uint64_t now));
+/* Is there expiry work at now (lock-free, approximate: for the callers' scheduling only)? */
+bool mp_lb_expiry_pending(struct mp_lb *lb, uint64_t now);
+
+/* A session kind's idle limit. */
+static inline uint64_t mp_lb_idle_ms(const struct mp_lb *lb, uint8_t kind)
+{
+	return kind == MP_LB_SESS_WEBRTC ? lb->cfg.webrtc_idle_ms : lb->cfg.srt_idle_ms;
+}
+
 int mp_lb_natport_init(struct mp_lb *lb);
 void mp_lb_natport_fini(struct mp_lb *lb);
 /* Under sess.wlock: take a port quiet for long enough (0 if none, or NAT disabled); give one back. */

@@ -157,6 +157,7 @@ static int mp_lb_sess_new_locked(struct mp_lb *lb, const struct mp_lb_session_pa
 		atomic_store_explicit(&lb->natport[port], idx + 1, memory_order_release);
 	atomic_fetch_add_explicit(&lb->sess.count, 1, memory_order_relaxed);
 	mp_lb_sess_mark(lb, s, true);
+	mp_lb_expiry_link(lb, idx, now + mp_lb_idle_ms(lb, s->kind));
 	*out = s;
 	return MP_OK;
 }
@@ -332,6 +333,7 @@ static int mp_lb_sess_close_locked(struct mp_lb *lb, struct mp_lb_session *s, ui
 		return MP_ERR_STATE;
 	atomic_store_explicit(&s->state, MP_LB_SESS_CLOSED, memory_order_release);
 	mp_lb_sess_mark(lb, s, false);
+	mp_lb_expiry_unlink(lb, s->index);
 	void *data;
 	if (rte_hash_lookup_data(lb->sess.h, &s->tuple, &data) >= 0 && data == s)
 		rte_hash_del_key(lb->sess.h, &s->tuple);
@@ -456,6 +458,7 @@ int mp_lb_session_rebind(struct mp_lb *lb, struct mp_lb_session *s, const struct
 	if (n->nat_port != 0)
 		atomic_store_explicit(&lb->natport[n->nat_port], idx + 1, memory_order_release);
 	mp_lb_sess_mark(lb, n, true);
+	mp_lb_expiry_link(lb, idx, now + mp_lb_idle_ms(lb, n->kind));
 	if (n->kind == MP_LB_SESS_SRT && n->u.srt.bound != 0) {
 		uint32_t id = n->u.srt.bound;
 		rte_hash_add_key_data(lb->srt.h, &id, n); /* existing key: replaces the pointer */
@@ -466,52 +469,40 @@ int mp_lb_session_rebind(struct mp_lb *lb, struct mp_lb_session *s, const struct
 	return MP_OK;
 }
 
+/* Under sess.wlock: expire s (idle past its limit, mp_lb_expiry_run); false if it closed meanwhile.
+ * Idle means nothing from the client: an origin still sending to a client that vanished (a WebRTC
+ * origin until its ICE consent fails, ~30 s) must not keep its session and NAT port
+ * (test_fault_client.sh). A live client always sends: SRT ACKs and keepalives, ICE consent checks
+ * and RTCP. */
+static bool mp_lb_sess_expire(struct mp_lb *lb, struct mp_lb_session *s, uint64_t now)
+{
+	if (mp_lb_sess_close_locked(lb, s, now, false) != MP_OK)
+		return false;
+	atomic_fetch_sub_explicit(&lb->sess.count, 1, memory_order_relaxed);
+	return true;
+}
+
 uint32_t mp_lb_session_sweep(struct mp_lb *lb, uint64_t now, uint32_t budget)
 {
 	if (!mp_lb_sess_writer_ok())
 		return 0;
-	uint32_t cap = lb->cfg.max_sessions;
-	if (budget > cap)
-		budget = cap;
-	uint32_t start = atomic_fetch_add_explicit(&lb->sweep_cursor, budget, memory_order_relaxed) % cap;
-	uint32_t closed = 0;
-	for (uint32_t j = 0; j < budget; j++) {
-		uint32_t i = start + j;
-		if (i >= cap)
-			i -= cap;
-		struct mp_lb_session *s = &lb->sess_rec[i];
-		uint8_t st = atomic_load_explicit(&s->state, memory_order_acquire);
-		if (st != MP_LB_SESS_HANDSHAKE && st != MP_LB_SESS_ACTIVE)
-			continue;
-		/* Idle means nothing from the client: an origin still sending to a client that vanished
-		 * (a WebRTC origin until its ICE consent fails, ~30 s) must not keep its session and NAT
-		 * port (test_fault_client.sh). A live client always sends: SRT ACKs and keepalives, ICE
-		 * consent checks and RTCP. */
-		uint64_t seen = atomic_load_explicit(&s->last_c2o_ms, memory_order_relaxed);
-		uint64_t idle = s->kind == MP_LB_SESS_WEBRTC ? lb->cfg.webrtc_idle_ms : lb->cfg.srt_idle_ms;
-		if (now > seen && now - seen >= idle) {
-			rte_spinlock_lock(&lb->sess.wlock);
-			if (atomic_load_explicit(&s->last_c2o_ms, memory_order_relaxed) == seen &&
-			    mp_lb_sess_close_locked(lb, s, now, false) == MP_OK) {
-				atomic_fetch_sub_explicit(&lb->sess.count, 1, memory_order_relaxed);
-				closed++;
-			}
-			rte_spinlock_unlock(&lb->sess.wlock);
-		} else if (s->kind == MP_LB_SESS_WEBRTC && s->u.username[0] != '\0') {
-			/* A live session keeps its ICE username alive (renewed by traffic). */
-			const struct mp_lb_webrtc *e =
-				mp_lb_webrtc_find(lb, s->u.username, strnlen(s->u.username, MP_LB_USERNAME_MAX));
-			if (e != NULL)
-				mp_lb_webrtc_touch(e, seen > now ? now : seen);
-		}
-	}
-	/* Recycle what is past its grace period, unless another worker is writing right now. */
-	if (rte_spinlock_trylock(&lb->sess.wlock)) {
-		rte_rcu_qsbr_dq_reclaim(lb->dq_sess, budget, NULL, NULL, NULL);
-		rte_spinlock_unlock(&lb->sess.wlock);
-	}
+	/* Another worker holding the lock is creating, closing or sweeping: try again next turn. */
+	if (!rte_spinlock_trylock(&lb->sess.wlock))
+		return 0;
+	uint32_t closed = mp_lb_expiry_run(lb, now, budget, mp_lb_sess_expire);
+	/* Recycle what is past its grace period: session indexes and NAT ports go back to their pools
+	 * (at twice the expiry pace, so they never lag behind it; more next turn if it was not all). */
+	unsigned int freed = 0;
+	rte_rcu_qsbr_dq_reclaim(lb->dq_sess, 2 * budget, &freed, NULL, NULL);
+	atomic_store_explicit(&lb->reclaim_more, freed >= 2 * budget, memory_order_relaxed);
+	rte_spinlock_unlock(&lb->sess.wlock);
 	atomic_fetch_add_explicit(&lb->sessions_expired, closed, memory_order_relaxed);
 	return closed;
+}
+
+bool mp_lb_session_sweep_pending(struct mp_lb *lb, uint64_t now)
+{
+	return mp_lb_expiry_pending(lb, now) || atomic_load_explicit(&lb->reclaim_more, memory_order_relaxed);
 }
 
 int mp_lb_sessions_init(struct mp_lb *lb)
@@ -520,6 +511,8 @@ int mp_lb_sessions_init(struct mp_lb *lb)
 	int rc = mp_lb_table_create(lb, &lb->sess, "sess", cap, sizeof(struct mp_lb_tuple), true);
 	if (rc == MP_OK)
 		rc = mp_lb_table_create(lb, &lb->srt, "srt", cap, sizeof(uint32_t), true);
+	if (rc == MP_OK)
+		rc = mp_lb_expiry_init(lb);
 	if (rc != MP_OK)
 		return rc;
 	lb->sess_rec = rte_zmalloc_socket("mp_lb_sess", sizeof(*lb->sess_rec) * cap, RTE_CACHE_LINE_SIZE,
@@ -564,6 +557,7 @@ void mp_lb_sessions_fini(struct mp_lb *lb)
 	rte_free(lb->sess_free);
 	rte_free(lb->sess_live);
 	lb->sess_live = NULL;
+	mp_lb_expiry_fini(lb);
 	mp_lb_table_free(&lb->sess);
 	mp_lb_table_free(&lb->srt);
 }

@@ -23,7 +23,7 @@ static const char *const help_text =
 	"  show port stats all               packets, bytes, errors per DPDK port\n"
 	"  clear port stats all\n"
 	"  show lcore stats                  per-worker counters and drop reasons\n"
-	"  show origins [N]                  registered origins, age, alive, endpoints (first N, 100)\n"
+	"  show origins [N]                  registered origins, age, alive, replies, endpoints (first N, 100)\n"
 	"  show streams [N]                  stream -> origin picks (first N, 100)\n"
 	"  show sessions [webrtc|srt] [N]    data-plane sessions (first N, 100)\n"
 	"  origin add NAME IP PROTO=EP...    add an origin (PROTO: rtmp http api srt rtc; EP as SRS sends it)\n"
@@ -58,7 +58,8 @@ static void show_origins(struct mp_control *c, uint32_t limit, struct mp_strbuf 
 
 	mp_lb_stats(c->lb, &st);
 	total = st.count[MP_LB_T_ORIGINS];
-	mp_strbuf_printf(out, "%-4s %-40s %-16s %-6s %-8s %s\n", "id", "key", "ip", "alive", "age", "endpoints");
+	mp_strbuf_printf(out, "%-4s %-40s %-16s %-6s %-8s %-8s %s\n", "id", "key", "ip", "alive", "age", "replies",
+			 "endpoints");
 	for (uint32_t id = 0; id < lim && n < limit; id++) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(c->lb, id);
 
@@ -69,6 +70,7 @@ static void show_origins(struct mp_control *c, uint32_t limit, struct mp_strbuf 
 				 esc(o->ip, ipe, sizeof(ipe)),
 				 mp_lb_origin_alive(c->lb, o, now) ? (o->draining ? "drain" : "yes") : "no",
 				 (double)(now - o->updated_ms) / 1000.0);
+		mp_strbuf_printf(out, "%-8s ", mp_origin_reply_name(mp_origin_replies_get(c->replies, o->id, o->uid)));
 		for (int p = 0; p < MP_PROTO__COUNT; p++)
 			for (unsigned i = 0; i < o->n_ep[p]; i++) {
 				uint32_t ip;

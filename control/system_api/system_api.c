@@ -252,6 +252,9 @@ static void api_origins(struct evhttp_request *req, void *arg)
 		cJSON_AddBoolToObject(e, "draining", org->draining);
 		cJSON_AddNumberToObject(e, "age_ms", (double)(now - org->updated_ms));
 		cJSON_AddNumberToObject(e, "known_ms", (double)(now - org->first_seen_ms));
+		/* "seen": sessions got traffic back; "silent": media sent, nothing back; "none_yet" */
+		cJSON_AddStringToObject(e, "replies",
+					mp_origin_reply_name(mp_origin_replies_get(c->replies, org->id, org->uid)));
 		add_endpoints(e, org);
 		cJSON_AddItemToArray(a, e);
 		n++;

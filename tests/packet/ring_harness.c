@@ -68,7 +68,7 @@ static void start(struct mp_rh *h, const struct mp_rh_addr *a, unsigned nports, 
 	c.nat_port_min = lc->nat_port_min;
 	c.nat_port_max = lc->nat_port_max;
 	c.workers = workers;
-	c.mbufs = 4095;
+	c.mbufs = 0; /* sized from the configuration, as the appliance does by default */
 	c.rx_desc = c.tx_desc = 512;
 	c.idle_sleep_us = 50;
 	c.session_rate = a->session_rate;
@@ -101,7 +101,7 @@ void mp_rh_start_driven(struct mp_rh *h, const struct mp_rh_addr *a, unsigned np
 	start(h, a, nports, workers, lc, true);
 }
 
-/* Driven: turn every worker's loop at h->now until a whole turn receives nothing. */
+/* Driven: turn every worker's loop at h->now until a whole turn receives nothing and no expiry is due. */
 static void turn_until_idle(struct mp_rh *h)
 {
 	for (int i = 0;; i++) {
@@ -111,7 +111,8 @@ static void turn_until_idle(struct mp_rh *h)
 		for (unsigned q = 0; q < h->nq; q++)
 			got += mp_dp_poll_once(&h->dp.workers[q], h->now);
 		mp_lb_quiescent(h->lb, 0);
-		if (!got)
+		/* a real loop turns again at once, without a frame, while expiry work is due */
+		if (!got && !mp_lb_session_sweep_pending(h->lb, h->now))
 			return;
 	}
 }
@@ -185,12 +186,18 @@ void mp_rh_settle(struct mp_rh *h)
 
 void mp_rh_send_q(struct mp_rh *h, unsigned port, unsigned q, const uint8_t *f, size_t len)
 {
+	mp_rh_send_ol(h, port, q, f, len, 0);
+}
+
+void mp_rh_send_ol(struct mp_rh *h, unsigned port, unsigned q, const uint8_t *f, size_t len, uint64_t ol_flags)
+{
 	struct rte_mbuf *m = rte_pktmbuf_alloc(h->dp.pool);
 
 	assert_non_null(m);
 	memcpy(rte_pktmbuf_mtod(m, void *), f, len);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = (uint32_t)len;
+	m->ol_flags = ol_flags;
 	assert_int_equal(rte_ring_enqueue(h->rx[port][q], m), 0);
 	h->sent++;
 }

@@ -68,6 +68,8 @@ void mp_rh_stats(struct mp_rh *h, struct mp_dp_stats *s);
 const uint8_t *mp_rh_port_mac(struct mp_rh *h, unsigned p);
 
 void mp_rh_send_q(struct mp_rh *h, unsigned port, unsigned q, const uint8_t *f, size_t len);
+/* The same with the RX offload flags a port's hardware would set (RTE_MBUF_F_RX_*). */
+void mp_rh_send_ol(struct mp_rh *h, unsigned port, unsigned q, const uint8_t *f, size_t len, uint64_t ol_flags);
 void mp_rh_send(struct mp_rh *h, unsigned port, const uint8_t *f, size_t len);
 /* An ARP request from ip/mac for the port's address, so the appliance learns the sender. */
 void mp_rh_send_arp(struct mp_rh *h, unsigned p, uint32_t ip, const uint8_t mac[6]);

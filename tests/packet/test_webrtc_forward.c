@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <rte_lcore.h>
+#include <rte_mbuf.h>
 
 #include "dp.h"
 #include "lb.h"
@@ -737,6 +738,112 @@ static void frames_a_full_port_refuses_are_counted_as_tx_full(void **state)
 	mp_rh_stop(&h);
 }
 
+/* Send a UDP frame with the given TTL from mac/src:sport to the port's address. */
+static void send_ttl(struct mp_rh *h, const uint8_t mac[6], uint32_t src, uint16_t sport, uint16_t dport, uint8_t ttl,
+		     const uint8_t *pl, size_t n)
+{
+	struct mp_test_udp u = { .src_ip = src, .dst_ip = US, .src_port = sport, .dst_port = dport, .ttl = ttl ? ttl : 1 };
+	uint8_t f[2048];
+	size_t len;
+
+	memcpy(u.src_mac, mac, 6);
+	memcpy(u.dst_mac, mp_rh_port_mac(h, 0), 6);
+	len = mp_test_udp_frame(f, &u, pl, n);
+	if (!ttl) { /* the builder's 0 means 64: TTL 0 by hand, header checksum redone */
+		f[14 + 8] = 0;
+		mp_wr16(f + 14 + 10, 0);
+		mp_wr16(f + 14 + 10, (uint16_t)~mp_csum(f + 14, 20, 0));
+	}
+	mp_rh_send(h, 0, f, len);
+}
+
+/* RFC 1812 section 5.3.1: what arrives with TTL 1 (or 0) is not forwarded, either way, and is
+ * counted as ttl_exceeded; TTL 2 leaves with 1. */
+static void media_arriving_with_ttl_1_is_not_forwarded_and_counted(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_lb_session *s;
+	uint8_t pl[200];
+	size_t n = rtp(pl, sizeof(pl), 0x33);
+	uint16_t nat;
+
+	(void)state;
+	lb_conf(&lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "ttl:1", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000,
+					    mp_now_ms()), MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 4100, "ttl:1", false);
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	nat = s->nat_port;
+	h.nout[0] = 0;
+	send_ttl(&h, CLIENT_MAC, CLIENT, 4100, 8000, 1, pl, n);       /* client -> origin */
+	send_ttl(&h, CLIENT_MAC, CLIENT, 4100, 8000, 0, pl, n);
+	send_ttl(&h, ORIGIN_MAC, ORIGIN, 8000, nat, 1, pl, n);        /* origin -> client */
+	send_ttl(&h, CLIENT_MAC, CLIENT, 4101, 10080, 1, pl, n);      /* SRT port */
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 0);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.drops[MP_DROP_TTL], 4);
+	assert_int_equal(mp_dp_stats_drops(&st), 4);
+	assert_string_equal(mp_dp_drop_name(MP_DROP_TTL), "ttl_exceeded");
+	/* TTL 2 is forwarded, leaving with TTL 1 and a header checksum that verifies */
+	send_ttl(&h, CLIENT_MAC, CLIENT, 4100, 8000, 2, pl, n);
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 1);
+	assert_int_equal(h.out[0][0].b[14 + 8], 1);
+	assert_true(mp_test_udp_checksums_ok(h.out[0][0].b, h.out[0][0].len));
+	mp_rh_stop(&h);
+}
+
+/* RX checksum offload: the port's verdicts (mbuf RX flags) are used: IP BAD drops as ip_checksum, L4
+ * BAD as udp_malformed, IP GOOD skips the software sum (a frame whose header sum software would
+ * refuse goes through, as the hardware said it was good); without flags software checks. */
+static void rx_checksum_flags_from_the_port_are_used(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_test_udp u = { .src_ip = CLIENT, .dst_ip = US, .src_port = 4200, .dst_port = 8000 };
+	uint8_t pl[100], f[256], bad[256];
+	size_t n = rtp(pl, sizeof(pl), 0x44), len;
+
+	(void)state;
+	lb_conf(&lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "csum:1", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000,
+					    mp_now_ms()), MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 4200, "csum:1", false);
+	mp_rh_settle(&h);
+	(void)only_session(&h);
+	memcpy(u.src_mac, CLIENT_MAC, 6);
+	memcpy(u.dst_mac, mp_rh_port_mac(&h, 0), 6);
+	len = mp_test_udp_frame(f, &u, pl, n);
+	memcpy(bad, f, len);
+	bad[14 + 10] ^= 0x5a; /* header checksum wrong */
+	h.nout[0] = 0;
+	mp_rh_send_ol(&h, 0, 0, f, len, RTE_MBUF_F_RX_IP_CKSUM_BAD);
+	mp_rh_send_ol(&h, 0, 0, f, len, RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_BAD);
+	mp_rh_send_ol(&h, 0, 0, bad, len, 0);
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 0);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.drops[MP_DROP_IP_CHECKSUM], 2);
+	assert_int_equal(st.drops[MP_DROP_UDP_MALFORMED], 1);
+	mp_rh_send_ol(&h, 0, 0, bad, len, RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_L4_CKSUM_GOOD);
+	mp_rh_send_ol(&h, 0, 0, f, len, RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN);
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 2);
+	assert_true(mp_test_udp_checksums_ok(h.out[0][1].b, h.out[0][1].len));
+	mp_rh_stop(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -752,6 +859,8 @@ int main(void)
 		cmocka_unit_test_teardown(sessions_made_on_one_worker_are_found_by_another, mp_rh_teardown),
 		cmocka_unit_test_teardown(two_workers_racing_on_the_same_clients_make_one_session_each, mp_rh_teardown),
 		cmocka_unit_test_teardown(frames_a_full_port_refuses_are_counted_as_tx_full, mp_rh_teardown),
+		cmocka_unit_test_teardown(media_arriving_with_ttl_1_is_not_forwarded_and_counted, mp_rh_teardown),
+		cmocka_unit_test_teardown(rx_checksum_flags_from_the_port_are_used, mp_rh_teardown),
 	};
 	return cmocka_run_group_tests(tests, mp_rh_eal_setup, mp_rh_eal_teardown);
 }

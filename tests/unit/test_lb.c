@@ -548,13 +548,13 @@ static void idle_sessions_expire_in_sweep_webrtc_30s_srt_10s(void **state)
 	assert_int_equal(w->pkts_c2o, 1);
 	assert_int_equal(w->bytes_o2c, 800);
 	assert_int_equal(mp_lb_session_sweep(lb, 10 * SEC - 1, c.max_sessions), 0);
-	assert_int_equal(mp_lb_session_sweep(lb, 10 * SEC, c.max_sessions), 1); /* SRT idle 10 s */
+	assert_int_equal(mp_lb_session_sweep(lb, 10 * SEC + MP_LB_EXPIRY_TICK_MS, c.max_sessions), 1); /* SRT idle 10 s */
 	assert_null(mp_lb_session_by_srt(lb, 0xabcd));
 	assert_null(mp_lb_session_find(lb, &ps.tuple));
 	assert_ptr_equal(mp_lb_session_find(lb, &pw.tuple), w);
 	mp_lb_session_count_o2c(w, 800, 20 * SEC); /* the origin still sending does not keep it */
 	assert_int_equal(mp_lb_session_sweep(lb, 35 * SEC - 1, c.max_sessions), 0);
-	assert_int_equal(mp_lb_session_sweep(lb, 35 * SEC, c.max_sessions), 1); /* WebRTC idle 30 s */
+	assert_int_equal(mp_lb_session_sweep(lb, 35 * SEC + MP_LB_EXPIRY_TICK_MS, c.max_sessions), 1); /* WebRTC idle 30 s */
 	assert_null(mp_lb_session_find(lb, &pw.tuple));
 	assert_null(mp_lb_session_by_natport(lb, w->nat_port));
 	struct mp_lb_stats st;

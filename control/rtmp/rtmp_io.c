@@ -157,6 +157,94 @@ static int ack_if_due(struct mp_rtmp_session *s, struct mp_rtmp_side *side)
 	return rc;
 }
 
+static void count_in(struct mp_rtmp_session *s, struct mp_rtmp_side *side, size_t n)
+{
+	side->bytes_in += n;
+	if (side->is_origin)
+		s->px->st.bytes_from_origin += n;
+	else
+		s->px->st.bytes_from_client += n;
+}
+
+/* One step of the chunk-by-chunk relay (both sides at the same chunk size): a chunk header, or
+ * payload bytes. A media message's chunks go to the other side as they come: a header we write
+ * (the message stream id mapped) and the payload moved between libevent buffers, never copied
+ * into a message; any other message is assembled and dispatched as before. MP_ERR_AGAIN: the
+ * input is used up. */
+static int relay_chunk(struct mp_rtmp_session *s, struct mp_rtmp_side *side, struct evbuffer *in)
+{
+	struct mp_rtmp_side *to = mp_rtmp_other(s, side);
+	struct mp_rtmp_reader *r = &side->rd;
+	struct evbuffer_iovec v;
+	struct mp_rtmp_msg m;
+	size_t used = 0, avail = evbuffer_get_length(in);
+	int rc;
+
+	if (mp_rtmp_reader_wants_header(r)) {
+		struct mp_rtmp_chunk c;
+		uint8_t hdr[MP_RTMP_CHUNK_HDR_MAX];
+		int n;
+
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
+			return MP_ERR_AGAIN;
+		rc = mp_rtmp_reader_header(r, v.iov_base, v.iov_len, &used, &c);
+		evbuffer_drain(in, used);
+		count_in(s, side, used);
+		if (rc < 0)
+			return rc == MP_ERR_AGAIN ? MP_OK : rc; /* AGAIN: the header goes on in the next iovec */
+		if (c.offset == 0 && mp_rtmp_relay_passes(s, side, &c))
+			mp_rtmp_reader_pass_message(r, &c);
+		if (!c.pass)
+			return MP_OK; /* its payload is fed to the reader below */
+		if (side->rd.chunk_size != to->out_chunk) /* changed to a size we do not announce */
+			return MP_ERR_PROTO;
+		n = mp_rtmp_chunk_header_write(&c, mp_rtmp_relay_sid(s, side, c.stream_id), hdr, sizeof(hdr));
+		if (n < 0)
+			return n;
+		if (bufferevent_write(to->bev, hdr, (size_t)n))
+			return MP_ERR_NOMEM;
+		count_out(to, (size_t)n);
+		used = 0;
+		if (c.n == 0)
+			goto pass; /* an empty message: complete with its header */
+		return MP_OK;
+	}
+	if (mp_rtmp_reader_passing(r)) {
+		uint32_t k = mp_rtmp_reader_chunk_left(r);
+
+		if (k > avail)
+			k = (uint32_t)avail;
+		if (!k)
+			return MP_ERR_AGAIN;
+		/* libevent moves whole buffer chains by reference and copies only partial ones */
+		if (evbuffer_remove_buffer(in, bufferevent_get_output(to->bev), k) != (int)k)
+			return MP_ERR_NOMEM;
+		count_in(s, side, k);
+		count_out(to, k);
+		used = k;
+	pass:
+		rc = mp_rtmp_reader_pass(r, (uint32_t)used);
+		if (rc < 0)
+			return rc;
+		if (rc > 0)
+			mp_rtmp_relay_passed(s, side, rc == 2);
+		return MP_OK;
+	}
+	/* a chunk of a message being assembled: at most the rest of this chunk */
+	if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+		v.iov_len = 0;
+	if (v.iov_len > mp_rtmp_reader_chunk_left(r))
+		v.iov_len = mp_rtmp_reader_chunk_left(r);
+	if (!v.iov_len && mp_rtmp_reader_chunk_left(r))
+		return MP_ERR_AGAIN;
+	rc = mp_rtmp_reader_feed(r, v.iov_len ? v.iov_base : NULL, v.iov_len, &used, &m);
+	evbuffer_drain(in, used);
+	count_in(s, side, used);
+	if (rc == MP_OK)
+		return dispatch(s, side, &m);
+	return rc == MP_ERR_AGAIN ? MP_OK : rc;
+}
+
 /* May this side's input be read as messages now? */
 static int readable(const struct mp_rtmp_session *s, const struct mp_rtmp_side *side)
 {
@@ -192,16 +280,25 @@ int mp_rtmp_pump(struct mp_rtmp_session *s, struct mp_rtmp_side *side)
 				return rc;
 			continue;
 		}
+		if (s->state == MP_RTMP_S_RELAY && mp_rtmp_relay_by_chunk(s, side)) {
+			rc = relay_chunk(s, side, in);
+			if (rc == MP_ERR_AGAIN)
+				return MP_OK;
+			if (rc < 0)
+				return rc;
+			if (s->state != MP_RTMP_S_CLOSING) {
+				rc = ack_if_due(s, side);
+				if (rc < 0)
+					return rc;
+			}
+			continue;
+		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
 			return MP_OK;
 		rc = mp_rtmp_reader_feed(&side->rd, v.iov_base, v.iov_len, &used, &m);
 		/* the message (if any) lives in the reader's buffers: the input can go */
 		evbuffer_drain(in, used);
-		side->bytes_in += used;
-		if (side->is_origin)
-			s->px->st.bytes_from_origin += used;
-		else
-			s->px->st.bytes_from_client += used;
+		count_in(s, side, used);
 		if (rc == MP_OK)
 			rc = dispatch(s, side, &m);
 		else if (rc == MP_ERR_AGAIN)

@@ -388,6 +388,10 @@ int mp_rtmp_side_open(struct mp_rtmp_session *s, struct mp_rtmp_side *side, stru
 	side->paused = 0;
 	mp_rtmp_reader_init(&side->rd, MP_RTMP_PROXY_SETUP_MAX_MSG); /* raised when the relay starts */
 	bufferevent_setcb(bev, on_read, on_write, on_event, side);
+	/* libevent reads and writes at most 16 KB per callback by default: a relay moving media at
+	 * hundreds of MB/s would spend its time in the event loop */
+	bufferevent_set_max_single_read(bev, MP_RTMP_PROXY_IO_MAX);
+	bufferevent_set_max_single_write(bev, MP_RTMP_PROXY_IO_MAX);
 	bufferevent_setwatermark(bev, EV_READ, 0, MP_RTMP_PROXY_IN_HIGH);
 	bufferevent_setwatermark(bev, EV_WRITE, MP_RTMP_PROXY_OUT_LOW, 0);
 	return bufferevent_enable(bev, EV_READ | EV_WRITE) ? MP_ERR_IO : MP_OK;

@@ -31,6 +31,8 @@ struct evconnlistener;
 /* A side's output queue above HIGH stops reading the other side until it drains to LOW. */
 #define MP_RTMP_PROXY_OUT_HIGH (4u << 20)
 #define MP_RTMP_PROXY_OUT_LOW (1u << 20)
+/* The most one read or write callback moves on a side's socket. */
+#define MP_RTMP_PROXY_IO_MAX (256u << 10)
 /* libevent stops reading a socket while this much input waits unprocessed. */
 #define MP_RTMP_PROXY_IN_HIGH (256u << 10)
 /* Commands of the client's exchange kept for the replay to the origin, and their size bound. */

@@ -134,7 +134,7 @@ class H(http.server.BaseHTTPRequestHandler):
 http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
 PY
 netns_bg "$NS" python3 "$WORK/origin.py" $ORIGIN "$DATA/srs7-whip-answer.sdp"
-wait_until 20 in_ns curl -s -m 1 -o /dev/null "http://127.0.0.1:$ORIGIN/" || fail "test origin did not start"
+wait_until 60 in_ns curl -s -m 1 -o /dev/null "http://127.0.0.1:$ORIGIN/" || fail "test origin did not start"
 start --api-auth-enabled=on --api-auth-token=s3cret
 SYS_TOKEN=s3cret
 TOKEN=(-H 'Authorization: Bearer s3cret')
@@ -170,7 +170,7 @@ in_ns curl -s -m 20 -o "$WORK/notflv" "http://127.0.0.1:$HTTP/live/notflv.flv" |
 p=$(sysapi /api/v1/players)
 [ "$(json "$p" stats.origin_flv_cut)" -ge 1 ] || fail "origin_flv_cut not counted: $p"
 [ "$(python3 -c 'import json,sys; print(len(json.loads(sys.argv[1])["players"]))' "$p")" = 0 ] || fail "players left: $p"
-wait_until 10 sh -c "[ \"\$(ip netns exec $NS curl -sf -m 5 -H 'Authorization: Bearer s3cret' http://127.0.0.1:$SYS/api/v1/connections | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"listeners\"][\"HTTP stream\"][\"open\"])')\" = 0 ]" \
+wait_until 60 sh -c "[ \"\$(ip netns exec $NS curl -sf -m 5 -H 'Authorization: Bearer s3cret' http://127.0.0.1:$SYS/api/v1/connections | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"listeners\"][\"HTTP stream\"][\"open\"])')\" = 0 ]" \
 	|| fail "HTTP stream connections still open after the bodies ended: $(sysapi /api/v1/connections)"
 pass "HTTP-FLV: a body cut inside a tag closes the player (curl exit $cut_rc, counted in origin_flv_cut), a non-FLV body passes through whole and ends; no player or connection left"
 
@@ -207,8 +207,8 @@ print("held", flush=True)
 time.sleep(8)
 PY
 HOLDER=$!
-wait_until 10 grep -q held "$WORK/held" || fail "could not open 30 connections"
-wait_until 10 sh -c "[ \"\$(ip netns exec $NS curl -sf -m 5 http://127.0.0.1:$SYS/api/v1/connections | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"listeners\"][\"HTTP API\"][\"refused_per_ip\"])')\" -ge 10 ]" \
+wait_until 60 grep -q held "$WORK/held" || fail "could not open 30 connections"
+wait_until 60 sh -c "[ \"\$(ip netns exec $NS curl -sf -m 5 http://127.0.0.1:$SYS/api/v1/connections | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"listeners\"][\"HTTP API\"][\"refused_per_ip\"])')\" -ge 10 ]" \
 	|| fail "per-address refusals not counted: $(sysapi /api/v1/connections)"
 refused=$(hcurl --interface 127.0.0.1 "http://127.0.0.1:$API/api/v1/versions")
 [ "$refused" = 503 ] || [ "$refused" = 000 ] || fail "21st connection from 127.0.0.1: $refused"
@@ -271,8 +271,8 @@ print("opened", flush=True)
 time.sleep(20)
 PY
 IDLE=$!
-wait_until 15 grep -q opened "$WORK/idle" || fail "could not open 1100 connections"
-wait_until 15 sh -c "ip netns exec $NS curl -sf -m 5 http://127.0.0.1:$SYS/api/v1/connections | grep -q '\"accept_errors\":[1-9]'" \
+wait_until 60 grep -q opened "$WORK/idle" || fail "could not open 1100 connections"
+wait_until 60 sh -c "ip netns exec $NS curl -sf -m 5 http://127.0.0.1:$SYS/api/v1/connections | grep -q '\"accept_errors\":[1-9]'" \
 	|| fail "no accept error counted: $(sysapi /api/v1/connections)"
 alive || fail "died with descriptors exhausted"
 wait_until 30 sh -c "[ \"\$(ip netns exec $NS curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:$HTTP/live/none.flv)\" = 503 ]" \

@@ -72,7 +72,7 @@ all=$(redis-cli -p $rport get srs-proxy-all-servers)
 all=$(python3 -c 'import json,sys; a=json.loads(sys.argv[1] or "[]"); a+=["srs-proxy-server:evil-s-1","srs-proxy-server:esc-s-1"]; print(json.dumps(a))' "$all")
 redis-cli -p $rport set srs-proxy-all-servers "$all" >/dev/null
 ignored() { [ "$(metric origins_ignored)" -ge 2 ] 2>/dev/null; }
-wait_until 20 ignored || fail "Redis origins not looked at: origins_ignored=$(metric origins_ignored)"
+wait_until 60 ignored || fail "Redis origins not looked at: origins_ignored=$(metric origins_ignored)"
 o=$(origins)
 [[ $o != *'"evil-s-1"'* && $o != *esc* ]] || fail "a Redis origin naming the appliance (or with ESC) was recorded: $o"
 [ "$(grep -c "ignored" "$dir/app.log")" -lt 10 ] || fail "ignored origins flood the log"
@@ -117,9 +117,9 @@ python3 "$here/origin_guard.py" forward $FWD_HTTP $HTTP "$dir/fwd_http" & pids+=
 python3 "$here/origin_guard.py" forward $FWD_RTMP $RTMP "$dir/fwd_rtmp" & pids+=($!)
 # each forwarder is probed until it answers; its count after that is the baseline, a loop adds to it
 probe() { bash -c "(exec 3<>/dev/tcp/127.0.0.1/$1) 2>/dev/null"; }
-wait_until 10 probe $FWD_HTTP || fail "HTTP forwarder did not start"
-wait_until 10 probe $FWD_RTMP || fail "RTMP forwarder did not start"
-wait_until 10 test -s "$dir/fwd_http" -a -s "$dir/fwd_rtmp" || fail "forwarders count nothing"
+wait_until 60 probe $FWD_HTTP || fail "HTTP forwarder did not start"
+wait_until 60 probe $FWD_RTMP || fail "RTMP forwarder did not start"
+wait_until 60 test -s "$dir/fwd_http" -a -s "$dir/fwd_rtmp" || fail "forwarders count nothing"
 sleep 0.2 # a probe still in the backlog is counted now, not during the loop
 base_http=$(cat "$dir/fwd_http") base_rtmp=$(cat "$dir/fwd_rtmp")
 out=$(json_reg "{\"ip\":\"127.0.0.1\",\"server\":\"fwd\",\"service\":\"s\",\"pid\":\"1\",\"rtmp\":[\"127.0.0.1:$FWD_RTMP\"],\"http\":[\"127.0.0.1:$FWD_HTTP\"]}")

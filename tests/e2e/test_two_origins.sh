@@ -57,7 +57,7 @@ origin A $OA
 origin B $OB
 "$build/mediaplane" -- --tap-name=mp2o0 --tap-host-ip=198.18.65.1/24 --public-ip=198.18.65.2/24 \
 	--public-gateway=198.18.65.1 --system-api-listen=127.0.0.1:$API --rtmp-listen=127.0.0.1:$RTMP \
-	--api-listen=off --http-listen=off --idle-sleep-us=200 --max-sessions=4096 --origin-ttl=3s \
+	--api-listen=off --http-listen=off --idle-sleep-us=200 --max-sessions=4096 --origin-ttl=10s \
 	--cli-socket=off >"$DIR/app.log" 2>&1 &
 app=$!
 wait_until 60 grep -q "running (pid" "$DIR/app.log" || fail "the appliance did not start"

@@ -166,11 +166,13 @@ static void count_in(struct mp_rtmp_session *s, struct mp_rtmp_side *side, size_
 		s->px->st.bytes_from_client += n;
 }
 
-/* One step of the chunk-by-chunk relay (both sides at the same chunk size): a chunk header, or
- * payload bytes. A media message's chunks go to the other side as they come: a header we write
- * (the message stream id mapped) and the payload moved between libevent buffers, never copied
- * into a message; any other message is assembled and dispatched as before. MP_ERR_AGAIN: the
- * input is used up. */
+/* One step of the chunk-by-chunk relay (both sides at the same chunk size): a chunk header, or a
+ * chunk's payload. A media message's chunks go to the other side as they come: a header we write
+ * (the message stream id mapped) and the payload moved between libevent buffers, never copied into
+ * a message. A chunk goes out whole or not at all (header and payload together, once the payload
+ * is all in), so what the proxy writes to that side itself (acknowledgements, pongs, relayed
+ * control) always falls between chunks. Any other message is assembled and dispatched as before.
+ * MP_ERR_AGAIN: wait for more input. */
 static int relay_chunk(struct mp_rtmp_session *s, struct mp_rtmp_side *side, struct evbuffer *in)
 {
 	struct mp_rtmp_side *to = mp_rtmp_other(s, side);
@@ -181,53 +183,42 @@ static int relay_chunk(struct mp_rtmp_session *s, struct mp_rtmp_side *side, str
 	int rc;
 
 	if (mp_rtmp_reader_wants_header(r)) {
-		struct mp_rtmp_chunk c;
-		uint8_t hdr[MP_RTMP_CHUNK_HDR_MAX];
-		int n;
-
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
 			return MP_ERR_AGAIN;
-		rc = mp_rtmp_reader_header(r, v.iov_base, v.iov_len, &used, &c);
+		rc = mp_rtmp_reader_header(r, v.iov_base, v.iov_len, &used, &side->chunk);
 		evbuffer_drain(in, used);
 		count_in(s, side, used);
 		if (rc < 0)
 			return rc == MP_ERR_AGAIN ? MP_OK : rc; /* AGAIN: the header goes on in the next iovec */
-		if (c.offset == 0 && mp_rtmp_relay_passes(s, side, &c))
-			mp_rtmp_reader_pass_message(r, &c);
-		if (!c.pass)
-			return MP_OK; /* its payload is fed to the reader below */
-		if (side->rd.chunk_size != to->out_chunk) /* changed to a size we do not announce */
-			return MP_ERR_PROTO;
-		n = mp_rtmp_chunk_header_write(&c, mp_rtmp_relay_sid(s, side, c.stream_id), hdr, sizeof(hdr));
+		if (side->chunk.offset == 0 && mp_rtmp_relay_passes(s, side, &side->chunk))
+			mp_rtmp_reader_pass_message(r, &side->chunk);
+		if (side->chunk.pass && side->rd.chunk_size != to->out_chunk)
+			return MP_ERR_PROTO; /* the size changed in the middle of a passed message */
+		return MP_OK; /* a passed chunk goes out below once its payload is in */
+	}
+	if (mp_rtmp_reader_passing(r)) {
+		uint32_t k = mp_rtmp_reader_chunk_left(r);
+		uint8_t hdr[MP_RTMP_CHUNK_HDR_MAX];
+		int n;
+
+		if (k > avail)
+			return MP_ERR_AGAIN; /* at most one chunk (<= 64 KB) waits in the input */
+		n = mp_rtmp_chunk_header_write(&side->chunk, mp_rtmp_relay_sid(s, side, side->chunk.stream_id), hdr,
+					       sizeof(hdr));
 		if (n < 0)
 			return n;
 		if (bufferevent_write(to->bev, hdr, (size_t)n))
 			return MP_ERR_NOMEM;
 		count_out(to, (size_t)n);
-		used = 0;
-		if (c.n == 0)
-			goto pass; /* an empty message: complete with its header */
-		return MP_OK;
-	}
-	if (mp_rtmp_reader_passing(r)) {
-		uint32_t k = mp_rtmp_reader_chunk_left(r);
-
-		if (k > avail)
-			k = (uint32_t)avail;
-		if (!k)
-			return MP_ERR_AGAIN;
 		/* libevent moves whole buffer chains by reference and copies only partial ones */
-		if (evbuffer_remove_buffer(in, bufferevent_get_output(to->bev), k) != (int)k)
+		if (k && evbuffer_remove_buffer(in, bufferevent_get_output(to->bev), k) != (int)k)
 			return MP_ERR_NOMEM;
 		count_in(s, side, k);
 		count_out(to, k);
-		used = k;
-	pass:
-		rc = mp_rtmp_reader_pass(r, (uint32_t)used);
+		rc = mp_rtmp_reader_pass(r, k);
 		if (rc < 0)
 			return rc;
-		if (rc > 0)
-			mp_rtmp_relay_passed(s, side, rc == 2);
+		mp_rtmp_relay_passed(s, side, rc == 2);
 		return MP_OK;
 	}
 	/* a chunk of a message being assembled: at most the rest of this chunk */

@@ -73,6 +73,7 @@ struct mp_rtmp_side {
 	uint64_t bytes_in, bytes_out;
 	uint64_t msgs_in;
 	uint64_t msgs_passed;  /* media messages relayed chunk by chunk, never assembled */
+	struct mp_rtmp_chunk chunk; /* the chunk being read while relaying chunk by chunk */
 };
 
 /* A command of the client's exchange, kept to replay to the origin. */

@@ -36,8 +36,12 @@ static struct mp_rtmp_chunk_stream *find_cs(struct mp_rtmp_reader *r, uint32_t c
 /* Drop the partial message of a chunk stream (Abort, spec 1.0 section 5.4.2). */
 static void drop_partial(struct mp_rtmp_reader *r, struct mp_rtmp_chunk_stream *cs)
 {
-	r->pending -= cs->got;
+	if (!cs->pass) /* passed-through bytes were never held here */
+		r->pending -= cs->got;
+	else
+		r->passing--;
 	cs->got = 0;
+	cs->pass = 0;
 }
 
 /* Basic header length from its first byte (spec 1.0 section 5.3.1.1). */
@@ -297,6 +301,95 @@ int mp_rtmp_reader_feed(struct mp_rtmp_reader *r, const uint8_t *buf, size_t len
 	return MP_ERR_AGAIN;
 }
 
+int mp_rtmp_reader_wants_header(const struct mp_rtmp_reader *r)
+{
+	return !r->in_payload;
+}
+
+unsigned mp_rtmp_reader_passing_messages(const struct mp_rtmp_reader *r)
+{
+	return r->passing;
+}
+
+uint32_t mp_rtmp_reader_chunk_left(const struct mp_rtmp_reader *r)
+{
+	return r->in_payload ? r->chunk_left : 0;
+}
+
+int mp_rtmp_reader_header(struct mp_rtmp_reader *r, const uint8_t *buf, size_t len, size_t *used,
+			  struct mp_rtmp_chunk *c)
+{
+	size_t p = 0;
+	int rc = MP_OK;
+	unsigned need;
+
+	*used = 0;
+	if (r->error)
+		return r->error;
+	if (r->in_payload || (!buf && len))
+		return MP_ERR_STATE;
+	release_delivered(r);
+	need = header_need(r, &rc);
+	while (!rc && need > r->hdr_len && p < len) {
+		r->hdr[r->hdr_len++] = buf[p++];
+		need = header_need(r, &rc);
+	}
+	r->received += p;
+	*used = p;
+	if (!rc && need > r->hdr_len)
+		return MP_ERR_AGAIN;
+	if (!rc)
+		rc = process_header(r);
+	if (rc) {
+		r->error = rc;
+		return rc;
+	}
+	c->csid = r->cur->csid;
+	c->timestamp = r->cur->timestamp;
+	c->stream_id = r->cur->stream_id;
+	c->len = r->cur->len;
+	c->type = r->cur->type;
+	c->pass = r->cur->pass;
+	c->offset = r->cur->got;
+	c->n = r->chunk_left;
+	return MP_OK;
+}
+
+int mp_rtmp_reader_passing(const struct mp_rtmp_reader *r)
+{
+	return r->in_payload && r->cur && r->cur->pass;
+}
+
+void mp_rtmp_reader_pass_message(struct mp_rtmp_reader *r, struct mp_rtmp_chunk *c)
+{
+	if (r->in_payload && r->cur && r->cur->got == 0) {
+		r->cur->pass = 1;
+		r->passing++;
+		c->pass = 1;
+	}
+}
+
+int mp_rtmp_reader_pass(struct mp_rtmp_reader *r, uint32_t n)
+{
+	struct mp_rtmp_chunk_stream *cs = r->cur;
+
+	if (!r->in_payload || !cs || !cs->pass || n > r->chunk_left)
+		return MP_ERR_STATE;
+	r->chunk_left -= n;
+	cs->got += n;
+	r->received += n;
+	if (r->chunk_left)
+		return 0;
+	r->in_payload = 0;
+	r->hdr_len = 0;
+	if (cs->got < cs->len)
+		return 1;
+	cs->got = 0;
+	cs->pass = 0;
+	r->passing--;
+	return 2;
+}
+
 int mp_rtmp_reader_ack_due(const struct mp_rtmp_reader *r, uint32_t *seq)
 {
 	if (!r->ack_window || r->received - r->acked < r->ack_window)
@@ -381,6 +474,32 @@ int mp_rtmp_chunk_write(const struct mp_rtmp_msg *m, uint32_t chunk_size, uint8_
 		if (done >= m->len)
 			break;
 		o += put_basic(out + o, 3, m->csid); /* fmt 3 continuation (section 5.3.1.2.4) */
+	}
+	return (int)o;
+}
+
+int mp_rtmp_chunk_header_write(const struct mp_rtmp_chunk *c, uint32_t stream_id, uint8_t *out, size_t cap)
+{
+	int ext = c->timestamp >= MP_RTMP_EXT_TS;
+	size_t o;
+
+	if (!out || c->csid < MP_RTMP_CSID_MIN || c->csid > MP_RTMP_CSID_MAX || c->len > 0xFFFFFFu ||
+	    cap < MP_RTMP_CHUNK_HDR_MAX)
+		return MP_ERR_INVAL;
+	if (c->offset) {
+		o = put_basic(out, 3, c->csid);
+	} else {
+		o = put_basic(out, 0, c->csid);
+		mp_wr24(out + o, ext ? MP_RTMP_EXT_TS : c->timestamp);
+		mp_wr24(out + o + 3, c->len);
+		out[o + 6] = c->type;
+		for (int i = 0; i < 4; i++)
+			out[o + 7 + i] = (uint8_t)(stream_id >> (8 * i)); /* little endian */
+		o += 11;
+	}
+	if (ext) {
+		mp_wr32(out + o, c->timestamp);
+		o += 4;
 	}
 	return (int)o;
 }

@@ -63,6 +63,7 @@ struct mp_rtmp_chunk_stream {
 	uint32_t len, stream_id;
 	uint8_t type;
 	uint8_t ext;               /* the last fmt 0/1/2 header had an extended timestamp */
+	uint8_t pass;              /* the current message is passed through, not assembled */
 	uint8_t *buf;              /* message being assembled */
 	uint32_t cap, got;
 };
@@ -74,6 +75,7 @@ struct mp_rtmp_reader {
 	uint64_t received;    /* bytes fed so far; the caller may add the handshake's bytes */
 	uint64_t acked;       /* value of received when the last Acknowledgement was sent */
 	size_t pending;       /* bytes held in partial messages, bounded by 2 * max_msg */
+	unsigned passing;     /* chunk streams whose current message is passed through */
 	int error;            /* sticky: once the stream is broken every feed returns it */
 	/* chunk being read */
 	uint8_t hdr[MP_RTMP_CHUNK_HDR_MAX];
@@ -101,6 +103,49 @@ void mp_rtmp_reader_free(struct mp_rtmp_reader *r);
  * SetChunkSize (spec 5.4.1), Abort (5.4.2) and WindowAckSize (5.4.4) take effect here. */
 int mp_rtmp_reader_feed(struct mp_rtmp_reader *r, const uint8_t *buf, size_t len, size_t *used,
 			struct mp_rtmp_msg *msg);
+
+/* Relaying chunk by chunk (a proxy whose two sides use the same chunk size): the reader parses
+ * each chunk header and the caller either moves the chunk's payload to the other side untouched
+ * (pass-through: mp_rtmp_reader_pass, no copy into the reader) or has the reader assemble it
+ * (mp_rtmp_reader_feed with at most chunk.n bytes). A message is one or the other from its first
+ * chunk to its last: the caller decides at chunk.offset == 0 and the reader remembers. */
+struct mp_rtmp_chunk {
+	uint32_t csid, timestamp, stream_id, len; /* the message this chunk belongs to */
+	uint8_t type;
+	uint8_t pass;    /* the message is passed through (set by mp_rtmp_reader_pass_message) */
+	uint32_t offset; /* payload bytes of the message before this chunk */
+	uint32_t n;      /* payload bytes in this chunk (follow the header) */
+};
+
+/* When a chunk header is due (mp_rtmp_reader_wants_header), read it (or its rest) from buf.
+ *   MP_OK: the header is complete (*used bytes consumed); *c describes the chunk, whose c->n
+ *     payload bytes (possibly 0) are then either passed (mp_rtmp_reader_pass) when c->pass, or
+ *     fed (mp_rtmp_reader_feed with at most c->n bytes; with 0 bytes for an empty message).
+ *   MP_ERR_AGAIN: buf ended inside the header (kept in the reader; *used == len).
+ *   negative: as mp_rtmp_reader_feed (the error is sticky). */
+int mp_rtmp_reader_header(struct mp_rtmp_reader *r, const uint8_t *buf, size_t len, size_t *used,
+			  struct mp_rtmp_chunk *c);
+/* 1 when the next bytes are (the rest of) a chunk header, not payload. */
+int mp_rtmp_reader_wants_header(const struct mp_rtmp_reader *r);
+/* Messages half passed through (their later chunks must be passed too). */
+unsigned mp_rtmp_reader_passing_messages(const struct mp_rtmp_reader *r);
+/* Right after mp_rtmp_reader_header returned the first chunk of a message (offset 0): pass the
+ * whole message through instead of assembling it. */
+void mp_rtmp_reader_pass_message(struct mp_rtmp_reader *r, struct mp_rtmp_chunk *c);
+/* n payload bytes of the current pass-through chunk were moved by the caller (n <= what is left
+ * of the chunk). Returns 0 (chunk not complete), 1 (chunk complete), 2 (message complete), or
+ * MP_ERR_STATE when no pass-through chunk is being read. */
+int mp_rtmp_reader_pass(struct mp_rtmp_reader *r, uint32_t n);
+/* 1 while the payload of a pass-through chunk is being read. */
+int mp_rtmp_reader_passing(const struct mp_rtmp_reader *r);
+/* Payload bytes left in the current chunk (0 at a boundary). */
+uint32_t mp_rtmp_reader_chunk_left(const struct mp_rtmp_reader *r);
+
+/* The chunk header a pass-through writer puts before one chunk's payload, at the receiver's chunk
+ * size equal to the sender's: fmt 0 for the first chunk of a message (with stream_id as given),
+ * fmt 3 after, an extended timestamp in every chunk when the timestamp needs one (section 5.3.1.3).
+ * Returns the header length (at most MP_RTMP_CHUNK_HDR_MAX) or MP_ERR_INVAL. */
+int mp_rtmp_chunk_header_write(const struct mp_rtmp_chunk *c, uint32_t stream_id, uint8_t *out, size_t cap);
 
 /* Spec 1.0 section 5.4.3: an Acknowledgement is due once the peer's window of bytes has been
  * received since the last one. Returns 1 and the sequence number (bytes received, mod 2^32) to

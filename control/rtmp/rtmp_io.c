@@ -157,6 +157,85 @@ static int ack_if_due(struct mp_rtmp_session *s, struct mp_rtmp_side *side)
 	return rc;
 }
 
+static void count_in(struct mp_rtmp_session *s, struct mp_rtmp_side *side, size_t n)
+{
+	side->bytes_in += n;
+	if (side->is_origin)
+		s->px->st.bytes_from_origin += n;
+	else
+		s->px->st.bytes_from_client += n;
+}
+
+/* One step of the chunk-by-chunk relay (both sides at the same chunk size): a chunk header, or a
+ * chunk's payload. A media message's chunks go to the other side as they come: a header we write
+ * (the message stream id mapped) and the payload moved between libevent buffers, never copied into
+ * a message. A chunk goes out whole or not at all (header and payload together, once the payload
+ * is all in), so what the proxy writes to that side itself (acknowledgements, pongs, relayed
+ * control) always falls between chunks. Any other message is assembled and dispatched as before.
+ * MP_ERR_AGAIN: wait for more input. */
+static int relay_chunk(struct mp_rtmp_session *s, struct mp_rtmp_side *side, struct evbuffer *in)
+{
+	struct mp_rtmp_side *to = mp_rtmp_other(s, side);
+	struct mp_rtmp_reader *r = &side->rd;
+	struct evbuffer_iovec v;
+	struct mp_rtmp_msg m;
+	size_t used = 0, avail = evbuffer_get_length(in);
+	int rc;
+
+	if (mp_rtmp_reader_wants_header(r)) {
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
+			return MP_ERR_AGAIN;
+		rc = mp_rtmp_reader_header(r, v.iov_base, v.iov_len, &used, &side->chunk);
+		evbuffer_drain(in, used);
+		count_in(s, side, used);
+		if (rc < 0)
+			return rc == MP_ERR_AGAIN ? MP_OK : rc; /* AGAIN: the header goes on in the next iovec */
+		if (side->chunk.offset == 0 && mp_rtmp_relay_passes(s, side, &side->chunk))
+			mp_rtmp_reader_pass_message(r, &side->chunk);
+		if (side->chunk.pass && side->rd.chunk_size != to->out_chunk)
+			return MP_ERR_PROTO; /* the size changed in the middle of a passed message */
+		return MP_OK; /* a passed chunk goes out below once its payload is in */
+	}
+	if (mp_rtmp_reader_passing(r)) {
+		uint32_t k = mp_rtmp_reader_chunk_left(r);
+		uint8_t hdr[MP_RTMP_CHUNK_HDR_MAX];
+		int n;
+
+		if (k > avail)
+			return MP_ERR_AGAIN; /* at most one chunk (<= 64 KB) waits in the input */
+		n = mp_rtmp_chunk_header_write(&side->chunk, mp_rtmp_relay_sid(s, side, side->chunk.stream_id), hdr,
+					       sizeof(hdr));
+		if (n < 0)
+			return n;
+		if (bufferevent_write(to->bev, hdr, (size_t)n))
+			return MP_ERR_NOMEM;
+		count_out(to, (size_t)n);
+		/* libevent moves whole buffer chains by reference and copies only partial ones */
+		if (k && evbuffer_remove_buffer(in, bufferevent_get_output(to->bev), k) != (int)k)
+			return MP_ERR_NOMEM;
+		count_in(s, side, k);
+		count_out(to, k);
+		rc = mp_rtmp_reader_pass(r, k);
+		if (rc < 0)
+			return rc;
+		mp_rtmp_relay_passed(s, side, rc == 2);
+		return MP_OK;
+	}
+	/* a chunk of a message being assembled: at most the rest of this chunk */
+	if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+		v.iov_len = 0;
+	if (v.iov_len > mp_rtmp_reader_chunk_left(r))
+		v.iov_len = mp_rtmp_reader_chunk_left(r);
+	if (!v.iov_len && mp_rtmp_reader_chunk_left(r))
+		return MP_ERR_AGAIN;
+	rc = mp_rtmp_reader_feed(r, v.iov_len ? v.iov_base : NULL, v.iov_len, &used, &m);
+	evbuffer_drain(in, used);
+	count_in(s, side, used);
+	if (rc == MP_OK)
+		return dispatch(s, side, &m);
+	return rc == MP_ERR_AGAIN ? MP_OK : rc;
+}
+
 /* May this side's input be read as messages now? */
 static int readable(const struct mp_rtmp_session *s, const struct mp_rtmp_side *side)
 {
@@ -192,16 +271,25 @@ int mp_rtmp_pump(struct mp_rtmp_session *s, struct mp_rtmp_side *side)
 				return rc;
 			continue;
 		}
+		if (s->state == MP_RTMP_S_RELAY && mp_rtmp_relay_by_chunk(s, side)) {
+			rc = relay_chunk(s, side, in);
+			if (rc == MP_ERR_AGAIN)
+				return MP_OK;
+			if (rc < 0)
+				return rc;
+			if (s->state != MP_RTMP_S_CLOSING) {
+				rc = ack_if_due(s, side);
+				if (rc < 0)
+					return rc;
+			}
+			continue;
+		}
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
 			return MP_OK;
 		rc = mp_rtmp_reader_feed(&side->rd, v.iov_base, v.iov_len, &used, &m);
 		/* the message (if any) lives in the reader's buffers: the input can go */
 		evbuffer_drain(in, used);
-		side->bytes_in += used;
-		if (side->is_origin)
-			s->px->st.bytes_from_origin += used;
-		else
-			s->px->st.bytes_from_client += used;
+		count_in(s, side, used);
 		if (rc == MP_OK)
 			rc = dispatch(s, side, &m);
 		else if (rc == MP_ERR_AGAIN)
@@ -291,6 +379,10 @@ int mp_rtmp_side_open(struct mp_rtmp_session *s, struct mp_rtmp_side *side, stru
 	side->paused = 0;
 	mp_rtmp_reader_init(&side->rd, MP_RTMP_PROXY_SETUP_MAX_MSG); /* raised when the relay starts */
 	bufferevent_setcb(bev, on_read, on_write, on_event, side);
+	/* libevent reads and writes at most 16 KB per callback by default: a relay moving media at
+	 * hundreds of MB/s would spend its time in the event loop */
+	bufferevent_set_max_single_read(bev, MP_RTMP_PROXY_IO_MAX);
+	bufferevent_set_max_single_write(bev, MP_RTMP_PROXY_IO_MAX);
 	bufferevent_setwatermark(bev, EV_READ, 0, MP_RTMP_PROXY_IN_HIGH);
 	bufferevent_setwatermark(bev, EV_WRITE, MP_RTMP_PROXY_OUT_LOW, 0);
 	return bufferevent_enable(bev, EV_READ | EV_WRITE) ? MP_ERR_IO : MP_OK;

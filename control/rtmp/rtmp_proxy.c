@@ -306,6 +306,7 @@ void mp_rtmp_proxy_stats_json(const struct mp_control *c, cJSON *out, long limit
 	num(out, "bytes_from_origin", st->bytes_from_origin);
 	num(out, "bytes_to_origin", st->bytes_to_origin);
 	num(out, "messages_client_to_origin", st->msgs_c2o);
+	num(out, "messages_passed_by_chunk", st->msgs_passed);
 	num(out, "messages_origin_to_client", st->msgs_o2c);
 	{
 		cJSON *e = cJSON_AddObjectToObject(out, "errors");

@@ -8,13 +8,76 @@
 #include "rtmp_session.h"
 
 /* The client's stream id and the origin's name the same stream (createStream answers may differ). */
-static uint32_t map_sid(const struct mp_rtmp_session *s, const struct mp_rtmp_side *from, uint32_t sid)
+uint32_t mp_rtmp_relay_sid(const struct mp_rtmp_session *s, const struct mp_rtmp_side *from, uint32_t sid)
 {
 	if (!s->client_sid)
 		return sid;
 	if (from == &s->cl)
 		return sid == s->client_sid ? s->origin_sid : sid;
 	return sid == s->origin_sid ? s->client_sid : sid;
+}
+
+/* Chunk-by-chunk relay (rtmp_io.c): when the sender's chunk size is the one we write to the
+ * receiver with, a media message's chunks go through as they come (no reassembly, no copy). */
+#define MP_RTMP_PASS_CSID_MIN 4 /* chunk streams 2 and 3 carry what the proxy itself writes */
+/* SRS accepts chunk sizes 128..65536 only; a size outside keeps our own and messages re-chunked. */
+#define MP_RTMP_PASS_CHUNK_MIN 128u
+#define MP_RTMP_PASS_CHUNK_MAX 65536u
+
+/* Announce the sender's chunk size to the receiver so that chunks can pass unchanged. */
+static int sync_chunk_size(struct mp_rtmp_session *s, struct mp_rtmp_side *from)
+{
+	struct mp_rtmp_side *to = mp_rtmp_other(s, from);
+	uint32_t size = from->rd.chunk_size;
+
+	if (!to->bev || size == to->out_chunk || size < MP_RTMP_PASS_CHUNK_MIN || size > MP_RTMP_PASS_CHUNK_MAX)
+		return MP_OK;
+	return mp_rtmp_send_chunk_size(to, size);
+}
+
+int mp_rtmp_relay_by_chunk(const struct mp_rtmp_session *s, const struct mp_rtmp_side *side)
+{
+	const struct mp_rtmp_side *to = side == &s->cl ? &s->org : &s->cl;
+
+	if (!to->bev)
+		return 0;
+	return mp_rtmp_reader_passing_messages(&side->rd) || side->rd.chunk_size == to->out_chunk;
+}
+
+int mp_rtmp_relay_passes(struct mp_rtmp_session *s, const struct mp_rtmp_side *side, const struct mp_rtmp_chunk *c)
+{
+	const struct mp_rtmp_side *to = mp_rtmp_other(s, (struct mp_rtmp_side *)side);
+
+	if (side->rd.chunk_size != to->out_chunk || c->csid < MP_RTMP_PASS_CSID_MIN)
+		return 0;
+	switch (c->type) {
+	case MP_RTMP_MSG_AUDIO:
+	case MP_RTMP_MSG_VIDEO:
+	case MP_RTMP_MSG_DATA_AMF0:
+	case MP_RTMP_MSG_DATA_AMF3:
+	case MP_RTMP_MSG_AGGREGATE:
+		return 1;
+	default:
+		return 0; /* commands and control: assembled, read, maybe answered here */
+	}
+}
+
+void mp_rtmp_relay_passed(struct mp_rtmp_session *s, struct mp_rtmp_side *side, int message_done)
+{
+	struct mp_rtmp_side *to = mp_rtmp_other(s, side);
+
+	if (message_done) {
+		side->msgs_passed++;
+		if (side->is_origin)
+			s->px->st.msgs_o2c++;
+		else
+			s->px->st.msgs_c2o++;
+		s->px->st.msgs_passed++;
+	}
+	if (!side->paused && mp_rtmp_side_queued(to) > MP_RTMP_PROXY_OUT_HIGH) {
+		s->px->st.backpressure_pauses++;
+		mp_rtmp_side_pause(side);
+	}
 }
 
 int mp_rtmp_relay_control(struct mp_rtmp_session *s, struct mp_rtmp_side *side, const struct mp_rtmp_msg *m)
@@ -26,12 +89,17 @@ int mp_rtmp_relay_control(struct mp_rtmp_session *s, struct mp_rtmp_side *side, 
 		return MP_ERR_PROTO;
 	switch (c.type) {
 	case MP_RTMP_MSG_SET_CHUNK_SIZE:
-		/* The reader reads this side with it from now on; the other side keeps the size we
-		 * announced there. Forwarding it is what desynchronises peers behind the Go proxy. */
+		/* The reader reads this side with it from now on. Forwarding its bytes is what
+		 * desynchronises peers behind the Go proxy; while relaying, we announce the same size
+		 * to the other side ourselves, at this point of our own stream, so chunks can pass. */
 		s->px->st.chunk_size_changes++;
 		MP_DEBUG("RTMP: %s: %s chunk size %u", s->peer, side->is_origin ? "origin" : "client", c.value);
+		return s->state == MP_RTMP_S_RELAY ? sync_chunk_size(s, side) : MP_OK;
+	case MP_RTMP_MSG_ABORT: /* applied by the reader (spec 5.4.2); a message passed in part is
+				 * aborted on the other side too (harmless when nothing of it went) */
+		if (s->state == MP_RTMP_S_RELAY && c.value > MP_RTMP_PASS_CSID_MIN - 1)
+			return mp_rtmp_send_ctrl(mp_rtmp_other(s, side), &c);
 		return MP_OK;
-	case MP_RTMP_MSG_ABORT:           /* applied by the reader (spec 5.4.2) */
 	case MP_RTMP_MSG_ACK:             /* the peer's receipt of our bytes (5.4.3): nothing to do */
 	case MP_RTMP_MSG_WINDOW_ACK_SIZE: /* the reader acknowledges this side from now on (5.4.4) */
 		return MP_OK;
@@ -65,7 +133,7 @@ int mp_rtmp_relay_control(struct mp_rtmp_session *s, struct mp_rtmp_side *side, 
 	if (c.event == MP_RTMP_UC_PING_RESPONSE || s->state != MP_RTMP_S_RELAY)
 		return MP_OK; /* the origin's StreamBegin before the relay concerns our own exchange */
 	/* StreamBegin/EOF/Dry/IsRecorded/SetBufferLength: the first 4 bytes name a stream */
-	c.value = map_sid(s, side, c.value);
+	c.value = mp_rtmp_relay_sid(s, side, c.value);
 	rc = mp_rtmp_send_ctrl(mp_rtmp_other(s, side), &c);
 	if (rc == MP_OK) {
 		if (side->is_origin)
@@ -111,7 +179,7 @@ int mp_rtmp_relay_message(struct mp_rtmp_session *s, struct mp_rtmp_side *side, 
 	uint8_t buf[128];
 	int rc;
 
-	out.stream_id = map_sid(s, side, m->stream_id);
+	out.stream_id = mp_rtmp_relay_sid(s, side, m->stream_id);
 	if (!side->is_origin && (m->type == MP_RTMP_MSG_COMMAND_AMF0 || m->type == MP_RTMP_MSG_COMMAND_AMF3)) {
 		int answered;
 
@@ -141,6 +209,8 @@ int mp_rtmp_relay_start(struct mp_rtmp_session *s)
 	s->org.rd.max_msg = MP_RTMP_PROXY_MAX_MSG;
 	s->last_ms = mp_now_ms();
 	s->px->st.relays++;
+	if (sync_chunk_size(s, &s->cl) < 0 || sync_chunk_size(s, &s->org) < 0)
+		return MP_ERR_NOMEM;
 	MP_INFO("RTMP: %s %s %s relaying (stream id %u here, %u at the origin)", s->peer,
 		s->role == MP_RTMP_ROLE_PLAY ? "play" : "publish", s->url.key, s->client_sid, s->origin_sid);
 	return mp_rtmp_side_resume(s, &s->cl);

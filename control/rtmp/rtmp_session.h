@@ -31,6 +31,8 @@ struct evconnlistener;
 /* A side's output queue above HIGH stops reading the other side until it drains to LOW. */
 #define MP_RTMP_PROXY_OUT_HIGH (4u << 20)
 #define MP_RTMP_PROXY_OUT_LOW (1u << 20)
+/* The most one read or write callback moves on a side's socket. */
+#define MP_RTMP_PROXY_IO_MAX (256u << 10)
 /* libevent stops reading a socket while this much input waits unprocessed. */
 #define MP_RTMP_PROXY_IN_HIGH (256u << 10)
 /* Commands of the client's exchange kept for the replay to the origin, and their size bound. */
@@ -70,6 +72,8 @@ struct mp_rtmp_side {
 	uint8_t is_origin;
 	uint64_t bytes_in, bytes_out;
 	uint64_t msgs_in;
+	uint64_t msgs_passed;  /* media messages relayed chunk by chunk, never assembled */
+	struct mp_rtmp_chunk chunk; /* the chunk being read while relaying chunk by chunk */
 };
 
 /* A command of the client's exchange, kept to replay to the origin. */
@@ -122,6 +126,7 @@ struct mp_rtmp_stats {
 	uint64_t publishes, plays, relays;            /* sessions that reached each stage */
 	uint64_t bytes_from_client, bytes_to_client, bytes_from_origin, bytes_to_origin;
 	uint64_t msgs_c2o, msgs_o2c;
+	uint64_t msgs_passed;                         /* of those, relayed chunk by chunk */
 	uint64_t handshake_errors, protocol_errors, noorigin, bad_stream, origin_connect_errors;
 	uint64_t origin_refused, origin_closed, timeouts, idle_closed, io_errors;
 	uint64_t backpressure_pauses, chunk_size_changes, acks_sent, pings_answered;
@@ -190,6 +195,14 @@ int mp_rtmp_origin_message(struct mp_rtmp_session *s, const struct mp_rtmp_msg *
 int mp_rtmp_relay_control(struct mp_rtmp_session *s, struct mp_rtmp_side *side, const struct mp_rtmp_msg *m);
 /* A message read from side while relaying: forwarded to the other side (re-chunked, stream id mapped). */
 int mp_rtmp_relay_message(struct mp_rtmp_session *s, struct mp_rtmp_side *side, const struct mp_rtmp_msg *m);
+/* The stream id a message from `from` carries on the other side. */
+uint32_t mp_rtmp_relay_sid(const struct mp_rtmp_session *s, const struct mp_rtmp_side *from, uint32_t sid);
+/* Is side's input relayed chunk by chunk (same chunk size both ways, or a message half passed)? */
+int mp_rtmp_relay_by_chunk(const struct mp_rtmp_session *s, const struct mp_rtmp_side *side);
+/* At a message's first chunk: pass it through (media at equal chunk sizes) or assemble it? */
+int mp_rtmp_relay_passes(struct mp_rtmp_session *s, const struct mp_rtmp_side *side, const struct mp_rtmp_chunk *c);
+/* A passed chunk went out (and its message, when message_done): count, apply back-pressure. */
+void mp_rtmp_relay_passed(struct mp_rtmp_session *s, struct mp_rtmp_side *side, int message_done);
 /* Enter the relay: resume reading both sides. */
 int mp_rtmp_relay_start(struct mp_rtmp_session *s);
 

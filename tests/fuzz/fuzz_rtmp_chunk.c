@@ -1,5 +1,7 @@
 /* fuzz_rtmp_chunk.c: the RTMP chunk reader on arbitrary bytes, fed whole and in pieces (both must
- * agree), with every message parsed as control/command and written back at another chunk size. */
+ * agree), with every message parsed as control/command and written back at another chunk size;
+ * and read chunk by chunk as the RTMP relay does (media passed through, the rest assembled),
+ * which must see the same messages. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +83,80 @@ static int run(const uint8_t *data, size_t size, size_t step, uint32_t *lens, si
 	return rc;
 }
 
+/* The relay's chunk-by-chunk reading (control/rtmp/rtmp_io.c): media messages on chunk streams
+ * >= 4 pass (payload skipped), others are fed to the reader. Message lengths in completion order. */
+static int run_chunked(const uint8_t *data, size_t size, size_t step, uint32_t *lens, size_t *count)
+{
+	struct mp_rtmp_reader r;
+	size_t off = 0;
+	int rc = MP_ERR_AGAIN;
+
+	*count = 0;
+	mp_rtmp_reader_init(&r, 1 << 20);
+	while (off < size && (rc == MP_ERR_AGAIN || rc >= 0)) {
+		size_t piece = size - off < step ? size - off : step, used;
+		const uint8_t *p = data + off;
+
+		off += piece;
+		while (piece || (!mp_rtmp_reader_wants_header(&r) && !mp_rtmp_reader_passing(&r) &&
+				 mp_rtmp_reader_chunk_left(&r) == 0)) {
+			uint32_t len = 0;
+			int done = 0;
+
+			if (mp_rtmp_reader_wants_header(&r)) {
+				struct mp_rtmp_chunk c;
+				uint8_t hdr[MP_RTMP_CHUNK_HDR_MAX];
+
+				rc = mp_rtmp_reader_header(&r, p, piece, &used, &c);
+				p += used, piece -= used;
+				if (rc != MP_OK)
+					break;
+				if (c.offset == 0 && c.csid >= 4 && (c.type == MP_RTMP_MSG_AUDIO || c.type == MP_RTMP_MSG_VIDEO))
+					mp_rtmp_reader_pass_message(&r, &c);
+				if (c.pass && mp_rtmp_chunk_header_write(&c, c.stream_id, hdr, sizeof(hdr)) <= 0)
+					abort();
+				if (c.pass && c.n == 0) {
+					done = mp_rtmp_reader_pass(&r, 0) == 2;
+					len = c.len;
+				}
+			} else if (mp_rtmp_reader_passing(&r)) {
+				uint32_t k = mp_rtmp_reader_chunk_left(&r);
+				int pr;
+
+				if (k > piece)
+					k = (uint32_t)piece;
+				p += k, piece -= k;
+				pr = mp_rtmp_reader_pass(&r, k);
+				if (pr < 0)
+					abort();
+				done = pr == 2;
+				len = r.cur->len;
+			} else {
+				size_t k = mp_rtmp_reader_chunk_left(&r) < piece ? mp_rtmp_reader_chunk_left(&r) : piece;
+				struct mp_rtmp_msg m;
+
+				rc = mp_rtmp_reader_feed(&r, k ? p : NULL, k, &used, &m);
+				p += used, piece -= used;
+				if (rc != MP_OK && rc != MP_ERR_AGAIN)
+					break;
+				done = rc == MP_OK;
+				len = m.len;
+				rc = MP_ERR_AGAIN;
+			}
+			if (done) {
+				if (*count < MAX_MSGS)
+					lens[*count] = len;
+				(*count)++;
+			}
+		}
+		if (rc != MP_ERR_AGAIN && rc != MP_OK)
+			break;
+		rc = MP_ERR_AGAIN;
+	}
+	mp_rtmp_reader_free(&r);
+	return rc;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint32_t a[MAX_MSGS], b[MAX_MSGS];
@@ -89,6 +165,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rb = run(data, size, 1 + (size ? data[0] % 17 : 0), b, &nb, 0);
 
 	/* any split of the input must give the same messages and the same outcome */
+	if (ra != rb || na != nb || memcmp(a, b, (na < MAX_MSGS ? na : MAX_MSGS) * sizeof(a[0])))
+		abort();
+	/* chunk by chunk: the same messages complete, in the same order, with the same outcome */
+	rb = run_chunked(data, size, 1 + (size ? data[size - 1] % 23 : 0), b, &nb);
 	if (ra != rb || na != nb || memcmp(a, b, (na < MAX_MSGS ? na : MAX_MSGS) * sizeof(a[0])))
 		abort();
 	return 0;

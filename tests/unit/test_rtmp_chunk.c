@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mp_error.h"
@@ -449,6 +450,235 @@ static void acknowledgement_is_due_after_the_window(void **state)
 	mp_rtmp_reader_free(&r);
 }
 
+/* ---- chunk-by-chunk relay (a proxy whose two sides use the same chunk size) ---- */
+
+struct outbuf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static void out_put(struct outbuf *o, const uint8_t *p, size_t n)
+{
+	if (o->len + n > o->cap) {
+		o->cap = (o->len + n) * 2 + 4096;
+		o->p = realloc(o->p, o->cap);
+		assert_non_null(o->p);
+	}
+	memcpy(o->p + o->len, p, n);
+	o->len += n;
+}
+
+static int is_media(uint8_t type)
+{
+	return type == MP_RTMP_MSG_AUDIO || type == MP_RTMP_MSG_VIDEO || type == MP_RTMP_MSG_DATA_AMF0;
+}
+
+/* What control/rtmp/rtmp_io.c does, over a buffer: media messages on chunk streams >= 4 pass chunk
+ * by chunk (our header + their payload), every other message is assembled and written whole at
+ * the receiver's chunk size (a SetChunkSize too: the proxy announces the same size itself).
+ * Input in pieces of step bytes. Returns the messages passed. */
+static unsigned relay_by_chunk(const uint8_t *in, size_t len, size_t step, struct outbuf *out)
+{
+	struct mp_rtmp_reader r;
+	uint32_t out_chunk = MP_RTMP_DEFAULT_CHUNK_SIZE;
+	unsigned passed = 0;
+	size_t off = 0;
+
+	mp_rtmp_reader_init(&r, 0);
+	while (off < len) {
+		size_t piece = len - off < step ? len - off : step, used;
+		const uint8_t *p = in + off;
+
+		off += piece;
+		while (piece || (!mp_rtmp_reader_wants_header(&r) && !mp_rtmp_reader_passing(&r) &&
+				 mp_rtmp_reader_chunk_left(&r) == 0)) {
+			if (mp_rtmp_reader_wants_header(&r)) {
+				struct mp_rtmp_chunk c;
+				uint8_t hdr[MP_RTMP_CHUNK_HDR_MAX];
+				int rc = mp_rtmp_reader_header(&r, p, piece, &used, &c), n;
+
+				p += used, piece -= used;
+				if (rc == MP_ERR_AGAIN)
+					break;
+				assert_int_equal(rc, MP_OK);
+				if (c.offset == 0 && c.csid >= 4 && is_media(c.type) && r.chunk_size == out_chunk)
+					mp_rtmp_reader_pass_message(&r, &c);
+				if (!c.pass)
+					continue;
+				assert_int_equal(r.chunk_size, out_chunk);
+				n = mp_rtmp_chunk_header_write(&c, c.stream_id, hdr, sizeof(hdr));
+				assert_true(n > 0);
+				out_put(out, hdr, (size_t)n);
+				if (c.n == 0)
+					passed += mp_rtmp_reader_pass(&r, 0) == 2;
+				continue;
+			}
+			if (mp_rtmp_reader_passing(&r)) {
+				uint32_t k = mp_rtmp_reader_chunk_left(&r);
+				int rc;
+
+				if (k > piece)
+					k = (uint32_t)piece;
+				out_put(out, p, k);
+				p += k, piece -= k;
+				rc = mp_rtmp_reader_pass(&r, k);
+				assert_true(rc >= 0);
+				passed += rc == 2;
+				continue;
+			}
+			{
+				size_t k = mp_rtmp_reader_chunk_left(&r) < piece ? mp_rtmp_reader_chunk_left(&r) : piece;
+				struct mp_rtmp_msg m;
+				int rc = mp_rtmp_reader_feed(&r, k ? p : NULL, k, &used, &m);
+
+				p += used, piece -= used;
+				if (rc == MP_ERR_AGAIN)
+					continue;
+				assert_int_equal(rc, MP_OK);
+				{
+					size_t need = mp_rtmp_chunk_write_len(&m, out_chunk);
+					uint8_t *w = malloc(need);
+
+					assert_int_equal(mp_rtmp_chunk_write(&m, out_chunk, w, need), (int)need);
+					out_put(out, w, need);
+					free(w);
+				}
+				if (m.type == MP_RTMP_MSG_SET_CHUNK_SIZE)
+					out_chunk = r.chunk_size;
+			}
+		}
+	}
+	mp_rtmp_reader_free(&r);
+	return passed;
+}
+
+static void assert_same_messages(const struct msgs *a, const struct msgs *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		assert_int_equal(a->v[i].m.type, b->v[i].m.type);
+		assert_int_equal(a->v[i].m.csid, b->v[i].m.csid);
+		assert_int_equal(a->v[i].m.stream_id, b->v[i].m.stream_id);
+		assert_int_equal(a->v[i].m.timestamp, b->v[i].m.timestamp);
+		assert_int_equal(a->v[i].m.len, b->v[i].m.len);
+		assert_memory_equal(a->v[i].data, b->v[i].data, a->v[i].m.len);
+	}
+}
+
+static void check_relay_by_chunk(const uint8_t *in, size_t len, unsigned min_passed)
+{
+	static const size_t steps[] = { 1, 2, 5, 17, 128, 1000, 65536 };
+	static struct msgs want, got;
+	struct mp_rtmp_reader r;
+
+	mp_rtmp_reader_init(&r, 0);
+	read_all(&r, in, len, len, &want);
+	mp_rtmp_reader_free(&r);
+	for (size_t k = 0; k < sizeof(steps) / sizeof(steps[0]); k++) {
+		struct outbuf out = { 0 };
+		unsigned passed = relay_by_chunk(in, len, steps[k], &out);
+
+		assert_true(passed >= min_passed);
+		mp_rtmp_reader_init(&r, 0);
+		assert_int_equal(read_all(&r, out.p, out.len, steps[k], &got), MP_ERR_AGAIN);
+		assert_same_messages(&want, &got);
+		msgs_free(&got);
+		mp_rtmp_reader_free(&r);
+		free(out.p);
+	}
+	msgs_free(&want);
+}
+
+static void relay_by_chunk_gives_the_ffmpeg_publish_unchanged(void **state)
+{
+	uint8_t *c2s;
+	size_t len;
+
+	(void)state;
+	capture_client_stream(&c2s, &len);
+	check_relay_by_chunk(c2s, len, 1); /* ffmpeg's media after its SetChunkSize 4096 passes */
+	free(c2s);
+}
+
+/* Two media messages interleaved chunk by chunk, an extended timestamp, an empty message, a
+ * fmt 3 message start, a command in the middle: every message arrives whole, in order. */
+static void relay_by_chunk_handles_interleaving_ext_timestamps_and_empty_messages(void **state)
+{
+	static uint8_t a[700], v[1000], in[8192];
+	uint8_t cmd[] = { 0x02, 0x00, 0x04, 'p', 'i', 'n', 'g' };
+	size_t o = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(a); i++)
+		a[i] = (uint8_t)(i * 3);
+	for (size_t i = 0; i < sizeof(v); i++)
+		v[i] = (uint8_t)(i * 5 + 1);
+	/* csid 6 video 1000 bytes (fmt 0, ts 0x1000000 extended), csid 4 audio 700 bytes, chunk 128 */
+	in[o++] = 0x06;
+	in[o++] = 0xff, in[o++] = 0xff, in[o++] = 0xff;
+	in[o++] = 0x00, in[o++] = 0x03, in[o++] = 0xe8;
+	in[o++] = MP_RTMP_MSG_VIDEO;
+	in[o++] = 1, in[o++] = 0, in[o++] = 0, in[o++] = 0;
+	in[o++] = 0x01, in[o++] = 0x00, in[o++] = 0x00, in[o++] = 0x00;
+	memcpy(in + o, v, 128), o += 128;
+	in[o++] = 0x04; /* audio fmt 0 */
+	in[o++] = 0, in[o++] = 0, in[o++] = 40;
+	in[o++] = 0x00, in[o++] = 0x02, in[o++] = 0xbc;
+	in[o++] = MP_RTMP_MSG_AUDIO;
+	in[o++] = 1, in[o++] = 0, in[o++] = 0, in[o++] = 0;
+	memcpy(in + o, a, 128), o += 128;
+	/* a command on csid 3 between chunks */
+	in[o++] = 0x03;
+	in[o++] = 0, in[o++] = 0, in[o++] = 0;
+	in[o++] = 0, in[o++] = 0, in[o++] = sizeof(cmd);
+	in[o++] = MP_RTMP_MSG_COMMAND_AMF0;
+	in[o++] = 0, in[o++] = 0, in[o++] = 0, in[o++] = 0;
+	memcpy(in + o, cmd, sizeof(cmd)), o += sizeof(cmd);
+	for (size_t done = 128; done < sizeof(v) || done < sizeof(a); done += 128) {
+		if (done < sizeof(v)) {
+			size_t n = sizeof(v) - done < 128 ? sizeof(v) - done : 128;
+
+			in[o++] = 0xc6; /* fmt 3, csid 6, extended timestamp repeated */
+			in[o++] = 0x01, in[o++] = 0x00, in[o++] = 0x00, in[o++] = 0x00;
+			memcpy(in + o, v + done, n), o += n;
+		}
+		if (done < sizeof(a)) {
+			size_t n = sizeof(a) - done < 128 ? sizeof(a) - done : 128;
+
+			in[o++] = 0xc4;
+			memcpy(in + o, a + done, n), o += n;
+		}
+	}
+	/* an empty audio message (fmt 1, delta 20, len 0), then a fmt 3 start of a new 700-byte one */
+	in[o++] = 0x44;
+	in[o++] = 0, in[o++] = 0, in[o++] = 20;
+	in[o++] = 0, in[o++] = 0, in[o++] = 0;
+	in[o++] = MP_RTMP_MSG_AUDIO;
+	in[o++] = 0x84; /* fmt 2: same length 0 ... */
+	in[o++] = 0, in[o++] = 0, in[o++] = 20;
+	in[o++] = 0x44; /* fmt 1 again with a length */
+	in[o++] = 0, in[o++] = 0, in[o++] = 20;
+	in[o++] = 0x00, in[o++] = 0x02, in[o++] = 0xbc;
+	in[o++] = MP_RTMP_MSG_AUDIO;
+	for (size_t done = 0; done < sizeof(a); done += 128) {
+		size_t n = sizeof(a) - done < 128 ? sizeof(a) - done : 128;
+
+		if (done)
+			in[o++] = 0xc4;
+		memcpy(in + o, a + done, n), o += n;
+	}
+	in[o++] = 0xc4; /* fmt 3 starting a new message: same length, delta 20 */
+	for (size_t done = 0; done < sizeof(a); done += 128) {
+		size_t n = sizeof(a) - done < 128 ? sizeof(a) - done : 128;
+
+		if (done)
+			in[o++] = 0xc4;
+		memcpy(in + o, a + done, n), o += n;
+	}
+	assert_true(o < sizeof(in));
+	check_relay_by_chunk(in, o, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +694,8 @@ int main(void)
 		cmocka_unit_test(too_many_chunk_streams_is_an_error),
 		cmocka_unit_test(abort_drops_the_partial_message),
 		cmocka_unit_test(acknowledgement_is_due_after_the_window),
+		cmocka_unit_test(relay_by_chunk_gives_the_ffmpeg_publish_unchanged),
+		cmocka_unit_test(relay_by_chunk_handles_interleaving_ext_timestamps_and_empty_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

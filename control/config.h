@@ -87,6 +87,7 @@ struct mp_config {
 	char pick[16];                 /* random | least_load | weighted */
 	bool origin_probe;
 	uint32_t origin_probe_interval_ms;
+	uint32_t origin_probe_timeout_ms;
 	uint32_t origin_probe_failures;
 	uint32_t max_sessions;
 	uint32_t max_streams;

@@ -60,7 +60,7 @@ static void on_probe_done(struct evhttp_request *req, void *arg)
 static void probe_send(struct mp_origin_probe *pr, struct probe_slot *s, const struct mp_lb_origin *o, uint64_t now)
 {
 	const struct mp_config *cfg = pr->c->cfg;
-	struct timeval tv = { cfg->origin_probe_interval_ms / 1000, (cfg->origin_probe_interval_ms % 1000) * 1000 };
+	struct timeval tv = { cfg->origin_probe_timeout_ms / 1000, (cfg->origin_probe_timeout_ms % 1000) * 1000 };
 	struct evhttp_request *req;
 	uint32_t ip;
 	uint16_t port;
@@ -168,8 +168,8 @@ int mp_origin_probe_start(struct mp_control *c)
 		pr->slot[i].id = i;
 	}
 	c->probe = pr;
-	MP_INFO("origin probes: GET /api/v1/versions every %u ms, dead after %u misses", c->cfg->origin_probe_interval_ms,
-		c->cfg->origin_probe_failures);
+	MP_INFO("origin probes: GET /api/v1/versions every %u ms (timeout %u ms), dead after %u misses in a row",
+		c->cfg->origin_probe_interval_ms, c->cfg->origin_probe_timeout_ms, c->cfg->origin_probe_failures);
 	return MP_OK;
 }
 

@@ -156,6 +156,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	} else if (!strcmp(c->cfg->lb_type, "redis")) {
 		mp_lb_redis_poll(c->lb, now);
 	}
+	mp_origin_health_tick(c, now);
 	mp_origin_probe_tick(c, now);
 	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
 }

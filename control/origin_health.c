@@ -16,12 +16,27 @@ bool mp_origin_suspect(struct mp_control *c, uint32_t id, uint32_t uid, const ch
 {
 	const struct mp_lb_origin *o;
 
-	if (!c->lb || mp_lb_origin_mark_down(c->lb, id, uid, mp_now_ms()) != MP_OK)
+	if (!c->lb || mp_lb_origin_mark_down(c->lb, id, uid, mp_now_ms(), false) != MP_OK)
 		return false;
 	c->stats.origins_suspected++;
 	o = mp_lb_origin_get(c->lb, id);
 	MP_WARN("origin %s (id %u) down: %s; new streams go elsewhere", o ? o->key : "?", id, what);
 	return true;
+}
+
+void mp_origin_health_tick(struct mp_control *c, uint64_t now)
+{
+	(void)now;
+	for (uint32_t id = 0, lim = c->lb ? mp_lb_origin_id_limit(c->lb) : 0; id < lim; id++) {
+		uint32_t n = mp_lb_origin_silent_take(c->lb, id);
+		const struct mp_lb_origin *o;
+		char what[96];
+
+		if (n == 0 || !(o = mp_lb_origin_get(c->lb, id)))
+			continue;
+		snprintf(what, sizeof(what), "%u SRT handshake(s) it never answered", n);
+		mp_origin_suspect(c, id, o->uid, what);
+	}
 }
 
 /* End the data-plane sessions towards origin id (the control plane runs on an lcore, so it may
@@ -52,7 +67,7 @@ void mp_origin_dead(struct mp_control *c, uint32_t id, uint32_t uid, const char 
 	if (!o || o->uid != uid)
 		return;
 	snprintf(key, sizeof(key), "%s", o->key);
-	(void)mp_lb_origin_mark_down(c->lb, id, uid, mp_now_ms());
+	(void)mp_lb_origin_mark_down(c->lb, id, uid, mp_now_ms(), true);
 	c->stats.origins_dead++;
 	for (size_t i = 0; i < c->n_listeners; i++)
 		if (c->listeners[i]->origin_down && c->state[c->listeners[i]->slot])

@@ -24,6 +24,10 @@ void mp_origin_dead(struct mp_control *c, uint32_t id, uint32_t uid, const char 
  * MP_OK, MP_ERR_NOTFOUND, MP_ERR_EXISTS (an address that names several origins). */
 int mp_origin_lookup(struct mp_control *c, const char *name, char *key, size_t cap);
 
+/* From the control plane's timer: mark down the origins the data plane found silent (an SRT
+ * handshake they never answered), as a relay's failed connect does. */
+void mp_origin_health_tick(struct mp_control *c, uint64_t now);
+
 /* Probes (config origin_probe): started with the control plane when on; mp_origin_probe_tick from
  * the control plane's timer; stop frees every probe in flight. */
 int mp_origin_probe_start(struct mp_control *c);

@@ -109,6 +109,7 @@ struct mp_lb_origin {
 	uint32_t weight;  /* pick weight (MP_PICK_WEIGHT_DEFAULT); 0 drains like draining */
 	uint64_t down_ms; /* marked down then (a failed connect, failed probes); 0: never. Down while no
 			   * registration is newer than the mark (mp_lb_origin_alive) */
+	uint8_t down_probe; /* the mark came from probes (a probe that answers clears only those) */
 	struct mp_reg_load load; /* from its last heartbeat */
 };
 #define MP_LB_ORIGIN_MAGIC 0x6f726967u /* "orig" */
@@ -137,15 +138,22 @@ uint32_t mp_lb_origin_id_limit(struct mp_lb *lb);
 bool mp_lb_origin_alive(const struct mp_lb *lb, const struct mp_lb_origin *o, uint64_t now);
 /* Health (control plane). Mark origin id down now (uid: the incarnation the caller saw; a reused
  * id is left alone): it is no longer alive, so it is not picked and streams pinned to it re-pick on
- * their next request, until it registers again or mp_lb_origin_mark_up. MP_OK when it was alive and
- * is now down, MP_ERR_EXISTS when it was down already, MP_ERR_NOTFOUND, MP_ERR_NOMEM. Local. */
-int mp_lb_origin_mark_down(struct mp_lb *lb, uint32_t id, uint32_t uid, uint64_t now);
-/* Clear a down mark (a probe answered). MP_OK when cleared, MP_ERR_EXISTS when it was not down. */
+ * their next request, until it registers again or (by_probe marks only) mp_lb_origin_mark_up.
+ * MP_OK when it was alive and is now down, MP_ERR_EXISTS when it was down already, MP_ERR_NOTFOUND,
+ * MP_ERR_NOMEM. Local. */
+int mp_lb_origin_mark_down(struct mp_lb *lb, uint32_t id, uint32_t uid, uint64_t now, bool by_probe);
+/* A probe answered: clear a mark its probes set (a relay's refused connect or a silent handshake
+ * stays until the next registration). MP_OK when cleared, MP_ERR_EXISTS when there was none. */
 int mp_lb_origin_mark_up(struct mp_lb *lb, uint32_t id, uint32_t uid);
 /* An operator's pick weight (0..MP_PICK_WEIGHT_MAX; 0 drains: no new streams, pinned ones stay);
  * kept across registrations. Through the backend (Redis stores it in the origin record). MP_OK,
  * MP_ERR_NOTFOUND, MP_ERR_INVAL, MP_ERR_NOMEM. */
 int mp_lb_origin_set_weight(struct mp_lb *lb, const char *key, uint32_t weight, uint64_t now);
+/* The data plane saw origin id stay silent (an SRT handshake it never answered): one relaxed atomic
+ * add, callable from worker lcores. The control plane takes the count (mp_lb_origin_silent_take,
+ * which resets it) and marks the origin down. */
+void mp_lb_origin_silent(struct mp_lb *lb, uint32_t id);
+uint32_t mp_lb_origin_silent_take(struct mp_lb *lb, uint32_t id);
 /* The origin's load score for picks (pick_policy.h mp_pick_load_score), -1 when unknown. */
 double mp_lb_origin_load(struct mp_lb *lb, const struct mp_lb_origin *o);
 /* Endpoint i of protocol p resolved to an address (the origin's ip when the endpoint has none). */

@@ -71,6 +71,7 @@ struct mp_lb {
 	void *origin_filter_ctx;
 	uint64_t picks_swept_at;         /* origins_forgotten when picks were last swept */
 	_Atomic uint32_t *origin_npicks; /* [cap]: new streams pinned to id since its last registration */
+	_Atomic uint32_t *origin_silent; /* [cap]: handshakes id left unanswered, not yet taken */
 
 	struct mp_lb_table picks;        /* stream -> (uid << 32 | id) */
 	_Atomic uint64_t repicks;

@@ -110,6 +110,7 @@ int mp_lb_local_origin_update(struct mp_lb *lb, const struct mp_registration *re
 		if (!reg->has_weight)
 			o->weight = old->weight;
 		o->down_ms = old->down_ms; /* cleared by being older than this registration */
+		o->down_probe = old->down_probe;
 		o->check = mp_lb_origin_sum(o);
 		atomic_store_explicit(&lb->origin_slot[id], o, memory_order_release);
 		/* the heartbeat's load now counts the streams sent since the last one */
@@ -195,7 +196,7 @@ int mp_lb_origin_remove(struct mp_lb *lb, const char *name)
 }
 
 /* What a copy-and-replace changes in a record (the caller holds origins.wlock). */
-enum origin_edit { EDIT_DRAIN, EDIT_WEIGHT, EDIT_DOWN, EDIT_UP };
+enum origin_edit { EDIT_DRAIN, EDIT_WEIGHT, EDIT_DOWN, EDIT_DOWN_PROBE, EDIT_PROBE, EDIT_UP };
 
 /* Replace the record in slot id by a copy with one field changed (never in place: readers hold
  * the old one). Called and returns with origins.wlock held. */
@@ -210,8 +211,10 @@ static int origin_edit_locked(struct mp_lb *lb, uint32_t id, enum origin_edit wh
 	switch (what) {
 	case EDIT_DRAIN: o->draining = v ? 1 : 0; break;
 	case EDIT_WEIGHT: o->weight = (uint32_t)v; break;
-	case EDIT_DOWN: o->down_ms = v; break;
-	case EDIT_UP: o->down_ms = 0; break;
+	case EDIT_DOWN: o->down_ms = v; o->down_probe = 0; break;
+	case EDIT_DOWN_PROBE: o->down_ms = v; o->down_probe = 1; break;
+	case EDIT_PROBE: o->down_probe = 1; break;
+	case EDIT_UP: o->down_ms = 0; o->down_probe = 0; break;
 	}
 	o->gen = old->gen + 1;
 	o->check = mp_lb_origin_sum(o);
@@ -257,7 +260,7 @@ static bool origin_marked_down(const struct mp_lb_origin *o)
 	return o->down_ms != 0 && o->down_ms >= o->updated_ms;
 }
 
-int mp_lb_origin_mark_down(struct mp_lb *lb, uint32_t id, uint32_t uid, uint64_t now)
+int mp_lb_origin_mark_down(struct mp_lb *lb, uint32_t id, uint32_t uid, uint64_t now, bool by_probe)
 {
 	int rc;
 
@@ -268,9 +271,11 @@ int mp_lb_origin_mark_down(struct mp_lb *lb, uint32_t id, uint32_t uid, uint64_t
 	if (o == NULL || o->uid != uid)
 		rc = MP_ERR_NOTFOUND;
 	else if (origin_marked_down(o))
-		rc = MP_ERR_EXISTS;
+		rc = by_probe && !o->down_probe && origin_edit_locked(lb, id, EDIT_PROBE, 0) == MP_ERR_NOMEM ? MP_ERR_NOMEM
+													  : MP_ERR_EXISTS;
 	else
-		rc = origin_edit_locked(lb, id, EDIT_DOWN, now > o->updated_ms ? now : o->updated_ms);
+		rc = origin_edit_locked(lb, id, by_probe ? EDIT_DOWN_PROBE : EDIT_DOWN,
+					now > o->updated_ms ? now : o->updated_ms);
 	rte_spinlock_unlock(&lb->origins.wlock);
 	return rc;
 }
@@ -285,7 +290,7 @@ int mp_lb_origin_mark_up(struct mp_lb *lb, uint32_t id, uint32_t uid)
 	const struct mp_lb_origin *o = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
 	if (o == NULL || o->uid != uid)
 		rc = MP_ERR_NOTFOUND;
-	else if (!origin_marked_down(o))
+	else if (!origin_marked_down(o) || !o->down_probe)
 		rc = MP_ERR_EXISTS;
 	else
 		rc = origin_edit_locked(lb, id, EDIT_UP, 0);
@@ -296,6 +301,19 @@ int mp_lb_origin_mark_up(struct mp_lb *lb, uint32_t id, uint32_t uid)
 double mp_lb_origin_load(struct mp_lb *lb, const struct mp_lb_origin *o)
 {
 	return mp_pick_load_score(&o->load, atomic_load_explicit(&lb->origin_npicks[o->id], memory_order_relaxed));
+}
+
+void mp_lb_origin_silent(struct mp_lb *lb, uint32_t id)
+{
+	if (id < lb->cfg.max_origins)
+		atomic_fetch_add_explicit(&lb->origin_silent[id], 1, memory_order_relaxed);
+}
+
+uint32_t mp_lb_origin_silent_take(struct mp_lb *lb, uint32_t id)
+{
+	if (id >= lb->cfg.max_origins || atomic_load_explicit(&lb->origin_silent[id], memory_order_relaxed) == 0)
+		return 0;
+	return atomic_exchange_explicit(&lb->origin_silent[id], 0, memory_order_relaxed);
 }
 
 void mp_lb_origin_picked(struct mp_lb *lb, uint32_t id)
@@ -377,7 +395,8 @@ int mp_lb_origins_init(struct mp_lb *lb)
 					     lb->cfg.socket_id);
 	lb->origin_free = rte_zmalloc_socket("mp_lb_ofree", sizeof(uint32_t) * cap, 0, lb->cfg.socket_id);
 	lb->origin_npicks = rte_zmalloc_socket("mp_lb_onpicks", sizeof(*lb->origin_npicks) * cap, 0, lb->cfg.socket_id);
-	if (lb->origin_slot == NULL || lb->origin_free == NULL || lb->origin_npicks == NULL) {
+	lb->origin_silent = rte_zmalloc_socket("mp_lb_osilent", sizeof(*lb->origin_silent) * cap, 0, lb->cfg.socket_id);
+	if (lb->origin_slot == NULL || lb->origin_free == NULL || lb->origin_npicks == NULL || lb->origin_silent == NULL) {
 		MP_ERR("lb: out of memory for %u origins", cap);
 		return MP_ERR_NOMEM;
 	}
@@ -393,5 +412,6 @@ void mp_lb_origins_fini(struct mp_lb *lb)
 	rte_free(lb->origin_slot);
 	rte_free(lb->origin_free);
 	rte_free(lb->origin_npicks);
+	rte_free(lb->origin_silent);
 	mp_lb_table_free(&lb->origins);
 }

@@ -8,7 +8,8 @@
 #   failover: origin A's server is killed (SIGKILL): an HTTP-FLV play and an RTMP publish of streams
 #     pinned to A are refused by A and re-picked to B within the client's one request (checked at B:
 #     its access log, its recording); then the rest of A dies: its probes declare it dead, its live
-#     SRT session is ended, and an SRT publish of the same stream arrives at B's sink.
+#     SRT session is ended, and an SRT publish of the same stream arrives at B's sink;
+#   an SRT origin that never answers a handshake is marked down and the caller's retry lands on B.
 set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
 . "$(dirname "$0")/fault_lib.sh"
@@ -174,6 +175,26 @@ t_srt=$((($(date +%s%N) - t2) / 1000000))
 srt_flows f || fail "SRT f does not flow on B"
 srt_live_end f
 pass "SRT publish of f: arrives at B's sink ${t_srt} ms after the caller started, every message intact"
+
+# ---- an SRT origin that never answers: origin C registers (once, no API to probe) an SRT port
+# where nothing listens; with B drained, an SRT caller goes to C, is rejected when the handshake
+# times out, and C is marked down from the data plane's report, so the next caller lands on B.
+curl -s -f -m 10 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$SYS_PORT/api/v1/srs/register" \
+	-d "{\"device_id\":\"oC\",\"ip\":\"$ORIGIN_IP\",\"server\":\"srv-oC\",\"service\":\"svc\",\"pid\":\"1\",\"srt\":[\"$ORIGIN_IP:10095\"]}" \
+	>/dev/null || fail "register C"
+set_weight oB 0
+rc=0
+ip netns exec "$NS_C" "$PAYLOAD" call "$PUBLIC_IP" 10080 '#!::r=live/s1,m=publish' 1 >"$FWORK/silent.log" 2>&1 || rc=$?
+[ "$rc" != 0 ] || fail "an SRT caller to the silent origin C succeeded?"
+[ "$(origin_of s1)" = oC ] || fail "s1 was not picked to C: $(origin_of s1)"
+wait_until 30 origin_is oC down true || fail "C not marked down after its silent handshake: $(sysapi /api/v1/origins)"
+grep -q "origin srv-oC-svc-1 (id [0-9]*) down: 1 SRT handshake(s) it never answered" "$APPLIANCE_LOG" || fail "C's silence not logged"
+set_weight oB 100
+sink_start oB
+srt_live_start s1 oB
+srt_flows s1 || fail "SRT s1 does not flow on B"
+srt_live_end s1
+pass "SRT origin C silent to a handshake: marked down from the data plane, the caller's retry lands on B"
 kill -9 "${SRC_PID[live1]}" 2>/dev/null || true
 appliance_stop || fail "exit status on SIGTERM"
 pass "stops cleanly"

@@ -899,9 +899,11 @@ static void origin_marked_down_is_not_picked_until_it_registers_again(void **sta
 	assert_int_equal(mp_lb_local_pick_set(lb, "v/live/s", (uint32_t)a), MP_OK);
 	const struct mp_lb_origin *o = mp_lb_origin_get(lb, (uint32_t)a);
 	uint32_t uid = o->uid;
-	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid + 1, 200), MP_ERR_NOTFOUND); /* another incarnation */
-	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid, 200), MP_OK);
-	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid, 201), MP_ERR_EXISTS);
+	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid + 1, 200, false), MP_ERR_NOTFOUND); /* another incarnation */
+	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid, 200, false), MP_OK);
+	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid, 201, false), MP_ERR_EXISTS);
+	/* a probe that answers does not clear a relay's mark */
+	assert_int_equal(mp_lb_origin_mark_up(lb, (uint32_t)a, uid), MP_ERR_EXISTS);
 	mp_lb_quiescent(lb, 0);
 	o = mp_lb_origin_get(lb, (uint32_t)a);
 	assert_true(mp_lb_origin_verify(o));
@@ -921,8 +923,8 @@ static void origin_marked_down_is_not_picked_until_it_registers_again(void **sta
 	assert_int_equal(add_origin(lb, "a", 0x0a000001, P_ALL, 400), a);
 	mp_lb_quiescent(lb, 0);
 	assert_true(mp_lb_origin_alive(lb, mp_lb_origin_get(lb, (uint32_t)a), 500));
-	/* and so does a probe that answers */
-	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid, 600), MP_OK);
+	/* a probe that answers clears what probes marked */
+	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid, 600, true), MP_OK);
 	assert_int_equal(mp_lb_origin_mark_up(lb, (uint32_t)a, uid), MP_OK);
 	assert_int_equal(mp_lb_origin_mark_up(lb, (uint32_t)a, uid), MP_ERR_EXISTS);
 	mp_lb_quiescent(lb, 0);

@@ -168,7 +168,10 @@ echo "# A reported down by the System API ${t_dead} ms after its API died (probe
 grep -q "origin srv-oA-svc-13270 (id [0-9]*) dead: 3 probes" "$APPLIANCE_LOG" || fail "A not declared dead by its probes"
 wait_until 30 grep -q "dead: .* closed [0-9]* clients and [1-9][0-9]* data-plane sessions" "$APPLIANCE_LOG" ||
 	fail "A's live SRT session was not ended: $(grep 'dead:' "$APPLIANCE_LOG")"
-pass "A declared dead by its probes ${t_dead} ms after it died; its live SRT session ended"
+m=$(sysapi /metrics)
+grep -q "^mediaplane_origins_dead_total 1$" <<<"$m" && grep -q "^mediaplane_origins_suspected_total [1-9]" <<<"$m" ||
+	fail "metrics: $(grep origin <<<"$m")"
+pass "A declared dead by its probes ${t_dead} ms after it died; its live SRT session ended (counted in /metrics)"
 t2=$(date +%s%N)
 srt_live_start f oB
 t_srt=$((($(date +%s%N) - t2) / 1000000))

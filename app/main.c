@@ -9,6 +9,7 @@
 #include "dp_abuse_log.h"
 #include "dp.h"
 #include "lb.h"
+#include "pick_policy.h"
 #include "lb_redis.h"
 #include "eal_args.h"
 #include "fleet_health.h"
@@ -91,6 +92,11 @@ static struct mp_lb *lb_create(const struct mp_config *cfg)
 	lc.max_sessions = cfg->max_sessions;
 	lc.max_readers = MP_DP_READER_FIRST + cfg->workers;
 	lc.origin_ttl_ms = cfg->origin_ttl_ms;
+	{
+		enum mp_pick_policy pp = MP_PICK_RANDOM;
+		(void)mp_pick_policy_parse(cfg->pick, &pp); /* the config's enum check admits only known names */
+		lc.pick_policy = (int)pp;
+	}
 	lc.webrtc_idle_ms = cfg->webrtc_idle_ms;
 	lc.srt_idle_ms = cfg->srt_idle_ms;
 	lc.nat_quiet_ms = cfg->nat_port_quiet_ms;

@@ -77,6 +77,11 @@ static const struct cfg_key cfg_keys[] = {
 	K("redis_db", T_U32, redis_db, "0", "PROXY_REDIS_DB", NULL, "Redis database number"),
 	K("redis_key_prefix", T_STR, redis_key_prefix, "", "PROXY_REDIS_KEY_PREFIX", NULL, "prefix for every Redis key (\"<prefix>:srs-proxy-...\")"),
 	K("origin_ttl", T_MS, origin_ttl_ms, "300s", "PROXY_ORIGIN_SERVER_TTL", NULL, "an origin is alive this long after its last registration"),
+	K("pick", T_ENUM, pick, "random", NULL, "random|least_load|weighted", "how a new stream's origin is chosen: random (as the SRS proxy), least_load (the heartbeat's summaries: cpu_percent, load_1m / cpus, conn_srs; power of two choices), weighted (by each origin's weight); weight 0 drains in every mode"),
+	K("origin_probe", T_BOOL, origin_probe, "off", NULL, NULL, "probe each origin's API endpoint (GET /api/v1/versions): any HTTP answer is alive, origin_probe_failures misses in a row mark it down"),
+	K("origin_probe_interval", T_MS, origin_probe_interval_ms, "500ms", NULL, NULL, "time between two probes of one origin"),
+	K("origin_probe_timeout", T_MS, origin_probe_timeout_ms, "1s", NULL, NULL, "a probe without an answer this long is a miss (a refused connect is one at once)"),
+	K("origin_probe_failures", T_U32, origin_probe_failures, "3", NULL, NULL, "probes missed in a row that mark an origin down (its clients closed, its streams re-picked)"),
 	K("max_sessions", T_U32, max_sessions, "1048576", NULL, NULL, "session table capacity (WebRTC + SRT)"),
 	K("max_streams", T_U32, max_streams, "131072", NULL, NULL, "stream pick table capacity"),
 	K("max_origins", T_U32, max_origins, "10240", NULL, NULL, "origin table capacity"),
@@ -486,6 +491,9 @@ int mp_config_validate(const struct mp_config *c, char *err, size_t errcap)
 		return fail(err, errcap, "key 'api_auth_token' (PROXY_HTTP_API_AUTH_TOKEN): empty while api_auth_enabled is on");
 	if (strlen(c->redis_key_prefix) > 63)
 		return fail(err, errcap, "key 'redis_key_prefix' (PROXY_REDIS_KEY_PREFIX): longer than 63 bytes");
+	if (c->origin_probe && (c->origin_probe_interval_ms < 50 || c->origin_probe_timeout_ms < 50 ||
+				c->origin_probe_failures < 1))
+		return fail(err, errcap, "key 'origin_probe_interval': origin_probe_interval and origin_probe_timeout at least 50ms, origin_probe_failures at least 1");
 	if (c->workers == 0 || c->workers > 64)
 		return fail(err, errcap, "key 'workers': %u is not in 1-64", c->workers);
 	if (c->mbufs && c->mbufs < 1024)

@@ -87,6 +87,11 @@ struct mp_config {
 	uint32_t redis_db;
 	char redis_key_prefix[MP_CFG_STR];
 	uint32_t origin_ttl_ms;
+	char pick[16];                 /* random | least_load | weighted */
+	bool origin_probe;
+	uint32_t origin_probe_interval_ms;
+	uint32_t origin_probe_timeout_ms;
+	uint32_t origin_probe_failures;
 	uint32_t max_sessions;
 	uint32_t max_streams;
 	uint32_t max_origins;

@@ -13,6 +13,7 @@
 #include "mp_error.h"
 #include "mp_escape.h"
 #include "mp_log.h"
+#include "origin_health.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -166,6 +167,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	} else if (!strcmp(c->cfg->lb_type, "redis")) {
 		mp_lb_redis_poll(c->lb, now);
 	}
+	mp_origin_health_tick(c, now);
+	mp_origin_probe_tick(c, now);
 	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
 }
 
@@ -273,6 +276,10 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 
 		mp_lb_reader_register(c->lb, MP_CONTROL_READER);
 		mp_default_backend_refresh(c, mp_now_ms());
+		if (mp_origin_probe_start(c) != MP_OK) {
+			snprintf(err, errcap, "control plane: out of memory for origin probes");
+			return MP_ERR_NOMEM;
+		}
 		c->tick = event_new(c->base, -1, EV_PERSIST, on_tick, c);
 		if (!c->tick || event_add(c->tick, &tv)) {
 			snprintf(err, errcap, "control plane: cannot start its timer");
@@ -311,6 +318,7 @@ void mp_control_close(struct mp_control *c)
 			event_free(c->signals[i]);
 			c->signals[i] = NULL;
 		}
+	mp_origin_probe_stop(c);
 	for (size_t i = c->n_listeners; i-- > 0;)
 		c->listeners[i]->stop(c);
 	if (c->grace) {

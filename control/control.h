@@ -40,6 +40,8 @@ struct mp_listener_ops {
 	void (*stop)(struct mp_control *c);
 	/* The listener's counters and up to limit open items as members of out (System API queries). */
 	void (*stats)(const struct mp_control *c, struct cJSON *out, long limit);
+	/* Origin (id, uid) is dead: close the clients relayed to it (origin_health.c); returns how many. */
+	uint32_t (*origin_down)(struct mp_control *c, uint32_t origin_id, uint32_t origin_uid);
 };
 
 /* The control plane's lb reader id (the data plane's workers take 1..N). */
@@ -48,6 +50,7 @@ struct mp_listener_ops {
 struct mp_lb;
 struct mp_cli_server;
 struct mp_conn_guard;
+struct mp_origin_probe;
 
 struct mp_control_stats {
 	uint64_t registrations;
@@ -58,6 +61,9 @@ struct mp_control_stats {
 	uint64_t register_self;         /* an endpoint is the appliance's own listener: 400 */
 	uint64_t origins_ignored;       /* an origin arriving another way (Redis, default backend) that is ours or has control characters in a name */
 	uint64_t loops_refused;         /* a relayed request carrying our own hop marker (508, RTMP) */
+	uint64_t origins_suspected;     /* origins marked down by a relay's failed connect */
+	uint64_t origins_dead;          /* origins declared dead by their probes */
+	uint64_t probes_ok, probes_failed;
 };
 
 struct mp_control {
@@ -84,6 +90,7 @@ struct mp_control {
 	int quitting;                       /* SIGTERM seen: draining open streams */
 	struct event *grace;                /* grace_quit_timeout: stop even if streams are open */
 	char pid[16];
+	struct mp_origin_probe *probe;      /* origin_probe.c, when origin_probe is on */
 	struct mp_self_addrs self_addrs;    /* the host's addresses (mp_control_self_addrs) */
 	/* told the host's addresses every second (the appliance sets it in default mode: dp_local.c) */
 	void (*host_addrs)(void *ctx, const uint32_t *ip, unsigned n);

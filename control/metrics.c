@@ -98,6 +98,11 @@ void mp_metrics_render(struct mp_control *c, struct mp_strbuf *out)
 		{ "register_self", "Registrations naming one of the appliance's own listeners (400).", c->stats.register_self },
 		{ "origins_ignored", "Origins from Redis or the default backend naming the appliance itself or holding control characters.", c->stats.origins_ignored },
 		{ "loops_refused", "Relayed requests that carried this appliance's own hop marker (508, RTMP connect refused).", c->stats.loops_refused },
+		/* origin health (issue 13) */
+		{ "origins_suspected", "Origins marked down by a refused or timed-out connect or a silent SRT handshake.", c->stats.origins_suspected },
+		{ "origins_dead", "Origins declared dead by their probes (clients closed, sessions ended).", c->stats.origins_dead },
+		{ "origin_probes_ok", "Origin API probes answered.", c->stats.probes_ok },
+		{ "origin_probes_failed", "Origin API probes refused or timed out.", c->stats.probes_failed },
 	};
 	for (size_t i = 0; i < sizeof(guard) / sizeof(guard[0]); i++)
 		mp_strbuf_printf(out, "# HELP mediaplane_%s_total %s\n# TYPE mediaplane_%s_total counter\nmediaplane_%s_total %lu\n",

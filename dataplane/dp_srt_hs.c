@@ -402,6 +402,7 @@ static void run_timers(struct mp_dp_worker *w, uint64_t now_ms)
 		} else if (now_ms >= sl->deadline_ms) {
 			/* The origin stayed silent: the client gets a rejection, not silence. */
 			w->stats.srt_origin_timeouts++;
+			mp_lb_origin_silent(dp->lb, s->origin_id); /* the control plane marks it down */
 			reject_stored(w, s, sl, MP_SRT_REJ_TIMEOUT, now_ms);
 			mp_lb_session_close(dp->lb, s, now_ms);
 			slot_release(dp, sw, sl);

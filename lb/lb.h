@@ -57,6 +57,7 @@ struct mp_lb_config {
 	uint16_t nat_port_max;     /* nat_port_min == 0 disables NAT ports (sessions get port 0) */
 	uint64_t nat_quiet_ms;     /* a freed NAT port is reused only after this; default 60000 */
 	int socket_id;             /* NUMA socket for the tables; default SOCKET_ID_ANY (-1) */
+	int pick_policy;           /* enum mp_pick_policy (pick_policy.h) for new streams; default random */
 };
 
 /* Fill c with the defaults above. */
@@ -105,6 +106,11 @@ struct mp_lb_origin {
 	struct mp_endpoint ep[MP_PROTO__COUNT][MP_REG_MAX_ENDPOINTS];
 	uint8_t n_ep[MP_PROTO__COUNT];
 	uint8_t draining; /* "origin drain": keeps its streams, gets no new ones */
+	uint32_t weight;  /* pick weight (MP_PICK_WEIGHT_DEFAULT); 0 drains like draining */
+	uint64_t down_ms; /* marked down then (a failed connect, failed probes); 0: never. Down while no
+			   * registration is newer than the mark (mp_lb_origin_alive) */
+	uint8_t down_probe; /* the mark came from probes (a probe that answers clears only those) */
+	struct mp_reg_load load; /* from its last heartbeat */
 };
 #define MP_LB_ORIGIN_MAGIC 0x6f726967u /* "orig" */
 
@@ -128,7 +134,28 @@ const struct mp_lb_origin *mp_lb_origin_get(struct mp_lb *lb, uint32_t id);
 const struct mp_lb_origin *mp_lb_origin_find(struct mp_lb *lb, const char *key);
 /* Ids are < mp_lb_origin_id_limit(lb): iterate with mp_lb_origin_get. */
 uint32_t mp_lb_origin_id_limit(struct mp_lb *lb);
+/* Registered less than origin_ttl ago and not marked down since its last registration. */
 bool mp_lb_origin_alive(const struct mp_lb *lb, const struct mp_lb_origin *o, uint64_t now);
+/* Health (control plane). Mark origin id down now (uid: the incarnation the caller saw; a reused
+ * id is left alone): it is no longer alive, so it is not picked and streams pinned to it re-pick on
+ * their next request, until it registers again or (by_probe marks only) mp_lb_origin_mark_up.
+ * MP_OK when it was alive and is now down, MP_ERR_EXISTS when it was down already, MP_ERR_NOTFOUND,
+ * MP_ERR_NOMEM. Local. */
+int mp_lb_origin_mark_down(struct mp_lb *lb, uint32_t id, uint32_t uid, uint64_t now, bool by_probe);
+/* A probe answered: clear a mark its probes set (a relay's refused connect or a silent handshake
+ * stays until the next registration). MP_OK when cleared, MP_ERR_EXISTS when there was none. */
+int mp_lb_origin_mark_up(struct mp_lb *lb, uint32_t id, uint32_t uid);
+/* An operator's pick weight (0..MP_PICK_WEIGHT_MAX; 0 drains: no new streams, pinned ones stay);
+ * kept across registrations. Through the backend (Redis stores it in the origin record). MP_OK,
+ * MP_ERR_NOTFOUND, MP_ERR_INVAL, MP_ERR_NOMEM. */
+int mp_lb_origin_set_weight(struct mp_lb *lb, const char *key, uint32_t weight, uint64_t now);
+/* The data plane saw origin id stay silent (an SRT handshake it never answered): one relaxed atomic
+ * add, callable from worker lcores. The control plane takes the count (mp_lb_origin_silent_take,
+ * which resets it) and marks the origin down. */
+void mp_lb_origin_silent(struct mp_lb *lb, uint32_t id);
+uint32_t mp_lb_origin_silent_take(struct mp_lb *lb, uint32_t id);
+/* The origin's load score for picks (pick_policy.h mp_pick_load_score), -1 when unknown. */
+double mp_lb_origin_load(struct mp_lb *lb, const struct mp_lb_origin *o);
 /* Endpoint i of protocol p resolved to an address (the origin's ip when the endpoint has none). */
 int mp_lb_origin_endpoint(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i,
 			  uint32_t *ipv4, uint16_t *port);
@@ -147,8 +174,8 @@ struct mp_lb_target {
 };
 
 /* The origin for stream (the "vhost/app/stream" key) and protocol: the pinned one while it is alive
- * and has an endpoint for proto, else a new uniformly random alive origin with one (pinned, and a
- * re-pick is logged). MP_ERR_NOORIGIN when none qualifies, MP_ERR_TOOLONG for a key > 255 bytes,
+ * and has an endpoint for proto, else a new alive origin with one, chosen by cfg.pick_policy among
+ * those not draining and of weight > 0 (pinned, and a re-pick is logged). MP_ERR_NOORIGIN when none qualifies, MP_ERR_TOOLONG for a key > 255 bytes,
  * MP_ERR_FULL when a new stream does not fit. Never blocks: callable from worker lcores. */
 int mp_lb_pick(struct mp_lb *lb, const char *stream, enum mp_reg_proto proto, uint64_t now,
 	       struct mp_lb_target *out);

@@ -8,6 +8,13 @@ int mp_lb_origin_update(struct mp_lb *lb, const struct mp_registration *reg, uin
 	return mp_lb_local_origin_update(lb, reg, now);
 }
 
+int mp_lb_origin_set_weight(struct mp_lb *lb, const char *key, uint32_t weight, uint64_t now)
+{
+	if (lb->ops->origin_weight != NULL)
+		return lb->ops->origin_weight(lb, lb->bctx, key, weight, now);
+	return mp_lb_local_origin_weight(lb, key, weight);
+}
+
 int mp_lb_pick(struct mp_lb *lb, const char *stream, enum mp_reg_proto proto, uint64_t now,
 	       struct mp_lb_target *out)
 {

@@ -28,6 +28,8 @@ struct mp_lb_backend_ops {
 				 const char *full_url, uint64_t now, struct mp_lb_hls *out);
 	int (*hls_by_spbhid)(struct mp_lb *lb, void *ctx, const char *spbhid, uint64_t now,
 			     struct mp_lb_hls *out);
+	/* An operator's weight for an origin (mp_lb_origin_set_weight). */
+	int (*origin_weight)(struct mp_lb *lb, void *ctx, const char *key, uint32_t weight, uint64_t now);
 	/* Periodic, after the local expiry in mp_lb_sync; returns entries changed or an error. */
 	int (*sync)(struct mp_lb *lb, void *ctx, uint64_t now);
 	/* Called by mp_lb_destroy before the tables go. */
@@ -39,6 +41,7 @@ extern const struct mp_lb_backend_ops mp_lb_memory_backend;
 
 /* Local tables (no backend). Same contracts as the mp_lb_* functions of the same name. */
 int mp_lb_local_origin_update(struct mp_lb *lb, const struct mp_registration *reg, uint64_t now);
+int mp_lb_local_origin_weight(struct mp_lb *lb, const char *key, uint32_t weight);
 int mp_lb_local_pick(struct mp_lb *lb, const char *stream, enum mp_reg_proto proto, uint64_t now,
 		     struct mp_lb_target *out);
 /* Pin stream to origin_id (mirroring a pick made elsewhere). MP_ERR_NOTFOUND if the id is unknown. */

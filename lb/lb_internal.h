@@ -70,6 +70,8 @@ struct mp_lb {
 	mp_lb_origin_filter_fn origin_filter; /* set once before use (mp_lb_set_origin_filter) */
 	void *origin_filter_ctx;
 	uint64_t picks_swept_at;         /* origins_forgotten when picks were last swept */
+	_Atomic uint32_t *origin_npicks; /* [cap]: new streams pinned to id since its last registration */
+	_Atomic uint32_t *origin_silent; /* [cap]: handshakes id left unanswered, not yet taken */
 
 	struct mp_lb_table picks;        /* stream -> (uid << 32 | id) */
 	_Atomic uint64_t repicks;
@@ -117,6 +119,9 @@ int mp_lb_defer_free(struct mp_lb *lb, enum mp_lb_defer_kind kind, void *ptr);
 /* A 64-bit random number, thread-safe, no shared RNG state (splitmix64 over a counter). */
 uint64_t mp_lb_random(struct mp_lb *lb);
 uint32_t mp_lb_checksum(const void *p, size_t len);
+
+/* A new stream was pinned to origin id (least-load counts it until the origin's next heartbeat). */
+void mp_lb_origin_picked(struct mp_lb *lb, uint32_t id);
 
 /* Per-module setup and teardown (each lb_*.c). */
 int mp_lb_origins_init(struct mp_lb *lb);

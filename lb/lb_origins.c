@@ -6,6 +6,7 @@
 
 #include "lb_internal.h"
 #include "mp_error.h"
+#include "pick_policy.h"
 #include "mp_log.h"
 
 static void mp_lb_copy_field(char *dst, const char *src)
@@ -56,6 +57,8 @@ static struct mp_lb_origin *mp_lb_origin_build(struct mp_lb *lb, const char *key
 	mp_lb_copy_field(o->device_id, reg->device_id);
 	mp_lb_copy_field(o->ip, reg->ip);
 	o->ipv4 = reg->ipv4;
+	o->load = reg->load;
+	o->weight = reg->has_weight ? reg->weight : MP_PICK_WEIGHT_DEFAULT;
 	for (int p = 0; p < MP_PROTO__COUNT; p++) {
 		uint8_t n = reg->n_ep[p] <= MP_REG_MAX_ENDPOINTS ? reg->n_ep[p] : MP_REG_MAX_ENDPOINTS;
 		o->n_ep[p] = n;
@@ -103,12 +106,18 @@ int mp_lb_local_origin_update(struct mp_lb *lb, const struct mp_registration *re
 			rte_spinlock_unlock(&t->wlock);
 			return MP_ERR_NOMEM;
 		}
-		if (old->draining) {
-			o->draining = 1;
-			o->check = mp_lb_origin_sum(o);
-		}
+		o->draining = old->draining;
+		if (!reg->has_weight)
+			o->weight = old->weight;
+		o->down_ms = old->down_ms; /* cleared by being older than this registration */
+		o->down_probe = old->down_probe;
+		o->check = mp_lb_origin_sum(o);
 		atomic_store_explicit(&lb->origin_slot[id], o, memory_order_release);
+		/* the heartbeat's load now counts the streams sent since the last one */
+		atomic_store_explicit(&lb->origin_npicks[id], 0, memory_order_relaxed);
 		rte_spinlock_unlock(&t->wlock);
+		if (old->down_ms != 0 && old->down_ms >= old->updated_ms && now > old->down_ms)
+			MP_INFO("lb: origin %s registered again: up", key);
 		mp_lb_origin_retire(lb, old);
 		return (int)id;
 	}
@@ -129,6 +138,7 @@ int mp_lb_local_origin_update(struct mp_lb *lb, const struct mp_registration *re
 		return MP_ERR_NOMEM;
 	}
 	/* Publish the record before the key, so whoever finds the key finds the record. */
+	atomic_store_explicit(&lb->origin_npicks[id], 0, memory_order_relaxed);
 	atomic_store_explicit(&lb->origin_slot[id], o, memory_order_release);
 	if (id == limit)
 		atomic_store_explicit(&lb->origin_limit, limit + 1, memory_order_release);
@@ -185,30 +195,130 @@ int mp_lb_origin_remove(struct mp_lb *lb, const char *name)
 	return MP_OK;
 }
 
+/* What a copy-and-replace changes in a record (the caller holds origins.wlock). */
+enum origin_edit { EDIT_DRAIN, EDIT_WEIGHT, EDIT_DOWN, EDIT_DOWN_PROBE, EDIT_PROBE, EDIT_UP };
+
+/* Replace the record in slot id by a copy with one field changed (never in place: readers hold
+ * the old one). Called and returns with origins.wlock held. */
+static int origin_edit_locked(struct mp_lb *lb, uint32_t id, enum origin_edit what, uint64_t v)
+{
+	struct mp_lb_origin *old = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
+	struct mp_lb_origin *o = rte_malloc_socket("mp_lb_origin", sizeof(*o), 0, lb->cfg.socket_id);
+
+	if (o == NULL)
+		return MP_ERR_NOMEM;
+	memcpy(o, old, sizeof(*o));
+	switch (what) {
+	case EDIT_DRAIN: o->draining = v ? 1 : 0; break;
+	case EDIT_WEIGHT: o->weight = (uint32_t)v; break;
+	case EDIT_DOWN: o->down_ms = v; o->down_probe = 0; break;
+	case EDIT_DOWN_PROBE: o->down_ms = v; o->down_probe = 1; break;
+	case EDIT_PROBE: o->down_probe = 1; break;
+	case EDIT_UP: o->down_ms = 0; o->down_probe = 0; break;
+	}
+	o->gen = old->gen + 1;
+	o->check = mp_lb_origin_sum(o);
+	atomic_store_explicit(&lb->origin_slot[id], o, memory_order_release);
+	mp_lb_origin_retire(lb, old);
+	return MP_OK;
+}
+
 int mp_lb_origin_drain(struct mp_lb *lb, const char *name, bool draining)
 {
 	char key[MP_LB_ORIGIN_KEY_MAX];
-	struct mp_lb_table *t = &lb->origins;
 	uint32_t id;
 	int rc = origin_lock_find(lb, name, key, &id);
 	if (rc != MP_OK)
 		return rc;
-	struct mp_lb_origin *old = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
-	struct mp_lb_origin *o = rte_malloc_socket("mp_lb_origin", sizeof(*o), 0, lb->cfg.socket_id);
-	if (o == NULL) {
-		rte_spinlock_unlock(&t->wlock);
-		return MP_ERR_NOMEM;
-	}
-	/* Never in place: a copy with the flag changed replaces the record. */
-	memcpy(o, old, sizeof(*o));
-	o->draining = draining ? 1 : 0;
-	o->gen = old->gen + 1;
-	o->check = mp_lb_origin_sum(o);
-	atomic_store_explicit(&lb->origin_slot[id], o, memory_order_release);
-	rte_spinlock_unlock(&t->wlock);
-	mp_lb_origin_retire(lb, old);
-	MP_INFO("lb: origin %s %s", key, draining ? "draining: no new streams" : "no longer draining");
-	return MP_OK;
+	rc = origin_edit_locked(lb, id, EDIT_DRAIN, draining);
+	rte_spinlock_unlock(&lb->origins.wlock);
+	if (rc == MP_OK)
+		MP_INFO("lb: origin %s %s", key, draining ? "draining: no new streams" : "no longer draining");
+	return rc;
+}
+
+int mp_lb_local_origin_weight(struct mp_lb *lb, const char *name, uint32_t weight)
+{
+	char key[MP_LB_ORIGIN_KEY_MAX];
+	uint32_t id;
+	if (weight > MP_PICK_WEIGHT_MAX)
+		return MP_ERR_INVAL;
+	int rc = origin_lock_find(lb, name, key, &id);
+	if (rc != MP_OK)
+		return rc;
+	const struct mp_lb_origin *cur = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
+	uint32_t was = cur->weight;
+	rc = was == weight ? MP_OK : origin_edit_locked(lb, id, EDIT_WEIGHT, weight);
+	rte_spinlock_unlock(&lb->origins.wlock);
+	if (rc == MP_OK && was != weight)
+		MP_INFO("lb: origin %s weight %u -> %u%s", key, was, weight, weight == 0 ? " (drain: no new streams)" : "");
+	return rc;
+}
+
+static bool origin_marked_down(const struct mp_lb_origin *o)
+{
+	return o->down_ms != 0 && o->down_ms >= o->updated_ms;
+}
+
+int mp_lb_origin_mark_down(struct mp_lb *lb, uint32_t id, uint32_t uid, uint64_t now, bool by_probe)
+{
+	int rc;
+
+	if (id >= mp_lb_origin_id_limit(lb))
+		return MP_ERR_NOTFOUND;
+	rte_spinlock_lock(&lb->origins.wlock);
+	const struct mp_lb_origin *o = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
+	if (o == NULL || o->uid != uid)
+		rc = MP_ERR_NOTFOUND;
+	else if (origin_marked_down(o))
+		rc = by_probe && !o->down_probe && origin_edit_locked(lb, id, EDIT_PROBE, 0) == MP_ERR_NOMEM ? MP_ERR_NOMEM
+													  : MP_ERR_EXISTS;
+	else
+		rc = origin_edit_locked(lb, id, by_probe ? EDIT_DOWN_PROBE : EDIT_DOWN,
+					now > o->updated_ms ? now : o->updated_ms);
+	rte_spinlock_unlock(&lb->origins.wlock);
+	return rc;
+}
+
+int mp_lb_origin_mark_up(struct mp_lb *lb, uint32_t id, uint32_t uid)
+{
+	int rc;
+
+	if (id >= mp_lb_origin_id_limit(lb))
+		return MP_ERR_NOTFOUND;
+	rte_spinlock_lock(&lb->origins.wlock);
+	const struct mp_lb_origin *o = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
+	if (o == NULL || o->uid != uid)
+		rc = MP_ERR_NOTFOUND;
+	else if (!origin_marked_down(o) || !o->down_probe)
+		rc = MP_ERR_EXISTS;
+	else
+		rc = origin_edit_locked(lb, id, EDIT_UP, 0);
+	rte_spinlock_unlock(&lb->origins.wlock);
+	return rc;
+}
+
+double mp_lb_origin_load(struct mp_lb *lb, const struct mp_lb_origin *o)
+{
+	return mp_pick_load_score(&o->load, atomic_load_explicit(&lb->origin_npicks[o->id], memory_order_relaxed));
+}
+
+void mp_lb_origin_silent(struct mp_lb *lb, uint32_t id)
+{
+	if (id < lb->cfg.max_origins)
+		atomic_fetch_add_explicit(&lb->origin_silent[id], 1, memory_order_relaxed);
+}
+
+uint32_t mp_lb_origin_silent_take(struct mp_lb *lb, uint32_t id)
+{
+	if (id >= lb->cfg.max_origins || atomic_load_explicit(&lb->origin_silent[id], memory_order_relaxed) == 0)
+		return 0;
+	return atomic_exchange_explicit(&lb->origin_silent[id], 0, memory_order_relaxed);
+}
+
+void mp_lb_origin_picked(struct mp_lb *lb, uint32_t id)
+{
+	atomic_fetch_add_explicit(&lb->origin_npicks[id], 1, memory_order_relaxed);
 }
 
 const struct mp_lb_origin *mp_lb_origin_get(struct mp_lb *lb, uint32_t id)
@@ -238,7 +348,7 @@ uint32_t mp_lb_origin_id_limit(struct mp_lb *lb)
 
 bool mp_lb_origin_alive(const struct mp_lb *lb, const struct mp_lb_origin *o, uint64_t now)
 {
-	if (o == NULL)
+	if (o == NULL || origin_marked_down(o))
 		return false;
 	/* A registration stamped a little after the caller's now (another thread's clock) is fresh. */
 	return now <= o->updated_ms || now - o->updated_ms < lb->cfg.origin_ttl_ms;
@@ -284,7 +394,9 @@ int mp_lb_origins_init(struct mp_lb *lb)
 	lb->origin_slot = rte_zmalloc_socket("mp_lb_oslot", sizeof(*lb->origin_slot) * cap, 0,
 					     lb->cfg.socket_id);
 	lb->origin_free = rte_zmalloc_socket("mp_lb_ofree", sizeof(uint32_t) * cap, 0, lb->cfg.socket_id);
-	if (lb->origin_slot == NULL || lb->origin_free == NULL) {
+	lb->origin_npicks = rte_zmalloc_socket("mp_lb_onpicks", sizeof(*lb->origin_npicks) * cap, 0, lb->cfg.socket_id);
+	lb->origin_silent = rte_zmalloc_socket("mp_lb_osilent", sizeof(*lb->origin_silent) * cap, 0, lb->cfg.socket_id);
+	if (lb->origin_slot == NULL || lb->origin_free == NULL || lb->origin_npicks == NULL || lb->origin_silent == NULL) {
 		MP_ERR("lb: out of memory for %u origins", cap);
 		return MP_ERR_NOMEM;
 	}
@@ -299,5 +411,7 @@ void mp_lb_origins_fini(struct mp_lb *lb)
 	}
 	rte_free(lb->origin_slot);
 	rte_free(lb->origin_free);
+	rte_free(lb->origin_npicks);
+	rte_free(lb->origin_silent);
 	mp_lb_table_free(&lb->origins);
 }

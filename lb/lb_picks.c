@@ -1,9 +1,10 @@
-/* lb_picks.c: stream URL -> origin, random among alive origins with the protocol, sticky, re-picked. */
+/* lb_picks.c: stream URL -> origin, chosen by the pick policy among alive origins with the protocol, sticky, re-picked. */
 #include <rte_malloc.h>
 
 #include "lb_internal.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "pick_policy.h"
 
 /* A pick is stored in the hash's data word itself: (origin uid << 32) | origin id. Replacing it is
  * one atomic store inside rte_hash, so there is no record to free. */
@@ -31,31 +32,38 @@ static const struct mp_lb_origin *mp_lb_pick_origin(struct mp_lb *lb, uint64_t w
 	return o != NULL && o->uid == (uint32_t)(word >> 32) ? o : NULL;
 }
 
-static inline uint64_t mp_lb_splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+/* Candidates a policy chooses among; past this many a uniform sample of them (reservoir sampling,
+ * Vitter's algorithm R) keeps the choice one pass over the origins with a bounded stack. */
+#define MP_LB_PICK_CANDS 256
 
-/* Uniform choice among qualifying origins in one pass (reservoir sampling, Vitter's algorithm R). */
-static const struct mp_lb_origin *mp_lb_pick_random(struct mp_lb *lb, enum mp_reg_proto proto,
-						    uint64_t now)
+/* A new origin for a stream: the alive origins serving proto that take new streams (not draining,
+ * weight > 0), chosen by the configured policy (pick_policy.c). */
+static const struct mp_lb_origin *mp_lb_pick_new(struct mp_lb *lb, enum mp_reg_proto proto, uint64_t now)
 {
+	struct mp_pick_cand cand[MP_LB_PICK_CANDS];
 	uint64_t rs = mp_lb_random(lb);
 	uint32_t limit = mp_lb_origin_id_limit(lb);
-	const struct mp_lb_origin *chosen = NULL;
 	uint64_t k = 0;
+	size_t n = 0;
 	for (uint32_t id = 0; id < limit; id++) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(lb, id);
-		if (!mp_lb_origin_serves(lb, o, proto, now) || o->draining)
+		if (!mp_lb_origin_serves(lb, o, proto, now) || o->draining || o->weight == 0)
 			continue;
-		k++;
-		if (mp_lb_splitmix(&rs) % k == 0)
-			chosen = o;
+		size_t slot = n;
+		if (++k > MP_LB_PICK_CANDS) {
+			uint64_t j = mp_pick_rand(&rs) % k;
+			if (j >= MP_LB_PICK_CANDS)
+				continue;
+			slot = (size_t)j;
+		} else {
+			n++;
+		}
+		cand[slot].id = id;
+		cand[slot].weight = o->weight;
+		cand[slot].load = lb->cfg.pick_policy == MP_PICK_LEAST_LOAD ? mp_lb_origin_load(lb, o) : -1;
 	}
-	return chosen;
+	int i = mp_pick_choose((enum mp_pick_policy)lb->cfg.pick_policy, cand, n, &rs);
+	return i < 0 ? NULL : mp_lb_origin_get(lb, cand[i].id);
 }
 
 static void mp_lb_pick_fill(const struct mp_lb_origin *o, enum mp_reg_proto proto, bool repicked,
@@ -91,7 +99,7 @@ int mp_lb_local_pick(struct mp_lb *lb, const char *stream, enum mp_reg_proto pro
 		}
 	}
 	/* Choose outside the lock (a scan over the origins), then publish unless someone beat us. */
-	const struct mp_lb_origin *o = mp_lb_pick_random(lb, proto, now);
+	const struct mp_lb_origin *o = mp_lb_pick_new(lb, proto, now);
 	if (o == NULL)
 		return MP_ERR_NOORIGIN;
 
@@ -118,6 +126,7 @@ int mp_lb_local_pick(struct mp_lb *lb, const char *stream, enum mp_reg_proto pro
 	if (!found)
 		atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed);
 	rte_spinlock_unlock(&t->wlock);
+	mp_lb_origin_picked(lb, o->id);
 
 	if (found) {
 		/* The SRS proxy keeps a stream on a dead origin; we move it, and say so. */

@@ -50,6 +50,18 @@ static int mp_rds_op_origin_update(struct mp_lb *lb, void *ctx, const struct mp_
 	return id;
 }
 
+/* An operator's weight: local, then the origin's record in Redis carries it to the other appliances. */
+static int mp_rds_op_origin_weight(struct mp_lb *lb, void *ctx, const char *key, uint32_t weight, uint64_t now)
+{
+	struct mp_rds *r = ctx;
+	pthread_mutex_lock(&r->lock);
+	int rc = mp_lb_local_origin_weight(lb, key, weight);
+	if (rc == MP_OK && atomic_load(&r->up))
+		mp_rds_publish_origin(r, mp_lb_origin_find(lb, key), now, false);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
 int mp_rds_pick_shared(struct mp_rds *r, const char *stream, enum mp_reg_proto proto, uint64_t now,
 		       struct mp_lb_target *out)
 {
@@ -220,6 +232,7 @@ static void mp_rds_op_fini(struct mp_lb *lb, void *ctx)
 static const struct mp_lb_backend_ops mp_lb_redis_backend = {
 	.name = "redis",
 	.origin_update = mp_rds_op_origin_update,
+	.origin_weight = mp_rds_op_origin_weight,
 	.pick = mp_rds_op_pick,
 	.webrtc_store = mp_rds_op_webrtc_store,
 	.webrtc_load = mp_rds_op_webrtc_load,

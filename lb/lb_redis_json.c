@@ -227,6 +227,11 @@ int mp_lb_rjson_server_decode(const char *json, size_t len, struct mp_registrati
 			goto out;
 		mp_rjson_endpoints(arr, reg, (enum mp_reg_proto)p, skipped);
 	}
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, "mp_weight");
+	if (cJSON_IsNumber(w) && w->valuedouble >= 0 && w->valuedouble <= 1e6) {
+		reg->has_weight = 1;
+		reg->weight = (uint32_t)w->valuedouble;
+	}
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "update_at");
 	if (cJSON_IsString(t) && t->valuestring != NULL &&
 	    mp_lb_rjson_time_parse(t->valuestring, strlen(t->valuestring), update_at_ms) == MP_OK)
@@ -277,6 +282,9 @@ char *mp_lb_rjson_server_encode(const struct mp_registration *reg, int64_t updat
 			cJSON_AddItemToArray(arr, s);
 		}
 	}
+	/* mediaplane's own: an operator's pick weight (0: drain); the SRS proxy ignores it */
+	if (reg->has_weight && cJSON_AddNumberToObject(root, "mp_weight", reg->weight) == NULL)
+		goto fail;
 	if (mp_lb_rjson_time_format(update_at_ms, buf, sizeof(buf)) < 0 ||
 	    cJSON_AddStringToObject(root, "update_at", buf) == NULL)
 		goto fail;

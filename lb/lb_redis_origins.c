@@ -14,6 +14,8 @@ void mp_rds_origin_reg(struct mp_rds *r, const struct mp_lb_origin *o, struct mp
 	reg->ipv4 = o->ipv4;
 	memcpy(reg->ep, o->ep, sizeof(reg->ep));
 	memcpy(reg->n_ep, o->n_ep, sizeof(reg->n_ep));
+	reg->has_weight = 1; /* shared with the other appliances (mp_weight) */
+	reg->weight = o->weight;
 	const struct mp_rds_ident *e = &r->ident[o->id];
 	if (e->uid == o->uid && e->server[0] != '\0') {
 		snprintf(reg->server, sizeof(reg->server), "%s", e->server);
@@ -262,8 +264,13 @@ const struct mp_lb_origin *mp_rds_mirror_origin(struct mp_rds *r, const char *js
 	if (age >= lb->cfg.origin_ttl_ms)
 		return o;
 	uint64_t ts = age < now ? now - age : 0;
-	if (o != NULL && o->updated_ms + 500 >= ts)
-		return o; /* not newer than what we have (ours, or mirrored before) */
+	if (o != NULL && o->updated_ms + 500 >= ts) {
+		/* not newer than what we have (ours, or mirrored before); an operator's weight set on
+		 * another appliance still applies */
+		if (reg.has_weight && reg.weight != o->weight && mp_lb_local_origin_weight(lb, id, reg.weight) == MP_OK)
+			o = mp_lb_origin_find(lb, id);
+		return o;
+	}
 	int rc = mp_lb_local_origin_update(lb, &reg, ts);
 	if (rc < 0)
 		return o;

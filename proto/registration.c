@@ -102,6 +102,34 @@ static int get_endpoints(const cJSON *root, enum mp_reg_proto p, struct mp_regis
 	return MP_OK;
 }
 
+/* A number in obj (>= 0 and finite), else 0. */
+static double get_number(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	double d = cJSON_IsNumber(v) ? v->valuedouble : 0;
+
+	return d >= 0 && d < 1e12 ? d : 0;
+}
+
+/* summaries.data.system of SRS 7's heartbeat (`summaries on`): what a least-load pick reads.
+ * Anything missing or of another shape is no load information, never an error. */
+static void get_load(const cJSON *root, struct mp_reg_load *l)
+{
+	const cJSON *sum = cJSON_GetObjectItemCaseSensitive(root, "summaries");
+	const cJSON *data = cJSON_IsObject(sum) ? cJSON_GetObjectItemCaseSensitive(sum, "data") : NULL;
+	const cJSON *sys = cJSON_IsObject(data) ? cJSON_GetObjectItemCaseSensitive(data, "system") : NULL;
+	double cpus;
+
+	if (!cJSON_IsObject(sys))
+		return;
+	l->known = 1;
+	l->cpu_percent = (float)get_number(sys, "cpu_percent");
+	l->load_1m = (float)get_number(sys, "load_1m");
+	cpus = get_number(sys, "cpus");
+	l->cpus = cpus < 65535 ? (uint16_t)cpus : 65535;
+	l->conn_srs = (uint32_t)(get_number(sys, "conn_srs") < 4e9 ? get_number(sys, "conn_srs") : 4e9);
+}
+
 static int parse_object(const cJSON *root, struct mp_registration *r, char *reason, size_t cap)
 {
 	int rc;
@@ -118,6 +146,7 @@ static int parse_object(const cJSON *root, struct mp_registration *r, char *reas
 	for (int p = 0; p < MP_PROTO__COUNT; p++)
 		if ((rc = get_endpoints(root, (enum mp_reg_proto)p, r, reason, cap)) != MP_OK)
 			return rc;
+	get_load(root, &r->load);
 	return MP_OK;
 }
 

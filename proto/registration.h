@@ -12,6 +12,16 @@
 
 enum mp_reg_proto { MP_PROTO_RTMP = 0, MP_PROTO_HTTP, MP_PROTO_API, MP_PROTO_SRT, MP_PROTO_RTC, MP_PROTO__COUNT };
 
+/* The load an SRS origin reports in its heartbeat (`summaries on`: summaries.data.system), for
+ * least-load picks. known is 0 when the body has no summaries. */
+struct mp_reg_load {
+	uint8_t known;
+	float cpu_percent; /* system.cpu_percent, 0..100 per machine */
+	float load_1m;     /* system.load_1m */
+	uint16_t cpus;     /* system.cpus (0: not given) */
+	uint32_t conn_srs; /* system.conn_srs: connections SRS holds */
+};
+
 struct mp_registration {
 	char device_id[MP_REG_MAX_FIELD];
 	char ip[MP_REG_MAX_FIELD];
@@ -21,9 +31,15 @@ struct mp_registration {
 	char pid[MP_REG_MAX_FIELD];
 	struct mp_endpoint ep[MP_PROTO__COUNT][MP_REG_MAX_ENDPOINTS];
 	uint8_t n_ep[MP_PROTO__COUNT];
+	struct mp_reg_load load;
+	/* An operator's pick weight carried with the origin (Redis record "mp_weight"); never from an
+	 * SRS heartbeat. has_weight 0: keep what the appliance has. */
+	uint8_t has_weight;
+	uint32_t weight;
 };
 
-/* Parse a registration body. Required: ip (IPv4), server, service, pid (a JSON string).
+/* Parse a registration body. Optional summaries.data.system fills load (fields that are not
+ * numbers are left 0; a body without summaries leaves load.known 0). Required: ip (IPv4), server, service, pid (a JSON string).
  * device_id optional; endpoint arrays optional, each element a string in an mp_endpoint_parse form.
  * Unknown fields are ignored. On error returns a negative mp_err and writes a one-line reason
  * (e.g. "field 'pid' must be a string") into reason. */

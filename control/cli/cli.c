@@ -3,6 +3,8 @@
 #include "config.h"
 #include "control.h"
 #include "lb.h"
+#include "origin_health.h"
+#include "pick_policy.h"
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_escape.h"
@@ -29,6 +31,8 @@ static const char *const help_text =
 	"  origin add NAME IP PROTO=EP...    add an origin (PROTO: rtmp http api srt rtc; EP as SRS sends it)\n"
 	"  origin del KEY                    forget an origin now\n"
 	"  origin drain KEY [on|off]         keep its streams, give it no new ones\n"
+	"  set origin weight ORIGIN W        pick weight (default 100; 0 drains: no new streams);\n"
+	"                                    ORIGIN: id, key, address or address:port\n"
 	"  show config                       the effective configuration\n"
 	"  drain [on|off]                    withdraw the service address (BGP) and report unhealthy; off: back\n"
 	"  show health                       fleet health: announced or not and why (docs/fleet.md)\n"
@@ -58,18 +62,25 @@ static void show_origins(struct mp_control *c, uint32_t limit, struct mp_strbuf 
 
 	mp_lb_stats(c->lb, &st);
 	total = st.count[MP_LB_T_ORIGINS];
-	mp_strbuf_printf(out, "%-4s %-40s %-16s %-6s %-8s %-8s %s\n", "id", "key", "ip", "alive", "age", "replies",
-			 "endpoints");
+	mp_strbuf_printf(out, "%-4s %-40s %-16s %-6s %-8s %-6s %-6s %-8s %s\n", "id", "key", "ip", "alive", "age",
+			 "weight", "load", "replies", "endpoints");
 	for (uint32_t id = 0; id < lim && n < limit; id++) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(c->lb, id);
 
 		if (!o)
 			continue;
 		n++;
-		mp_strbuf_printf(out, "%-4u %-40s %-16s %-6s %6.1fs ", o->id, esc(o->key, key, sizeof(key)),
+		double load = mp_lb_origin_load(c->lb, o);
+
+		mp_strbuf_printf(out, "%-4u %-40s %-16s %-6s %6.1fs  %-6u ", o->id, esc(o->key, key, sizeof(key)),
 				 esc(o->ip, ipe, sizeof(ipe)),
-				 mp_lb_origin_alive(c->lb, o, now) ? (o->draining ? "drain" : "yes") : "no",
-				 (double)(now - o->updated_ms) / 1000.0);
+				 mp_lb_origin_alive(c->lb, o, now) ? (o->draining || !o->weight ? "drain" : "yes")
+				 : (o->down_ms >= o->updated_ms && o->down_ms ? "down" : "no"),
+				 (double)(now - o->updated_ms) / 1000.0, o->weight);
+		if (load < 0)
+			mp_strbuf_printf(out, "%-6s ", "-");
+		else
+			mp_strbuf_printf(out, "%-6.2f ", load);
 		mp_strbuf_printf(out, "%-8s ", mp_origin_reply_name(mp_origin_replies_get(c->replies, o->id, o->uid)));
 		for (int p = 0; p < MP_PROTO__COUNT; p++)
 			for (unsigned i = 0; i < o->n_ep[p]; i++) {
@@ -88,6 +99,29 @@ static void show_origins(struct mp_control *c, uint32_t limit, struct mp_strbuf 
 		mp_strbuf_printf(out, "%u origin(s), first %u shown (show origins N)\n", total, n);
 	else
 		mp_strbuf_printf(out, "%u origin(s)\n", n);
+}
+
+/* set origin weight ORIGIN W */
+static int origin_weight(struct mp_control *c, const char *name, const char *w, struct mp_strbuf *out)
+{
+	char key[MP_LB_ORIGIN_KEY_MAX], ke[4 * MP_LB_ORIGIN_KEY_MAX], *end;
+	unsigned long v = strtoul(w, &end, 10);
+	int r;
+
+	if (!w[0] || *end || w[0] == '-' || v > MP_PICK_WEIGHT_MAX) {
+		mp_strbuf_printf(out, "set origin weight: '%s' is not a weight 0-%u\n", w, MP_PICK_WEIGHT_MAX);
+		return MP_CLI_ERROR;
+	}
+	r = mp_origin_lookup(c, name, key, sizeof(key));
+	if (r == MP_OK)
+		r = mp_lb_origin_set_weight(c->lb, key, (uint32_t)v, mp_now_ms());
+	if (r != MP_OK) {
+		mp_strbuf_printf(out, "set origin weight %s: %s\n", name,
+				 r == MP_ERR_EXISTS ? "that address names several origins: give the id or key" : mp_strerror(r));
+		return MP_CLI_ERROR;
+	}
+	mp_strbuf_printf(out, "origin %s: weight %lu%s\n", esc(key, ke, sizeof(ke)), v, v ? "" : " (drain: no new streams)");
+	return MP_CLI_OK;
 }
 
 static void show_streams(struct mp_control *c, uint32_t limit, struct mp_strbuf *out)
@@ -334,6 +368,8 @@ enum mp_cli_result mp_cli_exec(struct mp_control *c, const char *text, struct mp
 		mp_strbuf_printf(out, r == MP_OK ? "origin %s: drain %s\n" : "origin drain %s: %s\n", w[2],
 				 r == MP_OK ? (on ? "on" : "off") : mp_strerror(r));
 		rc = r == MP_OK ? MP_CLI_OK : MP_CLI_ERROR;
+	} else if (n == 5 && is(n, w, 0, "set") && is(n, w, 1, "origin") && is(n, w, 2, "weight")) {
+		rc = origin_weight(c, w[3], w[4], out);
 	} else {
 		mp_strbuf_printf(out, "unknown command '%s' (try help)\n", text);
 		rc = MP_CLI_ERROR;

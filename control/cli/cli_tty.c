@@ -79,6 +79,11 @@ static cmdline_parse_token_string_t t_oa_add = T(r5, b, "add");
 static cmdline_parse_token_string_t t_oa_name = T(r5, c, NULL);
 static cmdline_parse_token_string_t t_oa_ip = T(r5, d, NULL);
 static cmdline_parse_token_string_t t_oa_eps = T(r5, e, TOKEN_STRING_MULTI);
+static cmdline_parse_token_string_t t_ow_set = T(r5, a, "set");
+static cmdline_parse_token_string_t t_ow_origin = T(r5, b, "origin");
+static cmdline_parse_token_string_t t_ow_weight = T(r5, c, "weight");
+static cmdline_parse_token_string_t t_ow_which = T(r5, d, NULL);
+static cmdline_parse_token_string_t t_ow_w = T(r5, e, NULL);
 
 #define INST(name, n, help, ...) \
 	static cmdline_parse_inst_t name = { .f = on_words, .data = (void *)(uintptr_t)(n), .help_str = help, \
@@ -95,8 +100,10 @@ INST(i_origin4, 4, "origin drain KEY on|off", (void *)&t_o4_origin, (void *)&t_o
      (void *)&t_o4_onoff);
 INST(i_origin_add, 5, "origin add NAME IP PROTO=EP... (PROTO: rtmp http api srt rtc)", (void *)&t_oa_origin,
      (void *)&t_oa_add, (void *)&t_oa_name, (void *)&t_oa_ip, (void *)&t_oa_eps);
-static cmdline_parse_ctx_t tty_ctx[] = { &i_one, &i_show, &i_show3, &i_port, &i_origin3, &i_origin4, &i_origin_add, &i_drain,
-					 NULL };
+INST(i_origin_weight, 5, "set origin weight ORIGIN W (ORIGIN: id, key, address[:port]; W 0 drains)",
+     (void *)&t_ow_set, (void *)&t_ow_origin, (void *)&t_ow_weight, (void *)&t_ow_which, (void *)&t_ow_w);
+static cmdline_parse_ctx_t tty_ctx[] = { &i_one, &i_show, &i_show3, &i_port, &i_origin3, &i_origin4, &i_origin_add,
+					 &i_origin_weight, &i_drain, NULL };
 
 static void on_stdin(evutil_socket_t fd, short what, void *arg)
 {

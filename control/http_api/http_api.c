@@ -199,6 +199,7 @@ static void listener_stats(const struct mp_control *c, cJSON *out, long limit)
 	cJSON_AddNumberToObject(out, "answers", (double)api->st.answers);
 	cJSON_AddNumberToObject(out, "no_origin", (double)api->st.no_origin);
 	cJSON_AddNumberToObject(out, "origin_failed", (double)api->st.origin_failed);
+	cJSON_AddNumberToObject(out, "origin_repicks", (double)api->st.origin_repicks);
 	cJSON_AddNumberToObject(out, "passed_through", (double)api->st.passed);
 	cJSON_AddNumberToObject(out, "resource_requests", (double)api->st.resources);
 	cJSON_AddNumberToObject(out, "busy", (double)api->st.busy);

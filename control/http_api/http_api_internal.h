@@ -18,6 +18,7 @@ struct mp_http_api_stats {
 	uint64_t answers;     /* answers relayed with a stored ICE username */
 	uint64_t no_origin;   /* 503: no origin for the stream */
 	uint64_t origin_failed; /* 502: the origin did not answer or its answer was unusable */
+	uint64_t origin_repicks; /* offers sent to another origin after theirs could not be reached */
 	uint64_t passed;      /* origin's non-2xx answers passed through */
 	uint64_t resources;   /* DELETE/PATCH relayed */
 	uint64_t busy;        /* 503: too many requests waiting for origins */
@@ -41,12 +42,16 @@ struct mp_api_call {
 	int method;                           /* enum evhttp_cmd_type */
 	char stream[MP_LB_STREAM_MAX];
 	uint32_t origin_id, origin_uid;
+	uint8_t repicks;                      /* origins tried after the first could not be reached */
 	uint32_t rtc_ipv4;                    /* the origin's registered rtc endpoint 0, or 0 */
 	uint16_t rtc_port;
 	char offer_ufrag[MP_SDP_ICE_MAX];
 	char target[MP_WHIP_RES_TARGET_MAX];  /* resource calls: the request target */
 	char username[MP_LB_USERNAME_MAX];    /* resource calls: the session's ICE username, if known */
 };
+
+/* Other origins an offer is sent to after its first one could not be reached. */
+#define MP_API_CALL_REPICKS 2
 
 struct mp_api_call *mp_api_call_new(struct mp_http_api *api, struct evhttp_request *req, enum mp_api_call_kind kind);
 /* Start relaying call to the origin's api endpoint 0 with body; on failure answer 502 and free it. */

@@ -7,6 +7,7 @@
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "origin_health.h"
 #include "sdp_legacy.h"
 #include "stream_url.h"
 #include "webrtc_answer.h"
@@ -138,12 +139,50 @@ static void answer(struct mp_api_call *call, struct evhttp_request *resp, int co
 	mp_webrtc_answer_free(&a);
 }
 
+/* The origin could not be reached (no answer at all): mark it down and send the offer to another
+ * origin for the same stream, within the client's one request. True when under way again. */
+static bool offer_elsewhere(struct mp_api_call *call)
+{
+	struct mp_control *c = call->api->c;
+	struct mp_whip_relay *r = &call->relay;
+	struct evbuffer *in = r->req ? evhttp_request_get_input_buffer(r->req) : NULL;
+	const struct mp_lb_origin *org;
+	struct mp_lb_target t;
+	uint32_t ip;
+	uint16_t port;
+	size_t len;
+
+	if (!in || call->kind == MP_CALL_RESOURCE || call->repicks >= MP_API_CALL_REPICKS)
+		return false;
+	mp_origin_suspect(c, call->origin_id, call->origin_uid, mp_whip_relay_error_text(r->error));
+	call->repicks++;
+	if (mp_lb_pick(c->lb, call->stream, MP_PROTO_API, mp_now_ms(), &t) != MP_OK ||
+	    (t.origin_id == call->origin_id && t.origin_uid == call->origin_uid))
+		return false;
+	org = mp_lb_origin_get(c->lb, t.origin_id);
+	if (!org || mp_lb_origin_endpoint(org, MP_PROTO_API, 0, &ip, &port) != MP_OK)
+		return false;
+	MP_INFO("HTTP API: %s: origin %u unreachable, offer sent to origin %u", call->stream, call->origin_id, org->id);
+	call->origin_id = org->id;
+	call->origin_uid = org->uid;
+	if (mp_lb_origin_endpoint(org, MP_PROTO_RTC, 0, &call->rtc_ipv4, &call->rtc_port) != MP_OK)
+		call->rtc_ipv4 = call->rtc_port = 0;
+	len = evbuffer_get_length(in);
+	if (mp_whip_relay_restart(r, c->base, ip, port, len ? evbuffer_pullup(in, -1) : (const unsigned char *)"", len) !=
+	    MP_OK)
+		return false;
+	call->api->st.origin_repicks++;
+	return true;
+}
+
 static void offer_done(struct mp_whip_relay *r, struct evhttp_request *resp)
 {
 	struct mp_api_call *call = (struct mp_api_call *)r;
 	char reason[256];
 	int code;
 
+	if (!resp && offer_elsewhere(call))
+		return;
 	if (!resp) {
 		snprintf(reason, sizeof(reason), "origin %s: %s", r->origin, mp_whip_relay_error_text(r->error));
 		fail(call, reason);

@@ -166,6 +166,15 @@ int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32
 	return MP_OK;
 }
 
+int mp_whip_relay_restart(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
+			  const void *body, size_t len)
+{
+	if (!r->req)
+		return MP_ERR_STATE;
+	list_del(r);
+	return mp_whip_relay_start(r, base, ip, port, body, len);
+}
+
 /* The origin's response headers, by the one relay policy: the body may change (no Content-Length),
  * the HTTP API answers CORS itself, Location points back at the appliance. */
 static const struct mp_relay_response_opts response_opts = { .rewritten = true, .own_cors = true, .location_back = true };

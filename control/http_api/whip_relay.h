@@ -44,6 +44,12 @@ struct mp_whip_relay {
 int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
 		   const void *body, size_t len);
 
+/* From r's done callback after a failed exchange (resp NULL): send the client's request again, to
+ * another origin. Same results as mp_whip_relay_start; on an error r is out of the list and the
+ * caller answers the client and finishes r as it would have. */
+int mp_whip_relay_restart(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
+			  const void *body, size_t len);
+
 /* Answer the client with code, the origin's response headers (resp, may be NULL; by relay_headers.h:
  * no hop-by-hop fields, no Content-Length, no CORS fields as the caller sets its own, Location pointing
  * back here) and body. No-op when the client

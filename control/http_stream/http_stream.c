@@ -210,6 +210,13 @@ static void listener_stop(struct mp_control *c)
 	c->state[MP_L_HTTP_STREAM] = NULL;
 }
 
+static uint32_t origin_down(struct mp_control *c, uint32_t origin_id, uint32_t origin_uid)
+{
+	struct mp_http_stream *hs = c->state[MP_L_HTTP_STREAM];
+
+	return hs ? mp_player_relay_origin_down(hs, origin_id, origin_uid) : 0;
+}
+
 const struct mp_listener_ops mp_http_stream_listener = {
 	.name = "HTTP stream",
 	.slot = MP_L_HTTP_STREAM,
@@ -217,4 +224,5 @@ const struct mp_listener_ops mp_http_stream_listener = {
 	.start = listener_start,
 	.stop = listener_stop,
 	.stats = mp_http_stream_stats_json,
+	.origin_down = origin_down,
 };

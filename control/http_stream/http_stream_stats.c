@@ -40,6 +40,8 @@ void mp_http_stream_stats_json(const struct mp_control *c, cJSON *o, long limit)
 	NUM(s, "origin_cut", hs->st.origin_cut);
 	NUM(s, "origin_flv_cut", hs->st.origin_flv_cut);
 	NUM(s, "endpoint_retries", hs->st.endpoint_retries);
+	NUM(s, "origin_repicks", hs->st.origin_repicks);
+	NUM(s, "origin_dead_closed", hs->st.origin_dead_closed);
 	NUM(s, "bad_request", hs->st.bad_request);
 	NUM(s, "not_found", hs->st.not_found);
 	NUM(s, "playlist_invalid", hs->st.playlist_invalid);

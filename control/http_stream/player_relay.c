@@ -8,6 +8,7 @@
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "origin_health.h"
 #include "relay_headers.h"
 
 #include <stdbool.h>
@@ -301,7 +302,10 @@ static bool origin_request(struct mp_player_relay *r, uint32_t ipv4, uint16_t po
  * SRS proxy only ever uses the first one. */
 bool mp_player_relay_try_next_endpoint(struct mp_player_relay *r)
 {
-	if (r->status != 0 || r->replied || !r->player || r->ep_next >= r->n_ep)
+	if (r->status != 0 || r->replied || !r->player)
+		return false;
+	/* none left on this origin: it is down, another origin may take the player (on_retry) */
+	if (r->ep_next >= r->n_ep && r->repicks >= MP_PLAYER_RELAY_REPICKS)
 		return false;
 	event_active(r->retry, EV_TIMEOUT, 1); /* outside this connection's callbacks */
 	return true;
@@ -322,6 +326,36 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	if (r->oconn)
 		evhttp_connection_free(r->oconn);
 	r->oconn = NULL;
+	if (r->ep_next >= r->n_ep) {
+		/* every endpoint of this origin failed: mark it down, and re-pick the stream */
+		struct mp_lb_target t;
+
+		mp_origin_suspect(hs->c, r->origin_id, r->origin_uid, origin_error_text(r));
+		r->repicks++;
+		if (mp_lb_pick(hs->c->lb, r->stream, MP_PROTO_HTTP, mp_now_ms(), &t) != MP_OK ||
+		    (t.origin_id == r->origin_id && t.origin_uid == r->origin_uid)) {
+			char reason[160];
+
+			hs->st.origin_failed++;
+			snprintf(reason, sizeof(reason), "origin %s %s", r->origin, origin_error_text(r));
+			mp_player_relay_reply_error(r, 502, reason);
+			mp_player_relay_kill(r, false);
+			return;
+		}
+		MP_INFO("HTTP stream: %s %s from %s: origin %u unreachable, retrying on origin %u", r->kind, r->stream,
+			r->client, r->origin_id, t.origin_id);
+		hs->st.origin_repicks++;
+		r->origin_id = t.origin_id;
+		r->origin_uid = t.origin_uid;
+		r->n_ep = t.n_ep;
+		r->ep_next = 1;
+		if (!origin_request(r, t.ipv4, t.port)) {
+			hs->st.origin_failed++;
+			mp_player_relay_reply_error(r, 502, "cannot start the origin request");
+			mp_player_relay_kill(r, false);
+		}
+		return;
+	}
 	o = mp_lb_origin_get(hs->c->lb, r->origin_id);
 	if (!o || o->uid != r->origin_uid ||
 	    mp_lb_origin_endpoint(o, MP_PROTO_HTTP, r->ep_next++, &ipv4, &port) != MP_OK) {
@@ -418,4 +452,19 @@ void mp_player_relay_info(const struct mp_player_relay *r, uint64_t now, struct 
 	out->bytes_out = r->bytes_out;
 	out->queued = mp_player_relay_queued(r);
 	out->status = r->status;
+}
+
+uint32_t mp_player_relay_origin_down(struct mp_http_stream *hs, uint32_t origin_id, uint32_t origin_uid)
+{
+	uint32_t n = 0;
+
+	for (struct mp_player_relay *r = hs->relays; r; r = r->next) {
+		if (r->dying || r->origin_id != origin_id || r->origin_uid != origin_uid)
+			continue;
+		hs->st.origin_dead_closed++;
+		MP_INFO("HTTP stream: %s %s: origin %s is dead: player %s closed", r->kind, r->stream, r->origin, r->client);
+		mp_player_relay_kill(r, true);
+		n++;
+	}
+	return n;
 }

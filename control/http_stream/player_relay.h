@@ -32,6 +32,8 @@ struct mp_http_stream_stats {
 	uint64_t no_origin;         /* 503: no alive origin with an HTTP endpoint */
 	uint64_t origin_failed;     /* 502: connect/read failure or timeout before the reply */
 	uint64_t endpoint_retries;  /* another HTTP endpoint of the origin tried after a failed connect */
+	uint64_t origin_repicks;    /* players moved to another origin after every endpoint of theirs failed */
+	uint64_t origin_dead_closed; /* players closed because their origin died (they reconnect elsewhere) */
 	uint64_t origin_cut;        /* an origin failed after the reply had started */
 	uint64_t origin_flv_cut;    /* an HTTP-FLV body ended inside a tag: the player's connection closed */
 	uint64_t bad_request;       /* 400 */
@@ -75,6 +77,8 @@ void mp_player_relay_start(struct mp_http_stream *hs, struct evhttp_request *pla
 
 /* Close every relay (shutdown, before the HTTP servers are freed). */
 void mp_player_relay_close_all(struct mp_http_stream *hs);
+/* Close the players relayed from origin (id, uid), which is dead; returns how many. */
+uint32_t mp_player_relay_origin_down(struct mp_http_stream *hs, uint32_t origin_id, uint32_t origin_uid);
 
 /* One open relay for listings: the relay after r (first when r is NULL), or NULL. */
 const struct mp_player_relay *mp_player_relay_next(const struct mp_http_stream *hs, const struct mp_player_relay *r);

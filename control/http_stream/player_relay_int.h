@@ -24,6 +24,8 @@ struct event;
  * relay: they mark it dying and activate `reap`, which frees the origin connection (and a dropped
  * player's connection) from the event loop, outside any callback of those connections.
  */
+/* Other origins tried for one player after its first one could not be reached. */
+#define MP_PLAYER_RELAY_REPICKS 2
 #define MP_PLAYER_RELAY_ECONNECT 1000 /* not an evhttp_request_error: connect() failed at once */
 
 struct mp_player_relay {
@@ -39,6 +41,7 @@ struct mp_player_relay {
 	bool head;                       /* HEAD, else GET */
 	uint32_t origin_id, origin_uid;
 	uint8_t n_ep, ep_next;           /* the origin's HTTP endpoints; the next one to try */
+	uint8_t repicks;                 /* origins tried after the first could not be reached */
 	enum mp_player_relay_mode mode;
 	int status;                      /* origin's status once its headers arrived */
 	int oerr;                        /* enum evhttp_request_error, MP_PLAYER_RELAY_ECONNECT, -1: none */

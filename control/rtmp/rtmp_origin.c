@@ -7,6 +7,7 @@
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "origin_health.h"
 #include "rtmp_session.h"
 
 #include <arpa/inet.h>
@@ -50,6 +51,9 @@ static int connect_endpoint(struct mp_rtmp_session *s)
 	sin.sin_port = htons(s->origin_port);
 	sin.sin_addr.s_addr = htonl(s->origin_ip);
 	s->state = MP_RTMP_S_O_CONNECTING;
+	/* a connect that hangs (a host gone, packets dropped) fails as a write timeout */
+	bufferevent_set_timeouts(bev, NULL, &(struct timeval){ MP_RTMP_PROXY_CONNECT_MS / 1000,
+							    (MP_RTMP_PROXY_CONNECT_MS % 1000) * 1000 });
 	/* non-blocking: BEV_EVENT_CONNECTED or an error arrives in rtmp_io.c's event callback */
 	if (bufferevent_socket_connect(bev, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		return mp_rtmp_origin_failed(s, "connect failed at once");
@@ -111,6 +115,24 @@ int mp_rtmp_origin_failed(struct mp_rtmp_session *s, const char *what)
 			s->origin_port = port;
 			return connect_endpoint(s);
 		}
+		/* every endpoint failed: the origin is down for new picks; try another for this client */
+		if (c->lb && s->repicks < MP_RTMP_PROXY_REPICKS) {
+			struct mp_lb_target prev = s->target;
+
+			mp_origin_suspect(c, prev.origin_id, prev.origin_uid, what);
+			if (mp_lb_pick(c->lb, s->url.key, MP_PROTO_RTMP, mp_now_ms(), &s->target) == MP_OK &&
+			    (s->target.origin_id != prev.origin_id || s->target.origin_uid != prev.origin_uid)) {
+				s->repicks++;
+				s->px->st.origin_repicks++;
+				s->ep_index = 0;
+				s->origin_ip = s->target.ipv4;
+				s->origin_port = s->target.port;
+				MP_INFO("RTMP: %s %s: origin %u unreachable, retrying on origin %u", s->peer, s->url.key,
+					prev.origin_id, s->target.origin_id);
+				return connect_endpoint(s);
+			}
+			s->target = prev;
+		}
 		snprintf(why, sizeof(why), "the origin at %s cannot be reached", addr);
 		return mp_rtmp_client_fail(s, fail_code(s), why);
 	}
@@ -127,6 +149,7 @@ int mp_rtmp_origin_connected(struct mp_rtmp_session *s)
 
 	if (fd >= 0)
 		mp_rtmp_socket_tune(fd);
+	bufferevent_set_timeouts(s->org.bev, NULL, NULL); /* the connect timeout is over */
 	evutil_secure_rng_get_bytes(rnd, sizeof(rnd));
 	/* the complex form, as ffmpeg sends it: every server accepts it (spec 1.0 section 5.2.3) */
 	rc = mp_rtmp_hs_build_c0c1(rnd, (uint32_t)mp_now_ms(), s->c0c1, sizeof(s->c0c1));
@@ -260,4 +283,22 @@ int mp_rtmp_origin_message(struct mp_rtmp_session *s, const struct mp_rtmp_msg *
 		return mp_rtmp_relay_start(s);
 	}
 	return MP_OK; /* onBWDone, onFCPublish, answers to releaseStream...: the client already has its own */
+}
+
+uint32_t mp_rtmp_origin_down(struct mp_control *c, uint32_t origin_id, uint32_t origin_uid)
+{
+	struct mp_rtmp_proxy *px = c->state[MP_L_RTMP];
+	struct mp_rtmp_session *s, *next;
+	uint32_t n = 0;
+
+	for (s = px ? px->head : NULL; s; s = next) {
+		next = s->next;
+		if (s->state < MP_RTMP_S_O_CONNECTING || s->state == MP_RTMP_S_CLOSING ||
+		    s->target.origin_id != origin_id || s->target.origin_uid != origin_uid)
+			continue;
+		px->st.origin_dead_closed++;
+		mp_rtmp_session_free(s, "its origin is dead: the client reconnects to another");
+		n++;
+	}
+	return n;
 }

@@ -328,6 +328,8 @@ void mp_rtmp_proxy_stats_json(const struct mp_control *c, cJSON *out, long limit
 	num(out, "pings_answered", st->pings_answered);
 	num(out, "drained", st->drained);
 	num(out, "closed_at_quit", st->closed_at_quit);
+	num(out, "origin_repicks", st->origin_repicks);
+	num(out, "origin_dead_closed", st->origin_dead_closed);
 	a = cJSON_AddArrayToObject(out, "sessions");
 	for (const struct mp_rtmp_session *s = px->head; s && n < limit; s = s->next, n++) {
 		cJSON *e = cJSON_CreateObject();
@@ -390,4 +392,5 @@ const struct mp_listener_ops mp_rtmp_listener = {
 	.open = mp_rtmp_proxy_open,
 	.stop = mp_rtmp_proxy_close,
 	.stats = mp_rtmp_proxy_stats_json,
+	.origin_down = mp_rtmp_origin_down,
 };

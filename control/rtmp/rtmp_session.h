@@ -41,6 +41,11 @@ struct evconnlistener;
 /* Time limits (ms): client handshake to publish/play; origin connect to relay; idle relay; flush. */
 #define MP_RTMP_PROXY_SETUP_MS 20000u
 #define MP_RTMP_PROXY_ORIGIN_MS 10000u
+/* A TCP connect to an origin that has not completed in this long failed: the origin is marked down
+ * and the stream re-picked (origin_health.h), well inside the client's own patience. */
+#define MP_RTMP_PROXY_CONNECT_MS 1000u
+/* Other origins tried for one client after its first one could not be reached. */
+#define MP_RTMP_PROXY_REPICKS 2u
 #define MP_RTMP_PROXY_IDLE_MS 300000u
 #define MP_RTMP_PROXY_FLUSH_MS 5000u
 /* The message stream id the proxy gives the client in its createStream _result. */
@@ -115,6 +120,7 @@ struct mp_rtmp_session {
 	/* origin */
 	struct mp_lb_target target;
 	unsigned ep_index;
+	unsigned repicks;                   /* origins tried after the first could not be reached */
 	uint32_t origin_ip;
 	uint16_t origin_port;
 	uint8_t c0c1[MP_RTMP_HS_C0C1_LEN];  /* what we sent the origin (its S2 and our C2 refer to it) */
@@ -131,6 +137,8 @@ struct mp_rtmp_stats {
 	uint64_t origin_refused, origin_closed, timeouts, idle_closed, io_errors;
 	uint64_t backpressure_pauses, chunk_size_changes, acks_sent, pings_answered;
 	uint64_t drained, closed_at_quit;
+	uint64_t origin_repicks;                      /* clients moved to another origin after a failed connect */
+	uint64_t origin_dead_closed;                  /* sessions closed because their origin died */
 };
 
 struct mp_rtmp_proxy {
@@ -189,6 +197,9 @@ int mp_rtmp_origin_connected(struct mp_rtmp_session *s);
 int mp_rtmp_origin_failed(struct mp_rtmp_session *s, const char *what);
 int mp_rtmp_origin_handshake(struct mp_rtmp_session *s);
 int mp_rtmp_origin_message(struct mp_rtmp_session *s, const struct mp_rtmp_msg *m);
+
+/* Close the sessions relayed to origin (id, uid), which is dead; returns how many (listener op). */
+uint32_t mp_rtmp_origin_down(struct mp_control *c, uint32_t origin_id, uint32_t origin_uid);
 
 /* rtmp_relay.c: messages of the relay, and the control messages of every state */
 /* Control messages (types 1..6) from side, in any state: absorb, answer (pings, window). */

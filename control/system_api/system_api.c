@@ -9,6 +9,9 @@
 #include "event_log.h"
 #include "metrics.h"
 #include "mp_log.h"
+#include "json_body.h"
+#include "origin_health.h"
+#include "pick_policy.h"
 #include "strbuf.h"
 #include "registration.h"
 #include "self_endpoint.h"
@@ -250,6 +253,10 @@ static void api_origins(struct evhttp_request *req, void *arg)
 		cJSON_AddStringToObject(e, "ip", org->ip);
 		cJSON_AddBoolToObject(e, "alive", mp_lb_origin_alive(c->lb, org, now));
 		cJSON_AddBoolToObject(e, "draining", org->draining);
+		cJSON_AddBoolToObject(e, "down", org->down_ms != 0 && org->down_ms >= org->updated_ms);
+		cJSON_AddNumberToObject(e, "weight", org->weight);
+		if (mp_lb_origin_load(c->lb, org) >= 0)
+			cJSON_AddNumberToObject(e, "load", mp_lb_origin_load(c->lb, org));
 		cJSON_AddNumberToObject(e, "age_ms", (double)(now - org->updated_ms));
 		cJSON_AddNumberToObject(e, "known_ms", (double)(now - org->first_seen_ms));
 		/* "seen": sessions got traffic back; "silent": media sent, nothing back; "none_yet" */
@@ -543,13 +550,73 @@ static void api_connections(struct evhttp_request *req, void *arg)
 	reply_cjson(req, o);
 }
 
+/* POST /api/v1/origins/<origin>/weight with {"weight": N}: an operator's pick weight (0 drains: no new
+ * streams, pinned ones stay); <origin> is an id, key, address or address:port (origin_health.h). */
+static void api_origin_weight(struct evhttp_request *req, struct mp_control *c, const char *name)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	char key[MP_LB_ORIGIN_KEY_MAX], reason[160];
+	cJSON *body, *w, *o;
+	double v = -1;
+	int rc;
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		mp_http_reply_error(req, 405, "use POST with {\"weight\": N}");
+		return;
+	}
+	body = len <= 4096 ? mp_json_parse((const char *)evbuffer_pullup(in, -1), len) : NULL;
+	w = cJSON_IsObject(body) ? cJSON_GetObjectItemCaseSensitive(body, "weight") : NULL;
+	if (cJSON_IsNumber(w))
+		v = w->valuedouble;
+	cJSON_Delete(body);
+	if (!(v >= 0 && v <= MP_PICK_WEIGHT_MAX) || v != (double)(uint32_t)v) {
+		snprintf(reason, sizeof(reason), "the body must be {\"weight\": N} with N a whole number 0-%u", MP_PICK_WEIGHT_MAX);
+		mp_http_reply_error(req, 400, reason);
+		return;
+	}
+	rc = mp_origin_lookup(c, name, key, sizeof(key));
+	if (rc == MP_OK)
+		rc = mp_lb_origin_set_weight(c->lb, key, (uint32_t)v, mp_now_ms());
+	mp_lb_quiescent(c->lb, MP_CONTROL_READER);
+	if (rc != MP_OK) {
+		mp_http_reply_error(req, rc == MP_ERR_NOTFOUND ? 404 : rc == MP_ERR_EXISTS ? 409 : 503,
+				    rc == MP_ERR_NOTFOUND ? "no such origin"
+				    : rc == MP_ERR_EXISTS ? "that address names several origins: give the id or key"
+							  : mp_strerror(rc));
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "code", 0);
+	cJSON_AddStringToObject(o, "key", key);
+	cJSON_AddNumberToObject(o, "weight", v);
+	reply_cjson(req, o);
+}
+
 /* Behind the token too: a stranger learns nothing, not even which routes exist. */
 static void not_found(struct evhttp_request *req, void *arg)
 {
 	struct mp_control *c = arg;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	static const char prefix[] = "/api/v1/origins/", suffix[] = "/weight";
+	size_t n = path ? strlen(path) : 0;
 
 	if (!mp_http_check_auth(req, c->cfg))
 		return;
+	if (c->lb && n > sizeof(prefix) - 1 + sizeof(suffix) - 1 && !strncmp(path, prefix, sizeof(prefix) - 1) &&
+	    !strcmp(path + n - (sizeof(suffix) - 1), suffix)) {
+		char name[MP_LB_ORIGIN_KEY_MAX];
+		size_t k = n - (sizeof(prefix) - 1) - (sizeof(suffix) - 1);
+
+		if (k < sizeof(name)) {
+			memcpy(name, path + sizeof(prefix) - 1, k);
+			name[k] = '\0';
+			if (!strchr(name, '/')) {
+				api_origin_weight(req, c, name);
+				return;
+			}
+		}
+	}
 	mp_http_reply_error(req, 404, "no such API");
 }
 

@@ -29,6 +29,25 @@ pass "command file runs at start"
 out=$("$build/mediaplane-cli" -s "$sock" show origins) || fail "show origins exit status"
 grep -q "edge1-cli-0 .*198.18.2.1 .*drain .*rtmp=198.18.2.1:1935 srt=198.18.2.1:10080" <<<"$out" || fail "show origins: $out"
 pass "show origins over the socket"
+cli() { "$build/mediaplane-cli" -s "$sock" "$@"; }
+out=$(cli set origin weight 198.18.2.1:1935 0) && [[ $out == *"origin edge1-cli-0: weight 0 (drain"* ]] || fail "set weight by endpoint: $out"
+out=$(cli show origins) && grep -q "edge1-cli-0 .*drain .* 0  *- " <<<"$out" || fail "show origins after weight 0: $out"
+out=$(cli set origin weight 0 250) && [[ $out == *"origin edge1-cli-0: weight 250"* ]] || fail "set weight by id: $out"
+if out=$(cli set origin weight nobody 5); then fail "weight of an unknown origin accepted"; fi
+[[ $out == *"set origin weight nobody:"* ]] || fail "unknown origin message: $out"
+if out=$(cli set origin weight 0 -1); then fail "a negative weight accepted"; fi
+[[ $out == *"is not a weight 0-"* ]] || fail "bad weight message: $out"
+pass "set origin weight by endpoint and id, refused for unknown origins and bad weights"
+api=http://127.0.0.1:12625/api/v1/origins
+out=$(curl -s -m 10 -X POST -d '{"weight":7}' "$api/edge1-cli-0/weight") && [[ $out == *'"code":0'*'"weight":7'* ]] || fail "System API weight: $out"
+out=$(curl -s -m 10 "$api") && [[ $out == *'"weight":7'* ]] || fail "origins listing after weight 7: $out"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X POST -d '{"weight":7}' "$api/nobody/weight")
+[ "$code" = 404 ] || fail "weight of an unknown origin: HTTP $code"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X POST -d '{"weight":-3}' "$api/0/weight")
+[ "$code" = 400 ] || fail "negative weight: HTTP $code"
+code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$api/0/weight")
+[ "$code" = 405 ] || fail "GET on the weight route: HTTP $code"
+pass "POST /api/v1/origins/<origin>/weight sets it (404 unknown, 400 bad body, 405 not POST)"
 out=$("$build/mediaplane-cli" -s "$sock" show lcore stats) || fail "lcore stats"
 grep -q "all lcores:" <<<"$out" || fail "lcore stats: $out"
 out=$("$build/mediaplane-cli" -s "$sock" show port stats all) || fail "port stats"
@@ -54,10 +73,11 @@ kill -TERM "$pid"; wait "$pid" || fail "exit status"; pid=""
 [ -e "$sock" ] && fail "socket file left behind"
 pass "socket removed on stop"
 
-printf 'origin add e2 198.18.2.9 rtc=udp://8000\nshow origins\nquit\n' |
+printf 'origin add e2 198.18.2.9 rtc=udp://8000\nset origin weight e2-cli-0 0\nshow origins\nquit\n' |
 	timeout 60 "$build/mediaplane" -- -i "${opts[@]}" >"$log" 2>&1 || fail "interactive exit status"
 grep -q "mediaplane> " "$log" || fail "no prompt"
 grep -q "e2-cli-0 .*rtc=198.18.2.9:8000" "$log" || fail "interactive show origins"
+grep -q "origin e2-cli-0: weight 0 (drain" "$log" || fail "interactive set origin weight"
 grep -q "stopped cleanly" "$log" || fail "quit did not stop cleanly"
 pass "interactive prompt runs commands and quit stops the appliance"
 

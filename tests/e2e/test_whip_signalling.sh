@@ -165,6 +165,10 @@ s.bind(("0.0.0.0", '"$ORIGIN_API_PORT"')); s.listen(16); held = []
 while True: held.append(s.accept())'
 silent_listens() { [ -n "$(ip netns exec "$NS_O" ss -Hltn "sport = :$ORIGIN_API_PORT")" ]; }
 wait_until 30 silent_listens || fail "the silent origin does not listen"
+# The refused connect above marked the origin down until it registers again (issue 13): it does,
+# as a restarted origin would.
+grep -q "origin vid-origin-svc1-4242 (id [0-9]*) down: cannot connect" "$APPLIANCE_LOG" || fail "refused connect did not mark the origin down"
+mph_register || fail "register again"
 code=$(client -m 1 -X POST --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=cam4") || true
 [ "$code" = 000 ] || fail "client that gave up: $code"
 client -X POST --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=cam5" >"$WORK/code" &

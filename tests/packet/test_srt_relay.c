@@ -485,6 +485,14 @@ static void silent_origin_gets_the_client_a_timeout_rejection(void **state)
 	assert_int_equal(mp_srt_hs_reject_reason(hs.hs_type), MP_SRT_REJ_TIMEOUT);
 	assert_int_equal(hs.cookie, c);
 	assert_int_equal(stats().srt_origin_timeouts, 1);
+	/* ...and the origin's silence is reported for the control plane to mark it down, once. */
+	{
+		const struct mp_lb_origin *og = mp_lb_origin_find(lb, "srs-s1-42");
+
+		assert_non_null(og);
+		assert_int_equal(mp_lb_origin_silent_take(lb, og->id), 1);
+		assert_int_equal(mp_lb_origin_silent_take(lb, og->id), 0);
+	}
 	/* The session is gone: a new attempt from the same address starts afresh. */
 	{
 		struct mp_lb_tuple t;

@@ -16,6 +16,7 @@
 #include <rte_lcore.h>
 
 #include "lb.h"
+#include "pick_policy.h"
 #include "lb_backend.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -886,6 +887,128 @@ static void draining_origin_keeps_its_streams_and_gets_no_new_ones(void **state)
 	mp_lb_destroy(lb);
 }
 
+
+static void origin_marked_down_is_not_picked_until_it_registers_again(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	int a = add_origin(lb, "a", 0x0a000001, P_ALL, 100);
+	int b = add_origin(lb, "b", 0x0a000002, P_ALL, 100);
+	assert_int_equal(mp_lb_local_pick_set(lb, "v/live/s", (uint32_t)a), MP_OK);
+	const struct mp_lb_origin *o = mp_lb_origin_get(lb, (uint32_t)a);
+	uint32_t uid = o->uid;
+	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid + 1, 200, false), MP_ERR_NOTFOUND); /* another incarnation */
+	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid, 200, false), MP_OK);
+	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid, 201, false), MP_ERR_EXISTS);
+	/* a probe that answers does not clear a relay's mark */
+	assert_int_equal(mp_lb_origin_mark_up(lb, (uint32_t)a, uid), MP_ERR_EXISTS);
+	mp_lb_quiescent(lb, 0);
+	o = mp_lb_origin_get(lb, (uint32_t)a);
+	assert_true(mp_lb_origin_verify(o));
+	assert_false(mp_lb_origin_alive(lb, o, 300));
+	/* the pinned stream moves at its next request, and new ones never go there */
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(lb, "v/live/s", MP_PROTO_RTMP, 300, &t), MP_OK);
+	assert_int_equal(t.origin_id, b);
+	assert_true(t.repicked);
+	char key[32];
+	for (int i = 0; i < 50; i++) {
+		snprintf(key, sizeof(key), "v/live/n%d", i);
+		assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_SRT, 300, &t), MP_OK);
+		assert_int_equal(t.origin_id, b);
+	}
+	/* a registration after the mark brings it back */
+	assert_int_equal(add_origin(lb, "a", 0x0a000001, P_ALL, 400), a);
+	mp_lb_quiescent(lb, 0);
+	assert_true(mp_lb_origin_alive(lb, mp_lb_origin_get(lb, (uint32_t)a), 500));
+	/* a probe that answers clears what probes marked */
+	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid, 600, true), MP_OK);
+	assert_int_equal(mp_lb_origin_mark_up(lb, (uint32_t)a, uid), MP_OK);
+	assert_int_equal(mp_lb_origin_mark_up(lb, (uint32_t)a, uid), MP_ERR_EXISTS);
+	mp_lb_quiescent(lb, 0);
+	assert_true(mp_lb_origin_alive(lb, mp_lb_origin_get(lb, (uint32_t)a), 700));
+	mp_lb_destroy(lb);
+}
+
+static void weight_zero_drains_and_weights_survive_registrations(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.pick_policy = MP_PICK_WEIGHTED;
+	struct mp_lb *lb = new_lb(&c);
+	int a = add_origin(lb, "a", 0x0a000001, P_ALL, 0);
+	int b = add_origin(lb, "b", 0x0a000002, P_ALL, 0);
+	assert_int_equal(mp_lb_local_pick_set(lb, "v/live/on-a", (uint32_t)a), MP_OK);
+	assert_int_equal(mp_lb_origin_set_weight(lb, "a-svc-42", 0, 0), MP_OK);
+	assert_int_equal(mp_lb_origin_set_weight(lb, "a-svc-42", MP_PICK_WEIGHT_MAX + 1, 0), MP_ERR_INVAL);
+	assert_int_equal(mp_lb_origin_set_weight(lb, "nobody-svc-1", 5, 0), MP_ERR_NOTFOUND);
+	assert_int_equal(add_origin(lb, "a", 0x0a000001, P_ALL, 10), a); /* a heartbeat keeps the weight */
+	mp_lb_quiescent(lb, 0);
+	assert_int_equal(mp_lb_origin_get(lb, (uint32_t)a)->weight, 0);
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(lb, "v/live/on-a", MP_PROTO_RTMP, 20, &t), MP_OK);
+	assert_int_equal(t.origin_id, a); /* existing streams stay */
+	char key[32];
+	for (int i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "v/live/w%d", i);
+		assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_RTMP, 20, &t), MP_OK);
+		assert_int_equal(t.origin_id, b);
+	}
+	/* weights 100 (b) and 300 (a): about three quarters to a */
+	assert_int_equal(mp_lb_origin_set_weight(lb, "a-svc-42", 300, 0), MP_OK);
+	mp_lb_quiescent(lb, 0);
+	int on_a = 0;
+	for (int i = 0; i < 800; i++) {
+		snprintf(key, sizeof(key), "v/live/x%d", i);
+		assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_RTMP, 20, &t), MP_OK);
+		on_a += t.origin_id == (uint32_t)a;
+	}
+	assert_true(on_a > 520 && on_a < 680);
+	mp_lb_destroy(lb);
+}
+
+static void least_load_sends_new_streams_to_the_origin_reporting_less_load(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.pick_policy = MP_PICK_LEAST_LOAD;
+	struct mp_lb *lb = new_lb(&c);
+	struct mp_registration r;
+	make_reg(&r, "busy", 0x0a000001, P_ALL);
+	r.load = (struct mp_reg_load){ .known = 1, .cpu_percent = 90, .load_1m = 3.8, .cpus = 2, .conn_srs = 400 };
+	int busy = mp_lb_origin_update(lb, &r, 0);
+	make_reg(&r, "idle", 0x0a000002, P_ALL);
+	r.load = (struct mp_reg_load){ .known = 1, .cpu_percent = 5, .load_1m = 0.1, .cpus = 2, .conn_srs = 10 };
+	int idle = mp_lb_origin_update(lb, &r, 0);
+	assert_true(busy >= 0 && idle >= 0);
+	struct mp_lb_target t;
+	char key[32];
+	int on_idle = 0;
+	for (int i = 0; i < 100; i++) {
+		snprintf(key, sizeof(key), "v/live/l%d", i);
+		assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_RTMP, 1, &t), MP_OK);
+		on_idle += t.origin_id == (uint32_t)idle;
+	}
+	assert_int_equal(on_idle, 100);
+	/* every stream sent counts until the next heartbeat: a long burst spills over to the other one */
+	for (int i = 0; i < 400; i++) {
+		snprintf(key, sizeof(key), "v/live/m%d", i);
+		assert_int_equal(mp_lb_pick(lb, key, MP_PROTO_RTMP, 1, &t), MP_OK);
+	}
+	mp_lb_quiescent(lb, 0);
+	assert_true(mp_lb_origin_load(lb, mp_lb_origin_get(lb, (uint32_t)busy)) > 0);
+	uint32_t next = 0, oid, n_busy = 0;
+	char stream[MP_LB_STREAM_MAX];
+	while (mp_lb_pick_iterate(lb, &next, stream, &oid) == MP_OK)
+		n_busy += oid == (uint32_t)busy;
+	assert_true(n_busy > 0);
+	mp_lb_destroy(lb);
+}
+
 static void show_sessions_walks_only_live_sessions(void **state)
 {
 	(void)state;
@@ -1300,6 +1423,9 @@ int main(void)
 		cmocka_unit_test(origin_keeps_every_endpoint_of_every_protocol),
 		cmocka_unit_test(dead_origin_is_forgotten_after_forget_period_and_its_picks_dropped),
 		cmocka_unit_test(pick_is_sticky_per_stream),
+		cmocka_unit_test(origin_marked_down_is_not_picked_until_it_registers_again),
+		cmocka_unit_test(weight_zero_drains_and_weights_survive_registrations),
+		cmocka_unit_test(least_load_sends_new_streams_to_the_origin_reporting_less_load),
 		cmocka_unit_test(pick_moves_stream_off_dead_origin_and_counts_it),
 		cmocka_unit_test(pick_spreads_uniformly_over_three_origins_in_10k_picks),
 		cmocka_unit_test(pick_never_chooses_origin_without_endpoint_for_protocol),

@@ -328,11 +328,12 @@ static void origin_registered_on_a_is_published_in_go_json_and_picked_on_b(void 
 	const char *skey = "srs-proxy-server:vid-448kd71-svc448kd71-4242";
 	char *json = raw_get(&srv, 0, skey);
 	assert_non_null(json);
-	/* Exactly the Go SRSServer fields, strings and string arrays. */
+	/* Exactly the Go SRSServer fields, strings and string arrays, plus mediaplane's own pick weight
+	 * (a field the Go proxy ignores). */
 	cJSON *o = cJSON_Parse(json);
 	assert_non_null(o);
 	static const char *const fields[] = { "ip", "device_id", "server_id", "service_id", "pid", "rtmp",
-					      "http", "api", "srt", "rtc", "update_at" };
+					      "http", "api", "srt", "rtc", "update_at", "mp_weight" };
 	const cJSON *f;
 	int n = 0;
 	cJSON_ArrayForEach(f, o) {
@@ -342,7 +343,8 @@ static void origin_registered_on_a_is_published_in_go_json_and_picked_on_b(void 
 		assert_true(known);
 		n++;
 	}
-	assert_int_equal(n, 11);
+	assert_int_equal(n, 12);
+	assert_int_equal(cJSON_GetObjectItem(o, "mp_weight")->valueint, 100);
 	assert_string_equal(cJSON_GetObjectItem(o, "ip")->valuestring, "10.0.0.1");
 	assert_string_equal(cJSON_GetObjectItem(o, "server_id")->valuestring, "vid-448kd71");
 	assert_string_equal(cJSON_GetObjectItem(o, "service_id")->valuestring, "svc448kd71");
@@ -395,6 +397,15 @@ static void origin_registered_on_a_is_published_in_go_json_and_picked_on_b(void 
 	assert_string_equal(origin_key_of(b, t.origin_id), "vid-448kd71-svc448kd71-4242");
 	assert_int_equal(t.ipv4, 0x0a000001);
 	assert_int_equal(t.port, 1935);
+	/* An operator drains it on A (weight 0): B reads the weight at its next sync, and a heartbeat
+	 * arriving on A later keeps it. */
+	mp_lb_quiescent(b, 0);
+	assert_int_equal(mp_lb_origin_set_weight(a, "vid-448kd71-svc448kd71-4242", 0, now + 6 * SEC), MP_OK);
+	mp_lb_sync(b, now + 6 * SEC);
+	ob = mp_lb_origin_find(b, "vid-448kd71-svc448kd71-4242");
+	assert_non_null(ob);
+	assert_int_equal(ob->weight, 0);
+	assert_int_equal(mp_lb_pick(b, "__defaultVhost__/live/s2", MP_PROTO_RTMP, now + 6 * SEC, &t), MP_ERR_NOORIGIN);
 	mp_lb_destroy(a);
 	mp_lb_destroy(b);
 }

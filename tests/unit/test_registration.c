@@ -53,6 +53,13 @@ static void srs7_heartbeat_with_ip_port_endpoints_parses(void **state)
 	assert_int_equal(reg.ep[MP_PROTO_SRT][0].ipv4, 0);
 	assert_int_equal(reg.ep[MP_PROTO_SRT][0].port, 10080);
 	assert_int_equal(reg.ep[MP_PROTO_RTC][0].port, 18000);
+	/* summaries.data.system: what least-load picks read */
+	assert_true(reg.load.known);
+	assert_float_equal(reg.load.cpu_percent, 0.64f, 1e-5);
+	assert_float_equal(reg.load.load_1m, 4.59f, 1e-5);
+	assert_int_equal(reg.load.cpus, 2);
+	assert_int_equal(reg.load.conn_srs, 0);
+	assert_false(reg.has_weight); /* never from a heartbeat */
 	assert_int_equal(mp_registration_id(&reg, id, sizeof(id)), 26);
 	assert_string_equal(id, "vid-448kd71-62t4qogt-27963");
 	assert_int_equal(mp_registration_id(&reg, id, 26), MP_ERR_NOSPACE);

@@ -1,7 +1,7 @@
 /* bench_fwd.c: WebRTC or SRT forwarding by the real worker loop on net_ring ports fed by an in-process generator,
  * beside a macswap loop (testpmd --forward-mode=macswap's work) on another net_ring port fed the same way.
  *
- *   bench_fwd KIND SESSIONS WORKERS SECONDS [sep|inline] [-- EAL-ARGS...]
+ *   bench_fwd KIND SESSIONS WORKERS SECONDS [sep|inline] [c2o] [-- EAL-ARGS...]
  *   bench_fwd stun-setup SESSIONS 1 SECONDS [-- EAL-ARGS...]
  *
  * stun-setup: session setup rate. The generator sends SESSIONS STUN Binding requests (USERNAME of a stored
@@ -16,7 +16,8 @@
  * session in both directions (client -> origin to the service port, origin -> client to the learned NAT
  * port) in a scattered order, so each session is touched once per 2 x SESSIONS packets. When lb cannot give
  * every session a NAT port (today: one per port of the range on the one address), the run says so and
- * measures client -> origin only, with NAT ports off.
+ * measures client -> origin only, with NAT ports off. c2o asks for client -> origin only anyway (to compare
+ * sizes on the same traffic); the name then ends in -c2o.
  *
  * Ports: one net_ring port per program (mediaplane's, the reference's), one RX and one TX ring per worker.
  * The generator takes each mbuf back from the TX ring, rewrites its 42 header bytes (and SRT's destination
@@ -114,7 +115,7 @@ struct thr {
 } __attribute__((aligned(64)));
 
 static struct {
-	bool srt, stun, inline_gen, both;
+	bool srt, stun, inline_gen, both, c2o_only;
 	unsigned nq;
 	uint32_t sessions;
 	uint16_t port[2];
@@ -737,6 +738,8 @@ int main(int argc, char **argv)
 			B.inline_gen = false;
 		else if (!strcmp(argv[i], "inline"))
 			B.inline_gen = true;
+		else if (!strcmp(argv[i], "c2o"))
+			B.c2o_only = true;
 		else if (!strcmp(argv[i], "--"))
 			for (i++; i < argc && neal < 60; i++)
 				eal[neal++] = argv[i];
@@ -761,7 +764,7 @@ int main(int argc, char **argv)
 	B.port[P_MP] = ring_port("bf_mp", P_MP);
 	B.port[P_REF] = ring_port("bf_ref", P_REF);
 	make_templates();
-	B.both = make_sessions();
+	B.both = make_sessions() && !B.c2o_only;
 
 	memset(&c, 0, sizeof(c));
 	snprintf(c.public_port, sizeof(c.public_port), "%u", B.port[P_MP]);
@@ -837,11 +840,11 @@ int main(int argc, char **argv)
 	if (ref.idle > 0.1)
 		printf("note: the reference waited on the generator %.0f%% of its time: its Mpps is the generator's "
 		       "bound, the ratio flatters mediaplane; compare cycles/packet\n", ref.idle * 100);
-	printf("bench %s-%s-%uw: %.3f Mpps = %.3f x macswap-ring (%.3f Mpps) | mediaplane %.0f cyc/pkt, own %.0f over "
+	printf("bench %s-%s-%uw%s: %.3f Mpps = %.3f x macswap-ring (%.3f Mpps) | mediaplane %.0f cyc/pkt, own %.0f over "
 	       "the port's %.0f | %s%s\n",
-	       B.srt ? "srt" : "webrtc", size_name(B.sessions, sz, sizeof(sz)), workers, mp.mpps,
+	       B.srt ? "srt" : "webrtc", size_name(B.sessions, sz, sizeof(sz)), workers, B.c2o_only ? "-c2o" : "", mp.mpps,
 	       ref.mpps > 0 ? mp.mpps / ref.mpps : 0.0, ref.mpps, mp.cyc, mp.cyc - ref.cyc, ref.cyc,
-	       B.both ? "both directions" : "client->origin only (no NAT ports for all)",
+	       B.both ? "both directions" : B.c2o_only ? "client->origin only (asked)" : "client->origin only (no NAT ports for all)",
 	       mp.drops ? " | DROPS" : "");
 out:
 	atomic_store(&B.phase, PH_QUIT);

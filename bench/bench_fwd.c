@@ -25,16 +25,21 @@
  * mbufs are allocated only to fill the rings (1000 per queue in flight). With 2 workers the packets are
  * spread over the queues by the Toeplitz hash a NIC's RSS computes (default key), so the two directions of
  * a session usually land on different workers, as on a NIC without rte_flow.
- *   sep:    the generator runs on its own lcore (CPU 0) and the worker(s) on the other CPU(s) (default with 1 worker)
- *   inline: each worker lcore generates its own queue's packets between its turns (default with 2 workers:
- *           this VM has 2 CPUs, so a third busy thread would only steal time)
+ *   inline: each worker lcore generates its own queue's packets between its turns (default): the generator
+ *           and the ring together then play a NIC's RX/TX whose cost per packet is what the reference spends
+ *           per packet in all (printed as the port's own cost)
+ *   sep:    the generator runs on its own lcore (CPU 0), the worker on CPU 1: needs both CPUs to itself; on a
+ *           shared VM the two threads are rarely scheduled together and every hand-off waits (measured:
+ *           ~40 x slower), so it is not the default
  * The reference gets exactly the same packets, placement and generator; it does what testpmd's macswap
  * engine does per burst: rte_eth_rx_burst, swap the Ethernet addresses, rte_eth_tx_burst.
  *
  * Figures: the best one-second window of SECONDS for each, reference and mediaplane alternating twice.
- * Mpps = frames sent on by the port per second of wall time. cycles/packet = TSC cycles spent inside the
- * worker's turns that received frames (mp_dp_poll_once, or the macswap burst) per frame received: the
- * generator's time and empty turns are not in it. The last line is
+ * Mpps = frames sent on by the port per second of wall time. cycles/packet = TSC cycles of wall time per
+ * frame forwarded, per worker core (so with the inline generator, the reference's is the port's whole cost:
+ * generator, rings, the swap); "own" = mediaplane's minus the reference's. The detail lines also give the
+ * cycles spent inside the worker's turns that received frames per frame ("in turns": no generator, no
+ * empty turns). The last line is
  *   bench NAME: X Mpps = R x macswap-ring (Y Mpps) | mediaplane C cyc/pkt, own C-P over the port's P cyc/pkt ...
  */
 #include <inttypes.h>
@@ -592,7 +597,8 @@ static void make_lists(const uint32_t *nat_ip, const uint16_t *nat_port)
 /* ---- measurement ---- */
 
 struct fig {
-	double mpps, cyc, idle; /* best window: Mpps, cycles per packet, share of worker time neither busy nor generating */
+	double mpps, cyc, wcyc, idle; /* best window: Mpps, cycles per packet in turns and of wall time per worker,
+				       * share of worker time neither in turns with frames nor generating */
 	uint64_t drops, misses;
 };
 
@@ -640,6 +646,7 @@ static void measure(enum prog pr, unsigned secs, struct fig *best)
 		if (mpps > best->mpps) {
 			best->mpps = mpps;
 			best->cyc = p1 > p0 ? (double)(b1 - b0) / (double)(p1 - p0) : 0;
+			best->wcyc = f1 > f0 ? win * B.dp.n_workers / (double)(f1 - f0) : 0;
 			best->idle = 1.0 - (double)((b1 - b0) + (g1 - g0)) / (win * B.dp.n_workers);
 			best->drops = mp_dp_stats_drops(&s1) - mp_dp_stats_drops(&s0);
 			best->misses = s1.lookup_misses - s0.lookup_misses;
@@ -732,7 +739,7 @@ int main(int argc, char **argv)
 	if (!B.sessions || workers < 1 || workers > MAXQ || !secs)
 		die("sessions >= 1, workers 1 or 2, seconds >= 1");
 	B.nq = workers;
-	B.inline_gen = workers > 1;
+	B.inline_gen = true;
 	for (int i = 5; i < argc; i++) {
 		if (!strcmp(argv[i], "sep"))
 			B.inline_gen = false;
@@ -756,6 +763,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_fwd: warning: a separate generator with 2 workers needs 3 CPUs\n");
 	/* lcore 1 on the second CPU, lcore 2 on the first (the generator, or the second worker); main sleeps. */
 	snprintf(lcores, sizeof(lcores), "0@0,1@%d,2@0", ncpu > 1 ? 1 : 0);
+	if (!B.inline_gen && workers == 1 && ncpu > 2) /* the generator on a CPU of its own */
+		snprintf(lcores, sizeof(lcores), "0@0,1@1,2@2");
 	snprintf(prefix, sizeof(prefix), "mpb-fwd-%d", (int)getpid());
 	if (rte_eal_init(neal, eal) < 0)
 		die("EAL init failed");
@@ -833,17 +842,19 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 	bps = mp_lb_bytes_per_session(B.lb);
-	printf("reference macswap on net_ring: %.3f Mpps, %.0f cycles/packet (the port's own cost: ring RX + TX and "
-	       "the swap), workers idle %.0f%%\n", ref.mpps, ref.cyc, ref.idle * 100);
-	printf("mediaplane: %.3f Mpps, %.0f cycles/packet, workers idle %.0f%%, drops %" PRIu64 ", lookup misses %" PRIu64
-	       ", table %.0f B/session\n", mp.mpps, mp.cyc, mp.idle * 100, mp.drops, mp.misses, bps);
-	if (ref.idle > 0.1)
+	printf("reference macswap on net_ring: %.3f Mpps, %.0f cycles/packet per worker core (the port's own cost: %s"
+	       "ring RX + TX, the swap), %.0f in turns, workers idle %.0f%%\n", ref.mpps, ref.wcyc,
+	       B.inline_gen ? "generator, " : "", ref.cyc, ref.idle * 100);
+	printf("mediaplane: %.3f Mpps, %.0f cycles/packet per worker core, %.0f in turns, workers idle %.0f%%, drops %" PRIu64
+	       ", lookup misses %" PRIu64 ", table %.0f B/session\n", mp.mpps, mp.wcyc, mp.cyc, mp.idle * 100, mp.drops,
+	       mp.misses, bps);
+	if (!B.inline_gen && ref.idle > 0.1)
 		printf("note: the reference waited on the generator %.0f%% of its time: its Mpps is the generator's "
 		       "bound, the ratio flatters mediaplane; compare cycles/packet\n", ref.idle * 100);
 	printf("bench %s-%s-%uw%s: %.3f Mpps = %.3f x macswap-ring (%.3f Mpps) | mediaplane %.0f cyc/pkt, own %.0f over "
 	       "the port's %.0f | %s%s\n",
 	       B.srt ? "srt" : "webrtc", size_name(B.sessions, sz, sizeof(sz)), workers, B.c2o_only ? "-c2o" : "", mp.mpps,
-	       ref.mpps > 0 ? mp.mpps / ref.mpps : 0.0, ref.mpps, mp.cyc, mp.cyc - ref.cyc, ref.cyc,
+	       ref.mpps > 0 ? mp.mpps / ref.mpps : 0.0, ref.mpps, mp.wcyc, mp.wcyc - ref.wcyc, ref.wcyc,
 	       B.both ? "both directions" : B.c2o_only ? "client->origin only (asked)" : "client->origin only (no NAT ports for all)",
 	       mp.drops ? " | DROPS" : "");
 out:

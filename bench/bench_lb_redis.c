@@ -254,6 +254,9 @@ int main(int argc, char **argv)
 	printf("reconnect attempt against the stalled Redis: %.1f ms = %.2fx the %u ms command timeout\n",
 	       stall_reconnect_ms, stall_reconnect_ms / rc.command_timeout_ms, rc.command_timeout_ms);
 
+	printf("bench lb-redis: %.1f us = %.2f x a raw GET (%.1f us) | control-plane pick of a pinned stream\n",
+	       pick_pinned_us, pick_pinned_us / get_us, get_us);
+
 	mp_lb_destroy(a);
 	mp_lb_destroy(b);
 	redis_stop();

@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 	printf("  messages relayed chunk by chunk (not re-assembled): %llu\n", passed);
 	printf("  appliance CPU                %8.2f s per GB relayed (includes its idle data-plane worker)\n",
 	       (cpu1 - cpu0) / ((double)total / (1 << 30)));
-	printf("bench rtmp_proxy: %.1f MB/s = %.2f x direct %.1f MB/s\n", proxied, direct > 0 ? proxied / direct : 0,
-	       direct);
+	printf("bench rtmp-proxy: %.1f MB/s = %.3f x direct client -> origin (%.1f MB/s)\n", proxied,
+	       direct > 0 ? proxied / direct : 0, direct);
 	return direct > 0 && proxied > 0 ? 0 : 1;
 }

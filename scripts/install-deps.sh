@@ -5,10 +5,11 @@ set -euo pipefail
 what=${1:-build}
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libdpdk-dev dpdk libhiredis-dev libcjson-dev
 	libsrt-openssl-dev libevent-dev iproute2 kmod)
-# dpdk-dev brings dpdk-testpmd (benchmarks' reference) and dpdk-telemetry.py (telemetry tests).
+# dpdk-dev brings dpdk-testpmd and dpdk-telemetry.py (telemetry tests); gnuplot-nox draws
+# docs/performance.png (bench/run --doc).
 test_pkgs=(libcmocka-dev iputils-ping clang libclang-rt-14-dev redis-server curl ethtool procps python3
 	dpdk-dev util-linux tmux ffmpeg srt-tools python3-aiortc nginx-light libnginx-mod-rtmp tcpdump
-	stress-ng)
+	stress-ng gnuplot-nox)
 case "$what" in
 build) pkgs=("${build_pkgs[@]}") ;;
 test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" bird2) ;; # bird2: the fleet tests' BGP (docs/fleet.md)

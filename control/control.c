@@ -14,6 +14,7 @@
 #include "mp_escape.h"
 #include "mp_log.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -170,10 +171,23 @@ const struct mp_self_addrs *mp_control_self_addrs(struct mp_control *c)
 /* Every origin the balancer records, however it came (the System API checked its own already, with
  * a reason for the origin): none whose endpoint is the appliance itself, none whose names hold
  * control characters (a record in Redis is anyone's). */
+static bool origin_filter_locked(struct mp_control *c, const struct mp_registration *reg);
+
+/* Also runs on the Redis thread (origins mirrored from Redis): one caller at a time. */
 static bool origin_filter(void *ctx, const struct mp_registration *reg)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	bool ok;
+
+	pthread_mutex_lock(&lock);
+	ok = origin_filter_locked(ctx, reg);
+	pthread_mutex_unlock(&lock);
+	return ok;
+}
+
+static bool origin_filter_locked(struct mp_control *c, const struct mp_registration *reg)
+{
 	static uint64_t last_ms;
-	struct mp_control *c = ctx;
 	const char *f[] = { reg->server, reg->service, reg->pid, reg->device_id, reg->ip };
 	char why[160] = "a name holds a control character";
 	bool ok = mp_self_check_registration(c->cfg, mp_control_self_addrs(c), reg, why, sizeof(why)) == MP_OK;

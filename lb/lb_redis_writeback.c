@@ -184,7 +184,7 @@ void mp_rds_renew(struct mp_rds *r, uint64_t now)
 	const void *k;
 	void *data;
 	uint32_t next = 0;
-	char key[MP_RDS_KEY_MAX];
+	char key[MP_RDS_KEY_MAX], key2[MP_RDS_KEY_MAX];
 	/* Only what was used since the last pass: the rest expires in Redis as it does here. */
 	while (!b.failed && rte_hash_iterate(lb->webrtc.h, &k, &data, &next) >= 0) {
 		const struct mp_lb_webrtc *e = data;
@@ -192,10 +192,13 @@ void mp_rds_renew(struct mp_rds *r, uint64_t now)
 		if (seen <= since || seen == e->created_ms)
 			continue;
 		uint64_t left = mp_rds_left(wttl, now, seen);
-		if (mp_rds_key(r, key, sizeof(key), MP_RDS_UFRAG, e->username) == MP_OK)
+		/* Both keys before the first expire: a flush may wait offline, e may go meanwhile. */
+		int k1 = mp_rds_key(r, key, sizeof(key), MP_RDS_UFRAG, e->username);
+		int k2 = mp_rds_key(r, key2, sizeof(key2), MP_RDS_RTC, e->stream);
+		if (k1 == MP_OK)
 			mp_rds_batch_expire(&b, key, left);
-		if (mp_rds_key(r, key, sizeof(key), MP_RDS_RTC, e->stream) == MP_OK)
-			mp_rds_batch_expire(&b, key, left);
+		if (k2 == MP_OK)
+			mp_rds_batch_expire(&b, key2, left);
 	}
 	next = 0;
 	while (!b.failed && rte_hash_iterate(lb->hls_stream.h, &k, &data, &next) >= 0) {
@@ -204,10 +207,12 @@ void mp_rds_renew(struct mp_rds *r, uint64_t now)
 		if (used <= since)
 			continue;
 		uint64_t left = mp_rds_left(httl, now, used);
-		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SPBHID, h->v.spbhid) == MP_OK)
+		int k1 = mp_rds_key(r, key, sizeof(key), MP_RDS_SPBHID, h->v.spbhid);
+		int k2 = mp_rds_key(r, key2, sizeof(key2), MP_RDS_HLS, h->v.stream);
+		if (k1 == MP_OK)
 			mp_rds_batch_expire(&b, key, left);
-		if (mp_rds_key(r, key, sizeof(key), MP_RDS_HLS, h->v.stream) == MP_OK)
-			mp_rds_batch_expire(&b, key, left);
+		if (k2 == MP_OK)
+			mp_rds_batch_expire(&b, key2, left);
 	}
 	mp_rds_batch_flush(&b);
 }

@@ -177,13 +177,13 @@ static int mp_rds_op_webrtc_store(struct mp_lb *lb, void *ctx, const char *usern
 	pthread_mutex_lock(&r->lock);
 	int rc = mp_lb_local_webrtc_store(lb, username, ice_pwd, stream, origin_id, media_ipv4, media_port, now);
 	if (rc == MP_OK)
-		mp_rds_webrtc_publish(r, username, ice_pwd, stream, origin_id, now);
+		mp_rds_webrtc_publish(r, username, ice_pwd, stream, origin_id, media_ipv4, media_port, now);
 	pthread_mutex_unlock(&r->lock);
 	return rc;
 }
 
 void mp_rds_webrtc_publish(struct mp_rds *r, const char *username, const char *ice_pwd, const char *stream,
-			   uint32_t origin_id, uint64_t now)
+			   uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now)
 {
 	struct mp_lb *lb = r->lb;
 	char *json = NULL;
@@ -191,7 +191,7 @@ void mp_rds_webrtc_publish(struct mp_rds *r, const char *username, const char *i
 	if (!atomic_load(&r->up) ||
 	    mp_rds_key(r, k1, sizeof(k1), MP_RDS_RTC, stream) != MP_OK ||
 	    mp_rds_key(r, k2, sizeof(k2), MP_RDS_UFRAG, username) != MP_OK ||
-	    (json = mp_lb_rjson_rtc_encode(stream, username, ice_pwd)) == NULL)
+	    (json = mp_lb_rjson_rtc_encode_media(stream, username, ice_pwd, media_ipv4, media_port)) == NULL)
 		goto out;
 	unsigned long long ttl = mp_rds_ttl(lb->cfg.webrtc_ttl_ms);
 	int n = 0;
@@ -361,6 +361,12 @@ bool mp_lb_redis_connected(struct mp_lb *lb)
 {
 	struct mp_rds *r = mp_rds_of(lb);
 	return r != NULL && atomic_load(&r->up);
+}
+
+bool mp_lb_redis_ufrag_wanted(struct mp_lb *lb)
+{
+	struct mp_rds *r = mp_rds_of(lb);
+	return r != NULL && atomic_load_explicit(&r->up, memory_order_relaxed);
 }
 
 int mp_lb_redis_ufrag_miss(struct mp_lb *lb, const char *username, size_t len)

@@ -129,6 +129,9 @@ bool mp_lb_redis_connected(struct mp_lb *lb);
  * when lb has no Redis backend or Redis is down (nothing to ask). */
 int mp_lb_redis_ufrag_miss(struct mp_lb *lb, const char *username, size_t len);
 
+/* Data plane, cheap: would mp_lb_redis_ufrag_miss queue anything (Redis backend, connected)? */
+bool mp_lb_redis_ufrag_wanted(struct mp_lb *lb);
+
 /* Control plane: serve queued requests (worker picks to publish, ICE username misses to look up).
  * mp_lb_sync does this too; call it more often (every few ms) for quick cross-appliance ICE.
  * Returns the number served. Reconnects when due. */

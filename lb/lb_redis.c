@@ -251,6 +251,9 @@ int mp_rds_sync_redis(struct mp_rds *r, uint64_t now)
 		int m = mp_rds_refresh_origins(r, now);
 		if (m > 0)
 			n += m;
+		m = mp_rds_admin_sync(r, now);
+		if (m > 0)
+			n += m;
 		m = mp_rds_mirror_picks(r, now);
 		if (m > 0)
 			n += m;
@@ -288,6 +291,8 @@ static const struct mp_lb_backend_ops mp_lb_redis_backend = {
 	.webrtc_load = mp_rds_op_webrtc_load,
 	.hls_load_or_store = mp_rds_op_hls_load_or_store,
 	.hls_by_spbhid = mp_rds_op_hls_by_spbhid,
+	.origin_removed = mp_rds_op_origin_removed,
+	.origin_drained = mp_rds_op_origin_drained,
 	.sync = mp_rds_op_sync,
 	.fini = mp_rds_op_fini,
 };

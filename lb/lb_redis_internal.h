@@ -21,6 +21,8 @@
 #define MP_RDS_SPBHID "srs-proxy-spbhid:"
 #define MP_RDS_RTC "srs-proxy-rtc:"
 #define MP_RDS_UFRAG "srs-proxy-ufrag:"
+#define MP_RDS_DELETED "mediaplane-origin-deleted" /* mediaplane's own (lb_redis_admin.c) */
+#define MP_RDS_DRAINING "mediaplane-origin-drain"
 #define MP_RDS_KEY_MAX (MP_LB_REDIS_PREFIX_MAX + 32 + MP_LB_URL_MAX)
 
 /* The identity an origin registered with: the origin record keeps only "server-service-pid", which
@@ -215,6 +217,18 @@ int mp_rds_poll_redis(struct mp_rds *r, uint64_t now);  /* takes the lock */
 
 /* The Redis backend of lb, or NULL. */
 struct mp_rds *mp_rds_of(struct mp_lb *lb);
+
+/* ---- lb_redis_admin.c: origin delete and drain, fleet-wide ---- */
+
+void mp_rds_op_origin_removed(struct mp_lb *lb, void *ctx, const char *key);
+void mp_rds_op_origin_drained(struct mp_lb *lb, void *ctx, const char *key, bool draining);
+/* The Redis side of "origin del" / "origin drain". Lock held. */
+void mp_rds_origin_del_redis(struct mp_rds *r, const char *key, uint64_t now);
+void mp_rds_origin_drain_redis(struct mp_rds *r, const char *key, bool draining, uint64_t now);
+/* Apply the fleet's deletes and drains to the local tables (each sync). Lock held. */
+int mp_rds_admin_sync(struct mp_rds *r, uint64_t now);
+/* Write the local drains back after Redis returned. Lock held. */
+void mp_rds_admin_write_back(struct mp_rds *r, uint64_t now);
 
 /* ---- lb_redis_thread.c ---- */
 

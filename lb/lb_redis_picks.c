@@ -199,6 +199,12 @@ int mp_rds_drain(struct mp_rds *r, uint64_t now, unsigned int budget)
 			if (mp_lb_local_hls_by_spbhid(r->lb, q.s, now, NULL) == MP_ERR_NOTFOUND)
 				mp_rds_spbhid_fetch(r, q.s, now, NULL);
 			break;
+		case MP_RDS_REQ_ORIGIN_DEL:
+			mp_rds_origin_del_redis(r, q.s, now);
+			break;
+		case MP_RDS_REQ_DRAIN:
+			mp_rds_origin_drain_redis(r, q.s, q.id != 0, now);
+			break;
 		default:
 			break;
 		}

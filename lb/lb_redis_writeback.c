@@ -155,6 +155,8 @@ int mp_rds_write_back(struct mp_rds *r, uint64_t now)
 	mp_rds_write_picks(&b);
 	mp_rds_write_webrtc(&b);
 	mp_rds_write_hls(&b);
+	if (!b.failed)
+		mp_rds_admin_write_back(r, now);
 	r->st.writebacks += (uint64_t)b.written;
 	return b.failed ? MP_ERR_REDIS : b.written;
 }

@@ -623,6 +623,50 @@ static void webrtc_username_stored_on_a_is_readable_on_b(void **state)
 	mp_lb_destroy(b);
 }
 
+static void origin_delete_and_drain_on_a_are_honoured_by_b(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	struct mp_registration reg;
+	make_reg(&reg, "adm", 0x0a000005, PR_ALL);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	mp_lb_sync(b, now);
+	const char *key = "vid-adm-svcadm-4242";
+	assert_non_null(mp_lb_origin_find(b, key));
+
+	/* Drain on A: B stops picking it after a sync; undrain: B picks it again. */
+	assert_int_equal(mp_lb_origin_drain(a, key, true), MP_OK);
+	assert_true(mp_lb_sync(b, now) >= 1);
+	assert_true(mp_lb_origin_find(b, key)->draining);
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(b, "__defaultVhost__/live/adm1", MP_PROTO_RTMP, now, &t), MP_ERR_NOORIGIN);
+	assert_int_equal(mp_lb_origin_drain(a, key, false), MP_OK);
+	mp_lb_sync(b, now);
+	assert_false(mp_lb_origin_find(b, key)->draining);
+	assert_int_equal(mp_lb_pick(b, "__defaultVhost__/live/adm1", MP_PROTO_RTMP, now, &t), MP_OK);
+
+	/* Delete on A: its server key goes, B forgets the origin at its next sync. */
+	struct timespec pause = { 0, 5000000 }; /* wall ms: the delete comes after the registration */
+	nanosleep(&pause, NULL);
+	assert_int_equal(mp_lb_origin_remove(a, key), MP_OK);
+	char *v = raw_get(&srv, 0, "srs-proxy-server:vid-adm-svcadm-4242");
+	assert_null(v);
+	/* (The test's clock stands still while the wall clock moves: give each step a second.) */
+	assert_true(mp_lb_sync(b, now + SEC) >= 1);
+	assert_null(mp_lb_origin_find(b, key));
+	/* Its next registration (on B) brings it back, and the delete does not remove it again. */
+	nanosleep(&pause, NULL);
+	assert_true(mp_lb_origin_update(b, &reg, now + 2 * SEC) >= 0);
+	mp_lb_sync(b, now + 2 * SEC);
+	assert_non_null(mp_lb_origin_find(b, key));
+	mp_lb_sync(a, now + 2 * SEC);
+	assert_non_null(mp_lb_origin_find(a, key));
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
 struct async_seen {
 	int calls;
 	int type;
@@ -1131,6 +1175,7 @@ int main(void)
 		cmocka_unit_test_setup(picks_made_on_a_reach_b_workers_through_the_url_scan, test_setup),
 		cmocka_unit_test_setup(hls_spbhid_stored_on_a_is_readable_on_b, test_setup),
 		cmocka_unit_test_setup(webrtc_username_stored_on_a_is_readable_on_b, test_setup),
+		cmocka_unit_test_setup(origin_delete_and_drain_on_a_are_honoured_by_b, test_setup),
 		cmocka_unit_test_setup(async_commands_run_in_order_and_each_callback_once, test_setup),
 		cmocka_unit_test_setup(redis_thread_publishes_what_other_threads_queue, test_setup),
 		cmocka_unit_test_setup(records_written_by_the_go_proxy_are_read_back, test_setup),

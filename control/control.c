@@ -190,8 +190,12 @@ static bool origin_filter_locked(struct mp_control *c, const struct mp_registrat
 	static uint64_t last_ms;
 	const char *f[] = { reg->server, reg->service, reg->pid, reg->device_id, reg->ip };
 	char why[160] = "a name holds a control character";
-	bool ok = mp_self_check_registration(c->cfg, mp_control_self_addrs(c), reg, why, sizeof(why)) == MP_OK;
+	static struct mp_self_addrs self; /* its own copy: c->self_addrs is the control thread's */
 	uint64_t now = mp_now_ms();
+
+	if (!self.loaded_ms || now - self.loaded_ms >= 5000)
+		mp_self_addrs_load(&self, now);
+	bool ok = mp_self_check_registration(c->cfg, &self, reg, why, sizeof(why)) == MP_OK;
 
 	for (size_t i = 0; ok && i < sizeof(f) / sizeof(f[0]); i++)
 		ok = !mp_has_control(f[i], strnlen(f[i], MP_REG_MAX_FIELD));

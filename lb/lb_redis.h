@@ -11,7 +11,11 @@
  *   srs-proxy-all-servers                  JSON array of the server keys above, no TTL
  *   srs-proxy-url:<vhost/app/stream>       the server key the stream is pinned to, no TTL
  *   srs-proxy-hls:<stream>, srs-proxy-spbhid:<spbhid>  {"spbhid","stream_url","full_url"}, hls_ttl_ms
- *   srs-proxy-rtc:<stream>, srs-proxy-ufrag:<username> {"stream_url","ufrag"}, webrtc_ttl_ms
+ *   srs-proxy-rtc:<stream>, srs-proxy-ufrag:<username> {"stream_url","ufrag"}, webrtc_ttl_ms, plus
+ *                                          mediaplane's "ice_pwd" and "media" (the origin's answered
+ *                                          ip:port, followed only to the stream's origin)
+ *   mediaplane-origin-deleted, mediaplane-origin-drain  hashes: "origin del" / "origin drain" of any
+ *                                          appliance, honoured by all (lb_redis_admin.c)
  * each optionally preceded by "<key_prefix>:" (a mediaplane extension; the Go proxy has none).
  * Where the Go proxy differs, it is only stricter: picks and HLS SPBHIDs are set with NX so two
  * appliances picking at once agree, and HLS/WebRTC records written by one appliance are read back

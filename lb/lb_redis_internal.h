@@ -82,7 +82,7 @@ struct mp_rds {
 
 	/* The Redis thread (mp_lb_redis_start): it alone talks to Redis then, and the other threads
 	 * only queue requests; it is RCU reader reader_id, offline while it waits on Redis. */
-	bool offload;
+	_Atomic bool offload;       /* set once, before the thread starts; read by every thread */
 	pthread_t thr;
 	_Atomic bool stop;
 	int reader_id;               /* -1: the talking thread is not a reader of its own */

@@ -131,4 +131,21 @@ grep -q "live/follow.*ICE username" "$W/A.log" || fail "A did not answer the off
 pass "WHIP offer on A, ICE/DTLS/media on B: B looked the username up in Redis, the origin got every RTP packet"
 [ "$(webrtc_sessions 13231)" = 0 ] || fail "A has a WebRTC session: the media went through A"
 pass "the session was on B only"
+# A flood of made-up ICE usernames at B must not become a flood of Redis lookups: each lookup costs
+# the source a session token (session_rate 20/s, burst 20).
+gets() { redis-cli -p "$RPORT" info commandstats | sed -n 's/^cmdstat_get:calls=\([0-9]*\),.*/\1/p'; }
+users=()
+for i in $(seq 1 1000); do users+=(--username "fake$i:flood$i"); done
+get0=$(gets) unknown0=$(drop_count 13233 stun_unknown) t0=$SECONDS
+ip netns exec "$NS_C" "$PY" "$(dirname "$0")/stun_attack.py" --src "$CLIENT_IP" --dst 198.18.1.3:8000 \
+	--integrity none --count 1 --interval 0.001 --listen 0.5 "${users[@]}" >"$W/flood.out" || fail "flood"
+unknown=$(( $(drop_count 13233 stun_unknown) - unknown0 ))
+lookups=$(( $(gets) - get0 ))
+# The most the rate allows while the flood lasted (a longer run only loosens it): the burst, 20/s,
+# and the Redis thread's own GETs (one a sync), with room.
+bound=$(( 20 + 25 * (SECONDS - t0 + 1) + 10 ))
+echo "flood: 1000 made-up usernames sent to B in ~$((SECONDS - t0)) s, $unknown dropped as stun_unknown, $lookups Redis GETs meanwhile (bound $bound)"
+[ "$unknown" -ge 300 ] || fail "only $unknown of the flood reached B: inconclusive"
+[ "$lookups" -le "$bound" ] || fail "$lookups Redis GETs for a flood of made-up usernames from one source"
+pass "a flood of made-up usernames from one source: $lookups Redis lookups for $unknown unknown checks"
 echo "$passed passed, 0 failed"

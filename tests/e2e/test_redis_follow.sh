@@ -4,7 +4,7 @@
 # WHIP publisher (aiortc) posts its offer to A, but its ICE, DTLS and media go to B: B does not know
 # the ICE username, looks it up in Redis (srs-proxy-ufrag:, written by A) without stalling its
 # worker, drops the first checks, and creates the session on a retransmission; every RTP packet the
-# client sent reaches the origin through B.
+# client sent reaches the origin through B. An operator's origin drain and delete on A hold on B.
 #
 #   client ns: br0 198.18.1.1/24 ─┬─ veth ─ A public 198.18.1.2   A private 198.18.2.2 ─ veth ─┬─ br0 198.18.2.1/24
 #                                 └─ veth ─ B public 198.18.1.3   B private 198.18.2.3 ─ veth ─┘   origin ns
@@ -85,7 +85,7 @@ appliance_at() {
 		--public-port=net_af_packet0 --public-ip="$2/24" --public-gateway=0.0.0.0 \
 		--private-port=net_af_packet1 --private-ip="$3/24" --system-api-listen=127.0.0.1:$4 \
 		--api-listen=0.0.0.0:$5 --http-listen=off --rtmp-listen=off --webrtc-port=8000 --idle-sleep-us=50 \
-		--lb-type=redis --redis-host=127.0.0.1 --redis-port=$RPORT --log-level=info --cli-socket=off \
+		--lb-type=redis --redis-host=127.0.0.1 --redis-port=$RPORT --log-level=info --cli-socket="$W/$1.sock" \
 		--exception-tap="mrx$1$ID" --max-sessions=4096 ||
 		fail "appliance $1 did not start"
 	NETNS_PIDS+=("$APPLIANCE_PID")
@@ -148,4 +148,17 @@ echo "flood: 1000 made-up usernames sent to B in ~$((SECONDS - t0)) s, $unknown 
 [ "$unknown" -ge 300 ] || fail "only $unknown of the flood reached B: inconclusive"
 [ "$lookups" -le "$bound" ] || fail "$lookups Redis GETs for a flood of made-up usernames from one source"
 pass "a flood of made-up usernames from one source: $lookups Redis lookups for $unknown unknown checks"
+# An operator's drain and delete on A are honoured by B (shared through Redis).
+cli_a() { "${MP_BUILD_DIR:?}/mediaplane-cli" -s "$W/A.sock" "$@"; }
+b_origin_is() { [[ $(sysapi 13233 /api/v1/origins) == *'"key":"srv-o-svc-1"'*$1* ]]; }
+b_origin_gone() { [[ $(sysapi 13233 /api/v1/origins) != *srv-o-svc-1* ]]; }
+cli_a origin drain srv-o-svc-1 on >/dev/null || fail "origin drain on A"
+wait_until 30 b_origin_is '"draining":true' || fail "B does not see the drain: $(sysapi 13233 /api/v1/origins)"
+cli_a origin drain srv-o-svc-1 off >/dev/null || fail "origin undrain on A"
+wait_until 30 b_origin_is '"draining":false' || fail "B does not see the undrain"
+pass "origin drain on A (CLI): B marks the origin draining (no new streams there), and not after the undrain"
+cli_a origin del srv-o-svc-1 >/dev/null || fail "origin del on A"
+wait_until 30 b_origin_gone || fail "B still knows the origin A deleted: $(sysapi 13233 /api/v1/origins)"
+[[ $(redis-cli -p "$RPORT" exists srs-proxy-server:srv-o-svc-1) == 0 ]] || fail "the origin's key is still in Redis"
+pass "origin del on A (CLI): B forgets the origin, its key leaves Redis"
 echo "$passed passed, 0 failed"

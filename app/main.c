@@ -90,7 +90,7 @@ static struct mp_lb *lb_create(const struct mp_config *cfg)
 	lc.max_origins = cfg->max_origins;
 	lc.max_streams = cfg->max_streams;
 	lc.max_sessions = cfg->max_sessions;
-	lc.max_readers = MP_DP_READER_FIRST + cfg->workers;
+	lc.max_readers = MP_DP_READER_FIRST + cfg->workers + 1; /* the last: the Redis thread */
 	lc.origin_ttl_ms = cfg->origin_ttl_ms;
 	{
 		enum mp_pick_policy pp = MP_PICK_RANDOM;
@@ -112,6 +112,11 @@ static struct mp_lb *lb_create(const struct mp_config *cfg)
 		rc.db = (int)cfg->redis_db;
 		snprintf(rc.key_prefix, sizeof(rc.key_prefix), "%.*s", (int)sizeof(rc.key_prefix) - 1,
 			 cfg->redis_key_prefix); /* length checked by mp_config_validate */
+		snprintf(rc.sentinels, sizeof(rc.sentinels), "%s", cfg->redis_sentinels);
+		snprintf(rc.master_name, sizeof(rc.master_name), "%.*s", (int)sizeof(rc.master_name) - 1,
+			 cfg->redis_master_name); /* length checked by mp_config_validate */
+		if (rc.sentinels[0])
+			MP_INFO("balancer: Redis master %s from the sentinels %s", rc.master_name, rc.sentinels);
 		MP_INFO("balancer: Redis at %s:%u db %u%s%s", rc.host, rc.port, cfg->redis_db,
 			rc.key_prefix[0] ? ", key prefix " : "", rc.key_prefix);
 		return mp_lb_create_redis(&lc, &rc, mp_now_ms());
@@ -335,6 +340,12 @@ int main(int argc, char **argv)
 	if (mp_control_start(&ctl, err, sizeof(err)) || mp_dp_start(&dp, err, sizeof(err))) {
 		shutdown_all(&ctl, &dp, lb, runtime_dir);
 		die("start", err);
+	}
+	/* After mp_control_start (the origin filter is set): from here no control-plane or worker call
+	 * waits on Redis. */
+	if (!strcmp(cfg.lb_type, "redis") && mp_lb_redis_start(lb, MP_DP_READER_FIRST + cfg.workers) != MP_OK) {
+		shutdown_all(&ctl, &dp, lb, runtime_dir);
+		die("start", "cannot start the Redis thread");
 	}
 	MP_INFO("data plane: WebRTC %u/udp, SRT %u/udp on %u worker(s); balancer: %s", cfg.webrtc_port, cfg.srt_port,
 		dp.n_workers, cfg.lb_type);

@@ -1,6 +1,7 @@
 /* config.c: the configuration table, its value parsers, and the file/environment/CLI sources. */
 #include "config.h"
 #include "mp_error.h"
+#include "lb_redis.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -75,6 +76,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("redis_port", T_PORT, redis_port, "6379", "PROXY_REDIS_PORT", NULL, "Redis port"),
 	K("redis_password", T_STR, redis_password, "", "PROXY_REDIS_PASSWORD", NULL, "Redis password (empty: none)"),
 	K("redis_db", T_U32, redis_db, "0", "PROXY_REDIS_DB", NULL, "Redis database number"),
+	K("redis_sentinels", T_STR, redis_sentinels, "", NULL, NULL, "Redis Sentinel \"host:port,...\": ask them for the master and follow failovers (empty: redis_host/redis_port)"),
+	K("redis_master_name", T_STR, redis_master_name, "mymaster", NULL, NULL, "the master's name in Sentinel (with redis_sentinels)"),
 	K("redis_key_prefix", T_STR, redis_key_prefix, "", "PROXY_REDIS_KEY_PREFIX", NULL, "prefix for every Redis key (\"<prefix>:srs-proxy-...\")"),
 	K("origin_ttl", T_MS, origin_ttl_ms, "300s", "PROXY_ORIGIN_SERVER_TTL", NULL, "an origin is alive this long after its last registration"),
 	K("pick", T_ENUM, pick, "random", NULL, "random|least_load|weighted", "how a new stream's origin is chosen: random (as the SRS proxy), least_load (the heartbeat's summaries: cpu_percent, load_1m / cpus, conn_srs; power of two choices), weighted (by each origin's weight); weight 0 drains in every mode"),
@@ -494,6 +497,10 @@ int mp_config_validate(const struct mp_config *c, char *err, size_t errcap)
 	if (c->origin_probe && (c->origin_probe_interval_ms < 50 || c->origin_probe_timeout_ms < 50 ||
 				c->origin_probe_failures < 1))
 		return fail(err, errcap, "key 'origin_probe_interval': origin_probe_interval and origin_probe_timeout at least 50ms, origin_probe_failures at least 1");
+	if (mp_lb_redis_sentinels_check(c->redis_sentinels) != MP_OK)
+		return fail(err, errcap, "key 'redis_sentinels': expected host:port[,host:port...]");
+	if (c->redis_sentinels[0] && (!c->redis_master_name[0] || strlen(c->redis_master_name) > 63))
+		return fail(err, errcap, "key 'redis_master_name': empty or longer than 63 bytes");
 	if (c->workers == 0 || c->workers > 64)
 		return fail(err, errcap, "key 'workers': %u is not in 1-64", c->workers);
 	if (c->mbufs && c->mbufs < 1024)

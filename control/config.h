@@ -86,6 +86,8 @@ struct mp_config {
 	char redis_password[MP_CFG_STR];
 	uint32_t redis_db;
 	char redis_key_prefix[MP_CFG_STR];
+	char redis_sentinels[MP_CFG_STR];   /* "host:port,..." or "" */
+	char redis_master_name[MP_CFG_STR];
 	uint32_t origin_ttl_ms;
 	char pick[16];                 /* random | least_load | weighted */
 	bool origin_probe;

@@ -15,6 +15,7 @@
 #include "mp_log.h"
 #include "origin_health.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -184,14 +185,31 @@ const struct mp_self_addrs *mp_control_self_addrs(struct mp_control *c)
 /* Every origin the balancer records, however it came (the System API checked its own already, with
  * a reason for the origin): none whose endpoint is the appliance itself, none whose names hold
  * control characters (a record in Redis is anyone's). */
+static bool origin_filter_locked(struct mp_control *c, const struct mp_registration *reg);
+
+/* Also runs on the Redis thread (origins mirrored from Redis): one caller at a time. */
 static bool origin_filter(void *ctx, const struct mp_registration *reg)
 {
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	bool ok;
+
+	pthread_mutex_lock(&lock);
+	ok = origin_filter_locked(ctx, reg);
+	pthread_mutex_unlock(&lock);
+	return ok;
+}
+
+static bool origin_filter_locked(struct mp_control *c, const struct mp_registration *reg)
+{
 	static uint64_t last_ms;
-	struct mp_control *c = ctx;
 	const char *f[] = { reg->server, reg->service, reg->pid, reg->device_id, reg->ip };
 	char why[160] = "a name holds a control character";
-	bool ok = mp_self_check_registration(c->cfg, mp_control_self_addrs(c), reg, why, sizeof(why)) == MP_OK;
+	static struct mp_self_addrs self; /* its own copy: c->self_addrs is the control thread's */
 	uint64_t now = mp_now_ms();
+
+	if (!self.loaded_ms || now - self.loaded_ms >= 5000)
+		mp_self_addrs_load(&self, now);
+	bool ok = mp_self_check_registration(c->cfg, &self, reg, why, sizeof(why)) == MP_OK;
 
 	for (size_t i = 0; ok && i < sizeof(f) / sizeof(f[0]); i++)
 		ok = !mp_has_control(f[i], strnlen(f[i], MP_REG_MAX_FIELD));

@@ -3,6 +3,7 @@
 #include "demux.h"
 #include "dtls.h"
 #include "lb.h"
+#include "lb_redis.h"
 #include "mp_error.h"
 #include "rewrite.h"
 #include "stun.h"
@@ -98,8 +99,15 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 	if (mp_demux_classify(p, len) != MP_DEMUX_STUN || mp_stun_binding_username(p, len, &user, &ulen) != MP_OK)
 		return refuse(w, MP_DROP_NO_SESSION);
 	e = mp_lb_webrtc_find(lb, (const char *)user, ulen);
-	if (!e)
+	if (!e) {
+		/* Maybe another appliance answered its WHIP/WHEP offer (issue 14): with Redis, the Redis
+		 * thread looks the username up and mirrors it, and the client's next check (ICE
+		 * retransmits within ~100 ms, consent every few s) finds it here. A queued lookup
+		 * costs a session token of the source, so a flood of made-up usernames is bounded. */
+		if (mp_lb_redis_ufrag_wanted(lb) && mp_dp_guard_session(w, t->src_ip, now_ms))
+			mp_lb_redis_ufrag_miss(lb, (const char *)user, ulen);
 		return refuse(w, MP_DROP_STUN_UNKNOWN);
+	}
 	old = mp_lb_webrtc_session(lb, e);
 	if (old && !memcmp(&old->tuple, t, sizeof(*t)))
 		return old; /* another worker just started it for this very address */

@@ -118,10 +118,12 @@ struct mp_lb_origin {
  * (readers see either, never a mix). Returns the origin id (>= 0) or MP_ERR_FULL / MP_ERR_INVAL /
  * MP_ERR_NOMEM. Through the backend (Redis also publishes it). */
 int mp_lb_origin_update(struct mp_lb *lb, const struct mp_registration *reg, uint64_t now);
-/* Forget an origin now ("origin del"). MP_OK or MP_ERR_NOTFOUND. */
+/* Forget an origin now ("origin del"). MP_OK or MP_ERR_NOTFOUND. With Redis, every appliance
+ * forgets it (registrations made before the delete); its next registration brings it back. */
 int mp_lb_origin_remove(struct mp_lb *lb, const char *key);
 /* "origin drain": a draining origin keeps the streams pinned to it but is not picked for new
- * ones; registrations do not clear it. MP_OK or MP_ERR_NOTFOUND. Local (not sent to Redis). */
+ * ones; registrations do not clear it. MP_OK or MP_ERR_NOTFOUND. With Redis, every appliance
+ * honours it (mediaplane-origin-drain, lb_redis.h). */
 int mp_lb_origin_drain(struct mp_lb *lb, const char *key, bool draining);
 /* A check every origin passes before it is recorded, whichever way it came (registration, Redis
  * mirroring, default backend): false refuses it (the update returns MP_ERR_PERM and nothing

@@ -1,5 +1,6 @@
 /* lb_backend.c: the public operations on shared balancer state, dispatched to the backend. */
 #include "lb_internal.h"
+#include "mp_error.h"
 
 int mp_lb_origin_update(struct mp_lb *lb, const struct mp_registration *reg, uint64_t now)
 {
@@ -52,4 +53,20 @@ int mp_lb_hls_by_spbhid(struct mp_lb *lb, const char *spbhid, uint64_t now, stru
 	if (lb->ops->hls_by_spbhid != NULL)
 		return lb->ops->hls_by_spbhid(lb, lb->bctx, spbhid, now, out);
 	return mp_lb_local_hls_by_spbhid(lb, spbhid, now, out);
+}
+
+int mp_lb_origin_remove(struct mp_lb *lb, const char *key)
+{
+	int rc = mp_lb_local_origin_remove(lb, key);
+	if (rc == MP_OK && lb->ops->origin_removed != NULL)
+		lb->ops->origin_removed(lb, lb->bctx, key);
+	return rc;
+}
+
+int mp_lb_origin_drain(struct mp_lb *lb, const char *key, bool draining)
+{
+	int rc = mp_lb_local_origin_drain(lb, key, draining);
+	if (rc == MP_OK && lb->ops->origin_drained != NULL)
+		lb->ops->origin_drained(lb, lb->bctx, key, draining);
+	return rc;
 }

@@ -30,6 +30,10 @@ struct mp_lb_backend_ops {
 			     struct mp_lb_hls *out);
 	/* An operator's weight for an origin (mp_lb_origin_set_weight). */
 	int (*origin_weight)(struct mp_lb *lb, void *ctx, const char *key, uint32_t weight, uint64_t now);
+	/* After an operator's "origin del" / "origin drain" changed the local tables (MP_OK): share
+	 * it. NULL: local only. */
+	void (*origin_removed)(struct mp_lb *lb, void *ctx, const char *key);
+	void (*origin_drained)(struct mp_lb *lb, void *ctx, const char *key, bool draining);
 	/* Periodic, after the local expiry in mp_lb_sync; returns entries changed or an error. */
 	int (*sync)(struct mp_lb *lb, void *ctx, uint64_t now);
 	/* Called by mp_lb_destroy before the tables go. */
@@ -44,6 +48,8 @@ int mp_lb_local_origin_update(struct mp_lb *lb, const struct mp_registration *re
 int mp_lb_local_origin_weight(struct mp_lb *lb, const char *key, uint32_t weight);
 int mp_lb_local_pick(struct mp_lb *lb, const char *stream, enum mp_reg_proto proto, uint64_t now,
 		     struct mp_lb_target *out);
+int mp_lb_local_origin_remove(struct mp_lb *lb, const char *key);
+int mp_lb_local_origin_drain(struct mp_lb *lb, const char *key, bool draining);
 /* Pin stream to origin_id (mirroring a pick made elsewhere). MP_ERR_NOTFOUND if the id is unknown. */
 int mp_lb_local_pick_set(struct mp_lb *lb, const char *stream, uint32_t origin_id);
 int mp_lb_local_webrtc_store(struct mp_lb *lb, const char *username, const char *ice_pwd, const char *stream,

@@ -1,6 +1,7 @@
 /* lb_core.c: balancer lifecycle, RCU QSBR readers and defer queue, table helpers, counters. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <rte_errno.h>
@@ -154,26 +155,45 @@ static void mp_lb_defer_release(void *p, void *e, unsigned int n)
 	}
 }
 
+/* Move what waited outside dq_ctl into it while it has room (dq_ctl_lock held). */
+static void mp_lb_defer_over_flush(struct mp_lb *lb)
+{
+	rte_rcu_qsbr_dq_reclaim(lb->dq_ctl, UINT32_MAX, NULL, NULL, NULL);
+	while (lb->dq_over != NULL && rte_rcu_qsbr_dq_enqueue(lb->dq_ctl, &lb->dq_over->d) == 0) {
+		struct mp_lb_defer_over *o = lb->dq_over;
+		lb->dq_over = o->next;
+		free(o);
+	}
+	if (lb->dq_over == NULL)
+		lb->dq_over_tail = &lb->dq_over;
+}
+
 int mp_lb_defer_free(struct mp_lb *lb, enum mp_lb_defer_kind kind, void *ptr)
 {
 	struct mp_lb_defer d = { .kind = kind, .ptr = ptr };
-	int rc;
-	/* Control plane only: it may wait, a bounded time, for readers to pass a quiescent state
-	 * when the queue is full (a preempted reader holds grace periods back). */
-	for (int tries = 0;; tries++) {
-		rte_spinlock_lock(&lb->dq_ctl_lock);
-		rte_rcu_qsbr_dq_reclaim(lb->dq_ctl, 256, NULL, NULL, NULL);
-		rc = rte_rcu_qsbr_dq_enqueue(lb->dq_ctl, &d);
-		rte_spinlock_unlock(&lb->dq_ctl_lock);
-		if (rc == 0)
-			return MP_OK;
-		if (tries == 1000)
-			break;
-		struct timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 };
-		nanosleep(&ts, NULL);
+	int rc = MP_OK;
+	/* Never waits: the calling thread is often a reader itself (the control plane, the Redis
+	 * thread), whose own grace period a wait here would hold back. When dq_ctl is full (a reader
+	 * slow to report), the record waits on a list and enters dq_ctl at a later free or sync. */
+	rte_spinlock_lock(&lb->dq_ctl_lock);
+	rte_rcu_qsbr_dq_reclaim(lb->dq_ctl, 256, NULL, NULL, NULL);
+	if (lb->dq_over != NULL)
+		mp_lb_defer_over_flush(lb);
+	if (lb->dq_over != NULL || rte_rcu_qsbr_dq_enqueue(lb->dq_ctl, &d) != 0) {
+		struct mp_lb_defer_over *o = malloc(sizeof(*o));
+		if (o != NULL) {
+			o->d = d;
+			o->next = NULL;
+			*lb->dq_over_tail = o;
+			lb->dq_over_tail = &o->next;
+		} else {
+			rc = MP_ERR_FULL;
+		}
 	}
-	atomic_fetch_add_explicit(&lb->defer_full, 1, memory_order_relaxed);
-	return MP_ERR_FULL;
+	rte_spinlock_unlock(&lb->dq_ctl_lock);
+	if (rc != MP_OK)
+		atomic_fetch_add_explicit(&lb->defer_full, 1, memory_order_relaxed);
+	return rc;
 }
 
 /* ---- lifecycle ---- */
@@ -222,6 +242,7 @@ struct mp_lb *mp_lb_create_with(const struct mp_lb_config *cfg, const struct mp_
 	lb->bctx = backend_ctx;
 	lb->instance = atomic_fetch_add(&mp_lb_instances, 1);
 	rte_spinlock_init(&lb->dq_ctl_lock);
+	lb->dq_over_tail = &lb->dq_over;
 	atomic_store(&lb->rand_ctr, (uint64_t)rte_rdtsc() ^ ((uint64_t)lb->instance << 48));
 
 	size_t qsz = rte_rcu_qsbr_get_memsize(cfg->max_readers);
@@ -277,6 +298,13 @@ void mp_lb_destroy(struct mp_lb *lb)
 	if (lb->qsbr != NULL)
 		for (uint32_t i = 0; i < lb->cfg.max_readers; i++)
 			rte_rcu_qsbr_thread_offline(lb->qsbr, i);
+	/* No reader left: what waited outside dq_ctl is freed now. */
+	while (lb->dq_over != NULL) {
+		struct mp_lb_defer_over *o = lb->dq_over;
+		lb->dq_over = o->next;
+		mp_lb_defer_release(NULL, &o->d, 1);
+		free(o);
+	}
 	mp_lb_sessions_fini(lb);
 	mp_lb_natport_fini(lb);
 	mp_lb_hls_fini(lb);
@@ -349,7 +377,7 @@ int mp_lb_sync(struct mp_lb *lb, uint64_t now)
 	n += mp_lb_origins_sweep(lb, now);
 	n += mp_lb_picks_sweep(lb);
 	rte_spinlock_lock(&lb->dq_ctl_lock);
-	rte_rcu_qsbr_dq_reclaim(lb->dq_ctl, UINT32_MAX, NULL, NULL, NULL);
+	mp_lb_defer_over_flush(lb);
 	rte_spinlock_unlock(&lb->dq_ctl_lock);
 	if (lb->ops->sync != NULL) {
 		int rc = lb->ops->sync(lb, lb->bctx, now);

@@ -31,6 +31,13 @@ struct mp_lb_defer {
 	void *ptr;
 };
 
+/* A defer that found dq_ctl full: it enters dq_ctl (and its grace period starts) once there is
+ * room, so the control plane never waits for readers (itself among them). */
+struct mp_lb_defer_over {
+	struct mp_lb_defer d;
+	struct mp_lb_defer_over *next;
+};
+
 /* What the session defer queue recycles after a grace period. */
 struct mp_lb_sess_defer {
 	uint32_t index;
@@ -57,7 +64,9 @@ struct mp_lb {
 
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_rcu_qsbr_dq *dq_ctl;  /* origins, ICE usernames, HLS records: control plane */
-	rte_spinlock_t dq_ctl_lock;      /* control-plane threads only */
+	rte_spinlock_t dq_ctl_lock;      /* control-plane threads only; also guards dq_over */
+	struct mp_lb_defer_over *dq_over; /* what did not fit dq_ctl, oldest first: queued later */
+	struct mp_lb_defer_over **dq_over_tail;
 
 	/* origins: key -> id; records by id */
 	struct mp_lb_table origins;
@@ -114,7 +123,8 @@ int mp_lb_table_create(struct mp_lb *lb, struct mp_lb_table *t, const char *what
 void mp_lb_table_free(struct mp_lb_table *t);
 /* Copy a NUL-terminated string into a zero-padded fixed key; MP_ERR_TOOLONG / MP_ERR_INVAL. */
 int mp_lb_key(char *key, size_t key_len, const char *s);
-/* Free ptr after a grace period (control plane). MP_ERR_FULL if the defer queue stays full. */
+/* Free ptr after a grace period (control-plane threads). Never waits: MP_ERR_FULL only when out
+ * of memory (ptr then leaks, counted in defer_full). */
 int mp_lb_defer_free(struct mp_lb *lb, enum mp_lb_defer_kind kind, void *ptr);
 /* A 64-bit random number, thread-safe, no shared RNG state (splitmix64 over a counter). */
 uint64_t mp_lb_random(struct mp_lb *lb);

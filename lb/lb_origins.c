@@ -175,7 +175,7 @@ static int origin_lock_find(struct mp_lb *lb, const char *name, char key[MP_LB_O
 	return MP_OK;
 }
 
-int mp_lb_origin_remove(struct mp_lb *lb, const char *name)
+int mp_lb_local_origin_remove(struct mp_lb *lb, const char *name)
 {
 	char key[MP_LB_ORIGIN_KEY_MAX];
 	struct mp_lb_table *t = &lb->origins;
@@ -223,7 +223,7 @@ static int origin_edit_locked(struct mp_lb *lb, uint32_t id, enum origin_edit wh
 	return MP_OK;
 }
 
-int mp_lb_origin_drain(struct mp_lb *lb, const char *name, bool draining)
+int mp_lb_local_origin_drain(struct mp_lb *lb, const char *name, bool draining)
 {
 	char key[MP_LB_ORIGIN_KEY_MAX];
 	uint32_t id;
@@ -377,7 +377,7 @@ int mp_lb_origins_sweep(struct mp_lb *lb, uint64_t now)
 		char key[MP_LB_ORIGIN_KEY_MAX];
 		memcpy(key, o->key, sizeof(key));
 		unsigned long long age_s = (unsigned long long)((now - o->updated_ms) / 1000);
-		if (mp_lb_origin_remove(lb, key) == MP_OK) {
+		if (mp_lb_local_origin_remove(lb, key) == MP_OK) { /* expiry: each appliance its own */
 			MP_INFO("lb: origin %s forgotten (no registration for %llu s)", key, age_s);
 			n++;
 		}

@@ -1,5 +1,6 @@
 /* lb_redis.c: the Redis backend: lifecycle, the origin, pick and WebRTC operations, sync, public calls. */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -34,10 +35,40 @@ static void mp_rds_ident_set(struct mp_rds *r, int id, const struct mp_registrat
 	snprintf(e->pid, sizeof(e->pid), "%s", reg->pid);
 }
 
+void mp_rds_origin_publish_req(struct mp_rds *r, const struct mp_rds_req *q, uint64_t now)
+{
+	/* s: "server\0service\0pid\0", as mp_rds_op_origin_update queued it. */
+	struct mp_registration reg;
+	memset(&reg, 0, sizeof(reg));
+	const char *p = q->s, *end = q->s + q->len;
+	char *f[3] = { reg.server, reg.service, reg.pid };
+	for (int i = 0; i < 3 && p < end; i++) {
+		size_t n = strnlen(p, (size_t)(end - p));
+		mp_rds_copy(f[i], MP_REG_MAX_FIELD, p, n);
+		p += n + 1;
+	}
+	const struct mp_lb_origin *o = mp_lb_origin_get(r->lb, q->id);
+	if (o == NULL)
+		return;
+	mp_rds_ident_set(r, (int)q->id, &reg);
+	mp_rds_publish_origin(r, o, now, false);
+}
+
 static int mp_rds_op_origin_update(struct mp_lb *lb, void *ctx, const struct mp_registration *reg,
 				   uint64_t now)
 {
 	struct mp_rds *r = ctx;
+	if (!mp_rds_talks(r)) {
+		/* The Redis thread publishes it (with the identity it registered with). */
+		int id = mp_lb_local_origin_update(lb, reg, now);
+		if (id >= 0) {
+			char s[3 * MP_REG_MAX_FIELD];
+			int n = snprintf(s, sizeof(s), "%s%c%s%c%s", reg->server, 0, reg->service, 0, reg->pid);
+			if (n > 0 && (size_t)n < sizeof(s))
+				mp_rds_enqueue(r, MP_RDS_REQ_ORIGIN, (uint32_t)id, s, (size_t)n + 1);
+		}
+		return id;
+	}
 	pthread_mutex_lock(&r->lock);
 	int id = mp_lb_local_origin_update(lb, reg, now);
 	if (id >= 0) {
@@ -122,18 +153,15 @@ static int mp_rds_op_pick(struct mp_lb *lb, void *ctx, const char *stream, enum 
 			  uint64_t now, struct mp_lb_target *out)
 {
 	struct mp_rds *r = ctx;
-	if (mp_rds_on_worker()) {
-		/* Never touch Redis here: answer locally, hand a new pin to the control plane. */
+	if (!mp_rds_talks(r)) {
+		/* Never touch Redis here: answer locally (pins made elsewhere are mirrored each sync),
+		 * hand a new pin to the thread that talks to Redis (NX: if another appliance pinned the
+		 * stream first, the local pin follows theirs). */
 		uint32_t before;
 		bool had = mp_lb_pick_peek(lb, stream, &before) == MP_OK;
 		int rc = mp_lb_local_pick(lb, stream, proto, now, out);
-		if (rc == MP_OK && (!had || before != out->origin_id || out->repicked) && atomic_load(&r->up)) {
-			struct mp_rds_req q = { .kind = MP_RDS_REQ_PICK };
-			q.len = (uint32_t)strnlen(stream, sizeof(q.s) - 1);
-			memcpy(q.s, stream, q.len);
-			if (rte_ring_mp_enqueue_elem(r->queue, &q, sizeof(q)) != 0)
-				atomic_fetch_add_explicit(&r->queue_full, 1, memory_order_relaxed);
-		}
+		if (rc == MP_OK && (!had || before != out->origin_id || out->repicked) && atomic_load(&r->up))
+			mp_rds_enqueue(r, MP_RDS_REQ_PICK, 0, stream, strnlen(stream, MP_LB_STREAM_MAX - 1));
 		return rc;
 	}
 	pthread_mutex_lock(&r->lock);
@@ -151,14 +179,31 @@ static int mp_rds_op_webrtc_store(struct mp_lb *lb, void *ctx, const char *usern
 				  uint64_t now)
 {
 	struct mp_rds *r = ctx;
+	if (!mp_rds_talks(r)) {
+		int rc = mp_lb_local_webrtc_store(lb, username, ice_pwd, stream, origin_id, media_ipv4, media_port,
+						  now);
+		if (rc == MP_OK && atomic_load(&r->up))
+			mp_rds_enqueue(r, MP_RDS_REQ_WEBRTC, 0, username, strnlen(username, MP_LB_USERNAME_MAX - 1));
+		return rc;
+	}
 	pthread_mutex_lock(&r->lock);
 	int rc = mp_lb_local_webrtc_store(lb, username, ice_pwd, stream, origin_id, media_ipv4, media_port, now);
+	if (rc == MP_OK)
+		mp_rds_webrtc_publish(r, username, ice_pwd, stream, origin_id, media_ipv4, media_port, now);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+void mp_rds_webrtc_publish(struct mp_rds *r, const char *username, const char *ice_pwd, const char *stream,
+			   uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now)
+{
+	struct mp_lb *lb = r->lb;
 	char *json = NULL;
 	char k1[MP_RDS_KEY_MAX], k2[MP_RDS_KEY_MAX], k3[MP_RDS_KEY_MAX], sk[MP_RDS_KEY_MAX];
-	if (rc != MP_OK || !atomic_load(&r->up) ||
+	if (!atomic_load(&r->up) ||
 	    mp_rds_key(r, k1, sizeof(k1), MP_RDS_RTC, stream) != MP_OK ||
 	    mp_rds_key(r, k2, sizeof(k2), MP_RDS_UFRAG, username) != MP_OK ||
-	    (json = mp_lb_rjson_rtc_encode(stream, username, ice_pwd)) == NULL)
+	    (json = mp_lb_rjson_rtc_encode_media(stream, username, ice_pwd, media_ipv4, media_port)) == NULL)
 		goto out;
 	unsigned long long ttl = mp_rds_ttl(lb->cfg.webrtc_ttl_ms);
 	int n = 0;
@@ -177,14 +222,18 @@ static int mp_rds_op_webrtc_store(struct mp_lb *lb, void *ctx, const char *usern
 	}
 out:
 	mp_lb_rjson_free(json);
-	pthread_mutex_unlock(&r->lock);
-	return rc;
 }
 
 static int mp_rds_op_webrtc_load(struct mp_lb *lb, void *ctx, const char *username, uint64_t now,
 				 struct mp_lb_webrtc *out)
 {
 	struct mp_rds *r = ctx;
+	if (!mp_rds_talks(r)) {
+		int rc = mp_lb_local_webrtc_load(lb, username, now, out);
+		if (rc == MP_ERR_NOTFOUND) /* asked again later, the answer is local */
+			mp_lb_redis_ufrag_miss(lb, username, strnlen(username, MP_LB_USERNAME_MAX));
+		return rc;
+	}
 	pthread_mutex_lock(&r->lock);
 	int rc = mp_lb_local_webrtc_load(lb, username, now, out);
 	if (rc == MP_ERR_NOTFOUND && atomic_load(&r->up))
@@ -198,11 +247,23 @@ static int mp_rds_op_sync(struct mp_lb *lb, void *ctx, uint64_t now)
 {
 	(void)lb;
 	struct mp_rds *r = ctx;
+	if (!mp_rds_talks(r))
+		return 0; /* the Redis thread syncs on its own */
+	return mp_rds_sync_redis(r, now);
+}
+
+int mp_rds_sync_redis(struct mp_rds *r, uint64_t now)
+{
 	int n = 0;
 	pthread_mutex_lock(&r->lock);
 	if (mp_rds_ensure(r, now, false)) {
+		mp_rds_sentinel_check(r, now);
 		n += mp_rds_drain(r, now, UINT32_MAX);
+		mp_rds_async_drain(r, now, UINT32_MAX);
 		int m = mp_rds_refresh_origins(r, now);
+		if (m > 0)
+			n += m;
+		m = mp_rds_admin_sync(r, now);
 		if (m > 0)
 			n += m;
 		m = mp_rds_mirror_picks(r, now);
@@ -211,6 +272,7 @@ static int mp_rds_op_sync(struct mp_lb *lb, void *ctx, uint64_t now)
 		mp_rds_renew(r, now);
 	} else {
 		mp_rds_drain(r, now, UINT32_MAX); /* discard: the write-back covers picks */
+		mp_rds_async_drain(r, now, UINT32_MAX); /* each told: no reply */
 	}
 	pthread_mutex_unlock(&r->lock);
 	return n;
@@ -222,7 +284,11 @@ static void mp_rds_op_fini(struct mp_lb *lb, void *ctx)
 	struct mp_rds *r = ctx;
 	if (r == NULL || r->lb == NULL)
 		return; /* mp_lb_create_with failed: mp_lb_create_redis frees r itself */
+	mp_rds_thread_stop(r);
 	mp_rds_close(r);
+	if (r->aq != NULL)
+		mp_rds_async_drain(r, 0, UINT32_MAX); /* down now: each told, no reply */
+	rte_ring_free(r->aq);
 	rte_ring_free(r->queue);
 	free(r->ident);
 	pthread_mutex_destroy(&r->lock);
@@ -238,11 +304,13 @@ static const struct mp_lb_backend_ops mp_lb_redis_backend = {
 	.webrtc_load = mp_rds_op_webrtc_load,
 	.hls_load_or_store = mp_rds_op_hls_load_or_store,
 	.hls_by_spbhid = mp_rds_op_hls_by_spbhid,
+	.origin_removed = mp_rds_op_origin_removed,
+	.origin_drained = mp_rds_op_origin_drained,
 	.sync = mp_rds_op_sync,
 	.fini = mp_rds_op_fini,
 };
 
-static struct mp_rds *mp_rds_of(struct mp_lb *lb)
+struct mp_rds *mp_rds_of(struct mp_lb *lb)
 {
 	return lb != NULL && lb->ops == &mp_lb_redis_backend ? lb->bctx : NULL;
 }
@@ -255,8 +323,10 @@ struct mp_lb *mp_lb_create_redis(const struct mp_lb_config *cfg, const struct mp
 	if (rcfg == NULL || rcfg->host[0] == '\0' || rcfg->port == 0 || rcfg->db < 0 ||
 	    rcfg->backoff_min_ms == 0 || rcfg->backoff_max_ms < rcfg->backoff_min_ms ||
 	    rcfg->command_timeout_ms == 0 || rcfg->connect_timeout_ms == 0 || rcfg->queue_size == 0 ||
-	    strnlen(rcfg->key_prefix, sizeof(rcfg->key_prefix)) >= sizeof(rcfg->key_prefix)) {
-		MP_ERR("lb redis: bad configuration (host, port, db, timeouts, backoff or queue size)");
+	    strnlen(rcfg->key_prefix, sizeof(rcfg->key_prefix)) >= sizeof(rcfg->key_prefix) ||
+	    mp_lb_redis_sentinels_check(rcfg->sentinels) != MP_OK ||
+	    (rcfg->sentinels[0] != '\0' && rcfg->master_name[0] == '\0')) {
+		MP_ERR("lb redis: bad configuration (host, port, db, timeouts, backoff, queue size or sentinels)");
 		return NULL;
 	}
 	/* hiredis writes with write(2): a Redis that went away must not kill the process. */
@@ -269,6 +339,10 @@ struct mp_lb *mp_lb_create_redis(const struct mp_lb_config *cfg, const struct mp
 	if (r == NULL)
 		return NULL;
 	r->cfg = *rcfg;
+	r->reader_id = -1;
+	rte_spinlock_init(&r->st_lock);
+	snprintf(r->host, sizeof(r->host), "%s", rcfg->host);
+	r->port = rcfg->port;
 	if (rcfg->key_prefix[0] != '\0')
 		snprintf(r->pfx, sizeof(r->pfx), "%s:", rcfg->key_prefix);
 	pthread_mutex_init(&r->lock, NULL);
@@ -287,7 +361,9 @@ struct mp_lb *mp_lb_create_redis(const struct mp_lb_config *cfg, const struct mp
 	r->ident = calloc(lb->cfg.max_origins, sizeof(*r->ident));
 	r->queue = rte_ring_create_elem(name, sizeof(struct mp_rds_req), rcfg->queue_size, lb->cfg.socket_id,
 					RING_F_SC_DEQ | RING_F_EXACT_SZ);
-	if (r->ident == NULL || r->queue == NULL) {
+	snprintf(name, sizeof(name), "lbrdsa%u", atomic_fetch_add(&mp_rds_instances, 1));
+	r->aq = rte_ring_create(name, rte_align32pow2(rcfg->queue_size), lb->cfg.socket_id, RING_F_SC_DEQ);
+	if (r->ident == NULL || r->queue == NULL || r->aq == NULL) {
 		MP_ERR("lb redis: out of memory for the origin identities or the request queue (%s)",
 		       rte_strerror(rte_errno));
 		mp_lb_destroy(lb);
@@ -305,6 +381,12 @@ bool mp_lb_redis_connected(struct mp_lb *lb)
 	return r != NULL && atomic_load(&r->up);
 }
 
+bool mp_lb_redis_ufrag_wanted(struct mp_lb *lb)
+{
+	struct mp_rds *r = mp_rds_of(lb);
+	return r != NULL && atomic_load_explicit(&r->up, memory_order_relaxed);
+}
+
 int mp_lb_redis_ufrag_miss(struct mp_lb *lb, const char *username, size_t len)
 {
 	struct mp_rds *r = mp_rds_of(lb);
@@ -312,13 +394,7 @@ int mp_lb_redis_ufrag_miss(struct mp_lb *lb, const char *username, size_t len)
 		return MP_ERR_STATE;
 	if (username == NULL || len == 0 || len >= MP_LB_USERNAME_MAX)
 		return MP_ERR_INVAL;
-	struct mp_rds_req q = { .kind = MP_RDS_REQ_UFRAG, .len = (uint32_t)len };
-	memcpy(q.s, username, len);
-	if (rte_ring_mp_enqueue_elem(r->queue, &q, sizeof(q)) != 0) {
-		atomic_fetch_add_explicit(&r->queue_full, 1, memory_order_relaxed);
-		return MP_ERR_FULL;
-	}
-	return MP_OK;
+	return mp_rds_enqueue(r, MP_RDS_REQ_UFRAG, 0, username, len) ? MP_OK : MP_ERR_FULL;
 }
 
 int mp_lb_redis_poll(struct mp_lb *lb, uint64_t now)
@@ -326,14 +402,51 @@ int mp_lb_redis_poll(struct mp_lb *lb, uint64_t now)
 	struct mp_rds *r = mp_rds_of(lb);
 	if (r == NULL)
 		return MP_ERR_STATE;
+	if (!mp_rds_talks(r))
+		return 0; /* the Redis thread polls on its own */
+	return mp_rds_poll_redis(r, now);
+}
+
+int mp_rds_poll_redis(struct mp_rds *r, uint64_t now)
+{
 	pthread_mutex_lock(&r->lock);
 	int n = 0;
-	if (mp_rds_ensure(r, now, false))
+	if (mp_rds_ensure(r, now, false)) {
 		n = mp_rds_drain(r, now, 1024);
-	else
+		n += mp_rds_async_drain(r, now, 1024);
+	} else {
 		mp_rds_drain(r, now, UINT32_MAX); /* discard while down */
+		mp_rds_async_drain(r, now, UINT32_MAX);
+	}
 	pthread_mutex_unlock(&r->lock);
 	return n;
+}
+
+int mp_lb_redis_cmd_async(struct mp_lb *lb, mp_lb_redis_cb cb, void *arg, const char *fmt, ...)
+{
+	struct mp_rds *r = mp_rds_of(lb);
+	if (r == NULL)
+		return MP_ERR_STATE;
+	struct mp_rds_async *a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return MP_ERR_NOMEM;
+	va_list ap;
+	va_start(ap, fmt);
+	a->len = redisvFormatCommand(&a->cmd, fmt, ap);
+	va_end(ap);
+	if (a->len <= 0) {
+		free(a);
+		return MP_ERR_INVAL;
+	}
+	a->cb = cb;
+	a->arg = arg;
+	if (rte_ring_mp_enqueue(r->aq, a) != 0) {
+		redisFreeCommand(a->cmd);
+		free(a);
+		atomic_fetch_add_explicit(&r->queue_full, 1, memory_order_relaxed);
+		return MP_ERR_FULL;
+	}
+	return MP_OK;
 }
 
 int mp_lb_redis_stats(struct mp_lb *lb, struct mp_lb_redis_stats *out)
@@ -341,11 +454,18 @@ int mp_lb_redis_stats(struct mp_lb *lb, struct mp_lb_redis_stats *out)
 	struct mp_rds *r = mp_rds_of(lb);
 	if (r == NULL)
 		return MP_ERR_STATE;
-	pthread_mutex_lock(&r->lock);
-	*out = r->st;
+	if (r->offload) {
+		/* Never wait for the Redis thread (it may be waiting on Redis): its last snapshot. */
+		rte_spinlock_lock(&r->st_lock);
+		*out = r->st_pub;
+		rte_spinlock_unlock(&r->st_lock);
+	} else {
+		pthread_mutex_lock(&r->lock);
+		*out = r->st;
+		pthread_mutex_unlock(&r->lock);
+	}
 	out->connected = atomic_load(&r->up);
 	out->queue_full = atomic_load(&r->queue_full);
-	pthread_mutex_unlock(&r->lock);
 	return MP_OK;
 }
 

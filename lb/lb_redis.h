@@ -11,14 +11,27 @@
  *   srs-proxy-all-servers                  JSON array of the server keys above, no TTL
  *   srs-proxy-url:<vhost/app/stream>       the server key the stream is pinned to, no TTL
  *   srs-proxy-hls:<stream>, srs-proxy-spbhid:<spbhid>  {"spbhid","stream_url","full_url"}, hls_ttl_ms
- *   srs-proxy-rtc:<stream>, srs-proxy-ufrag:<username> {"stream_url","ufrag"}, webrtc_ttl_ms
+ *   srs-proxy-rtc:<stream>, srs-proxy-ufrag:<username> {"stream_url","ufrag"}, webrtc_ttl_ms, plus
+ *                                          mediaplane's "ice_pwd" and "media" (the origin's answered
+ *                                          ip:port, followed only to the stream's origin)
+ *   mediaplane-origin-deleted, mediaplane-origin-drain  hashes: "origin del" / "origin drain" of any
+ *                                          appliance, honoured by all (lb_redis_admin.c)
  * each optionally preceded by "<key_prefix>:" (a mediaplane extension; the Go proxy has none).
  * Where the Go proxy differs, it is only stricter: picks and HLS SPBHIDs are set with NX so two
  * appliances picking at once agree, and HLS/WebRTC records written by one appliance are read back
  * by another (the Go proxy writes them but cannot use another proxy's).
  *
- * Threads. Redis is only ever talked to by control-plane threads (serialised on one connection,
- * every command bounded by command_timeout_ms). mp_lb_pick on a control-plane thread reads the
+ * Threads. An appliance starts the Redis thread (mp_lb_redis_start): from then on it alone talks to
+ * Redis, and no other thread ever waits on Redis. The control plane and the workers answer from the
+ * local tables and queue what Redis must learn (registrations, picks, ICE usernames, SPBHIDs) or
+ * what to look up there (an unknown ICE username or SPBHID: the client's retry finds it mirrored);
+ * the Redis thread serves the queue every few ms and syncs every second (origins, the pins other
+ * appliances made). It is an RCU reader of its own, offline whenever it waits on Redis, so a
+ * Redis that stops answering delays nothing but itself. A pin another appliance made less than a
+ * sync ago may be unknown here: the local pick publishes with NX, loses, and follows the winner.
+ *
+ * Without the Redis thread (unit tests, the benchmark): Redis is talked to by control-plane
+ * threads (serialised on one connection, every command bounded by command_timeout_ms). mp_lb_pick on a control-plane thread reads the
  * stream's pin from Redis (one GET) and follows it. mp_lb_pick on a worker lcore answers from the
  * local tables and queues a new pick for the control plane; mp_lb_sync / mp_lb_redis_poll publish
  * it (NX: if another appliance pinned the stream first, the local pin follows theirs). Each
@@ -46,6 +59,7 @@
 #define MP_LB_REDIS_HOST_MAX 256
 #define MP_LB_REDIS_PASSWORD_MAX 256
 #define MP_LB_REDIS_PREFIX_MAX 64
+#define MP_LB_REDIS_SENTINELS_MAX 512
 
 struct mp_lb_redis_config {
 	char host[MP_LB_REDIS_HOST_MAX];         /* default "127.0.0.1" (PROXY_REDIS_HOST) */
@@ -61,7 +75,15 @@ struct mp_lb_redis_config {
 	uint32_t scan_count;                     /* srs-proxy-url keys mirrored per sync, so picks made
 						  * elsewhere reach worker lcores; 1000; 0: none */
 	uint64_t (*wall_clock_ms)(void);         /* Unix time in ms; NULL: CLOCK_REALTIME */
+	/* Redis Sentinel: "host:port,host:port,..." (empty: none, host/port is the server). With
+	 * sentinels the master of master_name is asked for at each connect and once a second while
+	 * up; when it moves (a failover), or the server answers READONLY, the connection follows. */
+	char sentinels[MP_LB_REDIS_SENTINELS_MAX];
+	char master_name[MP_LB_REDIS_PREFIX_MAX]; /* default "mymaster" */
 };
+
+/* MP_OK when list is "" or "host:port[,host:port...]", else MP_ERR_CONFIG. */
+int mp_lb_redis_sentinels_check(const char *list);
 
 /* Fill c with the defaults above. */
 void mp_lb_redis_config_default(struct mp_lb_redis_config *c);
@@ -80,6 +102,29 @@ int mp_lb_redis_config_from_env(struct mp_lb_redis_config *c, bool *use_redis);
 struct mp_lb *mp_lb_create_redis(const struct mp_lb_config *cfg, const struct mp_lb_redis_config *rcfg,
 				 uint64_t now);
 
+/* Start the Redis thread (RCU reader reader_id, which must be free). From then on no caller of lb
+ * waits on Redis. MP_ERR_STATE if lb has no Redis backend or the thread runs. Stopped by
+ * mp_lb_destroy. */
+int mp_lb_redis_start(struct mp_lb *lb, unsigned int reader_id);
+
+/*
+ * Any Redis command, asynchronously, for any thread (never blocks; hiredis format, %s one
+ * argument, %b binary with its length):
+ *   mp_lb_redis_cmd_async(lb, cb, arg, "SET %s %s PX %llu", key, value, ttl);
+ * The command is sent on the backend's connection (after whatever was queued before it, so
+ * commands of one caller keep their order), by the Redis thread, or by mp_lb_redis_poll /
+ * mp_lb_sync without it. cb(lb, reply, arg) runs on that thread once the reply is in; reply is
+ * NULL when Redis is down or the connection failed (the command may or may not have been applied),
+ * and is freed after cb returns. cb must not block; on the Redis thread it is an RCU reader and
+ * may use lb's local tables. cb may be NULL. Returns MP_OK (cb will run exactly once),
+ * MP_ERR_FULL (queue_size commands pending), MP_ERR_INVAL (bad format), MP_ERR_NOMEM, or
+ * MP_ERR_STATE (no Redis backend); cb does not run then.
+ */
+struct redisReply;
+typedef void (*mp_lb_redis_cb)(struct mp_lb *lb, struct redisReply *reply, void *arg);
+int mp_lb_redis_cmd_async(struct mp_lb *lb, mp_lb_redis_cb cb, void *arg, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* True when lb uses the Redis backend and the connection is up. */
 bool mp_lb_redis_connected(struct mp_lb *lb);
 
@@ -87,6 +132,9 @@ bool mp_lb_redis_connected(struct mp_lb *lb);
  * USERNAME) up in Redis after a local miss. MP_OK, MP_ERR_FULL when the queue is full, MP_ERR_STATE
  * when lb has no Redis backend or Redis is down (nothing to ask). */
 int mp_lb_redis_ufrag_miss(struct mp_lb *lb, const char *username, size_t len);
+
+/* Data plane, cheap: would mp_lb_redis_ufrag_miss queue anything (Redis backend, connected)? */
+bool mp_lb_redis_ufrag_wanted(struct mp_lb *lb);
 
 /* Control plane: serve queued requests (worker picks to publish, ICE username misses to look up).
  * mp_lb_sync does this too; call it more often (every few ms) for quick cross-appliance ICE.

@@ -1,6 +1,7 @@
 /* lb_redis_conn.c: the Redis connection: connect/AUTH/SELECT, bounded commands, up/down with backoff. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include <rte_lcore.h>
@@ -9,11 +10,53 @@
 #include "mp_error.h"
 #include "mp_log.h"
 
-static _Thread_local int mp_rds_role; /* 0: decide by lcore, 1: worker, 2: control plane */
+static _Thread_local int mp_rds_role; /* 0: decide by lcore, 1: worker, 2: control plane, 3: Redis thread */
+static _Thread_local const struct mp_rds *mp_rds_mine; /* the backend whose Redis thread this is */
 
 void mp_lb_redis_thread_role(bool worker)
 {
 	mp_rds_role = worker ? 1 : 2;
+}
+
+void mp_rds_role_redis_thread(const struct mp_rds *r)
+{
+	mp_rds_role = 3;
+	mp_rds_mine = r;
+}
+
+bool mp_rds_talks(const struct mp_rds *r)
+{
+	if (r->offload)
+		return mp_rds_role == 3 && mp_rds_mine == r;
+	return !mp_rds_on_worker();
+}
+
+bool mp_rds_enqueue(struct mp_rds *r, uint32_t kind, uint32_t id, const char *s, size_t len)
+{
+	struct mp_rds_req q = { .kind = kind, .id = id };
+	if (len >= sizeof(q.s))
+		len = sizeof(q.s) - 1;
+	q.len = (uint32_t)len;
+	memcpy(q.s, s, len);
+	if (rte_ring_mp_enqueue_elem(r->queue, &q, sizeof(q)) != 0) {
+		atomic_fetch_add_explicit(&r->queue_full, 1, memory_order_relaxed);
+		return false;
+	}
+	return true;
+}
+
+/* Around anything that waits on the network: the Redis thread holds no lb pointer then, and must
+ * not hold grace periods back (workers recycle sessions and NAT ports behind them). */
+void mp_rds_wait_begin(struct mp_rds *r)
+{
+	if (r->reader_id >= 0)
+		mp_lb_reader_offline(r->lb, (unsigned int)r->reader_id);
+}
+
+void mp_rds_wait_end(struct mp_rds *r)
+{
+	if (r->reader_id >= 0)
+		mp_lb_reader_online(r->lb, (unsigned int)r->reader_id);
 }
 
 bool mp_rds_on_worker(void)
@@ -76,7 +119,7 @@ void mp_rds_down(struct mp_rds *r, uint64_t now, const char *why)
 	r->st.errors++;
 	if (was_up || !r->announced_down) {
 		MP_WARN("lb redis: %s:%u %s (%s); new picks use local state, reconnecting with backoff",
-			r->cfg.host, r->cfg.port, was_up ? "lost" : "unreachable", why);
+			r->host, r->port, was_up ? "lost" : "unreachable", why);
 		r->announced_down = true;
 		r->down_since_ms = now;
 		r->backoff_ms = r->cfg.backoff_min_ms;
@@ -101,7 +144,9 @@ static bool mp_rds_handshake(struct mp_rds *r, char *why, size_t cap, const char
 {
 	va_list ap;
 	va_start(ap, fmt);
+	mp_rds_wait_begin(r);
 	redisReply *rep = redisvCommand(r->c, fmt, ap);
+	mp_rds_wait_end(r);
 	va_end(ap);
 	bool ok = rep != NULL && rep->type != REDIS_REPLY_ERROR;
 	if (!ok)
@@ -114,7 +159,11 @@ static bool mp_rds_handshake(struct mp_rds *r, char *why, size_t cap, const char
 static bool mp_rds_connect(struct mp_rds *r, uint64_t now)
 {
 	char why[256] = "";
-	r->c = redisConnectWithTimeout(r->cfg.host, r->cfg.port, mp_rds_tv(r->cfg.connect_timeout_ms));
+	if (r->cfg.sentinels[0] != '\0' && mp_rds_sentinel_master(r, why, sizeof(why)) != MP_OK)
+		goto fail;
+	mp_rds_wait_begin(r);
+	r->c = redisConnectWithTimeout(r->host, r->port, mp_rds_tv(r->cfg.connect_timeout_ms));
+	mp_rds_wait_end(r);
 	if (r->c == NULL || r->c->err) {
 		snprintf(why, sizeof(why), "%s", r->c != NULL ? r->c->errstr : "out of memory");
 		goto fail;
@@ -129,6 +178,21 @@ static bool mp_rds_connect(struct mp_rds *r, uint64_t now)
 		goto fail;
 	if (!mp_rds_handshake(r, why, sizeof(why), "PING"))
 		goto fail;
+	if (r->cfg.sentinels[0] != '\0') {
+		/* What the sentinels name may be a demoted master not yet reconfigured: writes there
+		 * would be refused (READONLY) or lost. */
+		mp_rds_wait_begin(r);
+		redisReply *rep = redisCommand(r->c, "ROLE");
+		mp_rds_wait_end(r);
+		bool master = rep != NULL && rep->type == REDIS_REPLY_ARRAY && rep->elements > 0 &&
+			      rep->element[0]->type == REDIS_REPLY_STRING && strcmp(rep->element[0]->str, "master") == 0;
+		if (rep != NULL)
+			freeReplyObject(rep);
+		if (!master) {
+			snprintf(why, sizeof(why), "%.200s:%u is not a master (yet)", r->host, r->port);
+			goto fail;
+		}
+	}
 	return true;
 fail:
 	mp_rds_down(r, now, why);
@@ -146,10 +210,10 @@ bool mp_rds_ensure(struct mp_rds *r, uint64_t now, bool force)
 	atomic_store(&r->up, true);
 	r->st.ups++;
 	if (r->announced_down)
-		MP_INFO("lb redis: %s:%u back after %llu ms; writing local state back", r->cfg.host, r->cfg.port,
+		MP_INFO("lb redis: %s:%u back after %llu ms; writing local state back", r->host, r->port,
 			(unsigned long long)(now - r->down_since_ms));
 	else
-		MP_INFO("lb redis: connected to %s:%u db %d%s%s", r->cfg.host, r->cfg.port, r->cfg.db,
+		MP_INFO("lb redis: connected to %s:%u db %d%s%s", r->host, r->port, r->cfg.db,
 			r->pfx[0] ? ", key prefix " : "", r->pfx);
 	r->announced_down = false;
 	r->backoff_ms = r->cfg.backoff_min_ms;
@@ -167,14 +231,21 @@ redisReply *mp_rds_cmd(struct mp_rds *r, uint64_t now, const char *fmt, ...)
 		return NULL;
 	va_list ap;
 	va_start(ap, fmt);
+	mp_rds_wait_begin(r);
 	redisReply *rep = redisvCommand(r->c, fmt, ap);
+	mp_rds_wait_end(r);
 	va_end(ap);
 	if (rep == NULL) {
 		mp_rds_down(r, now, r->c->errstr[0] ? r->c->errstr : "no reply");
 		return NULL;
 	}
-	if (rep->type == REDIS_REPLY_ERROR)
+	if (rep->type == REDIS_REPLY_ERROR) {
 		r->st.errors++;
+		if (mp_rds_readonly(r, rep, now)) {
+			freeReplyObject(rep);
+			return NULL;
+		}
+	}
 	return rep;
 }
 
@@ -195,7 +266,10 @@ int mp_rds_reply(struct mp_rds *r, uint64_t now, redisReply **out)
 	*out = NULL;
 	if (r->c == NULL)
 		return MP_ERR_REDIS;
-	if (redisGetReply(r->c, &rep) != REDIS_OK || rep == NULL) {
+	mp_rds_wait_begin(r);
+	int got = redisGetReply(r->c, &rep);
+	mp_rds_wait_end(r);
+	if (got != REDIS_OK || rep == NULL) {
 		mp_rds_down(r, now, r->c->errstr[0] ? r->c->errstr : "no reply");
 		return MP_ERR_REDIS;
 	}
@@ -203,4 +277,51 @@ int mp_rds_reply(struct mp_rds *r, uint64_t now, redisReply **out)
 	if (((redisReply *)rep)->type == REDIS_REPLY_ERROR)
 		r->st.errors++;
 	return MP_OK;
+}
+
+bool mp_rds_readonly(struct mp_rds *r, const redisReply *rep, uint64_t now)
+{
+	/* A master demoted by a failover answers writes with READONLY: go find the new one. */
+	if (rep->type != REDIS_REPLY_ERROR || strncmp(rep->str, "READONLY", 8) != 0 || !atomic_load(&r->up))
+		return false;
+	mp_rds_down(r, now, "the server became a replica (failover)");
+	r->next_try_ms = now; /* at once: the sentinels know the new master */
+	return true;
+}
+
+redisReply *mp_rds_argv(struct mp_rds *r, uint64_t now, int argc, const char **argv, const size_t *argl)
+{
+	if (!atomic_load(&r->up) || r->c == NULL)
+		return NULL;
+	mp_rds_wait_begin(r);
+	redisReply *rep = redisCommandArgv(r->c, argc, argv, argl);
+	mp_rds_wait_end(r);
+	if (rep == NULL)
+		mp_rds_down(r, now, r->c->errstr[0] ? r->c->errstr : "no reply");
+	return rep;
+}
+
+int mp_rds_async_drain(struct mp_rds *r, uint64_t now, unsigned int budget)
+{
+	struct mp_rds_async *a;
+	int n = 0;
+	while (budget-- > 0 && rte_ring_sc_dequeue(r->aq, (void **)&a) == 0) {
+		redisReply *rep = NULL;
+		if (atomic_load(&r->up) && r->c != NULL) {
+			if (redisAppendFormattedCommand(r->c, a->cmd, (size_t)a->len) == REDIS_OK)
+				mp_rds_reply(r, now, &rep);
+			if (rep != NULL && mp_rds_readonly(r, rep, now)) {
+				freeReplyObject(rep);
+				rep = NULL;
+			}
+		}
+		if (a->cb != NULL)
+			a->cb(r->lb, rep, a->arg);
+		if (rep != NULL)
+			freeReplyObject(rep);
+		redisFreeCommand(a->cmd);
+		free(a);
+		n++;
+	}
+	return n;
 }

@@ -4,7 +4,7 @@
 #include "lb_redis_internal.h"
 #include "mp_error.h"
 
-static void mp_rds_hls_publish(struct mp_rds *r, const struct mp_lb_hls *h, bool nx_stream, uint64_t now)
+void mp_rds_hls_publish(struct mp_rds *r, const struct mp_lb_hls *h, bool nx_stream, uint64_t now)
 {
 	char k1[MP_RDS_KEY_MAX], k2[MP_RDS_KEY_MAX];
 	char *json = mp_lb_rjson_hls_encode(h);
@@ -88,6 +88,15 @@ int mp_rds_op_hls_load_or_store(struct mp_lb *lb, void *ctx, const char *stream,
 {
 	struct mp_rds *r = ctx;
 	struct mp_lb_hls cur;
+	if (!mp_rds_talks(r)) {
+		/* Local answer; the Redis thread publishes (or renews) the stream's SPBHID. Two
+		 * appliances giving a new stream its first SPBHID at once keep one each; each is in
+		 * Redis under srs-proxy-spbhid:, so every appliance routes both. */
+		int rc = mp_lb_local_hls_load_or_store(lb, stream, spbhid, full_url, now, out);
+		if ((rc == MP_OK || rc == MP_ERR_EXISTS) && atomic_load(&r->up))
+			mp_rds_enqueue(r, MP_RDS_REQ_HLS, 0, stream, strnlen(stream, MP_LB_STREAM_MAX - 1));
+		return rc;
+	}
 	pthread_mutex_lock(&r->lock);
 	int rc;
 	if (mp_lb_hls_by_stream(lb, stream, now, &cur) == MP_OK) {
@@ -110,17 +119,33 @@ int mp_rds_op_hls_by_spbhid(struct mp_lb *lb, void *ctx, const char *spbhid, uin
 				   struct mp_lb_hls *out)
 {
 	struct mp_rds *r = ctx;
-	char key[MP_RDS_KEY_MAX];
-	struct mp_lb_hls h;
+	if (!mp_rds_talks(r)) {
+		/* Unknown here: the Redis thread looks it up; the client's retry finds it. */
+		int rc = mp_lb_local_hls_by_spbhid(lb, spbhid, now, out);
+		if (rc == MP_ERR_NOTFOUND && atomic_load(&r->up))
+			mp_rds_enqueue(r, MP_RDS_REQ_SPBHID, 0, spbhid, strnlen(spbhid, MP_LB_SPBHID_MAX - 1));
+		return rc;
+	}
 	pthread_mutex_lock(&r->lock);
 	int rc = mp_lb_local_hls_by_spbhid(lb, spbhid, now, out);
-	if (rc != MP_ERR_NOTFOUND || !atomic_load(&r->up) ||
-	    mp_rds_key(r, key, sizeof(key), MP_RDS_SPBHID, spbhid) != MP_OK)
-		goto out;
+	if (rc == MP_ERR_NOTFOUND && atomic_load(&r->up))
+		rc = mp_rds_spbhid_fetch(r, spbhid, now, out);
+	pthread_mutex_unlock(&r->lock);
+	return rc;
+}
+
+int mp_rds_spbhid_fetch(struct mp_rds *r, const char *spbhid, uint64_t now, struct mp_lb_hls *out)
+{
+	struct mp_lb *lb = r->lb;
+	char key[MP_RDS_KEY_MAX];
+	struct mp_lb_hls h;
+	int rc = MP_ERR_NOTFOUND;
+	if (mp_rds_key(r, key, sizeof(key), MP_RDS_SPBHID, spbhid) != MP_OK)
+		return rc;
 	/* Another appliance (or a Go proxy) served the m3u8 that carried this SPBHID. */
 	redisReply *rep = mp_rds_cmd(r, now, "GET %s", key);
 	if (rep == NULL)
-		goto out;
+		return rc;
 	if (rep->type == REDIS_REPLY_STRING) {
 		if (mp_lb_rjson_hls_decode(rep->str, rep->len, &h) == MP_OK && strcmp(h.spbhid, spbhid) == 0) {
 			r->st.remote_hits++;
@@ -136,7 +161,5 @@ int mp_rds_op_hls_by_spbhid(struct mp_lb *lb, void *ctx, const char *spbhid, uin
 		}
 	}
 	freeReplyObject(rep);
-out:
-	pthread_mutex_unlock(&r->lock);
 	return rc;
 }

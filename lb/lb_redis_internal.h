@@ -7,6 +7,7 @@
 
 #include <hiredis/hiredis.h>
 #include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include "lb_internal.h"
 #include "lb_redis.h"
@@ -20,6 +21,8 @@
 #define MP_RDS_SPBHID "srs-proxy-spbhid:"
 #define MP_RDS_RTC "srs-proxy-rtc:"
 #define MP_RDS_UFRAG "srs-proxy-ufrag:"
+#define MP_RDS_DELETED "mediaplane-origin-deleted" /* mediaplane's own (lb_redis_admin.c) */
+#define MP_RDS_DRAINING "mediaplane-origin-drain"
 #define MP_RDS_KEY_MAX (MP_LB_REDIS_PREFIX_MAX + 32 + MP_LB_URL_MAX)
 
 /* The identity an origin registered with: the origin record keeps only "server-service-pid", which
@@ -33,12 +36,31 @@ struct mp_rds_ident {
 	char pid[MP_REG_MAX_FIELD];
 };
 
-/* A request from a worker lcore to the control plane. */
-enum mp_rds_req_kind { MP_RDS_REQ_PICK = 1, MP_RDS_REQ_UFRAG = 2 };
+/* A request to whichever thread talks to Redis: from worker lcores, and from the control plane when
+ * the Redis thread runs (mp_lb_redis_start). */
+enum mp_rds_req_kind {
+	MP_RDS_REQ_PICK = 1,   /* s: stream; publish its local pin */
+	MP_RDS_REQ_UFRAG,      /* s: ICE username; look it up, mirror it */
+	MP_RDS_REQ_ORIGIN,     /* id: origin registered here; s: "server\0service\0pid\0"; publish it */
+	MP_RDS_REQ_WEBRTC,     /* s: ICE username stored here; publish it */
+	MP_RDS_REQ_HLS,        /* s: stream whose SPBHID was used here; publish / renew it */
+	MP_RDS_REQ_SPBHID,     /* s: SPBHID unknown here; look it up, mirror it */
+	MP_RDS_REQ_ORIGIN_DEL, /* s: origin key deleted here; delete it fleet-wide */
+	MP_RDS_REQ_DRAIN,      /* s: origin key; id: 1 draining, 0 not; set it fleet-wide */
+};
 struct mp_rds_req {
 	uint32_t kind;
 	uint32_t len;
-	char s[MP_LB_STREAM_MAX]; /* stream (pick) or ICE username (ufrag), NUL-terminated */
+	uint32_t id;
+	char s[3 * MP_REG_MAX_FIELD]; /* NUL-terminated */
+};
+
+/* A command of mp_lb_redis_cmd_async, queued by pointer. */
+struct mp_rds_async {
+	char *cmd; /* RESP, from redisvFormatCommand */
+	int len;
+	mp_lb_redis_cb cb;
+	void *arg;
 };
 
 struct mp_rds {
@@ -56,6 +78,22 @@ struct mp_rds {
 
 	struct mp_rds_ident *ident;  /* [max_origins] */
 	struct rte_ring *queue;      /* struct mp_rds_req, MP enqueue / SC dequeue */
+	struct rte_ring *aq;         /* struct mp_rds_async *, MP enqueue / SC dequeue */
+
+	/* The Redis thread (mp_lb_redis_start): it alone talks to Redis then, and the other threads
+	 * only queue requests; it is RCU reader reader_id, offline while it waits on Redis. */
+	_Atomic bool offload;       /* set once, before the thread starts; read by every thread */
+	pthread_t thr;
+	_Atomic bool stop;
+	int reader_id;               /* -1: the talking thread is not a reader of its own */
+	rte_spinlock_t st_lock;      /* st_pub */
+	struct mp_lb_redis_stats st_pub; /* the Redis thread's stats, for other threads */
+
+	/* Where Redis is: cfg.host/port, or the master the sentinels named. */
+	char host[MP_LB_REDIS_HOST_MAX];
+	uint16_t port;
+	uint64_t sentinel_checked_ms;
+	unsigned int sentinel_next;  /* the sentinel to ask first */
 
 	struct mp_lb_redis_stats st; /* under lock, except queue_full */
 	uint64_t renewed_ms;         /* last mp_rds_renew pass */
@@ -77,6 +115,17 @@ void mp_rds_close(struct mp_rds *r);
  * down) or when down already. An error reply is returned as is (the caller frees it). Lock held. */
 redisReply *mp_rds_cmd(struct mp_rds *r, uint64_t now, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* redisCommandArgv, offline while it waits. NULL when down or the connection failed. Lock held. */
+redisReply *mp_rds_argv(struct mp_rds *r, uint64_t now, int argc, const char **argv, const size_t *argl);
+/* rep is READONLY (a demoted master): the connection is dropped, to be made to the new master at
+ * once. Lock held. */
+bool mp_rds_readonly(struct mp_rds *r, const redisReply *rep, uint64_t now);
+/* Around anything that waits on Redis: the talking thread's RCU reader (if it has its own) goes
+ * offline, so it holds no grace period back; it must hold no lb pointer across. */
+void mp_rds_wait_begin(struct mp_rds *r);
+void mp_rds_wait_end(struct mp_rds *r);
+/* The calling thread is r's Redis thread. */
+void mp_rds_role_redis_thread(const struct mp_rds *r);
 /* Pipelining: append commands, then read as many replies. Lock held. */
 int mp_rds_append(struct mp_rds *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int mp_rds_reply(struct mp_rds *r, uint64_t now, redisReply **out);
@@ -85,6 +134,17 @@ int mp_rds_key(const struct mp_rds *r, char *key, size_t cap, const char *kind, 
 /* The origin id in a server key ("<prefix>:srs-proxy-server:<id>" -> "<id>"), or NULL. */
 const char *mp_rds_server_id(const struct mp_rds *r, const char *key);
 bool mp_rds_on_worker(void);
+/* May this thread talk to Redis: the Redis thread when it runs, else any control-plane thread. */
+bool mp_rds_talks(const struct mp_rds *r);
+/* Queue a request (any thread, never blocks); false when the queue is full (counted). */
+bool mp_rds_enqueue(struct mp_rds *r, uint32_t kind, uint32_t id, const char *s, size_t len);
+/* Run the queued async commands (up to budget; with a NULL reply each while down). Lock held. */
+int mp_rds_async_drain(struct mp_rds *r, uint64_t now, unsigned int budget);
+/* Sentinel: the master's address into r->host/port. MP_OK, or MP_ERR_REDIS when no sentinel
+ * named one. Lock held. */
+int mp_rds_sentinel_master(struct mp_rds *r, char *why, size_t cap);
+/* Sentinel, up: once a second ask whether the master moved; drop the connection if so. Lock held. */
+void mp_rds_sentinel_check(struct mp_rds *r, uint64_t now);
 uint64_t mp_rds_wall(const struct mp_rds *r);
 /* Unix ms of the local instant t, seen at local now. */
 int64_t mp_rds_wall_of(const struct mp_rds *r, uint64_t now, uint64_t t);
@@ -140,6 +200,40 @@ int mp_rds_op_hls_load_or_store(struct mp_lb *lb, void *ctx, const char *stream,
 				const char *full_url, uint64_t now, struct mp_lb_hls *out);
 int mp_rds_op_hls_by_spbhid(struct mp_lb *lb, void *ctx, const char *spbhid, uint64_t now,
 			    struct mp_lb_hls *out);
+
+/* SET both HLS keys of h (the stream's NX when nx_stream), renew them. Lock held. */
+void mp_rds_hls_publish(struct mp_rds *r, const struct mp_lb_hls *h, bool nx_stream, uint64_t now);
+/* Look an SPBHID up in Redis and mirror it locally. Lock held. */
+int mp_rds_spbhid_fetch(struct mp_rds *r, const char *spbhid, uint64_t now, struct mp_lb_hls *out);
+
+/* ---- lb_redis.c (more) ---- */
+
+/* The Redis side of the operations, on the thread that talks to Redis. Lock held unless said. */
+void mp_rds_origin_publish_req(struct mp_rds *r, const struct mp_rds_req *q, uint64_t now);
+void mp_rds_webrtc_publish(struct mp_rds *r, const char *username, const char *ice_pwd, const char *stream,
+			   uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now);
+int mp_rds_sync_redis(struct mp_rds *r, uint64_t now);  /* takes the lock */
+int mp_rds_poll_redis(struct mp_rds *r, uint64_t now);  /* takes the lock */
+
+/* The Redis backend of lb, or NULL. */
+struct mp_rds *mp_rds_of(struct mp_lb *lb);
+
+/* ---- lb_redis_admin.c: origin delete and drain, fleet-wide ---- */
+
+void mp_rds_op_origin_removed(struct mp_lb *lb, void *ctx, const char *key);
+void mp_rds_op_origin_drained(struct mp_lb *lb, void *ctx, const char *key, bool draining);
+/* The Redis side of "origin del" / "origin drain". Lock held. */
+void mp_rds_origin_del_redis(struct mp_rds *r, const char *key, uint64_t now);
+void mp_rds_origin_drain_redis(struct mp_rds *r, const char *key, bool draining, uint64_t now);
+/* Apply the fleet's deletes and drains to the local tables (each sync). Lock held. */
+int mp_rds_admin_sync(struct mp_rds *r, uint64_t now);
+/* Write the local drains back after Redis returned. Lock held. */
+void mp_rds_admin_write_back(struct mp_rds *r, uint64_t now);
+
+/* ---- lb_redis_thread.c ---- */
+
+/* Stop and join the Redis thread if it runs. */
+void mp_rds_thread_stop(struct mp_rds *r);
 
 /* ---- lb_redis_picks.c ---- */
 

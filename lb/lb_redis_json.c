@@ -394,12 +394,42 @@ int mp_lb_rjson_rtc_decode(const char *json, size_t len, char stream[MP_LB_STREA
 
 char *mp_lb_rjson_rtc_encode(const char *stream, const char *username, const char *ice_pwd)
 {
+	return mp_lb_rjson_rtc_encode_media(stream, username, ice_pwd, 0, 0);
+}
+
+char *mp_lb_rjson_rtc_encode_media(const char *stream, const char *username, const char *ice_pwd,
+				   uint32_t media_ipv4, uint16_t media_port)
+{
+	char media[24];
+	snprintf(media, sizeof(media), "%u.%u.%u.%u:%u", media_ipv4 >> 24, (media_ipv4 >> 16) & 255,
+		 (media_ipv4 >> 8) & 255, media_ipv4 & 255, media_port);
 	cJSON *root = cJSON_CreateObject();
 	if (root == NULL || cJSON_AddStringToObject(root, "stream_url", stream) == NULL ||
 	    cJSON_AddStringToObject(root, "ufrag", username) == NULL ||
-	    (ice_pwd != NULL && ice_pwd[0] != '\0' && cJSON_AddStringToObject(root, "ice_pwd", ice_pwd) == NULL)) {
+	    (ice_pwd != NULL && ice_pwd[0] != '\0' && cJSON_AddStringToObject(root, "ice_pwd", ice_pwd) == NULL) ||
+	    (media_ipv4 != 0 && media_port != 0 && cJSON_AddStringToObject(root, "media", media) == NULL)) {
 		cJSON_Delete(root);
 		return NULL;
 	}
 	return mp_rjson_print(root);
+}
+
+int mp_lb_rjson_rtc_media(const char *json, size_t len, uint32_t *ipv4, uint16_t *port)
+{
+	char media[32];
+	struct mp_endpoint ep;
+	*ipv4 = 0;
+	*port = 0;
+	cJSON *root = mp_rjson_parse(json, len);
+	if (root == NULL)
+		return MP_ERR_INVAL;
+	int rc = cJSON_IsObject(root) ? mp_rjson_str(root, "media", media, sizeof(media)) : MP_ERR_INVAL;
+	cJSON_Delete(root);
+	if (rc != MP_OK)
+		return rc;
+	if (mp_endpoint_parse(media, strlen(media), &ep) != MP_OK || ep.ipv4 == 0 || ep.port == 0)
+		return MP_ERR_INVAL;
+	*ipv4 = ep.ipv4;
+	*port = ep.port;
+	return MP_OK;
 }

@@ -223,20 +223,23 @@ int mp_rds_publish_origin(struct mp_rds *r, const struct mp_lb_origin *o, uint64
 	char *json = mp_lb_rjson_server_encode(&reg, mp_rds_wall_of(r, now, o->updated_ms));
 	if (json == NULL)
 		return MP_ERR_NOMEM;
+	/* o is not touched after a command: it may wait offline (RCU) and o go meanwhile. */
+	uint32_t ouid = o->uid;
+	struct mp_rds_ident *e = &r->ident[o->id];
+	o = NULL;
 	redisReply *rep = mp_rds_cmd(r, now, nx ? "SET %s %s PX %llu NX" : "SET %s %s PX %llu", key, json,
 				     (unsigned long long)left);
-	struct mp_rds_ident *e = &r->ident[o->id];
-	if (rep != NULL && rep->type == REDIS_REPLY_STATUS && e->uid == o->uid)
+	if (rep != NULL && rep->type == REDIS_REPLY_STATUS && e->uid == ouid)
 		e->json_sum = mp_lb_checksum(json, strlen(json)); /* refresh need not decode our own */
 	mp_lb_rjson_free(json);
 	if (rep == NULL)
 		return MP_ERR_REDIS;
 	freeReplyObject(rep);
-	if (e->uid == o->uid && e->listed_gen == r->list_gen)
+	if (e->uid == ouid && e->listed_gen == r->list_gen)
 		return MP_OK; /* listed at the last refresh: a registration is one SET */
 	char *add[1] = { key };
 	int rc = mp_rds_all_merge(r, now, add, 1, false);
-	if (rc == MP_OK && e->uid == o->uid)
+	if (rc == MP_OK && e->uid == ouid)
 		e->listed_gen = r->list_gen;
 	return rc;
 }
@@ -295,6 +298,8 @@ const struct mp_lb_origin *mp_rds_origin_by_key(struct mp_rds *r, const char *sk
 	if (o != NULL && mp_lb_origin_alive(r->lb, o, now))
 		return o;
 	redisReply *rep = mp_rds_cmd(r, now, "GET %s", skey);
+	/* The command may have waited offline (RCU): look the record up again. */
+	o = id != NULL ? mp_lb_origin_find(r->lb, id) : NULL;
 	if (rep == NULL)
 		return o;
 	if (rep->type == REDIS_REPLY_STRING)
@@ -322,9 +327,8 @@ int mp_rds_refresh_origins(struct mp_rds *r, uint64_t now)
 		argv[0] = "MGET";
 		for (size_t j = 0; j < m; j++)
 			argv[j + 1] = ks.v[i + j];
-		redisReply *rep = redisCommandArgv(r->c, (int)m + 1, argv, NULL);
+		redisReply *rep = mp_rds_argv(r, now, (int)m + 1, argv, NULL);
 		if (rep == NULL) {
-			mp_rds_down(r, now, r->c->errstr[0] ? r->c->errstr : "no reply");
 			rc = MP_ERR_REDIS;
 			break;
 		}

@@ -49,9 +49,8 @@ int mp_rds_mirror_picks(struct mp_rds *r, uint64_t now)
 			argv[j + 1] = keys->element[i + j]->str;
 			argl[j + 1] = keys->element[i + j]->len;
 		}
-		redisReply *vals = redisCommandArgv(r->c, (int)m + 1, argv, argl);
+		redisReply *vals = mp_rds_argv(r, now, (int)m + 1, argv, argl);
 		if (vals == NULL) {
-			mp_rds_down(r, now, r->c->errstr[0] ? r->c->errstr : "no reply");
 			freeReplyObject(rep);
 			return MP_ERR_REDIS;
 		}
@@ -131,6 +130,10 @@ int mp_rds_ufrag_fetch(struct mp_rds *r, const char *username, uint64_t now, str
 		return MP_ERR_NOTFOUND;
 	int rc = rep->type == REDIS_REPLY_STRING ? mp_lb_rjson_rtc_decode(rep->str, rep->len, stream, ufrag, pwd)
 						 : MP_ERR_NOTFOUND;
+	uint32_t mip = 0;
+	uint16_t mport = 0;
+	if (rc == MP_OK)
+		mp_lb_rjson_rtc_media(rep->str, rep->len, &mip, &mport);
 	freeReplyObject(rep);
 	if (rc != MP_OK) {
 		if (rc != MP_ERR_NOTFOUND)
@@ -145,6 +148,14 @@ int mp_rds_ufrag_fetch(struct mp_rds *r, const char *username, uint64_t now, str
 		rc = mp_lb_local_pick(lb, stream, MP_PROTO_RTC, now, &t);
 	if (rc != MP_OK)
 		return rc;
+	/* The media address the origin answered with (mediaplane's "media"), when it is the picked
+	 * origin's: its registered RTC port may not be the one it answered (a record in Redis is
+	 * anyone's: never another host). */
+	const struct mp_lb_origin *o = mp_lb_origin_get(lb, t.origin_id);
+	if (mip != 0 && o != NULL && o->uid == t.origin_uid && (mip == t.ipv4 || mip == o->ipv4)) {
+		t.ipv4 = mip;
+		t.port = mport;
+	}
 	rc = mp_lb_local_webrtc_store(lb, username, pwd, stream, t.origin_id, t.ipv4, t.port, now);
 	if (rc != MP_OK)
 		return rc;
@@ -162,10 +173,41 @@ int mp_rds_drain(struct mp_rds *r, uint64_t now, unsigned int budget)
 		q.s[sizeof(q.s) - 1] = '\0';
 		if (!atomic_load(&r->up))
 			continue; /* picks are written back on reconnect; ICE misses will be asked again */
-		if (q.kind == MP_RDS_REQ_PICK)
+		struct mp_lb_webrtc w;
+		struct mp_lb_hls h;
+		switch (q.kind) {
+		case MP_RDS_REQ_PICK:
 			mp_rds_publish_pick(r, q.s, now);
-		else if (q.kind == MP_RDS_REQ_UFRAG && mp_lb_webrtc_find(r->lb, q.s, q.len) == NULL)
-			mp_rds_ufrag_fetch(r, q.s, now, NULL);
+			break;
+		case MP_RDS_REQ_UFRAG:
+			if (mp_lb_webrtc_find(r->lb, q.s, q.len) == NULL)
+				mp_rds_ufrag_fetch(r, q.s, now, NULL);
+			break;
+		case MP_RDS_REQ_ORIGIN:
+			mp_rds_origin_publish_req(r, &q, now);
+			break;
+		case MP_RDS_REQ_WEBRTC:
+			if (mp_lb_local_webrtc_load(r->lb, q.s, now, &w) == MP_OK)
+				mp_rds_webrtc_publish(r, w.username, w.ice_pwd, w.stream, w.origin_id, w.media_ipv4,
+						      w.media_port, now);
+			break;
+		case MP_RDS_REQ_HLS:
+			if (mp_lb_hls_by_stream(r->lb, q.s, now, &h) == MP_OK)
+				mp_rds_hls_publish(r, &h, true, now);
+			break;
+		case MP_RDS_REQ_SPBHID:
+			if (mp_lb_local_hls_by_spbhid(r->lb, q.s, now, NULL) == MP_ERR_NOTFOUND)
+				mp_rds_spbhid_fetch(r, q.s, now, NULL);
+			break;
+		case MP_RDS_REQ_ORIGIN_DEL:
+			mp_rds_origin_del_redis(r, q.s, now);
+			break;
+		case MP_RDS_REQ_DRAIN:
+			mp_rds_origin_drain_redis(r, q.s, q.id != 0, now);
+			break;
+		default:
+			break;
+		}
 		n++;
 	}
 	return n;

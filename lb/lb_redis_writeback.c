@@ -111,7 +111,8 @@ static void mp_rds_write_webrtc(struct mp_rds_batch *b)
 		if (left == 0 || mp_rds_key(r, k1, sizeof(k1), MP_RDS_UFRAG, e->username) != MP_OK ||
 		    mp_rds_key(r, k2, sizeof(k2), MP_RDS_RTC, e->stream) != MP_OK)
 			continue;
-		char *json = mp_lb_rjson_rtc_encode(e->stream, e->username, e->ice_pwd);
+		char *json = mp_lb_rjson_rtc_encode_media(e->stream, e->username, e->ice_pwd, e->media_ipv4,
+							  e->media_port);
 		if (json == NULL)
 			continue;
 		mp_rds_batch_set(b, k1, json, left);
@@ -154,6 +155,8 @@ int mp_rds_write_back(struct mp_rds *r, uint64_t now)
 	mp_rds_write_picks(&b);
 	mp_rds_write_webrtc(&b);
 	mp_rds_write_hls(&b);
+	if (!b.failed)
+		mp_rds_admin_write_back(r, now);
 	r->st.writebacks += (uint64_t)b.written;
 	return b.failed ? MP_ERR_REDIS : b.written;
 }
@@ -184,7 +187,7 @@ void mp_rds_renew(struct mp_rds *r, uint64_t now)
 	const void *k;
 	void *data;
 	uint32_t next = 0;
-	char key[MP_RDS_KEY_MAX];
+	char key[MP_RDS_KEY_MAX], key2[MP_RDS_KEY_MAX];
 	/* Only what was used since the last pass: the rest expires in Redis as it does here. */
 	while (!b.failed && rte_hash_iterate(lb->webrtc.h, &k, &data, &next) >= 0) {
 		const struct mp_lb_webrtc *e = data;
@@ -192,10 +195,13 @@ void mp_rds_renew(struct mp_rds *r, uint64_t now)
 		if (seen <= since || seen == e->created_ms)
 			continue;
 		uint64_t left = mp_rds_left(wttl, now, seen);
-		if (mp_rds_key(r, key, sizeof(key), MP_RDS_UFRAG, e->username) == MP_OK)
+		/* Both keys before the first expire: a flush may wait offline, e may go meanwhile. */
+		int k1 = mp_rds_key(r, key, sizeof(key), MP_RDS_UFRAG, e->username);
+		int k2 = mp_rds_key(r, key2, sizeof(key2), MP_RDS_RTC, e->stream);
+		if (k1 == MP_OK)
 			mp_rds_batch_expire(&b, key, left);
-		if (mp_rds_key(r, key, sizeof(key), MP_RDS_RTC, e->stream) == MP_OK)
-			mp_rds_batch_expire(&b, key, left);
+		if (k2 == MP_OK)
+			mp_rds_batch_expire(&b, key2, left);
 	}
 	next = 0;
 	while (!b.failed && rte_hash_iterate(lb->hls_stream.h, &k, &data, &next) >= 0) {
@@ -204,10 +210,12 @@ void mp_rds_renew(struct mp_rds *r, uint64_t now)
 		if (used <= since)
 			continue;
 		uint64_t left = mp_rds_left(httl, now, used);
-		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SPBHID, h->v.spbhid) == MP_OK)
+		int k1 = mp_rds_key(r, key, sizeof(key), MP_RDS_SPBHID, h->v.spbhid);
+		int k2 = mp_rds_key(r, key2, sizeof(key2), MP_RDS_HLS, h->v.stream);
+		if (k1 == MP_OK)
 			mp_rds_batch_expire(&b, key, left);
-		if (mp_rds_key(r, key, sizeof(key), MP_RDS_HLS, h->v.stream) == MP_OK)
-			mp_rds_batch_expire(&b, key, left);
+		if (k2 == MP_OK)
+			mp_rds_batch_expire(&b, key2, left);
 	}
 	mp_rds_batch_flush(&b);
 }

@@ -55,8 +55,9 @@ pass "two appliances on one Redis"
 
 body='{"device_id":"o1","ip":"198.18.2.1","server":"srv1","service":"svc1","pid":"77","rtmp":["1935"],"srt":["udp://0.0.0.0:10081"],"rtc":["udp://8000"]}'
 registered 12771 || fail "register on A"
-redis_is '*"server_id":"srv1"*' get srs-proxy-server:srv1-svc1-77 || fail "srs-proxy-server key"
-redis_is '*srs-proxy-server:srv1-svc1-77*' get srs-proxy-all-servers || fail "all-servers key"
+# Written by the Redis thread, a few ms after the answer.
+wait_until 30 redis_is '*"server_id":"srv1"*' get srs-proxy-server:srv1-svc1-77 || fail "srs-proxy-server key"
+wait_until 30 redis_is '*srs-proxy-server:srv1-svc1-77*' get srs-proxy-all-servers || fail "all-servers key"
 pass "registration on A is written with the SRS proxy's keys"
 wait_until 30 origins_has 12772 '*"key":"srv1-svc1-77"*"alive":true*' || fail "B does not know the origin"
 pass "B knows the origin A registered"

@@ -62,7 +62,11 @@ async def publish(args):
     await pc.setLocalDescription(await pc.createOffer())
     status, headers, answer = await loop.run_in_executor(
         None, http, "POST", args.url, pc.localDescription.sdp.encode(), {"Content-Type": "application/sdp"})
-    await pc.setRemoteDescription(RTCSessionDescription(answer.decode(), "answer"))
+    answer = answer.decode()
+    if args.answer_via:  # the client's ICE goes to another appliance than the one that answered
+        old, new = args.answer_via.split("=")
+        answer = answer.replace(" " + old + " ", " " + new + " ").replace("IN IP4 " + old, "IN IP4 " + new)
+    await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
     for _ in range(int(args.connect_timeout * 10)):
         if pc.iceConnectionState in ("completed", "connected", "failed"):
             break
@@ -108,6 +112,7 @@ def main():
     p.add_argument("--connect-timeout", type=float, default=15)
     p.add_argument("--play", action="store_true", help="WHEP: receive instead of send")
     p.add_argument("--until", help="once connected, go on until this file exists (instead of --seconds)")
+    p.add_argument("--answer-via", help="OLD=NEW: send ICE/media to address NEW where the answer says OLD")
     p.add_argument("--progress", help="with --until: write the RTP counts here (JSON) as they grow")
     args = p.parse_args()
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [args.ip]

@@ -63,6 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mp_lb_rjson_free(json);
 		}
 	}
+	uint32_t mip;
+	uint16_t mport;
+	if (mp_lb_rjson_rtc_media(s, size, &mip, &mport) == MP_OK && (mip == 0 || mport == 0))
+		abort(); /* MP_OK promises an address and a port */
 	mp_lb_rjson_time_parse(s, size, &at);
 	return 0;
 }

@@ -24,6 +24,7 @@
 
 #include "lb.h"
 #include "lb_redis.h"
+#include "mp_clock.h"
 #include "lb_redis_json.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -581,7 +582,9 @@ static void webrtc_username_stored_on_a_is_readable_on_b(void **state)
 	assert_int_equal(mp_lb_webrtc_store(a, "ans1:off1", NULL, stream, t.origin_id, t.ipv4, t.port, now), MP_OK);
 	char *v = raw_get(&srv, 0, "srs-proxy-ufrag:ans1:off1");
 	assert_non_null(v);
-	assert_string_equal(v, "{\"stream_url\":\"__defaultVhost__/live/r1\",\"ufrag\":\"ans1:off1\"}");
+	/* The Go proxy's JSON plus mediaplane's "media" (what the origin answered). */
+	assert_string_equal(v, "{\"stream_url\":\"__defaultVhost__/live/r1\",\"ufrag\":\"ans1:off1\","
+			       "\"media\":\"10.0.0.3:8000\"}");
 	free(v);
 	v = raw_get(&srv, 0, "srs-proxy-rtc:__defaultVhost__/live/r1");
 	assert_non_null(v);
@@ -604,7 +607,7 @@ static void webrtc_username_stored_on_a_is_readable_on_b(void **state)
 	v = raw_get(&srv, 0, "srs-proxy-ufrag:ans2:off2");
 	assert_non_null(v);
 	assert_string_equal(v, "{\"stream_url\":\"__defaultVhost__/live/r1\",\"ufrag\":\"ans2:off2\","
-			       "\"ice_pwd\":\"pwd-of-the-answer-22ch\"}");
+			       "\"ice_pwd\":\"pwd-of-the-answer-22ch\",\"media\":\"10.0.0.3:8000\"}");
 	free(v);
 	assert_null(mp_lb_webrtc_find(b, "ans2:off2", 9));
 	assert_int_equal(mp_lb_redis_ufrag_miss(b, "ans2:off2", 9), MP_OK);
@@ -615,8 +618,144 @@ static void webrtc_username_stored_on_a_is_readable_on_b(void **state)
 	assert_string_equal(e->ice_pwd, "pwd-of-the-answer-22ch");
 	assert_string_equal(w.ice_pwd, ""); /* ans1 was stored without one */
 	assert_int_equal(mp_lb_webrtc_load(b, "no:such", now, &w), MP_ERR_NOTFOUND);
+
+	/* An origin that answered another port than its registered one (aiortc, a NAT): B sends
+	 * there too. A "media" on another host than the stream's origin is not followed. */
+	assert_int_equal(mp_lb_webrtc_store(a, "ans3:off3", NULL, stream, t.origin_id, t.ipv4, 40123, now), MP_OK);
+	assert_int_equal(mp_lb_webrtc_load(b, "ans3:off3", now, &w), MP_OK);
+	assert_int_equal(w.media_ipv4, 0x0a000003);
+	assert_int_equal(w.media_port, 40123);
+	raw_set(&srv, "srs-proxy-ufrag:ans4:off4",
+		"{\"stream_url\":\"__defaultVhost__/live/r1\",\"ufrag\":\"ans4:off4\",\"media\":\"192.0.2.66:53\"}", 0);
+	assert_int_equal(mp_lb_webrtc_load(b, "ans4:off4", now, &w), MP_OK);
+	assert_int_equal(w.media_ipv4, 0x0a000003);
+	assert_int_equal(w.media_port, 8000);
 	mp_lb_destroy(a);
 	mp_lb_destroy(b);
+}
+
+static void origin_delete_and_drain_on_a_are_honoured_by_b(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	struct mp_registration reg;
+	make_reg(&reg, "adm", 0x0a000005, PR_ALL);
+	assert_true(mp_lb_origin_update(a, &reg, now) >= 0);
+	mp_lb_sync(b, now);
+	const char *key = "vid-adm-svcadm-4242";
+	assert_non_null(mp_lb_origin_find(b, key));
+
+	/* Drain on A: B stops picking it after a sync; undrain: B picks it again. */
+	assert_int_equal(mp_lb_origin_drain(a, key, true), MP_OK);
+	assert_true(mp_lb_sync(b, now) >= 1);
+	assert_true(mp_lb_origin_find(b, key)->draining);
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(b, "__defaultVhost__/live/adm1", MP_PROTO_RTMP, now, &t), MP_ERR_NOORIGIN);
+	assert_int_equal(mp_lb_origin_drain(a, key, false), MP_OK);
+	mp_lb_sync(b, now);
+	assert_false(mp_lb_origin_find(b, key)->draining);
+	assert_int_equal(mp_lb_pick(b, "__defaultVhost__/live/adm1", MP_PROTO_RTMP, now, &t), MP_OK);
+
+	/* Delete on A: its server key goes, B forgets the origin at its next sync. */
+	struct timespec pause = { 0, 5000000 }; /* wall ms: the delete comes after the registration */
+	nanosleep(&pause, NULL);
+	assert_int_equal(mp_lb_origin_remove(a, key), MP_OK);
+	char *v = raw_get(&srv, 0, "srs-proxy-server:vid-adm-svcadm-4242");
+	assert_null(v);
+	/* (The test's clock stands still while the wall clock moves: give each step a second.) */
+	assert_true(mp_lb_sync(b, now + SEC) >= 1);
+	assert_null(mp_lb_origin_find(b, key));
+	/* Its next registration (on B) brings it back, and the delete does not remove it again. */
+	nanosleep(&pause, NULL);
+	assert_true(mp_lb_origin_update(b, &reg, now + 2 * SEC) >= 0);
+	mp_lb_sync(b, now + 2 * SEC);
+	assert_non_null(mp_lb_origin_find(b, key));
+	mp_lb_sync(a, now + 2 * SEC);
+	assert_non_null(mp_lb_origin_find(a, key));
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
+struct async_seen {
+	int calls;
+	int type;
+	char str[32];
+};
+
+static void async_cb(struct mp_lb *lb, struct redisReply *reply, void *arg)
+{
+	struct async_seen *a = arg;
+	(void)lb;
+	a->calls++;
+	a->type = reply != NULL ? reply->type : -1;
+	if (reply != NULL && reply->type == REDIS_REPLY_STRING)
+		snprintf(a->str, sizeof(a->str), "%s", reply->str);
+}
+
+static void async_commands_run_in_order_and_each_callback_once(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now);
+	struct async_seen set = { 0 }, get = { 0 };
+	assert_int_equal(mp_lb_redis_cmd_async(a, async_cb, &set, "SET %s %s", "mp-async-key", "v1"), MP_OK);
+	assert_int_equal(mp_lb_redis_cmd_async(a, async_cb, &get, "GET %s", "mp-async-key"), MP_OK);
+	assert_int_equal(set.calls, 0); /* queued, not sent by the caller */
+	assert_true(mp_lb_redis_poll(a, now) >= 2);
+	assert_int_equal(set.calls, 1);
+	assert_int_equal(set.type, REDIS_REPLY_STATUS);
+	assert_int_equal(get.calls, 1);
+	assert_string_equal(get.str, "v1");
+	/* Destroyed with commands queued: each callback runs, with no reply. */
+	struct async_seen late = { 0 };
+	assert_int_equal(mp_lb_redis_cmd_async(a, async_cb, &late, "GET %s", "mp-async-key"), MP_OK);
+	mp_lb_destroy(a);
+	assert_int_equal(late.calls, 1);
+	assert_int_equal(late.type, -1);
+	struct mp_lb_config mc;
+	small_config(&mc);
+	struct mp_lb *m = mp_lb_create(&mc);
+	assert_non_null(m);
+	assert_int_equal(mp_lb_redis_cmd_async(m, async_cb, &late, "PING"), MP_ERR_STATE);
+	mp_lb_destroy(m);
+}
+
+static bool key_is(const char *key, const char *pattern)
+{
+	char *v = raw_get(&srv, 0, key);
+	bool ok = v != NULL && strstr(v, pattern) != NULL;
+	free(v);
+	return ok;
+}
+
+static void redis_thread_publishes_what_other_threads_queue(void **state)
+{
+	(void)state;
+	need_redis();
+	struct mp_lb *a = new_lb(NULL, mp_now_ms());
+	assert_int_equal(mp_lb_redis_start(a, 3), MP_OK);
+	assert_int_equal(mp_lb_redis_start(a, 2), MP_ERR_STATE);
+	struct mp_registration reg;
+	make_reg(&reg, "thr", 0x0a000009, PR_RTC | PR_API);
+	/* This thread no longer talks to Redis: it answers locally, the Redis thread writes. */
+	assert_true(mp_lb_origin_update(a, &reg, mp_now_ms()) >= 0);
+	struct mp_lb_target t;
+	assert_int_equal(mp_lb_pick(a, "__defaultVhost__/live/thr", MP_PROTO_RTC, mp_now_ms(), &t), MP_OK);
+	bool seen = false;
+	for (int i = 0; i < 1000 && !seen; i++) { /* up to 10 s on a loaded machine */
+		seen = key_is("srs-proxy-server:vid-thr-svcthr-4242", "\"server_id\":\"vid-thr\"") &&
+		       key_is("srs-proxy-url:__defaultVhost__/live/thr", "vid-thr-svcthr-4242");
+		if (!seen)
+			usleep(10000);
+	}
+	assert_true(seen);
+	struct mp_lb_redis_stats st;
+	assert_int_equal(mp_lb_redis_stats(a, &st), MP_OK);
+	assert_true(st.connected);
+	mp_lb_destroy(a); /* joins the thread */
 }
 
 static void records_written_by_the_go_proxy_are_read_back(void **state)
@@ -1047,6 +1186,9 @@ int main(void)
 		cmocka_unit_test_setup(picks_made_on_a_reach_b_workers_through_the_url_scan, test_setup),
 		cmocka_unit_test_setup(hls_spbhid_stored_on_a_is_readable_on_b, test_setup),
 		cmocka_unit_test_setup(webrtc_username_stored_on_a_is_readable_on_b, test_setup),
+		cmocka_unit_test_setup(origin_delete_and_drain_on_a_are_honoured_by_b, test_setup),
+		cmocka_unit_test_setup(async_commands_run_in_order_and_each_callback_once, test_setup),
+		cmocka_unit_test_setup(redis_thread_publishes_what_other_threads_queue, test_setup),
 		cmocka_unit_test_setup(records_written_by_the_go_proxy_are_read_back, test_setup),
 		cmocka_unit_test_setup(expired_and_bad_server_records_leave_the_list_and_do_not_stop_the_others,
 				       test_setup),

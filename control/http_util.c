@@ -1,6 +1,7 @@
 /* http_util.c: JSON replies, error bodies, bearer-token checks and the versions route for the control
  * plane's HTTP servers. */
 #include "http_util.h"
+#include "mp_escape.h"
 #include "config.h"
 #include "control.h"
 #include "proto_version.h"
@@ -74,8 +75,12 @@ void mp_http_reply_error(struct evhttp_request *req, int code, const char *reaso
 	cJSON *o = cJSON_CreateObject();
 	char *s;
 
+	char shown[1024];
+
+	/* the reason is for a client: whatever a relay put in it, no origin address goes out (issue 13) */
+	mp_redact_ipv4(reason ? reason : "", shown, sizeof(shown));
 	cJSON_AddNumberToObject(o, "code", code);
-	cJSON_AddStringToObject(o, "error", reason);
+	cJSON_AddStringToObject(o, "error", shown);
 	s = cJSON_PrintUnformatted(o);
 	mp_http_reply_json(req, code, s ? s : "{}");
 	cJSON_free(s);

@@ -35,7 +35,7 @@ static void player_request(const struct evkeyvalq *in, struct evkeyvalq *out,
 /* As the player relay answers its player (player_relay.c, player_relay_playlist.c). */
 static void player_response(const struct evkeyvalq *in, struct evkeyvalq *out, int playlist)
 {
-	struct mp_relay_response_opts o = { .rewritten = playlist };
+	struct mp_relay_response_opts o = { .rewritten = playlist, .location_back = true };
 
 	mp_relay_response_headers(in, out, &o);
 }
@@ -228,6 +228,18 @@ static void test_response_keeps_length_except_for_a_rewritten_playlist(void **st
 	assert_string_equal(evhttp_find_header(&to, "Content-Type"), "video/x-flv");
 }
 
+static void test_player_response_location_names_no_origin(void **state)
+{
+	(void)state;
+	/* an origin redirecting a player to itself: the player is sent back here, by path */
+	evhttp_add_header(&from, "Location", "http://198.18.2.1:8080/live/other.flv?token=abc");
+	player_response(&from, &to, 0);
+	assert_string_equal(evhttp_find_header(&to, "Location"), "/live/other.flv?token=abc");
+	evhttp_clear_headers(&to);
+	player_response(&from, &to, 1);
+	assert_string_equal(evhttp_find_header(&to, "Location"), "/live/other.flv?token=abc");
+}
+
 static void test_cors_only_when_the_origin_sent_none(void **state)
 {
 	(void)state;
@@ -350,6 +362,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ipv6_client_is_a_quoted_forwarded_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_playlist_request_asks_for_the_whole_plain_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_response_keeps_length_except_for_a_rewritten_playlist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_player_response_location_names_no_origin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cors_only_when_the_origin_sent_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_bearer_token_stays_here_in_both_relays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_authorization_goes_to_the_origin, setup, teardown),

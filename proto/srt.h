@@ -189,7 +189,8 @@ int mp_srt_ext_string_encode(const char *s, size_t len, uint8_t *out, size_t cap
  * in its extension field, into out: for a caller that sent no stream id, so the origin is asked for the
  * stream the appliance picked it for (srt_default_stream). Every other byte (KMREQ included) is kept.
  * Returns the new length, MP_ERR_EXISTS when in already has a SID, MP_ERR_PROTO when in is not a v5
- * CONCLUSION, MP_ERR_NOSPACE / MP_ERR_TOOLONG / MP_ERR_INVAL. */
+ * CONCLUSION, MP_ERR_NOSPACE (no room in out, or in has MP_SRT_HS_MAX_EXT blocks already) /
+ * MP_ERR_TOOLONG / MP_ERR_INVAL. */
 int mp_srt_hs_add_streamid(const uint8_t *in, size_t len, const char *sid, size_t sid_len, uint8_t *out, size_t cap);
 
 /* The listener's answer to a caller's INDUCTION (section 4.3.1.1): version 5, encryption 0,

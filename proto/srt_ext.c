@@ -142,6 +142,8 @@ int mp_srt_hs_add_streamid(const uint8_t *in, size_t len, const char *sid, size_
 		return MP_ERR_PROTO;
 	if (mp_srt_hs_find_ext(&hs, MP_SRT_EXT_SID))
 		return MP_ERR_EXISTS;
+	if (hs.n_ext >= MP_SRT_HS_MAX_EXT)
+		return MP_ERR_NOSPACE; /* one block more would not parse back (mp_srt_hs_parse keeps 12) */
 	if (cap < len + 4)
 		return MP_ERR_NOSPACE;
 	memmove(out, in, len);

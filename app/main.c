@@ -7,6 +7,7 @@
 #include "control.h"
 #include "default_backend.h"
 #include "dp_abuse_log.h"
+#include "dp_srt_log.h"
 #include "dp.h"
 #include "lb.h"
 #include "pick_policy.h"
@@ -217,6 +218,7 @@ static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 	dc->srt_hs_timeout_ms = cfg->srt_hs_timeout_ms;
 	dc->session_rate = cfg->session_rate;
 	dc->srt_hs_rate = cfg->srt_hs_rate;
+	snprintf(dc->srt_default_stream, sizeof(dc->srt_default_stream), "%s", cfg->srt_default_stream);
 	dc->webrtc_allow_no_pwd = cfg->webrtc_allow_no_pwd;
 }
 
@@ -257,7 +259,7 @@ int main(int argc, char **argv)
 	struct mp_dp_conf dc;
 	char err[512], runtime_dir[512];
 	bool default_tap;
-	struct event *abuse_log = NULL, *hup = NULL;
+	struct event *abuse_log = NULL, *srt_log = NULL, *hup = NULL;
 
 	signal(SIGHUP, SIG_IGN); /* until the control plane logs it (below) */
 	load_config(argc, argv, &cfg, &args);
@@ -355,6 +357,7 @@ int main(int argc, char **argv)
 	}
 	mp_fleet_health_hooks(&health, &ctl.health);
 	abuse_log = mp_dp_abuse_log_start(ctl.base, &dp);
+	srt_log = mp_dp_srt_log_start(ctl.base, &dp);
 	hup = evsignal_new(ctl.base, SIGHUP, on_sighup, NULL);
 	if (!hup || evsignal_add(hup, NULL))
 		MP_WARN("cannot catch SIGHUP: it stays ignored, unlogged");
@@ -368,6 +371,7 @@ int main(int argc, char **argv)
 
 	mp_fleet_health_stop(&health); /* the service address is withdrawn; BIRD's withdrawal leaves first */
 	mp_dp_abuse_log_stop(abuse_log);
+	mp_dp_srt_log_stop(srt_log);
 	if (hup)
 		event_free(hup);
 	shutdown_all(&ctl, &dp, lb, runtime_dir);

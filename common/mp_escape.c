@@ -40,3 +40,60 @@ bool mp_has_control(const char *s, size_t len)
 			return true;
 	return false;
 }
+
+/* Length of the dotted quad (with ":port") at s, or 0. s[-1] is checked by the caller. */
+static size_t ipv4_at(const char *s)
+{
+	size_t i = 0;
+
+	for (int g = 0; g < 4; g++) {
+		size_t d = 0;
+
+		while (s[i + d] >= '0' && s[i + d] <= '9')
+			d++;
+		if (d < 1 || d > 3)
+			return 0;
+		i += d;
+		if (g < 3) {
+			if (s[i] != '.')
+				return 0;
+			i++;
+		}
+	}
+	/* "1.2.3.4.5" or "1.2.3.45678" is something else (a version, a longer number) */
+	if ((s[i] == '.' && s[i + 1] >= '0' && s[i + 1] <= '9') || (s[i] >= '0' && s[i] <= '9'))
+		return 0;
+	if (s[i] == ':' && s[i + 1] >= '0' && s[i + 1] <= '9') {
+		i++;
+		while (s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	return i;
+}
+
+unsigned mp_redact_ipv4(const char *in, char *out, size_t cap)
+{
+	static const char rep[] = MP_REDACTED_ADDR;
+	unsigned hits = 0;
+	size_t n = 0;
+
+	if (!cap)
+		return 0;
+	for (size_t i = 0; in[i];) {
+		bool start = i == 0 || !((in[i - 1] >= '0' && in[i - 1] <= '9') || in[i - 1] == '.');
+		size_t a = start ? ipv4_at(in + i) : 0;
+
+		if (a) {
+			for (size_t k = 0; k < sizeof(rep) - 1 && n + 1 < cap; k++)
+				out[n++] = rep[k];
+			i += a;
+			hits++;
+			continue;
+		}
+		if (n + 1 < cap)
+			out[n++] = in[i];
+		i++;
+	}
+	out[n] = 0;
+	return hits;
+}

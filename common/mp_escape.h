@@ -15,4 +15,14 @@ size_t mp_escape(const char *in, size_t len, char *out, size_t cap);
 /* True when s (len bytes) holds a byte below 0x20 or 0x7f (NUL, ESC, CR, LF, TAB...). */
 bool mp_has_control(const char *s, size_t len);
 
+/* What an IPv4 address in a client-facing error becomes (mp_redact_ipv4). */
+#define MP_REDACTED_ADDR "(address withheld)"
+
+/* Copy the NUL-terminated in to out (cap bytes, always NUL-terminated when cap > 0), every dotted-quad
+ * IPv4 address (four groups of 1-3 digits, not part of a longer run of digits and dots), with its
+ * ":port" if one follows, replaced by MP_REDACTED_ADDR: the last guard of every error text a client
+ * reads (HTTP error bodies, RTMP onStatus/_error descriptions), so no origin's internal address reaches
+ * a client, whatever message a relay composes (issue 13). Returns the number of addresses replaced. */
+unsigned mp_redact_ipv4(const char *in, char *out, size_t cap);
+
 #endif

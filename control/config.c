@@ -106,6 +106,11 @@ static const struct cfg_key cfg_keys[] = {
 	/* origin guard (issue 11: loops, open registration) */
 	K("origin_networks", T_CIDRS, origin_networks, "", NULL, NULL, "networks origins may register from (CIDRs, comma-separated; a registration from elsewhere gets 403); empty: any address"),
 	K("register_rate", T_U32, register_rate, "20", NULL, NULL, "origin registrations per source address per second, burst twice that (past it: 429); 0: no limit"),
+	/* client identity, SRT details, WHIP redirect (issue 13; docs/config.md "Client identity") */
+	K("trusted_proxies", T_CIDRS, trusted_proxies, "", NULL, NULL, "peers (a CDN, an L7 proxy in front) whose X-Forwarded-For, Forwarded and X-Real-IP are kept and appended to; from any other peer these headers are replaced by the peer's own address. Empty: no peer is trusted"),
+	K("rtmp_client_ip_param", T_STR, rtmp_client_ip_param, "client_ip", NULL, NULL, "RTMP: the query key added to the publish/play stream name replayed to the origin, carrying the client's address (SRS hooks see it in param); a key of that name the client sent is removed. Empty: none added"),
+	K("srt_default_stream", T_STR, srt_default_stream, "", NULL, NULL, "SRT: the stream id given to a caller that sends none, e.g. #!::r=live/livestream,m=publish (the origin is asked for it too). Empty: such a caller is rejected (REJX_BAD_REQUEST)"),
+	K("whip_redirect", T_BOOL, whip_redirect, "off", NULL, NULL, "WHIP/WHEP: answer an offer with 307 Temporary Redirect to the picked origin's WHIP/WHEP URL instead of relaying it (RFC 9725 section 4.5), for fleets whose clients can reach origins"),
 	K("node_id", T_STR, node_id, "", NULL, NULL, "this appliance's name in its hop markers (HTTP Via: 1.1 mediaplane-<node_id>, RTMP connect); a relay carrying its own is refused as a loop; empty: random at start. Letters, digits, '-', '_', '.'"),
 };
 

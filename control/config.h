@@ -111,6 +111,11 @@ struct mp_config {
 	struct mp_cidrs origin_networks;
 	uint32_t register_rate;
 	char node_id[33];
+	/* client identity towards origins, and the edge's own details (issue 13) */
+	struct mp_cidrs trusted_proxies;  /* peers whose forwarding headers are kept (empty: none) */
+	char rtmp_client_ip_param[32];    /* RTMP: stream query key carrying the client's address ("": none) */
+	char srt_default_stream[256];     /* SRT: stream id of a caller that sends none ("": rejected) */
+	bool whip_redirect;               /* WHIP/WHEP: 307 to the origin instead of relaying */
 };
 
 /* Fill cfg with the built-in defaults (the default TAP mode). */

@@ -1,6 +1,7 @@
 /* http_util.c: JSON replies, error bodies, bearer-token checks and the versions route for the control
  * plane's HTTP servers. */
 #include "http_util.h"
+#include "mp_escape.h"
 #include "config.h"
 #include "control.h"
 #include "proto_version.h"
@@ -69,17 +70,31 @@ void mp_http_reply_json(struct evhttp_request *req, int code, const char *json)
 	evbuffer_free(b);
 }
 
-void mp_http_reply_error(struct evhttp_request *req, int code, const char *reason)
+static void reply_error(struct evhttp_request *req, int code, const char *reason)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *s;
 
 	cJSON_AddNumberToObject(o, "code", code);
-	cJSON_AddStringToObject(o, "error", reason);
+	cJSON_AddStringToObject(o, "error", reason ? reason : "");
 	s = cJSON_PrintUnformatted(o);
 	mp_http_reply_json(req, code, s ? s : "{}");
 	cJSON_free(s);
 	cJSON_Delete(o);
+}
+
+void mp_http_reply_error(struct evhttp_request *req, int code, const char *reason)
+{
+	char shown[1024];
+
+	/* the reason is for a client: whatever a relay put in it, no origin address goes out (issue 13) */
+	mp_redact_ipv4(reason ? reason : "", shown, sizeof(shown));
+	reply_error(req, code, shown);
+}
+
+void mp_http_reply_error_unredacted(struct evhttp_request *req, int code, const char *reason)
+{
+	reply_error(req, code, reason);
 }
 
 /* Compare without an early exit, so the time taken does not tell how much of the token matched. */

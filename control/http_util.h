@@ -14,6 +14,10 @@ void mp_http_reply_json(struct evhttp_request *req, int code, const char *json);
 bool mp_http_refuse_method(struct evhttp_request *req);
 /* Send code with {"code":<code>,"error":"<reason>"} (reason JSON-escaped). */
 void mp_http_reply_error(struct evhttp_request *req, int code, const char *reason);
+/* The same with reason as it is, addresses included: only for answers to an origin or an operator
+ * (a refused registration names the origin's own endpoint); anything a client may read goes through
+ * mp_http_reply_error, which withholds every IPv4 address (issue 13). */
+void mp_http_reply_error_unredacted(struct evhttp_request *req, int code, const char *reason);
 /* True when auth is enabled and authorization (an Authorization value, may be NULL) is
  * "Bearer <api_auth_token>": the appliance's own token. */
 bool mp_http_is_own_token(const char *authorization, const struct mp_config *cfg);

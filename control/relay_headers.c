@@ -1,9 +1,11 @@
 /* relay_headers.c: the one header policy of every relay to an origin (see relay_headers.h for the rules). */
 #include "relay_headers.h"
+#include "config.h"
 #include "hop_guard.h"
 #include "http_hop.h"
 #include "http_util.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -17,17 +19,72 @@ static bool request_skip(const struct mp_relay_request_opts *o, const struct evk
 	const char *k = kv->key;
 
 	if (mp_http_hop_by_hop(k, connection) || !strcasecmp(k, "Expect") || !strcasecmp(k, "Content-Length") ||
-	    !strcasecmp(k, "X-Forwarded-For"))
+	    !strcasecmp(k, "X-Forwarded-For") || !strcasecmp(k, "Forwarded") || !strcasecmp(k, "X-Real-IP"))
 		return true;
 	if (!strcasecmp(k, "Authorization"))
 		return o->cfg && mp_http_is_own_token(kv->value, o->cfg);
 	return o->rewritten && (!strcasecmp(k, "Accept-Encoding") || !strcasecmp(k, "Range") || !strcasecmp(k, "If-Range"));
 }
 
+bool mp_relay_peer_trusted(const struct mp_config *cfg, const char *peer)
+{
+	struct in_addr a;
+
+	/* an empty list matches every address in mp_cidrs_match: here it means nobody */
+	if (!cfg || !cfg->trusted_proxies.n || !peer || inet_pton(AF_INET, peer, &a) != 1)
+		return false;
+	return mp_cidrs_match(&cfg->trusted_proxies, ntohl(a.s_addr));
+}
+
+/* Every value of field name in h joined by ", " (RFC 9110 section 5.3) into out; false when there is
+ * none or they do not fit. */
+static bool joined(const struct evkeyvalq *h, const char *name, char *out, size_t cap)
+{
+	const struct evkeyval *kv;
+	size_t n = 0;
+
+	for (kv = h->tqh_first; kv; kv = kv->next.tqe_next) {
+		int w;
+
+		if (strcasecmp(kv->key, name) || !*kv->value)
+			continue;
+		w = snprintf(out + n, cap - n, "%s%s", n ? ", " : "", kv->value);
+		if (w < 0 || (size_t)w >= cap - n)
+			return false;
+		n += (size_t)w;
+	}
+	return n > 0;
+}
+
+/* The client's address towards the origin: X-Forwarded-For (the de-facto header SRS reads, first
+ * entry: srs_get_original_ip), Forwarded (RFC 7239 section 4, "for=" node, IPv6 quoted and bracketed
+ * per section 6) and X-Real-IP. A trusted peer's chain is kept and ours appended; anyone else's is
+ * replaced, or a client could name any address to an origin's hooks and allow-lists. */
+static void add_forwarding(const struct evkeyvalq *in, struct evkeyvalq *out, const struct mp_relay_request_opts *o)
+{
+	bool trusted = mp_relay_peer_trusted(o->cfg, o->client_ip);
+	bool v6 = strchr(o->client_ip, ':') != NULL;
+	char chain[MP_RELAY_XFF_MAX], v[MP_RELAY_XFF_MAX], node[80];
+	const char *real;
+
+	if (trusted && joined(in, "X-Forwarded-For", chain, sizeof(chain)) &&
+	    (size_t)snprintf(v, sizeof(v), "%s, %s", chain, o->client_ip) < sizeof(v))
+		evhttp_add_header(out, "X-Forwarded-For", v);
+	else
+		evhttp_add_header(out, "X-Forwarded-For", o->client_ip);
+	snprintf(node, sizeof(node), v6 ? "for=\"[%s]\"" : "for=%s", o->client_ip);
+	if (trusted && joined(in, "Forwarded", chain, sizeof(chain)) &&
+	    (size_t)snprintf(v, sizeof(v), "%s, %s", chain, node) < sizeof(v))
+		evhttp_add_header(out, "Forwarded", v);
+	else
+		evhttp_add_header(out, "Forwarded", node);
+	real = trusted ? evhttp_find_header(in, "X-Real-IP") : NULL;
+	evhttp_add_header(out, "X-Real-IP", real && *real ? real : o->client_ip);
+}
+
 void mp_relay_request_headers(const struct evkeyvalq *in, struct evkeyvalq *out, const struct mp_relay_request_opts *o)
 {
 	const char *connection = evhttp_find_header(in, "Connection");
-	const char *xff = evhttp_find_header(in, "X-Forwarded-For");
 	const struct evkeyval *kv;
 
 	for (kv = in->tqh_first; kv; kv = kv->next.tqe_next)
@@ -41,14 +98,8 @@ void mp_relay_request_headers(const struct evkeyvalq *in, struct evkeyvalq *out,
 	/* Our hop after the client's Via entries (RFC 9110 section 7.6.3): if this request comes back to
 	 * us, by whatever way, the listener answers 508 instead of relaying it again (hop_guard.h). */
 	evhttp_add_header(out, "Via", mp_hop_via());
-	if (o->client_ip && *o->client_ip) {
-		char v[MP_RELAY_XFF_MAX];
-
-		if (xff && (size_t)snprintf(v, sizeof(v), "%s, %s", xff, o->client_ip) < sizeof(v))
-			evhttp_add_header(out, "X-Forwarded-For", v);
-		else
-			evhttp_add_header(out, "X-Forwarded-For", o->client_ip);
-	}
+	if (o->client_ip && *o->client_ip && strlen(o->client_ip) < 64)
+		add_forwarding(in, out, o);
 }
 
 void mp_relay_response_headers(const struct evkeyvalq *in, struct evkeyvalq *out, const struct mp_relay_response_opts *o)

@@ -10,7 +10,7 @@ struct mp_config;
 
 /* How one relay asks its origin. */
 struct mp_relay_request_opts {
-	const char *client_ip;        /* appended to X-Forwarded-For; NULL or "": nothing appended */
+	const char *client_ip;        /* the peer's address: X-Forwarded-For, Forwarded, X-Real-IP; NULL or "": none */
 	const char *host;             /* Host when the client sent none (HTTP/1.0): the origin's "ip:port";
 				       * NULL: none added */
 	bool rewritten;               /* the relay rewrites the answer (playlist, SDP): ask for it whole
@@ -27,13 +27,21 @@ struct mp_relay_request_opts {
  * - Content-Length is dropped: the relay frames the body it sends itself;
  * - Via: the client's entries go on, then ours ("1.1 mediaplane-<node_id>", hop_guard.h) as a field
  *   of its own, so the appliance knows its own request when it comes back;
- * - X-Forwarded-For is the client's value with client_ip appended (only client_ip when the
- *   result would pass MP_RELAY_XFF_MAX bytes);
+ * - client identity (docs/config.md "Client identity towards origins"): from a peer in
+ *   trusted_proxies, X-Forwarded-For and Forwarded are the peer's values (all lines joined) with
+ *   client_ip appended ("for=" node in Forwarded, RFC 7239), X-Real-IP the peer's or client_ip;
+ *   from any other peer the three are replaced: X-Forwarded-For: client_ip, Forwarded: for=client_ip,
+ *   X-Real-IP: client_ip. So SRS (which takes the FIRST X-Forwarded-For entry as the client for its
+ *   hooks, statistics and allow-lists) sees the real client and no client can name another address.
+ *   A chain past MP_RELAY_XFF_MAX bytes keeps only client_ip;
  * - for a rewritten answer Accept-Encoding, Range and If-Range are dropped;
  * - Host is kept, or set to host when the client sent none;
  * - every other field goes on unchanged, in the client's order. */
 #define MP_RELAY_XFF_MAX 1024
 void mp_relay_request_headers(const struct evkeyvalq *in, struct evkeyvalq *out, const struct mp_relay_request_opts *o);
+
+/* True when peer (a dotted IPv4 address) is in cfg's trusted_proxies (an empty list trusts nobody). */
+bool mp_relay_peer_trusted(const struct mp_config *cfg, const char *peer);
 
 /* How one relay answers its client. */
 struct mp_relay_response_opts {

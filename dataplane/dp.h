@@ -52,6 +52,7 @@ struct mp_dp_conf {
 	uint32_t srt_hs_timeout_ms; /* an origin silent this long in the SRT handshake: the client is rejected (0: 1500) */
 	uint32_t session_rate;     /* new sessions per source address per second, per worker (0: no limit) */
 	uint32_t srt_hs_rate;      /* SRT handshake packets per source address per second, per worker (0: no limit) */
+	char srt_default_stream[256]; /* the stream id of a caller that sends none ("" : such a caller is rejected) */
 	bool webrtc_allow_no_pwd;  /* a STUN for an ICE username stored without ice-pwd may start a session
 				    * (counted as stun_unverified); default: refused (drop stun_no_pwd) */
 };

@@ -11,9 +11,11 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "dp_srt_events.h"
 #include "lb.h"
 #include "srt.h"
 #include "srt_cookie.h"
+#include "stream_url.h"
 
 /*
  * Threads. A session in the SRT handshake is owned by the worker that created it (the one that got
@@ -72,6 +74,7 @@ struct mp_dp_srt_worker {
 	uint32_t n_used;
 	uint64_t next_timer_ms;
 	unsigned index;
+	struct mp_dp_srt_evring events; /* failed handshakes, for the control thread's log (dp_srt_events.h) */
 };
 
 struct mp_dp_srt {
@@ -79,6 +82,10 @@ struct mp_dp_srt {
 	_Atomic uint32_t *hs_ref;   /* per session index: 0, or (owner << 16) | (slot + 1) */
 	uint32_t max_sessions;
 	uint32_t hs_timeout_ms;
+	/* srt_default_stream: what a caller without a stream id is given (default_sid_len 0: none) */
+	char default_sid[MP_SRT_STREAMID_MAX + 1];
+	size_t default_sid_len;
+	struct mp_stream_url default_url;
 	struct mp_dp_srt_worker workers[MP_DP_MAX_WORKERS];
 };
 

@@ -4,6 +4,7 @@
 #include "mp_error.h"
 #include "mp_log.h"
 #include "dp_srt_msg.h"
+#include "srt_streamid.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -101,11 +102,40 @@ static void reject_client(struct mp_dp_worker *w, unsigned pi, const uint8_t mac
 	mp_dp_srt_send_client(w, pi, mac, ip, port, out, (size_t)n);
 }
 
+/* The appliance refuses a caller: it hears why, and the control thread's log (dp_srt_events.h) too. */
+static void refuse_client(struct mp_dp_worker *w, unsigned pi, const struct mp_pkt *pkt,
+			  const struct mp_srt_handshake *req, uint32_t reason, const char *stream, uint64_t now_ms)
+{
+	mp_dp_srt_event_put(&w->srt->events, MP_DP_SRT_EV_REFUSED, (int32_t)reason, pkt->src_ip, pkt->src_port,
+			    MP_DP_SRT_EV_NO_ORIGIN, stream);
+	reject_client(w, pi, pkt->src_mac, pkt->src_ip, pkt->src_port, req, reason, now_ms);
+}
+
+/* The stream key a slot's stored CONCLUSION names (after srt_default_stream was applied), for the log. */
+static const char *slot_stream(const struct mp_dp_srt_slot *sl)
+{
+	static __thread struct mp_stream_url url;
+	struct mp_srt_handshake hs;
+
+	if (mp_srt_hs_parse(sl->conclusion, sl->conc_len, &hs) != MP_OK || mp_dp_srt_stream_of(&hs, &url) != MP_OK)
+		return "";
+	return url.key;
+}
+
+/* An event about the handshake of session s (kind: dp_srt_events.h). */
+static void slot_event(struct mp_dp_worker *w, const struct mp_lb_session *s, const struct mp_dp_srt_slot *sl,
+		       uint8_t kind, int32_t reason)
+{
+	mp_dp_srt_event_put(&w->srt->events, kind, reason, s->tuple.src_ip, s->tuple.src_port, s->origin_id,
+			    slot_stream(sl));
+}
+
 static void reject_stored(struct mp_dp_worker *w, const struct mp_lb_session *s, const struct mp_dp_srt_slot *sl,
-			  uint32_t reason, uint64_t now_ms)
+			  uint8_t kind, uint32_t reason, uint64_t now_ms)
 {
 	struct mp_srt_handshake hs;
 
+	slot_event(w, s, sl, kind, (int32_t)reason);
 	if (mp_srt_hs_parse(sl->conclusion, sl->conc_len, &hs) == MP_OK)
 		reject_client(w, sl->client_pi, sl->client_mac, s->tuple.src_ip, s->tuple.src_port, &hs, reason, now_ms);
 }
@@ -167,6 +197,9 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 	struct mp_dp_port *port = &dp->ports[pi];
 	const uint8_t *payload = rte_pktmbuf_mtod(m, uint8_t *) + pkt->payload_off;
 	static __thread struct mp_stream_url url;
+	static __thread uint8_t with_sid[MP_DP_SRT_HS_BYTES];
+	const uint8_t *conc = payload;
+	size_t conc_len = pkt->payload_len;
 	struct mp_lb_session_params sp;
 	struct mp_lb_session *s, *old;
 	struct mp_lb_target t;
@@ -194,20 +227,35 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 	if (hop)
 		mp_arp_cache_learn(&port->arp, hop, pkt->src_mac, now_ms);
 	if (pkt->payload_len > MP_DP_SRT_HS_BYTES) {
-		reject_client(w, pi, pkt->src_mac, pkt->src_ip, pkt->src_port, hs, MP_SRT_REJX_BAD_REQUEST, now_ms);
+		refuse_client(w, pi, pkt, hs, MP_SRT_REJX_BAD_REQUEST, "", now_ms);
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (mp_dp_srt_stream_of(hs, &url) != MP_OK) {
-		reject_client(w, pi, pkt->src_mac, pkt->src_ip, pkt->src_port, hs, MP_SRT_REJX_BAD_REQUEST, now_ms);
+	rc = mp_dp_srt_stream_of(hs, &url);
+	if (rc == MP_ERR_NOTFOUND && dp->srt->default_sid_len) {
+		/* No stream id (a plain "srt://host:port" caller): srt_default_stream, and the origin is
+		 * asked for that very stream (a SID added to the CONCLUSION it gets), so the pick and the
+		 * origin agree, as SRS's own default (live/livestream) would not if ours differs. */
+		int n = mp_srt_hs_add_streamid(payload, pkt->payload_len, dp->srt->default_sid, dp->srt->default_sid_len,
+					       with_sid, sizeof(with_sid));
+
+		rc = n < 0 ? n : MP_OK;
+		if (rc == MP_OK) {
+			url = dp->srt->default_url;
+			conc = with_sid;
+			conc_len = (size_t)n;
+		}
+	}
+	if (rc != MP_OK) {
+		refuse_client(w, pi, pkt, hs, MP_SRT_REJX_BAD_REQUEST, "", now_ms);
 		rte_pktmbuf_free(m);
 		return;
 	}
 	rc = mp_lb_pick(dp->lb, url.key, MP_PROTO_SRT, now_ms, &t);
 	if (rc != MP_OK) {
 		/* No origin: say so at once rather than let the client time out. */
-		reject_client(w, pi, pkt->src_mac, pkt->src_ip, pkt->src_port, hs,
-			      rc == MP_ERR_NOORIGIN ? MP_SRT_REJX_DOWN : MP_SRT_REJX_OVERLOAD, now_ms);
+		refuse_client(w, pi, pkt, hs, rc == MP_ERR_NOORIGIN ? MP_SRT_REJX_DOWN : MP_SRT_REJX_OVERLOAD, url.key,
+			      now_ms);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -223,7 +271,7 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 		sl = slot_take(w->srt, &slot);
 	}
 	if (!sl) {
-		reject_client(w, pi, pkt->src_mac, pkt->src_ip, pkt->src_port, hs, MP_SRT_REJX_OVERLOAD, now_ms);
+		refuse_client(w, pi, pkt, hs, MP_SRT_REJX_OVERLOAD, url.key, now_ms);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -243,7 +291,7 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 			client_again(w, pi, m, pkt, s); /* another worker made it a moment ago */
 			return;
 		}
-		reject_client(w, pi, pkt->src_mac, pkt->src_ip, pkt->src_port, hs, MP_SRT_REJX_OVERLOAD, now_ms);
+		refuse_client(w, pi, pkt, hs, MP_SRT_REJX_OVERLOAD, url.key, now_ms);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -254,8 +302,8 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 	sl->sess_created_ms = s->created_ms;
 	sl->nat_port = s->nat_port;
 	sl->client_cookie = hs->cookie;
-	sl->conc_len = pkt->payload_len;
-	memcpy(sl->conclusion, payload, pkt->payload_len);
+	sl->conc_len = (uint16_t)conc_len;
+	memcpy(sl->conclusion, conc, conc_len);
 	mp_dp_srt_induction_from(hs, sl->induction);
 	sl->ref = hs_ref_make(w->srt->index, slot);
 	atomic_store_explicit(&dp->srt->hs_ref[s->index], sl->ref, memory_order_release);
@@ -325,6 +373,7 @@ void mp_dp_srt_origin_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 
 		memcpy(out, p, n);
 		mp_srt_hs_set_cookie(out, n, sl->client_cookie);
+		slot_event(w, s, sl, MP_DP_SRT_EV_ORIGIN_REJECT, mp_srt_hs_reject_reason(hs.hs_type));
 		w->stats.srt_rejects++;
 		mp_dp_srt_send_client(w, sl->client_pi, sl->client_mac, s->tuple.src_ip, s->tuple.src_port, out, n);
 		mp_lb_session_close(dp->lb, s, now_ms);
@@ -345,7 +394,7 @@ void mp_dp_srt_origin_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 		int rc = mp_lb_session_srt_bind(dp->lb, s, hs.socket_id, hs.socket_id);
 
 		if (rc != MP_OK && rc != MP_ERR_EXISTS) {
-			reject_stored(w, s, sl, MP_SRT_REJX_OVERLOAD, now_ms);
+			reject_stored(w, s, sl, MP_DP_SRT_EV_REFUSED, MP_SRT_REJX_OVERLOAD, now_ms);
 			mp_lb_session_close(dp->lb, s, now_ms);
 			slot_release(dp, w->srt, sl);
 			rte_pktmbuf_free(m);
@@ -354,7 +403,7 @@ void mp_dp_srt_origin_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 		if (rc == MP_ERR_EXISTS) {
 			/* Another session already uses this origin socket id (two origins chose the same):
 			 * the client could not be told apart; refuse rather than mix streams. */
-			reject_stored(w, s, sl, MP_SRT_REJX_CONFLICT, now_ms);
+			reject_stored(w, s, sl, MP_DP_SRT_EV_REFUSED, MP_SRT_REJX_CONFLICT, now_ms);
 			mp_lb_session_close(dp->lb, s, now_ms);
 			slot_release(dp, w->srt, sl);
 			rte_pktmbuf_free(m);
@@ -403,7 +452,7 @@ static void run_timers(struct mp_dp_worker *w, uint64_t now_ms)
 			/* The origin stayed silent: the client gets a rejection, not silence. */
 			w->stats.srt_origin_timeouts++;
 			mp_lb_origin_silent(dp->lb, s->origin_id); /* the control plane marks it down */
-			reject_stored(w, s, sl, MP_SRT_REJ_TIMEOUT, now_ms);
+			reject_stored(w, s, sl, MP_DP_SRT_EV_ORIGIN_TIMEOUT, MP_SRT_REJ_TIMEOUT, now_ms);
 			mp_lb_session_close(dp->lb, s, now_ms);
 			slot_release(dp, sw, sl);
 			continue;
@@ -473,6 +522,25 @@ void mp_dp_srt_periodic(struct mp_dp_worker *w, uint64_t now_ms)
 
 /* ---- setup ---- */
 
+/* srt_default_stream: a stream id ("#!::r=live/livestream,m=publish") or a plain "app/stream"
+ * (access-control.md: a stream id without "#!::" is the resource name), named as the balancer names it. */
+static int default_stream(struct mp_dp_srt *srt, const char *text, char *err, size_t errcap)
+{
+	struct mp_srt_streamid sid;
+	size_t len = strlen(text);
+	int rc = len <= MP_SRT_STREAMID_MAX ? mp_srt_streamid_parse(text, len, &sid) : MP_ERR_TOOLONG;
+
+	if (rc == MP_OK)
+		rc = mp_stream_url_from_srt(sid.resource.p, sid.resource.len, sid.host.p, sid.host.len, &srt->default_url);
+	if (rc != MP_OK) {
+		snprintf(err, errcap, "srt_default_stream '%s' names no stream: %s", text, mp_strerror(rc));
+		return -1;
+	}
+	memcpy(srt->default_sid, text, len + 1);
+	srt->default_sid_len = len;
+	return 0;
+}
+
 int mp_dp_srt_init(struct mp_dp *dp, char *err, size_t errcap)
 {
 	struct mp_dp_srt *srt;
@@ -491,6 +559,10 @@ int mp_dp_srt_init(struct mp_dp *dp, char *err, size_t errcap)
 	}
 	srt->max_sessions = mp_lb_config(dp->lb)->max_sessions;
 	srt->hs_timeout_ms = dp->conf.srt_hs_timeout_ms ? dp->conf.srt_hs_timeout_ms : MP_DP_SRT_HS_TIMEOUT_MS;
+	if (dp->conf.srt_default_stream[0] && default_stream(srt, dp->conf.srt_default_stream, err, errcap) < 0) {
+		mp_dp_srt_free(dp);
+		return -1;
+	}
 	srt->hs_ref = rte_zmalloc("mp_srt_ref", sizeof(*srt->hs_ref) * srt->max_sessions, RTE_CACHE_LINE_SIZE);
 	if (!srt->hs_ref)
 		goto nomem;

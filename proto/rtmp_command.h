@@ -114,6 +114,13 @@ int mp_rtmp_build_play(uint8_t *out, size_t cap, double txn, struct mp_rtmp_str 
 /* "deleteStream", txn, null, stream id. */
 int mp_rtmp_build_delete_stream(uint8_t *out, size_t cap, double txn, double stream_id);
 
+/* The command payload (len bytes) with the AMF0 string whose bytes are at (a struct mp_rtmp_str that
+ * mp_rtmp_cmd_parse found in this very payload, e.g. publish's stream) replaced by s (slen bytes; a
+ * short string, or a long one past 65535), every other byte kept, into out. Returns the new length,
+ * MP_ERR_INVAL (at is not a string value inside payload) or MP_ERR_NOSPACE. */
+int mp_rtmp_replace_string(const uint8_t *payload, size_t len, struct mp_rtmp_str at, const char *s, size_t slen,
+			   uint8_t *out, size_t cap);
+
 /* A C string as a struct mp_rtmp_str. */
 struct mp_rtmp_str mp_rtmp_cstr(const char *s);
 

@@ -4,6 +4,8 @@
 #include "mp_error.h"
 #include "rtmp_command.h"
 
+#include <string.h>
+
 static void head(struct mp_amf0_writer *w, uint8_t *out, size_t cap, const char *name, double txn)
 {
 	mp_amf0_writer_init(w, out, cap);
@@ -209,4 +211,47 @@ int mp_rtmp_build_delete_stream(uint8_t *out, size_t cap, double txn, double str
 	mp_amf0_put_null(&w);
 	mp_amf0_put_number(&w, stream_id);
 	return mp_amf0_writer_result(&w);
+}
+
+int mp_rtmp_replace_string(const uint8_t *payload, size_t len, struct mp_rtmp_str at, const char *s, size_t slen,
+			   uint8_t *out, size_t cap)
+{
+	const uint8_t *p = (const uint8_t *)at.ptr;
+	size_t off, hdr, tail, head_len;
+
+	if (!payload || !p || p < payload || p > payload + len || at.len > (size_t)(payload + len - p) || !out ||
+	    (!s && slen))
+		return MP_ERR_INVAL;
+	off = (size_t)(p - payload);
+	/* AMF0 spec section 2.4 (string: 0x02, u16 length) and 2.14 (long string: 0x0C, u32 length) */
+	if (off >= 3 && payload[off - 3] == 0x02 && ((size_t)payload[off - 2] << 8 | payload[off - 1]) == at.len)
+		hdr = 3;
+	else if (off >= 5 && payload[off - 5] == 0x0C &&
+		 ((size_t)payload[off - 4] << 24 | (size_t)payload[off - 3] << 16 | (size_t)payload[off - 2] << 8 |
+		  payload[off - 1]) == at.len)
+		hdr = 5;
+	else
+		return MP_ERR_INVAL;
+	head_len = off - hdr;
+	tail = len - off - at.len;
+	if (head_len + 5 + slen + tail > cap || slen > 0xffffffffu)
+		return MP_ERR_NOSPACE;
+	memmove(out, payload, head_len); /* (out may not overlap the rest: the caller gives its own buffer) */
+	if (slen <= 0xffff) {
+		out[head_len] = 0x02;
+		out[head_len + 1] = (uint8_t)(slen >> 8);
+		out[head_len + 2] = (uint8_t)slen;
+		hdr = 3;
+	} else {
+		out[head_len] = 0x0C;
+		out[head_len + 1] = (uint8_t)(slen >> 24);
+		out[head_len + 2] = (uint8_t)(slen >> 16);
+		out[head_len + 3] = (uint8_t)(slen >> 8);
+		out[head_len + 4] = (uint8_t)slen;
+		hdr = 5;
+	}
+	if (slen)
+		memcpy(out + head_len + hdr, s, slen);
+	memcpy(out + head_len + hdr + slen, p + at.len, tail);
+	return (int)(head_len + hdr + slen + tail);
 }

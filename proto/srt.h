@@ -185,6 +185,14 @@ int mp_srt_ext_string_decode(const uint8_t *val, size_t vlen, char *out, size_t 
  * MP_ERR_TOOLONG (over 512). */
 int mp_srt_ext_string_encode(const char *s, size_t len, uint8_t *out, size_t cap);
 
+/* A v5 CONCLUSION (len bytes at in) with a SID extension carrying sid appended and the CONFIG flag set
+ * in its extension field, into out: for a caller that sent no stream id, so the origin is asked for the
+ * stream the appliance picked it for (srt_default_stream). Every other byte (KMREQ included) is kept.
+ * Returns the new length, MP_ERR_EXISTS when in already has a SID, MP_ERR_PROTO when in is not a v5
+ * CONCLUSION, MP_ERR_NOSPACE (no room in out, or in has MP_SRT_HS_MAX_EXT blocks already) /
+ * MP_ERR_TOOLONG / MP_ERR_INVAL. */
+int mp_srt_hs_add_streamid(const uint8_t *in, size_t len, const char *sid, size_t sid_len, uint8_t *out, size_t cap);
+
 /* The listener's answer to a caller's INDUCTION (section 4.3.1.1): version 5, encryption 0,
  * extension 0x4A17, the caller's ISN/MTU/window/socket id, our cookie, the caller's address.
  * Returns the length (64) or a negative mp_err (MP_ERR_PROTO when req is not an INDUCTION). */

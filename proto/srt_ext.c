@@ -126,3 +126,34 @@ const char *mp_srt_reject_name(int reason)
 		return "REJC_USERDEFINED";
 	return "REJ_UNKNOWN_CODE";
 }
+
+int mp_srt_hs_add_streamid(const uint8_t *in, size_t len, const char *sid, size_t sid_len, uint8_t *out, size_t cap)
+{
+	struct mp_srt_handshake hs;
+	uint8_t *c = out + MP_SRT_HEADER_LEN;
+	int n, rc;
+
+	if (!in || !out || !sid || !sid_len)
+		return MP_ERR_INVAL;
+	rc = mp_srt_hs_parse(in, len, &hs);
+	if (rc != MP_OK)
+		return rc;
+	if (hs.version != 5 || hs.hs_type != MP_SRT_HS_CONCLUSION || hs.tail_len)
+		return MP_ERR_PROTO;
+	if (mp_srt_hs_find_ext(&hs, MP_SRT_EXT_SID))
+		return MP_ERR_EXISTS;
+	if (hs.n_ext >= MP_SRT_HS_MAX_EXT)
+		return MP_ERR_NOSPACE; /* one block more would not parse back (mp_srt_hs_parse keeps 12) */
+	if (cap < len + 4)
+		return MP_ERR_NOSPACE;
+	memmove(out, in, len);
+	n = mp_srt_ext_string_encode(sid, sid_len, out + len + 4, cap - len - 4);
+	if (n < 0)
+		return n;
+	/* section 3.2.1.3: type SRT_CMD_SID, then the length in 32-bit words */
+	mp_wr16(out + len, MP_SRT_EXT_SID);
+	mp_wr16(out + len + 2, (uint16_t)(n / 4));
+	/* section 3.2.1.1: a config block (SID) is announced by the CONFIG flag */
+	mp_wr16(c + 6, (uint16_t)(hs.extension | MP_SRT_HS_EXT_CONFIG));
+	return (int)len + 4 + n;
+}

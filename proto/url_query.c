@@ -2,6 +2,8 @@
 #include "url_query.h"
 #include "mp_error.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 static int hexval(char c)
@@ -78,4 +80,43 @@ int mp_url_query_get(const char *query, size_t len, const char *key, char *out, 
 	if (mp_url_query_find(query, len, key, &v, &vlen) != MP_OK)
 		return MP_ERR_NOTFOUND;
 	return mp_url_decode(v, vlen, 1, out, cap);
+}
+
+int mp_url_query_set(const char *s, size_t len, const char *key, const char *value, char *out, size_t cap)
+{
+	const char *q = memchr(s, '?', len);
+	size_t klen = key ? strlen(key) : 0, n, i;
+	bool any = false; /* a parameter is in out already: the next one follows '&' */
+	int w;
+
+	if (!klen || !value)
+		return MP_ERR_INVAL;
+	n = q ? (size_t)(q - s) : len;
+	if (n + 1 > cap)
+		return MP_ERR_NOSPACE;
+	memcpy(out, s, n);
+	out[n] = 0;
+	for (i = q ? n + 1 : len; i < len;) {
+		const char *pair = s + i, *amp = memchr(pair, '&', len - i);
+		size_t plen = amp ? (size_t)(amp - pair) : len - i;
+		size_t name_len = plen;
+		const char *eq = memchr(pair, '=', plen);
+
+		if (eq)
+			name_len = (size_t)(eq - pair);
+		i += plen + 1;
+		if (!plen || (name_len == klen && !memcmp(pair, key, klen)))
+			continue;
+		if (n + 1 + plen + 1 > cap)
+			return MP_ERR_NOSPACE;
+		out[n++] = any ? '&' : '?';
+		any = true;
+		memcpy(out + n, pair, plen);
+		n += plen;
+		out[n] = 0;
+	}
+	w = snprintf(out + n, cap - n, "%c%s=%s", any ? '&' : '?', key, value);
+	if (w < 0 || (size_t)w >= cap - n)
+		return MP_ERR_NOSPACE;
+	return (int)(n + (size_t)w);
 }

@@ -19,4 +19,11 @@ int mp_url_query_find(const char *query, size_t len, const char *key, const char
  * MP_ERR_NOTFOUND, MP_ERR_INVAL or MP_ERR_NOSPACE. */
 int mp_url_query_get(const char *query, size_t len, const char *key, char *out, size_t cap);
 
+/* "name?query" (len bytes, the query optional) with every parameter named key removed and
+ * "key=value" appended as the last one, into out (NUL-terminated): how a relay tells an origin
+ * something the client must not be able to forge (a key the client sent itself is dropped).
+ * value is put as given (the caller passes URL-safe text, e.g. an address). Returns the length,
+ * MP_ERR_INVAL (empty key) or MP_ERR_NOSPACE. */
+int mp_url_query_set(const char *s, size_t len, const char *key, const char *value, char *out, size_t cap);
+
 #endif

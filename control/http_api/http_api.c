@@ -203,6 +203,7 @@ static void listener_stats(const struct mp_control *c, cJSON *out, long limit)
 	cJSON_AddNumberToObject(out, "passed_through", (double)api->st.passed);
 	cJSON_AddNumberToObject(out, "resource_requests", (double)api->st.resources);
 	cJSON_AddNumberToObject(out, "busy", (double)api->st.busy);
+	cJSON_AddNumberToObject(out, "redirected", (double)api->st.redirected);
 	cJSON_AddNumberToObject(out, "waiting", api->n_inflight);
 	cJSON_AddNumberToObject(out, "resources", mp_whip_res_count(api->res));
 }

@@ -22,6 +22,7 @@ struct mp_http_api_stats {
 	uint64_t passed;      /* origin's non-2xx answers passed through */
 	uint64_t resources;   /* DELETE/PATCH relayed */
 	uint64_t busy;        /* 503: too many requests waiting for origins */
+	uint64_t redirected;  /* 307 to the origin's WHIP/WHEP URL (whip_redirect) */
 };
 
 struct mp_http_api {

@@ -4,6 +4,7 @@
 #include "http_api_internal.h"
 #include "http_hop.h"
 #include "http_util.h"
+#include "config.h"
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -232,6 +233,40 @@ static bool parse_offer(struct mp_api_call *call, struct evhttp_request *req, co
 	return call->stream[0] != '\0';
 }
 
+/* whip_redirect: 307 to the origin's own WHIP/WHEP URL (RFC 9725 section 4.5 lets a WHIP client follow a
+ * redirect; 307 keeps the method and the offer, RFC 9110 section 15.4.8): the same path and query on the
+ * origin's api endpoint 0, the one the relay would have asked. The pick stays sticky, so every client
+ * of the stream is sent to the same origin. By design this gives the client the origin's address:
+ * only for fleets whose clients may reach origins (docs/http_api.md). */
+static void redirect(struct mp_http_api *api, struct evhttp_request *req, const struct mp_lb_origin *org,
+		     const char *stream)
+{
+	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
+	const char *path = u ? evhttp_uri_get_path(u) : NULL, *query = u ? evhttp_uri_get_query(u) : NULL;
+	char loc[2048];
+	uint32_t ip;
+	uint16_t port;
+	int n;
+
+	if (mp_lb_origin_endpoint(org, MP_PROTO_API, 0, &ip, &port) != MP_OK) {
+		api->st.no_origin++;
+		mp_http_reply_error(req, 503, "no origin for this stream: no alive origin registered an api endpoint");
+		return;
+	}
+	n = snprintf(loc, sizeof(loc), "http://%u.%u.%u.%u:%u%s%s%s", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
+		     ip & 255, port, path && *path ? path : "/", query ? "?" : "", query ? query : "");
+	if (n < 0 || (size_t)n >= sizeof(loc)) {
+		mp_http_reply_error(req, 414, "the request target is too long to redirect");
+		return;
+	}
+	api->st.redirected++;
+	MP_DEBUG("HTTP API: WHIP/WHEP offer for %s redirected to origin %s (%s)", stream, org->key, loc);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Location", loc);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Access-Control-Expose-Headers", "Location");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+	evhttp_send_reply(req, 307, "Temporary Redirect", NULL);
+}
+
 void mp_http_api_offer(struct mp_http_api *api, struct evhttp_request *req, bool legacy)
 {
 	struct mp_control *c = api->c;
@@ -267,6 +302,11 @@ void mp_http_api_offer(struct mp_http_api *api, struct evhttp_request *req, bool
 			snprintf(reason, sizeof(reason), "no origin for %s: %s", call->stream, mp_strerror(rc));
 		api->st.no_origin++;
 		mp_http_reply_error(req, rc == MP_ERR_TOOLONG ? 400 : 503, reason);
+		free(call);
+		return;
+	}
+	if (!legacy && c->cfg && c->cfg->whip_redirect) {
+		redirect(api, req, org, call->stream);
 		free(call);
 		return;
 	}

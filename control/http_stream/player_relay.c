@@ -152,8 +152,10 @@ static void on_origin_error(enum evhttp_request_error e, void *arg)
 	((struct mp_player_relay *)arg)->oerr = (int)e;
 }
 
-/* A stream's answer goes on as the origin framed it; the origin's CORS policy, when it sent one, is kept. */
-static const struct mp_relay_response_opts response_opts = { .rewritten = false };
+/* A stream's answer goes on as the origin framed it; the origin's CORS policy, when it sent one, is kept; a
+ * Location naming the origin points back here (the player cannot reach the origin, and must not learn
+ * its address: issue 13). */
+static const struct mp_relay_response_opts response_opts = { .rewritten = false, .location_back = true };
 
 static int on_origin_header(struct evhttp_request *oreq, void *arg)
 {

@@ -42,7 +42,7 @@ void mp_player_relay_send_playlist(struct mp_player_relay *r, struct evhttp_requ
 		}
 	}
 	mp_relay_response_headers(evhttp_request_get_input_headers(oreq), evhttp_request_get_output_headers(r->player),
-				  &(struct mp_relay_response_opts){ .rewritten = true });
+				  &(struct mp_relay_response_opts){ .rewritten = true, .location_back = true });
 	mp_relay_add_cors(evhttp_request_get_output_headers(r->player));
 	out = evbuffer_new();
 	if (buf)

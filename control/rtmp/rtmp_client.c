@@ -6,8 +6,11 @@
 #include "hop_marker.h"
 #include "mp_clock.h"
 #include "mp_error.h"
+#include "mp_escape.h"
 #include "mp_log.h"
 #include "rtmp_session.h"
+#include "url_query.h"
+#include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,12 +69,15 @@ int mp_rtmp_client_handshake(struct mp_rtmp_session *s)
 int mp_rtmp_client_fail(struct mp_rtmp_session *s, const char *code, const char *why)
 {
 	uint8_t buf[512];
+	char shown[256];
 	int n;
 
 	MP_WARN("RTMP: %s %s %s: %s", s->peer, s->role == MP_RTMP_ROLE_PLAY ? "play" : "publish",
 		s->url.key[0] ? s->url.key : "-", why);
 	mp_rtmp_side_close(&s->org);
-	n = mp_rtmp_reply_status_error(buf, sizeof(buf), code, why);
+	/* the log has the whole story; the client's description names no origin address (issue 13) */
+	mp_redact_ipv4(why, shown, sizeof(shown));
+	n = mp_rtmp_reply_status_error(buf, sizeof(buf), code, shown);
 	if (n > 0 && s->cl.bev)
 		mp_rtmp_send_cmd(&s->cl, 5, s->client_sid ? s->client_sid : MP_RTMP_PROXY_CLIENT_SID, buf, n);
 	return mp_rtmp_session_closing(s, why);
@@ -150,6 +156,43 @@ static int on_connect(struct mp_rtmp_session *s, const struct mp_rtmp_msg *m, co
 	return answer_connect(s, cmd->txn);
 }
 
+/* The publish/play replayed to the origin carries the client's address as a query parameter of the
+ * stream name (rtmp_client_ip_param, default "client_ip"): SRS takes an RTMP client's address only
+ * from the TCP peer (that is the appliance) and hands its hooks (on_connect, on_publish, on_play)
+ * the stream's query as "param"; the stream name's query, not tcUrl's, because SRS joins the two
+ * with a second '?' when both have one, which would spoil the client's own parameters (tokens).
+ * Whatever the client sent under that name is dropped first. m is the client's message, cmd parsed
+ * from it; the saved copy in s->start is replaced. */
+static int add_client_ip(struct mp_rtmp_session *s, const struct mp_rtmp_msg *m, const struct mp_rtmp_cmd *cmd)
+{
+	const char *key = s->px->c->cfg ? s->px->c->cfg->rtmp_client_ip_param : "";
+	const char *colon = strrchr(s->peer, ':');
+	char ip[64], name[MP_SURL_QUERY_MAX + 128];
+	uint8_t *out;
+	size_t cap;
+	int n;
+
+	if (!key || !key[0] || !colon || colon == s->peer || (size_t)(colon - s->peer) >= sizeof(ip))
+		return MP_OK;
+	snprintf(ip, sizeof(ip), "%.*s", (int)(colon - s->peer), s->peer);
+	n = mp_url_query_set(cmd->stream.ptr, cmd->stream.len, key, ip, name, sizeof(name));
+	if (n < 0)
+		return MP_OK; /* a stream name too long to add to: it goes as the client sent it */
+	cap = m->len + (size_t)n + 8;
+	out = malloc(cap);
+	if (!out)
+		return MP_ERR_NOMEM;
+	n = mp_rtmp_replace_string(m->payload, m->len, cmd->stream, name, (size_t)n, out, cap);
+	if (n < 0) {
+		free(out);
+		return MP_OK;
+	}
+	free(s->start.payload);
+	s->start.payload = out;
+	s->start.len = (uint32_t)n;
+	return MP_OK;
+}
+
 static int on_start(struct mp_rtmp_session *s, const struct mp_rtmp_msg *m, const struct mp_rtmp_cmd *cmd)
 {
 	int play = cmd->kind == MP_RTMP_CMD_PLAY;
@@ -173,6 +216,9 @@ static int on_start(struct mp_rtmp_session *s, const struct mp_rtmp_msg *m, cons
 			 s->tc_url, mp_strerror(rc));
 		return mp_rtmp_client_fail(s, play ? "NetStream.Play.StreamNotFound" : "NetStream.Publish.BadName", why);
 	}
+	rc = add_client_ip(s, m, cmd);
+	if (rc < 0)
+		return rc;
 	if (play)
 		s->px->st.plays++;
 	else

@@ -72,7 +72,7 @@ static void register_refuse(struct mp_control *c, struct evhttp_request *req, in
 {
 	c->stats.register_rejected++;
 	MP_DEBUG("System API: registration refused (%d): %s", code, reason);
-	mp_http_reply_error(req, code, reason);
+	mp_http_reply_error_unredacted(req, code, reason); /* the origin is told about its own endpoints */
 }
 
 static void reply_cjson(struct evhttp_request *req, cJSON *o)

@@ -121,7 +121,7 @@ curl -sf -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$API_PORT
 pass "origin registered"
 
 # --- publish 20 s; meanwhile play it back through the appliance, by RTMP and by HLS
-netns_bg - publish "livestream?token=abc123" 20 "$DIR/publish.out"
+netns_bg - publish "livestream?client_ip=10.6.6.6&token=abc123" 20 "$DIR/publish.out"
 PUB=$!
 wait_until 60 publishing livestream || fail "the publish never reached the relay state"
 ip netns exec "$NS_C" timeout 15 ffprobe -hide_banner -v error -show_entries stream=codec_name,codec_type \
@@ -143,8 +143,9 @@ grep -q 'GET /live/livestream-[0-9]*\.ts?spbhid=[0-9a-f]* ' "$DIR/http_access.lo
 pass "HLS of the stream published through the appliance plays through its port 8080, segments by spbhid"
 wait "$PUB" || fail "the publisher failed"
 pass "the publisher ran to its end"
-grep -q 'PUBLISH "live" "livestream" "token=abc123"' "$DIR/access.log" || fail "the origin did not see the query: $(cat "$DIR/access.log")"
-pass "the stream name's query reached the origin"
+grep -q "PUBLISH \"live\" \"livestream\" \"token=abc123&client_ip=$CLIENT_IP\"" "$DIR/access.log" ||
+	fail "the origin did not see the query with the client's address: $(cat "$DIR/access.log")"
+pass "the stream name's query reached the origin, with client_ip=$CLIENT_IP in place of the client's forged one"
 
 stats=$(curl -sf "http://127.0.0.1:$API_PORT/api/v1/rtmp") || fail "GET /api/v1/rtmp"
 python3 - "$stats" <<'PY' || fail "counters: $stats"

@@ -387,7 +387,7 @@ static void publish_arrives_whole_across_chunk_sizes_4096_and_60000(void **state
 	origin_start(&o, ORIGIN_PUBLISH, 7); /* the origin's stream id differs from the proxy's 1 */
 	client_connect(&c, 4096);
 	assert_int_equal(rtmp_peer_send_ctrl(&c, &win), 0); /* the proxy must acknowledge us every 100000 bytes */
-	client_publish(&c, "s1?token=abc", &cmd, nodes, &m);
+	client_publish(&c, "s1?client_ip=10.6.6.6&token=abc", &cmd, nodes, &m); /* a forged client_ip */
 	assert_true(str_is(cmd.code, "NetStream.Publish.Start"));
 	assert_int_equal(m.stream_id, 1); /* mapped back from the origin's 7 */
 	for (unsigned i = 0; i < NMSG; i++) {
@@ -404,7 +404,9 @@ static void publish_arrives_whole_across_chunk_sizes_4096_and_60000(void **state
 	assert_int_equal(o.whole, NMSG);
 	assert_true(o.delete_sid_ok);
 	assert_string_equal(o.tc_url, TC_URL);         /* connect replayed as the client sent it */
-	assert_string_equal(o.stream, "s1?token=abc");  /* the query reaches the origin */
+	/* the query reaches the origin, with the client's real address (rtmp_client_ip_param) in place of
+	 * the one it forged: what SRS hands its on_publish hook as param */
+	assert_string_equal(o.stream, "s1?token=abc&client_ip=127.0.0.1");
 	assert_true(o.pongs >= 1);                      /* the proxy answered the origin's ping */
 	assert_true(c.acks_received >= 5);             /* ~1.3 MB sent with a 100000-byte window */
 }
@@ -460,7 +462,7 @@ static void play_arrives_whole_and_get_stream_length_is_answered(void **state)
 	assert_true(begin_ok);
 	assert_true(start_ok);
 	assert_string_equal(o.fail, "");
-	assert_string_equal(o.stream, "s2?key=v");
+	assert_string_equal(o.stream, "s2?key=v&client_ip=127.0.0.1"); /* play carries the client too */
 	assert_true(o.acks >= 5);  /* the origin asked for a 100000-byte window and sent ~1.3 MB */
 	assert_true(o.buffer_ok);
 	assert_true(o.pongs >= 1);
@@ -553,6 +555,10 @@ static void publish_to_an_origin_that_is_down_gets_an_error(void **state)
 	client_publish(&c, "down", &cmd, nodes, &m);
 	rtmp_peer_close(&c);
 	assert_true(str_is(cmd.level, "error"));
+	/* issue 13: the client is told, but never where the origin is */
+	assert_true(cmd.description.len > 0);
+	assert_null(memmem(cmd.description.ptr, cmd.description.len, "127.0.0.1", 9));
+	assert_null(memmem(cmd.description.ptr, cmd.description.len, "13323", 5));
 	r = rtmp_counters();
 	assert_true(num_at(r, "errors", "origin_connect") >= 1);
 	cJSON_Delete(r);

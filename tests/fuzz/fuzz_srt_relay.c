@@ -1,6 +1,7 @@
 /* fuzz_srt_relay.c: what the SRT relay derives from a client's handshake: the rebuilt INDUCTION parses back with
  * the CONCLUSION's fields, a cookie rewrite changes only the cookie, a rejection parses back with its reason,
- * and the stream key is a bounded string. */
+ * the stream key is a bounded string, and srt_default_stream's SID added to a CONCLUSION without one parses back
+ * with that stream id and every other block as it was. */
 #include "fuzz_target.h"
 
 #include <stdlib.h>
@@ -9,7 +10,7 @@
 #include "dp_srt_msg.h"
 #include "srt.h"
 
-static uint8_t copy[65536];
+static uint8_t copy[65536], with_sid[65536 + 600];
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -47,5 +48,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The stream it names. */
 	if (mp_dp_srt_stream_of(&hs, &url) == MP_OK && strnlen(url.key, sizeof(url.key)) >= sizeof(url.key))
 		abort();
+	/* A default stream id added (srt_default_stream): the same packet plus one SID block. */
+	n = mp_srt_hs_add_streamid(data, size, "#!::r=live/livestream,m=publish", 31, with_sid, sizeof(with_sid));
+	if (n >= 0) {
+		char sid[MP_SRT_STREAMID_MAX + 1];
+		size_t sid_len;
+
+		if (n != (int)size + 36 || memcmp(with_sid + MP_SRT_HS_LEN, data + MP_SRT_HS_LEN, size - MP_SRT_HS_LEN) ||
+		    mp_srt_hs_parse(with_sid, (size_t)n, &back) != MP_OK || back.n_ext != hs.n_ext + 1 ||
+		    mp_srt_hs_streamid(&back, sid, sizeof(sid), &sid_len) != MP_OK || sid_len != 31 ||
+		    !(back.extension & MP_SRT_HS_EXT_CONFIG))
+			abort();
+	}
 	return 0;
 }

@@ -56,6 +56,42 @@ static void finds_control_bytes(void **state)
 	assert_false(mp_has_control("caf\xc3\xa9", 5)); /* UTF-8 is text, not control */
 }
 
+static void client_errors_name_no_ipv4_address(void **state)
+{
+	char out[160];
+
+	(void)state;
+	/* the text issue 13 measured going to an RTMP publisher */
+	assert_int_equal(mp_redact_ipv4("the origin at 198.18.0.1:19351 cannot be reached", out, sizeof(out)), 1);
+	assert_string_equal(out, "the origin at " MP_REDACTED_ADDR " cannot be reached");
+	assert_int_equal(mp_redact_ipv4("origin 10.0.0.7 timed out; endpoint 10.0.0.8:8080", out, sizeof(out)), 2);
+	assert_string_equal(out, "origin " MP_REDACTED_ADDR " timed out; endpoint " MP_REDACTED_ADDR);
+	assert_int_equal(mp_redact_ipv4("1.2.3.4", out, sizeof(out)), 1);
+	assert_string_equal(out, MP_REDACTED_ADDR);
+	assert_null(strstr(out, "1.2"));
+}
+
+static void leaves_versions_and_numbers_alone(void **state)
+{
+	char out[160];
+
+	(void)state;
+	assert_int_equal(mp_redact_ipv4("SRS/7.0.12 live/stream.1 1.2.3 1.2.3.4.5 1234.1.1.1 port 1935", out, sizeof(out)), 0);
+	assert_string_equal(out, "SRS/7.0.12 live/stream.1 1.2.3 1.2.3.4.5 1234.1.1.1 port 1935");
+	assert_int_equal(mp_redact_ipv4("", out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+}
+
+static void redacted_text_is_cut_to_the_buffer(void **state)
+{
+	char out[8];
+
+	(void)state;
+	mp_redact_ipv4("at 192.168.1.1 now", out, sizeof(out));
+	assert_int_equal(strlen(out), sizeof(out) - 1);
+	assert_null(strstr(out, "192"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -63,6 +99,9 @@ int main(void)
 		cmocka_unit_test(escapes_nul_backslash_and_high_bytes),
 		cmocka_unit_test(never_writes_half_an_escape),
 		cmocka_unit_test(finds_control_bytes),
+		cmocka_unit_test(client_errors_name_no_ipv4_address),
+		cmocka_unit_test(leaves_versions_and_numbers_alone),
+		cmocka_unit_test(redacted_text_is_cut_to_the_buffer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

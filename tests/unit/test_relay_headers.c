@@ -1,6 +1,7 @@
 /* test_relay_headers.c: the one header policy of both relays to origins (control/relay_headers.c), as the
  * HTTP stream's player relay and the HTTP API's WHIP relay call it: end-to-end headers both ways, never
- * hop-by-hop ones, X-Forwarded-For appended, playlists asked whole and answered without a stale length,
+ * hop-by-hop ones, the client's address in X-Forwarded-For/Forwarded/X-Real-IP (a chain kept only from a
+ * trusted proxy), playlists asked whole and answered without a stale length,
  * CORS added only when the origin sent none; the appliance's own bearer token, Expect and the client's
  * Content-Length never reach an origin; WHIP answers keep no origin CORS and point Location back here. */
 #include <setjmp.h>
@@ -34,7 +35,7 @@ static void player_request(const struct evkeyvalq *in, struct evkeyvalq *out,
 /* As the player relay answers its player (player_relay.c, player_relay_playlist.c). */
 static void player_response(const struct evkeyvalq *in, struct evkeyvalq *out, int playlist)
 {
-	struct mp_relay_response_opts o = { .rewritten = playlist };
+	struct mp_relay_response_opts o = { .rewritten = playlist, .location_back = true };
 
 	mp_relay_response_headers(in, out, &o);
 }
@@ -148,12 +149,50 @@ static void test_request_keeps_the_clients_via_and_adds_ours(void **state)
 	assert_string_equal(mp_hop_name(), "mediaplane-edge-a");
 }
 
-static void test_request_appends_to_x_forwarded_for(void **state)
+static void test_untrusted_client_cannot_name_another_address(void **state)
 {
 	(void)state;
-	evhttp_add_header(&from, "X-Forwarded-For", "203.0.113.7");
+	/* what a client would send to pass an origin's allow-list or skew its hooks */
+	evhttp_add_header(&from, "X-Forwarded-For", "10.0.0.1");
+	evhttp_add_header(&from, "Forwarded", "for=10.0.0.1");
+	evhttp_add_header(&from, "X-Real-IP", "10.0.0.1");
 	player_request(&from, &to, "198.18.4.6", 0);
-	assert_string_equal(evhttp_find_header(&to, "X-Forwarded-For"), "203.0.113.7, 198.18.4.6");
+	assert_string_equal(evhttp_find_header(&to, "X-Forwarded-For"), "198.18.4.6");
+	assert_string_equal(evhttp_find_header(&to, "Forwarded"), "for=198.18.4.6");
+	assert_string_equal(evhttp_find_header(&to, "X-Real-IP"), "198.18.4.6");
+	assert_int_equal(count(&to), 5); /* the three, Connection, Via: nothing of the client's forgery */
+}
+
+static void test_trusted_proxy_chain_is_kept_and_appended(void **state)
+{
+	(void)state;
+	assert_int_equal(mp_cidrs_parse("198.18.4.0/24", &cfg.trusted_proxies), 0);
+	evhttp_add_header(&from, "X-Forwarded-For", "203.0.113.7");
+	evhttp_add_header(&from, "X-Forwarded-For", "192.0.2.9"); /* a second line: one list (RFC 9110 5.3) */
+	evhttp_add_header(&from, "Forwarded", "for=203.0.113.7;proto=https");
+	evhttp_add_header(&from, "X-Real-IP", "203.0.113.7");
+	player_request(&from, &to, "198.18.4.6", 0);
+	assert_string_equal(evhttp_find_header(&to, "X-Forwarded-For"), "203.0.113.7, 192.0.2.9, 198.18.4.6");
+	assert_string_equal(evhttp_find_header(&to, "Forwarded"), "for=203.0.113.7;proto=https, for=198.18.4.6");
+	assert_string_equal(evhttp_find_header(&to, "X-Real-IP"), "203.0.113.7");
+	/* the same headers from a peer outside the list are replaced */
+	evhttp_clear_headers(&to);
+	player_request(&from, &to, "198.18.5.6", 0);
+	assert_string_equal(evhttp_find_header(&to, "X-Forwarded-For"), "198.18.5.6");
+	assert_string_equal(evhttp_find_header(&to, "X-Real-IP"), "198.18.5.6");
+	assert_true(mp_relay_peer_trusted(&cfg, "198.18.4.200"));
+	assert_false(mp_relay_peer_trusted(&cfg, "198.18.5.1"));
+	assert_false(mp_relay_peer_trusted(&cfg, "::1"));
+	cfg.trusted_proxies.n = 0; /* empty: nobody, although mp_cidrs_match takes an empty list as "any" */
+	assert_false(mp_relay_peer_trusted(&cfg, "198.18.4.200"));
+}
+
+static void test_ipv6_client_is_a_quoted_forwarded_node(void **state)
+{
+	(void)state;
+	player_request(&from, &to, "2001:db8::7", 0);
+	assert_string_equal(evhttp_find_header(&to, "Forwarded"), "for=\"[2001:db8::7]\"");
+	assert_string_equal(evhttp_find_header(&to, "X-Forwarded-For"), "2001:db8::7");
 }
 
 static void test_playlist_request_asks_for_the_whole_plain_body(void **state)
@@ -187,6 +226,18 @@ static void test_response_keeps_length_except_for_a_rewritten_playlist(void **st
 	player_response(&from, &to, 1);
 	assert_null(evhttp_find_header(&to, "Content-Length"));
 	assert_string_equal(evhttp_find_header(&to, "Content-Type"), "video/x-flv");
+}
+
+static void test_player_response_location_names_no_origin(void **state)
+{
+	(void)state;
+	/* an origin redirecting a player to itself: the player is sent back here, by path */
+	evhttp_add_header(&from, "Location", "http://198.18.2.1:8080/live/other.flv?token=abc");
+	player_response(&from, &to, 0);
+	assert_string_equal(evhttp_find_header(&to, "Location"), "/live/other.flv?token=abc");
+	evhttp_clear_headers(&to);
+	player_response(&from, &to, 1);
+	assert_string_equal(evhttp_find_header(&to, "Location"), "/live/other.flv?token=abc");
 }
 
 static void test_cors_only_when_the_origin_sent_none(void **state)
@@ -258,9 +309,9 @@ static void test_whip_request_is_asked_plain_with_host_and_forwarded_for(void **
 	whip_request("198.18.4.6", "198.18.2.1:1985");
 	assert_null(evhttp_find_header(&to, "Accept-Encoding"));
 	assert_string_equal(evhttp_find_header(&to, "Host"), "198.18.2.1:1985"); /* HTTP/1.0 client sent none */
-	assert_string_equal(evhttp_find_header(&to, "X-Forwarded-For"), "203.0.113.7, 198.18.4.6");
+	assert_string_equal(evhttp_find_header(&to, "X-Forwarded-For"), "198.18.4.6"); /* not a trusted proxy */
 	assert_string_equal(evhttp_find_header(&to, "Connection"), "close");
-	assert_int_equal(count(&to), 4); /* with our Via */
+	assert_int_equal(count(&to), 6); /* with our Via, Forwarded, X-Real-IP */
 	evhttp_clear_headers(&to);
 	evhttp_add_header(&from, "Host", "api.example.com");
 	whip_request(NULL, "198.18.2.1:1985");
@@ -272,6 +323,7 @@ static void test_overlong_forwarded_for_keeps_only_the_client(void **state)
 	char chain[MP_RELAY_XFF_MAX];
 
 	(void)state;
+	assert_int_equal(mp_cidrs_parse("198.18.4.6", &cfg.trusted_proxies), 0);
 	memset(chain, '1', sizeof(chain) - 1);
 	chain[sizeof(chain) - 1] = '\0';
 	evhttp_add_header(&from, "X-Forwarded-For", chain);
@@ -305,9 +357,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_request_keeps_end_to_end_headers_and_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_keeps_the_clients_via_and_adds_ours, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_request_drops_hop_by_hop_and_connection_listed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_request_appends_to_x_forwarded_for, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_untrusted_client_cannot_name_another_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_trusted_proxy_chain_is_kept_and_appended, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ipv6_client_is_a_quoted_forwarded_node, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_playlist_request_asks_for_the_whole_plain_body, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_response_keeps_length_except_for_a_rewritten_playlist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_player_response_location_names_no_origin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cors_only_when_the_origin_sent_none, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_bearer_token_stays_here_in_both_relays, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_authorization_goes_to_the_origin, setup, teardown),

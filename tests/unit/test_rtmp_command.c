@@ -247,6 +247,37 @@ static void malformed_commands_are_refused(void **state)
 	assert_int_equal(c.kind, MP_RTMP_CMD_CREATE_STREAM);
 }
 
+static void a_stream_argument_is_replaced_and_the_rest_kept(void **state)
+{
+	uint8_t in[256], out[70000 + 256];
+	static char big[70000];
+	struct mp_rtmp_cmd c;
+	int n, m;
+
+	(void)state;
+	n = mp_rtmp_build_publish(in, sizeof(in), 5, mp_rtmp_cstr("livestream?token=abc"), mp_rtmp_cstr("live"));
+	assert_int_equal(mp_rtmp_cmd_parse(&c, nodes, 256, 20, in, (size_t)n), MP_OK);
+	m = mp_rtmp_replace_string(in, (size_t)n, c.stream, "livestream?token=abc&client_ip=198.18.1.2", 41, out,
+				   sizeof(out));
+	assert_int_equal(m, n + 21);
+	assert_int_equal(mp_rtmp_cmd_parse(&c, nodes, 256, 20, out, (size_t)m), MP_OK);
+	assert_int_equal(c.kind, MP_RTMP_CMD_PUBLISH);
+	assert_true(c.txn == 5);
+	assert_str(c.stream, "livestream?token=abc&client_ip=198.18.1.2");
+	assert_str(c.publish_type, "live"); /* what follows the stream is kept */
+	/* past 65535 bytes the string becomes an AMF0 long string, and parses back */
+	memset(big, 'a', sizeof(big));
+	n = mp_rtmp_build_play(in, sizeof(in), 4, mp_rtmp_cstr("s"), -2);
+	assert_int_equal(mp_rtmp_cmd_parse(&c, nodes, 256, 20, in, (size_t)n), MP_OK);
+	m = mp_rtmp_replace_string(in, (size_t)n, c.stream, big, sizeof(big), out, sizeof(out));
+	assert_int_equal(m, n - 1 + 2 + (int)sizeof(big));
+	assert_int_equal(out[m - 9 - (int)sizeof(big) - 5], 0x0C);
+	/* a range that is not a string of this payload, and a small buffer, are refused */
+	assert_int_equal(mp_rtmp_replace_string(in, (size_t)n, mp_rtmp_cstr("s"), "x", 1, out, sizeof(out)), MP_ERR_INVAL);
+	assert_int_equal(mp_rtmp_cmd_parse(&c, nodes, 256, 20, in, (size_t)n), MP_OK);
+	assert_int_equal(mp_rtmp_replace_string(in, (size_t)n, c.stream, "xyz", 3, out, 8), MP_ERR_NOSPACE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +287,7 @@ int main(void)
 		cmocka_unit_test(replies_to_clients_parse_back),
 		cmocka_unit_test(requests_to_origins_parse_back),
 		cmocka_unit_test(malformed_commands_are_refused),
+		cmocka_unit_test(a_stream_argument_is_replaced_and_the_rest_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -329,6 +329,49 @@ static void short_and_odd_headers_are_handled(void **state)
 	assert_false(mp_srt_is_handshake(b, 16));
 }
 
+static void a_default_stream_id_is_added_to_a_conclusion_without_one(void **state)
+{
+	uint8_t conc[512], out[1024];
+	struct mp_srt_handshake h, o;
+	char sid[MP_SRT_STREAMID_MAX + 1];
+	size_t sid_len;
+	int n, base;
+
+	(void)state;
+	/* the capture's CONCLUSION names a stream: with it, nothing is added */
+	assert_int_equal(mp_srt_hs_add_streamid(hs_pkt[2], hs_len[2], "live/x", 6, out, sizeof(out)), MP_ERR_EXISTS);
+	/* the same CONCLUSION without its SID block (a caller with no streamid) */
+	assert_int_equal(mp_srt_hs_parse(hs_pkt[2], hs_len[2], &h), MP_OK);
+	for (unsigned i = 0; i < h.n_ext; i++)
+		if (h.ext[i].type == MP_SRT_EXT_SID) {
+			h.ext[i] = h.ext[h.n_ext - 1];
+			h.n_ext--;
+		}
+	h.extension &= (uint16_t)~MP_SRT_HS_EXT_CONFIG;
+	n = base = mp_srt_hs_build(&h, conc, sizeof(conc));
+	assert_true(n > 0);
+	assert_int_equal(mp_srt_hs_parse(conc, (size_t)n, &h), MP_OK);
+	assert_int_equal(mp_srt_hs_streamid(&h, sid, sizeof(sid), &sid_len), MP_ERR_NOTFOUND);
+	n = mp_srt_hs_add_streamid(conc, (size_t)n, "#!::r=live/livestream,m=publish", 31, out, sizeof(out));
+	assert_int_equal(n, base + 4 + 32);
+	assert_int_equal(mp_srt_hs_parse(out, (size_t)n, &o), MP_OK);
+	assert_int_equal(mp_srt_hs_streamid(&o, sid, sizeof(sid), &sid_len), MP_OK);
+	assert_string_equal(sid, "#!::r=live/livestream,m=publish");
+	assert_true(o.extension & MP_SRT_HS_EXT_CONFIG);
+	assert_int_equal(o.extension & ~MP_SRT_HS_EXT_CONFIG, h.extension & ~MP_SRT_HS_EXT_CONFIG);
+	assert_int_equal(o.n_ext, h.n_ext + 1);
+	for (unsigned i = 0; i < h.n_ext; i++) { /* HSREQ (and a KMREQ when there is one) byte for byte */
+		assert_int_equal(o.ext[i].type, h.ext[i].type);
+		assert_int_equal(o.ext[i].len, h.ext[i].len);
+		assert_memory_equal(o.ext[i].value, h.ext[i].value, h.ext[i].len);
+	}
+	assert_int_equal(o.socket_id, h.socket_id);
+	assert_int_equal(o.cookie, h.cookie);
+	/* not a CONCLUSION, or no room */
+	assert_int_equal(mp_srt_hs_add_streamid(hs_pkt[0], hs_len[0], "a/b", 3, out, sizeof(out)), MP_ERR_PROTO);
+	assert_true(mp_srt_hs_add_streamid(conc, (size_t)base, "a/b", 3, out, 80) < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +386,7 @@ int main(void)
 		cmocka_unit_test(stream_ids_over_512_bytes_are_refused),
 		cmocka_unit_test(extension_strings_swap_each_word),
 		cmocka_unit_test(short_and_odd_headers_are_handled),
+		cmocka_unit_test(a_default_stream_id_is_added_to_a_conclusion_without_one),
 	};
 	return cmocka_run_group_tests(tests, load_handshakes, NULL);
 }

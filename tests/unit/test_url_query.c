@@ -59,12 +59,33 @@ static void bad_escapes_and_small_buffers_are_errors(void **state)
 	assert_string_equal(out, "a b");
 }
 
+static void query_set_replaces_the_clients_own_and_appends(void **state)
+{
+	char out[128];
+	const char *forged = "livestream?client_ip=10.0.0.1&token=abc&client_ip=10.0.0.2&x";
+
+	(void)state;
+	assert_int_equal(mp_url_query_set("livestream", 10, "client_ip", "198.18.1.2", out, sizeof(out)),
+			 (int)strlen("livestream?client_ip=198.18.1.2"));
+	assert_string_equal(out, "livestream?client_ip=198.18.1.2");
+	mp_url_query_set("livestream?token=abc", 20, "client_ip", "198.18.1.2", out, sizeof(out));
+	assert_string_equal(out, "livestream?token=abc&client_ip=198.18.1.2");
+	mp_url_query_set(forged, strlen(forged), "client_ip", "198.18.1.2", out, sizeof(out));
+	assert_string_equal(out, "livestream?token=abc&x&client_ip=198.18.1.2");
+	/* a key that only starts like ours is another key */
+	mp_url_query_set("s?client_ipx=1&=2&&", 19, "client_ip", "1.2.3.4", out, sizeof(out));
+	assert_string_equal(out, "s?client_ipx=1&=2&client_ip=1.2.3.4");
+	assert_int_equal(mp_url_query_set("s", 1, "", "v", out, sizeof(out)), MP_ERR_INVAL);
+	assert_int_equal(mp_url_query_set("livestream?token=abc", 20, "client_ip", "198.18.1.2", out, 20), MP_ERR_NOSPACE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_repeated_key_gives_its_first_value),
 		cmocka_unit_test(keys_match_whole_and_the_length_bounds_the_search),
 		cmocka_unit_test(bad_escapes_and_small_buffers_are_errors),
+		cmocka_unit_test(query_set_replaces_the_clients_own_and_appends),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

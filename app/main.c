@@ -10,6 +10,7 @@
 #include "dp.h"
 #include "lb.h"
 #include "lb_redis.h"
+#include "log_dpdk.h"
 #include "eal_args.h"
 #include "http_api.h"
 #include "http_stream.h"
@@ -49,7 +50,6 @@ static void die(const char *what, const char *msg)
 static void load_config(int argc, char **argv, struct mp_config *cfg, struct mp_app_args *args)
 {
 	char err[512];
-	enum mp_log_level lvl;
 
 	mp_config_defaults(cfg);
 	if (mp_app_args_parse(argc, argv, args, NULL, err, sizeof(err)))
@@ -76,8 +76,7 @@ static void load_config(int argc, char **argv, struct mp_config *cfg, struct mp_
 		if (mp_default_backend_registration(cfg, &r, err, sizeof(err)))
 			die("config error", err);
 	}
-	if (mp_log_parse_level(cfg->log_level, &lvl) == MP_OK)
-		mp_log_set_level(lvl);
+	mp_log_dpdk_configure(cfg);
 }
 
 static struct mp_lb *lb_create(const struct mp_config *cfg)
@@ -155,6 +154,7 @@ static void shutdown_all(struct mp_control *ctl, struct mp_dp *dp, struct mp_lb 
 	mp_cli_socket_stop(ctl);
 	mp_control_close(ctl);
 	mp_dp_stop(dp);
+	mp_log_dpdk_stop(); /* the workers are stopped: what they queued is written */
 	if (lb)
 		mp_lb_destroy(lb);
 	rte_eal_cleanup();
@@ -217,6 +217,15 @@ static void on_sighup(evutil_socket_t fd, short what, void *arg)
 	MP_WARN("SIGHUP: reload not supported yet; configuration unchanged, sessions kept (restart to re-read the config)");
 }
 
+/* Every 100 ms: the lines the worker lcores queued (they never write themselves). */
+static void on_log_drain(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	mp_log_dpdk_drain();
+}
+
 /* The control plane's listeners, started in this order and stopped in reverse (DPVS's module table). */
 static const struct mp_listener_ops *const listeners[] = {
 	&mp_system_api_listener,
@@ -237,7 +246,7 @@ int main(int argc, char **argv)
 	struct mp_dp_conf dc;
 	char err[512], runtime_dir[512];
 	bool default_tap;
-	struct event *abuse_log = NULL, *hup = NULL;
+	struct event *abuse_log = NULL, *hup = NULL, *log_drain;
 
 	signal(SIGHUP, SIG_IGN); /* until the control plane logs it (below) */
 	load_config(argc, argv, &cfg, &args);
@@ -272,11 +281,16 @@ int main(int argc, char **argv)
 		MP_INFO("no hugepages reserved: running with --no-huge (reserve some with scripts/hugepages/hugepages.sh reserve 512)");
 	if (eal.lcores_shared)
 		MP_WARN("fewer CPUs than lcores (%u): workers share CPUs", cfg.workers + 1);
+	mp_log_dpdk_init();
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
 		snprintf(err, sizeof(err), "%s (EAL options: see --help)", rte_strerror(rte_errno));
 		die("EAL init failed", err);
 	}
 	mp_runtime_dir_remember(runtime_dir, sizeof(runtime_dir));
+	if (mp_log_dpdk_start()) {
+		shutdown_all(&ctl, &dp, lb, runtime_dir);
+		die("log", "cannot create the workers' log rings");
+	}
 
 	lb = lb_create(&cfg);
 	if (!lb) {
@@ -314,6 +328,11 @@ int main(int argc, char **argv)
 	MP_INFO("data plane: WebRTC %u/udp, SRT %u/udp on %u worker(s); balancer: %s", cfg.webrtc_port, cfg.srt_port,
 		dp.n_workers, cfg.lb_type);
 	abuse_log = mp_dp_abuse_log_start(ctl.base, &dp);
+	log_drain = event_new(ctl.base, -1, EV_PERSIST, on_log_drain, NULL);
+	if (!log_drain || event_add(log_drain, &(struct timeval){ 0, 100000 })) {
+		shutdown_all(&ctl, &dp, lb, runtime_dir);
+		die("log", "cannot start the timer draining the workers' log rings");
+	}
 	hup = evsignal_new(ctl.base, SIGHUP, on_sighup, NULL);
 	if (!hup || evsignal_add(hup, NULL))
 		MP_WARN("cannot catch SIGHUP: it stays ignored, unlogged");
@@ -326,6 +345,7 @@ int main(int argc, char **argv)
 	mp_control_run(&ctl);
 
 	mp_dp_abuse_log_stop(abuse_log);
+	event_free(log_drain);
 	if (hup)
 		event_free(hup);
 	shutdown_all(&ctl, &dp, lb, runtime_dir);

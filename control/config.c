@@ -1,6 +1,7 @@
 /* config.c: the configuration table, its value parsers, and the file/environment/CLI sources. */
 #include "config.h"
 #include "mp_error.h"
+#include "mp_log.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -92,6 +93,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("http_max_header_size", T_U32, http_max_header_size, "16384", NULL, NULL, "bytes of request line and headers an HTTP listener takes; past it: 400 and the connection closed"),
 	K("http_max_body_size", T_U32, http_max_body_size, "2097152", NULL, NULL, "bytes of request body an HTTP listener takes; past it: 413 and the connection closed"),
 	K("log_level", T_ENUM, log_level, "info", NULL, "error|warn|info|debug", "log level"),
+	K("log_levels", T_STR, log_levels, "", NULL, NULL, "per-module log levels over log_level, e.g. \"lb=debug,srt=debug\" (modules: app lb redis dp srt rtmp http api sysapi ctl cli dpdk; also the rte_log types mediaplane.<module>)"),
+	K("log_format", T_ENUM, log_format, "text", NULL, "text|json", "log lines as text or as JSON objects (ts, level, module, msg), one a line"),
 	/* origin guard (issue 11: loops, open registration) */
 	K("origin_networks", T_CIDRS, origin_networks, "", NULL, NULL, "networks origins may register from (CIDRs, comma-separated; a registration from elsewhere gets 403); empty: any address"),
 	K("register_rate", T_U32, register_rate, "20", NULL, NULL, "origin registrations per source address per second, burst twice that (past it: 429); 0: no limit"),
@@ -501,6 +504,13 @@ int mp_config_validate(const struct mp_config *c, char *err, size_t errcap)
 			return fail(err, errcap, "key 'node_id': only letters, digits, '-', '_' and '.'");
 	if (c->http_player_buffer < 4096)
 		return fail(err, errcap, "key 'http_player_buffer': %u is below 4096 bytes", c->http_player_buffer);
+	{
+		uint8_t lv[MP_LOGM__COUNT];
+
+		if (mp_log_levels_parse(c->log_levels, lv) != MP_OK)
+			return fail(err, errcap, "key 'log_levels': not MODULE=LEVEL,... (modules: app lb redis dp srt "
+				    "rtmp http api sysapi ctl cli dpdk; levels: error warn info debug)");
+	}
 	return MP_OK;
 }
 

@@ -97,6 +97,8 @@ struct mp_config {
 	char default_backend_srt[64];
 	/* operations */
 	char log_level[16];
+	char log_levels[MP_CFG_STR];   /* "lb=debug,srt=debug" over log_level */
+	char log_format[8];            /* text | json */
 	/* origin guard: who may register, how fast, and this appliance's name in hop markers */
 	struct mp_cidrs origin_networks;
 	uint32_t register_rate;

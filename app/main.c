@@ -18,6 +18,7 @@
 #include "mp_error.h"
 #include "mp_log.h"
 #include "proto_version.h"
+#include "reload.h"
 #include "rtmp_proxy.h"
 #include "runtime_dir.h"
 #include "stats_json.h"
@@ -62,20 +63,8 @@ static void load_config(int argc, char **argv, struct mp_config *cfg, struct mp_
 		printf("mediaplane %s\n", MP_VERSION_STRING);
 		exit(0);
 	}
-	if (args->config_file && mp_config_load_file(cfg, args->config_file, err, sizeof(err)))
+	if (mp_app_config_read(argc, argv, args, cfg, err, sizeof(err)))
 		die("config error", err);
-	if (mp_config_load_env(cfg, environ, err, sizeof(err)))
-		die("config error", err);
-	if (mp_app_args_parse(argc, argv, args, cfg, err, sizeof(err)))
-		die("config error", err);
-	if (mp_config_validate(cfg, err, sizeof(err)))
-		die("config error", err);
-	if (cfg->default_backend_enabled) {
-		struct mp_registration r;
-
-		if (mp_default_backend_registration(cfg, &r, err, sizeof(err)))
-			die("config error", err);
-	}
 	mp_log_dpdk_configure(cfg);
 }
 
@@ -207,14 +196,13 @@ static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 	dc->webrtc_allow_no_pwd = cfg->webrtc_allow_no_pwd;
 }
 
-/* SIGHUP: re-reading the configuration is not supported yet (issue 15). Its default action would kill
- * the appliance and every live session with it (test_fault_sighup.sh): it is logged and changes nothing. */
+/* SIGHUP: the configuration read again (reload.c); live sessions are not touched. */
 static void on_sighup(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	(void)arg;
-	MP_WARN("SIGHUP: reload not supported yet; configuration unchanged, sessions kept (restart to re-read the config)");
+	MP_INFO("SIGHUP: reloading the configuration");
+	mp_reload(arg, NULL);
 }
 
 /* Every 100 ms: the lines the worker lcores queued (they never write themselves). */
@@ -239,6 +227,7 @@ int main(int argc, char **argv)
 	static struct mp_config cfg;
 	static struct mp_control ctl;
 	static struct mp_dp dp;
+	static struct mp_reload reload;
 	struct mp_lb *lb = NULL;
 	struct mp_app_args args;
 	struct mp_eal_facts facts;
@@ -287,6 +276,13 @@ int main(int argc, char **argv)
 		die("EAL init failed", err);
 	}
 	mp_runtime_dir_remember(runtime_dir, sizeof(runtime_dir));
+	{
+		int stale = mp_runtime_dir_clean_stale(runtime_dir);
+
+		if (stale)
+			MP_INFO("removed %d runtime director%s of killed appliances (their CLI socket answered nobody)",
+				stale, stale == 1 ? "y" : "ies");
+	}
 	if (mp_log_dpdk_start()) {
 		shutdown_all(&ctl, &dp, lb, runtime_dir);
 		die("log", "cannot create the workers' log rings");
@@ -333,7 +329,16 @@ int main(int argc, char **argv)
 		shutdown_all(&ctl, &dp, lb, runtime_dir);
 		die("log", "cannot start the timer draining the workers' log rings");
 	}
-	hup = evsignal_new(ctl.base, SIGHUP, on_sighup, NULL);
+	reload.argc = argc;
+	reload.argv = argv;
+	reload.args = args;
+	reload.running = &cfg;
+	reload.last = cfg;
+	reload.ctl = &ctl;
+	reload.lb = lb;
+	ctl.cli.reload = mp_reload;
+	ctl.cli.reload_ctx = &reload;
+	hup = evsignal_new(ctl.base, SIGHUP, on_sighup, &reload);
 	if (!hup || evsignal_add(hup, NULL))
 		MP_WARN("cannot catch SIGHUP: it stays ignored, unlogged");
 	MP_INFO("mediaplane %s running (pid %d); SIGINT or SIGTERM stops it", MP_VERSION_STRING, (int)getpid());

@@ -8,7 +8,7 @@ build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libdpdk-dev dpdk libhired
 # dpdk-dev brings dpdk-testpmd (benchmarks' reference) and dpdk-telemetry.py (telemetry tests).
 test_pkgs=(libcmocka-dev iputils-ping clang libclang-rt-14-dev redis-server curl ethtool procps python3
 	dpdk-dev util-linux tmux ffmpeg srt-tools python3-aiortc nginx-light libnginx-mod-rtmp tcpdump
-	stress-ng)
+	stress-ng chromium chromium-driver)
 case "$what" in
 build) pkgs=("${build_pkgs[@]}") ;;
 test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;

@@ -29,7 +29,7 @@ for i in 1 2; do
 	rtc_flows w1 || fail "WebRTC stopped flowing after SIGHUP $i"
 done
 [ "$(grep -c 'SIGHUP: reloading the configuration' "$APPLIANCE_LOG")" = 2 ] || fail "SIGHUP not logged once each"
-grep -q "reload: applied log_levels, origin_ttl" "$APPLIANCE_LOG" || fail "first reload did not apply the live keys"
+grep "reload: applied " "$APPLIANCE_LOG" | grep "origin_ttl" | grep -q "log_levels" || fail "first reload did not apply the live keys"
 grep -q "reload: changed but applied only by a restart: workers" "$APPLIANCE_LOG" || fail "workers not named"
 grep -q "reload: .*: nothing changed" "$APPLIANCE_LOG" || fail "second reload did not find the file unchanged"
 pass "two SIGHUPs reload the config file (live keys applied, workers named), both streams keep flowing"

@@ -21,6 +21,7 @@
 #include "reload.h"
 #include "rtmp_proxy.h"
 #include "runtime_dir.h"
+#include "sd_notify.h"
 #include "stats_json.h"
 #include "stats_prom.h"
 #include "system_api.h"
@@ -202,7 +203,9 @@ static void on_sighup(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	MP_INFO("SIGHUP: reloading the configuration");
+	mp_sd_notify("RELOADING=1");
 	mp_reload(arg, NULL);
+	mp_sd_notify("READY=1\nSTATUS=running (configuration reloaded)");
 }
 
 /* Every 100 ms: the lines the worker lcores queued (they never write themselves). */
@@ -346,8 +349,12 @@ int main(int argc, char **argv)
 		shutdown_all(&ctl, &dp, lb, runtime_dir);
 		exit(1);
 	}
+	/* systemd (Type=notify): up once the listeners, the data plane and the CLI are. */
+	if (mp_sd_notify("READY=1\nSTATUS=running") != 0)
+		MP_WARN("cannot tell systemd we are ready ($NOTIFY_SOCKET)");
 
 	mp_control_run(&ctl);
+	mp_sd_notify("STOPPING=1");
 
 	mp_dp_abuse_log_stop(abuse_log);
 	event_free(log_drain);

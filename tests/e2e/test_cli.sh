@@ -7,12 +7,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib/wait.sh"
 build=${MP_BUILD_DIR:?}
 log=$(mktemp /tmp/mp-test-cli.XXXXXX) cmds=$(mktemp /tmp/mp-test-cli-cmds.XXXXXX) conf=$(mktemp /tmp/mp-test-cli-conf.XXXXXX)
-stale=/var/run/dpdk/mp-cli-stale-$$
+stale=/var/run/dpdk/mp-cli-stale-$$ notify=/tmp/mp-test-cli-notify-$$ notes=$(mktemp /tmp/mp-test-cli-notes.XXXXXX)
+npid=""
 sock=/tmp/mp-test-cli-$$.sock
 pid=""
 cleanup() {
 	if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null; rm -rf "/var/run/dpdk/mediaplane-$pid"; fi
-	rm -f "$log" "$cmds" "$sock" "$conf"
+	if [ -n "$npid" ]; then kill "$npid" 2>/dev/null || true; fi
+	rm -f "$log" "$cmds" "$sock" "$conf" "$notify" "$notes"
 	rm -rf "$stale"
 }
 trap cleanup EXIT
@@ -28,12 +30,21 @@ pass "mediaplane-cli --help is answered locally"
 
 printf 'origin_ttl = 300s\nlog_level = info\n' >"$conf"
 printf 'origin add edge1 198.18.2.1 rtmp=1935 srt=udp://10080\n# a comment\norigin drain edge1-cli-0 on\n' >"$cmds"
-"$build/mediaplane" -- -c "$conf" "${opts[@]}" --cli-socket="$sock" --cmdline-file="$cmds" >"$log" 2>&1 &
+# systemd's notify socket (Type=notify): what the appliance sends there, one datagram a line.
+python3 -u -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1])
+while True: print(s.recv(4096).decode().replace("\n", " "), flush=True)' "$notify" >"$notes" &
+npid=$!
+wait_until 10 test -S "$notify" || fail "notify socket"
+NOTIFY_SOCKET=$notify "$build/mediaplane" -- -c "$conf" "${opts[@]}" --cli-socket="$sock" --cmdline-file="$cmds" >"$log" 2>&1 &
 pid=$!
 started() { grep -q "origin edge1-cli-0 added" "$log" || ! kill -0 "$pid" 2>/dev/null; }
 wait_until 60 started || true
 grep -q "origin edge1-cli-0 added" "$log" || fail "command file did not run"
 pass "command file runs at start"
+ready() { grep -q "^READY=1 STATUS=running" "$notes"; }
+wait_until 30 ready || fail "no READY=1 on \$NOTIFY_SOCKET: $(cat "$notes")"
+pass "systemd notify: READY=1 once up"
 
 out=$("$build/mediaplane-cli" -s "$sock" show origins) || fail "show origins exit status"
 grep -q "edge1-cli-0 .*198.18.2.1 .*drain .*rtmp=198.18.2.1:1935 srt=198.18.2.1:10080" <<<"$out" || fail "show origins: $out"
@@ -100,13 +111,16 @@ printf 'origin_ttl = 9s\n' >"$conf"
 kill -HUP "$pid"
 reloaded() { grep -q "reload: origin_ttl = 9000ms (was 7000ms)" "$log"; }
 wait_until 30 reloaded || fail "SIGHUP did not reload"
-pass "reload (CLI and SIGHUP): live keys applied, the rest named, a bad file changes nothing"
+reready() { grep -q "^RELOADING=1" "$notes" && grep -q "configuration reloaded" "$notes"; }
+wait_until 30 reready || fail "no RELOADING=1 / READY=1 on SIGHUP: $(cat "$notes")"
+pass "reload (CLI and SIGHUP): live keys applied, the rest named, a bad file changes nothing; systemd told"
 
 out=$("$build/mediaplane-cli" -s "$sock" origin del edge1-cli-0) && [[ $out == *removed* ]] || fail "origin del: $out"
 out=$("$build/mediaplane-cli" -s "$sock" show origins) && [[ $out == *"0 origin(s)"* ]] || fail "origin still there: $out"
 pass "origin del"
 kill -TERM "$pid"; wait "$pid" || fail "exit status"; pid=""
 [ -e "$sock" ] && fail "socket file left behind"
+grep -q "^STOPPING=1" "$notes" || fail "no STOPPING=1: $(cat "$notes")"
 pass "socket removed on stop"
 
 printf 'origin add e2 198.18.2.9 rtc=udp://8000\nshow origins\nquit\n' |

@@ -95,6 +95,19 @@ out=$("$build/mediaplane-cli" --list 2>&1) || true
 [[ $out == *"$stale/cli.sock: stale"* ]] || fail "--list did not name the stale socket: $out"
 [[ $out == *"/var/run/dpdk/mediaplane-$pid/cli.sock"* ]] || fail "--list did not find the running appliance: $out"
 pass "discovery lists the running appliance and skips a stale socket"
+# With two appliances answering, mediaplane-cli without -s names both and runs nothing.
+other=/var/run/dpdk/mp-cli-other-$$
+mkdir -p "$other"
+python3 -c 'import socket, sys
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
+while True: s.accept()[0].close()' "$other/cli.sock" &
+opid=$!
+wait_until 10 test -S "$other/cli.sock" || fail "second socket"
+if out=$("$build/mediaplane-cli" show origins 2>&1); then fail "ran with two appliances: $out"; fi
+kill "$opid"; wait "$opid" 2>/dev/null || true; rm -rf "$other"
+[[ $out == *"appliances run; choose one with -s"* && $out == *"$other/cli.sock"* &&
+	$out == *"/var/run/dpdk/mediaplane-$pid/cli.sock"* ]] || fail "two appliances: $out"
+pass "with several appliances, mediaplane-cli lists them and asks for -s"
 
 # reload: a live key (origin_ttl) applied, one needing a restart (workers) named in one warning.
 printf 'origin_ttl = 7s\nlog_level = info\nworkers = 2\n' >"$conf"

@@ -2,7 +2,10 @@
 #include "cli_hooks.h"
 #include "dp.h"
 #include "strbuf.h"
+#include "log_dpdk.h"
 #include "mp_error.h"
+
+#include <string.h>
 
 #include <rte_ethdev.h>
 
@@ -74,8 +77,22 @@ static int forwarding(void *ctx, bool on)
 	return mp_dp_start(dp, err, sizeof(err)) == 0 ? MP_OK : MP_ERR_IO;
 }
 
+static int log_level(void *ctx, const char *module, const char *level)
+{
+	enum mp_log_module m = MP_LOGM_APP;
+	enum mp_log_level l;
+	bool all = !strcmp(module, "all");
+
+	(void)ctx;
+	if (mp_log_parse_level(level, &l) != MP_OK || (!all && mp_log_parse_module(module, &m) != MP_OK))
+		return MP_ERR_INVAL;
+	mp_log_dpdk_set_level(m, all, l);
+	return MP_OK;
+}
+
 void mp_cli_hooks_fill(struct mp_cli_hooks *h, struct mp_dp *dp)
 {
+	h->log_level = log_level;
 	h->ctx = dp;
 	h->port_stats = port_stats;
 	h->lcore_stats = lcore_stats;

@@ -12,6 +12,7 @@
 #include "lb.h"
 #include "pick_policy.h"
 #include "lb_redis.h"
+#include "log_dpdk.h"
 #include "eal_args.h"
 #include "fleet_health.h"
 #include "http_api.h"
@@ -20,8 +21,10 @@
 #include "mp_error.h"
 #include "mp_log.h"
 #include "proto_version.h"
+#include "reload.h"
 #include "rtmp_proxy.h"
 #include "runtime_dir.h"
+#include "sd_notify.h"
 #include "stats_json.h"
 #include "stats_prom.h"
 #include "system_api.h"
@@ -52,7 +55,6 @@ static void die(const char *what, const char *msg)
 static void load_config(int argc, char **argv, struct mp_config *cfg, struct mp_app_args *args)
 {
 	char err[512];
-	enum mp_log_level lvl;
 
 	mp_config_defaults(cfg);
 	if (mp_app_args_parse(argc, argv, args, NULL, err, sizeof(err)))
@@ -65,22 +67,9 @@ static void load_config(int argc, char **argv, struct mp_config *cfg, struct mp_
 		printf("mediaplane %s\n", MP_VERSION_STRING);
 		exit(0);
 	}
-	if (args->config_file && mp_config_load_file(cfg, args->config_file, err, sizeof(err)))
+	if (mp_app_config_read(argc, argv, args, cfg, err, sizeof(err)))
 		die("config error", err);
-	if (mp_config_load_env(cfg, environ, err, sizeof(err)))
-		die("config error", err);
-	if (mp_app_args_parse(argc, argv, args, cfg, err, sizeof(err)))
-		die("config error", err);
-	if (mp_config_validate(cfg, err, sizeof(err)))
-		die("config error", err);
-	if (cfg->default_backend_enabled) {
-		struct mp_registration r;
-
-		if (mp_default_backend_registration(cfg, &r, err, sizeof(err)))
-			die("config error", err);
-	}
-	if (mp_log_parse_level(cfg->log_level, &lvl) == MP_OK)
-		mp_log_set_level(lvl);
+	mp_log_dpdk_configure(cfg);
 }
 
 static struct mp_lb *lb_create(const struct mp_config *cfg)
@@ -168,6 +157,7 @@ static void shutdown_all(struct mp_control *ctl, struct mp_dp *dp, struct mp_lb 
 	mp_cli_socket_stop(ctl);
 	mp_control_close(ctl);
 	mp_dp_stop(dp);
+	mp_log_dpdk_stop(); /* the workers are stopped: what they queued is written */
 	if (lb)
 		mp_lb_destroy(lb);
 	rte_eal_cleanup();
@@ -228,14 +218,24 @@ static void host_addrs_to_dp(void *ctx, const uint32_t *ip, unsigned n)
 	mp_dp_set_host_addrs(ctx, ip, n);
 }
 
-/* SIGHUP: re-reading the configuration is not supported yet (issue 15). Its default action would kill
- * the appliance and every live session with it (test_fault_sighup.sh): it is logged and changes nothing. */
+/* SIGHUP: the configuration read again (reload.c); live sessions are not touched. */
 static void on_sighup(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
+	MP_INFO("SIGHUP: reloading the configuration");
+	mp_sd_notify("RELOADING=1");
+	mp_reload(arg, NULL);
+	mp_sd_notify("READY=1\nSTATUS=running (configuration reloaded)");
+}
+
+/* Every 100 ms: the lines the worker lcores queued (they never write themselves). */
+static void on_log_drain(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
 	(void)arg;
-	MP_WARN("SIGHUP: reload not supported yet; configuration unchanged, sessions kept (restart to re-read the config)");
+	mp_log_dpdk_drain();
 }
 
 /* The control plane's listeners, started in this order and stopped in reverse (DPVS's module table). */
@@ -252,6 +252,7 @@ int main(int argc, char **argv)
 	static struct mp_control ctl;
 	static struct mp_dp dp;
 	static struct mp_fleet_health health;
+	static struct mp_reload reload;
 	struct mp_lb *lb = NULL;
 	struct mp_app_args args;
 	struct mp_eal_facts facts;
@@ -259,7 +260,7 @@ int main(int argc, char **argv)
 	struct mp_dp_conf dc;
 	char err[512], runtime_dir[512];
 	bool default_tap;
-	struct event *abuse_log = NULL, *srt_log = NULL, *hup = NULL;
+	struct event *abuse_log = NULL, *srt_log = NULL, *hup = NULL, *log_drain;
 
 	signal(SIGHUP, SIG_IGN); /* until the control plane logs it (below) */
 	load_config(argc, argv, &cfg, &args);
@@ -294,11 +295,23 @@ int main(int argc, char **argv)
 		MP_INFO("no hugepages reserved: running with --no-huge (reserve some with scripts/hugepages/hugepages.sh reserve 512)");
 	if (eal.lcores_shared)
 		MP_WARN("fewer CPUs than lcores (%u): workers share CPUs", cfg.workers + 1);
+	mp_log_dpdk_init();
 	if (rte_eal_init(eal.argc, eal.argv) < 0) {
 		snprintf(err, sizeof(err), "%s (EAL options: see --help)", rte_strerror(rte_errno));
 		die("EAL init failed", err);
 	}
 	mp_runtime_dir_remember(runtime_dir, sizeof(runtime_dir));
+	{
+		int stale = mp_runtime_dir_clean_stale(runtime_dir);
+
+		if (stale)
+			MP_INFO("removed %d runtime director%s of killed appliances (their CLI socket answered nobody)",
+				stale, stale == 1 ? "y" : "ies");
+	}
+	if (mp_log_dpdk_start()) {
+		shutdown_all(&ctl, &dp, lb, runtime_dir);
+		die("log", "cannot create the workers' log rings");
+	}
 
 	lb = lb_create(&cfg);
 	if (!lb) {
@@ -358,7 +371,21 @@ int main(int argc, char **argv)
 	mp_fleet_health_hooks(&health, &ctl.health);
 	abuse_log = mp_dp_abuse_log_start(ctl.base, &dp);
 	srt_log = mp_dp_srt_log_start(ctl.base, &dp);
-	hup = evsignal_new(ctl.base, SIGHUP, on_sighup, NULL);
+	log_drain = event_new(ctl.base, -1, EV_PERSIST, on_log_drain, NULL);
+	if (!log_drain || event_add(log_drain, &(struct timeval){ 0, 100000 })) {
+		shutdown_all(&ctl, &dp, lb, runtime_dir);
+		die("log", "cannot start the timer draining the workers' log rings");
+	}
+	reload.argc = argc;
+	reload.argv = argv;
+	reload.args = args;
+	reload.running = &cfg;
+	reload.last = cfg;
+	reload.ctl = &ctl;
+	reload.lb = lb;
+	ctl.cli.reload = mp_reload;
+	ctl.cli.reload_ctx = &reload;
+	hup = evsignal_new(ctl.base, SIGHUP, on_sighup, &reload);
 	if (!hup || evsignal_add(hup, NULL))
 		MP_WARN("cannot catch SIGHUP: it stays ignored, unlogged");
 	MP_INFO("mediaplane %s running (pid %d); SIGINT or SIGTERM stops it", MP_VERSION_STRING, (int)getpid());
@@ -366,12 +393,17 @@ int main(int argc, char **argv)
 		shutdown_all(&ctl, &dp, lb, runtime_dir);
 		exit(1);
 	}
+	/* systemd (Type=notify): up once the listeners, the data plane and the CLI are. */
+	if (mp_sd_notify("READY=1\nSTATUS=running") != 0)
+		MP_WARN("cannot tell systemd we are ready ($NOTIFY_SOCKET)");
 
 	mp_control_run(&ctl);
+	mp_sd_notify("STOPPING=1");
 
 	mp_fleet_health_stop(&health); /* the service address is withdrawn; BIRD's withdrawal leaves first */
 	mp_dp_abuse_log_stop(abuse_log);
 	mp_dp_srt_log_stop(srt_log);
+	event_free(log_drain);
 	if (hup)
 		event_free(hup);
 	shutdown_all(&ctl, &dp, lb, runtime_dir);

@@ -9,4 +9,8 @@ void mp_runtime_dir_remember(char *out, size_t cap);
 /* Remove the files EAL left in dir and the dir itself (only below /var/run/dpdk or /run/dpdk). */
 void mp_runtime_dir_remove(const char *dir);
 
+/* Remove the runtime directories of killed appliances (their cli.sock answers nobody) except own;
+ * returns how many. */
+int mp_runtime_dir_clean_stale(const char *own);
+
 #endif

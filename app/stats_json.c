@@ -3,6 +3,7 @@
 #include "dp.h"
 
 #include <cjson/cJSON.h>
+#include <rte_ethdev.h>
 
 static void one(cJSON *o, const struct mp_dp_stats *s)
 {
@@ -34,6 +35,31 @@ static void one(cJSON *o, const struct mp_dp_stats *s)
 	cJSON_AddItemToObject(o, "drop_reasons", drops);
 }
 
+/* Each DPDK port's own counters (rte_eth_stats): what the NIC received, sent, missed and dropped. */
+static void ports(const struct mp_dp *dp, cJSON *a)
+{
+	for (unsigned i = 0; i < dp->n_ports; i++) {
+		const struct mp_dp_port *p = &dp->ports[i];
+		struct rte_eth_stats st;
+		cJSON *o;
+
+		if (rte_eth_stats_get(p->port_id, &st) != 0)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "port", p->port_id);
+		cJSON_AddStringToObject(o, "name", p->name);
+		cJSON_AddNumberToObject(o, "rx_packets", (double)st.ipackets);
+		cJSON_AddNumberToObject(o, "rx_bytes", (double)st.ibytes);
+		cJSON_AddNumberToObject(o, "rx_missed", (double)st.imissed);
+		cJSON_AddNumberToObject(o, "rx_errors", (double)st.ierrors);
+		cJSON_AddNumberToObject(o, "rx_nombuf", (double)st.rx_nombuf);
+		cJSON_AddNumberToObject(o, "tx_packets", (double)st.opackets);
+		cJSON_AddNumberToObject(o, "tx_bytes", (double)st.obytes);
+		cJSON_AddNumberToObject(o, "tx_errors", (double)st.oerrors);
+		cJSON_AddItemToArray(a, o);
+	}
+}
+
 void mp_stats_json(void *ctx, cJSON *out)
 {
 	const struct mp_dp *dp = ctx;
@@ -51,4 +77,5 @@ void mp_stats_json(void *ctx, cJSON *out)
 	}
 	mp_dp_stats_sum(dp, &sum);
 	one(cJSON_AddObjectToObject(out, "total"), &sum);
+	ports(dp, cJSON_AddArrayToObject(out, "ports"));
 }

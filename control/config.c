@@ -2,6 +2,7 @@
 #include "config.h"
 #include "mp_error.h"
 #include "lb_redis.h"
+#include "mp_log.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -23,23 +24,28 @@ struct cfg_key {
 	const char *env;   /* the SRS proxy's environment name, or NULL */
 	const char *choices; /* T_ENUM: '|'-separated */
 	const char *help;
+	bool live;         /* a reload (SIGHUP, CLI reload) applies a new value at once */
 };
 
 #define K(n, t, field, def, env, ch, help) \
-	{ n, t, offsetof(struct mp_config, field), sizeof(((struct mp_config *)0)->field), def, env, ch, help }
+	{ n, t, offsetof(struct mp_config, field), sizeof(((struct mp_config *)0)->field), def, env, ch, help, false }
+/* A key whose new value a reload applies live: every reader takes it from the running configuration at
+ * use time (or mp_control_reapply / the appliance's reload pushes it where it was copied). */
+#define KL(n, t, field, def, env, ch, help) \
+	{ n, t, offsetof(struct mp_config, field), sizeof(((struct mp_config *)0)->field), def, env, ch, help, true }
 
 static const struct cfg_key cfg_keys[] = {
 	K("rtmp_listen", T_LISTEN, rtmp_listen, "0.0.0.0:1935", "PROXY_RTMP_SERVER", NULL, "RTMP listener (control plane, TCP)"),
 	K("http_listen", T_LISTEN, http_listen, "0.0.0.0:8080", "PROXY_HTTP_SERVER", NULL, "HTTP-FLV/TS/HLS listener (TCP)"),
 	K("api_listen", T_LISTEN, api_listen, "0.0.0.0:1985", "PROXY_HTTP_API", NULL, "HTTP API listener: WHIP/WHEP (TCP)"),
 	K("system_api_listen", T_LISTEN, system_api_listen, "0.0.0.0:12025", "PROXY_SYSTEM_API", NULL, "System API listener: origin registration, queries (TCP)"),
-	K("api_auth_enabled", T_BOOL, api_auth_enabled, "off", "PROXY_HTTP_API_AUTH_ENABLED", NULL, "require a bearer token on the System API and HTTP API"),
+	KL("api_auth_enabled", T_BOOL, api_auth_enabled, "off", "PROXY_HTTP_API_AUTH_ENABLED", NULL, "require a bearer token on the System API and HTTP API"),
 	K("api_auth_type", T_ENUM, api_auth_type, "bearer", "PROXY_HTTP_API_AUTH_TYPE", "bearer", "authentication type (only bearer)"),
-	K("api_auth_token", T_STR, api_auth_token, "", "PROXY_HTTP_API_AUTH_TOKEN", NULL, "the bearer token"),
+	KL("api_auth_token", T_STR, api_auth_token, "", "PROXY_HTTP_API_AUTH_TOKEN", NULL, "the bearer token"),
 	K("cli_socket", T_STR, cli_socket, "", NULL, NULL, "Unix socket for the operator CLI (empty: <EAL runtime dir>/cli.sock; off: none)"),
 	K("http_player_buffer", T_U32, http_player_buffer, "1048576", NULL, NULL, "bytes that may queue for one HTTP-FLV/TS/HLS player; past it its origin is paused (a player that takes nothing for 5 s is closed); a lagging HTTP-FLV player loses whole tags"),
-	K("grace_quit_timeout", T_MS, grace_quit_ms, "20s", "PROXY_GRACE_QUIT_TIMEOUT", NULL, "on SIGTERM, how long open streams may drain"),
-	K("force_quit_timeout", T_MS, force_quit_ms, "30s", "PROXY_FORCE_QUIT_TIMEOUT", NULL, "on SIGTERM, when to stop regardless"),
+	KL("grace_quit_timeout", T_MS, grace_quit_ms, "20s", "PROXY_GRACE_QUIT_TIMEOUT", NULL, "on SIGTERM, how long open streams may drain"),
+	KL("force_quit_timeout", T_MS, force_quit_ms, "30s", "PROXY_FORCE_QUIT_TIMEOUT", NULL, "on SIGTERM, when to stop regardless"),
 	K("webrtc_port", T_PORT, webrtc_port, "8000", "PROXY_WEBRTC_SERVER", NULL, "WebRTC media port (data plane, UDP)"),
 	K("srt_port", T_PORT, srt_port, "10080", "PROXY_SRT_SERVER", NULL, "SRT port (data plane, UDP)"),
 	K("public_port", T_STR, public_port, "", NULL, NULL, "DPDK port facing clients: a device name (0000:03:00.0, net_af_packet0); empty: the default TAP"),
@@ -79,7 +85,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("redis_sentinels", T_STR, redis_sentinels, "", NULL, NULL, "Redis Sentinel \"host:port,...\": ask them for the master and follow failovers (empty: redis_host/redis_port)"),
 	K("redis_master_name", T_STR, redis_master_name, "mymaster", NULL, NULL, "the master's name in Sentinel (with redis_sentinels)"),
 	K("redis_key_prefix", T_STR, redis_key_prefix, "", "PROXY_REDIS_KEY_PREFIX", NULL, "prefix for every Redis key (\"<prefix>:srs-proxy-...\")"),
-	K("origin_ttl", T_MS, origin_ttl_ms, "300s", "PROXY_ORIGIN_SERVER_TTL", NULL, "an origin is alive this long after its last registration"),
+	KL("origin_ttl", T_MS, origin_ttl_ms, "300s", "PROXY_ORIGIN_SERVER_TTL", NULL, "an origin is alive this long after its last registration"),
 	K("pick", T_ENUM, pick, "random", NULL, "random|least_load|weighted", "how a new stream's origin is chosen: random (as the SRS proxy), least_load (the heartbeat's summaries: cpu_percent, load_1m / cpus, conn_srs; power of two choices), weighted (by each origin's weight); weight 0 drains in every mode"),
 	K("origin_probe", T_BOOL, origin_probe, "off", NULL, NULL, "probe each origin's API endpoint (GET /api/v1/versions): any HTTP answer is alive, origin_probe_failures misses in a row mark it down"),
 	K("origin_probe_interval", T_MS, origin_probe_interval_ms, "500ms", NULL, NULL, "time between two probes of one origin"),
@@ -96,15 +102,17 @@ static const struct cfg_key cfg_keys[] = {
 	K("default_backend_rtc", T_STR, default_backend_rtc, "udp://8000", "PROXY_DEFAULT_BACKEND_RTC", NULL, "default origin WebRTC endpoint"),
 	K("default_backend_srt", T_STR, default_backend_srt, "udp://10080", "PROXY_DEFAULT_BACKEND_SRT", NULL, "default origin SRT endpoint"),
 	/* connection limits (control/conn_guard.c), counted in GET /api/v1/connections and /metrics */
-	K("conn_max", T_U32, conn_max, "16384", NULL, NULL, "open TCP connections per control-plane listener (HTTP API, HTTP stream, System API, RTMP); past it a new one is refused (0: no limit)"),
-	K("conn_max_per_ip", T_U32, conn_max_per_ip, "256", NULL, NULL, "open TCP connections per control-plane listener from one client address (0: no limit)"),
-	K("conn_idle_timeout", T_MS, conn_idle_ms, "60s", NULL, NULL, "a control-plane connection on which nothing is read or written this long is closed (0: never)"),
-	K("http_header_timeout", T_MS, http_header_timeout_ms, "10s", NULL, NULL, "an HTTP request (line, headers and body) must arrive whole within this of the connection's opening or its previous answer (0: no limit)"),
-	K("http_max_header_size", T_U32, http_max_header_size, "16384", NULL, NULL, "bytes of request line and headers an HTTP listener takes; past it: 400 and the connection closed"),
-	K("http_max_body_size", T_U32, http_max_body_size, "2097152", NULL, NULL, "bytes of request body an HTTP listener takes; past it: 413 and the connection closed"),
-	K("log_level", T_ENUM, log_level, "info", NULL, "error|warn|info|debug", "log level"),
+	KL("conn_max", T_U32, conn_max, "16384", NULL, NULL, "open TCP connections per control-plane listener (HTTP API, HTTP stream, System API, RTMP); past it a new one is refused (0: no limit)"),
+	KL("conn_max_per_ip", T_U32, conn_max_per_ip, "256", NULL, NULL, "open TCP connections per control-plane listener from one client address (0: no limit)"),
+	KL("conn_idle_timeout", T_MS, conn_idle_ms, "60s", NULL, NULL, "a control-plane connection on which nothing is read or written this long is closed (0: never)"),
+	KL("http_header_timeout", T_MS, http_header_timeout_ms, "10s", NULL, NULL, "an HTTP request (line, headers and body) must arrive whole within this of the connection's opening or its previous answer (0: no limit)"),
+	KL("http_max_header_size", T_U32, http_max_header_size, "16384", NULL, NULL, "bytes of request line and headers an HTTP listener takes; past it: 400 and the connection closed"),
+	KL("http_max_body_size", T_U32, http_max_body_size, "2097152", NULL, NULL, "bytes of request body an HTTP listener takes; past it: 413 and the connection closed"),
+	KL("log_level", T_ENUM, log_level, "info", NULL, "error|warn|info|debug", "log level"),
+	KL("log_levels", T_STR, log_levels, "", NULL, NULL, "per-module log levels over log_level, e.g. \"lb=debug,srt=debug\" (modules: app lb redis dp srt rtmp http api sysapi ctl cli dpdk; also the rte_log types mediaplane.<module>)"),
+	KL("log_format", T_ENUM, log_format, "text", NULL, "text|json", "log lines as text or as JSON objects (ts, level, module, msg), one a line"),
 	/* origin guard (issue 11: loops, open registration) */
-	K("origin_networks", T_CIDRS, origin_networks, "", NULL, NULL, "networks origins may register from (CIDRs, comma-separated; a registration from elsewhere gets 403); empty: any address"),
+	KL("origin_networks", T_CIDRS, origin_networks, "", NULL, NULL, "networks origins may register from (CIDRs, comma-separated; a registration from elsewhere gets 403); empty: any address"),
 	K("register_rate", T_U32, register_rate, "20", NULL, NULL, "origin registrations per source address per second, burst twice that (past it: 429); 0: no limit"),
 	/* client identity, SRT details, WHIP redirect (issue 13; docs/config.md "Client identity") */
 	K("trusted_proxies", T_CIDRS, trusted_proxies, "", NULL, NULL, "peers (a CDN, an L7 proxy in front) whose X-Forwarded-For, Forwarded and X-Real-IP are kept and appended to; from any other peer these headers are replaced by the peer's own address. Empty: no peer is trusted"),
@@ -524,6 +532,13 @@ int mp_config_validate(const struct mp_config *c, char *err, size_t errcap)
 			return fail(err, errcap, "key 'node_id': only letters, digits, '-', '_' and '.'");
 	if (c->http_player_buffer < 4096)
 		return fail(err, errcap, "key 'http_player_buffer': %u is below 4096 bytes", c->http_player_buffer);
+	{
+		uint8_t lv[MP_LOGM__COUNT];
+
+		if (mp_log_levels_parse(c->log_levels, lv) != MP_OK)
+			return fail(err, errcap, "key 'log_levels': not MODULE=LEVEL,... (modules: app lb redis dp srt "
+				    "rtmp http api sysapi ctl cli dpdk; levels: error warn info debug)");
+	}
 	return MP_OK;
 }
 
@@ -595,6 +610,35 @@ void mp_config_dump(const struct mp_config *cfg, char *out, size_t cap)
 		format_value(cfg, &cfg_keys[i], v, sizeof(v));
 		n += (size_t)snprintf(out + n, cap - n, "%s = %s\n", cfg_keys[i].name, v);
 	}
+}
+
+bool mp_config_key_live(size_t i)
+{
+	return i < N_KEYS && cfg_keys[i].live;
+}
+
+int mp_config_reload(struct mp_config *running, const struct mp_config *previous, const struct mp_config *next,
+		     mp_config_changed_fn fn, void *ctx)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < N_KEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+		char a[512], b[512];
+
+		if (!memcmp((const char *)previous + k->off, (const char *)next + k->off, k->size))
+			continue;
+		format_value(previous, k, a, sizeof(a));
+		format_value(next, k, b, sizeof(b));
+		if (!strcmp(a, b))
+			continue; /* the same value (padding, bytes past a string's end) */
+		if (k->live)
+			memcpy((char *)running + k->off, (const char *)next + k->off, k->size);
+		if (fn)
+			fn(k->name, k->live, a, b, ctx);
+		n++;
+	}
+	return n;
 }
 
 const char *mp_config_key(size_t i, const char **help, const char **def, const char **env)

@@ -107,6 +107,8 @@ struct mp_config {
 	char default_backend_srt[64];
 	/* operations */
 	char log_level[16];
+	char log_levels[MP_CFG_STR];   /* "lb=debug,srt=debug" over log_level */
+	char log_format[8];            /* text | json */
 	/* origin guard: who may register, how fast, and this appliance's name in hop markers */
 	struct mp_cidrs origin_networks;
 	uint32_t register_rate;
@@ -147,5 +149,15 @@ int mp_cidrs_parse(const char *s, struct mp_cidrs *out);
 
 /* Iterate the documented keys: returns the name of key i, or NULL past the end; help, def, env optional. */
 const char *mp_config_key(size_t i, const char **help, const char **def, const char **env);
+/* Whether key i applies live on a reload (its "live" property in the key table). */
+bool mp_config_key_live(size_t i);
+
+/* A reload: every key whose value differs between previous (the configuration read last time) and next
+ * (read now) is reported to fn (old and new value as text); a live key's new value is copied into
+ * running, the others stay as they were (a restart applies them). Returns the number of keys that differ. */
+typedef void (*mp_config_changed_fn)(const char *key, bool live, const char *old_value, const char *new_value,
+				     void *ctx);
+int mp_config_reload(struct mp_config *running, const struct mp_config *previous, const struct mp_config *next,
+		     mp_config_changed_fn fn, void *ctx);
 
 #endif

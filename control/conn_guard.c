@@ -365,6 +365,12 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 	}
 }
 
+void mp_conn_guard_set_limits(struct mp_conn_guard *g, const struct mp_conn_limits *lim)
+{
+	if (g)
+		g->lim = *lim;
+}
+
 struct mp_conn_guard *mp_conn_guard_new(struct event_base *base, const char *name, const struct mp_conn_limits *lim)
 {
 	struct mp_conn_guard *g = calloc(1, sizeof(*g));

@@ -42,6 +42,8 @@ struct mp_conn_guard;
 
 /* A guard for the listener called name (logs, metrics) on base. */
 struct mp_conn_guard *mp_conn_guard_new(struct event_base *base, const char *name, const struct mp_conn_limits *lim);
+/* New limits (a reload): connections already open stay; the next accept and timer use them. */
+void mp_conn_guard_set_limits(struct mp_conn_guard *g, const struct mp_conn_limits *lim);
 void mp_conn_guard_free(struct mp_conn_guard *g);
 
 /* Serve the listening socket fd with the HTTP server http under g: accept errors back off, every

@@ -232,6 +232,21 @@ static void http_not_found(struct evhttp_request *req, void *arg)
 	mp_http_reply_error(req, 404, "no such resource");
 }
 
+void mp_control_reapply(struct mp_control *c)
+{
+	const struct mp_conn_limits lim = { .max = c->cfg->conn_max, .max_per_ip = c->cfg->conn_max_per_ip,
+					    .header_timeout_ms = c->cfg->http_header_timeout_ms,
+					    .idle_timeout_ms = c->cfg->conn_idle_ms };
+
+	for (int l = 0; l < MP_L__COUNT; l++) {
+		mp_conn_guard_set_limits(c->guard[l], &lim);
+		if (c->http[l]) {
+			evhttp_set_max_headers_size(c->http[l], c->cfg->http_max_header_size);
+			evhttp_set_max_body_size(c->http[l], c->cfg->http_max_body_size);
+		}
+	}
+}
+
 int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 {
 	const struct mp_conn_limits lim = { .max = c->cfg->conn_max, .max_per_ip = c->cfg->conn_max_per_ip,

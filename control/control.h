@@ -105,6 +105,9 @@ const struct mp_self_addrs *mp_control_self_addrs(struct mp_control *c);
  * (before EAL starts, so "address in use" fails fast and names the listener). */
 int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, const struct mp_listener_ops *const *listeners,
 		    size_t n, char *err, size_t errcap);
+/* After a reload changed the running configuration: the listeners' connection limits and HTTP sizes
+ * taken again from c->cfg (the other live keys are read from it at use time). */
+void mp_control_reapply(struct mp_control *c);
 /* Create the event loop, then start the listeners in table order; log what listens where. */
 int mp_control_start(struct mp_control *c, char *err, size_t errcap);
 /* Run until SIGINT or SIGTERM. */

@@ -19,6 +19,11 @@ struct mp_cli_hooks {
 	void (*port_stats)(void *ctx, bool clear, struct mp_strbuf *out);
 	void (*lcore_stats)(void *ctx, struct mp_strbuf *out);
 	int (*forwarding)(void *ctx, bool on); /* start / stop; returns 0 or a negative mp_err */
+	/* set log level MODULE|all LEVEL (mp_log and rte_log alike); returns 0 or a negative mp_err */
+	int (*log_level)(void *ctx, const char *module, const char *level);
+	/* reload: re-read the configuration, apply what applies live; what it did appended to out */
+	int (*reload)(void *ctx, struct mp_strbuf *out);
+	void *reload_ctx;
 };
 
 /* The appliance's health in a fleet (app/fleet_health.c): the service address is announced over BGP

@@ -99,6 +99,10 @@ static void reject_client(struct mp_dp_worker *w, unsigned pi, const uint8_t mac
 	if (n < 0)
 		return;
 	w->stats.srt_rejects++;
+	/* On a worker: queued for the control thread to write, rate limited per call site. */
+	MP_LOGM(MP_LOGM_SRT, MP_LOG_INFO, "SRT handshake from %u.%u.%u.%u:%u rejected (reason %u%s)", ip >> 24,
+		(ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port, reason,
+		reason == MP_SRT_REJ_TIMEOUT ? ": the origin did not answer within srt_handshake_timeout" : "");
 	mp_dp_srt_send_client(w, pi, mac, ip, port, out, (size_t)n);
 }
 
@@ -375,6 +379,11 @@ void mp_dp_srt_origin_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 		mp_srt_hs_set_cookie(out, n, sl->client_cookie);
 		slot_event(w, s, sl, MP_DP_SRT_EV_ORIGIN_REJECT, mp_srt_hs_reject_reason(hs.hs_type));
 		w->stats.srt_rejects++;
+		MP_LOGM(MP_LOGM_SRT, MP_LOG_INFO, "SRT origin %u.%u.%u.%u:%u rejected client %u.%u.%u.%u:%u (reason %d)",
+			s->origin_ipv4 >> 24, (s->origin_ipv4 >> 16) & 255, (s->origin_ipv4 >> 8) & 255,
+			s->origin_ipv4 & 255, s->origin_port, s->tuple.src_ip >> 24, (s->tuple.src_ip >> 16) & 255,
+			(s->tuple.src_ip >> 8) & 255, s->tuple.src_ip & 255, s->tuple.src_port,
+			mp_srt_hs_reject_reason(hs.hs_type));
 		mp_dp_srt_send_client(w, sl->client_pi, sl->client_mac, s->tuple.src_ip, s->tuple.src_port, out, n);
 		mp_lb_session_close(dp->lb, s, now_ms);
 		slot_release(dp, w->srt, sl);

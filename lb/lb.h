@@ -131,6 +131,8 @@ int mp_lb_origin_drain(struct mp_lb *lb, const char *key, bool draining);
  * that records the origin (the control plane) and may count and log. */
 typedef bool (*mp_lb_origin_filter_fn)(void *ctx, const struct mp_registration *reg);
 void mp_lb_set_origin_filter(struct mp_lb *lb, mp_lb_origin_filter_fn fn, void *ctx);
+/* A reload's new origin TTL: an origin is alive while its last registration is younger (readers see it at once). */
+void mp_lb_set_origin_ttl(struct mp_lb *lb, uint64_t ttl_ms);
 /* Lock-free reads; the record is valid until the caller's next quiescent report. NULL if none. */
 const struct mp_lb_origin *mp_lb_origin_get(struct mp_lb *lb, uint32_t id);
 const struct mp_lb_origin *mp_lb_origin_find(struct mp_lb *lb, const char *key);

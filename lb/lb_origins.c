@@ -79,6 +79,12 @@ static void mp_lb_origin_retire(struct mp_lb *lb, struct mp_lb_origin *old)
 		MP_WARN("lb: defer queue full (a reader stopped reporting?): origin record kept");
 }
 
+void mp_lb_set_origin_ttl(struct mp_lb *lb, uint64_t ttl_ms)
+{
+	if (ttl_ms)
+		__atomic_store_n(&lb->cfg.origin_ttl_ms, ttl_ms, __ATOMIC_RELAXED);
+}
+
 void mp_lb_set_origin_filter(struct mp_lb *lb, mp_lb_origin_filter_fn fn, void *ctx)
 {
 	lb->origin_filter_ctx = ctx;

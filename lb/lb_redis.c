@@ -10,6 +10,9 @@
 #include "mp_error.h"
 #include "mp_log.h"
 
+#undef MP_LOG_MODULE
+#define MP_LOG_MODULE MP_LOGM_REDIS
+
 static _Atomic unsigned int mp_rds_instances;
 
 /* ---- backend operations ---- */

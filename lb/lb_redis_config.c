@@ -8,6 +8,9 @@
 #include "mp_error.h"
 #include "mp_log.h"
 
+#undef MP_LOG_MODULE
+#define MP_LOG_MODULE MP_LOGM_REDIS
+
 void mp_lb_redis_config_default(struct mp_lb_redis_config *c)
 {
 	memset(c, 0, sizeof(*c));

@@ -10,6 +10,9 @@
 #include "mp_error.h"
 #include "mp_log.h"
 
+#undef MP_LOG_MODULE
+#define MP_LOG_MODULE MP_LOGM_REDIS
+
 static _Thread_local int mp_rds_role; /* 0: decide by lcore, 1: worker, 2: control plane, 3: Redis thread */
 static _Thread_local const struct mp_rds *mp_rds_mine; /* the backend whose Redis thread this is */
 

@@ -1,11 +1,15 @@
-/* rtmp_handshake.c: RTMP simple (spec 1.0 section 5.2) and complex (digest) handshakes. */
+/* rtmp_handshake.c: RTMP simple (spec 1.0 section 5.2) and complex (digest) handshakes; HMAC-SHA256 from libcrypto. */
 #include "rtmp_handshake.h"
 
 #include <string.h>
 
 #include "byteorder.h"
 #include "mp_error.h"
-#include "sha256.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#define MP_SHA256_LEN 32
 
 /* The digest keys of the Flash Player / Flash Media Server handshake: an ASCII name followed by
  * 32 fixed bytes. C1/C2 digests use the first 30 / all 62 bytes of the player key; S1/S2 digests
@@ -37,17 +41,25 @@ static size_t digest_pos(const uint8_t *c1, int scheme)
 	return base + 4 + (size_t)(c1[base] + c1[base + 1] + c1[base + 2] + c1[base + 3]) % 728;
 }
 
+/* HMAC-SHA256 by libcrypto (OpenSSL's one-shot HMAC; its incremental HMAC_CTX is deprecated in 3.0).
+ * A failure (no SHA-256 in the provider) leaves a digest of zeros, which never matches a peer's. */
+static void hmac_sha256(const uint8_t *key, size_t klen, const uint8_t *data, size_t len, uint8_t out[MP_SHA256_LEN])
+{
+	unsigned int n = 0;
+
+	if (!HMAC(EVP_sha256(), key, (int)klen, data, len, out, &n) || n != MP_SHA256_LEN)
+		memset(out, 0, MP_SHA256_LEN);
+}
+
 /* HMAC over the 1536 bytes minus the 32 at pos: the C1/S1 digest. */
 static void digest_of(const uint8_t *c1, size_t pos, const uint8_t *key, size_t klen,
 		      uint8_t out[MP_RTMP_HS_DIGEST_LEN])
 {
-	struct mp_hmac_sha256 h;
+	uint8_t joined[MP_RTMP_HS_SIZE - MP_RTMP_HS_DIGEST_LEN];
 
-	mp_hmac_sha256_init(&h, key, klen);
-	mp_hmac_sha256_update(&h, c1, pos);
-	mp_hmac_sha256_update(&h, c1 + pos + MP_RTMP_HS_DIGEST_LEN,
-			      MP_RTMP_HS_SIZE - pos - MP_RTMP_HS_DIGEST_LEN);
-	mp_hmac_sha256_final(&h, out);
+	memcpy(joined, c1, pos);
+	memcpy(joined + pos, c1 + pos + MP_RTMP_HS_DIGEST_LEN, MP_RTMP_HS_SIZE - pos - MP_RTMP_HS_DIGEST_LEN);
+	hmac_sha256(key, klen, joined, sizeof(joined), out);
 }
 
 /* Find a valid digest in either scheme (0 first, as SRS tries); fills p->complex/scheme/digest. */
@@ -84,8 +96,8 @@ static void reply_digest(const uint8_t *key, size_t klen, const uint8_t *peer_di
 {
 	uint8_t tmp[MP_SHA256_LEN];
 
-	mp_hmac_sha256(key, klen, peer_digest, MP_RTMP_HS_DIGEST_LEN, tmp);
-	mp_hmac_sha256(tmp, sizeof(tmp), buf, MP_RTMP_HS_SIZE - MP_RTMP_HS_DIGEST_LEN, out);
+	hmac_sha256(key, klen, peer_digest, MP_RTMP_HS_DIGEST_LEN, tmp);
+	hmac_sha256(tmp, sizeof(tmp), buf, MP_RTMP_HS_SIZE - MP_RTMP_HS_DIGEST_LEN, out);
 }
 
 static int parse_c1(const uint8_t *c1, const uint8_t *key, size_t klen, struct mp_rtmp_hs_peer *out)

@@ -9,7 +9,7 @@ build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libdpdk-dev dpdk libhired
 # docs/performance.png (bench/run --doc).
 test_pkgs=(libcmocka-dev iputils-ping clang libclang-rt-14-dev redis-server curl ethtool procps python3
 	dpdk-dev util-linux tmux ffmpeg srt-tools python3-aiortc nginx-light libnginx-mod-rtmp tcpdump
-	stress-ng gnuplot-nox redis-sentinel)
+	stress-ng gnuplot-nox redis-sentinel chromium chromium-driver)
 case "$what" in
 build) pkgs=("${build_pkgs[@]}") ;;
 test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}" bird2) ;; # bird2: the fleet tests' BGP (docs/fleet.md)

@@ -1,31 +1,35 @@
-/* cli.c: operator commands: start/stop, port and lcore stats, origins, streams, sessions, config. */
+/* cli.c: the operator commands (start/stop, port and lcore stats, origins, streams, sessions, config,
+ * logs, reload) as text or JSON; reached only through the cmdline grammar of cli_grammar.c. */
 #include "cli.h"
+#include "cli_cmds.h"
 #include "config.h"
 #include "control.h"
 #include "lb.h"
-#include "origin_health.h"
-#include "pick_policy.h"
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_escape.h"
+#include "mp_log.h"
+#include "origin_health.h"
+#include "origin_replies.h"
+#include "pick_policy.h"
 #include "registration.h"
 
 #include <ctype.h>
-#include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_WORDS 16
+#include <cjson/cJSON.h>
 
 static const char *const help_text =
-	"commands:\n"
+	"commands (TAB completes, '?' lists at the prompt; mediaplane-cli --json: every answer as JSON):\n"
 	"  start | stop                      start or stop forwarding on the worker lcores\n"
 	"  show port stats all               packets, bytes, errors per DPDK port\n"
 	"  clear port stats all\n"
 	"  show lcore stats                  per-worker counters and drop reasons\n"
-	"  show origins [N]                  registered origins, age, alive, replies, endpoints (first N, 100)\n"
+	"  show origins [N]                  registered origins, age, alive, endpoints (first N, 100)\n"
 	"  show streams [N]                  stream -> origin picks (first N, 100)\n"
 	"  show sessions [webrtc|srt] [N]    data-plane sessions (first N, 100)\n"
 	"  origin add NAME IP PROTO=EP...    add an origin (PROTO: rtmp http api srt rtc; EP as SRS sends it)\n"
@@ -33,18 +37,19 @@ static const char *const help_text =
 	"  origin drain KEY [on|off]         keep its streams, give it no new ones\n"
 	"  set origin weight ORIGIN W        pick weight (default 100; 0 drains: no new streams);\n"
 	"                                    ORIGIN: id, key, address or address:port\n"
-	"  show config                       the effective configuration\n"
 	"  drain [on|off]                    withdraw the service address (BGP) and report unhealthy; off: back\n"
 	"  show health                       fleet health: announced or not and why (docs/fleet.md)\n"
+	"  show config                       the effective configuration\n"
+	"  show log                          log level of each module\n"
+	"  set log level MODULE|all LEVEL    MODULE: app lb redis dp srt rtmp http api sysapi ctl cli dpdk;\n"
+	"                                    LEVEL: error warn info debug\n"
+	"  reload                            re-read the config file (as SIGHUP): live keys applied, others named\n"
 	"  help | quit\n";
 
 static void ip_str(uint32_t ip, char *out, size_t cap)
 {
 	snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }
-
-#define CLI_LIST_DEFAULT 100u
-#define CLI_LIST_MAX 100000u
 
 /* Names come from the network (a registration, Redis, a player's URL): never raw to a terminal. */
 static const char *esc(const char *s, char *buf, size_t cap)
@@ -53,350 +58,470 @@ static const char *esc(const char *s, char *buf, size_t cap)
 	return buf;
 }
 
-static void show_origins(struct mp_control *c, uint32_t limit, struct mp_strbuf *out)
+static int fail(struct mp_cli_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct mp_cli_run *r, const char *fmt, ...)
 {
+	va_list ap;
+	char line[512];
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	mp_strbuf_printf(r->out, "%s\n", line);
+	r->rc = MP_CLI_ERROR;
+	return MP_CLI_ERROR;
+}
+
+static cJSON *data_array(struct mp_cli_run *r, const char *name)
+{
+	if (!r->json)
+		return NULL;
+	if (!r->data)
+		r->data = cJSON_CreateObject();
+	return cJSON_AddArrayToObject(r->data, name);
+}
+
+void mp_cli_help(struct mp_cli_run *r)
+{
+	mp_strbuf_printf(r->out, "%s", help_text);
+}
+
+void mp_cli_quit(struct mp_cli_run *r)
+{
+	r->rc = MP_CLI_QUIT;
+}
+
+void mp_cli_bad_count(struct mp_cli_run *r, const char *what, const char *word)
+{
+	char e[64];
+
+	fail(r, "%s: '%s' is not a count 1-%u", what, esc(word, e, sizeof(e)), MP_CLI_LIST_MAX);
+}
+
+void mp_cli_forwarding(struct mp_cli_run *r, bool on)
+{
+	struct mp_control *c = r->c;
+	int rc = c->cli.forwarding ? c->cli.forwarding(c->cli.ctx, on) : MP_ERR_UNSUPPORTED;
+	const char *w = on ? "start" : "stop";
+
+	if (rc == MP_OK)
+		mp_strbuf_printf(r->out, "forwarding %s\n", on ? "started" : "stopped");
+	else if (rc == MP_ERR_STATE)
+		fail(r, "%s: forwarding is already %s", w, on ? "started" : "stopped");
+	else
+		fail(r, "%s: %s", w, mp_strerror(rc));
+}
+
+void mp_cli_port_stats(struct mp_cli_run *r, bool clear)
+{
+	struct mp_control *c = r->c;
+
+	if (r->json && !clear && c->dp_stats) {
+		if (!r->data)
+			r->data = cJSON_CreateObject();
+		c->dp_stats(c->dp_stats_ctx, r->data);
+		cJSON_DeleteItemFromObject(r->data, "lcores");
+		cJSON_DeleteItemFromObject(r->data, "total");
+		return;
+	}
+	if (c->cli.port_stats)
+		c->cli.port_stats(c->cli.ctx, clear, r->out);
+}
+
+void mp_cli_lcore_stats(struct mp_cli_run *r)
+{
+	struct mp_control *c = r->c;
+
+	if (r->json && c->dp_stats) {
+		if (!r->data)
+			r->data = cJSON_CreateObject();
+		c->dp_stats(c->dp_stats_ctx, r->data);
+		cJSON_DeleteItemFromObject(r->data, "ports");
+		return;
+	}
+	if (c->cli.lcore_stats)
+		c->cli.lcore_stats(c->cli.ctx, r->out);
+}
+
+void mp_cli_show_origins(struct mp_cli_run *r, uint32_t limit)
+{
+	struct mp_control *c = r->c;
 	uint64_t now = mp_now_ms();
 	uint32_t lim = mp_lb_origin_id_limit(c->lb), n = 0, total = 0;
 	struct mp_lb_stats st;
 	char key[4 * MP_LB_ORIGIN_KEY_MAX], ipe[4 * MP_REG_MAX_FIELD];
+	cJSON *arr = data_array(r, "origins");
 
 	mp_lb_stats(c->lb, &st);
 	total = st.count[MP_LB_T_ORIGINS];
-	mp_strbuf_printf(out, "%-4s %-40s %-16s %-6s %-8s %-6s %-6s %-8s %s\n", "id", "key", "ip", "alive", "age",
-			 "weight", "load", "replies", "endpoints");
+	if (!arr)
+		mp_strbuf_printf(r->out, "%-4s %-40s %-16s %-6s %-8s %-6s %-6s %-8s %s\n", "id", "key", "ip", "alive",
+				 "age", "weight", "load", "replies", "endpoints");
 	for (uint32_t id = 0; id < lim && n < limit; id++) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(c->lb, id);
+		bool alive;
+		cJSON *jo = NULL, *eps = NULL;
 
 		if (!o)
 			continue;
 		n++;
+		alive = mp_lb_origin_alive(c->lb, o, now);
 		double load = mp_lb_origin_load(c->lb, o);
+		bool down = o->down_ms && o->down_ms >= o->updated_ms;
+		const char *replies = mp_origin_reply_name(mp_origin_replies_get(c->replies, o->id, o->uid));
 
-		mp_strbuf_printf(out, "%-4u %-40s %-16s %-6s %6.1fs  %-6u ", o->id, esc(o->key, key, sizeof(key)),
-				 esc(o->ip, ipe, sizeof(ipe)),
-				 mp_lb_origin_alive(c->lb, o, now) ? (o->draining || !o->weight ? "drain" : "yes")
-				 : (o->down_ms >= o->updated_ms && o->down_ms ? "down" : "no"),
-				 (double)(now - o->updated_ms) / 1000.0, o->weight);
-		if (load < 0)
-			mp_strbuf_printf(out, "%-6s ", "-");
-		else
-			mp_strbuf_printf(out, "%-6.2f ", load);
-		mp_strbuf_printf(out, "%-8s ", mp_origin_reply_name(mp_origin_replies_get(c->replies, o->id, o->uid)));
+		if (arr) {
+			jo = cJSON_CreateObject();
+			cJSON_AddNumberToObject(jo, "id", o->id);
+			cJSON_AddStringToObject(jo, "key", o->key);
+			cJSON_AddStringToObject(jo, "ip", o->ip);
+			cJSON_AddBoolToObject(jo, "alive", alive);
+			cJSON_AddBoolToObject(jo, "draining", o->draining || !o->weight);
+			cJSON_AddBoolToObject(jo, "down", down);
+			cJSON_AddNumberToObject(jo, "weight", o->weight);
+			if (load >= 0)
+				cJSON_AddNumberToObject(jo, "load", load);
+			cJSON_AddStringToObject(jo, "replies", replies);
+			cJSON_AddNumberToObject(jo, "age_s", (double)(now - o->updated_ms) / 1000.0);
+			eps = cJSON_AddObjectToObject(jo, "endpoints");
+			cJSON_AddItemToArray(arr, jo);
+		} else {
+			mp_strbuf_printf(r->out, "%-4u %-40s %-16s %-6s %6.1fs  %-6u ", o->id, esc(o->key, key, sizeof(key)),
+					 esc(o->ip, ipe, sizeof(ipe)),
+					 alive ? (o->draining || !o->weight ? "drain" : "yes") : (down ? "down" : "no"),
+					 (double)(now - o->updated_ms) / 1000.0, o->weight);
+			if (load < 0)
+				mp_strbuf_printf(r->out, "%-6s ", "-");
+			else
+				mp_strbuf_printf(r->out, "%-6.2f ", load);
+			mp_strbuf_printf(r->out, "%-8s ", replies);
+		}
 		for (int p = 0; p < MP_PROTO__COUNT; p++)
 			for (unsigned i = 0; i < o->n_ep[p]; i++) {
+				const char *pn = mp_proto_name((enum mp_reg_proto)p);
 				uint32_t ip;
 				uint16_t port;
-				char a[16];
+				char a[16], ep[32];
 
-				if (mp_lb_origin_endpoint(o, (enum mp_reg_proto)p, i, &ip, &port) == MP_OK) {
-					ip_str(ip, a, sizeof(a));
-					mp_strbuf_printf(out, " %s=%s:%u", mp_proto_name((enum mp_reg_proto)p), a, port);
+				if (mp_lb_origin_endpoint(o, (enum mp_reg_proto)p, i, &ip, &port) != MP_OK)
+					continue;
+				ip_str(ip, a, sizeof(a));
+				snprintf(ep, sizeof(ep), "%s:%u", a, port);
+				if (eps) {
+					cJSON *l = cJSON_GetObjectItem(eps, pn);
+
+					if (!l)
+						l = cJSON_AddArrayToObject(eps, pn);
+					cJSON_AddItemToArray(l, cJSON_CreateString(ep));
+				} else {
+					mp_strbuf_printf(r->out, " %s=%s", pn, ep);
 				}
 			}
-		mp_strbuf_printf(out, "\n");
+		if (!arr)
+			mp_strbuf_printf(r->out, "\n");
 	}
-	if (n < total)
-		mp_strbuf_printf(out, "%u origin(s), first %u shown (show origins N)\n", total, n);
+	if (arr)
+		cJSON_AddNumberToObject(r->data, "total", total);
+	else if (n < total)
+		mp_strbuf_printf(r->out, "%u origin(s), first %u shown (show origins N)\n", total, n);
 	else
-		mp_strbuf_printf(out, "%u origin(s)\n", n);
+		mp_strbuf_printf(r->out, "%u origin(s)\n", n);
 }
 
-/* set origin weight ORIGIN W */
-static int origin_weight(struct mp_control *c, const char *name, const char *w, struct mp_strbuf *out)
+void mp_cli_show_streams(struct mp_cli_run *r, uint32_t limit)
 {
-	char key[MP_LB_ORIGIN_KEY_MAX], ke[4 * MP_LB_ORIGIN_KEY_MAX], *end;
-	unsigned long v = strtoul(w, &end, 10);
-	int r;
-
-	if (!w[0] || *end || w[0] == '-' || v > MP_PICK_WEIGHT_MAX) {
-		mp_strbuf_printf(out, "set origin weight: '%s' is not a weight 0-%u\n", w, MP_PICK_WEIGHT_MAX);
-		return MP_CLI_ERROR;
-	}
-	r = mp_origin_lookup(c, name, key, sizeof(key));
-	if (r == MP_OK)
-		r = mp_lb_origin_set_weight(c->lb, key, (uint32_t)v, mp_now_ms());
-	if (r != MP_OK) {
-		mp_strbuf_printf(out, "set origin weight %s: %s\n", name,
-				 r == MP_ERR_EXISTS ? "that address names several origins: give the id or key" : mp_strerror(r));
-		return MP_CLI_ERROR;
-	}
-	mp_strbuf_printf(out, "origin %s: weight %lu%s\n", esc(key, ke, sizeof(ke)), v, v ? "" : " (drain: no new streams)");
-	return MP_CLI_OK;
-}
-
-static void show_streams(struct mp_control *c, uint32_t limit, struct mp_strbuf *out)
-{
+	struct mp_control *c = r->c;
 	char stream[MP_LB_STREAM_MAX], se[4 * MP_LB_STREAM_MAX], key[4 * MP_LB_ORIGIN_KEY_MAX];
 	uint32_t next = 0, origin, n = 0;
 	struct mp_lb_stats st;
+	cJSON *arr = data_array(r, "streams");
 
 	mp_lb_stats(c->lb, &st);
 	while (n < limit && mp_lb_pick_iterate(c->lb, &next, stream, &origin) == MP_OK) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(c->lb, origin);
 
-		mp_strbuf_printf(out, "%-48s -> %s\n", esc(stream, se, sizeof(se)), o ? esc(o->key, key, sizeof(key)) : "(gone)");
+		if (arr) {
+			cJSON *js = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(js, "stream", stream);
+			if (o)
+				cJSON_AddStringToObject(js, "origin", o->key);
+			else
+				cJSON_AddNullToObject(js, "origin");
+			cJSON_AddItemToArray(arr, js);
+		} else {
+			mp_strbuf_printf(r->out, "%-48s -> %s\n", esc(stream, se, sizeof(se)),
+					 o ? esc(o->key, key, sizeof(key)) : "(gone)");
+		}
 		n++;
 	}
-	if (n < st.count[MP_LB_T_PICKS])
-		mp_strbuf_printf(out, "%u stream(s), first %u shown (show streams N)\n", st.count[MP_LB_T_PICKS], n);
+	if (arr)
+		cJSON_AddNumberToObject(r->data, "total", st.count[MP_LB_T_PICKS]);
+	else if (n < st.count[MP_LB_T_PICKS])
+		mp_strbuf_printf(r->out, "%u stream(s), first %u shown (show streams N)\n", st.count[MP_LB_T_PICKS], n);
 	else
-		mp_strbuf_printf(out, "%u stream(s)\n", n);
+		mp_strbuf_printf(r->out, "%u stream(s)\n", n);
 }
 
-static void show_sessions(struct mp_control *c, int kind, uint32_t limit, struct mp_strbuf *out)
+void mp_cli_show_sessions(struct mp_cli_run *r, const char *kind_word, uint32_t limit)
 {
+	struct mp_control *c = r->c;
 	struct mp_lb_stats st;
 	uint64_t now = mp_now_ms();
 	uint32_t n = 0;
+	int kind = 0;
+	cJSON *arr;
+	char e[64];
 
+	if (kind_word && !strcmp(kind_word, "webrtc"))
+		kind = MP_LB_SESS_WEBRTC;
+	else if (kind_word && !strcmp(kind_word, "srt"))
+		kind = MP_LB_SESS_SRT;
+	else if (kind_word) {
+		fail(r, "show sessions: '%s' is not webrtc, srt or a count 1-%u", esc(kind_word, e, sizeof(e)),
+		     MP_CLI_LIST_MAX);
+		return;
+	}
+	arr = data_array(r, "sessions");
 	mp_lb_stats(c->lb, &st);
 	for (uint32_t i = mp_lb_session_next(c->lb, 0); i != UINT32_MAX && n < limit; i = mp_lb_session_next(c->lb, i + 1)) {
 		struct mp_lb_session *s = mp_lb_session_at(c->lb, i);
 		char cl[16], og[16];
+		const char *k;
+		double idle;
 
 		if (!s || (kind && s->kind != kind))
 			continue;
 		ip_str(s->tuple.src_ip, cl, sizeof(cl));
 		ip_str(s->origin_ipv4, og, sizeof(og));
-		mp_strbuf_printf(out, "%-6s %s:%u -> nat %u -> %s:%u  c2o %lu pkts  o2c %lu pkts  idle %.1fs\n",
-				 s->kind == MP_LB_SESS_WEBRTC ? "webrtc" : "srt", cl, s->tuple.src_port, s->nat_port, og,
-				 s->origin_port, (unsigned long)atomic_load(&s->pkts_c2o),
-				 (unsigned long)atomic_load(&s->pkts_o2c),
-				 (double)(now - atomic_load(&s->last_seen_ms)) / 1000.0);
+		k = s->kind == MP_LB_SESS_WEBRTC ? "webrtc" : "srt";
+		idle = (double)(now - atomic_load(&s->last_seen_ms)) / 1000.0;
+		if (arr) {
+			cJSON *js = cJSON_CreateObject();
+			char a[32];
+
+			cJSON_AddStringToObject(js, "kind", k);
+			snprintf(a, sizeof(a), "%s:%u", cl, s->tuple.src_port);
+			cJSON_AddStringToObject(js, "client", a);
+			cJSON_AddNumberToObject(js, "nat_port", s->nat_port);
+			snprintf(a, sizeof(a), "%s:%u", og, s->origin_port);
+			cJSON_AddStringToObject(js, "origin", a);
+			cJSON_AddNumberToObject(js, "pkts_c2o", (double)atomic_load(&s->pkts_c2o));
+			cJSON_AddNumberToObject(js, "pkts_o2c", (double)atomic_load(&s->pkts_o2c));
+			cJSON_AddNumberToObject(js, "idle_s", idle);
+			cJSON_AddItemToArray(arr, js);
+		} else {
+			mp_strbuf_printf(r->out, "%-6s %s:%u -> nat %u -> %s:%u  c2o %lu pkts  o2c %lu pkts  idle %.1fs\n", k,
+					 cl, s->tuple.src_port, s->nat_port, og, s->origin_port,
+					 (unsigned long)atomic_load(&s->pkts_c2o), (unsigned long)atomic_load(&s->pkts_o2c),
+					 idle);
+		}
 		n++;
 	}
-	mp_strbuf_printf(out, "%u shown; %u active of %u, %lu created, %lu expired, %lu refused (table full)\n", n,
+	if (arr) {
+		cJSON_AddNumberToObject(r->data, "active", st.count[MP_LB_T_SESSIONS]);
+		cJSON_AddNumberToObject(r->data, "capacity", st.capacity[MP_LB_T_SESSIONS]);
+		cJSON_AddNumberToObject(r->data, "created", (double)st.sessions_created);
+		cJSON_AddNumberToObject(r->data, "expired", (double)st.sessions_expired);
+		cJSON_AddNumberToObject(r->data, "refused", (double)st.refused[MP_LB_T_SESSIONS]);
+		return;
+	}
+	mp_strbuf_printf(r->out, "%u shown; %u active of %u, %lu created, %lu expired, %lu refused (table full)\n", n,
 			 st.count[MP_LB_T_SESSIONS], st.capacity[MP_LB_T_SESSIONS], (unsigned long)st.sessions_created,
 			 (unsigned long)st.sessions_expired, (unsigned long)st.refused[MP_LB_T_SESSIONS]);
 }
 
-/* origin add NAME IP proto=ep ...: an origin as if it had registered (server NAME, service "cli"). */
-static int origin_add(struct mp_control *c, int n, char **w, struct mp_strbuf *out)
+void mp_cli_show_config(struct mp_cli_run *r)
 {
-	struct mp_registration r;
+	static char dump[16384];
+
+	mp_config_dump(r->c->cfg, dump, sizeof(dump));
+	if (!r->json) {
+		mp_strbuf_printf(r->out, "%s", dump);
+		return;
+	}
+	/* The dump's "key = value" lines as an object. */
+	r->data = cJSON_CreateObject();
+	for (char *line = strtok(dump, "\n"); line; line = strtok(NULL, "\n")) {
+		char *eq = strstr(line, " = ");
+
+		if (!eq || line[0] == '#')
+			continue;
+		*eq = 0;
+		cJSON_AddStringToObject(r->data, line, eq + 3);
+	}
+}
+
+/* origin add NAME IP proto=ep ...: an origin as if it had registered (server NAME, service "cli"). */
+void mp_cli_origin_add(struct mp_cli_run *r, const char *name, const char *ip, const char *eps)
+{
+	struct mp_registration reg;
+	char words[1024], *save = NULL, e[64];
 	int rc;
 
-	if (n < 4) {
-		mp_strbuf_printf(out, "usage: origin add NAME IP PROTO=EP...\n");
-		return MP_CLI_ERROR;
+	memset(&reg, 0, sizeof(reg));
+	if (mp_ipv4_parse(ip, strlen(ip), &reg.ipv4) != MP_OK) {
+		fail(r, "origin add: '%s' is not an IPv4 address", esc(ip, e, sizeof(e)));
+		return;
 	}
-	memset(&r, 0, sizeof(r));
-	if (mp_ipv4_parse(w[3], strlen(w[3]), &r.ipv4) != MP_OK) {
-		mp_strbuf_printf(out, "origin add: '%s' is not an IPv4 address\n", w[3]);
-		return MP_CLI_ERROR;
-	}
-	snprintf(r.ip, sizeof(r.ip), "%s", w[3]);
-	snprintf(r.server, sizeof(r.server), "%s", w[2]);
-	snprintf(r.service, sizeof(r.service), "cli");
-	snprintf(r.pid, sizeof(r.pid), "0");
-	snprintf(r.device_id, sizeof(r.device_id), "cli");
-	for (int i = 4; i < n; i++) {
-		char *eq = strchr(w[i], '=');
+	snprintf(reg.ip, sizeof(reg.ip), "%s", ip);
+	snprintf(reg.server, sizeof(reg.server), "%s", name);
+	snprintf(reg.service, sizeof(reg.service), "cli");
+	snprintf(reg.pid, sizeof(reg.pid), "0");
+	snprintf(reg.device_id, sizeof(reg.device_id), "cli");
+	snprintf(words, sizeof(words), "%s", eps);
+	for (char *w = strtok_r(words, " \t\r\n", &save); w; w = strtok_r(NULL, " \t\r\n", &save)) {
+		char *eq = strchr(w, '=');
 		int p;
 
 		for (p = 0; eq && p < MP_PROTO__COUNT; p++)
-			if (strlen(mp_proto_name((enum mp_reg_proto)p)) == (size_t)(eq - w[i]) &&
-			    !strncmp(w[i], mp_proto_name((enum mp_reg_proto)p), (size_t)(eq - w[i])))
+			if (strlen(mp_proto_name((enum mp_reg_proto)p)) == (size_t)(eq - w) &&
+			    !strncmp(w, mp_proto_name((enum mp_reg_proto)p), (size_t)(eq - w)))
 				break;
-		if (!eq || p == MP_PROTO__COUNT || r.n_ep[p] >= MP_REG_MAX_ENDPOINTS ||
-		    mp_endpoint_parse(eq + 1, strlen(eq + 1), &r.ep[p][r.n_ep[p]]) != MP_OK) {
-			mp_strbuf_printf(out, "origin add: bad endpoint '%s' (PROTO=EP, PROTO one of rtmp http api srt rtc)\n",
-					 w[i]);
-			return MP_CLI_ERROR;
+		if (!eq || p == MP_PROTO__COUNT || reg.n_ep[p] >= MP_REG_MAX_ENDPOINTS ||
+		    mp_endpoint_parse(eq + 1, strlen(eq + 1), &reg.ep[p][reg.n_ep[p]]) != MP_OK) {
+			fail(r, "origin add: bad endpoint '%s' (PROTO=EP, PROTO one of rtmp http api srt rtc)",
+			     esc(w, e, sizeof(e)));
+			return;
 		}
-		r.n_ep[p]++;
+		reg.n_ep[p]++;
 	}
-	rc = mp_lb_origin_update(c->lb, &r, mp_now_ms());
+	rc = mp_lb_origin_update(r->c->lb, &reg, mp_now_ms());
 	if (rc < 0) {
-		mp_strbuf_printf(out, "origin add: %s\n", mp_strerror(rc));
-		return MP_CLI_ERROR;
+		fail(r, "origin add: %s", mp_strerror(rc));
+		return;
 	}
-	mp_strbuf_printf(out, "origin %s-cli-0 added (id %d); it expires after origin_ttl unless re-added\n", w[2], rc);
-	return MP_CLI_OK;
+	mp_strbuf_printf(r->out, "origin %s-cli-0 added (id %d); it expires after origin_ttl unless re-added\n",
+			 esc(name, e, sizeof(e)), rc);
 }
 
-/* "drain on|off": the appliance's own drain (app/fleet_health.c), not an origin's. */
-static int appliance_drain(struct mp_control *c, const char *arg, struct mp_strbuf *out)
+void mp_cli_origin_del(struct mp_cli_run *r, const char *key)
 {
-	bool on = !strcmp(arg, "on");
-	int r;
+	int rc = mp_lb_origin_remove(r->c->lb, key);
+	char e[4 * MP_LB_ORIGIN_KEY_MAX];
 
-	if (!on && strcmp(arg, "off")) {
-		mp_strbuf_printf(out, "drain: '%s' is not on or off\n", arg);
-		return MP_CLI_ERROR;
-	}
-	r = c->health.drain ? c->health.drain(c->health.ctx, on) : MP_ERR_UNSUPPORTED;
-	if (r == MP_OK || r == MP_ERR_STATE)
-		mp_strbuf_printf(out, "drain %s%s\n", on ? "on" : "off", r == MP_ERR_STATE ? " (already)" : "");
+	if (rc == MP_OK)
+		mp_strbuf_printf(r->out, "origin %s removed\n", esc(key, e, sizeof(e)));
 	else
-		mp_strbuf_printf(out, "drain: %s\n", mp_strerror(r));
-	return r == MP_OK || r == MP_ERR_STATE ? MP_CLI_OK : MP_CLI_ERROR;
+		fail(r, "origin del %s: %s", esc(key, e, sizeof(e)), mp_strerror(rc));
 }
 
-/* "show health": one "key value" line per member of the health hook's JSON. */
-static int show_health(struct mp_control *c, struct mp_strbuf *out)
+void mp_cli_origin_drain(struct mp_cli_run *r, const char *key, bool on)
 {
+	int rc = mp_lb_origin_drain(r->c->lb, key, on);
+	char e[4 * MP_LB_ORIGIN_KEY_MAX];
+
+	if (rc == MP_OK)
+		mp_strbuf_printf(r->out, "origin %s: drain %s\n", esc(key, e, sizeof(e)), on ? "on" : "off");
+	else
+		fail(r, "origin drain %s: %s", esc(key, e, sizeof(e)), mp_strerror(rc));
+}
+
+void mp_cli_set_log_level(struct mp_cli_run *r, const char *module, const char *level)
+{
+	int rc = r->c->cli.log_level ? r->c->cli.log_level(r->c->cli.ctx, module, level) : MP_ERR_UNSUPPORTED;
+
+	if (rc == MP_OK)
+		mp_strbuf_printf(r->out, "log level of %s%s: %s\n", strcmp(module, "all") ? "mediaplane." : "",
+				 module, level);
+	else
+		fail(r, "set log level %s %s: %s", module, level, mp_strerror(rc));
+}
+
+void mp_cli_show_log(struct mp_cli_run *r)
+{
+	cJSON *o = NULL;
+
+	if (r->json)
+		o = r->data = cJSON_CreateObject();
+	for (int m = 0; m < MP_LOGM__COUNT; m++) {
+		const char *lv = mp_log_level_name(mp_log_get_module_level((enum mp_log_module)m));
+
+		if (o)
+			cJSON_AddStringToObject(o, mp_log_module_name((enum mp_log_module)m), lv);
+		else
+			mp_strbuf_printf(r->out, "mediaplane.%-8s %s\n", mp_log_module_name((enum mp_log_module)m), lv);
+	}
+	if (o)
+		cJSON_AddStringToObject(o, "format", mp_log_get_json() ? "json" : "text");
+	else
+		mp_strbuf_printf(r->out, "format: %s\n", mp_log_get_json() ? "json" : "text");
+}
+
+void mp_cli_reload(struct mp_cli_run *r)
+{
+	struct mp_control *c = r->c;
+	int rc = c->cli.reload ? c->cli.reload(c->cli.reload_ctx, r->out) : MP_ERR_UNSUPPORTED;
+
+	if (rc != MP_OK)
+		fail(r, "reload: %s", mp_strerror(rc));
+}
+
+/* set origin weight ORIGIN W (ORIGIN: id, key, address or address:port; 0 drains) */
+void mp_cli_origin_weight(struct mp_cli_run *r, const char *name, uint32_t w)
+{
+	char key[MP_LB_ORIGIN_KEY_MAX], ke[4 * MP_LB_ORIGIN_KEY_MAX];
+	int rc;
+
+	if (w > MP_PICK_WEIGHT_MAX) {
+		mp_strbuf_printf(r->out, "set origin weight: %u is not a weight 0-%u\n", w, MP_PICK_WEIGHT_MAX);
+		r->rc = MP_CLI_ERROR;
+		return;
+	}
+	rc = mp_origin_lookup(r->c, name, key, sizeof(key));
+	if (rc == MP_OK)
+		rc = mp_lb_origin_set_weight(r->c->lb, key, w, mp_now_ms());
+	if (rc != MP_OK) {
+		mp_strbuf_printf(r->out, "set origin weight %s: %s\n", name,
+				 rc == MP_ERR_EXISTS ? "that address names several origins: give the id or key" : mp_strerror(rc));
+		r->rc = MP_CLI_ERROR;
+		return;
+	}
+	mp_strbuf_printf(r->out, "origin %s: weight %u%s\n", esc(key, ke, sizeof(ke)), w, w ? "" : " (drain: no new streams)");
+}
+
+/* drain [on|off]: the appliance's own drain (app/fleet_health.c), not an origin's. */
+void mp_cli_drain(struct mp_cli_run *r, bool on)
+{
+	struct mp_control *c = r->c;
+	int rc = c->health.drain ? c->health.drain(c->health.ctx, on) : MP_ERR_UNSUPPORTED;
+
+	if (rc == MP_OK || rc == MP_ERR_STATE) {
+		mp_strbuf_printf(r->out, "drain %s%s\n", on ? "on" : "off", rc == MP_ERR_STATE ? " (already)" : "");
+		return;
+	}
+	mp_strbuf_printf(r->out, "drain: %s\n", mp_strerror(rc));
+	r->rc = MP_CLI_ERROR;
+}
+
+/* show health: one "key value" line per member of the health hook's JSON (the object itself with --json). */
+void mp_cli_show_health(struct mp_cli_run *r)
+{
+	struct mp_control *c = r->c;
 	cJSON *o, *it;
 
 	if (!c->health.json) {
-		mp_strbuf_printf(out, "show health: not available\n");
-		return MP_CLI_ERROR;
+		mp_strbuf_printf(r->out, "show health: not available\n");
+		r->rc = MP_CLI_ERROR;
+		return;
 	}
 	o = cJSON_CreateObject();
-	if (!o)
-		return MP_CLI_ERROR;
+	if (!o) {
+		r->rc = MP_CLI_ERROR;
+		return;
+	}
 	c->health.json(c->health.ctx, o);
+	if (r->json && !r->data) {
+		r->data = o;
+		return;
+	}
 	cJSON_ArrayForEach(it, o) {
 		if (cJSON_IsString(it))
-			mp_strbuf_printf(out, "%-14s %s\n", it->string, it->valuestring);
+			mp_strbuf_printf(r->out, "%-14s %s\n", it->string, it->valuestring);
 		else if (cJSON_IsBool(it))
-			mp_strbuf_printf(out, "%-14s %s\n", it->string, cJSON_IsTrue(it) ? "yes" : "no");
+			mp_strbuf_printf(r->out, "%-14s %s\n", it->string, cJSON_IsTrue(it) ? "yes" : "no");
 		else if (cJSON_IsNumber(it))
-			mp_strbuf_printf(out, "%-14s %.0f\n", it->string, it->valuedouble);
+			mp_strbuf_printf(r->out, "%-14s %.0f\n", it->string, it->valuedouble);
 	}
 	cJSON_Delete(o);
-	return MP_CLI_OK;
-}
-
-/* A list's length asked by the operator: 1..CLI_LIST_MAX. */
-static bool list_limit(const char *s, uint32_t *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!isdigit((unsigned char)*s))
-		return false;
-	v = strtoul(s, &end, 10);
-	if (*end || v < 1 || v > CLI_LIST_MAX)
-		return false;
-	*out = (uint32_t)v;
-	return true;
-}
-
-static int split(char *line, char **w)
-{
-	int n = 0;
-
-	for (char *t = strtok(line, " \t\r\n"); t && n < MAX_WORDS; t = strtok(NULL, " \t\r\n"))
-		w[n++] = t;
-	return n;
-}
-
-static bool is(int n, char **w, int at, const char *word)
-{
-	return n > at && !strcmp(w[at], word);
-}
-
-enum mp_cli_result mp_cli_exec(struct mp_control *c, const char *text, struct mp_strbuf *out)
-{
-	char line[1024], *w[MAX_WORDS];
-	int n, rc = MP_CLI_OK;
-
-	snprintf(line, sizeof(line), "%s", text);
-	n = split(line, w);
-	if (n == 0 || w[0][0] == '#')
-		return MP_CLI_OK;
-	if (is(n, w, 0, "help")) {
-		mp_strbuf_printf(out, "%s", help_text);
-	} else if (is(n, w, 0, "quit") || is(n, w, 0, "exit")) {
-		return MP_CLI_QUIT;
-	} else if ((is(n, w, 0, "start") || is(n, w, 0, "stop")) && n == 1) {
-		bool on = !strcmp(w[0], "start");
-		int r = c->cli.forwarding ? c->cli.forwarding(c->cli.ctx, on) : MP_ERR_UNSUPPORTED;
-
-		if (r == MP_OK)
-			mp_strbuf_printf(out, "forwarding %s\n", on ? "started" : "stopped");
-		else if (r == MP_ERR_STATE)
-			mp_strbuf_printf(out, "%s: forwarding is already %s\n", w[0], on ? "started" : "stopped");
-		else
-			mp_strbuf_printf(out, "%s: %s\n", w[0], mp_strerror(r));
-		rc = r == MP_OK ? MP_CLI_OK : MP_CLI_ERROR;
-	} else if (n == 4 && (is(n, w, 0, "show") || is(n, w, 0, "clear")) && is(n, w, 1, "port") &&
-		   is(n, w, 2, "stats") && is(n, w, 3, "all")) {
-		if (c->cli.port_stats)
-			c->cli.port_stats(c->cli.ctx, !strcmp(w[0], "clear"), out);
-	} else if (n == 3 && is(n, w, 0, "show") && is(n, w, 1, "lcore") && is(n, w, 2, "stats")) {
-		if (c->cli.lcore_stats)
-			c->cli.lcore_stats(c->cli.ctx, out);
-	} else if ((n == 2 || n == 3) && is(n, w, 0, "show") && (is(n, w, 1, "origins") || is(n, w, 1, "streams"))) {
-		uint32_t limit = CLI_LIST_DEFAULT;
-
-		if (n == 3 && !list_limit(w[2], &limit)) {
-			mp_strbuf_printf(out, "show %s: '%s' is not a count 1-%u\n", w[1], w[2], CLI_LIST_MAX);
-			return MP_CLI_ERROR;
-		}
-		if (!strcmp(w[1], "origins"))
-			show_origins(c, limit, out);
-		else
-			show_streams(c, limit, out);
-	} else if ((n >= 2 && n <= 4) && is(n, w, 0, "show") && is(n, w, 1, "sessions")) {
-		uint32_t limit = CLI_LIST_DEFAULT;
-		int kind = 0;
-
-		for (int a = 2; a < n; a++) {
-			if (!strcmp(w[a], "webrtc") && !kind)
-				kind = MP_LB_SESS_WEBRTC;
-			else if (!strcmp(w[a], "srt") && !kind)
-				kind = MP_LB_SESS_SRT;
-			else if (!list_limit(w[a], &limit)) {
-				mp_strbuf_printf(out, "show sessions: '%s' is not webrtc, srt or a count 1-%u\n", w[a], CLI_LIST_MAX);
-				return MP_CLI_ERROR;
-			}
-		}
-		show_sessions(c, kind, limit, out);
-	} else if (n == 2 && is(n, w, 0, "show") && is(n, w, 1, "config")) {
-		char dump[16384];
-
-		mp_config_dump(c->cfg, dump, sizeof(dump));
-		mp_strbuf_printf(out, "%s", dump);
-	} else if ((n == 1 || n == 2) && is(n, w, 0, "drain")) {
-		rc = appliance_drain(c, n == 1 ? "on" : w[1], out);
-	} else if (n == 2 && is(n, w, 0, "show") && is(n, w, 1, "health")) {
-		rc = show_health(c, out);
-	} else if (is(n, w, 0, "origin") && is(n, w, 1, "add")) {
-		rc = origin_add(c, n, w, out);
-	} else if (n == 3 && is(n, w, 0, "origin") && is(n, w, 1, "del")) {
-		int r = mp_lb_origin_remove(c->lb, w[2]);
-
-		mp_strbuf_printf(out, r == MP_OK ? "origin %s removed\n" : "origin del %s: %s\n", w[2], mp_strerror(r));
-		rc = r == MP_OK ? MP_CLI_OK : MP_CLI_ERROR;
-	} else if ((n == 3 || n == 4) && is(n, w, 0, "origin") && is(n, w, 1, "drain")) {
-		bool on = n == 3 || !strcmp(w[3], "on");
-		int r = (n == 4 && strcmp(w[3], "on") && strcmp(w[3], "off")) ? MP_ERR_INVAL
-										  : mp_lb_origin_drain(c->lb, w[2], on);
-
-		mp_strbuf_printf(out, r == MP_OK ? "origin %s: drain %s\n" : "origin drain %s: %s\n", w[2],
-				 r == MP_OK ? (on ? "on" : "off") : mp_strerror(r));
-		rc = r == MP_OK ? MP_CLI_OK : MP_CLI_ERROR;
-	} else if (n == 5 && is(n, w, 0, "set") && is(n, w, 1, "origin") && is(n, w, 2, "weight")) {
-		rc = origin_weight(c, w[3], w[4], out);
-	} else {
-		mp_strbuf_printf(out, "unknown command '%s' (try help)\n", text);
-		rc = MP_CLI_ERROR;
-	}
-	if (c->lb)
-		mp_lb_quiescent(c->lb, MP_CONTROL_READER);
-	return (enum mp_cli_result)rc;
-}
-
-int mp_cli_run_file(struct mp_control *c, const char *path, struct mp_strbuf *out)
-{
-	FILE *f = fopen(path, "r");
-	char line[1024];
-	int no = 0;
-
-	if (!f) {
-		mp_strbuf_printf(out, "command file %s: cannot open\n", path);
-		return MP_ERR_CONFIG;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		no++;
-		if (mp_cli_exec(c, line, out) == MP_CLI_ERROR) {
-			mp_strbuf_printf(out, "command file %s:%d: the command above failed\n", path, no);
-			fclose(f);
-			return MP_ERR_CONFIG;
-		}
-	}
-	fclose(f);
-	return MP_OK;
 }

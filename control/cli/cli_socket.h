@@ -1,4 +1,5 @@
-/* cli_socket.h: the operator CLI over a Unix socket: one command per connection, output until close. */
+/* cli_socket.h: the operator CLI over a Unix socket: one command line per connection ("--json CMD" for a JSON
+ * answer), then "OK" or "ERROR", the output, and close. The prompt on stdin shares the grammar (cli_grammar.c). */
 #ifndef MP_CLI_SOCKET_H
 #define MP_CLI_SOCKET_H
 

@@ -6,6 +6,7 @@
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "conn_guard.h"
+#include "dashboard.h"
 #include "event_log.h"
 #include "metrics.h"
 #include "mp_log.h"
@@ -646,6 +647,7 @@ static int listener_start(struct mp_control *c, char *err, size_t errcap)
 	evhttp_set_cb(h, "/api/v1/connections", api_connections, c);
 	evhttp_set_cb(h, "/api/v1/health", api_health, c);
 	evhttp_set_cb(h, "/api/v1/drain", api_drain, c);
+	mp_dashboard_routes(h, c);
 	evhttp_set_gencb(h, not_found, c);
 	return MP_OK;
 }

@@ -325,6 +325,81 @@ static void dump_shows_every_key_and_hides_secrets(void **state)
 	assert_non_null(strstr(out, "system_api_listen = 0.0.0.0:12025"));
 }
 
+struct seen_keys {
+	char names[512];
+	int live, restart;
+};
+
+static void note_change(const char *key, bool live, const char *old_value, const char *new_value, void *ctx)
+{
+	struct seen_keys *k = ctx;
+	size_t n = strlen(k->names);
+
+	(void)old_value;
+	(void)new_value;
+	snprintf(k->names + n, sizeof(k->names) - n, "%s%s", n ? "," : "", key);
+	if (live)
+		k->live++;
+	else
+		k->restart++;
+}
+
+static void reload_applies_live_keys_only_and_names_the_rest(void **state)
+{
+	static struct mp_config running, previous, next;
+	struct seen_keys k = { "", 0, 0 };
+	char err[256];
+
+	(void)state;
+	mp_config_defaults(&running);
+	previous = running;
+	next = running;
+	assert_int_equal(mp_config_reload(&running, &previous, &next, note_change, &k), 0);
+	assert_int_equal(mp_config_set(&next, "origin_ttl", "7s", "test", err, sizeof(err)), MP_OK);
+	assert_int_equal(mp_config_set(&next, "log_levels", "lb=debug", "test", err, sizeof(err)), MP_OK);
+	assert_int_equal(mp_config_set(&next, "workers", "4", "test", err, sizeof(err)), MP_OK);
+	assert_int_equal(mp_config_set(&next, "api_auth_token", "new-secret", "test", err, sizeof(err)), MP_OK);
+	assert_int_equal(mp_config_reload(&running, &previous, &next, note_change, &k), 4);
+	assert_string_equal(k.names, "api_auth_token,workers,origin_ttl,log_levels"); /* table order */
+	assert_int_equal(k.live, 3);
+	assert_int_equal(k.restart, 1);
+	assert_int_equal(running.origin_ttl_ms, 7000);
+	assert_string_equal(running.log_levels, "lb=debug");
+	assert_string_equal(running.api_auth_token, "new-secret");
+	assert_int_equal(running.workers, 1); /* a restart applies it */
+}
+
+/* Every key marked live in the table is listed as such in docs/config.md, and no other. */
+static void live_keys_are_documented(void **state)
+{
+	char path[512], *doc, *sec;
+	const char *dir = getenv("MP_SOURCE_DIR");
+	FILE *f;
+	long n;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/config.md", dir ? dir : "..");
+	f = fopen(path, "r");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	doc = calloc(1, (size_t)n + 1);
+	assert_int_equal(fread(doc, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	sec = strstr(doc, "Keys that apply live on a reload:");
+	assert_non_null(sec);
+	*strchr(sec, '\n') = 0;
+	for (size_t i = 0; mp_config_key(i, NULL, NULL, NULL); i++) {
+		char needle[80];
+
+		snprintf(needle, sizeof(needle), "`%s`", mp_config_key(i, NULL, NULL, NULL));
+		if (mp_config_key_live(i) != (strstr(sec, needle) != NULL))
+			fail_msg("docs/config.md: key %s is%s live in the table", needle, mp_config_key_live(i) ? "" : " not");
+	}
+	free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +417,8 @@ int main(void)
 		cmocka_unit_test(command_line_errors_name_the_option),
 		cmocka_unit_test(every_key_is_documented),
 		cmocka_unit_test(dump_shows_every_key_and_hides_secrets),
+		cmocka_unit_test(reload_applies_live_keys_only_and_names_the_rest),
+		cmocka_unit_test(live_keys_are_documented),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -458,13 +458,16 @@ void mp_cli_reload(struct mp_cli_run *r)
 }
 
 /* set origin weight ORIGIN W (ORIGIN: id, key, address or address:port; 0 drains) */
-void mp_cli_origin_weight(struct mp_cli_run *r, const char *name, uint32_t w)
+void mp_cli_origin_weight(struct mp_cli_run *r, const char *name, const char *word)
 {
-	char key[MP_LB_ORIGIN_KEY_MAX], ke[4 * MP_LB_ORIGIN_KEY_MAX];
+	char key[MP_LB_ORIGIN_KEY_MAX], ke[4 * MP_LB_ORIGIN_KEY_MAX], we[64], *end;
+	unsigned long v = strtoul(word, &end, 10);
+	uint32_t w = (uint32_t)v;
 	int rc;
 
-	if (w > MP_PICK_WEIGHT_MAX) {
-		mp_strbuf_printf(r->out, "set origin weight: %u is not a weight 0-%u\n", w, MP_PICK_WEIGHT_MAX);
+	if (!word[0] || *end || word[0] == '-' || v > MP_PICK_WEIGHT_MAX) {
+		mp_strbuf_printf(r->out, "set origin weight: '%s' is not a weight 0-%u\n", esc(word, we, sizeof(we)),
+				 MP_PICK_WEIGHT_MAX);
 		r->rc = MP_CLI_ERROR;
 		return;
 	}

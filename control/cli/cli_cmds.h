@@ -38,7 +38,7 @@ void mp_cli_origin_add(struct mp_cli_run *r, const char *name, const char *ip, c
 void mp_cli_origin_del(struct mp_cli_run *r, const char *key);
 void mp_cli_origin_drain(struct mp_cli_run *r, const char *key, bool on);
 /* set origin weight ORIGIN W; drain [on|off] (the appliance); show health */
-void mp_cli_origin_weight(struct mp_cli_run *r, const char *origin, uint32_t weight);
+void mp_cli_origin_weight(struct mp_cli_run *r, const char *origin, const char *weight);
 void mp_cli_drain(struct mp_cli_run *r, bool on);
 void mp_cli_show_health(struct mp_cli_run *r);
 void mp_cli_set_log_level(struct mp_cli_run *r, const char *module, const char *level);

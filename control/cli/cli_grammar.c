@@ -277,12 +277,12 @@ INST(i_log_level, cb_log_level, "set log level MODULE|all error|warn|info|debug"
      (void *)&t_ll_level, (void *)&t_ll_mod, (void *)&t_ll_lv);
 
 /* set origin weight ORIGIN W */
-struct r_weight { W(a); W(b); W(c); W(origin); uint32_t w; };
+struct r_weight { W(a); W(b); W(c); W(origin); W(w); }; /* W a word: a bad one is named in the error */
 static cmdline_parse_token_string_t t_ow_set = TS(r_weight, a, "set");
 static cmdline_parse_token_string_t t_ow_origin = TS(r_weight, b, "origin");
 static cmdline_parse_token_string_t t_ow_weight = TS(r_weight, c, "weight");
 static cmdline_parse_token_string_t t_ow_which = TS(r_weight, origin, NULL);
-static cmdline_parse_token_num_t t_ow_w = TN(r_weight, w);
+static cmdline_parse_token_string_t t_ow_w = TS(r_weight, w, NULL);
 static void cb_origin_weight(void *p, struct cmdline *cl, void *data)
 {
 	const struct r_weight *w = p;

@@ -208,12 +208,21 @@ static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 }
 
 /* SIGHUP: re-reading the configuration is not supported yet (issue 15). Its default action would kill
- * the appliance and every live session with it (test_fault_sighup.sh): it is logged and changes nothing. */
+ * the appliance and every live session with it (test_fault_sighup.sh): it is logged and changes nothing,
+ * except that the TLS listeners read tls_cert and tls_key again (a renewed certificate). */
 static void on_sighup(evutil_socket_t fd, short what, void *arg)
 {
+	struct mp_control *ctl = arg;
+	char err[256];
+
 	(void)fd;
 	(void)what;
-	(void)arg;
+	if (ctl->tls_ctx) {
+		if (mp_control_tls_reload(ctl, err, sizeof(err)) == MP_OK)
+			MP_INFO("SIGHUP: TLS certificate %s and key %s read again", ctl->cfg->tls_cert, ctl->cfg->tls_key);
+		else
+			MP_WARN("SIGHUP: %s; the TLS listeners keep the certificate they had", err);
+	}
 	MP_WARN("SIGHUP: reload not supported yet; configuration unchanged, sessions kept (restart to re-read the config)");
 }
 
@@ -314,7 +323,7 @@ int main(int argc, char **argv)
 	MP_INFO("data plane: WebRTC %u/udp, SRT %u/udp on %u worker(s); balancer: %s", cfg.webrtc_port, cfg.srt_port,
 		dp.n_workers, cfg.lb_type);
 	abuse_log = mp_dp_abuse_log_start(ctl.base, &dp);
-	hup = evsignal_new(ctl.base, SIGHUP, on_sighup, NULL);
+	hup = evsignal_new(ctl.base, SIGHUP, on_sighup, &ctl);
 	if (!hup || evsignal_add(hup, NULL))
 		MP_WARN("cannot catch SIGHUP: it stays ignored, unlogged");
 	MP_INFO("mediaplane %s running (pid %d); SIGINT or SIGTERM stops it", MP_VERSION_STRING, (int)getpid());

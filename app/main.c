@@ -218,7 +218,7 @@ static void host_addrs_to_dp(void *ctx, const uint32_t *ip, unsigned n)
 	mp_dp_set_host_addrs(ctx, ip, n);
 }
 
-/* SIGHUP: the configuration read again (reload.c); live sessions are not touched. */
+/* SIGHUP: the configuration read again (reload.c; the TLS certificate too); live sessions are not touched. */
 static void on_sighup(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;

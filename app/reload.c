@@ -85,6 +85,14 @@ int mp_reload(void *ctx, struct mp_strbuf *out)
 	if (r->lb)
 		mp_lb_set_origin_ttl(r->lb, r->running->origin_ttl_ms);
 	mp_control_reapply(r->ctl);
+	if (r->ctl->tls_ctx) { /* the same files read again: a renewed certificate for new connections */
+		char terr[256];
+
+		if (mp_control_tls_reload(r->ctl, terr, sizeof(terr)) == MP_OK)
+			MP_INFO("reload: TLS certificate %s and key %s read again", r->running->tls_cert, r->running->tls_key);
+		else
+			MP_WARN("reload: %s; the TLS listeners keep the certificate they had", terr);
+	}
 	if (!n)
 		MP_INFO("reload: %s: nothing changed", r->args.config_file ? r->args.config_file : "(no config file)");
 	else if (ch.applied[0])

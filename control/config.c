@@ -39,6 +39,12 @@ static const struct cfg_key cfg_keys[] = {
 	K("http_listen", T_LISTEN, http_listen, "0.0.0.0:8080", "PROXY_HTTP_SERVER", NULL, "HTTP-FLV/TS/HLS listener (TCP)"),
 	K("api_listen", T_LISTEN, api_listen, "0.0.0.0:1985", "PROXY_HTTP_API", NULL, "HTTP API listener: WHIP/WHEP (TCP)"),
 	K("system_api_listen", T_LISTEN, system_api_listen, "0.0.0.0:12025", "PROXY_SYSTEM_API", NULL, "System API listener: origin registration, queries (TCP)"),
+	K("https_api_listen", T_LISTEN, https_api_listen, "off", NULL, NULL, "HTTPS listener of the HTTP API: WHIP/WHEP over TLS (SRS: 1990); needs tls_cert and tls_key"),
+	K("https_stream_listen", T_LISTEN, https_stream_listen, "off", NULL, NULL, "HTTPS listener of HTTP-FLV/TS/HLS (SRS: 8088); needs tls_cert and tls_key"),
+	K("https_system_api_listen", T_LISTEN, https_system_api_listen, "off", NULL, NULL, "HTTPS listener of the System API; needs tls_cert and tls_key"),
+	K("rtmps_listen", T_LISTEN, rtmps_listen, "off", NULL, NULL, "RTMPS listener: RTMP over TLS (rtmps://, usually 443); needs tls_cert and tls_key"),
+	K("tls_cert", T_STR, tls_cert, "", NULL, NULL, "PEM certificate (chain) file of the TLS listeners"),
+	K("tls_key", T_STR, tls_key, "", NULL, NULL, "PEM private key file of the TLS listeners"),
 	KL("api_auth_enabled", T_BOOL, api_auth_enabled, "off", "PROXY_HTTP_API_AUTH_ENABLED", NULL, "require a bearer token on the System API and HTTP API"),
 	K("api_auth_type", T_ENUM, api_auth_type, "bearer", "PROXY_HTTP_API_AUTH_TYPE", "bearer", "authentication type (only bearer)"),
 	KL("api_auth_token", T_STR, api_auth_token, "", "PROXY_HTTP_API_AUTH_TOKEN", NULL, "the bearer token"),
@@ -505,6 +511,10 @@ int mp_config_validate(const struct mp_config *c, char *err, size_t errcap)
 		return fail(err, errcap, "key 'api_auth_type' (PROXY_HTTP_API_AUTH_TYPE): only supports bearer");
 	if (c->api_auth_enabled && !c->api_auth_token[0])
 		return fail(err, errcap, "key 'api_auth_token' (PROXY_HTTP_API_AUTH_TOKEN): empty while api_auth_enabled is on");
+	if ((c->https_api_listen.port || c->https_stream_listen.port || c->https_system_api_listen.port ||
+	     c->rtmps_listen.port) && (!c->tls_cert[0] || !c->tls_key[0]))
+		return fail(err, errcap, "key '%s': empty while a TLS listener (https_*_listen, rtmps_listen) is on",
+			    c->tls_cert[0] ? "tls_key" : "tls_cert");
 	if (strlen(c->redis_key_prefix) > 63)
 		return fail(err, errcap, "key 'redis_key_prefix' (PROXY_REDIS_KEY_PREFIX): longer than 63 bytes");
 	if (c->origin_probe && (c->origin_probe_interval_ms < 50 || c->origin_probe_timeout_ms < 50 ||

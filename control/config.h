@@ -33,6 +33,13 @@ struct mp_config {
 	struct mp_listen http_listen;
 	struct mp_listen api_listen;
 	struct mp_listen system_api_listen;
+	/* TLS listeners (control/tls.h): the same services over TLS; off unless set */
+	struct mp_listen https_api_listen;
+	struct mp_listen https_stream_listen;
+	struct mp_listen https_system_api_listen;
+	struct mp_listen rtmps_listen;
+	char tls_cert[256];            /* PEM certificate chain file */
+	char tls_key[256];             /* PEM private key file */
 	bool api_auth_enabled;
 	char api_auth_type[16];
 	char api_auth_token[MP_CFG_STR];

@@ -3,6 +3,7 @@
 #include "conn_guard.h"
 #include "mp_clock.h"
 #include "mp_log.h"
+#include "tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +38,7 @@ struct conn {
 	uint32_t ip;              /* host order */
 	bool counted;             /* admitted: in open and its address's count */
 	bool http;                /* header timeout applies */
+	bool refuse;              /* a TLS listener's connection that got no TLS: closed unread */
 	uint64_t last_io_ms, last_out_ms, reading_since_ms;
 };
 
@@ -58,6 +60,7 @@ struct mp_conn_guard {
 	struct event *adopt, *sweep, *resume;
 	struct evconnlistener *listener;
 	bool backing_off;         /* in an episode of accept() errors */
+	void *tls;                /* HTTP over TLS: the SSL_CTX (tls.h), else NULL */
 };
 
 static struct ip_count **ip_slot(struct mp_conn_guard *g, uint32_t ip)
@@ -265,8 +268,12 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
 		g->conns[g->n++] = c; /* room was made by conn_add */
 		c->ip = peer_ipv4(s);
 		c->http = true;
+		if (c->refuse) {
+			close_fd(c->bev);
+			continue; /* followed uncounted until evhttp frees it */
+		}
 		if (over_limit(g, c->ip)) {
-			if (send(s, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			if (!g->tls && send(s, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 				(void)0; /* best effort: the refusal is the close */
 			close_fd(c->bev);
 			continue; /* followed uncounted until evhttp frees it */
@@ -285,10 +292,19 @@ static struct bufferevent *on_new_bev(struct event_base *base, void *arg)
 	 * watched that fd number: the next socket given the number (an RTMP or origin connection) had
 	 * its bytes read by the dead one (rtmp_relay's "message 2 differs"). evhttp still shuts the
 	 * socket down for writing at once, so the client sees its end at the same moment. */
-	struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	struct bufferevent *bev = g->tls ? mp_tls_accept_bev(base, g->tls, -1) : NULL;
+	bool refuse = g->tls && !bev;
+	struct conn *c;
 
-	if (bev && conn_add(g, bev, true))
+	/* Out of memory for the TLS state: a plain one, closed before anything is read (a TLS port
+	 * never answers in plain HTTP) */
+	if (!bev)
+		bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	c = bev ? conn_add(g, bev, true) : NULL;
+	if (c) {
+		c->refuse = refuse;
 		event_active(g->adopt, EV_TIMEOUT, 1);
+	}
 	return bev; /* NULL: evhttp makes one itself (then unfollowed) */
 }
 
@@ -429,6 +445,11 @@ int mp_conn_guard_http(struct mp_conn_guard *g, struct evhttp *http, int fd)
 	evhttp_set_bevcb(http, on_new_bev, g);
 	mp_conn_guard_listener(g, evhttp_bound_socket_get_listener(b));
 	return 0;
+}
+
+void mp_conn_guard_set_tls(struct mp_conn_guard *g, void *ctx)
+{
+	g->tls = ctx;
 }
 
 void mp_conn_guard_listener(struct mp_conn_guard *g, struct evconnlistener *l)

@@ -50,6 +50,10 @@ void mp_conn_guard_free(struct mp_conn_guard *g);
  * connection is followed. Returns 0 or -1 (fd is then still the caller's). */
 int mp_conn_guard_http(struct mp_conn_guard *g, struct evhttp *http, int fd);
 
+/* Serve g's HTTP connections over TLS with ctx (an SSL_CTX, see tls.h): set before mp_conn_guard_http.
+ * A refusal over a limit is then a close without the 503 (it would not be TLS). */
+void mp_conn_guard_set_tls(struct mp_conn_guard *g, void *ctx);
+
 /* A listener with its own accept callback (RTMP): its accept errors back off. */
 void mp_conn_guard_listener(struct mp_conn_guard *g, struct evconnlistener *l);
 /* Such a listener's new connection bev (its socket set, peer sa): false when over a limit (counted;

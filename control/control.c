@@ -14,6 +14,7 @@
 #include "mp_escape.h"
 #include "mp_log.h"
 #include "origin_health.h"
+#include "tls.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -34,6 +35,23 @@ static const struct mp_listen *listener_addr(const struct mp_config *cfg, enum m
 	}
 }
 
+/* The listen address of the TLS twin of the listener on slot. */
+static const struct mp_listen *tls_listener_addr(const struct mp_config *cfg, enum mp_listener l)
+{
+	switch (l) {
+	case MP_L_SYSTEM_API: return &cfg->https_system_api_listen;
+	case MP_L_HTTP_API: return &cfg->https_api_listen;
+	case MP_L_HTTP_STREAM: return &cfg->https_stream_listen;
+	default: return &cfg->rtmps_listen;
+	}
+}
+
+/* "HTTP API TLS" */
+static void tls_name(const struct mp_listener_ops *ops, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s TLS", ops->name);
+}
+
 int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, const struct mp_listener_ops *const *listeners,
 		    size_t n, char *err, size_t errcap)
 {
@@ -44,20 +62,39 @@ int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, const str
 	c->n_listeners = n;
 	snprintf(c->pid, sizeof(c->pid), "%d", (int)getpid());
 	for (int l = 0; l < MP_L__COUNT; l++)
-		c->fds[l] = -1;
+		c->fds[l] = c->tls_fds[l] = -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct mp_listener_ops *ops = listeners[i];
+		char name[32];
 		int fd;
 
-		if (!listener_addr(cfg, ops->slot)->port)
-			continue; /* "off" */
-		fd = mp_listen_tcp(listener_addr(cfg, ops->slot), ops->name, err, errcap);
-		if (fd < 0) {
-			mp_control_close(c);
-			return fd;
+		if (listener_addr(cfg, ops->slot)->port) {
+			fd = mp_listen_tcp(listener_addr(cfg, ops->slot), ops->name, err, errcap);
+			if (fd < 0) {
+				mp_control_close(c);
+				return fd;
+			}
+			c->fds[ops->slot] = fd;
 		}
-		c->fds[ops->slot] = fd;
+		if (tls_listener_addr(cfg, ops->slot)->port) {
+			tls_name(ops, name, sizeof(name));
+			fd = mp_listen_tcp(tls_listener_addr(cfg, ops->slot), name, err, errcap);
+			if (fd < 0) {
+				mp_control_close(c);
+				return fd;
+			}
+			c->tls_fds[ops->slot] = fd;
+		}
 	}
+	for (int l = 0; l < MP_L__COUNT && !c->tls_ctx; l++)
+		if (c->tls_fds[l] >= 0) {
+			/* before EAL too: a missing or wrong certificate fails fast */
+			c->tls_ctx = mp_tls_ctx_new(cfg->tls_cert, cfg->tls_key, err, errcap);
+			if (!c->tls_ctx) {
+				mp_control_close(c);
+				return MP_ERR_CONFIG;
+			}
+		}
 	return MP_OK;
 }
 
@@ -247,6 +284,57 @@ void mp_control_reapply(struct mp_control *c)
 	}
 }
 
+void mp_control_http_route(struct mp_control *c, enum mp_listener slot, const char *path, mp_http_route_fn cb, void *arg)
+{
+	struct evhttp *h[2] = { c->http[slot], c->https[slot] };
+
+	for (int i = 0; i < 2; i++) {
+		if (!h[i])
+			continue;
+		if (path)
+			evhttp_set_cb(h[i], path, cb, arg);
+		else
+			evhttp_set_gencb(h[i], cb, arg);
+	}
+}
+
+int mp_control_tls_reload(struct mp_control *c, char *err, size_t errcap)
+{
+	void *ctx;
+
+	if (!c->tls_ctx)
+		return MP_OK; /* no TLS listener */
+	ctx = mp_tls_ctx_new(c->cfg->tls_cert, c->cfg->tls_key, err, errcap);
+	if (!ctx)
+		return MP_ERR_IO;
+	for (int l = 0; l < MP_L__COUNT; l++)
+		if (c->tls_guard[l])
+			mp_conn_guard_set_tls(c->tls_guard[l], ctx);
+	mp_tls_ctx_free(c->tls_ctx); /* open connections hold their own reference */
+	c->tls_ctx = ctx;
+	return MP_OK;
+}
+
+/* An HTTP server on fd under guard g, with the limits and the default route every HTTP listener has. */
+static struct evhttp *http_server(struct mp_control *c, struct mp_conn_guard *g, int fd)
+{
+	struct evhttp *h = evhttp_new(c->base);
+
+	if (!h || mp_conn_guard_http(g, h, fd) != 0) {
+		if (h)
+			evhttp_free(h);
+		return NULL;
+	}
+	evhttp_set_max_headers_size(h, c->cfg->http_max_header_size);
+	evhttp_set_max_body_size(h, c->cfg->http_max_body_size);
+	/* CONNECT reaches the routes (mp_http_refuse_method closes it); libevent answers the other
+	 * methods 501 and closes. */
+	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH |
+				   EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD | EVHTTP_REQ_CONNECT);
+	evhttp_set_gencb(h, http_not_found, c);
+	return h;
+}
+
 int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 {
 	const struct mp_conn_limits lim = { .max = c->cfg->conn_max, .max_per_ip = c->cfg->conn_max_per_ip,
@@ -269,30 +357,42 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 	for (size_t i = 0; i < c->n_listeners; i++) {
 		const struct mp_listener_ops *ops = c->listeners[i];
 		enum mp_listener l = ops->slot;
+		char name[32];
 		int rc;
 
-		if (c->fds[l] < 0)
+		if (c->fds[l] < 0 && c->tls_fds[l] < 0)
 			continue; /* "off" */
-		c->guard[l] = mp_conn_guard_new(c->base, ops->name, &lim);
-		if (!c->guard[l]) {
-			snprintf(err, errcap, "%s: out of memory", ops->name);
-			return MP_ERR_NOMEM;
+		if (c->fds[l] >= 0) {
+			c->guard[l] = mp_conn_guard_new(c->base, ops->name, &lim);
+			if (!c->guard[l]) {
+				snprintf(err, errcap, "%s: out of memory", ops->name);
+				return MP_ERR_NOMEM;
+			}
 		}
-		if (ops->http) {
-			c->http[l] = evhttp_new(c->base);
-			if (!c->http[l] || mp_conn_guard_http(c->guard[l], c->http[l], c->fds[l]) != 0) {
+		if (c->tls_fds[l] >= 0) {
+			tls_name(ops, name, sizeof(name));
+			c->tls_guard[l] = mp_conn_guard_new(c->base, name, &lim);
+			if (!c->tls_guard[l]) {
+				snprintf(err, errcap, "%s: out of memory", name);
+				return MP_ERR_NOMEM;
+			}
+			mp_conn_guard_set_tls(c->tls_guard[l], c->tls_ctx);
+		}
+		if (ops->http && c->fds[l] >= 0) {
+			c->http[l] = http_server(c, c->guard[l], c->fds[l]);
+			if (!c->http[l]) {
 				snprintf(err, errcap, "%s: cannot start the HTTP server", ops->name);
 				return MP_ERR_IO;
 			}
 			c->fds[l] = -1; /* owned by evhttp now */
-			evhttp_set_max_headers_size(c->http[l], c->cfg->http_max_header_size);
-			evhttp_set_max_body_size(c->http[l], c->cfg->http_max_body_size);
-			/* CONNECT reaches the routes (mp_http_refuse_method closes it); libevent answers the
-			 * other methods 501 and closes. */
-			evhttp_set_allowed_methods(c->http[l], EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE |
-						   EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD |
-						   EVHTTP_REQ_CONNECT);
-			evhttp_set_gencb(c->http[l], http_not_found, c);
+		}
+		if (ops->http && c->tls_fds[l] >= 0) {
+			c->https[l] = http_server(c, c->tls_guard[l], c->tls_fds[l]);
+			if (!c->https[l]) {
+				snprintf(err, errcap, "%s: cannot start the HTTPS server", name);
+				return MP_ERR_IO;
+			}
+			c->tls_fds[l] = -1;
 		}
 		rc = ops->start(c, err, errcap);
 		if (rc != MP_OK)
@@ -324,10 +424,14 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 
 		if (!listener_addr(c->cfg, ops->slot)->port) {
 			MP_INFO("%s: off", ops->name);
-			continue;
+		} else {
+			mp_listen_format(listener_addr(c->cfg, ops->slot), addr, sizeof(addr));
+			MP_INFO("%s listening on %s/tcp", ops->name, addr);
 		}
-		mp_listen_format(listener_addr(c->cfg, ops->slot), addr, sizeof(addr));
-		MP_INFO("%s listening on %s/tcp", ops->name, addr);
+		if (tls_listener_addr(c->cfg, ops->slot)->port) {
+			mp_listen_format(tls_listener_addr(c->cfg, ops->slot), addr, sizeof(addr));
+			MP_INFO("%s listening on %s/tcp over TLS (certificate %s)", ops->name, addr, c->cfg->tls_cert);
+		}
 	}
 	MP_INFO("loop guard: relays mark what they forward with Via: %s", mp_hop_via());
 	return MP_OK;
@@ -361,19 +465,36 @@ void mp_control_close(struct mp_control *c)
 	mp_origin_replies_free(c->replies);
 	c->replies = NULL;
 	for (int l = 0; l < MP_L__COUNT; l++)
+	for (int l = 0; l < MP_L__COUNT; l++) {
 		if (c->http[l]) {
 			evhttp_free(c->http[l]);
 			c->http[l] = NULL;
 		}
+		if (c->https[l]) {
+			evhttp_free(c->https[l]);
+			c->https[l] = NULL;
+		}
+	}
 	for (int l = 0; l < MP_L__COUNT; l++) {
 		mp_conn_guard_free(c->guard[l]); /* after their owners freed every connection */
 		c->guard[l] = NULL;
+		mp_conn_guard_free(c->tls_guard[l]);
+		c->tls_guard[l] = NULL;
 	}
-	for (int l = 0; l < MP_L__COUNT; l++)
+	for (int l = 0; l < MP_L__COUNT; l++) {
 		if (c->fds[l] >= 0) {
 			close(c->fds[l]);
 			c->fds[l] = -1;
 		}
+		if (c->tls_fds[l] >= 0) {
+			close(c->tls_fds[l]);
+			c->tls_fds[l] = -1;
+		}
+	}
+	if (c->tls_ctx) {
+		mp_tls_ctx_free(c->tls_ctx);
+		c->tls_ctx = NULL;
+	}
 	if (c->base) {
 		event_base_free(c->base);
 		c->base = NULL;

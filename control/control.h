@@ -82,6 +82,13 @@ struct mp_control {
 	int fds[MP_L__COUNT];
 	struct evhttp *http[MP_L__COUNT];   /* the HTTP listeners' servers */
 	struct mp_conn_guard *guard[MP_L__COUNT]; /* each listener's connection limits (conn_guard.h) */
+	/* Each listener's TLS twin (https_*_listen, rtmps_listen): the same service on its own socket.
+	 * HTTP: the core serves it with https[slot] (routes set with mp_control_http_*); otherwise the
+	 * listener's start takes tls_fds[slot] and wraps each connection with mp_tls_accept_bev(tls_ctx). */
+	int tls_fds[MP_L__COUNT];
+	struct evhttp *https[MP_L__COUNT];
+	struct mp_conn_guard *tls_guard[MP_L__COUNT];
+	void *tls_ctx;                      /* the SSL_CTX of tls_cert/tls_key (tls.h), NULL with no TLS listener */
 	void *state[MP_L__COUNT];           /* each listener's own state (its start sets it, stop frees it) */
 	struct event *signals[2];
 	struct event *tick;                 /* 10 ms: quiescent report, Redis poll; mp_lb_sync every second */
@@ -116,6 +123,16 @@ int mp_control_run(struct mp_control *c);
 void mp_control_drained(struct mp_control *c);
 /* Stop the listeners in reverse order, close sockets and free everything. */
 void mp_control_close(struct mp_control *c);
+
+/* Route path (or, with path NULL, every other path) of the listener on slot to cb, over plain HTTP and
+ * over TLS alike: what HTTPS serves is exactly what HTTP serves. */
+struct evhttp_request;
+typedef void (*mp_http_route_fn)(struct evhttp_request *req, void *arg);
+void mp_control_http_route(struct mp_control *c, enum mp_listener slot, const char *path, mp_http_route_fn cb, void *arg);
+
+/* Read tls_cert and tls_key again (SIGHUP): new TLS connections use them, open ones keep theirs.
+ * On error (err filled) the old certificate stays. */
+int mp_control_tls_reload(struct mp_control *c, char *err, size_t errcap);
 
 /* The figures of the listener on slot (its stats callback) as members of out; false when no listener
  * in the table serves that slot. How one listener reads another's. */

@@ -35,13 +35,14 @@ static void conn_metrics(const struct mp_control *c, struct mp_strbuf *out)
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		mp_strbuf_printf(out, "# HELP mediaplane_%s %s\n# TYPE mediaplane_%s %s\n", f[i].name, f[i].help, f[i].name,
 				 f[i].type);
-		for (int l = 0; l < MP_L__COUNT; l++) {
+		for (int l = 0; l < 2 * MP_L__COUNT; l++) { /* the listeners, then their TLS twins */
 			const char *p = (const char *)&st + f[i].off;
+			const struct mp_conn_guard *g = l < MP_L__COUNT ? c->guard[l] : c->tls_guard[l - MP_L__COUNT];
 
-			if (!c->guard[l])
+			if (!g)
 				continue;
-			mp_conn_guard_stats(c->guard[l], &st);
-			mp_strbuf_printf(out, "mediaplane_%s{listener=\"%s\"} %llu\n", f[i].name, mp_conn_guard_name(c->guard[l]),
+			mp_conn_guard_stats(g, &st);
+			mp_strbuf_printf(out, "mediaplane_%s{listener=\"%s\"} %llu\n", f[i].name, mp_conn_guard_name(g),
 					 f[i].u32 ? (unsigned long long)*(const uint32_t *)p : (unsigned long long)*(const uint64_t *)p);
 		}
 	}

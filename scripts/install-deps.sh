@@ -4,7 +4,7 @@
 set -euo pipefail
 what=${1:-build}
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libdpdk-dev dpdk libhiredis-dev libcjson-dev
-	libsrt-openssl-dev libevent-dev iproute2 kmod)
+	libsrt-openssl-dev libevent-dev libssl-dev iproute2 kmod)
 # dpdk-dev brings dpdk-testpmd and dpdk-telemetry.py (telemetry tests); gnuplot-nox draws
 # docs/performance.png (bench/run --doc).
 test_pkgs=(libcmocka-dev iputils-ping clang libclang-rt-14-dev redis-server curl ethtool procps python3

@@ -167,8 +167,8 @@ static int listener_start(struct mp_control *c, char *err, size_t errcap)
 	}
 	api->c = c;
 	c->state[MP_L_HTTP_API] = api;
-	evhttp_set_cb(c->http[MP_L_HTTP_API], "/api/v1/versions", mp_api_versions, c);
-	evhttp_set_gencb(c->http[MP_L_HTTP_API], route, api);
+	mp_control_http_route(c, MP_L_HTTP_API, "/api/v1/versions", mp_api_versions, c);
+	mp_control_http_route(c, MP_L_HTTP_API, NULL, route, api);
 	return MP_OK;
 }
 

@@ -194,7 +194,7 @@ static int listener_start(struct mp_control *c, char *err, size_t errcap)
 	hs->lag_ms = MP_HS_LAG_MS;
 	hs->playlist_max = MP_HS_PLAYLIST_MAX;
 	c->state[MP_L_HTTP_STREAM] = hs;
-	evhttp_set_gencb(c->http[MP_L_HTTP_STREAM], on_request, hs);
+	mp_control_http_route(c, MP_L_HTTP_STREAM, NULL, on_request, hs);
 	return MP_OK;
 }
 

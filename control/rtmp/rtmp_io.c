@@ -342,7 +342,9 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 	(void)bev;
 	if (what & BEV_EVENT_CONNECTED) {
-		mp_rtmp_session_result(s, mp_rtmp_origin_connected(s), "origin handshake");
+		/* the client side connects only when its TLS handshake ends (RTMPS): nothing to do */
+		if (side->is_origin)
+			mp_rtmp_session_result(s, mp_rtmp_origin_connected(s), "origin handshake");
 		return;
 	}
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)))

@@ -6,6 +6,7 @@
 #include "mp_error.h"
 #include "mp_log.h"
 #include "rtmp_session.h"
+#include "tls.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -185,11 +186,14 @@ static void peer_str(const struct sockaddr *sa, int len, char *out, size_t cap)
 		snprintf(out, cap, "?");
 }
 
-void mp_rtmp_proxy_accept(struct mp_control *c, evutil_socket_t fd, const struct sockaddr *peer, int peerlen)
+/* A client connection on the RTMP socket, or over TLS (RTMPS: the client side's bufferevent does the
+ * TLS, everything above it is the same). */
+static void accept_conn(struct mp_control *c, evutil_socket_t fd, const struct sockaddr *peer, int peerlen, bool tls)
 {
 	struct mp_rtmp_proxy *px = c->state[MP_L_RTMP];
 	struct mp_rtmp_session *s;
 	struct bufferevent *bev;
+	struct mp_conn_guard *guard;
 
 	if (!px || px->quitting) {
 		if (px)
@@ -199,14 +203,20 @@ void mp_rtmp_proxy_accept(struct mp_control *c, evutil_socket_t fd, const struct
 	}
 	px->st.accepted++;
 	s = calloc(1, sizeof(*s));
-	bev = s ? bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
+	if (!s)
+		bev = NULL;
+	else if (tls)
+		bev = mp_tls_accept_bev(c->base, c->tls_ctx, fd);
+	else
+		bev = bufferevent_socket_new(c->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev) {
 		MP_WARN("RTMP: out of memory for a new connection");
 		free(s);
 		close(fd);
 		return;
 	}
-	if (c->guard[MP_L_RTMP] && !mp_conn_guard_admit(c->guard[MP_L_RTMP], bev, peer)) {
+	guard = tls ? c->tls_guard[MP_L_RTMP] : c->guard[MP_L_RTMP];
+	if (guard && !mp_conn_guard_admit(guard, bev, peer)) {
 		bufferevent_free(bev); /* over conn_max / conn_max_per_ip: counted by the guard */
 		free(s);
 		return;
@@ -229,7 +239,12 @@ void mp_rtmp_proxy_accept(struct mp_control *c, evutil_socket_t fd, const struct
 		mp_rtmp_session_free(s, "cannot start reading");
 		return;
 	}
-	MP_DEBUG("RTMP: connection from %s", s->peer);
+	MP_DEBUG("RTMP: connection from %s%s", s->peer, tls ? " over TLS" : "");
+}
+
+void mp_rtmp_proxy_accept(struct mp_control *c, evutil_socket_t fd, const struct sockaddr *peer, int peerlen)
+{
+	accept_conn(c, fd, peer, peerlen, false);
 }
 
 uint32_t mp_rtmp_proxy_quit(struct mp_control *c)
@@ -243,6 +258,10 @@ uint32_t mp_rtmp_proxy_quit(struct mp_control *c)
 	if (px->listener) {
 		evconnlistener_free(px->listener);
 		px->listener = NULL;
+	}
+	if (px->tls_listener) {
+		evconnlistener_free(px->tls_listener);
+		px->tls_listener = NULL;
 	}
 	px->quitting = 1;
 	return px->open;
@@ -263,6 +282,8 @@ void mp_rtmp_proxy_close(struct mp_control *c)
 		return;
 	if (px->listener)
 		evconnlistener_free(px->listener);
+	if (px->tls_listener)
+		evconnlistener_free(px->tls_listener);
 	px->quitting = 0; /* no drain notifications from here */
 	if (px->open)
 		MP_INFO("RTMP: closing %u open session(s)", px->open);
@@ -359,10 +380,16 @@ void mp_rtmp_proxy_stats_json(const struct mp_control *c, cJSON *out, long limit
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	(void)l;
-	mp_rtmp_proxy_accept(arg, fd, sa, salen);
+	accept_conn(arg, fd, sa, salen, false);
 }
 
-/* The listener's start: the proxy's state, then accepting on the bound RTMP socket. */
+static void on_accept_tls(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
+{
+	(void)l;
+	accept_conn(arg, fd, sa, salen, true);
+}
+
+/* The listener's start: the proxy's state, then accepting on the bound RTMP and RTMPS sockets. */
 static int listener_start(struct mp_control *c, char *err, size_t errcap)
 {
 	struct mp_rtmp_proxy *px;
@@ -372,14 +399,27 @@ static int listener_start(struct mp_control *c, char *err, size_t errcap)
 		return MP_ERR_IO;
 	}
 	px = c->state[MP_L_RTMP];
-	px->listener = evconnlistener_new(c->base, on_accept, c, LEV_OPT_CLOSE_ON_FREE, -1, c->fds[MP_L_RTMP]);
-	if (!px->listener) {
-		snprintf(err, errcap, "RTMP: cannot start the listener");
-		return MP_ERR_IO;
+	if (c->fds[MP_L_RTMP] >= 0) {
+		px->listener = evconnlistener_new(c->base, on_accept, c, LEV_OPT_CLOSE_ON_FREE, -1, c->fds[MP_L_RTMP]);
+		if (!px->listener) {
+			snprintf(err, errcap, "RTMP: cannot start the listener");
+			return MP_ERR_IO;
+		}
+		c->fds[MP_L_RTMP] = -1; /* owned by the listener now */
+		if (c->guard[MP_L_RTMP])
+			mp_conn_guard_listener(c->guard[MP_L_RTMP], px->listener); /* EMFILE back-off */
 	}
-	c->fds[MP_L_RTMP] = -1; /* owned by the listener now */
-	if (c->guard[MP_L_RTMP])
-		mp_conn_guard_listener(c->guard[MP_L_RTMP], px->listener); /* EMFILE back-off */
+	if (c->tls_fds[MP_L_RTMP] >= 0) {
+		px->tls_listener = evconnlistener_new(c->base, on_accept_tls, c, LEV_OPT_CLOSE_ON_FREE, -1,
+						      c->tls_fds[MP_L_RTMP]);
+		if (!px->tls_listener) {
+			snprintf(err, errcap, "RTMPS: cannot start the listener");
+			return MP_ERR_IO;
+		}
+		c->tls_fds[MP_L_RTMP] = -1;
+		if (c->tls_guard[MP_L_RTMP])
+			mp_conn_guard_listener(c->tls_guard[MP_L_RTMP], px->tls_listener);
+	}
 	return MP_OK;
 }
 

@@ -148,6 +148,7 @@ struct mp_rtmp_proxy {
 	uint64_t next_id;
 	struct event *sweep;                /* every second: deadlines and idle relays */
 	struct evconnlistener *listener;    /* the RTMP socket (NULL in tests, and once quitting) */
+	struct evconnlistener *tls_listener; /* the RTMPS socket (rtmps_listen; NULL when off, and once quitting) */
 	uint8_t quitting;                   /* stop accepting; the control plane waits for open == 0 */
 	struct mp_rtmp_stats st;
 };

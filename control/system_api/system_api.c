@@ -544,9 +544,12 @@ static void api_connections(struct evhttp_request *req, void *arg)
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
 	l = cJSON_AddObjectToObject(o, "listeners");
-	for (int i = 0; i < MP_L__COUNT; i++)
-		if (c->guard[i])
-			mp_conn_guard_json(c->guard[i], cJSON_AddObjectToObject(l, mp_conn_guard_name(c->guard[i])));
+	for (int i = 0; i < 2 * MP_L__COUNT; i++) {
+		struct mp_conn_guard *g = i < MP_L__COUNT ? c->guard[i] : c->tls_guard[i - MP_L__COUNT];
+
+		if (g)
+			mp_conn_guard_json(g, cJSON_AddObjectToObject(l, mp_conn_guard_name(g)));
+	}
 	cJSON_AddNumberToObject(o, "libevent_log_dropped", (double)mp_event_log_dropped());
 	reply_cjson(req, o);
 }
@@ -624,7 +627,6 @@ static void not_found(struct evhttp_request *req, void *arg)
 /* The listener's start: the routes on c->http[MP_L_SYSTEM_API] (its state is the core's). */
 static int listener_start(struct mp_control *c, char *err, size_t errcap)
 {
-	struct evhttp *h = c->http[MP_L_SYSTEM_API];
 	struct mp_system_api *sa = calloc(1, sizeof(*sa));
 	uint32_t rate = c->cfg->register_rate;
 
@@ -634,21 +636,24 @@ static int listener_start(struct mp_control *c, char *err, size_t errcap)
 		return MP_ERR_NOMEM;
 	}
 	c->state[MP_L_SYSTEM_API] = sa;
-	evhttp_set_cb(h, "/api/v1/versions", mp_api_versions, c);
-	evhttp_set_cb(h, "/api/v1/srs/register", api_register, c);
-	evhttp_set_cb(h, "/api/v1/origins", api_origins, c);
-	evhttp_set_cb(h, "/api/v1/streams", api_streams, c);
-	evhttp_set_cb(h, "/api/v1/sessions", api_sessions, c);
-	evhttp_set_cb(h, "/api/v1/dataplane", api_dataplane, c);
-	evhttp_set_cb(h, "/metrics", api_metrics, c);
-	evhttp_set_cb(h, "/api/v1/rtmp", api_rtmp, c);
-	evhttp_set_cb(h, "/api/v1/webrtc", api_webrtc, c);
-	evhttp_set_cb(h, "/api/v1/players", api_players, c);
-	evhttp_set_cb(h, "/api/v1/connections", api_connections, c);
-	evhttp_set_cb(h, "/api/v1/health", api_health, c);
-	evhttp_set_cb(h, "/api/v1/drain", api_drain, c);
-	mp_dashboard_routes(h, c);
-	evhttp_set_gencb(h, not_found, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/api/v1/versions", mp_api_versions, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/api/v1/srs/register", api_register, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/api/v1/origins", api_origins, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/api/v1/streams", api_streams, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/api/v1/sessions", api_sessions, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/api/v1/dataplane", api_dataplane, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/metrics", api_metrics, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/api/v1/rtmp", api_rtmp, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/api/v1/webrtc", api_webrtc, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/api/v1/players", api_players, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/api/v1/connections", api_connections, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/api/v1/health", api_health, c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, "/api/v1/drain", api_drain, c);
+	if (c->http[MP_L_SYSTEM_API])
+		mp_dashboard_routes(c->http[MP_L_SYSTEM_API], c);
+	if (c->https[MP_L_SYSTEM_API])
+		mp_dashboard_routes(c->https[MP_L_SYSTEM_API], c);
+	mp_control_http_route(c, MP_L_SYSTEM_API, NULL, not_found, c);
 	return MP_OK;
 }
 

@@ -10,6 +10,7 @@ HTTP=13421
 RTMP_O=13422
 HTTP_O=13423
 NOTIFY=13424
+HTTPS=13425
 NMS_DIR=${MP_BUILD_DIR:?}/mpf-nms
 fail() { echo "FAIL: $*"; echo "--- appliance log"; tail -40 "$APPLIANCE_LOG"; echo "--- origin log"; tail -20 "$ST_DIR/nms.log" 2>/dev/null; exit 1; }
 pass() { echo "ok - $*"; passed=$((passed + 1)); }
@@ -77,7 +78,15 @@ origin_serves() {
 wait_until 60 origin_serves || fail "node-media-server does not serve the ffmpeg publish"
 pass "node-media-server $(node -e "console.log(require('$NMS_DIR/node_modules/node-media-server/package.json').version)") origin gets the ffmpeg publish"
 
-st_appliance_start $SYS $HTTP --http-player-buffer=131072 || fail "start"
+# The HTTP stream server's HTTPS twin too, with a test CA and certificate made here.
+openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=mpf test CA" -days 2 -keyout "$ST_DIR/ca.key" \
+	-out "$ST_DIR/ca.crt" 2>/dev/null || fail "openssl: CA"
+openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$APP_C_IP" -keyout "$ST_DIR/tls.key" -out "$ST_DIR/tls.csr" 2>/dev/null &&
+	printf 'subjectAltName=IP:%s\n' "$APP_C_IP" >"$ST_DIR/tls.ext" &&
+	openssl x509 -req -in "$ST_DIR/tls.csr" -CA "$ST_DIR/ca.crt" -CAkey "$ST_DIR/ca.key" -set_serial 9 -days 2 \
+		-extfile "$ST_DIR/tls.ext" -out "$ST_DIR/tls.crt" 2>/dev/null || fail "openssl: server certificate"
+st_appliance_start $SYS $HTTP --http-player-buffer=131072 --https-stream-listen=0.0.0.0:$HTTPS \
+	--tls-cert="$ST_DIR/tls.crt" --tls-key="$ST_DIR/tls.key" || fail "start"
 st_register $SYS "{\"ip\":\"$ORIGIN_IP\",\"server\":\"nms\",\"service\":\"flv\",\"pid\":\"1\",\"rtmp\":[\"$RTMP_O\"],\"http\":[\"$HTTP_O\"]}" \
 	|| fail "register node-media-server"
 URL="http://$APP_C_IP:$HTTP/live/livestream.flv?token=abc"
@@ -89,6 +98,12 @@ pass "ffprobe of HTTP-FLV through the appliance finds H.264 + AAC"
 wait_until 30 grep -q '"token":"abc"' "$ST_DIR/events.jsonl" || true
 [[ $(grep '"query"' "$ST_DIR/events.jsonl") == *'"token":"abc"'* ]] || fail "query not at the origin: $(cat "$ST_DIR/events.jsonl" 2>/dev/null)"
 pass "the client's query (token=abc) reached the origin"
+ip netns exec "$NS_C" ffprobe -v error -rw_timeout 5000000 -tls_verify 1 -ca_file "$ST_DIR/ca.crt" \
+	-show_entries stream=codec_name -of csv=p=0 "https://$APP_C_IP:$HTTPS/live/livestream.flv?token=tls" \
+	>"$ST_DIR/probe-tls.txt" 2>"$ST_DIR/probe-tls.err" || fail "ffprobe over HTTPS: $(cat "$ST_DIR/probe-tls.err")"
+grep -qx h264 "$ST_DIR/probe-tls.txt" && grep -qx aac "$ST_DIR/probe-tls.txt" || fail "codecs over HTTPS: $(cat "$ST_DIR/probe-tls.txt")"
+wait_until 30 grep -q '"token":"tls"' "$ST_DIR/events.jsonl" || fail "the HTTPS play's query did not reach the origin"
+pass "ffprobe of HTTP-FLV over HTTPS (the test CA verified) finds H.264 + AAC; the origin got the play in plain HTTP"
 
 # A slow player: connects with a tiny receive window and never reads.
 cat >"$ST_DIR/slow.py" <<'PY'

@@ -188,8 +188,16 @@ pass "stops cleanly, with a request still waiting for the origin"
 wait $! || true
 mph_origin_stop # the silent one
 
-# With PROXY_HTTP_API_AUTH_*: offers need the bearer token, preflights do not.
-mph_appliance_start --api-auth-enabled=on --api-auth-token=s3cret || fail "start with auth"
+# With PROXY_HTTP_API_AUTH_*: offers need the bearer token, preflights do not. The HTTP API's HTTPS
+# twin is on too (a test CA and certificate made here): WHIP over HTTPS reaches the same origin.
+openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=mph test CA" -days 2 -keyout "$WORK/ca.key" \
+	-out "$WORK/ca.crt" 2>/dev/null || fail "openssl: CA"
+openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$MGMT_HOST_C" -keyout "$WORK/tls.key" -out "$WORK/tls.csr" 2>/dev/null &&
+	printf 'subjectAltName=IP:%s\n' "$MGMT_HOST_C" >"$WORK/tls.ext" &&
+	openssl x509 -req -in "$WORK/tls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -set_serial 7 -days 2 \
+		-extfile "$WORK/tls.ext" -out "$WORK/tls.crt" 2>/dev/null || fail "openssl: server certificate"
+mph_appliance_start --api-auth-enabled=on --api-auth-token=s3cret --https-api-listen=0.0.0.0:$HTTPS_API_PORT \
+	--tls-cert="$WORK/tls.crt" --tls-key="$WORK/tls.key" || fail "start with auth"
 mph_origin_start || fail "origin start"
 MPH_TOKEN=s3cret mph_register || fail "register with the token"
 code=$(client -X POST --data-binary @"$OFFER" "$API/rtc/v1/whip/?app=live&stream=auth1")
@@ -209,5 +217,15 @@ PY
 code=$(client -X DELETE "$API$(header Location)")
 [ "$code" = 401 ] || fail "DELETE without the token: $code"
 pass "bearer auth on WHIP/WHEP (401 + WWW-Authenticate without it, 201 with it, not passed on to the origin), preflight open"
+code=$(client --cacert "$WORK/ca.crt" -X POST -H 'Authorization: Bearer s3cret' -H 'Content-Type: application/sdp' \
+	--data-binary @"$OFFER" "https://$MGMT_HOST_C:$HTTPS_API_PORT/rtc/v1/whip/?app=live&stream=tls1&token=t1")
+[ "$code" = 201 ] || fail "WHIP over HTTPS: $code $(cat "$WORK/b")"
+grep -q "^a=candidate:.* $PUBLIC_IP $WEBRTC_PORT " "$WORK/b" || fail "WHIP over HTTPS: answer candidates $(cat "$WORK/b")"
+"$PY" - "$(origin_requests)" <<'PY' || fail "WHIP over HTTPS did not reach the origin: $(origin_requests)"
+import json, sys
+r = json.loads(sys.argv[1])[-1]
+assert "stream=tls1" in r["target"] and "token=t1" in r["target"] and r["body"].startswith("v=0"), r
+PY
+pass "WHIP over HTTPS (curl --cacert with the test CA): 201, candidates on the appliance, the origin got the offer in plain HTTP"
 appliance_stop || fail "exit status on SIGTERM"
 echo "$passed passed, 0 failed"

@@ -219,6 +219,10 @@ static void validate_rejects_inconsistent_settings(void **state)
 		{ "workers", "0", "workers" },
 		{ "mbufs", "10", "mbufs" },
 		{ "private_port", "net_tap1", "private_ip" },
+		{ "rtmps_listen", "443", "tls_cert" },
+		{ "https_api_listen", "1990", "tls_cert" },
+		{ "https_stream_listen", "8088", "tls_cert" },
+		{ "https_system_api_listen", "12026", "tls_cert" },
 	};
 	struct mp_config c;
 	char err[256];
@@ -233,6 +237,13 @@ static void validate_rejects_inconsistent_settings(void **state)
 	mp_config_defaults(&c);
 	mp_config_set(&c, "api_auth_enabled", "on", "t", err, sizeof(err));
 	mp_config_set(&c, "api_auth_token", "x", "t", err, sizeof(err));
+	assert_int_equal(mp_config_validate(&c, err, sizeof(err)), MP_OK);
+	/* a TLS listener needs both files */
+	mp_config_set(&c, "rtmps_listen", "443", "t", err, sizeof(err));
+	mp_config_set(&c, "tls_cert", "/etc/mp/cert.pem", "t", err, sizeof(err));
+	assert_int_equal(mp_config_validate(&c, err, sizeof(err)), MP_ERR_CONFIG);
+	assert_non_null(strstr(err, "tls_key"));
+	mp_config_set(&c, "tls_key", "/etc/mp/key.pem", "t", err, sizeof(err));
 	assert_int_equal(mp_config_validate(&c, err, sizeof(err)), MP_OK);
 }
 

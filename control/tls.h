@@ -1,0 +1,21 @@
+/* tls.h: TLS termination for the control plane's listeners, wired from OpenSSL and libevent's
+ * bufferevent_openssl (no TLS code of our own): the server context from a certificate and key, and
+ * a server-side TLS bufferevent for an accepted socket. */
+#ifndef MP_TLS_H
+#define MP_TLS_H
+
+#include <stddef.h>
+
+struct event_base;
+struct bufferevent;
+
+/* The server context (an SSL_CTX) of the PEM certificate chain file cert and PEM key file key;
+ * NULL with err filled when either cannot be read or they do not match. */
+void *mp_tls_ctx_new(const char *cert, const char *key, char *err, size_t errcap);
+void mp_tls_ctx_free(void *ctx);
+
+/* A bufferevent that accepts TLS on fd (-1: evhttp sets the socket later) with ctx; closes the socket
+ * and frees the TLS state when freed. NULL when out of memory. */
+struct bufferevent *mp_tls_accept_bev(struct event_base *base, void *ctx, int fd);
+
+#endif

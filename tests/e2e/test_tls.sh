@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# test_tls.sh: the TLS listeners (issue 16 item 3) with a CA and a server certificate the test makes
+# with openssl. ffmpeg publishes H.264 + AAC over rtmps:// (verifying the certificate against the test
+# CA) through the appliance to an nginx-rtmp origin that speaks plain RTMP; ffprobe plays it back over
+# rtmps:// and finds both streams; the origin's HLS of it plays through the HTTPS stream listener
+# (curl --cacert and ffprobe); the HTTP API and System API answer over HTTPS exactly as over HTTP;
+# a client that does not trust the CA is refused; plain HTTP on a TLS port gets no HTTP answer; and
+# SIGHUP reads a renewed certificate (new connections see the new serial).
+# Topology (the control plane is on the kernel stack: plain veths):
+#   client ns mptc-$ID: c0 198.18.141.2/24 ──veth── mptc$ID 198.18.141.1 (root ns: the listeners)
+#   origin ns mpto-$ID: o0 198.18.142.2/24 ──veth── mpto$ID 198.18.142.1 (root ns: proxy -> origin)
+set -euo pipefail
+. "$(dirname "$0")/lib/netns.sh"
+
+ID=$(($$ % 10000))
+NS_C=mptc-$ID
+NS_O=mpto-$ID
+IF_C=mptc$ID
+IF_O=mpto$ID
+PROXY_IP=198.18.141.1
+CLIENT_IP=198.18.141.2
+ORIGIN_GW=198.18.142.1
+ORIGIN_IP=198.18.142.2
+RTMPS_PORT=13711
+SYS_PORT=13712
+HTTP_PORT=13713
+HTTPS_PORT=13714
+API_PORT=13715
+HTTPS_API_PORT=13716
+HTTPS_SYS_PORT=13717
+ORIGIN_PORT=13718
+ORIGIN_HTTP=13719
+PREFIX=mpt-tls-$ID
+DIR=$(mktemp -d /tmp/mpt-tls.XXXXXX)
+chmod 755 "$DIR"
+netns_at_exit 'rm -rf "$DIR"'
+passed=0
+
+fail() {
+	echo "FAIL: $*"
+	echo "--- appliance log"; tail -60 "$APPLIANCE_LOG" 2>/dev/null || true
+	echo "--- nginx error log"; tail -20 "$DIR/error.log" 2>/dev/null || true
+	for f in "$DIR"/*.out; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done
+	exit 1
+}
+pass() { echo "ok - $*"; passed=$((passed + 1)); }
+
+for p in ffmpeg ffprobe nginx curl openssl; do
+	command -v "$p" >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
+done
+RTMP_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
+[ -f "$RTMP_MODULE" ] || { echo "SKIP: libnginx-mod-rtmp is not installed"; exit 77; }
+ffmpeg -hide_banner -protocols 2>/dev/null | grep -q '^ *rtmps$' || { echo "SKIP: ffmpeg has no rtmps"; exit 77; }
+
+# --- a test CA and a server certificate for the appliance's address (and a second one, for SIGHUP)
+cert() { # cert NAME SERIAL: DIR/NAME.key and DIR/NAME.crt signed by the test CA
+	openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$PROXY_IP" -keyout "$DIR/$1.key" -out "$DIR/$1.csr" 2>/dev/null
+	printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$PROXY_IP" >"$DIR/$1.ext"
+	openssl x509 -req -in "$DIR/$1.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" -set_serial "$2" -days 2 \
+		-extfile "$DIR/$1.ext" -out "$DIR/$1.crt" 2>/dev/null
+}
+openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=mediaplane test CA $ID" -days 2 \
+	-keyout "$DIR/ca.key" -out "$DIR/ca.crt" 2>/dev/null || fail "openssl: test CA"
+openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=another CA" -days 2 \
+	-keyout "$DIR/other.key" -out "$DIR/other.crt" 2>/dev/null || fail "openssl: other CA"
+cert server 4097 || fail "openssl: server certificate"
+cert renewed 8193 || fail "openssl: renewed certificate"
+cp "$DIR/server.crt" "$DIR/live.crt"
+cp "$DIR/server.key" "$DIR/live.key"
+
+# --- namespaces
+netns_add "$NS_C"
+netns_add "$NS_O"
+netns_veth "$IF_C" "$PROXY_IP/24" "$NS_C" c0 "$CLIENT_IP/24"
+netns_veth "$IF_O" "$ORIGIN_GW/24" "$NS_O" o0 "$ORIGIN_IP/24"
+ip netns exec "$NS_C" ping -c 1 -W 2 "$PROXY_IP" >/dev/null || fail "client namespace cannot reach the proxy address"
+
+# --- origin: nginx-rtmp (plain RTMP) making HLS, served over plain HTTP
+cat >"$DIR/nginx.conf" <<EOF
+load_module $RTMP_MODULE;
+daemon off;
+master_process off;
+worker_processes 1;
+pid $DIR/nginx.pid;
+error_log $DIR/error.log info;
+events { worker_connections 256; }
+rtmp {
+	access_log $DIR/access.log;
+	server {
+		listen $ORIGIN_IP:$ORIGIN_PORT;
+		application live { live on; hls on; hls_path $DIR/hls; hls_fragment 1s; hls_playlist_length 6s; }
+	}
+}
+http {
+	access_log $DIR/http_access.log;
+	server {
+		listen $ORIGIN_IP:$ORIGIN_HTTP;
+		location /live/ { alias $DIR/hls/; types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; } }
+	}
+}
+EOF
+netns_bg "$NS_O" nginx -c "$DIR/nginx.conf" -p "$DIR" >"$DIR/nginx.out" 2>&1
+NGINX_PID=$!
+nginx_listens() { ip netns exec "$NS_O" bash -c "exec 3<>/dev/tcp/$ORIGIN_IP/$ORIGIN_PORT" 2>/dev/null; }
+wait_until 60 nginx_listens || fail "nginx does not listen"
+
+# --- the appliance: plain RTMP off, RTMPS, HTTP and HTTPS stream, HTTP and HTTPS API, System API both
+appliance_run "$PREFIX" --no-huge -m 512 -- --tap-name=mpt$ID --tap-host-ip=198.18.241.1/24 \
+	--public-ip=198.18.241.2/24 --public-gateway=198.18.241.1 \
+	--system-api-listen=127.0.0.1:$SYS_PORT --https-system-api-listen=$PROXY_IP:$HTTPS_SYS_PORT \
+	--api-listen=$PROXY_IP:$API_PORT --https-api-listen=$PROXY_IP:$HTTPS_API_PORT \
+	--http-listen=$PROXY_IP:$HTTP_PORT --https-stream-listen=$PROXY_IP:$HTTPS_PORT \
+	--rtmp-listen=off --rtmps-listen=$PROXY_IP:$RTMPS_PORT \
+	--tls-cert="$DIR/live.crt" --tls-key="$DIR/live.key" \
+	--idle-sleep-us=1000 --max-sessions=4096 || fail "appliance did not start"
+grep -q "listening on $PROXY_IP:$RTMPS_PORT/tcp over TLS" "$APPLIANCE_LOG" || fail "no RTMPS listening line"
+
+C() { ip netns exec "$NS_C" "$@"; }
+
+# --- the HTTP API and System API over HTTPS: the same answers as over HTTP
+v_plain=$(C curl -sf -m 10 "http://$PROXY_IP:$API_PORT/api/v1/versions") || fail "HTTP API over HTTP"
+v_tls=$(C curl -sf -m 10 --cacert "$DIR/ca.crt" "https://$PROXY_IP:$HTTPS_API_PORT/api/v1/versions") ||
+	fail "HTTP API over HTTPS (curl --cacert)"
+[ "$v_plain" = "$v_tls" ] || fail "versions differ: http '$v_plain' https '$v_tls'"
+# a WHIP offer with no WebRTC origin: the same refusal over both
+w_plain=$(C curl -s -m 10 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/sdp' \
+	--data-binary 'v=0' "http://$PROXY_IP:$API_PORT/rtc/v1/whip/?app=live&stream=x") || true
+w_tls=$(C curl -s -m 10 --cacert "$DIR/ca.crt" -o /dev/null -w '%{http_code}' -X POST \
+	-H 'Content-Type: application/sdp' --data-binary 'v=0' "https://$PROXY_IP:$HTTPS_API_PORT/rtc/v1/whip/?app=live&stream=x") || true
+[[ $w_tls =~ ^[1-5][0-9][0-9]$ && $w_tls == "$w_plain" ]] || fail "WHIP POST: http $w_plain, https $w_tls"
+pass "HTTP API over HTTPS: versions '$v_tls', WHIP POST $w_tls as over HTTP"
+C curl -sf -m 10 --cacert "$DIR/ca.crt" "https://$PROXY_IP:$HTTPS_SYS_PORT/api/v1/versions" >/dev/null ||
+	fail "System API over HTTPS"
+pass "System API over HTTPS"
+
+# --- trust: a client without the CA is refused; plain HTTP on a TLS port gets no HTTP answer
+rc=0
+C curl -s -m 10 --cacert "$DIR/other.crt" -o /dev/null "https://$PROXY_IP:$HTTPS_API_PORT/api/v1/versions" || rc=$?
+[ "$rc" = 60 ] || fail "curl trusting another CA: exit $rc (want 60, certificate not verified)"
+out=$(C curl -s -m 10 "http://$PROXY_IP:$HTTPS_API_PORT/api/v1/versions" 2>&1) || true
+[[ $out != *'"code"'* ]] || fail "plain HTTP on the HTTPS port was answered: $out"
+pass "curl with another CA fails verification (60); plain HTTP on the TLS port gets no answer"
+
+# --- register the origin (plain RTMP and HTTP: TLS ends at the appliance)
+curl -sf -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$SYS_PORT/api/v1/srs/register" \
+	-d "{\"device_id\":\"mpt\",\"ip\":\"$ORIGIN_IP\",\"server\":\"nginx\",\"service\":\"rtmp\",\"pid\":\"$NGINX_PID\",\"rtmp\":[\"$ORIGIN_PORT\"],\"http\":[\"$ORIGIN_HTTP\"],\"api\":[],\"srt\":[],\"rtc\":[]}" \
+	>/dev/null || fail "registration"
+
+publishing() {
+	python3 -c 'import json, sys
+r = json.loads(sys.argv[1])["rtmp"]
+sys.exit(0 if any(s["role"] == "publish" and s["state"] == "relay" and s["stream"].endswith("/" + sys.argv[2])
+                  for s in r["sessions"]) else 1)' "$(curl -sf "http://127.0.0.1:$SYS_PORT/api/v1/rtmp")" "$1" 2>/dev/null
+}
+URL=rtmps://$PROXY_IP:$RTMPS_PORT/live
+netns_bg "$NS_C" timeout 60 ffmpeg -hide_banner -nostdin -loglevel error -re \
+	-f lavfi -i "testsrc=size=320x240:rate=25" -f lavfi -i "sine=frequency=440:sample_rate=44100" \
+	-t 25 -c:v libx264 -preset ultrafast -tune zerolatency -g 25 -pix_fmt yuv420p -c:a aac -b:a 64k \
+	-tls_verify 1 -ca_file "$DIR/ca.crt" -f flv "$URL/livestream?token=tls1" >"$DIR/publish.out" 2>&1
+PUB=$!
+wait_until 60 publishing livestream || fail "the rtmps publish never reached the relay state"
+pass "ffmpeg publishes over rtmps:// (certificate verified against the test CA); the proxy relays it"
+C timeout 20 ffprobe -hide_banner -v error -tls_verify 1 -ca_file "$DIR/ca.crt" \
+	-show_entries stream=codec_name,codec_type -of csv=p=0 "$URL/livestream" >"$DIR/probe.out" 2>&1 ||
+	fail "ffprobe over rtmps://"
+grep -q "^h264,video" "$DIR/probe.out" && grep -q "^aac,audio" "$DIR/probe.out" || fail "rtmps play: $(cat "$DIR/probe.out")"
+pass "ffprobe plays it back over rtmps://: H.264 + AAC"
+
+# HLS made by the origin from what arrived, through the HTTPS stream listener
+hls_ready() { [ -s "$DIR/hls/livestream.m3u8" ] && grep -q '\.ts' "$DIR/hls/livestream.m3u8"; }
+wait_until 60 hls_ready || fail "the origin made no HLS of the stream"
+pl=$(C curl -sf -m 10 --cacert "$DIR/ca.crt" "https://$PROXY_IP:$HTTPS_PORT/live/livestream.m3u8") ||
+	fail "HLS playlist over HTTPS"
+[[ $pl == *'#EXTM3U'* && $pl == *spbhid=* ]] || fail "playlist over HTTPS: $pl"
+C timeout 30 ffprobe -hide_banner -v error -ca_file "$DIR/ca.crt" -tls_verify 1 \
+	-show_entries stream=codec_name,codec_type -of csv=p=0 "https://$PROXY_IP:$HTTPS_PORT/live/livestream.m3u8" \
+	>"$DIR/hls.out" 2>&1 || fail "ffprobe HLS over HTTPS"
+grep -q "^h264,video" "$DIR/hls.out" && grep -q "^aac,audio" "$DIR/hls.out" || fail "HLS over HTTPS: $(cat "$DIR/hls.out")"
+pass "HLS of it through the HTTPS stream listener: playlist rewritten with spbhid, ffprobe finds H.264 + AAC"
+
+# --- SIGHUP: the renewed certificate for new connections
+serial() { C bash -c "openssl s_client -connect $PROXY_IP:$HTTPS_API_PORT -CAfile $DIR/ca.crt </dev/null 2>/dev/null |
+	openssl x509 -noout -serial"; }
+[ "$(serial)" = "serial=1001" ] || fail "serial before SIGHUP: $(serial)"
+cp "$DIR/renewed.crt" "$DIR/live.crt"
+cp "$DIR/renewed.key" "$DIR/live.key"
+kill -HUP "$APPLIANCE_PID"
+wait_until 30 grep -q "SIGHUP: TLS certificate .* read again" "$APPLIANCE_LOG" || fail "no log line for the reload"
+[ "$(serial)" = "serial=2001" ] || fail "serial after SIGHUP: $(serial)"
+pass "SIGHUP: new TLS connections get the renewed certificate"
+
+wait "$PUB" || fail "the rtmps publisher failed: $(cat "$DIR/publish.out")"
+grep -q 'PUBLISH "live" "livestream" "token=tls1"' "$DIR/access.log" || fail "origin access log: $(cat "$DIR/access.log")"
+pass "the publish ran to its end over rtmps://; the origin saw it over plain RTMP with its query"
+conns=$(curl -sf "http://127.0.0.1:$SYS_PORT/api/v1/connections") || fail "GET /api/v1/connections"
+[[ $conns == *'"RTMP TLS"'* && $conns == *'"HTTP API TLS"'* ]] || fail "no TLS listeners in /api/v1/connections: $conns"
+pass "the TLS listeners' connection counters are in /api/v1/connections"
+rc=0
+appliance_stop || rc=$?
+[ "$rc" = 0 ] || fail "appliance exit status $rc after SIGTERM"
+pass "SIGTERM: the appliance stops cleanly (exit 0) with its TLS listeners"
+echo "$passed passed, 0 failed"

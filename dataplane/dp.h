@@ -87,6 +87,17 @@ struct mp_dp_nh_cache {
 	uint64_t until_ms;
 };
 
+/* A frame passed to the worker that owns its session (dp_handoff.c) with what classification found,
+ * so the owner does not classify it again. */
+enum mp_dp_xfer_kind { MP_DP_XFER_NAT = 0, MP_DP_XFER_WEBRTC, MP_DP_XFER_SRT, MP_DP_XFER__COUNT };
+struct mp_dp_xfer {
+	struct rte_mbuf *m;
+	struct mp_pkt pkt;
+	uint8_t pi;   /* port it arrived on */
+	uint8_t kind; /* enum mp_dp_xfer_kind */
+};
+#define MP_DP_XFER_RING 1024 /* frames in flight from one worker to another */
+
 struct mp_dp_worker {
 	struct mp_dp *dp;
 	unsigned lcore_id;
@@ -101,6 +112,8 @@ struct mp_dp_worker {
 	struct mp_dp_guard *guard;  /* per-source rate limits, STUN HMAC (dp_guard.c) */
 	struct mp_dp_nh_cache nh[2]; /* per port */
 	uint64_t next_sweep_ms;    /* when this worker next sweeps idle lb sessions */
+	struct mp_dp_xfer *xfer_out; /* [n_workers][MP_BURST]: frames for other workers, sent after the burst */
+	uint16_t xfer_n[MP_DP_MAX_WORKERS];
 	struct mp_dp_stats stats;
 } __attribute__((aligned(64)));
 
@@ -116,6 +129,12 @@ struct mp_dp {
 	volatile bool running;     /* workers loop while set */
 	unsigned n_launched;       /* workers running mp_dp_worker_main */
 	bool driven;               /* started by mp_dp_start_driven: the caller turns the loops */
+	/* Software hand-off (dp_handoff.c): one single-producer single-consumer ring per ordered pair of
+	 * workers, [from][to]; NULL with one worker. nat_owner[port]: the worker whose slice of NAT ports
+	 * holds port (lb's slices, one per worker), i.e. the one that handles the session's both ways. */
+	struct rte_ring *xfer[MP_DP_MAX_WORKERS][MP_DP_MAX_WORKERS];
+	bool flow_steered;         /* rte_flow sends each slice's return traffic to its owner's queue */
+	uint8_t nat_owner[65536];
 };
 
 /* Find, configure and start the ports (one RX/TX queue per worker), make the mbuf pool. */

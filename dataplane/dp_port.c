@@ -1,5 +1,6 @@
 /* dp_port.c: DPDK port discovery, configuration, start and stop for the data plane. */
 #include "dp.h"
+#include "dp_handoff.h"
 #include "dp_exception.h"
 #include "dp_srt.h"
 #include "mp_error.h"
@@ -180,6 +181,7 @@ void mp_dp_stop(struct mp_dp *dp)
 	mp_dp_exception_teardown(dp);
 	mp_dp_srt_free(dp);
 	mp_dp_guard_free(dp);
+	mp_dp_handoff_free(dp);
 	for (unsigned i = 0; i < dp->n_ports; i++) {
 		struct mp_dp_port *p = &dp->ports[i];
 

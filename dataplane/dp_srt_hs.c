@@ -234,6 +234,7 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 	sp.state = MP_LB_SESS_HANDSHAKE;
 	sp.username = NULL;
 	sp.srt_client_sock = hs->socket_id;
+	sp.nat_slice = w->queue; /* this worker owns the session's return traffic */
 	rc = old ? mp_lb_session_replace(dp->lb, old, &sp, now_ms, &s) : MP_ERR_STATE;
 	if (rc == MP_ERR_STATE) /* no old session, or it ended meanwhile */
 		rc = mp_lb_session_create(dp->lb, &sp, now_ms, &s);
@@ -444,7 +445,7 @@ static void drain_handoff(struct mp_dp_worker *w, uint64_t now_ms)
 				mp_dp_drop(w, m, MP_DROP_SRT_HANDSHAKE);
 			break;
 		case MP_V_NAT:
-			s = mp_lb_session_by_natport(dp->lb, pkt.dst_port);
+			s = mp_lb_session_by_nat(dp->lb, pkt.src_ip, pkt.src_port, pkt.dst_port);
 			if (s && s->kind == MP_LB_SESS_SRT)
 				mp_dp_srt_from_origin(w, pi, m, &pkt, s, now_ms);
 			else

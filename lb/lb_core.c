@@ -381,9 +381,10 @@ void mp_lb_stats(struct mp_lb *lb, struct mp_lb_stats *out)
 	mp_lb_stats_table(out, MP_LB_T_HLS, &lb->hls_stream);
 	mp_lb_stats_table(out, MP_LB_T_SESSIONS, &lb->sess);
 	mp_lb_stats_table(out, MP_LB_T_SRT, &lb->srt);
-	/* nat_count changes under sess.wlock; a relaxed read is a snapshot. */
-	out->count[MP_LB_T_NATPORTS] = lb->nat_size - __atomic_load_n(&lb->nat_count, __ATOMIC_RELAXED);
-	out->capacity[MP_LB_T_NATPORTS] = lb->nat_size;
+	/* Keys of the return-path table (live and held ports, per-slice cursors): a snapshot. */
+	out->count[MP_LB_T_NATPORTS] = lb->nat.h != NULL ? (uint32_t)rte_hash_count(lb->nat.h) : 0;
+	out->capacity[MP_LB_T_NATPORTS] = lb->nat.cap;
+	out->nat_early = atomic_load_explicit(&lb->nat_early, memory_order_relaxed);
 	out->refused[MP_LB_T_NATPORTS] = atomic_load_explicit(&lb->nat_refused, memory_order_relaxed);
 	out->repicks = atomic_load_explicit(&lb->repicks, memory_order_relaxed);
 	out->sessions_created = atomic_load_explicit(&lb->sessions_created, memory_order_relaxed);

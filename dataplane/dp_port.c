@@ -102,12 +102,30 @@ static void iface_fill(struct mp_iface *ifc, const struct mp_dp_conf *c, uint32_
 	ifc->nat_port_max = c->nat_port_max;
 }
 
+/* The kernel picks its own UDP source ports (DNS, NTP from the exception path's TAP, which shares the
+ * appliance's address) in ip_local_port_range: a NAT range overlapping it could take a reply meant
+ * for the kernel when it comes from an origin endpoint a session uses. Said once at start. */
+static void check_ephemeral(const struct mp_dp_conf *c)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned lo, hi;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%u %u", &lo, &hi) == 2 && c->nat_port_min && c->nat_port_min <= hi && c->nat_port_max >= lo)
+		MP_WARN("NAT ports %u-%u overlap the kernel's ephemeral ports %u-%u (ip_local_port_range): a reply to "
+			"the kernel's own UDP from an origin endpoint may be taken for a session; the default 20480-32767 "
+			"stays below them", c->nat_port_min, c->nat_port_max, lo, hi);
+	fclose(f);
+}
+
 int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_t errcap)
 {
 	unsigned lcore;
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 
 	memset(dp, 0, sizeof(*dp));
+	check_ephemeral(conf);
 	dp->conf = *conf;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (dp->n_workers == conf->workers)

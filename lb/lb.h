@@ -53,7 +53,7 @@ struct mp_lb_config {
 	uint64_t hls_ttl_ms;       /* SPBHID idle lifetime; default 120000 */
 	uint64_t webrtc_idle_ms;   /* WebRTC session idle expiry; default 30000 */
 	uint64_t srt_idle_ms;      /* SRT session idle expiry; default 10000 */
-	uint16_t nat_port_min;     /* NAT port range; default 16384..32767 (below Linux ephemeral); each */
+	uint16_t nat_port_min;     /* NAT port range; default 20480..32767 (below Linux ephemeral); each */
 	uint16_t nat_port_max;     /* port serves one session per origin endpoint (address, port);
 				    * nat_port_min == 0 disables NAT ports (sessions get port 0), else > 64 */
 	uint64_t nat_quiet_ms;     /* a freed NAT port is reused (towards that origin) only after this; default 60000 */

@@ -28,7 +28,7 @@ void mp_lb_config_default(struct mp_lb_config *c)
 	c->hls_ttl_ms = 120000;
 	c->webrtc_idle_ms = 30000;
 	c->srt_idle_ms = 10000;
-	c->nat_port_min = 16384;
+	c->nat_port_min = 20480;
 	c->nat_port_max = 32767;
 	c->nat_quiet_ms = 60000;
 	c->socket_id = SOCKET_ID_ANY;

@@ -654,6 +654,111 @@ static void sessions_made_on_one_worker_are_found_by_another(void **state)
 	mp_rh_stop(&h);
 }
 
+/* Issue 12 items 1-2, two workers, both directions: each worker's sessions get NAT ports of its own
+ * slice (one port each here), the same NAT port serves a session towards each origin, and every frame
+ * that lands on the other worker's queue (client or origin side) is handed to the owner, which
+ * forwards it; the non-owner neither looks it up nor drops it. Driven clock, deterministic. */
+static void two_workers_own_their_sessions_both_ways_and_nat_ports_are_reused_per_origin(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats w[2];
+	struct mp_lb_session *s[3] = { 0 };
+	static const uint32_t client_port[3] = { 5000, 5001, 5002 };
+	static const unsigned creator[3] = { 0, 1, 0 };
+	static const char *const user[3] = { "w:0", "w:1", "w:2" };
+	const uint32_t origin2 = ORIGIN + 1;
+	const uint8_t origin2_mac[6] = { 0x02, 0x0a, 0, 0, 0, 0x15 };
+	uint8_t pl[3][400], back[3][200];
+	unsigned to_origin[3] = { 0 }, to_client[3] = { 0 };
+	enum { K = 8 };
+
+	(void)state;
+	lb_conf(&lc);
+	lc.nat_port_max = NAT_MIN + 1; /* two ports: one per worker slice */
+	mp_rh_start_driven(&h, &ADDR, 1, 2, &lc);
+	assert_int_equal(mp_lb_nat_slices(h.lb), 2);
+	for (unsigned i = 0; i < 3; i++) {
+		rtp(pl[i], sizeof(pl[i]), (uint8_t)(0x10 + i));
+		memset(back[i], 0x20 + i, sizeof(back[i]));
+		assert_int_equal(mp_lb_webrtc_store(h.lb, user[i], MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0,
+						    i == 2 ? origin2 : ORIGIN, 8000, h.now),
+				 MP_OK);
+	}
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_send_arp(&h, 0, origin2, origin2_mac);
+	mp_rh_settle(&h);
+	for (unsigned i = 0; i < 3; i++) {
+		uint8_t stun[160];
+		size_t sn = mp_rh_stun(stun, user[i], false, 10 + i, MP_RH_ICE_PWD);
+
+		mp_rh_send_udp_q(&h, 0, creator[i], CLIENT_MAC, CLIENT, (uint16_t)client_port[i], 8000, stun, sn);
+		mp_rh_settle(&h);
+		for (uint32_t j = 0; j < 1024 && !s[i]; j++) {
+			struct mp_lb_session *x = mp_lb_session_at(h.lb, j);
+
+			if (x && x->tuple.src_port == client_port[i])
+				s[i] = x;
+		}
+		assert_non_null(s[i]);
+		assert_int_equal(mp_lb_nat_slice_of(h.lb, s[i]->nat_port), creator[i]);
+	}
+	assert_int_equal(s[0]->nat_port, NAT_MIN);
+	assert_int_equal(s[1]->nat_port, NAT_MIN + 1);
+	assert_int_equal(s[2]->nat_port, NAT_MIN); /* the same port, towards another origin */
+	/* Every frame on the queue of the worker that does not own its session, both ways. */
+	for (int k = 0; k < K; k++)
+		for (unsigned i = 0; i < 3; i++) {
+			unsigned other = 1 - creator[i];
+
+			mp_rh_send_udp_q(&h, 0, other, CLIENT_MAC, CLIENT, (uint16_t)client_port[i], 8000, pl[i],
+					 sizeof(pl[i]));
+			mp_rh_send_udp_q(&h, 0, other, i == 2 ? origin2_mac : ORIGIN_MAC, i == 2 ? origin2 : ORIGIN, 8000,
+					 s[i]->nat_port, back[i], sizeof(back[i]));
+		}
+	mp_rh_settle(&h);
+	for (unsigned f = 0; f < h.nout[0]; f++) {
+		const struct mp_rh_frame *o = &h.out[0][f];
+
+		if (mp_rd16(o->b + 12) != 0x0800)
+			continue;
+		for (unsigned i = 0; i < 3; i++) {
+			uint32_t oip = i == 2 ? origin2 : ORIGIN;
+
+			if (mp_rd32(o->b + 30) == oip && o->len == 42 + sizeof(pl[i]) && o->b[42 + 2] == 0x10 + i) {
+				mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), i == 2 ? origin2_mac : ORIGIN_MAC, US,
+						     s[i]->nat_port, oip, 8000, pl[i], sizeof(pl[i]));
+				to_origin[i]++;
+			} else if (mp_rd32(o->b + 30) == CLIENT && mp_rd16(o->b + 36) == client_port[i]) {
+				mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT,
+						     (uint16_t)client_port[i], back[i], sizeof(back[i]));
+				to_client[i]++;
+			}
+		}
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(to_origin[i], K);
+		assert_int_equal(to_client[i], K);
+		assert_int_equal(s[i]->pkts_c2o, K + 1); /* the STUN and the media */
+		assert_int_equal(s[i]->pkts_o2c, K);
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		mp_dp_stats_add(&w[i], &h.dp.workers[i].stats);
+		assert_int_equal(mp_dp_stats_drops(&w[i]), 0);
+	}
+	/* Worker 1 received s0's and s2's frames (4K) and handed them over, worker 0 s1's (2K); the only
+	 * lookup misses are the STUNs that started sessions. */
+	assert_int_equal(w[1].handed_off, 4 * K);
+	assert_int_equal(w[0].handed_off, 2 * K);
+	assert_int_equal(w[0].lookup_misses, 2);
+	assert_int_equal(w[1].lookup_misses, 1);
+	assert_int_equal(w[0].sessions_created, 2);
+	assert_int_equal(w[1].sessions_created, 1);
+	mp_rh_stop(&h);
+}
+
 static void two_workers_racing_on_the_same_clients_make_one_session_each(void **state)
 {
 	static struct mp_rh h;
@@ -753,6 +858,8 @@ int main(void)
 		cmocka_unit_test_teardown(one_source_gets_only_session_rate_new_sessions, mp_rh_teardown),
 		cmocka_unit_test_teardown(idle_sessions_expire_and_a_dtls_alert_ends_one_early, mp_rh_teardown),
 		cmocka_unit_test_teardown(sessions_made_on_one_worker_are_found_by_another, mp_rh_teardown),
+		cmocka_unit_test_teardown(two_workers_own_their_sessions_both_ways_and_nat_ports_are_reused_per_origin,
+					  mp_rh_teardown),
 		cmocka_unit_test_teardown(two_workers_racing_on_the_same_clients_make_one_session_each, mp_rh_teardown),
 		cmocka_unit_test_teardown(frames_a_full_port_refuses_are_counted_as_tx_full, mp_rh_teardown),
 	};

@@ -35,4 +35,10 @@ void mp_dp_handoff_flush(struct mp_dp_worker *w);
 /* Take up to MP_BURST frames from each other worker's ring into out (room for MP_BURST * (n_workers - 1)). */
 unsigned mp_dp_handoff_take(struct mp_dp_worker *w, struct mp_dp_xfer *out, unsigned room);
 
+/* dp_flow.c: where the ports have rte_flow (rte_flow_validate accepts every rule), one rule per port
+ * and NAT slice sends UDP to the slice's ports to its owner's queue; else nothing (software hand-off).
+ * Called at start after mp_dp_handoff_init; mp_dp_flow_clear removes the rules. */
+void mp_dp_flow_steer(struct mp_dp *dp);
+void mp_dp_flow_clear(struct mp_dp *dp);
+
 #endif

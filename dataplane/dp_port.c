@@ -199,6 +199,7 @@ void mp_dp_stop(struct mp_dp *dp)
 	mp_dp_exception_teardown(dp);
 	mp_dp_srt_free(dp);
 	mp_dp_guard_free(dp);
+	mp_dp_flow_clear(dp);
 	mp_dp_handoff_free(dp);
 	for (unsigned i = 0; i < dp->n_ports; i++) {
 		struct mp_dp_port *p = &dp->ports[i];

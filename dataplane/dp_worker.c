@@ -283,10 +283,10 @@ int mp_dp_worker_main(void *arg)
 /* What both ways of starting need before a worker turns: SRT state, per-source guards. */
 static int start_common(struct mp_dp *dp, char *err, size_t errcap)
 {
-	return mp_dp_handoff_init(dp, err, errcap) || mp_dp_srt_init(dp, err, errcap) ||
-			       mp_dp_guard_init(dp, err, errcap)
-		       ? -1
-		       : 0;
+	if (mp_dp_handoff_init(dp, err, errcap) || mp_dp_srt_init(dp, err, errcap) || mp_dp_guard_init(dp, err, errcap))
+		return -1;
+	mp_dp_flow_steer(dp);
+	return 0;
 }
 
 int mp_dp_start_driven(struct mp_dp *dp, char *err, size_t errcap)

@@ -225,8 +225,11 @@ unsigned mp_dp_poll_once(struct mp_dp_worker *w, uint64_t now_ms)
 {
 	struct mp_dp *dp = w->dp;
 	struct rte_mbuf *rx[MP_BURST];
-	struct rx_batches bs = { 0 };
+	struct rx_batches bs; /* only the counts are set: zeroing ~4 KiB per turn cost more than the burst */
 	unsigned got = 0;
+
+	for (unsigned k = 0; k < MP_DP_XFER__COUNT; k++)
+		bs.b[k].n = 0;
 
 	for (unsigned pi = 0; pi < dp->n_ports; pi++) {
 		uint16_t n = rte_eth_rx_burst(dp->ports[pi].port_id, w->queue, rx, MP_BURST);

@@ -1,6 +1,7 @@
 /* test_exception.c: the exception path on a net_ring port (real worker loop, a kernel TAP made at start): TCP,
- * other UDP and UDP to a NAT port that is no session's reach the kernel, which answers through the data port after resolving the peer by ARP through it, and
- * a flood is cut to exception_rate frames per second, the rest dropped and counted. */
+ * other UDP and UDP to a NAT port that is no session's reach the kernel, which answers through the data port
+ * after resolving the peer by ARP through it, and a flood is cut to exception_rate frames per second, the rest
+ * dropped and counted. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -115,17 +115,3 @@ void mp_dp_handoff_flush(struct mp_dp_worker *w)
 		if (w->xfer_n[to])
 			flush_one(w, to);
 }
-
-unsigned mp_dp_handoff_take(struct mp_dp_worker *w, struct mp_dp_xfer *out, unsigned room)
-{
-	unsigned got = 0;
-
-	for (unsigned from = 0; from < w->dp->n_workers && got < room; from++) {
-		struct rte_ring *r = w->dp->xfer[from][w->queue];
-		unsigned want = room - got < MP_BURST ? room - got : MP_BURST;
-
-		if (r && !rte_ring_empty(r))
-			got += rte_ring_sc_dequeue_burst_elem(r, &out[got], sizeof(*out), want, NULL);
-	}
-	return got;
-}

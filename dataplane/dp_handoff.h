@@ -32,8 +32,8 @@ void mp_dp_handoff(struct mp_dp_worker *w, unsigned to, struct rte_mbuf *m, cons
 		   enum mp_dp_xfer_kind kind);
 /* Send what was staged (after each burst); a full ring drops and counts (handoff_full). */
 void mp_dp_handoff_flush(struct mp_dp_worker *w);
-/* Take up to MP_BURST frames from each other worker's ring into out (room for MP_BURST * (n_workers - 1)). */
-unsigned mp_dp_handoff_take(struct mp_dp_worker *w, struct mp_dp_xfer *out, unsigned room);
+/* The receiving side is the worker loop (dp_worker.c): each turn it takes a burst from every ring
+ * towards it and runs the frames through the same bulk-lookup paths, marked as handed. */
 
 /* dp_flow.c: where the ports have rte_flow (rte_flow_validate accepts every rule), one rule per port
  * and NAT slice sends UDP to the slice's ports to its owner's queue; else nothing (software hand-off).

@@ -255,8 +255,9 @@ int mp_lb_natport_init(struct mp_lb *lb)
 	/* Held ports after their grace period: half the sessions may close within a quiet period
 	 * before the oldest is let go early (counted as nat_early). */
 	lb->nat_fifo_size = cap / 2 + 64;
-	int rc = mp_lb_table_create(lb, &lb->nat, "nat", cap + lb->nat_fifo_size + 16384,
-				    sizeof(struct mp_lb_nat_key), true);
+	/* Live and held ports, and the per (origin endpoint, slice) records: a few per origin. */
+	uint32_t ep = cap / 4 + 256 < 16384 ? cap / 4 + 256 : 16384;
+	int rc = mp_lb_table_create(lb, &lb->nat, "nat", cap + lb->nat_fifo_size + ep, sizeof(struct mp_lb_nat_key), true);
 	if (rc != MP_OK)
 		return rc;
 	lb->nat_fifo = rte_zmalloc_socket("mp_lb_natfifo", sizeof(*lb->nat_fifo) * lb->nat_fifo_size, 0,

@@ -173,9 +173,12 @@ void mp_lb_natport_give(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t
 	uint64_t v;
 	if (port == 0 || !nat_get(lb, &k, &v) || !(v & MP_LB_NAT_HELD))
 		return;
-	/* Re-stamp with the time the quiet period counts from (the FIFO entry must match it). */
-	v = MP_LB_NAT_HELD | (freed_ms & ~(MP_LB_NAT_HELD | MP_LB_NAT_EP));
-	nat_put(lb, &k, v);
+	/* Stamped with the time the quiet period counts from (the FIFO entry must match it); usually
+	 * already so (held at close with the session's closed_ms). */
+	uint64_t held = MP_LB_NAT_HELD | (freed_ms & ~(MP_LB_NAT_HELD | MP_LB_NAT_EP));
+	if (v != held)
+		nat_put(lb, &k, held);
+	v = held;
 	if (lb->nat_count >= lb->nat_fifo_size) {
 		nat_pop(lb); /* full: the oldest held port goes now (counted) */
 		atomic_fetch_add_explicit(&lb->nat_early, 1, memory_order_relaxed);

@@ -27,7 +27,7 @@
  * ever shared and nothing locks. hs_ref[session index] (atomic) names the owner and the slot
  * while a handshake is pending. Timers run on the owner inside its loop (mp_dp_srt_periodic):
  * no rte_timer, no lock. After the handshake the session is forwarded by any worker from the
- * balancer's lock-free tables (mp_lb_session_by_srt, mp_lb_session_by_natport).
+ * balancer's lock-free tables (mp_lb_session_by_srt, mp_lb_session_by_nat).
  */
 
 #define MP_DP_SRT_HS_SLOTS 1024     /* handshakes pending at once, per worker */

@@ -29,6 +29,8 @@ static void one(cJSON *o, const struct mp_dp_stats *s)
 	cJSON_AddNumberToObject(o, "srt_shutdowns", (double)s->srt_shutdowns);
 	cJSON_AddNumberToObject(o, "exception_to_kernel", (double)s->exception_to_kernel);
 	cJSON_AddNumberToObject(o, "exception_from_kernel", (double)s->exception_from_kernel);
+	cJSON_AddNumberToObject(o, "nat_to_kernel", (double)s->nat_to_kernel);
+	cJSON_AddNumberToObject(o, "handed_off", (double)s->handed_off);
 	cJSON_AddNumberToObject(o, "drops", (double)mp_dp_stats_drops(s));
 	for (int i = 0; i < MP_DROP__COUNT; i++)
 		cJSON_AddNumberToObject(drops, mp_dp_drop_name((enum mp_dp_drop)i), (double)s->drops[i]);

@@ -72,6 +72,7 @@ struct mp_dp_port {
 /* One worker lcore's state; nothing in it is written by another lcore. */
 struct mp_dp;
 struct mp_lb;
+struct mp_lb_session;
 struct mp_dp_srt;
 struct mp_dp_srt_worker;
 
@@ -89,6 +90,17 @@ struct mp_dp_nh_cache {
 	uint64_t until_ms;
 };
 
+/* A frame passed to the worker that owns its session (dp_handoff.c) with what classification found,
+ * so the owner does not classify it again. */
+enum mp_dp_xfer_kind { MP_DP_XFER_NAT = 0, MP_DP_XFER_WEBRTC, MP_DP_XFER_SRT, MP_DP_XFER__COUNT };
+struct mp_dp_xfer {
+	struct rte_mbuf *m;
+	struct mp_pkt pkt;
+	uint8_t pi;   /* port it arrived on */
+	uint8_t kind; /* enum mp_dp_xfer_kind */
+};
+#define MP_DP_XFER_RING 1024 /* frames in flight from one worker to another */
+
 struct mp_dp_worker {
 	struct mp_dp *dp;
 	unsigned lcore_id;
@@ -104,6 +116,8 @@ struct mp_dp_worker {
 	struct mp_dp_guard *guard;  /* per-source rate limits, STUN HMAC (dp_guard.c) */
 	struct mp_dp_nh_cache nh[2]; /* per port */
 	uint64_t next_sweep_ms;    /* when this worker next sweeps idle lb sessions */
+	struct mp_dp_xfer *xfer_out; /* [n_workers][MP_BURST]: frames for other workers, sent after the burst */
+	uint16_t xfer_n[MP_DP_MAX_WORKERS];
 	struct mp_dp_stats stats;
 } __attribute__((aligned(64)));
 
@@ -125,6 +139,12 @@ struct mp_dp {
 #define MP_DP_HOST_ADDRS_MAX 64
 	uint32_t host_addrs[MP_DP_HOST_ADDRS_MAX];
 	unsigned n_host_addrs;
+	/* Software hand-off (dp_handoff.c): one single-producer single-consumer ring per ordered pair of
+	 * workers, [from][to]; NULL with one worker. nat_owner[port]: the worker whose slice of NAT ports
+	 * holds port (lb's slices, one per worker), i.e. the one that handles the session's both ways. */
+	struct rte_ring *xfer[MP_DP_MAX_WORKERS][MP_DP_MAX_WORKERS];
+	bool flow_steered;         /* rte_flow sends each slice's return traffic to its owner's queue */
+	uint8_t nat_owner[65536];
 };
 
 /* The address a session with an origin at ip is made with: local_origin_ip for 127.0.0.0/8 in
@@ -134,6 +154,12 @@ uint32_t mp_dp_origin_addr(const struct mp_dp *dp, uint32_t ip);
  * host's addresses, answering from a socket on 0.0.0.0, so from local_origin_ip)? Only asked when
  * src_ip is not origin_ip. */
 bool mp_dp_local_origin_reply(const struct mp_dp *dp, uint32_t origin_ip, uint32_t src_ip);
+/* Default mode: the session a reply from src_ip:src_port to nat_port belongs to when src_ip is the
+ * TAP's kernel side and the session was made with another of the host's addresses (its origin's
+ * socket is on 0.0.0.0): the return path is keyed by the address sent to, so each host address is
+ * tried. NULL otherwise. Only asked on a miss. */
+struct mp_lb_session *mp_dp_local_origin_session(const struct mp_dp *dp, uint32_t src_ip, uint16_t src_port,
+						 uint16_t nat_port);
 /* The host's IPv4 addresses (control plane, now and then; workers read them lock-free). */
 void mp_dp_set_host_addrs(struct mp_dp *dp, const uint32_t *ip, unsigned n);
 

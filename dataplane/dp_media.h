@@ -15,12 +15,19 @@
 void mp_dp_webrtc_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 		     uint64_t now_ms);   /* UDP to webrtc_port (dp_webrtc.c) */
 /* The same for n (<= MP_BURST) frames of one RX burst: their sessions are looked up in bulk. */
+/* handed: the frames came from another worker (dp_handoff.c) to this one, their session's owner; a
+ * frame whose session another worker owns is otherwise passed to it. */
 void mp_dp_webrtc_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf **m, const struct mp_pkt *pkts,
-			   unsigned n, uint64_t now_ms);
+			   unsigned n, uint64_t now_ms, bool handed);
 void mp_dp_srt_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 		  uint64_t now_ms);      /* UDP to srt_port (dp_srt.c) */
+void mp_dp_srt_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf **m, const struct mp_pkt *pkts,
+			unsigned n, uint64_t now_ms, bool handed);
 void mp_dp_nat_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 		  uint64_t now_ms);      /* UDP from an origin to a NAT port (dp_nat.c) */
+/* The same for frames of this worker's NAT slice (dp_worker.c hands the others to their owner). */
+void mp_dp_nat_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf **m, const struct mp_pkt *pkts,
+			unsigned n, uint64_t now_ms);
 struct mp_lb_session;
 /* An origin's datagram to the NAT port of an SRT session (dp_nat.c hands it over; dp_srt.c). */
 void mp_dp_srt_from_origin(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,

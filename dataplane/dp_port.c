@@ -1,5 +1,6 @@
 /* dp_port.c: DPDK port discovery, configuration, start and stop for the data plane. */
 #include "dp.h"
+#include "dp_handoff.h"
 #include "dp_exception.h"
 #include "dp_pool.h"
 #include "dp_srt.h"
@@ -117,8 +118,10 @@ static int pool_create(struct mp_dp *dp, const struct mp_dp_conf *conf, char *er
 		.tx_desc = conf->tx_desc,
 		.exc_ports = conf->exception_path ? (two ? 2 : 1) : 0,
 		.exc_desc = MP_DP_EXC_DESC,
-		/* an RX burst, TX batches to two ports and two TAPs, the SRT hand-off ring */
-		.worker_held = MP_BURST + 4 * MP_BURST + MP_DP_SRT_RING,
+		/* an RX burst, TX batches to two ports and two TAPs, and the hand-off to the other workers
+		 * (dp_handoff.c, NAT and SRT): frames staged for each and its rings to them */
+		.worker_held = MP_BURST + 4 * MP_BURST +
+			       (dp->n_workers > 1 ? (dp->n_workers - 1) * (MP_BURST + MP_DP_XFER_RING) : 0),
 		.cache = POOL_CACHE,
 	};
 	unsigned sized = mp_dp_pool_size(&need), n = conf->mbufs ? conf->mbufs : sized;
@@ -140,12 +143,30 @@ static int pool_create(struct mp_dp *dp, const struct mp_dp_conf *conf, char *er
 	return MP_OK;
 }
 
+/* The kernel picks its own UDP source ports (DNS, NTP from the exception path's TAP, which shares the
+ * appliance's address) in ip_local_port_range: a NAT range overlapping it could take a reply meant
+ * for the kernel when it comes from an origin endpoint a session uses. Said once at start. */
+static void check_ephemeral(const struct mp_dp_conf *c)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	unsigned lo, hi;
+
+	if (!f)
+		return;
+	if (fscanf(f, "%u %u", &lo, &hi) == 2 && c->nat_port_min && c->nat_port_min <= hi && c->nat_port_max >= lo)
+		MP_WARN("NAT ports %u-%u overlap the kernel's ephemeral ports %u-%u (ip_local_port_range): a reply to "
+			"the kernel's own UDP from an origin endpoint may be taken for a session; the default 20480-32767 "
+			"stays below them", c->nat_port_min, c->nat_port_max, lo, hi);
+	fclose(f);
+}
+
 int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_t errcap)
 {
 	unsigned lcore;
 	char mac[RTE_ETHER_ADDR_FMT_SIZE];
 
 	memset(dp, 0, sizeof(*dp));
+	check_ephemeral(conf);
 	dp->conf = *conf;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (dp->n_workers == conf->workers)
@@ -215,6 +236,8 @@ void mp_dp_stop(struct mp_dp *dp)
 	mp_dp_exception_teardown(dp);
 	mp_dp_srt_free(dp);
 	mp_dp_guard_free(dp);
+	mp_dp_flow_clear(dp);
+	mp_dp_handoff_free(dp);
 	for (unsigned i = 0; i < dp->n_ports; i++) {
 		struct mp_dp_port *p = &dp->ports[i];
 

@@ -1,10 +1,12 @@
 /* dp_srt.c: SRT to srt_port and from origins: handshakes to dp_srt_hs.c, then forwarding by destination socket id. */
+#include "dp_handoff.h"
 #include "dp_media.h"
 #include "dp_srt.h"
 #include "mp_error.h"
 #include "rewrite.h"
 
 #include <rte_branch_prediction.h>
+#include <rte_prefetch.h>
 
 /* Control packet type from the first 16 bits (draft-sharabayko-srt section 3.2): 0x8000 | type. */
 static inline bool srt_is_ctrl(const uint8_t *p, uint16_t type)
@@ -25,18 +27,19 @@ static void srt_shutdown(struct mp_dp_worker *w, struct mp_lb_session *s, uint64
 		w->stats.srt_shutdowns++;
 }
 
-void mp_dp_srt_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
-		  uint64_t now_ms)
+/* One client datagram; s is the session of its destination socket id from the bulk lookup (NULL:
+ * none then, or a handshake). */
+static inline void srt_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+			   struct mp_lb_session *s, uint64_t now_ms, bool handed)
 {
 	struct mp_dp *dp = w->dp;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	const uint8_t *p = f + pkt->payload_off;
-	struct mp_lb_session *s;
 	uint32_t dst;
-	unsigned po;
+	unsigned po, owner;
 	uint8_t mac[6];
 
-	if (unlikely(pkt->payload_len < MP_SRT_HEADER_LEN || !dp->lb || !dp->srt)) {
+	if (unlikely(pkt->payload_len < MP_SRT_HEADER_LEN)) {
 		mp_dp_drop(w, m, MP_DROP_SRT_MALFORMED);
 		return;
 	}
@@ -46,11 +49,18 @@ void mp_dp_srt_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const
 		mp_dp_srt_client_hs(w, pi, m, pkt, now_ms);
 		return;
 	}
-	s = mp_lb_session_by_srt(dp->lb, dst);
+	/* A miss in the bulk answer may be a socket bound earlier in this burst: look again. */
+	if (unlikely(!s))
+		s = mp_lb_session_by_srt(dp->lb, dst);
 	if (unlikely(!s || !same_client(s, pkt) ||
 		     atomic_load_explicit(&s->state, memory_order_acquire) != MP_LB_SESS_ACTIVE)) {
 		w->stats.lookup_misses++;
 		mp_dp_drop(w, m, MP_DROP_SRT_SOCKET);
+		return;
+	}
+	owner = mp_dp_nat_owner(dp, s->nat_port);
+	if (unlikely(owner != w->queue) && !handed && s->nat_port) {
+		mp_dp_handoff(w, owner, m, pkt, pi, MP_DP_XFER_SRT); /* its owner handles it */
 		return;
 	}
 	{
@@ -71,6 +81,50 @@ void mp_dp_srt_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const
 	if (unlikely(srt_is_ctrl(p, MP_SRT_CTRL_SHUTDOWN)))
 		srt_shutdown(w, s, now_ms);
 	mp_dp_tx(w, po, m);
+}
+
+void mp_dp_srt_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf **m, const struct mp_pkt *pkts,
+			unsigned n, uint64_t now_ms, bool handed)
+{
+	struct mp_dp *dp = w->dp;
+	uint32_t ids[MP_BURST];
+	const uint32_t *ip[MP_BURST] = { 0 };
+	struct mp_lb_session *found[MP_BURST], *s[MP_BURST];
+	uint8_t at[MP_BURST];
+	unsigned k = 0;
+
+	if (unlikely(!dp->lb || !dp->srt)) {
+		for (unsigned i = 0; i < n; i++)
+			mp_dp_drop(w, m[i], MP_DROP_SRT_MALFORMED);
+		return;
+	}
+	/* The destination socket ids of the burst's data and control packets, looked up at once. */
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *p = rte_pktmbuf_mtod_offset(m[i], const uint8_t *, pkts[i].payload_off);
+
+		at[i] = UINT8_MAX;
+		if (likely(pkts[i].payload_len >= MP_SRT_HEADER_LEN) && (ids[k] = mp_rd32(p + 12)) != 0) {
+			ip[k] = &ids[k];
+			at[i] = (uint8_t)k++;
+		}
+	}
+	if (k)
+		mp_lb_session_by_srt_bulk(dp->lb, ip, k, found);
+	for (unsigned i = 0; i < n; i++) {
+		s[i] = at[i] != UINT8_MAX ? found[at[i]] : NULL;
+		if (s[i]) {
+			rte_prefetch0(s[i]);
+			rte_prefetch0(&s[i]->last_seen_ms);
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		srt_one(w, pi, m[i], &pkts[i], s[i], now_ms, handed);
+}
+
+void mp_dp_srt_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+		  uint64_t now_ms)
+{
+	mp_dp_srt_rx_burst(w, pi, &m, pkt, 1, now_ms, false);
 }
 
 void mp_dp_srt_from_origin(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,

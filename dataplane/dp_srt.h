@@ -21,13 +21,13 @@
  * Threads. A session in the SRT handshake is owned by the worker that created it (the one that got
  * the client's CONCLUSION; with RSS the client's tuple always lands on that queue). Only the owner
  * touches the session's handshake slot: its stored CONCLUSION, the origin's cookie, the timers.
- * Another worker that receives a handshake packet of that session (the origin's answers come to
- * the NAT port, which RSS may hash to another queue) passes the mbuf to the owner through the
- * owner's hand-off ring (rte_ring, multi-producer lock-free enqueue, single consumer), so no slot
- * is ever shared and nothing locks. hs_ref[session index] (atomic) names the owner and the slot
+ * The session's NAT port comes from the owner's slice, so the origin's answers reach the owner
+ * (dp_handoff.c hands them over when RSS puts them elsewhere); a handshake packet that still lands
+ * on another worker is passed to the owner the same way, with its classification, so no slot is
+ * ever shared and nothing locks. hs_ref[session index] (atomic) names the owner and the slot
  * while a handshake is pending. Timers run on the owner inside its loop (mp_dp_srt_periodic):
  * no rte_timer, no lock. After the handshake the session is forwarded by any worker from the
- * balancer's lock-free tables (mp_lb_session_by_srt, mp_lb_session_by_natport).
+ * balancer's lock-free tables (mp_lb_session_by_srt, mp_lb_session_by_nat).
  */
 
 #define MP_DP_SRT_HS_SLOTS 1024     /* handshakes pending at once, per worker */
@@ -37,7 +37,6 @@
 #define MP_DP_SRT_LINGER_MS 1000    /* keep the origin's answer this long for CONCLUSION retransmissions
 				     * (the caller resends every 250 ms), or until the client's first packet */
 #define MP_DP_SRT_TIMER_MS 10       /* the owner walks its pending handshakes this often */
-#define MP_DP_SRT_RING 1024
 
 enum mp_dp_srt_hs_state {
 	MP_DP_SRT_HS_FREE = 0,
@@ -66,7 +65,6 @@ struct mp_dp_srt_slot {
 };
 
 struct mp_dp_srt_worker {
-	struct rte_ring *handoff;   /* mbufs of sessions this worker owns, from other workers */
 	struct mp_dp_srt_slot *slots;
 	uint16_t *free_list;
 	uint32_t n_free;
@@ -92,7 +90,7 @@ struct mp_dp_srt {
 /* Make the relay state (cookie key, slots, rings); dp->lb must be set. 0 or -1 with err. */
 int mp_dp_srt_init(struct mp_dp *dp, char *err, size_t errcap);
 void mp_dp_srt_free(struct mp_dp *dp);
-/* Every loop turn of worker w: drain its hand-off ring, run its handshake timers when due. */
+/* Every loop turn of worker w: run its handshake timers when due. */
 void mp_dp_srt_periodic(struct mp_dp_worker *w, uint64_t now_ms);
 
 /* ---- between dp_srt.c, dp_srt_hs.c and dp_srt_frame.c ---- */

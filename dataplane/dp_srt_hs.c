@@ -1,4 +1,5 @@
 /* dp_srt_hs.c: the SRT handshake relay: the appliance's INDUCTION answer, the CONCLUSION replay to the origin, timers. */
+#include "dp_handoff.h"
 #include "dp_media.h"
 #include "dp_srt.h"
 #include "mp_error.h"
@@ -74,14 +75,16 @@ static struct mp_dp_srt_slot *slot_of(struct mp_dp_worker *w, const struct mp_lb
 	return sl;
 }
 
-/* Pass m to the worker that owns the handshake (its ring); dropped and counted when full. */
-static void hand_off(struct mp_dp_worker *w, int owner, struct rte_mbuf *m)
+/* Pass m, classified as pkt, to the worker that owns the handshake (dp_handoff.c: it does not
+ * classify it again); kind says which of its paths takes it (the client's SRT, the origin's NAT). */
+static void hand_off(struct mp_dp_worker *w, int owner, struct rte_mbuf *m, const struct mp_pkt *pkt, unsigned pi,
+		     enum mp_dp_xfer_kind kind)
 {
-	struct mp_dp_srt *srt = w->dp->srt;
-
-	if (owner < 0 || (unsigned)owner >= w->dp->n_workers || !srt->workers[owner].handoff ||
-	    rte_ring_mp_enqueue(srt->workers[owner].handoff, m) != 0)
+	if (owner < 0 || (unsigned)owner >= w->dp->n_workers || (unsigned)owner == w->queue) {
 		mp_dp_drop(w, m, MP_DROP_SRT_HANDSHAKE);
+		return;
+	}
+	mp_dp_handoff(w, (unsigned)owner, m, pkt, pi, kind);
 }
 
 static void run_timers(struct mp_dp_worker *w, uint64_t now_ms);
@@ -182,7 +185,7 @@ static void client_again(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 	struct mp_dp_srt_slot *sl = slot_of(w, s, &owner);
 
 	if (!sl && owner >= 0) {
-		hand_off(w, owner, m);
+		hand_off(w, owner, m, pkt, pi, MP_DP_XFER_SRT);
 		return;
 	}
 	if (sl && sl->state == MP_DP_SRT_HS_DONE && sl->resp_len) {
@@ -286,6 +289,7 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 	sp.state = MP_LB_SESS_HANDSHAKE;
 	sp.username = NULL;
 	sp.srt_client_sock = hs->socket_id;
+	sp.nat_slice = w->queue; /* this worker owns the session's return traffic */
 	rc = old ? mp_lb_session_replace(dp->lb, old, &sp, now_ms, &s) : MP_ERR_STATE;
 	if (rc == MP_ERR_STATE) /* no old session, or it ended meanwhile */
 		rc = mp_lb_session_create(dp->lb, &sp, now_ms, &s);
@@ -351,11 +355,10 @@ void mp_dp_srt_origin_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 	struct mp_dp_srt_slot *sl;
 	int owner;
 
-	(void)pi;
 	sl = slot_of(w, s, &owner);
 	if (!sl) {
 		if (owner >= 0 && (unsigned)owner != w->srt->index)
-			hand_off(w, owner, m);
+			hand_off(w, owner, m, pkt, pi, MP_DP_XFER_NAT);
 		else
 			mp_dp_drop(w, m, MP_DROP_SRT_HANDSHAKE);
 		return;
@@ -476,52 +479,10 @@ static void run_timers(struct mp_dp_worker *w, uint64_t now_ms)
 	}
 }
 
-static void drain_handoff(struct mp_dp_worker *w, uint64_t now_ms)
-{
-	struct mp_dp *dp = w->dp;
-	struct rte_mbuf *ms[MP_BURST];
-	unsigned n = rte_ring_sc_dequeue_burst(w->srt->handoff, (void **)ms, MP_BURST, NULL);
-
-	for (unsigned i = 0; i < n; i++) {
-		struct rte_mbuf *m = ms[i];
-		unsigned pi = 0;
-		struct mp_pkt pkt;
-		struct mp_lb_session *s;
-
-		for (unsigned k = 0; k < dp->n_ports; k++)
-			if (dp->ports[k].port_id == m->port)
-				pi = k;
-		/* UDP classification only reads the frame: the same verdict as on the first worker. */
-		switch (mp_classify(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &dp->ports[pi].iface,
-				    &pkt)) {
-		case MP_V_SRT:
-			s = mp_lb_session_find(dp->lb, &(struct mp_lb_tuple){ .src_ip = pkt.src_ip, .dst_ip = pkt.dst_ip,
-					       .src_port = pkt.src_port, .dst_port = pkt.dst_port, .proto = 17 });
-			if (s)
-				client_again(w, pi, m, &pkt, s);
-			else
-				mp_dp_drop(w, m, MP_DROP_SRT_HANDSHAKE);
-			break;
-		case MP_V_NAT:
-			s = mp_lb_session_by_natport(dp->lb, pkt.dst_port);
-			if (s && s->kind == MP_LB_SESS_SRT)
-				mp_dp_srt_from_origin(w, pi, m, &pkt, s, now_ms);
-			else
-				mp_dp_drop(w, m, MP_DROP_SRT_HANDSHAKE);
-			break;
-		default:
-			mp_dp_drop(w, m, MP_DROP_SRT_HANDSHAKE);
-			break;
-		}
-	}
-}
-
 void mp_dp_srt_periodic(struct mp_dp_worker *w, uint64_t now_ms)
 {
 	if (!w->srt)
 		return;
-	if (unlikely(!rte_ring_empty(w->srt->handoff)))
-		drain_handoff(w, now_ms);
 	if (now_ms >= w->srt->next_timer_ms) {
 		w->srt->next_timer_ms = now_ms + MP_DP_SRT_TIMER_MS;
 		if (w->srt->n_used)
@@ -577,15 +538,12 @@ int mp_dp_srt_init(struct mp_dp *dp, char *err, size_t errcap)
 		goto nomem;
 	for (unsigned i = 0; i < dp->n_workers; i++) {
 		struct mp_dp_srt_worker *sw = &srt->workers[i];
-		char name[RTE_RING_NAMESIZE];
 
 		sw->index = i;
-		snprintf(name, sizeof(name), "mp_srt_h%u", i);
-		sw->handoff = rte_ring_create(name, MP_DP_SRT_RING, (int)rte_socket_id(), RING_F_SC_DEQ);
 		sw->slots = rte_zmalloc("mp_srt_slots", sizeof(*sw->slots) * MP_DP_SRT_HS_SLOTS, RTE_CACHE_LINE_SIZE);
 		sw->free_list = rte_malloc("mp_srt_free", sizeof(uint16_t) * MP_DP_SRT_HS_SLOTS, 0);
 		sw->used = rte_malloc("mp_srt_used", sizeof(uint16_t) * MP_DP_SRT_HS_SLOTS, 0);
-		if (!sw->handoff || !sw->slots || !sw->free_list || !sw->used)
+		if (!sw->slots || !sw->free_list || !sw->used)
 			goto nomem;
 		for (unsigned k = 0; k < MP_DP_SRT_HS_SLOTS; k++)
 			sw->free_list[k] = (uint16_t)(MP_DP_SRT_HS_SLOTS - 1 - k);
@@ -609,13 +567,6 @@ void mp_dp_srt_free(struct mp_dp *dp)
 	for (unsigned i = 0; i < MP_DP_MAX_WORKERS; i++) {
 		struct mp_dp_srt_worker *sw = &srt->workers[i];
 
-		if (sw->handoff) {
-			struct rte_mbuf *m;
-
-			while (rte_ring_dequeue(sw->handoff, (void **)&m) == 0)
-				rte_pktmbuf_free(m);
-			rte_ring_free(sw->handoff);
-		}
 		rte_free(sw->slots);
 		rte_free(sw->free_list);
 		rte_free(sw->used);

@@ -35,6 +35,7 @@ static const char *const drop_names[MP_DROP__COUNT] = {
 	[MP_DROP_STUN_INTEGRITY] = "stun_integrity",
 	[MP_DROP_STUN_NO_PWD] = "stun_no_pwd",
 	[MP_DROP_TTL] = "ttl_exceeded",
+	[MP_DROP_HANDOFF_FULL] = "handoff_full",
 };
 
 const char *mp_dp_drop_name(enum mp_dp_drop d)
@@ -66,6 +67,8 @@ void mp_dp_stats_add(struct mp_dp_stats *sum, const struct mp_dp_stats *one)
 	sum->srt_shutdowns += LOAD(one->srt_shutdowns);
 	sum->exception_to_kernel += LOAD(one->exception_to_kernel);
 	sum->exception_from_kernel += LOAD(one->exception_from_kernel);
+	sum->nat_to_kernel += LOAD(one->nat_to_kernel);
+	sum->handed_off += LOAD(one->handed_off);
 	for (int i = 0; i < MP_DROP__COUNT; i++)
 		sum->drops[i] += LOAD(one->drops[i]);
 }

@@ -39,6 +39,7 @@ enum mp_dp_drop {
 	MP_DROP_STUN_INTEGRITY,  /* a STUN that would start or move a session: MESSAGE-INTEGRITY missing or wrong */
 	MP_DROP_STUN_NO_PWD,     /* the same for an ICE username stored without ice-pwd (webrtc_allow_no_pwd off) */
 	MP_DROP_TTL,             /* media that would be forwarded with TTL <= 1 (RFC 1812 section 5.3.1) */
+	MP_DROP_HANDOFF_FULL,    /* for another worker (its session's owner), whose hand-off ring was full */
 	MP_DROP__COUNT
 };
 
@@ -64,6 +65,9 @@ struct mp_dp_stats {
 	uint64_t srt_shutdowns;       /* sessions closed by an SRT SHUTDOWN */
 	uint64_t exception_to_kernel;   /* frames handed to the kernel through the exception path */
 	uint64_t exception_from_kernel; /* frames the kernel sent out through the data port */
+	uint64_t nat_to_kernel;  /* to a NAT port with no live session for its sender: given to the kernel
+				  * (exception path; counted as drop no_session without one) */
+	uint64_t handed_off;     /* frames passed to the worker that owns their session (dp_handoff.c) */
 	uint64_t drops[MP_DROP__COUNT];
 } __attribute__((aligned(64)));
 

@@ -1,4 +1,5 @@
 /* dp_webrtc.c: WebRTC media to webrtc_port: sessions by client 5-tuple, created by STUN USERNAME. */
+#include "dp_handoff.h"
 #include "dp_media.h"
 #include "demux.h"
 #include "dtls.h"
@@ -143,6 +144,7 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 			.kind = MP_LB_SESS_WEBRTC,
 			.state = MP_LB_SESS_ACTIVE,
 			.username = e->username,
+			.nat_slice = w->queue, /* this worker owns the session's return traffic */
 		};
 
 		rc = mp_lb_session_create(lb, &sp, now_ms, &s);
@@ -159,8 +161,21 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 
 /* One frame; s is its session from the bulk lookup (NULL: none then). *changed says whether this
  * burst already created, moved or closed a session: then the bulk answer may be stale, look again. */
-static void webrtc_one(struct mp_dp_worker *w, struct rte_mbuf *m, const struct mp_pkt *pkt,
-		       const struct mp_lb_tuple *t, struct mp_lb_session *s, bool *changed, uint64_t now_ms)
+/* True when s belongs to another worker and m went to it (handed: m came from another worker). */
+static inline bool to_owner(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+			    const struct mp_lb_session *s, bool handed)
+{
+	unsigned owner = mp_dp_nat_owner(w->dp, s->nat_port);
+
+	if (likely(owner == w->queue) || handed || !s->nat_port)
+		return false;
+	mp_dp_handoff(w, owner, m, pkt, pi, MP_DP_XFER_WEBRTC);
+	return true;
+}
+
+static void webrtc_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+		       const struct mp_lb_tuple *t, struct mp_lb_session *s, bool *changed, uint64_t now_ms,
+		       bool handed)
 {
 	struct mp_lb *lb = w->dp->lb;
 	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt->payload_off);
@@ -168,6 +183,8 @@ static void webrtc_one(struct mp_dp_worker *w, struct rte_mbuf *m, const struct 
 	if (unlikely(*changed))
 		s = mp_lb_session_find(lb, t);
 	if (likely(s != NULL)) {
+		if (unlikely(to_owner(w, pi, m, pkt, s, handed)))
+			return;
 		if (unlikely(pkt->payload_len && p[0] <= 3)) {
 			/* A consent check (RFC 7675) keeps the ICE username alive. */
 			const uint8_t *user;
@@ -190,11 +207,14 @@ static void webrtc_one(struct mp_dp_worker *w, struct rte_mbuf *m, const struct 
 		return;
 	}
 	*changed = true;
+	/* A session that moved here from another address keeps its NAT port, and its owner. */
+	if (unlikely(to_owner(w, pi, m, pkt, s, handed)))
+		return;
 	forward_c2o(w, m, pkt, s, changed, now_ms);
 }
 
 void mp_dp_webrtc_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf **m, const struct mp_pkt *pkts,
-			   unsigned n, uint64_t now_ms)
+			   unsigned n, uint64_t now_ms, bool handed)
 {
 	struct mp_lb *lb = w->dp->lb;
 	struct mp_lb_tuple keys[MP_BURST];
@@ -202,7 +222,6 @@ void mp_dp_webrtc_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 	struct mp_lb_session *s[MP_BURST];
 	bool changed = false;
 
-	(void)pi;
 	if (unlikely(!lb)) {
 		for (unsigned i = 0; i < n; i++)
 			mp_dp_drop(w, m[i], MP_DROP_NO_SESSION);
@@ -222,11 +241,11 @@ void mp_dp_webrtc_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 			rte_prefetch0(&s[i]->last_seen_ms);
 		}
 	for (unsigned i = 0; i < n; i++)
-		webrtc_one(w, m[i], &pkts[i], &keys[i], s[i], &changed, now_ms);
+		webrtc_one(w, pi, m[i], &pkts[i], &keys[i], s[i], &changed, now_ms, handed);
 }
 
 void mp_dp_webrtc_rx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
 		     uint64_t now_ms)
 {
-	mp_dp_webrtc_rx_burst(w, pi, &m, pkt, 1, now_ms);
+	mp_dp_webrtc_rx_burst(w, pi, &m, pkt, 1, now_ms, false);
 }

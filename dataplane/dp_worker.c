@@ -1,6 +1,7 @@
 /* dp_worker.c: the run-to-completion worker loop: RX burst, classify, answer or hand to a media module, TX. */
 #include "dp.h"
 #include "dp_exception.h"
+#include "dp_handoff.h"
 #include "dp_media.h"
 #include "dp_srt.h"
 #include "lb.h"
@@ -13,6 +14,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
+#include <rte_ring_elem.h>
 
 void mp_dp_tx_flush(struct mp_dp_worker *w, unsigned pi)
 {
@@ -86,20 +88,33 @@ static inline unsigned rx_hw_flags(const struct rte_mbuf *m)
 	       (l4 == RTE_MBUF_F_RX_L4_CKSUM_BAD ? MP_HW_L4_BAD : 0);
 }
 
-/* WebRTC frames of one RX burst, handed over together so their sessions are looked up in bulk. */
-struct webrtc_batch {
+/* The WebRTC, SRT and NAT frames of one RX burst (or hand-off) of one port, by kind (enum
+ * mp_dp_xfer_kind), handed over together so their sessions are looked up in bulk. */
+struct rx_batch {
 	struct rte_mbuf *m[MP_BURST];
 	struct mp_pkt pkt[MP_BURST];
 	unsigned n;
 };
+struct rx_batches {
+	struct rx_batch b[MP_DP_XFER__COUNT];
+};
+
+static inline void batch_add(struct rx_batches *bs, enum mp_dp_xfer_kind k, struct rte_mbuf *m, const struct mp_pkt *pkt)
+{
+	struct rx_batch *b = &bs->b[k];
+
+	b->m[b->n] = m;
+	b->pkt[b->n++] = *pkt;
+}
 
 /* Handle one frame from port pi. Frames must be contiguous (one segment) for the fast path. */
 static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms,
-			  struct webrtc_batch *wb)
+			  struct rx_batches *bs)
 {
 	struct mp_dp_port *p = &w->dp->ports[pi];
 	struct mp_pkt pkt;
 	enum mp_verdict v;
+	unsigned owner;
 
 	w->stats.rx_packets++;
 	w->stats.rx_bytes += rte_pktmbuf_pkt_len(m);
@@ -107,15 +122,24 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		mp_dp_drop(w, m, MP_DROP_IP_HEADER);
 		return;
 	}
-	/* Classify straight into the WebRTC batch; the slot is kept only for WebRTC. */
-	v = mp_classify_hw(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &wb->pkt[wb->n],
-			   rx_hw_flags(m));
-	if (likely(v == MP_V_WEBRTC)) {
-		wb->m[wb->n++] = m;
-		return;
-	}
-	pkt = wb->pkt[wb->n];
+	v = mp_classify_hw(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &pkt, rx_hw_flags(m));
 	switch (v) {
+	case MP_V_WEBRTC:
+		batch_add(bs, MP_DP_XFER_WEBRTC, m, &pkt);
+		return;
+	case MP_V_SRT:
+		batch_add(bs, MP_DP_XFER_SRT, m, &pkt);
+		return;
+	case MP_V_NAT:
+		/* Return traffic of another worker's NAT slice goes to that worker (without rte_flow
+		 * steering, or while a rule is missing), classified once. */
+		owner = mp_dp_nat_owner(w->dp, pkt.dst_port);
+		if (unlikely(owner != w->queue)) {
+			mp_dp_handoff(w, owner, m, &pkt, pi, MP_DP_XFER_NAT);
+			return;
+		}
+		batch_add(bs, MP_DP_XFER_NAT, m, &pkt);
+		return;
 	case MP_V_REPLY:
 		if (pkt.is_arp_request) {
 			/* RFC 826: the requester's mapping is learned as well as answered ("am I the target?
@@ -133,13 +157,6 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		mp_arp_cache_reply(&p->arp, pkt.src_ip, pkt.src_mac, now_ms);
 		mp_dp_exception_arp(w, pi, m, now_ms); /* the kernel resolves its own next hops */
 		return;
-	case MP_V_SRT:
-		mp_dp_srt_rx(w, pi, m, &pkt, now_ms);
-		return;
-	case MP_V_NAT:
-		/* dp_nat.c finds the session and hands SRT sessions to dp_srt.c. */
-		mp_dp_nat_rx(w, pi, m, &pkt, now_ms);
-		return;
 	case MP_V_EXCEPTION:
 		mp_dp_exception_rx(w, pi, m, &pkt, now_ms);
 		return;
@@ -148,6 +165,56 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		mp_dp_drop(w, m, pkt.drop);
 		return;
 	}
+}
+
+/* The batches of port pi, each with one bulk lookup. */
+static inline void run_batches(struct mp_dp_worker *w, unsigned pi, struct rx_batches *bs, uint64_t now_ms,
+			       bool handed)
+{
+	struct rx_batch *b = bs->b;
+
+	/* Return traffic first: a frame of the burst reaches a session only if it existed before it. */
+	if (b[MP_DP_XFER_NAT].n)
+		mp_dp_nat_rx_burst(w, pi, b[MP_DP_XFER_NAT].m, b[MP_DP_XFER_NAT].pkt, b[MP_DP_XFER_NAT].n, now_ms);
+	if (b[MP_DP_XFER_WEBRTC].n)
+		mp_dp_webrtc_rx_burst(w, pi, b[MP_DP_XFER_WEBRTC].m, b[MP_DP_XFER_WEBRTC].pkt, b[MP_DP_XFER_WEBRTC].n,
+				      now_ms, handed);
+	if (b[MP_DP_XFER_SRT].n)
+		mp_dp_srt_rx_burst(w, pi, b[MP_DP_XFER_SRT].m, b[MP_DP_XFER_SRT].pkt, b[MP_DP_XFER_SRT].n, now_ms,
+				   handed);
+	for (unsigned k = 0; k < MP_DP_XFER__COUNT; k++)
+		b[k].n = 0;
+}
+
+/* Frames other workers passed to this one (it owns their sessions): their classification came with
+ * them; sorted by port and kind into batches. Returns how many. */
+static unsigned take_handed(struct mp_dp_worker *w, uint64_t now_ms)
+{
+	struct mp_dp *dp = w->dp;
+	struct mp_dp_xfer in[MP_BURST];
+	struct rx_batches bs[2];
+	unsigned total = 0;
+
+	for (unsigned from = 0; from < dp->n_workers; from++) {
+		struct rte_ring *r = dp->xfer[from][w->queue];
+		unsigned n;
+
+		if (!r || rte_ring_empty(r))
+			continue;
+		n = rte_ring_sc_dequeue_burst_elem(r, in, sizeof(in[0]), MP_BURST, NULL);
+		total += n;
+		for (unsigned pi = 0; pi < dp->n_ports; pi++)
+			for (unsigned k = 0; k < MP_DP_XFER__COUNT; k++)
+				bs[pi].b[k].n = 0;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned pi = in[i].pi < dp->n_ports ? in[i].pi : 0;
+
+			batch_add(&bs[pi], (enum mp_dp_xfer_kind)(in[i].kind % MP_DP_XFER__COUNT), in[i].m, &in[i].pkt);
+		}
+		for (unsigned pi = 0; pi < dp->n_ports; pi++)
+			run_batches(w, pi, &bs[pi], now_ms, true);
+	}
+	return total;
 }
 
 /* A worker's first steps on its lcore (or in a test driving it): lb reader, RFC 5227 section 3
@@ -175,21 +242,26 @@ unsigned mp_dp_poll_once(struct mp_dp_worker *w, uint64_t now_ms)
 {
 	struct mp_dp *dp = w->dp;
 	struct rte_mbuf *rx[MP_BURST];
-	struct webrtc_batch wb;
+	struct rx_batches bs; /* only the counts are set: zeroing ~4 KiB per turn cost more than the burst */
 	unsigned got = 0;
+
+	for (unsigned k = 0; k < MP_DP_XFER__COUNT; k++)
+		bs.b[k].n = 0;
 
 	for (unsigned pi = 0; pi < dp->n_ports; pi++) {
 		uint16_t n = rte_eth_rx_burst(dp->ports[pi].port_id, w->queue, rx, MP_BURST);
 
 		got += n;
-		wb.n = 0;
 		for (uint16_t i = 0; i < n; i++) {
 			if (i + 1 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(rx[i + 1], void *));
-			handle(w, pi, rx[i], now_ms, &wb);
+			handle(w, pi, rx[i], now_ms, &bs);
 		}
-		if (wb.n)
-			mp_dp_webrtc_rx_burst(w, pi, wb.m, wb.pkt, wb.n, now_ms);
+		run_batches(w, pi, &bs, now_ms, false);
+	}
+	if (dp->n_workers > 1) {
+		got += take_handed(w, now_ms);
+		mp_dp_handoff_flush(w);
 	}
 	/* SRT hand-offs and handshake timers; the kernel's frames (exception path). */
 	mp_dp_srt_periodic(w, now_ms);
@@ -238,7 +310,10 @@ int mp_dp_worker_main(void *arg)
 /* What both ways of starting need before a worker turns: SRT state, per-source guards. */
 static int start_common(struct mp_dp *dp, char *err, size_t errcap)
 {
-	return mp_dp_srt_init(dp, err, errcap) || mp_dp_guard_init(dp, err, errcap) ? -1 : 0;
+	if (mp_dp_handoff_init(dp, err, errcap) || mp_dp_srt_init(dp, err, errcap) || mp_dp_guard_init(dp, err, errcap))
+		return -1;
+	mp_dp_flow_steer(dp);
+	return 0;
 }
 
 int mp_dp_start_driven(struct mp_dp *dp, char *err, size_t errcap)

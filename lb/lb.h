@@ -53,9 +53,10 @@ struct mp_lb_config {
 	uint64_t hls_ttl_ms;       /* SPBHID idle lifetime; default 120000 */
 	uint64_t webrtc_idle_ms;   /* WebRTC session idle expiry; default 30000 */
 	uint64_t srt_idle_ms;      /* SRT session idle expiry; default 10000 */
-	uint16_t nat_port_min;     /* NAT port range; default 16384..32767 (below Linux ephemeral); */
-	uint16_t nat_port_max;     /* nat_port_min == 0 disables NAT ports (sessions get port 0) */
-	uint64_t nat_quiet_ms;     /* a freed NAT port is reused only after this; default 60000 */
+	uint16_t nat_port_min;     /* NAT port range; default 20480..32767 (below Linux ephemeral); each */
+	uint16_t nat_port_max;     /* port serves one session per origin endpoint (address, port);
+				    * nat_port_min == 0 disables NAT ports (sessions get port 0), else > 64 */
+	uint64_t nat_quiet_ms;     /* a freed NAT port is reused (towards that origin) only after this; default 60000 */
 	int socket_id;             /* NUMA socket for the tables; default SOCKET_ID_ANY (-1) */
 	int pick_policy;           /* enum mp_pick_policy (pick_policy.h) for new streams; default random */
 };
@@ -317,6 +318,7 @@ struct mp_lb_session_params {
 	enum mp_lb_session_state state; /* MP_LB_SESS_HANDSHAKE or MP_LB_SESS_ACTIVE */
 	const char *username;           /* WebRTC, NUL-terminated, < MP_LB_USERNAME_MAX */
 	uint32_t srt_client_sock;       /* SRT */
+	uint16_t nat_slice;             /* the NAT port comes from this slice (the creating worker's) */
 };
 
 /* Create a session, allocate its NAT port and index it by tuple and NAT port. Worker lcores.
@@ -327,7 +329,28 @@ int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p,
 /* Lock-free lookups; NULL on a miss. Valid until the caller's next quiescent report.
  * mp_lb_session_find reads t's 16 bytes as the key: its pad must be zero. */
 struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tuple *t);
-struct mp_lb_session *mp_lb_session_by_natport(struct mp_lb *lb, uint16_t nat_port);
+/* The return path: the session whose NAT port is nat_port towards the origin endpoint
+ * (origin_ip, origin_port), i.e. what a datagram from that origin to that NAT port belongs to. A NAT
+ * port is unique per origin endpoint, not per appliance address: the same port serves one session
+ * towards each origin. NULL when no live session holds it (closed or quiet ports included). */
+struct mp_lb_nat_key {
+	uint32_t origin_ip;   /* host order */
+	uint16_t origin_port;
+	uint16_t nat_port;
+};
+struct mp_lb_session *mp_lb_session_by_nat(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port,
+					   uint16_t nat_port);
+/* The same for n (<= MP_LB_FIND_BULK_MAX) keys at once; out[i] NULL on a miss. Returns the hits. */
+unsigned int mp_lb_session_by_nat_bulk(struct mp_lb *lb, const struct mp_lb_nat_key *const *keys, unsigned int n,
+				       struct mp_lb_session **out);
+/* NAT port slices: the range is cut into n contiguous slices (slice k: ports min + ceil(k*P/n) up to
+ * the next one's first, P = max - min + 1), one per worker, so the worker that creates a session (its
+ * nat_slice) owns its return traffic too. Set once before any session (MP_ERR_STATE after); default 1. */
+#define MP_LB_NAT_SLICES_MAX 64
+int mp_lb_set_nat_slices(struct mp_lb *lb, unsigned int n);
+unsigned int mp_lb_nat_slices(const struct mp_lb *lb);
+/* The slice nat_port belongs to (0 outside the range). */
+uint16_t mp_lb_nat_slice_of(const struct mp_lb *lb, uint16_t nat_port);
 /* Look n (<= MP_LB_FIND_BULK_MAX) tuples up at once (the hash prefetches every bucket before it
  * compares): out[i] is the session of keys[i] or NULL. Returns the number found. Same rules as
  * mp_lb_session_find (pads zero, valid until the next quiescent report). */
@@ -335,6 +358,9 @@ struct mp_lb_session *mp_lb_session_by_natport(struct mp_lb *lb, uint16_t nat_po
 unsigned int mp_lb_session_find_bulk(struct mp_lb *lb, const struct mp_lb_tuple *const *keys, unsigned int n,
 				     struct mp_lb_session **out);
 struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id);
+/* The same for n (<= MP_LB_FIND_BULK_MAX) socket ids at once; out[i] NULL on a miss. Returns the hits. */
+unsigned int mp_lb_session_by_srt_bulk(struct mp_lb *lb, const uint32_t *const *ids, unsigned int n,
+				       struct mp_lb_session **out);
 /* Index the session by an SRT destination socket id as well (MP_ERR_EXISTS if the id is taken). */
 int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t sock_id,
 			   uint32_t origin_sock);
@@ -372,21 +398,34 @@ uint32_t mp_lb_session_next(struct mp_lb *lb, uint32_t from);
 /* Live sessions of kind (0: every kind), from counters kept on create and close (no walk). */
 uint32_t mp_lb_session_count(struct mp_lb *lb, int kind);
 
+/* Per-packet accounting. A session's packets, both ways, are handled by one worker: the owner of its
+ * NAT port's slice (the data plane hands a frame that arrived elsewhere to it, dp_handoff.c), so these
+ * are plain loads and stores of that worker (relaxed atomics: readers see whole values), no atomic
+ * read-modify-write, and the timestamps are stored only when they change. */
+static inline void mp_lb_stamp(_Atomic uint64_t *a, uint64_t now)
+{
+	if (atomic_load_explicit(a, memory_order_relaxed) != now)
+		atomic_store_explicit(a, now, memory_order_relaxed);
+}
+static inline void mp_lb_bump(_Atomic uint64_t *a, uint64_t n)
+{
+	atomic_store_explicit(a, atomic_load_explicit(a, memory_order_relaxed) + n, memory_order_relaxed);
+}
 static inline void mp_lb_session_seen(struct mp_lb_session *s, uint64_t now)
 {
-	atomic_store_explicit(&s->last_seen_ms, now, memory_order_relaxed);
+	mp_lb_stamp(&s->last_seen_ms, now);
 }
 static inline void mp_lb_session_count_c2o(struct mp_lb_session *s, uint32_t bytes, uint64_t now)
 {
-	atomic_fetch_add_explicit(&s->pkts_c2o, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&s->bytes_c2o, bytes, memory_order_relaxed);
-	atomic_store_explicit(&s->last_c2o_ms, now, memory_order_relaxed);
+	mp_lb_bump(&s->pkts_c2o, 1);
+	mp_lb_bump(&s->bytes_c2o, bytes);
+	mp_lb_stamp(&s->last_c2o_ms, now);
 	mp_lb_session_seen(s, now);
 }
 static inline void mp_lb_session_count_o2c(struct mp_lb_session *s, uint32_t bytes, uint64_t now)
 {
-	atomic_fetch_add_explicit(&s->pkts_o2c, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&s->bytes_o2c, bytes, memory_order_relaxed);
+	mp_lb_bump(&s->pkts_o2c, 1);
+	mp_lb_bump(&s->bytes_o2c, bytes);
 	mp_lb_session_seen(s, now);
 }
 static inline void mp_lb_session_set_state(struct mp_lb_session *s, enum mp_lb_session_state st)
@@ -418,6 +457,7 @@ struct mp_lb_stats {
 	uint64_t sessions_created, sessions_expired, sessions_closed;
 	uint64_t expired_webrtc, expired_hls, forgotten_origins;
 	uint64_t defer_full;               /* frees refused because a defer queue was full */
+	uint64_t nat_early;                /* held NAT ports let go before their quiet period (table full) */
 };
 void mp_lb_stats(struct mp_lb *lb, struct mp_lb_stats *out);
 const char *mp_lb_table_name(enum mp_lb_table_id t);

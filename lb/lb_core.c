@@ -29,7 +29,7 @@ void mp_lb_config_default(struct mp_lb_config *c)
 	c->hls_ttl_ms = 120000;
 	c->webrtc_idle_ms = 30000;
 	c->srt_idle_ms = 10000;
-	c->nat_port_min = 16384;
+	c->nat_port_min = 20480;
 	c->nat_port_max = 32767;
 	c->nat_quiet_ms = 60000;
 	c->socket_id = SOCKET_ID_ANY;
@@ -409,9 +409,10 @@ void mp_lb_stats(struct mp_lb *lb, struct mp_lb_stats *out)
 	mp_lb_stats_table(out, MP_LB_T_HLS, &lb->hls_stream);
 	mp_lb_stats_table(out, MP_LB_T_SESSIONS, &lb->sess);
 	mp_lb_stats_table(out, MP_LB_T_SRT, &lb->srt);
-	/* nat_count changes under sess.wlock; a relaxed read is a snapshot. */
-	out->count[MP_LB_T_NATPORTS] = lb->nat_size - __atomic_load_n(&lb->nat_count, __ATOMIC_RELAXED);
-	out->capacity[MP_LB_T_NATPORTS] = lb->nat_size;
+	/* Keys of the return-path table (live and held ports, per-slice cursors): a snapshot. */
+	out->count[MP_LB_T_NATPORTS] = lb->nat.h != NULL ? (uint32_t)rte_hash_count(lb->nat.h) : 0;
+	out->capacity[MP_LB_T_NATPORTS] = lb->nat.cap;
+	out->nat_early = atomic_load_explicit(&lb->nat_early, memory_order_relaxed);
 	out->refused[MP_LB_T_NATPORTS] = atomic_load_explicit(&lb->nat_refused, memory_order_relaxed);
 	out->repicks = atomic_load_explicit(&lb->repicks, memory_order_relaxed);
 	out->sessions_created = atomic_load_explicit(&lb->sessions_created, memory_order_relaxed);

@@ -44,11 +44,12 @@ struct mp_lb_sess_defer {
 	uint32_t keep_port; /* the NAT port moved to another record (rebind) */
 };
 
-struct mp_lb_natport_slot {
-	uint16_t port;
-	uint64_t freed_ms; /* MP_LB_NEVER when never used */
+/* A NAT port held after its session (lb_natport.c), in the order they were let go. */
+struct mp_lb_nat_held {
+	struct mp_lb_nat_key k;
+	uint64_t freed_ms;
 };
-#define MP_LB_NEVER UINT64_MAX
+#define MP_LB_NAT_HELD (1ull << 63)
 
 /* An HLS record, indexed by stream and by SPBHID. */
 struct mp_lb_hls_rec {
@@ -105,10 +106,13 @@ struct mp_lb {
 	 * (under sess.wlock), never per packet; read by listings (mp_lb_session_next). */
 	_Atomic uint64_t *sess_live;
 	_Atomic uint32_t sess_kind_count[3];
-	_Atomic uint32_t *natport;       /* [65536]: session index + 1, 0 when free */
-	struct mp_lb_natport_slot *nat_fifo; /* ring of ports, oldest freed first */
-	uint32_t nat_size, nat_head, nat_count;
-	_Atomic uint64_t nat_refused;
+	/* NAT ports (lb_natport.c): (origin, origin port, NAT port) -> session; all under sess.wlock */
+	struct mp_lb_table nat;
+	struct mp_lb_nat_held *nat_fifo; /* held ports after their grace period, oldest first */
+	uint32_t nat_fifo_size, nat_head, nat_count;
+	uint32_t nat_span;               /* ports in the range, 0: NAT ports disabled */
+	uint16_t nat_slices;
+	_Atomic uint64_t nat_refused, nat_early;
 	double bytes_per_session;
 
 	_Atomic uint64_t rand_ctr;
@@ -173,9 +177,16 @@ static inline uint64_t mp_lb_idle_ms(const struct mp_lb *lb, uint8_t kind)
 
 int mp_lb_natport_init(struct mp_lb *lb);
 void mp_lb_natport_fini(struct mp_lb *lb);
-/* Under sess.wlock: take a port quiet for long enough (0 if none, or NAT disabled); give one back. */
-uint16_t mp_lb_natport_take(struct mp_lb *lb, uint64_t now);
-void mp_lb_natport_give(struct mp_lb *lb, uint16_t port, uint64_t freed_ms);
+/* Under sess.wlock. Take a port of slice towards (oip, oport) (MP_OK and *port, 0 when NAT is disabled;
+ * MP_ERR_FULL counted), held (readers miss) until pointed at its session's index (mp_lb_natport_point,
+ * once the record is filled; also when a rebind moves it to another record); hold it
+ * when its session closes (the return path misses from then); give it back after the grace period
+ * (it is reused after nat_quiet_ms from freed_ms); delete held ports whose quiet period ended. */
+int mp_lb_natport_take(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t slice, uint64_t now, uint16_t *port);
+void mp_lb_natport_point(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint32_t idx);
+void mp_lb_natport_hold(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint32_t idx, uint64_t now);
+void mp_lb_natport_give(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint64_t freed_ms);
+void mp_lb_natport_reap(struct mp_lb *lb, uint64_t now, uint32_t budget);
 
 static inline void *mp_lb_u2p(uint64_t v)
 {

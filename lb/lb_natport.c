@@ -1,63 +1,281 @@
-/* lb_natport.c: NAT port allocator over a configured range; a freed port waits a quiet period. */
+/* lb_natport.c: NAT ports per origin endpoint: the return-path table and its allocator, per worker slice. */
 #include <rte_malloc.h>
 
 #include "lb_internal.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
-/* Ports sit in a FIFO in the order they were freed, so the head is always the port that has been
- * quiet longest: if the head is not quiet enough, none is. Late packets from an old session's
- * origin then never reach the next client given the same port. All calls under sess.wlock. */
+/*
+ * One rte_hash (lb->nat) holds, per key (origin address, origin port, NAT port):
+ *   session index + 1          the port serves that live session (what the return path looks up);
+ *   MP_LB_NAT_HELD | freed_ms  the session closed: the port waits (grace period, then nat_quiet_ms)
+ *                              before it goes to another session towards the same origin endpoint.
+ * And per (origin address, origin port, slice) with nat_port = slice (< nat_port_min, never a NAT
+ * port) the slice's allocation cursor and the number of its keys present (live or held):
+ *   MP_LB_NAT_EP | used << 16 | cursor.
+ * So one NAT port serves one session per origin endpoint, and a range of P ports serves P sessions
+ * towards every (origin address, origin port): the appliance's one address does not cap sessions.
+ * Held ports enter a FIFO when their session's record is recycled (after the RCU grace period), in
+ * that order, so the head is the port that has been held longest: the quiet period is checked there
+ * and the key deleted. All writes under sess.wlock; readers (the data plane) only look keys up.
+ */
 
-uint16_t mp_lb_natport_take(struct mp_lb *lb, uint64_t now)
+#define MP_LB_NAT_EP (1ull << 62)
+#define MP_LB_NAT_PROBES 1024 /* ports tried per allocation before the slice is called full */
+
+static inline struct mp_lb_nat_key nat_key(uint32_t oip, uint16_t oport, uint16_t port)
 {
-	if (lb->nat_count == 0)
-		return 0;
-	const struct mp_lb_natport_slot *e = &lb->nat_fifo[lb->nat_head];
-	if (e->freed_ms != MP_LB_NEVER && (now < e->freed_ms || now - e->freed_ms < lb->cfg.nat_quiet_ms))
-		return 0;
-	uint16_t port = e->port;
-	lb->nat_head = (lb->nat_head + 1) % lb->nat_size;
-	lb->nat_count--;
-	return port;
+	struct mp_lb_nat_key k = { .origin_ip = oip, .origin_port = oport, .nat_port = port };
+	return k;
 }
 
-void mp_lb_natport_give(struct mp_lb *lb, uint16_t port, uint64_t freed_ms)
+static inline bool nat_get(struct mp_lb *lb, const struct mp_lb_nat_key *k, uint64_t *v)
 {
-	if (port == 0 || lb->nat_count >= lb->nat_size)
+	void *data;
+	if (rte_hash_lookup_data(lb->nat.h, k, &data) < 0)
+		return false;
+	*v = mp_lb_p2u(data);
+	return true;
+}
+
+/* Add or overwrite (an existing key's data is replaced atomically for readers). */
+static inline int nat_put(struct mp_lb *lb, const struct mp_lb_nat_key *k, uint64_t v)
+{
+	return rte_hash_add_key_data(lb->nat.h, k, mp_lb_u2p(v)) == 0 ? MP_OK : MP_ERR_FULL;
+}
+
+/* The slice's endpoint record lost a key (a held port was deleted). */
+static void nat_ep_release(struct mp_lb *lb, const struct mp_lb_nat_key *k)
+{
+	uint16_t slice = mp_lb_nat_slice_of(lb, k->nat_port);
+	struct mp_lb_nat_key ek = nat_key(k->origin_ip, k->origin_port, slice);
+	uint64_t v;
+	if (!nat_get(lb, &ek, &v))
 		return;
-	uint32_t tail = (lb->nat_head + lb->nat_count) % lb->nat_size;
-	lb->nat_fifo[tail].port = port;
-	lb->nat_fifo[tail].freed_ms = freed_ms;
+	uint64_t used = (v >> 16) & 0xffffffffu;
+	if (used <= 1) {
+		rte_hash_del_key(lb->nat.h, &ek);
+		return;
+	}
+	nat_put(lb, &ek, MP_LB_NAT_EP | (used - 1) << 16 | (v & 0xffff));
+}
+
+/* Pop the FIFO head: delete its key if it is still held since then. */
+static void nat_pop(struct mp_lb *lb)
+{
+	const struct mp_lb_nat_held *h = &lb->nat_fifo[lb->nat_head];
+	uint64_t v;
+	if (nat_get(lb, &h->k, &v) && v == (MP_LB_NAT_HELD | h->freed_ms)) {
+		rte_hash_del_key(lb->nat.h, &h->k);
+		nat_ep_release(lb, &h->k);
+	}
+	lb->nat_head = (lb->nat_head + 1) % lb->nat_fifo_size;
+	lb->nat_count--;
+}
+
+void mp_lb_natport_reap(struct mp_lb *lb, uint64_t now, uint32_t budget)
+{
+	while (budget-- && lb->nat_count) {
+		uint64_t f = lb->nat_fifo[lb->nat_head].freed_ms;
+		if (now < f || now - f < lb->cfg.nat_quiet_ms)
+			return;
+		nat_pop(lb);
+	}
+}
+
+static int nat_first(struct mp_lb *lb, uint16_t slice, uint16_t *lo, uint32_t *span)
+{
+	uint32_t p = lb->nat_span, n = lb->nat_slices;
+	uint32_t a = (slice * p + n - 1) / n, b = ((slice + 1u) * p + n - 1) / n;
+	if (slice >= n || b <= a)
+		return MP_ERR_FULL;
+	*lo = (uint16_t)(lb->cfg.nat_port_min + a);
+	*span = b - a;
+	return MP_OK;
+}
+
+int mp_lb_natport_take(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t slice, uint64_t now, uint16_t *port)
+{
+	uint16_t lo;
+	uint32_t span;
+	*port = 0;
+	if (lb->nat_span == 0)
+		return MP_OK; /* NAT ports disabled */
+	slice = (uint16_t)(slice % lb->nat_slices);
+	if (nat_first(lb, slice, &lo, &span) != MP_OK)
+		goto full;
+	mp_lb_natport_reap(lb, now, 8);
+	struct mp_lb_nat_key ek = nat_key(oip, oport, slice);
+	uint64_t ev = 0;
+	bool have_ep = nat_get(lb, &ek, &ev);
+	uint32_t cursor = have_ep ? (uint32_t)(ev & 0xffff) % span : 0;
+	uint64_t used = have_ep ? (ev >> 16) & 0xffffffffu : 0;
+	if (used >= span) {
+		/* Every port of the slice is live or quiet towards this endpoint: collect what is due. */
+		rte_rcu_qsbr_dq_reclaim(lb->dq_sess, 256, NULL, NULL, NULL);
+		mp_lb_natport_reap(lb, now, 256);
+		have_ep = nat_get(lb, &ek, &ev);
+		used = have_ep ? (ev >> 16) & 0xffffffffu : 0;
+		if (used >= span)
+			goto full;
+	}
+	uint32_t tries = span < MP_LB_NAT_PROBES ? span : MP_LB_NAT_PROBES;
+	for (uint32_t t = 0; t < tries; t++) {
+		uint16_t p = (uint16_t)(lo + (cursor + t) % span);
+		struct mp_lb_nat_key k = nat_key(oip, oport, p);
+		uint64_t v;
+		if (nat_get(lb, &k, &v))
+			continue; /* live or held */
+		/* Held until the record is filled and indexed (mp_lb_natport_point): readers miss. */
+		if (nat_put(lb, &k, MP_LB_NAT_HELD | now) != MP_OK) {
+			/* The table is full of held ports: the oldest goes before its time (counted). */
+			if (lb->nat_count == 0)
+				goto full;
+			nat_pop(lb);
+			atomic_fetch_add_explicit(&lb->nat_early, 1, memory_order_relaxed);
+			if (nat_put(lb, &k, MP_LB_NAT_HELD | now) != MP_OK)
+				goto full;
+			have_ep = nat_get(lb, &ek, &ev); /* the pop may have changed it */
+			used = have_ep ? (ev >> 16) & 0xffffffffu : 0;
+		}
+		if (nat_put(lb, &ek, MP_LB_NAT_EP | (used + 1) << 16 | ((cursor + t + 1) % span)) != MP_OK) {
+			rte_hash_del_key(lb->nat.h, &k);
+			goto full;
+		}
+		*port = p;
+		return MP_OK;
+	}
+	if (have_ep)
+		nat_put(lb, &ek, MP_LB_NAT_EP | used << 16 | ((cursor + tries) % span));
+full:
+	atomic_fetch_add_explicit(&lb->nat_refused, 1, memory_order_relaxed);
+	return MP_ERR_FULL;
+}
+
+void mp_lb_natport_point(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint32_t idx)
+{
+	struct mp_lb_nat_key k = nat_key(oip, oport, port);
+	if (port != 0)
+		nat_put(lb, &k, idx + 1); /* the key exists: an overwrite never fails */
+}
+
+void mp_lb_natport_hold(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint32_t idx, uint64_t now)
+{
+	struct mp_lb_nat_key k = nat_key(oip, oport, port);
+	uint64_t v;
+	if (port != 0 && nat_get(lb, &k, &v) && v == idx + 1)
+		nat_put(lb, &k, MP_LB_NAT_HELD | now);
+}
+
+void mp_lb_natport_give(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint64_t freed_ms)
+{
+	struct mp_lb_nat_key k = nat_key(oip, oport, port);
+	uint64_t v;
+	if (port == 0 || !nat_get(lb, &k, &v) || !(v & MP_LB_NAT_HELD))
+		return;
+	/* Stamped with the time the quiet period counts from (the FIFO entry must match it); usually
+	 * already so (held at close with the session's closed_ms). */
+	uint64_t held = MP_LB_NAT_HELD | (freed_ms & ~(MP_LB_NAT_HELD | MP_LB_NAT_EP));
+	if (v != held)
+		nat_put(lb, &k, held);
+	v = held;
+	if (lb->nat_count >= lb->nat_fifo_size) {
+		nat_pop(lb); /* full: the oldest held port goes now (counted) */
+		atomic_fetch_add_explicit(&lb->nat_early, 1, memory_order_relaxed);
+	}
+	uint32_t tail = (lb->nat_head + lb->nat_count) % lb->nat_fifo_size;
+	lb->nat_fifo[tail].k = k;
+	lb->nat_fifo[tail].freed_ms = v & ~MP_LB_NAT_HELD;
 	lb->nat_count++;
+	if (lb->cfg.nat_quiet_ms == 0)
+		mp_lb_natport_reap(lb, freed_ms, 1);
+}
+
+struct mp_lb_session *mp_lb_session_by_nat(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port,
+					   uint16_t nat_port)
+{
+	struct mp_lb_nat_key k = nat_key(origin_ip, origin_port, nat_port);
+	void *data;
+	if (lb->nat.h == NULL || rte_hash_lookup_data(lb->nat.h, &k, &data) < 0)
+		return NULL;
+	uint64_t v = mp_lb_p2u(data);
+	return v != 0 && v <= lb->cfg.max_sessions ? &lb->sess_rec[v - 1] : NULL;
+}
+
+unsigned int mp_lb_session_by_nat_bulk(struct mp_lb *lb, const struct mp_lb_nat_key *const *keys, unsigned int n,
+				       struct mp_lb_session **out)
+{
+	uint64_t hits = 0;
+	void *data[MP_LB_FIND_BULK_MAX];
+	unsigned int found = 0;
+	if (n == 0 || n > MP_LB_FIND_BULK_MAX || lb->nat.h == NULL) {
+		for (unsigned int i = 0; i < n && i < MP_LB_FIND_BULK_MAX; i++)
+			out[i] = NULL;
+		return 0;
+	}
+	int rc = rte_hash_lookup_bulk_data(lb->nat.h, (const void **)keys, n, &hits, data);
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t v = rc >= 0 && (hits & (1ull << i)) ? mp_lb_p2u(data[i]) : 0;
+		out[i] = v != 0 && v <= lb->cfg.max_sessions ? &lb->sess_rec[v - 1] : NULL;
+		found += out[i] != NULL;
+	}
+	return found;
+}
+
+int mp_lb_set_nat_slices(struct mp_lb *lb, unsigned int n)
+{
+	if (n == 0 || n > MP_LB_NAT_SLICES_MAX || (lb->nat_span != 0 && n > lb->nat_span))
+		return MP_ERR_INVAL;
+	if (atomic_load_explicit(&lb->sess.count, memory_order_relaxed) != 0 || lb->nat_count != 0)
+		return MP_ERR_STATE;
+	lb->nat_slices = (uint16_t)n;
+	return MP_OK;
+}
+
+uint16_t mp_lb_nat_slice_of(const struct mp_lb *lb, uint16_t nat_port)
+{
+	if (lb->nat_span == 0 || nat_port < lb->cfg.nat_port_min || nat_port > lb->cfg.nat_port_max)
+		return 0;
+	return (uint16_t)((uint32_t)(nat_port - lb->cfg.nat_port_min) * lb->nat_slices / lb->nat_span);
+}
+
+unsigned int mp_lb_nat_slices(const struct mp_lb *lb)
+{
+	return lb->nat_slices;
 }
 
 int mp_lb_natport_init(struct mp_lb *lb)
 {
-	lb->natport = rte_zmalloc_socket("mp_lb_natport", sizeof(*lb->natport) * 65536, RTE_CACHE_LINE_SIZE,
-					 lb->cfg.socket_id);
-	if (lb->natport == NULL)
-		return MP_ERR_NOMEM;
+	uint32_t cap = lb->cfg.max_sessions;
+	lb->nat_slices = 1;
 	if (lb->cfg.nat_port_min == 0)
 		return MP_OK; /* NAT ports disabled */
-	lb->nat_size = (uint32_t)lb->cfg.nat_port_max - lb->cfg.nat_port_min + 1;
-	lb->nat_fifo = rte_zmalloc_socket("mp_lb_natfifo", sizeof(*lb->nat_fifo) * lb->nat_size, 0,
+	if (lb->cfg.nat_port_min <= MP_LB_NAT_SLICES_MAX) {
+		MP_ERR("lb: nat_port_min %u must be above %u", lb->cfg.nat_port_min, MP_LB_NAT_SLICES_MAX);
+		return MP_ERR_CONFIG;
+	}
+	lb->nat_span = (uint32_t)lb->cfg.nat_port_max - lb->cfg.nat_port_min + 1;
+	/* Held ports after their grace period: half the sessions may close within a quiet period
+	 * before the oldest is let go early (counted as nat_early). */
+	lb->nat_fifo_size = cap / 2 + 64;
+	/* Live and held ports, and the per (origin endpoint, slice) records: a few per origin. */
+	uint32_t ep = cap / 4 + 256 < 16384 ? cap / 4 + 256 : 16384;
+	int rc = mp_lb_table_create(lb, &lb->nat, "nat", cap + lb->nat_fifo_size + ep, sizeof(struct mp_lb_nat_key), true);
+	if (rc != MP_OK)
+		return rc;
+	lb->nat_fifo = rte_zmalloc_socket("mp_lb_natfifo", sizeof(*lb->nat_fifo) * lb->nat_fifo_size, 0,
 					  lb->cfg.socket_id);
 	if (lb->nat_fifo == NULL)
 		return MP_ERR_NOMEM;
-	for (uint32_t i = 0; i < lb->nat_size; i++) {
-		lb->nat_fifo[i].port = (uint16_t)(lb->cfg.nat_port_min + i);
-		lb->nat_fifo[i].freed_ms = MP_LB_NEVER;
-	}
 	lb->nat_head = 0;
-	lb->nat_count = lb->nat_size;
+	lb->nat_count = 0;
 	return MP_OK;
 }
 
 void mp_lb_natport_fini(struct mp_lb *lb)
 {
 	rte_free(lb->nat_fifo);
-	rte_free(lb->natport);
 	lb->nat_fifo = NULL;
-	lb->natport = NULL;
+	if (lb->nat.h != NULL)
+		mp_lb_table_free(&lb->nat);
 }

@@ -41,7 +41,7 @@ static void mp_lb_sess_release(void *p, void *e, unsigned int n)
 	for (unsigned int i = 0; i < n; i++) {
 		struct mp_lb_session *s = &lb->sess_rec[d[i].index];
 		if (!d[i].keep_port && s->nat_port != 0)
-			mp_lb_natport_give(lb, s->nat_port, s->closed_ms);
+			mp_lb_natport_give(lb, s->origin_ipv4, s->origin_port, s->nat_port, s->closed_ms);
 		atomic_store_explicit(&s->state, MP_LB_SESS_FREE, memory_order_release);
 		lb->sess_free[lb->sess_nfree++] = d[i].index;
 	}
@@ -110,16 +110,10 @@ static int mp_lb_sess_new_locked(struct mp_lb *lb, const struct mp_lb_session_pa
 		return MP_ERR_FULL;
 	}
 	bool taken = false;
-	if (port == 0 && lb->nat_size != 0) {
-		if ((port = mp_lb_natport_take(lb, now)) == 0) {
-			/* Ports come back when their session's grace period ends: collect those, once. */
-			rte_rcu_qsbr_dq_reclaim(lb->dq_sess, 256, NULL, NULL, NULL);
-			port = mp_lb_natport_take(lb, now);
-		}
-		if (port == 0) {
+	if (port == 0 && lb->nat_span != 0) {
+		if (mp_lb_natport_take(lb, p->origin_ipv4, p->origin_port, p->nat_slice, now, &port) != MP_OK) {
 			lb->sess_free[lb->sess_nfree++] = idx;
-			atomic_fetch_add_explicit(&lb->nat_refused, 1, memory_order_relaxed);
-			return MP_ERR_FULL;
+			return MP_ERR_FULL; /* counted by the allocator */
 		}
 		taken = true;
 	}
@@ -148,13 +142,13 @@ static int mp_lb_sess_new_locked(struct mp_lb *lb, const struct mp_lb_session_pa
 	if (rte_hash_add_key_data(lb->sess.h, key, s) != 0) {
 		atomic_store_explicit(&s->state, MP_LB_SESS_FREE, memory_order_release);
 		lb->sess_free[lb->sess_nfree++] = idx;
-		if (taken)
-			mp_lb_natport_give(lb, port, MP_LB_NEVER); /* never seen by anyone */
+		if (taken) /* never seen by anyone (still held): back at once */
+			mp_lb_natport_give(lb, p->origin_ipv4, p->origin_port, port, 0);
 		mp_lb_sess_refuse(lb);
 		return MP_ERR_FULL;
 	}
-	if (port != 0)
-		atomic_store_explicit(&lb->natport[port], idx + 1, memory_order_release);
+	if (port != 0) /* now the return path finds it (a new port, or one kept from a replaced session) */
+		mp_lb_natport_point(lb, s->origin_ipv4, s->origin_port, port, idx);
 	atomic_fetch_add_explicit(&lb->sess.count, 1, memory_order_relaxed);
 	mp_lb_sess_mark(lb, s, true);
 	mp_lb_expiry_link(lb, idx, now + mp_lb_idle_ms(lb, s->kind));
@@ -213,12 +207,6 @@ unsigned int mp_lb_session_find_bulk(struct mp_lb *lb, const struct mp_lb_tuple 
 	return rc < 0 ? 0 : (unsigned int)rc;
 }
 
-struct mp_lb_session *mp_lb_session_by_natport(struct mp_lb *lb, uint16_t nat_port)
-{
-	uint32_t v = atomic_load_explicit(&lb->natport[nat_port], memory_order_acquire);
-	return v != 0 ? &lb->sess_rec[v - 1] : NULL;
-}
-
 struct mp_lb_session *mp_lb_session_at(struct mp_lb *lb, uint32_t i)
 {
 	if (i >= lb->cfg.max_sessions)
@@ -271,6 +259,20 @@ struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id)
 	if (rte_hash_lookup_data(lb->srt.h, &sock_id, &data) < 0)
 		return NULL;
 	return data;
+}
+
+unsigned int mp_lb_session_by_srt_bulk(struct mp_lb *lb, const uint32_t *const *ids, unsigned int n,
+				       struct mp_lb_session **out)
+{
+	uint64_t hits = 0;
+	int rc;
+	if (n == 0 || n > MP_LB_FIND_BULK_MAX)
+		return 0;
+	rc = rte_hash_lookup_bulk_data(lb->srt.h, (const void **)ids, n, &hits, (void **)out);
+	for (unsigned int i = 0; i < n; i++)
+		if (rc < 0 || !(hits & (1ull << i)))
+			out[i] = NULL;
+	return rc < 0 ? 0 : (unsigned int)rc;
 }
 
 int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t sock_id,
@@ -337,9 +339,8 @@ static int mp_lb_sess_close_locked(struct mp_lb *lb, struct mp_lb_session *s, ui
 	void *data;
 	if (rte_hash_lookup_data(lb->sess.h, &s->tuple, &data) >= 0 && data == s)
 		rte_hash_del_key(lb->sess.h, &s->tuple);
-	if (!keep_port && s->nat_port != 0 &&
-	    atomic_load_explicit(&lb->natport[s->nat_port], memory_order_relaxed) == s->index + 1)
-		atomic_store_explicit(&lb->natport[s->nat_port], 0, memory_order_release);
+	if (!keep_port)
+		mp_lb_natport_hold(lb, s->origin_ipv4, s->origin_port, s->nat_port, s->index, now);
 	if (!keep_port)
 		mp_lb_sess_unbind_srt_locked(lb, s);
 	s->closed_ms = now;
@@ -387,12 +388,13 @@ int mp_lb_session_replace(struct mp_lb *lb, struct mp_lb_session *old, const str
 		return rc; /* closed meanwhile: the caller creates */
 	}
 	atomic_fetch_sub_explicit(&lb->sess.count, 1, memory_order_relaxed);
-	rc = mp_lb_sess_new_locked(lb, p, &key, ulen, now, port, out);
-	if (rc != MP_OK && port != 0) {
+	/* A NAT port is per origin endpoint: another origin than old's gets a port of its own. */
+	bool same_origin = p->origin_ipv4 == old->origin_ipv4 && p->origin_port == old->origin_port;
+	rc = mp_lb_sess_new_locked(lb, p, &key, ulen, now, same_origin ? port : 0, out);
+	if ((rc != MP_OK || !same_origin) && port != 0) {
 		/* Nobody holds the port now: it waits its quiet period like any freed one. */
-		if (atomic_load_explicit(&lb->natport[port], memory_order_relaxed) == old->index + 1)
-			atomic_store_explicit(&lb->natport[port], 0, memory_order_release);
-		mp_lb_natport_give(lb, port, now);
+		mp_lb_natport_hold(lb, old->origin_ipv4, old->origin_port, port, old->index, now);
+		mp_lb_natport_give(lb, old->origin_ipv4, old->origin_port, port, now);
 	}
 	rte_spinlock_unlock(&lb->sess.wlock);
 	atomic_fetch_add_explicit(&lb->sessions_closed, 1, memory_order_relaxed);
@@ -455,8 +457,7 @@ int mp_lb_session_rebind(struct mp_lb *lb, struct mp_lb_session *s, const struct
 		rte_spinlock_unlock(&lb->sess.wlock);
 		return MP_ERR_FULL;
 	}
-	if (n->nat_port != 0)
-		atomic_store_explicit(&lb->natport[n->nat_port], idx + 1, memory_order_release);
+	mp_lb_natport_point(lb, n->origin_ipv4, n->origin_port, n->nat_port, idx);
 	mp_lb_sess_mark(lb, n, true);
 	mp_lb_expiry_link(lb, idx, now + mp_lb_idle_ms(lb, n->kind));
 	if (n->kind == MP_LB_SESS_SRT && n->u.srt.bound != 0) {
@@ -495,6 +496,8 @@ uint32_t mp_lb_session_sweep(struct mp_lb *lb, uint64_t now, uint32_t budget)
 	unsigned int freed = 0;
 	rte_rcu_qsbr_dq_reclaim(lb->dq_sess, 2 * budget, &freed, NULL, NULL);
 	atomic_store_explicit(&lb->reclaim_more, freed >= 2 * budget, memory_order_relaxed);
+	/* Held NAT ports whose quiet period ended leave the return-path table. */
+	mp_lb_natport_reap(lb, now, budget);
 	rte_spinlock_unlock(&lb->sess.wlock);
 	atomic_fetch_add_explicit(&lb->sessions_expired, closed, memory_order_relaxed);
 	return closed;

@@ -1,6 +1,7 @@
-/* test_exception.c: the exception path on a net_ring port (real worker loop, a kernel TAP made at start): TCP and
- * other UDP reach the kernel, which answers through the data port after resolving the peer by ARP through it, and
- * a flood is cut to exception_rate frames per second, the rest dropped and counted. */
+/* test_exception.c: the exception path on a net_ring port (real worker loop, a kernel TAP made at start): TCP,
+ * other UDP and UDP to a NAT port that is no session's reach the kernel, which answers through the data port
+ * after resolving the peer by ARP through it, and a flood is cut to exception_rate frames per second, the rest
+ * dropped and counted. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
@@ -253,6 +258,46 @@ static void tcp_reaches_the_kernel_and_its_answer_leaves_by_the_port(void **stat
 	assert_true(stats().exception_from_kernel >= 2); /* the ARP request and the RST */
 }
 
+/* Issue 12 item 1: the TAP shares the appliance's address, so the kernel's own UDP (a DNS or NTP
+ * query) gets its reply on a port the data plane also sees; one in the NAT range that is no session's
+ * (origin, origin port, NAT port) goes to the kernel, whose socket receives it. */
+static void a_reply_to_the_kernels_own_udp_on_a_nat_port_reaches_its_socket(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(40000), .sin_addr.s_addr = htonl(US_IP) };
+	struct mp_test_udp u = { .src_ip = PEER_IP, .dst_ip = US_IP, .src_port = 53, .dst_port = 40000 };
+	static const uint8_t answer[] = "a DNS answer for the kernel";
+	struct mp_dp_stats before = stats();
+	uint8_t f[128], got[64];
+	uint64_t t0;
+	ssize_t n = -1;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	memcpy(u.src_mac, PEER_MAC, 6);
+	memcpy(u.dst_mac, dp.ports[0].iface.mac, 6);
+	put(f, mp_test_udp_frame(f, &u, answer, sizeof(answer)));
+	for (t0 = mp_now_ms(); n < 0 && mp_now_ms() - t0 < 3000;) {
+		now_ms++;
+		turn();
+		n = recv(fd, got, sizeof(got), 0);
+		if (n < 0)
+			usleep(200);
+	}
+	close(fd);
+	assert_int_equal(n, sizeof(answer));
+	assert_memory_equal(got, answer, sizeof(answer));
+	assert_int_equal(stats().nat_to_kernel - before.nat_to_kernel, 1);
+	assert_int_equal(stats().drops[MP_DROP_NO_SESSION], before.drops[MP_DROP_NO_SESSION]);
+	{
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(txr, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+	}
+}
+
 /* The flood at one instant: the bucket's burst (a tenth of a second of RATE) passes, the rest is
  * dropped; 50 ms later, 50 ms worth of RATE passes. */
 static uint64_t flood(uint64_t sent, uint64_t *passed)
@@ -295,6 +340,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(tcp_reaches_the_kernel_and_its_answer_leaves_by_the_port),
+		cmocka_unit_test(a_reply_to_the_kernels_own_udp_on_a_nat_port_reaches_its_socket),
 		cmocka_unit_test(a_tcp_flood_is_cut_to_the_rate_and_counted),
 	};
 	if (geteuid() != 0)

@@ -276,18 +276,21 @@ static void unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason(void *
 	mp_rh_settle(&h);
 	s = only_session(&h);
 	assert_int_equal(s->nat_port, NAT_MIN);
-	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8001, NAT_MIN, pl, n);              /* wrong_origin: other port */
-	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 9999, NAT_MIN, pl, n);              /* wrong_origin: a client */
+	/* The return path is keyed by (origin address, origin port, NAT port): anyone else misses and goes
+	 * to the kernel (no exception path here: dropped as no_session), as the unused port did. */
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8001, NAT_MIN, pl, n);              /* no_session: other port */
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 9999, NAT_MIN, pl, n);              /* no_session: a client */
 	mp_rh_settle(&h);
 	mp_rh_stats(&h, &st);
-	assert_int_equal(st.drops[MP_DROP_NO_SESSION], 4);
+	assert_int_equal(st.drops[MP_DROP_NO_SESSION], 6);
+	assert_int_equal(st.nat_to_kernel, 3);
 	assert_int_equal(st.drops[MP_DROP_STUN_UNKNOWN], 1);
 	assert_int_equal(st.drops[MP_DROP_NO_NEXTHOP], 1);
 	assert_int_equal(st.drops[MP_DROP_SESSIONS_FULL], 1);
 	assert_int_equal(st.drops[MP_DROP_STUN_OTHER_ADDR], 1);
-	assert_int_equal(st.drops[MP_DROP_WRONG_ORIGIN], 2);
+	assert_int_equal(st.drops[MP_DROP_WRONG_ORIGIN], 0);
 	assert_int_equal(mp_dp_stats_drops(&st), 10);
-	assert_int_equal(st.lookup_misses, 8);  /* every unknown tuple or NAT port */
+	assert_int_equal(st.lookup_misses, 10); /* every unknown tuple or NAT return-path key */
 	assert_int_equal(st.sessions_created, 1); /* the no_nexthop STUN made it, the next one forwarded */
 	for (unsigned i = 0; i < h.nout[0]; i++) {
 		const uint8_t *e = h.out[0][i].b;
@@ -652,6 +655,111 @@ static void sessions_made_on_one_worker_are_found_by_another(void **state)
 	mp_rh_stop(&h);
 }
 
+/* Issue 12 items 1-2, two workers, both directions: each worker's sessions get NAT ports of its own
+ * slice (one port each here), the same NAT port serves a session towards each origin, and every frame
+ * that lands on the other worker's queue (client or origin side) is handed to the owner, which
+ * forwards it; the non-owner neither looks it up nor drops it. Driven clock, deterministic. */
+static void two_workers_own_their_sessions_both_ways_and_nat_ports_are_reused_per_origin(void **state)
+{
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats w[2];
+	struct mp_lb_session *s[3] = { 0 };
+	static const uint32_t client_port[3] = { 5000, 5001, 5002 };
+	static const unsigned creator[3] = { 0, 1, 0 };
+	static const char *const user[3] = { "w:0", "w:1", "w:2" };
+	const uint32_t origin2 = ORIGIN + 1;
+	const uint8_t origin2_mac[6] = { 0x02, 0x0a, 0, 0, 0, 0x15 };
+	uint8_t pl[3][400], back[3][200];
+	unsigned to_origin[3] = { 0 }, to_client[3] = { 0 };
+	enum { K = 8 };
+
+	(void)state;
+	lb_conf(&lc);
+	lc.nat_port_max = NAT_MIN + 1; /* two ports: one per worker slice */
+	mp_rh_start_driven(&h, &ADDR, 1, 2, &lc);
+	assert_int_equal(mp_lb_nat_slices(h.lb), 2);
+	for (unsigned i = 0; i < 3; i++) {
+		rtp(pl[i], sizeof(pl[i]), (uint8_t)(0x10 + i));
+		memset(back[i], 0x20 + i, sizeof(back[i]));
+		assert_int_equal(mp_lb_webrtc_store(h.lb, user[i], MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0,
+						    i == 2 ? origin2 : ORIGIN, 8000, h.now),
+				 MP_OK);
+	}
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_send_arp(&h, 0, origin2, origin2_mac);
+	mp_rh_settle(&h);
+	for (unsigned i = 0; i < 3; i++) {
+		uint8_t stun[160];
+		size_t sn = mp_rh_stun(stun, user[i], false, 10 + i, MP_RH_ICE_PWD);
+
+		mp_rh_send_udp_q(&h, 0, creator[i], CLIENT_MAC, CLIENT, (uint16_t)client_port[i], 8000, stun, sn);
+		mp_rh_settle(&h);
+		for (uint32_t j = 0; j < 1024 && !s[i]; j++) {
+			struct mp_lb_session *x = mp_lb_session_at(h.lb, j);
+
+			if (x && x->tuple.src_port == client_port[i])
+				s[i] = x;
+		}
+		assert_non_null(s[i]);
+		assert_int_equal(mp_lb_nat_slice_of(h.lb, s[i]->nat_port), creator[i]);
+	}
+	assert_int_equal(s[0]->nat_port, NAT_MIN);
+	assert_int_equal(s[1]->nat_port, NAT_MIN + 1);
+	assert_int_equal(s[2]->nat_port, NAT_MIN); /* the same port, towards another origin */
+	/* Every frame on the queue of the worker that does not own its session, both ways. */
+	for (int k = 0; k < K; k++)
+		for (unsigned i = 0; i < 3; i++) {
+			unsigned other = 1 - creator[i];
+
+			mp_rh_send_udp_q(&h, 0, other, CLIENT_MAC, CLIENT, (uint16_t)client_port[i], 8000, pl[i],
+					 sizeof(pl[i]));
+			mp_rh_send_udp_q(&h, 0, other, i == 2 ? origin2_mac : ORIGIN_MAC, i == 2 ? origin2 : ORIGIN, 8000,
+					 s[i]->nat_port, back[i], sizeof(back[i]));
+		}
+	mp_rh_settle(&h);
+	for (unsigned f = 0; f < h.nout[0]; f++) {
+		const struct mp_rh_frame *o = &h.out[0][f];
+
+		if (mp_rd16(o->b + 12) != 0x0800)
+			continue;
+		for (unsigned i = 0; i < 3; i++) {
+			uint32_t oip = i == 2 ? origin2 : ORIGIN;
+
+			if (mp_rd32(o->b + 30) == oip && o->len == 42 + sizeof(pl[i]) && o->b[42 + 2] == 0x10 + i) {
+				mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), i == 2 ? origin2_mac : ORIGIN_MAC, US,
+						     s[i]->nat_port, oip, 8000, pl[i], sizeof(pl[i]));
+				to_origin[i]++;
+			} else if (mp_rd32(o->b + 30) == CLIENT && mp_rd16(o->b + 36) == client_port[i]) {
+				mp_rh_assert_udp_out(o, mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT,
+						     (uint16_t)client_port[i], back[i], sizeof(back[i]));
+				to_client[i]++;
+			}
+		}
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(to_origin[i], K);
+		assert_int_equal(to_client[i], K);
+		assert_int_equal(s[i]->pkts_c2o, K + 1); /* the STUN and the media */
+		assert_int_equal(s[i]->pkts_o2c, K);
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		mp_dp_stats_add(&w[i], &h.dp.workers[i].stats);
+		assert_int_equal(mp_dp_stats_drops(&w[i]), 0);
+	}
+	/* Worker 1 received s0's and s2's frames (4K) and handed them over, worker 0 s1's (2K); the only
+	 * lookup misses are the STUNs that started sessions. */
+	assert_int_equal(w[1].handed_off, 4 * K);
+	assert_int_equal(w[0].handed_off, 2 * K);
+	assert_int_equal(w[0].lookup_misses, 2);
+	assert_int_equal(w[1].lookup_misses, 1);
+	assert_int_equal(w[0].sessions_created, 2);
+	assert_int_equal(w[1].sessions_created, 1);
+	mp_rh_stop(&h);
+}
+
 static void two_workers_racing_on_the_same_clients_make_one_session_each(void **state)
 {
 	static struct mp_rh h;
@@ -844,6 +952,92 @@ static void rx_checksum_flags_from_the_port_are_used(void **state)
 	mp_rh_stop(&h);
 }
 
+/* The live session whose origin port is oport (the test's sessions each have their own). */
+static struct mp_lb_session *session_to(struct mp_rh *h, uint16_t oport)
+{
+	for (uint32_t i = 0; i < 1024; i++) {
+		struct mp_lb_session *s = mp_lb_session_at(h->lb, i);
+
+		if (s && s->origin_port == oport)
+			return s;
+	}
+	fail_msg("no session to origin port %u", oport);
+	return NULL;
+}
+
+/* Default mode, origins on the appliance's host (dp_local.c) with the keyed return path (origin
+ * address, origin port, NAT port): one registered with 127.0.0.1 is sent to, and keyed by, the TAP's
+ * kernel side, so its replies from there find the session; one registered with another host address
+ * (its socket on 0.0.0.0) replies from the TAP's kernel side too, and from its own address when bound
+ * to it: both reach the client. Another sender to that NAT port is not the session's. */
+static void replies_of_origins_on_the_host_find_their_session_through_the_tap_side(void **state)
+{
+#define TAP_SIDE 0xC6123D1Eu /* 198.18.61.30: the TAP's kernel side */
+#define HOST_ADDR 0xC6123D28u /* 198.18.61.40: another address of the host */
+	static const uint8_t TAP_MAC[6] = { 0x02, 0x7a, 0, 0, 0, 0x1e };
+	static const uint8_t HOST_MAC[6] = { 0x02, 0x7a, 0, 0, 0, 0x28 };
+	static struct mp_rh h;
+	struct mp_lb_config lc;
+	struct mp_dp_stats st;
+	struct mp_lb_session *lo, *ho;
+	uint32_t host[2] = { HOST_ADDR, TAP_SIDE };
+	uint8_t pl[120], back[150];
+	size_t n = rtp(pl, sizeof(pl), 0x61);
+
+	(void)state;
+	lb_conf(&lc);
+	mp_rh_start_driven(&h, &ADDR, 1, 1, &lc);
+	h.dp.local_origin_ip = TAP_SIDE;
+	mp_dp_set_host_addrs(&h.dp, host, 2);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "loc:1", MP_RH_ICE_PWD, "__defaultVhost__/live/a", 0, 0x7F000001u, 8001,
+					    mp_now_ms()), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "loc:2", MP_RH_ICE_PWD, "__defaultVhost__/live/b", 0, HOST_ADDR, 8002,
+					    mp_now_ms()), MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, TAP_SIDE, TAP_MAC);
+	mp_rh_send_arp(&h, 0, HOST_ADDR, HOST_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 4301, "loc:1", false);
+	mp_rh_send_stun(&h, 0, CLIENT_MAC, CLIENT, 4302, "loc:2", false);
+	mp_rh_settle(&h);
+	lo = session_to(&h, 8001);
+	ho = session_to(&h, 8002);
+	assert_int_equal(lo->origin_ipv4, TAP_SIDE); /* 127.0.0.1: sent to the TAP's kernel side */
+	assert_int_equal(ho->origin_ipv4, HOST_ADDR); /* a host address: sent to as registered */
+	h.nout[0] = 0;
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 4302, 8000, pl, n);
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 1);
+	mp_rh_assert_udp_out(&h.out[0][0], mp_rh_port_mac(&h, 0), HOST_MAC, US, ho->nat_port, HOST_ADDR, 8002, pl, n);
+
+	memset(back, 0x3c, sizeof(back));
+	back[0] = 0x80;
+	h.nout[0] = 0;
+	mp_rh_send_udp(&h, 0, TAP_MAC, TAP_SIDE, 8001, lo->nat_port, back, sizeof(back));  /* 127.0.0.1's */
+	mp_rh_send_udp(&h, 0, TAP_MAC, TAP_SIDE, 8002, ho->nat_port, back, sizeof(back));  /* 0.0.0.0 socket */
+	mp_rh_send_udp(&h, 0, HOST_MAC, HOST_ADDR, 8002, ho->nat_port, back, sizeof(back)); /* bound socket */
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 3);
+	mp_rh_assert_udp_out(&h.out[0][0], mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT, 4301, back, sizeof(back));
+	mp_rh_assert_udp_out(&h.out[0][1], mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT, 4302, back, sizeof(back));
+	mp_rh_assert_udp_out(&h.out[0][2], mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT, 4302, back, sizeof(back));
+	assert_int_equal(lo->pkts_o2c, 1);
+	assert_int_equal(ho->pkts_o2c, 2);
+
+	/* Another sender (not the host) from the same port to that NAT port: not the session's. */
+	h.nout[0] = 0;
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8002, ho->nat_port, back, sizeof(back));
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 0);
+	assert_int_equal(ho->pkts_o2c, 2);
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.nat_to_kernel, 1);
+	assert_int_equal(st.drops[MP_DROP_WRONG_ORIGIN], 0);
+	mp_rh_stop(&h);
+#undef TAP_SIDE
+#undef HOST_ADDR
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -857,10 +1051,14 @@ int main(void)
 		cmocka_unit_test_teardown(one_source_gets_only_session_rate_new_sessions, mp_rh_teardown),
 		cmocka_unit_test_teardown(idle_sessions_expire_and_a_dtls_alert_ends_one_early, mp_rh_teardown),
 		cmocka_unit_test_teardown(sessions_made_on_one_worker_are_found_by_another, mp_rh_teardown),
+		cmocka_unit_test_teardown(two_workers_own_their_sessions_both_ways_and_nat_ports_are_reused_per_origin,
+					  mp_rh_teardown),
 		cmocka_unit_test_teardown(two_workers_racing_on_the_same_clients_make_one_session_each, mp_rh_teardown),
 		cmocka_unit_test_teardown(frames_a_full_port_refuses_are_counted_as_tx_full, mp_rh_teardown),
 		cmocka_unit_test_teardown(media_arriving_with_ttl_1_is_not_forwarded_and_counted, mp_rh_teardown),
 		cmocka_unit_test_teardown(rx_checksum_flags_from_the_port_are_used, mp_rh_teardown),
+		cmocka_unit_test_teardown(replies_of_origins_on_the_host_find_their_session_through_the_tap_side,
+					  mp_rh_teardown),
 	};
 	return cmocka_run_group_tests(tests, mp_rh_eal_setup, mp_rh_eal_teardown);
 }

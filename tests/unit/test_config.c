@@ -214,7 +214,7 @@ static void validate_rejects_inconsistent_settings(void **state)
 		/* key, value, word the error must contain */
 		{ "api_auth_enabled", "on", "PROXY_HTTP_API_AUTH_TOKEN" },
 		{ "nat_port_min", "7000", "nat_port_min" },
-		{ "nat_port_max", "30000", "nat_port_min" },
+		{ "nat_port_max", "10000", "nat_port_min" },
 		{ "srt_port", "8000", "srt_port" },
 		{ "workers", "0", "workers" },
 		{ "mbufs", "10", "mbufs" },

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,7 +28,8 @@
 static int eal_setup(void **state)
 {
 	(void)state;
-	if (mp_test_eal_init("mptest-lb", 512, NULL) < 0)
+	const char *mb = getenv("MP_TEST_LB_MB"); /* more for MP_TEST_NAT_SESSIONS=1048576 (3072) */
+	if (mp_test_eal_init("mptest-lb", mb ? atoi(mb) : 512, NULL) < 0)
 		return -1;
 	mp_log_set_level(MP_LOG_WARN);
 	return 0;
@@ -444,20 +446,117 @@ static void nat_port_is_reused_only_after_quiet_period(void **state)
 	assert_int_equal(mp_lb_session_create(lb, &pb, 1000, &b), MP_OK);
 	assert_int_equal(a->nat_port, 40000);
 	assert_int_equal(b->nat_port, 40001);
-	assert_ptr_equal(mp_lb_session_by_natport(lb, 40000), a);
-	assert_ptr_equal(mp_lb_session_by_natport(lb, 40001), b);
+	assert_ptr_equal(mp_lb_session_by_nat(lb, 0xc6120001, 8000, 40000), a);
+	assert_ptr_equal(mp_lb_session_by_nat(lb, 0xc6120001, 8000, 40001), b);
 	assert_int_equal(mp_lb_session_create(lb, &pc, 1000, &x), MP_ERR_FULL); /* range exhausted */
 	assert_int_equal(mp_lb_session_close(lb, a, 2000), MP_OK);
-	assert_null(mp_lb_session_by_natport(lb, 40000));
+	assert_null(mp_lb_session_by_nat(lb, 0xc6120001, 8000, 40000));
 	assert_null(mp_lb_session_find(lb, &pa.tuple));
 	mp_lb_quiescent(lb, 0); /* the grace period ends */
 	assert_int_equal(mp_lb_session_create(lb, &pc, 2000 + 5 * SEC - 1, &x), MP_ERR_FULL);
 	assert_int_equal(mp_lb_session_create(lb, &pc, 2000 + 5 * SEC, &x), MP_OK);
 	assert_int_equal(x->nat_port, 40000);
-	assert_ptr_equal(mp_lb_session_by_natport(lb, 40000), x);
+	assert_ptr_equal(mp_lb_session_by_nat(lb, 0xc6120001, 8000, 40000), x);
 	struct mp_lb_stats st;
 	mp_lb_stats(lb, &st);
 	assert_int_equal(st.refused[MP_LB_T_NATPORTS], 2);
+	mp_lb_destroy(lb);
+}
+
+/* Issue 12 item 1: a NAT port is unique per origin endpoint, not per appliance address: two ports
+ * serve two sessions towards each (origin address, origin port), and the return path finds each
+ * session by (origin address, origin port, NAT port) only. */
+static void nat_port_serves_one_session_per_origin_endpoint(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.nat_port_min = 40000;
+	c.nat_port_max = 40001;
+	struct mp_lb *lb = new_lb(&c);
+	static const uint32_t oip[3] = { 0xc6120001, 0xc6120001, 0xc6120009 };
+	static const uint16_t oport[3] = { 8000, 8001, 8000 };
+	struct mp_lb_session *s[3][2], *x;
+	for (unsigned o = 0; o < 3; o++)
+		for (unsigned k = 0; k < 2; k++) {
+			struct mp_lb_session_params p = webrtc_params((uint16_t)(1000 + o * 2 + k), "u:a");
+			p.origin_ipv4 = oip[o];
+			p.origin_port = oport[o];
+			assert_int_equal(mp_lb_session_create(lb, &p, 1000, &s[o][k]), MP_OK);
+			assert_int_equal(s[o][k]->nat_port, 40000 + k);
+		}
+	for (unsigned o = 0; o < 3; o++)
+		for (unsigned k = 0; k < 2; k++)
+			assert_ptr_equal(mp_lb_session_by_nat(lb, oip[o], oport[o], (uint16_t)(40000 + k)), s[o][k]);
+	/* Another sender to a NAT port finds nothing (its datagram goes to the kernel). */
+	assert_null(mp_lb_session_by_nat(lb, 0xc6120002, 8000, 40000));
+	assert_null(mp_lb_session_by_nat(lb, 0xc6120001, 8002, 40000));
+	/* The endpoint's two ports are taken: the next session towards it is refused, not another's. */
+	struct mp_lb_session_params p = webrtc_params(2000, "u:b");
+	assert_int_equal(mp_lb_session_create(lb, &p, 1000, &x), MP_ERR_FULL);
+	p.origin_ipv4 = 0xc612000a;
+	assert_int_equal(mp_lb_session_create(lb, &p, 1000, &x), MP_OK);
+	assert_int_equal(x->nat_port, 40000);
+	/* A closed session's port is held: its origin's late datagrams miss at once. */
+	assert_int_equal(mp_lb_session_close(lb, s[1][0], 1000), MP_OK);
+	assert_null(mp_lb_session_by_nat(lb, oip[1], oport[1], 40000));
+	assert_ptr_equal(mp_lb_session_by_nat(lb, oip[0], oport[0], 40000), s[0][0]);
+	mp_lb_destroy(lb);
+}
+
+static uint64_t now_ms(void);
+
+/* Issue 12 item 1: far more live sessions than one address has ports (the old cap was the range),
+ * against a few origins, each found by its return-path key in bulk. 131072 sessions by default (the
+ * suite stays fast); MP_TEST_NAT_SESSIONS=1048576 MP_TEST_LB_MB=3072 runs the full million. */
+static void sessions_are_not_capped_by_the_nat_range_and_return_lookups_find_each(void **state)
+{
+	(void)state;
+	const char *env = getenv("MP_TEST_NAT_SESSIONS");
+	const uint32_t SESSIONS = env ? (uint32_t)atoi(env) / MP_LB_FIND_BULK_MAX * MP_LB_FIND_BULK_MAX : 131072;
+	const uint32_t ORIGINS = SESSIONS / 16384 + 1; /* 16384 ports each: a few origins, nearly full */
+	struct mp_lb_config c;
+	small_config(&c);
+	c.max_sessions = SESSIONS;
+	c.nat_port_min = 16384;
+	c.nat_port_max = 32767;
+	struct mp_lb *lb = new_lb(&c);
+	assert_int_equal(mp_lb_set_nat_slices(lb, 2), MP_OK);
+	struct mp_lb_nat_key *keys = malloc(sizeof(*keys) * SESSIONS);
+	struct mp_lb_session **made = malloc(sizeof(*made) * SESSIONS);
+	assert_non_null(keys);
+	assert_non_null(made);
+	uint64_t t0 = now_ms();
+	for (uint32_t i = 0; i < SESSIONS; i++) {
+		struct mp_lb_session_params p = {
+			.tuple = { .src_ip = 0x0b000000 + i, .dst_ip = 0xc6120002, .src_port = (uint16_t)(1024 + i % 50000),
+				   .dst_port = 10080, .proto = IPPROTO_UDP },
+			.origin_ipv4 = 0xc6120100 + i % ORIGINS, .origin_port = 10080,
+			.kind = MP_LB_SESS_SRT, .state = MP_LB_SESS_ACTIVE, .nat_slice = (uint16_t)(i & 1),
+		};
+		assert_int_equal(mp_lb_session_create(lb, &p, 1, &made[i]), MP_OK);
+		/* A worker's sessions get ports of its own slice. */
+		assert_int_equal(mp_lb_nat_slice_of(lb, made[i]->nat_port), i & 1);
+		keys[i] = (struct mp_lb_nat_key){ made[i]->origin_ipv4, made[i]->origin_port, made[i]->nat_port };
+	}
+	assert_int_equal(mp_lb_session_count(lb, 0), SESSIONS);
+	for (uint32_t i = 0; i < SESSIONS; i += MP_LB_FIND_BULK_MAX) {
+		const struct mp_lb_nat_key *kp[MP_LB_FIND_BULK_MAX];
+		struct mp_lb_session *out[MP_LB_FIND_BULK_MAX];
+		for (unsigned k = 0; k < MP_LB_FIND_BULK_MAX; k++)
+			kp[k] = &keys[i + k];
+		assert_int_equal(mp_lb_session_by_nat_bulk(lb, kp, MP_LB_FIND_BULK_MAX, out), MP_LB_FIND_BULK_MAX);
+		for (unsigned k = 0; k < MP_LB_FIND_BULK_MAX; k++)
+			assert_ptr_equal(out[k], made[i + k]);
+	}
+	struct mp_lb_stats st;
+	mp_lb_stats(lb, &st);
+	assert_int_equal(st.refused[MP_LB_T_NATPORTS], 0);
+	print_message("%u sessions against %u origins, created and found again in %llu ms: %.0f bytes of table "
+		      "memory per session\n", SESSIONS, ORIGINS, (unsigned long long)(now_ms() - t0),
+		      mp_lb_bytes_per_session(lb));
+	free(keys);
+	free(made);
 	mp_lb_destroy(lb);
 }
 
@@ -507,7 +606,7 @@ static void replacing_a_session_of_the_same_client_keeps_its_nat_port(void **sta
 		ps.srt_client_sock = i;
 		assert_int_equal(mp_lb_session_replace(lb, s, &ps, i, &n), MP_OK);
 		assert_int_equal(n->nat_port, 40000);
-		assert_ptr_equal(mp_lb_session_by_natport(lb, 40000), n);
+		assert_ptr_equal(mp_lb_session_by_nat(lb, 0xc6120001, 10080, 40000), n);
 		assert_ptr_equal(mp_lb_session_find(lb, &ps.tuple), n);
 		assert_int_equal(n->u.srt.client_sock, i);
 		assert_int_equal(s->state, MP_LB_SESS_CLOSED);
@@ -557,7 +656,7 @@ static void idle_sessions_expire_in_sweep_webrtc_30s_srt_10s(void **state)
 	assert_int_equal(mp_lb_session_sweep(lb, 35 * SEC - 1, c.max_sessions), 0);
 	assert_int_equal(mp_lb_session_sweep(lb, 35 * SEC + MP_LB_EXPIRY_TICK_MS, c.max_sessions), 1); /* WebRTC idle 30 s */
 	assert_null(mp_lb_session_find(lb, &pw.tuple));
-	assert_null(mp_lb_session_by_natport(lb, w->nat_port));
+	assert_null(mp_lb_session_by_nat(lb, w->origin_ipv4, w->origin_port, w->nat_port));
 	struct mp_lb_stats st;
 	mp_lb_stats(lb, &st);
 	assert_int_equal(st.sessions_expired, 2);
@@ -680,11 +779,11 @@ static void rebind_moves_session_to_new_client_address_keeping_nat_port(void **s
 	assert_int_equal(b->bytes_c2o, 100);
 	assert_ptr_equal(mp_lb_session_find(lb, &moved), b);
 	assert_null(mp_lb_session_find(lb, &p.tuple));
-	assert_ptr_equal(mp_lb_session_by_natport(lb, b->nat_port), b);
+	assert_ptr_equal(mp_lb_session_by_nat(lb, 0xc6120001, 8000, b->nat_port), b);
 	uint16_t port = b->nat_port;
 	mp_lb_quiescent(lb, 0);
 	mp_lb_session_sweep(lb, 3, c.max_sessions); /* reclaims the old record */
-	assert_ptr_equal(mp_lb_session_by_natport(lb, port), b); /* the port went with the session */
+	assert_ptr_equal(mp_lb_session_by_nat(lb, 0xc6120001, 8000, port), b); /* the port went with the session */
 	struct mp_lb_stats st;
 	mp_lb_stats(lb, &st);
 	assert_int_equal(st.count[MP_LB_T_SESSIONS], 1);
@@ -1271,8 +1370,8 @@ static uint64_t now_ms(void)
 static bool session_consistent(const struct mp_lb_session *s)
 {
 	uint8_t st = atomic_load(&s->state);
-	return st != MP_LB_SESS_FREE && s->origin_port == (uint16_t)(s->tuple.src_port ^ 0x5a5a) &&
-	       s->origin_ipv4 == (s->tuple.src_ip ^ 0x01010101u) && s->tuple.proto == IPPROTO_UDP;
+	return st != MP_LB_SESS_FREE && s->origin_port == (uint16_t)(8000 + ((s->tuple.src_ip >> 1) & 1)) &&
+	       s->origin_ipv4 == 0xc6120100u + (s->tuple.src_ip & 1) && s->tuple.proto == IPPROTO_UDP;
 }
 
 static void *sstress_worker(void *arg)
@@ -1294,8 +1393,9 @@ static void *sstress_worker(void *arg)
 		};
 		serial++;
 		mp_lb_tuple_set(&p.tuple, (t->id << 24) | serial, (uint16_t)(serial * 7), 0xc6120002, 8000, IPPROTO_UDP);
-		p.origin_ipv4 = p.tuple.src_ip ^ 0x01010101u;
-		p.origin_port = (uint16_t)(p.tuple.src_port ^ 0x5a5a);
+		/* Four origin endpoints, so NAT ports are reused towards each. */
+		p.origin_ipv4 = 0xc6120100u + (p.tuple.src_ip & 1);
+		p.origin_port = (uint16_t)(8000 + ((p.tuple.src_ip >> 1) & 1));
 		struct mp_lb_session *s;
 		int rc = mp_lb_session_create(st->lb, &p, now, &s);
 		if (rc == MP_OK) {
@@ -1321,7 +1421,7 @@ static void *sstress_worker(void *arg)
 			const struct mp_lb_tuple *k = &live[(head + i) % SLIVE];
 			struct mp_lb_session *f = mp_lb_session_find(st->lb, k);
 			if (f == NULL || memcmp(&f->tuple, k, sizeof(*k)) != 0 || !session_consistent(f) ||
-			    mp_lb_session_by_natport(st->lb, f->nat_port) != f)
+			    mp_lb_session_by_nat(st->lb, f->origin_ipv4, f->origin_port, f->nat_port) != f)
 				atomic_fetch_add(&st->bad, 1);
 		}
 		mp_lb_session_sweep(st->lb, now, 64);
@@ -1343,7 +1443,8 @@ static void *sstress_reader(void *arg)
 	while (!atomic_load(&st->stop)) {
 		x = x * 1664525u + 1013904223u;
 		uint16_t port = (uint16_t)(c->nat_port_min + (x >> 8) % (c->nat_port_max - c->nat_port_min + 1u));
-		struct mp_lb_session *s = mp_lb_session_by_natport(st->lb, port);
+		struct mp_lb_session *s =
+			mp_lb_session_by_nat(st->lb, 0xc6120100u + (x & 1), (uint16_t)(8000 + ((x >> 1) & 1)), port);
 		if (s != NULL) {
 			/* Until we report quiescent, the record cannot be reused for another session. */
 			if (s->nat_port != port || !session_consistent(s))
@@ -1385,7 +1486,7 @@ static void sessions_stay_consistent_with_two_writer_lcores_and_two_readers(void
 	small_config(&c);
 	c.max_sessions = 4096;
 	c.nat_port_min = 16384;
-	c.nat_port_max = 16384 + 2047; /* fewer ports than sessions: both limits get hit */
+	c.nat_port_max = 16384 + 511; /* 4 endpoints x 512 ports, fewer than sessions: both limits get hit */
 	c.nat_quiet_ms = 0;
 	struct sstress st = { 0 };
 	st.lb = mp_lb_create(&c);
@@ -1433,6 +1534,8 @@ int main(void)
 		cmocka_unit_test(full_tables_refuse_and_count_the_next_entry_and_keep_the_others),
 		cmocka_unit_test(table_takes_its_full_stated_capacity_of_sessions),
 		cmocka_unit_test(nat_port_is_reused_only_after_quiet_period),
+		cmocka_unit_test(nat_port_serves_one_session_per_origin_endpoint),
+		cmocka_unit_test(sessions_are_not_capped_by_the_nat_range_and_return_lookups_find_each),
 		cmocka_unit_test(nat_port_is_not_reused_before_readers_pass_a_quiescent_state),
 		cmocka_unit_test(idle_sessions_expire_in_sweep_webrtc_30s_srt_10s),
 		cmocka_unit_test(sweep_with_small_budget_covers_all_sessions_over_calls),

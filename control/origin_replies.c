@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "lb.h"
+#include "mp_error.h"
 #include "mp_log.h"
 
 struct state {
@@ -89,6 +90,11 @@ void mp_origin_replies_scan(struct mp_origin_replies *r, struct mp_lb *lb, uint6
 					MP_ORIGIN_SILENT_MS / 1000);
 				st->logged_ms = now;
 			}
+			/* An origin none of whose sessions hears back (WebRTC, SRT past its handshake) is
+			 * down as a refused connect is: no new streams until it registers again. */
+			if (st->reply != MP_REPLY_SILENT && mp_lb_origin_mark_down(lb, id, o->uid, now, false) == MP_OK)
+				MP_WARN("origin %s: marked down (no session hears back); it is picked again once it "
+					"registers again", o->key);
 			st->reply = MP_REPLY_SILENT;
 		}
 	}

@@ -21,7 +21,8 @@ struct mp_origin_replies;
 struct mp_origin_replies *mp_origin_replies_new(uint32_t max_origins);
 void mp_origin_replies_free(struct mp_origin_replies *r);
 /* Walk the live sessions (control plane, every second or so, as an lb reader that reports quiescence
- * after): each origin's state, logging an origin that turned silent. */
+ * after): each origin's state, logging an origin that turned silent and marking it down
+ * (mp_lb_origin_mark_down: no new streams until it registers again). */
 void mp_origin_replies_scan(struct mp_origin_replies *r, struct mp_lb *lb, uint64_t now);
 enum mp_origin_reply mp_origin_replies_get(const struct mp_origin_replies *r, uint32_t origin_id, uint32_t uid);
 const char *mp_origin_reply_name(enum mp_origin_reply v);

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -166,6 +167,30 @@ static void count_in(struct mp_rtmp_session *s, struct mp_rtmp_side *side, size_
 		s->px->st.bytes_from_client += n;
 }
 
+/* Feed at most max bytes of side's input to its reader and dispatch the message they complete.
+ * MP_ERR_AGAIN: no input (and max > 0). A message still incomplete is progress: MP_OK. */
+static int read_message(struct mp_rtmp_session *s, struct mp_rtmp_side *side, struct evbuffer *in, size_t max)
+{
+	struct evbuffer_iovec v;
+	struct mp_rtmp_msg m;
+	size_t used = 0;
+	int rc;
+
+	if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+		v.iov_len = 0;
+	if (v.iov_len > max)
+		v.iov_len = max;
+	if (!v.iov_len && max)
+		return MP_ERR_AGAIN;
+	rc = mp_rtmp_reader_feed(&side->rd, v.iov_len ? v.iov_base : NULL, v.iov_len, &used, &m);
+	/* the message (if any) lives in the reader's buffers: the input can go */
+	evbuffer_drain(in, used);
+	count_in(s, side, used);
+	if (rc == MP_OK)
+		return dispatch(s, side, &m);
+	return rc == MP_ERR_AGAIN ? MP_OK : rc;
+}
+
 /* One step of the chunk-by-chunk relay (both sides at the same chunk size): a chunk header, or a
  * chunk's payload. A media message's chunks go to the other side as they come: a header we write
  * (the message stream id mapped) and the payload moved between libevent buffers, never copied into
@@ -178,7 +203,6 @@ static int relay_chunk(struct mp_rtmp_session *s, struct mp_rtmp_side *side, str
 	struct mp_rtmp_side *to = mp_rtmp_other(s, side);
 	struct mp_rtmp_reader *r = &side->rd;
 	struct evbuffer_iovec v;
-	struct mp_rtmp_msg m;
 	size_t used = 0, avail = evbuffer_get_length(in);
 	int rc;
 
@@ -221,19 +245,7 @@ static int relay_chunk(struct mp_rtmp_session *s, struct mp_rtmp_side *side, str
 		mp_rtmp_relay_passed(s, side, rc == 2);
 		return MP_OK;
 	}
-	/* a chunk of a message being assembled: at most the rest of this chunk */
-	if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
-		v.iov_len = 0;
-	if (v.iov_len > mp_rtmp_reader_chunk_left(r))
-		v.iov_len = mp_rtmp_reader_chunk_left(r);
-	if (!v.iov_len && mp_rtmp_reader_chunk_left(r))
-		return MP_ERR_AGAIN;
-	rc = mp_rtmp_reader_feed(r, v.iov_len ? v.iov_base : NULL, v.iov_len, &used, &m);
-	evbuffer_drain(in, used);
-	count_in(s, side, used);
-	if (rc == MP_OK)
-		return dispatch(s, side, &m);
-	return rc == MP_ERR_AGAIN ? MP_OK : rc;
+	return read_message(s, side, in, mp_rtmp_reader_chunk_left(r)); /* a chunk of a message being assembled */
 }
 
 /* May this side's input be read as messages now? */
@@ -250,9 +262,6 @@ int mp_rtmp_pump(struct mp_rtmp_session *s, struct mp_rtmp_side *side)
 {
 	while (side->bev && readable(s, side)) {
 		struct evbuffer *in = bufferevent_get_input(side->bev);
-		struct evbuffer_iovec v;
-		struct mp_rtmp_msg m;
-		size_t used = 0;
 		int rc;
 
 		if (!side->is_origin && s->state <= MP_RTMP_S_C_HANDSHAKE2) {
@@ -271,29 +280,12 @@ int mp_rtmp_pump(struct mp_rtmp_session *s, struct mp_rtmp_side *side)
 				return rc;
 			continue;
 		}
-		if (s->state == MP_RTMP_S_RELAY && mp_rtmp_relay_by_chunk(s, side)) {
+		if (s->state == MP_RTMP_S_RELAY && mp_rtmp_relay_by_chunk(s, side))
 			rc = relay_chunk(s, side, in);
-			if (rc == MP_ERR_AGAIN)
-				return MP_OK;
-			if (rc < 0)
-				return rc;
-			if (s->state != MP_RTMP_S_CLOSING) {
-				rc = ack_if_due(s, side);
-				if (rc < 0)
-					return rc;
-			}
-			continue;
-		}
-		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1 || v.iov_len == 0)
+		else
+			rc = read_message(s, side, in, SIZE_MAX);
+		if (rc == MP_ERR_AGAIN)
 			return MP_OK;
-		rc = mp_rtmp_reader_feed(&side->rd, v.iov_base, v.iov_len, &used, &m);
-		/* the message (if any) lives in the reader's buffers: the input can go */
-		evbuffer_drain(in, used);
-		count_in(s, side, used);
-		if (rc == MP_OK)
-			rc = dispatch(s, side, &m);
-		else if (rc == MP_ERR_AGAIN)
-			rc = MP_OK;
 		if (rc < 0)
 			return rc;
 		if (s->state != MP_RTMP_S_CLOSING) {

@@ -185,7 +185,7 @@ serial() { C bash -c "openssl s_client -connect $PROXY_IP:$HTTPS_API_PORT -CAfil
 cp "$DIR/renewed.crt" "$DIR/live.crt"
 cp "$DIR/renewed.key" "$DIR/live.key"
 kill -HUP "$APPLIANCE_PID"
-wait_until 30 grep -q "SIGHUP: TLS certificate .* read again" "$APPLIANCE_LOG" || fail "no log line for the reload"
+wait_until 30 grep -q "reload: TLS certificate .* read again" "$APPLIANCE_LOG" || fail "no log line for the reload"
 [ "$(serial)" = "serial=2001" ] || fail "serial after SIGHUP: $(serial)"
 pass "SIGHUP: new TLS connections get the renewed certificate"
 

@@ -17,6 +17,7 @@ struct state {
 
 struct scan {
 	uint32_t waiting;    /* sessions older than MP_ORIGIN_SILENT_MS with nothing back */
+	uint32_t given_up;   /* of those, older than MP_ORIGIN_DOWN_MS */
 	uint32_t answered;   /* sessions with traffic back */
 };
 
@@ -66,8 +67,11 @@ void mp_origin_replies_scan(struct mp_origin_replies *r, struct mp_lb *lb, uint6
 			continue;
 		if (atomic_load_explicit(&s->pkts_o2c, memory_order_relaxed))
 			r->sc[s->origin_id].answered++;
-		else if (now > s->created_ms && now - s->created_ms >= MP_ORIGIN_SILENT_MS)
+		else if (now > s->created_ms && now - s->created_ms >= MP_ORIGIN_SILENT_MS) {
 			r->sc[s->origin_id].waiting++;
+			if (now - s->created_ms >= MP_ORIGIN_DOWN_MS)
+				r->sc[s->origin_id].given_up++;
+		}
 	}
 	for (uint32_t id = 0; id < lim; id++) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(lb, id);
@@ -90,12 +94,14 @@ void mp_origin_replies_scan(struct mp_origin_replies *r, struct mp_lb *lb, uint6
 					MP_ORIGIN_SILENT_MS / 1000);
 				st->logged_ms = now;
 			}
-			/* An origin none of whose sessions hears back (WebRTC, SRT past its handshake) is
-			 * down as a refused connect is: no new streams until it registers again. */
-			if (st->reply != MP_REPLY_SILENT && mp_lb_origin_mark_down(lb, id, o->uid, now, false) == MP_OK)
-				MP_WARN("origin %s: marked down (no session hears back); it is picked again once it "
-					"registers again", o->key);
 			st->reply = MP_REPLY_SILENT;
+			/* An origin none of whose sessions has heard back for MP_ORIGIN_DOWN_MS (WebRTC, SRT
+			 * past its handshake) is down as a refused connect is: no new streams until it
+			 * registers again. (Not at MP_ORIGIN_SILENT_MS: a slow origin is not a dead one.) */
+			if (r->sc[id].given_up && mp_lb_origin_mark_down(lb, id, o->uid, now, false) == MP_OK) {
+				MP_WARN("origin %s: marked down (no session heard back in %u s); it is picked again "
+					"once it registers again", o->key, MP_ORIGIN_DOWN_MS / 1000);
+			}
 		}
 	}
 }

@@ -14,6 +14,7 @@ enum mp_origin_reply {
 	MP_REPLY_SILENT,      /* sessions sent it traffic for MP_ORIGIN_SILENT_MS, none got any back */
 };
 #define MP_ORIGIN_SILENT_MS 1000
+#define MP_ORIGIN_DOWN_MS 5000 /* silent this long: marked down (not picked until it registers again) */
 #define MP_ORIGIN_SILENT_LOG_MS 60000 /* at most one log line per origin this often */
 
 struct mp_origin_replies;

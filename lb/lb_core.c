@@ -410,7 +410,8 @@ void mp_lb_stats(struct mp_lb *lb, struct mp_lb_stats *out)
 	mp_lb_stats_table(out, MP_LB_T_SESSIONS, &lb->sess);
 	mp_lb_stats_table(out, MP_LB_T_SRT, &lb->srt);
 	/* Keys of the return-path table (live and held ports, per-slice cursors): a snapshot. */
-	out->count[MP_LB_T_NATPORTS] = lb->nat.h != NULL ? (uint32_t)rte_hash_count(lb->nat.h) : 0;
+	/* NAT ports held by live sessions: the table also keeps quiet ports and per-slice records */
+	out->count[MP_LB_T_NATPORTS] = atomic_load_explicit(&lb->nat_live, memory_order_relaxed);
 	out->capacity[MP_LB_T_NATPORTS] = lb->nat.cap;
 	out->nat_early = atomic_load_explicit(&lb->nat_early, memory_order_relaxed);
 	out->refused[MP_LB_T_NATPORTS] = atomic_load_explicit(&lb->nat_refused, memory_order_relaxed);

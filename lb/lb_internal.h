@@ -113,6 +113,7 @@ struct mp_lb {
 	uint32_t nat_span;               /* ports in the range, 0: NAT ports disabled */
 	uint16_t nat_slices;
 	_Atomic uint64_t nat_refused, nat_early;
+	_Atomic uint32_t nat_live; /* NAT ports a live session holds (not quiet ones, not slice records) */
 	double bytes_per_session;
 
 	_Atomic uint64_t rand_ctr;

@@ -155,16 +155,22 @@ full:
 void mp_lb_natport_point(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint32_t idx)
 {
 	struct mp_lb_nat_key k = nat_key(oip, oport, port);
-	if (port != 0)
-		nat_put(lb, &k, idx + 1); /* the key exists: an overwrite never fails */
+	uint64_t v;
+	if (port == 0)
+		return;
+	if (nat_get(lb, &k, &v) && (v & MP_LB_NAT_HELD)) /* a held port taken (not a live one re-pointed) */
+		atomic_fetch_add_explicit(&lb->nat_live, 1, memory_order_relaxed);
+	nat_put(lb, &k, idx + 1); /* the key exists: an overwrite never fails */
 }
 
 void mp_lb_natport_hold(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint32_t idx, uint64_t now)
 {
 	struct mp_lb_nat_key k = nat_key(oip, oport, port);
 	uint64_t v;
-	if (port != 0 && nat_get(lb, &k, &v) && v == idx + 1)
+	if (port != 0 && nat_get(lb, &k, &v) && v == idx + 1) {
 		nat_put(lb, &k, MP_LB_NAT_HELD | now);
+		atomic_fetch_sub_explicit(&lb->nat_live, 1, memory_order_relaxed);
+	}
 }
 
 void mp_lb_natport_give(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint64_t freed_ms)

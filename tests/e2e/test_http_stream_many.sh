@@ -70,6 +70,9 @@ pass "origin death: the 50 open relays end, the next player gets 502 with a reas
 netns_bg "$NS_O" python3 "$HERE/many_origin.py" "$ORIGIN_IP" $HTTP_O 2048 0.25
 origin_listens() { [ -n "$(ip netns exec "$NS_O" ss -Hltn "sport = :$HTTP_O")" ]; }
 wait_until 60 origin_listens || fail "the origin did not come back"
+# the refused connect marked it down until it registers again (as SRS's heartbeat does)
+st_register $SYS "{\"ip\":\"$ORIGIN_IP\",\"server\":\"many\",\"service\":\"flv\",\"pid\":\"1\",\"http\":[\"$HTTP_O\"]}" ||
+	fail "register again"
 ip netns exec "$NS_C" python3 "$HERE/many_players.py" "$APP_C_IP" $HTTP 200 $((1 << 40)) 120 >"$ST_DIR/open.json" &
 OPEN=$!
 wait_until 60 players_open 200 || fail "200 players did not open: $(curl -s "http://127.0.0.1:$SYS/api/v1/players")"

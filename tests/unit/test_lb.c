@@ -449,7 +449,12 @@ static void nat_port_is_reused_only_after_quiet_period(void **state)
 	assert_ptr_equal(mp_lb_session_by_nat(lb, 0xc6120001, 8000, 40000), a);
 	assert_ptr_equal(mp_lb_session_by_nat(lb, 0xc6120001, 8000, 40001), b);
 	assert_int_equal(mp_lb_session_create(lb, &pc, 1000, &x), MP_ERR_FULL); /* range exhausted */
+	struct mp_lb_stats st;
+	mp_lb_stats(lb, &st);
+	assert_int_equal(st.count[MP_LB_T_NATPORTS], 2); /* ports live sessions hold */
 	assert_int_equal(mp_lb_session_close(lb, a, 2000), MP_OK);
+	mp_lb_stats(lb, &st);
+	assert_int_equal(st.count[MP_LB_T_NATPORTS], 1); /* a's port is quiet: not in use */
 	assert_null(mp_lb_session_by_nat(lb, 0xc6120001, 8000, 40000));
 	assert_null(mp_lb_session_find(lb, &pa.tuple));
 	mp_lb_quiescent(lb, 0); /* the grace period ends */
@@ -457,8 +462,8 @@ static void nat_port_is_reused_only_after_quiet_period(void **state)
 	assert_int_equal(mp_lb_session_create(lb, &pc, 2000 + 5 * SEC, &x), MP_OK);
 	assert_int_equal(x->nat_port, 40000);
 	assert_ptr_equal(mp_lb_session_by_nat(lb, 0xc6120001, 8000, 40000), x);
-	struct mp_lb_stats st;
 	mp_lb_stats(lb, &st);
+	assert_int_equal(st.count[MP_LB_T_NATPORTS], 2);
 	assert_int_equal(st.refused[MP_LB_T_NATPORTS], 2);
 	mp_lb_destroy(lb);
 }

@@ -1,4 +1,5 @@
 /* dp_abuse_log.c: every 10 s, one log line from the control thread when the data plane refused hostile sources. */
+#include "control.h"
 #include "dp_abuse_log.h"
 #include "dp.h"
 #include "mp_log.h"
@@ -49,15 +50,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 struct event *mp_dp_abuse_log_start(struct event_base *base, struct mp_dp *dp)
 {
 	static struct abuse_log a;
-	struct timeval tv = { MP_ABUSE_LOG_S, 0 };
 
 	memset(&a, 0, sizeof(a));
 	a.dp = dp;
-	a.ev = event_new(base, -1, EV_PERSIST, on_timer, &a);
-	if (a.ev && event_add(a.ev, &tv)) {
-		event_free(a.ev);
-		a.ev = NULL;
-	}
+	a.ev = mp_control_timer(base, MP_ABUSE_LOG_S * 1000, on_timer, &a);
 	return a.ev;
 }
 

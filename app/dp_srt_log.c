@@ -1,4 +1,5 @@
 /* dp_srt_log.c: log, from the control thread, the SRT handshakes the workers saw fail (dp_srt_events.h), rate-limited. */
+#include "control.h"
 #include "dp_srt_log.h"
 #include "dp.h"
 #include "dp_srt.h"
@@ -87,17 +88,12 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 struct event *mp_dp_srt_log_start(struct event_base *base, struct mp_dp *dp)
 {
 	static struct srt_log l;
-	struct timeval tv = { 1, 0 };
 
 	if (!dp->srt)
 		return NULL;
 	memset(&l, 0, sizeof(l));
 	l.dp = dp;
-	l.ev = event_new(base, -1, EV_PERSIST, on_timer, &l);
-	if (l.ev && event_add(l.ev, &tv)) {
-		event_free(l.ev);
-		l.ev = NULL;
-	}
+	l.ev = mp_control_timer(base, 1000, on_timer, &l);
 	return l.ev;
 }
 

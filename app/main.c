@@ -371,8 +371,8 @@ int main(int argc, char **argv)
 	mp_fleet_health_hooks(&health, &ctl.health);
 	abuse_log = mp_dp_abuse_log_start(ctl.base, &dp);
 	srt_log = mp_dp_srt_log_start(ctl.base, &dp);
-	log_drain = event_new(ctl.base, -1, EV_PERSIST, on_log_drain, NULL);
-	if (!log_drain || event_add(log_drain, &(struct timeval){ 0, 100000 })) {
+	log_drain = mp_control_timer(ctl.base, 100, on_log_drain, NULL);
+	if (!log_drain) {
 		shutdown_all(&ctl, &dp, lb, runtime_dir);
 		die("log", "cannot start the timer draining the workers' log rings");
 	}

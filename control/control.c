@@ -269,6 +269,18 @@ static void http_not_found(struct evhttp_request *req, void *arg)
 	mp_http_reply_error(req, 404, "no such resource");
 }
 
+struct event *mp_control_timer(struct event_base *base, unsigned ms, void (*cb)(int, short, void *), void *arg)
+{
+	struct event *ev = event_new(base, -1, EV_PERSIST, cb, arg);
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	if (ev && event_add(ev, &tv)) {
+		event_free(ev);
+		ev = NULL;
+	}
+	return ev;
+}
+
 void mp_control_reapply(struct mp_control *c)
 {
 	const struct mp_conn_limits lim = { .max = c->cfg->conn_max, .max_per_ip = c->cfg->conn_max_per_ip,

@@ -115,6 +115,8 @@ int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, const str
 /* After a reload changed the running configuration: the listeners' connection limits and HTTP sizes
  * taken again from c->cfg (the other live keys are read from it at use time). */
 void mp_control_reapply(struct mp_control *c);
+/* A timer calling cb(-1, EV_TIMEOUT, arg) every ms on base; NULL when it cannot be added. Free with event_free. */
+struct event *mp_control_timer(struct event_base *base, unsigned ms, void (*cb)(int, short, void *), void *arg);
 /* Create the event loop, then start the listeners in table order; log what listens where. */
 int mp_control_start(struct mp_control *c, char *err, size_t errcap);
 /* Run until SIGINT or SIGTERM. */

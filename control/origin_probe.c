@@ -102,7 +102,7 @@ static void probe_result(struct mp_origin_probe *pr, struct probe_slot *s, const
 	s->done = false;
 	if (s->ok) {
 		c->stats.probes_ok++;
-		if (o->down_ms != 0 && o->down_ms >= o->updated_ms) {
+		if (mp_lb_origin_is_down(o)) {
 			if (mp_lb_origin_mark_up(c->lb, s->id, s->uid) == MP_OK)
 				MP_INFO("origin %s (id %u): its API answers again: up", o->key, s->id);
 		}

@@ -115,6 +115,12 @@ struct mp_lb_origin {
 };
 #define MP_LB_ORIGIN_MAGIC 0x6f726967u /* "orig" */
 
+/* Marked down and not registered since (a registration at or after the mark clears it). */
+static inline bool mp_lb_origin_is_down(const struct mp_lb_origin *o)
+{
+	return o->down_ms != 0 && o->down_ms >= o->updated_ms;
+}
+
 /* Record (or refresh) an origin from a parsed registration: a new record replaces the old one
  * (readers see either, never a mix). Returns the origin id (>= 0) or MP_ERR_FULL / MP_ERR_INVAL /
  * MP_ERR_NOMEM. Through the backend (Redis also publishes it). */

@@ -115,14 +115,18 @@ int mp_lb_local_origin_update(struct mp_lb *lb, const struct mp_registration *re
 		o->draining = old->draining;
 		if (!reg->has_weight)
 			o->weight = old->weight;
-		o->down_ms = old->down_ms; /* cleared by being older than this registration */
-		o->down_probe = old->down_probe;
+		/* A mark-down ends with a registration at or after it (the same millisecond counts: a
+		 * client may see the origin refuse and the origin register again within one); a mirrored
+		 * registration older than the mark keeps it. */
+		bool was_down = mp_lb_origin_is_down(old), up_again = old->down_ms != 0 && now >= old->down_ms;
+		o->down_ms = up_again ? 0 : old->down_ms;
+		o->down_probe = up_again ? 0 : old->down_probe;
 		o->check = mp_lb_origin_sum(o);
 		atomic_store_explicit(&lb->origin_slot[id], o, memory_order_release);
 		/* the heartbeat's load now counts the streams sent since the last one */
 		atomic_store_explicit(&lb->origin_npicks[id], 0, memory_order_relaxed);
 		rte_spinlock_unlock(&t->wlock);
-		if (old->down_ms != 0 && old->down_ms >= old->updated_ms && now > old->down_ms)
+		if (was_down && up_again)
 			MP_INFO("lb: origin %s registered again: up", key);
 		mp_lb_origin_retire(lb, old);
 		return (int)id;
@@ -261,11 +265,6 @@ int mp_lb_local_origin_weight(struct mp_lb *lb, const char *name, uint32_t weigh
 	return rc;
 }
 
-static bool origin_marked_down(const struct mp_lb_origin *o)
-{
-	return o->down_ms != 0 && o->down_ms >= o->updated_ms;
-}
-
 int mp_lb_origin_mark_down(struct mp_lb *lb, uint32_t id, uint32_t uid, uint64_t now, bool by_probe)
 {
 	int rc;
@@ -276,7 +275,7 @@ int mp_lb_origin_mark_down(struct mp_lb *lb, uint32_t id, uint32_t uid, uint64_t
 	const struct mp_lb_origin *o = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
 	if (o == NULL || o->uid != uid)
 		rc = MP_ERR_NOTFOUND;
-	else if (origin_marked_down(o))
+	else if (mp_lb_origin_is_down(o))
 		rc = by_probe && !o->down_probe && origin_edit_locked(lb, id, EDIT_PROBE, 0) == MP_ERR_NOMEM ? MP_ERR_NOMEM
 													  : MP_ERR_EXISTS;
 	else
@@ -296,7 +295,7 @@ int mp_lb_origin_mark_up(struct mp_lb *lb, uint32_t id, uint32_t uid)
 	const struct mp_lb_origin *o = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
 	if (o == NULL || o->uid != uid)
 		rc = MP_ERR_NOTFOUND;
-	else if (!origin_marked_down(o) || !o->down_probe)
+	else if (!mp_lb_origin_is_down(o) || !o->down_probe)
 		rc = MP_ERR_EXISTS;
 	else
 		rc = origin_edit_locked(lb, id, EDIT_UP, 0);
@@ -354,7 +353,7 @@ uint32_t mp_lb_origin_id_limit(struct mp_lb *lb)
 
 bool mp_lb_origin_alive(const struct mp_lb *lb, const struct mp_lb_origin *o, uint64_t now)
 {
-	if (o == NULL || origin_marked_down(o))
+	if (o == NULL || mp_lb_origin_is_down(o))
 		return false;
 	/* A registration stamped a little after the caller's now (another thread's clock) is fresh. */
 	return now <= o->updated_ms || now - o->updated_ms < lb->cfg.origin_ttl_ms;

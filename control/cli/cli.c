@@ -167,7 +167,7 @@ void mp_cli_show_origins(struct mp_cli_run *r, uint32_t limit)
 		n++;
 		alive = mp_lb_origin_alive(c->lb, o, now);
 		double load = mp_lb_origin_load(c->lb, o);
-		bool down = o->down_ms && o->down_ms >= o->updated_ms;
+		bool down = mp_lb_origin_is_down(o);
 		const char *replies = mp_origin_reply_name(mp_origin_replies_get(c->replies, o->id, o->uid));
 
 		if (arr) {

@@ -254,7 +254,7 @@ static void api_origins(struct evhttp_request *req, void *arg)
 		cJSON_AddStringToObject(e, "ip", org->ip);
 		cJSON_AddBoolToObject(e, "alive", mp_lb_origin_alive(c->lb, org, now));
 		cJSON_AddBoolToObject(e, "draining", org->draining);
-		cJSON_AddBoolToObject(e, "down", org->down_ms != 0 && org->down_ms >= org->updated_ms);
+		cJSON_AddBoolToObject(e, "down", mp_lb_origin_is_down(org));
 		cJSON_AddNumberToObject(e, "weight", org->weight);
 		if (mp_lb_origin_load(c->lb, org) >= 0)
 			cJSON_AddNumberToObject(e, "load", mp_lb_origin_load(c->lb, org));

@@ -1033,6 +1033,16 @@ static void origin_marked_down_is_not_picked_until_it_registers_again(void **sta
 	assert_int_equal(mp_lb_origin_mark_up(lb, (uint32_t)a, uid), MP_ERR_EXISTS);
 	mp_lb_quiescent(lb, 0);
 	assert_true(mp_lb_origin_alive(lb, mp_lb_origin_get(lb, (uint32_t)a), 700));
+	/* a registration in the same millisecond as the mark brings it back too (CI saw a refused
+	 * connect and the origin's next registration within one millisecond) */
+	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid, 800, false), MP_OK);
+	assert_int_equal(add_origin(lb, "a", 0x0a000001, P_ALL, 800), a);
+	mp_lb_quiescent(lb, 0);
+	assert_true(mp_lb_origin_alive(lb, mp_lb_origin_get(lb, (uint32_t)a), 800));
+	/* and a mark in the millisecond of a registration holds */
+	assert_int_equal(mp_lb_origin_mark_down(lb, (uint32_t)a, uid, 800, false), MP_OK);
+	mp_lb_quiescent(lb, 0);
+	assert_false(mp_lb_origin_alive(lb, mp_lb_origin_get(lb, (uint32_t)a), 800));
 	mp_lb_destroy(lb);
 }
 

@@ -2,6 +2,7 @@
  * it puts on the exception TAP for BIRD to announce while healthy (docs/fleet.md). */
 #include "fleet_health.h"
 #include "config.h"
+#include "control.h"
 #include "dp.h"
 #include "mp_clock.h"
 #include "mp_error.h"
@@ -139,8 +140,6 @@ static void hk_json(void *ctx, cJSON *out)
 int mp_fleet_health_start(struct mp_fleet_health *h, struct event_base *base, struct mp_dp *dp,
 			  const struct mp_config *cfg, char *err, size_t errcap)
 {
-	struct timeval tv = { 0, CHECK_MS * 1000 };
-
 	memset(h, 0, sizeof(*h));
 	h->dp = dp;
 	h->service_ip = cfg->service_ip;
@@ -155,8 +154,8 @@ int mp_fleet_health_start(struct mp_fleet_health *h, struct event_base *base, st
 	/* An address left by an earlier run on a TAP of the same name would be announced before we judge. */
 	if (h->service_ip && mp_netlink_addr(h->ifname, h->service_ip, 32, false, err, errcap) != MP_OK)
 		return MP_ERR_IO;
-	h->tick = event_new(base, -1, EV_PERSIST, on_tick, h);
-	if (!h->tick || event_add(h->tick, &tv)) {
+	h->tick = mp_control_timer(base, CHECK_MS, on_tick, h);
+	if (!h->tick) {
 		snprintf(err, errcap, "fleet health: cannot add its timer");
 		return MP_ERR_NOMEM;
 	}

@@ -131,7 +131,8 @@ static double cpu_seconds(pid_t pid)
 
 int main(int argc, char **argv)
 {
-	char *args[] = { "--file-prefix=mpr-bench", "--", "--tap-name=mpr3", "--tap-host-ip=198.18.236.1/24",
+	char prefix[64];
+	char *args[] = { prefix, "--", "--tap-name=mpr3", "--tap-host-ip=198.18.236.1/24",
 			 "--public-ip=198.18.236.2/24", "--public-gateway=198.18.236.1",
 			 "--system-api-listen=127.0.0.1:13362", "--api-listen=off", "--http-listen=off",
 			 "--rtmp-listen=127.0.0.1:13361", "--idle-sleep-us=1000", "--max-sessions=4096",
@@ -146,6 +147,7 @@ int main(int argc, char **argv)
 	if (argc > 1)
 		total = strtoull(argv[1], NULL, 10) << 20;
 	signal(SIGPIPE, SIG_IGN);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mpr-bench-%d", (int)getpid()); /* unique per run */
 	direct = run(ORIGIN_PORT);
 	if (mp_appliance_spawn(&app, args, NULL, 0) || !mp_appliance_wait_log(&app, "running (pid", 60000) ||
 	    mp_http_request(API_PORT, "POST", "/api/v1/srs/register", NULL, reg, sizeof(reg) - 1, &resp, 5000) != 200) {

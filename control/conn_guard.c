@@ -1,6 +1,7 @@
 /* conn_guard.c: per-listener connection limits (total, per address), request and idle timeouts, and
  * accept() back-off on descriptor exhaustion (see conn_guard.h for how connections are followed). */
 #include "conn_guard.h"
+#include "control.h"
 #include "mp_clock.h"
 #include "mp_log.h"
 #include "tls.h"
@@ -390,7 +391,6 @@ void mp_conn_guard_set_limits(struct mp_conn_guard *g, const struct mp_conn_limi
 struct mp_conn_guard *mp_conn_guard_new(struct event_base *base, const char *name, const struct mp_conn_limits *lim)
 {
 	struct mp_conn_guard *g = calloc(1, sizeof(*g));
-	struct timeval tv = { 0, SWEEP_MS * 1000 };
 
 	if (!g)
 		return NULL;
@@ -398,9 +398,9 @@ struct mp_conn_guard *mp_conn_guard_new(struct event_base *base, const char *nam
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->lim = *lim;
 	g->adopt = event_new(base, -1, 0, on_adopt, g);
-	g->sweep = event_new(base, -1, EV_PERSIST, on_sweep, g);
+	g->sweep = mp_control_timer(base, SWEEP_MS, on_sweep, g);
 	g->resume = evtimer_new(base, on_resume, g);
-	if (!g->adopt || !g->sweep || !g->resume || event_add(g->sweep, &tv)) {
+	if (!g->adopt || !g->sweep || !g->resume) {
 		mp_conn_guard_free(g);
 		return NULL;
 	}

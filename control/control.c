@@ -417,16 +417,14 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 		return MP_ERR_IO;
 	}
 	if (c->lb) {
-		struct timeval tv = { 0, 10000 };
-
 		mp_lb_reader_register(c->lb, MP_CONTROL_READER);
 		mp_default_backend_refresh(c, mp_now_ms());
 		if (mp_origin_probe_start(c) != MP_OK) {
 			snprintf(err, errcap, "control plane: out of memory for origin probes");
 			return MP_ERR_NOMEM;
 		}
-		c->tick = event_new(c->base, -1, EV_PERSIST, on_tick, c);
-		if (!c->tick || event_add(c->tick, &tv)) {
+		c->tick = mp_control_timer(c->base, 10, on_tick, c);
+		if (!c->tick) {
 			snprintf(err, errcap, "control plane: cannot start its timer");
 			return MP_ERR_IO;
 		}

@@ -158,15 +158,12 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 int mp_rtmp_proxy_start(struct mp_control *c)
 {
 	struct mp_rtmp_proxy *px = calloc(1, sizeof(*px));
-	struct timeval tv = { 1, 0 };
 
 	if (!px)
 		return MP_ERR_NOMEM;
 	px->c = c;
-	px->sweep = event_new(c->base, -1, EV_PERSIST, on_sweep, px);
-	if (!px->sweep || event_add(px->sweep, &tv)) {
-		if (px->sweep)
-			event_free(px->sweep);
+	px->sweep = mp_control_timer(c->base, 1000, on_sweep, px);
+	if (!px->sweep) {
 		free(px);
 		return MP_ERR_IO;
 	}

@@ -36,13 +36,14 @@ static struct mp_appliance app;
 
 static int start_appliance(const char *grace)
 {
-	char grace_opt[64];
-	char *argv[] = { "--file-prefix=mpr-relay", "--", "--tap-name=mpr1", "--tap-host-ip=198.18.234.1/24",
+	char grace_opt[64], prefix[64];
+	char *argv[] = { prefix, "--", "--tap-name=mpr1", "--tap-host-ip=198.18.234.1/24",
 			 "--public-ip=198.18.234.2/24", "--public-gateway=198.18.234.1",
 			 "--system-api-listen=127.0.0.1:13322", "--api-listen=off", "--http-listen=off",
 			 "--rtmp-listen=127.0.0.1:13321", "--idle-sleep-us=1000", "--max-sessions=4096", grace_opt, NULL };
 
 	snprintf(grace_opt, sizeof(grace_opt), "--grace-quit-timeout=%s", grace);
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mpr-relay-%d", (int)getpid()); /* unique per run */
 	if (app.pid > 0) /* one left running by a failed test */
 		mp_appliance_stop(&app, SIGINT, 10000);
 	mp_appliance_cleanup(&app);

@@ -58,6 +58,12 @@ int mp_appliance_spawn(struct mp_appliance *a, char *const *argv, char *const *e
 		_exit(127);
 	}
 	close(fd);
+	a->prefix[0] = 0;
+	for (int i = 0; argv && argv[i] && strcmp(argv[i], "--"); i++)
+		if (!strncmp(argv[i], "--file-prefix=", 14))
+			snprintf(a->prefix, sizeof(a->prefix), "%s", argv[i] + 14);
+	if (!a->prefix[0]) /* the appliance's default */
+		snprintf(a->prefix, sizeof(a->prefix), "mediaplane-%d", (int)a->pid);
 	return 0;
 }
 
@@ -136,10 +142,10 @@ int mp_appliance_stop(struct mp_appliance *a, int sig, int timeout_ms)
 void mp_appliance_cleanup(struct mp_appliance *a)
 {
 	if (a->pid > 0) {
-		char dir[64], cmd[96];
+		char dir[96], cmd[128];
 
 		/* Killed: it cannot remove its own EAL runtime directory. */
-		snprintf(dir, sizeof(dir), "/var/run/dpdk/mediaplane-%d", (int)a->pid);
+		snprintf(dir, sizeof(dir), "/var/run/dpdk/%s", a->prefix);
 		mp_appliance_stop(a, SIGKILL, 5000);
 		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 		if (system(cmd) != 0)

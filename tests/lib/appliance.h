@@ -10,6 +10,7 @@ struct mp_appliance {
 	pid_t pid;
 	char log_path[64];   /* its stdout+stderr */
 	int exit_status;     /* after mp_appliance_wait: exit code, or 128+signal */
+	char prefix[64];     /* its EAL file prefix (given in argv, or the appliance's default) */
 };
 
 /* Start $MP_BUILD_DIR/mediaplane with argv (NULL-terminated, without argv[0]); env_extra is a

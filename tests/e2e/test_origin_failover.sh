@@ -13,10 +13,10 @@
 set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
 . "$(dirname "$0")/fault_lib.sh"
+. "$(dirname "$0")/lib/nginx_rtmp.sh"
 SYS_PORT=13262 API_PORT=13261 RTMP_PORT=13263 HTTP_PORT=13264
-MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
-[ -f "$MODULE" ] || { echo "skip: libnginx-mod-rtmp is not installed"; exit 77; }
-declare -A NGINX_PID HB_PID
+nginx_rtmp_require
+declare -A ORIGIN_NGINX_PID HB_PID
 declare -A RPORT=([oA]=13271 [oB]=13274) HPORT=([oA]=13272 [oB]=13275)
 
 # nginx_start NAME: nginx-rtmp on the origin's management address: RTMP application "live" recording
@@ -24,23 +24,10 @@ declare -A RPORT=([oA]=13271 [oB]=13274) HPORT=([oA]=13272 [oB]=13275)
 nginx_start() {
 	local d=$FWORK/$1-nginx
 	mkdir -p "$d/rec" "$d/logs"
-	cat >"$d/nginx.conf" <<CONF
-load_module $MODULE;
-daemon off;
-master_process off;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/error.log;
-events { worker_connections 256; }
-rtmp { access_log $d/rtmp_access.log;
-  server { listen $MGMT_ORIGIN:${RPORT[$1]};
-    application live { live on; record all; record_path $d/rec; record_unique off; } } }
-http { access_log $d/http_access.log; default_type video/x-flv;
-  server { listen $MGMT_ORIGIN:${HPORT[$1]}; location /live/ { alias $d/rec/; } } }
-CONF
-	netns_bg "$NS_O" nginx -c "$d/nginx.conf" -p "$d" >"$d/out" 2>&1
-	NGINX_PID[$1]=$!
-	wait_until 30 curl -s -m 2 -o /dev/null "http://$MGMT_ORIGIN:${HPORT[$1]}/" || fail "nginx of $1 does not listen"
+	nginx_rtmp_start "$NS_O" "$d" "$MGMT_ORIGIN:${RPORT[$1]}" \
+		"live on; record all; record_path $d/rec; record_unique off;" "$MGMT_ORIGIN:${HPORT[$1]}" \
+		"default_type video/x-flv; location /live/ { alias $d/rec/; }" || fail "nginx of $1 does not listen"
+	ORIGIN_NGINX_PID[$1]=$NGINX_PID
 }
 
 # register NAME CPU LOAD1M: a heartbeat as SRS 7 sends it with `summaries on` (cpu_percent, load_1m,
@@ -84,7 +71,7 @@ rtmp_publish() { # STREAM SECONDS: H.264 through the appliance's RTMP listener, 
 		"rtmp://$MGMT_HOST_C:$RTMP_PORT/live/$1" >"$FWORK/pub-$1.log" 2>&1
 }
 published_at() { # NAME STREAM: nginx of NAME logged a publish of STREAM and recorded H.264 of it
-	grep -q "PUBLISH \"live\" \"$2\"" "$FWORK/$1-nginx/rtmp_access.log" 2>/dev/null &&
+	grep -q "PUBLISH \"live\" \"$2\"" "$FWORK/$1-nginx/access.log" 2>/dev/null &&
 		ffprobe -v error -show_entries stream=codec_name -of csv=p=0 "$FWORK/$1-nginx/rec/$2.flv" 2>/dev/null | grep -q h264
 }
 flv_gets() { # NAME: HTTP-FLV requests the origin's HTTP server has answered
@@ -137,8 +124,8 @@ cp "$FWORK/oA-nginx/rec/f.flv" "$FWORK/oB-nginx/rec/f.flv"
 set_weight oB 100
 # A's nginx dies first (SIGKILL): its RTMP and HTTP connects are refused at once, while its API
 # still answers the probes.
-kill -9 "${NGINX_PID[oA]}"
-wait "${NGINX_PID[oA]}" 2>/dev/null || true
+kill -9 "${ORIGIN_NGINX_PID[oA]}"
+wait "${ORIGIN_NGINX_PID[oA]}" 2>/dev/null || true
 t1=$(date +%s%N)
 ip netns exec "$NS_C" curl -s -f -m 20 -o "$FWORK/f-play.flv" "http://$MGMT_HOST_C:$HTTP_PORT/live/f.flv" || fail "FLV play after A died"
 t_flv=$((($(date +%s%N) - t1) / 1000000))

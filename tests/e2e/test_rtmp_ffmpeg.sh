@@ -12,6 +12,7 @@
 # The client namespace has no route to 198.18.134.0/24: the stream can only cross the proxy.
 set -euo pipefail
 . "$(dirname "$0")/lib/netns.sh"
+. "$(dirname "$0")/lib/nginx_rtmp.sh"
 
 ID=$(($$ % 100000))
 NS_C=mprc-$ID
@@ -44,8 +45,7 @@ pass() { echo "ok - $*"; passed=$((passed + 1)); }
 for p in ffmpeg ffprobe nginx curl; do
 	command -v "$p" >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
 done
-RTMP_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
-[ -f "$RTMP_MODULE" ] || { echo "SKIP: libnginx-mod-rtmp is not installed"; exit 77; }
+nginx_rtmp_require
 
 # --- namespaces
 netns_add "$NS_C"
@@ -56,33 +56,10 @@ ip netns exec "$NS_C" ping -c 1 -W 2 "$PROXY_IP" >/dev/null || fail "client name
 ping -c 1 -W 2 "$ORIGIN_IP" >/dev/null || fail "root namespace cannot reach the origin"
 
 # --- origin: nginx-rtmp with its default chunk size (4096; the proxy writes 60000 to it)
-cat >"$DIR/nginx.conf" <<EOF
-load_module $RTMP_MODULE;
-daemon off;
-master_process off;
-worker_processes 1;
-pid $DIR/nginx.pid;
-error_log $DIR/error.log info;
-events { worker_connections 256; }
-rtmp {
-	access_log $DIR/access.log;
-	server {
-		listen $ORIGIN_IP:$ORIGIN_PORT;
-		application live { live on; hls on; hls_path $DIR/hls; hls_fragment 1s; hls_playlist_length 6s; }
-	}
-}
-http {
-	access_log $DIR/http_access.log;
-	server {
-		listen $ORIGIN_IP:$ORIGIN_HTTP;
-		location /live/ { alias $DIR/hls/; types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; } }
-	}
-}
-EOF
-netns_bg "$NS_O" nginx -c "$DIR/nginx.conf" -p "$DIR" >"$DIR/nginx.out" 2>&1
-NGINX_PID=$!
-nginx_listens() { ip netns exec "$NS_O" bash -c "exec 3<>/dev/tcp/$ORIGIN_IP/$ORIGIN_PORT" 2>/dev/null; }
-wait_until 60 nginx_listens || fail "nginx does not listen"
+nginx_rtmp_start "$NS_O" "$DIR" "$ORIGIN_IP:$ORIGIN_PORT" \
+	"live on; hls on; hls_path $DIR/hls; hls_fragment 1s; hls_playlist_length 6s;" "$ORIGIN_IP:$ORIGIN_HTTP" \
+	"location /live/ { alias $DIR/hls/; types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; } }" ||
+	fail "nginx does not listen"
 
 # --- the appliance: RTMP listener on the client veth's address
 appliance_run "$PREFIX" -- --tap-name=mpr2 --tap-host-ip=198.18.235.1/24 \

@@ -11,6 +11,7 @@
 #   origin ns mpto-$ID: o0 198.18.142.2/24 ──veth── mpto$ID 198.18.142.1 (root ns: proxy -> origin)
 set -euo pipefail
 . "$(dirname "$0")/lib/netns.sh"
+. "$(dirname "$0")/lib/nginx_rtmp.sh"
 
 ID=$(($$ % 10000))
 NS_C=mptc-$ID
@@ -48,8 +49,7 @@ pass() { echo "ok - $*"; passed=$((passed + 1)); }
 for p in ffmpeg ffprobe nginx curl openssl; do
 	command -v "$p" >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
 done
-RTMP_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
-[ -f "$RTMP_MODULE" ] || { echo "SKIP: libnginx-mod-rtmp is not installed"; exit 77; }
+nginx_rtmp_require
 ffmpeg -hide_banner -protocols 2>/dev/null | grep -q '^ *rtmps$' || { echo "SKIP: ffmpeg has no rtmps"; exit 77; }
 
 # --- a test CA and a server certificate for the appliance's address (and a second one, for SIGHUP)
@@ -76,33 +76,10 @@ netns_veth "$IF_O" "$ORIGIN_GW/24" "$NS_O" o0 "$ORIGIN_IP/24"
 ip netns exec "$NS_C" ping -c 1 -W 2 "$PROXY_IP" >/dev/null || fail "client namespace cannot reach the proxy address"
 
 # --- origin: nginx-rtmp (plain RTMP) making HLS, served over plain HTTP
-cat >"$DIR/nginx.conf" <<EOF
-load_module $RTMP_MODULE;
-daemon off;
-master_process off;
-worker_processes 1;
-pid $DIR/nginx.pid;
-error_log $DIR/error.log info;
-events { worker_connections 256; }
-rtmp {
-	access_log $DIR/access.log;
-	server {
-		listen $ORIGIN_IP:$ORIGIN_PORT;
-		application live { live on; hls on; hls_path $DIR/hls; hls_fragment 1s; hls_playlist_length 6s; }
-	}
-}
-http {
-	access_log $DIR/http_access.log;
-	server {
-		listen $ORIGIN_IP:$ORIGIN_HTTP;
-		location /live/ { alias $DIR/hls/; types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; } }
-	}
-}
-EOF
-netns_bg "$NS_O" nginx -c "$DIR/nginx.conf" -p "$DIR" >"$DIR/nginx.out" 2>&1
-NGINX_PID=$!
-nginx_listens() { ip netns exec "$NS_O" bash -c "exec 3<>/dev/tcp/$ORIGIN_IP/$ORIGIN_PORT" 2>/dev/null; }
-wait_until 60 nginx_listens || fail "nginx does not listen"
+nginx_rtmp_start "$NS_O" "$DIR" "$ORIGIN_IP:$ORIGIN_PORT" \
+	"live on; hls on; hls_path $DIR/hls; hls_fragment 1s; hls_playlist_length 6s;" "$ORIGIN_IP:$ORIGIN_HTTP" \
+	"location /live/ { alias $DIR/hls/; types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; } }" ||
+	fail "nginx does not listen"
 
 # --- the appliance: plain RTMP off, RTMPS, HTTP and HTTPS stream, HTTP and HTTPS API, System API both
 appliance_run "$PREFIX" --no-huge -m 512 -- --tap-name=mpt$ID --tap-host-ip=198.18.241.1/24 \

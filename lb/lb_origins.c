@@ -265,17 +265,28 @@ int mp_lb_local_origin_weight(struct mp_lb *lb, const char *name, uint32_t weigh
 	return rc;
 }
 
-int mp_lb_origin_mark_down(struct mp_lb *lb, uint32_t id, uint32_t uid, uint64_t now, bool by_probe)
+/* The record in slot id when it is still incarnation uid, with origins.wlock taken (NULL: none,
+ * lock not held). */
+static const struct mp_lb_origin *origin_lock_incarnation(struct mp_lb *lb, uint32_t id, uint32_t uid)
 {
-	int rc;
-
 	if (id >= mp_lb_origin_id_limit(lb))
-		return MP_ERR_NOTFOUND;
+		return NULL;
 	rte_spinlock_lock(&lb->origins.wlock);
 	const struct mp_lb_origin *o = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
-	if (o == NULL || o->uid != uid)
-		rc = MP_ERR_NOTFOUND;
-	else if (mp_lb_origin_is_down(o))
+	if (o != NULL && o->uid == uid)
+		return o;
+	rte_spinlock_unlock(&lb->origins.wlock);
+	return NULL;
+}
+
+int mp_lb_origin_mark_down(struct mp_lb *lb, uint32_t id, uint32_t uid, uint64_t now, bool by_probe)
+{
+	const struct mp_lb_origin *o = origin_lock_incarnation(lb, id, uid);
+	int rc;
+
+	if (o == NULL)
+		return MP_ERR_NOTFOUND;
+	if (mp_lb_origin_is_down(o))
 		rc = by_probe && !o->down_probe && origin_edit_locked(lb, id, EDIT_PROBE, 0) == MP_ERR_NOMEM ? MP_ERR_NOMEM
 													  : MP_ERR_EXISTS;
 	else
@@ -287,18 +298,12 @@ int mp_lb_origin_mark_down(struct mp_lb *lb, uint32_t id, uint32_t uid, uint64_t
 
 int mp_lb_origin_mark_up(struct mp_lb *lb, uint32_t id, uint32_t uid)
 {
+	const struct mp_lb_origin *o = origin_lock_incarnation(lb, id, uid);
 	int rc;
 
-	if (id >= mp_lb_origin_id_limit(lb))
+	if (o == NULL)
 		return MP_ERR_NOTFOUND;
-	rte_spinlock_lock(&lb->origins.wlock);
-	const struct mp_lb_origin *o = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
-	if (o == NULL || o->uid != uid)
-		rc = MP_ERR_NOTFOUND;
-	else if (!mp_lb_origin_is_down(o) || !o->down_probe)
-		rc = MP_ERR_EXISTS;
-	else
-		rc = origin_edit_locked(lb, id, EDIT_UP, 0);
+	rc = !mp_lb_origin_is_down(o) || !o->down_probe ? MP_ERR_EXISTS : origin_edit_locked(lb, id, EDIT_UP, 0);
 	rte_spinlock_unlock(&lb->origins.wlock);
 	return rc;
 }

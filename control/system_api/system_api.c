@@ -85,6 +85,19 @@ static void reply_cjson(struct evhttp_request *req, cJSON *o)
 	cJSON_Delete(o);
 }
 
+/* Auth, then the method (a mask of enum evhttp_cmd_type): false once it has answered (401/403 or
+ * 405 with why). */
+static bool api_allow(struct evhttp_request *req, const struct mp_control *c, unsigned methods, const char *why)
+{
+	if (!mp_http_check_auth(req, c->cfg))
+		return false;
+	if (!(evhttp_request_get_command(req) & methods)) {
+		mp_http_reply_error(req, 405, why);
+		return false;
+	}
+	return true;
+}
+
 /* POST /api/v1/srs/register: the SRS origin heartbeat (heartbeat { ports on; }). In order: auth, method,
  * origin_networks (403), register_rate (429), Content-Type (415), body size and form (400), names
  * without control characters (400), no endpoint of this appliance itself (400), then the table (503). */
@@ -99,12 +112,8 @@ static void api_register(struct evhttp_request *req, void *arg)
 	uint32_t src = peer_ipv4(req);
 	int rc;
 
-	if (!mp_http_check_auth(req, c->cfg))
+	if (!api_allow(req, c, EVHTTP_REQ_POST, "use POST with the SRS heartbeat body"))
 		return;
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		mp_http_reply_error(req, 405, "use POST with the SRS heartbeat body");
-		return;
-	}
 	if (!mp_cidrs_match(&c->cfg->origin_networks, src)) {
 		c->stats.register_forbidden++;
 		register_refuse(c, req, 403, "this source address may not register origins (origin_networks)");
@@ -421,12 +430,8 @@ static void api_dataplane(struct evhttp_request *req, void *arg)
 	struct mp_control *c = arg;
 	cJSON *o, *data;
 
-	if (!mp_http_check_auth(req, c->cfg))
+	if (!api_allow(req, c, EVHTTP_REQ_GET, "use GET"))
 		return;
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		mp_http_reply_error(req, 405, "use GET");
-		return;
-	}
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "code", 0);
 	data = cJSON_AddObjectToObject(o, "data");
@@ -490,12 +495,8 @@ static void api_health(struct evhttp_request *req, void *arg)
 	char *s;
 	cJSON *o;
 
-	if (!mp_http_check_auth(req, c->cfg))
+	if (!api_allow(req, c, EVHTTP_REQ_GET, "use GET"))
 		return;
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_GET) {
-		mp_http_reply_error(req, 405, "use GET");
-		return;
-	}
 	if (!c->health.json) {
 		mp_http_reply_error(req, 503, "no health check");
 		return;
@@ -516,12 +517,8 @@ static void api_drain(struct evhttp_request *req, void *arg)
 	cJSON *o;
 	int r;
 
-	if (!mp_http_check_auth(req, c->cfg))
+	if (!api_allow(req, c, EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, "POST drains the appliance, DELETE ends the drain"))
 		return;
-	if (cmd != EVHTTP_REQ_POST && cmd != EVHTTP_REQ_DELETE) {
-		mp_http_reply_error(req, 405, "POST drains the appliance, DELETE ends the drain");
-		return;
-	}
 	r = c->health.drain ? c->health.drain(c->health.ctx, cmd == EVHTTP_REQ_POST) : MP_ERR_UNSUPPORTED;
 	if (r != MP_OK && r != MP_ERR_STATE) {
 		mp_http_reply_error(req, 503, mp_strerror(r));

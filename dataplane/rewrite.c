@@ -14,8 +14,8 @@ static inline uint16_t csum_apply(uint16_t hc, uint32_t delta)
 	return (uint16_t)~mp_csum_fold((uint16_t)~hc + delta);
 }
 
-/* hw: MP_RW_HW_* (rewrite.h), the checksums left to the port. */
-/* Inlined into both: hw == 0 folds away in mp_udp_rewrite, the software path of the fast path. */
+/* hw: MP_RW_HW_* (rewrite.h), the checksums left to the port. Inlined into both callers, so that
+ * hw == 0 folds away in mp_udp_rewrite, the software path. */
 static inline __attribute__((always_inline)) void
 udp_rewrite(uint8_t *f, const struct mp_pkt *pkt, const uint8_t src_mac[6], const uint8_t dst_mac[6], uint32_t src_ip,
 	    uint16_t src_port, uint32_t dst_ip, uint16_t dst_port, unsigned hw)

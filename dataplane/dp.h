@@ -53,6 +53,7 @@ struct mp_dp_conf {
 	uint32_t session_rate;     /* new sessions per source address per second, per worker (0: no limit) */
 	uint32_t srt_hs_rate;      /* SRT handshake packets per source address per second, per worker (0: no limit) */
 	char srt_default_stream[256]; /* the stream id of a caller that sends none ("" : such a caller is rejected) */
+	bool tx_csum_offload;      /* TX checksum offload where a port has it (dp_txcsum.h); false: in software */
 	bool webrtc_allow_no_pwd;  /* a STUN for an ICE username stored without ice-pwd may start a session
 				    * (counted as stun_unverified); default: refused (drop stun_no_pwd) */
 };
@@ -63,6 +64,7 @@ struct mp_dp_port {
 	struct mp_iface iface;
 	struct mp_arp_cache arp;   /* neighbours on this port, shared by every worker */
 	bool started;
+	uint64_t tx_offloads;      /* TX checksum offloads enabled (RTE_ETH_TX_OFFLOAD_*; dp_txcsum.h) */
 	/* exception path (dp_exception.c): the kernel TAP that carries this port's IP and MAC */
 	uint16_t exc_port_id;
 	bool exc_started;

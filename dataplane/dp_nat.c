@@ -1,8 +1,8 @@
 /* dp_nat.c: the return path: origin -> appliance NAT port -> client, by (origin address, origin port, NAT port). */
 #include "dp_media.h"
+#include "dp_txcsum.h"
 #include "lb.h"
 #include "mp_error.h"
-#include "rewrite.h"
 
 #include <rte_prefetch.h>
 
@@ -52,8 +52,8 @@ static inline void nat_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 	f = rte_pktmbuf_mtod(m, uint8_t *);
 	mp_lb_session_count_o2c(s, pkt->payload_len, now_ms);
 	mp_dp_webrtc_check_close(w, s, f + pkt->payload_off, pkt->payload_len, now_ms);
-	mp_udp_rewrite(f, pkt, dp->ports[out].iface.mac, mac, s->tuple.dst_ip, s->tuple.dst_port, s->tuple.src_ip,
-		       s->tuple.src_port);
+	mp_dp_udp_rewrite(dp, out, m, pkt, mac, s->tuple.dst_ip, s->tuple.dst_port, s->tuple.src_ip,
+			  s->tuple.src_port);
 	mp_dp_tx(w, out, m);
 }
 

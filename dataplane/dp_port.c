@@ -33,6 +33,25 @@ static int port_find(const char *name, uint16_t *port_id)
 	return MP_ERR_NODEV;
 }
 
+/* The checksum offloads a port runs with, said once at start. */
+static unsigned csum_bits(uint64_t v, uint64_t ipv4, uint64_t udp)
+{
+	return ((v & ipv4) ? 1u : 0u) | ((v & udp) ? 2u : 0u);
+}
+
+static void log_offloads(const struct mp_dp_port *p, uint64_t rx, uint64_t tx_capa)
+{
+	static const char *const names[4] = { "none", "ipv4", "udp", "ipv4+udp" };
+	unsigned r = csum_bits(rx, RTE_ETH_RX_OFFLOAD_IPV4_CKSUM, RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	unsigned t = csum_bits(p->tx_offloads, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM, RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	unsigned c = csum_bits(tx_capa, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM, RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+
+	MP_INFO("port %u (%s): checksum offload: RX %s, TX %s%s", p->port_id, p->name, names[r], names[t],
+		t == 3 ? "" : !c ? " (the port has none: incremental update in software)"
+		: !t ? " (tx_csum_offload = off: incremental update in software)"
+		: " (the rest: incremental update in software)");
+}
+
 static int port_setup(struct mp_dp *dp, struct mp_dp_port *p, char *err, size_t errcap)
 {
 	struct rte_eth_conf conf;
@@ -63,6 +82,10 @@ static int port_setup(struct mp_dp *dp, struct mp_dp_port *p, char *err, size_t 
 	}
 	/* RX checksum offload where the port has it: classify trusts its GOOD and drops its BAD. */
 	conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+	/* TX checksum offload likewise (unless tx_csum_offload = off): rewritten frames leave their
+	 * checksums to the port (dp_txcsum.h); without it they are updated incrementally (rewrite.c). */
+	if (dp->conf.tx_csum_offload)
+		conf.txmode.offloads = info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
 	rc = rte_eth_dev_configure(p->port_id, nq, nq, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &rxd, &txd);
@@ -78,6 +101,8 @@ static int port_setup(struct mp_dp *dp, struct mp_dp_port *p, char *err, size_t 
 		return MP_ERR_IO;
 	}
 	p->started = true;
+	p->tx_offloads = conf.txmode.offloads;
+	log_offloads(p, conf.rxmode.offloads, info.tx_offload_capa);
 	rte_eth_promiscuous_enable(p->port_id); /* some vdevs filter by MAC otherwise; failures are harmless */
 	rte_eth_macaddr_get(p->port_id, &mac);
 	memcpy(p->iface.mac, mac.addr_bytes, 6);

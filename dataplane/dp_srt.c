@@ -2,8 +2,8 @@
 #include "dp_handoff.h"
 #include "dp_media.h"
 #include "dp_srt.h"
+#include "dp_txcsum.h"
 #include "mp_error.h"
-#include "rewrite.h"
 
 #include <rte_branch_prediction.h>
 #include <rte_prefetch.h>
@@ -76,8 +76,8 @@ static inline void srt_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 		return;
 	}
 	mp_lb_session_count_c2o(s, pkt->payload_len, now_ms);
-	mp_udp_rewrite(f, pkt, dp->ports[po].iface.mac, mac, dp->ports[po].iface.ip, s->nat_port, s->origin_ipv4,
-		       s->origin_port);
+	mp_dp_udp_rewrite(dp, po, m, pkt, mac, dp->ports[po].iface.ip, s->nat_port, s->origin_ipv4,
+			  s->origin_port);
 	if (unlikely(srt_is_ctrl(p, MP_SRT_CTRL_SHUTDOWN)))
 		srt_shutdown(w, s, now_ms);
 	mp_dp_tx(w, po, m);
@@ -171,8 +171,8 @@ void mp_dp_srt_from_origin(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 		return;
 	}
 	mp_lb_session_count_o2c(s, pkt->payload_len, now_ms);
-	mp_udp_rewrite(f, pkt, dp->ports[pc].iface.mac, mac, s->tuple.dst_ip, s->tuple.dst_port, s->tuple.src_ip,
-		       s->tuple.src_port);
+	mp_dp_udp_rewrite(dp, pc, m, pkt, mac, s->tuple.dst_ip, s->tuple.dst_port, s->tuple.src_ip,
+			  s->tuple.src_port);
 	if (unlikely(srt_is_ctrl(p, MP_SRT_CTRL_SHUTDOWN)))
 		srt_shutdown(w, s, now_ms);
 	mp_dp_tx(w, pc, m);

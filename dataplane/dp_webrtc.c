@@ -1,12 +1,12 @@
 /* dp_webrtc.c: WebRTC media to webrtc_port: sessions by client 5-tuple, created by STUN USERNAME. */
 #include "dp_handoff.h"
 #include "dp_media.h"
+#include "dp_txcsum.h"
 #include "demux.h"
 #include "dtls.h"
 #include "lb.h"
 #include "lb_redis.h"
 #include "mp_error.h"
-#include "rewrite.h"
 #include "stun.h"
 #include "stun_integrity.h"
 
@@ -50,8 +50,8 @@ static void forward_c2o(struct mp_dp_worker *w, struct rte_mbuf *m, const struct
 	mp_lb_session_count_c2o(s, pkt->payload_len, now_ms);
 	if (unlikely(mp_dp_webrtc_check_close(w, s, f + pkt->payload_off, pkt->payload_len, now_ms)))
 		*changed = true;
-	mp_udp_rewrite(f, pkt, ifc->mac, mac, ifc->ip, s->nat_port ? s->nat_port : pkt->src_port, s->origin_ipv4,
-		       s->origin_port);
+	mp_dp_udp_rewrite(dp, out, m, pkt, mac, ifc->ip, s->nat_port ? s->nat_port : pkt->src_port, s->origin_ipv4,
+			  s->origin_port);
 	mp_dp_tx(w, out, m);
 }
 

@@ -1,4 +1,4 @@
-/* rewrite.c: NAT address/port rewrite with incremental checksums, and ARP request frames. */
+/* rewrite.c: NAT address/port rewrite with incremental checksums (or left to the port), and ARP request frames. */
 #include "rewrite.h"
 
 #include <string.h>
@@ -14,8 +14,11 @@ static inline uint16_t csum_apply(uint16_t hc, uint32_t delta)
 	return (uint16_t)~mp_csum_fold((uint16_t)~hc + delta);
 }
 
-void mp_udp_rewrite(uint8_t *f, const struct mp_pkt *pkt, const uint8_t src_mac[6], const uint8_t dst_mac[6],
-		    uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port)
+/* hw: MP_RW_HW_* (rewrite.h), the checksums left to the port. Inlined into both callers, so that
+ * hw == 0 folds away in mp_udp_rewrite, the software path. */
+static inline __attribute__((always_inline)) void
+udp_rewrite(uint8_t *f, const struct mp_pkt *pkt, const uint8_t src_mac[6], const uint8_t dst_mac[6], uint32_t src_ip,
+	    uint16_t src_port, uint32_t dst_ip, uint16_t dst_port, unsigned hw)
 {
 	uint8_t *ip = f + pkt->l3_off, *u = f + pkt->l4_off;
 	uint32_t addr = 0, ttl = 0, ports;
@@ -34,18 +37,31 @@ void mp_udp_rewrite(uint8_t *f, const struct mp_pkt *pkt, const uint8_t src_mac[
 	if (ip[8] > 1)
 		ip[8]--;
 	ttl = csum_delta(0, old_ttl_word, mp_rd16(ip + 8));
-	mp_wr16(ip + 10, csum_apply(mp_rd16(ip + 10), addr + ttl));
+	/* Left to the port: the field is 0 while the port sums the header. */
+	mp_wr16(ip + 10, (hw & MP_RW_HW_IP) ? 0 : csum_apply(mp_rd16(ip + 10), addr + ttl));
 
 	ports = csum_delta(0, mp_rd16(u), src_port);
 	ports = csum_delta(ports, mp_rd16(u + 2), dst_port);
 	mp_wr16(u, src_port);
 	mp_wr16(u + 2, dst_port);
 	uc = mp_rd16(u + 6);
-	if (uc) {
+	if (uc && !(hw & MP_RW_HW_UDP)) {
 		/* The UDP checksum covers the pseudo-header addresses too (RFC 768). */
 		uc = csum_apply(uc, addr + ports);
 		mp_wr16(u + 6, uc ? uc : 0xffff);
 	}
+}
+
+void mp_udp_rewrite(uint8_t *f, const struct mp_pkt *pkt, const uint8_t src_mac[6], const uint8_t dst_mac[6],
+		    uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port)
+{
+	udp_rewrite(f, pkt, src_mac, dst_mac, src_ip, src_port, dst_ip, dst_port, 0);
+}
+
+void mp_udp_rewrite_hw(uint8_t *f, const struct mp_pkt *pkt, const uint8_t src_mac[6], const uint8_t dst_mac[6],
+		       uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port, unsigned hw)
+{
+	udp_rewrite(f, pkt, src_mac, dst_mac, src_ip, src_port, dst_ip, dst_port, hw);
 }
 
 size_t mp_build_arp_request(uint8_t *out, const struct mp_iface *ifc, uint32_t target_ip)

@@ -202,7 +202,8 @@ static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 	dc->rx_desc = cfg->rx_desc;
 	dc->tx_desc = cfg->tx_desc;
 	dc->idle_sleep_us = cfg->idle_sleep_us;
-	dc->tx_csum_offload = strcmp(cfg->tx_csum_offload, "off") != 0;
+	dc->tx_csum_offload = !strcmp(cfg->tx_csum_offload, "off") ? MP_TXCSUM_OFF
+			    : !strcmp(cfg->tx_csum_offload, "on") ? MP_TXCSUM_ON : MP_TXCSUM_AUTO;
 	dc->exception_path = exception_path_on(cfg);
 	snprintf(dc->exception_tap, sizeof(dc->exception_tap), "%s", cfg->exception_tap);
 	dc->exception_rate = cfg->exception_rate;

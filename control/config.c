@@ -72,7 +72,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("mbufs", T_U32, mbufs, "0", NULL, NULL, "mbufs in the packet pool; 0: computed from workers, ports and descriptors (logged at start)"),
 	K("rx_desc", T_U16, rx_desc, "1024", NULL, NULL, "RX descriptors per queue"),
 	K("tx_desc", T_U16, tx_desc, "1024", NULL, NULL, "TX descriptors per queue"),
-	K("tx_csum_offload", T_ENUM, tx_csum_offload, "auto", NULL, "auto|off", "leave the IPv4 and UDP checksums of forwarded frames to a port that offloads them (auto) or update them in software (off)"),
+	K("tx_csum_offload", T_ENUM, tx_csum_offload, "auto", NULL, "auto|on|off", "leave the IPv4 and UDP checksums of forwarded frames to a port that offloads them in hardware (auto; on: also net_tap's software offload) or update them in software (off)"),
 	K("idle_sleep_us", T_U32, idle_sleep_us, "0", NULL, NULL, "a worker with nothing to receive sleeps this long (0: busy poll)"),
 	K("tap_name", T_STR, tap_name, "mp0", NULL, NULL, "kernel name of the default TAP port"),
 	K("exception_path", T_ENUM, exception_path, "auto", NULL, "auto|on|off", "send what the data plane does not serve (TCP...) to the kernel through a TAP per port (auto: on for a real port, off for the default TAP and tap/pcap/ring/null ports)"),

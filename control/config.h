@@ -75,7 +75,7 @@ struct mp_config {
 	uint32_t mbufs;
 	uint16_t rx_desc;
 	uint16_t tx_desc;
-	char tx_csum_offload[8];       /* auto | off */
+	char tx_csum_offload[8];       /* auto | on | off */
 	uint32_t idle_sleep_us;
 	char tap_name[16];
 	struct mp_ifaddr tap_host_ip;

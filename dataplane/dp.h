@@ -29,6 +29,10 @@
 #define MP_DP_REBIND_QUIET_MS 2000
 
 /* What the data plane is asked to do (filled by the appliance from its config). */
+/* tx_csum_offload: auto = a port's offload unless it is net_tap's (a software sum of the whole datagram,
+ * dearer than the incremental update); on = any port's; off = always the incremental update. */
+enum mp_txcsum_mode { MP_TXCSUM_AUTO = 0, MP_TXCSUM_ON, MP_TXCSUM_OFF };
+
 struct mp_dp_conf {
 	char public_port[128];     /* DPDK device name */
 	uint32_t public_ip;        /* host order */
@@ -53,7 +57,7 @@ struct mp_dp_conf {
 	uint32_t session_rate;     /* new sessions per source address per second, per worker (0: no limit) */
 	uint32_t srt_hs_rate;      /* SRT handshake packets per source address per second, per worker (0: no limit) */
 	char srt_default_stream[256]; /* the stream id of a caller that sends none ("" : such a caller is rejected) */
-	bool tx_csum_offload;      /* TX checksum offload where a port has it (dp_txcsum.h); false: in software */
+	uint8_t tx_csum_offload;   /* enum mp_txcsum_mode: TX checksum offload where a port has it (dp_txcsum.h) */
 	bool webrtc_allow_no_pwd;  /* a STUN for an ICE username stored without ice-pwd may start a session
 				    * (counted as stun_unverified); default: refused (drop stun_no_pwd) */
 };

@@ -39,17 +39,16 @@ static unsigned csum_bits(uint64_t v, uint64_t ipv4, uint64_t udp)
 	return ((v & ipv4) ? 1u : 0u) | ((v & udp) ? 2u : 0u);
 }
 
-static void log_offloads(const struct mp_dp_port *p, uint64_t rx, uint64_t tx_capa)
+static void log_offloads(const struct mp_dp_port *p, uint64_t rx, uint64_t tx_capa, const char *why_not)
 {
 	static const char *const names[4] = { "none", "ipv4", "udp", "ipv4+udp" };
 	unsigned r = csum_bits(rx, RTE_ETH_RX_OFFLOAD_IPV4_CKSUM, RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	unsigned t = csum_bits(p->tx_offloads, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM, RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
 	unsigned c = csum_bits(tx_capa, RTE_ETH_TX_OFFLOAD_IPV4_CKSUM, RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
+	const char *which = t == 3 ? NULL : !c ? "the port has none" : !t && why_not ? why_not : "the rest";
 
-	MP_INFO("port %u (%s): checksum offload: RX %s, TX %s%s", p->port_id, p->name, names[r], names[t],
-		t == 3 ? "" : !c ? " (the port has none: incremental update in software)"
-		: !t ? " (tx_csum_offload = off: incremental update in software)"
-		: " (the rest: incremental update in software)");
+	MP_INFO("port %u (%s): checksum offload: RX %s, TX %s%s%s%s", p->port_id, p->name, names[r], names[t],
+		which ? " (" : "", which ? which : "", which ? ": incremental update in software)" : "");
 }
 
 static int port_setup(struct mp_dp *dp, struct mp_dp_port *p, char *err, size_t errcap)
@@ -84,7 +83,10 @@ static int port_setup(struct mp_dp *dp, struct mp_dp_port *p, char *err, size_t 
 	conf.rxmode.offloads = info.rx_offload_capa & (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	/* TX checksum offload likewise (unless tx_csum_offload = off): rewritten frames leave their
 	 * checksums to the port (dp_txcsum.h); without it they are updated incrementally (rewrite.c). */
-	if (dp->conf.tx_csum_offload)
+	const char *why_not = dp->conf.tx_csum_offload == MP_TXCSUM_OFF ? "tx_csum_offload = off"
+			    : dp->conf.tx_csum_offload == MP_TXCSUM_AUTO && !strcmp(info.driver_name, "net_tap")
+				? "tx_csum_offload = auto: net_tap's offload is a software sum" : NULL;
+	if (why_not == NULL)
 		conf.txmode.offloads = info.tx_offload_capa & (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM);
 	rc = rte_eth_dev_configure(p->port_id, nq, nq, &conf);
 	if (rc == 0)
@@ -102,7 +104,7 @@ static int port_setup(struct mp_dp *dp, struct mp_dp_port *p, char *err, size_t 
 	}
 	p->started = true;
 	p->tx_offloads = conf.txmode.offloads;
-	log_offloads(p, conf.rxmode.offloads, info.tx_offload_capa);
+	log_offloads(p, conf.rxmode.offloads, info.tx_offload_capa, why_not);
 	rte_eth_promiscuous_enable(p->port_id); /* some vdevs filter by MAC otherwise; failures are harmless */
 	rte_eth_macaddr_get(p->port_id, &mac);
 	memcpy(p->iface.mac, mac.addr_bytes, 6);

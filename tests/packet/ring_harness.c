@@ -71,7 +71,7 @@ static void start(struct mp_rh *h, const struct mp_rh_addr *a, unsigned nports, 
 	c.mbufs = 0; /* sized from the configuration, as the appliance does by default */
 	c.rx_desc = c.tx_desc = 512;
 	c.idle_sleep_us = 50;
-	c.tx_csum_offload = true; /* as the appliance by default (tx_csum_offload = auto): net_ring has none */
+	c.tx_csum_offload = MP_TXCSUM_AUTO; /* as the appliance by default: net_ring has none */
 	c.session_rate = a->session_rate;
 	c.srt_hs_rate = a->srt_hs_rate;
 	c.webrtc_allow_no_pwd = a->webrtc_allow_no_pwd;

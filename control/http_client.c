@@ -1,16 +1,69 @@
 /* http_client.c: requests to origins whose completion never runs inside the call that sends them
- * (libevent 2.1 immediate connect failures; see http_client.h). */
+ * (libevent 2.1 immediate connect failures; see http_client.h), with a connect timeout of their own. */
 #include "http_client.h"
 #include "mp_error.h"
+#include "mp_log.h"
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+void mp_http_client_stop(struct mp_http_client_call *call)
+{
+	if (call->connect_timer) {
+		event_free(call->connect_timer); /* deletes it first when pending */
+		call->connect_timer = NULL;
+	}
+	call->conn = NULL;
+}
+
+/* The connection's socket is connected: the kernel knows its peer (a socket still in SYN_SENT, or
+ * with no socket yet, has none: ENOTCONN). */
+static bool connected(struct evhttp_connection *conn)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
+	evutil_socket_t fd = bev ? bufferevent_getfd(bev) : -1;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	return fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0;
+}
+
+static void on_connect_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct mp_http_client_call *call = arg;
+	struct evhttp_connection *conn = call->conn;
+
+	(void)fd;
+	(void)what;
+	if (!conn || connected(conn))
+		return; /* the origin took the connection: the connection's own timeout goes on */
+	mp_http_client_stop(call);
+	call->connect_timed_out(call); /* may free the relay holding call */
+}
+
+static void arm(struct mp_http_client_call *call, struct evhttp_connection *conn)
+{
+	struct timeval tv = { call->connect_timeout_ms / 1000, (call->connect_timeout_ms % 1000) * 1000 };
+
+	call->conn = conn;
+	call->connect_timer = evtimer_new(evhttp_connection_get_base(conn), on_connect_timer, call);
+	if (!call->connect_timer || evtimer_add(call->connect_timer, &tv) != 0) {
+		/* the connection's own timeout still ends a hanging connect, later */
+		MP_WARN("HTTP relay: cannot arm the origin connect timeout");
+		mp_http_client_stop(call);
+	}
+}
 
 int mp_http_client_send(struct mp_http_client_call *call, struct evhttp_connection *conn,
 			struct evhttp_request *req, enum evhttp_cmd_type type, const char *uri)
 {
 	int rc;
 
+	mp_http_client_stop(call);
 	call->failed_at_once = false;
 	call->error = 0;
 	call->sending = true;
@@ -22,7 +75,11 @@ int mp_http_client_send(struct mp_http_client_call *call, struct evhttp_connecti
 			call->error = errno;
 		return MP_ERR_IO;
 	}
-	return call->failed_at_once ? MP_ERR_IO : MP_OK;
+	if (call->failed_at_once)
+		return MP_ERR_IO;
+	if (call->connect_timeout_ms && call->connect_timed_out)
+		arm(call, conn);
+	return MP_OK;
 }
 
 bool mp_http_client_completed_inside(struct mp_http_client_call *call)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# test_whip_repick.sh: issue 13 item 1 for WHIP/WHEP and the HTTP relays' connect timeout, and item 5 with a
-# real client. Two origins (identity_origin.py, which records every request it gets): A, the one a
+# test_whip_repick.sh: issue 13 item 1 for WHIP/WHEP and the HTTP relays' connect timeout, item 3 for
+# SRS's legacy API ("clientip"), and item 5 with a real client. Two origins (identity_origin.py, which records every request it gets): A, the one a
 # stream is pinned to, and B.
 #  - A's process dead (connect refused): the client's one WHIP POST is answered 201 by B, the FLV play of
 #    another pinned stream 200 by B; A is marked down; the client never sees an origin address.
@@ -103,6 +103,26 @@ for s in f1 g1; do
 	[ "$(flv "$s")" = 200 ] || fail "FLV $s on A: $(cat "$WORK/body")"
 	[ "$(seen a "/live/$s.flv")" = 1 ] || fail "FLV $s did not reach A"
 done
+# SRS's legacy API would take a forged "clientip" from the offer as the client's address (its hooks'
+# "ip"): the appliance drops it, and SRS falls back to X-Forwarded-For, the client's real address.
+"$PY" - "$OFFER" >"$WORK/legacy.json" <<'PY'
+import json, sys
+print(json.dumps({"api": "http://x/rtc/v1/publish/", "streamurl": "webrtc://x/live/legacy1", "clientip": "10.6.6.6",
+                  "sdp": open(sys.argv[1], newline="").read()}))
+PY
+code=$(ip netns exec "$NS_C" curl -s -m 60 -o "$WORK/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+	--data-binary @"$WORK/legacy.json" "http://$APP_C:$API/rtc/v1/publish/")
+[ "$code" = 201 ] || fail "legacy offer: $code $(cat "$WORK/body")"
+"$PY" - "$(tail -n 1 "$WORK/a.jsonl")" "$OFFER" "$CLIENT" <<'PY' || fail "legacy offer at the origin: $(tail -n 1 "$WORK/a.jsonl" | cut -c 1-400)"
+import json, sys
+r = json.loads(sys.argv[1])
+b = json.loads(r["body"])
+h = {k.lower(): v for k, v in r["headers"]}
+assert r["target"] == "/rtc/v1/publish/" and "clientip" not in b, b.keys()
+assert b["sdp"] == open(sys.argv[2], newline="").read() and b["streamurl"] == "webrtc://x/live/legacy1", b
+assert h["x-forwarded-for"] == sys.argv[3], h
+PY
+pass "legacy API: a forged \"clientip\" is taken out of the offer, the origin gets X-Forwarded-For $CLIENT and the rest as sent"
 register b "$B" "$PB" || fail "register B"
 pass "streams r1, t1 (WHIP) and f1, g1 (FLV) pinned to A; B registered"
 

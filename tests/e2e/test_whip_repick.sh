@@ -7,7 +7,7 @@
 #  - A blackholed (its SYN-ACKs go nowhere: a policy route drops every packet from A's address, so a
 #    connect to A hangs as for a host gone or a firewall dropping SYNs): the relays give A up after
 #    origin_connect_timeout ("connect timed out" in the log, not the 10 s / 15 s request timeouts), mark
-#    it down and the client's one WHIP POST / FLV GET is answered by B.
+#    it down and the client's one WHIP POST / FLV GET / RTMP publish (nginx-rtmp on B) is answered by B.
 #  - Every origin dead: 502, and the reason names no origin address.
 #  - whip_redirect on: an aiortc WHIP client (whip_client.py) follows the 307 to the origin
 #    (whip_origin.py) on a link only the client and the origin share, and the origin counts its RTP.
@@ -35,6 +35,9 @@ API=13762
 PA=13763 # A's HTTP and API port
 PB=13764 # B's
 PR=13765 # the redirect mode's aiortc origin
+RTMP=13766 # the appliance's RTMP listener
+PRB=13767 # B's RTMP server (nginx-rtmp); A's RTMP endpoint is 13768, where nothing listens
+MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
 PY=/usr/bin/python3 # Debian's python3-aiortc
 OFFER=${MP_TEST_DATA:?}/chromium156-whip-offer.sdp
 WORK=$(mktemp -d /tmp/mwr-e2e.XXXXXX)
@@ -68,11 +71,29 @@ origin() {
 	listens() { [ -n "$(ip netns exec "$NS_O" ss -Hltn "src $1 and sport = :$2")" ]; }
 	wait_until 30 listens "$2" "$3" || fail "origin $1 does not listen on $2:$3"
 }
-register() { # register NAME ADDR PORT
+register() { # register NAME ADDR PORT RTMP-PORT
 	local out
 	out=$(curl -sf -m 5 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$SYS/api/v1/srs/register" \
-		-d "{\"ip\":\"$2\",\"server\":\"wr\",\"service\":\"$1\",\"pid\":\"1\",\"http\":[\"$3\"],\"api\":[\"$3\"]}") &&
+		-d "{\"ip\":\"$2\",\"server\":\"wr\",\"service\":\"$1\",\"pid\":\"1\",\"http\":[\"$3\"],\"api\":[\"$3\"],\"rtmp\":[\"$4\"]}") &&
 		[[ $out == *'"code":0'* ]]
+}
+# nginx_rtmp ADDR PORT: nginx-rtmp in the origin namespace, application "live", access log $WORK/nginx/rtmp_access.log
+nginx_rtmp() {
+	local d=$WORK/nginx
+	mkdir -p "$d/logs"
+	cat >"$d/nginx.conf" <<CONF
+load_module $MODULE;
+daemon off;
+master_process off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/error.log;
+events { worker_connections 64; }
+rtmp { access_log $d/rtmp_access.log; server { listen $1:$2; application live { live on; } } }
+CONF
+	netns_bg "$NS_O" nginx -c "$d/nginx.conf" -p "$d" >"$d/out" 2>&1
+	nginx_listens() { [ -n "$(ip netns exec "$NS_O" ss -Hltn "src $1 and sport = :$2")" ]; }
+	wait_until 30 nginx_listens "$1" "$2" || fail "nginx-rtmp does not listen: $(cat "$d/error.log" "$d/out")"
 }
 seen() { [ -s "$WORK/$1.jsonl" ] && grep -c -- "$2" "$WORK/$1.jsonl" || echo 0; }
 # whip STREAM: the client's one POST of the offer through the appliance; body in $WORK/body, prints the status
@@ -87,19 +108,19 @@ since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
 appliance_run "mwr-$ID" --no-huge -m 512 -- \
 	--tap-name="mwr$ID" --tap-host-ip=198.19.137.129/30 --public-ip=198.19.137.130/30 --public-gateway=0.0.0.0 \
-	--system-api-listen="127.0.0.1:$SYS" --rtmp-listen=off --http-listen="0.0.0.0:$HTTP" --api-listen="0.0.0.0:$API" \
+	--system-api-listen="127.0.0.1:$SYS" --rtmp-listen="0.0.0.0:$RTMP" --http-listen="0.0.0.0:$HTTP" --api-listen="0.0.0.0:$API" \
 	--idle-sleep-us=1000 --max-sessions=4096 --max-streams=1024 --max-origins=64 --log-level=debug ||
 	fail "appliance start"
 
 # --- Pin streams to A while it is the only origin, then B joins.
 origin a "$A" "$PA"
 origin b "$B" "$PB"
-register a "$A" "$PA" || fail "register A"
+register a "$A" "$PA" 13768 || fail "register A"
 for s in r1 t1; do
 	[ "$(whip "$s")" = 201 ] || fail "WHIP $s on A: $(cat "$WORK/body")"
 	[ "$(seen a "stream=$s")" = 1 ] || fail "WHIP $s did not reach A"
 done
-for s in f1 g1; do
+for s in f1 g1 k1; do
 	[ "$(flv "$s")" = 200 ] || fail "FLV $s on A: $(cat "$WORK/body")"
 	[ "$(seen a "/live/$s.flv")" = 1 ] || fail "FLV $s did not reach A"
 done
@@ -123,8 +144,9 @@ assert b["sdp"] == open(sys.argv[2], newline="").read() and b["streamurl"] == "w
 assert h["x-forwarded-for"] == sys.argv[3], h
 PY
 pass "legacy API: a forged \"clientip\" is taken out of the offer, the origin gets X-Forwarded-For $CLIENT and the rest as sent"
-register b "$B" "$PB" || fail "register B"
-pass "streams r1, t1 (WHIP) and f1, g1 (FLV) pinned to A; B registered"
+register b "$B" "$PB" "$PRB" || fail "register B"
+if [ -f "$MODULE" ]; then nginx_rtmp "$B" "$PRB"; else echo "# no libnginx-mod-rtmp: the RTMP case is left out"; fi
+pass "streams r1, t1 (WHIP) and f1, g1, k1 (FLV) pinned to A; B registered"
 
 # --- A's process dies: connects to it are refused.
 kill -9 "$PID_a"
@@ -143,7 +165,7 @@ grep -q "(id [0-9]*) down: cannot connect\|(id [0-9]*) down: connection refused"
 pass "A refused: the client's one WHIP POST for r1 answered 201 by B (A marked down, re-picked in the request, ${t_whip} ms)"
 
 # A registers again (a restarted origin would): its pinned streams go to it again at the pick.
-register a "$A" "$PA" || fail "register A again"
+register a "$A" "$PA" 13768 || fail "register A again"
 code=$(flv f1)
 [ "$code" = 200 ] || fail "FLV f1 with A dead: $code $(cat "$WORK/body")"
 [ "$(seen b "/live/f1.flv")" = 1 ] || fail "FLV f1 did not reach B"
@@ -156,7 +178,7 @@ pass "A refused: the FLV play of f1 answered 200 by B within the request"
 origin a "$A" "$PA"
 ip -n "$NS_O" route add blackhole default table 137
 ip -n "$NS_O" rule add from "$A" lookup 137
-register a "$A" "$PA" || fail "register A again"
+register a "$A" "$PA" 13768 || fail "register A again"
 t0=$(date +%s%N)
 code=$(whip t1)
 t_whip=$(since "$t0")
@@ -169,7 +191,7 @@ grep -q "HTTP API: __defaultVhost__/live/t1: origin [0-9]* unreachable, offer se
 	fail "no WHIP re-pick logged for t1"
 pass "A blackholed: the WHIP POST for t1 gave A up after origin_connect_timeout and was answered 201 by B (${t_whip} ms)"
 
-register a "$A" "$PA" || fail "register A again"
+register a "$A" "$PA" 13768 || fail "register A again"
 t0=$(date +%s%N)
 code=$(flv g1)
 t_flv=$(since "$t0")
@@ -182,6 +204,21 @@ grep -q "HTTP stream: flv __defaultVhost__/live/g1 .*unreachable, retrying on or
 noroutes=$(ip netns exec "$NS_O" nstat -az IpOutNoRoutes | awk '/IpOutNoRoutes/ {print $2}')
 [ "${noroutes:-0}" -gt 0 ] || fail "nothing was dropped by the blackhole route"
 pass "A blackholed: the FLV play of g1 gave A up after origin_connect_timeout, answered 200 by B (${t_flv} ms; $noroutes replies of A dropped)"
+
+if [ -f "$MODULE" ]; then
+	register a "$A" "$PA" 13768 || fail "register A again"
+	t0=$(date +%s%N)
+	ip netns exec "$NS_C" timeout 60 ffmpeg -hide_banner -nostdin -loglevel error -re -f lavfi \
+		-i "testsrc=size=160x120:rate=15" -t 2 -c:v libx264 -preset ultrafast -g 15 -f flv \
+		"rtmp://$APP_C:$RTMP/live/k1" >"$WORK/pub-k1.log" 2>&1 || fail "RTMP publish of k1: $(cat "$WORK/pub-k1.log")"
+	t_rtmp=$(since "$t0")
+	grep -q 'PUBLISH "live" "k1"' "$WORK/nginx/rtmp_access.log" || fail "the publish of k1 did not reach B's nginx"
+	grep -q "down: the origin timed out" "$APPLIANCE_LOG" ||
+		fail "A not marked down by the RTMP relay's connect timeout: $(grep ' down' "$APPLIANCE_LOG")"
+	grep -q "RTMP: .* __defaultVhost__/live/k1: origin [0-9]* unreachable, retrying on origin" "$APPLIANCE_LOG" ||
+		fail "no RTMP re-pick logged for k1"
+	pass "A blackholed: the RTMP publish of k1 gave A up after origin_connect_timeout and reached B's nginx-rtmp (publish of 2 s done in ${t_rtmp} ms)"
+fi
 
 # --- every origin gone: the client learns why, not where
 kill -9 "$PID_b"

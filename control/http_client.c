@@ -45,17 +45,27 @@ static void on_connect_timer(evutil_socket_t fd, short what, void *arg)
 	call->connect_timed_out(call); /* may free the relay holding call */
 }
 
-static void arm(struct mp_http_client_call *call, struct evhttp_connection *conn)
+static void on_failed_at_once(evutil_socket_t fd, short what, void *arg)
 {
-	struct timeval tv = { call->connect_timeout_ms / 1000, (call->connect_timeout_ms % 1000) * 1000 };
+	struct mp_http_client_call *call = arg;
+
+	(void)fd;
+	(void)what;
+	mp_http_client_stop(call);
+	call->connect_failed_at_once(call); /* may free the relay holding call */
+}
+
+static bool arm(struct mp_http_client_call *call, struct evhttp_connection *conn, event_callback_fn cb, uint32_t ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
 	call->conn = conn;
-	call->connect_timer = evtimer_new(evhttp_connection_get_base(conn), on_connect_timer, call);
+	call->connect_timer = evtimer_new(evhttp_connection_get_base(conn), cb, call);
 	if (!call->connect_timer || evtimer_add(call->connect_timer, &tv) != 0) {
-		/* the connection's own timeout still ends a hanging connect, later */
-		MP_WARN("HTTP relay: cannot arm the origin connect timeout");
 		mp_http_client_stop(call);
+		return false;
 	}
+	return true;
 }
 
 int mp_http_client_send(struct mp_http_client_call *call, struct evhttp_connection *conn,
@@ -70,15 +80,15 @@ int mp_http_client_send(struct mp_http_client_call *call, struct evhttp_connecti
 	errno = 0;
 	rc = evhttp_make_request(conn, req, type, uri);
 	call->sending = false;
-	if (rc != 0) {
-		if (!call->error)
-			call->error = errno;
-		return MP_ERR_IO;
-	}
-	if (call->failed_at_once)
-		return MP_ERR_IO;
-	if (call->connect_timeout_ms && call->connect_timed_out)
-		arm(call, conn);
+	if (rc != 0 && !call->error)
+		call->error = errno;
+	if (rc != 0 || call->failed_at_once)
+		/* reported from the event loop if the relay asks, else (or when no timer can be had) now */
+		return call->connect_failed_at_once && arm(call, conn, on_failed_at_once, 0) ? MP_OK : MP_ERR_IO;
+	if (call->connect_timeout_ms && call->connect_timed_out &&
+	    !arm(call, conn, on_connect_timer, call->connect_timeout_ms))
+		/* the connection's own timeout still ends a hanging connect, later */
+		MP_WARN("HTTP relay: cannot arm the origin connect timeout");
 	return MP_OK;
 }
 

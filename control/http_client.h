@@ -28,9 +28,14 @@ struct mp_http_client_call {
 	 * the relay frees the connection (evhttp_connection_free runs no callback) and fails over. */
 	uint32_t connect_timeout_ms;
 	void (*connect_timed_out)(struct mp_http_client_call *call);
-	void *arg;                       /* for connect_timed_out */
+	/* Optional: when set, a connect that fails at once is reported like one that fails later:
+	 * mp_http_client_send returns MP_OK and this runs from the event loop (call->error says why;
+	 * the request is libevent's, the connection idle: the relay frees it). */
+	void (*connect_failed_at_once)(struct mp_http_client_call *call);
+	void *arg;                       /* for both callbacks */
 	struct evhttp_connection *conn;  /* the connection watched */
-	struct event *connect_timer;     /* armed while the connect may still be under way */
+	struct event *connect_timer;     /* armed while the connect may still be under way, or to report a
+					  * connect that failed at once */
 };
 
 /* evhttp_make_request(conn, req, type, uri), and the connect watchdog armed when

@@ -126,6 +126,19 @@ static void on_connect_timeout(struct mp_http_client_call *call)
 	r->done(r, NULL);
 }
 
+/* The connect failed at once (ENETUNREACH, EACCES, EMFILE): reported from the event loop as a failed
+ * exchange, so the caller may send the request to another origin as after a refused connect. */
+static void on_connect_failed_at_once(struct mp_http_client_call *call)
+{
+	struct mp_whip_relay *r = call->arg;
+
+	MP_INFO("HTTP relay: origin %s: connect failed at once: %s", r->origin, mp_http_client_error_text(call));
+	evhttp_connection_free(r->conn);
+	r->conn = NULL;
+	r->error = MP_WHIP_RELAY_ECONNECT;
+	r->done(r, NULL);
+}
+
 /* The client's request headers, by the one relay policy (relay_headers.h); the answer is rewritten
  * (SDP candidates, Location), so it is asked for uncompressed. */
 static void copy_request_headers(const struct mp_whip_relay *r, struct evkeyvalq *out)
@@ -164,6 +177,7 @@ int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32
 	evhttp_request_set_error_cb(oreq, on_error);
 	r->send.connect_timeout_ms = r->cfg ? r->cfg->origin_connect_timeout_ms : 0;
 	r->send.connect_timed_out = on_connect_timeout;
+	r->send.connect_failed_at_once = on_connect_failed_at_once;
 	r->send.arg = r;
 	copy_request_headers(r, evhttp_request_get_output_headers(oreq));
 	if (len || evhttp_request_get_command(r->req) != EVHTTP_REQ_GET) {

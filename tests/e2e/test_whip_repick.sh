@@ -2,6 +2,8 @@
 # test_whip_repick.sh: issue 13 item 1 for WHIP/WHEP and the HTTP relays' connect timeout, item 3 for
 # SRS's legacy API ("clientip"), and item 5 with a real client. Two origins (identity_origin.py, which records every request it gets): A, the one a
 # stream is pinned to, and B.
+#  - an origin C at an address a TCP connect fails on at once (ENETUNREACH: the origin link's broadcast
+#    address): its pinned stream's WHIP POST is answered 201 by another origin.
 #  - A's process dead (connect refused): the client's one WHIP POST is answered 201 by B, the FLV play of
 #    another pinned stream 200 by B; A is marked down; the client never sees an origin address.
 #  - A blackholed (its SYN-ACKs go nowhere: a policy route drops every packet from A's address, so a
@@ -102,7 +104,7 @@ whip() {
 		--data-binary @"$OFFER" "http://$APP_C:$API/rtc/v1/whip/?app=live&stream=$1"
 }
 flv() { ip netns exec "$NS_C" curl -s -m 60 -o "$WORK/body" -w '%{http_code}' "http://$APP_C:$HTTP/live/$1.flv"; }
-no_origin_address() { ! grep -Eq '198\.19\.137\.(2|3|18)([^0-9]|$)' "$WORK/body"; }
+no_origin_address() { ! grep -Eq '198\.19\.137\.(2|3|7|18)([^0-9]|$)' "$WORK/body"; }
 # ms since $1 (date +%s%N)
 since() { echo $((($(date +%s%N) - $1) / 1000000)); }
 
@@ -112,7 +114,20 @@ appliance_run "mwr-$ID" --no-huge -m 512 -- \
 	--idle-sleep-us=1000 --max-sessions=4096 --max-streams=1024 --max-origins=64 --log-level=debug ||
 	fail "appliance start"
 
-# --- Pin streams to A while it is the only origin, then B joins.
+# --- C: a TCP connect to the broadcast address of the origins' link fails at once (ENETUNREACH). As the
+# only origin, its stream u1 is pinned to it and the client gets 502 without C's address.
+C=198.19.137.7
+register c "$C" 13769 13769 || fail "register C"
+code=$(whip u1)
+[ "$code" = 502 ] || fail "WHIP u1 on C alone: $code $(cat "$WORK/body")"
+no_origin_address || fail "the error names C's address: $(cat "$WORK/body")"
+grep -q "HTTP relay: origin $C:13769: connect failed at once: Network is unreachable" "$APPLIANCE_LOG" ||
+	fail "the connect to C did not fail at once: $(grep 'HTTP relay' "$APPLIANCE_LOG")"
+grep -q "origin wr-c-1 (id [0-9]*) down: cannot connect" "$APPLIANCE_LOG" ||
+	fail "C not marked down by its immediate connect failure: $(grep ' down' "$APPLIANCE_LOG")"
+pass "C fails at once: 502 ($(cat "$WORK/body")), C marked down"
+
+# --- Pin streams to A while it is the only alive origin, then B joins.
 origin a "$A" "$PA"
 origin b "$B" "$PB"
 register a "$A" "$PA" 13768 || fail "register A"
@@ -145,6 +160,12 @@ assert h["x-forwarded-for"] == sys.argv[3], h
 PY
 pass "legacy API: a forged \"clientip\" is taken out of the offer, the origin gets X-Forwarded-For $CLIENT and the rest as sent"
 register b "$B" "$PB" "$PRB" || fail "register B"
+register c "$C" 13769 13769 || fail "register C again"
+[ "$(whip u1)" = 201 ] || fail "WHIP u1 pinned to C, with A and B alive: $(cat "$WORK/body")"
+[ "$(($(seen a "stream=u1") + $(seen b "stream=u1")))" = 1 ] || fail "the offer for u1 did not reach A or B once"
+grep -q "HTTP API: __defaultVhost__/live/u1: origin [0-9]* unreachable, offer sent to origin [0-9]*" "$APPLIANCE_LOG" ||
+	fail "no WHIP re-pick logged for u1"
+pass "C fails at once: the WHIP POST for u1 pinned to it answered 201 by another origin within the request"
 if [ -f "$MODULE" ]; then nginx_rtmp "$B" "$PRB"; else echo "# no libnginx-mod-rtmp: the RTMP case is left out"; fi
 pass "streams r1, t1 (WHIP) and f1, g1, k1 (FLV) pinned to A; B registered"
 

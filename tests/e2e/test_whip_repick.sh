@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# test_whip_repick.sh: issue 13 item 1 for WHIP/WHEP and the HTTP relays' connect timeout, item 3 for
-# SRS's legacy API ("clientip"), and item 5 with a real client. Two origins (identity_origin.py, which records every request it gets): A, the one a
-# stream is pinned to, and B.
+# test_whip_repick.sh: issue 13 item 1 for WHIP/WHEP and the relays' connect timeout (HTTP and RTMP),
+# item 3 for SRS's legacy API ("clientip"), and item 5 with a real client. Two origins
+# (identity_origin.py, which records every request it gets): A, the one streams are pinned to, and B.
+#  - legacy /rtc/v1/publish/ with a forged "clientip": the origin gets the offer without it, and the
+#    client's address in X-Forwarded-For.
 #  - an origin C at an address a TCP connect fails on at once (ENETUNREACH: the origin link's broadcast
 #    address): its pinned stream's WHIP POST is answered 201 by another origin.
 #  - A's process dead (connect refused): the client's one WHIP POST is answered 201 by B, the FLV play of
@@ -10,7 +12,7 @@
 #    connect to A hangs as for a host gone or a firewall dropping SYNs): the relays give A up after
 #    origin_connect_timeout ("connect timed out" in the log, not the 10 s / 15 s request timeouts), mark
 #    it down and the client's one WHIP POST / FLV GET / RTMP publish (nginx-rtmp on B) is answered by B.
-#  - Every origin dead: 502, and the reason names no origin address.
+#  - Every origin dead: 502/503, and the reason names no origin address.
 #  - whip_redirect on: an aiortc WHIP client (whip_client.py) follows the 307 to the origin
 #    (whip_origin.py) on a link only the client and the origin share, and the origin counts its RTP.
 #
@@ -38,7 +40,7 @@ PA=13763 # A's HTTP and API port
 PB=13764 # B's
 PR=13765 # the redirect mode's aiortc origin
 RTMP=13766 # the appliance's RTMP listener
-PRB=13767 # B's RTMP server (nginx-rtmp); A's RTMP endpoint is 13768, where nothing listens
+PRB=13767 # B's RTMP server (nginx-rtmp); A's RTMP endpoint is 13768, where nothing listens; C's 13769
 MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
 PY=/usr/bin/python3 # Debian's python3-aiortc
 OFFER=${MP_TEST_DATA:?}/chromium156-whip-offer.sdp

@@ -98,6 +98,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("origin_probe_interval", T_MS, origin_probe_interval_ms, "500ms", NULL, NULL, "time between two probes of one origin"),
 	K("origin_probe_timeout", T_MS, origin_probe_timeout_ms, "1s", NULL, NULL, "a probe without an answer this long is a miss (a refused connect is one at once)"),
 	K("origin_probe_failures", T_U32, origin_probe_failures, "3", NULL, NULL, "probes missed in a row that mark an origin down (its clients closed, its streams re-picked)"),
+	K("origin_connect_timeout", T_MS, origin_connect_timeout_ms, "2s", NULL, NULL, "a relay's connect to an origin (RTMP, HTTP streams, WHIP/WHEP) not established this long fails: the origin is marked down and the request tried on another (an origin dropping SYNs)"),
 	K("max_sessions", T_U32, max_sessions, "1048576", NULL, NULL, "session table capacity (WebRTC + SRT)"),
 	K("max_streams", T_U32, max_streams, "131072", NULL, NULL, "stream pick table capacity"),
 	K("max_origins", T_U32, max_origins, "10240", NULL, NULL, "origin table capacity"),
@@ -521,6 +522,8 @@ int mp_config_validate(const struct mp_config *c, char *err, size_t errcap)
 	if (c->origin_probe && (c->origin_probe_interval_ms < 50 || c->origin_probe_timeout_ms < 50 ||
 				c->origin_probe_failures < 1))
 		return fail(err, errcap, "key 'origin_probe_interval': origin_probe_interval and origin_probe_timeout at least 50ms, origin_probe_failures at least 1");
+	if (c->origin_connect_timeout_ms < 50)
+		return fail(err, errcap, "key 'origin_connect_timeout': at least 50ms");
 	if (mp_lb_redis_sentinels_check(c->redis_sentinels) != MP_OK)
 		return fail(err, errcap, "key 'redis_sentinels': expected host:port[,host:port...]");
 	if (c->redis_sentinels[0] && (!c->redis_master_name[0] || strlen(c->redis_master_name) > 63))

@@ -102,6 +102,7 @@ struct mp_config {
 	uint32_t origin_probe_interval_ms;
 	uint32_t origin_probe_timeout_ms;
 	uint32_t origin_probe_failures;
+	uint32_t origin_connect_timeout_ms; /* RTMP, HTTP stream and WHIP relays: connect to an origin within this */
 	uint32_t max_sessions;
 	uint32_t max_streams;
 	uint32_t max_origins;

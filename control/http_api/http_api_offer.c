@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <event2/buffer.h>
 #include <event2/http.h>
 
@@ -267,12 +268,34 @@ static void redirect(struct mp_http_api *api, struct evhttp_request *req, const 
 	evhttp_send_reply(req, 307, "Temporary Redirect", NULL);
 }
 
+/* SRS's legacy API gives its hooks and logs the offer's "clientip" as the client's address when there
+ * is one, before X-Forwarded-For (srs_app_rtc_api.cpp, SrsGoApiRtcPlay/Publish): any client could name
+ * any address there. It is taken out of the client's request body (a re-pick sends that body again):
+ * SRS then takes the first X-Forwarded-For address, which relay_headers.h sets (issue 13 item 3). A body
+ * that is not a JSON object stays as it is: SRS refuses it as well. */
+static void drop_clientip(struct evbuffer *in)
+{
+	size_t len = evbuffer_get_length(in);
+	cJSON *o = len ? cJSON_ParseWithLength((const char *)evbuffer_pullup(in, -1), len) : NULL;
+	char *s = NULL;
+
+	if (cJSON_IsObject(o) && cJSON_GetObjectItemCaseSensitive(o, "clientip")) {
+		while (cJSON_GetObjectItemCaseSensitive(o, "clientip"))
+			cJSON_DeleteItemFromObjectCaseSensitive(o, "clientip");
+		s = cJSON_PrintUnformatted(o);
+		if (s && evbuffer_drain(in, len) == 0)
+			evbuffer_add(in, s, strlen(s));
+	}
+	cJSON_free(s);
+	cJSON_Delete(o);
+}
+
 void mp_http_api_offer(struct mp_http_api *api, struct evhttp_request *req, bool legacy)
 {
 	struct mp_control *c = api->c;
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(in);
-	const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
+	const char *body;
 	const struct mp_lb_origin *org;
 	struct mp_lb_target t;
 	struct mp_api_call *call;
@@ -284,6 +307,10 @@ void mp_http_api_offer(struct mp_http_api *api, struct evhttp_request *req, bool
 		mp_http_reply_error(req, 413, "the offer is over 1 MiB");
 		return;
 	}
+	if (legacy)
+		drop_clientip(in);
+	len = evbuffer_get_length(in);
+	body = len ? (const char *)evbuffer_pullup(in, -1) : "";
 	call = mp_api_call_new(api, req, legacy ? MP_CALL_LEGACY : MP_CALL_WHIP);
 	if (!call)
 		return;

@@ -1,5 +1,6 @@
 /* whip_relay.c: one client request relayed to an origin over libevent's HTTP client, never blocking. */
 #include "whip_relay.h"
+#include "config.h"
 #include "http_client.h"
 #include "relay_headers.h"
 #include "mp_error.h"
@@ -16,6 +17,7 @@
 #include <event2/keyvalq_struct.h>
 
 #define MP_WHIP_RELAY_ECONNECT 1000 /* not an evhttp_request_error: the connection was never made */
+#define MP_WHIP_RELAY_ECONNTIMEOUT 1001 /* nor this: not connected within origin_connect_timeout */
 
 const char *mp_whip_relay_error_text(int error)
 {
@@ -27,6 +29,7 @@ const char *mp_whip_relay_error_text(int error)
 	case EVREQ_HTTP_REQUEST_CANCEL: return "cancelled";
 	case EVREQ_HTTP_DATA_TOO_LONG: return "response too large";
 	case MP_WHIP_RELAY_ECONNECT: return "cannot connect";
+	case MP_WHIP_RELAY_ECONNTIMEOUT: return "connect timed out";
 	default: return "no answer";
 	}
 }
@@ -96,6 +99,7 @@ static void on_response(struct evhttp_request *resp, void *arg)
 
 	if (mp_http_client_completed_inside(&r->send))
 		return; /* a failed connect inside mp_whip_relay_start: it reports it */
+	mp_http_client_stop(&r->send);
 	if (resp && evhttp_request_get_response_code(resp) == 0) {
 		/* libevent 2.1 reports a failed connect this way, without an error code, and does not free
 		 * an auto-free connection then: free it once its callback has returned. */
@@ -107,6 +111,32 @@ static void on_response(struct evhttp_request *resp, void *arg)
 	}
 	r->conn = NULL; /* otherwise freed by libevent once this returns (evhttp_connection_free_on_completion) */
 	r->done(r, resp);
+}
+
+/* Not connected within origin_connect_timeout (an origin that drops SYNs): give the connection up (its
+ * request with it, no callback runs) and report the failure as one from libevent, so the caller may
+ * send the request to another origin. */
+static void on_connect_timeout(struct mp_http_client_call *call)
+{
+	struct mp_whip_relay *r = call->arg;
+
+	evhttp_connection_free(r->conn);
+	r->conn = NULL;
+	r->error = MP_WHIP_RELAY_ECONNTIMEOUT;
+	r->done(r, NULL);
+}
+
+/* The connect failed at once (ENETUNREACH, EACCES, EMFILE): reported from the event loop as a failed
+ * exchange, so the caller may send the request to another origin as after a refused connect. */
+static void on_connect_failed_at_once(struct mp_http_client_call *call)
+{
+	struct mp_whip_relay *r = call->arg;
+
+	MP_INFO("HTTP relay: origin %s: connect failed at once: %s", r->origin, mp_http_client_error_text(call));
+	evhttp_connection_free(r->conn);
+	r->conn = NULL;
+	r->error = MP_WHIP_RELAY_ECONNECT;
+	r->done(r, NULL);
 }
 
 /* The client's request headers, by the one relay policy (relay_headers.h); the answer is rewritten
@@ -145,6 +175,10 @@ int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32
 		return MP_ERR_NOMEM;
 	}
 	evhttp_request_set_error_cb(oreq, on_error);
+	r->send.connect_timeout_ms = r->cfg ? r->cfg->origin_connect_timeout_ms : 0;
+	r->send.connect_timed_out = on_connect_timeout;
+	r->send.connect_failed_at_once = on_connect_failed_at_once;
+	r->send.arg = r;
 	copy_request_headers(r, evhttp_request_get_output_headers(oreq));
 	if (len || evhttp_request_get_command(r->req) != EVHTTP_REQ_GET) {
 		snprintf(clen, sizeof(clen), "%zu", len);
@@ -200,6 +234,7 @@ void mp_whip_relay_reply(struct mp_whip_relay *r, struct evhttp_request *resp, i
 
 void mp_whip_relay_finish(struct mp_whip_relay *r)
 {
+	mp_http_client_stop(&r->send);
 	list_del(r);
 	mp_whip_relay_take_client(r);
 	r->release(r);
@@ -211,6 +246,7 @@ void mp_whip_relay_cancel_all(struct mp_whip_relay **list)
 		struct mp_whip_relay *r = *list;
 
 		list_del(r);
+		mp_http_client_stop(&r->send);
 		if (r->conn) {
 			evhttp_connection_free(r->conn); /* frees the pending request; no callback runs */
 			r->conn = NULL;

@@ -38,9 +38,10 @@ struct mp_whip_relay {
 
 /* Send the client's request r->req (method, target, headers by relay_headers.h's policy) with body to
  * ip:port (host order). r->done, r->release and r->list must be set. Returns MP_OK (the
- * callback will run, later, from the event loop, and r is in the list) or a negative error: nothing is
- * under way, the callback never runs, r is the caller's (MP_ERR_IO: the origin could not be connected
- * to at once, mp_whip_relay_start_error(r) says why). */
+ * callback will run, later, from the event loop, and r is in the list; a connect that failed at once
+ * or did not complete within origin_connect_timeout is reported there too, resp NULL) or a negative
+ * error: nothing is under way, the callback never runs, r is the caller's (MP_ERR_IO: the origin could
+ * not be connected to at once and that could not be deferred, mp_whip_relay_start_error(r) says why). */
 int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
 		   const void *body, size_t len);
 

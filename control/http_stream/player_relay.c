@@ -2,6 +2,7 @@
  * back; a full player queue pauses that origin (back-pressure), a player that stops taking data is closed. */
 #include "player_relay.h"
 #include "player_relay_int.h"
+#include "config.h"
 #include "control.h"
 #include "http_client.h"
 #include "http_util.h"
@@ -86,6 +87,7 @@ static void on_reap(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	mp_http_client_stop(&r->send);
 	if (r->oconn)
 		evhttp_connection_free(r->oconn); /* frees a request still in flight, without callbacks */
 	r->oconn = NULL;
@@ -138,6 +140,7 @@ static const char *origin_error_text(const struct mp_player_relay *r)
 {
 	switch (r->oerr) {
 	case MP_PLAYER_RELAY_ECONNECT: return mp_http_client_error_text(&r->send);
+	case MP_PLAYER_RELAY_ECONNTIMEOUT: return "did not take the connection in time";
 	case EVREQ_HTTP_TIMEOUT: return "timed out";
 	case EVREQ_HTTP_EOF: return "refused the connection or closed it";
 	case EVREQ_HTTP_INVALID_HEADER: return "sent an invalid response header";
@@ -214,6 +217,7 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 
 	if (mp_http_client_completed_inside(&r->send))
 		return; /* a failed connect inside origin_request: it reports it */
+	mp_http_client_stop(&r->send);
 	r->origin_open = false;
 	if (r->dying)
 		return;
@@ -262,6 +266,20 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 
 static void on_retry(evutil_socket_t fd, short what, void *arg);
 
+/* Not connected within origin_connect_timeout (an origin dropping SYNs): give the connection up (its
+ * request with it, no callback runs) and go on as after a refused connect: the next endpoint, another
+ * origin, or 502. */
+static void on_connect_timeout(struct mp_http_client_call *call)
+{
+	struct mp_player_relay *r = call->arg;
+
+	if (r->oconn)
+		evhttp_connection_free(r->oconn);
+	r->oconn = NULL;
+	r->oerr = MP_PLAYER_RELAY_ECONNTIMEOUT;
+	on_origin_done(NULL, r);
+}
+
 /* Open a connection to the origin at ipv4:port and send the player's request on it. */
 static bool origin_request(struct mp_player_relay *r, uint32_t ipv4, uint16_t port)
 {
@@ -291,6 +309,9 @@ static bool origin_request(struct mp_player_relay *r, uint32_t ipv4, uint16_t po
 								  .cfg = hs->c->cfg });
 	MP_DEBUG("HTTP stream: %s %s from %s -> http://%s%s", r->kind, r->stream, r->client, r->origin, r->target);
 	r->origin_open = true;
+	r->send.connect_timeout_ms = hs->c->cfg ? hs->c->cfg->origin_connect_timeout_ms : 0;
+	r->send.connect_timed_out = on_connect_timeout;
+	r->send.arg = r;
 	if (mp_http_client_send(&r->send, r->oconn, oreq, r->head ? EVHTTP_REQ_HEAD : EVHTTP_REQ_GET, r->target) != MP_OK) {
 		/* oreq is libevent's; the failure goes the way of one found later (next endpoint, or 502), whose
 		 * frees are all deferred to the event loop (retry, reap) */

@@ -27,6 +27,7 @@ struct event;
 /* Other origins tried for one player after its first one could not be reached. */
 #define MP_PLAYER_RELAY_REPICKS 2
 #define MP_PLAYER_RELAY_ECONNECT 1000 /* not an evhttp_request_error: connect() failed at once */
+#define MP_PLAYER_RELAY_ECONNTIMEOUT 1001 /* nor this: not connected within origin_connect_timeout */
 
 struct mp_player_relay {
 	struct mp_http_stream *hs;

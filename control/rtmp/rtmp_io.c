@@ -341,7 +341,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)))
 		return;
-	snprintf(why, sizeof(why), "%s %s", who, (what & BEV_EVENT_EOF) ? "closed the connection" : "connection failed");
+	snprintf(why, sizeof(why), "%s %s", who,
+		 (what & BEV_EVENT_EOF)		? "closed the connection"
+		 : (what & BEV_EVENT_TIMEOUT)	? "timed out" /* while connecting: origin_connect_timeout */
+						: "connection failed");
 	if (side->is_origin && s->state >= MP_RTMP_S_O_CONNECTING && s->state < MP_RTMP_S_RELAY) {
 		mp_rtmp_session_result(s, mp_rtmp_origin_failed(s, why), "origin");
 		return;

@@ -1,6 +1,7 @@
 /* rtmp_origin.c: the RTMP proxy facing the origin: pick it, connect without blocking (next endpoint
  * on failure), client handshake, then replay the client's exchange: connect, releaseStream/FCPublish,
  * createStream, publish or play on the stream id the origin gives. */
+#include "config.h"
 #include "control.h"
 #include "hop_guard.h"
 #include "hop_marker.h"
@@ -34,6 +35,7 @@ static int connect_endpoint(struct mp_rtmp_session *s)
 {
 	struct sockaddr_in sin;
 	struct bufferevent *bev;
+	uint32_t ms;
 	int rc;
 
 	mp_rtmp_side_close(&s->org);
@@ -51,9 +53,9 @@ static int connect_endpoint(struct mp_rtmp_session *s)
 	sin.sin_port = htons(s->origin_port);
 	sin.sin_addr.s_addr = htonl(s->origin_ip);
 	s->state = MP_RTMP_S_O_CONNECTING;
-	/* a connect that hangs (a host gone, packets dropped) fails as a write timeout */
-	bufferevent_set_timeouts(bev, NULL, &(struct timeval){ MP_RTMP_PROXY_CONNECT_MS / 1000,
-							    (MP_RTMP_PROXY_CONNECT_MS % 1000) * 1000 });
+	/* a connect that hangs (a host gone, SYNs dropped) fails as a write timeout: origin_connect_timeout */
+	ms = s->px->c->cfg ? s->px->c->cfg->origin_connect_timeout_ms : MP_RTMP_PROXY_CONNECT_MS;
+	bufferevent_set_timeouts(bev, NULL, &(struct timeval){ ms / 1000, (ms % 1000) * 1000 });
 	/* non-blocking: BEV_EVENT_CONNECTED or an error arrives in rtmp_io.c's event callback */
 	if (bufferevent_socket_connect(bev, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		return mp_rtmp_origin_failed(s, "connect failed at once");

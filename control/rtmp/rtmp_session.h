@@ -42,7 +42,8 @@ struct evconnlistener;
 #define MP_RTMP_PROXY_SETUP_MS 20000u
 #define MP_RTMP_PROXY_ORIGIN_MS 10000u
 /* A TCP connect to an origin that has not completed in this long failed: the origin is marked down
- * and the stream re-picked (origin_health.h), well inside the client's own patience. */
+ * and the stream re-picked (origin_health.h), well inside the client's own patience. The key
+ * origin_connect_timeout sets it; this is for a proxy without a configuration (tests). */
 #define MP_RTMP_PROXY_CONNECT_MS 1000u
 /* Other origins tried for one client after its first one could not be reached. */
 #define MP_RTMP_PROXY_REPICKS 2u

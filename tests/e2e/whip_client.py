@@ -5,6 +5,8 @@
 # --until FILE: once connected, go on until FILE exists, writing the RTP counts to --progress meanwhile.
 # --seconds 0: until SIGUSR1 or SIGTERM (the fault tests end a live stream when they choose), or until
 # ICE fails (consent lost: the origin went away); "ice_final" says which.
+# A 307/308 answer to the offer is followed (RFC 9725 section 4.5): the same POST and offer to its
+# Location; the resource's Location is then relative to where the answer came from ("answered_by").
 import argparse
 import asyncio
 import json
@@ -21,10 +23,23 @@ from aiortc.contrib.media import MediaBlackhole
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 
+class FollowRedirect(urllib.request.HTTPRedirectHandler):
+    # urllib follows a 307/308 for GET and HEAD only; a WHIP client sends the same POST and offer again
+    # (RFC 9725 section 4.5, RFC 9110 section 15.4.8), up to urllib's own limit of redirects.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if code in (307, 308) and req.get_method() not in ("GET", "HEAD"):
+            return urllib.request.Request(newurl, data=req.data, method=req.get_method(), headers=dict(req.headers),
+                                          origin_req_host=req.origin_req_host, unverifiable=True)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+opener = urllib.request.build_opener(FollowRedirect)
+
+
 def http(method, url, body=b"", headers=None):
     req = urllib.request.Request(url, data=body if method != "DELETE" else None, method=method, headers=headers or {})
-    with urllib.request.urlopen(req, timeout=20) as r:
-        return r.status, dict(r.headers), r.read()
+    with opener.open(req, timeout=20) as r:
+        return r.status, dict(r.headers), r.read(), r.geturl()
 
 
 async def counts(pc):
@@ -60,7 +75,7 @@ async def publish(args):
         pc.addTrack(AudioStreamTrack())
         pc.addTrack(VideoStreamTrack())
     await pc.setLocalDescription(await pc.createOffer())
-    status, headers, answer = await loop.run_in_executor(
+    status, headers, answer, answered_by = await loop.run_in_executor(
         None, http, "POST", args.url, pc.localDescription.sdp.encode(), {"Content-Type": "application/sdp"})
     answer = answer.decode()
     if args.answer_via:  # the client's ICE goes to another appliance than the one that answered
@@ -94,14 +109,14 @@ async def publish(args):
             await stop.wait()
     ice_final = pc.iceConnectionState
     sent, received = await counts(pc)
-    loc = urllib.parse.urljoin(args.url, headers.get("Location", ""))
+    loc = urllib.parse.urljoin(answered_by, headers.get("Location", ""))
     try:
         del_status = (await loop.run_in_executor(None, http, "DELETE", loc))[0] if headers.get("Location") else 0
     except urllib.error.HTTPError as e:  # the origin went away: the appliance answers for it
         del_status = e.code
     await pc.close()
     return {"status": status, "ice": ice, "ice_final": ice_final, "rtp_sent": sent, "rtp_received": received, "delete_status": del_status,
-            "location": loc}
+            "location": loc, "answered_by": answered_by}
 
 
 def main():

@@ -114,7 +114,7 @@ FAST=$!
 NETNS_PIDS+=($FAST)
 # and a steady player reading all the while (the fast one stops after 14 s of media, which on a
 # loaded machine can come before the slow one is dropped)
-netns_bg "$NS_C" curl -s -o "$ST_DIR/steady.flv" --max-time 200 "$URL&who=steady"
+netns_bg "$NS_C" curl -sS -o "$ST_DIR/steady.flv" --max-time 200 "$URL&who=steady" 2>"$ST_DIR/steady.err"
 STEADY=$!
 netns_bg "$NS_C" python3 "$ST_DIR/slow.py" "$APP_C_IP" $HTTP 120
 slow_dropped() { dropped=$(stat slow_dropped); [ "$dropped" -ge 1 ]; }
@@ -122,12 +122,12 @@ dropped=0
 wait_until 60 slow_dropped || true
 [ "$dropped" -ge 1 ] || fail "the slow player was never dropped: $(curl -s "http://127.0.0.1:$SYS/api/v1/players")"
 pass "the player that reads nothing is dropped and counted (slow_dropped=$dropped)"
-steady_bytes() { stat -c %s "$ST_DIR/steady.flv" 2>/dev/null || echo 0; }
+steady_bytes() { command stat -c %s "$ST_DIR/steady.flv" 2>/dev/null || echo 0; } # (stat: this test's own function)
 b1=$(steady_bytes)
 more_out() { [ "$(steady_bytes)" -gt "$b1" ]; }
 wait_until 60 more_out || true
 b2=$(steady_bytes)
-[ "$b2" -gt "$b1" ] || fail "the steady player stopped receiving after the drop ($b1 -> $b2 bytes)"
+[ "$b2" -gt "$b1" ] || fail "the steady player stopped receiving after the drop ($b1 -> $b2 bytes; curl: $(cat "$ST_DIR/steady.err"))"
 pass "another player keeps receiving after the drop ($b1 -> $b2 bytes)"
 kill "$STEADY" 2>/dev/null || true
 wait $FAST || fail "the fast player failed"

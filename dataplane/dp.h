@@ -39,6 +39,11 @@ struct mp_dp_conf {
 	uint32_t private_ip;
 	uint8_t private_prefix;
 	uint32_t private_gateway;
+	/* IPv6 per port (all zero: none): address, prefix, gateway (all zero: none) */
+	uint8_t public_ip6[16], public_gateway6[16];
+	uint8_t public_prefix6;
+	uint8_t private_ip6[16], private_gateway6[16];
+	uint8_t private_prefix6;
 	uint16_t vlan_id;
 	uint16_t webrtc_port, srt_port;
 	uint16_t nat_port_min, nat_port_max;
@@ -62,6 +67,7 @@ struct mp_dp_port {
 	char name[128];
 	struct mp_iface iface;
 	struct mp_arp_cache arp;   /* neighbours on this port, shared by every worker */
+	struct mp_arp_cache nd;    /* IPv6 neighbours (the same table keyed by IPv6), when iface.has_ip6 */
 	bool started;
 	/* exception path (dp_exception.c): the kernel TAP that carries this port's IP and MAC */
 	uint16_t exc_port_id;
@@ -185,6 +191,12 @@ static inline uint64_t mp_dp_now_ms(const struct mp_dp *dp)
  * queue and returns MP_ERR_NOTFOUND; the caller drops and counts MP_DROP_NO_NEXTHOP. */
 int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],
 		  uint64_t now_ms);
+
+/* The same for an IPv6 destination (neighbour cache, RFC 4861): on our prefix or link-local, else
+ * through the port's IPv6 gateway; on a miss a neighbour solicitation goes out (rate-limited), and a
+ * known but ageing neighbour is used while a unicast probe asks again (stale-while-probing). */
+int mp_dp_resolve6(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, const uint8_t dst[16], uint8_t mac[6],
+		   uint64_t now_ms);
 
 /* The port to reach ip from: the one whose subnet holds it, else port `other` (through its gateway):
  * for origins the private port if any (n_ports - 1), for clients the public port (0). */

@@ -4,6 +4,7 @@
 #include "dp_handoff.h"
 #include "dp_media.h"
 #include "dp_srt.h"
+#include "ipv6.h"
 #include "lb.h"
 #include "mp_error.h"
 #include "rewrite.h"
@@ -78,6 +79,80 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 	return MP_ERR_NOTFOUND;
 }
 
+/* Send an IPv6 neighbour solicitation for target from this worker's queue on port pi (rare,
+ * rate-limited): multicast, or a unicast probe to mac when the neighbour is known (RFC 4861 7.3.3). */
+static void send_nd_solicit(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, const uint8_t target[16],
+			    const uint8_t *mac)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
+	size_t len;
+
+	if (!m)
+		return;
+	len = mp_build_nd_solicit(rte_pktmbuf_mtod(m, uint8_t *), &dp->ports[pi].iface, target, mac);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
+	w->stats.nd_solicitations++;
+	mp_dp_tx(w, pi, m);
+}
+
+int mp_dp_resolve6(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, const uint8_t dst[16], uint8_t mac[6],
+		   uint64_t now_ms)
+{
+	struct mp_dp_port *p = &dp->ports[pi];
+	const uint8_t *hop = dst;
+	bool refresh;
+
+	if (!p->iface.has_ip6)
+		return MP_ERR_NOTFOUND;
+	/* on-link: our prefix, and link-local fe80::/10 (RFC 4291 section 2.5.6) */
+	if (!mp_ip6_same_prefix(dst, p->iface.ip6, p->iface.prefix6) && !(dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)) {
+		if (mp_ip6_is_unspecified(p->iface.gateway6))
+			return MP_ERR_NOTFOUND;
+		hop = p->iface.gateway6;
+	}
+	if (mp_nd_cache_lookup(&p->nd, hop, mac, now_ms, &refresh) == MP_OK) {
+		/* Getting old (RFC 4861's STALE): keep using it while we probe it (the answer refreshes it). */
+		if (unlikely(refresh) && mp_nd_cache_should_request(&p->nd, hop, now_ms))
+			send_nd_solicit(dp, w, pi, hop, mac);
+		return MP_OK;
+	}
+	if (mp_nd_cache_should_request(&p->nd, hop, now_ms))
+		send_nd_solicit(dp, w, pi, hop, NULL);
+	return MP_ERR_NOTFOUND;
+}
+
+/* IPv6 neighbour discovery for port pi (classify6.c validated it). A solicitation for our address:
+ * its sender is learned (RFC 4861 section 7.2.3) if on our prefix or link-local, and answered in
+ * place. An advertisement is taken only for an address we asked about, then given to the kernel
+ * (it resolves its own next hops, as with ARP replies). */
+static void handle_nd(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+		      uint64_t now_ms)
+{
+	struct mp_dp_port *p = &w->dp->ports[pi];
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint8_t *src = f + pkt->l3_off + 8, *target = f + pkt->l4_off + 8;
+	size_t len;
+
+	if (!pkt->is_arp_request) {
+		mp_nd_cache_reply(&p->nd, target, pkt->nd_lladdr ? pkt->src_mac : f + 6, now_ms);
+		mp_dp_exception_arp(w, pi, m, now_ms);
+		return;
+	}
+	if (pkt->nd_lladdr && !mp_ip6_is_unspecified(src) &&
+	    (mp_ip6_same_prefix(src, p->iface.ip6, p->iface.prefix6) || (src[0] == 0xfe && (src[1] & 0xc0) == 0x80)))
+		mp_nd_cache_learn(&p->nd, src, pkt->src_mac, now_ms);
+	len = mp_nd_answer(f, rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m), pkt, &p->iface);
+	if (!len) {
+		mp_dp_drop(w, m, MP_DROP_ND_MALFORMED);
+		return;
+	}
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
+	w->stats.nd_advertisements++;
+	mp_dp_tx(w, pi, m);
+}
+
 /* What the port's hardware checked (RX checksum offload, enabled in dp_port.c where the port has it);
  * a port without it reports UNKNOWN and classify checks in software. */
 static inline unsigned rx_hw_flags(const struct rte_mbuf *m)
@@ -123,6 +198,12 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		return;
 	}
 	v = mp_classify_hw(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &pkt, rx_hw_flags(m));
+	if (unlikely(pkt.is_v6) && (v == MP_V_WEBRTC || v == MP_V_SRT)) {
+		/* Classified, but the session machinery keys clients by IPv4 (docs/ipv6-dataplane.md):
+		 * counted until the IPv6 client translation lands. */
+		mp_dp_drop(w, m, MP_DROP_IP6_MEDIA);
+		return;
+	}
 	switch (v) {
 	case MP_V_WEBRTC:
 		batch_add(bs, MP_DP_XFER_WEBRTC, m, &pkt);
@@ -151,6 +232,9 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 			w->stats.icmp_echo_replies++;
 		}
 		mp_dp_tx(w, pi, m);
+		return;
+	case MP_V_ND:
+		handle_nd(w, pi, m, &pkt, now_ms);
 		return;
 	case MP_V_ARP_LEARN:
 		/* A reply: only for an address we asked about; an unsolicited one creates nothing. */
@@ -228,6 +312,10 @@ static void worker_begin(struct mp_dp_worker *w)
 	if (w->queue == 0)
 		for (unsigned pi = 0; pi < dp->n_ports; pi++) {
 			send_arp_request(dp, w, pi, dp->ports[pi].iface.ip);
+			/* IPv6: the gateway is asked for at once, so the first packet off-link finds it */
+			if (dp->ports[pi].iface.has_ip6 && !mp_ip6_is_unspecified(dp->ports[pi].iface.gateway6) &&
+			    mp_nd_cache_should_request(&dp->ports[pi].nd, dp->ports[pi].iface.gateway6, mp_dp_now_ms(dp)))
+				send_nd_solicit(dp, w, pi, dp->ports[pi].iface.gateway6, NULL);
 			mp_dp_tx_flush(w, pi);
 		}
 }

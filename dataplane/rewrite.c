@@ -1,5 +1,6 @@
-/* rewrite.c: NAT address/port rewrite with incremental checksums, and ARP request frames. */
+/* rewrite.c: NAT address/port rewrite with incremental checksums, and the ARP and IPv6 neighbour discovery frames we send. */
 #include "rewrite.h"
+#include "ipv6.h"
 
 #include <string.h>
 
@@ -48,20 +49,59 @@ void mp_udp_rewrite(uint8_t *f, const struct mp_pkt *pkt, const uint8_t src_mac[
 	}
 }
 
-size_t mp_build_arp_request(uint8_t *out, const struct mp_iface *ifc, uint32_t target_ip)
+size_t mp_eth_header(uint8_t *out, const struct mp_iface *ifc, const uint8_t dst[6], uint16_t ethertype)
 {
 	size_t off = 12;
-	uint8_t *a;
 
-	memset(out, 0xff, 6);
+	memcpy(out, dst, 6);
 	memcpy(out + 6, ifc->mac, 6);
 	if (ifc->vlan_id) {
 		mp_wr16(out + 12, 0x8100);
 		mp_wr16(out + 14, ifc->vlan_id);
 		off = 16;
 	}
-	mp_wr16(out + off, 0x0806);
-	a = out + off + 2;
+	mp_wr16(out + off, ethertype);
+	return off + 2;
+}
+
+size_t mp_build_nd_solicit(uint8_t *out, const struct mp_iface *ifc, const uint8_t target[16], const uint8_t *unicast_mac)
+{
+	uint8_t group[16], mac[6];
+	size_t off;
+
+	if (unicast_mac) {
+		memcpy(mac, unicast_mac, 6);
+	} else {
+		mp_ip6_solicited_node(target, group);
+		mp_ip6_multicast_mac(group, mac);
+	}
+	off = mp_eth_header(out, ifc, mac, 0x86dd);
+	return off + mp_nd_build_ns(out + off, ifc->ip6, ifc->mac, target, unicast_mac != NULL);
+}
+
+size_t mp_nd_answer(uint8_t *f, size_t cap, const struct mp_pkt *pkt, const struct mp_iface *ifc)
+{
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	uint8_t *ip = f + pkt->l3_off, to[16];
+	bool dad = mp_ip6_is_unspecified(ip + 8);
+
+	if ((size_t)pkt->l3_off + MP_IP6_HLEN + MP_ND_MSG_LEN > cap)
+		return 0;
+	memcpy(to, dad ? all_nodes : ip + 8, 16);
+	if (dad)
+		mp_ip6_multicast_mac(all_nodes, f);
+	else
+		memcpy(f, f + 6, 6);
+	memcpy(f + 6, ifc->mac, 6);
+	return pkt->l3_off + mp_nd_build_na(ip, ifc->ip6, to, ifc->mac, ifc->ip6,
+					    (uint8_t)(MP_ND_NA_OVERRIDE | (dad ? 0 : MP_ND_NA_SOLICITED)));
+}
+
+size_t mp_build_arp_request(uint8_t *out, const struct mp_iface *ifc, uint32_t target_ip)
+{
+	static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint8_t *a = out + mp_eth_header(out, ifc, bcast, 0x0806);
+
 	mp_wr16(a, 1);          /* Ethernet */
 	mp_wr16(a + 2, 0x0800); /* IPv4 */
 	a[4] = 6;

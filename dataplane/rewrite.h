@@ -14,6 +14,22 @@
 void mp_udp_rewrite(uint8_t *frame, const struct mp_pkt *pkt, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 		    uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port);
 
+/* Write an Ethernet header (with ifc's VLAN tag if any) from ifc to dst of the given ethertype;
+ * returns its length (14 or 18). */
+size_t mp_eth_header(uint8_t *out, const struct mp_iface *ifc, const uint8_t dst[6], uint16_t ethertype);
+
+/* Build an IPv6 neighbour solicitation frame (RFC 4861 section 7.2.2) from ifc for target into out
+ * (>= 128 bytes): to target's solicited-node group, or, with unicast_mac, a unicast probe of a known
+ * neighbour at that MAC (section 7.3.3). Returns the frame length. */
+size_t mp_build_nd_solicit(uint8_t *out, const struct mp_iface *ifc, const uint8_t target[16], const uint8_t *unicast_mac);
+
+/* Turn the frame f holding a neighbour solicitation for our address (mp_classify: MP_V_ND with
+ * is_arp_request) into our advertisement in place (section 7.2.4): to the soliciting address with
+ * S and O set, or, for duplicate address detection (from ::), to all-nodes with O only; our MAC as
+ * target link-layer address; Ethernet back to the sender (or the all-nodes group). The frame grows
+ * or shrinks to pkt->l3_off + 72 bytes: cap must allow it. Returns the new length, 0 without room. */
+size_t mp_nd_answer(uint8_t *f, size_t cap, const struct mp_pkt *pkt, const struct mp_iface *ifc);
+
 /* Build an ARP request (RFC 826) from ifc for target_ip into out (>= 64 bytes); target_ip == ifc->ip
  * makes a gratuitous ARP (RFC 5227 section 3). Returns the frame length. */
 size_t mp_build_arp_request(uint8_t *out, const struct mp_iface *ifc, uint32_t target_ip);

@@ -20,6 +20,8 @@ static const struct counter counters[] = {
 	{ "mediaplane_icmp_echo_replies_total", "Pings answered.", offsetof(struct mp_dp_stats, icmp_echo_replies) },
 	{ "mediaplane_nd_advertisements_total", "IPv6 neighbour solicitations answered.", offsetof(struct mp_dp_stats, nd_advertisements) },
 	{ "mediaplane_nd_solicitations_total", "IPv6 neighbour solicitations sent.", offsetof(struct mp_dp_stats, nd_solicitations) },
+	{ "mediaplane_ip6_translated_in_total", "IPv6 clients' media translated to IPv4.", offsetof(struct mp_dp_stats, ip6_translated_in) },
+	{ "mediaplane_ip6_translated_out_total", "Frames to IPv6 clients translated back to IPv6.", offsetof(struct mp_dp_stats, ip6_translated_out) },
 	{ "mediaplane_lookup_misses_total", "Media from addresses with no session.", offsetof(struct mp_dp_stats, lookup_misses) },
 	{ "mediaplane_nat_to_kernel_total", "Frames to a NAT port with no live session, given to the kernel.", offsetof(struct mp_dp_stats, nat_to_kernel) },
 	{ "mediaplane_handed_off_total", "Frames passed to the worker owning their session.", offsetof(struct mp_dp_stats, handed_off) },

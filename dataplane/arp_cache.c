@@ -194,7 +194,8 @@ static bool should_request(struct mp_arp_cache *c, struct nkey k, uint64_t now_m
 	if (!e)
 		return false;
 	last = LD(&e->requested_ms);
-	if (last && now_ms - last < c->retry_ms)
+	/* a request stamped later than now_ms was made by a lcore whose turn started after ours: recent */
+	if (last && (now_ms < last || now_ms - last < c->retry_ms))
 		return false;
 	return __atomic_compare_exchange_n(&e->requested_ms, &last, now_ms ? now_ms : 1, false, __ATOMIC_RELAXED,
 					   __ATOMIC_RELAXED);

@@ -81,6 +81,7 @@ struct mp_lb;
 struct mp_lb_session;
 struct mp_dp_srt;
 struct mp_dp_srt_worker;
+struct mp_dp_v6c;
 
 struct mp_dp_tx_batch {
 	struct rte_mbuf *pkts[MP_BURST];
@@ -118,6 +119,8 @@ struct mp_dp_worker {
 	uint64_t exc_refill_ms;
 	uint64_t exc_next_poll_ms;
 	uint64_t alive_ms;         /* the clock of its last turn (atomic; read by the fleet health check) */
+	uint64_t turn_ms;          /* the clock of the turn under way (for senders not given it) */
+	bool gw6_asked;            /* the IPv6 gateways were solicited (the first worker's first turn) */
 	struct mp_dp_srt_worker *srt; /* this worker's SRT handshakes (dp_srt_hs.c) */
 	struct mp_dp_guard *guard;  /* per-source rate limits, STUN HMAC (dp_guard.c) */
 	struct mp_dp_nh_cache nh[2]; /* per port */
@@ -136,6 +139,7 @@ struct mp_dp {
 	unsigned n_workers;
 	struct mp_lb *lb;          /* the balancer (set by the appliance before mp_dp_start) */
 	struct mp_dp_srt *srt;     /* SRT relay state, made by mp_dp_start when lb is set (dp_srt_hs.c) */
+	struct mp_dp_v6c *v6c;     /* IPv6 clients' stand-in addresses (dp_v6client.h); NULL without IPv6 */
 	volatile bool running;     /* workers loop while set */
 	unsigned n_launched;       /* workers running mp_dp_worker_main */
 	bool driven;               /* started by mp_dp_start_driven: the caller turns the loops */

@@ -4,6 +4,7 @@
 #include "dp_exception.h"
 #include "dp_pool.h"
 #include "dp_srt.h"
+#include "dp_v6client.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
@@ -244,6 +245,9 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 			MP_INFO("port %u (%s): IPv6 %s/%u gateway %s", p->port_id, p->name, a6, p->iface.prefix6, g6);
 		}
 	}
+	if ((dp->ports[0].iface.has_ip6 || (dp->n_ports > 1 && dp->ports[1].iface.has_ip6)) &&
+	    mp_dp_v6c_init(dp, err, errcap) != MP_OK)
+		return MP_ERR_NOMEM;
 	if (mp_dp_exception_setup(dp, err, errcap))
 		return MP_ERR_IO;
 	return MP_OK;
@@ -266,6 +270,7 @@ void mp_dp_stop(struct mp_dp *dp)
 	mp_dp_guard_free(dp);
 	mp_dp_flow_clear(dp);
 	mp_dp_handoff_free(dp);
+	mp_dp_v6c_free(dp);
 	for (unsigned i = 0; i < dp->n_ports; i++) {
 		struct mp_dp_port *p = &dp->ports[i];
 

@@ -40,7 +40,7 @@ static const char *const drop_names[MP_DROP__COUNT] = {
 	[MP_DROP_IP6_EXTENSION] = "ip6_extension",
 	[MP_DROP_ND_MALFORMED] = "nd_malformed",
 	[MP_DROP_ND_NOT_US] = "nd_not_us",
-	[MP_DROP_IP6_MEDIA] = "ip6_media",
+	[MP_DROP_IP6_CLIENTS_FULL] = "ip6_clients_full",
 };
 
 const char *mp_dp_drop_name(enum mp_dp_drop d)
@@ -76,6 +76,8 @@ void mp_dp_stats_add(struct mp_dp_stats *sum, const struct mp_dp_stats *one)
 	sum->handed_off += LOAD(one->handed_off);
 	sum->nd_advertisements += LOAD(one->nd_advertisements);
 	sum->nd_solicitations += LOAD(one->nd_solicitations);
+	sum->ip6_translated_in += LOAD(one->ip6_translated_in);
+	sum->ip6_translated_out += LOAD(one->ip6_translated_out);
 	for (int i = 0; i < MP_DROP__COUNT; i++)
 		sum->drops[i] += LOAD(one->drops[i]);
 }

@@ -45,7 +45,7 @@ enum mp_dp_drop {
 				  * with segments left, hop-by-hop not first, more than 8, No Next Header) */
 	MP_DROP_ND_MALFORMED,    /* a neighbour solicitation/advertisement breaking RFC 4861 section 7.1 */
 	MP_DROP_ND_NOT_US,       /* a neighbour solicitation for an address that is not ours */
-	MP_DROP_IP6_MEDIA,       /* IPv6 UDP to the WebRTC or SRT port: classified, no IPv6 client sessions yet */
+	MP_DROP_IP6_CLIENTS_FULL, /* an IPv6 client's media when the IPv6 client table is full (dp_v6client.h) */
 	MP_DROP__COUNT
 };
 
@@ -76,6 +76,8 @@ struct mp_dp_stats {
 	uint64_t handed_off;     /* frames passed to the worker that owns their session (dp_handoff.c) */
 	uint64_t nd_advertisements; /* IPv6 neighbour advertisements sent (answers to solicitations for our address) */
 	uint64_t nd_solicitations;  /* IPv6 neighbour solicitations sent (resolving next hops, probing stale ones) */
+	uint64_t ip6_translated_in;  /* IPv6 clients' media translated to IPv4 (their stand-in, dp_v6client.h) */
+	uint64_t ip6_translated_out; /* frames to IPv6 clients translated back to IPv6 */
 	uint64_t drops[MP_DROP__COUNT];
 } __attribute__((aligned(64)));
 

@@ -4,6 +4,7 @@
 #include "dp_handoff.h"
 #include "dp_media.h"
 #include "dp_srt.h"
+#include "dp_v6client.h"
 #include "ipv6.h"
 #include "lb.h"
 #include "mp_error.h"
@@ -59,6 +60,11 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 	uint32_t hop = mp_next_hop(dst, p->iface.ip, p->iface.prefix, p->iface.gateway);
 	bool refresh;
 
+	/* An IPv6 client's stand-in: resolved over IPv6 where the frame is translated (mp_dp_tx_client). */
+	if (unlikely(mp_dp_v6c_is_alias(dst))) {
+		memset(mac, 0, 6);
+		return MP_OK;
+	}
 	if (!hop)
 		return MP_ERR_NOTFOUND;
 	if (likely(c->hop == hop && now_ms < c->until_ms)) {
@@ -198,12 +204,9 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		return;
 	}
 	v = mp_classify_hw(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &pkt, rx_hw_flags(m));
-	if (unlikely(pkt.is_v6) && (v == MP_V_WEBRTC || v == MP_V_SRT)) {
-		/* Classified, but the session machinery keys clients by IPv4 (docs/ipv6-dataplane.md):
-		 * counted until the IPv6 client translation lands. */
-		mp_dp_drop(w, m, MP_DROP_IP6_MEDIA);
+	/* An IPv6 client's media enters the IPv4 session machinery as its stand-in (dp_v6client.h). */
+	if (unlikely(pkt.is_v6) && (v == MP_V_WEBRTC || v == MP_V_SRT) && !mp_dp_v6_ingress(w, pi, m, &pkt, now_ms))
 		return;
-	}
 	switch (v) {
 	case MP_V_WEBRTC:
 		batch_add(bs, MP_DP_XFER_WEBRTC, m, &pkt);
@@ -312,12 +315,9 @@ static void worker_begin(struct mp_dp_worker *w)
 	if (w->queue == 0)
 		for (unsigned pi = 0; pi < dp->n_ports; pi++) {
 			send_arp_request(dp, w, pi, dp->ports[pi].iface.ip);
-			/* IPv6: the gateway is asked for at once, so the first packet off-link finds it */
-			if (dp->ports[pi].iface.has_ip6 && !mp_ip6_is_unspecified(dp->ports[pi].iface.gateway6) &&
-			    mp_nd_cache_should_request(&dp->ports[pi].nd, dp->ports[pi].iface.gateway6, mp_dp_now_ms(dp)))
-				send_nd_solicit(dp, w, pi, dp->ports[pi].iface.gateway6, NULL);
 			mp_dp_tx_flush(w, pi);
 		}
+	w->gw6_asked = w->queue != 0; /* the first worker's first turn asks for the IPv6 gateways */
 }
 
 static void worker_end(struct mp_dp_worker *w)
@@ -335,6 +335,19 @@ unsigned mp_dp_poll_once(struct mp_dp_worker *w, uint64_t now_ms)
 
 	for (unsigned k = 0; k < MP_DP_XFER__COUNT; k++)
 		bs.b[k].n = 0;
+	w->turn_ms = now_ms;
+	if (unlikely(!w->gw6_asked)) {
+		/* IPv6: the gateway is asked for at once (on the loop's clock, which stamps the request),
+		 * so its answer is taken and the first packet off-link finds it */
+		w->gw6_asked = true;
+		for (unsigned pi = 0; pi < dp->n_ports; pi++) {
+			const struct mp_iface *ifc = &dp->ports[pi].iface;
+
+			if (ifc->has_ip6 && !mp_ip6_is_unspecified(ifc->gateway6) &&
+			    mp_nd_cache_should_request(&dp->ports[pi].nd, ifc->gateway6, now_ms))
+				send_nd_solicit(dp, w, pi, ifc->gateway6, NULL);
+		}
+	}
 
 	for (unsigned pi = 0; pi < dp->n_ports; pi++) {
 		uint16_t n = rte_eth_rx_burst(dp->ports[pi].port_id, w->queue, rx, MP_BURST);
@@ -354,6 +367,8 @@ unsigned mp_dp_poll_once(struct mp_dp_worker *w, uint64_t now_ms)
 	/* SRT hand-offs and handshake timers; the kernel's frames (exception path). */
 	mp_dp_srt_periodic(w, now_ms);
 	mp_dp_exception_poll(w, now_ms);
+	if (w->queue == 0)
+		mp_dp_v6c_sweep(dp, now_ms);
 	/* TX is flushed after every burst: no packet waits for a timer. */
 	for (unsigned pi = 0; pi < dp->n_ports; pi++)
 		mp_dp_tx_flush(w, pi);

@@ -49,6 +49,69 @@ void mp_udp_rewrite(uint8_t *f, const struct mp_pkt *pkt, const uint8_t src_mac[
 	}
 }
 
+size_t mp_udp6_to_4(uint8_t *f, struct mp_pkt *pkt, uint32_t src, uint32_t dst)
+{
+	const uint8_t *ip6 = f + pkt->l3_off;
+	uint8_t *u = f + pkt->l4_off, *ip4 = u - 20;
+	size_t shift = (size_t)(pkt->l4_off - pkt->l3_off) - 20;
+	uint16_t ulen = mp_rd16(u + 4), uc = mp_rd16(u + 6);
+	uint8_t hl = ip6[7], tc = (uint8_t)(ip6[0] << 4 | ip6[1] >> 4);
+	uint32_t acc = 0;
+
+	/* RFC 1624 eqn. 3 over the pseudo-header: the IPv6 addresses out, the IPv4 ones in (length and
+	 * protocol are the same in both) */
+	for (int i = 0; i < 16; i += 2)
+		acc = csum_delta(csum_delta(acc, mp_rd16(ip6 + 8 + i), 0), mp_rd16(ip6 + 24 + i), 0);
+	acc += (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+	uc = csum_apply(uc, acc);
+	mp_wr16(u + 6, uc ? uc : 0xffff);
+	memmove(f + shift, f, pkt->l3_off);
+	mp_wr16(ip4 - 2, 0x0800);
+	ip4[0] = 0x45;
+	ip4[1] = tc;
+	mp_wr16(ip4 + 2, (uint16_t)(20 + ulen));
+	mp_wr16(ip4 + 4, 0);
+	mp_wr16(ip4 + 6, 0x4000); /* DF: IPv6 is never fragmented on the way */
+	ip4[8] = hl;
+	ip4[9] = 17;
+	mp_wr32(ip4 + 12, src);
+	mp_wr32(ip4 + 16, dst);
+	mp_wr16(ip4 + 10, 0);
+	mp_wr16(ip4 + 10, (uint16_t)~mp_csum(ip4, 20, 0));
+	pkt->l4_off = (uint16_t)(pkt->l3_off + 20);
+	pkt->payload_off = (uint16_t)(pkt->l4_off + 8);
+	pkt->src_ip = src;
+	pkt->dst_ip = dst;
+	pkt->is_v6 = 0;
+	return shift;
+}
+
+size_t mp_udp4_to_6(uint8_t *f, size_t l3_off, const uint8_t src6[16], const uint8_t dst6[16])
+{
+	const uint8_t *ip4 = f + 20 + l3_off;
+	uint8_t *u = f + l3_off + 40, *ip6 = f + l3_off;
+	uint16_t ulen = mp_rd16(u + 4), uc = mp_rd16(u + 6);
+	uint8_t ttl = ip4[8], tos = ip4[1];
+	uint32_t acc = 0;
+
+	for (int i = 12; i < 20; i += 2)
+		acc = csum_delta(acc, mp_rd16(ip4 + i), 0);
+	memmove(f, f + 20, l3_off);
+	mp_wr16(f + l3_off - 2, 0x86dd);
+	mp_ip6_write_header(ip6, ulen, MP_IPPROTO_UDP, ttl, src6, dst6);
+	ip6[0] = (uint8_t)(0x60 | tos >> 4);
+	ip6[1] = (uint8_t)(tos << 4);
+	if (!uc) {
+		mp_wr16(u + 6, mp_ip6_l4_csum(ip6, u, ulen, MP_IPPROTO_UDP));
+	} else {
+		for (int i = 0; i < 16; i += 2)
+			acc += (uint32_t)mp_rd16(src6 + i) + mp_rd16(dst6 + i);
+		uc = csum_apply(uc, acc);
+		mp_wr16(u + 6, uc ? uc : 0xffff);
+	}
+	return l3_off + 40 + ulen;
+}
+
 size_t mp_eth_header(uint8_t *out, const struct mp_iface *ifc, const uint8_t dst[6], uint16_t ethertype)
 {
 	size_t off = 12;

@@ -14,6 +14,20 @@
 void mp_udp_rewrite(uint8_t *frame, const struct mp_pkt *pkt, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 		    uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port);
 
+/* IPv6 clients of the IPv4 session machinery (docs/ipv6-dataplane.md), header translation in the
+ * manner of RFC 7915 for UDP only (no fragments, no ICMP):
+ * mp_udp6_to_4 rewrites a classified UDP/IPv6 frame f (pkt->is_v6) in place as UDP/IPv4 from src to
+ * dst: the Ethernet header moves forward over the IPv6 and extension headers, a 20-byte IPv4 header
+ * (TTL = hop limit, TOS = traffic class, DF) takes their place, the UDP checksum is updated for the
+ * new pseudo-header (RFC 1624). pkt then describes the new frame (is_v6 0). Returns how many bytes
+ * the frame now starts later (the caller drops them from its front). */
+size_t mp_udp6_to_4(uint8_t *f, struct mp_pkt *pkt, uint32_t src, uint32_t dst);
+/* The reverse: f is 20 bytes before a UDP/IPv4 frame (20-byte header) whose Ethernet header is
+ * l3_off long; it is rewritten from f on as UDP/IPv6 from src6 to dst6 (hop limit = TTL, traffic
+ * class = TOS), the UDP checksum updated, or computed if the IPv4 datagram had none (mandatory over
+ * IPv6, RFC 8200 section 8.1). MACs are left to the caller. Returns the new frame length. */
+size_t mp_udp4_to_6(uint8_t *f, size_t l3_off, const uint8_t src6[16], const uint8_t dst6[16]);
+
 /* Write an Ethernet header (with ifc's VLAN tag if any) from ifc to dst of the given ethertype;
  * returns its length (14 or 18). */
 size_t mp_eth_header(uint8_t *out, const struct mp_iface *ifc, const uint8_t dst[6], uint16_t ethertype);

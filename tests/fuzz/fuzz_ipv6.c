@@ -1,6 +1,7 @@
 /* fuzz_ipv6.c: raw IPv6 datagrams into the IPv6 parser (header, extension-header walk), the neighbour
- * discovery and echo handlers, and the data plane's classifier behind an Ethernet header (never
- * crash, never overread, offsets always within the datagram). */
+ * discovery and echo handlers, the data plane's classifier behind an Ethernet header, and the
+ * translation of an IPv6 client's media to IPv4 and back (never crash, never overread, offsets
+ * always within the datagram, a checksum that verified still verifies after both translations). */
 #include "fuzz_target.h"
 
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "classify.h"
 #include "ipv6.h"
 #include "mp_error.h"
+#include "rewrite.h"
 
 static const uint8_t US[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
 
@@ -53,6 +55,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v = mp_classify(f, size + 14, &ifc, &pkt);
 	if ((v == MP_V_WEBRTC || v == MP_V_SRT) && (size_t)pkt.payload_off + pkt.payload_len > size + 14)
 		abort();
+	if (v == MP_V_WEBRTC || v == MP_V_SRT) {
+		const uint8_t *ip6 = f + 14;
+		bool ok6 = mp_ip6_l4_csum_ok(ip6, f + pkt.l4_off, (size_t)(pkt.payload_off - pkt.l4_off) + pkt.payload_len,
+					     MP_IPPROTO_UDP);
+		uint8_t peer[16];
+		size_t shift, n;
+		uint8_t *g;
+
+		memcpy(peer, ip6 + 8, 16);
+		shift = mp_udp6_to_4(f, &pkt, 0x00000007, ifc.ip);
+		g = f + shift;
+		if (shift < 20 || pkt.is_v6 || mp_csum(g + 14, 20, 0) != 0xffff)
+			abort();
+		/* back, as a reply would go (addresses as they were, so the checksum must verify as before) */
+		n = mp_udp4_to_6(g - 20, 14, peer, US);
+		if (n > size + 14 - (shift - 20))
+			abort();
+		if (ok6 && !mp_ip6_l4_csum_ok(g - 20 + 14, g - 20 + 54, n - 54, MP_IPPROTO_UDP))
+			abort();
+	}
 	if (v != MP_V_DROP && v != MP_V_REPLY && v != MP_V_ND && v != MP_V_EXCEPTION && v != MP_V_WEBRTC && v != MP_V_SRT)
 		abort();
 	if ((v == MP_V_DROP || v == MP_V_EXCEPTION) && pkt.drop >= MP_DROP__COUNT)

@@ -1,7 +1,9 @@
 /* test_nd.c: IPv6 on the data plane through the real worker loop (driven clock, net_ring): neighbour
  * solicitations for our address answered and their senders learned, the gateway solicited and kept
  * while it is probed again (stale-while-probing), advertisements nobody asked for ignored, echo
- * answered, and IPv6 UDP classified: media ports counted, extension headers handled or dropped. */
+ * answered, IPv6 UDP classified (extension headers handled or dropped), and an IPv6 WebRTC client
+ * reaching an IPv4 origin through its stand-in and hearing back over IPv6; an IPv6 SRT caller told
+ * its own address in the handshake's peer IP field. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,8 @@
 #include "lb.h"
 #include "mp_error.h"
 #include "ring_harness.h"
+#include "srt.h"
+#include "udp_frame.h"
 
 static const uint8_t US[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };      /* 2001:db8::2/64 */
 static const uint8_t GW[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
@@ -314,7 +318,11 @@ static void ipv6_udp_is_classified_and_extension_headers_handled_or_counted(void
 	send_udp6(&h, MP_IPPROTO_UDP, NULL, 0, 12345, 64, false);    /* another port: the kernel's */
 	mp_rh_settle(&h);
 	mp_rh_stats(&h, &st);
-	assert_int_equal(st.drops[MP_DROP_IP6_MEDIA], 3);
+	/* the three media frames enter the session machinery (as their client's stand-in), which
+	 * drops them there: no USERNAME (WebRTC), no session for the socket id (SRT) */
+	assert_int_equal(st.ip6_translated_in, 3);
+	assert_int_equal(st.drops[MP_DROP_NO_SESSION] + st.drops[MP_DROP_SRT_SOCKET] + st.drops[MP_DROP_SRT_MALFORMED] +
+				 st.drops[MP_DROP_SRT_HANDSHAKE], 3);
 	assert_int_equal(st.drops[MP_DROP_IP6_EXTENSION], 2);
 	assert_int_equal(st.drops[MP_DROP_IP_FRAGMENT], 1);
 	assert_int_equal(st.drops[MP_DROP_UDP_MALFORMED], 1);
@@ -325,6 +333,156 @@ static void ipv6_udp_is_classified_and_extension_headers_handled_or_counted(void
 	mp_rh_stop(&h);
 }
 
+#define ORIGIN 0xC6124214u /* 198.18.66.20: an IPv4 origin on the port's IPv4 subnet */
+static const uint8_t ORIGIN_MAC[6] = { 0x02, 0x0a, 0, 0, 0, 0x14 };
+
+/* The frames that left port 0 since out[from] of ethertype type. */
+static unsigned out_of_type(struct mp_rh *h, unsigned from, uint16_t type, unsigned *last)
+{
+	unsigned n = 0;
+
+	for (unsigned i = from; i < h->nout[0]; i++)
+		if (mp_rd16(h->out[0][i].b + 12) == type) {
+			n++;
+			*last = i;
+		}
+	return n;
+}
+
+/* UDP/IPv6 from CLIENT:sport (MAC CLIENT_MAC) to US:dport with a valid checksum. */
+static void send_udp6_payload(struct mp_rh *h, uint16_t sport, uint16_t dport, const uint8_t *pl, size_t n)
+{
+	uint8_t l[1500], f[1600];
+
+	mp_wr16(l, sport);
+	mp_wr16(l + 2, dport);
+	mp_wr16(l + 4, (uint16_t)(8 + n));
+	mp_wr16(l + 6, 0);
+	memcpy(l + 8, pl, n);
+	mp_rh_send(h, 0, f, frame6(h, f, CLIENT_MAC, CLIENT, US, MP_IPPROTO_UDP, 64, l, 8 + n, 6));
+}
+
+/* The one IPv6 UDP frame to the client among out[from..]: from US:sport to CLIENT:dport, valid
+ * checksum, carrying pl; returns its payload. */
+static const uint8_t *assert_udp6_to_client(struct mp_rh *h, unsigned from, uint16_t sport, uint16_t dport,
+					    const uint8_t *pl, size_t n)
+{
+	unsigned at = 0;
+	const uint8_t *f, *ip;
+	struct mp_ip6 m;
+
+	assert_int_equal(out_of_type(h, from, 0x86dd, &at), 1);
+	f = h->out[0][at].b;
+	ip = f + 14;
+	assert_memory_equal(f, CLIENT_MAC, 6);
+	assert_memory_equal(f + 6, mp_rh_port_mac(h, 0), 6);
+	assert_int_equal(mp_ip6_parse(ip, h->out[0][at].len - 14, &m), MP_IP6_OK);
+	assert_int_equal(m.proto, MP_IPPROTO_UDP);
+	assert_memory_equal(ip + 8, US, 16);
+	assert_memory_equal(ip + 24, CLIENT, 16);
+	assert_int_equal(mp_rd16(ip + 40), sport);
+	assert_int_equal(mp_rd16(ip + 42), dport);
+	assert_int_equal(mp_rd16(ip + 44), 8 + n);
+	assert_int_equal(h->out[0][at].len, 14 + 40 + 8 + n);
+	assert_int_not_equal(mp_rd16(ip + 46), 0);
+	assert_true(mp_ip6_l4_csum_ok(ip, ip + 40, 8 + n, MP_IPPROTO_UDP));
+	if (pl)
+		assert_memory_equal(ip + 48, pl, n);
+	return ip + 48;
+}
+
+static void an_ipv6_webrtc_client_reaches_an_ipv4_origin_and_hears_back_over_ipv6(void **state)
+{
+	static struct mp_rh h;
+	static const uint8_t rtp[100] = { 0x80, 0x60, 0, 1 }, back[80] = { 0x80, 0x60, 0, 9, 'o' };
+	struct mp_test_udp u = { .src_ip = ORIGIN, .dst_ip = 0xC6124202u, .src_port = 8000 };
+	struct mp_dp_stats st;
+	struct mp_lb_session *s = NULL;
+	uint8_t stun[160], f[256];
+	size_t sn, fn;
+	unsigned at = 0, mark;
+
+	(void)state;
+	start(&h);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "v6:1", MP_RH_ICE_PWD, "__defaultVhost__/live/s", 0, ORIGIN, 8000,
+					    h.now), MP_OK);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	send_ns(&h, US); /* the client resolves us: we learn it */
+	mp_rh_settle(&h);
+	mark = h.nout[0];
+	/* its STUN check starts the session: forwarded over IPv4 from our NAT port */
+	sn = mp_rh_stun(stun, "v6:1", false, 5000, MP_RH_ICE_PWD);
+	send_udp6_payload(&h, 5000, 8000, stun, sn);
+	mp_rh_settle(&h);
+	for (uint32_t i = 0; i < 1024 && !s; i++)
+		s = mp_lb_session_at(h.lb, i);
+	assert_non_null(s);
+	assert_true(s->tuple.src_ip != 0 && s->tuple.src_ip >> 24 == 0); /* the client's stand-in, 0.0.0.0/8 */
+	assert_int_equal(out_of_type(&h, mark, 0x0800, &at), 1);
+	mp_rh_assert_udp_out(&h.out[0][at], mp_rh_port_mac(&h, 0), ORIGIN_MAC, 0xC6124202u, s->nat_port, ORIGIN, 8000,
+			     stun, sn);
+	/* media follows on the session */
+	mark = h.nout[0];
+	send_udp6_payload(&h, 5000, 8000, rtp, sizeof(rtp));
+	mp_rh_settle(&h);
+	assert_int_equal(out_of_type(&h, mark, 0x0800, &at), 1);
+	mp_rh_assert_udp_out(&h.out[0][at], mp_rh_port_mac(&h, 0), ORIGIN_MAC, 0xC6124202u, s->nat_port, ORIGIN, 8000,
+			     rtp, sizeof(rtp));
+	/* the origin answers the NAT port over IPv4: the client hears it over IPv6, from US:8000 */
+	mark = h.nout[0];
+	mp_rh_send_udp(&h, 0, ORIGIN_MAC, ORIGIN, 8000, s->nat_port, back, sizeof(back));
+	mp_rh_settle(&h);
+	assert_udp6_to_client(&h, mark, 8000, 5000, back, sizeof(back));
+	assert_int_equal(h.out[0][h.nout[0] - 1].b[14 + 7], 63); /* hop limit: the TTL, decremented */
+	/* without a UDP checksum over IPv4 (RFC 768 allows it), one is computed for IPv6 */
+	mark = h.nout[0];
+	memcpy(u.src_mac, ORIGIN_MAC, 6);
+	memcpy(u.dst_mac, mp_rh_port_mac(&h, 0), 6);
+	u.dst_port = s->nat_port;
+	fn = mp_test_udp_frame(f, &u, back, sizeof(back));
+	mp_wr16(f + 40, 0);
+	mp_rh_send(&h, 0, f, fn);
+	mp_rh_settle(&h);
+	assert_udp6_to_client(&h, mark, 8000, 5000, back, sizeof(back));
+	mp_rh_stats(&h, &st);
+	assert_int_equal(st.sessions_created, 1);
+	assert_int_equal(st.ip6_translated_in, 2);
+	assert_int_equal(st.ip6_translated_out, 2);
+	assert_int_equal(mp_dp_stats_drops(&st), 0);
+	mp_rh_stop(&h);
+}
+
+/* An IPv6 caller's INDUCTION is answered by the appliance over IPv6, its peer IP field naming the
+ * caller's IPv6 address as libsrt lays it out (not its IPv4 stand-in). */
+static void an_ipv6_srt_caller_is_answered_over_ipv6_with_its_own_address(void **state)
+{
+	static struct mp_rh h;
+	struct mp_srt_handshake ind = { .version = 4, .extension = 2, .isn = 1, .mtu = 1500, .flow_window = 8192,
+					.hs_type = MP_SRT_HS_INDUCTION, .socket_id = 0x1234 };
+	struct mp_srt_handshake ans;
+	uint8_t pkt[128], peer[16];
+	const uint8_t *pl;
+	int n;
+	unsigned mark;
+
+	(void)state;
+	start(&h);
+	send_ns(&h, US);
+	mp_rh_settle(&h);
+	mark = h.nout[0];
+	n = mp_srt_hs_build(&ind, pkt, sizeof(pkt));
+	assert_true(n > 0);
+	send_udp6_payload(&h, 6000, 10080, pkt, (size_t)n);
+	mp_rh_settle(&h);
+	pl = assert_udp6_to_client(&h, mark, 10080, 6000, NULL, MP_SRT_HS_LEN);
+	assert_int_equal(mp_srt_hs_parse(pl, MP_SRT_HS_LEN, &ans), MP_OK);
+	assert_int_equal(ans.hs_type, MP_SRT_HS_INDUCTION);
+	assert_int_equal(ans.dst_sockid, 0x1234);
+	mp_srt_peer_ip_from_ipv6(CLIENT, peer);
+	assert_memory_equal(ans.peer_ip, peer, 16);
+	mp_rh_stop(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +490,8 @@ int main(void)
 		cmocka_unit_test_teardown(the_gateway_is_solicited_and_kept_while_it_is_probed_again, mp_rh_teardown),
 		cmocka_unit_test_teardown(echo_to_our_address_is_answered, mp_rh_teardown),
 		cmocka_unit_test_teardown(ipv6_udp_is_classified_and_extension_headers_handled_or_counted, mp_rh_teardown),
+		cmocka_unit_test_teardown(an_ipv6_webrtc_client_reaches_an_ipv4_origin_and_hears_back_over_ipv6, mp_rh_teardown),
+		cmocka_unit_test_teardown(an_ipv6_srt_caller_is_answered_over_ipv6_with_its_own_address, mp_rh_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, mp_rh_eal_setup, mp_rh_eal_teardown);

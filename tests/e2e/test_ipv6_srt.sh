@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# test_ipv6_srt.sh: an SRT publisher on IPv6 reaches an IPv4 origin through the appliance (af_packet,
+# test_ipv6_srt.sh: an SRT publisher on IPv6 reaches an IPv4 origin through the appliance (2 workers, af_packet,
 # public_ip6): ffmpeg publishes to srt://[2001:db8:1::2]:10080, srt-live-transmit in the origin's
 # namespace (IPv4 only, no route to the client) writes what arrives, ffprobe finds H.264 and AAC of
 # the duration sent; the appliance counts the translated frames both ways.
 set -euo pipefail
-export TOPO_PREFIX=mp6s-e2e TOPO_API_PORT=${TOPO_API_PORT:-13160}
+export TOPO_PREFIX=mp6s-e2e TOPO_QPAIRS=2 TOPO_API_PORT=${TOPO_API_PORT:-13160}
 . "$(dirname "$0")/topo.sh"
 TOPO_EXC_TAP=mp6s$TOPO_ID
 WORK=$(mktemp -d /tmp/mp6s-srt.XXXXXX)
@@ -28,7 +28,7 @@ topo_up
 ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
 ip -n "$NS_C" -6 addr add "$CLIENT_IP6/64" dev c0 nodad
 ip -n "$NS_O" -6 addr flush dev o0 2>/dev/null || true
-appliance_start --public-ip6="$PUBLIC_IP6/64" || fail "start"
+appliance_start --workers=2 --public-ip6="$PUBLIC_IP6/64" || fail "start"
 
 curl -sf -X POST "$API/api/v1/srs/register" -H 'Content-Type: application/json' \
 	-d "{\"device_id\":\"o1\",\"ip\":\"$ORIGIN_IP\",\"server\":\"srs-e2e6\",\"service\":\"e2e\",\"pid\":\"1\",\"srt\":[\"$ORIGIN_IP:10081\"]}" \

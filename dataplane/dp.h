@@ -97,6 +97,13 @@ struct mp_dp_nh_cache {
 	uint64_t until_ms;
 };
 
+/* The same for IPv6 next hops (dp_v6client.c's translated frames to IPv6 clients). */
+struct mp_dp_nh6_cache {
+	uint8_t hop[16];
+	uint8_t mac[6];
+	uint64_t until_ms;
+};
+
 /* A frame passed to the worker that owns its session (dp_handoff.c) with what classification found,
  * so the owner does not classify it again. */
 enum mp_dp_xfer_kind { MP_DP_XFER_NAT = 0, MP_DP_XFER_WEBRTC, MP_DP_XFER_SRT, MP_DP_XFER__COUNT };
@@ -124,6 +131,7 @@ struct mp_dp_worker {
 	struct mp_dp_srt_worker *srt; /* this worker's SRT handshakes (dp_srt_hs.c) */
 	struct mp_dp_guard *guard;  /* per-source rate limits, STUN HMAC (dp_guard.c) */
 	struct mp_dp_nh_cache nh[2]; /* per port */
+	struct mp_dp_nh6_cache nh6[2]; /* per port */
 	uint64_t next_sweep_ms;    /* when this worker next sweeps idle lb sessions */
 	struct mp_dp_xfer *xfer_out; /* [n_workers][MP_BURST]: frames for other workers, sent after the burst */
 	uint16_t xfer_n[MP_DP_MAX_WORKERS];

@@ -49,9 +49,10 @@ static void lcore_stats(void *ctx, struct mp_strbuf *out)
 			mp_dp_stats_sum(dp, &s);
 			mp_strbuf_printf(out, "all lcores:\n");
 		}
-		mp_strbuf_printf(out, "  rx %lu pkts %lu bytes, tx %lu pkts %lu bytes, arp %lu/%lu, echo %lu\n",
+		mp_strbuf_printf(out, "  rx %lu pkts %lu bytes, tx %lu pkts %lu bytes, arp %lu/%lu, nd %lu/%lu, echo %lu\n",
 				 (unsigned long)s.rx_packets, (unsigned long)s.rx_bytes, (unsigned long)s.tx_packets,
 				 (unsigned long)s.tx_bytes, (unsigned long)s.arp_replies, (unsigned long)s.arp_requests,
+				 (unsigned long)s.nd_advertisements, (unsigned long)s.nd_solicitations,
 				 (unsigned long)s.icmp_echo_replies);
 		mp_strbuf_printf(out, "  sessions created %lu expired %lu, lookup misses %lu, drops %lu:",
 				 (unsigned long)s.sessions_created, (unsigned long)s.sessions_expired,

@@ -192,6 +192,18 @@ static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 	dc->private_ip = cfg->private_ip.ipv4;
 	dc->private_prefix = cfg->private_ip.prefix;
 	dc->private_gateway = cfg->private_gateway;
+	if (cfg->public_ip6.set) {
+		memcpy(dc->public_ip6, cfg->public_ip6.ip6, 16);
+		dc->public_prefix6 = cfg->public_ip6.prefix;
+	}
+	if (cfg->public_gateway6.set)
+		memcpy(dc->public_gateway6, cfg->public_gateway6.ip6, 16);
+	if (cfg->private_ip6.set) {
+		memcpy(dc->private_ip6, cfg->private_ip6.ip6, 16);
+		dc->private_prefix6 = cfg->private_ip6.prefix;
+	}
+	if (cfg->private_gateway6.set)
+		memcpy(dc->private_gateway6, cfg->private_gateway6.ip6, 16);
 	dc->vlan_id = cfg->vlan_id;
 	dc->webrtc_port = cfg->webrtc_port;
 	dc->srt_port = cfg->srt_port;

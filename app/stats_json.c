@@ -16,6 +16,10 @@ static void one(cJSON *o, const struct mp_dp_stats *s)
 	cJSON_AddNumberToObject(o, "arp_replies", (double)s->arp_replies);
 	cJSON_AddNumberToObject(o, "arp_requests", (double)s->arp_requests);
 	cJSON_AddNumberToObject(o, "icmp_echo_replies", (double)s->icmp_echo_replies);
+	cJSON_AddNumberToObject(o, "nd_advertisements", (double)s->nd_advertisements);
+	cJSON_AddNumberToObject(o, "nd_solicitations", (double)s->nd_solicitations);
+	cJSON_AddNumberToObject(o, "ip6_translated_in", (double)s->ip6_translated_in);
+	cJSON_AddNumberToObject(o, "ip6_translated_out", (double)s->ip6_translated_out);
 	cJSON_AddNumberToObject(o, "sessions_created", (double)s->sessions_created);
 	cJSON_AddNumberToObject(o, "sessions_expired", (double)s->sessions_expired);
 	cJSON_AddNumberToObject(o, "sessions_rebound", (double)s->sessions_rebound);

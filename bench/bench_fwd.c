@@ -1,7 +1,7 @@
 /* bench_fwd.c: WebRTC or SRT forwarding by the real worker loop on net_ring ports fed by an in-process generator,
  * beside a macswap loop (testpmd --forward-mode=macswap's work) on another net_ring port fed the same way.
  *
- *   bench_fwd KIND SESSIONS WORKERS SECONDS [sep|inline] [c2o] [-- EAL-ARGS...]
+ *   bench_fwd KIND SESSIONS WORKERS SECONDS [sep|inline] [c2o] [v6] [-- EAL-ARGS...]
  *   bench_fwd stun-setup SESSIONS 1 SECONDS [-- EAL-ARGS...]
  *
  * stun-setup: session setup rate. The generator sends SESSIONS STUN Binding requests (USERNAME of a stored
@@ -18,6 +18,11 @@
  * every session a NAT port (today: one per port of the range on the one address), the run says so and
  * measures client -> origin only, with NAT ports off. c2o asks for client -> origin only anyway (to compare
  * sizes on the same traffic); the name then ends in -c2o.
+ * v6: the clients are on IPv6 (2001:db8:1::/64 behind the IPv6 gateway; the appliance 2001:db8:2::2/64),
+ * the origins on IPv4 as always: client -> origin frames are IPv6 (translated to IPv4 from each client's
+ * stand-in, dataplane/dp_v6client.c), origin -> client frames IPv4 (translated back to IPv6). The name's
+ * kind then ends in 6 (webrtc6, srt6). The v4 frames are laid 20 bytes into the buffer so every payload
+ * sits at the same place (the generator never copies it); RSS hashes an IPv6 client by its index.
  *
  * Ports: one net_ring port per program (mediaplane's, the reference's), one RX and one TX ring per worker.
  * The generator takes each mbuf back from the TX ring, rewrites its 42 header bytes (and SRT's destination
@@ -64,6 +69,8 @@
 #include <rte_thash.h>
 
 #include "dp.h"
+#include "dp_v6client.h"
+#include "ipv6.h"
 #include "lb.h"
 #include "mp_clock.h"
 #include "mp_error.h"
@@ -73,6 +80,8 @@
 #include "udp_frame.h"
 
 #define US 0xC6123E02u          /* 198.18.62.2/16: the appliance */
+static const uint8_t US6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 2 };  /* 2001:db8:2::2/64 (v6) */
+static const uint8_t GW6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 1 };  /* 2001:db8:2::1 */
 #define GATEWAY 0xC6120001u     /* 198.18.0.1: toward the clients */
 #define ORIGIN_BASE 0xC6123F01u /* origins 198.18.63.1 .. +N_ORIGINS-1, on link */
 #define N_ORIGINS 32
@@ -99,9 +108,10 @@ static const uint8_t ORIGIN_MAC[6] = { 0x02, 0x0e, 0, 0, 0, 1 };
 
 /* One packet of the generator's list: what differs between packets. */
 struct flow {
-	uint32_t sip, dip;
+	uint32_t sip, dip;     /* v6 client -> origin: sip is the client's index */
 	uint16_t sport, dport;
 	uint32_t sock; /* SRT destination socket id (payload bytes 12..15) */
+	bool v6;
 };
 
 /* One queue of one port, as the generator feeds it. */
@@ -120,7 +130,10 @@ struct thr {
 } __attribute__((aligned(64)));
 
 static struct {
-	bool srt, stun, inline_gen, both, c2o_only;
+	bool srt, stun, inline_gen, both, c2o_only, v6;
+	uint8_t hdr6[62];  /* v6: Ethernet, IPv6 (to US6, source prefix), UDP without ports and checksum */
+	uint32_t sum6;     /* v6: pseudo-header words of the fixed address parts */
+	unsigned off4;     /* where an IPv4 frame starts in the buffer: 0, or 20 with v6 (payload at 62) */
 	unsigned nq;
 	uint32_t sessions;
 	uint16_t port[2];
@@ -152,6 +165,15 @@ static void client_of(uint32_t i, uint32_t *ip, uint16_t *port)
 {
 	*ip = CLIENT_BASE + (i & 0xffff);
 	*port = (uint16_t)(20000 + (i >> 16));
+}
+
+/* v6: client i is 2001:db8:1::<i + 1> */
+static void client6_of(uint32_t i, uint8_t a[16])
+{
+	static const uint8_t pfx[12] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1 };
+
+	memcpy(a, pfx, 12);
+	mp_wr32(a + 12, i + 1);
 }
 
 static uint32_t origin_of(uint32_t i)
@@ -222,6 +244,21 @@ static void make_templates(void)
 	B.ip_sum = 0;
 	for (unsigned i = 0; i < 20; i += 2)
 		B.ip_sum += mp_rd16(B.hdr + 14 + i);
+	if (B.v6) {
+		uint8_t c6[16];
+
+		memcpy(B.hdr6, B.hdr, 12);
+		mp_wr16(B.hdr6 + 12, 0x86dd);
+		client6_of(0, c6);
+		mp_ip6_write_header(B.hdr6 + 14, (uint16_t)(8 + B.plen), MP_IPPROTO_UDP, 64, c6, US6);
+		mp_wr16(B.hdr6 + 54 + 4, (uint16_t)(8 + B.plen));
+		B.sum6 = 0;
+		for (unsigned i = 0; i < 12; i += 2)
+			B.sum6 += mp_rd16(c6 + i);
+		for (unsigned i = 0; i < 16; i += 2)
+			B.sum6 += mp_rd16(US6 + i);
+		B.off4 = 20;
+	}
 	B.pay_sum = 17u + 2u * (8u + B.plen); /* pseudo-header protocol and length, UDP length */
 	for (unsigned i = 0; i + 1 < B.plen; i += 2)
 		B.pay_sum += mp_rd16(B.payload + i);
@@ -236,10 +273,34 @@ static inline uint16_t fold(uint32_t s)
 	return (uint16_t)s;
 }
 
+/* v6: a client -> origin packet (client index fl->sip) into m; its payload is at 62. */
+static inline void gen_fill6(struct rte_mbuf *m, const struct flow *fl)
+{
+	uint8_t *p = (uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM;
+	uint32_t id = fl->sip + 1;
+	uint32_t us = B.pay_sum + B.sum6 + (id >> 16) + (id & 0xffff) + fl->sport + fl->dport;
+	uint16_t c;
+
+	memcpy(p, B.hdr6, 62);
+	mp_wr32(p + 14 + 8 + 12, id);
+	mp_wr16(p + 54, fl->sport);
+	mp_wr16(p + 56, fl->dport);
+	if (B.srt) {
+		mp_wr32(p + 62 + 12, fl->sock);
+		us += (fl->sock >> 16) + (fl->sock & 0xffff);
+	}
+	c = (uint16_t)~fold(us);
+	mp_wr16(p + 60, c ? c : 0xffff);
+	m->data_off = RTE_PKTMBUF_HEADROOM;
+	m->data_len = (uint16_t)(62 + B.plen);
+	m->pkt_len = 62u + B.plen;
+	m->ol_flags = 0;
+}
+
 /* Write packet fl into m (headers; the payload is already there). */
 static inline void gen_fill(struct rte_mbuf *m, const struct flow *fl)
 {
-	uint8_t *p = (uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM;
+	uint8_t *p = (uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM + B.off4;
 	uint32_t a = (fl->sip >> 16) + (fl->sip & 0xffff) + (fl->dip >> 16) + (fl->dip & 0xffff);
 	uint32_t us = B.pay_sum + a + fl->sport + fl->dport;
 	uint16_t c;
@@ -259,7 +320,7 @@ static inline void gen_fill(struct rte_mbuf *m, const struct flow *fl)
 	}
 	c = (uint16_t)~fold(us);
 	mp_wr16(p + 40, c ? c : 0xffff);
-	m->data_off = RTE_PKTMBUF_HEADROOM;
+	m->data_off = (uint16_t)(RTE_PKTMBUF_HEADROOM + B.off4);
 	m->data_len = (uint16_t)(42 + B.plen);
 	m->pkt_len = 42u + B.plen;
 	m->ol_flags = 0;
@@ -281,7 +342,7 @@ static inline void gen_turn(struct genq *g)
 		if (want && rte_pktmbuf_alloc_bulk(g->pool, b + k, want) == 0) {
 			fresh = want;
 			for (unsigned i = k; i < k + fresh; i++)
-				memcpy((uint8_t *)b[i]->buf_addr + RTE_PKTMBUF_HEADROOM + 42, B.payload, B.plen);
+				memcpy((uint8_t *)b[i]->buf_addr + RTE_PKTMBUF_HEADROOM + B.off4 + 42, B.payload, B.plen);
 		}
 	}
 	k += fresh;
@@ -290,7 +351,10 @@ static inline void gen_turn(struct genq *g)
 	for (unsigned i = 0; i < k; i++)
 		rte_prefetch0((uint8_t *)b[i]->buf_addr + RTE_PKTMBUF_HEADROOM);
 	for (unsigned i = 0; i < k; i++) {
-		gen_fill(b[i], &g->fl[g->pos]);
+		if (g->fl[g->pos].v6)
+			gen_fill6(b[i], &g->fl[g->pos]);
+		else
+			gen_fill(b[i], &g->fl[g->pos]);
 		if (++g->pos == g->nfl)
 			g->pos = 0;
 	}
@@ -456,6 +520,14 @@ static bool make_sessions(void)
 			uint16_t port;
 
 			client_of(i, &ip, &port);
+			if (B.v6) { /* the stand-in the data plane gives this IPv6 client */
+				uint8_t c6[16];
+
+				client6_of(i, c6);
+				ip = mp_dp_v6c_alias(&B.dp, c6, now);
+				if (!ip)
+					die("v6: the IPv6 client table is full");
+			}
 			mp_lb_tuple_set(&p.tuple, ip, port, US, svc_port(), IPPROTO_UDP);
 			rc = mp_lb_session_create(B.lb, &p, now, &s);
 			if (rc == MP_OK && B.srt)
@@ -493,15 +565,20 @@ static void learn_nat(uint32_t *nat_ip, uint16_t *nat_port)
 
 		for (uint32_t i = base; i < end; i++) {
 			struct rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
-			struct flow fl = { .dip = US, .dport = svc_port(), .sock = SRT_ORIGIN_SOCK + i };
+			struct flow fl = { .dip = US, .dport = svc_port(), .sock = SRT_ORIGIN_SOCK + i, .v6 = B.v6 };
 
 			if (!m)
 				die("learn: pool empty");
 			client_of(i, &fl.sip, &fl.sport);
-			memcpy((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM + 42, B.payload, B.plen);
+			if (B.v6)
+				fl.sip = i;
+			memcpy((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM + B.off4 + 42, B.payload, B.plen);
 			if (!B.srt) /* the session as RTP SSRC, to know the packet again */
-				mp_wr32((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM + 42 + 8, i);
-			gen_fill(m, &fl);
+				mp_wr32((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM + B.off4 + 42 + 8, i);
+			if (fl.v6)
+				gen_fill6(m, &fl);
+			else
+				gen_fill(m, &fl);
 			while (rte_ring_enqueue(g->rx, m) != 0)
 				mp_dp_poll_once(w, mp_now_ms());
 		}
@@ -566,11 +643,16 @@ static void make_lists(const uint32_t *nat_ip, const uint16_t *nat_port)
 		uint32_t i = (uint32_t)(B.both ? x >> 1 : x), q = 0;
 		struct flow fl;
 
+		fl.v6 = false;
 		if (!B.both || !(x & 1)) { /* client -> origin */
 			client_of(i, &fl.sip, &fl.sport);
 			fl.dip = US;
 			fl.dport = svc_port();
 			fl.sock = B.stun ? i : SRT_ORIGIN_SOCK + i;
+			if (B.v6) {
+				fl.sip = i;
+				fl.v6 = true;
+			}
 		} else { /* origin -> client, to the NAT side */
 			fl.sip = origin_of(i);
 			fl.sport = svc_port();
@@ -747,6 +829,8 @@ int main(int argc, char **argv)
 			B.inline_gen = true;
 		else if (!strcmp(argv[i], "c2o"))
 			B.c2o_only = true;
+		else if (!strcmp(argv[i], "v6"))
+			B.v6 = true;
 		else if (!strcmp(argv[i], "--"))
 			for (i++; i < argc && neal < 60; i++)
 				eal[neal++] = argv[i];
@@ -759,6 +843,8 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < 4; i++)
 			eal[neal++] = def[i];
 	}
+	if (B.v6 && B.stun)
+		die("v6 is for webrtc and srt forwarding");
 	if (!B.inline_gen && workers > 1)
 		fprintf(stderr, "bench_fwd: warning: a separate generator with 2 workers needs 3 CPUs\n");
 	/* lcore 1 on the second CPU, lcore 2 on the first (the generator, or the second worker); main sleeps. */
@@ -773,13 +859,17 @@ int main(int argc, char **argv)
 	B.port[P_MP] = ring_port("bf_mp", P_MP);
 	B.port[P_REF] = ring_port("bf_ref", P_REF);
 	make_templates();
-	B.both = make_sessions() && !B.c2o_only;
 
 	memset(&c, 0, sizeof(c));
 	snprintf(c.public_port, sizeof(c.public_port), "%u", B.port[P_MP]);
 	c.public_ip = US;
 	c.public_prefix = 16;
 	c.public_gateway = GATEWAY;
+	if (B.v6) {
+		memcpy(c.public_ip6, US6, 16);
+		memcpy(c.public_gateway6, GW6, 16);
+		c.public_prefix6 = 64;
+	}
 	c.webrtc_port = WEBRTC_PORT;
 	c.srt_port = SRT_PORT;
 	c.nat_port_min = NAT_MIN;
@@ -789,7 +879,11 @@ int main(int argc, char **argv)
 	c.rx_desc = c.tx_desc = RING_SIZE;
 	if (mp_dp_init(&B.dp, &c, err, sizeof(err)) != MP_OK)
 		die(err);
+	/* after the data plane: a v6 session's client is the stand-in its IPv6 client table gives */
+	B.both = make_sessions() && !B.c2o_only;
 	B.dp.lb = B.lb;
+	if (B.v6)
+		mp_nd_cache_learn(&B.dp.ports[0].nd, GW6, GW_MAC, mp_now_ms());
 	mp_arp_cache_learn(&B.dp.ports[0].arp, GATEWAY, GW_MAC, mp_now_ms());
 	for (uint32_t o = 0; o < N_ORIGINS; o++)
 		mp_arp_cache_learn(&B.dp.ports[0].arp, ORIGIN_BASE + o, ORIGIN_MAC, mp_now_ms());
@@ -829,9 +923,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	mp_lb_stats(B.lb, &ls);
-	printf("%s forwarding: %u live sessions (lb holds %u), %s, %u worker(s), generator %s, %u+%u B frames, "
+	printf("%s forwarding%s: %u live sessions (lb holds %u), %s, %u worker(s), generator %s, %u+%u B frames, "
 	       "%u packets per cycle over every session, %s, TSC %.2f GHz\n",
-	       B.srt ? "SRT" : "WebRTC", B.sessions, ls.count[MP_LB_T_SESSIONS],
+	       B.srt ? "SRT" : "WebRTC", B.v6 ? " (IPv6 clients: 62 B headers client -> origin)" : "", B.sessions, ls.count[MP_LB_T_SESSIONS],
 	       B.both ? "both directions (client -> origin, origin -> client)" : "client -> origin only", workers,
 	       B.inline_gen ? "inline on each worker" : "on its own lcore", 42, B.plen,
 	       B.nlist[0] + (B.nq > 1 ? B.nlist[1] : 0), rte_eal_has_hugepages() ? "hugepages" : "no hugepages (4 KiB pages)",
@@ -851,10 +945,10 @@ int main(int argc, char **argv)
 	if (!B.inline_gen && ref.idle > 0.1)
 		printf("note: the reference waited on the generator %.0f%% of its time: its Mpps is the generator's "
 		       "bound, the ratio flatters mediaplane; compare cycles/packet\n", ref.idle * 100);
-	printf("bench %s-%s-%uw%s: %.3f Mpps = %.3f x macswap-ring (%.3f Mpps) | mediaplane %.0f cyc/pkt, own %.0f over "
+	printf("bench %s%s-%s-%uw%s: %.3f Mpps = %.3f x macswap-ring (%.3f Mpps) | mediaplane %.0f cyc/pkt, own %.0f over "
 	       "the port's %.0f | %s%s\n",
-	       B.srt ? "srt" : "webrtc", size_name(B.sessions, sz, sizeof(sz)), workers, B.c2o_only ? "-c2o" : "", mp.mpps,
-	       ref.mpps > 0 ? mp.mpps / ref.mpps : 0.0, ref.mpps, mp.wcyc, mp.wcyc - ref.wcyc, ref.wcyc,
+	       B.srt ? "srt" : "webrtc", B.v6 ? "6" : "", size_name(B.sessions, sz, sizeof(sz)), workers,
+	       B.c2o_only ? "-c2o" : "", mp.mpps, ref.mpps > 0 ? mp.mpps / ref.mpps : 0.0, ref.mpps, mp.wcyc, mp.wcyc - ref.wcyc, ref.wcyc,
 	       B.both ? "both directions" : B.c2o_only ? "client->origin only (asked)" : "client->origin only (no NAT ports for all)",
 	       mp.drops ? " | DROPS" : "");
 out:

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-enum cfg_type { T_LISTEN, T_IFADDR, T_CIDRS, T_IPV4, T_PORT, T_U16, T_U32, T_MS, T_BOOL, T_STR, T_ENUM };
+enum cfg_type { T_LISTEN, T_IFADDR, T_IF6ADDR, T_CIDRS, T_IPV4, T_PORT, T_U16, T_U32, T_MS, T_BOOL, T_STR, T_ENUM };
 
 struct cfg_key {
 	const char *name;
@@ -63,6 +63,10 @@ static const struct cfg_key cfg_keys[] = {
 	K("private_port", T_STR, private_port, "", NULL, NULL, "DPDK port facing origins; empty: the public port serves both"),
 	K("private_ip", T_IFADDR, private_ip, "0.0.0.0/0", NULL, NULL, "the appliance's address on the private port"),
 	K("private_gateway", T_IPV4, private_gateway, "0.0.0.0", NULL, NULL, "next hop on the private port (0.0.0.0: none)"),
+	K("public_ip6", T_IF6ADDR, public_ip6, "off", NULL, NULL, "the appliance's IPv6 address and prefix on the public port, e.g. 2001:db8::2/64 (off: no IPv6 on the data plane)"),
+	K("public_gateway6", T_IF6ADDR, public_gateway6, "off", NULL, NULL, "IPv6 next hop for addresses off the public IPv6 prefix (off: none)"),
+	K("private_ip6", T_IF6ADDR, private_ip6, "off", NULL, NULL, "the appliance's IPv6 address and prefix on the private port (off: none)"),
+	K("private_gateway6", T_IF6ADDR, private_gateway6, "off", NULL, NULL, "IPv6 next hop on the private port (off: none)"),
 	K("vlan_id", T_U16, vlan_id, "0", NULL, NULL, "802.1Q VLAN id on the ports (0: untagged)"),
 	K("nat_port_min", T_PORT, nat_port_min, "20480", NULL, NULL, "first NAT port towards origins"),
 	K("nat_port_max", T_PORT, nat_port_max, "32767", NULL, NULL, "last NAT port towards origins"),
@@ -204,6 +208,28 @@ static int parse_listen(const char *s, struct mp_listen *out)
 	return parse_port(colon + 1, &out->port);
 }
 
+/* "2001:db8::2/64", "fe80::1" (prefix 128) or "off" */
+static int parse_if6addr(const char *s, struct mp_ifaddr6 *out)
+{
+	const char *slash = strchr(s, '/');
+	char host[INET6_ADDRSTRLEN];
+	unsigned long long len = 128;
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+
+	memset(out, 0, sizeof(*out));
+	if (!strcmp(s, "off"))
+		return MP_OK;
+	if (n >= sizeof(host) || (slash && parse_num(slash + 1, 128, &len)))
+		return MP_ERR_INVAL;
+	memcpy(host, s, n);
+	host[n] = 0;
+	if (inet_pton(AF_INET6, host, out->ip6) != 1)
+		return MP_ERR_INVAL;
+	out->prefix = (uint8_t)len;
+	out->set = true;
+	return MP_OK;
+}
+
 /* "a.b.c.d/len" (len defaults to 32) */
 static int parse_ifaddr(const char *s, struct mp_ifaddr *out)
 {
@@ -328,6 +354,7 @@ static const char *type_expect(const struct cfg_key *k)
 	switch (k->type) {
 	case T_LISTEN: return "expected PORT, IPV4:PORT or off";
 	case T_IFADDR: return "expected IPV4/PREFIX";
+	case T_IF6ADDR: return "expected IPV6/PREFIX, IPV6 or off";
 	case T_CIDRS: return "expected IPV4/PREFIX networks separated by commas";
 	case T_IPV4: return "expected an IPv4 address";
 	case T_PORT: return "expected a port 1-65535";
@@ -363,6 +390,7 @@ static int set_value(struct mp_config *cfg, const struct cfg_key *k, const char 
 	switch (k->type) {
 	case T_LISTEN: return parse_listen(v, p);
 	case T_IFADDR: return parse_ifaddr(v, p);
+	case T_IF6ADDR: return parse_if6addr(v, p);
 	case T_CIDRS: return mp_cidrs_parse(v, p);
 	case T_IPV4: return parse_ipv4(v, p);
 	case T_PORT: return parse_port(v, p);
@@ -578,6 +606,15 @@ static int format_value(const struct mp_config *cfg, const struct cfg_key *k, ch
 		a.s_addr = htonl(f->ipv4);
 		inet_ntop(AF_INET, &a, ip, sizeof(ip));
 		return snprintf(out, cap, "%s/%u", ip, f->prefix);
+	}
+	case T_IF6ADDR: {
+		const struct mp_ifaddr6 *f = p;
+		char ip6[INET6_ADDRSTRLEN];
+
+		if (!f->set)
+			return snprintf(out, cap, "off");
+		inet_ntop(AF_INET6, f->ip6, ip6, sizeof(ip6));
+		return snprintf(out, cap, "%s/%u", ip6, f->prefix);
 	}
 	case T_CIDRS: {
 		const struct mp_cidrs *l = p;

@@ -20,6 +20,13 @@ struct mp_ifaddr {
 	uint8_t prefix;
 };
 
+/* An IPv6 address and prefix ("2001:db8::2/64"; prefix 128 when none is given), or none ("off"). */
+struct mp_ifaddr6 {
+	uint8_t ip6[16];
+	uint8_t prefix;
+	bool set;
+};
+
 /* A list of IPv4 networks ("198.18.0.0/15, 10.1.2.3"): empty matches every address. */
 #define MP_CFG_CIDRS_MAX 32
 struct mp_cidrs {
@@ -66,6 +73,10 @@ struct mp_config {
 	char private_port[MP_CFG_STR]; /* empty: the public port serves origins too */
 	struct mp_ifaddr private_ip;
 	uint32_t private_gateway;
+	struct mp_ifaddr6 public_ip6;      /* IPv6 on the data plane's ports (docs/ipv6-dataplane.md) */
+	struct mp_ifaddr6 public_gateway6;
+	struct mp_ifaddr6 private_ip6;
+	struct mp_ifaddr6 private_gateway6;
 	uint16_t vlan_id;              /* 0: untagged */
 	uint16_t nat_port_min;
 	uint16_t nat_port_max;

@@ -1,4 +1,5 @@
-/* arp_cache.h: next-hop MAC resolution shared by all worker lcores (lock-free readers, RFC 826). */
+/* arp_cache.h: next-hop MAC resolution shared by all worker lcores (lock-free readers): the ARP table
+ * (RFC 826) and, with the same structure keyed by IPv6 addresses, the neighbour cache (RFC 4861). */
 #ifndef MP_ARP_CACHE_H
 #define MP_ARP_CACHE_H
 
@@ -7,12 +8,12 @@
 
 #include <rte_spinlock.h>
 
-/* One neighbour. Readers take ip and mac without a lock; a writer reusing the slot for another
- * address first invalidates mac, then changes ip, then sets mac, so a reader that sees its own ip
- * after the mac also saw that address's mac (or an invalid one). */
+/* One neighbour. Readers take key and mac without a lock; a writer reusing the slot for another
+ * address first invalidates mac, then changes key, then sets mac, so a reader that sees its own key
+ * after the mac also saw that address's mac (or an invalid one); a key read half old, half new
+ * fails that second comparison once the mac is valid again. */
 struct mp_arp_entry {
-	uint32_t ip;           /* 0: free */
-	uint32_t pad;
+	uint64_t key[2];       /* the address: IPv4 in key[1] (key[0] 0), IPv6 as two big-endian halves; 0: free */
 	uint64_t mac;          /* 48-bit MAC in the low bits, bit 63 set when valid; one atomic word */
 	uint64_t updated_ms;   /* when the MAC was last learned */
 	uint64_t requested_ms; /* when we last asked (rate limit) */
@@ -50,6 +51,16 @@ int mp_arp_cache_lookup(struct mp_arp_cache *c, uint32_t ip, uint8_t mac[6], uin
 /* Should the caller send an ARP request for ip now? True at most once per retry_ms per address
  * (an atomic claim, so two lcores never both ask). Makes the entry (we asked) if there is none. */
 bool mp_arp_cache_should_request(struct mp_arp_cache *c, uint32_t ip, uint64_t now_ms);
+
+/* The same table keyed by IPv6 addresses: a port's neighbour cache (RFC 4861 section 5.1), a table
+ * of its own (mp_arp_cache_init). learn: a neighbour solicitation for our address with a source
+ * link-layer address (section 7.2.3); reply: a neighbour advertisement, taken only while our
+ * solicitation is unanswered; lookup and should_request as for IPv4 (stale-while-probing). The
+ * unspecified address (::) is never an entry. */
+int mp_nd_cache_learn(struct mp_arp_cache *c, const uint8_t ip6[16], const uint8_t mac[6], uint64_t now_ms);
+int mp_nd_cache_reply(struct mp_arp_cache *c, const uint8_t ip6[16], const uint8_t mac[6], uint64_t now_ms);
+int mp_nd_cache_lookup(struct mp_arp_cache *c, const uint8_t ip6[16], uint8_t mac[6], uint64_t now_ms, bool *refresh);
+bool mp_nd_cache_should_request(struct mp_arp_cache *c, const uint8_t ip6[16], uint64_t now_ms);
 
 /* Next hop for dst on a subnet ip/prefix with gateway gw (0: none); 0 when unreachable. */
 static inline uint32_t mp_next_hop(uint32_t dst, uint32_t ip, uint8_t prefix, uint32_t gw)

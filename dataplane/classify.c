@@ -7,6 +7,7 @@
 #define ETHERTYPE_IPV4 0x0800
 #define ETHERTYPE_ARP 0x0806
 #define ETHERTYPE_VLAN 0x8100
+#define ETHERTYPE_IPV6 0x86dd
 
 static enum mp_verdict drop(struct mp_pkt *pkt, enum mp_dp_drop why)
 {
@@ -103,6 +104,8 @@ enum mp_verdict mp_classify_hw(uint8_t *f, size_t len, const struct mp_iface *if
 	pkt->l3_off = off;
 	if (type == ETHERTYPE_ARP)
 		return do_arp(f, len, ifc, pkt);
+	if (type == ETHERTYPE_IPV6 && ifc->has_ip6)
+		return mp_classify6(f, len, ifc, pkt, hw);
 	if (type != ETHERTYPE_IPV4)
 		return drop(pkt, MP_DROP_ETHERTYPE);
 	ip = f + off;

@@ -20,6 +20,11 @@ struct mp_iface {
 	uint16_t webrtc_port;
 	uint16_t srt_port;
 	uint16_t nat_port_min, nat_port_max;
+	/* IPv6 (classify6.c): all zero when the port has none (IPv6 frames are then dropped as ethertype) */
+	uint8_t ip6[16];
+	uint8_t gateway6[16];  /* all zero: none */
+	uint8_t prefix6;
+	uint8_t has_ip6;
 };
 
 enum mp_verdict {
@@ -30,6 +35,8 @@ enum mp_verdict {
 	MP_V_SRT,           /* UDP to srt_port */
 	MP_V_NAT,           /* UDP to a NAT port (origin → client) */
 	MP_V_EXCEPTION,     /* for the appliance but not the fast path (TCP, other UDP, fragments...) */
+	MP_V_ND,            /* IPv6 neighbour discovery: a valid solicitation for our address
+			     * (is_arp_request) or an advertisement; the worker learns and answers */
 };
 
 /* Offsets and fields of a classified frame. Addresses and ports in host byte order. */
@@ -42,7 +49,9 @@ struct mp_pkt {
 	uint16_t src_port, dst_port;
 	uint8_t src_mac[6];
 	uint8_t drop;           /* enum mp_dp_drop when MP_V_DROP */
-	uint8_t is_arp_request; /* MP_V_REPLY/ARP_LEARN: it was a request */
+	uint8_t is_arp_request; /* MP_V_REPLY/ARP_LEARN: it was a request; MP_V_ND: a solicitation */
+	uint8_t is_v6;          /* IPv6: src_ip/dst_ip are 0, the addresses are at l3_off + 8 and + 24 */
+	uint8_t nd_lladdr;      /* MP_V_ND: src_mac is the message's link-layer address option */
 };
 
 /* Classify frame (len bytes) received on ifc. ARP requests for ifc->ip and ICMP echo requests to it
@@ -56,5 +65,12 @@ enum mp_verdict mp_classify(uint8_t *frame, size_t len, const struct mp_iface *i
 #define MP_HW_IP_BAD 2u
 #define MP_HW_L4_BAD 4u
 enum mp_verdict mp_classify_hw(uint8_t *frame, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt, unsigned hw);
+/* The IPv6 part (classify6.c), from mp_classify_hw with pkt->l3_off set: RFC 8200 header and
+ * extension headers (proto/ipv6.h: handled or dropped as ip6_extension; fragments to the kernel),
+ * to our address (or, for neighbour solicitations only, its solicited-node group): neighbour
+ * discovery (MP_V_ND), echo answered in place (MP_V_REPLY, same length), UDP to the WebRTC and SRT
+ * ports (a zero UDP checksum dropped, RFC 8200 section 8.1), the rest to the kernel. NAT ports are
+ * IPv4 only (origins are reached over IPv4): UDP to one over IPv6 goes to the kernel. */
+enum mp_verdict mp_classify6(uint8_t *frame, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt, unsigned hw);
 
 #endif

@@ -43,6 +43,11 @@ struct mp_dp_conf {
 	uint32_t private_ip;
 	uint8_t private_prefix;
 	uint32_t private_gateway;
+	/* IPv6 per port (all zero: none): address, prefix, gateway (all zero: none) */
+	uint8_t public_ip6[16], public_gateway6[16];
+	uint8_t public_prefix6;
+	uint8_t private_ip6[16], private_gateway6[16];
+	uint8_t private_prefix6;
 	uint16_t vlan_id;
 	uint16_t webrtc_port, srt_port;
 	uint16_t nat_port_min, nat_port_max;
@@ -67,6 +72,7 @@ struct mp_dp_port {
 	char name[128];
 	struct mp_iface iface;
 	struct mp_arp_cache arp;   /* neighbours on this port, shared by every worker */
+	struct mp_arp_cache nd;    /* IPv6 neighbours (the same table keyed by IPv6), when iface.has_ip6 */
 	bool started;
 	uint64_t tx_offloads;      /* TX checksum offloads enabled (RTE_ETH_TX_OFFLOAD_*; dp_txcsum.h) */
 	/* exception path (dp_exception.c): the kernel TAP that carries this port's IP and MAC */
@@ -81,6 +87,7 @@ struct mp_lb;
 struct mp_lb_session;
 struct mp_dp_srt;
 struct mp_dp_srt_worker;
+struct mp_dp_v6c;
 
 struct mp_dp_tx_batch {
 	struct rte_mbuf *pkts[MP_BURST];
@@ -92,6 +99,13 @@ struct mp_dp_tx_batch {
 #define MP_DP_NH_CACHE_MS 100
 struct mp_dp_nh_cache {
 	uint32_t hop;
+	uint8_t mac[6];
+	uint64_t until_ms;
+};
+
+/* The same for IPv6 next hops (dp_v6client.c's translated frames to IPv6 clients). */
+struct mp_dp_nh6_cache {
+	uint8_t hop[16];
 	uint8_t mac[6];
 	uint64_t until_ms;
 };
@@ -118,9 +132,12 @@ struct mp_dp_worker {
 	uint64_t exc_refill_ms;
 	uint64_t exc_next_poll_ms;
 	uint64_t alive_ms;         /* the clock of its last turn (atomic; read by the fleet health check) */
+	uint64_t turn_ms;          /* the clock of the turn under way (for senders not given it) */
+	bool gw6_asked;            /* the IPv6 gateways were solicited (the first worker's first turn) */
 	struct mp_dp_srt_worker *srt; /* this worker's SRT handshakes (dp_srt_hs.c) */
 	struct mp_dp_guard *guard;  /* per-source rate limits, STUN HMAC (dp_guard.c) */
 	struct mp_dp_nh_cache nh[2]; /* per port */
+	struct mp_dp_nh6_cache nh6[2]; /* per port */
 	uint64_t next_sweep_ms;    /* when this worker next sweeps idle lb sessions */
 	struct mp_dp_xfer *xfer_out; /* [n_workers][MP_BURST]: frames for other workers, sent after the burst */
 	uint16_t xfer_n[MP_DP_MAX_WORKERS];
@@ -136,6 +153,7 @@ struct mp_dp {
 	unsigned n_workers;
 	struct mp_lb *lb;          /* the balancer (set by the appliance before mp_dp_start) */
 	struct mp_dp_srt *srt;     /* SRT relay state, made by mp_dp_start when lb is set (dp_srt_hs.c) */
+	struct mp_dp_v6c *v6c;     /* IPv6 clients' stand-in addresses (dp_v6client.h); NULL without IPv6 */
 	volatile bool running;     /* workers loop while set */
 	unsigned n_launched;       /* workers running mp_dp_worker_main */
 	bool driven;               /* started by mp_dp_start_driven: the caller turns the loops */
@@ -191,6 +209,12 @@ static inline uint64_t mp_dp_now_ms(const struct mp_dp *dp)
  * queue and returns MP_ERR_NOTFOUND; the caller drops and counts MP_DROP_NO_NEXTHOP. */
 int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],
 		  uint64_t now_ms);
+
+/* The same for an IPv6 destination (neighbour cache, RFC 4861): on our prefix or link-local, else
+ * through the port's IPv6 gateway; on a miss a neighbour solicitation goes out (rate-limited), and a
+ * known but ageing neighbour is used while a unicast probe asks again (stale-while-probing). */
+int mp_dp_resolve6(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, const uint8_t dst[16], uint8_t mac[6],
+		   uint64_t now_ms);
 
 /* The port to reach ip from: the one whose subnet holds it, else port `other` (through its gateway):
  * for origins the private port if any (n_ports - 1), for clients the public port (0). */

@@ -1,6 +1,7 @@
 /* dp_nat.c: the return path: origin -> appliance NAT port -> client, by (origin address, origin port, NAT port). */
 #include "dp_media.h"
 #include "dp_txcsum.h"
+#include "dp_v6client.h"
 #include "lb.h"
 #include "mp_error.h"
 
@@ -54,7 +55,7 @@ static inline void nat_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 	mp_dp_webrtc_check_close(w, s, f + pkt->payload_off, pkt->payload_len, now_ms);
 	mp_dp_udp_rewrite(dp, out, m, pkt, mac, s->tuple.dst_ip, s->tuple.dst_port, s->tuple.src_ip,
 			  s->tuple.src_port);
-	mp_dp_tx(w, out, m);
+	mp_dp_tx_client(w, out, m, now_ms);
 }
 
 void mp_dp_nat_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf **m, const struct mp_pkt *pkts,

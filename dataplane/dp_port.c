@@ -4,9 +4,11 @@
 #include "dp_exception.h"
 #include "dp_pool.h"
 #include "dp_srt.h"
+#include "dp_v6client.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -132,6 +134,19 @@ static void iface_fill(struct mp_iface *ifc, const struct mp_dp_conf *c, uint32_
 	ifc->nat_port_max = c->nat_port_max;
 }
 
+/* A port's IPv6 address (none when ip6 is all zero). */
+static void iface_fill6(struct mp_iface *ifc, const uint8_t ip6[16], uint8_t prefix6, const uint8_t gw6[16])
+{
+	static const uint8_t zero[16];
+
+	if (!memcmp(ip6, zero, 16))
+		return;
+	memcpy(ifc->ip6, ip6, 16);
+	memcpy(ifc->gateway6, gw6, 16);
+	ifc->prefix6 = prefix6;
+	ifc->has_ip6 = 1;
+}
+
 #define POOL_CACHE 256
 
 /* The packet pool, sized from the configuration (dp_pool.h) unless conf->mbufs gives the size. */
@@ -214,10 +229,12 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 	snprintf(dp->ports[0].name, sizeof(dp->ports[0].name), "%s", conf->public_port);
 	iface_fill(&dp->ports[0].iface, conf, conf->public_ip, conf->public_prefix, conf->public_gateway);
 	dp->ports[0].iface.service_ip = conf->service_ip;
+	iface_fill6(&dp->ports[0].iface, conf->public_ip6, conf->public_prefix6, conf->public_gateway6);
 	dp->n_ports = 1;
 	if (conf->private_port[0] && strcmp(conf->private_port, conf->public_port)) {
 		snprintf(dp->ports[1].name, sizeof(dp->ports[1].name), "%s", conf->private_port);
 		iface_fill(&dp->ports[1].iface, conf, conf->private_ip, conf->private_prefix, conf->private_gateway);
+		iface_fill6(&dp->ports[1].iface, conf->private_ip6, conf->private_prefix6, conf->private_gateway6);
 		dp->n_ports = 2;
 	}
 	for (unsigned i = 0; i < dp->n_ports; i++) {
@@ -232,6 +249,11 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 			snprintf(err, errcap, "cannot create the ARP cache of port %s", p->name);
 			return MP_ERR_NOMEM;
 		}
+		snprintf(arp_name, sizeof(arp_name), "mp_nd%u", i);
+		if (p->iface.has_ip6 && mp_arp_cache_init(&p->nd, arp_name, 16384, 300000, 1000) != MP_OK) {
+			snprintf(err, errcap, "cannot create the IPv6 neighbour cache of port %s", p->name);
+			return MP_ERR_NOMEM;
+		}
 		rc = port_setup(dp, p, err, errcap);
 		if (rc != MP_OK)
 			return rc;
@@ -242,7 +264,17 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 			i == 0 ? (dp->n_ports == 1 ? "public+private" : "public") : "private", p->iface.ip >> 24,
 			(p->iface.ip >> 16) & 255, (p->iface.ip >> 8) & 255, p->iface.ip & 255, p->iface.prefix, mac,
 			dp->n_workers, link.link_status ? "up" : "down", link.link_speed);
+		if (p->iface.has_ip6) {
+			char a6[INET6_ADDRSTRLEN], g6[INET6_ADDRSTRLEN];
+
+			inet_ntop(AF_INET6, p->iface.ip6, a6, sizeof(a6));
+			inet_ntop(AF_INET6, p->iface.gateway6, g6, sizeof(g6));
+			MP_INFO("port %u (%s): IPv6 %s/%u gateway %s", p->port_id, p->name, a6, p->iface.prefix6, g6);
+		}
 	}
+	if ((dp->ports[0].iface.has_ip6 || (dp->n_ports > 1 && dp->ports[1].iface.has_ip6)) &&
+	    mp_dp_v6c_init(dp, err, errcap) != MP_OK)
+		return MP_ERR_NOMEM;
 	if (mp_dp_exception_setup(dp, err, errcap))
 		return MP_ERR_IO;
 	return MP_OK;
@@ -265,6 +297,7 @@ void mp_dp_stop(struct mp_dp *dp)
 	mp_dp_guard_free(dp);
 	mp_dp_flow_clear(dp);
 	mp_dp_handoff_free(dp);
+	mp_dp_v6c_free(dp);
 	for (unsigned i = 0; i < dp->n_ports; i++) {
 		struct mp_dp_port *p = &dp->ports[i];
 
@@ -275,6 +308,8 @@ void mp_dp_stop(struct mp_dp *dp)
 		}
 		if (p->arp.e)
 			mp_arp_cache_free(&p->arp);
+		if (p->nd.e)
+			mp_arp_cache_free(&p->nd);
 	}
 	dp->n_ports = 0;
 	if (dp->pool) {

@@ -3,6 +3,7 @@
 #include "dp_media.h"
 #include "dp_srt.h"
 #include "dp_txcsum.h"
+#include "dp_v6client.h"
 #include "mp_error.h"
 
 #include <rte_branch_prediction.h>
@@ -175,6 +176,6 @@ void mp_dp_srt_from_origin(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 			  s->tuple.src_port);
 	if (unlikely(srt_is_ctrl(p, MP_SRT_CTRL_SHUTDOWN)))
 		srt_shutdown(w, s, now_ms);
-	mp_dp_tx(w, pc, m);
+	mp_dp_tx_client(w, pc, m, now_ms);
 }
 

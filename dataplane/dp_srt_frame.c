@@ -1,6 +1,7 @@
 /* dp_srt_frame.c: builds the UDP/IPv4 frames the SRT relay originates (handshake answers, replays, rejections). */
 #include "dp_media.h"
 #include "dp_srt.h"
+#include "dp_v6client.h"
 #include "mp_error.h"
 
 #include <string.h>
@@ -76,7 +77,7 @@ void mp_dp_srt_send_client(struct mp_dp_worker *w, unsigned pi, const uint8_t ma
 		w->stats.drops[MP_DROP_TX_FULL]++;
 		return;
 	}
-	mp_dp_tx(w, pi, m);
+	mp_dp_tx_client(w, pi, m, w->turn_ms);
 }
 
 void mp_dp_srt_send_origin(struct mp_dp_worker *w, const struct mp_lb_session *s, const uint8_t *payload,

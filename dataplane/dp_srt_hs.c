@@ -5,6 +5,7 @@
 #include "mp_error.h"
 #include "mp_log.h"
 #include "dp_srt_msg.h"
+#include "dp_v6client.h"
 #include "srt_streamid.h"
 
 #include <stdio.h>
@@ -166,7 +167,11 @@ static void client_induction(struct mp_dp_worker *w, unsigned pi, struct rte_mbu
 	uint32_t cookie = mp_srt_cookie_make(w->dp->srt->key, pkt->src_ip, pkt->src_port, now_ms / 1000);
 	int n;
 
-	mp_srt_peer_ip_from_ipv4(pkt->src_ip, peer);
+	/* the peer IP field names the caller's address as we see it, in its own family */
+	if (unlikely(mp_dp_v6c_is_alias(pkt->src_ip)) && mp_dp_v6c_addr(w->dp, pkt->src_ip, now_ms))
+		mp_srt_peer_ip_from_ipv6(mp_dp_v6c_addr(w->dp, pkt->src_ip, now_ms), peer);
+	else
+		mp_srt_peer_ip_from_ipv4(pkt->src_ip, peer);
 	n = mp_srt_hs_build_induction_response(hs, cookie, peer, (uint32_t)(now_ms * 1000), out, sizeof(out));
 	if (n < 0) {
 		mp_dp_drop(w, m, MP_DROP_SRT_MALFORMED);
@@ -313,6 +318,16 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 	sl->conc_len = (uint16_t)conc_len;
 	memcpy(sl->conclusion, conc, conc_len);
 	mp_dp_srt_induction_from(hs, sl->induction);
+	if (unlikely(mp_dp_v6c_is_alias(s->tuple.src_ip))) {
+		/* An IPv6 caller's handshake names our IPv6 address as its peer; the origin is reached
+		 * over IPv4 and takes the field as an IPv4 address (libsrt: the listener's own address
+		 * as the caller sees it): it gets its own. */
+		uint8_t peer[16];
+
+		mp_srt_peer_ip_from_ipv4(s->origin_ipv4, peer);
+		mp_srt_hs_set_peer_ip(sl->conclusion, sl->conc_len, peer);
+		mp_srt_hs_set_peer_ip(sl->induction, MP_SRT_HS_LEN, peer);
+	}
 	sl->ref = hs_ref_make(w->srt->index, slot);
 	atomic_store_explicit(&dp->srt->hs_ref[s->index], sl->ref, memory_order_release);
 	sl->state = MP_DP_SRT_HS_WAIT_INDUCTION;
@@ -426,6 +441,13 @@ void mp_dp_srt_origin_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 		sl->resp_len = (uint16_t)(pkt->payload_len < MP_DP_SRT_HS_BYTES ? pkt->payload_len : MP_DP_SRT_HS_BYTES);
 		memcpy(sl->response, p, sl->resp_len);
 		mp_srt_hs_set_cookie(sl->response, sl->resp_len, sl->client_cookie);
+		if (unlikely(mp_dp_v6c_is_alias(s->tuple.src_ip)) && mp_dp_v6c_addr(dp, s->tuple.src_ip, now_ms)) {
+			/* the origin named our IPv4 NAT address; the caller is told its own IPv6 one */
+			uint8_t peer[16];
+
+			mp_srt_peer_ip_from_ipv6(mp_dp_v6c_addr(dp, s->tuple.src_ip, now_ms), peer);
+			mp_srt_hs_set_peer_ip(sl->response, sl->resp_len, peer);
+		}
 		sl->state = MP_DP_SRT_HS_DONE;
 		sl->deadline_ms = now_ms + MP_DP_SRT_LINGER_MS;
 		w->stats.srt_handshakes++;

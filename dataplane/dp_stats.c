@@ -36,6 +36,11 @@ static const char *const drop_names[MP_DROP__COUNT] = {
 	[MP_DROP_STUN_NO_PWD] = "stun_no_pwd",
 	[MP_DROP_TTL] = "ttl_exceeded",
 	[MP_DROP_HANDOFF_FULL] = "handoff_full",
+	[MP_DROP_IP6_HEADER] = "ip6_header",
+	[MP_DROP_IP6_EXTENSION] = "ip6_extension",
+	[MP_DROP_ND_MALFORMED] = "nd_malformed",
+	[MP_DROP_ND_NOT_US] = "nd_not_us",
+	[MP_DROP_IP6_CLIENTS_FULL] = "ip6_clients_full",
 };
 
 const char *mp_dp_drop_name(enum mp_dp_drop d)
@@ -69,6 +74,10 @@ void mp_dp_stats_add(struct mp_dp_stats *sum, const struct mp_dp_stats *one)
 	sum->exception_from_kernel += LOAD(one->exception_from_kernel);
 	sum->nat_to_kernel += LOAD(one->nat_to_kernel);
 	sum->handed_off += LOAD(one->handed_off);
+	sum->nd_advertisements += LOAD(one->nd_advertisements);
+	sum->nd_solicitations += LOAD(one->nd_solicitations);
+	sum->ip6_translated_in += LOAD(one->ip6_translated_in);
+	sum->ip6_translated_out += LOAD(one->ip6_translated_out);
 	for (int i = 0; i < MP_DROP__COUNT; i++)
 		sum->drops[i] += LOAD(one->drops[i]);
 }

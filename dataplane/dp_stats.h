@@ -40,6 +40,12 @@ enum mp_dp_drop {
 	MP_DROP_STUN_NO_PWD,     /* the same for an ICE username stored without ice-pwd (webrtc_allow_no_pwd off) */
 	MP_DROP_TTL,             /* media that would be forwarded with TTL <= 1 (RFC 1812 section 5.3.1) */
 	MP_DROP_HANDOFF_FULL,    /* for another worker (its session's owner), whose hand-off ring was full */
+	MP_DROP_IP6_HEADER,      /* IPv6: truncated, version not 6, payload length past the frame */
+	MP_DROP_IP6_EXTENSION,   /* IPv6 extension headers refused (proto/ipv6.h: discard options, routing
+				  * with segments left, hop-by-hop not first, more than 8, No Next Header) */
+	MP_DROP_ND_MALFORMED,    /* a neighbour solicitation/advertisement breaking RFC 4861 section 7.1 */
+	MP_DROP_ND_NOT_US,       /* a neighbour solicitation for an address that is not ours */
+	MP_DROP_IP6_CLIENTS_FULL, /* an IPv6 client's media when the IPv6 client table is full (dp_v6client.h) */
 	MP_DROP__COUNT
 };
 
@@ -68,6 +74,10 @@ struct mp_dp_stats {
 	uint64_t nat_to_kernel;  /* to a NAT port with no live session for its sender: given to the kernel
 				  * (exception path; counted as drop no_session without one) */
 	uint64_t handed_off;     /* frames passed to the worker that owns their session (dp_handoff.c) */
+	uint64_t nd_advertisements; /* IPv6 neighbour advertisements sent (answers to solicitations for our address) */
+	uint64_t nd_solicitations;  /* IPv6 neighbour solicitations sent (resolving next hops, probing stale ones) */
+	uint64_t ip6_translated_in;  /* IPv6 clients' media translated to IPv4 (their stand-in, dp_v6client.h) */
+	uint64_t ip6_translated_out; /* frames to IPv6 clients translated back to IPv6 */
 	uint64_t drops[MP_DROP__COUNT];
 } __attribute__((aligned(64)));
 

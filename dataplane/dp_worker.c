@@ -4,6 +4,8 @@
 #include "dp_handoff.h"
 #include "dp_media.h"
 #include "dp_srt.h"
+#include "dp_v6client.h"
+#include "ipv6.h"
 #include "lb.h"
 #include "mp_error.h"
 #include "rewrite.h"
@@ -58,6 +60,11 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 	uint32_t hop = mp_next_hop(dst, p->iface.ip, p->iface.prefix, p->iface.gateway);
 	bool refresh;
 
+	/* An IPv6 client's stand-in: resolved over IPv6 where the frame is translated (mp_dp_tx_client). */
+	if (unlikely(mp_dp_v6c_is_alias(dst))) {
+		memset(mac, 0, 6);
+		return MP_OK;
+	}
 	if (!hop)
 		return MP_ERR_NOTFOUND;
 	if (likely(c->hop == hop && now_ms < c->until_ms)) {
@@ -76,6 +83,87 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 	if (mp_arp_cache_should_request(&p->arp, hop, now_ms))
 		send_arp_request(dp, w, pi, hop);
 	return MP_ERR_NOTFOUND;
+}
+
+/* Send an IPv6 neighbour solicitation for target from this worker's queue on port pi (rare,
+ * rate-limited): multicast, or a unicast probe to mac when the neighbour is known (RFC 4861 7.3.3). */
+static void send_nd_solicit(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, const uint8_t target[16],
+			    const uint8_t *mac)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
+	size_t len;
+
+	if (!m)
+		return;
+	len = mp_build_nd_solicit(rte_pktmbuf_mtod(m, uint8_t *), &dp->ports[pi].iface, target, mac);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
+	w->stats.nd_solicitations++;
+	mp_dp_tx(w, pi, m);
+}
+
+int mp_dp_resolve6(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, const uint8_t dst[16], uint8_t mac[6],
+		   uint64_t now_ms)
+{
+	struct mp_dp_port *p = &dp->ports[pi];
+	const uint8_t *hop = dst;
+	bool refresh;
+
+	if (!p->iface.has_ip6)
+		return MP_ERR_NOTFOUND;
+	/* on-link: our prefix, and link-local fe80::/10 (RFC 4291 section 2.5.6) */
+	if (!mp_ip6_same_prefix(dst, p->iface.ip6, p->iface.prefix6) && !(dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)) {
+		if (mp_ip6_is_unspecified(p->iface.gateway6))
+			return MP_ERR_NOTFOUND;
+		hop = p->iface.gateway6;
+	}
+	if (likely(now_ms < w->nh6[pi].until_ms && !memcmp(w->nh6[pi].hop, hop, 16))) {
+		memcpy(mac, w->nh6[pi].mac, 6);
+		return MP_OK;
+	}
+	if (mp_nd_cache_lookup(&p->nd, hop, mac, now_ms, &refresh) == MP_OK) {
+		memcpy(w->nh6[pi].hop, hop, 16);
+		memcpy(w->nh6[pi].mac, mac, 6);
+		w->nh6[pi].until_ms = now_ms + MP_DP_NH_CACHE_MS;
+		/* Getting old (RFC 4861's STALE): keep using it while we probe it (the answer refreshes it). */
+		if (unlikely(refresh) && mp_nd_cache_should_request(&p->nd, hop, now_ms))
+			send_nd_solicit(dp, w, pi, hop, mac);
+		return MP_OK;
+	}
+	if (mp_nd_cache_should_request(&p->nd, hop, now_ms))
+		send_nd_solicit(dp, w, pi, hop, NULL);
+	return MP_ERR_NOTFOUND;
+}
+
+/* IPv6 neighbour discovery for port pi (classify6.c validated it). A solicitation for our address:
+ * its sender is learned (RFC 4861 section 7.2.3) if on our prefix or link-local, and answered in
+ * place. An advertisement is taken only for an address we asked about, then given to the kernel
+ * (it resolves its own next hops, as with ARP replies). */
+static void handle_nd(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
+		      uint64_t now_ms)
+{
+	struct mp_dp_port *p = &w->dp->ports[pi];
+	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint8_t *src = f + pkt->l3_off + 8, *target = f + pkt->l4_off + 8;
+	size_t len;
+
+	if (!pkt->is_arp_request) {
+		mp_nd_cache_reply(&p->nd, target, pkt->nd_lladdr ? pkt->src_mac : f + 6, now_ms);
+		mp_dp_exception_arp(w, pi, m, now_ms);
+		return;
+	}
+	if (pkt->nd_lladdr && !mp_ip6_is_unspecified(src) &&
+	    (mp_ip6_same_prefix(src, p->iface.ip6, p->iface.prefix6) || (src[0] == 0xfe && (src[1] & 0xc0) == 0x80)))
+		mp_nd_cache_learn(&p->nd, src, pkt->src_mac, now_ms);
+	len = mp_nd_answer(f, rte_pktmbuf_data_len(m) + rte_pktmbuf_tailroom(m), pkt, &p->iface);
+	if (!len) {
+		mp_dp_drop(w, m, MP_DROP_ND_MALFORMED);
+		return;
+	}
+	m->data_len = (uint16_t)len;
+	m->pkt_len = (uint32_t)len;
+	w->stats.nd_advertisements++;
+	mp_dp_tx(w, pi, m);
 }
 
 /* What the port's hardware checked (RX checksum offload, enabled in dp_port.c where the port has it);
@@ -123,6 +211,9 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		return;
 	}
 	v = mp_classify_hw(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &pkt, rx_hw_flags(m));
+	/* An IPv6 client's media enters the IPv4 session machinery as its stand-in (dp_v6client.h). */
+	if (unlikely(pkt.is_v6) && (v == MP_V_WEBRTC || v == MP_V_SRT) && !mp_dp_v6_ingress(w, pi, m, &pkt, now_ms))
+		return;
 	switch (v) {
 	case MP_V_WEBRTC:
 		batch_add(bs, MP_DP_XFER_WEBRTC, m, &pkt);
@@ -151,6 +242,9 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 			w->stats.icmp_echo_replies++;
 		}
 		mp_dp_tx(w, pi, m);
+		return;
+	case MP_V_ND:
+		handle_nd(w, pi, m, &pkt, now_ms);
 		return;
 	case MP_V_ARP_LEARN:
 		/* A reply: only for an address we asked about; an unsolicited one creates nothing. */
@@ -230,6 +324,7 @@ static void worker_begin(struct mp_dp_worker *w)
 			send_arp_request(dp, w, pi, dp->ports[pi].iface.ip);
 			mp_dp_tx_flush(w, pi);
 		}
+	w->gw6_asked = w->queue != 0; /* the first worker's first turn asks for the IPv6 gateways */
 }
 
 static void worker_end(struct mp_dp_worker *w)
@@ -247,6 +342,19 @@ unsigned mp_dp_poll_once(struct mp_dp_worker *w, uint64_t now_ms)
 
 	for (unsigned k = 0; k < MP_DP_XFER__COUNT; k++)
 		bs.b[k].n = 0;
+	w->turn_ms = now_ms;
+	if (unlikely(!w->gw6_asked)) {
+		/* IPv6: the gateway is asked for at once (on the loop's clock, which stamps the request),
+		 * so its answer is taken and the first packet off-link finds it */
+		w->gw6_asked = true;
+		for (unsigned pi = 0; pi < dp->n_ports; pi++) {
+			const struct mp_iface *ifc = &dp->ports[pi].iface;
+
+			if (ifc->has_ip6 && !mp_ip6_is_unspecified(ifc->gateway6) &&
+			    mp_nd_cache_should_request(&dp->ports[pi].nd, ifc->gateway6, now_ms))
+				send_nd_solicit(dp, w, pi, ifc->gateway6, NULL);
+		}
+	}
 
 	for (unsigned pi = 0; pi < dp->n_ports; pi++) {
 		uint16_t n = rte_eth_rx_burst(dp->ports[pi].port_id, w->queue, rx, MP_BURST);
@@ -266,6 +374,8 @@ unsigned mp_dp_poll_once(struct mp_dp_worker *w, uint64_t now_ms)
 	/* SRT hand-offs and handshake timers; the kernel's frames (exception path). */
 	mp_dp_srt_periodic(w, now_ms);
 	mp_dp_exception_poll(w, now_ms);
+	if (w->queue == 0)
+		mp_dp_v6c_sweep(dp, now_ms);
 	/* TX is flushed after every burst: no packet waits for a timer. */
 	for (unsigned pi = 0; pi < dp->n_ports; pi++)
 		mp_dp_tx_flush(w, pi);

@@ -22,6 +22,35 @@ void mp_udp_rewrite(uint8_t *frame, const struct mp_pkt *pkt, const uint8_t src_
 #define MP_RW_HW_UDP 2u
 void mp_udp_rewrite_hw(uint8_t *frame, const struct mp_pkt *pkt, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 		       uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port, unsigned hw);
+/* IPv6 clients of the IPv4 session machinery (docs/ipv6-dataplane.md), header translation in the
+ * manner of RFC 7915 for UDP only (no fragments, no ICMP):
+ * mp_udp6_to_4 rewrites a classified UDP/IPv6 frame f (pkt->is_v6) in place as UDP/IPv4 from src to
+ * dst: the Ethernet header moves forward over the IPv6 and extension headers, a 20-byte IPv4 header
+ * (TTL = hop limit, TOS = traffic class, DF) takes their place, the UDP checksum is updated for the
+ * new pseudo-header (RFC 1624). pkt then describes the new frame (is_v6 0). Returns how many bytes
+ * the frame now starts later (the caller drops them from its front). */
+size_t mp_udp6_to_4(uint8_t *f, struct mp_pkt *pkt, uint32_t src, uint32_t dst);
+/* The reverse: f is 20 bytes before a UDP/IPv4 frame (20-byte header) whose Ethernet header is
+ * l3_off long; it is rewritten from f on as UDP/IPv6 from src6 to dst6 (hop limit = TTL, traffic
+ * class = TOS), the UDP checksum updated, or computed if the IPv4 datagram had none (mandatory over
+ * IPv6, RFC 8200 section 8.1). MACs are left to the caller. Returns the new frame length. */
+size_t mp_udp4_to_6(uint8_t *f, size_t l3_off, const uint8_t src6[16], const uint8_t dst6[16]);
+
+/* Write an Ethernet header (with ifc's VLAN tag if any) from ifc to dst of the given ethertype;
+ * returns its length (14 or 18). */
+size_t mp_eth_header(uint8_t *out, const struct mp_iface *ifc, const uint8_t dst[6], uint16_t ethertype);
+
+/* Build an IPv6 neighbour solicitation frame (RFC 4861 section 7.2.2) from ifc for target into out
+ * (>= 128 bytes): to target's solicited-node group, or, with unicast_mac, a unicast probe of a known
+ * neighbour at that MAC (section 7.3.3). Returns the frame length. */
+size_t mp_build_nd_solicit(uint8_t *out, const struct mp_iface *ifc, const uint8_t target[16], const uint8_t *unicast_mac);
+
+/* Turn the frame f holding a neighbour solicitation for our address (mp_classify: MP_V_ND with
+ * is_arp_request) into our advertisement in place (section 7.2.4): to the soliciting address with
+ * S and O set, or, for duplicate address detection (from ::), to all-nodes with O only; our MAC as
+ * target link-layer address; Ethernet back to the sender (or the all-nodes group). The frame grows
+ * or shrinks to pkt->l3_off + 72 bytes: cap must allow it. Returns the new length, 0 without room. */
+size_t mp_nd_answer(uint8_t *f, size_t cap, const struct mp_pkt *pkt, const struct mp_iface *ifc);
 
 /* Build an ARP request (RFC 826) from ifc for target_ip into out (>= 64 bytes); target_ip == ifc->ip
  * makes a gratuitous ARP (RFC 5227 section 3). Returns the frame length. */

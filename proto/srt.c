@@ -193,6 +193,21 @@ int mp_srt_hs_set_cookie(uint8_t *buf, size_t len, uint32_t cookie)
 	return MP_OK;
 }
 
+void mp_srt_peer_ip_from_ipv6(const uint8_t ipv6[16], uint8_t out[16])
+{
+	for (int w = 0; w < 16; w += 4)
+		for (int k = 0; k < 4; k++)
+			out[w + k] = ipv6[w + 3 - k];
+}
+
+int mp_srt_hs_set_peer_ip(uint8_t *buf, size_t len, const uint8_t peer_ip[16])
+{
+	if (!buf || !mp_srt_is_handshake(buf, len) || len < MP_SRT_HS_PEER_IP_OFF + 16)
+		return MP_ERR_INVAL;
+	memcpy(buf + MP_SRT_HS_PEER_IP_OFF, peer_ip, 16);
+	return MP_OK;
+}
+
 void mp_srt_peer_ip_from_ipv4(uint32_t ipv4, uint8_t out[16])
 {
 	memset(out, 0, 16);

@@ -215,6 +215,13 @@ int mp_srt_hs_set_cookie(uint8_t *buf, size_t len, uint32_t cookie);
 /* Peer IP field for an IPv4 address (host order): libsrt writes the in_addr bytes reversed in
  * the first word (127.0.0.1 is 01 00 00 7f on the wire, observed from libsrt 1.5.1). */
 void mp_srt_peer_ip_from_ipv4(uint32_t ipv4, uint8_t out[16]);
+/* The same for an IPv6 address (16 bytes as in in6_addr): libsrt keeps it as four 32-bit words
+ * each byte-swapped on the wire, so 2001:db8:85a3:8d3:... is b8 0d 01 20 d3 08 a3 85 ... (libsrt's
+ * CIPAddress test vectors). */
+void mp_srt_peer_ip_from_ipv6(const uint8_t ipv6[16], uint8_t out[16]);
+/* Rewrite the peer IP field of a handshake packet in place. MP_OK or MP_ERR_INVAL (not a handshake). */
+#define MP_SRT_HS_PEER_IP_OFF (MP_SRT_HEADER_LEN + 32) /* peer IP, from the packet start */
+int mp_srt_hs_set_peer_ip(uint8_t *buf, size_t len, const uint8_t peer_ip[16]);
 
 /* Constant names: "handshake", "ack", ...; "induction", "conclusion", "reject"...; "REJ_PEER"... */
 const char *mp_srt_ctrl_name(uint16_t ctrl_type);

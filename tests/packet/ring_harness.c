@@ -58,6 +58,9 @@ static void start(struct mp_rh *h, const struct mp_rh_addr *a, unsigned nports, 
 	c.public_ip = a->public_ip;
 	c.public_prefix = a->public_prefix;
 	c.public_gateway = a->public_gateway;
+	memcpy(c.public_ip6, a->public_ip6, 16);
+	memcpy(c.public_gateway6, a->public_gateway6, 16);
+	c.public_prefix6 = a->public_prefix6;
 	if (nports == 2) {
 		c.private_ip = a->private_ip;
 		c.private_prefix = a->private_prefix;

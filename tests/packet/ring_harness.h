@@ -29,6 +29,8 @@ struct mp_rh_addr {
 	unsigned tx_ring;
 	uint32_t session_rate, srt_hs_rate;
 	bool webrtc_allow_no_pwd;
+	uint8_t public_ip6[16], public_gateway6[16]; /* all zero: no IPv6 */
+	uint8_t public_prefix6;
 };
 
 /* The appliance's data plane on ring ports (one queue per worker), with the test thread as lb reader 0. */

@@ -228,7 +228,7 @@ static void a_neighbour_flood_stays_bounded_and_evicts_the_least_recently_used(v
 		}
 	}
 	for (uint32_t k = 0; k < c->n_buckets * MP_ARP_WAYS; k++)
-		entries += c->e[k].ip != 0;
+		entries += c->e[k].key[1] != 0; /* IPv4 entries: the address in key[1] */
 	assert_true(entries <= c->n_buckets * MP_ARP_WAYS);
 	/* the newest thousand are all there; most of the oldest are gone */
 	for (uint32_t i = 0; i < 1000; i++) {

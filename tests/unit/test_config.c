@@ -155,6 +155,33 @@ static void every_value_type_rejects_junk(void **state)
 	}
 }
 
+static void ipv6_interface_addresses_parse_or_are_refused(void **state)
+{
+	static const uint8_t want[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+	static const char *const bad[] = { "2001:db8::2/129", "2001:db8::zz/64", "198.18.0.2/24", "", "on" };
+	struct mp_config c;
+	char err[256];
+
+	(void)state;
+	mp_config_defaults(&c);
+	assert_false(c.public_ip6.set); /* off by default: no IPv6 on the data plane */
+	assert_false(c.public_gateway6.set);
+	assert_int_equal(mp_config_set(&c, "public_ip6", "2001:db8::2/64", "t", err, sizeof(err)), MP_OK);
+	assert_true(c.public_ip6.set);
+	assert_int_equal(c.public_ip6.prefix, 64);
+	assert_memory_equal(c.public_ip6.ip6, want, 16);
+	assert_int_equal(mp_config_set(&c, "public-gateway6", "fe80::1", "t", err, sizeof(err)), MP_OK);
+	assert_true(c.public_gateway6.set);
+	assert_int_equal(c.public_gateway6.prefix, 128);
+	assert_int_equal(c.public_gateway6.ip6[0], 0xfe);
+	assert_int_equal(mp_config_set(&c, "public_ip6", "off", "t", err, sizeof(err)), MP_OK);
+	assert_false(c.public_ip6.set);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(mp_config_set(&c, "private_ip6", bad[i], "test", err, sizeof(err)), MP_ERR_CONFIG);
+		assert_non_null(strstr(err, "private_ip6"));
+	}
+}
+
 static void srs_proxy_environment_names_carry_over(void **state)
 {
 	char *env[] = { "PROXY_RTMP_SERVER=11935", "PROXY_HTTP_SERVER=18080", "PROXY_HTTP_API=11985",
@@ -427,6 +454,7 @@ int main(void)
 		cmocka_unit_test(command_line_overrides_and_splits_eal_options),
 		cmocka_unit_test(command_line_errors_name_the_option),
 		cmocka_unit_test(every_key_is_documented),
+		cmocka_unit_test(ipv6_interface_addresses_parse_or_are_refused),
 		cmocka_unit_test(dump_shows_every_key_and_hides_secrets),
 		cmocka_unit_test(reload_applies_live_keys_only_and_names_the_rest),
 		cmocka_unit_test(live_keys_are_documented),

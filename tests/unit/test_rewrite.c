@@ -172,12 +172,55 @@ static void arp_request_and_gratuitous_arp_are_well_formed(void **state)
 	assert_int_equal(mp_rd16(f + 16), 0x0806);
 }
 
+/* Our solicitation, classified by the neighbour it asks for, answered in place by that neighbour,
+ * and its advertisement classified by us: both ends of RFC 4861 address resolution. */
+static void neighbour_solicitation_and_its_answer_are_well_formed(void **state)
+{
+	struct mp_iface a = iface(0xC6120002), b = iface(0xC6120001);
+	uint8_t f[128];
+	struct mp_pkt p;
+	size_t n;
+
+	(void)state;
+	for (uint16_t vlan = 0; vlan <= 42; vlan += 42) {
+		size_t l3 = vlan ? 18 : 14;
+
+		a.has_ip6 = b.has_ip6 = 1;
+		a.prefix6 = b.prefix6 = 64;
+		a.vlan_id = b.vlan_id = vlan;
+		memcpy(a.ip6, (const uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, [15] = 2 }, 16);
+		memcpy(b.ip6, (const uint8_t[16]){ 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, 16);
+		memcpy(b.mac, MAC_B, 6);
+		n = mp_build_nd_solicit(f, &a, b.ip6, NULL);
+		assert_int_equal(n, l3 + 72);
+		assert_memory_equal(f, ((const uint8_t[6]){ 0x33, 0x33, 0xff, 0, 0, 1 }), 6);
+		assert_int_equal(mp_classify(f, n, &b, &p), MP_V_ND);
+		assert_true(p.is_arp_request);
+		assert_true(p.nd_lladdr);
+		assert_memory_equal(p.src_mac, MAC_A, 6);
+		assert_int_equal(mp_nd_answer(f, l3 + 71, &p, &b), 0); /* no room */
+		n = mp_nd_answer(f, sizeof(f), &p, &b);
+		assert_int_equal(n, l3 + 72);
+		assert_memory_equal(f, MAC_A, 6);
+		assert_int_equal(mp_classify(f, n, &a, &p), MP_V_ND);
+		assert_false(p.is_arp_request);
+		assert_true(p.nd_lladdr);
+		assert_memory_equal(p.src_mac, MAC_B, 6);
+		/* a unicast probe goes to the MAC we know, and is answered the same way */
+		n = mp_build_nd_solicit(f, &a, b.ip6, MAC_B);
+		assert_memory_equal(f, MAC_B, 6);
+		assert_int_equal(mp_classify(f, n, &b, &p), MP_V_ND);
+		assert_true(p.is_arp_request);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rewrite_keeps_checksums_valid_over_random_addresses),
 		cmocka_unit_test(rewrite_of_real_srtp_keeps_payload_byte_identical),
 		cmocka_unit_test(arp_request_and_gratuitous_arp_are_well_formed),
+		cmocka_unit_test(neighbour_solicitation_and_its_answer_are_well_formed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

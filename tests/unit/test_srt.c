@@ -161,6 +161,28 @@ static void the_induction_answer_matches_the_listeners(void **state)
 			 MP_ERR_PROTO);
 }
 
+/* libsrt's own CIPAddress vectors: 2001:db8:85a3:8d3:1319:8a2e:370:7348 is the words htobe32(0x20010db8)...
+ * in host order, each sent as a 32-bit field in network order: every 4 bytes reversed on the wire. */
+static void an_ipv6_peer_address_is_laid_out_as_libsrt_does(void **state)
+{
+	static const uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0x85, 0xa3, 0x08, 0xd3,
+					0x13, 0x19, 0x8a, 0x2e, 0x03, 0x70, 0x73, 0x48 };
+	static const uint8_t wire[16] = { 0xb8, 0x0d, 0x01, 0x20, 0xd3, 0x08, 0xa3, 0x85,
+					  0x2e, 0x8a, 0x19, 0x13, 0x48, 0x73, 0x70, 0x03 };
+	struct mp_srt_handshake req;
+	uint8_t peer[16], out[128];
+
+	(void)state;
+	mp_srt_peer_ip_from_ipv6(a6, peer);
+	assert_memory_equal(peer, wire, 16);
+	/* set in place in a real handshake, read back by the parser */
+	memcpy(out, hs_pkt[2], hs_len[2]);
+	assert_int_equal(mp_srt_hs_set_peer_ip(out, hs_len[2], peer), MP_OK);
+	assert_int_equal(mp_srt_hs_parse(out, hs_len[2], &req), MP_OK);
+	assert_memory_equal(req.peer_ip, wire, 16);
+	assert_int_equal(mp_srt_hs_set_peer_ip(out, 40, peer), MP_ERR_INVAL);
+}
+
 static void a_rejection_answers_the_conclusion(void **state)
 {
 	struct mp_srt_handshake req, rej;
@@ -387,6 +409,7 @@ int main(void)
 		cmocka_unit_test(extension_strings_swap_each_word),
 		cmocka_unit_test(short_and_odd_headers_are_handled),
 		cmocka_unit_test(a_default_stream_id_is_added_to_a_conclusion_without_one),
+		cmocka_unit_test(an_ipv6_peer_address_is_laid_out_as_libsrt_does),
 	};
 	return cmocka_run_group_tests(tests, load_handshakes, NULL);
 }

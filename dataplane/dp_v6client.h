@@ -1,0 +1,64 @@
+/* dp_v6client.h: IPv6 clients of the IPv4 session machinery: each client address gets a stand-in IPv4 address in 0.0.0.0/8. */
+#ifndef MP_DP_V6CLIENT_H
+#define MP_DP_V6CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mp_dp;
+struct mp_dp_worker;
+struct rte_hash;
+struct rte_mbuf;
+struct mp_pkt;
+
+/* Sessions (lb.h) key a client by a 32-bit address. An IPv6 client is given one from 0.0.0.0/8
+ * (never the source of a real datagram, RFC 1122 section 3.2.1.3): its media frames are translated
+ * to IPv4 from that stand-in on receipt (mp_dp_v6_ingress) and back to IPv6 when sent to it
+ * (mp_dp_tx_client), so WebRTC and SRT sessions, per-source limits and the origin side run
+ * unchanged, and origins see the appliance's IPv4 NAT address. A stand-in is used while either way
+ * carries its client's packets, and given back after MP_DP_V6C_IDLE_MS without any (sessions idle
+ * out long before), its slot reused MP_DP_V6C_GRACE_MS later. */
+#define MP_DP_V6C_CAPACITY 65536
+#define MP_DP_V6C_IDLE_MS 600000
+#define MP_DP_V6C_GRACE_MS 10000
+#define MP_DP_V6C_SWEEP_MS 100     /* the first worker looks at MP_DP_V6C_SWEEP_BUDGET slots this often */
+#define MP_DP_V6C_SWEEP_BUDGET 1024
+
+struct mp_dp_v6c {
+	struct rte_hash *h;      /* IPv6 address -> slot (lock-free readers, workers add) */
+	uint8_t (*addr)[16];     /* per slot */
+	uint64_t *used_ms;       /* last use either way, stored when the second changes; 0: free */
+	uint64_t *dead_ms;       /* removed from h at (the sweeper's), the slot freed after the grace */
+	uint32_t n_slots;
+	uint32_t sweep_at;       /* the sweeper's next slot */
+	uint64_t next_sweep_ms;
+	uint64_t reclaimed;      /* stand-ins given back (relaxed, sweeper only) */
+};
+
+static inline bool mp_dp_v6c_is_alias(uint32_t ip)
+{
+	return ip != 0 && (ip >> 24) == 0;
+}
+
+/* Made by mp_dp_init when a port has an IPv6 address; dp->v6c NULL otherwise. */
+int mp_dp_v6c_init(struct mp_dp *dp, char *err, size_t errcap);
+void mp_dp_v6c_free(struct mp_dp *dp);
+/* The stand-in of IPv6 address a, made if new; 0 when the table is full. Any worker. */
+uint32_t mp_dp_v6c_alias(struct mp_dp *dp, const uint8_t a[16], uint64_t now_ms);
+/* The IPv6 address of stand-in ip; NULL when it is none (given back). Any worker. */
+const uint8_t *mp_dp_v6c_addr(struct mp_dp *dp, uint32_t ip, uint64_t now_ms);
+/* Give back stand-ins idle past MP_DP_V6C_IDLE_MS, a budget of slots at a time (the first worker). */
+void mp_dp_v6c_sweep(struct mp_dp *dp, uint64_t now_ms);
+
+/* A classified IPv6 media frame (MP_V_WEBRTC/MP_V_SRT, pkt->is_v6) from port pi becomes the IPv4
+ * frame of its client's stand-in to the port's IPv4 address; pkt describes it after. False when
+ * it was dropped (and counted: ip6_clients_full). */
+bool mp_dp_v6_ingress(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, struct mp_pkt *pkt, uint64_t now_ms);
+/* Send the UDP/IPv4 frame m on port pi to a client: as it is, or, when its destination is a
+ * stand-in, translated to IPv6 from the port's IPv6 address to the client's and sent to its next
+ * hop (neighbour cache); dropped and counted when that is unknown (no_nexthop) or the stand-in was
+ * given back (no_session). */
+void mp_dp_tx_client(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms);
+
+#endif

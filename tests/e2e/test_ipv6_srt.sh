@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# test_ipv6_srt.sh: an SRT publisher on IPv6 reaches an IPv4 origin through the appliance (2 workers, af_packet,
+# public_ip6): ffmpeg publishes to srt://[2001:db8:1::2]:10080, srt-live-transmit in the origin's
+# namespace (IPv4 only, no route to the client) writes what arrives, ffprobe finds H.264 and AAC of
+# the duration sent; the appliance counts the translated frames both ways.
+set -euo pipefail
+export TOPO_PREFIX=mp6s-e2e TOPO_QPAIRS=2 TOPO_API_PORT=${TOPO_API_PORT:-13160}
+. "$(dirname "$0")/topo.sh"
+TOPO_EXC_TAP=mp6s$TOPO_ID
+WORK=$(mktemp -d /tmp/mp6s-srt.XXXXXX)
+netns_at_exit 'rm -rf "$WORK"'
+fail() { echo "FAIL: $*"; cat "$APPLIANCE_LOG"; for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done; exit 1; }
+pass() { echo "ok - $*"; passed=$((passed + 1)); }
+passed=0
+API=http://127.0.0.1:$TOPO_API_PORT
+CLIENT_IP6=2001:db8:1::1
+PUBLIC_IP6=2001:db8:1::2
+SID_PUB='#!::r=live/v6stream,m=publish'
+
+udp_listening() { [ -n "$(ip netns exec "$1" ss -Hlun "sport = :$2")" ]; }
+duration_at_least() {
+	local d
+	d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$1" 2>/dev/null) || return 1
+	python3 -c "import sys; sys.exit(0 if float('$d') >= $2 else 1)" 2>/dev/null
+}
+
+topo_up
+ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
+ip -n "$NS_C" -6 addr add "$CLIENT_IP6/64" dev c0 nodad
+ip -n "$NS_O" -6 addr flush dev o0 2>/dev/null || true
+appliance_start --workers=2 --public-ip6="$PUBLIC_IP6/64" || fail "start"
+
+curl -sf -X POST "$API/api/v1/srs/register" -H 'Content-Type: application/json' \
+	-d "{\"device_id\":\"o1\",\"ip\":\"$ORIGIN_IP\",\"server\":\"srs-e2e6\",\"service\":\"e2e\",\"pid\":\"1\",\"srt\":[\"$ORIGIN_IP:10081\"]}" \
+	>/dev/null || fail "register origin"
+netns_bg "$NS_O" srt-live-transmit -q "srt://:10081?mode=listener" "file://con" >"$WORK/origin.ts" 2>"$WORK/slt.log"
+wait_until 30 udp_listening "$NS_O" 10081 || fail "srt-live-transmit does not listen"
+ip netns exec "$NS_C" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 \
+	-f lavfi -i sine=frequency=440:sample_rate=48000 -t 4 -c:v libx264 -preset ultrafast -g 25 -pix_fmt yuv420p \
+	-c:a aac -b:a 64k -f mpegts "srt://[$PUBLIC_IP6]:10080?streamid=$SID_PUB&pkt_size=1316" >"$WORK/ffpub.log" 2>&1 ||
+	fail "ffmpeg publish over IPv6"
+wait_until 30 duration_at_least "$WORK/origin.ts" 3.0 || true
+kill -INT "${NETNS_PIDS[-1]}" 2>/dev/null || true
+wait "${NETNS_PIDS[-1]}" 2>/dev/null || true
+probe=$(ffprobe -v error -show_entries stream=codec_name:format=duration -of default=nw=1 "$WORK/origin.ts" 2>&1) ||
+	fail "ffprobe: $probe"
+[[ $probe == *codec_name=h264* ]] || fail "no H.264 in $probe"
+[[ $probe == *codec_name=aac* ]] || fail "no AAC in $probe"
+dur=$(sed -n 's/^duration=//p' <<<"$probe")
+python3 -c "import sys; sys.exit(0 if float('$dur') >= 3.0 else 1)" || fail "duration $dur"
+pass "ffmpeg SRT publish over IPv6 -> IPv4 srt-live-transmit origin: H.264 + AAC, ${dur}s"
+
+stats=$(curl -s "$API/api/v1/dataplane")
+python3 - "$stats" <<'PY' || fail "counters: $stats"
+import json, sys
+t = json.loads(sys.argv[1])["data"]["total"]
+assert t["srt_handshakes"] >= 1, t
+assert t["ip6_translated_in"] >= 100, t
+assert t["ip6_translated_out"] >= 3, t   # handshake answers and the origin's ACKs
+assert t["drop_reasons"]["ip6_clients_full"] == 0, t
+PY
+pass "counters: SRT handshake through the origin, frames translated both ways"
+appliance_stop || fail "exit status on SIGTERM"
+pass "stops cleanly"
+echo "$passed passed, 0 failed"

@@ -1,5 +1,7 @@
 /* dp_nat.c: the return path: origin -> appliance NAT port -> client, by (origin address, origin port, NAT port). */
+#include "dp_guard.h"
 #include "dp_media.h"
+#include "lb_redis.h"
 #include "lb.h"
 #include "mp_error.h"
 #include "rewrite.h"
@@ -34,6 +36,15 @@ static inline void nat_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 		/* Default mode: an origin at one of the host's addresses, on a socket bound to 0.0.0.0, replies
 		 * from the TAP's kernel side, not from the address its session was made with (dp_local.c). */
 		s = mp_dp_local_origin_session(dp, pkt->src_ip, pkt->src_port, pkt->dst_port);
+	}
+	if (unlikely(!s) && mp_lb_nat_port_foreign(dp->lb, pkt->dst_port) && mp_lb_fleet_wanted(dp->lb)) {
+		/* A port of a fleet peer's share (docs/fleet.md): its session is looked up in Redis (a
+		 * session token of the origin per lookup) and installed; this datagram is dropped. */
+		if (mp_dp_guard_session(w, pkt->src_ip, now_ms))
+			mp_lb_fleet_miss_nat(dp->lb, pkt->src_ip, pkt->src_port, pkt->dst_port);
+		w->stats.lookup_misses++;
+		mp_dp_drop(w, m, MP_DROP_NO_SESSION);
+		return;
 	}
 	if (unlikely(!s)) {
 		nat_miss(w, pi, m, pkt, now_ms);

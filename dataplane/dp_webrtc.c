@@ -50,7 +50,7 @@ static void forward_c2o(struct mp_dp_worker *w, struct rte_mbuf *m, const struct
 	mp_lb_session_count_c2o(s, pkt->payload_len, now_ms);
 	if (unlikely(mp_dp_webrtc_check_close(w, s, f + pkt->payload_off, pkt->payload_len, now_ms)))
 		*changed = true;
-	mp_udp_rewrite(f, pkt, ifc->mac, mac, ifc->ip, s->nat_port ? s->nat_port : pkt->src_port, s->origin_ipv4,
+	mp_udp_rewrite(f, pkt, ifc->mac, mac, mp_dp_nat_ip(dp, out), s->nat_port ? s->nat_port : pkt->src_port, s->origin_ipv4,
 		       s->origin_port);
 	mp_dp_tx(w, out, m);
 }

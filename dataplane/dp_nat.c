@@ -37,9 +37,11 @@ static inline void nat_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 		 * from the TAP's kernel side, not from the address its session was made with (dp_local.c). */
 		s = mp_dp_local_origin_session(dp, pkt->src_ip, pkt->src_port, pkt->dst_port);
 	}
-	if (unlikely(!s) && mp_lb_nat_port_foreign(dp->lb, pkt->dst_port) && mp_lb_fleet_wanted(dp->lb)) {
-		/* A port of a fleet peer's share (docs/fleet.md): its session is looked up in Redis (a
-		 * session token of the origin per lookup) and installed; this datagram is dropped. */
+	if (unlikely(!s) && mp_lb_fleet_wanted(dp->lb)) {
+		/* In a fleet (docs/fleet.md) the port may be a session a peer holds: a peer's share after it
+		 * died, or this appliance's own share after a restart while a peer took its sessions over.
+		 * Looked up in Redis (a session token of the origin per lookup) and installed; this datagram
+		 * is dropped. */
 		if (mp_dp_guard_session(w, pkt->src_ip, now_ms))
 			mp_lb_fleet_miss_nat(dp->lb, pkt->src_ip, pkt->src_port, pkt->dst_port);
 		w->stats.lookup_misses++;

@@ -172,8 +172,8 @@ bool mp_lb_fleet_wanted(struct mp_lb *lb);
 /* Data plane, never blocks: session s became active here: queue its record for Redis. */
 void mp_lb_fleet_publish(struct mp_lb *lb, const struct mp_lb_session *s);
 /* Data plane, never blocks: SRT data or control to a socket id no session has here, or an origin's
- * datagram to a NAT port of another appliance's share that no session has here: look the record
- * up. MP_OK (queued), MP_ERR_FULL, MP_ERR_STATE (no fleet or Redis down). The caller drops the
+ * datagram to a NAT port no session has here (a peer's share, or this appliance's own after a
+ * restart): look the record up. MP_OK (queued), MP_ERR_FULL, MP_ERR_STATE (no fleet or Redis down). The caller drops the
  * datagram; a later one of the flow finds the session once installed. */
 int mp_lb_fleet_miss_srt(struct mp_lb *lb, uint32_t sock_id);
 int mp_lb_fleet_miss_nat(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port, uint16_t nat_port);

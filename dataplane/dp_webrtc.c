@@ -132,8 +132,10 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 	rc = MP_ERR_STATE;
 	if (old) {
 		rc = mp_lb_session_rebind(lb, old, t, now_ms, &s);
-		if (rc == MP_OK)
+		if (rc == MP_OK) {
 			w->stats.sessions_rebound++;
+			mp_lb_fleet_publish(lb, s); /* fleet peers can take it over (docs/fleet.md); queued only */
+		}
 	}
 	if (rc == MP_ERR_STATE) { /* no session, or it just closed */
 		struct mp_lb_session_params sp = {
@@ -148,8 +150,10 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 		};
 
 		rc = mp_lb_session_create(lb, &sp, now_ms, &s);
-		if (rc == MP_OK)
+		if (rc == MP_OK) {
 			w->stats.sessions_created++;
+			mp_lb_fleet_publish(lb, s); /* fleet peers can take it over (docs/fleet.md); queued only */
+		}
 	}
 	if (rc == MP_ERR_EXISTS && s) /* another worker got there first */
 		rc = MP_OK;
@@ -201,6 +205,11 @@ static void webrtc_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, 
 		return;
 	}
 	w->stats.lookup_misses++;
+	/* Media (not STUN) of no session here: in a fleet, maybe a session of a peer that died
+	 * (docs/fleet.md). Its record is looked up in Redis (a session token of the source per lookup);
+	 * a later datagram finds it installed with the peer's NAT port. */
+	if (unlikely(pkt->payload_len && p[0] > 3) && mp_lb_fleet_wanted(lb) && mp_dp_guard_session(w, t->src_ip, now_ms))
+		mp_lb_fleet_miss_webrtc(lb, t);
 	s = session_from_stun(w, t, p, pkt->payload_len, now_ms);
 	if (!s) {
 		rte_pktmbuf_free(m); /* counted by session_from_stun */

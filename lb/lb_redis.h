@@ -162,8 +162,9 @@ int mp_lb_redis_stats(struct mp_lb *lb, struct mp_lb_redis_stats *out);
 
 /*
  * Fleet sessions (docs/fleet.md, failover without a reconnect; lb_redis_fleet.c). With the Redis
- * backend and mp_lb_set_fleet(lb, i, n > 1), every SRT session that becomes active is written to
- * Redis (its client, service address, origin, NAT port, socket ids), renewed while it lives; a peer
+ * backend and mp_lb_set_fleet(lb, i, n > 1), every SRT or WebRTC session that becomes active is
+ * written to Redis (its client, service address, origin, NAT port, SRT socket ids or ICE username),
+ * renewed while it lives; a peer
  * that receives a datagram of no session of its own looks it up and installs it with the same NAT
  * port, so the origin sees the same source address and port. No-ops without a fleet.
  */
@@ -177,6 +178,8 @@ void mp_lb_fleet_publish(struct mp_lb *lb, const struct mp_lb_session *s);
  * datagram; a later one of the flow finds the session once installed. */
 int mp_lb_fleet_miss_srt(struct mp_lb *lb, uint32_t sock_id);
 int mp_lb_fleet_miss_nat(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port, uint16_t nat_port);
+/* The same for a WebRTC datagram (not STUN) from a client tuple no session has here. */
+int mp_lb_fleet_miss_webrtc(struct mp_lb *lb, const struct mp_lb_tuple *t);
 /* Worker lcores, every loop turn (a load when there is nothing): install up to budget sessions the
  * Redis thread found. Returns the number installed. */
 unsigned int mp_lb_fleet_adopt_poll(struct mp_lb *lb, uint64_t now, unsigned int budget);

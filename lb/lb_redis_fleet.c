@@ -1,4 +1,5 @@
 /* lb_redis_fleet.c: session records shared by a fleet through Redis, so a peer takes a dead appliance's live sessions over. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +23,15 @@
  *   Redis    writes records (SET PX), refreshes the TTL of live sessions, looks misses up (GET) and
  *            passes what it found to the workers on the adopt ring (sessions are written by worker
  *            lcores only).
- * Keys (after the key prefix), TTL = srt_idle_ms, renewed every third of it while the session lives:
- *   mediaplane-session-srt:<socket id the client sends to>        the record (JSON, below)
- *   mediaplane-session-nat:<origin ip>:<origin port>:<NAT port>   the same record
+ * Keys (after the key prefix), TTL = the kind's idle timeout, renewed every third of the shorter one
+ * while the session lives:
+ *   mediaplane-session-srt:<socket id the client sends to>        the record of an SRT session (JSON)
+ *   mediaplane-session-webrtc:<client ip:port>:<service ip:port>  the record of a WebRTC session
+ *   mediaplane-session-nat:<origin ip>:<origin port>:<NAT port>   the same record, either kind
  */
 
 #define MP_RDS_SESS_SRT "mediaplane-session-srt:"
+#define MP_RDS_SESS_WEBRTC "mediaplane-session-webrtc:"
 #define MP_RDS_SESS_NAT "mediaplane-session-nat:"
 #define FLEET_ADOPT_RING 1024
 #define FLEET_RECENT 64           /* misses remembered, so a burst of one flow asks Redis once */
@@ -38,12 +42,15 @@ struct mp_rds_fleet {
 	struct rte_ring *adopt;   /* struct mp_rds_fleet_rec; SP (Redis thread) / MC (workers) */
 	uint64_t refreshed_ms;
 	struct {
-		char key[48];
+		char key[96];
 		uint64_t at_ms;
 	} recent[FLEET_RECENT];
 	unsigned int recent_next;
 	_Atomic uint64_t published, lookups, found, adopted, adopt_failed;
 };
+
+_Static_assert(sizeof(struct mp_rds_fleet_rec) % 4 == 0, "rte_ring elements are a multiple of 4 bytes");
+_Static_assert(sizeof(struct mp_rds_fleet_rec) < sizeof(((struct mp_rds_req *)0)->s), "a record fits a request");
 
 static const char *kind_name(uint8_t kind)
 {
@@ -66,7 +73,21 @@ static void rec_of(struct mp_rds_fleet_rec *rec, const struct mp_lb_session *s, 
 		rec->client_sock = atomic_load_explicit(&s->u.srt.client_sock, memory_order_relaxed);
 		rec->origin_sock = atomic_load_explicit(&s->u.srt.origin_sock, memory_order_relaxed);
 		rec->bound = s->u.srt.bound;
+	} else {
+		memcpy(rec->username, s->u.username, sizeof(rec->username) - 1);
 	}
+}
+
+/* ICE usernames are ice-chars and ':' (RFC 8839): nothing JSON would need escaped. */
+static bool username_ok(const char *u)
+{
+	if (*u == '\0')
+		return false;
+	for (; *u; u++)
+		if (!isalnum((unsigned char)*u) && *u != '+' && *u != '/' && *u != ':' && *u != '-' && *u != '_' &&
+		    *u != '.' && *u != '#')
+			return false;
+	return true;
 }
 
 /* ---- the record as JSON ---- */
@@ -84,11 +105,21 @@ int mp_rds_fleet_encode(const struct mp_rds_fleet_rec *rec, char *out, size_t ca
 	ep_text(c, sizeof(c), rec->client_ip, rec->client_port);
 	ep_text(sv, sizeof(sv), rec->service_ip, rec->service_port);
 	ep_text(o, sizeof(o), rec->origin_ip, rec->origin_port);
-	int n = snprintf(out, cap,
-			 "{\"kind\":\"%s\",\"client\":\"%s\",\"service\":\"%s\",\"origin\":\"%s\",\"nat_port\":%u,"
-			 "\"client_sock\":%u,\"origin_sock\":%u,\"bound\":%u,\"by\":%u}",
-			 kind_name(rec->kind), c, sv, o, rec->nat_port, rec->client_sock, rec->origin_sock, rec->bound,
-			 rec->by);
+	int n;
+	if (rec->kind == MP_LB_SESS_WEBRTC) {
+		if (!username_ok(rec->username))
+			return MP_ERR_INVAL;
+		n = snprintf(out, cap,
+			     "{\"kind\":\"webrtc\",\"client\":\"%s\",\"service\":\"%s\",\"origin\":\"%s\","
+			     "\"nat_port\":%u,\"username\":\"%s\",\"by\":%u}",
+			     c, sv, o, rec->nat_port, rec->username, rec->by);
+	} else {
+		n = snprintf(out, cap,
+			     "{\"kind\":\"%s\",\"client\":\"%s\",\"service\":\"%s\",\"origin\":\"%s\",\"nat_port\":%u,"
+			     "\"client_sock\":%u,\"origin_sock\":%u,\"bound\":%u,\"by\":%u}",
+			     kind_name(rec->kind), c, sv, o, rec->nat_port, rec->client_sock, rec->origin_sock, rec->bound,
+			     rec->by);
+	}
 	return n > 0 && (size_t)n < cap ? n : MP_ERR_NOSPACE;
 }
 
@@ -122,17 +153,26 @@ int mp_rds_fleet_decode(const char *json, size_t len, struct mp_rds_fleet_rec *r
 	if (j == NULL)
 		return MP_ERR_INVAL;
 	const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "kind");
-	if (!cJSON_IsString(k) || strcmp(k->valuestring, "srt") != 0)
-		goto out; /* SRT only so far (docs/fleet.md) */
-	rec->kind = MP_LB_SESS_SRT;
+	if (!cJSON_IsString(k) || (strcmp(k->valuestring, "srt") != 0 && strcmp(k->valuestring, "webrtc") != 0))
+		goto out;
+	rec->kind = strcmp(k->valuestring, "srt") == 0 ? MP_LB_SESS_SRT : MP_LB_SESS_WEBRTC;
 	if (ep_get(j, "client", &rec->client_ip, &rec->client_port) != MP_OK ||
 	    ep_get(j, "service", &rec->service_ip, &rec->service_port) != MP_OK ||
 	    ep_get(j, "origin", &rec->origin_ip, &rec->origin_port) != MP_OK ||
-	    num_get(j, "nat_port", 65535, &np) != MP_OK || num_get(j, "client_sock", 4294967295.0, &rec->client_sock) ||
-	    num_get(j, "origin_sock", 4294967295.0, &rec->origin_sock) ||
-	    num_get(j, "bound", 4294967295.0, &rec->bound) || num_get(j, "by", 65535, &by) != MP_OK ||
-	    rec->bound == 0)
+	    num_get(j, "nat_port", 65535, &np) != MP_OK || num_get(j, "by", 65535, &by) != MP_OK)
 		goto out;
+	if (rec->kind == MP_LB_SESS_SRT) {
+		if (num_get(j, "client_sock", 4294967295.0, &rec->client_sock) ||
+		    num_get(j, "origin_sock", 4294967295.0, &rec->origin_sock) ||
+		    num_get(j, "bound", 4294967295.0, &rec->bound) || rec->bound == 0)
+			goto out;
+	} else {
+		const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "username");
+		if (!cJSON_IsString(u) || strlen(u->valuestring) >= sizeof(rec->username) ||
+		    !username_ok(u->valuestring))
+			goto out;
+		memcpy(rec->username, u->valuestring, strlen(u->valuestring) + 1);
+	}
 	rec->nat_port = (uint16_t)np;
 	rec->by = (uint16_t)by;
 	rc = MP_OK;
@@ -162,7 +202,7 @@ void mp_lb_fleet_publish(struct mp_lb *lb, const struct mp_lb_session *s)
 {
 	struct mp_rds *r;
 	struct mp_rds_fleet_rec rec;
-	if (fleet_of(lb, &r) == NULL || s->kind != MP_LB_SESS_SRT)
+	if (fleet_of(lb, &r) == NULL)
 		return;
 	rec_of(&rec, s, lb->fleet_index);
 	mp_rds_enqueue(r, MP_RDS_REQ_SESSION, 0, (const char *)&rec, sizeof(rec));
@@ -175,6 +215,18 @@ int mp_lb_fleet_miss_srt(struct mp_lb *lb, uint32_t sock_id)
 	if (fleet_of(lb, &r) == NULL || !atomic_load_explicit(&r->up, memory_order_relaxed))
 		return MP_ERR_STATE;
 	int n = snprintf(k, sizeof(k), MP_RDS_SESS_SRT "%u", sock_id);
+	return mp_rds_enqueue(r, MP_RDS_REQ_SESS_MISS, 0, k, (size_t)n) ? MP_OK : MP_ERR_FULL;
+}
+
+int mp_lb_fleet_miss_webrtc(struct mp_lb *lb, const struct mp_lb_tuple *t)
+{
+	struct mp_rds *r;
+	char k[96], c[24], sv[24];
+	if (fleet_of(lb, &r) == NULL || !atomic_load_explicit(&r->up, memory_order_relaxed))
+		return MP_ERR_STATE;
+	ep_text(c, sizeof(c), t->src_ip, t->src_port);
+	ep_text(sv, sizeof(sv), t->dst_ip, t->dst_port);
+	int n = snprintf(k, sizeof(k), MP_RDS_SESS_WEBRTC "%s:%s", c, sv);
 	return mp_rds_enqueue(r, MP_RDS_REQ_SESS_MISS, 0, k, (size_t)n) ? MP_OK : MP_ERR_FULL;
 }
 
@@ -204,10 +256,17 @@ unsigned int mp_lb_fleet_adopt_poll(struct mp_lb *lb, uint64_t now, unsigned int
 		p.origin_ipv4 = rec.origin_ip;
 		p.origin_port = rec.origin_port;
 		p.origin_id = rec.origin_id;
-		p.kind = MP_LB_SESS_SRT;
+		p.kind = rec.kind == MP_LB_SESS_WEBRTC ? MP_LB_SESS_WEBRTC : MP_LB_SESS_SRT;
 		p.state = MP_LB_SESS_ACTIVE;
 		p.srt_client_sock = rec.client_sock;
+		p.username = rec.username;
 		if (mp_lb_session_adopt(lb, &p, rec.nat_port, rec.bound, rec.origin_sock, now, &s) == MP_OK) {
+			/* A consent check from a new address finds the session to re-bind (ICE). */
+			const struct mp_lb_webrtc *e = p.kind == MP_LB_SESS_WEBRTC
+							       ? mp_lb_webrtc_find(lb, rec.username, strlen(rec.username))
+							       : NULL;
+			if (e != NULL)
+				mp_lb_webrtc_link(e, s);
 			atomic_fetch_add_explicit(&f->adopted, 1, memory_order_relaxed);
 			n++;
 		} else {
@@ -261,26 +320,46 @@ void mp_rds_fleet_fini(struct mp_rds *r)
 	r->fleet = NULL;
 }
 
-static unsigned long long fleet_ttl(const struct mp_rds *r)
+/* A record's TTL: its kind's idle timeout (a session idle longer is gone anyway). */
+static unsigned long long fleet_ttl(const struct mp_rds *r, uint8_t kind)
 {
-	return mp_rds_ttl(r->lb->cfg.srt_idle_ms);
+	return mp_rds_ttl(kind == MP_LB_SESS_WEBRTC ? r->lb->cfg.webrtc_idle_ms : r->lb->cfg.srt_idle_ms);
+}
+
+/* How often live sessions are written again: a third of the shorter TTL. */
+static unsigned long long fleet_refresh_ms(const struct mp_rds *r)
+{
+	unsigned long long a = fleet_ttl(r, MP_LB_SESS_SRT), b = fleet_ttl(r, MP_LB_SESS_WEBRTC);
+	return (a < b ? a : b) / 3;
 }
 
 /* Append the two SETs of rec; the number appended. */
 static int fleet_append(struct mp_rds *r, const struct mp_rds_fleet_rec *rec)
 {
 	char json[512], k[64], a[16], key[MP_RDS_KEY_MAX];
+	unsigned long long ttl = fleet_ttl(r, rec->kind);
 	int n = 0;
-	if (mp_rds_fleet_encode(rec, json, sizeof(json)) < 0 || rec->bound == 0)
+	if (mp_rds_fleet_encode(rec, json, sizeof(json)) < 0)
 		return 0;
-	snprintf(k, sizeof(k), "%u", rec->bound);
-	if (mp_rds_key(r, key, sizeof(key), MP_RDS_SESS_SRT, k) == MP_OK)
-		n += mp_rds_append(r, "SET %s %s PX %llu", key, json, fleet_ttl(r)) == MP_OK;
+	if (rec->kind == MP_LB_SESS_SRT) {
+		if (rec->bound == 0)
+			return 0; /* not bound (yet): the client cannot be told apart */
+		snprintf(k, sizeof(k), "%u", rec->bound);
+		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SESS_SRT, k) == MP_OK)
+			n += mp_rds_append(r, "SET %s %s PX %llu", key, json, ttl) == MP_OK;
+	} else {
+		char c[24], sv[24];
+		ep_text(c, sizeof(c), rec->client_ip, rec->client_port);
+		ep_text(sv, sizeof(sv), rec->service_ip, rec->service_port);
+		snprintf(k, sizeof(k), "%s:%s", c, sv);
+		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SESS_WEBRTC, k) == MP_OK)
+			n += mp_rds_append(r, "SET %s %s PX %llu", key, json, ttl) == MP_OK;
+	}
 	if (rec->nat_port != 0) {
 		mp_ipv4_format(rec->origin_ip, a, sizeof(a));
 		snprintf(k, sizeof(k), "%s:%u:%u", a, rec->origin_port, rec->nat_port);
 		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SESS_NAT, k) == MP_OK)
-			n += mp_rds_append(r, "SET %s %s PX %llu", key, json, fleet_ttl(r)) == MP_OK;
+			n += mp_rds_append(r, "SET %s %s PX %llu", key, json, ttl) == MP_OK;
 	}
 	return n;
 }
@@ -353,8 +432,12 @@ static void fleet_lookup(struct mp_rds *r, const char *suffix, uint64_t now)
 	r->st.remote_hits++;
 	char a[16];
 	mp_ipv4_format(rec.client_ip, a, sizeof(a));
-	MP_INFO("fleet: taking over the SRT session of %s:%u (socket %u, NAT port %u, made by appliance %u)", a,
-		rec.client_port, rec.bound, rec.nat_port, rec.by);
+	if (rec.kind == MP_LB_SESS_SRT)
+		MP_INFO("fleet: taking over the SRT session of %s:%u (socket %u, NAT port %u, made by appliance %u)", a,
+			rec.client_port, rec.bound, rec.nat_port, rec.by);
+	else
+		MP_INFO("fleet: taking over the WebRTC session of %s:%u (NAT port %u, made by appliance %u)", a,
+			rec.client_port, rec.nat_port, rec.by);
 	if (rte_ring_sp_enqueue_elem(f->adopt, &rec, sizeof(rec)) != 0)
 		atomic_fetch_add_explicit(&r->queue_full, 1, memory_order_relaxed);
 }
@@ -378,7 +461,7 @@ void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
 	struct mp_rds_fleet *f = r->fleet;
 	struct mp_lb *lb = r->lb;
 	struct mp_rds_fleet_rec batch[FLEET_REFRESH_BATCH];
-	if (f == NULL || r->lb->fleet_size <= 1 || now - f->refreshed_ms < fleet_ttl(r) / 3)
+	if (f == NULL || r->lb->fleet_size <= 1 || now - f->refreshed_ms < fleet_refresh_ms(r))
 		return;
 	f->refreshed_ms = now;
 	uint32_t i = 0;
@@ -388,8 +471,8 @@ void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
 		for (i = mp_lb_session_next(lb, i); i != UINT32_MAX && n < FLEET_REFRESH_BATCH;
 		     i = mp_lb_session_next(lb, i + 1)) {
 			const struct mp_lb_session *s = mp_lb_session_at(lb, i);
-			if (s != NULL && s->kind == MP_LB_SESS_SRT &&
-			    atomic_load_explicit(&s->state, memory_order_acquire) == MP_LB_SESS_ACTIVE && s->u.srt.bound)
+			if (s != NULL && atomic_load_explicit(&s->state, memory_order_acquire) == MP_LB_SESS_ACTIVE &&
+			    (s->kind == MP_LB_SESS_WEBRTC || s->u.srt.bound))
 				rec_of(&batch[n++], s, lb->fleet_index);
 		}
 		int m = 0;

@@ -237,14 +237,15 @@ void mp_rds_admin_write_back(struct mp_rds *r, uint64_t now);
 
 /* A session as the fleet shares it (docs/fleet.md); addresses and ports in host order. */
 struct mp_rds_fleet_rec {
-	uint8_t kind;          /* enum mp_lb_session_kind (SRT only so far) */
+	uint8_t kind;          /* enum mp_lb_session_kind */
 	uint8_t pad;
 	uint16_t by;           /* fleet_index of the appliance that wrote it */
 	uint32_t client_ip, service_ip, origin_ip;
 	uint16_t client_port, service_port, origin_port, nat_port;
 	uint32_t client_sock, origin_sock;
-	uint32_t bound;        /* the socket id the client sends to (indexed) */
+	uint32_t bound;        /* SRT: the socket id the client sends to (indexed) */
 	uint32_t origin_id;    /* local, filled by the reader */
+	char username[MP_LB_USERNAME_MAX]; /* WebRTC: the ICE username */
 };
 /* The JSON value of a record: its length, or MP_ERR_NOSPACE. */
 int mp_rds_fleet_encode(const struct mp_rds_fleet_rec *rec, char *out, size_t cap);

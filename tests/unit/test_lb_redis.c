@@ -706,6 +706,59 @@ static void srt_session_of_a_is_taken_over_by_b_with_its_nat_port(void **state)
 	mp_lb_destroy(b);
 }
 
+/* The same for a WebRTC session: its record is keyed by the client tuple and carries the ICE username;
+ * B, missing the tuple, installs it with A's NAT port, linked to the username when B knows it. */
+static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	assert_int_equal(mp_lb_set_fleet(a, 0, 2), MP_OK);
+	assert_int_equal(mp_lb_set_fleet(b, 1, 2), MP_OK);
+	struct mp_lb_session_params p = {
+		.tuple = { .src_ip = 0xc6120c02, .dst_ip = 0xc6126401, .src_port = 40002, .dst_port = 8000,
+			   .proto = 17 },
+		.origin_ipv4 = 0xc6120d02, .origin_port = 8000, .origin_id = 0,
+		.kind = MP_LB_SESS_WEBRTC, .state = MP_LB_SESS_ACTIVE, .username = "ansU:offU",
+	};
+	struct mp_lb_session *sa, *sb;
+	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
+	mp_lb_fleet_publish(a, sa);
+	assert_true(mp_lb_redis_poll(a, now) >= 1);
+	char *v = raw_get(&srv, 0, "mediaplane-session-webrtc:198.18.12.2:40002:198.18.100.1:8000");
+	assert_non_null(v);
+	char want[512];
+	snprintf(want, sizeof(want),
+		 "{\"kind\":\"webrtc\",\"client\":\"198.18.12.2:40002\",\"service\":\"198.18.100.1:8000\","
+		 "\"origin\":\"198.18.13.2:8000\",\"nat_port\":%u,\"username\":\"ansU:offU\",\"by\":0}",
+		 sa->nat_port);
+	assert_string_equal(v, want);
+	free(v);
+	long long ttl = raw_int(&srv, 0, "PTTL", "mediaplane-session-webrtc:198.18.12.2:40002:198.18.100.1:8000");
+	assert_true(ttl > 10000 && ttl <= 30000); /* webrtc_idle_timeout */
+
+	assert_null(mp_lb_session_find(b, &p.tuple));
+	assert_int_equal(mp_lb_fleet_miss_webrtc(b, &p.tuple), MP_OK);
+	assert_true(mp_lb_redis_poll(b, now) >= 1);
+	assert_int_equal(mp_lb_fleet_adopt_poll(b, now, 8), 1);
+	sb = mp_lb_session_find(b, &p.tuple);
+	assert_non_null(sb);
+	assert_int_equal(sb->kind, MP_LB_SESS_WEBRTC);
+	assert_int_equal(sb->nat_port, sa->nat_port);
+	assert_string_equal(sb->u.username, "ansU:offU");
+	assert_ptr_equal(mp_lb_session_by_nat(b, 0xc6120d02, 8000, sa->nat_port), sb);
+	/* A username that JSON would need escaped is not written (no record, nothing to take over). */
+	p.tuple.src_port = 40003;
+	p.username = "bad\"name";
+	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
+	mp_lb_fleet_publish(a, sa);
+	mp_lb_redis_poll(a, now);
+	assert_null(raw_get(&srv, 0, "mediaplane-session-webrtc:198.18.12.2:40003:198.18.100.1:8000"));
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
 static void origin_delete_and_drain_on_a_are_honoured_by_b(void **state)
 {
 	(void)state;
@@ -1260,6 +1313,7 @@ int main(void)
 		cmocka_unit_test_setup(webrtc_username_stored_on_a_is_readable_on_b, test_setup),
 		cmocka_unit_test_setup(origin_delete_and_drain_on_a_are_honoured_by_b, test_setup),
 		cmocka_unit_test_setup(srt_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
+		cmocka_unit_test_setup(webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
 		cmocka_unit_test_setup(async_commands_run_in_order_and_each_callback_once, test_setup),
 		cmocka_unit_test_setup(redis_thread_publishes_what_other_threads_queue, test_setup),
 		cmocka_unit_test_setup(records_written_by_the_go_proxy_are_read_back, test_setup),

@@ -374,24 +374,30 @@ static void fleet_replies(struct mp_rds *r, uint64_t now, int n)
 	}
 }
 
-/* The local origin id serving rec's origin endpoint for SRT (MP_LB_ORIGIN_NONE when unknown here). */
+/* The local origin id of rec's origin endpoint: the origin with that SRT (RTC) endpoint, else the one
+ * at that address (a WebRTC origin answers media on a port of its choice); MP_LB_ORIGIN_NONE when
+ * unknown here. */
 static uint32_t fleet_origin_id(struct mp_rds *r, const struct mp_rds_fleet_rec *rec)
 {
 	struct mp_lb *lb = r->lb;
-	uint32_t lim = mp_lb_origin_id_limit(lb);
+	enum mp_reg_proto proto = rec->kind == MP_LB_SESS_SRT ? MP_PROTO_SRT : MP_PROTO_RTC;
+	uint32_t lim = mp_lb_origin_id_limit(lb), by_ip = MP_LB_ORIGIN_NONE;
 	for (uint32_t id = 0; id < lim; id++) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(lb, id);
 		if (o == NULL)
 			continue;
-		for (unsigned int i = 0; i < o->n_ep[MP_PROTO_SRT]; i++) {
+		for (unsigned int i = 0; i < o->n_ep[proto]; i++) {
 			uint32_t ip;
 			uint16_t port;
-			if (mp_lb_origin_endpoint(o, MP_PROTO_SRT, i, &ip, &port) == MP_OK && ip == rec->origin_ip &&
-			    port == rec->origin_port)
+			if (mp_lb_origin_endpoint(o, proto, i, &ip, &port) != MP_OK || ip != rec->origin_ip)
+				continue;
+			if (port == rec->origin_port)
 				return id;
+			if (by_ip == MP_LB_ORIGIN_NONE)
+				by_ip = id;
 		}
 	}
-	return MP_LB_ORIGIN_NONE;
+	return by_ip;
 }
 
 static bool fleet_recent(struct mp_rds_fleet *f, const char *key, uint64_t now)

@@ -31,6 +31,10 @@ field() { "$PY" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]]
 
 fleet_up || fail "topology"
 fleet_origin_up
+# The router joins every subnet: without these, the origin's ICE checks reach the client's host
+# candidate directly and the media may bypass the appliances.
+ip -n "$NS_OR" route add blackhole 198.18.12.0/24
+ip -n "$NS_CL" route add blackhole 198.18.13.0/24
 netns_bg "$NS_OR" redis-server --port "$RPORT" --bind "$FLEET_ORIGIN" --protected-mode no --save '' \
 	--appendonly no --daemonize no >"$FLEET_WORK/redis.log" 2>&1
 redis_up() { [ "$(rcli ping 2>/dev/null)" = PONG ]; }
@@ -108,5 +112,11 @@ echo "figure: at the origin after: $st1"
 [[ $st1 == *'"ice": ["completed"]'* || $st1 == *'"ice": ["connected"]'* ]] || fail "the origin's ICE: $st1"
 [[ $j == *198.18.12.2* ]] || fail "appliance $other holds no WebRTC session of the client: $j"
 [ "$(nat_port "$j")" = "$port" ] || fail "appliance $other forwards from NAT port $(nat_port "$j"), not $port"
+echo "figure: $other: $(grep -c "fleet: taking over" "$FLEET_WORK/$other.log") lookup(s) found the record; drops: $(fleet_api "$other" \
+	http://127.0.0.1:12025/api/v1/dataplane | "$PY" -c 'import json, sys
+t = json.load(sys.stdin)["data"]["total"]
+print({k: v for k, v in t["drop_reasons"].items() if v})' 2>&1)"
+# A BGP session of the survivor that went down after the kill (BFD under load) shows as a later "since".
+echo "router: $(birdc_in router show protocols "$other" | tail -1 | tr -s ' ') (kill at $(date -u -d @$((t_kill / 1000000000)) +%T))"
 pass "after kill -9 of $carrier the one peer connection goes on through $other (same NAT port $port, no new session)"
 echo "PASS"

@@ -433,7 +433,12 @@ static void fleet_lookup(struct mp_rds *r, const char *suffix, uint64_t now)
 	if (rec.by == r->lb->fleet_index && !mp_lb_nat_port_foreign(r->lb, rec.nat_port) && rec.nat_port != 0 &&
 	    mp_lb_session_by_nat(r->lb, rec.origin_ip, rec.origin_port, rec.nat_port) != NULL)
 		return; /* ours and live: nothing to take over */
+	/* A record in Redis is anyone's: media goes only to an origin this appliance knows. */
 	rec.origin_id = fleet_origin_id(r, &rec);
+	if (rec.origin_id == MP_LB_ORIGIN_NONE) {
+		r->st.bad_records++;
+		return;
+	}
 	atomic_fetch_add_explicit(&f->found, 1, memory_order_relaxed);
 	r->st.remote_hits++;
 	char a[16];

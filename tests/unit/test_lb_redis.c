@@ -645,6 +645,9 @@ static void srt_session_of_a_is_taken_over_by_b_with_its_nat_port(void **state)
 	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
 	assert_int_equal(mp_lb_set_fleet(a, 0, 2), MP_OK);
 	assert_int_equal(mp_lb_set_fleet(b, 1, 2), MP_OK);
+	struct mp_registration reg;
+	make_reg(&reg, "fo", 0xc6120d02, PR_SRT | PR_RTC);
+	assert_true(mp_lb_origin_update(b, &reg, now) >= 0); /* B takes over only towards origins it knows */
 	struct mp_lb_session_params p = {
 		.tuple = { .src_ip = 0xc6120c02, .dst_ip = 0xc6126401, .src_port = 40001, .dst_port = 10080,
 			   .proto = 17 },
@@ -702,6 +705,15 @@ static void srt_session_of_a_is_taken_over_by_b_with_its_nat_port(void **state)
 	assert_int_equal(mp_lb_fleet_miss_srt(b, 0x55), MP_OK);
 	mp_lb_redis_poll(b, now);
 	assert_int_equal(mp_lb_fleet_adopt_poll(b, now, 8), 0);
+	/* A record (anyone can write Redis) sending media to a host that is no origin here: refused. */
+	raw_set(&srv, "mediaplane-session-srt:77",
+		"{\"kind\":\"srt\",\"client\":\"198.18.12.9:4000\",\"service\":\"198.18.100.1:10080\","
+		"\"origin\":\"192.0.2.66:53\",\"nat_port\":20500,\"client_sock\":1,\"origin_sock\":77,"
+		"\"bound\":77,\"by\":0}", 0);
+	assert_int_equal(mp_lb_fleet_miss_srt(b, 77), MP_OK);
+	mp_lb_redis_poll(b, now);
+	assert_int_equal(mp_lb_fleet_adopt_poll(b, now, 8), 0);
+	assert_null(mp_lb_session_by_srt(b, 77));
 	mp_lb_destroy(a);
 	mp_lb_destroy(b);
 }
@@ -716,6 +728,9 @@ static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **stat
 	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
 	assert_int_equal(mp_lb_set_fleet(a, 0, 2), MP_OK);
 	assert_int_equal(mp_lb_set_fleet(b, 1, 2), MP_OK);
+	struct mp_registration reg;
+	make_reg(&reg, "fw", 0xc6120d02, PR_RTC);
+	assert_true(mp_lb_origin_update(b, &reg, now) >= 0);
 	struct mp_lb_session_params p = {
 		.tuple = { .src_ip = 0xc6120c02, .dst_ip = 0xc6126401, .src_port = 40002, .dst_port = 8000,
 			   .proto = 17 },

@@ -46,6 +46,11 @@ struct mp_rds_fleet {
 		uint64_t at_ms;
 	} recent[FLEET_RECENT];
 	unsigned int recent_next;
+	/* The last record passed to the workers: its other key (socket id / client address, NAT port)
+	 * is usually asked a moment later, before a worker installed it. */
+	uint32_t taken_ip;
+	uint16_t taken_port;
+	uint64_t taken_ms;
 	_Atomic uint64_t published, lookups, found, adopted, adopt_failed;
 };
 
@@ -396,6 +401,8 @@ static uint32_t fleet_origin_id(struct mp_rds *r, const struct mp_rds_fleet_rec 
 			if (by_ip == MP_LB_ORIGIN_NONE)
 				by_ip = id;
 		}
+		if (by_ip == MP_LB_ORIGIN_NONE && rec->kind == MP_LB_SESS_WEBRTC && o->ipv4 == rec->origin_ip)
+			by_ip = id; /* its registered address */
 	}
 	return by_ip;
 }
@@ -430,9 +437,10 @@ static void fleet_lookup(struct mp_rds *r, const char *suffix, uint64_t now)
 			r->st.bad_records++;
 		return;
 	}
-	if (rec.by == r->lb->fleet_index && !mp_lb_nat_port_foreign(r->lb, rec.nat_port) && rec.nat_port != 0 &&
-	    mp_lb_session_by_nat(r->lb, rec.origin_ip, rec.origin_port, rec.nat_port) != NULL)
-		return; /* ours and live: nothing to take over */
+	if (rec.nat_port != 0 && mp_lb_session_by_nat(r->lb, rec.origin_ip, rec.origin_port, rec.nat_port) != NULL)
+		return; /* live here already (ours, or taken over a moment ago) */
+	if (rec.client_ip == f->taken_ip && rec.client_port == f->taken_port && now - f->taken_ms < 1000)
+		return; /* passed to the workers just now (looked up by its other key) */
 	/* A record in Redis is anyone's: media goes only to an origin this appliance knows. */
 	rec.origin_id = fleet_origin_id(r, &rec);
 	if (rec.origin_id == MP_LB_ORIGIN_NONE) {
@@ -449,8 +457,13 @@ static void fleet_lookup(struct mp_rds *r, const char *suffix, uint64_t now)
 	else
 		MP_INFO("fleet: taking over the WebRTC session of %s:%u (NAT port %u, made by appliance %u)", a,
 			rec.client_port, rec.nat_port, rec.by);
-	if (rte_ring_sp_enqueue_elem(f->adopt, &rec, sizeof(rec)) != 0)
+	if (rte_ring_sp_enqueue_elem(f->adopt, &rec, sizeof(rec)) != 0) {
 		atomic_fetch_add_explicit(&r->queue_full, 1, memory_order_relaxed);
+		return;
+	}
+	f->taken_ip = rec.client_ip;
+	f->taken_port = rec.client_port;
+	f->taken_ms = now;
 }
 
 void mp_rds_fleet_req(struct mp_rds *r, const struct mp_rds_req *q, uint64_t now)

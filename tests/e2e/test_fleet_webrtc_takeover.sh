@@ -117,6 +117,6 @@ echo "figure: $other: $(grep -c "fleet: taking over" "$FLEET_WORK/$other.log") l
 t = json.load(sys.stdin)["data"]["total"]
 print({k: v for k, v in t["drop_reasons"].items() if v})' 2>&1)"
 # A BGP session of the survivor that went down after the kill (BFD under load) shows as a later "since".
-echo "router: $(birdc_in router show protocols "$other" | tail -1 | tr -s ' ') (kill at $(date -u -d @$((t_kill / 1000000000)) +%T))"
+echo "router: $(birdc_in router show protocols "$other" | grep BGP | tr -s ' ') (kill at $(date -u -d @$((t_kill / 1000000000)) +%T))"
 pass "after kill -9 of $carrier the one peer connection goes on through $other (same NAT port $port, no new session)"
 echo "PASS"

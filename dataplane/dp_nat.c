@@ -1,8 +1,8 @@
 /* dp_nat.c: the return path: origin -> appliance NAT port -> client, by (origin address, origin port, NAT port). */
 #include "dp_guard.h"
 #include "dp_media.h"
-#include "lb_redis.h"
 #include "lb.h"
+#include "lb_redis.h"
 #include "mp_error.h"
 #include "rewrite.h"
 

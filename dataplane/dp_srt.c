@@ -1,9 +1,9 @@
 /* dp_srt.c: SRT to srt_port and from origins: handshakes to dp_srt_hs.c, then forwarding by destination socket id. */
 #include "dp_guard.h"
 #include "dp_handoff.h"
-#include "lb_redis.h"
 #include "dp_media.h"
 #include "dp_srt.h"
+#include "lb_redis.h"
 #include "mp_error.h"
 #include "rewrite.h"
 

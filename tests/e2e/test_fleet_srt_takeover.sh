@@ -111,6 +111,9 @@ j=$(fleet_api "$other" "http://127.0.0.1:12025/api/v1/sessions?kind=srt")
 [[ $j == *198.18.12.2* ]] || fail "appliance $other holds no SRT session of the client"
 [ "$(nat_port "$j")" = "$port" ] || fail "appliance $other forwards from NAT port $(nat_port "$j"), not $port"
 grep -q "fleet: taking over the SRT session" "$FLEET_WORK/$other.log" || fail "appliance $other did not log the takeover"
+h=$(fleet_api "$other" http://127.0.0.1:12025/api/v1/health)
+[[ $h == *'"taken_over":1,'* ]] || fail "appliance $other's health does not count one session taken over: $h"
+echo "survivor's /api/v1/health: $h"
 # A BGP session of the survivor that went down after the kill (BFD under load) shows as a later "since".
 echo "router: $(birdc_in router show protocols "$other" | grep BGP | tr -s ' ') (kill at $(date -u -d @$((t_kill / 1000000000)) +%T))"
 pass "after kill -9 of $carrier the one SRT connection goes on through $other (same NAT port $port, no reconnect)"

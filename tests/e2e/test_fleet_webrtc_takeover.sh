@@ -116,6 +116,9 @@ echo "figure: $other: $(grep -c "fleet: taking over" "$FLEET_WORK/$other.log") l
 	http://127.0.0.1:12025/api/v1/dataplane | "$PY" -c 'import json, sys
 t = json.load(sys.stdin)["data"]["total"]
 print({k: v for k, v in t["drop_reasons"].items() if v})' 2>&1)"
+h=$(fleet_api "$other" http://127.0.0.1:12025/api/v1/health)
+[[ $h == *'"taken_over":1,'* ]] || fail "appliance $other's health does not count one session taken over: $h"
+echo "survivor's /api/v1/health: $h"
 # A BGP session of the survivor that went down after the kill (BFD under load) shows as a later "since".
 echo "router: $(birdc_in router show protocols "$other" | grep BGP | tr -s ' ') (kill at $(date -u -d @$((t_kill / 1000000000)) +%T))"
 pass "after kill -9 of $carrier the one peer connection goes on through $other (same NAT port $port, no new session)"

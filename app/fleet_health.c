@@ -4,6 +4,7 @@
 #include "config.h"
 #include "control.h"
 #include "dp.h"
+#include "lb_redis.h"
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -135,6 +136,19 @@ static void hk_json(void *ctx, cJSON *out)
 	cJSON_AddNumberToObject(out, "since_ms", (double)(h->changed_ms ? now - h->changed_ms : 0));
 	cJSON_AddNumberToObject(out, "announcements", (double)h->announcements);
 	cJSON_AddNumberToObject(out, "withdrawals", (double)h->withdrawals);
+	if (h->dp->lb && mp_lb_fleet_size(h->dp->lb) > 1) {
+		/* Sessions shared with the fleet's other appliances (docs/fleet.md, lb_redis.h). */
+		struct mp_lb_fleet_stats fs;
+		cJSON *f = cJSON_AddObjectToObject(out, "sessions_shared");
+
+		mp_lb_fleet_stats(h->dp->lb, &fs);
+		cJSON_AddNumberToObject(f, "fleet_size", mp_lb_fleet_size(h->dp->lb));
+		cJSON_AddNumberToObject(f, "published", (double)fs.published);
+		cJSON_AddNumberToObject(f, "lookups", (double)fs.lookups);
+		cJSON_AddNumberToObject(f, "found", (double)fs.found);
+		cJSON_AddNumberToObject(f, "taken_over", (double)fs.adopted);
+		cJSON_AddNumberToObject(f, "take_over_failed", (double)fs.adopt_failed);
+	}
 }
 
 int mp_fleet_health_start(struct mp_fleet_health *h, struct event_base *base, struct mp_dp *dp,

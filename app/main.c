@@ -224,6 +224,7 @@ static void dp_conf_from(const struct mp_config *cfg, struct mp_dp_conf *dc)
 	dc->srt_hs_rate = cfg->srt_hs_rate;
 	snprintf(dc->srt_default_stream, sizeof(dc->srt_default_stream), "%s", cfg->srt_default_stream);
 	dc->webrtc_allow_no_pwd = cfg->webrtc_allow_no_pwd;
+	dc->fleet_nat = cfg->fleet_size > 1;
 }
 
 /* The control plane's periodic list of the host's addresses, for origins on this host (dp_local.c). */
@@ -334,6 +335,14 @@ int main(int argc, char **argv)
 	}
 	MP_INFO("balancer: %s, %u sessions (%.0f bytes each), %u streams, %u origins", mp_lb_backend_name(lb),
 		cfg.max_sessions, mp_lb_bytes_per_session(lb), cfg.max_streams, cfg.max_origins);
+	if (cfg.fleet_size > 1) {
+		if (mp_lb_set_fleet(lb, cfg.fleet_index, cfg.fleet_size) != MP_OK) {
+			shutdown_all(&ctl, &dp, lb, runtime_dir);
+			die("balancer", "fleet_size/fleet_index do not fit the NAT port range (a share per appliance and worker)");
+		}
+		MP_INFO("fleet: appliance %u of %u: NAT ports from its share of %u-%u, sessions shared through Redis",
+			cfg.fleet_index, cfg.fleet_size, cfg.nat_port_min, cfg.nat_port_max);
+	}
 	dp_conf_from(&cfg, &dc);
 	if (mp_dp_init(&dp, &dc, err, sizeof(err))) {
 		shutdown_all(&ctl, &dp, lb, runtime_dir);

@@ -60,6 +60,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("service_ip", T_IPV4, service_ip, "0.0.0.0", NULL, NULL, "the fleet's shared service address (/32): served on the public port, put on its exception TAP while healthy so BGP (BIRD) announces it (0.0.0.0: none)"),
 	K("service_withdraw_time", T_MS, service_withdraw_ms, "1s", NULL, NULL, "on SIGTERM, how long the data plane keeps forwarding after the service address is withdrawn (BIRD's withdrawal must leave through it)"),
 	K("worker_stall_timeout", T_MS, worker_stall_ms, "1s", NULL, NULL, "a worker lcore that has not turned its loop this long withdraws the service address"),
+	K("fleet_size", T_U32, fleet_size, "1", NULL, NULL, "appliances sharing live sessions through Redis (docs/fleet.md); above 1: NAT ports from this appliance's share of the range, traffic to origins from service_ip, session records in Redis, peers' sessions taken over"),
+	K("fleet_index", T_U32, fleet_index, "0", NULL, NULL, "this appliance's index in the fleet (0 .. fleet_size - 1), unique: it names its share of the NAT port range"),
 	K("private_port", T_STR, private_port, "", NULL, NULL, "DPDK port facing origins; empty: the public port serves both"),
 	K("private_ip", T_IFADDR, private_ip, "0.0.0.0/0", NULL, NULL, "the appliance's address on the private port"),
 	K("private_gateway", T_IPV4, private_gateway, "0.0.0.0", NULL, NULL, "next hop on the private port (0.0.0.0: none)"),
@@ -537,6 +539,11 @@ int mp_config_validate(const struct mp_config *c, char *err, size_t errcap)
 			    c->nat_port_min, c->nat_port_max);
 	if (c->webrtc_port == c->srt_port)
 		return fail(err, errcap, "key 'srt_port': same as webrtc_port (%u)", c->srt_port);
+	if (c->fleet_size > 256 || (c->fleet_size > 1 && c->fleet_index >= c->fleet_size))
+		return fail(err, errcap, "key 'fleet_index': %u is not below fleet_size %u (at most 256)", c->fleet_index,
+			    c->fleet_size);
+	if (c->fleet_size > 1 && (strcmp(c->lb_type, "redis") || !c->service_ip))
+		return fail(err, errcap, "key 'fleet_size': sharing sessions needs lb_type = redis and a service_ip");
 	if (c->api_auth_enabled && strcmp(c->api_auth_type, "bearer"))
 		return fail(err, errcap, "key 'api_auth_type' (PROXY_HTTP_API_AUTH_TYPE): only supports bearer");
 	if (c->api_auth_enabled && !c->api_auth_token[0])

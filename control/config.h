@@ -70,6 +70,8 @@ struct mp_config {
 	uint32_t service_ip;           /* 0: none (docs/fleet.md) */
 	uint32_t service_withdraw_ms;
 	uint32_t worker_stall_ms;
+	uint32_t fleet_size;           /* > 1: sessions shared with peers (docs/fleet.md) */
+	uint32_t fleet_index;
 	char private_port[MP_CFG_STR]; /* empty: the public port serves origins too */
 	struct mp_ifaddr private_ip;
 	uint32_t private_gateway;

@@ -65,6 +65,8 @@ struct mp_dp_conf {
 	uint8_t tx_csum_offload;   /* enum mp_txcsum_mode: TX checksum offload where a port has it (dp_txcsum.h) */
 	bool webrtc_allow_no_pwd;  /* a STUN for an ICE username stored without ice-pwd may start a session
 				    * (counted as stun_unverified); default: refused (drop stun_no_pwd) */
+	bool fleet_nat;            /* sessions shared by a fleet (fleet_size > 1): datagrams to origins leave
+				    * from service_ip where the port has it (docs/fleet.md) */
 };
 
 struct mp_dp_port {
@@ -215,6 +217,16 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
  * known but ageing neighbour is used while a unicast probe asks again (stale-while-probing). */
 int mp_dp_resolve6(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, const uint8_t dst[16], uint8_t mac[6],
 		   uint64_t now_ms);
+
+/* The source address of datagrams to origins on port pi: the fleet's service address when the fleet
+ * shares sessions (the origin sees one address and NAT port whichever appliance forwards, and its
+ * answers reach whichever is alive), else the port's own. */
+static inline uint32_t mp_dp_nat_ip(const struct mp_dp *dp, unsigned pi)
+{
+	const struct mp_iface *ifc = &dp->ports[pi].iface;
+
+	return dp->conf.fleet_nat && ifc->service_ip ? ifc->service_ip : ifc->ip;
+}
 
 /* The port to reach ip from: the one whose subnet holds it, else port `other` (through its gateway):
  * for origins the private port if any (n_ports - 1), for clients the public port (0). */

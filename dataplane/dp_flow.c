@@ -56,7 +56,10 @@ void mp_dp_flow_steer(struct mp_dp *dp)
 	unsigned n = dp->n_workers;
 
 	dp->flow_steered = false;
-	if (n < 2 || !dp->lb || !dp->conf.nat_port_min || dp->conf.vlan_id || mp_lb_nat_slices(dp->lb) != n)
+	/* In a fleet (docs/fleet.md) origins answer to the service address, and a worker's ports are one
+	 * range per appliance's share: not steered, the software hand-off serves them. */
+	if (n < 2 || !dp->lb || !dp->conf.nat_port_min || dp->conf.vlan_id || mp_lb_nat_slices(dp->lb) != n ||
+	    dp->conf.fleet_nat)
 		return;
 	/* Every rule must be accepted, or none is made: the software hand-off then serves all. */
 	for (int create = 0; create < 2; create++)

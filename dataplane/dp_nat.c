@@ -1,8 +1,10 @@
 /* dp_nat.c: the return path: origin -> appliance NAT port -> client, by (origin address, origin port, NAT port). */
+#include "dp_guard.h"
 #include "dp_media.h"
 #include "dp_txcsum.h"
 #include "dp_v6client.h"
 #include "lb.h"
+#include "lb_redis.h"
 #include "mp_error.h"
 
 #include <rte_prefetch.h>
@@ -35,6 +37,17 @@ static inline void nat_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 		/* Default mode: an origin at one of the host's addresses, on a socket bound to 0.0.0.0, replies
 		 * from the TAP's kernel side, not from the address its session was made with (dp_local.c). */
 		s = mp_dp_local_origin_session(dp, pkt->src_ip, pkt->src_port, pkt->dst_port);
+	}
+	if (unlikely(!s) && mp_lb_fleet_wanted(dp->lb)) {
+		/* In a fleet (docs/fleet.md) the port may be a session a peer holds: a peer's share after it
+		 * died, or this appliance's own share after a restart while a peer took its sessions over.
+		 * Looked up in Redis (a session token of the origin per lookup) and installed; this datagram
+		 * is dropped. */
+		if (mp_dp_guard_session(w, pkt->src_ip, now_ms))
+			mp_lb_fleet_miss_nat(dp->lb, pkt->src_ip, pkt->src_port, pkt->dst_port);
+		w->stats.lookup_misses++;
+		mp_dp_drop(w, m, MP_DROP_NO_SESSION);
+		return;
 	}
 	if (unlikely(!s)) {
 		nat_miss(w, pi, m, pkt, now_ms);

@@ -1,9 +1,11 @@
 /* dp_srt.c: SRT to srt_port and from origins: handshakes to dp_srt_hs.c, then forwarding by destination socket id. */
+#include "dp_guard.h"
 #include "dp_handoff.h"
 #include "dp_media.h"
 #include "dp_srt.h"
 #include "dp_txcsum.h"
 #include "dp_v6client.h"
+#include "lb_redis.h"
 #include "mp_error.h"
 
 #include <rte_branch_prediction.h>
@@ -55,6 +57,10 @@ static inline void srt_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 		s = mp_lb_session_by_srt(dp->lb, dst);
 	if (unlikely(!s || !same_client(s, pkt) ||
 		     atomic_load_explicit(&s->state, memory_order_acquire) != MP_LB_SESS_ACTIVE)) {
+		/* Maybe a session of a fleet peer that died (docs/fleet.md): its record is looked up in
+		 * Redis, a session token of the source per lookup; a later datagram finds it installed. */
+		if (!s && mp_lb_fleet_wanted(dp->lb) && mp_dp_guard_session(w, pkt->src_ip, now_ms))
+			mp_lb_fleet_miss_srt(dp->lb, dst);
 		w->stats.lookup_misses++;
 		mp_dp_drop(w, m, MP_DROP_SRT_SOCKET);
 		return;
@@ -77,7 +83,7 @@ static inline void srt_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 		return;
 	}
 	mp_lb_session_count_c2o(s, pkt->payload_len, now_ms);
-	mp_dp_udp_rewrite(dp, po, m, pkt, mac, dp->ports[po].iface.ip, s->nat_port, s->origin_ipv4,
+	mp_dp_udp_rewrite(dp, po, m, pkt, mac, mp_dp_nat_ip(dp, po), s->nat_port, s->origin_ipv4,
 			  s->origin_port);
 	if (unlikely(srt_is_ctrl(p, MP_SRT_CTRL_SHUTDOWN)))
 		srt_shutdown(w, s, now_ms);

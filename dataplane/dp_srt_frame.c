@@ -92,8 +92,8 @@ void mp_dp_srt_send_origin(struct mp_dp_worker *w, const struct mp_lb_session *s
 		w->stats.drops[MP_DROP_NO_NEXTHOP]++;
 		return;
 	}
-	m = mp_dp_udp_frame(w->dp->pool, &p->iface, mac, p->iface.ip, s->nat_port, s->origin_ipv4, s->origin_port,
-			    payload, len);
+	m = mp_dp_udp_frame(w->dp->pool, &p->iface, mac, mp_dp_nat_ip(w->dp, po), s->nat_port, s->origin_ipv4,
+			    s->origin_port, payload, len);
 	if (!m) {
 		w->stats.drops[MP_DROP_TX_FULL]++;
 		return;

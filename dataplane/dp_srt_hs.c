@@ -2,6 +2,7 @@
 #include "dp_handoff.h"
 #include "dp_media.h"
 #include "dp_srt.h"
+#include "lb_redis.h"
 #include "mp_error.h"
 #include "mp_log.h"
 #include "dp_srt_msg.h"
@@ -437,6 +438,7 @@ void mp_dp_srt_origin_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 			return;
 		}
 		mp_lb_session_set_state(s, MP_LB_SESS_ACTIVE);
+		mp_lb_fleet_publish(dp->lb, s); /* fleet peers can take it over (docs/fleet.md); queued only */
 		mp_lb_session_count_o2c(s, pkt->payload_len, now_ms);
 		sl->resp_len = (uint16_t)(pkt->payload_len < MP_DP_SRT_HS_BYTES ? pkt->payload_len : MP_DP_SRT_HS_BYTES);
 		memcpy(sl->response, p, sl->resp_len);

@@ -39,7 +39,6 @@ static void forward_c2o(struct mp_dp_worker *w, struct rte_mbuf *m, const struct
 {
 	struct mp_dp *dp = w->dp;
 	unsigned out = mp_dp_port_toward(dp, s->origin_ipv4, dp->n_ports - 1);
-	const struct mp_iface *ifc = &dp->ports[out].iface;
 	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t mac[6];
 
@@ -50,8 +49,8 @@ static void forward_c2o(struct mp_dp_worker *w, struct rte_mbuf *m, const struct
 	mp_lb_session_count_c2o(s, pkt->payload_len, now_ms);
 	if (unlikely(mp_dp_webrtc_check_close(w, s, f + pkt->payload_off, pkt->payload_len, now_ms)))
 		*changed = true;
-	mp_dp_udp_rewrite(dp, out, m, pkt, mac, ifc->ip, s->nat_port ? s->nat_port : pkt->src_port, s->origin_ipv4,
-			  s->origin_port);
+	mp_dp_udp_rewrite(dp, out, m, pkt, mac, mp_dp_nat_ip(dp, out), s->nat_port ? s->nat_port : pkt->src_port,
+			  s->origin_ipv4, s->origin_port);
 	mp_dp_tx(w, out, m);
 }
 
@@ -132,8 +131,10 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 	rc = MP_ERR_STATE;
 	if (old) {
 		rc = mp_lb_session_rebind(lb, old, t, now_ms, &s);
-		if (rc == MP_OK)
+		if (rc == MP_OK) {
 			w->stats.sessions_rebound++;
+			mp_lb_fleet_publish(lb, s); /* fleet peers can take it over (docs/fleet.md); queued only */
+		}
 	}
 	if (rc == MP_ERR_STATE) { /* no session, or it just closed */
 		struct mp_lb_session_params sp = {
@@ -148,8 +149,10 @@ static struct mp_lb_session *session_from_stun(struct mp_dp_worker *w, const str
 		};
 
 		rc = mp_lb_session_create(lb, &sp, now_ms, &s);
-		if (rc == MP_OK)
+		if (rc == MP_OK) {
 			w->stats.sessions_created++;
+			mp_lb_fleet_publish(lb, s); /* fleet peers can take it over (docs/fleet.md); queued only */
+		}
 	}
 	if (rc == MP_ERR_EXISTS && s) /* another worker got there first */
 		rc = MP_OK;
@@ -201,6 +204,11 @@ static void webrtc_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, 
 		return;
 	}
 	w->stats.lookup_misses++;
+	/* Media (not STUN) of no session here: in a fleet, maybe a session of a peer that died
+	 * (docs/fleet.md). Its record is looked up in Redis (a session token of the source per lookup);
+	 * a later datagram finds it installed with the peer's NAT port. */
+	if (unlikely(pkt->payload_len && p[0] > 3) && mp_lb_fleet_wanted(lb) && mp_dp_guard_session(w, t->src_ip, now_ms))
+		mp_lb_fleet_miss_webrtc(lb, t);
 	s = session_from_stun(w, t, p, pkt->payload_len, now_ms);
 	if (!s) {
 		rte_pktmbuf_free(m); /* counted by session_from_stun */

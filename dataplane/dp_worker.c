@@ -7,6 +7,7 @@
 #include "dp_v6client.h"
 #include "ipv6.h"
 #include "lb.h"
+#include "lb_redis.h"
 #include "mp_error.h"
 #include "rewrite.h"
 
@@ -387,6 +388,8 @@ unsigned mp_dp_poll_once(struct mp_dp_worker *w, uint64_t now_ms)
 			w->stats.sessions_expired += mp_lb_session_sweep(dp->lb, now_ms, MP_DP_SWEEP_BUDGET);
 			w->next_sweep_ms = mp_lb_session_sweep_pending(dp->lb, now_ms) ? now_ms : now_ms + MP_DP_SWEEP_MS;
 		}
+		/* Sessions a fleet peer made, found in Redis after a miss (docs/fleet.md). */
+		mp_lb_fleet_adopt_poll(dp->lb, now_ms, 8);
 		/* Holds no lb pointer between bursts: freed records may be reclaimed. */
 		mp_lb_quiescent(dp->lb, w->reader_id);
 	}

@@ -332,6 +332,13 @@ struct mp_lb_session_params {
  * (counted) when the session table or the NAT port range is exhausted. */
 int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p, uint64_t now,
 			 struct mp_lb_session **out);
+/* Fleet (docs/fleet.md, failover without a reconnect): install a session another appliance created,
+ * from its record in Redis: p as for create (nat_slice unused) with that appliance's NAT port
+ * nat_port (0: none), and for SRT the socket id the client sends to (srt_bound, indexed) and the
+ * origin's socket id. Worker lcores. MP_ERR_EXISTS when the tuple, the socket id or the NAT port
+ * towards that origin endpoint is taken here; MP_ERR_FULL (counted) when the tables are. */
+int mp_lb_session_adopt(struct mp_lb *lb, const struct mp_lb_session_params *p, uint16_t nat_port,
+			uint32_t srt_bound, uint32_t srt_origin_sock, uint64_t now, struct mp_lb_session **out);
 /* Lock-free lookups; NULL on a miss. Valid until the caller's next quiescent report.
  * mp_lb_session_find reads t's 16 bytes as the key: its pad must be zero. */
 struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tuple *t);
@@ -357,6 +364,15 @@ int mp_lb_set_nat_slices(struct mp_lb *lb, unsigned int n);
 unsigned int mp_lb_nat_slices(const struct mp_lb *lb);
 /* The slice nat_port belongs to (0 outside the range). */
 uint16_t mp_lb_nat_slice_of(const struct mp_lb *lb, uint16_t nat_port);
+/* Fleet: this appliance is index (< size) of size appliances sharing one NAT address and range. The
+ * range is cut into size shares; this one allocates only from share index (cut again into the worker
+ * slices above), so NAT ports never collide in the fleet, and mp_lb_nat_slice_of names the worker
+ * slice within any share. Set once before mp_lb_set_nat_slices and any session (MP_ERR_STATE after);
+ * size 0 or 1: no fleet (the default). */
+int mp_lb_set_fleet(struct mp_lb *lb, unsigned int index, unsigned int size);
+unsigned int mp_lb_fleet_size(const struct mp_lb *lb);
+/* nat_port is in the range but in another appliance's share (false without a fleet). */
+bool mp_lb_nat_port_foreign(const struct mp_lb *lb, uint16_t nat_port);
 /* Look n (<= MP_LB_FIND_BULK_MAX) tuples up at once (the hash prefetches every bucket before it
  * compares): out[i] is the session of keys[i] or NULL. Returns the number found. Same rules as
  * mp_lb_session_find (pads zero, valid until the next quiescent report). */

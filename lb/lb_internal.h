@@ -112,6 +112,9 @@ struct mp_lb {
 	uint32_t nat_fifo_size, nat_head, nat_count;
 	uint32_t nat_span;               /* ports in the range, 0: NAT ports disabled */
 	uint16_t nat_slices;
+	/* Fleet (mp_lb_set_fleet): the range is cut into fleet_size shares, this appliance allocates from
+	 * share fleet_index only (cut again into nat_slices worker slices); 1 and 0 without a fleet. */
+	uint16_t fleet_size, fleet_index;
 	_Atomic uint64_t nat_refused, nat_early;
 	_Atomic uint32_t nat_live; /* NAT ports a live session holds (not quiet ones, not slice records) */
 	double bytes_per_session;
@@ -188,6 +191,11 @@ void mp_lb_natport_point(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_
 void mp_lb_natport_hold(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint32_t idx, uint64_t now);
 void mp_lb_natport_give(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint64_t freed_ms);
 void mp_lb_natport_reap(struct mp_lb *lb, uint64_t now, uint32_t budget);
+/* Fleet: hold a port another appliance allocated (a session adopted from Redis) as mp_lb_natport_take
+ * would: MP_ERR_EXISTS when the key is live or held here, MP_ERR_INVAL outside the range. And undo it
+ * (a held, never pointed port). */
+int mp_lb_natport_claim(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint64_t now);
+void mp_lb_natport_unclaim(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port);
 
 static inline void *mp_lb_u2p(uint64_t v)
 {

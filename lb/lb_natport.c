@@ -44,9 +44,25 @@ static inline int nat_put(struct mp_lb *lb, const struct mp_lb_nat_key *k, uint6
 	return rte_hash_add_key_data(lb->nat.h, k, mp_lb_u2p(v)) == 0 ? MP_OK : MP_ERR_FULL;
 }
 
+/* Fleet-wide slice of a port in the range: share (appliance) * nat_slices + worker slice. */
+static inline uint32_t nat_global_slice(const struct mp_lb *lb, uint16_t nat_port)
+{
+	uint32_t n = (uint32_t)lb->nat_slices * lb->fleet_size;
+	return (uint32_t)(nat_port - lb->cfg.nat_port_min) * n / lb->nat_span;
+}
+
+/* The port is in the range and in this appliance's share of it (always true without a fleet). */
+static inline bool nat_mine(const struct mp_lb *lb, uint16_t nat_port)
+{
+	return lb->nat_span != 0 && nat_port >= lb->cfg.nat_port_min && nat_port <= lb->cfg.nat_port_max &&
+	       nat_global_slice(lb, nat_port) / lb->nat_slices == lb->fleet_index;
+}
+
 /* The slice's endpoint record lost a key (a held port was deleted). */
 static void nat_ep_release(struct mp_lb *lb, const struct mp_lb_nat_key *k)
 {
+	if (!nat_mine(lb, k->nat_port))
+		return; /* another appliance's port, adopted: no slice record counts it here */
 	uint16_t slice = mp_lb_nat_slice_of(lb, k->nat_port);
 	struct mp_lb_nat_key ek = nat_key(k->origin_ip, k->origin_port, slice);
 	uint64_t v;
@@ -85,9 +101,10 @@ void mp_lb_natport_reap(struct mp_lb *lb, uint64_t now, uint32_t budget)
 
 static int nat_first(struct mp_lb *lb, uint16_t slice, uint16_t *lo, uint32_t *span)
 {
-	uint32_t p = lb->nat_span, n = lb->nat_slices;
-	uint32_t a = (slice * p + n - 1) / n, b = ((slice + 1u) * p + n - 1) / n;
-	if (slice >= n || b <= a)
+	uint32_t p = lb->nat_span, n = (uint32_t)lb->nat_slices * lb->fleet_size;
+	uint32_t g = (uint32_t)lb->fleet_index * lb->nat_slices + slice; /* this appliance's share, then the worker's */
+	uint32_t a = (g * p + n - 1) / n, b = ((g + 1u) * p + n - 1) / n;
+	if (slice >= lb->nat_slices || b <= a)
 		return MP_ERR_FULL;
 	*lo = (uint16_t)(lb->cfg.nat_port_min + a);
 	*span = b - a;
@@ -150,6 +167,38 @@ int mp_lb_natport_take(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t 
 full:
 	atomic_fetch_add_explicit(&lb->nat_refused, 1, memory_order_relaxed);
 	return MP_ERR_FULL;
+}
+
+int mp_lb_natport_claim(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint64_t now)
+{
+	struct mp_lb_nat_key k = nat_key(oip, oport, port);
+	uint64_t v;
+	if (lb->nat_span == 0 || port < lb->cfg.nat_port_min || port > lb->cfg.nat_port_max)
+		return MP_ERR_INVAL;
+	if (nat_get(lb, &k, &v))
+		return MP_ERR_EXISTS;
+	if (nat_mine(lb, port)) {
+		/* Ours after all (this appliance restarted under its index): counted in its slice. */
+		struct mp_lb_nat_key ek = nat_key(oip, oport, mp_lb_nat_slice_of(lb, port));
+		uint64_t ev = 0, used = nat_get(lb, &ek, &ev) ? (ev >> 16) & 0xffffffffu : 0;
+		if (nat_put(lb, &ek, MP_LB_NAT_EP | (used + 1) << 16 | (ev & 0xffff)) != MP_OK)
+			return MP_ERR_FULL;
+	}
+	if (nat_put(lb, &k, MP_LB_NAT_HELD | now) != MP_OK) {
+		nat_ep_release(lb, &k); /* undo the count above (nothing when not ours) */
+		return MP_ERR_FULL;
+	}
+	return MP_OK;
+}
+
+void mp_lb_natport_unclaim(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port)
+{
+	struct mp_lb_nat_key k = nat_key(oip, oport, port);
+	uint64_t v;
+	if (nat_get(lb, &k, &v) && (v & MP_LB_NAT_HELD)) {
+		rte_hash_del_key(lb->nat.h, &k);
+		nat_ep_release(lb, &k);
+	}
 }
 
 void mp_lb_natport_point(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint32_t idx)
@@ -230,7 +279,7 @@ unsigned int mp_lb_session_by_nat_bulk(struct mp_lb *lb, const struct mp_lb_nat_
 
 int mp_lb_set_nat_slices(struct mp_lb *lb, unsigned int n)
 {
-	if (n == 0 || n > MP_LB_NAT_SLICES_MAX || (lb->nat_span != 0 && n > lb->nat_span))
+	if (n == 0 || n > MP_LB_NAT_SLICES_MAX || (lb->nat_span != 0 && n * lb->fleet_size > lb->nat_span))
 		return MP_ERR_INVAL;
 	if (atomic_load_explicit(&lb->sess.count, memory_order_relaxed) != 0 || lb->nat_count != 0)
 		return MP_ERR_STATE;
@@ -242,7 +291,32 @@ uint16_t mp_lb_nat_slice_of(const struct mp_lb *lb, uint16_t nat_port)
 {
 	if (lb->nat_span == 0 || nat_port < lb->cfg.nat_port_min || nat_port > lb->cfg.nat_port_max)
 		return 0;
-	return (uint16_t)((uint32_t)(nat_port - lb->cfg.nat_port_min) * lb->nat_slices / lb->nat_span);
+	/* In a fleet, the worker slice within whichever appliance's share the port is in. */
+	return (uint16_t)(nat_global_slice(lb, nat_port) % lb->nat_slices);
+}
+
+bool mp_lb_nat_port_foreign(const struct mp_lb *lb, uint16_t nat_port)
+{
+	return lb->fleet_size > 1 && lb->nat_span != 0 && nat_port >= lb->cfg.nat_port_min &&
+	       nat_port <= lb->cfg.nat_port_max && !nat_mine(lb, nat_port);
+}
+
+int mp_lb_set_fleet(struct mp_lb *lb, unsigned int index, unsigned int size)
+{
+	if (size == 0)
+		size = 1;
+	if (index >= size || size > 256 || (lb->nat_span != 0 && (uint32_t)lb->nat_slices * size > lb->nat_span))
+		return MP_ERR_INVAL;
+	if (atomic_load_explicit(&lb->sess.count, memory_order_relaxed) != 0 || lb->nat_count != 0)
+		return MP_ERR_STATE;
+	lb->fleet_size = (uint16_t)size;
+	lb->fleet_index = (uint16_t)index;
+	return MP_OK;
+}
+
+unsigned int mp_lb_fleet_size(const struct mp_lb *lb)
+{
+	return lb->fleet_size;
 }
 
 unsigned int mp_lb_nat_slices(const struct mp_lb *lb)
@@ -254,6 +328,8 @@ int mp_lb_natport_init(struct mp_lb *lb)
 {
 	uint32_t cap = lb->cfg.max_sessions;
 	lb->nat_slices = 1;
+	lb->fleet_size = 1;
+	lb->fleet_index = 0;
 	if (lb->cfg.nat_port_min == 0)
 		return MP_OK; /* NAT ports disabled */
 	if (lb->cfg.nat_port_min <= MP_LB_NAT_SLICES_MAX) {

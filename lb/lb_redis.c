@@ -273,6 +273,7 @@ int mp_rds_sync_redis(struct mp_rds *r, uint64_t now)
 		if (m > 0)
 			n += m;
 		mp_rds_renew(r, now);
+		mp_rds_fleet_refresh(r, now);
 	} else {
 		mp_rds_drain(r, now, UINT32_MAX); /* discard: the write-back covers picks */
 		mp_rds_async_drain(r, now, UINT32_MAX); /* each told: no reply */
@@ -293,6 +294,7 @@ static void mp_rds_op_fini(struct mp_lb *lb, void *ctx)
 		mp_rds_async_drain(r, 0, UINT32_MAX); /* down now: each told, no reply */
 	rte_ring_free(r->aq);
 	rte_ring_free(r->queue);
+	mp_rds_fleet_fini(r);
 	free(r->ident);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
@@ -366,7 +368,7 @@ struct mp_lb *mp_lb_create_redis(const struct mp_lb_config *cfg, const struct mp
 					RING_F_SC_DEQ | RING_F_EXACT_SZ);
 	snprintf(name, sizeof(name), "lbrdsa%u", atomic_fetch_add(&mp_rds_instances, 1));
 	r->aq = rte_ring_create(name, rte_align32pow2(rcfg->queue_size), lb->cfg.socket_id, RING_F_SC_DEQ);
-	if (r->ident == NULL || r->queue == NULL || r->aq == NULL) {
+	if (r->ident == NULL || r->queue == NULL || r->aq == NULL || mp_rds_fleet_init(r) != MP_OK) {
 		MP_ERR("lb redis: out of memory for the origin identities or the request queue (%s)",
 		       rte_strerror(rte_errno));
 		mp_lb_destroy(lb);

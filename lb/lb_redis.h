@@ -160,4 +160,37 @@ struct mp_lb_redis_stats {
 /* MP_ERR_STATE if lb has no Redis backend. */
 int mp_lb_redis_stats(struct mp_lb *lb, struct mp_lb_redis_stats *out);
 
+/*
+ * Fleet sessions (docs/fleet.md, failover without a reconnect; lb_redis_fleet.c). With the Redis
+ * backend and mp_lb_set_fleet(lb, i, n > 1), every SRT or WebRTC session that becomes active is
+ * written to Redis (its client, service address, origin, NAT port, SRT socket ids or ICE username),
+ * renewed while it lives; a peer
+ * that receives a datagram of no session of its own looks it up and installs it with the same NAT
+ * port, so the origin sees the same source address and port. No-ops without a fleet.
+ */
+/* Data plane, never blocks: would a miss be asked (fleet, Redis up)? */
+bool mp_lb_fleet_wanted(struct mp_lb *lb);
+/* Data plane, never blocks: session s became active here: queue its record for Redis. */
+void mp_lb_fleet_publish(struct mp_lb *lb, const struct mp_lb_session *s);
+/* Data plane, never blocks: SRT data or control to a socket id no session has here, or an origin's
+ * datagram to a NAT port no session has here (a peer's share, or this appliance's own after a
+ * restart): look the record up. MP_OK (queued), MP_ERR_FULL, MP_ERR_STATE (no fleet or Redis down). The caller drops the
+ * datagram; a later one of the flow finds the session once installed. */
+int mp_lb_fleet_miss_srt(struct mp_lb *lb, uint32_t sock_id);
+int mp_lb_fleet_miss_nat(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port, uint16_t nat_port);
+/* The same for a WebRTC datagram (not STUN) from a client tuple no session has here. */
+int mp_lb_fleet_miss_webrtc(struct mp_lb *lb, const struct mp_lb_tuple *t);
+/* Worker lcores, every loop turn (a load when there is nothing): install up to budget sessions the
+ * Redis thread found. Returns the number installed. */
+unsigned int mp_lb_fleet_adopt_poll(struct mp_lb *lb, uint64_t now, unsigned int budget);
+struct mp_lb_fleet_stats {
+	uint64_t published;     /* records written (new sessions; renewals not counted) */
+	uint64_t lookups;       /* misses asked of Redis */
+	uint64_t found;         /* ... that found a record to take over */
+	uint64_t adopted;       /* sessions installed from records */
+	uint64_t adopt_failed;  /* records not installed (tuple, socket id or port taken; full) */
+};
+/* Zeros without a fleet. */
+void mp_lb_fleet_stats(struct mp_lb *lb, struct mp_lb_fleet_stats *out);
+
 #endif

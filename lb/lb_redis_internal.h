@@ -47,6 +47,8 @@ enum mp_rds_req_kind {
 	MP_RDS_REQ_SPBHID,     /* s: SPBHID unknown here; look it up, mirror it */
 	MP_RDS_REQ_ORIGIN_DEL, /* s: origin key deleted here; delete it fleet-wide */
 	MP_RDS_REQ_DRAIN,      /* s: origin key; id: 1 draining, 0 not; set it fleet-wide */
+	MP_RDS_REQ_SESSION,    /* s: struct mp_rds_fleet_rec of a session active here; write it (lb_redis_fleet.c) */
+	MP_RDS_REQ_SESS_MISS,  /* s: session key suffix a worker missed; look it up, pass it to the workers */
 };
 struct mp_rds_req {
 	uint32_t kind;
@@ -101,6 +103,7 @@ struct mp_rds {
 	uint64_t list_gen;           /* bumped by each refresh of srs-proxy-all-servers */
 	char scan_cursor[32];        /* SCAN cursor over srs-proxy-url keys, "0" to start */
 	_Atomic uint64_t queue_full;
+	struct mp_rds_fleet *fleet;  /* shared session records (lb_redis_fleet.c) */
 };
 
 /* ---- lb_redis_conn.c: connection, state, commands, keys ---- */
@@ -229,6 +232,31 @@ void mp_rds_origin_drain_redis(struct mp_rds *r, const char *key, bool draining,
 int mp_rds_admin_sync(struct mp_rds *r, uint64_t now);
 /* Write the local drains back after Redis returned. Lock held. */
 void mp_rds_admin_write_back(struct mp_rds *r, uint64_t now);
+
+/* ---- lb_redis_fleet.c: session records shared by the fleet ---- */
+
+/* A session as the fleet shares it (docs/fleet.md); addresses and ports in host order. */
+struct mp_rds_fleet_rec {
+	uint8_t kind;          /* enum mp_lb_session_kind */
+	uint8_t pad;
+	uint16_t by;           /* fleet_index of the appliance that wrote it */
+	uint32_t client_ip, service_ip, origin_ip;
+	uint16_t client_port, service_port, origin_port, nat_port;
+	uint32_t client_sock, origin_sock;
+	uint32_t bound;        /* SRT: the socket id the client sends to (indexed) */
+	uint32_t origin_id;    /* local, filled by the reader */
+	char username[MP_LB_USERNAME_MAX]; /* WebRTC: the ICE username */
+};
+/* The JSON value of a record: its length, or MP_ERR_NOSPACE. */
+int mp_rds_fleet_encode(const struct mp_rds_fleet_rec *rec, char *out, size_t cap);
+/* Parse one: MP_OK, or MP_ERR_INVAL (not a record, or not a kind this appliance takes over). */
+int mp_rds_fleet_decode(const char *json, size_t len, struct mp_rds_fleet_rec *rec);
+int mp_rds_fleet_init(struct mp_rds *r);
+void mp_rds_fleet_fini(struct mp_rds *r);
+/* Serve a MP_RDS_REQ_SESSION / MP_RDS_REQ_SESS_MISS request. Lock held, up. */
+void mp_rds_fleet_req(struct mp_rds *r, const struct mp_rds_req *q, uint64_t now);
+/* Every third of the records' TTL: write the live SRT sessions' records again. Lock held, up. */
+void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now);
 
 /* ---- lb_redis_thread.c ---- */
 

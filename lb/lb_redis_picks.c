@@ -205,6 +205,10 @@ int mp_rds_drain(struct mp_rds *r, uint64_t now, unsigned int budget)
 		case MP_RDS_REQ_DRAIN:
 			mp_rds_origin_drain_redis(r, q.s, q.id != 0, now);
 			break;
+		case MP_RDS_REQ_SESSION:
+		case MP_RDS_REQ_SESS_MISS:
+			mp_rds_fleet_req(r, &q, now);
+			break;
 		default:
 			break;
 		}

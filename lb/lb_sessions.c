@@ -183,6 +183,56 @@ int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p,
 	return rc;
 }
 
+int mp_lb_session_adopt(struct mp_lb *lb, const struct mp_lb_session_params *p, uint16_t nat_port,
+			uint32_t srt_bound, uint32_t srt_origin_sock, uint64_t now, struct mp_lb_session **out)
+{
+	struct mp_lb_tuple key;
+	void *data;
+	size_t ulen;
+	int rc = mp_lb_sess_params_ok(p, &ulen);
+	if (rc != MP_OK || out == NULL)
+		return rc != MP_OK ? rc : MP_ERR_INVAL;
+	if (!mp_lb_sess_writer_ok())
+		return MP_ERR_STATE;
+	mp_lb_tuple_key(&key, &p->tuple);
+	*out = NULL;
+	rte_spinlock_lock(&lb->sess.wlock);
+	if (rte_hash_lookup_data(lb->sess.h, &key, &data) >= 0) {
+		rte_spinlock_unlock(&lb->sess.wlock);
+		*out = data;
+		return MP_ERR_EXISTS;
+	}
+	if (p->kind == MP_LB_SESS_SRT && srt_bound != 0 && rte_hash_lookup_data(lb->srt.h, &srt_bound, &data) >= 0) {
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return MP_ERR_EXISTS;
+	}
+	if (nat_port != 0 && (rc = mp_lb_natport_claim(lb, p->origin_ipv4, p->origin_port, nat_port, now)) != MP_OK) {
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return rc;
+	}
+	rc = mp_lb_sess_new_locked(lb, p, &key, ulen, now, nat_port, out);
+	if (rc != MP_OK) {
+		if (nat_port != 0)
+			mp_lb_natport_unclaim(lb, p->origin_ipv4, p->origin_port, nat_port);
+		rte_spinlock_unlock(&lb->sess.wlock);
+		return rc;
+	}
+	struct mp_lb_session *s = *out;
+	if (p->kind == MP_LB_SESS_SRT && srt_bound != 0) {
+		if (atomic_load_explicit(&lb->srt.count, memory_order_relaxed) < lb->srt.cap &&
+		    rte_hash_add_key_data(lb->srt.h, &srt_bound, s) == 0) {
+			atomic_fetch_add_explicit(&lb->srt.count, 1, memory_order_relaxed);
+			s->u.srt.bound = srt_bound;
+		} else {
+			atomic_fetch_add_explicit(&lb->srt.refused, 1, memory_order_relaxed);
+		}
+		atomic_store_explicit(&s->u.srt.origin_sock, srt_origin_sock, memory_order_relaxed);
+	}
+	rte_spinlock_unlock(&lb->sess.wlock);
+	atomic_fetch_add_explicit(&lb->sessions_created, 1, memory_order_relaxed);
+	return MP_OK;
+}
+
 struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tuple *t)
 {
 	void *data;

@@ -11,18 +11,27 @@
 #                       through the router, from their own address)
 #
 # Everything is removed by lib/netns.sh's EXIT trap (namespaces, processes by PID, EAL runtime files).
+#
+# Set before sourcing: FLEET_TAG (namespace name prefix, default mpf) and FLEET_EAL_PREFIX (default
+# mp-fleet) give a test names of its own; FLEET_NAT_SHARES="LO-HI LO-HI" (the NAT port shares of a
+# and b, fleet_size = 2) makes the router send an origin's datagrams to the service address and a
+# port of appliance X's share to X while X announces it, and by ECMP to the others once it does not
+# (policy rules on the destination port, a kernel table per BGP peer: docs/fleet.md).
 . "$(dirname "${BASH_SOURCE[0]}")/lib/netns.sh"
 
 FLEET_ID=$(($$ % 100000))
-NS_R=mpfr-$FLEET_ID
-NS_CL=mpfc-$FLEET_ID
-NS_OR=mpfo-$FLEET_ID
+FLEET_TAG=${FLEET_TAG:-mpf}
+FLEET_EAL_PREFIX=${FLEET_EAL_PREFIX:-mp-fleet}
+FLEET_NAT_SHARES=${FLEET_NAT_SHARES:-}
+NS_R=${FLEET_TAG}r-$FLEET_ID
+NS_CL=${FLEET_TAG}c-$FLEET_ID
+NS_OR=${FLEET_TAG}o-$FLEET_ID
 FLEET_ORIGIN=198.18.13.2
 FLEET_VIP=198.18.100.1
 FLEET_WORK=$(mktemp -d /tmp/mp-fleet.XXXXXX)
 netns_at_exit "rm -rf '$FLEET_WORK'"
 declare -A FLEET_NS FLEET_IP FLEET_GW FLEET_PID FLEET_RIF
-FLEET_NS=([a]=mpfa-$FLEET_ID [b]=mpfb-$FLEET_ID)
+FLEET_NS=([a]=${FLEET_TAG}a-$FLEET_ID [b]=${FLEET_TAG}b-$FLEET_ID)
 FLEET_IP=([a]=198.18.10.2 [b]=198.18.11.2)
 FLEET_GW=([a]=198.18.10.1 [b]=198.18.11.1)
 FLEET_RIF=([a]=ra0 [b]=rb0)
@@ -66,6 +75,11 @@ fleet_up() {
 		ip netns exec "$NS_R" ethtool -K "${FLEET_RIF[$x]}" tx off >/dev/null 2>&1 || true
 	done
 	ip netns exec "$NS_CL" ethtool -K c0 tx off >/dev/null 2>&1 || true
+	if [ -n "$FLEET_NAT_SHARES" ]; then
+		fleet_router_shares
+		bird_start "$NS_R" router
+		return
+	fi
 	cat >"$FLEET_WORK/router.conf" <<-EOF
 		router id 198.18.12.1;
 		protocol device { scan time 1; }
@@ -82,6 +96,35 @@ fleet_up() {
 	bird_start "$NS_R" router
 }
 
+# The router of FLEET_NAT_SHARES: each BGP peer's routes in a table of their own (ta, tb), exported to
+# kernel tables 101 and 102 and piped into the main table (merged there into the ECMP route); a rule
+# per share looks UDP to the service address on the share's ports up in its appliance's table first.
+# While that appliance announces the address its table has the route; when it stops (BFD, withdrawal)
+# the table is empty and the lookup goes on to the main table: the appliances still announcing.
+fleet_router_shares() {
+	local shares=($FLEET_NAT_SHARES)
+	cat >"$FLEET_WORK/router.conf" <<-EOF
+		router id 198.18.12.1;
+		ipv4 table ta;
+		ipv4 table tb;
+		protocol device { scan time 1; }
+		protocol kernel { ipv4 { import none; export all; }; merge paths on; }
+		protocol kernel ka { ipv4 { table ta; import none; export all; }; kernel table 101; }
+		protocol kernel kb { ipv4 { table tb; import none; export all; }; kernel table 102; }
+		protocol pipe pa { table ta; peer table master4; import none; export all; }
+		protocol pipe pb { table tb; peer table master4; import none; export all; }
+		protocol bfd { interface "r*" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; }; }
+		template bgp appliance {
+			local as 65000; hold time 3; keepalive time 1; bfd on;
+			connect delay time 1; connect retry time 1; error wait time 1, 2;
+		}
+		protocol bgp a from appliance { neighbor ${FLEET_IP[a]} as 65001; ipv4 { table ta; import all; export none; }; }
+		protocol bgp b from appliance { neighbor ${FLEET_IP[b]} as 65001; ipv4 { table tb; import all; export none; }; }
+	EOF
+	ip -n "$NS_R" rule add pref 100 to "$FLEET_VIP/32" ipproto udp dport "${shares[0]}" lookup 101
+	ip -n "$NS_R" rule add pref 101 to "$FLEET_VIP/32" ipproto udp dport "${shares[1]}" lookup 102
+}
+
 # fleet_origin_up: the origin namespace behind the router.
 fleet_origin_up() {
 	netns_add "$NS_OR"
@@ -95,8 +138,8 @@ fleet_origin_up() {
 fleet_appliance() {
 	local x=$1 ns=${FLEET_NS[$1]} end=$((SECONDS + 60))
 	shift
-	NETNS_PREFIXES+=("mp-fleet-$x-$FLEET_ID")
-	netns_bg "$ns" "${MP_BUILD_DIR:?}/mediaplane" --file-prefix="mp-fleet-$x-$FLEET_ID" \
+	NETNS_PREFIXES+=("$FLEET_EAL_PREFIX-$x-$FLEET_ID")
+	netns_bg "$ns" "${MP_BUILD_DIR:?}/mediaplane" --file-prefix="$FLEET_EAL_PREFIX-$x-$FLEET_ID" \
 		--vdev="net_af_packet0,iface=f$x" -- --public-port=net_af_packet0 --public-ip="${FLEET_IP[$x]}/24" \
 		--public-gateway="${FLEET_GW[$x]}" --service-ip="$FLEET_VIP" --exception-path=on --exception-tap=mpx \
 		--system-api-listen=0.0.0.0:12025 --api-listen=off --http-listen=off --rtmp-listen=off \

@@ -1,6 +1,9 @@
 /* srt_origin.c: an SRT origin for the e2e tests that accepts every caller (srt-live-transmit and ffmpeg take one):
  * each connection's payload is appended to DIR/<stream>.ts, <stream> being its stream id's r= resource with every
- * character but [A-Za-z0-9] made '_'; one line per accepted caller on stdout ("accepted <streamid>").
+ * character but [A-Za-z0-9] made '_'; one line per accepted caller on stdout ("accepted <streamid> from
+ * <ip:port>"), and one per silence of a connection longer than 100 ms, when it ends ("silence <ms> ms
+ * on <ip:port> until <Unix time in ms>": the hole in arrival time a failover leaves, counted where it
+ * matters).
  *   srt_origin PORT DIR    (runs until SIGTERM/SIGINT) */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -8,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <srt/srt.h>
 
@@ -19,7 +23,17 @@ static void on_signal(int sig) { (void)sig; stop = 1; }
 struct conn {
 	SRTSOCKET s;
 	FILE *f;
+	char peer[32];
+	double last_ms; /* arrival of the last message, 0: none yet */
 };
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 static struct conn conns[MAX_CONN];
 
 /* DIR/<resource>.ts for stream id sid ("#!::r=live/x,m=publish" -> live_x; anything else as a whole). */
@@ -86,9 +100,11 @@ int main(int argc, char **argv)
 		for (int k = 0; k < nrd; k++) {
 			if (rd[k] == l) {
 				SRTSOCKET c;
+				struct sockaddr_in peer;
+				int plen = sizeof(peer);
 
-				while ((c = srt_accept(l, NULL, NULL)) != SRT_INVALID_SOCK) {
-					char sid[600] = "";
+				while ((c = srt_accept(l, (struct sockaddr *)&peer, &plen)) != SRT_INVALID_SOCK) {
+					char sid[600] = "", pa[16] = "?";
 					int sl = sizeof(sid) - 1, i;
 
 					srt_getsockflag(c, SRTO_STREAMID, sid, &sl);
@@ -102,8 +118,12 @@ int main(int argc, char **argv)
 					srt_setsockflag(c, SRTO_RCVSYN, &no, sizeof(no));
 					conns[i].s = c;
 					conns[i].f = open_for(argv[2], sid);
+					conns[i].last_ms = 0;
+					inet_ntop(AF_INET, &peer.sin_addr, pa, sizeof(pa));
+					snprintf(conns[i].peer, sizeof(conns[i].peer), "%s:%u", pa, ntohs(peer.sin_port));
 					srt_epoll_add_usock(eid, c, &events);
-					printf("accepted %s\n", sid);
+					printf("accepted %s from %s\n", sid, conns[i].peer);
+					plen = sizeof(peer);
 					fflush(stdout);
 				}
 				continue;
@@ -113,11 +133,23 @@ int main(int argc, char **argv)
 
 				if (conns[i].s != rd[k])
 					continue;
-				while ((r = srt_recvmsg(conns[i].s, buf, sizeof(buf))) > 0)
+				while ((r = srt_recvmsg(conns[i].s, buf, sizeof(buf))) > 0) {
+					double now = mono_ms();
+
+					if (conns[i].last_ms > 0 && now - conns[i].last_ms > 100) {
+						struct timespec wall;
+
+						clock_gettime(CLOCK_REALTIME, &wall);
+						printf("silence %.0f ms on %s until %lld\n", now - conns[i].last_ms, conns[i].peer,
+						       (long long)wall.tv_sec * 1000 + wall.tv_nsec / 1000000);
+						fflush(stdout);
+					}
+					conns[i].last_ms = now;
 					if (conns[i].f) {
 						fwrite(buf, 1, (size_t)r, conns[i].f);
 						fflush(conns[i].f);
 					}
+				}
 				if (r == SRT_ERROR && srt_getlasterror(NULL) != SRT_EASYNCRCV)
 					drop(eid, i);
 				break;

@@ -2,7 +2,8 @@
 # whip_origin.py: a WebRTC origin for the e2e tests, answering WHIP/WHEP (and SRS's legacy JSON API)
 # like SRS does (201, Location with app/stream/session in the query), with aiortc as the answerer.
 # It records every request it gets (GET /test/requests) and counts the RTP it receives
-# (GET /test/stats), so a test can check what crossed the appliance.
+# (GET /test/stats), so a test can check what crossed the appliance; "silences" there lists each time a
+# received track went more than 100 ms without a frame: [ms, Unix ms when it ended] (a failover's hole).
 import argparse
 import asyncio
 import json
@@ -11,6 +12,7 @@ import re
 import signal
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -38,13 +40,30 @@ def ufrag(sdp):
     return m.group(1) if m else ""
 
 
+silences = []  # [gap ms, Unix ms at its end] per track silence over 100 ms
+
+
+async def consume(track):
+    """Take the track's frames (as MediaBlackhole does), noting each silence over 100 ms."""
+    last = None
+    while True:
+        try:
+            await track.recv()
+        except Exception:
+            return
+        now = time.monotonic()
+        if last is not None and now - last > 0.1:
+            silences.append([round((now - last) * 1000), int(time.time() * 1000)])
+        last = now
+
+
 async def answer(offer_sdp, play):
     pc = RTCPeerConnection()
     sink = MediaBlackhole()
 
     @pc.on("track")
     def on_track(track):
-        sink.addTrack(track)
+        asyncio.ensure_future(consume(track))
 
     await pc.setRemoteDescription(RTCSessionDescription(strip_abs_send_time(offer_sdp), "offer"))
     if play:  # WHEP: the origin sends (silence, cheap to encode)
@@ -121,7 +140,7 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/test/stats":
             got, lost = run(inbound_packets())
             st = {"inbound_rtp_packets": got, "inbound_rtp_lost": lost, "sessions": len(sessions),
-                  "ice": [pc.iceConnectionState for pc in list(sessions.values())]}
+                  "ice": [pc.iceConnectionState for pc in list(sessions.values())], "silences": list(silences)}
             self.reply(200, json.dumps(st).encode(), [("Content-Type", "application/json")])
         else:
             self.reply(404)

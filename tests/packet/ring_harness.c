@@ -78,9 +78,13 @@ static void start(struct mp_rh *h, const struct mp_rh_addr *a, unsigned nports, 
 	c.session_rate = a->session_rate;
 	c.srt_hs_rate = a->srt_hs_rate;
 	c.webrtc_allow_no_pwd = a->webrtc_allow_no_pwd;
+	c.service_ip = a->service_ip;
+	c.fleet_nat = a->fleet_size > 1;
 	lc->max_readers = MP_DP_READER_FIRST + workers;
 	h->lb = mp_lb_create(lc);
 	assert_non_null(h->lb);
+	if (a->fleet_size > 1)
+		assert_int_equal(mp_lb_set_fleet(h->lb, a->fleet_index, a->fleet_size), MP_OK);
 	assert_int_equal(mp_lb_reader_register(h->lb, 0), MP_OK);
 	if (mp_dp_init(&h->dp, &c, err, sizeof(err)) != MP_OK) {
 		mp_dp_stop(&h->dp);
@@ -276,6 +280,17 @@ void mp_rh_send_udp(struct mp_rh *h, unsigned p, const uint8_t mac[6], uint32_t 
 		     const uint8_t *pl, size_t n)
 {
 	mp_rh_send_udp_q(h, p, 0, mac, src, sport, dport, pl, n);
+}
+
+void mp_rh_send_udp_to(struct mp_rh *h, unsigned p, const uint8_t mac[6], uint32_t src, uint16_t sport, uint32_t dst,
+		       uint16_t dport, const uint8_t *pl, size_t n)
+{
+	struct mp_test_udp u = { .src_ip = src, .dst_ip = dst, .src_port = sport, .dst_port = dport, .ttl = 64 };
+	uint8_t f[2048];
+
+	memcpy(u.src_mac, mac, 6);
+	memcpy(u.dst_mac, mp_rh_port_mac(h, p), 6);
+	mp_rh_send_q(h, p, 0, f, mp_test_udp_frame(f, &u, pl, n));
 }
 
 size_t mp_rh_stun(uint8_t *out, const char *user, bool nominate, uint32_t txid, const char *pwd)

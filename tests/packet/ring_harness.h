@@ -31,6 +31,8 @@ struct mp_rh_addr {
 	bool webrtc_allow_no_pwd;
 	uint8_t public_ip6[16], public_gateway6[16]; /* all zero: no IPv6 */
 	uint8_t public_prefix6;
+	uint32_t service_ip;               /* mp_dp_conf's (0: none) */
+	unsigned fleet_index, fleet_size;  /* fleet_size > 1: mp_lb_set_fleet and the fleet's NAT source */
 };
 
 /* The appliance's data plane on ring ports (one queue per worker), with the test thread as lb reader 0. */
@@ -80,6 +82,9 @@ void mp_rh_send_udp_q(struct mp_rh *h, unsigned p, unsigned q, const uint8_t mac
 		      uint16_t dport, const uint8_t *pl, size_t n);
 void mp_rh_send_udp(struct mp_rh *h, unsigned p, const uint8_t mac[6], uint32_t src, uint16_t sport, uint16_t dport,
 		    const uint8_t *pl, size_t n);
+/* The same to address dst (another address of the appliance: the service address). */
+void mp_rh_send_udp_to(struct mp_rh *h, unsigned p, const uint8_t mac[6], uint32_t src, uint16_t sport, uint32_t dst,
+		       uint16_t dport, const uint8_t *pl, size_t n);
 /* The ice-pwd the tests store with their ICE usernames (what an origin's answer would give). */
 #define MP_RH_ICE_PWD "mediaplane-test-pwd-0123"
 /* A STUN Binding request with USERNAME user (USE-CANDIDATE if nominate) in out (>= 160 bytes),

@@ -132,6 +132,53 @@ static void stun_with_known_username_starts_a_session_and_media_flows_both_ways(
 	mp_rh_stop(&h);
 }
 
+/* Issue 14 item 5: in a fleet (fleet_size 2, this appliance index 1), media to the origin leaves from
+ * the fleet's service address with a NAT port of this appliance's half of the range, so a peer can
+ * take the session over unchanged; the origin's answer to service address and port reaches the client. */
+static void in_a_fleet_media_leaves_from_the_service_address_and_a_port_of_this_appliances_share(void **state)
+{
+	static struct mp_rh h;
+	struct mp_rh_addr a = ADDR;
+	struct mp_lb_config lc;
+	struct mp_lb_session *s;
+	uint8_t stun[160], pl[200], back[100];
+	size_t sn, n;
+	const uint32_t VIP = 0xc6126401; /* 198.18.100.1 */
+	uint16_t nat;
+
+	(void)state;
+	a.service_ip = VIP;
+	a.fleet_index = 1;
+	a.fleet_size = 2;
+	lb_conf(&lc);
+	mp_rh_start_driven(&h, &a, 1, 1, &lc);
+	assert_int_equal(mp_lb_webrtc_store(h.lb, "ansF:offF", MP_RH_ICE_PWD, "__defaultVhost__/live/f", 0, ORIGIN, 8000,
+					    mp_now_ms()),
+			 MP_OK);
+	mp_rh_send_arp(&h, 0, CLIENT, CLIENT_MAC);
+	mp_rh_send_arp(&h, 0, ORIGIN, ORIGIN_MAC);
+	sn = mp_rh_stun(stun, "ansF:offF", false, 1, MP_RH_ICE_PWD);
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 50000, 8000, stun, sn);
+	n = rtp(pl, sizeof(pl), 0x5b);
+	mp_rh_send_udp(&h, 0, CLIENT_MAC, CLIENT, 50000, 8000, pl, n);
+	mp_rh_settle(&h);
+	s = only_session(&h);
+	nat = s->nat_port;
+	assert_true(nat >= NAT_MIN + (NAT_MAX - NAT_MIN + 1) / 2 && nat <= NAT_MAX); /* the upper half: index 1 */
+	assert_false(mp_lb_nat_port_foreign(h.lb, nat));
+	assert_true(mp_lb_nat_port_foreign(h.lb, NAT_MIN));
+	assert_int_equal(h.nout[0], 5);
+	mp_rh_assert_udp_out(&h.out[0][3], mp_rh_port_mac(&h, 0), ORIGIN_MAC, VIP, nat, ORIGIN, 8000, stun, sn);
+	mp_rh_assert_udp_out(&h.out[0][4], mp_rh_port_mac(&h, 0), ORIGIN_MAC, VIP, nat, ORIGIN, 8000, pl, n);
+	memset(back, 0xa5, sizeof(back));
+	back[0] = 0x90;
+	mp_rh_send_udp_to(&h, 0, ORIGIN_MAC, ORIGIN, 8000, VIP, nat, back, sizeof(back));
+	mp_rh_settle(&h);
+	assert_int_equal(h.nout[0], 6);
+	mp_rh_assert_udp_out(&h.out[0][5], mp_rh_port_mac(&h, 0), CLIENT_MAC, US, 8000, CLIENT, 50000, back, sizeof(back));
+	mp_rh_stop(&h);
+}
+
 static void the_captured_aiortc_session_is_forwarded_byte_identical(void **state)
 {
 	static struct mp_rh h;
@@ -1043,6 +1090,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(stun_with_known_username_starts_a_session_and_media_flows_both_ways, mp_rh_teardown),
 		cmocka_unit_test_teardown(the_captured_aiortc_session_is_forwarded_byte_identical, mp_rh_teardown),
+		cmocka_unit_test_teardown(in_a_fleet_media_leaves_from_the_service_address_and_a_port_of_this_appliances_share,
+					  mp_rh_teardown),
 		cmocka_unit_test_teardown(with_a_private_port_origins_are_reached_from_it, mp_rh_teardown),
 		cmocka_unit_test_teardown(unknown_and_unwanted_traffic_is_dropped_and_counted_by_reason, mp_rh_teardown),
 		cmocka_unit_test_teardown(a_known_username_from_a_new_address_rebinds_when_nominated_or_the_old_one_is_quiet, mp_rh_teardown),

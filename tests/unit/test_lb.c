@@ -509,6 +509,68 @@ static void nat_port_serves_one_session_per_origin_endpoint(void **state)
 	mp_lb_destroy(lb);
 }
 
+/* Issue 14 item 5: two appliances of a fleet allocate disjoint NAT ports from one range (each its share,
+ * cut again per worker), and one installs a session the other made, with the other's NAT port and SRT
+ * socket id: the return path and the socket id find it, and a second install of it is refused. */
+static void fleet_shares_nat_ports_and_adopts_a_peers_session(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.nat_port_min = 40000;
+	c.nat_port_max = 40007;
+	struct mp_lb *a = new_lb(&c), *b = new_lb(&c);
+	assert_int_equal(mp_lb_set_fleet(a, 0, 2), MP_OK);
+	assert_int_equal(mp_lb_set_fleet(b, 1, 2), MP_OK);
+	assert_int_equal(mp_lb_set_nat_slices(a, 2), MP_OK);
+	assert_int_equal(mp_lb_set_nat_slices(b, 2), MP_OK);
+	assert_int_equal(mp_lb_set_fleet(a, 0, 9), MP_ERR_INVAL); /* 9 x 2 slices do not fit 8 ports */
+	/* Each appliance's ports towards one origin endpoint: its own half, disjoint from the other's. */
+	bool used[8] = { false };
+	for (unsigned x = 0; x < 2; x++)
+		for (unsigned k = 0; k < 4; k++) {
+			struct mp_lb *lb = x ? b : a;
+			struct mp_lb_session_params p = webrtc_params((uint16_t)(1000 + x * 10 + k), "u:a");
+			struct mp_lb_session *s;
+			p.nat_slice = (uint16_t)(k % 2);
+			assert_int_equal(mp_lb_session_create(lb, &p, 1000, &s), MP_OK);
+			assert_true(s->nat_port >= 40000 + x * 4 && s->nat_port < 40004 + x * 4);
+			assert_false(used[s->nat_port - 40000]);
+			used[s->nat_port - 40000] = true;
+			/* The worker slice of a port is the same on both appliances (return traffic to its owner). */
+			assert_int_equal(mp_lb_nat_slice_of(a, s->nat_port), mp_lb_nat_slice_of(b, s->nat_port));
+			assert_int_equal(mp_lb_nat_port_foreign(a, s->nat_port), x == 1);
+			assert_int_equal(mp_lb_nat_port_foreign(b, s->nat_port), x == 0);
+		}
+	mp_lb_destroy(b);
+	/* A fresh b takes over an SRT session a made (its NAT port and socket id). */
+	b = new_lb(&c);
+	assert_int_equal(mp_lb_set_fleet(b, 1, 2), MP_OK);
+	struct mp_lb_session_params p = webrtc_params(5000, NULL);
+	struct mp_lb_session *sa, *sb, *x;
+	p.kind = MP_LB_SESS_SRT;
+	p.srt_client_sock = 0x1111;
+	p.origin_port = 10080;
+	assert_int_equal(mp_lb_session_create(a, &p, 1000, &sa), MP_OK);
+	assert_int_equal(mp_lb_session_srt_bind(a, sa, 0x2222, 0x2222), MP_OK);
+	assert_int_equal(mp_lb_session_adopt(b, &p, sa->nat_port, 0x2222, 0x2222, 2000, &sb), MP_OK);
+	assert_int_equal(sb->nat_port, sa->nat_port);
+	assert_int_equal(atomic_load(&sb->state), MP_LB_SESS_ACTIVE);
+	assert_ptr_equal(mp_lb_session_by_srt(b, 0x2222), sb);
+	assert_ptr_equal(mp_lb_session_by_nat(b, p.origin_ipv4, p.origin_port, sa->nat_port), sb);
+	assert_int_equal(atomic_load(&sb->u.srt.client_sock), 0x1111);
+	assert_int_equal(mp_lb_session_adopt(b, &p, sa->nat_port, 0x2222, 0x2222, 2000, &x), MP_ERR_EXISTS);
+	/* Another client with the same port towards the same origin endpoint: the port is taken. */
+	p.tuple.src_port = 5001;
+	assert_int_equal(mp_lb_session_adopt(b, &p, sa->nat_port, 0x3333, 0x3333, 2000, &x), MP_ERR_EXISTS);
+	/* b's own allocations never hand out a's port; closing the adopted session frees its keys. */
+	assert_int_equal(mp_lb_session_close(b, sb, 3000), MP_OK);
+	assert_null(mp_lb_session_by_srt(b, 0x2222));
+	assert_null(mp_lb_session_by_nat(b, p.origin_ipv4, p.origin_port, sa->nat_port));
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
 static uint64_t now_ms(void);
 
 /* Issue 12 item 1: far more live sessions than one address has ports (the old cap was the range),
@@ -1550,6 +1612,7 @@ int main(void)
 		cmocka_unit_test(table_takes_its_full_stated_capacity_of_sessions),
 		cmocka_unit_test(nat_port_is_reused_only_after_quiet_period),
 		cmocka_unit_test(nat_port_serves_one_session_per_origin_endpoint),
+		cmocka_unit_test(fleet_shares_nat_ports_and_adopts_a_peers_session),
 		cmocka_unit_test(sessions_are_not_capped_by_the_nat_range_and_return_lookups_find_each),
 		cmocka_unit_test(nat_port_is_not_reused_before_readers_pass_a_quiescent_state),
 		cmocka_unit_test(idle_sessions_expire_in_sweep_webrtc_30s_srt_10s),

@@ -634,6 +634,146 @@ static void webrtc_username_stored_on_a_is_readable_on_b(void **state)
 	mp_lb_destroy(b);
 }
 
+/* Issue 14 item 5: an SRT session active on appliance A is written to Redis (both keys, the SRT idle
+ * timeout as TTL); appliance B, missing its socket id, reads the record and its worker installs the
+ * session with A's NAT port, origin and socket ids. */
+static void srt_session_of_a_is_taken_over_by_b_with_its_nat_port(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	assert_int_equal(mp_lb_set_fleet(a, 0, 2), MP_OK);
+	assert_int_equal(mp_lb_set_fleet(b, 1, 2), MP_OK);
+	struct mp_registration reg;
+	make_reg(&reg, "fo", 0xc6120d02, PR_SRT | PR_RTC);
+	assert_true(mp_lb_origin_update(b, &reg, now) >= 0); /* B takes over only towards origins it knows */
+	struct mp_lb_session_params p = {
+		.tuple = { .src_ip = 0xc6120c02, .dst_ip = 0xc6126401, .src_port = 40001, .dst_port = 10080,
+			   .proto = 17 },
+		.origin_ipv4 = 0xc6120d02, .origin_port = 10080, .origin_id = 0,
+		.kind = MP_LB_SESS_SRT, .state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = 0x0a0b0c0d,
+	};
+	struct mp_lb_session *sa, *sb;
+	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
+	assert_int_equal(mp_lb_session_srt_bind(a, sa, 0x11223344, 0x11223344), MP_OK);
+	mp_lb_session_set_state(sa, MP_LB_SESS_ACTIVE);
+	mp_lb_fleet_publish(a, sa);
+	assert_true(mp_lb_redis_poll(a, now) >= 1);
+	char *v = raw_get(&srv, 0, "mediaplane-session-srt:287454020");
+	assert_non_null(v);
+	char want[512];
+	snprintf(want, sizeof(want),
+		 "{\"kind\":\"srt\",\"client\":\"198.18.12.2:40001\",\"service\":\"198.18.100.1:10080\","
+		 "\"origin\":\"198.18.13.2:10080\",\"nat_port\":%u,\"client_sock\":168496141,"
+		 "\"origin_sock\":287454020,\"bound\":287454020,\"by\":0}", sa->nat_port);
+	assert_string_equal(v, want);
+	free(v);
+	long long ttl = raw_int(&srv, 0, "PTTL", "mediaplane-session-srt:287454020");
+	assert_true(ttl > 0 && ttl <= 10000);
+	char nk[96];
+	snprintf(nk, sizeof(nk), "mediaplane-session-nat:198.18.13.2:10080:%u", sa->nat_port);
+	v = raw_get(&srv, 0, nk);
+	assert_non_null(v);
+	free(v);
+	assert_true(mp_lb_nat_port_foreign(b, sa->nat_port));
+
+	/* B: a datagram to the socket id misses, the lookup finds the record, a worker installs it. */
+	assert_null(mp_lb_session_by_srt(b, 0x11223344));
+	assert_int_equal(mp_lb_fleet_adopt_poll(b, now, 8), 0);
+	assert_int_equal(mp_lb_fleet_miss_srt(b, 0x11223344), MP_OK);
+	assert_true(mp_lb_redis_poll(b, now) >= 1);
+	assert_int_equal(mp_lb_fleet_adopt_poll(b, now, 8), 1);
+	sb = mp_lb_session_by_srt(b, 0x11223344);
+	assert_non_null(sb);
+	assert_int_equal(sb->nat_port, sa->nat_port);
+	assert_int_equal(sb->origin_ipv4, 0xc6120d02);
+	assert_int_equal(sb->origin_port, 10080);
+	assert_int_equal(sb->tuple.src_port, 40001);
+	assert_int_equal(sb->tuple.dst_ip, 0xc6126401);
+	assert_int_equal(atomic_load(&sb->u.srt.client_sock), 0x0a0b0c0d);
+	assert_ptr_equal(mp_lb_session_by_nat(b, 0xc6120d02, 10080, sa->nat_port), sb);
+	/* Asked again (a burst of the same flow), it is installed once. */
+	assert_int_equal(mp_lb_fleet_miss_nat(b, 0xc6120d02, 10080, sa->nat_port), MP_OK);
+	mp_lb_redis_poll(b, now + 200);
+	mp_lb_fleet_adopt_poll(b, now + 200, 8);
+	struct mp_lb_fleet_stats st;
+	mp_lb_fleet_stats(b, &st);
+	assert_int_equal(st.adopted, 1);
+	assert_int_equal(mp_lb_session_count(b, MP_LB_SESS_SRT), 1);
+	/* An unknown id asks Redis and installs nothing. */
+	assert_int_equal(mp_lb_fleet_miss_srt(b, 0x55), MP_OK);
+	mp_lb_redis_poll(b, now);
+	assert_int_equal(mp_lb_fleet_adopt_poll(b, now, 8), 0);
+	/* A record (anyone can write Redis) sending media to a host that is no origin here: refused. */
+	raw_set(&srv, "mediaplane-session-srt:77",
+		"{\"kind\":\"srt\",\"client\":\"198.18.12.9:4000\",\"service\":\"198.18.100.1:10080\","
+		"\"origin\":\"192.0.2.66:53\",\"nat_port\":20500,\"client_sock\":1,\"origin_sock\":77,"
+		"\"bound\":77,\"by\":0}", 0);
+	assert_int_equal(mp_lb_fleet_miss_srt(b, 77), MP_OK);
+	mp_lb_redis_poll(b, now);
+	assert_int_equal(mp_lb_fleet_adopt_poll(b, now, 8), 0);
+	assert_null(mp_lb_session_by_srt(b, 77));
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
+/* The same for a WebRTC session: its record is keyed by the client tuple and carries the ICE username;
+ * B, missing the tuple, installs it with A's NAT port, linked to the username when B knows it. */
+static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	assert_int_equal(mp_lb_set_fleet(a, 0, 2), MP_OK);
+	assert_int_equal(mp_lb_set_fleet(b, 1, 2), MP_OK);
+	struct mp_registration reg;
+	make_reg(&reg, "fw", 0xc6120d02, PR_RTC);
+	assert_true(mp_lb_origin_update(b, &reg, now) >= 0);
+	struct mp_lb_session_params p = {
+		.tuple = { .src_ip = 0xc6120c02, .dst_ip = 0xc6126401, .src_port = 40002, .dst_port = 8000,
+			   .proto = 17 },
+		.origin_ipv4 = 0xc6120d02, .origin_port = 8000, .origin_id = 0,
+		.kind = MP_LB_SESS_WEBRTC, .state = MP_LB_SESS_ACTIVE, .username = "ansU:offU",
+	};
+	struct mp_lb_session *sa, *sb;
+	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
+	mp_lb_fleet_publish(a, sa);
+	assert_true(mp_lb_redis_poll(a, now) >= 1);
+	char *v = raw_get(&srv, 0, "mediaplane-session-webrtc:198.18.12.2:40002:198.18.100.1:8000");
+	assert_non_null(v);
+	char want[512];
+	snprintf(want, sizeof(want),
+		 "{\"kind\":\"webrtc\",\"client\":\"198.18.12.2:40002\",\"service\":\"198.18.100.1:8000\","
+		 "\"origin\":\"198.18.13.2:8000\",\"nat_port\":%u,\"username\":\"ansU:offU\",\"by\":0}",
+		 sa->nat_port);
+	assert_string_equal(v, want);
+	free(v);
+	long long ttl = raw_int(&srv, 0, "PTTL", "mediaplane-session-webrtc:198.18.12.2:40002:198.18.100.1:8000");
+	assert_true(ttl > 10000 && ttl <= 30000); /* webrtc_idle_timeout */
+
+	assert_null(mp_lb_session_find(b, &p.tuple));
+	assert_int_equal(mp_lb_fleet_miss_webrtc(b, &p.tuple), MP_OK);
+	assert_true(mp_lb_redis_poll(b, now) >= 1);
+	assert_int_equal(mp_lb_fleet_adopt_poll(b, now, 8), 1);
+	sb = mp_lb_session_find(b, &p.tuple);
+	assert_non_null(sb);
+	assert_int_equal(sb->kind, MP_LB_SESS_WEBRTC);
+	assert_int_equal(sb->nat_port, sa->nat_port);
+	assert_string_equal(sb->u.username, "ansU:offU");
+	assert_ptr_equal(mp_lb_session_by_nat(b, 0xc6120d02, 8000, sa->nat_port), sb);
+	/* A username that JSON would need escaped is not written (no record, nothing to take over). */
+	p.tuple.src_port = 40003;
+	p.username = "bad\"name";
+	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
+	mp_lb_fleet_publish(a, sa);
+	mp_lb_redis_poll(a, now);
+	assert_null(raw_get(&srv, 0, "mediaplane-session-webrtc:198.18.12.2:40003:198.18.100.1:8000"));
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
 static void origin_delete_and_drain_on_a_are_honoured_by_b(void **state)
 {
 	(void)state;
@@ -1187,6 +1327,8 @@ int main(void)
 		cmocka_unit_test_setup(hls_spbhid_stored_on_a_is_readable_on_b, test_setup),
 		cmocka_unit_test_setup(webrtc_username_stored_on_a_is_readable_on_b, test_setup),
 		cmocka_unit_test_setup(origin_delete_and_drain_on_a_are_honoured_by_b, test_setup),
+		cmocka_unit_test_setup(srt_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
+		cmocka_unit_test_setup(webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
 		cmocka_unit_test_setup(async_commands_run_in_order_and_each_callback_once, test_setup),
 		cmocka_unit_test_setup(redis_thread_publishes_what_other_threads_queue, test_setup),
 		cmocka_unit_test_setup(records_written_by_the_go_proxy_are_read_back, test_setup),

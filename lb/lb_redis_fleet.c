@@ -1,0 +1,509 @@
+/* lb_redis_fleet.c: session records shared by a fleet through Redis, so a peer takes a dead appliance's live sessions over. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <rte_lcore.h>
+
+#include "endpoint.h"
+#include "lb_redis_internal.h"
+#include "mp_error.h"
+#include "mp_log.h"
+
+#undef MP_LOG_MODULE
+#define MP_LOG_MODULE MP_LOGM_REDIS
+
+/*
+ * docs/fleet.md, "Failover without a reconnect". Threads:
+ *   worker   mp_lb_fleet_publish (a session became active) and mp_lb_fleet_miss_* (a datagram of no
+ *            session here) queue a request on the backend's request ring (mp_rds_enqueue, never
+ *            blocks); mp_lb_fleet_adopt_poll installs what the Redis thread found.
+ *   Redis    writes records (SET PX), refreshes the TTL of live sessions, looks misses up (GET) and
+ *            passes what it found to the workers on the adopt ring (sessions are written by worker
+ *            lcores only).
+ * Keys (after the key prefix), TTL = the kind's idle timeout, renewed every third of the shorter one
+ * while the session lives:
+ *   mediaplane-session-srt:<socket id the client sends to>        the record of an SRT session (JSON)
+ *   mediaplane-session-webrtc:<client ip:port>:<service ip:port>  the record of a WebRTC session
+ *   mediaplane-session-nat:<origin ip>:<origin port>:<NAT port>   the same record, either kind
+ */
+
+#define MP_RDS_SESS_SRT "mediaplane-session-srt:"
+#define MP_RDS_SESS_WEBRTC "mediaplane-session-webrtc:"
+#define MP_RDS_SESS_NAT "mediaplane-session-nat:"
+#define FLEET_ADOPT_RING 1024
+#define FLEET_RECENT 64           /* misses remembered, so a burst of one flow asks Redis once */
+#define FLEET_RECENT_MS 100       /* ... per this long */
+#define FLEET_REFRESH_BATCH 128
+
+struct mp_rds_fleet {
+	struct rte_ring *adopt;   /* struct mp_rds_fleet_rec; SP (Redis thread) / MC (workers) */
+	uint64_t refreshed_ms;
+	struct {
+		char key[96];
+		uint64_t at_ms;
+	} recent[FLEET_RECENT];
+	unsigned int recent_next;
+	/* The last record passed to the workers: its other key (socket id / client address, NAT port)
+	 * is usually asked a moment later, before a worker installed it. */
+	uint32_t taken_ip;
+	uint16_t taken_port;
+	uint64_t taken_ms;
+	_Atomic uint64_t published, lookups, found, adopted, adopt_failed;
+};
+
+_Static_assert(sizeof(struct mp_rds_fleet_rec) % 4 == 0, "rte_ring elements are a multiple of 4 bytes");
+_Static_assert(sizeof(struct mp_rds_fleet_rec) < sizeof(((struct mp_rds_req *)0)->s), "a record fits a request");
+
+static const char *kind_name(uint8_t kind)
+{
+	return kind == MP_LB_SESS_SRT ? "srt" : "webrtc";
+}
+
+static void rec_of(struct mp_rds_fleet_rec *rec, const struct mp_lb_session *s, uint16_t by)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->kind = s->kind;
+	rec->by = by;
+	rec->client_ip = s->tuple.src_ip;
+	rec->client_port = s->tuple.src_port;
+	rec->service_ip = s->tuple.dst_ip;
+	rec->service_port = s->tuple.dst_port;
+	rec->origin_ip = s->origin_ipv4;
+	rec->origin_port = s->origin_port;
+	rec->nat_port = s->nat_port;
+	if (s->kind == MP_LB_SESS_SRT) {
+		rec->client_sock = atomic_load_explicit(&s->u.srt.client_sock, memory_order_relaxed);
+		rec->origin_sock = atomic_load_explicit(&s->u.srt.origin_sock, memory_order_relaxed);
+		rec->bound = s->u.srt.bound;
+	} else {
+		memcpy(rec->username, s->u.username, sizeof(rec->username) - 1);
+	}
+}
+
+/* ICE usernames are ice-chars and ':' (RFC 8839): nothing JSON would need escaped. */
+static bool username_ok(const char *u)
+{
+	if (*u == '\0')
+		return false;
+	for (; *u; u++)
+		if (!isalnum((unsigned char)*u) && *u != '+' && *u != '/' && *u != ':' && *u != '-' && *u != '_' &&
+		    *u != '.' && *u != '#')
+			return false;
+	return true;
+}
+
+/* ---- the record as JSON ---- */
+
+static void ep_text(char *out, size_t cap, uint32_t ip, uint16_t port)
+{
+	char a[16];
+	mp_ipv4_format(ip, a, sizeof(a));
+	snprintf(out, cap, "%s:%u", a, port);
+}
+
+int mp_rds_fleet_encode(const struct mp_rds_fleet_rec *rec, char *out, size_t cap)
+{
+	char c[24], sv[24], o[24];
+	ep_text(c, sizeof(c), rec->client_ip, rec->client_port);
+	ep_text(sv, sizeof(sv), rec->service_ip, rec->service_port);
+	ep_text(o, sizeof(o), rec->origin_ip, rec->origin_port);
+	int n;
+	if (rec->kind == MP_LB_SESS_WEBRTC) {
+		if (!username_ok(rec->username))
+			return MP_ERR_INVAL;
+		n = snprintf(out, cap,
+			     "{\"kind\":\"webrtc\",\"client\":\"%s\",\"service\":\"%s\",\"origin\":\"%s\","
+			     "\"nat_port\":%u,\"username\":\"%s\",\"by\":%u}",
+			     c, sv, o, rec->nat_port, rec->username, rec->by);
+	} else {
+		n = snprintf(out, cap,
+			     "{\"kind\":\"%s\",\"client\":\"%s\",\"service\":\"%s\",\"origin\":\"%s\",\"nat_port\":%u,"
+			     "\"client_sock\":%u,\"origin_sock\":%u,\"bound\":%u,\"by\":%u}",
+			     kind_name(rec->kind), c, sv, o, rec->nat_port, rec->client_sock, rec->origin_sock, rec->bound,
+			     rec->by);
+	}
+	return n > 0 && (size_t)n < cap ? n : MP_ERR_NOSPACE;
+}
+
+static int ep_get(const cJSON *j, const char *name, uint32_t *ip, uint16_t *port)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+	struct mp_endpoint ep;
+	if (!cJSON_IsString(v) || mp_endpoint_parse(v->valuestring, strlen(v->valuestring), &ep) != MP_OK ||
+	    ep.ipv4 == 0)
+		return MP_ERR_INVAL;
+	*ip = ep.ipv4;
+	*port = ep.port;
+	return MP_OK;
+}
+
+static int num_get(const cJSON *j, const char *name, double max, uint32_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > max)
+		return MP_ERR_INVAL;
+	*out = (uint32_t)v->valuedouble;
+	return MP_OK;
+}
+
+int mp_rds_fleet_decode(const char *json, size_t len, struct mp_rds_fleet_rec *rec)
+{
+	cJSON *j = cJSON_ParseWithLength(json, len);
+	uint32_t np = 0, by = 0;
+	int rc = MP_ERR_INVAL;
+	memset(rec, 0, sizeof(*rec));
+	if (j == NULL)
+		return MP_ERR_INVAL;
+	const cJSON *k = cJSON_GetObjectItemCaseSensitive(j, "kind");
+	if (!cJSON_IsString(k) || (strcmp(k->valuestring, "srt") != 0 && strcmp(k->valuestring, "webrtc") != 0))
+		goto out;
+	rec->kind = strcmp(k->valuestring, "srt") == 0 ? MP_LB_SESS_SRT : MP_LB_SESS_WEBRTC;
+	if (ep_get(j, "client", &rec->client_ip, &rec->client_port) != MP_OK ||
+	    ep_get(j, "service", &rec->service_ip, &rec->service_port) != MP_OK ||
+	    ep_get(j, "origin", &rec->origin_ip, &rec->origin_port) != MP_OK ||
+	    num_get(j, "nat_port", 65535, &np) != MP_OK || num_get(j, "by", 65535, &by) != MP_OK)
+		goto out;
+	if (rec->kind == MP_LB_SESS_SRT) {
+		if (num_get(j, "client_sock", 4294967295.0, &rec->client_sock) ||
+		    num_get(j, "origin_sock", 4294967295.0, &rec->origin_sock) ||
+		    num_get(j, "bound", 4294967295.0, &rec->bound) || rec->bound == 0)
+			goto out;
+	} else {
+		const cJSON *u = cJSON_GetObjectItemCaseSensitive(j, "username");
+		if (!cJSON_IsString(u) || strlen(u->valuestring) >= sizeof(rec->username) ||
+		    !username_ok(u->valuestring))
+			goto out;
+		memcpy(rec->username, u->valuestring, strlen(u->valuestring) + 1);
+	}
+	rec->nat_port = (uint16_t)np;
+	rec->by = (uint16_t)by;
+	rc = MP_OK;
+out:
+	cJSON_Delete(j);
+	return rc;
+}
+
+/* ---- any thread ---- */
+
+static struct mp_rds_fleet *fleet_of(struct mp_lb *lb, struct mp_rds **rp)
+{
+	struct mp_rds *r = mp_rds_of(lb);
+	if (r == NULL || r->fleet == NULL || lb->fleet_size <= 1)
+		return NULL;
+	*rp = r;
+	return r->fleet;
+}
+
+bool mp_lb_fleet_wanted(struct mp_lb *lb)
+{
+	struct mp_rds *r;
+	return fleet_of(lb, &r) != NULL && atomic_load_explicit(&r->up, memory_order_relaxed);
+}
+
+void mp_lb_fleet_publish(struct mp_lb *lb, const struct mp_lb_session *s)
+{
+	struct mp_rds *r;
+	struct mp_rds_fleet_rec rec;
+	if (fleet_of(lb, &r) == NULL)
+		return;
+	rec_of(&rec, s, lb->fleet_index);
+	mp_rds_enqueue(r, MP_RDS_REQ_SESSION, 0, (const char *)&rec, sizeof(rec));
+}
+
+int mp_lb_fleet_miss_srt(struct mp_lb *lb, uint32_t sock_id)
+{
+	struct mp_rds *r;
+	char k[48];
+	if (fleet_of(lb, &r) == NULL || !atomic_load_explicit(&r->up, memory_order_relaxed))
+		return MP_ERR_STATE;
+	int n = snprintf(k, sizeof(k), MP_RDS_SESS_SRT "%u", sock_id);
+	return mp_rds_enqueue(r, MP_RDS_REQ_SESS_MISS, 0, k, (size_t)n) ? MP_OK : MP_ERR_FULL;
+}
+
+int mp_lb_fleet_miss_webrtc(struct mp_lb *lb, const struct mp_lb_tuple *t)
+{
+	struct mp_rds *r;
+	char k[96], c[24], sv[24];
+	if (fleet_of(lb, &r) == NULL || !atomic_load_explicit(&r->up, memory_order_relaxed))
+		return MP_ERR_STATE;
+	ep_text(c, sizeof(c), t->src_ip, t->src_port);
+	ep_text(sv, sizeof(sv), t->dst_ip, t->dst_port);
+	int n = snprintf(k, sizeof(k), MP_RDS_SESS_WEBRTC "%s:%s", c, sv);
+	return mp_rds_enqueue(r, MP_RDS_REQ_SESS_MISS, 0, k, (size_t)n) ? MP_OK : MP_ERR_FULL;
+}
+
+int mp_lb_fleet_miss_nat(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port, uint16_t nat_port)
+{
+	struct mp_rds *r;
+	char k[64], a[16];
+	if (fleet_of(lb, &r) == NULL || !atomic_load_explicit(&r->up, memory_order_relaxed))
+		return MP_ERR_STATE;
+	mp_ipv4_format(origin_ip, a, sizeof(a));
+	int n = snprintf(k, sizeof(k), MP_RDS_SESS_NAT "%s:%u:%u", a, origin_port, nat_port);
+	return mp_rds_enqueue(r, MP_RDS_REQ_SESS_MISS, 0, k, (size_t)n) ? MP_OK : MP_ERR_FULL;
+}
+
+unsigned int mp_lb_fleet_adopt_poll(struct mp_lb *lb, uint64_t now, unsigned int budget)
+{
+	struct mp_rds *r;
+	struct mp_rds_fleet *f = fleet_of(lb, &r);
+	struct mp_rds_fleet_rec rec;
+	unsigned int n = 0;
+	if (f == NULL || rte_ring_count(f->adopt) == 0)
+		return 0;
+	while (n < budget && rte_ring_mc_dequeue_elem(f->adopt, &rec, sizeof(rec)) == 0) {
+		struct mp_lb_session_params p = { 0 };
+		struct mp_lb_session *s;
+		mp_lb_tuple_set(&p.tuple, rec.client_ip, rec.client_port, rec.service_ip, rec.service_port, 17);
+		p.origin_ipv4 = rec.origin_ip;
+		p.origin_port = rec.origin_port;
+		p.origin_id = rec.origin_id;
+		p.kind = rec.kind == MP_LB_SESS_WEBRTC ? MP_LB_SESS_WEBRTC : MP_LB_SESS_SRT;
+		p.state = MP_LB_SESS_ACTIVE;
+		p.srt_client_sock = rec.client_sock;
+		p.username = rec.username;
+		if (mp_lb_session_adopt(lb, &p, rec.nat_port, rec.bound, rec.origin_sock, now, &s) == MP_OK) {
+			/* A consent check from a new address finds the session to re-bind (ICE). */
+			const struct mp_lb_webrtc *e = p.kind == MP_LB_SESS_WEBRTC
+							       ? mp_lb_webrtc_find(lb, rec.username, strlen(rec.username))
+							       : NULL;
+			if (e != NULL)
+				mp_lb_webrtc_link(e, s);
+			atomic_fetch_add_explicit(&f->adopted, 1, memory_order_relaxed);
+			n++;
+		} else {
+			atomic_fetch_add_explicit(&f->adopt_failed, 1, memory_order_relaxed);
+		}
+	}
+	return n;
+}
+
+void mp_lb_fleet_stats(struct mp_lb *lb, struct mp_lb_fleet_stats *out)
+{
+	struct mp_rds *r;
+	struct mp_rds_fleet *f = fleet_of(lb, &r);
+	memset(out, 0, sizeof(*out));
+	if (f == NULL)
+		return;
+	out->published = atomic_load(&f->published);
+	out->lookups = atomic_load(&f->lookups);
+	out->found = atomic_load(&f->found);
+	out->adopted = atomic_load(&f->adopted);
+	out->adopt_failed = atomic_load(&f->adopt_failed);
+}
+
+/* ---- the Redis thread (lock held) ---- */
+
+int mp_rds_fleet_init(struct mp_rds *r)
+{
+	static _Atomic unsigned int instances;
+	char name[RTE_RING_NAMESIZE];
+	/* Made for every Redis backend (mp_lb_set_fleet comes after creation); used with a fleet only. */
+	struct mp_rds_fleet *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return MP_ERR_NOMEM;
+	snprintf(name, sizeof(name), "lbfleet%u", atomic_fetch_add(&instances, 1));
+	f->adopt = rte_ring_create_elem(name, sizeof(struct mp_rds_fleet_rec), FLEET_ADOPT_RING, r->lb->cfg.socket_id,
+					RING_F_SP_ENQ);
+	if (f->adopt == NULL) {
+		free(f);
+		return MP_ERR_NOMEM;
+	}
+	r->fleet = f;
+	return MP_OK;
+}
+
+void mp_rds_fleet_fini(struct mp_rds *r)
+{
+	if (r->fleet == NULL)
+		return;
+	rte_ring_free(r->fleet->adopt);
+	free(r->fleet);
+	r->fleet = NULL;
+}
+
+/* A record's TTL: its kind's idle timeout (a session idle longer is gone anyway). */
+static unsigned long long fleet_ttl(const struct mp_rds *r, uint8_t kind)
+{
+	return mp_rds_ttl(kind == MP_LB_SESS_WEBRTC ? r->lb->cfg.webrtc_idle_ms : r->lb->cfg.srt_idle_ms);
+}
+
+/* How often live sessions are written again: a third of the shorter TTL. */
+static unsigned long long fleet_refresh_ms(const struct mp_rds *r)
+{
+	unsigned long long a = fleet_ttl(r, MP_LB_SESS_SRT), b = fleet_ttl(r, MP_LB_SESS_WEBRTC);
+	return (a < b ? a : b) / 3;
+}
+
+/* Append the two SETs of rec; the number appended. */
+static int fleet_append(struct mp_rds *r, const struct mp_rds_fleet_rec *rec)
+{
+	char json[512], k[64], a[16], key[MP_RDS_KEY_MAX];
+	unsigned long long ttl = fleet_ttl(r, rec->kind);
+	int n = 0;
+	if (mp_rds_fleet_encode(rec, json, sizeof(json)) < 0)
+		return 0;
+	if (rec->kind == MP_LB_SESS_SRT) {
+		if (rec->bound == 0)
+			return 0; /* not bound (yet): the client cannot be told apart */
+		snprintf(k, sizeof(k), "%u", rec->bound);
+		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SESS_SRT, k) == MP_OK)
+			n += mp_rds_append(r, "SET %s %s PX %llu", key, json, ttl) == MP_OK;
+	} else {
+		char c[24], sv[24];
+		ep_text(c, sizeof(c), rec->client_ip, rec->client_port);
+		ep_text(sv, sizeof(sv), rec->service_ip, rec->service_port);
+		snprintf(k, sizeof(k), "%s:%s", c, sv);
+		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SESS_WEBRTC, k) == MP_OK)
+			n += mp_rds_append(r, "SET %s %s PX %llu", key, json, ttl) == MP_OK;
+	}
+	if (rec->nat_port != 0) {
+		mp_ipv4_format(rec->origin_ip, a, sizeof(a));
+		snprintf(k, sizeof(k), "%s:%u:%u", a, rec->origin_port, rec->nat_port);
+		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SESS_NAT, k) == MP_OK)
+			n += mp_rds_append(r, "SET %s %s PX %llu", key, json, ttl) == MP_OK;
+	}
+	return n;
+}
+
+static void fleet_replies(struct mp_rds *r, uint64_t now, int n)
+{
+	redisReply *rep;
+	while (n-- > 0) {
+		if (mp_rds_reply(r, now, &rep) != MP_OK)
+			return;
+		freeReplyObject(rep);
+	}
+}
+
+/* The local origin id of rec's origin endpoint: the origin with that SRT (RTC) endpoint, else the one
+ * at that address (a WebRTC origin answers media on a port of its choice); MP_LB_ORIGIN_NONE when
+ * unknown here. */
+static uint32_t fleet_origin_id(struct mp_rds *r, const struct mp_rds_fleet_rec *rec)
+{
+	struct mp_lb *lb = r->lb;
+	enum mp_reg_proto proto = rec->kind == MP_LB_SESS_SRT ? MP_PROTO_SRT : MP_PROTO_RTC;
+	uint32_t lim = mp_lb_origin_id_limit(lb), by_ip = MP_LB_ORIGIN_NONE;
+	for (uint32_t id = 0; id < lim; id++) {
+		const struct mp_lb_origin *o = mp_lb_origin_get(lb, id);
+		if (o == NULL)
+			continue;
+		for (unsigned int i = 0; i < o->n_ep[proto]; i++) {
+			uint32_t ip;
+			uint16_t port;
+			if (mp_lb_origin_endpoint(o, proto, i, &ip, &port) != MP_OK || ip != rec->origin_ip)
+				continue;
+			if (port == rec->origin_port)
+				return id;
+			if (by_ip == MP_LB_ORIGIN_NONE)
+				by_ip = id;
+		}
+		if (by_ip == MP_LB_ORIGIN_NONE && rec->kind == MP_LB_SESS_WEBRTC && o->ipv4 == rec->origin_ip)
+			by_ip = id; /* its registered address */
+	}
+	return by_ip;
+}
+
+static bool fleet_recent(struct mp_rds_fleet *f, const char *key, uint64_t now)
+{
+	for (unsigned int i = 0; i < FLEET_RECENT; i++)
+		if (f->recent[i].at_ms != 0 && now - f->recent[i].at_ms < FLEET_RECENT_MS &&
+		    strcmp(f->recent[i].key, key) == 0)
+			return true;
+	snprintf(f->recent[f->recent_next].key, sizeof(f->recent[0].key), "%s", key);
+	f->recent[f->recent_next].at_ms = now ? now : 1;
+	f->recent_next = (f->recent_next + 1) % FLEET_RECENT;
+	return false;
+}
+
+static void fleet_lookup(struct mp_rds *r, const char *suffix, uint64_t now)
+{
+	struct mp_rds_fleet *f = r->fleet;
+	char key[MP_RDS_KEY_MAX];
+	struct mp_rds_fleet_rec rec;
+	if (fleet_recent(f, suffix, now) || mp_rds_key(r, key, sizeof(key), "", suffix) != MP_OK)
+		return;
+	atomic_fetch_add_explicit(&f->lookups, 1, memory_order_relaxed);
+	redisReply *rep = mp_rds_cmd(r, now, "GET %s", key);
+	if (rep == NULL)
+		return;
+	int rc = rep->type == REDIS_REPLY_STRING ? mp_rds_fleet_decode(rep->str, rep->len, &rec) : MP_ERR_NOTFOUND;
+	freeReplyObject(rep);
+	if (rc != MP_OK) {
+		if (rc != MP_ERR_NOTFOUND)
+			r->st.bad_records++;
+		return;
+	}
+	if (rec.nat_port != 0 && mp_lb_session_by_nat(r->lb, rec.origin_ip, rec.origin_port, rec.nat_port) != NULL)
+		return; /* live here already (ours, or taken over a moment ago) */
+	if (rec.client_ip == f->taken_ip && rec.client_port == f->taken_port && now - f->taken_ms < 1000)
+		return; /* passed to the workers just now (looked up by its other key) */
+	/* A record in Redis is anyone's: media goes only to an origin this appliance knows. */
+	rec.origin_id = fleet_origin_id(r, &rec);
+	if (rec.origin_id == MP_LB_ORIGIN_NONE) {
+		r->st.bad_records++;
+		return;
+	}
+	atomic_fetch_add_explicit(&f->found, 1, memory_order_relaxed);
+	r->st.remote_hits++;
+	char a[16];
+	mp_ipv4_format(rec.client_ip, a, sizeof(a));
+	if (rec.kind == MP_LB_SESS_SRT)
+		MP_INFO("fleet: taking over the SRT session of %s:%u (socket %u, NAT port %u, made by appliance %u)", a,
+			rec.client_port, rec.bound, rec.nat_port, rec.by);
+	else
+		MP_INFO("fleet: taking over the WebRTC session of %s:%u (NAT port %u, made by appliance %u)", a,
+			rec.client_port, rec.nat_port, rec.by);
+	if (rte_ring_sp_enqueue_elem(f->adopt, &rec, sizeof(rec)) != 0) {
+		atomic_fetch_add_explicit(&r->queue_full, 1, memory_order_relaxed);
+		return;
+	}
+	f->taken_ip = rec.client_ip;
+	f->taken_port = rec.client_port;
+	f->taken_ms = now;
+}
+
+void mp_rds_fleet_req(struct mp_rds *r, const struct mp_rds_req *q, uint64_t now)
+{
+	if (r->fleet == NULL || r->lb->fleet_size <= 1)
+		return;
+	if (q->kind == MP_RDS_REQ_SESSION && q->len == sizeof(struct mp_rds_fleet_rec)) {
+		struct mp_rds_fleet_rec rec;
+		memcpy(&rec, q->s, sizeof(rec));
+		fleet_replies(r, now, fleet_append(r, &rec));
+		atomic_fetch_add_explicit(&r->fleet->published, 1, memory_order_relaxed);
+	} else if (q->kind == MP_RDS_REQ_SESS_MISS) {
+		fleet_lookup(r, q->s, now);
+	}
+}
+
+void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
+{
+	struct mp_rds_fleet *f = r->fleet;
+	struct mp_lb *lb = r->lb;
+	struct mp_rds_fleet_rec batch[FLEET_REFRESH_BATCH];
+	if (f == NULL || r->lb->fleet_size <= 1 || now - f->refreshed_ms < fleet_refresh_ms(r))
+		return;
+	f->refreshed_ms = now;
+	uint32_t i = 0;
+	while (i != UINT32_MAX) {
+		unsigned int n = 0;
+		/* Copy a batch of records (no session pointer is held across the wait on Redis). */
+		for (i = mp_lb_session_next(lb, i); i != UINT32_MAX && n < FLEET_REFRESH_BATCH;
+		     i = mp_lb_session_next(lb, i + 1)) {
+			const struct mp_lb_session *s = mp_lb_session_at(lb, i);
+			if (s != NULL && atomic_load_explicit(&s->state, memory_order_acquire) == MP_LB_SESS_ACTIVE &&
+			    (s->kind == MP_LB_SESS_WEBRTC || s->u.srt.bound))
+				rec_of(&batch[n++], s, lb->fleet_index);
+		}
+		int m = 0;
+		for (unsigned int k = 0; k < n; k++)
+			m += fleet_append(r, &batch[k]);
+		fleet_replies(r, now, m);
+		if (!atomic_load(&r->up))
+			return;
+	}
+}

@@ -9,19 +9,6 @@
 #define ETHERTYPE_VLAN 0x8100
 #define ETHERTYPE_IPV6 0x86dd
 
-static enum mp_verdict drop(struct mp_pkt *pkt, enum mp_dp_drop why)
-{
-	pkt->drop = (uint8_t)why;
-	return MP_V_DROP;
-}
-
-/* For the kernel; `why` is the drop reason counted when no exception path is configured. */
-static enum mp_verdict exception(struct mp_pkt *pkt, enum mp_dp_drop why)
-{
-	pkt->drop = (uint8_t)why;
-	return MP_V_EXCEPTION;
-}
-
 /* RFC 826: answer a request for our address in place; learn the sender of anything aimed at us. */
 static enum mp_verdict do_arp(uint8_t *f, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt)
 {
@@ -29,17 +16,17 @@ static enum mp_verdict do_arp(uint8_t *f, size_t len, const struct mp_iface *ifc
 	uint16_t op;
 
 	if (len < (size_t)pkt->l3_off + 28)
-		return drop(pkt, MP_DROP_ARP_MALFORMED);
+		return mp_classify_drop(pkt, MP_DROP_ARP_MALFORMED);
 	if (mp_rd16(a) != 1 || mp_rd16(a + 2) != ETHERTYPE_IPV4 || a[4] != 6 || a[5] != 4)
-		return drop(pkt, MP_DROP_ARP_MALFORMED);
+		return mp_classify_drop(pkt, MP_DROP_ARP_MALFORMED);
 	op = mp_rd16(a + 6);
 	if (op != 1 && op != 2)
-		return drop(pkt, MP_DROP_ARP_MALFORMED);
+		return mp_classify_drop(pkt, MP_DROP_ARP_MALFORMED);
 	pkt->src_ip = mp_rd32(a + 14);
 	pkt->dst_ip = mp_rd32(a + 24);
 	memcpy(pkt->src_mac, a + 8, 6);
 	if (pkt->dst_ip != ifc->ip)
-		return drop(pkt, MP_DROP_ARP_NOT_US);
+		return mp_classify_drop(pkt, MP_DROP_ARP_NOT_US);
 	pkt->is_arp_request = op == 1;
 	if (op == 2)
 		return MP_V_ARP_LEARN;
@@ -61,9 +48,9 @@ static enum mp_verdict do_icmp(uint8_t *f, const struct mp_iface *ifc, struct mp
 	uint32_t sum;
 
 	if (icmp_len < 8 || mp_csum(ic, icmp_len, 0) != 0xffff)
-		return drop(pkt, MP_DROP_ICMP_MALFORMED);
+		return mp_classify_drop(pkt, MP_DROP_ICMP_MALFORMED);
 	if (ic[0] != 8 || ic[1] != 0)
-		return exception(pkt, MP_DROP_ICMP_OTHER);
+		return mp_classify_exception(pkt, MP_DROP_ICMP_OTHER);
 	ic[0] = 0;
 	sum = (uint32_t)(uint16_t)~mp_rd16(ic + 2) + (uint16_t)~0x0800u + 0x0000u;
 	mp_wr16(ic + 2, (uint16_t)~mp_csum_fold(sum));
@@ -90,15 +77,15 @@ enum mp_verdict mp_classify_hw(uint8_t *f, size_t len, const struct mp_iface *if
 
 	memset(pkt, 0, sizeof(*pkt));
 	if (len < ETH_HLEN)
-		return drop(pkt, MP_DROP_RUNT);
+		return mp_classify_drop(pkt, MP_DROP_RUNT);
 	type = mp_rd16(f + 12);
 	if (type == ETHERTYPE_VLAN) {
 		if (len < ETH_HLEN + 4 || !ifc->vlan_id || (mp_rd16(f + 14) & 0x0fff) != ifc->vlan_id)
-			return drop(pkt, MP_DROP_VLAN);
+			return mp_classify_drop(pkt, MP_DROP_VLAN);
 		type = mp_rd16(f + 16);
 		off += 4;
 	} else if (ifc->vlan_id) {
-		return drop(pkt, MP_DROP_VLAN);
+		return mp_classify_drop(pkt, MP_DROP_VLAN);
 	}
 	memcpy(pkt->src_mac, f + 6, 6);
 	pkt->l3_off = off;
@@ -107,41 +94,41 @@ enum mp_verdict mp_classify_hw(uint8_t *f, size_t len, const struct mp_iface *if
 	if (type == ETHERTYPE_IPV6 && ifc->has_ip6)
 		return mp_classify6(f, len, ifc, pkt, hw);
 	if (type != ETHERTYPE_IPV4)
-		return drop(pkt, MP_DROP_ETHERTYPE);
+		return mp_classify_drop(pkt, MP_DROP_ETHERTYPE);
 	ip = f + off;
 	if (len < (size_t)off + 20)
-		return drop(pkt, MP_DROP_IP_HEADER);
+		return mp_classify_drop(pkt, MP_DROP_IP_HEADER);
 	ihl = (uint8_t)((ip[0] & 0x0f) * 4);
 	ip_len = mp_rd16(ip + 2);
 	if ((ip[0] >> 4) != 4 || ihl < 20 || ip_len < ihl || (size_t)off + ip_len > len)
-		return drop(pkt, MP_DROP_IP_HEADER);
+		return mp_classify_drop(pkt, MP_DROP_IP_HEADER);
 	if ((hw & MP_HW_IP_BAD) || (!(hw & MP_HW_IP_GOOD) && mp_csum(ip, ihl, 0) != 0xffff))
-		return drop(pkt, MP_DROP_IP_CHECKSUM);
+		return mp_classify_drop(pkt, MP_DROP_IP_CHECKSUM);
 	pkt->src_ip = mp_rd32(ip + 12);
 	pkt->dst_ip = mp_rd32(ip + 16);
 	if (pkt->dst_ip != ifc->ip && (!ifc->service_ip || pkt->dst_ip != ifc->service_ip))
-		return drop(pkt, MP_DROP_NOT_US);
+		return mp_classify_drop(pkt, MP_DROP_NOT_US);
 	frag = mp_rd16(ip + 6);
 	if ((frag & 0x3fff) != 0) /* MF set or an offset: RFC 791 section 3.2 */
-		return exception(pkt, MP_DROP_IP_FRAGMENT);
+		return mp_classify_exception(pkt, MP_DROP_IP_FRAGMENT);
 	if (ihl != 20)
-		return exception(pkt, MP_DROP_IP_OPTIONS);
+		return mp_classify_exception(pkt, MP_DROP_IP_OPTIONS);
 	pkt->l4_off = (uint16_t)(off + ihl);
 	if (ip[9] == 1)
 		return do_icmp(f, ifc, pkt, ip_len);
 	if (ip[9] == 6)
-		return exception(pkt, MP_DROP_TCP);
+		return mp_classify_exception(pkt, MP_DROP_TCP);
 	if (ip[9] != 17)
-		return exception(pkt, MP_DROP_OTHER_PROTO);
+		return mp_classify_exception(pkt, MP_DROP_OTHER_PROTO);
 	{
 		uint8_t *u = f + pkt->l4_off;
 		uint16_t ulen;
 
 		if (ip_len < ihl + 8)
-			return drop(pkt, MP_DROP_UDP_MALFORMED);
+			return mp_classify_drop(pkt, MP_DROP_UDP_MALFORMED);
 		ulen = mp_rd16(u + 4);
 		if (ulen < 8 || ulen > ip_len - ihl || (hw & MP_HW_L4_BAD))
-			return drop(pkt, MP_DROP_UDP_MALFORMED);
+			return mp_classify_drop(pkt, MP_DROP_UDP_MALFORMED);
 		pkt->src_port = mp_rd16(u);
 		pkt->dst_port = mp_rd16(u + 2);
 		pkt->payload_off = (uint16_t)(pkt->l4_off + 8);
@@ -153,13 +140,13 @@ enum mp_verdict mp_classify_hw(uint8_t *f, size_t len, const struct mp_iface *if
 		else if (pkt->dst_port >= ifc->nat_port_min && pkt->dst_port <= ifc->nat_port_max)
 			v = MP_V_NAT;
 		else
-			return exception(pkt, MP_DROP_UDP_PORT);
+			return mp_classify_exception(pkt, MP_DROP_UDP_PORT);
 		/* RFC 1812 section 5.3.1: a datagram the data plane forwards (media, and the handshakes it
 		 * relays) must not leave with TTL 0, so one arriving with TTL <= 1 is dropped and counted. No
 		 * ICMP time exceeded is sent (the kernel's own traffic, e.g. traceroute to the appliance, goes
 		 * to the exception path above and is answered there). */
 		if (ip[8] <= 1)
-			return drop(pkt, MP_DROP_TTL);
+			return mp_classify_drop(pkt, MP_DROP_TTL);
 		return v;
 	}
 }

@@ -73,4 +73,18 @@ enum mp_verdict mp_classify_hw(uint8_t *frame, size_t len, const struct mp_iface
  * IPv4 only (origins are reached over IPv4): UDP to one over IPv6 goes to the kernel. */
 enum mp_verdict mp_classify6(uint8_t *frame, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt, unsigned hw);
 
+/* The classifiers' verdicts with a reason: dropped here, or for the kernel (`why` is the drop reason
+ * counted when no exception path is configured). */
+static inline enum mp_verdict mp_classify_drop(struct mp_pkt *pkt, enum mp_dp_drop why)
+{
+	pkt->drop = (uint8_t)why;
+	return MP_V_DROP;
+}
+
+static inline enum mp_verdict mp_classify_exception(struct mp_pkt *pkt, enum mp_dp_drop why)
+{
+	pkt->drop = (uint8_t)why;
+	return MP_V_EXCEPTION;
+}
+
 #endif

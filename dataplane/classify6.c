@@ -5,18 +5,6 @@
 
 #include <string.h>
 
-static enum mp_verdict drop(struct mp_pkt *pkt, enum mp_dp_drop why)
-{
-	pkt->drop = (uint8_t)why;
-	return MP_V_DROP;
-}
-
-static enum mp_verdict exception(struct mp_pkt *pkt, enum mp_dp_drop why)
-{
-	pkt->drop = (uint8_t)why;
-	return MP_V_EXCEPTION;
-}
-
 /* RFC 4861 sections 7.1 and 7.2.3: a solicitation must name our address; an advertisement is looked
  * at by the worker (it is taken only for an address we asked about). */
 static enum mp_verdict do_nd(uint8_t *ip, const struct mp_ip6 *m, const struct mp_iface *ifc, struct mp_pkt *pkt)
@@ -24,9 +12,9 @@ static enum mp_verdict do_nd(uint8_t *ip, const struct mp_ip6 *m, const struct m
 	struct mp_nd nd;
 
 	if (mp_nd_parse(ip, m, &nd) != MP_OK)
-		return drop(pkt, MP_DROP_ND_MALFORMED);
+		return mp_classify_drop(pkt, MP_DROP_ND_MALFORMED);
 	if (nd.type == MP_ND_NS && memcmp(nd.target, ifc->ip6, 16))
-		return drop(pkt, MP_DROP_ND_NOT_US);
+		return mp_classify_drop(pkt, MP_DROP_ND_NOT_US);
 	pkt->is_arp_request = nd.type == MP_ND_NS;
 	if (nd.has_lladdr) {
 		memcpy(pkt->src_mac, nd.lladdr, 6);
@@ -46,50 +34,50 @@ enum mp_verdict mp_classify6(uint8_t *f, size_t len, const struct mp_iface *ifc,
 	pkt->is_v6 = 1;
 	r = mp_ip6_parse(ip, len - pkt->l3_off, &m);
 	if (r == MP_IP6_MALFORMED)
-		return drop(pkt, MP_DROP_IP6_HEADER);
+		return mp_classify_drop(pkt, MP_DROP_IP6_HEADER);
 	if (memcmp(ip + 24, ifc->ip6, 16)) {
 		/* RFC 4291 section 2.7.1: our solicited-node group carries solicitations for our address */
 		mp_ip6_solicited_node(ifc->ip6, sn);
 		if (memcmp(ip + 24, sn, 16))
-			return drop(pkt, MP_DROP_NOT_US);
+			return mp_classify_drop(pkt, MP_DROP_NOT_US);
 		multicast = true;
 	}
 	if (r == MP_IP6_EXT_BAD)
-		return drop(pkt, MP_DROP_IP6_EXTENSION);
+		return mp_classify_drop(pkt, MP_DROP_IP6_EXTENSION);
 	if (r == MP_IP6_FRAGMENT) /* the kernel reassembles (RFC 8200 section 4.5) */
-		return multicast ? drop(pkt, MP_DROP_IP_FRAGMENT) : exception(pkt, MP_DROP_IP_FRAGMENT);
+		return multicast ? mp_classify_drop(pkt, MP_DROP_IP_FRAGMENT) : mp_classify_exception(pkt, MP_DROP_IP_FRAGMENT);
 	pkt->l4_off = (uint16_t)(pkt->l3_off + m.l4_off);
 	l4 = f + pkt->l4_off;
 	if (m.proto == MP_IPPROTO_ICMPV6) {
 		if (m.l4_len < 4)
-			return drop(pkt, MP_DROP_ICMP_MALFORMED);
+			return mp_classify_drop(pkt, MP_DROP_ICMP_MALFORMED);
 		if (l4[0] == MP_ND_NS || l4[0] == MP_ND_NA)
 			return do_nd(ip, &m, ifc, pkt);
 		if (multicast)
-			return drop(pkt, MP_DROP_NOT_US);
+			return mp_classify_drop(pkt, MP_DROP_NOT_US);
 		if (l4[0] != MP_ICMP6_ECHO_REQUEST)
-			return exception(pkt, MP_DROP_ICMP_OTHER); /* errors (packet too big...) for the kernel's TCP */
+			return mp_classify_exception(pkt, MP_DROP_ICMP_OTHER); /* errors (packet too big...) for the kernel's TCP */
 		if (mp_icmp6_echo_reply(ip, &m) != MP_OK)
-			return drop(pkt, MP_DROP_ICMP_MALFORMED);
+			return mp_classify_drop(pkt, MP_DROP_ICMP_MALFORMED);
 		memcpy(f, f + 6, 6);
 		memcpy(f + 6, ifc->mac, 6);
 		return MP_V_REPLY;
 	}
 	if (multicast)
-		return drop(pkt, MP_DROP_NOT_US);
+		return mp_classify_drop(pkt, MP_DROP_NOT_US);
 	if (m.proto == MP_IPPROTO_TCP)
-		return exception(pkt, MP_DROP_TCP);
+		return mp_classify_exception(pkt, MP_DROP_TCP);
 	if (m.proto != MP_IPPROTO_UDP)
-		return exception(pkt, MP_DROP_OTHER_PROTO);
+		return mp_classify_exception(pkt, MP_DROP_OTHER_PROTO);
 	{
 		uint16_t ulen;
 
 		if (m.l4_len < 8)
-			return drop(pkt, MP_DROP_UDP_MALFORMED);
+			return mp_classify_drop(pkt, MP_DROP_UDP_MALFORMED);
 		ulen = mp_rd16(l4 + 4);
 		/* RFC 8200 section 8.1: the UDP checksum is mandatory over IPv6 */
 		if (ulen < 8 || ulen > m.l4_len || mp_rd16(l4 + 6) == 0 || (hw & MP_HW_L4_BAD))
-			return drop(pkt, MP_DROP_UDP_MALFORMED);
+			return mp_classify_drop(pkt, MP_DROP_UDP_MALFORMED);
 		pkt->src_port = mp_rd16(l4);
 		pkt->dst_port = mp_rd16(l4 + 2);
 		pkt->payload_off = (uint16_t)(pkt->l4_off + 8);
@@ -99,10 +87,10 @@ enum mp_verdict mp_classify6(uint8_t *f, size_t len, const struct mp_iface *ifc,
 		else if (pkt->dst_port == ifc->srt_port)
 			v = MP_V_SRT;
 		else
-			return exception(pkt, MP_DROP_UDP_PORT);
+			return mp_classify_exception(pkt, MP_DROP_UDP_PORT);
 		/* RFC 8200 section 3: the hop limit, as the IPv4 TTL (classify.c) */
 		if (m.hop_limit <= 1)
-			return drop(pkt, MP_DROP_TTL);
+			return mp_classify_drop(pkt, MP_DROP_TTL);
 		return v;
 	}
 }

@@ -156,26 +156,37 @@ static int mp_lb_sess_new_locked(struct mp_lb *lb, const struct mp_lb_session_pa
 	return MP_OK;
 }
 
-int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p, uint64_t now,
-			 struct mp_lb_session **out)
+/* What creating and adopting a session start with: its parameters checked, its tuple key, and the
+ * session lock taken with no session on that tuple yet. Otherwise the lock is not held: the error,
+ * and MP_ERR_EXISTS with *out the session already there. */
+static int sess_begin_locked(struct mp_lb *lb, const struct mp_lb_session_params *p, struct mp_lb_tuple *key,
+			     size_t *ulen, struct mp_lb_session **out)
 {
-	struct mp_lb_tuple key;
 	void *data;
-	size_t ulen;
-	int rc = mp_lb_sess_params_ok(p, &ulen);
+	int rc = mp_lb_sess_params_ok(p, ulen);
 	if (rc != MP_OK || out == NULL)
 		return rc != MP_OK ? rc : MP_ERR_INVAL;
 	if (!mp_lb_sess_writer_ok())
 		return MP_ERR_STATE;
-	mp_lb_tuple_key(&key, &p->tuple);
+	mp_lb_tuple_key(key, &p->tuple);
 	*out = NULL;
-
 	rte_spinlock_lock(&lb->sess.wlock);
-	if (rte_hash_lookup_data(lb->sess.h, &key, &data) >= 0) {
+	if (rte_hash_lookup_data(lb->sess.h, key, &data) >= 0) {
 		rte_spinlock_unlock(&lb->sess.wlock);
 		*out = data;
 		return MP_ERR_EXISTS;
 	}
+	return MP_OK;
+}
+
+int mp_lb_session_create(struct mp_lb *lb, const struct mp_lb_session_params *p, uint64_t now,
+			 struct mp_lb_session **out)
+{
+	struct mp_lb_tuple key;
+	size_t ulen;
+	int rc = sess_begin_locked(lb, p, &key, &ulen, out);
+	if (rc != MP_OK)
+		return rc;
 	rc = mp_lb_sess_new_locked(lb, p, &key, ulen, now, 0, out);
 	rte_spinlock_unlock(&lb->sess.wlock);
 	if (rc == MP_OK)
@@ -187,21 +198,11 @@ int mp_lb_session_adopt(struct mp_lb *lb, const struct mp_lb_session_params *p, 
 			uint32_t srt_bound, uint32_t srt_origin_sock, uint64_t now, struct mp_lb_session **out)
 {
 	struct mp_lb_tuple key;
-	void *data;
 	size_t ulen;
-	int rc = mp_lb_sess_params_ok(p, &ulen);
-	if (rc != MP_OK || out == NULL)
-		return rc != MP_OK ? rc : MP_ERR_INVAL;
-	if (!mp_lb_sess_writer_ok())
-		return MP_ERR_STATE;
-	mp_lb_tuple_key(&key, &p->tuple);
-	*out = NULL;
-	rte_spinlock_lock(&lb->sess.wlock);
-	if (rte_hash_lookup_data(lb->sess.h, &key, &data) >= 0) {
-		rte_spinlock_unlock(&lb->sess.wlock);
-		*out = data;
-		return MP_ERR_EXISTS;
-	}
+	int rc = sess_begin_locked(lb, p, &key, &ulen, out);
+	if (rc != MP_OK)
+		return rc;
+	void *data;
 	if (p->kind == MP_LB_SESS_SRT && srt_bound != 0 && rte_hash_lookup_data(lb->srt.h, &srt_bound, &data) >= 0) {
 		rte_spinlock_unlock(&lb->sess.wlock);
 		return MP_ERR_EXISTS;

@@ -3,6 +3,7 @@
 #include "endpoint.h"
 #include "mp_error.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,7 +86,7 @@ static int token_is(const char *s, size_t len, const char *word)
 
 /* Offsets of the address and port tokens within the candidate line, for the rewrite. */
 struct cand_pos {
-	size_t addr_off, addr_len, port_off, port_len;
+	size_t found_len, prio_off, prio_len, addr_off, addr_len, port_off, port_len;
 };
 
 /* Parse the candidate line l (RFC 8839 section 5.1):
@@ -135,6 +136,9 @@ static int parse_candidate(const struct sdp_line *l, struct mp_sdp_candidate *c,
 		  : token_is(t[7], tl[7], "prflx") ? MP_SDP_PRFLX
 		  : token_is(t[7], tl[7], "relay") ? MP_SDP_RELAY
 						   : MP_SDP_TYPE_OTHER;
+	pos->found_len = tl[0];
+	pos->prio_off = (size_t)(t[3] - l->p);
+	pos->prio_len = tl[3];
 	pos->addr_off = (size_t)(t[4] - l->p);
 	pos->addr_len = tl[4];
 	pos->port_off = (size_t)(t[5] - l->p);
@@ -266,13 +270,44 @@ static int is_m_line_with_port(const struct sdp_line *l, size_t *port_off, size_
 	return 1;
 }
 
+/* The IPv6 twin of a rewritten host candidate line (whole, its terminator included): foundation
+ * with a "6" added (another base address has another foundation, RFC 8445 section 5.1.1.3),
+ * priority one local-preference step below the IPv4 candidate's (RFC 8445 section 5.1.2.1: the IPv4
+ * path is preferred by a dual-stack client), address ip6, port port_s, the rest as it was. */
+static void put_twin6(struct out_buf *o, const char *whole, size_t whole_len, const struct mp_sdp_candidate *c,
+		      const struct cand_pos *cp, const char *ip6, const char *port_s)
+{
+	static const char pfx[] = "a=candidate:";
+	size_t fl = cp->found_len < MP_SDP_FOUNDATION_MAX - 1 ? cp->found_len : cp->found_len - 1;
+	char prio[12];
+
+	put(o, pfx, sizeof(pfx) - 1);
+	put(o, c->foundation, fl);
+	put(o, fl < cp->found_len && c->foundation[fl] == '6' ? "v" : "6", 1);
+	put(o, whole + sizeof(pfx) - 1 + cp->found_len, cp->prio_off - (sizeof(pfx) - 1) - cp->found_len);
+	snprintf(prio, sizeof(prio), "%u", c->priority >= 256 ? c->priority - 256 : c->priority);
+	put(o, prio, strlen(prio));
+	put(o, whole + cp->prio_off + cp->prio_len, cp->addr_off - cp->prio_off - cp->prio_len);
+	put(o, ip6, strlen(ip6));
+	put(o, whole + cp->addr_off + cp->addr_len, cp->port_off - cp->addr_off - cp->addr_len);
+	put(o, port_s, strlen(port_s));
+	put(o, whole + cp->port_off + cp->port_len, whole_len - cp->port_off - cp->port_len);
+}
+
 int mp_sdp_rewrite_candidates(const char *sdp, size_t len, uint32_t public_ipv4, uint16_t port,
 			      unsigned flags, char *out, size_t cap, size_t *out_len)
+{
+	return mp_sdp_rewrite_candidates6(sdp, len, public_ipv4, NULL, port, flags, out, cap, out_len);
+}
+
+int mp_sdp_rewrite_candidates6(const char *sdp, size_t len, uint32_t public_ipv4, const uint8_t *public_ip6,
+			       uint16_t port, unsigned flags, char *out, size_t cap, size_t *out_len)
 {
 	struct out_buf o = { out, cap, 0, 0 };
 	struct sdp_line l;
 	size_t pos = 0;
-	char ip[16], port_s[8];
+	char ip[16], ip6[INET6_ADDRSTRLEN], port_s[8];
+	uint8_t twinned[256 / 8] = { 0 }; /* components of this m= section given an IPv6 twin */
 	int rewritten = 0;
 
 	if (!sdp || !out || cap == 0 || !out_len)
@@ -280,6 +315,8 @@ int mp_sdp_rewrite_candidates(const char *sdp, size_t len, uint32_t public_ipv4,
 	if (!next_line(sdp, len, 0, &l) || l.len != 3 || memcmp(l.p, "v=0", 3) != 0)
 		return MP_ERR_INVAL;
 	mp_ipv4_format(public_ipv4, ip, sizeof(ip));
+	if (public_ip6 && !inet_ntop(AF_INET6, public_ip6, ip6, sizeof(ip6)))
+		return MP_ERR_INVAL;
 	snprintf(port_s, sizeof(port_s), "%u", port);
 	while (next_line(sdp, len, pos, &l)) {
 		const char *whole = sdp + pos; /* the line with its own terminator */
@@ -303,6 +340,8 @@ int mp_sdp_rewrite_candidates(const char *sdp, size_t len, uint32_t public_ipv4,
 				put(&o, whole + e, whole_len - e);
 				continue;
 			}
+			if (has_prefix(&l, "m="))
+				memset(twinned, 0, sizeof(twinned));
 			if (is_m_line_with_port(&l, &off, &n)) {
 				put(&o, whole, off);
 				put(&o, port_s, strlen(port_s));
@@ -334,6 +373,16 @@ int mp_sdp_rewrite_candidates(const char *sdp, size_t len, uint32_t public_ipv4,
 		put(&o, port_s, strlen(port_s));
 		put(&o, whole + cp.port_off + cp.port_len, whole_len - cp.port_off - cp.port_len);
 		rewritten++;
+		/* One IPv6 twin per component of the section (several origin candidates all become
+		 * the one public address: one twin is enough). */
+		if (public_ip6 && c.transport == MP_SDP_UDP && !(twinned[(c.component - 1) / 8] & (1u << ((c.component - 1) % 8)))) {
+			twinned[(c.component - 1) / 8] |= (uint8_t)(1u << ((c.component - 1) % 8));
+			/* The last line, unterminated (or a CR without its LF): the twin goes on a line of its own. */
+			if (whole[whole_len - 1] != '\n')
+				put(&o, whole[whole_len - 1] == '\r' ? "\n" : "\r\n", whole[whole_len - 1] == '\r' ? 1 : 2);
+			put_twin6(&o, whole, whole_len, &c, &cp, ip6, port_s);
+			rewritten++;
+		}
 	}
 	if (o.err)
 		return o.err;

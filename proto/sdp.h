@@ -59,4 +59,12 @@ int mp_sdp_media_addr(const struct mp_sdp_info *info, uint32_t *ipv4, uint16_t *
 int mp_sdp_rewrite_candidates(const char *sdp, size_t len, uint32_t public_ipv4, uint16_t port,
 			      unsigned flags, char *out, size_t cap, size_t *out_len);
 
+/* The same, and with public_ip6 (16 bytes, network order; NULL: none, as above) the first rewritten
+ * UDP host candidate of each component in each m= section is followed by its IPv6 twin: the same
+ * line with the foundation given a "6", the priority one local-preference step lower (a dual-stack
+ * client prefers the IPv4 path) and public_ip6:port as its address, so that an IPv6 client reaches
+ * the data plane over IPv6 (docs/ipv6-dataplane.md). The twins count in the returned number. */
+int mp_sdp_rewrite_candidates6(const char *sdp, size_t len, uint32_t public_ipv4, const uint8_t *public_ip6,
+			       uint16_t port, unsigned flags, char *out, size_t cap, size_t *out_len);
+
 #endif

@@ -114,10 +114,12 @@ static void answer(struct mp_api_call *call, struct evhttp_request *resp, int co
 		mp_whip_relay_reply(&call->relay, resp, code, evhttp_request_get_response_code_line(resp), body, len);
 		return;
 	}
-	/* In a fleet the client's media goes to the shared service address (docs/fleet.md). */
+	/* In a fleet the client's media goes to the shared service address (docs/fleet.md); an IPv6
+	 * client's to the appliance's own public_ip6 (there is no shared IPv6 service address). */
 	rc = mp_webrtc_answer_build(call->offer_ufrag, sdp, sdp_len, call->rtc_ipv4, call->rtc_port,
-				    c->cfg->service_ip ? c->cfg->service_ip : c->cfg->public_ip.ipv4, c->cfg->webrtc_port,
-				    &a, reason, sizeof(reason));
+				    c->cfg->service_ip ? c->cfg->service_ip : c->cfg->public_ip.ipv4,
+				    c->cfg->public_ip6.set ? c->cfg->public_ip6.ip6 : NULL, c->cfg->webrtc_port, &a, reason,
+				    sizeof(reason));
 	if (rc == MP_OK && (rc = mp_lb_webrtc_store(c->lb, a.username, a.ice_pwd, call->stream, call->origin_id, a.media_ipv4,
 						    a.media_port, mp_now_ms())) != MP_OK)
 		snprintf(reason, sizeof(reason), "cannot record the ICE username: %s", mp_strerror(rc));

@@ -28,7 +28,8 @@ int mp_webrtc_offer_ufrag(const char *offer, size_t len, char *ufrag, char *reas
 }
 
 static int build(const char *offer_ufrag, const char *answer, size_t answer_len, uint32_t rtc_ipv4,
-		 uint16_t rtc_port, uint32_t public_ipv4, uint16_t public_port, struct mp_sdp_info *info,
+		 uint16_t rtc_port, uint32_t public_ipv4, const uint8_t *public_ip6, uint16_t public_port,
+		 struct mp_sdp_info *info,
 		 struct mp_webrtc_answer *out, char *reason, size_t reason_cap)
 {
 	size_t cap;
@@ -58,14 +59,18 @@ static int build(const char *offer_ufrag, const char *answer, size_t answer_len,
 		snprintf(reason, reason_cap, "the origin's answer has no UDP host candidate and it registered no rtc endpoint");
 		return MP_ERR_NOTFOUND;
 	}
-	/* Each rewritten candidate grows by at most "255.255.255.255" + "65535" over a 1-byte address and port. */
+	/* Each rewritten candidate grows by at most "255.255.255.255" + "65535" over a 1-byte address and
+	 * port; an IPv6 twin is at most a copy of its line grown by an IPv6 address, "6" and CRLF. */
 	cap = answer_len + 32u * ((size_t)info->n_cand_seen + 1u) + 1u;
+	if (public_ip6)
+		cap += answer_len + 64u * ((size_t)info->n_cand_seen + 1u);
 	out->sdp = malloc(cap);
 	if (!out->sdp) {
 		snprintf(reason, reason_cap, "out of memory");
 		return MP_ERR_NOMEM;
 	}
-	rc = mp_sdp_rewrite_candidates(answer, answer_len, public_ipv4, public_port, 0, out->sdp, cap, &out->sdp_len);
+	rc = mp_sdp_rewrite_candidates6(answer, answer_len, public_ipv4, public_ip6, public_port, 0, out->sdp, cap,
+					&out->sdp_len);
 	if (rc < 0) {
 		snprintf(reason, reason_cap, "cannot rewrite the origin's candidates (%s)", mp_strerror(rc));
 		return rc;
@@ -75,8 +80,8 @@ static int build(const char *offer_ufrag, const char *answer, size_t answer_len,
 }
 
 int mp_webrtc_answer_build(const char *offer_ufrag, const char *answer, size_t answer_len,
-			   uint32_t rtc_ipv4, uint16_t rtc_port, uint32_t public_ipv4, uint16_t public_port,
-			   struct mp_webrtc_answer *out, char *reason, size_t reason_cap)
+			   uint32_t rtc_ipv4, uint16_t rtc_port, uint32_t public_ipv4, const uint8_t *public_ip6,
+			   uint16_t public_port, struct mp_webrtc_answer *out, char *reason, size_t reason_cap)
 {
 	struct mp_sdp_info *info = malloc(sizeof(*info));
 	int rc;
@@ -86,8 +91,8 @@ int mp_webrtc_answer_build(const char *offer_ufrag, const char *answer, size_t a
 		snprintf(reason, reason_cap, "out of memory");
 		return MP_ERR_NOMEM;
 	}
-	rc = build(offer_ufrag, answer, answer_len, rtc_ipv4, rtc_port, public_ipv4, public_port, info, out,
-		   reason, reason_cap);
+	rc = build(offer_ufrag, answer, answer_len, rtc_ipv4, rtc_port, public_ipv4, public_ip6, public_port, info,
+		   out, reason, reason_cap);
 	free(info);
 	if (rc != MP_OK)
 		mp_webrtc_answer_free(out);

@@ -2,6 +2,7 @@
 # whip_client.py: an aiortc WHIP publisher (or, with --play, WHEP player) for the e2e tests: POSTs its
 # offer, takes the answer, sends audio and video (or receives) for a while, then DELETEs its
 # resource. Prints a JSON summary; exit 0 when ICE connected and media was sent (received).
+# --answer-out FILE: the answer SDP as received, for the test to check (its candidates).
 # --until FILE: once connected, go on until FILE exists, writing the RTP counts to --progress meanwhile.
 # --seconds 0: until SIGUSR1 or SIGTERM (the fault tests end a live stream when they choose), or until
 # ICE fails (consent lost: the origin went away); "ice_final" says which.
@@ -78,6 +79,9 @@ async def publish(args):
     status, headers, answer, answered_by = await loop.run_in_executor(
         None, http, "POST", args.url, pc.localDescription.sdp.encode(), {"Content-Type": "application/sdp"})
     answer = answer.decode()
+    if args.answer_out:  # what the appliance answered, for the test to check
+        with open(args.answer_out, "w") as f:
+            f.write(answer)
     if args.answer_via:  # the client's ICE goes to another appliance than the one that answered
         old, new = args.answer_via.split("=")
         answer = answer.replace(" " + old + " ", " " + new + " ").replace("IN IP4 " + old, "IN IP4 " + new)
@@ -128,6 +132,7 @@ def main():
     p.add_argument("--play", action="store_true", help="WHEP: receive instead of send")
     p.add_argument("--until", help="once connected, go on until this file exists (instead of --seconds)")
     p.add_argument("--answer-via", help="OLD=NEW: send ICE/media to address NEW where the answer says OLD")
+    p.add_argument("--answer-out", help="write the answer SDP received here")
     p.add_argument("--progress", help="with --until: write the RTP counts here (JSON) as they grow")
     args = p.parse_args()
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [args.ip]

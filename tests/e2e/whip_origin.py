@@ -35,6 +35,26 @@ def strip_abs_send_time(sdp):
     return "".join(l for l in sdp.splitlines(True) if "abs-send-time" not in l)
 
 
+# An address in the test range that no namespace routes: a candidate the origin's checks never reach.
+UNREACHABLE_IP = "198.19.255.1"
+
+
+def with_own_family_candidate(sdp):
+    # aioice (full ICE) fails at once when no candidate of the offer pairs with its own IPv4 one (an
+    # IPv6-only client behind the appliance: the origin only ever meets it as the appliance's IPv4 NAT
+    # address, a peer-reflexive candidate once the client's checks arrive; SRS, ICE-lite, does not
+    # care). An unreachable IPv4 candidate keeps the check list open until then, as the IPv4 client's
+    # own unroutable candidate does in the other tests.
+    # Offers without candidates (trickle ICE) or with an IPv4 one are left as they are.
+    if not re.search(r"^a=candidate:", sdp, re.M) or re.search(r"^a=candidate:\S+ \d+ \S+ \d+ \d+\.\d+\.\d+\.\d+ ", sdp, re.M):
+        return sdp
+    m = re.search(r"^a=mid:.*\r?\n", sdp, re.M)
+    if not m:
+        return sdp
+    line = "a=candidate:unreach 1 udp 1 %s 9 typ host\r\n" % UNREACHABLE_IP
+    return sdp[:m.end()] + line + sdp[m.end():]
+
+
 def ufrag(sdp):
     m = re.search(r"^a=ice-ufrag:(\S+)", sdp, re.M)
     return m.group(1) if m else ""
@@ -65,7 +85,8 @@ async def answer(offer_sdp, play):
     def on_track(track):
         asyncio.ensure_future(consume(track))
 
-    await pc.setRemoteDescription(RTCSessionDescription(strip_abs_send_time(offer_sdp), "offer"))
+    offer_sdp = with_own_family_candidate(strip_abs_send_time(offer_sdp))
+    await pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
     if play:  # WHEP: the origin sends (silence, cheap to encode)
         pc.addTrack(AudioStreamTrack())
     await pc.setLocalDescription(await pc.createAnswer())

@@ -179,6 +179,58 @@ static void last_line_without_lf_keeps_its_cr(void **state)
 	assert_string_equal(info.pwd, "pppppppppppppppppppppp");
 }
 
+/* With public_ip6: one IPv6 twin per component and m= section, right after the first rewritten UDP host
+ * candidate; TCP, non-host and later duplicates get none; an unterminated last line gets its twin on a
+ * line of its own; a 32-character foundation stays 32 characters and differs. */
+static void ipv6_twins_follow_the_first_udp_host_candidate_of_each_component(void **state)
+{
+	static const uint8_t ip6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 }; /* 2001:db8::2 */
+	static const char *sdp =
+		"v=0\r\n"
+		"a=ice-ufrag:sessUfrag\r\n"
+		"a=ice-pwd:sessionpasswordsessionpw\r\n"
+		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+		"a=candidate:1 1 udp 2130706431 10.0.0.1 18000 typ host generation 0\r\n"
+		"a=candidate:2 1 udp 2130706430 10.0.0.2 18000 typ host\r\n"
+		"a=candidate:3 2 udp 100 10.0.0.1 18001 typ host\r\n"
+		"a=candidate:4 1 tcp 1518280447 10.0.0.1 9 typ host tcptype active\r\n"
+		"a=candidate:5 1 udp 1686052607 203.0.113.9 40000 typ srflx raddr 10.0.0.1 rport 18000\r\n"
+		"m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+		"a=candidate:abcdefghijklmnopqrstuvwxyz012346 1 UDP 2130706431 10.0.0.1 18000 typ host";
+	static const char *want =
+		"v=0\r\n"
+		"a=ice-ufrag:sessUfrag\r\n"
+		"a=ice-pwd:sessionpasswordsessionpw\r\n"
+		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+		"a=candidate:1 1 udp 2130706431 198.18.0.2 8000 typ host generation 0\r\n"
+		"a=candidate:16 1 udp 2130706175 2001:db8::2 8000 typ host generation 0\r\n"
+		"a=candidate:2 1 udp 2130706430 198.18.0.2 8000 typ host\r\n"
+		"a=candidate:3 2 udp 100 198.18.0.2 8000 typ host\r\n"
+		"a=candidate:36 2 udp 100 2001:db8::2 8000 typ host\r\n"
+		"a=candidate:5 1 udp 1686052607 203.0.113.9 40000 typ srflx raddr 10.0.0.1 rport 18000\r\n"
+		"m=video 9 UDP/TLS/RTP/SAVPF 96\r\n"
+		"a=candidate:abcdefghijklmnopqrstuvwxyz012346 1 UDP 2130706431 198.18.0.2 8000 typ host\r\n"
+		"a=candidate:abcdefghijklmnopqrstuvwxyz01234v 1 UDP 2130706175 2001:db8::2 8000 typ host";
+	size_t n;
+
+	(void)state;
+	assert_int_equal(mp_sdp_rewrite_candidates6(sdp, strlen(sdp), PUBLIC_IP, ip6, 8000, 0, out, sizeof(out), &n), 7);
+	assert_string_equal(out, want);
+	assert_int_equal(n, strlen(want));
+	/* The twin's foundation, priority and address parse (a client takes it as a candidate). */
+	assert_int_equal(parse(out), MP_OK);
+	assert_int_equal(info.n_cand, 8); /* the srflx line kept as it was */
+	assert_string_equal(info.cand[1].address, "2001:db8::2");
+	assert_int_equal(info.cand[1].port, 8000);
+	assert_int_equal(info.cand[1].media, 0);
+	assert_string_equal(info.cand[7].foundation, "abcdefghijklmnopqrstuvwxyz01234v");
+	/* Exactly enough room works, one byte less does not; without public_ip6 no twin. */
+	assert_int_equal(mp_sdp_rewrite_candidates6(sdp, strlen(sdp), PUBLIC_IP, ip6, 8000, 0, out, n + 1, &n), 7);
+	assert_int_equal(mp_sdp_rewrite_candidates6(sdp, strlen(sdp), PUBLIC_IP, ip6, 8000, 0, out, n, &n), MP_ERR_NOSPACE);
+	assert_int_equal(mp_sdp_rewrite_candidates6(sdp, strlen(sdp), PUBLIC_IP, NULL, 8000, 0, out, sizeof(out), &n), 4);
+	assert_null(strstr(out, "2001:db8"));
+}
+
 static void ufrag_and_pwd_levels_and_mismatches(void **state)
 {
 	(void)state;
@@ -355,6 +407,7 @@ int main(void)
 		cmocka_unit_test(default_candidate_in_c_and_m_lines_is_rewritten),
 		cmocka_unit_test(tcp_and_non_host_candidates_follow_the_flags),
 		cmocka_unit_test(last_line_without_lf_keeps_its_cr),
+		cmocka_unit_test(ipv6_twins_follow_the_first_udp_host_candidate_of_each_component),
 		cmocka_unit_test(ufrag_and_pwd_levels_and_mismatches),
 		cmocka_unit_test(bad_sdps_are_refused),
 		cmocka_unit_test(ice_values_are_bounded_at_256),

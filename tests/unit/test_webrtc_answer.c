@@ -41,7 +41,7 @@ static void srs_answer_gives_username_media_and_rewritten_candidates(void **stat
 	char *sdp = (char *)mp_test_read_file("srs7-whip-answer.sdp", &len);
 
 	(void)state;
-	assert_int_equal(mp_webrtc_answer_build("oZ0b", sdp, len, ORIGIN_RTC, 8000, PUBLIC_IP, 8000, &a, reason,
+	assert_int_equal(mp_webrtc_answer_build("oZ0b", sdp, len, ORIGIN_RTC, 8000, PUBLIC_IP, NULL, 8000, &a, reason,
 						sizeof(reason)), MP_OK);
 	assert_string_equal(a.username, "6wii000d:oZ0b"); /* answerUfrag:offerUfrag, SRS's session name */
 	assert_string_equal(a.ice_pwd, "pam2577i3kl189u6398pj8194l861c06"); /* the key of the client's checks */
@@ -58,13 +58,48 @@ static void srs_answer_gives_username_media_and_rewritten_candidates(void **stat
 	free(sdp);
 }
 
+/* public_ip6 configured: beside each section's IPv4 candidate the answer offers the appliance's IPv6
+ * address, so that an IPv6-only client's checks and media reach the data plane over IPv6. */
+static void srs_answer_gets_an_ipv6_candidate_for_public_ip6(void **state)
+{
+	static const uint8_t ip6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 2 }; /* 2001:db8:1::2 */
+	const char *v4 = "a=candidate:0 1 udp 2130706431 198.18.1.2 8000 typ host generation 0\r\n";
+	const char *v6 = "a=candidate:06 1 udp 2130706175 2001:db8:1::2 8000 typ host generation 0\r\n";
+	struct mp_webrtc_answer a;
+	size_t len;
+	char *sdp = (char *)mp_test_read_file("srs7-whip-answer.sdp", &len), *p, *video;
+
+	(void)state;
+	assert_int_equal(mp_webrtc_answer_build("oZ0b", sdp, len, ORIGIN_RTC, 8000, PUBLIC_IP, ip6, 8000, &a, reason,
+						sizeof(reason)), MP_OK);
+	assert_string_equal(a.username, "6wii000d:oZ0b");
+	assert_int_equal(a.media_ipv4, 0x7f000001u); /* the origin side stays IPv4 */
+	assert_int_equal(a.media_port, 18000);
+	assert_int_equal(a.rewritten, 4); /* audio and video: IPv4 and IPv6 each */
+	video = strstr(a.sdp, "m=video");
+	assert_non_null(video);
+	/* In each section, the IPv4 candidate then its IPv6 twin on the next line. */
+	p = strstr(a.sdp, v4);
+	assert_true(p && p < video);
+	assert_ptr_equal(strstr(a.sdp, v6), p + strlen(v4));
+	p = strstr(video, v4);
+	assert_non_null(p);
+	assert_ptr_equal(strstr(video, v6), p + strlen(v4));
+	assert_null(strstr(a.sdp, "127.0.0.1"));
+	assert_non_null(strstr(a.sdp, "c=IN IP4 0.0.0.0\r\n")); /* the placeholder stays */
+	assert_int_equal(strlen(a.sdp), a.sdp_len);
+	assert_int_equal(a.sdp_len, len + 2 * (strlen("198.18.1.2 8000") - strlen("127.0.0.1 18000")) + 2 * strlen(v6));
+	mp_webrtc_answer_free(&a);
+	free(sdp);
+}
+
 static void answer_without_candidates_uses_the_registered_rtc_endpoint(void **state)
 {
 	const char *sdp = "v=0\r\na=ice-ufrag:abcd\r\na=ice-pwd:0123456789012345678901\r\nm=audio 9 UDP 0\r\n";
 	struct mp_webrtc_answer a;
 
 	(void)state;
-	assert_int_equal(mp_webrtc_answer_build("wxyz", sdp, strlen(sdp), ORIGIN_RTC, 8001, PUBLIC_IP, 8000, &a, reason,
+	assert_int_equal(mp_webrtc_answer_build("wxyz", sdp, strlen(sdp), ORIGIN_RTC, 8001, PUBLIC_IP, NULL, 8000, &a, reason,
 						sizeof(reason)), MP_OK);
 	assert_false(a.media_from_sdp);
 	assert_int_equal(a.media_ipv4, ORIGIN_RTC);
@@ -73,7 +108,7 @@ static void answer_without_candidates_uses_the_registered_rtc_endpoint(void **st
 	assert_string_equal(a.sdp, sdp);
 	mp_webrtc_answer_free(&a);
 	/* Neither a candidate nor a registered endpoint: nowhere to send media. */
-	assert_int_equal(mp_webrtc_answer_build("wxyz", sdp, strlen(sdp), 0, 0, PUBLIC_IP, 8000, &a, reason,
+	assert_int_equal(mp_webrtc_answer_build("wxyz", sdp, strlen(sdp), 0, 0, PUBLIC_IP, NULL, 8000, &a, reason,
 						sizeof(reason)), MP_ERR_NOTFOUND);
 	assert_non_null(strstr(reason, "no UDP host candidate"));
 	assert_null(a.sdp);
@@ -85,17 +120,17 @@ static void unusable_answers_are_refused_with_a_reason(void **state)
 	struct mp_webrtc_answer a;
 
 	(void)state;
-	assert_int_equal(mp_webrtc_answer_build("wxyz", "<html>", 6, ORIGIN_RTC, 8000, PUBLIC_IP, 8000, &a, reason,
+	assert_int_equal(mp_webrtc_answer_build("wxyz", "<html>", 6, ORIGIN_RTC, 8000, PUBLIC_IP, NULL, 8000, &a, reason,
 						sizeof(reason)), MP_ERR_INVAL);
 	assert_non_null(strstr(reason, "not a valid SDP"));
-	assert_int_equal(mp_webrtc_answer_build("wxyz", "v=0\r\n", 5, ORIGIN_RTC, 8000, PUBLIC_IP, 8000, &a, reason,
+	assert_int_equal(mp_webrtc_answer_build("wxyz", "v=0\r\n", 5, ORIGIN_RTC, 8000, PUBLIC_IP, NULL, 8000, &a, reason,
 						sizeof(reason)), MP_ERR_INVAL);
 	assert_non_null(strstr(reason, "no a=ice-ufrag"));
 	/* The ICE username table keys are at most 63 bytes. */
 	memset(ufrag, 'u', 60);
 	ufrag[60] = '\0';
 	snprintf(sdp, sizeof(sdp), "v=0\r\na=ice-ufrag:%s\r\na=ice-pwd:0123456789012345678901\r\n", ufrag);
-	assert_int_equal(mp_webrtc_answer_build("wxyz", sdp, strlen(sdp), ORIGIN_RTC, 8000, PUBLIC_IP, 8000, &a, reason,
+	assert_int_equal(mp_webrtc_answer_build("wxyz", sdp, strlen(sdp), ORIGIN_RTC, 8000, PUBLIC_IP, NULL, 8000, &a, reason,
 						sizeof(reason)), MP_ERR_TOOLONG);
 	assert_null(a.sdp);
 }
@@ -164,6 +199,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(chromium_offer_gives_its_ufrag),
 		cmocka_unit_test(srs_answer_gives_username_media_and_rewritten_candidates),
+		cmocka_unit_test(srs_answer_gets_an_ipv6_candidate_for_public_ip6),
 		cmocka_unit_test(answer_without_candidates_uses_the_registered_rtc_endpoint),
 		cmocka_unit_test(unusable_answers_are_refused_with_a_reason),
 		cmocka_unit_test(resources_route_back_to_their_origin),

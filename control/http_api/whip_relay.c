@@ -4,6 +4,7 @@
 #include "relay_headers.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "peer_addr.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -120,7 +121,7 @@ static void copy_request_headers(const struct mp_whip_relay *r, struct evkeyvalq
 
 	if (cc)
 		evhttp_connection_get_peer(cc, &peer, &peer_port);
-	o.client_ip = peer;
+	o.client_ip = mp_peer_unmap(peer); /* an IPv4 client of a dual-stack listener as IPv4 */
 	mp_relay_request_headers(evhttp_request_get_input_headers(r->req), out, &o);
 }
 

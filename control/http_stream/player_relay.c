@@ -10,6 +10,7 @@
 #include "mp_log.h"
 #include "origin_health.h"
 #include "relay_headers.h"
+#include "peer_addr.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -408,8 +409,10 @@ void mp_player_relay_start(struct mp_http_stream *hs, struct evhttp_request *pla
 	snprintf(r->stream, sizeof(r->stream), "%s", p->stream);
 	snprintf(r->spbhid, sizeof(r->spbhid), "%s", p->spbhid ? p->spbhid : "");
 	evhttp_connection_get_peer(r->pconn, &peer, &peer_port);
+	peer = (char *)mp_peer_unmap(peer); /* an IPv4 client of a dual-stack listener */
 	snprintf(r->client_ip, sizeof(r->client_ip), "%s", peer ? peer : "");
-	snprintf(r->client, sizeof(r->client), "%s:%u", peer ? peer : "?", peer_port);
+	if (mp_peer_hostport(peer ? peer : "?", peer_port, r->client, sizeof(r->client)) < 0)
+		snprintf(r->client, sizeof(r->client), "?");
 	r->next = hs->relays;
 	if (r->next)
 		r->next->prev = r;

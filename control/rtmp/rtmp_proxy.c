@@ -5,6 +5,7 @@
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "peer_addr.h"
 #include "rtmp_session.h"
 #include "tls.h"
 
@@ -174,16 +175,16 @@ int mp_rtmp_proxy_start(struct mp_control *c)
 	return MP_OK;
 }
 
-static void peer_str(const struct sockaddr *sa, int len, char *out, size_t cap)
+/* "ip:port" or "[ipv6]:port" into out, the address alone into ip (an IPv4 client of a dual-stack
+ * socket as IPv4: peer_addr.h). */
+static void peer_str(const struct sockaddr *sa, int len, char *out, size_t cap, char *ip, size_t ipcap)
 {
-	const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-	char ip[INET_ADDRSTRLEN];
+	uint16_t port;
 
-	if (sa && len >= (int)sizeof(*in) && sa->sa_family == AF_INET &&
-	    inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip)))
-		snprintf(out, cap, "%s:%u", ip, ntohs(in->sin_port));
-	else
-		snprintf(out, cap, "?");
+	if (len > 0 && mp_peer_sockaddr(sa, (size_t)len, ip, ipcap, &port) && mp_peer_hostport(ip, port, out, cap) >= 0)
+		return;
+	snprintf(out, cap, "?");
+	ip[0] = 0;
 }
 
 /* A client connection on the RTMP socket, or over TLS (RTMPS: the client side's bufferevent does the
@@ -227,7 +228,7 @@ static void accept_conn(struct mp_control *c, evutil_socket_t fd, const struct s
 	s->created_ms = s->last_ms = mp_now_ms();
 	s->deadline_ms = s->created_ms + MP_RTMP_PROXY_SETUP_MS;
 	s->state = MP_RTMP_S_C_HANDSHAKE;
-	peer_str(peer, peerlen, s->peer, sizeof(s->peer));
+	peer_str(peer, peerlen, s->peer, sizeof(s->peer), s->peer_ip, sizeof(s->peer_ip));
 	s->next = px->head;
 	if (px->head)
 		px->head->prev = s;

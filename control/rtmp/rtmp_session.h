@@ -99,7 +99,8 @@ struct mp_rtmp_session {
 	enum mp_rtmp_state state;
 	enum mp_rtmp_role role;
 	struct mp_rtmp_side cl, org;
-	char peer[64];                      /* the client's address "ip:port" */
+	char peer[64];                      /* the client's address "ip:port" or "[ipv6]:port" */
+	char peer_ip[48];                   /* its address alone, no brackets (peer_addr.h) */
 	uint64_t created_ms, deadline_ms, last_ms;
 	char close_reason[160];             /* why CLOSING was entered */
 	/* the client's exchange */

@@ -17,6 +17,7 @@
 #include "registration.h"
 #include "self_endpoint.h"
 #include "src_limit.h"
+#include "peer_addr.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -48,7 +49,7 @@ static uint32_t peer_ipv4(struct evhttp_request *req)
 
 	if (conn)
 		evhttp_connection_get_peer(conn, &peer, &port);
-	if (!peer || mp_ipv4_parse(peer, strlen(peer), &ip) != MP_OK)
+	if (!peer || !mp_peer_ipv4(peer, &ip)) /* dotted, or ::ffff:dotted from a dual-stack listener */
 		return 0;
 	return ip;
 }

@@ -57,6 +57,8 @@ static struct mp_lb_origin *mp_lb_origin_build(struct mp_lb *lb, const char *key
 	mp_lb_copy_field(o->device_id, reg->device_id);
 	mp_lb_copy_field(o->ip, reg->ip);
 	o->ipv4 = reg->ipv4;
+	o->ip_v6 = reg->ip_v6;
+	memcpy(o->ip6, reg->ip6, sizeof(o->ip6));
 	o->load = reg->load;
 	o->weight = reg->has_weight ? reg->weight : MP_PICK_WEIGHT_DEFAULT;
 	for (int p = 0; p < MP_PROTO__COUNT; p++) {
@@ -66,6 +68,8 @@ static struct mp_lb_origin *mp_lb_origin_build(struct mp_lb *lb, const char *key
 			o->ep[p][i].ipv4 = reg->ep[p][i].ipv4;
 			o->ep[p][i].port = reg->ep[p][i].port;
 			o->ep[p][i].scheme = reg->ep[p][i].scheme;
+			o->ep[p][i].v6 = reg->ep[p][i].v6;
+			memcpy(o->ep[p][i].ip6, reg->ep[p][i].ip6, sizeof(o->ep[p][i].ip6));
 		}
 	}
 	o->check = mp_lb_origin_sum(o);
@@ -365,6 +369,17 @@ int mp_lb_origin_endpoint(const struct mp_lb_origin *o, enum mp_reg_proto p, uns
 	if (o == NULL || (unsigned)p >= MP_PROTO__COUNT || i >= o->n_ep[p])
 		return MP_ERR_NOTFOUND;
 	*ipv4 = mp_endpoint_ip(&o->ep[p][i], o->ipv4);
+	*port = o->ep[p][i].port;
+	return *ipv4 ? MP_OK : MP_ERR_NOTFOUND;
+}
+
+int mp_lb_origin_endpoint_host(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i, char *host,
+			       uint16_t *port)
+{
+	if (o == NULL || (unsigned)p >= MP_PROTO__COUNT || i >= o->n_ep[p])
+		return MP_ERR_NOTFOUND;
+	if (mp_endpoint_host(&o->ep[p][i], o->ipv4, o->ip_v6 ? o->ip6 : NULL, host, MP_LB_HOST_MAX) < 0)
+		return MP_ERR_NOTFOUND;
 	*port = o->ep[p][i].port;
 	return MP_OK;
 }

@@ -213,13 +213,12 @@ static void add_endpoints(cJSON *o, const struct mp_lb_origin *org)
 		cJSON *a = cJSON_AddArrayToObject(o, mp_proto_name((enum mp_reg_proto)p));
 
 		for (unsigned i = 0; i < org->n_ep[p]; i++) {
-			uint32_t ip;
+			char host[MP_LB_HOST_MAX], s[MP_PEER_HOSTPORT_MAX];
 			uint16_t port;
-			char s[32];
 
-			if (mp_lb_origin_endpoint(org, (enum mp_reg_proto)p, i, &ip, &port) != MP_OK)
+			if (mp_lb_origin_endpoint_host(org, (enum mp_reg_proto)p, i, host, &port) != MP_OK ||
+			    mp_peer_hostport(host, port, s, sizeof(s)) < 0)
 				continue;
-			snprintf(s, sizeof(s), "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
 			cJSON_AddItemToArray(a, cJSON_CreateString(s));
 		}
 	}

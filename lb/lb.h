@@ -194,6 +194,10 @@ struct mp_lb_target {
 	bool repicked;      /* the stream was pinned to an origin that died or lost the protocol */
 };
 
+/* The address of t (a pick of protocol p) as text of either family: t->ipv4 when set, else endpoint 0
+ * of p on t's origin (an IPv6 one). MP_OK, or MP_ERR_NOTFOUND when that origin is gone. */
+int mp_lb_target_host(struct mp_lb *lb, const struct mp_lb_target *t, enum mp_reg_proto p, char host[MP_LB_HOST_MAX]);
+
 /* The origin for stream (the "vhost/app/stream" key) and protocol: the pinned one while it is alive
  * and has an endpoint for proto, else a new alive origin with one, chosen by cfg.pick_policy among
  * those not draining and of weight > 0 (pinned, and a re-pick is logged). MP_ERR_NOORIGIN when none qualifies, MP_ERR_TOOLONG for a key > 255 bytes,

@@ -384,6 +384,19 @@ int mp_lb_origin_endpoint_host(const struct mp_lb_origin *o, enum mp_reg_proto p
 	return MP_OK;
 }
 
+int mp_lb_target_host(struct mp_lb *lb, const struct mp_lb_target *t, enum mp_reg_proto p, char host[MP_LB_HOST_MAX])
+{
+	const struct mp_lb_origin *o;
+	uint16_t port;
+
+	if (t->ipv4)
+		return mp_ipv4_format(t->ipv4, host, MP_LB_HOST_MAX) > 0 ? MP_OK : MP_ERR_NOTFOUND;
+	o = mp_lb_origin_get(lb, t->origin_id);
+	if (o == NULL || o->uid != t->origin_uid)
+		return MP_ERR_NOTFOUND;
+	return mp_lb_origin_endpoint_host(o, p, 0, host, &port);
+}
+
 /* Forget origins dead for longer than origin_forget_ms (control plane, from mp_lb_sync). */
 int mp_lb_origins_sweep(struct mp_lb *lb, uint64_t now)
 {

@@ -125,15 +125,15 @@ static void copy_request_headers(const struct mp_whip_relay *r, struct evkeyvalq
 	mp_relay_request_headers(evhttp_request_get_input_headers(r->req), out, &o);
 }
 
-int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
+int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, const char *host, uint16_t port,
 		   const void *body, size_t len)
 {
 	struct evhttp_request *oreq;
-	char host[16], clen[24];
+	char clen[24];
 
 	r->error = -1;
-	snprintf(host, sizeof(host), "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-	snprintf(r->origin, sizeof(r->origin), "%s:%u", host, port);
+	if (mp_peer_hostport(host, port, r->origin, sizeof(r->origin)) < 0)
+		return MP_ERR_INVAL;
 	r->conn = evhttp_connection_base_new(base, NULL, host, port);
 	if (!r->conn)
 		return MP_ERR_NOMEM;
@@ -167,13 +167,13 @@ int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32
 	return MP_OK;
 }
 
-int mp_whip_relay_restart(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
+int mp_whip_relay_restart(struct mp_whip_relay *r, struct event_base *base, const char *host, uint16_t port,
 			  const void *body, size_t len)
 {
 	if (!r->req)
 		return MP_ERR_STATE;
 	list_del(r);
-	return mp_whip_relay_start(r, base, ip, port, body, len);
+	return mp_whip_relay_start(r, base, host, port, body, len);
 }
 
 /* The origin's response headers, by the one relay policy: the body may change (no Content-Length),

@@ -263,15 +263,15 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 
 static void on_retry(evutil_socket_t fd, short what, void *arg);
 
-/* Open a connection to the origin at ipv4:port and send the player's request on it. */
-static bool origin_request(struct mp_player_relay *r, uint32_t ipv4, uint16_t port)
+/* Open a connection to the origin at ip:port (either family, no brackets) and send the player's
+ * request on it. */
+static bool origin_request(struct mp_player_relay *r, const char *ip, uint16_t port)
 {
 	struct mp_http_stream *hs = r->hs;
 	struct evhttp_request *oreq;
-	char ip[16];
 
-	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", ipv4 >> 24, (ipv4 >> 16) & 255, (ipv4 >> 8) & 255, ipv4 & 255);
-	snprintf(r->origin, sizeof(r->origin), "%s:%u", ip, port);
+	if (mp_peer_hostport(ip, port, r->origin, sizeof(r->origin)) < 0) /* also the Host field */
+		return false;
 	r->status = 0;
 	r->oerr = -1;
 	r->oconn = evhttp_connection_base_new(hs->c->base, NULL, ip, port);
@@ -319,7 +319,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	struct mp_player_relay *r = arg;
 	struct mp_http_stream *hs = r->hs;
 	const struct mp_lb_origin *o;
-	uint32_t ipv4;
+	char host[MP_LB_HOST_MAX];
 	uint16_t port;
 
 	(void)fd;
@@ -352,7 +352,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 		r->origin_uid = t.origin_uid;
 		r->n_ep = t.n_ep;
 		r->ep_next = 1;
-		if (!origin_request(r, t.ipv4, t.port)) {
+		if (mp_lb_target_host(hs->c->lb, &t, MP_PROTO_HTTP, host) != MP_OK || !origin_request(r, host, t.port)) {
 			hs->st.origin_failed++;
 			mp_player_relay_reply_error(r, 502, "cannot start the origin request");
 			mp_player_relay_kill(r, false);
@@ -361,14 +361,14 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	}
 	o = mp_lb_origin_get(hs->c->lb, r->origin_id);
 	if (!o || o->uid != r->origin_uid ||
-	    mp_lb_origin_endpoint(o, MP_PROTO_HTTP, r->ep_next++, &ipv4, &port) != MP_OK) {
+	    mp_lb_origin_endpoint_host(o, MP_PROTO_HTTP, r->ep_next++, host, &port) != MP_OK) {
 		hs->st.origin_failed++;
 		mp_player_relay_reply_error(r, 502, "origin gone while trying its endpoints");
 		mp_player_relay_kill(r, false);
 		return;
 	}
 	hs->st.endpoint_retries++;
-	if (!origin_request(r, ipv4, port)) {
+	if (!origin_request(r, host, port)) {
 		hs->st.origin_failed++;
 		mp_player_relay_reply_error(r, 502, "cannot start the origin request");
 		mp_player_relay_kill(r, false);
@@ -379,7 +379,7 @@ void mp_player_relay_start(struct mp_http_stream *hs, struct evhttp_request *pla
 {
 	struct event_base *base = hs->c->base;
 	struct mp_player_relay *r = calloc(1, sizeof(*r));
-	char *peer = NULL;
+	char *peer = NULL, host[MP_LB_HOST_MAX];
 	ev_uint16_t peer_port = 0;
 
 	if (!r || !(r->reap = event_new(base, -1, 0, on_reap, r)) || !(r->stall = evtimer_new(base, mp_player_relay_on_stall, r)) ||
@@ -423,7 +423,8 @@ void mp_player_relay_start(struct mp_http_stream *hs, struct evhttp_request *pla
 	evhttp_connection_set_closecb(r->pconn, on_player_close, r);
 	if (p->mode == MP_RELAY_STREAM)
 		bound_kernel_buffer(r->pconn, hs->player_buffer);
-	if (!origin_request(r, p->origin->ipv4, p->origin->port)) {
+	if (mp_lb_target_host(hs->c->lb, p->origin, MP_PROTO_HTTP, host) != MP_OK ||
+	    !origin_request(r, host, p->origin->port)) {
 		hs->st.origin_failed++;
 		mp_player_relay_reply_error(r, 502, "cannot start the origin request");
 		mp_player_relay_kill(r, false);

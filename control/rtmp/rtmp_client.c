@@ -76,7 +76,7 @@ int mp_rtmp_client_fail(struct mp_rtmp_session *s, const char *code, const char 
 		s->url.key[0] ? s->url.key : "-", why);
 	mp_rtmp_side_close(&s->org);
 	/* the log has the whole story; the client's description names no origin address (issue 13) */
-	mp_redact_ipv4(why, shown, sizeof(shown));
+	mp_redact_addrs(why, shown, sizeof(shown));
 	n = mp_rtmp_reply_status_error(buf, sizeof(buf), code, shown);
 	if (n > 0 && s->cl.bev)
 		mp_rtmp_send_cmd(&s->cl, 5, s->client_sid ? s->client_sid : MP_RTMP_PROXY_CLIENT_SID, buf, n);

@@ -8,6 +8,7 @@
 #include "mp_error.h"
 #include "mp_log.h"
 #include "origin_health.h"
+#include "peer_addr.h"
 #include "rtmp_session.h"
 
 #include <arpa/inet.h>
@@ -25,14 +26,57 @@ static const char *fail_code(const struct mp_rtmp_session *s)
 	return s->role == MP_RTMP_ROLE_PLAY ? "NetStream.Play.Failed" : "NetStream.Publish.Denied";
 }
 
-static void addr_str(uint32_t ip, uint16_t port, char *out, size_t cap)
+static void addr_str(const struct mp_rtmp_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
+	if (mp_peer_hostport(s->origin_host, s->origin_port, out, cap) < 0)
+		snprintf(out, cap, "?");
+}
+
+/* The socket address of the origin endpoint (s->origin_host, either family); its length, 0 if none. */
+static socklen_t origin_sockaddr(const struct mp_rtmp_session *s, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s->origin_host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(s->origin_port);
+		return sizeof(*s4);
+	}
+	if (inet_pton(AF_INET6, s->origin_host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(s->origin_port);
+		return sizeof(*s6);
+	}
+	return 0;
+}
+
+/* Endpoint s->ep_index of the session's target origin into origin_host/origin_port; false when the
+ * origin is gone or has no such endpoint. */
+static bool take_endpoint(struct mp_rtmp_session *s)
+{
+	struct mp_control *c = s->px->c;
+	const struct mp_lb_origin *o = c->lb ? mp_lb_origin_get(c->lb, s->target.origin_id) : NULL;
+
+	if (!o || o->uid != s->target.origin_uid)
+		return false;
+	return mp_lb_origin_endpoint_host(o, MP_PROTO_RTMP, s->ep_index, s->origin_host, &s->origin_port) == MP_OK;
+}
+
+/* The pick's endpoint 0 (t->ipv4, or the origin's IPv6 endpoint). */
+static void take_target(struct mp_rtmp_session *s)
+{
+	s->ep_index = 0;
+	s->origin_port = s->target.port;
+	if (mp_lb_target_host(s->px->c->lb, &s->target, MP_PROTO_RTMP, s->origin_host) != MP_OK)
+		s->origin_host[0] = 0; /* connect_endpoint fails it, and the next endpoint or origin is tried */
 }
 
 static int connect_endpoint(struct mp_rtmp_session *s)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
 	struct bufferevent *bev;
 	int rc;
 
@@ -46,16 +90,15 @@ static int connect_endpoint(struct mp_rtmp_session *s)
 		s->org.bev = NULL;
 		return rc;
 	}
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(s->origin_port);
-	sin.sin_addr.s_addr = htonl(s->origin_ip);
 	s->state = MP_RTMP_S_O_CONNECTING;
+	sslen = origin_sockaddr(s, &ss);
+	if (!sslen)
+		return mp_rtmp_origin_failed(s, "no address for the endpoint");
 	/* a connect that hangs (a host gone, packets dropped) fails as a write timeout */
 	bufferevent_set_timeouts(bev, NULL, &(struct timeval){ MP_RTMP_PROXY_CONNECT_MS / 1000,
 							    (MP_RTMP_PROXY_CONNECT_MS % 1000) * 1000 });
 	/* non-blocking: BEV_EVENT_CONNECTED or an error arrives in rtmp_io.c's event callback */
-	if (bufferevent_socket_connect(bev, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss, (int)sslen) < 0)
 		return mp_rtmp_origin_failed(s, "connect failed at once");
 	return MP_OK;
 }
@@ -64,7 +107,7 @@ int mp_rtmp_origin_start(struct mp_rtmp_session *s)
 {
 	struct mp_control *c = s->px->c;
 	uint64_t now = mp_now_ms();
-	char addr[32];
+	char addr[MP_PEER_HOSTPORT_MAX];
 	int rc;
 
 	mp_rtmp_side_pause(&s->cl); /* the client's next messages wait until the origin is ready */
@@ -82,10 +125,8 @@ int mp_rtmp_origin_start(struct mp_rtmp_session *s)
 		snprintf(why, sizeof(why), "cannot pick an origin: %s", mp_strerror(rc));
 		return mp_rtmp_client_fail(s, fail_code(s), why);
 	}
-	s->ep_index = 0;
-	s->origin_ip = s->target.ipv4;
-	s->origin_port = s->target.port;
-	addr_str(s->origin_ip, s->origin_port, addr, sizeof(addr));
+	take_target(s);
+	addr_str(s, addr, sizeof(addr));
 	MP_INFO("RTMP: %s %s %s -> origin %u at %s%s", s->peer, s->role == MP_RTMP_ROLE_PLAY ? "play" : "publish",
 		s->url.key, s->target.origin_id, addr, s->target.repicked ? " (re-picked)" : "");
 	return connect_endpoint(s);
@@ -94,9 +135,9 @@ int mp_rtmp_origin_start(struct mp_rtmp_session *s)
 int mp_rtmp_origin_failed(struct mp_rtmp_session *s, const char *what)
 {
 	struct mp_control *c = s->px->c;
-	char addr[32], why[160];
+	char addr[MP_PEER_HOSTPORT_MAX], why[160];
 
-	addr_str(s->origin_ip, s->origin_port, addr, sizeof(addr));
+	addr_str(s, addr, sizeof(addr));
 	if (s->state == MP_RTMP_S_O_CONNECTING) {
 		s->px->st.origin_connect_errors++;
 		MP_WARN("RTMP: origin %s for %s: %s", addr, s->url.key, what);
@@ -104,15 +145,11 @@ int mp_rtmp_origin_failed(struct mp_rtmp_session *s, const char *what)
 		/* the Go proxy only ever tries the first endpoint; try the origin's others */
 		while (c->lb && ++s->ep_index < s->target.n_ep) {
 			const struct mp_lb_origin *o = mp_lb_origin_get(c->lb, s->target.origin_id);
-			uint32_t ip;
-			uint16_t port;
 
 			if (!o || o->uid != s->target.origin_uid)
 				break;
-			if (mp_lb_origin_endpoint(o, MP_PROTO_RTMP, s->ep_index, &ip, &port) != MP_OK)
+			if (!take_endpoint(s))
 				continue;
-			s->origin_ip = ip;
-			s->origin_port = port;
 			return connect_endpoint(s);
 		}
 		/* every endpoint failed: the origin is down for new picks; try another for this client */
@@ -124,9 +161,7 @@ int mp_rtmp_origin_failed(struct mp_rtmp_session *s, const char *what)
 			    (s->target.origin_id != prev.origin_id || s->target.origin_uid != prev.origin_uid)) {
 				s->repicks++;
 				s->px->st.origin_repicks++;
-				s->ep_index = 0;
-				s->origin_ip = s->target.ipv4;
-				s->origin_port = s->target.port;
+				take_target(s);
 				MP_INFO("RTMP: %s %s: origin %u unreachable, retrying on origin %u", s->peer, s->url.key,
 					prev.origin_id, s->target.origin_id);
 				return connect_endpoint(s);

@@ -355,18 +355,15 @@ void mp_rtmp_proxy_stats_json(const struct mp_control *c, cJSON *out, long limit
 	a = cJSON_AddArrayToObject(out, "sessions");
 	for (const struct mp_rtmp_session *s = px->head; s && n < limit; s = s->next, n++) {
 		cJSON *e = cJSON_CreateObject();
-		char addr[32];
+		char addr[MP_PEER_HOSTPORT_MAX];
 
 		num(e, "id", s->id);
 		cJSON_AddStringToObject(e, "client", s->peer);
 		cJSON_AddStringToObject(e, "role", role_name(s->role));
 		cJSON_AddStringToObject(e, "state", mp_rtmp_state_name(s->state));
 		cJSON_AddStringToObject(e, "stream", s->url.key);
-		if (s->origin_port) {
-			snprintf(addr, sizeof(addr), "%u.%u.%u.%u:%u", s->origin_ip >> 24, (s->origin_ip >> 16) & 255,
-				 (s->origin_ip >> 8) & 255, s->origin_ip & 255, s->origin_port);
+		if (s->origin_port && mp_peer_hostport(s->origin_host, s->origin_port, addr, sizeof(addr)) >= 0)
 			cJSON_AddStringToObject(e, "origin", addr);
-		}
 		num(e, "age_ms", now - s->created_ms);
 		num(e, "client_chunk_size", s->cl.rd.chunk_size);
 		num(e, "origin_chunk_size", s->org.rd.chunk_size);

@@ -45,6 +45,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("rtmps_listen", T_LISTEN, rtmps_listen, "off", NULL, NULL, "RTMPS listener: RTMP over TLS (rtmps://, usually 443); needs tls_cert and tls_key"),
 	K("tls_cert", T_STR, tls_cert, "", NULL, NULL, "PEM certificate (chain) file of the TLS listeners"),
 	K("tls_key", T_STR, tls_key, "", NULL, NULL, "PEM private key file of the TLS listeners"),
+	K("origin_tls_ca", T_STR, origin_tls_ca, "", NULL, NULL, "PEM CA certificate(s) against which relays verify origins reached over TLS (endpoints registered as tls://, https:// or rtmps://); empty: the system's CA store"),
 	K("listen_dual_stack", T_BOOL, listen_dual_stack, "on", NULL, NULL, "a listener on all addresses (a bare port, 0.0.0.0 or [::]) takes IPv4 and IPv6 clients on one socket; off: 0.0.0.0 is IPv4 only, [::] IPv6 only"),
 	KL("api_auth_enabled", T_BOOL, api_auth_enabled, "off", "PROXY_HTTP_API_AUTH_ENABLED", NULL, "require a bearer token on the System API and HTTP API"),
 	K("api_auth_type", T_ENUM, api_auth_type, "bearer", "PROXY_HTTP_API_AUTH_TYPE", "bearer", "authentication type (only bearer)"),

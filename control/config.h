@@ -43,6 +43,7 @@ struct mp_config {
 	struct mp_listen rtmps_listen;
 	char tls_cert[256];            /* PEM certificate chain file */
 	char tls_key[256];             /* PEM private key file */
+	char origin_tls_ca[256];       /* PEM CA file the relays verify TLS origins against ("": the system's) */
 	bool listen_dual_stack;        /* a listener on all addresses takes IPv4 and IPv6 (one [::] socket) */
 	bool api_auth_enabled;
 	char api_auth_type[16];

@@ -86,6 +86,12 @@ int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, const str
 			c->tls_fds[ops->slot] = fd;
 		}
 	}
+	/* before EAL too: an unreadable origin CA fails fast */
+	c->origin_tls_ctx = mp_tls_client_ctx_new(cfg->origin_tls_ca, err, errcap);
+	if (!c->origin_tls_ctx) {
+		mp_control_close(c);
+		return MP_ERR_CONFIG;
+	}
 	for (int l = 0; l < MP_L__COUNT && !c->tls_ctx; l++)
 		if (c->tls_fds[l] >= 0) {
 			/* before EAL too: a missing or wrong certificate fails fast */
@@ -506,6 +512,10 @@ void mp_control_close(struct mp_control *c)
 	if (c->tls_ctx) {
 		mp_tls_ctx_free(c->tls_ctx);
 		c->tls_ctx = NULL;
+	}
+	if (c->origin_tls_ctx) {
+		mp_tls_ctx_free(c->origin_tls_ctx); /* open relays hold their own reference */
+		c->origin_tls_ctx = NULL;
 	}
 	if (c->base) {
 		event_base_free(c->base);

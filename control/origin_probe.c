@@ -6,11 +6,13 @@
 #include "mp_error.h"
 #include "mp_log.h"
 #include "origin_health.h"
+#include "tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
@@ -69,7 +71,15 @@ static void probe_send(struct mp_origin_probe *pr, struct probe_slot *s, const s
 	if (mp_lb_origin_endpoint_host(o, MP_PROTO_API, 0, host, &port) != MP_OK)
 		return;
 	snprintf(host_field, sizeof(host_field), strchr(host, ':') ? "[%s]" : "%s", host); /* RFC 9110 section 7.2 */
-	s->conn = evhttp_connection_base_new(pr->c->base, NULL, host, port);
+	if (mp_lb_origin_endpoint_tls(o, MP_PROTO_API, 0)) { /* an API registered as TLS is probed over TLS */
+		struct bufferevent *bev = pr->c->origin_tls_ctx ? mp_tls_connect_bev(pr->c->base, pr->c->origin_tls_ctx, host) : NULL;
+
+		s->conn = bev ? evhttp_connection_base_bufferevent_new(pr->c->base, NULL, bev, host, port) : NULL;
+		if (!s->conn && bev)
+			bufferevent_free(bev);
+	} else {
+		s->conn = evhttp_connection_base_new(pr->c->base, NULL, host, port);
+	}
 	req = s->conn ? evhttp_request_new(on_probe_done, s) : NULL;
 	if (!req) {
 		if (s->conn)

@@ -180,6 +180,9 @@ int mp_lb_origin_endpoint(const struct mp_lb_origin *o, enum mp_reg_proto p, uns
 #define MP_LB_HOST_MAX 48
 int mp_lb_origin_endpoint_host(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i, char *host,
 			       uint16_t *port);
+/* True when endpoint i of protocol p is to be reached over TLS (registered as "tls://", "https://" or
+ * "rtmps://": mp_endpoint_parse). */
+bool mp_lb_origin_endpoint_tls(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i);
 /* True when the record is live and its checksum matches (used by tests and debug checks). */
 bool mp_lb_origin_verify(const struct mp_lb_origin *o);
 
@@ -197,6 +200,8 @@ struct mp_lb_target {
 /* The address of t (a pick of protocol p) as text of either family: t->ipv4 when set, else endpoint 0
  * of p on t's origin (an IPv6 one). MP_OK, or MP_ERR_NOTFOUND when that origin is gone. */
 int mp_lb_target_host(struct mp_lb *lb, const struct mp_lb_target *t, enum mp_reg_proto p, char host[MP_LB_HOST_MAX]);
+/* True when t's endpoint 0 of protocol p is to be reached over TLS (mp_lb_origin_endpoint_tls). */
+bool mp_lb_target_tls(struct mp_lb *lb, const struct mp_lb_target *t, enum mp_reg_proto p);
 
 /* The origin for stream (the "vhost/app/stream" key) and protocol: the pinned one while it is alive
  * and has an endpoint for proto, else a new alive origin with one, chosen by cfg.pick_policy among

@@ -384,6 +384,18 @@ int mp_lb_origin_endpoint_host(const struct mp_lb_origin *o, enum mp_reg_proto p
 	return MP_OK;
 }
 
+bool mp_lb_origin_endpoint_tls(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i)
+{
+	return o != NULL && (unsigned)p < MP_PROTO__COUNT && i < o->n_ep[p] && o->ep[p][i].scheme == MP_EP_TLS;
+}
+
+bool mp_lb_target_tls(struct mp_lb *lb, const struct mp_lb_target *t, enum mp_reg_proto p)
+{
+	const struct mp_lb_origin *o = mp_lb_origin_get(lb, t->origin_id);
+
+	return o != NULL && o->uid == t->origin_uid && mp_lb_origin_endpoint_tls(o, p, 0);
+}
+
 int mp_lb_target_host(struct mp_lb *lb, const struct mp_lb_target *t, enum mp_reg_proto p, char host[MP_LB_HOST_MAX])
 {
 	const struct mp_lb_origin *o;

@@ -248,6 +248,10 @@ out:
 static void mp_rjson_endpoint_text(const struct mp_endpoint *ep, enum mp_reg_proto p, char *out, size_t cap)
 {
 	char ip[48];
+	if (ep->scheme == MP_EP_TLS) { /* mediaplane's own form; the Go proxy reads no TLS endpoint */
+		mp_endpoint_format(ep, out, cap);
+		return;
+	}
 	if (ep->scheme == MP_EP_ANY && ep->ipv4 == 0 && !ep->v6) {
 		snprintf(out, cap, "%u", ep->port);
 		return;

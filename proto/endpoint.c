@@ -84,6 +84,7 @@ int mp_ipv6_format(const uint8_t ip6[16], char *out, size_t cap)
 }
 
 static const uint8_t any6[16];
+static const char *const tls_schemes[] = { "tls://", "https://", "rtmps://" };
 static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 int mp_endpoint_host(const struct mp_endpoint *ep, uint32_t origin_ipv4, const uint8_t *origin_ip6, char *out,
@@ -111,7 +112,17 @@ int mp_endpoint_parse(const char *s, size_t len, struct mp_endpoint *out)
 
 	if (!s || !out || len == 0)
 		return MP_ERR_INVAL;
-	if (len >= 4 && (memcmp(s, "tcp:", 4) == 0 || memcmp(s, "udp:", 4) == 0)) {
+	for (size_t k = 0; k < sizeof(tls_schemes) / sizeof(tls_schemes[0]); k++) {
+		size_t n = strlen(tls_schemes[k]);
+
+		if (len > n && !memcmp(s, tls_schemes[k], n)) {
+			ep.scheme = MP_EP_TLS;
+			s += n;
+			len -= n;
+			break;
+		}
+	}
+	if (ep.scheme == MP_EP_ANY && len >= 4 && (memcmp(s, "tcp:", 4) == 0 || memcmp(s, "udp:", 4) == 0)) {
 		ep.scheme = s[0] == 't' ? MP_EP_TCP : MP_EP_UDP;
 		s += 4;
 		len -= 4;
@@ -164,16 +175,18 @@ int mp_endpoint_format(const struct mp_endpoint *ep, char *out, size_t cap)
 	char ip[48];
 	int n;
 
+	const char *tls = ep && ep->scheme == MP_EP_TLS ? "tls://" : "";
+
 	if (!ep || !out)
 		return MP_ERR_INVAL;
 	if (ep->v6) {
 		mp_ipv6_format(ep->ip6, ip, sizeof(ip));
-		n = snprintf(out, cap, "[%s]:%u", ip, ep->port);
+		n = snprintf(out, cap, "%s[%s]:%u", tls, ip, ep->port);
 	} else if (ep->ipv4) {
 		mp_ipv4_format(ep->ipv4, ip, sizeof(ip));
-		n = snprintf(out, cap, "%s:%u", ip, ep->port);
+		n = snprintf(out, cap, "%s%s:%u", tls, ip, ep->port);
 	} else {
-		n = snprintf(out, cap, "%u", ep->port);
+		n = snprintf(out, cap, "%s%u", tls, ep->port);
 	}
 	if (n < 0 || (size_t)n >= cap)
 		return MP_ERR_NOSPACE;

@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum mp_endpoint_scheme { MP_EP_ANY = 0, MP_EP_TCP, MP_EP_UDP };
+/* MP_EP_TLS: TCP with TLS ("tls://", "https://", "rtmps://"): SRS's heartbeat registers no TLS port,
+ * so an origin is reached over TLS only where its endpoint says so (CLI, default backend, or a
+ * registrant other than SRS's heartbeat). */
+enum mp_endpoint_scheme { MP_EP_ANY = 0, MP_EP_TCP, MP_EP_UDP, MP_EP_TLS };
 
 /* One parsed endpoint. Unspecified (bare port, 0.0.0.0, [::]): ipv4 0 and v6 0, use the origin's
  * address. An IPv6 address: v6 1, ip6 set, ipv4 0 (IPv4-only readers, the data plane, see none). */
@@ -19,7 +22,8 @@ struct mp_endpoint {
 };
 
 /* Parse one endpoint string of len bytes. Accepted forms: "1935", ":1935", "127.0.0.1:11935",
- * "udp://8000", "udp://0.0.0.0:8000", "tcp://ip:port", "udp:ip:port", "tcp:port", and an IPv6
+ * "udp://8000", "udp://0.0.0.0:8000", "tcp://ip:port", "udp:ip:port", "tcp:port", the TLS schemes
+ * "tls://", "https://" and "rtmps://" (MP_EP_TLS, "://" form only), and an IPv6
  * address in brackets wherever an IPv4 one may stand ("[2001:db8::1]:1935", "udp://[::]:8000").
  * Returns MP_OK or MP_ERR_INVAL (bad form, port 0 or > 65535, bad address). */
 int mp_endpoint_parse(const char *s, size_t len, struct mp_endpoint *out);
@@ -52,7 +56,8 @@ int mp_ipv4_parse(const char *s, size_t len, uint32_t *out);
 /* Format ip (host order) as "a.b.c.d" plus NUL; returns the length or MP_ERR_NOSPACE (cap >= 16 always fits). */
 int mp_ipv4_format(uint32_t ip, char *out, size_t cap);
 
-/* Format as "a.b.c.d:port", "[v6]:port" (or "port" when unspecified); returns length or MP_ERR_NOSPACE. */
+/* Format as "a.b.c.d:port", "[v6]:port" (or "port" when unspecified), after "tls://" for MP_EP_TLS;
+ * returns length or MP_ERR_NOSPACE. */
 int mp_endpoint_format(const struct mp_endpoint *ep, char *out, size_t cap);
 
 #endif

@@ -91,6 +91,7 @@ void mp_api_call_start(struct mp_api_call *call, const struct mp_lb_origin *org,
 
 	call->origin_id = org->id;
 	call->origin_uid = org->uid;
+	call->relay.tls_ctx = mp_lb_origin_endpoint_tls(org, MP_PROTO_API, 0) ? call->api->c->origin_tls_ctx : NULL;
 	if (rc == MP_OK && (rc = mp_whip_relay_start(&call->relay, call->api->c->base, host, port, body, len)) == MP_ERR_IO)
 		snprintf(reason, sizeof(reason), "cannot reach origin %s at %s: %s", org->key, call->relay.origin,
 			 mp_whip_relay_start_error(&call->relay));

@@ -169,6 +169,7 @@ static bool offer_elsewhere(struct mp_api_call *call)
 	call->origin_uid = org->uid;
 	if (mp_lb_origin_endpoint(org, MP_PROTO_RTC, 0, &call->rtc_ipv4, &call->rtc_port) != MP_OK)
 		call->rtc_ipv4 = call->rtc_port = 0;
+	r->tls_ctx = mp_lb_origin_endpoint_tls(org, MP_PROTO_API, 0) ? c->origin_tls_ctx : NULL;
 	len = evbuffer_get_length(in);
 	if (mp_whip_relay_restart(r, c->base, host, port, len ? evbuffer_pullup(in, -1) : (const unsigned char *)"", len) !=
 	    MP_OK)

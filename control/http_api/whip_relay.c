@@ -5,6 +5,7 @@
 #include "mp_error.h"
 #include "mp_log.h"
 #include "peer_addr.h"
+#include "tls.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -134,7 +136,15 @@ int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, const 
 	r->error = -1;
 	if (mp_peer_hostport(host, port, r->origin, sizeof(r->origin)) < 0)
 		return MP_ERR_INVAL;
-	r->conn = evhttp_connection_base_new(base, NULL, host, port);
+	if (r->tls_ctx) { /* an origin registered as TLS: its certificate verified for host (tls.h) */
+		struct bufferevent *bev = mp_tls_connect_bev(base, r->tls_ctx, host);
+
+		r->conn = bev ? evhttp_connection_base_bufferevent_new(base, NULL, bev, host, port) : NULL;
+		if (!r->conn && bev)
+			bufferevent_free(bev);
+	} else {
+		r->conn = evhttp_connection_base_new(base, NULL, host, port);
+	}
 	if (!r->conn)
 		return MP_ERR_NOMEM;
 	evhttp_connection_set_timeout(r->conn, MP_WHIP_RELAY_TIMEOUT_S);

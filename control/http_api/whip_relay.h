@@ -30,6 +30,7 @@ struct mp_whip_relay {
 	char origin[56];                 /* "ip:port" or "[ipv6]:port" of the origin, for logs, reasons, Host */
 	struct mp_http_client_call send; /* the request to the origin (http_client.h) */
 	const struct mp_config *cfg;     /* the appliance's own bearer token stays here (relay_headers.h) */
+	void *tls_ctx;                   /* NULL: plain HTTP to the origin; else HTTPS with this client SSL_CTX (tls.h) */
 	struct mp_whip_relay **list;     /* in-flight list head (for mp_whip_relay_cancel_all) */
 	struct mp_whip_relay *next, *prev;
 };

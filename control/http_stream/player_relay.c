@@ -11,6 +11,7 @@
 #include "origin_health.h"
 #include "relay_headers.h"
 #include "peer_addr.h"
+#include "tls.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -263,18 +264,24 @@ static void on_origin_done(struct evhttp_request *oreq, void *arg)
 
 static void on_retry(evutil_socket_t fd, short what, void *arg);
 
-/* Open a connection to the origin at ip:port (either family, no brackets) and send the player's
- * request on it. */
-static bool origin_request(struct mp_player_relay *r, const char *ip, uint16_t port)
+/* Open a connection to the origin at ip:port (either family, no brackets; over TLS when tls, its
+ * certificate verified: tls.h) and send the player's request on it. */
+static bool origin_request(struct mp_player_relay *r, const char *ip, uint16_t port, bool tls)
 {
 	struct mp_http_stream *hs = r->hs;
 	struct evhttp_request *oreq;
+	struct bufferevent *bev = NULL;
 
 	if (mp_peer_hostport(ip, port, r->origin, sizeof(r->origin)) < 0) /* also the Host field */
 		return false;
 	r->status = 0;
 	r->oerr = -1;
-	r->oconn = evhttp_connection_base_new(hs->c->base, NULL, ip, port);
+	if (tls && !(hs->c->origin_tls_ctx && (bev = mp_tls_connect_bev(hs->c->base, hs->c->origin_tls_ctx, ip))))
+		return false;
+	r->oconn = bev ? evhttp_connection_base_bufferevent_new(hs->c->base, NULL, bev, ip, port)
+		       : evhttp_connection_base_new(hs->c->base, NULL, ip, port);
+	if (!r->oconn && bev)
+		bufferevent_free(bev);
 	oreq = r->oconn ? evhttp_request_new(on_origin_done, r) : NULL;
 	if (!oreq)
 		return false;
@@ -321,6 +328,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	const struct mp_lb_origin *o;
 	char host[MP_LB_HOST_MAX];
 	uint16_t port;
+	bool tls;
 
 	(void)fd;
 	(void)what;
@@ -352,7 +360,8 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 		r->origin_uid = t.origin_uid;
 		r->n_ep = t.n_ep;
 		r->ep_next = 1;
-		if (mp_lb_target_host(hs->c->lb, &t, MP_PROTO_HTTP, host) != MP_OK || !origin_request(r, host, t.port)) {
+		if (mp_lb_target_host(hs->c->lb, &t, MP_PROTO_HTTP, host) != MP_OK ||
+		    !origin_request(r, host, t.port, mp_lb_target_tls(hs->c->lb, &t, MP_PROTO_HTTP))) {
 			hs->st.origin_failed++;
 			mp_player_relay_reply_error(r, 502, "cannot start the origin request");
 			mp_player_relay_kill(r, false);
@@ -360,6 +369,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	o = mp_lb_origin_get(hs->c->lb, r->origin_id);
+	tls = mp_lb_origin_endpoint_tls(o, MP_PROTO_HTTP, r->ep_next);
 	if (!o || o->uid != r->origin_uid ||
 	    mp_lb_origin_endpoint_host(o, MP_PROTO_HTTP, r->ep_next++, host, &port) != MP_OK) {
 		hs->st.origin_failed++;
@@ -368,7 +378,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	hs->st.endpoint_retries++;
-	if (!origin_request(r, host, port)) {
+	if (!origin_request(r, host, port, tls)) {
 		hs->st.origin_failed++;
 		mp_player_relay_reply_error(r, 502, "cannot start the origin request");
 		mp_player_relay_kill(r, false);
@@ -424,7 +434,7 @@ void mp_player_relay_start(struct mp_http_stream *hs, struct evhttp_request *pla
 	if (p->mode == MP_RELAY_STREAM)
 		bound_kernel_buffer(r->pconn, hs->player_buffer);
 	if (mp_lb_target_host(hs->c->lb, p->origin, MP_PROTO_HTTP, host) != MP_OK ||
-	    !origin_request(r, host, p->origin->port)) {
+	    !origin_request(r, host, p->origin->port, mp_lb_target_tls(hs->c->lb, p->origin, MP_PROTO_HTTP))) {
 		hs->st.origin_failed++;
 		mp_player_relay_reply_error(r, 502, "cannot start the origin request");
 		mp_player_relay_kill(r, false);

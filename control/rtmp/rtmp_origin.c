@@ -10,6 +10,7 @@
 #include "origin_health.h"
 #include "peer_addr.h"
 #include "rtmp_session.h"
+#include "tls.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -61,14 +62,19 @@ static bool take_endpoint(struct mp_rtmp_session *s)
 
 	if (!o || o->uid != s->target.origin_uid)
 		return false;
+	s->origin_tls = mp_lb_origin_endpoint_tls(o, MP_PROTO_RTMP, s->ep_index);
 	return mp_lb_origin_endpoint_host(o, MP_PROTO_RTMP, s->ep_index, s->origin_host, &s->origin_port) == MP_OK;
 }
 
 /* The pick's endpoint 0 (t->ipv4, or the origin's IPv6 endpoint). */
 static void take_target(struct mp_rtmp_session *s)
 {
+	struct mp_lb *lb = s->px->c->lb;
+	const struct mp_lb_origin *o = lb ? mp_lb_origin_get(lb, s->target.origin_id) : NULL;
+
 	s->ep_index = 0;
 	s->origin_port = s->target.port;
+	s->origin_tls = o && o->uid == s->target.origin_uid && mp_lb_origin_endpoint_tls(o, MP_PROTO_RTMP, 0);
 	if (mp_lb_target_host(s->px->c->lb, &s->target, MP_PROTO_RTMP, s->origin_host) != MP_OK)
 		s->origin_host[0] = 0; /* connect_endpoint fails it, and the next endpoint or origin is tried */
 }
@@ -81,7 +87,10 @@ static int connect_endpoint(struct mp_rtmp_session *s)
 	int rc;
 
 	mp_rtmp_side_close(&s->org);
-	bev = bufferevent_socket_new(s->px->c->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (s->origin_tls) /* RTMPS to the origin, its certificate verified for the address (tls.h) */
+		bev = s->px->c->origin_tls_ctx ? mp_tls_connect_bev(s->px->c->base, s->px->c->origin_tls_ctx, s->origin_host) : NULL;
+	else
+		bev = bufferevent_socket_new(s->px->c->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev)
 		return MP_ERR_NOMEM;
 	rc = mp_rtmp_side_open(s, &s->org, bev);

@@ -124,6 +124,7 @@ struct mp_rtmp_session {
 	unsigned repicks;                   /* origins tried after the first could not be reached */
 	char origin_host[48];               /* the origin endpoint's address, either family (MP_LB_HOST_MAX) */
 	uint16_t origin_port;
+	bool origin_tls;                    /* the endpoint was registered as TLS (rtmps://): tls.h */
 	uint8_t c0c1[MP_RTMP_HS_C0C1_LEN];  /* what we sent the origin (its S2 and our C2 refer to it) */
 };
 

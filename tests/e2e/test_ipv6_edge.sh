@@ -7,7 +7,11 @@
 # spbhid, and HTTP-FLV), ffprobe finds H.264 + AAC in what arrived, and the origin's HTTP log has the
 # client in X-Forwarded-For and Forwarded (for="[...]", RFC 7239); an IPv4 player on the same
 # dual-stack listener is named as IPv4 (not ::ffff:...). curl reaches an HTTPS listener bound to an
-# IPv6 address, verifying a certificate for that address made by the test's CA.
+# IPv6 address, verifying a certificate for that address made by the test's CA. An origin registered
+# with TLS endpoints ("rtmps://[v6]:port", "https://port"; nginx's stream module terminates TLS in
+# front of nginx-rtmp) receives a third stream over RTMPS and serves it back over HTTPS: the relays
+# verify its certificate against origin_tls_ca, and an endpoint whose certificate comes from another CA
+# is refused (the RTMP relay goes on to the origin's next endpoint).
 # Topology (the control plane is on the kernel stack: plain veths, no route between the namespaces):
 #   client ns   mpsixc-$ID: c0 fd00:198:18:161::2/64, 198.18.161.2/24 ── mpsixc$ID ::1 / .1 (root ns)
 #   v4 origin   mpsixo-$ID: o0 198.18.162.2/24                         ── mpsixo$ID 198.18.162.1
@@ -34,6 +38,9 @@ HTTPS_API_PORT=13764
 O4_RTMP=13765
 O6_RTMP=13766
 O6_HTTP=13767
+O6_HTTPS=13768
+O6_RTMPS=13769
+O6_RTMPS_BAD=13770
 PREFIX=mpt-six-$ID
 DIR=$(mktemp -d /tmp/mpt-six.XXXXXX)
 chmod 755 "$DIR"
@@ -53,6 +60,8 @@ for p in ffmpeg ffprobe nginx curl openssl; do
 done
 RTMP_MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
 [ -f "$RTMP_MODULE" ] || { echo "SKIP: libnginx-mod-rtmp is not installed"; exit 77; }
+STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
+[ -f "$STREAM_MODULE" ] || { echo "SKIP: libnginx-mod-stream is not installed"; exit 77; }
 [ -e /proc/net/if_inet6 ] || { echo "SKIP: no IPv6 in this kernel"; exit 77; }
 
 # --- a test CA and a certificate for the appliance's IPv6 address
@@ -63,6 +72,14 @@ openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$APP6" -keyout "$DIR/server.
 printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$APP6" >"$DIR/server.ext"
 openssl x509 -req -in "$DIR/server.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" -set_serial 61 -days 2 \
 	-extfile "$DIR/server.ext" -out "$DIR/server.crt" 2>/dev/null || fail "openssl: server certificate"
+# the TLS origin's certificate for its IPv6 address, from the same CA, and one from a CA nobody trusts
+openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$ORIGIN6" -keyout "$DIR/origin.key" -out "$DIR/origin.csr" 2>/dev/null ||
+	fail "openssl: origin request"
+printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$ORIGIN6" >"$DIR/origin.ext"
+openssl x509 -req -in "$DIR/origin.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" -set_serial 63 -days 2 \
+	-extfile "$DIR/origin.ext" -out "$DIR/origin.crt" 2>/dev/null || fail "openssl: origin certificate"
+openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=$ORIGIN6" -addext "subjectAltName=IP:$ORIGIN6" -days 2 \
+	-keyout "$DIR/stranger.key" -out "$DIR/stranger.crt" 2>/dev/null || fail "openssl: a certificate of another CA"
 
 # --- namespaces: IPv6 addresses without duplicate address detection (usable at once)
 netns_add "$NS_C"
@@ -79,19 +96,28 @@ ip netns exec "$NS_C" ping -6 -c 1 -W 2 "$APP6" >/dev/null || fail "client names
 ping -6 -c 1 -W 2 "$ORIGIN6" >/dev/null || fail "no IPv6 path to the IPv6 origin"
 
 # --- origins: nginx-rtmp on IPv4 (RTMP), and on IPv6 (RTMP, HLS and a recording served over HTTP)
-nginx_conf() { # nginx_conf NAME RTMP_LISTEN [HTTP_LISTEN]: $DIR/NAME/nginx.conf
-	local d=$DIR/$1 http=
+nginx_conf() { # nginx_conf NAME RTMP_LISTEN [HTTP_LISTEN HTTPS_LISTEN RTMPS_LISTEN RTMPS_BAD_LISTEN]
+	local d=$DIR/$1 http= stream=
 	mkdir -p "$d/media"
 	[ -z "${3:-}" ] || http="http {
-	log_format fwd '\$remote_addr \"\$request\" xff=\"\$http_x_forwarded_for\" fwd=\"\$http_forwarded\" real=\"\$http_x_real_ip\"';
+	log_format fwd '\$scheme \$remote_addr \"\$request\" xff=\"\$http_x_forwarded_for\" fwd=\"\$http_forwarded\" real=\"\$http_x_real_ip\"';
 	access_log $d/http_access.log fwd;
 	server {
 		listen $3;
+		listen $4 ssl;
+		ssl_certificate $DIR/origin.crt;
+		ssl_certificate_key $DIR/origin.key;
 		location /live/ { alias $d/media/; types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; video/x-flv flv; } }
 	}
+}
+stream {
+	server { listen $5 ssl; ssl_certificate $DIR/origin.crt; ssl_certificate_key $DIR/origin.key; proxy_pass $2; }
+	server { listen $6 ssl; ssl_certificate $DIR/stranger.crt; ssl_certificate_key $DIR/stranger.key; proxy_pass $2; }
 }"
+	[ -z "${3:-}" ] || stream="load_module $STREAM_MODULE;"
 	cat >"$d/nginx.conf" <<EOF
 load_module $RTMP_MODULE;
+$stream
 daemon off;
 master_process off;
 worker_processes 1;
@@ -113,7 +139,8 @@ $http
 EOF
 }
 nginx_conf o4 "$ORIGIN4:$O4_RTMP"
-nginx_conf o6 "[$ORIGIN6]:$O6_RTMP" "[$ORIGIN6]:$O6_HTTP"
+nginx_conf o6 "[$ORIGIN6]:$O6_RTMP" "[$ORIGIN6]:$O6_HTTP" "[$ORIGIN6]:$O6_HTTPS" "[$ORIGIN6]:$O6_RTMPS" \
+	"[$ORIGIN6]:$O6_RTMPS_BAD"
 netns_bg "$NS_O" nginx -c "$DIR/o4/nginx.conf" -p "$DIR/o4" >"$DIR/nginx-o4.out" 2>&1
 O4_PID=$!
 netns_bg "$NS_P" nginx -c "$DIR/o6/nginx.conf" -p "$DIR/o6" >"$DIR/nginx-o6.out" 2>&1
@@ -122,6 +149,7 @@ listens() { ip netns exec "$1" bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
 wait_until 60 listens "$NS_O" "$ORIGIN4" "$O4_RTMP" || fail "the IPv4 nginx does not listen"
 wait_until 60 listens "$NS_P" "$ORIGIN6" "$O6_RTMP" || fail "the IPv6 nginx does not listen (RTMP)"
 wait_until 60 listens "$NS_P" "$ORIGIN6" "$O6_HTTP" || fail "the IPv6 nginx does not listen (HTTP)"
+wait_until 60 listens "$NS_P" "$ORIGIN6" "$O6_RTMPS" || fail "the IPv6 nginx does not listen (RTMPS)"
 
 # --- the appliance: RTMP and HTTP stream on a bare port (all addresses, dual stack by default), HTTPS
 # API on the IPv6 address alone, System API on loopback
@@ -129,7 +157,7 @@ appliance_run "$PREFIX" --no-huge -m 512 -- --tap-name=mpsix$ID --tap-host-ip=19
 	--public-ip=198.18.246.2/24 --public-gateway=198.18.246.1 \
 	--system-api-listen=127.0.0.1:$SYS_PORT --api-listen=off --https-api-listen="[$APP6]:$HTTPS_API_PORT" \
 	--rtmp-listen=$RTMP_PORT --http-listen=$HTTP_PORT \
-	--tls-cert="$DIR/server.crt" --tls-key="$DIR/server.key" \
+	--tls-cert="$DIR/server.crt" --tls-key="$DIR/server.key" --origin-tls-ca="$DIR/ca.crt" \
 	--idle-sleep-us=1000 --max-sessions=4096 || fail "appliance did not start"
 grep -q "HTTP API listening on \[$APP6\]:$HTTPS_API_PORT/tcp over TLS" "$APPLIANCE_LOG" || fail "no HTTPS listening line for [$APP6]"
 pass "the appliance listens on [$APP6]:$HTTPS_API_PORT (HTTPS) and on both families on bare ports"
@@ -212,7 +240,7 @@ C timeout 30 ffprobe -hide_banner -v error -show_entries stream=codec_name,codec
 grep -q "^h264,video" "$DIR/flv.out" && grep -q "^aac,audio" "$DIR/flv.out" || fail "HTTP-FLV over IPv6: $(cat "$DIR/flv.out")"
 pass "an HTTP-FLV player over IPv6 gets the IPv6 origin's stream: ffprobe finds H.264 + AAC"
 # (nginx writes a '"' inside a logged value as \x22)
-grep -qF "xff=\"$CLIENT6\" fwd=\"for=\\x22[$CLIENT6]\\x22\" real=\"$CLIENT6\"" "$DIR/o6/http_access.log" ||
+grep -qF "http $ORIGIN6_GW \"GET /live/sixstream.flv HTTP/1.1\" xff=\"$CLIENT6\" fwd=\"for=\\x22[$CLIENT6]\\x22\" real=\"$CLIENT6\"" "$DIR/o6/http_access.log" ||
 	fail "the IPv6 origin's HTTP log: $(tail -5 "$DIR/o6/http_access.log")"
 pass "the origin saw X-Forwarded-For: $CLIENT6, Forwarded: for=\"[$CLIENT6]\", X-Real-IP: $CLIENT6"
 # an IPv4 player on the same dual-stack listener is named as IPv4
@@ -221,6 +249,31 @@ grep -qF "xff=\"$CLIENT4\" fwd=\"for=$CLIENT4\" real=\"$CLIENT4\"" "$DIR/o6/http
 	fail "the IPv4 player through the dual-stack listener: $(tail -3 "$DIR/o6/http_access.log")"
 pass "an IPv4 player on the dual-stack listener reaches the origin as $CLIENT4 (not ::ffff:$CLIENT4)"
 
+# --- an origin reached over TLS: RTMPS endpoints (one with a certificate of a CA the appliance does not
+# trust, then the good one) and an HTTPS endpoint; the other origins take no new streams
+register "{\"ip\":\"$ORIGIN6\",\"server\":\"o6tls\",\"service\":\"rtmp\",\"pid\":\"$O6_PID\",\"rtmp\":[\"rtmps://[$ORIGIN6]:$O6_RTMPS_BAD\",\"rtmps://[$ORIGIN6]:$O6_RTMPS\"],\"http\":[\"https://$O6_HTTPS\"]}" ||
+	fail "registration of the TLS origin"
+curl -sf -m 5 -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"weight":0}' "$SYS/api/v1/origins/o6-rtmp-$O6_PID/weight" ||
+	fail "weight 0 for the plain IPv6 origin"
+publish tlsstream "[$APP6]"
+PUBT=$!
+wait_until 60 relaying tlsstream >/dev/null || fail "the publish to the TLS origin never relayed"
+o=$(relaying tlsstream)
+[ "$o" = "[$ORIGIN6]:$O6_RTMPS" ] || fail "tlsstream relays to $o"
+grep -q "RTMP: origin \[$ORIGIN6\]:$O6_RTMPS_BAD for .*tlsstream" "$APPLIANCE_LOG" ||
+	fail "no refusal of the endpoint whose certificate comes from another CA"
+wait_until 60 logged o6 tlsstream || fail "the TLS origin's RTMP log: $(cat "$DIR/o6/access.log")"
+pass "RTMPS to the origin: the endpoint with another CA's certificate is refused, the one signed by origin_tls_ca relays $o"
+tls_flv_ready() { [ "$(stat -c %s "$DIR/o6/media/tlsstream.flv" 2>/dev/null || echo 0)" -gt 100000 ]; }
+wait_until 60 tls_flv_ready || fail "the TLS origin recorded no FLV of tlsstream"
+C timeout 30 ffprobe -hide_banner -v error -show_entries stream=codec_name,codec_type -of csv=p=0 \
+	"http://[$APP6]:$HTTP_PORT/live/tlsstream.flv" >"$DIR/tlsflv.out" 2>&1 || fail "ffprobe HTTP-FLV from the TLS origin"
+grep -q "^h264,video" "$DIR/tlsflv.out" && grep -q "^aac,audio" "$DIR/tlsflv.out" || fail "HTTP-FLV from the TLS origin: $(cat "$DIR/tlsflv.out")"
+grep -qF "https $ORIGIN6_GW \"GET /live/tlsstream.flv" "$DIR/o6/http_access.log" ||
+	fail "the TLS origin's HTTP log has no https request: $(tail -5 "$DIR/o6/http_access.log")"
+pass "an HTTP-FLV player over IPv6 gets tlsstream, which the appliance fetched from the origin over HTTPS"
+
+wait "$PUBT" || fail "the publisher to the TLS origin failed: $(cat "$DIR/publish-tlsstream.out")"
 wait "$PUB4" || fail "the publisher to the IPv4 origin failed: $(cat "$DIR/publish-fourstream.out")"
 wait "$PUB6" || fail "the publisher to the IPv6 origin failed: $(cat "$DIR/publish-sixstream.out")"
 pass "both IPv6 publishers ran to their end"

@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		n = mp_endpoint_format(&ep, out, sizeof(out));
 		if (n <= 0 || mp_endpoint_parse(out, (size_t)n, &again) != MP_OK || again.port != ep.port ||
-		    again.ipv4 != ep.ipv4 || again.v6 != ep.v6 || memcmp(again.ip6, ep.ip6, 16))
+		    again.ipv4 != ep.ipv4 || again.v6 != ep.v6 || memcmp(again.ip6, ep.ip6, 16) ||
+		    (again.scheme == MP_EP_TLS) != (ep.scheme == MP_EP_TLS))
 			abort();
 		if (ep.v6 && ep.ipv4) /* an IPv6 endpoint has no IPv4 address */
 			abort();

@@ -121,6 +121,28 @@ static void ipv6_forms_parse(void **state)
 	assert_int_equal(mp_endpoint_host(&ep, 0, NULL, out, sizeof(out)), MP_ERR_NOTFOUND);
 }
 
+/* Origins reached over TLS say so in the scheme (SRS's heartbeat has no TLS field). */
+static void tls_schemes_parse_and_format(void **state)
+{
+	struct mp_endpoint ep;
+	char out[64];
+
+	(void)state;
+	check("tls://1990", MP_EP_TLS, 0, 1990);
+	check("https://8088", MP_EP_TLS, 0, 8088);
+	check("rtmps://198.18.0.5:1443", MP_EP_TLS, 0xc6120005, 1443);
+	check6("https://[2001:db8::1]:8088", MP_EP_TLS, "2001:db8::1", 8088);
+	assert_int_equal(parse("rtmps://[2001:db8::1]:1443", &ep), MP_OK);
+	assert_true(mp_endpoint_format(&ep, out, sizeof(out)) > 0);
+	assert_string_equal(out, "tls://[2001:db8::1]:1443");
+	assert_int_equal(parse(out, &ep), MP_OK);
+	assert_int_equal(ep.scheme, MP_EP_TLS);
+	assert_int_equal(parse("https:8088", &ep), MP_ERR_INVAL);
+	assert_int_equal(parse("tls://", &ep), MP_ERR_INVAL);
+	assert_int_equal(parse("tls://udp://8000", &ep), MP_ERR_INVAL);
+	assert_int_equal(parse("HTTPS://8088", &ep), MP_ERR_INVAL);
+}
+
 static void length_bounds_the_parse(void **state)
 {
 	struct mp_endpoint ep;
@@ -177,6 +199,7 @@ int main(void)
 		cmocka_unit_test(bad_ports_are_refused),
 		cmocka_unit_test(bad_forms_are_refused),
 		cmocka_unit_test(ipv6_forms_parse),
+		cmocka_unit_test(tls_schemes_parse_and_format),
 		cmocka_unit_test(length_bounds_the_parse),
 		cmocka_unit_test(ipv4_parse_is_strict),
 		cmocka_unit_test(format_round_trips),

@@ -93,6 +93,21 @@ uint64_t mp_peer_key(const struct sockaddr *sa, size_t salen)
 	return 0;
 }
 
+uint32_t mp_peer_key32(const char *host)
+{
+	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6 };
+	uint32_t ip;
+	uint64_t k;
+
+	if (mp_peer_ipv4(host, &ip))
+		return ip;
+	if (!host || inet_pton(AF_INET6, host, &s6.sin6_addr) != 1)
+		return 0;
+	k = mp_peer_key((struct sockaddr *)&s6, sizeof(s6));
+	ip = (uint32_t)(k ^ k >> 32);
+	return ip ? ip : 1; /* never 0 */
+}
+
 int mp_peer_hostport(const char *host, uint16_t port, char *out, size_t cap)
 {
 	int n = snprintf(out, cap, strchr(host, ':') ? "[%s]:%u" : "%s:%u", host, port);

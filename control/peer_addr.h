@@ -33,6 +33,12 @@ bool mp_peer_ipv4(const char *host, uint32_t *ipv4);
  * 64 bits at or above 2^32 so it never equals an IPv4 key. 0 for anything else. */
 uint64_t mp_peer_key(const struct sockaddr *sa, size_t salen);
 
+/* The same key folded to 32 bits for per-source tables of IPv4 keys (common/src_limit.h), from an
+ * address text (evhttp's peer): an IPv4 address (v4-mapped included) as it is; an IPv6 one's /64
+ * folded (it may share a bucket with an IPv4 address or another /64: a limit, never an identity).
+ * 0 for anything else. */
+uint32_t mp_peer_key32(const char *host);
+
 /* "a.b.c.d:port" or "[v6]:port" for host (no brackets) into out; returns the length or -1. */
 int mp_peer_hostport(const char *host, uint16_t port, char *out, size_t cap);
 

@@ -99,6 +99,8 @@ static void api_register(struct evhttp_request *req, void *arg)
 	size_t len = evbuffer_get_length(in);
 	uint32_t src = peer_ipv4(req);
 	int rc;
+	char *peer = NULL;
+	ev_uint16_t peer_port = 0;
 
 	if (!mp_http_check_auth(req, c->cfg))
 		return;
@@ -111,7 +113,10 @@ static void api_register(struct evhttp_request *req, void *arg)
 		register_refuse(c, req, 403, "this source address may not register origins (origin_networks)");
 		return;
 	}
-	if (sa && !mp_src_limit_take(&sa->reg_limit, src, mp_now_ms())) {
+	if (evhttp_request_get_connection(req))
+		evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer, &peer_port);
+	/* per source: an IPv6 registrant by its /64 (peer_ipv4 is 0 for every IPv6 one) */
+	if (sa && !mp_src_limit_take(&sa->reg_limit, peer ? mp_peer_key32(peer) : src, mp_now_ms())) {
 		c->stats.register_rate_limited++;
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
 		register_refuse(c, req, 429, "too many registrations from this source address (register_rate)");

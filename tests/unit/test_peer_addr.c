@@ -81,6 +81,13 @@ static void ipv6_clients_count_by_their_64_and_never_as_an_ipv4_one(void **state
 	/* the same IPv4 client over either socket is one client */
 	assert_true(mp_peer_key((struct sockaddr *)&m, sizeof(m)) == 0xc6120009);
 	assert_true(mp_peer_key((struct sockaddr *)&s4, sizeof(s4)) == 0xc6120009);
+	/* the 32-bit fold for per-source rate tables: IPv4 as it is, an IPv6 /64 as one nonzero key */
+	assert_int_equal(mp_peer_key32("198.18.0.9"), 0xc6120009);
+	assert_int_equal(mp_peer_key32("::ffff:198.18.0.9"), 0xc6120009);
+	assert_int_equal(mp_peer_key32("2001:db8:1:2::1"), mp_peer_key32("2001:db8:1:2:ffff::9"));
+	assert_true(mp_peer_key32("2001:db8:1:2::1") != mp_peer_key32("2001:db8:1:3::1"));
+	assert_true(mp_peer_key32("::1") != 0);
+	assert_int_equal(mp_peer_key32("nonsense"), 0);
 	/* no IPv6 key can equal an IPv4 one */
 	assert_true(mp_peer_key((struct sockaddr *)&lo, sizeof(lo)) >= (1ull << 32));
 	assert_true(mp_peer_key((struct sockaddr *)&a, sizeof(a)) >= (1ull << 32));

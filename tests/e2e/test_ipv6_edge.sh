@@ -11,7 +11,9 @@
 # with TLS endpoints ("rtmps://[v6]:port", "https://port"; nginx's stream module terminates TLS in
 # front of nginx-rtmp) receives a third stream over RTMPS and serves it back over HTTPS: the relays
 # verify its certificate against origin_tls_ca, and an endpoint whose certificate comes from another CA
-# is refused (the RTMP relay goes on to the origin's next endpoint).
+# is refused (the RTMP relay goes on to the origin's next endpoint). A player whose stream lands on an
+# IPv6 origin that refuses connections gets a 502 that does not name the origin's address (the
+# operator's log names the origin).
 # Topology (the control plane is on the kernel stack: plain veths, no route between the namespaces):
 #   client ns   mpsixc-$ID: c0 fd00:198:18:161::2/64, 198.18.161.2/24 ── mpsixc$ID ::1 / .1 (root ns)
 #   v4 origin   mpsixo-$ID: o0 198.18.162.2/24                         ── mpsixo$ID 198.18.162.1
@@ -41,6 +43,7 @@ O6_HTTP=13767
 O6_HTTPS=13768
 O6_RTMPS=13769
 O6_RTMPS_BAD=13770
+O6_DEAD=13771
 PREFIX=mpt-six-$ID
 DIR=$(mktemp -d /tmp/mpt-six.XXXXXX)
 chmod 755 "$DIR"
@@ -272,6 +275,19 @@ grep -q "^h264,video" "$DIR/tlsflv.out" && grep -q "^aac,audio" "$DIR/tlsflv.out
 grep -qF "https $ORIGIN6_GW \"GET /live/tlsstream.flv" "$DIR/o6/http_access.log" ||
 	fail "the TLS origin's HTTP log has no https request: $(tail -5 "$DIR/o6/http_access.log")"
 pass "an HTTP-FLV player over IPv6 gets tlsstream, which the appliance fetched from the origin over HTTPS"
+
+# --- a client-facing error about an IPv6 origin withholds its address (the operator's log names it)
+register "{\"ip\":\"$ORIGIN6\",\"server\":\"o6dead\",\"service\":\"http\",\"pid\":\"$O6_PID\",\"http\":[\"$O6_DEAD\"]}" ||
+	fail "registration of the dead origin"
+curl -sf -m 5 -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"weight":0}' "$SYS/api/v1/origins/o6tls-rtmp-$O6_PID/weight" ||
+	fail "weight 0 for the TLS origin"
+code=$(C curl -s -m 20 -g -o "$DIR/dead.out" -w '%{http_code}' "http://[$APP6]:$HTTP_PORT/live/deadstream.flv") || true
+[ "$code" = 502 ] || fail "a player for a stream on a dead IPv6 origin: HTTP $code $(cat "$DIR/dead.out")"
+body=$(cat "$DIR/dead.out")
+[[ $body == *'(address withheld)'* && $body != *fd00:198:18:163* && $body != *"$O6_DEAD"* ]] ||
+	fail "the 502 names the origin: $body"
+grep -q "origin o6dead-http-$O6_PID (id [0-9]*) down" "$APPLIANCE_LOG" || fail "the appliance log does not name the dead origin"
+pass "502 for a stream on a dead IPv6 origin: the client reads '(address withheld)'; the operator's log names the origin"
 
 wait "$PUBT" || fail "the publisher to the TLS origin failed: $(cat "$DIR/publish-tlsstream.out")"
 wait "$PUB4" || fail "the publisher to the IPv4 origin failed: $(cat "$DIR/publish-fourstream.out")"

@@ -370,7 +370,8 @@ int mp_lb_origin_endpoint(const struct mp_lb_origin *o, enum mp_reg_proto p, uns
 		return MP_ERR_NOTFOUND;
 	*ipv4 = mp_endpoint_ip(&o->ep[p][i], o->ipv4);
 	*port = o->ep[p][i].port;
-	return *ipv4 ? MP_OK : MP_ERR_NOTFOUND;
+	/* an IPv6 endpoint (its own, or its origin's) is none for an IPv4 reader */
+	return o->ep[p][i].v6 || (!o->ep[p][i].ipv4 && o->ip_v6) ? MP_ERR_NOTFOUND : MP_OK;
 }
 
 int mp_lb_origin_endpoint_host(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i, char *host,
@@ -401,11 +402,9 @@ int mp_lb_target_host(struct mp_lb *lb, const struct mp_lb_target *t, enum mp_re
 	const struct mp_lb_origin *o;
 	uint16_t port;
 
-	if (t->ipv4)
-		return mp_ipv4_format(t->ipv4, host, MP_LB_HOST_MAX) > 0 ? MP_OK : MP_ERR_NOTFOUND;
 	o = mp_lb_origin_get(lb, t->origin_id);
-	if (o == NULL || o->uid != t->origin_uid)
-		return MP_ERR_NOTFOUND;
+	if (t->ipv4 || o == NULL || o->uid != t->origin_uid) /* IPv4 as picked (an origin gone meanwhile too) */
+		return t->ipv4 && mp_ipv4_format(t->ipv4, host, MP_LB_HOST_MAX) > 0 ? MP_OK : MP_ERR_NOTFOUND;
 	return mp_lb_origin_endpoint_host(o, p, 0, host, &port);
 }
 

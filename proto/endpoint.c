@@ -96,9 +96,7 @@ int mp_endpoint_host(const struct mp_endpoint *ep, uint32_t origin_ipv4, const u
 		return mp_ipv4_format(ep->ipv4, out, cap);
 	if (origin_ip6)
 		return mp_ipv6_format(origin_ip6, out, cap);
-	if (origin_ipv4)
-		return mp_ipv4_format(origin_ipv4, out, cap);
-	return MP_ERR_NOTFOUND;
+	return mp_ipv4_format(origin_ipv4, out, cap); /* "0.0.0.0" too, as the IPv4-only code always did */
 }
 
 /* Grammar: [("tcp" | "udp") ("://" | ":")] [[ipv4 | "[" ipv6 "]"] ":"] port, port 1..65535 without

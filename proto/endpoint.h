@@ -36,8 +36,8 @@ static inline uint32_t mp_endpoint_ip(const struct mp_endpoint *ep, uint32_t ori
 }
 
 /* The address to reach as text for a socket API (no brackets: "198.18.0.5", "2001:db8::1"): the
- * endpoint's own, else the origin's (origin_ipv4, or origin_ip6 when it is not NULL). Returns the
- * length, MP_ERR_NOTFOUND when neither has an address, or MP_ERR_NOSPACE (cap >= 46 always fits). */
+ * endpoint's own, else the origin's (origin_ip6 when it is not NULL, else origin_ipv4, even 0.0.0.0).
+ * Returns the length or MP_ERR_NOSPACE (cap >= 46 always fits). */
 int mp_endpoint_host(const struct mp_endpoint *ep, uint32_t origin_ipv4, const uint8_t *origin_ip6, char *out,
 		     size_t cap);
 

@@ -1,6 +1,9 @@
 /* mp_escape.c: escape what the network sent before it reaches a log line or a terminal. */
 #include "mp_escape.h"
 
+#include <arpa/inet.h>
+#include <string.h>
+
 size_t mp_escape(const char *in, size_t len, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -71,7 +74,43 @@ static size_t ipv4_at(const char *s)
 	return i;
 }
 
-unsigned mp_redact_ipv4(const char *in, char *out, size_t cap)
+static bool ipv6_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+}
+
+/* Length of the IPv6 address at s ("[v6]" with ":port" if one follows, or a bare one), or 0. The
+ * caller checks that s[-1] does not continue a word. */
+static size_t ipv6_at(const char *s)
+{
+	char buf[INET6_ADDRSTRLEN];
+	unsigned char a[16];
+	size_t i = s[0] == '[', n = 0, colons = 0;
+
+	while (ipv6_char(s[i + n]) && n < sizeof(buf)) {
+		colons += s[i + n] == ':';
+		n++;
+	}
+	if (n >= sizeof(buf) || colons < 2)
+		return 0;
+	if (i && s[i + n] != ']')
+		return 0;
+	memcpy(buf, s + i, n);
+	buf[n] = 0;
+	if (inet_pton(AF_INET6, buf, a) != 1)
+		return 0;
+	if (!i)
+		return n;
+	n += 2; /* the brackets */
+	if (s[n] == ':' && s[n + 1] >= '0' && s[n + 1] <= '9') {
+		n++;
+		while (s[n] >= '0' && s[n] <= '9')
+			n++;
+	}
+	return n;
+}
+
+unsigned mp_redact_addrs(const char *in, char *out, size_t cap)
 {
 	static const char rep[] = MP_REDACTED_ADDR;
 	unsigned hits = 0;
@@ -80,8 +119,14 @@ unsigned mp_redact_ipv4(const char *in, char *out, size_t cap)
 	if (!cap)
 		return 0;
 	for (size_t i = 0; in[i];) {
-		bool start = i == 0 || !((in[i - 1] >= '0' && in[i - 1] <= '9') || in[i - 1] == '.');
-		size_t a = start ? ipv4_at(in + i) : 0;
+		char prev = i ? in[i - 1] : ' ';
+		bool start = i == 0 || !((prev >= '0' && prev <= '9') || prev == '.');
+		bool word = (prev >= '0' && prev <= '9') || (prev >= 'a' && prev <= 'z') || (prev >= 'A' && prev <= 'Z') ||
+			    prev == ':' || prev == '.' || prev == '_';
+		size_t a = word ? 0 : ipv6_at(in + i);
+
+		if (!a && start)
+			a = ipv4_at(in + i);
 
 		if (a) {
 			for (size_t k = 0; k < sizeof(rep) - 1 && n + 1 < cap; k++)

@@ -45,6 +45,8 @@ static const struct cfg_key cfg_keys[] = {
 	K("rtmps_listen", T_LISTEN, rtmps_listen, "off", NULL, NULL, "RTMPS listener: RTMP over TLS (rtmps://, usually 443); needs tls_cert and tls_key"),
 	K("tls_cert", T_STR, tls_cert, "", NULL, NULL, "PEM certificate (chain) file of the TLS listeners"),
 	K("tls_key", T_STR, tls_key, "", NULL, NULL, "PEM private key file of the TLS listeners"),
+	K("origin_tls_ca", T_STR, origin_tls_ca, "", NULL, NULL, "PEM CA certificate(s) against which relays verify origins reached over TLS (endpoints registered as tls://, https:// or rtmps://); empty: the system's CA store"),
+	K("listen_dual_stack", T_BOOL, listen_dual_stack, "on", NULL, NULL, "a listener on all addresses (a bare port, 0.0.0.0 or [::]) takes IPv4 and IPv6 clients on one socket; off: 0.0.0.0 is IPv4 only, [::] IPv6 only"),
 	KL("api_auth_enabled", T_BOOL, api_auth_enabled, "off", "PROXY_HTTP_API_AUTH_ENABLED", NULL, "require a bearer token on the System API and HTTP API"),
 	K("api_auth_type", T_ENUM, api_auth_type, "bearer", "PROXY_HTTP_API_AUTH_TYPE", "bearer", "authentication type (only bearer)"),
 	KL("api_auth_token", T_STR, api_auth_token, "", "PROXY_HTTP_API_AUTH_TOKEN", NULL, "the bearer token"),
@@ -188,16 +190,29 @@ static int parse_port(const char *s, uint16_t *out)
 	return MP_OK;
 }
 
-/* "1935", ":1935", "0.0.0.0:1935", "127.0.0.1:1935", or "off" (port 0: the listener is disabled) */
+/* "1935", ":1935", "0.0.0.0:1935", "127.0.0.1:1935", "[::]:1935", "[2001:db8::1]:1935", or "off"
+ * (port 0: the listener is disabled) */
 static int parse_listen(const char *s, struct mp_listen *out)
 {
 	const char *colon = strrchr(s, ':');
 	char host[64];
 
-	out->ipv4 = 0;
-	if (!strcmp(s, "off")) {
-		out->port = 0;
+	memset(out, 0, sizeof(*out));
+	if (!strcmp(s, "off"))
 		return MP_OK;
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+		struct in6_addr a;
+
+		if (!close || close[1] != ':' || (size_t)(close - s - 1) >= sizeof(host))
+			return MP_ERR_INVAL;
+		memcpy(host, s + 1, (size_t)(close - s - 1));
+		host[close - s - 1] = 0;
+		if (inet_pton(AF_INET6, host, &a) != 1)
+			return MP_ERR_INVAL;
+		out->v6 = 1;
+		memcpy(out->ip6, &a, 16);
+		return parse_port(close + 2, &out->port);
 	}
 	if (!colon || colon == s)
 		return parse_port(s, &out->port);
@@ -354,7 +369,7 @@ static bool enum_has(const char *choices, const char *s)
 static const char *type_expect(const struct cfg_key *k)
 {
 	switch (k->type) {
-	case T_LISTEN: return "expected PORT, IPV4:PORT or off";
+	case T_LISTEN: return "expected PORT, IPV4:PORT, [IPV6]:PORT or off";
 	case T_IFADDR: return "expected IPV4/PREFIX";
 	case T_IF6ADDR: return "expected IPV6/PREFIX, IPV6 or off";
 	case T_CIDRS: return "expected IPV4/PREFIX networks separated by commas";
@@ -603,6 +618,12 @@ static int format_value(const struct mp_config *cfg, const struct cfg_key *k, ch
 
 		if (!l->port)
 			return snprintf(out, cap, "off");
+		if (l->v6) {
+			char ip6[INET6_ADDRSTRLEN];
+
+			inet_ntop(AF_INET6, l->ip6, ip6, sizeof(ip6));
+			return snprintf(out, cap, "[%s]:%u", ip6, l->port);
+		}
 		a.s_addr = htonl(l->ipv4);
 		inet_ntop(AF_INET, &a, ip, sizeof(ip));
 		return snprintf(out, cap, "%s:%u", ip, l->port);

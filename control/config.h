@@ -8,10 +8,13 @@
 
 #define MP_CFG_STR 128
 
-/* A TCP listen address: ipv4 0 = all addresses. Host byte order. */
+/* A TCP listen address, host byte order. v6 0: ipv4 (0 = all addresses); v6 1: the IPv6 address ip6
+ * (all zero = all addresses, "[::]"). All addresses: both families when listen_dual_stack is on. */
 struct mp_listen {
 	uint32_t ipv4;
 	uint16_t port;
+	uint8_t v6;
+	uint8_t ip6[16];
 };
 
 /* An IPv4 interface address with its prefix length. Host byte order. */
@@ -47,6 +50,8 @@ struct mp_config {
 	struct mp_listen rtmps_listen;
 	char tls_cert[256];            /* PEM certificate chain file */
 	char tls_key[256];             /* PEM private key file */
+	char origin_tls_ca[256];       /* PEM CA file the relays verify TLS origins against ("": the system's) */
+	bool listen_dual_stack;        /* a listener on all addresses takes IPv4 and IPv6 (one [::] socket) */
 	bool api_auth_enabled;
 	char api_auth_type[16];
 	char api_auth_token[MP_CFG_STR];

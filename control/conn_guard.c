@@ -4,6 +4,7 @@
 #include "control.h"
 #include "mp_clock.h"
 #include "mp_log.h"
+#include "peer_addr.h"
 #include "tls.h"
 
 #include <arpa/inet.h>
@@ -36,7 +37,7 @@ static struct {
 struct conn {
 	struct bufferevent *bev;  /* referenced (bufferevent_incref) until seen freed */
 	struct evbuffer_cb_entry *in_cb, *out_cb;
-	uint32_t ip;              /* host order */
+	uint64_t ip;              /* the client's key (peer_addr.h mp_peer_key) */
 	bool counted;             /* admitted: in open and its address's count */
 	bool http;                /* header timeout applies */
 	bool refuse;              /* a TLS listener's connection that got no TLS: closed unread */
@@ -45,7 +46,8 @@ struct conn {
 
 struct ip_count {
 	struct ip_count *next;
-	uint32_t ip, n;
+	uint64_t ip;
+	uint32_t n;
 };
 
 struct mp_conn_guard {
@@ -64,23 +66,23 @@ struct mp_conn_guard {
 	void *tls;                /* HTTP over TLS: the SSL_CTX (tls.h), else NULL */
 };
 
-static struct ip_count **ip_slot(struct mp_conn_guard *g, uint32_t ip)
+static struct ip_count **ip_slot(struct mp_conn_guard *g, uint64_t ip)
 {
-	struct ip_count **p = &g->ips[(ip * 2654435761u) >> 20 & (IP_BUCKETS - 1)];
+	struct ip_count **p = &g->ips[(uint32_t)((ip ^ ip >> 32) * 2654435761u) >> 20 & (IP_BUCKETS - 1)];
 
 	while (*p && (*p)->ip != ip)
 		p = &(*p)->next;
 	return p;
 }
 
-static uint32_t ip_get(struct mp_conn_guard *g, uint32_t ip)
+static uint32_t ip_get(struct mp_conn_guard *g, uint64_t ip)
 {
 	struct ip_count *e = *ip_slot(g, ip);
 
 	return e ? e->n : 0;
 }
 
-static bool ip_add(struct mp_conn_guard *g, uint32_t ip)
+static bool ip_add(struct mp_conn_guard *g, uint64_t ip)
 {
 	struct ip_count **p = ip_slot(g, ip);
 
@@ -91,7 +93,7 @@ static bool ip_add(struct mp_conn_guard *g, uint32_t ip)
 	return true;
 }
 
-static void ip_del(struct mp_conn_guard *g, uint32_t ip)
+static void ip_del(struct mp_conn_guard *g, uint64_t ip)
 {
 	struct ip_count **p = ip_slot(g, ip), *e = *p;
 
@@ -202,7 +204,7 @@ static void close_fd(struct bufferevent *bev)
 }
 
 /* Over a limit? Counts the refusal. */
-static bool over_limit(struct mp_conn_guard *g, uint32_t ip)
+static bool over_limit(struct mp_conn_guard *g, uint64_t ip)
 {
 	if (g->lim.max && g->st.open >= g->lim.max) {
 		reap(g); /* closed ones are forgotten only every sweep */
@@ -238,14 +240,14 @@ static void count_in(struct mp_conn_guard *g, struct conn *c)
 	}
 }
 
-static uint32_t peer_ipv4(evutil_socket_t fd)
+static uint64_t peer_key(evutil_socket_t fd)
 {
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
 
-	if (fd < 0 || getpeername(fd, (struct sockaddr *)&sin, &len) != 0 || sin.sin_family != AF_INET)
+	if (fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
 		return 0;
-	return ntohl(sin.sin_addr.s_addr);
+	return mp_peer_key((struct sockaddr *)&ss, len);
 }
 
 /* The HTTP connections accepted since the last turn: evhttp has set them up, nothing is read yet. */
@@ -267,7 +269,7 @@ static void on_adopt(evutil_socket_t fd, short what, void *arg)
 			continue;
 		}
 		g->conns[g->n++] = c; /* room was made by conn_add */
-		c->ip = peer_ipv4(s);
+		c->ip = peer_key(s);
 		c->http = true;
 		if (c->refuse) {
 			close_fd(c->bev);
@@ -467,7 +469,7 @@ void mp_conn_guard_listener(struct mp_conn_guard *g, struct evconnlistener *l)
 
 bool mp_conn_guard_admit(struct mp_conn_guard *g, struct bufferevent *bev, const struct sockaddr *sa)
 {
-	uint32_t ip = sa && sa->sa_family == AF_INET ? ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) : 0;
+	uint64_t ip = mp_peer_key(sa, sizeof(struct sockaddr_storage));
 	struct conn *c;
 
 	if (over_limit(g, ip))

@@ -69,7 +69,7 @@ int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, const str
 		int fd;
 
 		if (listener_addr(cfg, ops->slot)->port) {
-			fd = mp_listen_tcp(listener_addr(cfg, ops->slot), ops->name, err, errcap);
+			fd = mp_listen_tcp(listener_addr(cfg, ops->slot), cfg->listen_dual_stack, ops->name, err, errcap);
 			if (fd < 0) {
 				mp_control_close(c);
 				return fd;
@@ -78,13 +78,19 @@ int mp_control_bind(struct mp_control *c, const struct mp_config *cfg, const str
 		}
 		if (tls_listener_addr(cfg, ops->slot)->port) {
 			tls_name(ops, name, sizeof(name));
-			fd = mp_listen_tcp(tls_listener_addr(cfg, ops->slot), name, err, errcap);
+			fd = mp_listen_tcp(tls_listener_addr(cfg, ops->slot), cfg->listen_dual_stack, name, err, errcap);
 			if (fd < 0) {
 				mp_control_close(c);
 				return fd;
 			}
 			c->tls_fds[ops->slot] = fd;
 		}
+	}
+	/* before EAL too: an unreadable origin CA fails fast */
+	c->origin_tls_ctx = mp_tls_client_ctx_new(cfg->origin_tls_ca, err, errcap);
+	if (!c->origin_tls_ctx) {
+		mp_control_close(c);
+		return MP_ERR_CONFIG;
 	}
 	for (int l = 0; l < MP_L__COUNT && !c->tls_ctx; l++)
 		if (c->tls_fds[l] >= 0) {
@@ -352,7 +358,7 @@ int mp_control_start(struct mp_control *c, char *err, size_t errcap)
 	const struct mp_conn_limits lim = { .max = c->cfg->conn_max, .max_per_ip = c->cfg->conn_max_per_ip,
 					    .header_timeout_ms = c->cfg->http_header_timeout_ms,
 					    .idle_timeout_ms = c->cfg->conn_idle_ms };
-	char addr[32];
+	char addr[64];
 
 	/* A peer that closes while we write must be an EPIPE error on that socket, not the end of the
 	 * appliance (libevent writes with writev, which raises SIGPIPE). */
@@ -504,6 +510,10 @@ void mp_control_close(struct mp_control *c)
 	if (c->tls_ctx) {
 		mp_tls_ctx_free(c->tls_ctx);
 		c->tls_ctx = NULL;
+	}
+	if (c->origin_tls_ctx) {
+		mp_tls_ctx_free(c->origin_tls_ctx); /* open relays hold their own reference */
+		c->origin_tls_ctx = NULL;
 	}
 	if (c->base) {
 		event_base_free(c->base);

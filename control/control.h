@@ -89,6 +89,7 @@ struct mp_control {
 	struct evhttp *https[MP_L__COUNT];
 	struct mp_conn_guard *tls_guard[MP_L__COUNT];
 	void *tls_ctx;                      /* the SSL_CTX of tls_cert/tls_key (tls.h), NULL with no TLS listener */
+	void *origin_tls_ctx;               /* the relays' client SSL_CTX for TLS origins (origin_tls_ca) */
 	void *state[MP_L__COUNT];           /* each listener's own state (its start sets it, stop frees it) */
 	struct event *signals[2];
 	struct event *tick;                 /* 10 ms: quiescent report, Redis poll; mp_lb_sync every second */

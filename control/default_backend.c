@@ -27,11 +27,11 @@ int mp_default_backend_registration(const struct mp_config *cfg, struct mp_regis
 				    size_t errcap)
 {
 	memset(r, 0, sizeof(*r));
-	if (mp_ipv4_parse(cfg->default_backend_ip, strlen(cfg->default_backend_ip), &r->ipv4) != MP_OK) {
-		snprintf(err, errcap, "key 'default_backend_ip': '%s' is not an IPv4 address", cfg->default_backend_ip);
+	snprintf(r->ip, sizeof(r->ip), "%s", cfg->default_backend_ip);
+	if (mp_registration_set_ip(r) != MP_OK) {
+		snprintf(err, errcap, "key 'default_backend_ip': '%s' is not an IPv4 or IPv6 address", cfg->default_backend_ip);
 		return MP_ERR_CONFIG;
 	}
-	snprintf(r->ip, sizeof(r->ip), "%s", cfg->default_backend_ip);
 	snprintf(r->device_id, sizeof(r->device_id), "default-backend");
 	snprintf(r->server, sizeof(r->server), "default");
 	snprintf(r->service, sizeof(r->service), "backend");

@@ -5,6 +5,7 @@
 #include "http_util.h"
 #include "mp_clock.h"
 #include "mp_log.h"
+#include "peer_addr.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -60,7 +61,7 @@ bool mp_hop_http_refused(struct mp_control *c, struct evhttp_request *req)
 {
 	const struct evkeyvalq *h = evhttp_request_get_input_headers(req);
 	const struct evkeyval *kv;
-	char what[96], *peer = NULL;
+	char what[96], client[MP_PEER_HOSTPORT_MAX], *peer = NULL;
 	ev_uint16_t port = 0;
 
 	for (kv = h->tqh_first; kv; kv = kv->next.tqe_next)
@@ -70,7 +71,9 @@ bool mp_hop_http_refused(struct mp_control *c, struct evhttp_request *req)
 		return false;
 	if (evhttp_request_get_connection(req))
 		evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer, &port);
-	snprintf(what, sizeof(what), "HTTP request from %s:%u", peer ? peer : "?", port);
+	if (mp_peer_hostport(peer ? mp_peer_unmap(peer) : "?", port, client, sizeof(client)) < 0)
+		snprintf(client, sizeof(client), "?");
+	snprintf(what, sizeof(what), "HTTP request from %s", client);
 	mp_hop_loop_seen(c, what);
 	mp_http_reply_error(req, 508, "loop detected: this request already went through this appliance (its Via names it)");
 	return true;

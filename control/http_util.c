@@ -88,7 +88,7 @@ void mp_http_reply_error(struct evhttp_request *req, int code, const char *reaso
 	char shown[1024];
 
 	/* the reason is for a client: whatever a relay put in it, no origin address goes out (issue 13) */
-	mp_redact_ipv4(reason ? reason : "", shown, sizeof(shown));
+	mp_redact_addrs(reason ? reason : "", shown, sizeof(shown));
 	reply_error(req, code, shown);
 }
 

@@ -1,6 +1,8 @@
-/* listen.c: TCP listener sockets for the control plane (bind errors name the listener and address). */
+/* listen.c: TCP listener sockets for the control plane, IPv4 and IPv6 (bind errors name the listener
+ * and address). */
 #include "listen.h"
 #include "mp_error.h"
+#include "mp_log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,30 +12,74 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+static const uint8_t any6[16];
+
 void mp_listen_format(const struct mp_listen *l, char *out, size_t cap)
 {
-	snprintf(out, cap, "%u.%u.%u.%u:%u", l->ipv4 >> 24, (l->ipv4 >> 16) & 255, (l->ipv4 >> 8) & 255,
-		 l->ipv4 & 255, l->port);
+	char ip6[INET6_ADDRSTRLEN];
+
+	if (l->v6 && inet_ntop(AF_INET6, l->ip6, ip6, sizeof(ip6)))
+		snprintf(out, cap, "[%s]:%u", ip6, l->port);
+	else
+		snprintf(out, cap, "%u.%u.%u.%u:%u", l->ipv4 >> 24, (l->ipv4 >> 16) & 255, (l->ipv4 >> 8) & 255,
+			 l->ipv4 & 255, l->port);
 }
 
-int mp_listen_tcp(const struct mp_listen *l, const char *what, char *err, size_t errcap)
+bool mp_listen_all(const struct mp_listen *l)
 {
-	struct sockaddr_in sin;
-	char addr[32];
+	return l->v6 ? !memcmp(l->ip6, any6, 16) : l->ipv4 == 0;
+}
+
+/* The socket address l binds: IPv6 for an IPv6 address, and for all addresses with dual_stack. */
+static socklen_t listen_sockaddr(const struct mp_listen *l, bool six, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (six) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(l->port);
+		memcpy(&s6->sin6_addr, l->v6 ? l->ip6 : any6, 16);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(l->port);
+	s4->sin_addr.s_addr = htonl(l->ipv4);
+	return sizeof(*s4);
+}
+
+int mp_listen_tcp(const struct mp_listen *l, bool dual_stack, const char *what, char *err, size_t errcap)
+{
+	bool all = mp_listen_all(l), six = l->v6 || (all && dual_stack);
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	char addr[64];
 	int one = 1, fd, e;
 
 	mp_listen_format(l, addr, sizeof(addr));
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(six ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 && six && !l->v6 && errno == EAFNOSUPPORT) {
+		/* a host without IPv6 (ipv6.disable=1): the wildcard still serves IPv4 */
+		MP_WARN("%s: no IPv6 on this host: listening on %s for IPv4 only", what, addr);
+		six = false;
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
 	if (fd < 0) {
 		snprintf(err, errcap, "%s: socket: %s", what, strerror(errno));
 		return MP_ERR_IO;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(l->port);
-	sin.sin_addr.s_addr = htonl(l->ipv4);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 || listen(fd, 1024) < 0) {
+	if (six) {
+		/* one socket for both families on the wildcard; an IPv6 address or dual_stack off: IPv6 only
+		 * (whatever net.ipv6.bindv6only says) */
+		int v6only = !(all && dual_stack);
+
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+	}
+	sslen = listen_sockaddr(l, six, &ss);
+	if (bind(fd, (struct sockaddr *)&ss, sslen) < 0 || listen(fd, 1024) < 0) {
 		e = errno;
 		close(fd);
 		if (e == EADDRINUSE) {

@@ -77,27 +77,51 @@ void mp_origin_dead(struct mp_control *c, uint32_t id, uint32_t uid, const char 
 		sessions);
 }
 
-/* o has the address ip (and, when port is not 0, an endpoint ip:port). */
-static bool origin_at(const struct mp_lb_origin *o, uint32_t ip, uint16_t port)
+/* o has the address host (canonical text, either family) and, when port is not 0, an endpoint host:port. */
+static bool origin_at(const struct mp_lb_origin *o, const char *host, uint16_t port)
 {
-	if (port == 0)
-		return o->ipv4 == ip;
+	char h[MP_LB_HOST_MAX];
+
+	if (port == 0) {
+		if (o->ip_v6)
+			mp_ipv6_format(o->ip6, h, sizeof(h));
+		else
+			mp_ipv4_format(o->ipv4, h, sizeof(h));
+		return !strcmp(h, host);
+	}
 	for (int p = 0; p < MP_PROTO__COUNT; p++)
 		for (unsigned i = 0; i < o->n_ep[p]; i++) {
-			uint32_t eip;
 			uint16_t eport;
 
-			if (mp_lb_origin_endpoint(o, (enum mp_reg_proto)p, i, &eip, &eport) == MP_OK && eip == ip &&
-			    eport == port)
+			if (mp_lb_origin_endpoint_host(o, (enum mp_reg_proto)p, i, h, &eport) == MP_OK && eport == port &&
+			    !strcmp(h, host))
 				return true;
 		}
 	return false;
 }
 
+/* name as an address ("198.18.0.5", "2001:db8::1") or an endpoint ("198.18.0.5:1935",
+ * "[2001:db8::1]:1935") in canonical text; false when it is neither. */
+static bool name_address(const char *name, size_t len, char host[MP_LB_HOST_MAX], uint16_t *port)
+{
+	struct mp_endpoint ep;
+	uint8_t ip6[16];
+	uint32_t ip;
+
+	*port = 0;
+	if (mp_ipv4_parse(name, len, &ip) == MP_OK)
+		return mp_ipv4_format(ip, host, MP_LB_HOST_MAX) > 0;
+	if (mp_ipv6_parse(name, len, ip6) == MP_OK)
+		return mp_ipv6_format(ip6, host, MP_LB_HOST_MAX) > 0;
+	if (mp_endpoint_parse(name, len, &ep) != MP_OK || (!ep.v6 && ep.ipv4 == 0))
+		return false;
+	*port = ep.port;
+	return (ep.v6 ? mp_ipv6_format(ep.ip6, host, MP_LB_HOST_MAX) : mp_ipv4_format(ep.ipv4, host, MP_LB_HOST_MAX)) > 0;
+}
+
 int mp_origin_lookup(struct mp_control *c, const char *name, char *key, size_t cap)
 {
 	const struct mp_lb_origin *o = NULL;
-	struct mp_endpoint ep;
 	size_t len = strlen(name);
 	char *end;
 
@@ -106,20 +130,16 @@ int mp_origin_lookup(struct mp_control *c, const char *name, char *key, size_t c
 	if (strspn(name, "0123456789") == len && len < 10) {
 		o = mp_lb_origin_get(c->lb, (uint32_t)strtoul(name, &end, 10));
 	} else if ((o = mp_lb_origin_find(c->lb, name)) == NULL) {
-		uint32_t ip = 0;
+		char host[MP_LB_HOST_MAX];
 		uint16_t port = 0;
 		int found = 0;
 
-		if (mp_ipv4_parse(name, len, &ip) != MP_OK) {
-			if (mp_endpoint_parse(name, len, &ep) != MP_OK || ep.ipv4 == 0)
-				return MP_ERR_NOTFOUND;
-			ip = ep.ipv4;
-			port = ep.port;
-		}
+		if (!name_address(name, len, host, &port))
+			return MP_ERR_NOTFOUND;
 		for (uint32_t id = 0, lim = mp_lb_origin_id_limit(c->lb); id < lim; id++) {
 			const struct mp_lb_origin *x = mp_lb_origin_get(c->lb, id);
 
-			if (x && origin_at(x, ip, port)) {
+			if (x && origin_at(x, host, port)) {
 				o = x;
 				found++;
 			}

@@ -6,11 +6,13 @@
 #include "mp_error.h"
 #include "mp_log.h"
 #include "origin_health.h"
+#include "tls.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
@@ -62,15 +64,22 @@ static void probe_send(struct mp_origin_probe *pr, struct probe_slot *s, const s
 	const struct mp_config *cfg = pr->c->cfg;
 	struct timeval tv = { cfg->origin_probe_timeout_ms / 1000, (cfg->origin_probe_timeout_ms % 1000) * 1000 };
 	struct evhttp_request *req;
-	uint32_t ip;
 	uint16_t port;
-	char host[16];
+	char host[MP_LB_HOST_MAX], host_field[MP_LB_HOST_MAX + 2];
 
 	s->next_ms = now + cfg->origin_probe_interval_ms;
-	if (mp_lb_origin_endpoint(o, MP_PROTO_API, 0, &ip, &port) != MP_OK)
+	if (mp_lb_origin_endpoint_host(o, MP_PROTO_API, 0, host, &port) != MP_OK)
 		return;
-	snprintf(host, sizeof(host), "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-	s->conn = evhttp_connection_base_new(pr->c->base, NULL, host, port);
+	snprintf(host_field, sizeof(host_field), strchr(host, ':') ? "[%s]" : "%s", host); /* RFC 9110 section 7.2 */
+	if (mp_lb_origin_endpoint_tls(o, MP_PROTO_API, 0)) { /* an API registered as TLS is probed over TLS */
+		struct bufferevent *bev = pr->c->origin_tls_ctx ? mp_tls_connect_bev(pr->c->base, pr->c->origin_tls_ctx, host) : NULL;
+
+		s->conn = bev ? evhttp_connection_base_bufferevent_new(pr->c->base, NULL, bev, host, port) : NULL;
+		if (!s->conn && bev)
+			bufferevent_free(bev);
+	} else {
+		s->conn = evhttp_connection_base_new(pr->c->base, NULL, host, port);
+	}
 	req = s->conn ? evhttp_request_new(on_probe_done, s) : NULL;
 	if (!req) {
 		if (s->conn)
@@ -79,7 +88,7 @@ static void probe_send(struct mp_origin_probe *pr, struct probe_slot *s, const s
 		return; /* out of memory: not the origin's fault, try at the next interval */
 	}
 	evhttp_connection_set_timeout_tv(s->conn, &tv);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", host);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", host_field);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
 	s->in_flight = true;
 	if (mp_http_client_send(&s->call, s->conn, req, EVHTTP_REQ_GET, "/api/v1/versions") != MP_OK) {

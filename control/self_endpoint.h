@@ -13,11 +13,13 @@
 
 #define MP_SELF_ADDRS_MAX 64
 
-/* The host's own IPv4 addresses (host order), as the kernel listeners see them. */
+/* The host's own IPv4 addresses (host order) and IPv6 ones, as the kernel listeners see them. */
 struct mp_self_addrs {
 	uint32_t ip[MP_SELF_ADDRS_MAX];
 	unsigned n;
 	uint64_t loaded_ms; /* mp_now_ms() of the last load; 0: never */
+	uint8_t ip6[MP_SELF_ADDRS_MAX][16];
+	unsigned n6;
 };
 
 /* Read the host's addresses (getifaddrs) into a; keeps the old list when that fails. */
@@ -29,6 +31,12 @@ void mp_self_addrs_load(struct mp_self_addrs *a, uint64_t now);
  * webrtc_port at public_ip or private_ip. Other ports on the same addresses are not ours. */
 bool mp_self_endpoint(const struct mp_config *cfg, const struct mp_self_addrs *host, enum mp_reg_proto p,
 		      uint32_t ip, uint16_t port);
+
+/* The same for an IPv6 address (network order): a TCP listener on that address, or on all addresses
+ * ([::], or 0.0.0.0 with listen_dual_stack) at ::, ::1 or a host address. SRT/WebRTC: never (the data
+ * plane serves IPv4 only). */
+bool mp_self_endpoint6(const struct mp_config *cfg, const struct mp_self_addrs *host, enum mp_reg_proto p,
+		       const uint8_t ip6[16], uint16_t port);
 
 /* MP_OK when no endpoint of reg is ours; else MP_ERR_PERM with a one-line reason in why. */
 int mp_self_check_registration(const struct mp_config *cfg, const struct mp_self_addrs *host,

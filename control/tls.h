@@ -18,4 +18,16 @@ void mp_tls_ctx_free(void *ctx);
  * and frees the TLS state when freed. NULL when out of memory. */
 struct bufferevent *mp_tls_accept_bev(struct event_base *base, void *ctx, int fd);
 
+/* The client context of the relays to origins registered as TLS (endpoint "tls://", "https://",
+ * "rtmps://"): TLS 1.2 or later, the origin's certificate chain verified against the PEM file ca (""
+ * : the system's CA store). NULL with err filled when ca cannot be read. */
+void *mp_tls_client_ctx_new(const char *ca, char *err, size_t errcap);
+
+/* A bufferevent that speaks TLS as a client with ctx to host (an IP address of either family, as
+ * text), its certificate required to be valid for that address (a subjectAltName IP entry, RFC 5280
+ * section 4.2.1.6; a name would be checked as a DNS name and sent as SNI). No socket yet: the caller
+ * connects it (bufferevent_socket_connect) or hands it to evhttp. Closes the socket and frees the TLS
+ * state when freed. NULL when out of memory. */
+struct bufferevent *mp_tls_connect_bev(struct event_base *base, void *ctx, const char *host);
+
 #endif

@@ -112,6 +112,10 @@ struct mp_lb_origin {
 			   * registration is newer than the mark (mp_lb_origin_alive) */
 	uint8_t down_probe; /* the mark came from probes (a probe that answers clears only those) */
 	struct mp_reg_load load; /* from its last heartbeat */
+	/* An origin registered with an IPv6 "ip" (issue 16): ipv4 is then 0, and so is every endpoint
+	 * address an IPv4 reader (the data plane) resolves through mp_lb_origin_endpoint. */
+	uint8_t ip_v6;
+	uint8_t ip6[16]; /* network order */
 };
 #define MP_LB_ORIGIN_MAGIC 0x6f726967u /* "orig" */
 
@@ -167,9 +171,18 @@ void mp_lb_origin_silent(struct mp_lb *lb, uint32_t id);
 uint32_t mp_lb_origin_silent_take(struct mp_lb *lb, uint32_t id);
 /* The origin's load score for picks (pick_policy.h mp_pick_load_score), -1 when unknown. */
 double mp_lb_origin_load(struct mp_lb *lb, const struct mp_lb_origin *o);
-/* Endpoint i of protocol p resolved to an address (the origin's ip when the endpoint has none). */
+/* Endpoint i of protocol p resolved to an IPv4 address (the origin's ip when the endpoint has none).
+ * An endpoint that resolves to IPv6 gives *ipv4 0 and MP_ERR_NOTFOUND (IPv4 readers skip it). */
 int mp_lb_origin_endpoint(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i,
 			  uint32_t *ipv4, uint16_t *port);
+/* The same resolved to an address of either family, as text for a socket API ("198.18.0.5",
+ * "2001:db8::1"; host[MP_LB_HOST_MAX]). MP_OK or MP_ERR_NOTFOUND. */
+#define MP_LB_HOST_MAX 48
+int mp_lb_origin_endpoint_host(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i, char *host,
+			       uint16_t *port);
+/* True when endpoint i of protocol p is to be reached over TLS (registered as "tls://", "https://" or
+ * "rtmps://": mp_endpoint_parse). */
+bool mp_lb_origin_endpoint_tls(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i);
 /* True when the record is live and its checksum matches (used by tests and debug checks). */
 bool mp_lb_origin_verify(const struct mp_lb_origin *o);
 
@@ -183,6 +196,12 @@ struct mp_lb_target {
 	uint8_t n_ep;       /* endpoints of that protocol on the origin (see mp_lb_origin_endpoint) */
 	bool repicked;      /* the stream was pinned to an origin that died or lost the protocol */
 };
+
+/* The address of t (a pick of protocol p) as text of either family: t->ipv4 when set, else endpoint 0
+ * of p on t's origin (an IPv6 one). MP_OK, or MP_ERR_NOTFOUND when that origin is gone. */
+int mp_lb_target_host(struct mp_lb *lb, const struct mp_lb_target *t, enum mp_reg_proto p, char host[MP_LB_HOST_MAX]);
+/* True when t's endpoint 0 of protocol p is to be reached over TLS (mp_lb_origin_endpoint_tls). */
+bool mp_lb_target_tls(struct mp_lb *lb, const struct mp_lb_target *t, enum mp_reg_proto p);
 
 /* The origin for stream (the "vhost/app/stream" key) and protocol: the pinned one while it is alive
  * and has an endpoint for proto, else a new alive origin with one, chosen by cfg.pick_policy among

@@ -57,6 +57,8 @@ static struct mp_lb_origin *mp_lb_origin_build(struct mp_lb *lb, const char *key
 	mp_lb_copy_field(o->device_id, reg->device_id);
 	mp_lb_copy_field(o->ip, reg->ip);
 	o->ipv4 = reg->ipv4;
+	o->ip_v6 = reg->ip_v6;
+	memcpy(o->ip6, reg->ip6, sizeof(o->ip6));
 	o->load = reg->load;
 	o->weight = reg->has_weight ? reg->weight : MP_PICK_WEIGHT_DEFAULT;
 	for (int p = 0; p < MP_PROTO__COUNT; p++) {
@@ -66,6 +68,8 @@ static struct mp_lb_origin *mp_lb_origin_build(struct mp_lb *lb, const char *key
 			o->ep[p][i].ipv4 = reg->ep[p][i].ipv4;
 			o->ep[p][i].port = reg->ep[p][i].port;
 			o->ep[p][i].scheme = reg->ep[p][i].scheme;
+			o->ep[p][i].v6 = reg->ep[p][i].v6;
+			memcpy(o->ep[p][i].ip6, reg->ep[p][i].ip6, sizeof(o->ep[p][i].ip6));
 		}
 	}
 	o->check = mp_lb_origin_sum(o);
@@ -371,7 +375,42 @@ int mp_lb_origin_endpoint(const struct mp_lb_origin *o, enum mp_reg_proto p, uns
 		return MP_ERR_NOTFOUND;
 	*ipv4 = mp_endpoint_ip(&o->ep[p][i], o->ipv4);
 	*port = o->ep[p][i].port;
+	/* an IPv6 endpoint (its own, or its origin's) is none for an IPv4 reader */
+	return o->ep[p][i].v6 || (!o->ep[p][i].ipv4 && o->ip_v6) ? MP_ERR_NOTFOUND : MP_OK;
+}
+
+int mp_lb_origin_endpoint_host(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i, char *host,
+			       uint16_t *port)
+{
+	if (o == NULL || (unsigned)p >= MP_PROTO__COUNT || i >= o->n_ep[p])
+		return MP_ERR_NOTFOUND;
+	if (mp_endpoint_host(&o->ep[p][i], o->ipv4, o->ip_v6 ? o->ip6 : NULL, host, MP_LB_HOST_MAX) < 0)
+		return MP_ERR_NOTFOUND;
+	*port = o->ep[p][i].port;
 	return MP_OK;
+}
+
+bool mp_lb_origin_endpoint_tls(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i)
+{
+	return o != NULL && (unsigned)p < MP_PROTO__COUNT && i < o->n_ep[p] && o->ep[p][i].scheme == MP_EP_TLS;
+}
+
+bool mp_lb_target_tls(struct mp_lb *lb, const struct mp_lb_target *t, enum mp_reg_proto p)
+{
+	const struct mp_lb_origin *o = mp_lb_origin_get(lb, t->origin_id);
+
+	return o != NULL && o->uid == t->origin_uid && mp_lb_origin_endpoint_tls(o, p, 0);
+}
+
+int mp_lb_target_host(struct mp_lb *lb, const struct mp_lb_target *t, enum mp_reg_proto p, char host[MP_LB_HOST_MAX])
+{
+	const struct mp_lb_origin *o;
+	uint16_t port;
+
+	o = mp_lb_origin_get(lb, t->origin_id);
+	if (t->ipv4 || o == NULL || o->uid != t->origin_uid) /* IPv4 as picked (an origin gone meanwhile too) */
+		return t->ipv4 && mp_ipv4_format(t->ipv4, host, MP_LB_HOST_MAX) > 0 ? MP_OK : MP_ERR_NOTFOUND;
+	return mp_lb_origin_endpoint_host(o, p, 0, host, &port);
 }
 
 /* Forget origins dead for longer than origin_forget_ms (control plane, from mp_lb_sync). */

@@ -22,7 +22,11 @@ static const char *mp_lb_proto_label(enum mp_reg_proto p)
 static bool mp_lb_origin_serves(const struct mp_lb *lb, const struct mp_lb_origin *o,
 				enum mp_reg_proto proto, uint64_t now)
 {
-	return o != NULL && o->n_ep[proto] > 0 && mp_lb_origin_alive(lb, o, now);
+	if (o == NULL || o->n_ep[proto] == 0 || !mp_lb_origin_alive(lb, o, now))
+		return false;
+	/* SRT and WebRTC media cross the data plane, which reaches IPv4 origins only: an origin whose
+	 * endpoint for them resolves to IPv6 does not serve them (RTMP and HTTP relays reach either). */
+	return (proto != MP_PROTO_SRT && proto != MP_PROTO_RTC) || mp_endpoint_ip(&o->ep[proto][0], o->ipv4) != 0;
 }
 
 /* The origin a pick word names, or NULL when that origin is gone (id reused or freed). */

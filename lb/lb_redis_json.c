@@ -217,7 +217,7 @@ int mp_lb_rjson_server_decode(const char *json, size_t len, struct mp_registrati
 	if (rc != MP_OK && rc != MP_ERR_NOTFOUND)
 		goto out;
 	rc = MP_ERR_INVAL;
-	if (mp_ipv4_parse(reg->ip, strlen(reg->ip), &reg->ipv4) != MP_OK)
+	if (mp_registration_set_ip(reg) != MP_OK)
 		goto out;
 	for (int p = 0; p < MP_PROTO__COUNT; p++) {
 		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, mp_rjson_ep_field[p]);
@@ -247,13 +247,23 @@ out:
  * address without a scheme gets its protocol's: UDP for SRT and WebRTC, TCP for the others. */
 static void mp_rjson_endpoint_text(const struct mp_endpoint *ep, enum mp_reg_proto p, char *out, size_t cap)
 {
-	char ip[16];
-	if (ep->scheme == MP_EP_ANY && ep->ipv4 == 0) {
+	char ip[48];
+	if (ep->scheme == MP_EP_TLS) { /* mediaplane's own form; the Go proxy reads no TLS endpoint */
+		mp_endpoint_format(ep, out, cap);
+		return;
+	}
+	if (ep->scheme == MP_EP_ANY && ep->ipv4 == 0 && !ep->v6) {
 		snprintf(out, cap, "%u", ep->port);
 		return;
 	}
 	bool udp = ep->scheme == MP_EP_UDP || (ep->scheme == MP_EP_ANY && (p == MP_PROTO_SRT || p == MP_PROTO_RTC));
-	mp_ipv4_format(ep->ipv4, ip, sizeof(ip));
+	if (ep->v6) { /* "[2001:db8::1]" (the Go proxy's parser cannot read it; it reads no IPv6 at all) */
+		ip[0] = '[';
+		mp_ipv6_format(ep->ip6, ip + 1, sizeof(ip) - 2);
+		strcat(ip, "]");
+	} else {
+		mp_ipv4_format(ep->ipv4, ip, sizeof(ip));
+	}
 	snprintf(out, cap, "%s://%s:%u", udp ? "udp" : "tcp", ip, ep->port);
 }
 

@@ -12,6 +12,8 @@ void mp_rds_origin_reg(struct mp_rds *r, const struct mp_lb_origin *o, struct mp
 	snprintf(reg->device_id, sizeof(reg->device_id), "%s", o->device_id);
 	snprintf(reg->ip, sizeof(reg->ip), "%s", o->ip);
 	reg->ipv4 = o->ipv4;
+	reg->ip_v6 = o->ip_v6;
+	memcpy(reg->ip6, o->ip6, sizeof(reg->ip6));
 	memcpy(reg->ep, o->ep, sizeof(reg->ep));
 	memcpy(reg->n_ep, o->n_ep, sizeof(reg->n_ep));
 	reg->has_weight = 1; /* shared with the other appliances (mp_weight) */

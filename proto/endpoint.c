@@ -1,7 +1,10 @@
-/* endpoint.c: parse and format origin endpoint strings ("1935", "ip:port", "udp://0.0.0.0:8000"). */
+/* endpoint.c: parse and format origin endpoint strings ("1935", "ip:port", "udp://0.0.0.0:8000",
+ * "[2001:db8::1]:1935"). */
 #include "endpoint.h"
 #include "mp_error.h"
 
+#include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,16 +61,66 @@ int mp_ipv4_format(uint32_t ip, char *out, size_t cap)
 	return n;
 }
 
-/* Grammar: [("tcp" | "udp") ("://" | ":")] [[ipv4] ":"] port, port 1..65535 without leading zeros. */
+int mp_ipv6_parse(const char *s, size_t len, uint8_t out[16])
+{
+	char buf[48];
+
+	if (!s || !out || len < 2 || len >= sizeof(buf))
+		return MP_ERR_INVAL;
+	for (size_t i = 0; i < len; i++) /* hex digits, ':' and an embedded IPv4's '.': no zone, no space */
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F') ||
+		      s[i] == ':' || s[i] == '.'))
+			return MP_ERR_INVAL;
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	return inet_pton(AF_INET6, buf, out) == 1 ? MP_OK : MP_ERR_INVAL;
+}
+
+int mp_ipv6_format(const uint8_t ip6[16], char *out, size_t cap)
+{
+	if (!inet_ntop(AF_INET6, ip6, out, (socklen_t)cap))
+		return MP_ERR_NOSPACE;
+	return (int)strlen(out);
+}
+
+static const uint8_t any6[16];
+static const char *const tls_schemes[] = { "tls://", "https://", "rtmps://" };
+static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+int mp_endpoint_host(const struct mp_endpoint *ep, uint32_t origin_ipv4, const uint8_t *origin_ip6, char *out,
+		     size_t cap)
+{
+	if (ep->v6)
+		return mp_ipv6_format(ep->ip6, out, cap);
+	if (ep->ipv4)
+		return mp_ipv4_format(ep->ipv4, out, cap);
+	if (origin_ip6)
+		return mp_ipv6_format(origin_ip6, out, cap);
+	return mp_ipv4_format(origin_ipv4, out, cap); /* "0.0.0.0" too, as the IPv4-only code always did */
+}
+
+/* Grammar: [("tcp" | "udp") ("://" | ":")] [[ipv4 | "[" ipv6 "]"] ":"] port, port 1..65535 without
+ * leading zeros. */
 int mp_endpoint_parse(const char *s, size_t len, struct mp_endpoint *out)
 {
-	struct mp_endpoint ep = { 0, 0, MP_EP_ANY };
+	struct mp_endpoint ep = { .scheme = MP_EP_ANY };
 	const char *colon = NULL;
+	bool bracketed = false;
 	uint32_t port;
 
 	if (!s || !out || len == 0)
 		return MP_ERR_INVAL;
-	if (len >= 4 && (memcmp(s, "tcp:", 4) == 0 || memcmp(s, "udp:", 4) == 0)) {
+	for (size_t k = 0; k < sizeof(tls_schemes) / sizeof(tls_schemes[0]); k++) {
+		size_t n = strlen(tls_schemes[k]);
+
+		if (len > n && !memcmp(s, tls_schemes[k], n)) {
+			ep.scheme = MP_EP_TLS;
+			s += n;
+			len -= n;
+			break;
+		}
+	}
+	if (ep.scheme == MP_EP_ANY && len >= 4 && (memcmp(s, "tcp:", 4) == 0 || memcmp(s, "udp:", 4) == 0)) {
 		ep.scheme = s[0] == 't' ? MP_EP_TCP : MP_EP_UDP;
 		s += 4;
 		len -= 4;
@@ -76,9 +129,26 @@ int mp_endpoint_parse(const char *s, size_t len, struct mp_endpoint *out)
 			len -= 2;
 		}
 	}
+	if (len > 0 && s[0] == '[') {
+		const char *close = memchr(s, ']', len);
+		size_t host_len = close ? (size_t)(close - s - 1) : 0;
+
+		if (!close || (size_t)(close - s) + 1 >= len || close[1] != ':' ||
+		    mp_ipv6_parse(s + 1, host_len, ep.ip6) != MP_OK)
+			return MP_ERR_INVAL;
+		if (!memcmp(ep.ip6, v4mapped, 12)) /* [::ffff:a.b.c.d] is that IPv4 address */
+			ep.ipv4 = (uint32_t)ep.ip6[12] << 24 | (uint32_t)ep.ip6[13] << 16 | (uint32_t)ep.ip6[14] << 8 | ep.ip6[15];
+		else if (memcmp(ep.ip6, any6, 16))
+			ep.v6 = 1; /* [::] is unspecified, as 0.0.0.0 */
+		if (!ep.v6)
+			memset(ep.ip6, 0, 16);
+		len -= host_len + 3;
+		s = close + 2;
+		bracketed = true;
+	}
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] == ':') {
-			if (colon) /* "a:b:c" after the scheme: not a form we know */
+			if (colon || bracketed) /* "a:b:c" after the scheme: not a form we know */
 				return MP_ERR_INVAL;
 			colon = s + i;
 		}
@@ -100,16 +170,21 @@ int mp_endpoint_parse(const char *s, size_t len, struct mp_endpoint *out)
 
 int mp_endpoint_format(const struct mp_endpoint *ep, char *out, size_t cap)
 {
-	char ip[16];
+	char ip[48];
 	int n;
+
+	const char *tls = ep && ep->scheme == MP_EP_TLS ? "tls://" : "";
 
 	if (!ep || !out)
 		return MP_ERR_INVAL;
-	if (ep->ipv4) {
+	if (ep->v6) {
+		mp_ipv6_format(ep->ip6, ip, sizeof(ip));
+		n = snprintf(out, cap, "%s[%s]:%u", tls, ip, ep->port);
+	} else if (ep->ipv4) {
 		mp_ipv4_format(ep->ipv4, ip, sizeof(ip));
-		n = snprintf(out, cap, "%s:%u", ip, ep->port);
+		n = snprintf(out, cap, "%s%s:%u", tls, ip, ep->port);
 	} else {
-		n = snprintf(out, cap, "%u", ep->port);
+		n = snprintf(out, cap, "%s%u", tls, ep->port);
 	}
 	if (n < 0 || (size_t)n >= cap)
 		return MP_ERR_NOSPACE;

@@ -141,8 +141,8 @@ static int parse_object(const cJSON *root, struct mp_registration *r, char *reas
 	    (rc = get_string(root, "pid", 1, r->pid, reason, cap)) != MP_OK ||
 	    (rc = get_string(root, "device_id", 0, r->device_id, reason, cap)) != MP_OK)
 		return rc;
-	if (mp_ipv4_parse(r->ip, strlen(r->ip), &r->ipv4) != MP_OK)
-		return fail(reason, cap, MP_ERR_INVAL, "field 'ip' is not an IPv4 address");
+	if (mp_registration_set_ip(r) != MP_OK)
+		return fail(reason, cap, MP_ERR_INVAL, "field 'ip' is not an IPv4 or IPv6 address");
 	for (int p = 0; p < MP_PROTO__COUNT; p++)
 		if ((rc = get_endpoints(root, (enum mp_reg_proto)p, r, reason, cap)) != MP_OK)
 			return rc;
@@ -179,6 +179,30 @@ int mp_registration_parse(const char *body, size_t len, struct mp_registration *
 	if (rc != MP_OK)
 		memset(out, 0, sizeof(*out));
 	return rc;
+}
+
+int mp_registration_set_ip(struct mp_registration *r)
+{
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	size_t n = strlen(r->ip);
+
+	r->ipv4 = 0;
+	r->ip_v6 = 0;
+	memset(r->ip6, 0, sizeof(r->ip6));
+	if (mp_ipv4_parse(r->ip, n, &r->ipv4) == MP_OK)
+		return MP_OK;
+	r->ipv4 = 0;
+	if (mp_ipv6_parse(r->ip, n, r->ip6) != MP_OK) {
+		memset(r->ip6, 0, sizeof(r->ip6));
+		return MP_ERR_INVAL;
+	}
+	if (!memcmp(r->ip6, v4mapped, sizeof(v4mapped))) {
+		r->ipv4 = (uint32_t)r->ip6[12] << 24 | (uint32_t)r->ip6[13] << 16 | (uint32_t)r->ip6[14] << 8 | r->ip6[15];
+		memset(r->ip6, 0, sizeof(r->ip6));
+		return MP_OK;
+	}
+	r->ip_v6 = 1;
+	return MP_OK;
 }
 
 int mp_registration_id(const struct mp_registration *r, char *out, size_t cap)

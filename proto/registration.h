@@ -25,7 +25,9 @@ struct mp_reg_load {
 struct mp_registration {
 	char device_id[MP_REG_MAX_FIELD];
 	char ip[MP_REG_MAX_FIELD];
-	uint32_t ipv4; /* ip parsed, host order */
+	uint32_t ipv4; /* ip parsed, host order; 0 when ip is IPv6 */
+	uint8_t ip_v6;    /* 1: ip is an IPv6 address, in ip6 */
+	uint8_t ip6[16];  /* network order */
 	char server[MP_REG_MAX_FIELD];
 	char service[MP_REG_MAX_FIELD];
 	char pid[MP_REG_MAX_FIELD];
@@ -39,12 +41,16 @@ struct mp_registration {
 };
 
 /* Parse a registration body. Optional summaries.data.system fills load (fields that are not
- * numbers are left 0; a body without summaries leaves load.known 0). Required: ip (IPv4), server, service, pid (a JSON string).
+ * numbers are left 0; a body without summaries leaves load.known 0). Required: ip (IPv4 or IPv6), server, service, pid (a JSON string).
  * device_id optional; endpoint arrays optional, each element a string in an mp_endpoint_parse form.
  * Unknown fields are ignored. On error returns a negative mp_err and writes a one-line reason
  * (e.g. "field 'pid' must be a string") into reason. */
 int mp_registration_parse(const char *body, size_t len, struct mp_registration *out,
 			  char *reason, size_t reason_cap);
+
+/* Parse r->ip into ipv4, or ip_v6 and ip6 (an IPv4-mapped IPv6 address is IPv4); every source of an
+ * origin (registration, Redis, CLI, default backend) reads the address this way. MP_OK or MP_ERR_INVAL. */
+int mp_registration_set_ip(struct mp_registration *r);
 
 /* Identity key "server-service-pid"; returns length or MP_ERR_NOSPACE. */
 int mp_registration_id(const struct mp_registration *r, char *out, size_t cap);

@@ -6,9 +6,9 @@ what=${1:-build}
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev libdpdk-dev dpdk libhiredis-dev libcjson-dev
 	libsrt-openssl-dev libevent-dev libssl-dev iproute2 kmod)
 # dpdk-dev brings dpdk-testpmd and dpdk-telemetry.py (telemetry tests); gnuplot-nox draws
-# docs/performance.png (bench/run --doc).
+# docs/performance.png (bench/run --doc); libnginx-mod-stream: the TLS front of an RTMP origin (e2e ipv6 edge).
 test_pkgs=(libcmocka-dev iputils-ping clang libclang-rt-14-dev redis-server curl ethtool procps python3
-	dpdk-dev util-linux tmux ffmpeg srt-tools python3-aiortc nginx-light libnginx-mod-rtmp tcpdump
+	dpdk-dev util-linux tmux ffmpeg srt-tools python3-aiortc nginx-light libnginx-mod-rtmp libnginx-mod-stream tcpdump
 	stress-ng gnuplot-nox redis-sentinel chromium chromium-driver)
 case "$what" in
 build) pkgs=("${build_pkgs[@]}") ;;

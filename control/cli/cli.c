@@ -13,6 +13,7 @@
 #include "origin_replies.h"
 #include "pick_policy.h"
 #include "registration.h"
+#include "peer_addr.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -199,14 +200,12 @@ void mp_cli_show_origins(struct mp_cli_run *r, uint32_t limit)
 		for (int p = 0; p < MP_PROTO__COUNT; p++)
 			for (unsigned i = 0; i < o->n_ep[p]; i++) {
 				const char *pn = mp_proto_name((enum mp_reg_proto)p);
-				uint32_t ip;
+				char a[MP_LB_HOST_MAX], ep[MP_PEER_HOSTPORT_MAX];
 				uint16_t port;
-				char a[16], ep[32];
 
-				if (mp_lb_origin_endpoint(o, (enum mp_reg_proto)p, i, &ip, &port) != MP_OK)
+				if (mp_lb_origin_endpoint_host(o, (enum mp_reg_proto)p, i, a, &port) != MP_OK ||
+				    mp_peer_hostport(a, port, ep, sizeof(ep)) < 0)
 					continue;
-				ip_str(ip, a, sizeof(a));
-				snprintf(ep, sizeof(ep), "%s:%u", a, port);
 				if (eps) {
 					cJSON *l = cJSON_GetObjectItem(eps, pn);
 
@@ -360,11 +359,11 @@ void mp_cli_origin_add(struct mp_cli_run *r, const char *name, const char *ip, c
 	int rc;
 
 	memset(&reg, 0, sizeof(reg));
-	if (mp_ipv4_parse(ip, strlen(ip), &reg.ipv4) != MP_OK) {
-		fail(r, "origin add: '%s' is not an IPv4 address", esc(ip, e, sizeof(e)));
+	snprintf(reg.ip, sizeof(reg.ip), "%s", ip);
+	if (mp_registration_set_ip(&reg) != MP_OK) {
+		fail(r, "origin add: '%s' is not an IPv4 or IPv6 address", esc(ip, e, sizeof(e)));
 		return;
 	}
-	snprintf(reg.ip, sizeof(reg.ip), "%s", ip);
 	snprintf(reg.server, sizeof(reg.server), "%s", name);
 	snprintf(reg.service, sizeof(reg.service), "cli");
 	snprintf(reg.pid, sizeof(reg.pid), "0");

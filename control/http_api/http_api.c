@@ -85,14 +85,14 @@ struct mp_api_call *mp_api_call_new(struct mp_http_api *api, struct evhttp_reque
 void mp_api_call_start(struct mp_api_call *call, const struct mp_lb_origin *org, const void *body, size_t len)
 {
 	struct evhttp_request *req = call->relay.req;
-	uint32_t ip;
+	char host[MP_LB_HOST_MAX], reason[512];
 	uint16_t port;
-	char reason[512];
-	int rc = mp_lb_origin_endpoint(org, MP_PROTO_API, 0, &ip, &port);
+	int rc = mp_lb_origin_endpoint_host(org, MP_PROTO_API, 0, host, &port);
 
 	call->origin_id = org->id;
 	call->origin_uid = org->uid;
-	if (rc == MP_OK && (rc = mp_whip_relay_start(&call->relay, call->api->c->base, ip, port, body, len)) == MP_ERR_IO)
+	call->relay.tls_ctx = mp_lb_origin_endpoint_tls(org, MP_PROTO_API, 0) ? call->api->c->origin_tls_ctx : NULL;
+	if (rc == MP_OK && (rc = mp_whip_relay_start(&call->relay, call->api->c->base, host, port, body, len)) == MP_ERR_IO)
 		snprintf(reason, sizeof(reason), "cannot reach origin %s at %s: %s", org->key, call->relay.origin,
 			 mp_whip_relay_start_error(&call->relay));
 	else if (rc != MP_OK)

@@ -12,6 +12,7 @@
 #include "sdp_legacy.h"
 #include "stream_url.h"
 #include "webrtc_answer.h"
+#include "peer_addr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,7 +153,7 @@ static bool offer_elsewhere(struct mp_api_call *call)
 	struct evbuffer *in = r->req ? evhttp_request_get_input_buffer(r->req) : NULL;
 	const struct mp_lb_origin *org;
 	struct mp_lb_target t;
-	uint32_t ip;
+	char host[MP_LB_HOST_MAX];
 	uint16_t port;
 	size_t len;
 
@@ -164,15 +165,16 @@ static bool offer_elsewhere(struct mp_api_call *call)
 	    (t.origin_id == call->origin_id && t.origin_uid == call->origin_uid))
 		return false;
 	org = mp_lb_origin_get(c->lb, t.origin_id);
-	if (!org || mp_lb_origin_endpoint(org, MP_PROTO_API, 0, &ip, &port) != MP_OK)
+	if (!org || mp_lb_origin_endpoint_host(org, MP_PROTO_API, 0, host, &port) != MP_OK)
 		return false;
 	MP_INFO("HTTP API: %s: origin %u unreachable, offer sent to origin %u", call->stream, call->origin_id, org->id);
 	call->origin_id = org->id;
 	call->origin_uid = org->uid;
 	if (mp_lb_origin_endpoint(org, MP_PROTO_RTC, 0, &call->rtc_ipv4, &call->rtc_port) != MP_OK)
 		call->rtc_ipv4 = call->rtc_port = 0;
+	r->tls_ctx = mp_lb_origin_endpoint_tls(org, MP_PROTO_API, 0) ? c->origin_tls_ctx : NULL;
 	len = evbuffer_get_length(in);
-	if (mp_whip_relay_restart(r, c->base, ip, port, len ? evbuffer_pullup(in, -1) : (const unsigned char *)"", len) !=
+	if (mp_whip_relay_restart(r, c->base, host, port, len ? evbuffer_pullup(in, -1) : (const unsigned char *)"", len) !=
 	    MP_OK)
 		return false;
 	call->api->st.origin_repicks++;
@@ -246,18 +248,18 @@ static void redirect(struct mp_http_api *api, struct evhttp_request *req, const 
 {
 	const struct evhttp_uri *u = evhttp_request_get_evhttp_uri(req);
 	const char *path = u ? evhttp_uri_get_path(u) : NULL, *query = u ? evhttp_uri_get_query(u) : NULL;
-	char loc[2048];
-	uint32_t ip;
+	char loc[2048], host[MP_LB_HOST_MAX], hostport[MP_PEER_HOSTPORT_MAX];
 	uint16_t port;
 	int n;
 
-	if (mp_lb_origin_endpoint(org, MP_PROTO_API, 0, &ip, &port) != MP_OK) {
+	if (mp_lb_origin_endpoint_host(org, MP_PROTO_API, 0, host, &port) != MP_OK ||
+	    mp_peer_hostport(host, port, hostport, sizeof(hostport)) < 0) {
 		api->st.no_origin++;
 		mp_http_reply_error(req, 503, "no origin for this stream: no alive origin registered an api endpoint");
 		return;
 	}
-	n = snprintf(loc, sizeof(loc), "http://%u.%u.%u.%u:%u%s%s%s", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
-		     ip & 255, port, path && *path ? path : "/", query ? "?" : "", query ? query : "");
+	n = snprintf(loc, sizeof(loc), "http://%s%s%s%s", hostport, path && *path ? path : "/", query ? "?" : "",
+		     query ? query : ""); /* RFC 3986 section 3.2.2: an IPv6 host in brackets */
 	if (n < 0 || (size_t)n >= sizeof(loc)) {
 		mp_http_reply_error(req, 414, "the request target is too long to redirect");
 		return;

@@ -5,6 +5,8 @@
 #include "relay_headers.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "peer_addr.h"
+#include "tls.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -150,20 +153,28 @@ static void copy_request_headers(const struct mp_whip_relay *r, struct evkeyvalq
 
 	if (cc)
 		evhttp_connection_get_peer(cc, &peer, &peer_port);
-	o.client_ip = peer;
+	o.client_ip = mp_peer_unmap(peer); /* an IPv4 client of a dual-stack listener as IPv4 */
 	mp_relay_request_headers(evhttp_request_get_input_headers(r->req), out, &o);
 }
 
-int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
+int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, const char *host, uint16_t port,
 		   const void *body, size_t len)
 {
 	struct evhttp_request *oreq;
-	char host[16], clen[24];
+	char clen[24];
 
 	r->error = -1;
-	snprintf(host, sizeof(host), "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-	snprintf(r->origin, sizeof(r->origin), "%s:%u", host, port);
-	r->conn = evhttp_connection_base_new(base, NULL, host, port);
+	if (mp_peer_hostport(host, port, r->origin, sizeof(r->origin)) < 0)
+		return MP_ERR_INVAL;
+	if (r->tls_ctx) { /* an origin registered as TLS: its certificate verified for host (tls.h) */
+		struct bufferevent *bev = mp_tls_connect_bev(base, r->tls_ctx, host);
+
+		r->conn = bev ? evhttp_connection_base_bufferevent_new(base, NULL, bev, host, port) : NULL;
+		if (!r->conn && bev)
+			bufferevent_free(bev);
+	} else {
+		r->conn = evhttp_connection_base_new(base, NULL, host, port);
+	}
 	if (!r->conn)
 		return MP_ERR_NOMEM;
 	evhttp_connection_set_timeout(r->conn, MP_WHIP_RELAY_TIMEOUT_S);
@@ -200,13 +211,13 @@ int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32
 	return MP_OK;
 }
 
-int mp_whip_relay_restart(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
+int mp_whip_relay_restart(struct mp_whip_relay *r, struct event_base *base, const char *host, uint16_t port,
 			  const void *body, size_t len)
 {
 	if (!r->req)
 		return MP_ERR_STATE;
 	list_del(r);
-	return mp_whip_relay_start(r, base, ip, port, body, len);
+	return mp_whip_relay_start(r, base, host, port, body, len);
 }
 
 /* The origin's response headers, by the one relay policy: the body may change (no Content-Length),

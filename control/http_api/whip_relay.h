@@ -27,9 +27,10 @@ struct mp_whip_relay {
 	mp_whip_relay_done_fn done;
 	void (*release)(struct mp_whip_relay *r); /* frees the object holding r (mp_whip_relay_finish calls it) */
 	int error;                       /* enum evhttp_request_error of a failure, -1 if none */
-	char origin[32];                 /* "ip:port" of the origin, for logs and reasons */
+	char origin[56];                 /* "ip:port" or "[ipv6]:port" of the origin, for logs, reasons, Host */
 	struct mp_http_client_call send; /* the request to the origin (http_client.h) */
 	const struct mp_config *cfg;     /* the appliance's own bearer token stays here (relay_headers.h) */
+	void *tls_ctx;                   /* NULL: plain HTTP to the origin; else HTTPS with this client SSL_CTX (tls.h) */
 	struct mp_whip_relay **list;     /* in-flight list head (for mp_whip_relay_cancel_all) */
 	struct mp_whip_relay *next, *prev;
 };
@@ -37,18 +38,19 @@ struct mp_whip_relay {
 #define MP_WHIP_RELAY_TIMEOUT_S 10 /* the origin must answer within this */
 
 /* Send the client's request r->req (method, target, headers by relay_headers.h's policy) with body to
- * ip:port (host order). r->done, r->release and r->list must be set. Returns MP_OK (the
- * callback will run, later, from the event loop, and r is in the list; a connect that failed at once
- * or did not complete within origin_connect_timeout is reported there too, resp NULL) or a negative
- * error: nothing is under way, the callback never runs, r is the caller's (MP_ERR_IO: the origin could
- * not be connected to at once and that could not be deferred, mp_whip_relay_start_error(r) says why). */
-int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
+ * host:port (an address of either family as text, no brackets: "198.18.0.5", "2001:db8::1"). r->done,
+ * r->release and r->list must be set. Returns MP_OK (the callback will run, later, from the event
+ * loop, and r is in the list; a connect that failed at once or did not complete within
+ * origin_connect_timeout is reported there too, resp NULL) or a negative error: nothing is under
+ * way, the callback never runs, r is the caller's (MP_ERR_IO: the origin could not be connected to
+ * at once and that could not be deferred, mp_whip_relay_start_error(r) says why). */
+int mp_whip_relay_start(struct mp_whip_relay *r, struct event_base *base, const char *host, uint16_t port,
 		   const void *body, size_t len);
 
 /* From r's done callback after a failed exchange (resp NULL): send the client's request again, to
  * another origin. Same results as mp_whip_relay_start; on an error r is out of the list and the
  * caller answers the client and finishes r as it would have. */
-int mp_whip_relay_restart(struct mp_whip_relay *r, struct event_base *base, uint32_t ip, uint16_t port,
+int mp_whip_relay_restart(struct mp_whip_relay *r, struct event_base *base, const char *host, uint16_t port,
 			  const void *body, size_t len);
 
 /* Answer the client with code, the origin's response headers (resp, may be NULL; by relay_headers.h:

@@ -11,6 +11,8 @@
 #include "mp_log.h"
 #include "origin_health.h"
 #include "relay_headers.h"
+#include "peer_addr.h"
+#include "tls.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -280,18 +282,24 @@ static void on_connect_timeout(struct mp_http_client_call *call)
 	on_origin_done(NULL, r);
 }
 
-/* Open a connection to the origin at ipv4:port and send the player's request on it. */
-static bool origin_request(struct mp_player_relay *r, uint32_t ipv4, uint16_t port)
+/* Open a connection to the origin at ip:port (either family, no brackets; over TLS when tls, its
+ * certificate verified: tls.h) and send the player's request on it. */
+static bool origin_request(struct mp_player_relay *r, const char *ip, uint16_t port, bool tls)
 {
 	struct mp_http_stream *hs = r->hs;
 	struct evhttp_request *oreq;
-	char ip[16];
+	struct bufferevent *bev = NULL;
 
-	snprintf(ip, sizeof(ip), "%u.%u.%u.%u", ipv4 >> 24, (ipv4 >> 16) & 255, (ipv4 >> 8) & 255, ipv4 & 255);
-	snprintf(r->origin, sizeof(r->origin), "%s:%u", ip, port);
+	if (mp_peer_hostport(ip, port, r->origin, sizeof(r->origin)) < 0) /* also the Host field */
+		return false;
 	r->status = 0;
 	r->oerr = -1;
-	r->oconn = evhttp_connection_base_new(hs->c->base, NULL, ip, port);
+	if (tls && !(hs->c->origin_tls_ctx && (bev = mp_tls_connect_bev(hs->c->base, hs->c->origin_tls_ctx, ip))))
+		return false;
+	r->oconn = bev ? evhttp_connection_base_bufferevent_new(hs->c->base, NULL, bev, ip, port)
+		       : evhttp_connection_base_new(hs->c->base, NULL, ip, port);
+	if (!r->oconn && bev)
+		bufferevent_free(bev);
 	oreq = r->oconn ? evhttp_request_new(on_origin_done, r) : NULL;
 	if (!oreq)
 		return false;
@@ -339,8 +347,9 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 	struct mp_player_relay *r = arg;
 	struct mp_http_stream *hs = r->hs;
 	const struct mp_lb_origin *o;
-	uint32_t ipv4;
+	char host[MP_LB_HOST_MAX];
 	uint16_t port;
+	bool tls;
 
 	(void)fd;
 	(void)what;
@@ -372,7 +381,8 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 		r->origin_uid = t.origin_uid;
 		r->n_ep = t.n_ep;
 		r->ep_next = 1;
-		if (!origin_request(r, t.ipv4, t.port)) {
+		if (mp_lb_target_host(hs->c->lb, &t, MP_PROTO_HTTP, host) != MP_OK ||
+		    !origin_request(r, host, t.port, mp_lb_target_tls(hs->c->lb, &t, MP_PROTO_HTTP))) {
 			hs->st.origin_failed++;
 			mp_player_relay_reply_error(r, 502, "cannot start the origin request");
 			mp_player_relay_kill(r, false);
@@ -380,15 +390,16 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	o = mp_lb_origin_get(hs->c->lb, r->origin_id);
+	tls = mp_lb_origin_endpoint_tls(o, MP_PROTO_HTTP, r->ep_next);
 	if (!o || o->uid != r->origin_uid ||
-	    mp_lb_origin_endpoint(o, MP_PROTO_HTTP, r->ep_next++, &ipv4, &port) != MP_OK) {
+	    mp_lb_origin_endpoint_host(o, MP_PROTO_HTTP, r->ep_next++, host, &port) != MP_OK) {
 		hs->st.origin_failed++;
 		mp_player_relay_reply_error(r, 502, "origin gone while trying its endpoints");
 		mp_player_relay_kill(r, false);
 		return;
 	}
 	hs->st.endpoint_retries++;
-	if (!origin_request(r, ipv4, port)) {
+	if (!origin_request(r, host, port, tls)) {
 		hs->st.origin_failed++;
 		mp_player_relay_reply_error(r, 502, "cannot start the origin request");
 		mp_player_relay_kill(r, false);
@@ -399,7 +410,7 @@ void mp_player_relay_start(struct mp_http_stream *hs, struct evhttp_request *pla
 {
 	struct event_base *base = hs->c->base;
 	struct mp_player_relay *r = calloc(1, sizeof(*r));
-	char *peer = NULL;
+	char *peer = NULL, host[MP_LB_HOST_MAX];
 	ev_uint16_t peer_port = 0;
 
 	if (!r || !(r->reap = event_new(base, -1, 0, on_reap, r)) || !(r->stall = evtimer_new(base, mp_player_relay_on_stall, r)) ||
@@ -429,8 +440,10 @@ void mp_player_relay_start(struct mp_http_stream *hs, struct evhttp_request *pla
 	snprintf(r->stream, sizeof(r->stream), "%s", p->stream);
 	snprintf(r->spbhid, sizeof(r->spbhid), "%s", p->spbhid ? p->spbhid : "");
 	evhttp_connection_get_peer(r->pconn, &peer, &peer_port);
+	peer = (char *)mp_peer_unmap(peer); /* an IPv4 client of a dual-stack listener */
 	snprintf(r->client_ip, sizeof(r->client_ip), "%s", peer ? peer : "");
-	snprintf(r->client, sizeof(r->client), "%s:%u", peer ? peer : "?", peer_port);
+	if (mp_peer_hostport(peer ? peer : "?", peer_port, r->client, sizeof(r->client)) < 0)
+		snprintf(r->client, sizeof(r->client), "?");
 	r->next = hs->relays;
 	if (r->next)
 		r->next->prev = r;
@@ -441,7 +454,8 @@ void mp_player_relay_start(struct mp_http_stream *hs, struct evhttp_request *pla
 	evhttp_connection_set_closecb(r->pconn, on_player_close, r);
 	if (p->mode == MP_RELAY_STREAM)
 		bound_kernel_buffer(r->pconn, hs->player_buffer);
-	if (!origin_request(r, p->origin->ipv4, p->origin->port)) {
+	if (mp_lb_target_host(hs->c->lb, p->origin, MP_PROTO_HTTP, host) != MP_OK ||
+	    !origin_request(r, host, p->origin->port, mp_lb_target_tls(hs->c->lb, p->origin, MP_PROTO_HTTP))) {
 		hs->st.origin_failed++;
 		mp_player_relay_reply_error(r, 502, "cannot start the origin request");
 		mp_player_relay_kill(r, false);

@@ -65,7 +65,7 @@ struct mp_player_relay {
 	char spbhid[MP_LB_SPBHID_MAX];
 	char client[64];
 	char client_ip[48];
-	char origin[32];
+	char origin[56];                    /* "ip:port" or "[ipv6]:port" (MP_PEER_HOSTPORT_MAX) */
 	uint64_t start_ms, bytes_in, bytes_out;
 };
 

@@ -76,7 +76,7 @@ int mp_rtmp_client_fail(struct mp_rtmp_session *s, const char *code, const char 
 		s->url.key[0] ? s->url.key : "-", why);
 	mp_rtmp_side_close(&s->org);
 	/* the log has the whole story; the client's description names no origin address (issue 13) */
-	mp_redact_ipv4(why, shown, sizeof(shown));
+	mp_redact_addrs(why, shown, sizeof(shown));
 	n = mp_rtmp_reply_status_error(buf, sizeof(buf), code, shown);
 	if (n > 0 && s->cl.bev)
 		mp_rtmp_send_cmd(&s->cl, 5, s->client_sid ? s->client_sid : MP_RTMP_PROXY_CLIENT_SID, buf, n);
@@ -166,16 +166,14 @@ static int on_connect(struct mp_rtmp_session *s, const struct mp_rtmp_msg *m, co
 static int add_client_ip(struct mp_rtmp_session *s, const struct mp_rtmp_msg *m, const struct mp_rtmp_cmd *cmd)
 {
 	const char *key = s->px->c->cfg ? s->px->c->cfg->rtmp_client_ip_param : "";
-	const char *colon = strrchr(s->peer, ':');
-	char ip[64], name[MP_SURL_QUERY_MAX + 128];
+	char name[MP_SURL_QUERY_MAX + 128];
 	uint8_t *out;
 	size_t cap;
 	int n;
 
-	if (!key || !key[0] || !colon || colon == s->peer || (size_t)(colon - s->peer) >= sizeof(ip))
+	if (!key || !key[0] || !s->peer_ip[0])
 		return MP_OK;
-	snprintf(ip, sizeof(ip), "%.*s", (int)(colon - s->peer), s->peer);
-	n = mp_url_query_set(cmd->stream.ptr, cmd->stream.len, key, ip, name, sizeof(name));
+	n = mp_url_query_set(cmd->stream.ptr, cmd->stream.len, key, s->peer_ip, name, sizeof(name));
 	if (n < 0)
 		return MP_OK; /* a stream name too long to add to: it goes as the client sent it */
 	cap = m->len + (size_t)n + 8;

@@ -9,7 +9,9 @@
 #include "mp_error.h"
 #include "mp_log.h"
 #include "origin_health.h"
+#include "peer_addr.h"
 #include "rtmp_session.h"
+#include "tls.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -26,20 +28,71 @@ static const char *fail_code(const struct mp_rtmp_session *s)
 	return s->role == MP_RTMP_ROLE_PLAY ? "NetStream.Play.Failed" : "NetStream.Publish.Denied";
 }
 
-static void addr_str(uint32_t ip, uint16_t port, char *out, size_t cap)
+static void addr_str(const struct mp_rtmp_session *s, char *out, size_t cap)
 {
-	snprintf(out, cap, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
+	if (mp_peer_hostport(s->origin_host, s->origin_port, out, cap) < 0)
+		snprintf(out, cap, "?");
+}
+
+/* The socket address of the origin endpoint (s->origin_host, either family); its length, 0 if none. */
+static socklen_t origin_sockaddr(const struct mp_rtmp_session *s, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, s->origin_host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(s->origin_port);
+		return sizeof(*s4);
+	}
+	if (inet_pton(AF_INET6, s->origin_host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(s->origin_port);
+		return sizeof(*s6);
+	}
+	return 0;
+}
+
+/* Endpoint s->ep_index of the session's target origin into origin_host/origin_port; false when the
+ * origin is gone or has no such endpoint. */
+static bool take_endpoint(struct mp_rtmp_session *s)
+{
+	struct mp_control *c = s->px->c;
+	const struct mp_lb_origin *o = c->lb ? mp_lb_origin_get(c->lb, s->target.origin_id) : NULL;
+
+	if (!o || o->uid != s->target.origin_uid)
+		return false;
+	s->origin_tls = mp_lb_origin_endpoint_tls(o, MP_PROTO_RTMP, s->ep_index);
+	return mp_lb_origin_endpoint_host(o, MP_PROTO_RTMP, s->ep_index, s->origin_host, &s->origin_port) == MP_OK;
+}
+
+/* The pick's endpoint 0 (t->ipv4, or the origin's IPv6 endpoint). */
+static void take_target(struct mp_rtmp_session *s)
+{
+	struct mp_lb *lb = s->px->c->lb;
+	const struct mp_lb_origin *o = lb ? mp_lb_origin_get(lb, s->target.origin_id) : NULL;
+
+	s->ep_index = 0;
+	s->origin_port = s->target.port;
+	s->origin_tls = o && o->uid == s->target.origin_uid && mp_lb_origin_endpoint_tls(o, MP_PROTO_RTMP, 0);
+	if (mp_lb_target_host(s->px->c->lb, &s->target, MP_PROTO_RTMP, s->origin_host) != MP_OK)
+		s->origin_host[0] = 0; /* connect_endpoint fails it, and the next endpoint or origin is tried */
 }
 
 static int connect_endpoint(struct mp_rtmp_session *s)
 {
-	struct sockaddr_in sin;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
 	struct bufferevent *bev;
 	uint32_t ms;
 	int rc;
 
 	mp_rtmp_side_close(&s->org);
-	bev = bufferevent_socket_new(s->px->c->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (s->origin_tls) /* RTMPS to the origin, its certificate verified for the address (tls.h) */
+		bev = s->px->c->origin_tls_ctx ? mp_tls_connect_bev(s->px->c->base, s->px->c->origin_tls_ctx, s->origin_host) : NULL;
+	else
+		bev = bufferevent_socket_new(s->px->c->base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!bev)
 		return MP_ERR_NOMEM;
 	rc = mp_rtmp_side_open(s, &s->org, bev);
@@ -48,16 +101,15 @@ static int connect_endpoint(struct mp_rtmp_session *s)
 		s->org.bev = NULL;
 		return rc;
 	}
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(s->origin_port);
-	sin.sin_addr.s_addr = htonl(s->origin_ip);
 	s->state = MP_RTMP_S_O_CONNECTING;
+	sslen = origin_sockaddr(s, &ss);
+	if (!sslen)
+		return mp_rtmp_origin_failed(s, "no address for the endpoint");
 	/* a connect that hangs (a host gone, SYNs dropped) fails as a write timeout: origin_connect_timeout */
 	ms = s->px->c->cfg ? s->px->c->cfg->origin_connect_timeout_ms : MP_RTMP_PROXY_CONNECT_MS;
 	bufferevent_set_timeouts(bev, NULL, &(struct timeval){ ms / 1000, (ms % 1000) * 1000 });
 	/* non-blocking: BEV_EVENT_CONNECTED or an error arrives in rtmp_io.c's event callback */
-	if (bufferevent_socket_connect(bev, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+	if (bufferevent_socket_connect(bev, (struct sockaddr *)&ss, (int)sslen) < 0)
 		return mp_rtmp_origin_failed(s, "connect failed at once");
 	return MP_OK;
 }
@@ -66,7 +118,7 @@ int mp_rtmp_origin_start(struct mp_rtmp_session *s)
 {
 	struct mp_control *c = s->px->c;
 	uint64_t now = mp_now_ms();
-	char addr[32];
+	char addr[MP_PEER_HOSTPORT_MAX];
 	int rc;
 
 	mp_rtmp_side_pause(&s->cl); /* the client's next messages wait until the origin is ready */
@@ -84,10 +136,8 @@ int mp_rtmp_origin_start(struct mp_rtmp_session *s)
 		snprintf(why, sizeof(why), "cannot pick an origin: %s", mp_strerror(rc));
 		return mp_rtmp_client_fail(s, fail_code(s), why);
 	}
-	s->ep_index = 0;
-	s->origin_ip = s->target.ipv4;
-	s->origin_port = s->target.port;
-	addr_str(s->origin_ip, s->origin_port, addr, sizeof(addr));
+	take_target(s);
+	addr_str(s, addr, sizeof(addr));
 	MP_INFO("RTMP: %s %s %s -> origin %u at %s%s", s->peer, s->role == MP_RTMP_ROLE_PLAY ? "play" : "publish",
 		s->url.key, s->target.origin_id, addr, s->target.repicked ? " (re-picked)" : "");
 	return connect_endpoint(s);
@@ -96,9 +146,9 @@ int mp_rtmp_origin_start(struct mp_rtmp_session *s)
 int mp_rtmp_origin_failed(struct mp_rtmp_session *s, const char *what)
 {
 	struct mp_control *c = s->px->c;
-	char addr[32], why[160];
+	char addr[MP_PEER_HOSTPORT_MAX], why[160];
 
-	addr_str(s->origin_ip, s->origin_port, addr, sizeof(addr));
+	addr_str(s, addr, sizeof(addr));
 	if (s->state == MP_RTMP_S_O_CONNECTING) {
 		s->px->st.origin_connect_errors++;
 		MP_WARN("RTMP: origin %s for %s: %s", addr, s->url.key, what);
@@ -106,15 +156,11 @@ int mp_rtmp_origin_failed(struct mp_rtmp_session *s, const char *what)
 		/* the Go proxy only ever tries the first endpoint; try the origin's others */
 		while (c->lb && ++s->ep_index < s->target.n_ep) {
 			const struct mp_lb_origin *o = mp_lb_origin_get(c->lb, s->target.origin_id);
-			uint32_t ip;
-			uint16_t port;
 
 			if (!o || o->uid != s->target.origin_uid)
 				break;
-			if (mp_lb_origin_endpoint(o, MP_PROTO_RTMP, s->ep_index, &ip, &port) != MP_OK)
+			if (!take_endpoint(s))
 				continue;
-			s->origin_ip = ip;
-			s->origin_port = port;
 			return connect_endpoint(s);
 		}
 		/* every endpoint failed: the origin is down for new picks; try another for this client */
@@ -126,9 +172,7 @@ int mp_rtmp_origin_failed(struct mp_rtmp_session *s, const char *what)
 			    (s->target.origin_id != prev.origin_id || s->target.origin_uid != prev.origin_uid)) {
 				s->repicks++;
 				s->px->st.origin_repicks++;
-				s->ep_index = 0;
-				s->origin_ip = s->target.ipv4;
-				s->origin_port = s->target.port;
+				take_target(s);
 				MP_INFO("RTMP: %s %s: origin %u unreachable, retrying on origin %u", s->peer, s->url.key,
 					prev.origin_id, s->target.origin_id);
 				return connect_endpoint(s);

@@ -5,6 +5,7 @@
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "peer_addr.h"
 #include "rtmp_session.h"
 #include "tls.h"
 
@@ -171,16 +172,16 @@ int mp_rtmp_proxy_start(struct mp_control *c)
 	return MP_OK;
 }
 
-static void peer_str(const struct sockaddr *sa, int len, char *out, size_t cap)
+/* "ip:port" or "[ipv6]:port" into out, the address alone into ip (an IPv4 client of a dual-stack
+ * socket as IPv4: peer_addr.h). */
+static void peer_str(const struct sockaddr *sa, int len, char *out, size_t cap, char *ip, size_t ipcap)
 {
-	const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-	char ip[INET_ADDRSTRLEN];
+	uint16_t port;
 
-	if (sa && len >= (int)sizeof(*in) && sa->sa_family == AF_INET &&
-	    inet_ntop(AF_INET, &in->sin_addr, ip, sizeof(ip)))
-		snprintf(out, cap, "%s:%u", ip, ntohs(in->sin_port));
-	else
-		snprintf(out, cap, "?");
+	if (len > 0 && mp_peer_sockaddr(sa, (size_t)len, ip, ipcap, &port) && mp_peer_hostport(ip, port, out, cap) >= 0)
+		return;
+	snprintf(out, cap, "?");
+	ip[0] = 0;
 }
 
 /* A client connection on the RTMP socket, or over TLS (RTMPS: the client side's bufferevent does the
@@ -224,7 +225,7 @@ static void accept_conn(struct mp_control *c, evutil_socket_t fd, const struct s
 	s->created_ms = s->last_ms = mp_now_ms();
 	s->deadline_ms = s->created_ms + MP_RTMP_PROXY_SETUP_MS;
 	s->state = MP_RTMP_S_C_HANDSHAKE;
-	peer_str(peer, peerlen, s->peer, sizeof(s->peer));
+	peer_str(peer, peerlen, s->peer, sizeof(s->peer), s->peer_ip, sizeof(s->peer_ip));
 	s->next = px->head;
 	if (px->head)
 		px->head->prev = s;
@@ -351,18 +352,15 @@ void mp_rtmp_proxy_stats_json(const struct mp_control *c, cJSON *out, long limit
 	a = cJSON_AddArrayToObject(out, "sessions");
 	for (const struct mp_rtmp_session *s = px->head; s && n < limit; s = s->next, n++) {
 		cJSON *e = cJSON_CreateObject();
-		char addr[32];
+		char addr[MP_PEER_HOSTPORT_MAX];
 
 		num(e, "id", s->id);
 		cJSON_AddStringToObject(e, "client", s->peer);
 		cJSON_AddStringToObject(e, "role", role_name(s->role));
 		cJSON_AddStringToObject(e, "state", mp_rtmp_state_name(s->state));
 		cJSON_AddStringToObject(e, "stream", s->url.key);
-		if (s->origin_port) {
-			snprintf(addr, sizeof(addr), "%u.%u.%u.%u:%u", s->origin_ip >> 24, (s->origin_ip >> 16) & 255,
-				 (s->origin_ip >> 8) & 255, s->origin_ip & 255, s->origin_port);
+		if (s->origin_port && mp_peer_hostport(s->origin_host, s->origin_port, addr, sizeof(addr)) >= 0)
 			cJSON_AddStringToObject(e, "origin", addr);
-		}
 		num(e, "age_ms", now - s->created_ms);
 		num(e, "client_chunk_size", s->cl.rd.chunk_size);
 		num(e, "origin_chunk_size", s->org.rd.chunk_size);

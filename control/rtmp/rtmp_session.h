@@ -100,7 +100,8 @@ struct mp_rtmp_session {
 	enum mp_rtmp_state state;
 	enum mp_rtmp_role role;
 	struct mp_rtmp_side cl, org;
-	char peer[64];                      /* the client's address "ip:port" */
+	char peer[64];                      /* the client's address "ip:port" or "[ipv6]:port" */
+	char peer_ip[48];                   /* its address alone, no brackets (peer_addr.h) */
 	uint64_t created_ms, deadline_ms, last_ms;
 	char close_reason[160];             /* why CLOSING was entered */
 	/* the client's exchange */
@@ -122,8 +123,9 @@ struct mp_rtmp_session {
 	struct mp_lb_target target;
 	unsigned ep_index;
 	unsigned repicks;                   /* origins tried after the first could not be reached */
-	uint32_t origin_ip;
+	char origin_host[48];               /* the origin endpoint's address, either family (MP_LB_HOST_MAX) */
 	uint16_t origin_port;
+	bool origin_tls;                    /* the endpoint was registered as TLS (rtmps://): tls.h */
 	uint8_t c0c1[MP_RTMP_HS_C0C1_LEN];  /* what we sent the origin (its S2 and our C2 refer to it) */
 };
 

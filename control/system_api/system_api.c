@@ -17,6 +17,7 @@
 #include "registration.h"
 #include "self_endpoint.h"
 #include "src_limit.h"
+#include "peer_addr.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -48,7 +49,7 @@ static uint32_t peer_ipv4(struct evhttp_request *req)
 
 	if (conn)
 		evhttp_connection_get_peer(conn, &peer, &port);
-	if (!peer || mp_ipv4_parse(peer, strlen(peer), &ip) != MP_OK)
+	if (!peer || !mp_peer_ipv4(peer, &ip)) /* dotted, or ::ffff:dotted from a dual-stack listener */
 		return 0;
 	return ip;
 }
@@ -111,6 +112,8 @@ static void api_register(struct evhttp_request *req, void *arg)
 	size_t len = evbuffer_get_length(in);
 	uint32_t src = peer_ipv4(req);
 	int rc;
+	char *peer = NULL;
+	ev_uint16_t peer_port = 0;
 
 	if (!api_allow(req, c, EVHTTP_REQ_POST, "use POST with the SRS heartbeat body"))
 		return;
@@ -119,7 +122,10 @@ static void api_register(struct evhttp_request *req, void *arg)
 		register_refuse(c, req, 403, "this source address may not register origins (origin_networks)");
 		return;
 	}
-	if (sa && !mp_src_limit_take(&sa->reg_limit, src, mp_now_ms())) {
+	if (evhttp_request_get_connection(req))
+		evhttp_connection_get_peer(evhttp_request_get_connection(req), &peer, &peer_port);
+	/* per source: an IPv6 registrant by its /64 (peer_ipv4 is 0 for every IPv6 one) */
+	if (sa && !mp_src_limit_take(&sa->reg_limit, peer ? mp_peer_key32(peer) : src, mp_now_ms())) {
 		c->stats.register_rate_limited++;
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
 		register_refuse(c, req, 429, "too many registrations from this source address (register_rate)");
@@ -221,13 +227,12 @@ static void add_endpoints(cJSON *o, const struct mp_lb_origin *org)
 		cJSON *a = cJSON_AddArrayToObject(o, mp_proto_name((enum mp_reg_proto)p));
 
 		for (unsigned i = 0; i < org->n_ep[p]; i++) {
-			uint32_t ip;
+			char host[MP_LB_HOST_MAX], s[MP_PEER_HOSTPORT_MAX];
 			uint16_t port;
-			char s[32];
 
-			if (mp_lb_origin_endpoint(org, (enum mp_reg_proto)p, i, &ip, &port) != MP_OK)
+			if (mp_lb_origin_endpoint_host(org, (enum mp_reg_proto)p, i, host, &port) != MP_OK ||
+			    mp_peer_hostport(host, port, s, sizeof(s)) < 0)
 				continue;
-			snprintf(s, sizeof(s), "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
 			cJSON_AddItemToArray(a, cJSON_CreateString(s));
 		}
 	}

@@ -21,6 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		if (mp_registration_id(&reg, id, sizeof(id)) <= 0)
 			abort();
+		if (reg.ip_v6 && reg.ipv4) /* one family: an IPv6 origin has no IPv4 address */
+			abort();
 	} else if (rc >= 0 || why[0] == '\0' || strlen(why) >= sizeof(why)) {
 		abort();
 	}

@@ -57,7 +57,8 @@ static void bad_forms_are_refused(void **state)
 {
 	struct mp_endpoint ep;
 	const char *bad[] = { "http://1935", "UDP://8000", "udp:/8000", "udp:///8000", "1.2.3.4:5:6",
-			      "[::]:1935", "::1935", "localhost:1935", "1.2.3:1935", "1.2.3.4.5:1935",
+			      "::1935", "[::1]", "[::1]1935", "[::1]:", "[::1:1935", "[]:1935", "[zz::1]:1935",
+			      "[fe80::1%eth0]:1935", "[::1]:1.2.3.4:5", "[1.2.3.4]:1935", "[ ::1]:1935", "udp://[::1]:0", "localhost:1935", "1.2.3:1935", "1.2.3.4.5:1935",
 			      "256.0.0.1:1935", "01.2.3.4:1935", "1..2.3:1935", "1.2.3.4.:1935",
 			      "tcp://udp://1935", "udp: 8000", "udp://a.b.c.d:8000" };
 
@@ -65,6 +66,82 @@ static void bad_forms_are_refused(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(parse(bad[i], &ep), MP_ERR_INVAL);
 	assert_int_equal(mp_endpoint_parse(NULL, 4, &ep), MP_ERR_INVAL);
+}
+
+static void check6(const char *s, uint8_t scheme, const char *ip6, uint16_t port)
+{
+	struct mp_endpoint ep;
+	uint8_t want[16];
+	char out[64];
+
+	assert_int_equal(parse(s, &ep), MP_OK);
+	assert_int_equal(ep.scheme, scheme);
+	assert_int_equal(ep.port, port);
+	assert_int_equal(ep.ipv4, 0);
+	if (!ip6) { /* unspecified: the origin's address */
+		assert_int_equal(ep.v6, 0);
+		return;
+	}
+	assert_int_equal(ep.v6, 1);
+	assert_int_equal(mp_ipv6_parse(ip6, strlen(ip6), want), MP_OK);
+	assert_memory_equal(ep.ip6, want, 16);
+	assert_int_equal(mp_endpoint_ip(&ep, 0x7f000001), 0); /* IPv4 readers see no address */
+	assert_true(mp_endpoint_host(&ep, 0x7f000001, NULL, out, sizeof(out)) > 0);
+	assert_string_equal(out, ip6);
+}
+
+/* SRS registers what it listens on: "[::]:1935", "udp://[::]:8000", or a specific IPv6 address. */
+static void ipv6_forms_parse(void **state)
+{
+	struct mp_endpoint ep;
+	char out[64];
+	static const uint8_t origin6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 9 };
+
+	(void)state;
+	check6("[2001:db8::1]:1935", MP_EP_ANY, "2001:db8::1", 1935);
+	check6("tcp://[2001:db8::1]:1985", MP_EP_TCP, "2001:db8::1", 1985);
+	check6("udp://[fd00:198:18::2]:8000", MP_EP_UDP, "fd00:198:18::2", 8000);
+	check6("udp:[2001:DB8::A]:10080", MP_EP_UDP, "2001:db8::a", 10080);
+	check6("[::]:1935", MP_EP_ANY, NULL, 1935);
+	check6("udp://[::]:8000", MP_EP_UDP, NULL, 8000);
+	/* an IPv4-mapped address is that IPv4 address */
+	assert_int_equal(parse("[::ffff:198.18.0.5]:1935", &ep), MP_OK);
+	assert_int_equal(ep.v6, 0);
+	assert_int_equal(ep.ipv4, 0xc6120005);
+	/* formatting brackets it again */
+	assert_int_equal(parse("tcp://[2001:db8::1]:1935", &ep), MP_OK);
+	assert_int_equal(mp_endpoint_format(&ep, out, sizeof(out)), (int)strlen("[2001:db8::1]:1935"));
+	assert_string_equal(out, "[2001:db8::1]:1935");
+	/* an unspecified endpoint takes its origin's address, of either family */
+	assert_int_equal(parse("[::]:1935", &ep), MP_OK);
+	assert_true(mp_endpoint_host(&ep, 0, origin6, out, sizeof(out)) > 0);
+	assert_string_equal(out, "2001:db8::9");
+	assert_true(mp_endpoint_host(&ep, 0xc6120005, NULL, out, sizeof(out)) > 0);
+	assert_string_equal(out, "198.18.0.5");
+	assert_int_equal(mp_endpoint_host(&ep, 0, NULL, out, sizeof(out)), 7);
+	assert_string_equal(out, "0.0.0.0");
+}
+
+/* Origins reached over TLS say so in the scheme (SRS's heartbeat has no TLS field). */
+static void tls_schemes_parse_and_format(void **state)
+{
+	struct mp_endpoint ep;
+	char out[64];
+
+	(void)state;
+	check("tls://1990", MP_EP_TLS, 0, 1990);
+	check("https://8088", MP_EP_TLS, 0, 8088);
+	check("rtmps://198.18.0.5:1443", MP_EP_TLS, 0xc6120005, 1443);
+	check6("https://[2001:db8::1]:8088", MP_EP_TLS, "2001:db8::1", 8088);
+	assert_int_equal(parse("rtmps://[2001:db8::1]:1443", &ep), MP_OK);
+	assert_true(mp_endpoint_format(&ep, out, sizeof(out)) > 0);
+	assert_string_equal(out, "tls://[2001:db8::1]:1443");
+	assert_int_equal(parse(out, &ep), MP_OK);
+	assert_int_equal(ep.scheme, MP_EP_TLS);
+	assert_int_equal(parse("https:8088", &ep), MP_ERR_INVAL);
+	assert_int_equal(parse("tls://", &ep), MP_ERR_INVAL);
+	assert_int_equal(parse("tls://udp://8000", &ep), MP_ERR_INVAL);
+	assert_int_equal(parse("HTTPS://8088", &ep), MP_ERR_INVAL);
 }
 
 static void length_bounds_the_parse(void **state)
@@ -122,6 +199,8 @@ int main(void)
 		cmocka_unit_test(every_documented_form_parses),
 		cmocka_unit_test(bad_ports_are_refused),
 		cmocka_unit_test(bad_forms_are_refused),
+		cmocka_unit_test(ipv6_forms_parse),
+		cmocka_unit_test(tls_schemes_parse_and_format),
 		cmocka_unit_test(length_bounds_the_parse),
 		cmocka_unit_test(ipv4_parse_is_strict),
 		cmocka_unit_test(format_round_trips),

@@ -71,6 +71,28 @@ static void client_errors_name_no_ipv4_address(void **state)
 	assert_null(strstr(out, "1.2"));
 }
 
+/* Issue 16: origins on IPv6, in the forms relays write them. */
+static void ipv6_origin_addresses_are_withheld(void **state)
+{
+	char out[200];
+
+	(void)state;
+	assert_int_equal(mp_redact_addrs("the origin at [2001:db8::1]:1935 cannot be reached", out, sizeof(out)), 1);
+	assert_string_equal(out, "the origin at " MP_REDACTED_ADDR " cannot be reached");
+	assert_int_equal(mp_redact_addrs("origin [fd00:198:18::2]:8080 timed out; also 2001:db8:0:1::5 and 198.18.0.1",
+					 out, sizeof(out)), 3);
+	assert_string_equal(out, "origin " MP_REDACTED_ADDR " timed out; also " MP_REDACTED_ADDR " and " MP_REDACTED_ADDR);
+	assert_int_equal(mp_redact_addrs("mapped ::ffff:198.18.0.9 here", out, sizeof(out)), 1);
+	assert_null(strstr(out, "198"));
+	assert_int_equal(mp_redact_addrs("[::1]", out, sizeof(out)), 1);
+	assert_string_equal(out, MP_REDACTED_ADDR);
+	/* times, ratios, stream keys and hex words stay */
+	assert_int_equal(mp_redact_addrs("at 12:30:45, live/cafe:1 a:b deadbeef::x [zz::1]:80", out, sizeof(out)), 0);
+	assert_string_equal(out, "at 12:30:45, live/cafe:1 a:b deadbeef::x [zz::1]:80");
+	/* the old name redacts the same */
+	assert_int_equal(mp_redact_ipv4("[2001:db8::1]:1935", out, sizeof(out)), 1);
+}
+
 static void leaves_versions_and_numbers_alone(void **state)
 {
 	char out[160];
@@ -100,6 +122,7 @@ int main(void)
 		cmocka_unit_test(never_writes_half_an_escape),
 		cmocka_unit_test(finds_control_bytes),
 		cmocka_unit_test(client_errors_name_no_ipv4_address),
+		cmocka_unit_test(ipv6_origin_addresses_are_withheld),
 		cmocka_unit_test(leaves_versions_and_numbers_alone),
 		cmocka_unit_test(redacted_text_is_cut_to_the_buffer),
 	};

@@ -1314,11 +1314,46 @@ static void rfc3339_times_parse_with_zones_and_fractions(void **state)
 	assert_string_equal(out, "2024-09-05T03:39:47.826Z");
 }
 
+/* Issue 16: an IPv6 origin and its IPv6 and TLS endpoints survive the Redis record (no Redis needed). */
+static void ipv6_and_tls_endpoints_round_trip_through_the_server_record(void **state)
+{
+	static const char body[] = "{\"ip\":\"2001:db8::1\",\"server\":\"s6\",\"service\":\"v\",\"pid\":\"7\","
+				   "\"rtmp\":[\"[2001:db8::2]:1935\",\"rtmps://[2001:db8::2]:1443\"],\"http\":[\"https://8088\"],"
+				   "\"api\":[\"1985\"],\"rtc\":[\"udp://[::]:8000\"]}";
+	struct mp_registration reg, back;
+	int64_t at = 0;
+	bool has_at = false;
+	char why[128], *json;
+
+	(void)state;
+	assert_int_equal(mp_registration_parse(body, sizeof(body) - 1, &reg, why, sizeof(why)), MP_OK);
+	json = mp_lb_rjson_server_encode(&reg, 1725507587826);
+	assert_non_null(json);
+	assert_non_null(strstr(json, "\"tcp://[2001:db8::2]:1935\""));
+	assert_non_null(strstr(json, "\"tls://[2001:db8::2]:1443\""));
+	assert_non_null(strstr(json, "\"tls://8088\""));
+	assert_int_equal(mp_lb_rjson_server_decode(json, strlen(json), &back, &at, &has_at, NULL), MP_OK);
+	mp_lb_rjson_free(json);
+	assert_int_equal(back.ip_v6, 1);
+	assert_memory_equal(back.ip6, reg.ip6, 16);
+	assert_int_equal(back.ipv4, 0);
+	for (int p = 0; p < MP_PROTO__COUNT; p++) {
+		assert_int_equal(back.n_ep[p], reg.n_ep[p]);
+		for (unsigned i = 0; i < reg.n_ep[p]; i++) {
+			assert_int_equal(back.ep[p][i].port, reg.ep[p][i].port);
+			assert_int_equal(back.ep[p][i].v6, reg.ep[p][i].v6);
+			assert_memory_equal(back.ep[p][i].ip6, reg.ep[p][i].ip6, 16);
+			assert_int_equal(back.ep[p][i].scheme == MP_EP_TLS, reg.ep[p][i].scheme == MP_EP_TLS);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rfc3339_times_parse_with_zones_and_fractions),
 		cmocka_unit_test(config_reads_the_srs_proxy_environment),
+		cmocka_unit_test(ipv6_and_tls_endpoints_round_trip_through_the_server_record),
 		cmocka_unit_test_setup(origin_registered_on_a_is_published_in_go_json_and_picked_on_b, test_setup),
 		cmocka_unit_test_setup(stream_picked_on_a_is_pinned_to_the_same_origin_on_b, test_setup),
 		cmocka_unit_test_setup(worker_pick_is_local_then_published_by_poll_and_loses_to_an_earlier_pick,

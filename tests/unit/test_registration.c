@@ -86,6 +86,39 @@ static void body_2024_form_with_bare_ports_parses(void **state)
 			 MP_OK);
 }
 
+/* An SRS origin on IPv6: "ip" is an IPv6 address, endpoints in SRS's listen forms. */
+static void ipv6_origin_registers(void **state)
+{
+	static const uint8_t db8_1[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, db8_2[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 };
+
+	(void)state;
+	assert_int_equal(parse("{\"ip\":\"2001:db8::1\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\","
+			       "\"rtmp\":[\"[2001:db8::2]:1935\",\"19350\"],\"http\":[\"[::]:8080\"],"
+			       "\"api\":[\"tcp://[2001:db8::1]:1985\"],\"rtc\":[\"udp://[::]:8000\"]}"),
+			 MP_OK);
+	assert_int_equal(reg.ipv4, 0);
+	assert_int_equal(reg.ip_v6, 1);
+	assert_memory_equal(reg.ip6, db8_1, 16);
+	assert_string_equal(reg.ip, "2001:db8::1");
+	assert_int_equal(reg.ep[MP_PROTO_RTMP][0].v6, 1);
+	assert_memory_equal(reg.ep[MP_PROTO_RTMP][0].ip6, db8_2, 16);
+	assert_int_equal(reg.ep[MP_PROTO_RTMP][1].v6, 0); /* a plain port: the origin's address */
+	assert_int_equal(reg.ep[MP_PROTO_RTMP][1].port, 19350);
+	assert_int_equal(reg.ep[MP_PROTO_HTTP][0].v6, 0);
+	assert_int_equal(reg.ep[MP_PROTO_HTTP][0].port, 8080);
+	assert_int_equal(reg.ep[MP_PROTO_API][0].scheme, MP_EP_TCP);
+	assert_int_equal(reg.ep[MP_PROTO_RTC][0].scheme, MP_EP_UDP);
+	/* an IPv4 origin may name an IPv6 endpoint too, and a mapped "ip" is IPv4 */
+	assert_int_equal(parse("{\"ip\":\"::ffff:198.18.0.5\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\","
+			       "\"rtmp\":[\"[2001:db8::2]:1935\"]}"),
+			 MP_OK);
+	assert_int_equal(reg.ipv4, 0xc6120005);
+	assert_int_equal(reg.ip_v6, 0);
+	assert_int_equal(reg.ep[MP_PROTO_RTMP][0].v6, 1);
+	refused("{\"ip\":\"2001:db8::1\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\",\"rtmp\":[\"2001:db8::2:1935\"]}",
+		MP_ERR_INVAL, "field 'rtmp[0]' is not an endpoint (port, ip:port or scheme://ip:port)");
+}
+
 static void pid_must_be_a_string(void **state)
 {
 	(void)state;
@@ -111,9 +144,13 @@ static void broken_bodies_say_why(void **state)
 	refused("{\"ip\":\"1.2.3.4\",\"server\":\"\",\"service\":\"v\",\"pid\":\"1\"}", MP_ERR_INVAL,
 		"field 'server' is empty");
 	refused("{\"ip\":\"localhost\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\"}", MP_ERR_INVAL,
-		"field 'ip' is not an IPv4 address");
-	refused("{\"ip\":\"::1\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\"}", MP_ERR_INVAL,
-		"field 'ip' is not an IPv4 address");
+		"field 'ip' is not an IPv4 or IPv6 address");
+	refused("{\"ip\":\"[::1]\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\"}", MP_ERR_INVAL,
+		"field 'ip' is not an IPv4 or IPv6 address");
+	refused("{\"ip\":\"fe80::1%eth0\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\"}", MP_ERR_INVAL,
+		"field 'ip' is not an IPv4 or IPv6 address");
+	refused("{\"ip\":\"2001:db8::1:\",\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\"}", MP_ERR_INVAL,
+		"field 'ip' is not an IPv4 or IPv6 address");
 	refused("{\"ip\":[\"1.2.3.4\"],\"server\":\"s\",\"service\":\"v\",\"pid\":\"1\"}", MP_ERR_INVAL,
 		"field 'ip' must be a string");
 }
@@ -201,6 +238,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(srs7_heartbeat_with_ip_port_endpoints_parses),
 		cmocka_unit_test(body_2024_form_with_bare_ports_parses),
+		cmocka_unit_test(ipv6_origin_registers),
 		cmocka_unit_test(pid_must_be_a_string),
 		cmocka_unit_test(broken_bodies_say_why),
 		cmocka_unit_test(bad_endpoints_name_field_and_index),

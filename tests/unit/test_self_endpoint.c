@@ -73,6 +73,55 @@ static void a_registration_names_the_looping_endpoint(void **state)
 	assert_int_equal(mp_self_check_registration(&cfg, &host, &r, why, sizeof(why)), MP_OK);
 }
 
+/* IPv6 origins: the default listeners (all addresses, dual stack) are ours at ::1, :: and a host IPv6
+ * address; an IPv6 listener at its own address only; other hosts and ports are not ours. */
+static void ipv6_endpoints_that_are_ours_are_found(void **state)
+{
+	static const uint8_t lo6[16] = { [15] = 1 }, mine[16] = { 0xfd, 0, 1, 0x98, 0, 0x18, [15] = 2 },
+			     other[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 7 };
+	struct mp_self_addrs h = host;
+	struct mp_registration r;
+	char why[160], err[256];
+
+	(void)state;
+	memcpy(h.ip6[0], mine, 16);
+	h.n6 = 1;
+	assert_true(mp_self_endpoint6(&cfg, &h, MP_PROTO_RTMP, lo6, 1935));
+	assert_true(mp_self_endpoint6(&cfg, &h, MP_PROTO_HTTP, mine, 8080));
+	assert_false(mp_self_endpoint6(&cfg, &h, MP_PROTO_RTMP, other, 1935)); /* another host */
+	assert_false(mp_self_endpoint6(&cfg, &h, MP_PROTO_RTMP, lo6, 19350));  /* a co-located origin */
+	assert_false(mp_self_endpoint6(&cfg, &h, MP_PROTO_API, lo6, 1986));    /* api_listen is 10.1.2.3 only */
+	/* without dual stack 0.0.0.0 takes no IPv6 */
+	assert_int_equal(mp_config_set(&cfg, "listen_dual_stack", "off", "test", err, sizeof(err)), MP_OK);
+	assert_false(mp_self_endpoint6(&cfg, &h, MP_PROTO_RTMP, lo6, 1935));
+	/* an IPv6 listener at its address; [::] with dual stack takes IPv4 too */
+	assert_int_equal(mp_config_set(&cfg, "rtmp_listen", "[fd00:198:18::2]:1935", "test", err, sizeof(err)), MP_OK);
+	assert_true(mp_self_endpoint6(&cfg, &h, MP_PROTO_RTMP, mine, 1935));
+	assert_false(mp_self_endpoint6(&cfg, &h, MP_PROTO_RTMP, lo6, 1935));
+	assert_false(mp_self_endpoint(&cfg, &h, MP_PROTO_RTMP, IP(127, 0, 0, 1), 1935));
+	assert_int_equal(mp_config_set(&cfg, "listen_dual_stack", "on", "test", err, sizeof(err)), MP_OK);
+	assert_int_equal(mp_config_set(&cfg, "rtmp_listen", "[::]:1935", "test", err, sizeof(err)), MP_OK);
+	assert_true(mp_self_endpoint(&cfg, &h, MP_PROTO_RTMP, IP(127, 0, 0, 1), 1935));
+	/* a registration from an IPv6 origin: a bare port takes the origin's address */
+	memset(&r, 0, sizeof(r));
+	r.ip_v6 = 1;
+	memcpy(r.ip6, lo6, 16);
+	r.n_ep[MP_PROTO_RTMP] = 1;
+	r.ep[MP_PROTO_RTMP][0].port = 19350;
+	assert_int_equal(mp_self_check_registration(&cfg, &h, &r, why, sizeof(why)), MP_OK);
+	r.ep[MP_PROTO_RTMP][0].port = 1935;
+	assert_int_equal(mp_self_check_registration(&cfg, &h, &r, why, sizeof(why)), MP_ERR_PERM);
+	assert_non_null(strstr(why, "rtmp[0] [::1]:1935"));
+	/* an IPv4 origin naming an IPv6 endpoint elsewhere is fine */
+	memset(&r, 0, sizeof(r));
+	r.ipv4 = IP(127, 0, 0, 1);
+	r.n_ep[MP_PROTO_RTMP] = 1;
+	r.ep[MP_PROTO_RTMP][0].port = 1935;
+	r.ep[MP_PROTO_RTMP][0].v6 = 1;
+	memcpy(r.ep[MP_PROTO_RTMP][0].ip6, other, 16);
+	assert_int_equal(mp_self_check_registration(&cfg, &h, &r, why, sizeof(why)), MP_OK);
+}
+
 static void origin_networks_match_cidrs(void **state)
 {
 	struct mp_cidrs l;
@@ -106,6 +155,7 @@ int main(void)
 		cmocka_unit_test_setup(own_listeners_are_found_on_every_local_address, setup),
 		cmocka_unit_test_setup(co_located_origins_on_other_ports_stay_allowed, setup),
 		cmocka_unit_test_setup(a_registration_names_the_looping_endpoint, setup),
+		cmocka_unit_test_setup(ipv6_endpoints_that_are_ours_are_found, setup),
 		cmocka_unit_test_setup(origin_networks_match_cidrs, setup),
 	};
 

@@ -37,7 +37,7 @@ static struct event_base *base;
 static struct evhttp *srv;
 static uint16_t srv_port;
 static struct mp_whip_relay *inflight;
-static uint32_t origin_ip;   /* host order */
+static const char *origin_ip;
 static uint16_t origin_port;
 static bool exhaust_fds;     /* the relay's socket() fails with EMFILE */
 static int start_rc, done_calls, released, status;
@@ -175,7 +175,7 @@ static int teardown(void **state)
 static void broadcast_origin_fails_at_once_with_502(void **state)
 {
 	(void)state;
-	origin_ip = 0xffffffffu;
+	origin_ip = "255.255.255.255";
 	origin_port = 1985;
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(post(), 502);
@@ -194,7 +194,7 @@ static void broadcast_origin_fails_at_once_with_502(void **state)
 static void exhausted_fds_fail_at_once_with_502(void **state)
 {
 	(void)state;
-	origin_ip = 0x7f000001u;
+	origin_ip = "127.0.0.1";
 	origin_port = 9; /* never reached */
 	exhaust_fds = true;
 	assert_int_equal(post(), 502);
@@ -221,7 +221,7 @@ static void refused_origin_fails_later_through_the_callback(void **state)
 	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
 	close(fd);
-	origin_ip = 0x7f000001u;
+	origin_ip = "127.0.0.1";
 	origin_port = ntohs(sin.sin_port);
 	assert_int_equal(post(), 502);
 	assert_int_equal(start_rc, MP_OK);

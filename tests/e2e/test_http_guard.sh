@@ -78,7 +78,6 @@ PY
 # --- item 1: origins failing connect() at once, every relayed route ---
 for bad in 255.255.255.255:1985 198.18.99.1:1985; do
 	start
-	register "$bad"
 	A="http://127.0.0.1:$API"
 	for route in "POST $A/rtc/v1/whip/?app=live&stream=cam1 sdp" "POST $A/rtc/v1/whep/?app=live&stream=cam1 sdp" \
 		"POST $A/rtc/v1/publish/ json" "POST $A/rtc/v1/play/ json" \
@@ -86,6 +85,9 @@ for bad in 255.255.255.255:1985 198.18.99.1:1985; do
 		"PATCH $A/rtc/v1/whip/?action=delete&app=live&stream=cam1&session=a:b frag" \
 		"GET http://127.0.0.1:$HTTP/live/cam1.flv -"; do
 		read -r m url body <<<"$route"
+		# each route meets the origin fresh: a connect that fails at once marks it down (issue 13),
+		# and the next route would be answered 503 (no alive origin) without trying it
+		register "$bad"
 		case $body in
 		sdp) args=(-H 'Content-Type: application/sdp' --data-binary @"$OFFER") ;;
 		json) args=(--data-binary @"$WORK/legacy.json") ;;

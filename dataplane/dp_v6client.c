@@ -81,13 +81,16 @@ static inline bool touch(struct mp_dp_v6c *t, uint32_t k, uint64_t now_ms)
 	return LD(&t->dead_ms[k]) == 0;
 }
 
-uint32_t mp_dp_v6c_alias(struct mp_dp *dp, const uint8_t a[16], uint64_t now_ms)
+uint32_t mp_dp_v6c_alias(struct mp_dp *dp, const uint8_t addr[16], uint64_t now_ms)
 {
 	struct mp_dp_v6c *t = dp->v6c;
+	uint64_t key[2]; /* rte_hash_crc reads 8 bytes at a time: an aligned copy of the frame's bytes */
+	const uint8_t *a = (const uint8_t *)key;
 	int32_t k;
 
 	if (unlikely(!t))
 		return 0;
+	memcpy(key, addr, sizeof(key));
 	k = rte_hash_lookup(t->h, a);
 	if (unlikely(k < 0)) {
 		k = rte_hash_add_key(t->h, a);

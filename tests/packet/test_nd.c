@@ -284,7 +284,8 @@ static void send_udp6(struct mp_rh *h, uint8_t nh0, const uint8_t *ext, size_t m
 	static const uint8_t pl[20] = { 0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42 }; /* a STUN header */
 	size_t n;
 
-	memcpy(l, ext, m);
+	if (m) /* no extension headers: ext may be NULL */
+		memcpy(l, ext, m);
 	mp_wr16(l + m, 5000);
 	mp_wr16(l + m + 2, dport);
 	mp_wr16(l + m + 4, 8 + sizeof(pl));

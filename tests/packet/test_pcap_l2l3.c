@@ -101,13 +101,23 @@ static cJSON *dataplane_total(unsigned short port)
 	return t;
 }
 
+static struct mp_appliance a;
+
+/* A failed assertion leaves the test early: the appliance must not outlive it (it would hold the
+ * test's ports for the next run). */
+static int stop_appliance(void **state)
+{
+	(void)state;
+	mp_appliance_cleanup(&a);
+	return 0;
+}
+
 static void worker_loop_answers_arp_icmp_and_counts_every_drop(void **state)
 {
 	char in[] = "/tmp/mp-pkt-in.XXXXXX", out[64], vdev[256];
 	uint8_t f[256], udp[16] = { 0x13, 0x88, 0x1f, 0x40, 0, 16 }, tcp[20] = { 0 };
 	int fd = mkstemp(in), sent = 0;
 	FILE *p;
-	struct mp_appliance a;
 	cJSON *t = NULL;
 	size_t n;
 
@@ -221,7 +231,7 @@ static void worker_loop_answers_arp_icmp_and_counts_every_drop(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(worker_loop_answers_arp_icmp_and_counts_every_drop),
+		cmocka_unit_test_teardown(worker_loop_answers_arp_icmp_and_counts_every_drop, stop_appliance),
 	};
 	if (geteuid() != 0)
 		return 77;

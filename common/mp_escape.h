@@ -27,10 +27,4 @@ bool mp_has_control(const char *s, size_t len);
  * reaches a client, whatever message a relay composes (issue 13). Returns the number replaced. */
 unsigned mp_redact_addrs(const char *in, char *out, size_t cap);
 
-/* Its name before IPv6 (issue 16), for callers on other branches. */
-static inline unsigned mp_redact_ipv4(const char *in, char *out, size_t cap)
-{
-	return mp_redact_addrs(in, out, cap);
-}
-
 #endif

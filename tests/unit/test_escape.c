@@ -62,11 +62,11 @@ static void client_errors_name_no_ipv4_address(void **state)
 
 	(void)state;
 	/* the text issue 13 measured going to an RTMP publisher */
-	assert_int_equal(mp_redact_ipv4("the origin at 198.18.0.1:19351 cannot be reached", out, sizeof(out)), 1);
+	assert_int_equal(mp_redact_addrs("the origin at 198.18.0.1:19351 cannot be reached", out, sizeof(out)), 1);
 	assert_string_equal(out, "the origin at " MP_REDACTED_ADDR " cannot be reached");
-	assert_int_equal(mp_redact_ipv4("origin 10.0.0.7 timed out; endpoint 10.0.0.8:8080", out, sizeof(out)), 2);
+	assert_int_equal(mp_redact_addrs("origin 10.0.0.7 timed out; endpoint 10.0.0.8:8080", out, sizeof(out)), 2);
 	assert_string_equal(out, "origin " MP_REDACTED_ADDR " timed out; endpoint " MP_REDACTED_ADDR);
-	assert_int_equal(mp_redact_ipv4("1.2.3.4", out, sizeof(out)), 1);
+	assert_int_equal(mp_redact_addrs("1.2.3.4", out, sizeof(out)), 1);
 	assert_string_equal(out, MP_REDACTED_ADDR);
 	assert_null(strstr(out, "1.2"));
 }
@@ -90,7 +90,7 @@ static void ipv6_origin_addresses_are_withheld(void **state)
 	assert_int_equal(mp_redact_addrs("at 12:30:45, live/cafe:1 a:b deadbeef::x [zz::1]:80", out, sizeof(out)), 0);
 	assert_string_equal(out, "at 12:30:45, live/cafe:1 a:b deadbeef::x [zz::1]:80");
 	/* the old name redacts the same */
-	assert_int_equal(mp_redact_ipv4("[2001:db8::1]:1935", out, sizeof(out)), 1);
+	assert_int_equal(mp_redact_addrs("[2001:db8::1]:1935", out, sizeof(out)), 1);
 }
 
 static void leaves_versions_and_numbers_alone(void **state)
@@ -98,9 +98,9 @@ static void leaves_versions_and_numbers_alone(void **state)
 	char out[160];
 
 	(void)state;
-	assert_int_equal(mp_redact_ipv4("SRS/7.0.12 live/stream.1 1.2.3 1.2.3.4.5 1234.1.1.1 port 1935", out, sizeof(out)), 0);
+	assert_int_equal(mp_redact_addrs("SRS/7.0.12 live/stream.1 1.2.3 1.2.3.4.5 1234.1.1.1 port 1935", out, sizeof(out)), 0);
 	assert_string_equal(out, "SRS/7.0.12 live/stream.1 1.2.3 1.2.3.4.5 1234.1.1.1 port 1935");
-	assert_int_equal(mp_redact_ipv4("", out, sizeof(out)), 0);
+	assert_int_equal(mp_redact_addrs("", out, sizeof(out)), 0);
 	assert_string_equal(out, "");
 }
 
@@ -109,7 +109,7 @@ static void redacted_text_is_cut_to_the_buffer(void **state)
 	char out[8];
 
 	(void)state;
-	mp_redact_ipv4("at 192.168.1.1 now", out, sizeof(out));
+	mp_redact_addrs("at 192.168.1.1 now", out, sizeof(out));
 	assert_int_equal(strlen(out), sizeof(out) - 1);
 	assert_null(strstr(out, "192"));
 }

@@ -74,6 +74,20 @@ sys.exit(0 if any(s["role"] == "publish" and s["state"] == "relay" and s["stream
                   for s in r["sessions"]) else 1)' "$(curl -sf "http://127.0.0.1:$API_PORT/api/v1/rtmp")" "$1" 2>/dev/null
 }
 
+# wait_publishing NAME PID OUT: wait (60 s) until the proxy relays the publish of live/NAME by the publisher
+# PID (output in OUT); if it does not, fail saying what the publisher and the proxy were doing then
+wait_publishing() {
+	local name=$1 pid=$2 out=$3 rc=0 sessions
+	publish_settled() { publishing "$name" || ! kill -0 "$pid" 2>/dev/null; }
+	wait_until 60 publish_settled || true
+	! publishing "$name" || return 0
+	if kill -0 "$pid" 2>/dev/null; then rc="still running"; else wait "$pid" || rc=$?; rc="ended, status $rc"; fi
+	sessions=$(curl -s "http://127.0.0.1:$API_PORT/api/v1/rtmp" | python3 -c 'import json, sys
+r = json.load(sys.stdin)["rtmp"]
+print("; ".join("%s %s %s" % (s["role"], s["stream"], s["state"]) for s in r["sessions"]) or "none", "| errors", r["errors"])' 2>&1)
+	fail "the publish of $name never reached the relay state (publisher $rc: $(tail -n 3 "$out" 2>/dev/null | tr '\n' ' '); proxy sessions: $sessions)"
+}
+
 URL=rtmp://$PROXY_IP:$RTMP_PORT/live
 publish() { # publish NAME SECONDS LOG: a test stream, H.264 + AAC, in real time (never hangs the test)
 	ip netns exec "$NS_C" timeout $(($2 + 30)) ffmpeg -hide_banner -nostdin -loglevel error -re \
@@ -100,7 +114,7 @@ pass "origin registered"
 # --- publish 20 s; meanwhile play it back through the appliance, by RTMP and by HLS
 netns_bg - publish "livestream?client_ip=10.6.6.6&token=abc123" 20 "$DIR/publish.out"
 PUB=$!
-wait_until 60 publishing livestream || fail "the publish never reached the relay state"
+wait_publishing livestream "$PUB" "$DIR/publish.out"
 ip netns exec "$NS_C" timeout 15 ffprobe -hide_banner -v error -show_entries stream=codec_name,codec_type \
 	-of csv=p=0 "$URL/livestream" >"$DIR/probe.out" 2>&1 || fail "ffprobe through the appliance"
 grep -q "^h264,video" "$DIR/probe.out" || fail "no H.264 in the played stream: $(cat "$DIR/probe.out")"
@@ -142,7 +156,7 @@ pass "counters: relays, publishes, plays, bytes, no-origin error"
 # 5 s publish had already ended on a loaded machine); the grace time is 120 s for the same reason
 netns_bg - publish drain 15 "$DIR/drain.out"
 PUB=$!
-wait_until 60 publishing drain || fail "the drain publish never reached the relay state"
+wait_publishing drain "$PUB" "$DIR/drain.out"
 kill -TERM "$APPLIANCE_PID"
 wait_until 30 grep -q "SIGTERM: no new streams; waiting up to [0-9]* ms for [0-9]* open stream(s) to end" "$APPLIANCE_LOG" ||
 	fail "SIGTERM with a stream open: no line saying the appliance waits for it"

@@ -208,6 +208,13 @@ int main(int argc, char **argv)
 	printf("\nbytes per session (default config, %u sessions, NAT ports %u-%u): %.1f"
 	       " (session record %zu)\n", c.max_sessions, c.nat_port_min, c.nat_port_max,
 	       mp_lb_bytes_per_session(lb), sizeof(struct mp_lb_session));
+	const char *part[MP_LB_MEM_PARTS_MAX];
+	double part_b[MP_LB_MEM_PARTS_MAX];
+	unsigned int nparts = mp_lb_memory_parts(lb, part, part_b, MP_LB_MEM_PARTS_MAX);
+	printf("bytes per session by structure:");
+	for (unsigned int i = 0; i < nparts; i++)
+		printf("%s %s %.1f", i ? "," : "", part[i], part_b[i]);
+	printf("\n");
 	printf("bench memory: %.0f B/session = %.2f x the 256 B goal | lb tables at %u sessions (record %zu B); "
 	       "lookup at 1M %.1f ns = %.2f x plain rte_hash\n", mp_lb_bytes_per_session(lb),
 	       mp_lb_bytes_per_session(lb) / 256.0, c.max_sessions, sizeof(struct mp_lb_session), big.lb_ns,

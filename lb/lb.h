@@ -482,6 +482,11 @@ static inline void mp_lb_webrtc_link(const struct mp_lb_webrtc *e, const struct 
 /* Bytes of table memory per session of capacity (session records, tuple and SRT hashes, NAT
  * array, free lists, defer queue), measured from the DPDK heap at creation. */
 double mp_lb_bytes_per_session(const struct mp_lb *lb);
+/* The same split per structure ("records", "tuple index", ...): up to max parts, each name with its
+ * bytes per session; returns how many. */
+#define MP_LB_MEM_PARTS_MAX 16
+unsigned int mp_lb_memory_parts(const struct mp_lb *lb, const char **names, double *bytes_per_session,
+				unsigned int max);
 
 /* ---- counters ---- */
 

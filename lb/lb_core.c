@@ -273,9 +273,11 @@ struct mp_lb *mp_lb_create_with(const struct mp_lb_config *cfg, const struct mp_
 	if (mp_lb_origins_init(lb) || mp_lb_picks_init(lb) || mp_lb_webrtc_init(lb) || mp_lb_hls_init(lb))
 		goto fail;
 	size_t before = mp_lb_heap_allocated();
+	lb->mem_mark = before;
 	if (mp_lb_sessions_init(lb) || mp_lb_natport_init(lb))
 		goto fail;
 	size_t after = mp_lb_heap_allocated();
+	mp_lb_mem_mark(lb, "other");
 	lb->bytes_per_session = (double)(after - before) / cfg->max_sessions;
 	return lb;
 fail:
@@ -391,6 +393,33 @@ int mp_lb_sync(struct mp_lb *lb, uint64_t now)
 double mp_lb_bytes_per_session(const struct mp_lb *lb)
 {
 	return lb->bytes_per_session;
+}
+
+void mp_lb_mem_mark(struct mp_lb *lb, const char *name)
+{
+	size_t now = mp_lb_heap_allocated();
+	size_t grown = now > lb->mem_mark ? now - lb->mem_mark : 0;
+	lb->mem_mark = now;
+	if (grown == 0)
+		return;
+	for (unsigned int i = 0; i < lb->mem_nparts; i++)
+		if (strcmp(lb->mem_part[i].name, name) == 0) {
+			lb->mem_part[i].bytes += grown;
+			return;
+		}
+	if (lb->mem_nparts < MP_LB_MEM_PARTS_MAX)
+		lb->mem_part[lb->mem_nparts++] = (struct mp_lb_mem_part){ .name = name, .bytes = grown };
+}
+
+unsigned int mp_lb_memory_parts(const struct mp_lb *lb, const char **names, double *bytes_per_session,
+				unsigned int max)
+{
+	unsigned int n = 0;
+	for (; n < lb->mem_nparts && n < max; n++) {
+		names[n] = lb->mem_part[n].name;
+		bytes_per_session[n] = (double)lb->mem_part[n].bytes / lb->cfg.max_sessions;
+	}
+	return n;
 }
 
 static void mp_lb_stats_table(struct mp_lb_stats *out, enum mp_lb_table_id id, struct mp_lb_table *t)

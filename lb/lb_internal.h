@@ -118,12 +118,22 @@ struct mp_lb {
 	_Atomic uint64_t nat_refused, nat_early;
 	_Atomic uint32_t nat_live; /* NAT ports a live session holds (not quiet ones, not slice records) */
 	double bytes_per_session;
+	/* Where those bytes go: DPDK heap growth per session structure at creation (mp_lb_mem_mark). */
+	struct mp_lb_mem_part {
+		const char *name;
+		size_t bytes;
+	} mem_part[MP_LB_MEM_PARTS_MAX];
+	unsigned int mem_nparts;
+	size_t mem_mark;
 
 	_Atomic uint64_t rand_ctr;
 	_Atomic uint64_t sessions_created, sessions_expired, sessions_closed;
 	_Atomic uint64_t expired_webrtc, expired_hls;
 	_Atomic uint64_t defer_full;
 };
+
+/* Session memory accounting (lb_core.c): the DPDK heap grown since the last mark is charged to name. */
+void mp_lb_mem_mark(struct mp_lb *lb, const char *name);
 
 /* Tables (lb_core.c). */
 int mp_lb_table_create(struct mp_lb *lb, struct mp_lb_table *t, const char *what, uint32_t cap,

@@ -343,10 +343,12 @@ int mp_lb_natport_init(struct mp_lb *lb)
 	/* Live and held ports, and the per (origin endpoint, slice) records: a few per origin. */
 	uint32_t ep = cap / 4 + 256 < 16384 ? cap / 4 + 256 : 16384;
 	int rc = mp_lb_table_create(lb, &lb->nat, "nat", cap + lb->nat_fifo_size + ep, sizeof(struct mp_lb_nat_key), true);
+	mp_lb_mem_mark(lb, "nat hash");
 	if (rc != MP_OK)
 		return rc;
 	lb->nat_fifo = rte_zmalloc_socket("mp_lb_natfifo", sizeof(*lb->nat_fifo) * lb->nat_fifo_size, 0,
 					  lb->cfg.socket_id);
+	mp_lb_mem_mark(lb, "nat held fifo");
 	if (lb->nat_fifo == NULL)
 		return MP_ERR_NOMEM;
 	lb->nat_head = 0;

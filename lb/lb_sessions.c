@@ -563,17 +563,23 @@ int mp_lb_sessions_init(struct mp_lb *lb)
 {
 	uint32_t cap = lb->cfg.max_sessions;
 	int rc = mp_lb_table_create(lb, &lb->sess, "sess", cap, sizeof(struct mp_lb_tuple), true);
+	mp_lb_mem_mark(lb, "tuple hash");
 	if (rc == MP_OK)
 		rc = mp_lb_table_create(lb, &lb->srt, "srt", cap, sizeof(uint32_t), true);
+	mp_lb_mem_mark(lb, "srt hash");
 	if (rc == MP_OK)
 		rc = mp_lb_expiry_init(lb);
+	mp_lb_mem_mark(lb, "expiry wheel");
 	if (rc != MP_OK)
 		return rc;
 	lb->sess_rec = rte_zmalloc_socket("mp_lb_sess", sizeof(*lb->sess_rec) * cap, RTE_CACHE_LINE_SIZE,
 					  lb->cfg.socket_id);
+	mp_lb_mem_mark(lb, "records");
 	lb->sess_free = rte_zmalloc_socket("mp_lb_sfree", sizeof(uint32_t) * cap, 0, lb->cfg.socket_id);
+	mp_lb_mem_mark(lb, "free list");
 	lb->sess_live = rte_zmalloc_socket("mp_lb_slive", sizeof(uint64_t) * ((cap + 63) / 64), RTE_CACHE_LINE_SIZE,
 					   lb->cfg.socket_id);
+	mp_lb_mem_mark(lb, "live bitmap");
 	if (lb->sess_rec == NULL || lb->sess_free == NULL || lb->sess_live == NULL) {
 		MP_ERR("lb: out of memory for %u sessions", cap);
 		return MP_ERR_NOMEM;
@@ -595,6 +601,7 @@ int mp_lb_sessions_init(struct mp_lb *lb)
 		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE, /* serialised by sess.wlock */
 	};
 	lb->dq_sess = rte_rcu_qsbr_dq_create(&dp);
+	mp_lb_mem_mark(lb, "defer queue");
 	if (lb->dq_sess == NULL) {
 		MP_ERR("lb: cannot create the session defer queue");
 		return MP_ERR_NOMEM;

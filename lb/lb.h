@@ -3,8 +3,9 @@
 #define MP_LB_H
 
 /*
- * Threads and memory. Tables are rte_hash with lock-free readers (RW_CONCURRENCY_LF); whatever a
- * writer replaces or removes is freed after an RCU QSBR grace period. Every thread that calls into
+ * Threads and memory. Tables are rte_hash with lock-free readers (RW_CONCURRENCY_LF), but the session
+ * indexes (tuple, SRT socket id, NAT port), which are lb_index.h cuckoo tables naming session slots;
+ * whatever a writer replaces or removes is freed after an RCU QSBR grace period. Every thread that calls into
  * lb (worker lcores and control-plane threads alike) takes a reader id in [0, max_readers):
  *   mp_lb_reader_register(lb, id)   once (the thread is then online),
  *   mp_lb_quiescent(lb, id)         whenever it holds no pointer obtained from lb (each loop turn),

@@ -11,6 +11,7 @@
 
 #include "lb.h"
 #include "lb_backend.h"
+#include "lb_index.h"
 
 /* One rte_hash with its writer lock and the capacity lb promises (the hash is sized above it,
  * with extendable buckets, so it never refuses a key below that capacity). */
@@ -91,8 +92,11 @@ struct mp_lb {
 	struct mp_lb_table hls_id;       /* spbhid -> same record */
 
 	/* sessions: all writes under sess.wlock (worker lcores only) */
-	struct mp_lb_table sess;         /* tuple -> struct mp_lb_session * */
-	struct mp_lb_table srt;          /* socket id -> struct mp_lb_session * */
+	struct mp_lb_table sess;         /* counts, capacity and the writers' lock (no rte_hash) */
+	struct mp_lb_table srt;          /* counts and capacity of the SRT socket id index */
+	struct mp_lb_ix sess_ix;         /* tuple hash (mp_lb_tuple_key) -> slot + 1 */
+	struct mp_lb_ix srt_ix;          /* SRT socket id -> slot + 1 */
+	uint32_t tuple_seed;
 	struct mp_lb_session *sess_rec;
 	uint32_t *sess_free;
 	uint32_t sess_nfree;
@@ -107,7 +111,8 @@ struct mp_lb {
 	_Atomic uint64_t *sess_live;
 	_Atomic uint32_t sess_kind_count[3];
 	/* NAT ports (lb_natport.c): (origin, origin port, NAT port) -> session; all under sess.wlock */
-	struct mp_lb_table nat;
+	struct mp_lb_table nat;          /* capacity only (no rte_hash) */
+	struct mp_lb_ix nat_ix;          /* packed key (lb_natport.c) -> value */
 	struct mp_lb_nat_held *nat_fifo; /* held ports after their grace period, oldest first */
 	uint32_t nat_fifo_size, nat_head, nat_count;
 	uint32_t nat_span;               /* ports in the range, 0: NAT ports disabled */

@@ -6,7 +6,7 @@
 #include "mp_log.h"
 
 /*
- * One rte_hash (lb->nat) holds, per key (origin address, origin port, NAT port):
+ * One index (lb->nat_ix, lb_index.h) holds, per key (origin address, origin port, NAT port):
  *   session index + 1          the port serves that live session (what the return path looks up);
  *   MP_LB_NAT_HELD | freed_ms  the session closed: the port waits (grace period, then nat_quiet_ms)
  *                              before it goes to another session towards the same origin endpoint.
@@ -29,19 +29,51 @@ static inline struct mp_lb_nat_key nat_key(uint32_t oip, uint16_t oport, uint16_
 	return k;
 }
 
-static inline bool nat_get(struct mp_lb *lb, const struct mp_lb_nat_key *k, uint64_t *v)
+/* The index key: the three fields packed (every value fits; the table holds unique keys). */
+static inline uint64_t nat_pack(const struct mp_lb_nat_key *k)
 {
-	void *data;
-	if (rte_hash_lookup_data(lb->nat.h, k, &data) < 0)
-		return false;
-	*v = mp_lb_p2u(data);
-	return true;
+	return (uint64_t)k->origin_ip << 32 | (uint64_t)k->origin_port << 16 | k->nat_port;
 }
 
-/* Add or overwrite (an existing key's data is replaced atomically for readers). */
+static inline bool nat_get(struct mp_lb *lb, const struct mp_lb_nat_key *k, uint64_t *v)
+{
+	*v = mp_lb_ix_get(&lb->nat_ix, nat_pack(k));
+	return *v != 0;
+}
+
+/* Add or overwrite (an existing key's value is replaced atomically for readers). */
 static inline int nat_put(struct mp_lb *lb, const struct mp_lb_nat_key *k, uint64_t v)
 {
-	return rte_hash_add_key_data(lb->nat.h, k, mp_lb_u2p(v)) == 0 ? MP_OK : MP_ERR_FULL;
+	return mp_lb_ix_put(&lb->nat_ix, nat_pack(k), v);
+}
+
+static inline void nat_del(struct mp_lb *lb, const struct mp_lb_nat_key *k)
+{
+	mp_lb_ix_remove(&lb->nat_ix, nat_pack(k));
+}
+
+struct nat_ctx {
+	const struct mp_lb *lb;
+	const struct mp_lb_nat_key *k;
+};
+
+/* A reader takes a value only when it names a session whose record holds this key (a held port or
+ * a slice record is a miss to the return path). */
+static inline bool nat_accept(const void *c, uint64_t v)
+{
+	const struct nat_ctx *x = c;
+	if (v > x->lb->cfg.max_sessions)
+		return false;
+	const struct mp_lb_session *s = &x->lb->sess_rec[v - 1];
+	return s->nat_port == x->k->nat_port && s->origin_port == x->k->origin_port &&
+	       s->origin_ipv4 == x->k->origin_ip;
+}
+
+static inline struct mp_lb_session *nat_find(const struct mp_lb *lb, const struct mp_lb_nat_key *k)
+{
+	struct nat_ctx c = { .lb = lb, .k = k };
+	uint64_t v = mp_lb_ix_find(&lb->nat_ix, nat_pack(k), nat_accept, &c);
+	return v != 0 ? &lb->sess_rec[v - 1] : NULL;
 }
 
 /* Fleet-wide slice of a port in the range: share (appliance) * nat_slices + worker slice. */
@@ -70,7 +102,7 @@ static void nat_ep_release(struct mp_lb *lb, const struct mp_lb_nat_key *k)
 		return;
 	uint64_t used = (v >> 16) & 0xffffffffu;
 	if (used <= 1) {
-		rte_hash_del_key(lb->nat.h, &ek);
+		nat_del(lb, &ek);
 		return;
 	}
 	nat_put(lb, &ek, MP_LB_NAT_EP | (used - 1) << 16 | (v & 0xffff));
@@ -82,7 +114,7 @@ static void nat_pop(struct mp_lb *lb)
 	const struct mp_lb_nat_held *h = &lb->nat_fifo[lb->nat_head];
 	uint64_t v;
 	if (nat_get(lb, &h->k, &v) && v == (MP_LB_NAT_HELD | h->freed_ms)) {
-		rte_hash_del_key(lb->nat.h, &h->k);
+		nat_del(lb, &h->k);
 		nat_ep_release(lb, &h->k);
 	}
 	lb->nat_head = (lb->nat_head + 1) % lb->nat_fifo_size;
@@ -156,7 +188,7 @@ int mp_lb_natport_take(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t 
 			used = have_ep ? (ev >> 16) & 0xffffffffu : 0;
 		}
 		if (nat_put(lb, &ek, MP_LB_NAT_EP | (used + 1) << 16 | ((cursor + t + 1) % span)) != MP_OK) {
-			rte_hash_del_key(lb->nat.h, &k);
+			nat_del(lb, &k);
 			goto full;
 		}
 		*port = p;
@@ -196,7 +228,7 @@ void mp_lb_natport_unclaim(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint1
 	struct mp_lb_nat_key k = nat_key(oip, oport, port);
 	uint64_t v;
 	if (nat_get(lb, &k, &v) && (v & MP_LB_NAT_HELD)) {
-		rte_hash_del_key(lb->nat.h, &k);
+		nat_del(lb, &k);
 		nat_ep_release(lb, &k);
 	}
 }
@@ -250,28 +282,24 @@ struct mp_lb_session *mp_lb_session_by_nat(struct mp_lb *lb, uint32_t origin_ip,
 					   uint16_t nat_port)
 {
 	struct mp_lb_nat_key k = nat_key(origin_ip, origin_port, nat_port);
-	void *data;
-	if (lb->nat.h == NULL || rte_hash_lookup_data(lb->nat.h, &k, &data) < 0)
+	if (lb->nat_ix.slot == NULL)
 		return NULL;
-	uint64_t v = mp_lb_p2u(data);
-	return v != 0 && v <= lb->cfg.max_sessions ? &lb->sess_rec[v - 1] : NULL;
+	return nat_find(lb, &k);
 }
 
 unsigned int mp_lb_session_by_nat_bulk(struct mp_lb *lb, const struct mp_lb_nat_key *const *keys, unsigned int n,
 				       struct mp_lb_session **out)
 {
-	uint64_t hits = 0;
-	void *data[MP_LB_FIND_BULK_MAX];
 	unsigned int found = 0;
-	if (n == 0 || n > MP_LB_FIND_BULK_MAX || lb->nat.h == NULL) {
+	if (n == 0 || n > MP_LB_FIND_BULK_MAX || lb->nat_ix.slot == NULL) {
 		for (unsigned int i = 0; i < n && i < MP_LB_FIND_BULK_MAX; i++)
 			out[i] = NULL;
 		return 0;
 	}
-	int rc = rte_hash_lookup_bulk_data(lb->nat.h, (const void **)keys, n, &hits, data);
+	for (unsigned int i = 0; i < n; i++)
+		mp_lb_ix_prefetch(&lb->nat_ix, nat_pack(keys[i]));
 	for (unsigned int i = 0; i < n; i++) {
-		uint64_t v = rc >= 0 && (hits & (1ull << i)) ? mp_lb_p2u(data[i]) : 0;
-		out[i] = v != 0 && v <= lb->cfg.max_sessions ? &lb->sess_rec[v - 1] : NULL;
+		out[i] = nat_find(lb, keys[i]);
 		found += out[i] != NULL;
 	}
 	return found;
@@ -342,8 +370,13 @@ int mp_lb_natport_init(struct mp_lb *lb)
 	lb->nat_fifo_size = cap / 2 + 64;
 	/* Live and held ports, and the per (origin endpoint, slice) records: a few per origin. */
 	uint32_t ep = cap / 4 + 256 < 16384 ? cap / 4 + 256 : 16384;
-	int rc = mp_lb_table_create(lb, &lb->nat, "nat", cap + lb->nat_fifo_size + ep, sizeof(struct mp_lb_nat_key), true);
-	mp_lb_mem_mark(lb, "nat hash");
+	char name[32];
+	snprintf(name, sizeof(name), "lb%u_natix", lb->instance);
+	rte_spinlock_init(&lb->nat.wlock);
+	lb->nat.cap = cap + lb->nat_fifo_size + ep;
+	lb->nat.key_len = sizeof(struct mp_lb_nat_key);
+	int rc = mp_lb_ix_init(&lb->nat_ix, name, lb->nat.cap, mp_lb_random(lb), lb->cfg.socket_id);
+	mp_lb_mem_mark(lb, "nat index");
 	if (rc != MP_OK)
 		return rc;
 	lb->nat_fifo = rte_zmalloc_socket("mp_lb_natfifo", sizeof(*lb->nat_fifo) * lb->nat_fifo_size, 0,
@@ -360,6 +393,5 @@ void mp_lb_natport_fini(struct mp_lb *lb)
 {
 	rte_free(lb->nat_fifo);
 	lb->nat_fifo = NULL;
-	if (lb->nat.h != NULL)
-		mp_lb_table_free(&lb->nat);
+	mp_lb_ix_fini(&lb->nat_ix);
 }

@@ -1,4 +1,5 @@
 /* lb_sessions.c: data-plane sessions by client 5-tuple, NAT port and SRT socket id; idle sweep. */
+#include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
@@ -19,6 +20,62 @@ static inline void mp_lb_tuple_key(struct mp_lb_tuple *k, const struct mp_lb_tup
 	k->dst_port = t->dst_port;
 	k->proto = t->proto;
 	k->pad[0] = k->pad[1] = k->pad[2] = 0;
+}
+
+/* The tuple index's key: a CRC of the 16 tuple bytes (pad zero) with a per-instance seed. */
+static inline uint64_t tuple_hash(const struct mp_lb *lb, const struct mp_lb_tuple *t)
+{
+	return rte_hash_crc(t, sizeof(*t), lb->tuple_seed);
+}
+
+static inline bool tuple_eq(const struct mp_lb_tuple *a, const struct mp_lb_tuple *b)
+{
+	uint64_t a0, a1, b0, b1;
+	memcpy(&a0, a, 8);
+	memcpy(&a1, (const char *)a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, (const char *)b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+struct tuple_ctx {
+	const struct mp_lb *lb;
+	const struct mp_lb_tuple *t;
+};
+
+/* An index entry is taken when the record it names holds the tuple looked for. */
+static inline bool tuple_accept(const void *c, uint64_t v)
+{
+	const struct tuple_ctx *x = c;
+	return v <= x->lb->cfg.max_sessions && tuple_eq(&x->lb->sess_rec[v - 1].tuple, x->t);
+}
+
+static inline struct mp_lb_session *tuple_find(const struct mp_lb *lb, const struct mp_lb_tuple *t, uint64_t h)
+{
+	struct tuple_ctx c = { .lb = lb, .t = t };
+	uint64_t v = mp_lb_ix_find(&lb->sess_ix, h, tuple_accept, &c);
+	return v != 0 ? &lb->sess_rec[v - 1] : NULL;
+}
+
+struct srt_ctx {
+	const struct mp_lb *lb;
+	uint32_t id;
+};
+
+static inline bool srt_accept(const void *c, uint64_t v)
+{
+	const struct srt_ctx *x = c;
+	if (v > x->lb->cfg.max_sessions)
+		return false;
+	const struct mp_lb_session *s = &x->lb->sess_rec[v - 1];
+	return s->kind == MP_LB_SESS_SRT && s->u.srt.bound == x->id;
+}
+
+static inline struct mp_lb_session *srt_find(const struct mp_lb *lb, uint32_t id)
+{
+	struct srt_ctx c = { .lb = lb, .id = id };
+	uint64_t v = id != 0 ? mp_lb_ix_find(&lb->srt_ix, id, srt_accept, &c) : 0;
+	return v != 0 ? &lb->sess_rec[v - 1] : NULL;
 }
 
 /* Under sess.wlock: s is live now (listings find it through the bitmap) or not any more. */
@@ -139,7 +196,7 @@ static int mp_lb_sess_new_locked(struct mp_lb *lb, const struct mp_lb_session_pa
 	atomic_store_explicit(&s->pkts_o2c, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->bytes_o2c, 0, memory_order_relaxed);
 	atomic_store_explicit(&s->state, (uint8_t)p->state, memory_order_release);
-	if (rte_hash_add_key_data(lb->sess.h, key, s) != 0) {
+	if (mp_lb_ix_add(&lb->sess_ix, tuple_hash(lb, key), (uint64_t)idx + 1) != MP_OK) {
 		atomic_store_explicit(&s->state, MP_LB_SESS_FREE, memory_order_release);
 		lb->sess_free[lb->sess_nfree++] = idx;
 		if (taken) /* never seen by anyone (still held): back at once */
@@ -162,7 +219,6 @@ static int mp_lb_sess_new_locked(struct mp_lb *lb, const struct mp_lb_session_pa
 static int sess_begin_locked(struct mp_lb *lb, const struct mp_lb_session_params *p, struct mp_lb_tuple *key,
 			     size_t *ulen, struct mp_lb_session **out)
 {
-	void *data;
 	int rc = mp_lb_sess_params_ok(p, ulen);
 	if (rc != MP_OK || out == NULL)
 		return rc != MP_OK ? rc : MP_ERR_INVAL;
@@ -171,9 +227,10 @@ static int sess_begin_locked(struct mp_lb *lb, const struct mp_lb_session_params
 	mp_lb_tuple_key(key, &p->tuple);
 	*out = NULL;
 	rte_spinlock_lock(&lb->sess.wlock);
-	if (rte_hash_lookup_data(lb->sess.h, key, &data) >= 0) {
+	struct mp_lb_session *old = tuple_find(lb, key, tuple_hash(lb, key));
+	if (old != NULL) {
 		rte_spinlock_unlock(&lb->sess.wlock);
-		*out = data;
+		*out = old;
 		return MP_ERR_EXISTS;
 	}
 	return MP_OK;
@@ -202,8 +259,7 @@ int mp_lb_session_adopt(struct mp_lb *lb, const struct mp_lb_session_params *p, 
 	int rc = sess_begin_locked(lb, p, &key, &ulen, out);
 	if (rc != MP_OK)
 		return rc;
-	void *data;
-	if (p->kind == MP_LB_SESS_SRT && srt_bound != 0 && rte_hash_lookup_data(lb->srt.h, &srt_bound, &data) >= 0) {
+	if (p->kind == MP_LB_SESS_SRT && srt_bound != 0 && srt_find(lb, srt_bound) != NULL) {
 		rte_spinlock_unlock(&lb->sess.wlock);
 		return MP_ERR_EXISTS;
 	}
@@ -220,11 +276,12 @@ int mp_lb_session_adopt(struct mp_lb *lb, const struct mp_lb_session_params *p, 
 	}
 	struct mp_lb_session *s = *out;
 	if (p->kind == MP_LB_SESS_SRT && srt_bound != 0) {
+		s->u.srt.bound = srt_bound; /* before the index names s: readers check it */
 		if (atomic_load_explicit(&lb->srt.count, memory_order_relaxed) < lb->srt.cap &&
-		    rte_hash_add_key_data(lb->srt.h, &srt_bound, s) == 0) {
+		    mp_lb_ix_add(&lb->srt_ix, srt_bound, (uint64_t)s->index + 1) == MP_OK) {
 			atomic_fetch_add_explicit(&lb->srt.count, 1, memory_order_relaxed);
-			s->u.srt.bound = srt_bound;
 		} else {
+			s->u.srt.bound = 0;
 			atomic_fetch_add_explicit(&lb->srt.refused, 1, memory_order_relaxed);
 		}
 		atomic_store_explicit(&s->u.srt.origin_sock, srt_origin_sock, memory_order_relaxed);
@@ -236,26 +293,28 @@ int mp_lb_session_adopt(struct mp_lb *lb, const struct mp_lb_session_params *p, 
 
 struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tuple *t)
 {
-	void *data;
 	/* The caller's tuple is the key as it is (pad zero): copying it here costs a store-forwarding
-	 * stall per lookup (small stores read back by the hash's wide loads), measured 2x slower. */
-	if (rte_hash_lookup_data(lb->sess.h, t, &data) < 0)
-		return NULL;
-	return data;
+	 * stall per lookup (small stores read back by wide loads), measured 2x slower. */
+	return tuple_find(lb, t, tuple_hash(lb, t));
 }
 
 unsigned int mp_lb_session_find_bulk(struct mp_lb *lb, const struct mp_lb_tuple *const *keys, unsigned int n,
 				     struct mp_lb_session **out)
 {
-	uint64_t hits = 0;
-	int rc;
+	uint64_t h[MP_LB_FIND_BULK_MAX];
+	unsigned int hits = 0;
 	if (n == 0 || n > MP_LB_FIND_BULK_MAX)
 		return 0;
-	rc = rte_hash_lookup_bulk_data(lb->sess.h, (const void **)keys, n, &hits, (void **)out);
-	for (unsigned int i = 0; i < n; i++)
-		if (rc < 0 || !(hits & (1ull << i)))
-			out[i] = NULL;
-	return rc < 0 ? 0 : (unsigned int)rc;
+	/* Every bucket is asked for before the first is compared, as rte_hash's bulk lookup does. */
+	for (unsigned int i = 0; i < n; i++) {
+		h[i] = tuple_hash(lb, keys[i]);
+		mp_lb_ix_prefetch(&lb->sess_ix, h[i]);
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		out[i] = tuple_find(lb, keys[i], h[i]);
+		hits += out[i] != NULL;
+	}
+	return hits;
 }
 
 struct mp_lb_session *mp_lb_session_at(struct mp_lb *lb, uint32_t i)
@@ -306,24 +365,22 @@ struct mp_lb_session *mp_lb_webrtc_session(struct mp_lb *lb, const struct mp_lb_
 
 struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id)
 {
-	void *data;
-	if (rte_hash_lookup_data(lb->srt.h, &sock_id, &data) < 0)
-		return NULL;
-	return data;
+	return srt_find(lb, sock_id);
 }
 
 unsigned int mp_lb_session_by_srt_bulk(struct mp_lb *lb, const uint32_t *const *ids, unsigned int n,
 				       struct mp_lb_session **out)
 {
-	uint64_t hits = 0;
-	int rc;
+	unsigned int hits = 0;
 	if (n == 0 || n > MP_LB_FIND_BULK_MAX)
 		return 0;
-	rc = rte_hash_lookup_bulk_data(lb->srt.h, (const void **)ids, n, &hits, (void **)out);
 	for (unsigned int i = 0; i < n; i++)
-		if (rc < 0 || !(hits & (1ull << i)))
-			out[i] = NULL;
-	return rc < 0 ? 0 : (unsigned int)rc;
+		mp_lb_ix_prefetch(&lb->srt_ix, *ids[i]);
+	for (unsigned int i = 0; i < n; i++) {
+		out[i] = srt_find(lb, *ids[i]);
+		hits += out[i] != NULL;
+	}
+	return hits;
 }
 
 int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t sock_id,
@@ -331,7 +388,6 @@ int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t s
 {
 	if (!mp_lb_sess_writer_ok())
 		return MP_ERR_STATE;
-	void *data;
 	if (s == NULL || s->kind != MP_LB_SESS_SRT || sock_id == 0)
 		return MP_ERR_INVAL;
 	struct mp_lb_table *t = &lb->srt;
@@ -341,7 +397,8 @@ int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t s
 		rte_spinlock_unlock(&lb->sess.wlock);
 		return MP_ERR_STATE;
 	}
-	bool found = rte_hash_lookup_data(t->h, &sock_id, &data) >= 0;
+	struct mp_lb_session *data = srt_find(lb, sock_id);
+	bool found = data != NULL;
 	if (found && data != s) {
 		rte_spinlock_unlock(&lb->sess.wlock);
 		return MP_ERR_EXISTS;
@@ -351,14 +408,15 @@ int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t s
 		return MP_ERR_STATE; /* one id per session */
 	}
 	if (!found) {
+		s->u.srt.bound = sock_id; /* before the index names s: readers check it */
 		if (atomic_load_explicit(&t->count, memory_order_relaxed) >= t->cap ||
-		    rte_hash_add_key_data(t->h, &sock_id, s) != 0) {
+		    mp_lb_ix_add(&lb->srt_ix, sock_id, (uint64_t)s->index + 1) != MP_OK) {
+			s->u.srt.bound = 0;
 			atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);
 			rte_spinlock_unlock(&lb->sess.wlock);
 			return MP_ERR_FULL;
 		}
 		atomic_fetch_add_explicit(&t->count, 1, memory_order_relaxed);
-		s->u.srt.bound = sock_id;
 	}
 	atomic_store_explicit(&s->u.srt.origin_sock, origin_sock, memory_order_relaxed);
 	rte_spinlock_unlock(&lb->sess.wlock);
@@ -368,14 +426,11 @@ int mp_lb_session_srt_bind(struct mp_lb *lb, struct mp_lb_session *s, uint32_t s
 /* Under sess.wlock: drop s's SRT socket id from the index (if it still names s). */
 static void mp_lb_sess_unbind_srt_locked(struct mp_lb *lb, struct mp_lb_session *s)
 {
-	void *data;
 	uint32_t id = s->u.srt.bound;
 	if (s->kind != MP_LB_SESS_SRT || id == 0)
 		return;
-	if (rte_hash_lookup_data(lb->srt.h, &id, &data) >= 0 && data == s) {
-		rte_hash_del_key(lb->srt.h, &id);
+	if (mp_lb_ix_del(&lb->srt_ix, id, (uint64_t)s->index + 1))
 		atomic_fetch_sub_explicit(&lb->srt.count, 1, memory_order_relaxed);
-	}
 }
 
 /* Under sess.wlock: unindex s and queue its index (and NAT port unless kept) for reuse. */
@@ -387,9 +442,7 @@ static int mp_lb_sess_close_locked(struct mp_lb *lb, struct mp_lb_session *s, ui
 	atomic_store_explicit(&s->state, MP_LB_SESS_CLOSED, memory_order_release);
 	mp_lb_sess_mark(lb, s, false);
 	mp_lb_expiry_unlink(lb, s->index);
-	void *data;
-	if (rte_hash_lookup_data(lb->sess.h, &s->tuple, &data) >= 0 && data == s)
-		rte_hash_del_key(lb->sess.h, &s->tuple);
+	mp_lb_ix_del(&lb->sess_ix, tuple_hash(lb, &s->tuple), (uint64_t)s->index + 1);
 	if (!keep_port)
 		mp_lb_natport_hold(lb, s->origin_ipv4, s->origin_port, s->nat_port, s->index, now);
 	if (!keep_port)
@@ -460,7 +513,6 @@ int mp_lb_session_rebind(struct mp_lb *lb, struct mp_lb_session *s, const struct
 	if (!mp_lb_sess_writer_ok())
 		return MP_ERR_STATE;
 	struct mp_lb_tuple key;
-	void *data;
 	if (s == NULL || t == NULL || out == NULL)
 		return MP_ERR_INVAL;
 	mp_lb_tuple_key(&key, t);
@@ -471,9 +523,10 @@ int mp_lb_session_rebind(struct mp_lb *lb, struct mp_lb_session *s, const struct
 		rte_spinlock_unlock(&lb->sess.wlock);
 		return MP_ERR_STATE;
 	}
-	if (rte_hash_lookup_data(lb->sess.h, &key, &data) >= 0) {
+	struct mp_lb_session *there = tuple_find(lb, &key, tuple_hash(lb, &key));
+	if (there != NULL) {
 		rte_spinlock_unlock(&lb->sess.wlock);
-		*out = data;
+		*out = there;
 		return MP_ERR_EXISTS;
 	}
 	uint32_t idx;
@@ -501,7 +554,7 @@ int mp_lb_session_rebind(struct mp_lb *lb, struct mp_lb_session *s, const struct
 	atomic_store_explicit(&n->pkts_o2c, atomic_load(&s->pkts_o2c), memory_order_relaxed);
 	atomic_store_explicit(&n->bytes_o2c, atomic_load(&s->bytes_o2c), memory_order_relaxed);
 	atomic_store_explicit(&n->state, st, memory_order_release);
-	if (rte_hash_add_key_data(lb->sess.h, &key, n) != 0) {
+	if (mp_lb_ix_add(&lb->sess_ix, tuple_hash(lb, &key), (uint64_t)idx + 1) != MP_OK) {
 		atomic_store_explicit(&n->state, MP_LB_SESS_FREE, memory_order_release);
 		lb->sess_free[lb->sess_nfree++] = idx;
 		mp_lb_sess_refuse(lb);
@@ -512,8 +565,8 @@ int mp_lb_session_rebind(struct mp_lb *lb, struct mp_lb_session *s, const struct
 	mp_lb_sess_mark(lb, n, true);
 	mp_lb_expiry_link(lb, idx, now + mp_lb_idle_ms(lb, n->kind));
 	if (n->kind == MP_LB_SESS_SRT && n->u.srt.bound != 0) {
-		uint32_t id = n->u.srt.bound;
-		rte_hash_add_key_data(lb->srt.h, &id, n); /* existing key: replaces the pointer */
+		/* the id now names the new record (readers see one or the other, both bound to it) */
+		mp_lb_ix_set(&lb->srt_ix, n->u.srt.bound, (uint64_t)s->index + 1, (uint64_t)idx + 1);
 	}
 	mp_lb_sess_close_locked(lb, s, now, true);
 	rte_spinlock_unlock(&lb->sess.wlock);
@@ -562,11 +615,19 @@ bool mp_lb_session_sweep_pending(struct mp_lb *lb, uint64_t now)
 int mp_lb_sessions_init(struct mp_lb *lb)
 {
 	uint32_t cap = lb->cfg.max_sessions;
-	int rc = mp_lb_table_create(lb, &lb->sess, "sess", cap, sizeof(struct mp_lb_tuple), true);
-	mp_lb_mem_mark(lb, "tuple hash");
+	char ixname[32];
+	rte_spinlock_init(&lb->sess.wlock);
+	lb->sess.cap = lb->srt.cap = cap;
+	lb->sess.key_len = sizeof(struct mp_lb_tuple);
+	lb->srt.key_len = sizeof(uint32_t);
+	lb->tuple_seed = (uint32_t)mp_lb_random(lb);
+	snprintf(ixname, sizeof(ixname), "lb%u_sessix", lb->instance);
+	int rc = mp_lb_ix_init(&lb->sess_ix, ixname, cap, mp_lb_random(lb), lb->cfg.socket_id);
+	mp_lb_mem_mark(lb, "tuple index");
+	snprintf(ixname, sizeof(ixname), "lb%u_srtix", lb->instance);
 	if (rc == MP_OK)
-		rc = mp_lb_table_create(lb, &lb->srt, "srt", cap, sizeof(uint32_t), true);
-	mp_lb_mem_mark(lb, "srt hash");
+		rc = mp_lb_ix_init(&lb->srt_ix, ixname, cap, mp_lb_random(lb), lb->cfg.socket_id);
+	mp_lb_mem_mark(lb, "srt index");
 	if (rc == MP_OK)
 		rc = mp_lb_expiry_init(lb);
 	mp_lb_mem_mark(lb, "expiry wheel");
@@ -619,6 +680,6 @@ void mp_lb_sessions_fini(struct mp_lb *lb)
 	rte_free(lb->sess_live);
 	lb->sess_live = NULL;
 	mp_lb_expiry_fini(lb);
-	mp_lb_table_free(&lb->sess);
-	mp_lb_table_free(&lb->srt);
+	mp_lb_ix_fini(&lb->sess_ix);
+	mp_lb_ix_fini(&lb->srt_ix);
 }

@@ -418,6 +418,59 @@ static void table_takes_its_full_stated_capacity_of_sessions(void **state)
 }
 
 /* ---- sessions and NAT ports ---- */
+/* At its stated capacity the session table still finds every session by client tuple, by SRT socket
+ * id and by NAT port, and after half of them close and as many others come, all of those too. */
+static void full_session_table_finds_every_session_by_tuple_srt_id_and_nat_port(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.max_sessions = 40000;
+	c.nat_port_min = 20480;
+	c.nat_port_max = 32767;
+	c.nat_quiet_ms = 0;
+	struct mp_lb *lb = new_lb(&c);
+	static struct mp_lb_session *ss[40000];
+	const uint32_t n = c.max_sessions;
+	for (uint32_t round = 0; round < 2; round++) {
+		for (uint32_t i = 0; i < n; i++) {
+			if (round == 1 && i % 2 == 1)
+				continue; /* still there from round 0 */
+			uint32_t k = i + round * n;
+			struct mp_lb_session_params p = {
+				.tuple = { .src_ip = 0x0b000000 + k, .dst_ip = 0xc6120002, .src_port = (uint16_t)(k * 7),
+					   .dst_port = 10080, .proto = IPPROTO_UDP },
+				.origin_ipv4 = 0xc6120001, .origin_port = (uint16_t)(8000 + k % 8),
+				.kind = MP_LB_SESS_SRT, .state = MP_LB_SESS_ACTIVE, .srt_client_sock = k,
+			};
+			assert_int_equal(mp_lb_session_create(lb, &p, 1, &ss[i]), MP_OK);
+			assert_int_equal(mp_lb_session_srt_bind(lb, ss[i], 0x70000000 + k, k), MP_OK);
+		}
+		struct mp_lb_stats st;
+		mp_lb_stats(lb, &st);
+		assert_int_equal(st.count[MP_LB_T_SESSIONS], n);
+		assert_int_equal(st.count[MP_LB_T_SRT], n);
+		assert_int_equal(st.refused[MP_LB_T_SESSIONS] + st.refused[MP_LB_T_SRT] + st.refused[MP_LB_T_NATPORTS], 0);
+		for (uint32_t i = 0; i < n; i++) {
+			struct mp_lb_session *s = ss[i];
+			assert_ptr_equal(mp_lb_session_find(lb, &s->tuple), s);
+			assert_ptr_equal(mp_lb_session_by_srt(lb, s->u.srt.bound), s);
+			assert_ptr_equal(mp_lb_session_by_nat(lb, s->origin_ipv4, s->origin_port, s->nat_port), s);
+		}
+		if (round == 0) /* every other one closes: its tuple, socket id and NAT port are free */
+			for (uint32_t i = 0; i < n; i += 2) {
+				struct mp_lb_tuple t = ss[i]->tuple;
+				uint32_t id = ss[i]->u.srt.bound;
+				assert_int_equal(mp_lb_session_close(lb, ss[i], 2), MP_OK);
+				assert_null(mp_lb_session_find(lb, &t));
+				assert_null(mp_lb_session_by_srt(lb, id));
+			}
+		mp_lb_quiescent(lb, 0);
+		mp_lb_session_sweep(lb, 3, n); /* the closed slots come back */
+	}
+	mp_lb_destroy(lb);
+}
+
 
 static struct mp_lb_session_params webrtc_params(uint16_t client_port, const char *username)
 {
@@ -1610,6 +1663,7 @@ int main(void)
 		cmocka_unit_test(pick_rejects_keys_longer_than_255_bytes),
 		cmocka_unit_test(full_tables_refuse_and_count_the_next_entry_and_keep_the_others),
 		cmocka_unit_test(table_takes_its_full_stated_capacity_of_sessions),
+		cmocka_unit_test(full_session_table_finds_every_session_by_tuple_srt_id_and_nat_port),
 		cmocka_unit_test(nat_port_is_reused_only_after_quiet_period),
 		cmocka_unit_test(nat_port_serves_one_session_per_origin_endpoint),
 		cmocka_unit_test(fleet_shares_nat_ports_and_adopts_a_peers_session),

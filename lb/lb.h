@@ -230,6 +230,8 @@ struct mp_lb_webrtc {
 	_Atomic uint64_t last_seen_ms;     /* renewed by traffic (mp_lb_webrtc_touch) */
 	_Atomic uint32_t session;          /* slot + 1 of the session last started or re-bound for this
 					    * username (data plane), 0: none; kept when the entry is replaced */
+	uint32_t uid;                      /* this username's incarnation: kept when the entry is replaced,
+					    * new when it is stored again after a removal (sessions name it) */
 };
 
 /* Store (or replace) the entry for an ICE username with the answer's ice-pwd (NULL or "": unknown;
@@ -307,8 +309,12 @@ enum mp_lb_session_state {
 	MP_LB_SESS_CLOSED,    /* expired or closed, waiting for its grace period */
 };
 
+/* Two cache lines (issue 12: <= 256 B of table memory per session): what is written once at creation
+ * and read per packet, then what the owner worker writes per packet (so lookups from other workers
+ * do not contend with those writes). A WebRTC session's ICE username lives in the username table,
+ * which holds it anyway: the session names the entry (mp_lb_session_username). */
 struct mp_lb_session {
-	/* written once at creation, read per packet */
+	/* written once at creation (closed_ms at close), read per packet */
 	struct mp_lb_tuple tuple;
 	uint32_t origin_ipv4;
 	uint16_t origin_port;
@@ -317,23 +323,33 @@ struct mp_lb_session {
 	uint32_t index;            /* slot in the session array */
 	uint8_t kind;              /* enum mp_lb_session_kind */
 	_Atomic uint8_t state;     /* enum mp_lb_session_state */
-	uint8_t pad[6];
-	uint64_t created_ms;
+	uint8_t pad[2];
 	union {
-		char username[MP_LB_USERNAME_MAX]; /* WebRTC: ICE username of the session */
+		struct {
+			uint32_t entry;                /* the ICE username's entry: its key position + 1, 0: none */
+			uint32_t uid;                  /* and its incarnation (mp_lb_webrtc.uid) */
+		} webrtc;
 		struct {
 			_Atomic uint32_t client_sock;  /* SRT socket id chosen by the client */
 			_Atomic uint32_t origin_sock;  /* SRT socket id chosen by the origin */
 			uint32_t bound;                /* id indexed by mp_lb_session_srt_bind, 0: none */
 		} srt;
 	} u;
-	/* written per packet */
+	uint64_t created_ms;
+	uint64_t closed_ms;
+	/* written per packet, by the worker that owns the session's NAT port slice */
 	_Atomic uint64_t last_seen_ms __attribute__((aligned(64)));
 	_Atomic uint64_t pkts_c2o, bytes_c2o; /* client -> origin */
 	_Atomic uint64_t pkts_o2c, bytes_o2c; /* origin -> client */
-	uint64_t closed_ms;
 	_Atomic uint64_t last_c2o_ms;         /* last packet from the client (re-bind decisions) */
 } __attribute__((aligned(64)));
+_Static_assert(sizeof(struct mp_lb_session) == 128, "a session record is two cache lines (128 B)");
+_Static_assert(offsetof(struct mp_lb_session, last_seen_ms) == 64, "per-packet fields start the second line");
+
+/* The ICE username of a WebRTC session into out: MP_OK, or MP_ERR_NOTFOUND ("" in out) when it has
+ * none (an SRT session; a username not stored when the session began; or its entry removed since:
+ * a username removed then stored again is another incarnation). Lock-free; any reader thread. */
+int mp_lb_session_username(struct mp_lb *lb, const struct mp_lb_session *s, char out[MP_LB_USERNAME_MAX]);
 
 struct mp_lb_session_params {
 	struct mp_lb_tuple tuple;

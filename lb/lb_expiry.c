@@ -119,10 +119,9 @@ uint32_t mp_lb_expiry_run(struct mp_lb *lb, uint64_t now, uint32_t budget,
 			if (s->kind == MP_LB_SESS_WEBRTC && now + lb->cfg.webrtc_ttl_ms / 2 < next)
 				next = now + lb->cfg.webrtc_ttl_ms / 2 + 1;
 			mp_lb_expiry_link(lb, idx, next); /* a later tick: onto a bucket, off the work list */
-			if (s->kind == MP_LB_SESS_WEBRTC && s->u.username[0] != '\0') {
+			if (s->kind == MP_LB_SESS_WEBRTC) {
 				/* A live session keeps its ICE username alive (renewed by traffic). */
-				const struct mp_lb_webrtc *e = mp_lb_webrtc_find(
-					lb, s->u.username, strnlen(s->u.username, MP_LB_USERNAME_MAX));
+				const struct mp_lb_webrtc *e = mp_lb_session_webrtc_entry(lb, s);
 				if (e != NULL)
 					mp_lb_webrtc_touch(e, seen > now ? now : seen);
 			}

@@ -77,6 +77,7 @@ struct mp_lb {
 	uint32_t origin_nfree;
 	_Atomic uint32_t origin_limit;   /* ids in use are below this */
 	uint32_t origin_uid_next;
+	uint32_t webrtc_uid_next;        /* under webrtc.wlock */
 	_Atomic uint64_t origins_forgotten;
 	mp_lb_origin_filter_fn origin_filter; /* set once before use (mp_lb_set_origin_filter) */
 	void *origin_filter_ctx;
@@ -193,6 +194,9 @@ static inline uint64_t mp_lb_idle_ms(const struct mp_lb *lb, uint8_t kind)
 {
 	return kind == MP_LB_SESS_WEBRTC ? lb->cfg.webrtc_idle_ms : lb->cfg.srt_idle_ms;
 }
+
+/* The username entry a WebRTC session names (same incarnation), or NULL. Lock-free. */
+const struct mp_lb_webrtc *mp_lb_session_webrtc_entry(struct mp_lb *lb, const struct mp_lb_session *s);
 
 int mp_lb_natport_init(struct mp_lb *lb);
 void mp_lb_natport_fini(struct mp_lb *lb);

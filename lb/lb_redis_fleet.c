@@ -62,7 +62,7 @@ static const char *kind_name(uint8_t kind)
 	return kind == MP_LB_SESS_SRT ? "srt" : "webrtc";
 }
 
-static void rec_of(struct mp_rds_fleet_rec *rec, const struct mp_lb_session *s, uint16_t by)
+static void rec_of(struct mp_lb *lb, struct mp_rds_fleet_rec *rec, const struct mp_lb_session *s, uint16_t by)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->kind = s->kind;
@@ -79,7 +79,9 @@ static void rec_of(struct mp_rds_fleet_rec *rec, const struct mp_lb_session *s, 
 		rec->origin_sock = atomic_load_explicit(&s->u.srt.origin_sock, memory_order_relaxed);
 		rec->bound = s->u.srt.bound;
 	} else {
-		memcpy(rec->username, s->u.username, sizeof(rec->username) - 1);
+		char u[MP_LB_USERNAME_MAX];
+		mp_lb_session_username(lb, s, u); /* "" when its entry is gone: no record is written */
+		memcpy(rec->username, u, sizeof(rec->username) - 1);
 	}
 }
 
@@ -209,7 +211,7 @@ void mp_lb_fleet_publish(struct mp_lb *lb, const struct mp_lb_session *s)
 	struct mp_rds_fleet_rec rec;
 	if (fleet_of(lb, &r) == NULL)
 		return;
-	rec_of(&rec, s, lb->fleet_index);
+	rec_of(lb, &rec, s, lb->fleet_index);
 	mp_rds_enqueue(r, MP_RDS_REQ_SESSION, 0, (const char *)&rec, sizeof(rec));
 }
 
@@ -497,7 +499,7 @@ void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
 			const struct mp_lb_session *s = mp_lb_session_at(lb, i);
 			if (s != NULL && atomic_load_explicit(&s->state, memory_order_acquire) == MP_LB_SESS_ACTIVE &&
 			    (s->kind == MP_LB_SESS_WEBRTC || s->u.srt.bound))
-				rec_of(&batch[n++], s, lb->fleet_index);
+				rec_of(lb, &batch[n++], s, lb->fleet_index);
 		}
 		int m = 0;
 		for (unsigned int k = 0; k < n; k++)

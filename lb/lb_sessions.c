@@ -185,9 +185,18 @@ static int mp_lb_sess_new_locked(struct mp_lb *lb, const struct mp_lb_session_pa
 	s->created_ms = now;
 	s->closed_ms = 0;
 	memset(&s->u, 0, sizeof(s->u));
-	if (p->kind == MP_LB_SESS_WEBRTC)
-		memcpy(s->u.username, p->username != NULL ? p->username : "", ulen);
-	else
+	if (p->kind == MP_LB_SESS_WEBRTC && ulen > 0) {
+		/* The username stays in its table (it is there: the data plane starts a session from a STUN
+		 * whose username it found); the session names its entry, key position and incarnation. */
+		char ukey[MP_LB_USERNAME_MAX] = { 0 };
+		void *data;
+		memcpy(ukey, p->username, ulen);
+		int32_t pos = rte_hash_lookup_data(lb->webrtc.h, ukey, &data);
+		if (pos >= 0) {
+			s->u.webrtc.entry = (uint32_t)pos + 1;
+			s->u.webrtc.uid = ((const struct mp_lb_webrtc *)data)->uid;
+		}
+	} else if (p->kind == MP_LB_SESS_SRT)
 		atomic_store_explicit(&s->u.srt.client_sock, p->srt_client_sock, memory_order_relaxed);
 	atomic_store_explicit(&s->last_seen_ms, now, memory_order_relaxed);
 	atomic_store_explicit(&s->last_c2o_ms, now, memory_order_relaxed);
@@ -355,12 +364,37 @@ struct mp_lb_session *mp_lb_webrtc_session(struct mp_lb *lb, const struct mp_lb_
 	if (v == 0)
 		return NULL;
 	/* The slot is live (state read with acquire) and cannot be recycled before our next quiescent
-	 * report, so its username is stable; it may belong to another session by now: compare. */
+	 * report; it may serve another session by now: compare the username incarnation it names. */
 	struct mp_lb_session *s = mp_lb_session_at(lb, v - 1);
-	if (s == NULL || s->kind != MP_LB_SESS_WEBRTC ||
-	    strncmp(s->u.username, e->username, MP_LB_USERNAME_MAX) != 0)
+	if (s == NULL || s->kind != MP_LB_SESS_WEBRTC || e->uid == 0 || s->u.webrtc.uid != e->uid)
 		return NULL;
 	return s;
+}
+
+const struct mp_lb_webrtc *mp_lb_session_webrtc_entry(struct mp_lb *lb, const struct mp_lb_session *s)
+{
+	void *key, *data;
+	if (s->kind != MP_LB_SESS_WEBRTC || s->u.webrtc.entry == 0 ||
+	    rte_hash_get_key_with_position(lb->webrtc.h, (int32_t)s->u.webrtc.entry - 1, &key) != 0)
+		return NULL;
+	/* The key slot may be taken by another username by now (after the entry's grace period): the
+	 * incarnation tells. */
+	if (rte_hash_lookup_data(lb->webrtc.h, key, &data) < 0)
+		return NULL;
+	const struct mp_lb_webrtc *e = data;
+	return e->uid == s->u.webrtc.uid ? e : NULL;
+}
+
+int mp_lb_session_username(struct mp_lb *lb, const struct mp_lb_session *s, char out[MP_LB_USERNAME_MAX])
+{
+	const struct mp_lb_webrtc *e = s != NULL ? mp_lb_session_webrtc_entry(lb, s) : NULL;
+	if (e == NULL) {
+		out[0] = '\0';
+		return MP_ERR_NOTFOUND;
+	}
+	memcpy(out, e->username, MP_LB_USERNAME_MAX);
+	out[MP_LB_USERNAME_MAX - 1] = '\0';
+	return MP_OK;
 }
 
 struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id)

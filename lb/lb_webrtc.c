@@ -18,6 +18,7 @@ static void mp_lb_webrtc_copy(struct mp_lb_webrtc *out, const struct mp_lb_webrt
 			      atomic_load_explicit(&e->last_seen_ms, memory_order_relaxed), memory_order_relaxed);
 	atomic_store_explicit(&out->session, atomic_load_explicit(&e->session, memory_order_relaxed),
 			      memory_order_relaxed);
+	out->uid = e->uid;
 }
 
 int mp_lb_local_webrtc_store(struct mp_lb *lb, const char *username, const char *ice_pwd, const char *stream,
@@ -58,6 +59,11 @@ int mp_lb_local_webrtc_store(struct mp_lb *lb, const char *username, const char 
 		 * mirrored without it must not erase what the answer said */
 		if (e->ice_pwd[0] == '\0')
 			memcpy(e->ice_pwd, o->ice_pwd, sizeof(e->ice_pwd));
+		e->uid = o->uid; /* the same username: sessions naming it keep finding it */
+	} else {
+		if (++lb->webrtc_uid_next == 0)
+			++lb->webrtc_uid_next;
+		e->uid = lb->webrtc_uid_next;
 	}
 	if ((!found && atomic_load_explicit(&t->count, memory_order_relaxed) >= t->cap) ||
 	    rte_hash_add_key_data(t->h, key, e) != 0) {

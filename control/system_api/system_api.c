@@ -372,8 +372,11 @@ static void api_sessions(struct evhttp_request *req, void *arg)
 		cJSON_AddStringToObject(e, "origin", addr);
 		cJSON_AddNumberToObject(e, "origin_id", s->origin_id);
 		cJSON_AddNumberToObject(e, "nat_port", s->nat_port);
-		if (s->kind == MP_LB_SESS_WEBRTC)
-			cJSON_AddStringToObject(e, "username", s->u.username);
+		if (s->kind == MP_LB_SESS_WEBRTC) {
+			char user[MP_LB_USERNAME_MAX];
+			mp_lb_session_username(c->lb, s, user);
+			cJSON_AddStringToObject(e, "username", user);
+		}
 		cJSON_AddNumberToObject(e, "age_ms", (double)(now - s->created_ms));
 		cJSON_AddNumberToObject(e, "idle_ms", (double)(now - atomic_load(&s->last_seen_ms)));
 		cJSON_AddNumberToObject(e, "packets_c2o", (double)atomic_load(&s->pkts_c2o));

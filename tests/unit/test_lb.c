@@ -847,10 +847,68 @@ static void session_create_twice_returns_the_existing_one(void **state)
 	struct mp_lb *lb = new_lb(&c);
 	struct mp_lb_session_params p = webrtc_params(1001, "u:w");
 	struct mp_lb_session *a, *b;
+	char user[MP_LB_USERNAME_MAX];
+	assert_int_equal(mp_lb_webrtc_store(lb, "u:w", NULL, "v/live/s", 0, 0x0a000001, 8000, 0), MP_OK);
 	assert_int_equal(mp_lb_session_create(lb, &p, 0, &a), MP_OK);
 	assert_int_equal(mp_lb_session_create(lb, &p, 0, &b), MP_ERR_EXISTS);
 	assert_ptr_equal(a, b);
-	assert_string_equal(a->u.username, "u:w");
+	assert_int_equal(mp_lb_session_username(lb, a, user), MP_OK);
+	assert_string_equal(user, "u:w");
+	mp_lb_destroy(lb);
+}
+
+/* The record keeps no copy of its ICE username (128-byte records): it names the username's entry, and
+ * that entry's incarnation, so a username removed and stored again, or a key slot taken by another
+ * username, is not mistaken for it. */
+static void webrtc_session_names_its_username_entry_instead_of_a_copy(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	char user[MP_LB_USERNAME_MAX];
+	struct mp_lb_session *s, *t, *u;
+	assert_int_equal(sizeof(struct mp_lb_session), 128);
+	assert_int_equal(mp_lb_webrtc_store(lb, "ans:off", NULL, "v/live/s", 0, 0x0a000001, 8000, 0), MP_OK);
+	struct mp_lb_session_params p = webrtc_params(1001, "ans:off");
+	assert_int_equal(mp_lb_session_create(lb, &p, 0, &s), MP_OK);
+	assert_int_equal(mp_lb_session_username(lb, s, user), MP_OK);
+	assert_string_equal(user, "ans:off");
+	/* a re-store (renegotiation, Redis mirror) is the same username */
+	assert_int_equal(mp_lb_webrtc_store(lb, "ans:off", "pwd", "v/live/s", 0, 0x0a000001, 8000, 1), MP_OK);
+	assert_int_equal(mp_lb_session_username(lb, s, user), MP_OK);
+	assert_string_equal(user, "ans:off");
+	/* other usernames stored meanwhile do not change it */
+	for (int i = 0; i < 20; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "x%d:y", i);
+		assert_int_equal(mp_lb_webrtc_store(lb, name, NULL, "v/live/s", 0, 0x0a000001, 8000, 1), MP_OK);
+	}
+	assert_int_equal(mp_lb_session_username(lb, s, user), MP_OK);
+	assert_string_equal(user, "ans:off");
+	/* removed: the session has none; stored again later: another incarnation, still none */
+	assert_int_equal(mp_lb_webrtc_remove(lb, "ans:off"), MP_OK);
+	assert_int_equal(mp_lb_session_username(lb, s, user), MP_ERR_NOTFOUND);
+	assert_string_equal(user, "");
+	mp_lb_quiescent(lb, 0);
+	mp_lb_sync(lb, 2);
+	assert_int_equal(mp_lb_webrtc_store(lb, "ans:off", NULL, "v/live/s", 0, 0x0a000001, 8000, 2), MP_OK);
+	assert_int_equal(mp_lb_session_username(lb, s, user), MP_ERR_NOTFOUND);
+	const struct mp_lb_webrtc *e = mp_lb_webrtc_find(lb, "ans:off", 7);
+	assert_non_null(e);
+	mp_lb_webrtc_link(e, s);
+	assert_null(mp_lb_webrtc_session(lb, e));
+	/* a session of the new incarnation has it */
+	p = webrtc_params(1002, "ans:off");
+	assert_int_equal(mp_lb_session_create(lb, &p, 2, &t), MP_OK);
+	assert_int_equal(mp_lb_session_username(lb, t, user), MP_OK);
+	assert_string_equal(user, "ans:off");
+	mp_lb_webrtc_link(e, t);
+	assert_ptr_equal(mp_lb_webrtc_session(lb, e), t);
+	/* a username never stored, and an SRT session: none */
+	p = webrtc_params(1003, "never:stored");
+	assert_int_equal(mp_lb_session_create(lb, &p, 2, &u), MP_OK);
+	assert_int_equal(mp_lb_session_username(lb, u, user), MP_ERR_NOTFOUND);
 	mp_lb_destroy(lb);
 }
 
@@ -1673,6 +1731,7 @@ int main(void)
 		cmocka_unit_test(sweep_with_small_budget_covers_all_sessions_over_calls),
 		cmocka_unit_test(session_listing_walks_live_slots_only),
 		cmocka_unit_test(session_create_twice_returns_the_existing_one),
+		cmocka_unit_test(webrtc_session_names_its_username_entry_instead_of_a_copy),
 		cmocka_unit_test(bulk_find_gives_each_tuple_its_session_or_null),
 		cmocka_unit_test(rebind_moves_session_to_new_client_address_keeping_nat_port),
 		cmocka_unit_test(username_link_finds_the_live_session_until_it_expires_or_its_slot_changes_hands),

@@ -738,6 +738,11 @@ static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **stat
 		.kind = MP_LB_SESS_WEBRTC, .state = MP_LB_SESS_ACTIVE, .username = "ansU:offU",
 	};
 	struct mp_lb_session *sa, *sb;
+	char user[MP_LB_USERNAME_MAX];
+	/* The username was stored (WHIP/WHEP answer) before its STUN started the session; a session names
+	 * its username's entry, on A as on B. */
+	assert_int_equal(mp_lb_webrtc_store(a, "ansU:offU", NULL, "v/live/s", 0, 0xc6120d02, 8000, now), MP_OK);
+	assert_int_equal(mp_lb_webrtc_store(b, "ansU:offU", NULL, "v/live/s", 0, 0xc6120d02, 8000, now), MP_OK);
 	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
 	mp_lb_fleet_publish(a, sa);
 	assert_true(mp_lb_redis_poll(a, now) >= 1);
@@ -761,12 +766,15 @@ static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **stat
 	assert_non_null(sb);
 	assert_int_equal(sb->kind, MP_LB_SESS_WEBRTC);
 	assert_int_equal(sb->nat_port, sa->nat_port);
-	assert_string_equal(sb->u.username, "ansU:offU");
+	assert_int_equal(mp_lb_session_username(b, sb, user), MP_OK);
+	assert_string_equal(user, "ansU:offU");
 	assert_ptr_equal(mp_lb_session_by_nat(b, 0xc6120d02, 8000, sa->nat_port), sb);
 	/* A username that JSON would need escaped is not written (no record, nothing to take over). */
 	p.tuple.src_port = 40003;
 	p.username = "bad\"name";
+	assert_int_equal(mp_lb_webrtc_store(a, p.username, NULL, "v/live/s", 0, 0xc6120d02, 8000, now), MP_OK);
 	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
+	assert_int_equal(mp_lb_session_username(a, sa, user), MP_OK); /* it has one: JSON refuses it */
 	mp_lb_fleet_publish(a, sa);
 	mp_lb_redis_poll(a, now);
 	assert_null(raw_get(&srv, 0, "mediaplane-session-webrtc:198.18.12.2:40003:198.18.100.1:8000"));

@@ -39,11 +39,9 @@ struct mp_lb_defer_over {
 	struct mp_lb_defer_over *next;
 };
 
-/* What the session defer queue recycles after a grace period. */
-struct mp_lb_sess_defer {
-	uint32_t index;
-	uint32_t keep_port; /* the NAT port moved to another record (rebind) */
-};
+/* What the session defer queue recycles after a grace period: a slot index, with this bit when its
+ * NAT port moved to another record (rebind, replace). 4 bytes (12 with the queue's token). */
+#define MP_LB_SESS_KEEP_PORT (1u << 31)
 
 /* A NAT port held after its session (lb_natport.c), in the order they were let go. */
 struct mp_lb_nat_held {

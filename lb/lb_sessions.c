@@ -94,20 +94,21 @@ static void mp_lb_sess_mark(struct mp_lb *lb, const struct mp_lb_session *s, boo
 static void mp_lb_sess_release(void *p, void *e, unsigned int n)
 {
 	struct mp_lb *lb = p;
-	const struct mp_lb_sess_defer *d = e;
+	const uint32_t *d = e;
 	for (unsigned int i = 0; i < n; i++) {
-		struct mp_lb_session *s = &lb->sess_rec[d[i].index];
-		if (!d[i].keep_port && s->nat_port != 0)
+		uint32_t idx = d[i] & ~MP_LB_SESS_KEEP_PORT;
+		struct mp_lb_session *s = &lb->sess_rec[idx];
+		if (!(d[i] & MP_LB_SESS_KEEP_PORT) && s->nat_port != 0)
 			mp_lb_natport_give(lb, s->origin_ipv4, s->origin_port, s->nat_port, s->closed_ms);
 		atomic_store_explicit(&s->state, MP_LB_SESS_FREE, memory_order_release);
-		lb->sess_free[lb->sess_nfree++] = d[i].index;
+		lb->sess_free[lb->sess_nfree++] = idx;
 	}
 }
 
 /* Under sess.wlock. */
 static void mp_lb_sess_retire(struct mp_lb *lb, struct mp_lb_session *s, bool keep_port)
 {
-	struct mp_lb_sess_defer d = { .index = s->index, .keep_port = keep_port };
+	uint32_t d = s->index | (keep_port ? MP_LB_SESS_KEEP_PORT : 0); /* max_sessions <= 2^26 */
 	if (rte_rcu_qsbr_dq_enqueue(lb->dq_sess, &d) != 0) {
 		rte_rcu_qsbr_dq_reclaim(lb->dq_sess, UINT32_MAX, NULL, NULL, NULL);
 		if (rte_rcu_qsbr_dq_enqueue(lb->dq_sess, &d) != 0)
@@ -687,7 +688,7 @@ int mp_lb_sessions_init(struct mp_lb *lb)
 	struct rte_rcu_qsbr_dq_parameters dp = {
 		.name = name,
 		.size = cap,
-		.esize = sizeof(struct mp_lb_sess_defer),
+		.esize = sizeof(uint32_t),
 		.trigger_reclaim_limit = 64,
 		.max_reclaim_size = 64,
 		.free_fn = mp_lb_sess_release,

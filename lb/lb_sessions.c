@@ -127,9 +127,9 @@ static int mp_lb_sess_take_index(struct mp_lb *lb, uint32_t *idx)
 	return MP_OK;
 }
 
-/* The session hashes use MULTI_WRITER_ADD (per-lcore key caches indexed by rte_lcore_id()):
- * whoever writes them must be an lcore (an EAL worker, or a thread given an lcore id by
- * rte_thread_register()). */
+/* Session writers are lcores (an EAL worker, or a thread given an lcore id by rte_thread_register()),
+ * as when the session tables were rte_hash with per-lcore key caches; the indexes (lb_index.h) no
+ * longer need it, but callers were written to that rule and a non-lcore writer is still refused. */
 static inline bool mp_lb_sess_writer_ok(void)
 {
 	return rte_lcore_id() != LCORE_ID_ANY;

@@ -418,6 +418,33 @@ static void table_takes_its_full_stated_capacity_of_sessions(void **state)
 }
 
 /* ---- sessions and NAT ports ---- */
+/* Issue 12's memory goal, checked at a quarter of the default capacity (the default's 1M is what
+ * bench/run memory measures): <= 256 B of table memory per session, NAT ports on, and the split per
+ * structure adds up to the total. */
+static void session_tables_take_at_most_256_bytes_per_session_and_say_where_they_go(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.max_sessions = 1u << 18;
+	struct mp_lb *lb = new_lb(&c);
+	const char *names[MP_LB_MEM_PARTS_MAX];
+	double b[MP_LB_MEM_PARTS_MAX], sum = 0;
+	unsigned int n = mp_lb_memory_parts(lb, names, b, MP_LB_MEM_PARTS_MAX);
+	bool records = false;
+	for (unsigned int i = 0; i < n; i++) {
+		sum += b[i];
+		if (strcmp(names[i], "records") == 0) {
+			records = true;
+			assert_true(b[i] >= 128.0 && b[i] < 129.0);
+		}
+	}
+	assert_true(records);
+	assert_true(sum > mp_lb_bytes_per_session(lb) - 0.01 && sum < mp_lb_bytes_per_session(lb) + 0.01);
+	assert_true(mp_lb_bytes_per_session(lb) <= 256.0);
+	mp_lb_destroy(lb);
+}
+
 /* At its stated capacity the session table still finds every session by client tuple, by SRT socket
  * id and by NAT port, and after half of them close and as many others come, all of those too. */
 static void full_session_table_finds_every_session_by_tuple_srt_id_and_nat_port(void **state)
@@ -1722,6 +1749,7 @@ int main(void)
 		cmocka_unit_test(full_tables_refuse_and_count_the_next_entry_and_keep_the_others),
 		cmocka_unit_test(table_takes_its_full_stated_capacity_of_sessions),
 		cmocka_unit_test(full_session_table_finds_every_session_by_tuple_srt_id_and_nat_port),
+		cmocka_unit_test(session_tables_take_at_most_256_bytes_per_session_and_say_where_they_go),
 		cmocka_unit_test(nat_port_is_reused_only_after_quiet_period),
 		cmocka_unit_test(nat_port_serves_one_session_per_origin_endpoint),
 		cmocka_unit_test(fleet_shares_nat_ports_and_adopts_a_peers_session),

@@ -3,9 +3,9 @@
 #define MP_LB_H
 
 /*
- * Threads and memory. Tables are rte_hash with lock-free readers (RW_CONCURRENCY_LF), but the session
- * indexes (tuple, SRT socket id, NAT port), which are lb_index.h cuckoo tables naming session slots;
- * whatever a writer replaces or removes is freed after an RCU QSBR grace period. Every thread that calls into
+ * Threads and memory. Tables are rte_hash with lock-free readers (RW_CONCURRENCY_LF), except the session
+ * indexes (tuple, SRT socket id, NAT port): lb_index.h cuckoo tables naming session slots, read
+ * lock-free too. Whatever a writer replaces or removes is freed after an RCU QSBR grace period. Every thread that calls into
  * lb (worker lcores and control-plane threads alike) takes a reader id in [0, max_readers):
  *   mp_lb_reader_register(lb, id)   once (the thread is then online),
  *   mp_lb_quiescent(lb, id)         whenever it holds no pointer obtained from lb (each loop turn),
@@ -496,8 +496,8 @@ static inline void mp_lb_webrtc_link(const struct mp_lb_webrtc *e, const struct 
 	atomic_store_explicit(&((struct mp_lb_webrtc *)e)->session, s->index + 1, memory_order_relaxed);
 }
 
-/* Bytes of table memory per session of capacity (session records, tuple and SRT hashes, NAT
- * array, free lists, defer queue), measured from the DPDK heap at creation. */
+/* Bytes of table memory per session of capacity (session records, tuple, SRT and NAT indexes, held
+ * NAT ports, free list, defer queue, expiry wheel), measured from the DPDK heap at creation. */
 double mp_lb_bytes_per_session(const struct mp_lb *lb);
 /* The same split per structure ("records", "tuple index", ...): up to max parts, each name with its
  * bytes per session; returns how many. */

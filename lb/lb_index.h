@@ -96,6 +96,24 @@ static inline void mp_lb_ix_prefetch(const struct mp_lb_ix *ix, uint64_t key)
 	__builtin_prefetch(mp_lb_ix_bucket(ix, b2));
 }
 
+/* Reader, the middle step of a bulk lookup: the value of the first entry with key in its buckets, not
+ * checked (0 if none), so the caller can prefetch the record it names before checking it, for every
+ * key of the burst, then take it with its check or look again with mp_lb_ix_find. */
+static inline uint64_t mp_lb_ix_peek(const struct mp_lb_ix *ix, uint64_t key)
+{
+	uint32_t b[2];
+	mp_lb_ix_buckets(ix, key, &b[0], &b[1]);
+	for (int j = 0; j < 2; j++) {
+		const struct mp_lb_ix_slot *sl = mp_lb_ix_bucket(ix, b[j]);
+		for (int i = 0; i < MP_LB_IX_WAYS; i++) {
+			uint64_t v = atomic_load_explicit(&sl[i].val, memory_order_acquire);
+			if (v != 0 && atomic_load_explicit(&sl[i].key, memory_order_relaxed) == key)
+				return v;
+		}
+	}
+	return 0;
+}
+
 /* Reader: the value of an entry with key that accept(ctx, value) takes (it checks the value against
  * the record it names), or 0. Inlined with a constant accept, the check costs no call. */
 static inline uint64_t mp_lb_ix_find(const struct mp_lb_ix *ix, uint64_t key,

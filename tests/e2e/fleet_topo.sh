@@ -134,7 +134,8 @@ fleet_origin_up() {
 }
 
 # fleet_appliance X [mediaplane options...]: appliance X (a or b) in its namespace, then its BIRD on the
-# exception TAP's kernel side. Returns when both run; its PID is ${FLEET_PID[X]}, its log $FLEET_WORK/X.log.
+# exception TAP's kernel side. Its worker-stall limit is 5 s, not the default 1 s: on a loaded test machine
+# a worker lcore can wait over a second for a CPU, and a withdrawal then is not what these tests check. Returns when both run; its PID is ${FLEET_PID[X]}, its log $FLEET_WORK/X.log.
 fleet_appliance() {
 	local x=$1 ns=${FLEET_NS[$1]} end=$((SECONDS + 60))
 	shift
@@ -143,7 +144,7 @@ fleet_appliance() {
 		--vdev="net_af_packet0,iface=f$x" -- --public-port=net_af_packet0 --public-ip="${FLEET_IP[$x]}/24" \
 		--public-gateway="${FLEET_GW[$x]}" --service-ip="$FLEET_VIP" --exception-path=on --exception-tap=mpx \
 		--system-api-listen=0.0.0.0:12025 --api-listen=off --http-listen=off --rtmp-listen=off \
-		--cli-socket="$FLEET_WORK/$x.cli" --idle-sleep-us=50 "$@" >"$FLEET_WORK/$x.log" 2>&1
+		--cli-socket="$FLEET_WORK/$x.cli" --idle-sleep-us=50 --worker-stall-timeout=5s "$@" >"$FLEET_WORK/$x.log" 2>&1
 	FLEET_PID[$x]=$!
 	until grep -q "running (pid" "$FLEET_WORK/$x.log"; do
 		if ! kill -0 "${FLEET_PID[$x]}" 2>/dev/null || [ "$SECONDS" -ge "$end" ]; then

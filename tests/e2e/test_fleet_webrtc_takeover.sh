@@ -58,7 +58,7 @@ wait_until 90 nexthops_are "$both" || fail "no ECMP route to $FLEET_VIP: '$(rout
 pass "two appliances announce $FLEET_VIP (fleet of 2 on one Redis)"
 
 # The publisher: WHIP to the service address (whichever appliance answers), media until SIGTERM.
-netns_bg "$NS_CL" "$PY" "$(dirname "$0")/whip_client.py" --ip 198.18.12.2 --seconds 0 --connect-timeout 60 \
+netns_bg "$NS_CL" "$PY" "$(dirname "$0")/whip_client.py" --ip 198.18.12.2 --seconds 0 --connect-timeout 60 --post-retry 60 \
 	--url "http://$FLEET_VIP:1985/rtc/v1/whip/?app=live&stream=fleetw" >"$FLEET_WORK/client.out" 2>"$FLEET_WORK/client.err"
 client=$!
 rtp() { field "$(ostats)" inbound_rtp_packets 2>/dev/null || echo 0; }

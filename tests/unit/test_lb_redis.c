@@ -312,6 +312,44 @@ static const char *origin_key_of(struct mp_lb *lb, uint32_t id)
 	return o->key;
 }
 
+/* ---- fleet session records ---- */
+
+/* Appliances A (fleet index 0) and B (index 1) of a fleet of 2 on the shared server; B knows the
+ * origin name at ipv4 (a peer takes sessions over only towards origins it knows). */
+static void fleet_pair(struct mp_lb **a, struct mp_lb **b, const char *name, uint32_t ipv4, unsigned protos,
+		       uint64_t now)
+{
+	struct mp_registration reg;
+	*a = new_lb(NULL, now);
+	*b = new_lb(NULL, now);
+	assert_int_equal(mp_lb_set_fleet(*a, 0, 2), MP_OK);
+	assert_int_equal(mp_lb_set_fleet(*b, 1, 2), MP_OK);
+	make_reg(&reg, name, ipv4, protos);
+	assert_true(mp_lb_origin_update(*b, &reg, now) >= 0);
+}
+
+/* Publish s (active) on lb: its records are queued, then written by lb's poll; what the poll returned. */
+static int fleet_published(struct mp_lb *lb, const struct mp_lb_session *s, uint64_t now)
+{
+	mp_lb_fleet_publish(lb, s);
+	return mp_lb_redis_poll(lb, now);
+}
+
+/* The record under key is the JSON printed from fmt. */
+static void record_is(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void record_is(const char *key, const char *fmt, ...)
+{
+	char want[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
+	char *v = raw_get(&srv, 0, key);
+	assert_non_null(v);
+	assert_string_equal(v, want);
+	free(v);
+}
+
 /* ---- tests ---- */
 
 static void origin_registered_on_a_is_published_in_go_json_and_picked_on_b(void **state)
@@ -642,12 +680,8 @@ static void srt_session_of_a_is_taken_over_by_b_with_its_nat_port(void **state)
 	(void)state;
 	need_redis();
 	uint64_t now = 1000;
-	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
-	assert_int_equal(mp_lb_set_fleet(a, 0, 2), MP_OK);
-	assert_int_equal(mp_lb_set_fleet(b, 1, 2), MP_OK);
-	struct mp_registration reg;
-	make_reg(&reg, "fo", 0xc6120d02, PR_SRT | PR_RTC);
-	assert_true(mp_lb_origin_update(b, &reg, now) >= 0); /* B takes over only towards origins it knows */
+	struct mp_lb *a, *b;
+	fleet_pair(&a, &b, "fo", 0xc6120d02, PR_SRT | PR_RTC, now);
 	struct mp_lb_session_params p = {
 		.tuple = { .src_ip = 0xc6120c02, .dst_ip = 0xc6126401, .src_port = 40001, .dst_port = 10080,
 			   .proto = 17 },
@@ -658,22 +692,16 @@ static void srt_session_of_a_is_taken_over_by_b_with_its_nat_port(void **state)
 	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
 	assert_int_equal(mp_lb_session_srt_bind(a, sa, 0x11223344, 0x11223344), MP_OK);
 	mp_lb_session_set_state(sa, MP_LB_SESS_ACTIVE);
-	mp_lb_fleet_publish(a, sa);
-	assert_true(mp_lb_redis_poll(a, now) >= 1);
-	char *v = raw_get(&srv, 0, "mediaplane-session-srt:287454020");
-	assert_non_null(v);
-	char want[512];
-	snprintf(want, sizeof(want),
-		 "{\"kind\":\"srt\",\"client\":\"198.18.12.2:40001\",\"service\":\"198.18.100.1:10080\","
-		 "\"origin\":\"198.18.13.2:10080\",\"nat_port\":%u,\"client_sock\":168496141,"
-		 "\"origin_sock\":287454020,\"bound\":287454020,\"by\":0}", sa->nat_port);
-	assert_string_equal(v, want);
-	free(v);
+	assert_true(fleet_published(a, sa, now) >= 1);
+	record_is("mediaplane-session-srt:287454020",
+		  "{\"kind\":\"srt\",\"client\":\"198.18.12.2:40001\",\"service\":\"198.18.100.1:10080\","
+		  "\"origin\":\"198.18.13.2:10080\",\"nat_port\":%u,\"client_sock\":168496141,"
+		  "\"origin_sock\":287454020,\"bound\":287454020,\"by\":0}", sa->nat_port);
 	long long ttl = raw_int(&srv, 0, "PTTL", "mediaplane-session-srt:287454020");
 	assert_true(ttl > 0 && ttl <= 10000);
 	char nk[96];
 	snprintf(nk, sizeof(nk), "mediaplane-session-nat:198.18.13.2:10080:%u", sa->nat_port);
-	v = raw_get(&srv, 0, nk);
+	char *v = raw_get(&srv, 0, nk);
 	assert_non_null(v);
 	free(v);
 	assert_true(mp_lb_nat_port_foreign(b, sa->nat_port));
@@ -725,12 +753,8 @@ static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **stat
 	(void)state;
 	need_redis();
 	uint64_t now = 1000;
-	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
-	assert_int_equal(mp_lb_set_fleet(a, 0, 2), MP_OK);
-	assert_int_equal(mp_lb_set_fleet(b, 1, 2), MP_OK);
-	struct mp_registration reg;
-	make_reg(&reg, "fw", 0xc6120d02, PR_RTC);
-	assert_true(mp_lb_origin_update(b, &reg, now) >= 0);
+	struct mp_lb *a, *b;
+	fleet_pair(&a, &b, "fw", 0xc6120d02, PR_RTC, now);
 	struct mp_lb_session_params p = {
 		.tuple = { .src_ip = 0xc6120c02, .dst_ip = 0xc6126401, .src_port = 40002, .dst_port = 8000,
 			   .proto = 17 },
@@ -739,17 +763,11 @@ static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **stat
 	};
 	struct mp_lb_session *sa, *sb;
 	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
-	mp_lb_fleet_publish(a, sa);
-	assert_true(mp_lb_redis_poll(a, now) >= 1);
-	char *v = raw_get(&srv, 0, "mediaplane-session-webrtc:198.18.12.2:40002:198.18.100.1:8000");
-	assert_non_null(v);
-	char want[512];
-	snprintf(want, sizeof(want),
-		 "{\"kind\":\"webrtc\",\"client\":\"198.18.12.2:40002\",\"service\":\"198.18.100.1:8000\","
-		 "\"origin\":\"198.18.13.2:8000\",\"nat_port\":%u,\"username\":\"ansU:offU\",\"by\":0}",
-		 sa->nat_port);
-	assert_string_equal(v, want);
-	free(v);
+	assert_true(fleet_published(a, sa, now) >= 1);
+	record_is("mediaplane-session-webrtc:198.18.12.2:40002:198.18.100.1:8000",
+		  "{\"kind\":\"webrtc\",\"client\":\"198.18.12.2:40002\",\"service\":\"198.18.100.1:8000\","
+		  "\"origin\":\"198.18.13.2:8000\",\"nat_port\":%u,\"username\":\"ansU:offU\",\"by\":0}",
+		  sa->nat_port);
 	long long ttl = raw_int(&srv, 0, "PTTL", "mediaplane-session-webrtc:198.18.12.2:40002:198.18.100.1:8000");
 	assert_true(ttl > 10000 && ttl <= 30000); /* webrtc_idle_timeout */
 
@@ -767,8 +785,7 @@ static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **stat
 	p.tuple.src_port = 40003;
 	p.username = "bad\"name";
 	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
-	mp_lb_fleet_publish(a, sa);
-	mp_lb_redis_poll(a, now);
+	fleet_published(a, sa, now);
 	assert_null(raw_get(&srv, 0, "mediaplane-session-webrtc:198.18.12.2:40003:198.18.100.1:8000"));
 	mp_lb_destroy(a);
 	mp_lb_destroy(b);

@@ -791,6 +791,71 @@ static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **stat
 	mp_lb_destroy(b);
 }
 
+/* The renewal of live sessions' records (every third of the shorter idle timeout): the first one writes
+ * a record in full; then an unchanged record gets its TTL back (PEXPIRE), its value left as it is; a
+ * record gone from Redis (a restart, a flush) or one that changed is written in full again. */
+static void fleet_renewal_renews_ttls_and_writes_gone_or_changed_records_again(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000;
+	struct mp_lb *a, *b;
+	fleet_pair(&a, &b, "fr", 0xc6120d02, PR_SRT, now);
+	struct mp_lb_session_params p = {
+		.tuple = { .src_ip = 0xc6120c03, .dst_ip = 0xc6126401, .src_port = 40011, .dst_port = 10080,
+			   .proto = 17 },
+		.origin_ipv4 = 0xc6120d02, .origin_port = 10080, .origin_id = 0,
+		.kind = MP_LB_SESS_SRT, .state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = 0x0a0b0c0e,
+	};
+	struct mp_lb_session *sa;
+	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
+	assert_int_equal(mp_lb_session_srt_bind(a, sa, 0x22334455, 0x22334455), MP_OK);
+	mp_lb_session_set_state(sa, MP_LB_SESS_ACTIVE);
+	assert_true(fleet_published(a, sa, now) >= 1);
+	const char *key = "mediaplane-session-srt:573785173";
+	char nk[96];
+	snprintf(nk, sizeof(nk), "mediaplane-session-nat:198.18.13.2:10080:%u", sa->nat_port);
+	const char *json = "{\"kind\":\"srt\",\"client\":\"198.18.12.3:40011\",\"service\":\"198.18.100.1:10080\","
+			   "\"origin\":\"198.18.13.2:10080\",\"nat_port\":%u,\"client_sock\":168496142,"
+			   "\"origin_sock\":%u,\"bound\":573785173,\"by\":0}";
+	record_is(key, json, sa->nat_port, 573785173u);
+
+	/* The first renewal writes the record in full (over a stand-in with a 1 s TTL). */
+	raw_set(&srv, key, "stand-in", 1);
+	now += 10 * SEC; /* past a third of srt_idle_timeout (10 s) */
+	mp_lb_sync(a, now);
+	record_is(key, json, sa->nat_port, 573785173u);
+	/* The next one renews the TTLs of the unchanged record and leaves the values alone. */
+	raw_set(&srv, key, "stand-in", 4);
+	raw_set(&srv, nk, "nat-stand-in", 4);
+	now += 4 * SEC;
+	mp_lb_sync(a, now);
+	record_is(key, "stand-in");
+	record_is(nk, "nat-stand-in");
+	long long ttl = raw_int(&srv, 0, "PTTL", key); /* back to srt_idle_timeout, above the stand-in's 4 s */
+	assert_true(ttl > 4000 && ttl <= 10000);
+	ttl = raw_int(&srv, 0, "PTTL", nk);
+	assert_true(ttl > 4000 && ttl <= 10000);
+	/* Gone from Redis: written in full again, both keys. */
+	assert_int_equal(raw_int(&srv, 0, "DEL", key), 1);
+	now += 4 * SEC;
+	mp_lb_sync(a, now);
+	record_is(key, json, sa->nat_port, 573785173u);
+	record_is(nk, json, sa->nat_port, 573785173u);
+	/* Changed (the origin's socket id): written in full again. */
+	atomic_store(&sa->u.srt.origin_sock, 0x01020304);
+	now += 4 * SEC;
+	mp_lb_sync(a, now);
+	record_is(key, json, sa->nat_port, 16909060u);
+	record_is(nk, json, sa->nat_port, 16909060u);
+	/* Not yet a third of the TTL after the last renewal: nothing is sent. */
+	assert_int_equal(raw_int(&srv, 0, "DEL", key), 1);
+	mp_lb_sync(a, now + SEC);
+	assert_null(raw_get(&srv, 0, key));
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
 static void origin_delete_and_drain_on_a_are_honoured_by_b(void **state)
 {
 	(void)state;
@@ -1381,6 +1446,7 @@ int main(void)
 		cmocka_unit_test_setup(origin_delete_and_drain_on_a_are_honoured_by_b, test_setup),
 		cmocka_unit_test_setup(srt_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
 		cmocka_unit_test_setup(webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
+		cmocka_unit_test_setup(fleet_renewal_renews_ttls_and_writes_gone_or_changed_records_again, test_setup),
 		cmocka_unit_test_setup(async_commands_run_in_order_and_each_callback_once, test_setup),
 		cmocka_unit_test_setup(redis_thread_publishes_what_other_threads_queue, test_setup),
 		cmocka_unit_test_setup(records_written_by_the_go_proxy_are_read_back, test_setup),

@@ -335,6 +335,25 @@ static int fleet_published(struct mp_lb *lb, const struct mp_lb_session *s, uint
 	return mp_lb_redis_poll(lb, now);
 }
 
+/* An SRT session on A from client_ip:client_port to the service address 198.18.100.1:10080, towards the
+ * origin 198.18.13.2:10080, bound to socket id bound (the origin's too), active and published. */
+static struct mp_lb_session *fleet_srt_session(struct mp_lb *a, uint32_t client_ip, uint16_t client_port,
+					       uint32_t client_sock, uint32_t bound, uint64_t now)
+{
+	struct mp_lb_session_params p = {
+		.tuple = { .src_ip = client_ip, .dst_ip = 0xc6126401, .src_port = client_port, .dst_port = 10080,
+			   .proto = 17 },
+		.origin_ipv4 = 0xc6120d02, .origin_port = 10080, .origin_id = 0,
+		.kind = MP_LB_SESS_SRT, .state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = client_sock,
+	};
+	struct mp_lb_session *s;
+	assert_int_equal(mp_lb_session_create(a, &p, now, &s), MP_OK);
+	assert_int_equal(mp_lb_session_srt_bind(a, s, bound, bound), MP_OK);
+	mp_lb_session_set_state(s, MP_LB_SESS_ACTIVE);
+	assert_true(fleet_published(a, s, now) >= 1);
+	return s;
+}
+
 /* The record under key is the JSON printed from fmt. */
 static void record_is(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void record_is(const char *key, const char *fmt, ...)
@@ -682,17 +701,7 @@ static void srt_session_of_a_is_taken_over_by_b_with_its_nat_port(void **state)
 	uint64_t now = 1000;
 	struct mp_lb *a, *b;
 	fleet_pair(&a, &b, "fo", 0xc6120d02, PR_SRT | PR_RTC, now);
-	struct mp_lb_session_params p = {
-		.tuple = { .src_ip = 0xc6120c02, .dst_ip = 0xc6126401, .src_port = 40001, .dst_port = 10080,
-			   .proto = 17 },
-		.origin_ipv4 = 0xc6120d02, .origin_port = 10080, .origin_id = 0,
-		.kind = MP_LB_SESS_SRT, .state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = 0x0a0b0c0d,
-	};
-	struct mp_lb_session *sa, *sb;
-	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
-	assert_int_equal(mp_lb_session_srt_bind(a, sa, 0x11223344, 0x11223344), MP_OK);
-	mp_lb_session_set_state(sa, MP_LB_SESS_ACTIVE);
-	assert_true(fleet_published(a, sa, now) >= 1);
+	struct mp_lb_session *sa = fleet_srt_session(a, 0xc6120c02, 40001, 0x0a0b0c0d, 0x11223344, now), *sb;
 	record_is("mediaplane-session-srt:287454020",
 		  "{\"kind\":\"srt\",\"client\":\"198.18.12.2:40001\",\"service\":\"198.18.100.1:10080\","
 		  "\"origin\":\"198.18.13.2:10080\",\"nat_port\":%u,\"client_sock\":168496141,"
@@ -801,17 +810,7 @@ static void fleet_renewal_renews_ttls_and_writes_gone_or_changed_records_again(v
 	uint64_t now = 1000;
 	struct mp_lb *a, *b;
 	fleet_pair(&a, &b, "fr", 0xc6120d02, PR_SRT, now);
-	struct mp_lb_session_params p = {
-		.tuple = { .src_ip = 0xc6120c03, .dst_ip = 0xc6126401, .src_port = 40011, .dst_port = 10080,
-			   .proto = 17 },
-		.origin_ipv4 = 0xc6120d02, .origin_port = 10080, .origin_id = 0,
-		.kind = MP_LB_SESS_SRT, .state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = 0x0a0b0c0e,
-	};
-	struct mp_lb_session *sa;
-	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
-	assert_int_equal(mp_lb_session_srt_bind(a, sa, 0x22334455, 0x22334455), MP_OK);
-	mp_lb_session_set_state(sa, MP_LB_SESS_ACTIVE);
-	assert_true(fleet_published(a, sa, now) >= 1);
+	struct mp_lb_session *sa = fleet_srt_session(a, 0xc6120c03, 40011, 0x0a0b0c0e, 0x22334455, now);
 	const char *key = "mediaplane-session-srt:573785173";
 	char nk[96];
 	snprintf(nk, sizeof(nk), "mediaplane-session-nat:198.18.13.2:10080:%u", sa->nat_port);

@@ -7,6 +7,7 @@
 # on IPv6 only (the answer's public_ip6 candidate; the data plane translates towards the origin).
 set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
+. "$(dirname "$0")/lib/test_ca.sh"
 # Names, ports, subnets and EAL prefix of this test alone (whip_topo.sh's functions read them).
 NS_C=mpwcc-$TOPO_ID
 NS_O=mpwco-$TOPO_ID
@@ -40,12 +41,8 @@ passed=0
 sysapi() { curl -s "http://127.0.0.1:$SYS_PORT$1"; }
 for p in chromium openssl curl; do command -v "$p" >/dev/null || { echo "SKIP: no $p"; exit 77; }; done
 
-openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=mpwc test CA $TOPO_ID" -days 2 -keyout "$WORK/ca.key" \
-	-out "$WORK/ca.crt" 2>/dev/null || fail "openssl: CA"
-openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$MGMT_HOST_C" -keyout "$WORK/tls.key" -out "$WORK/tls.csr" 2>/dev/null &&
-	printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$MGMT_HOST_C" >"$WORK/tls.ext" &&
-	openssl x509 -req -in "$WORK/tls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -set_serial 11 -days 2 \
-		-extfile "$WORK/tls.ext" -out "$WORK/tls.crt" 2>/dev/null || fail "openssl: server certificate"
+test_ca "$WORK" ca "mpwc test CA $TOPO_ID" || fail "openssl: CA"
+test_ca_cert "$WORK" ca tls "$MGMT_HOST_C" 11 || fail "openssl: server certificate"
 # Chromium trusts the server's key alone (--ignore-certificate-errors-spki-list, with a user data dir).
 SPKI=$(openssl x509 -in "$WORK/tls.crt" -pubkey -noout | openssl pkey -pubin -outform der |
 	openssl dgst -sha256 -binary | base64)

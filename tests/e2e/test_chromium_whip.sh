@@ -9,22 +9,9 @@ set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
 . "$(dirname "$0")/lib/test_ca.sh"
 # Names, ports, subnets and EAL prefix of this test alone (whip_topo.sh's functions read them).
-NS_C=mpwcc-$TOPO_ID
-NS_O=mpwco-$TOPO_ID
-IF_C=mpwcc$TOPO_ID
-IF_O=mpwco$TOPO_ID
-IF_MO=mpwcm$TOPO_ID
-IF_MC=mpwck$TOPO_ID
-MGMT_HOST_O=198.19.146.9
-MGMT_ORIGIN=198.19.146.10
-MGMT_HOST_C=198.19.146.13
-MGMT_CLIENT=198.19.146.14
-API_PORT=13861
-SYS_PORT=13862
-ORIGIN_API_PORT=13863
+mph_names mpwc 198.19.146 8 13861
 HTTPS_API_PORT=13864
 PAGE_PORT=13865
-MPH_PREFIX=mpwc-e2e-$TOPO_ID
 CLIENT_IP6=2001:db8:7::1
 PUBLIC_IP6=2001:db8:7::2
 WORK=$(mktemp -d /tmp/mpwc-chromium.XXXXXX)

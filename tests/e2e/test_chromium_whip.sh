@@ -7,23 +7,11 @@
 # on IPv6 only (the answer's public_ip6 candidate; the data plane translates towards the origin).
 set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
+. "$(dirname "$0")/lib/test_ca.sh"
 # Names, ports, subnets and EAL prefix of this test alone (whip_topo.sh's functions read them).
-NS_C=mpwcc-$TOPO_ID
-NS_O=mpwco-$TOPO_ID
-IF_C=mpwcc$TOPO_ID
-IF_O=mpwco$TOPO_ID
-IF_MO=mpwcm$TOPO_ID
-IF_MC=mpwck$TOPO_ID
-MGMT_HOST_O=198.19.146.9
-MGMT_ORIGIN=198.19.146.10
-MGMT_HOST_C=198.19.146.13
-MGMT_CLIENT=198.19.146.14
-API_PORT=13861
-SYS_PORT=13862
-ORIGIN_API_PORT=13863
+mph_names mpwc 198.19.146 8 13861
 HTTPS_API_PORT=13864
 PAGE_PORT=13865
-MPH_PREFIX=mpwc-e2e-$TOPO_ID
 CLIENT_IP6=2001:db8:7::1
 PUBLIC_IP6=2001:db8:7::2
 WORK=$(mktemp -d /tmp/mpwc-chromium.XXXXXX)
@@ -40,12 +28,8 @@ passed=0
 sysapi() { curl -s "http://127.0.0.1:$SYS_PORT$1"; }
 for p in chromium openssl curl; do command -v "$p" >/dev/null || { echo "SKIP: no $p"; exit 77; }; done
 
-openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=mpwc test CA $TOPO_ID" -days 2 -keyout "$WORK/ca.key" \
-	-out "$WORK/ca.crt" 2>/dev/null || fail "openssl: CA"
-openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$MGMT_HOST_C" -keyout "$WORK/tls.key" -out "$WORK/tls.csr" 2>/dev/null &&
-	printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$MGMT_HOST_C" >"$WORK/tls.ext" &&
-	openssl x509 -req -in "$WORK/tls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -set_serial 11 -days 2 \
-		-extfile "$WORK/tls.ext" -out "$WORK/tls.crt" 2>/dev/null || fail "openssl: server certificate"
+test_ca "$WORK" ca "mpwc test CA $TOPO_ID" || fail "openssl: CA"
+test_ca_cert "$WORK" ca tls "$MGMT_HOST_C" 11 || fail "openssl: server certificate"
 # Chromium trusts the server's key alone (--ignore-certificate-errors-spki-list, with a user data dir).
 SPKI=$(openssl x509 -in "$WORK/tls.crt" -pubkey -noout | openssl pkey -pubin -outform der |
 	openssl dgst -sha256 -binary | base64)

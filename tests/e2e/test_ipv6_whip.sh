@@ -8,20 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
 # Names, ports, subnets and EAL prefix of this test alone (whip_topo.sh's functions read them).
-NS_C=mpwsc-$TOPO_ID
-NS_O=mpwso-$TOPO_ID
-IF_C=mpwsc$TOPO_ID
-IF_O=mpwso$TOPO_ID
-IF_MO=mpwsm$TOPO_ID
-IF_MC=mpwsk$TOPO_ID
-MGMT_HOST_O=198.19.146.1
-MGMT_ORIGIN=198.19.146.2
-MGMT_HOST_C=198.19.146.5
-MGMT_CLIENT=198.19.146.6
-API_PORT=13851
-SYS_PORT=13852
-ORIGIN_API_PORT=13853
-MPH_PREFIX=mpws-e2e-$TOPO_ID
+mph_names mpws 198.19.146 0 13851
 CLIENT_IP6=2001:db8:6::1
 PUBLIC_IP6=2001:db8:6::2
 WORK=$(mktemp -d /tmp/mpws-whip6.XXXXXX)

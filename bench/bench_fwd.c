@@ -14,9 +14,11 @@
  * 32 origins on link); every session is then sent one client -> origin datagram through the data plane and
  * the NAT address and port it leaves from are learned, as an origin would. The generator then plays every
  * session in both directions (client -> origin to the service port, origin -> client to the learned NAT
- * port) in a scattered order, so each session is touched once per 2 x SESSIONS packets. When lb cannot give
- * every session a NAT port (today: one per port of the range on the one address), the run says so and
- * measures client -> origin only, with NAT ports off. c2o asks for client -> origin only anyway (to compare
+ * port) in a scattered order, so each session is touched once per 2 x SESSIONS packets. A NAT port is unique
+ * per origin endpoint (lb.h mp_lb_nat_key), so the range 32768-65535 towards each of the 32 origins gives
+ * 32 x 32768 sessions their return path: 1M live sessions with return traffic. When lb still cannot give
+ * every session a NAT port (a larger SESSIONS), the run says so and measures client -> origin only, with
+ * NAT ports off. c2o asks for client -> origin only anyway (to compare
  * sizes on the same traffic); the name then ends in -c2o.
  * v6: the clients are on IPv6 (2001:db8:1::/64 behind the IPv6 gateway; the appliance 2001:db8:2::2/64),
  * the origins on IPv4 as always: client -> origin frames are IPv6 (translated to IPv4 from each client's
@@ -45,15 +47,22 @@
  * generator, rings, the swap); "own" = mediaplane's minus the reference's. The detail lines also give the
  * cycles spent inside the worker's turns that received frames per frame ("in turns": no generator, no
  * empty turns). The last line is
- *   bench NAME: X Mpps = R x macswap-ring (Y Mpps) | mediaplane C cyc/pkt, own C-P over the port's P cyc/pkt ...
+ *   bench NAME: X Mpps = R x macswap-ring (Y Mpps) | mediaplane C cyc/pkt, own C-P over the port's P | DIRECTIONS
+ *     | on-CPU C' cyc/pkt, own C'-P' over the port's P'
+ * where the on-CPU figures count only the time the worker threads ran (their CPU-time clocks, in TSC
+ * cycles), not the time another process had their CPU: the figure least moved by other load on a shared
+ * machine. Under valgrind's callgrind (bench/run --instr) the mediaplane windows alone are instrumented
+ * and the frames they forwarded are printed, for instructions per frame.
  */
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -78,6 +87,14 @@
 #include "runtime_dir.h"
 #include "stun_integrity.h"
 #include "udp_frame.h"
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#endif
 
 #define US 0xC6123E02u          /* 198.18.62.2/16: the appliance */
 static const uint8_t US6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 2 };  /* 2001:db8:2::2/64 (v6) */
@@ -127,6 +144,9 @@ struct thr {
 	unsigned q;        /* worker: its queue */
 	bool gen;          /* the separate generator */
 	_Atomic uint64_t busy, pkts, gen_cyc;
+	bool worker;       /* a worker lcore (launched) */
+	clockid_t cpu;     /* its thread's CPU-time clock */
+	_Atomic bool has_cpu;
 } __attribute__((aligned(64)));
 
 static struct {
@@ -153,6 +173,7 @@ static struct {
 	_Atomic int phase;
 	struct thr thr[RTE_MAX_LCORE];
 	uint64_t hz;
+	uint64_t cg_pkts;  /* under callgrind: frames forwarded while mediaplane's turns were instrumented */
 } B;
 
 static void die(const char *m)
@@ -392,6 +413,8 @@ static int lcore_main(void *arg)
 	struct thr *t = arg;
 	struct mp_dp_worker *w = t->gen ? NULL : &B.dp.workers[t->q];
 
+	if (pthread_getcpuclockid(pthread_self(), &t->cpu) == 0)
+		atomic_store(&t->has_cpu, true);
 	for (;;) {
 		int ph = atomic_load_explicit(&B.phase, memory_order_relaxed);
 		enum prog pr = ph == PH_MP ? P_MP : P_REF;
@@ -681,8 +704,28 @@ static void make_lists(const uint32_t *nat_ip, const uint16_t *nat_port)
 struct fig {
 	double mpps, cyc, wcyc, idle; /* best window: Mpps, cycles per packet in turns and of wall time per worker,
 				       * share of worker time neither in turns with frames nor generating */
+	double ccyc;                  /* least CPU time of the worker threads per frame, in TSC cycles (0: unknown) */
 	uint64_t drops, misses;
 };
+
+/* CPU time (ns) the worker threads have run: what the scheduler gave them, whatever else the machine did;
+ * 0 when a thread's clock is unknown. */
+static uint64_t worker_cpu_ns(void)
+{
+	uint64_t ns = 0;
+	unsigned lc;
+
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		struct timespec ts;
+
+		if (!B.thr[lc].worker)
+			continue;
+		if (!atomic_load(&B.thr[lc].has_cpu) || clock_gettime(B.thr[lc].cpu, &ts) != 0)
+			return 0;
+		ns += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
+	return ns;
+}
 
 static void snap(uint64_t *busy, uint64_t *pkts, uint64_t *gen, uint64_t *fwd, struct mp_dp_stats *st, enum prog pr)
 {
@@ -712,17 +755,31 @@ static void measure(enum prog pr, unsigned secs, struct fig *best)
 	atomic_store(&B.phase, pr == P_MP ? PH_MP : PH_REF);
 	usleep(300000);
 	for (unsigned k = 0; k < secs; k++) {
-		uint64_t b0, p0, g0, f0, b1, p1, g1, f1, t0, t1;
+		uint64_t b0, p0, g0, f0, b1, p1, g1, f1, t0, t1, c0, c1;
 		struct mp_dp_stats s0, s1;
 		double win, mpps;
 
 		memset(&s0, 0, sizeof(s0));
 		memset(&s1, 0, sizeof(s1));
+		if (pr == P_MP && RUNNING_ON_VALGRIND) /* bench/run --instr: the turns of this window only */
+			CALLGRIND_START_INSTRUMENTATION;
 		snap(&b0, &p0, &g0, &f0, &s0, pr);
+		c0 = worker_cpu_ns();
 		t0 = rte_rdtsc();
 		usleep(1000000);
 		snap(&b1, &p1, &g1, &f1, &s1, pr);
+		c1 = worker_cpu_ns();
 		t1 = rte_rdtsc();
+		if (pr == P_MP && RUNNING_ON_VALGRIND) {
+			CALLGRIND_STOP_INSTRUMENTATION;
+			B.cg_pkts += f1 - f0;
+		}
+		if (c0 && c1 > c0 && f1 > f0) {
+			double cc = (double)(c1 - c0) * (double)B.hz / 1e9 / (double)(f1 - f0);
+
+			if (!best->ccyc || cc < best->ccyc)
+				best->ccyc = cc;
+		}
 		win = (double)(t1 - t0);
 		mpps = (double)(f1 - f0) / (win / (double)B.hz) / 1e6;
 		if (mpps > best->mpps) {
@@ -796,7 +853,7 @@ static const char *size_name(uint32_t n, char *buf, size_t cap)
 
 int main(int argc, char **argv)
 {
-	char prefix[64], lcores[64], err[256], sz[32], dir[512];
+	char prefix[64], lcores[64], err[256], sz[32], dir[512], cpu[96] = "";
 	char *eal[64] = { argv[0], "--no-pci", "--lcores", lcores, "--log-level", "error", "--file-prefix", prefix };
 	int neal = 8;
 	unsigned secs, workers, lc;
@@ -910,6 +967,7 @@ int main(int argc, char **argv)
 				idx = i + 1;
 		if (idx) {
 			B.thr[lc].q = idx - 1;
+			B.thr[lc].worker = true;
 		} else if (!B.inline_gen) {
 			B.thr[lc].gen = true;
 		} else {
@@ -945,12 +1003,22 @@ int main(int argc, char **argv)
 	if (!B.inline_gen && ref.idle > 0.1)
 		printf("note: the reference waited on the generator %.0f%% of its time: its Mpps is the generator's "
 		       "bound, the ratio flatters mediaplane; compare cycles/packet\n", ref.idle * 100);
+	/* Hardware counters (instructions) are not available in every VM (this one's perf says <not supported>):
+	 * the figure that least depends on other load here is the workers' own CPU time per frame (time the
+	 * threads were descheduled left out), in TSC cycles; bench/run --instr counts instructions (callgrind). */
+	if (ref.ccyc > 0 && mp.ccyc > 0)
+		snprintf(cpu, sizeof(cpu), " | on-CPU %.0f cyc/pkt, own %.0f over the port's %.0f", mp.ccyc, mp.ccyc - ref.ccyc,
+			 ref.ccyc);
+	printf("on-CPU time of the worker threads per frame (least of the windows, TSC cycles): mediaplane %.0f, "
+	       "reference %.0f%s\n", mp.ccyc, ref.ccyc, ref.ccyc > 0 && mp.ccyc > 0 ? "" : " (thread CPU clocks unknown)");
+	if (RUNNING_ON_VALGRIND)
+		printf("callgrind: %" PRIu64 " frames forwarded while mediaplane's turns were instrumented\n", B.cg_pkts);
 	printf("bench %s%s-%s-%uw%s: %.3f Mpps = %.3f x macswap-ring (%.3f Mpps) | mediaplane %.0f cyc/pkt, own %.0f over "
-	       "the port's %.0f | %s%s\n",
+	       "the port's %.0f | %s%s%s\n",
 	       B.srt ? "srt" : "webrtc", B.v6 ? "6" : "", size_name(B.sessions, sz, sizeof(sz)), workers,
 	       B.c2o_only ? "-c2o" : "", mp.mpps, ref.mpps > 0 ? mp.mpps / ref.mpps : 0.0, ref.mpps, mp.wcyc, mp.wcyc - ref.wcyc, ref.wcyc,
 	       B.both ? "both directions" : B.c2o_only ? "client->origin only (asked)" : "client->origin only (no NAT ports for all)",
-	       mp.drops ? " | DROPS" : "");
+	       cpu, mp.drops ? " | DROPS" : "");
 out:
 	atomic_store(&B.phase, PH_QUIT);
 	rte_eal_mp_wait_lcore();

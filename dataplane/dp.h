@@ -258,6 +258,8 @@ static inline uint32_t mp_dp_nat_ip(const struct mp_dp *dp, unsigned pi)
  * for origins the private port if any (n_ports - 1), for clients the public port (0). */
 static inline unsigned mp_dp_port_toward(const struct mp_dp *dp, uint32_t ip, unsigned other)
 {
+	if (dp->n_ports == 1) /* one port (other is 0 then): no question, per packet */
+		return 0;
 	for (unsigned pi = 0; pi < dp->n_ports; pi++) {
 		const struct mp_iface *ifc = &dp->ports[pi].iface;
 		uint32_t mask = ifc->prefix ? ~0u << (32 - ifc->prefix) : 0;

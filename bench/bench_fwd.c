@@ -14,7 +14,10 @@
  * 32 origins on link); every session is then sent one client -> origin datagram through the data plane and
  * the NAT address and port it leaves from are learned, as an origin would. The generator then plays every
  * session in both directions (client -> origin to the service port, origin -> client to the learned NAT
- * port) in a scattered order, so each session is touched once per 2 x SESSIONS packets. A NAT port is unique
+ * port) in a scattered order, so each session is touched once per 2 x SESSIONS packets. With 2 workers the
+ * NAT range is cut into one slice per worker (as the data plane does) and each session takes its port from
+ * the slice of the worker its client's frames reach by RSS (the one that would have created it); the
+ * origin's frames reach either worker and go to the owner by the data plane's hand-off. A NAT port is unique
  * per origin endpoint (lb.h mp_lb_nat_key), so the range 32768-65535 towards each of the 32 origins gives
  * 32 x 32768 sessions their return path: 1M live sessions with return traffic. When lb still cannot give
  * every session a NAT port (a larger SESSIONS), the run says so and measures client -> origin only, with
@@ -351,8 +354,10 @@ static inline void gen_fill(struct rte_mbuf *m, const struct flow *fl)
  * rewrite, feed the RX ring. */
 static inline void gen_turn(struct genq *g)
 {
-	struct rte_mbuf *b[GEN_BURST];
-	unsigned k = rte_ring_dequeue_burst(g->tx, (void **)b, GEN_BURST, NULL);
+	/* Up to two bursts back: with 2 workers a worker sends its own burst and the frames handed to it
+	 * in one turn, and a TX ring drained slower than that fills and drops (tx_full). */
+	struct rte_mbuf *b[2 * GEN_BURST];
+	unsigned k = rte_ring_dequeue_burst(g->tx, (void **)b, 2 * GEN_BURST, NULL);
 	unsigned fresh = 0, sent;
 
 	if (k < GEN_BURST) {
@@ -496,6 +501,21 @@ static void start_ref_port(void)
 		die("reference port start");
 }
 
+/* The Toeplitz key most NICs ship as default (Microsoft's RSS verification key). */
+static const uint8_t RSS_KEY[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+	0x6a, 0x42, 0xb7, 0x3e, 0xbe, 0xad, 0xfa, 0x01,
+};
+
+/* The queue a NIC's RSS puts packet fl on (v6: the client's index stands for its address). */
+static unsigned rss_queue(const struct flow *fl)
+{
+	uint32_t t[3] = { fl->sip, fl->dip, (uint32_t)fl->sport << 16 | fl->dport };
+
+	return B.nq > 1 ? rte_softrss(t, 3, RSS_KEY) % B.nq : 0;
+}
+
 /* Sessions in lb: with NAT ports if all fit, else (said) without. Returns whether the return path exists. */
 static bool make_sessions(void)
 {
@@ -518,6 +538,11 @@ static bool make_sessions(void)
 		B.lb = mp_lb_create(&lc);
 		if (!B.lb || mp_lb_reader_register(B.lb, 0) != MP_OK)
 			die("no balancer");
+		/* One NAT slice per worker, as the data plane cuts them (dp_handoff.c; it cannot once sessions
+		 * exist): each session's port comes from the slice of the worker its client's frames reach by
+		 * RSS, the worker that would have created it from the client's first datagram. */
+		if (nat && B.nq > 1 && mp_lb_set_nat_slices(B.lb, B.nq) != MP_OK)
+			die("cannot cut the NAT range into one slice per worker");
 		if (!B.srt)
 			mp_lb_webrtc_store(B.lb, ICE_USER, ICE_PWD, "__defaultVhost__/live/livestream", 0, ORIGIN_BASE,
 					   WEBRTC_PORT, now);
@@ -543,6 +568,11 @@ static bool make_sessions(void)
 			uint16_t port;
 
 			client_of(i, &ip, &port);
+			{
+				struct flow c2o = { .sip = B.v6 ? i : ip, .dip = US, .sport = port, .dport = svc_port() };
+
+				p.nat_slice = (uint16_t)rss_queue(&c2o);
+			}
 			if (B.v6) { /* the stand-in the data plane gives this IPv6 client */
 				uint8_t c6[16];
 
@@ -577,24 +607,35 @@ static bool make_sessions(void)
 
 /* Send every session's client -> origin datagram through worker 0 on this thread and note the source
  * address and port it left from (the NAT side the origin answers to). */
+/* One turn of every worker, on this thread (driven). */
+static unsigned poll_all(void)
+{
+	unsigned n = 0;
+
+	for (unsigned q = 0; q < B.dp.n_workers; q++)
+		n += mp_dp_poll_once(&B.dp.workers[q], mp_now_ms());
+	return n;
+}
+
 static void learn_nat(uint32_t *nat_ip, uint16_t *nat_port)
 {
-	struct genq *g = &B.g[P_MP][0];
-	struct mp_dp_worker *w = &B.dp.workers[0];
 	uint32_t learned = 0;
 
 	for (uint32_t base = 0; base < B.sessions; base += 512) {
 		uint32_t end = base + 512 < B.sessions ? base + 512 : B.sessions;
 
 		for (uint32_t i = base; i < end; i++) {
-			struct rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
 			struct flow fl = { .dip = US, .dport = svc_port(), .sock = SRT_ORIGIN_SOCK + i, .v6 = B.v6 };
+			struct genq *g;
+			struct rte_mbuf *m;
 
-			if (!m)
-				die("learn: pool empty");
 			client_of(i, &fl.sip, &fl.sport);
 			if (B.v6)
 				fl.sip = i;
+			g = &B.g[P_MP][rss_queue(&fl)]; /* to the worker that owns the session (its NAT slice) */
+			m = rte_pktmbuf_alloc(g->pool);
+			if (!m)
+				die("learn: pool empty");
 			memcpy((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM + B.off4 + 42, B.payload, B.plen);
 			if (!B.srt) /* the session as RTP SSRC, to know the packet again */
 				mp_wr32((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM + B.off4 + 42 + 8, i);
@@ -603,28 +644,31 @@ static void learn_nat(uint32_t *nat_ip, uint16_t *nat_port)
 			else
 				gen_fill(m, &fl);
 			while (rte_ring_enqueue(g->rx, m) != 0)
-				mp_dp_poll_once(w, mp_now_ms());
+				poll_all();
 		}
 		for (int idle = 0; idle < 3;) {
 			struct rte_mbuf *b[64];
 			unsigned n;
 
-			idle = mp_dp_poll_once(w, mp_now_ms()) ? 0 : idle + 1;
-			while ((n = rte_ring_dequeue_burst(g->tx, (void **)b, 64, NULL)) > 0)
-				for (unsigned k = 0; k < n; k++) {
-					const uint8_t *f = rte_pktmbuf_mtod(b[k], const uint8_t *);
+			idle = poll_all() ? 0 : idle + 1;
+			for (unsigned q = 0; q < B.nq; q++)
+				while ((n = rte_ring_dequeue_burst(B.g[P_MP][q].tx, (void **)b, 64, NULL)) > 0)
+					for (unsigned k = 0; k < n; k++) {
+						const uint8_t *f = rte_pktmbuf_mtod(b[k], const uint8_t *);
 
-					if (rte_pktmbuf_data_len(b[k]) >= 42u + 16 && mp_rd16(f + 12) == 0x0800 && f[23] == 17) {
-						uint32_t i = B.srt ? mp_rd32(f + 42 + 12) - SRT_ORIGIN_SOCK : mp_rd32(f + 42 + 8);
+						if (rte_pktmbuf_data_len(b[k]) >= 42u + 16 && mp_rd16(f + 12) == 0x0800 &&
+						    f[23] == 17) {
+							uint32_t i = B.srt ? mp_rd32(f + 42 + 12) - SRT_ORIGIN_SOCK
+									   : mp_rd32(f + 42 + 8);
 
-						if (i < B.sessions && mp_rd32(f + 30) == origin_of(i)) {
-							learned += nat_port[i] == 0;
-							nat_ip[i] = mp_rd32(f + 26);
-							nat_port[i] = mp_rd16(f + 34);
+							if (i < B.sessions && mp_rd32(f + 30) == origin_of(i)) {
+								learned += nat_port[i] == 0;
+								nat_ip[i] = mp_rd32(f + 26);
+								nat_port[i] = mp_rd16(f + 34);
+							}
 						}
+						rte_pktmbuf_free(b[k]);
 					}
-					rte_pktmbuf_free(b[k]);
-				}
 		}
 		mp_lb_quiescent(B.lb, 0);
 	}
@@ -640,13 +684,6 @@ static void learn_nat(uint32_t *nat_ip, uint16_t *nat_port)
 		exit(1);
 	}
 }
-
-/* The Toeplitz key most NICs ship as default (Microsoft's RSS verification key). */
-static const uint8_t RSS_KEY[40] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
-	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
-	0x6a, 0x42, 0xb7, 0x3e, 0xbe, 0xad, 0xfa, 0x01,
-};
 
 /* Every session's packets (both directions when the return path exists) in a scattered order, split over
  * the queues by RSS. */
@@ -683,11 +720,7 @@ static void make_lists(const uint32_t *nat_ip, const uint16_t *nat_port)
 			fl.dport = nat_port[i];
 			fl.sock = SRT_CLIENT_SOCK + i;
 		}
-		if (B.nq > 1) {
-			uint32_t t[3] = { fl.sip, fl.dip, (uint32_t)fl.sport << 16 | fl.dport };
-
-			q = rte_softrss(t, 3, RSS_KEY) % B.nq;
-		}
+		q = rss_queue(&fl);
 		B.lists[q][B.nlist[q]++] = fl;
 		x = (x + step) % m;
 	}
@@ -1000,6 +1033,16 @@ int main(int argc, char **argv)
 	printf("mediaplane: %.3f Mpps, %.0f cycles/packet per worker core, %.0f in turns, workers idle %.0f%%, drops %" PRIu64
 	       ", lookup misses %" PRIu64 ", table %.0f B/session\n", mp.mpps, mp.wcyc, mp.cyc, mp.idle * 100, mp.drops,
 	       mp.misses, bps);
+	if (mp.drops) { /* why, over the whole run */
+		struct mp_dp_stats st;
+
+		mp_dp_stats_sum(&B.dp, &st);
+		printf("drops over the run:");
+		for (int k = 0; k < MP_DROP__COUNT; k++)
+			if (st.drops[k])
+				printf(" %s %" PRIu64, mp_dp_drop_name((enum mp_dp_drop)k), st.drops[k]);
+		printf("\n");
+	}
 	if (!B.inline_gen && ref.idle > 0.1)
 		printf("note: the reference waited on the generator %.0f%% of its time: its Mpps is the generator's "
 		       "bound, the ratio flatters mediaplane; compare cycles/packet\n", ref.idle * 100);

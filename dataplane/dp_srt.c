@@ -124,6 +124,11 @@ void mp_dp_srt_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf **m
 			rte_prefetch0(&s[i]->last_seen_ms);
 		}
 	}
+	/* Each frame reads its session's handshake reference (srt_one): at 1M sessions another cache
+	 * miss per frame unless asked for here, once the records' first lines are on their way. */
+	for (unsigned i = 0; i < n; i++)
+		if (s[i])
+			rte_prefetch0(&dp->srt->hs_ref[s[i]->index]);
 	for (unsigned i = 0; i < n; i++)
 		srt_one(w, pi, m[i], &pkts[i], s[i], now_ms, handed);
 }

@@ -53,12 +53,12 @@ static void send_arp_request(struct mp_dp *dp, struct mp_dp_worker *w, unsigned 
 	mp_dp_tx(w, pi, m);
 }
 
-int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],
-		  uint64_t now_ms)
+int mp_dp_resolve_slow(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],
+		       uint64_t now_ms)
 {
 	struct mp_dp_port *p = &dp->ports[pi];
-	struct mp_dp_nh_cache *c = &w->nh[pi];
 	uint32_t hop = mp_next_hop(dst, p->iface.ip, p->iface.prefix, p->iface.gateway);
+	struct mp_dp_nh_cache *c = &w->nh[pi][mp_dp_nh_slot(hop)];
 	bool refresh;
 
 	/* An IPv6 client's stand-in: resolved over IPv6 where the frame is translated (mp_dp_tx_client). */
@@ -68,10 +68,7 @@ int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_
 	}
 	if (!hop)
 		return MP_ERR_NOTFOUND;
-	if (likely(c->hop == hop && now_ms < c->until_ms)) {
-		memcpy(mac, c->mac, 6);
-		return MP_OK;
-	}
+	/* (mp_dp_resolve looked in c first) */
 	if (mp_arp_cache_lookup(&p->arp, hop, mac, now_ms, &refresh) == MP_OK) {
 		c->hop = hop;
 		memcpy(c->mac, mac, 6);

@@ -192,7 +192,7 @@ bool mp_dp_v6_origin_ingress(struct mp_dp_worker *w, unsigned pi, struct rte_mbu
 	return true;
 }
 
-void mp_dp_tx_udp(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms)
+void mp_dp_tx_udp6(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms)
 {
 	struct mp_dp *dp = w->dp;
 	const struct mp_iface *ifc = &dp->ports[pi].iface;
@@ -202,10 +202,6 @@ void mp_dp_tx_udp(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint6
 	const uint8_t *dst6;
 	unsigned p6 = pi;
 
-	if (likely(!mp_dp_v6c_is_alias(dst))) {
-		mp_dp_tx(w, pi, m);
-		return;
-	}
 	if (!dp->ports[p6].iface.has_ip6)
 		p6 = 0;
 	ifc = &dp->ports[p6].iface;

@@ -63,10 +63,10 @@ bool mp_dp_v6_ingress(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, s
  * any origin's (dp_nat.c). False when the source is no IPv6 origin's: then m went to the kernel
  * (exception path: its own UDP) or was dropped, counted as before (udp_port). */
 bool mp_dp_v6_origin_ingress(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, struct mp_pkt *pkt);
-/* Send the UDP/IPv4 frame m on port pi to a client or an origin: as it is, or, when its destination
- * is a stand-in (an IPv6 client's or an IPv6 origin's), translated to IPv6 from the port's IPv6
- * address (port 0's when pi has none) to the peer's and sent to its next hop (neighbour cache);
- * dropped and counted when that is unknown (no_nexthop) or the stand-in was given back (no_session). */
-void mp_dp_tx_udp(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms);
+/* mp_dp_tx_udp's (dp_media.h) translation: the UDP/IPv4 frame m, to a stand-in, sent translated to
+ * IPv6 from the port's IPv6 address (port 0's when pi has none) to the peer's, to its next hop
+ * (neighbour cache); dropped and counted when that is unknown (no_nexthop) or the stand-in was
+ * given back (no_session). */
+void mp_dp_tx_udp6(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms);
 
 #endif

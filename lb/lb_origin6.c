@@ -1,6 +1,9 @@
 /* lb_origin6.c: stand-in IPv4 addresses (0.255.0.0/16) for IPv6 origin endpoints, so SRT and WebRTC sessions towards them stay IPv4. */
 #include <rte_malloc.h>
 
+#include <stdio.h>
+
+#include "endpoint.h"
 #include "lb_internal.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -172,4 +175,14 @@ const uint8_t *mp_lb_origin6_addr(struct mp_lb *lb, uint32_t standin)
 	if (!mp_lb_origin6_is_standin(standin) || k >= lb->o6_cap || !__atomic_load_n(&lb->o6_used[k], __ATOMIC_ACQUIRE))
 		return NULL;
 	return lb->o6_addr[k];
+}
+
+int mp_lb_addr_text(struct mp_lb *lb, uint32_t ip, char *out, size_t cap)
+{
+	const uint8_t *a = mp_lb_origin6_is_standin(ip) ? mp_lb_origin6_addr(lb, ip) : NULL;
+	char t[MP_LB_ADDR_TEXT_MAX];
+
+	if (a && mp_ipv6_format(a, t, sizeof(t)) > 0)
+		return snprintf(out, cap, "[%s]", t);
+	return snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
 }

@@ -83,6 +83,21 @@ assert t["drop_reasons"]["ip6_clients_full"] == 0, t
 PY
 pass "the data plane translated to and from the IPv6 origin"
 
+# while a publisher is live, the System API names the origin's media address and the sessions'
+# origin by its IPv6 address (not its stand-in)
+netns_bg "$NS_C" "$PY" "$(dirname "$0")/whip_client.py" --ip "$CLIENT_IP" --until "$WORK/stop" \
+	--url "http://$MGMT_HOST_C:$API_PORT/rtc/v1/whip/?app=live&stream=listed" >"$WORK/listed.log" 2>&1
+live_session() { [[ $(sysapi /api/v1/sessions) == *'"kind":"webrtc"'* ]]; }
+wait_until 20 live_session || fail "no live session: $(sysapi /api/v1/sessions)"
+webrtc=$(sysapi /api/v1/webrtc)
+sessions=$(sysapi /api/v1/sessions)
+touch "$WORK/stop"
+wait "${NETNS_PIDS[-1]}" || fail "the listed publisher: $(cat "$WORK/listed.log")"
+[[ $webrtc == *"\"media\":\"[$ORIGIN_IP6]:"* ]] || fail "ICE usernames' media address: $webrtc"
+[[ $sessions == *"\"origin\":\"[$ORIGIN_IP6]:"* ]] || fail "sessions' origin: $sessions"
+[[ "$webrtc$sessions" != *'"0.255.'* ]] || fail "a stand-in in the listings: $webrtc $sessions"
+pass "the System API lists the media address and the sessions' origin as [$ORIGIN_IP6]"
+
 out=$(ip netns exec "$NS_C" "$PY" "$(dirname "$0")/whip_client.py" --play --ip "$CLIENT_IP" --seconds 3 \
 	--url "http://$MGMT_HOST_C:$API_PORT/rtc/v1/whep/?app=live&stream=v4media") ||
 	fail "WHEP client: $out; dataplane: $(sysapi /api/v1/dataplane)"

@@ -338,9 +338,13 @@ static void ipv6_origin_media_endpoints_are_picked_with_a_stand_in_naming_their_
 	assert_int_equal(t.port, 10080);
 	assert_memory_equal(mp_lb_origin6_addr(lb, t.ipv4), a1, 16);
 	assert_int_equal(mp_lb_origin6_standin(lb, a1), t.ipv4);
-	/* the relays' text names the address itself */
+	/* the relays' text names the address itself, and so do listings (System API, CLI) */
 	assert_int_equal(mp_lb_target_host(lb, &t, MP_PROTO_SRT, host), MP_OK);
 	assert_string_equal(host, "2001:db8::1");
+	assert_int_equal(mp_lb_addr_text(lb, t.ipv4, host, sizeof(host)), (int)strlen("[2001:db8::1]"));
+	assert_string_equal(host, "[2001:db8::1]");
+	mp_lb_addr_text(lb, 0xc6120201u, host, sizeof(host));
+	assert_string_equal(host, "198.18.2.1");
 	const struct mp_lb_origin *o = mp_lb_origin_get(lb, (uint32_t)id);
 	assert_int_equal(mp_lb_origin_endpoint(o, MP_PROTO_RTC, 0, &rtc, &port), MP_OK);
 	assert_true(mp_lb_origin6_is_standin(rtc) && rtc != t.ipv4);

@@ -1,7 +1,7 @@
 /* bench_fwd.c: WebRTC or SRT forwarding by the real worker loop on net_ring ports fed by an in-process generator,
  * beside a macswap loop (testpmd --forward-mode=macswap's work) on another net_ring port fed the same way.
  *
- *   bench_fwd KIND SESSIONS WORKERS SECONDS [sep|inline] [c2o] [v6] [-- EAL-ARGS...]
+ *   bench_fwd KIND SESSIONS WORKERS SECONDS [sep|inline] [c2o] [v6|o6] [-- EAL-ARGS...]
  *   bench_fwd stun-setup SESSIONS 1 SECONDS [-- EAL-ARGS...]
  *
  * stun-setup: session setup rate. The generator sends SESSIONS STUN Binding requests (USERNAME of a stored
@@ -28,6 +28,10 @@
  * stand-in, dataplane/dp_v6client.c), origin -> client frames IPv4 (translated back to IPv6). The name's
  * kind then ends in 6 (webrtc6, srt6). The v4 frames are laid 20 bytes into the buffer so every payload
  * sits at the same place (the generator never copies it); RSS hashes an IPv6 client by its index.
+ * o6: the reverse: the clients on IPv4, the 32 origins on IPv6 (2001:db8:2::100.., on link of the appliance's
+ * 2001:db8:2::2/64), registered so lb gives each a stand-in (lb/lb_origin6.c): client -> origin frames leave
+ * translated to IPv6, origin -> client frames arrive as IPv6 (translated to IPv4 from the origin's stand-in).
+ * The kind then ends in o6 (webrtco6, srto6).
  *
  * Ports: one net_ring port per program (mediaplane's, the reference's), one RX and one TX ring per worker.
  * The generator takes each mbuf back from the TX ring, rewrites its 42 header bytes (and SRT's destination
@@ -87,6 +91,7 @@
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "registration.h"
 #include "runtime_dir.h"
 #include "stun_integrity.h"
 #include "udp_frame.h"
@@ -153,7 +158,8 @@ struct thr {
 } __attribute__((aligned(64)));
 
 static struct {
-	bool srt, stun, inline_gen, both, c2o_only, v6;
+	bool srt, stun, inline_gen, both, c2o_only, v6, o6;
+	uint32_t o6_standin[N_ORIGINS]; /* o6: each origin's stand-in, from lb */
 	uint8_t hdr6[62];  /* v6: Ethernet, IPv6 (to US6, source prefix), UDP without ports and checksum */
 	uint32_t sum6;     /* v6: pseudo-header words of the fixed address parts */
 	unsigned off4;     /* where an IPv4 frame starts in the buffer: 0, or 20 with v6 (payload at 62) */
@@ -202,8 +208,16 @@ static void client6_of(uint32_t i, uint8_t a[16])
 
 static uint32_t origin_of(uint32_t i)
 {
-	return ORIGIN_BASE + i % N_ORIGINS;
+	return B.o6 ? B.o6_standin[i % N_ORIGINS] : ORIGIN_BASE + i % N_ORIGINS;
 }
+
+/* o6: origin o is 2001:db8:2::<0x100 + o>; as a flow's source its index is 0xff + o (gen_fill6 adds 1) */
+static void origin6_of(uint32_t o, uint8_t a[16])
+{
+	memcpy(a, US6, 12);
+	mp_wr32(a + 12, 0x100 + o);
+}
+#define O6_SIP(o) (0xffu + (o))
 
 static uint16_t svc_port(void)
 {
@@ -268,12 +282,17 @@ static void make_templates(void)
 	B.ip_sum = 0;
 	for (unsigned i = 0; i < 20; i += 2)
 		B.ip_sum += mp_rd16(B.hdr + 14 + i);
-	if (B.v6) {
+	if (B.v6 || B.o6) {
 		uint8_t c6[16];
 
 		memcpy(B.hdr6, B.hdr, 12);
 		mp_wr16(B.hdr6 + 12, 0x86dd);
-		client6_of(0, c6);
+		if (B.o6) {
+			origin6_of(0, c6);
+			memcpy(B.hdr6 + 6, ORIGIN_MAC, 6);
+		} else {
+			client6_of(0, c6);
+		}
 		mp_ip6_write_header(B.hdr6 + 14, (uint16_t)(8 + B.plen), MP_IPPROTO_UDP, 64, c6, US6);
 		mp_wr16(B.hdr6 + 54 + 4, (uint16_t)(8 + B.plen));
 		B.sum6 = 0;
@@ -543,8 +562,27 @@ static bool make_sessions(void)
 		 * RSS, the worker that would have created it from the client's first datagram. */
 		if (nat && B.nq > 1 && mp_lb_set_nat_slices(B.lb, B.nq) != MP_OK)
 			die("cannot cut the NAT range into one slice per worker");
+		for (uint32_t o = 0; B.o6 && o < N_ORIGINS; o++) { /* IPv6 origins: lb gives each a stand-in */
+			struct mp_registration r = { .ip_v6 = 1 };
+			const struct mp_lb_origin *org;
+			uint16_t port;
+			int id;
+
+			snprintf(r.server, sizeof(r.server), "o6-%u", o);
+			snprintf(r.service, sizeof(r.service), "bench");
+			snprintf(r.pid, sizeof(r.pid), "1");
+			origin6_of(o, r.ip6);
+			r.n_ep[MP_PROTO_SRT] = r.n_ep[MP_PROTO_RTC] = 1;
+			r.ep[MP_PROTO_SRT][0].port = SRT_PORT;
+			r.ep[MP_PROTO_RTC][0].port = WEBRTC_PORT;
+			id = mp_lb_origin_update(B.lb, &r, now);
+			org = id >= 0 ? mp_lb_origin_get(B.lb, (uint32_t)id) : NULL;
+			if (!org || mp_lb_origin_endpoint(org, B.srt ? MP_PROTO_SRT : MP_PROTO_RTC, 0, &B.o6_standin[o], &port) !=
+					    MP_OK)
+				die("o6: an IPv6 origin got no stand-in");
+		}
 		if (!B.srt)
-			mp_lb_webrtc_store(B.lb, ICE_USER, ICE_PWD, "__defaultVhost__/live/livestream", 0, ORIGIN_BASE,
+			mp_lb_webrtc_store(B.lb, ICE_USER, ICE_PWD, "__defaultVhost__/live/livestream", 0, origin_of(0),
 					   WEBRTC_PORT, now);
 		if (B.stun) { /* the data plane makes the sessions, from these usernames */
 			for (i = 0; i < B.sessions; i++) {
@@ -656,6 +694,22 @@ static void learn_nat(uint32_t *nat_ip, uint16_t *nat_port)
 					for (unsigned k = 0; k < n; k++) {
 						const uint8_t *f = rte_pktmbuf_mtod(b[k], const uint8_t *);
 
+						if (B.o6 && rte_pktmbuf_data_len(b[k]) >= 62u + 16 && mp_rd16(f + 12) == 0x86dd &&
+						    f[20] == 17) {
+							/* to an IPv6 origin: from our IPv6 address and the NAT port */
+							uint32_t i = B.srt ? mp_rd32(f + 62 + 12) - SRT_ORIGIN_SOCK
+									   : mp_rd32(f + 62 + 8);
+							uint8_t o6[16];
+
+							if (i < B.sessions) {
+								origin6_of(i % N_ORIGINS, o6);
+								if (!memcmp(f + 38, o6, 16)) {
+									learned += nat_port[i] == 0;
+									nat_ip[i] = US;
+									nat_port[i] = mp_rd16(f + 54);
+								}
+							}
+						}
 						if (rte_pktmbuf_data_len(b[k]) >= 42u + 16 && mp_rd16(f + 12) == 0x0800 &&
 						    f[23] == 17) {
 							uint32_t i = B.srt ? mp_rd32(f + 42 + 12) - SRT_ORIGIN_SOCK
@@ -719,6 +773,10 @@ static void make_lists(const uint32_t *nat_ip, const uint16_t *nat_port)
 			fl.dip = nat_ip[i];
 			fl.dport = nat_port[i];
 			fl.sock = SRT_CLIENT_SOCK + i;
+			if (B.o6) {
+				fl.sip = O6_SIP(i % N_ORIGINS);
+				fl.v6 = true;
+			}
 		}
 		q = rss_queue(&fl);
 		B.lists[q][B.nlist[q]++] = fl;
@@ -921,6 +979,8 @@ int main(int argc, char **argv)
 			B.c2o_only = true;
 		else if (!strcmp(argv[i], "v6"))
 			B.v6 = true;
+		else if (!strcmp(argv[i], "o6"))
+			B.o6 = true;
 		else if (!strcmp(argv[i], "--"))
 			for (i++; i < argc && neal < 60; i++)
 				eal[neal++] = argv[i];
@@ -933,8 +993,10 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < 4; i++)
 			eal[neal++] = def[i];
 	}
-	if (B.v6 && B.stun)
-		die("v6 is for webrtc and srt forwarding");
+	if ((B.v6 || B.o6) && B.stun)
+		die("v6 and o6 are for webrtc and srt forwarding");
+	if (B.v6 && B.o6)
+		die("v6 or o6, not both");
 	if (!B.inline_gen && workers > 1)
 		fprintf(stderr, "bench_fwd: warning: a separate generator with 2 workers needs 3 CPUs\n");
 	/* lcore 1 on the second CPU, lcore 2 on the first (the generator, or the second worker); main sleeps. */
@@ -955,7 +1017,7 @@ int main(int argc, char **argv)
 	c.public_ip = US;
 	c.public_prefix = 16;
 	c.public_gateway = GATEWAY;
-	if (B.v6) {
+	if (B.v6 || B.o6) {
 		memcpy(c.public_ip6, US6, 16);
 		memcpy(c.public_gateway6, GW6, 16);
 		c.public_prefix6 = 64;
@@ -977,6 +1039,12 @@ int main(int argc, char **argv)
 	mp_arp_cache_learn(&B.dp.ports[0].arp, GATEWAY, GW_MAC, mp_now_ms());
 	for (uint32_t o = 0; o < N_ORIGINS; o++)
 		mp_arp_cache_learn(&B.dp.ports[0].arp, ORIGIN_BASE + o, ORIGIN_MAC, mp_now_ms());
+	for (uint32_t o = 0; B.o6 && o < N_ORIGINS; o++) {
+		uint8_t o6[16];
+
+		origin6_of(o, o6);
+		mp_nd_cache_learn(&B.dp.ports[0].nd, o6, ORIGIN_MAC, mp_now_ms());
+	}
 	if (mp_dp_start_driven(&B.dp, err, sizeof(err)))
 		die(err);
 	start_ref_port();
@@ -1016,7 +1084,9 @@ int main(int argc, char **argv)
 	mp_lb_stats(B.lb, &ls);
 	printf("%s forwarding%s: %u live sessions (lb holds %u), %s, %u worker(s), generator %s, %u+%u B frames, "
 	       "%u packets per cycle over every session, %s, TSC %.2f GHz\n",
-	       B.srt ? "SRT" : "WebRTC", B.v6 ? " (IPv6 clients: 62 B headers client -> origin)" : "", B.sessions, ls.count[MP_LB_T_SESSIONS],
+	       B.srt ? "SRT" : "WebRTC",
+	       B.v6 ? " (IPv6 clients: 62 B headers client -> origin)" : B.o6 ? " (IPv6 origins: 62 B headers origin -> client)" : "",
+	       B.sessions, ls.count[MP_LB_T_SESSIONS],
 	       B.both ? "both directions (client -> origin, origin -> client)" : "client -> origin only", workers,
 	       B.inline_gen ? "inline on each worker" : "on its own lcore", 42, B.plen,
 	       B.nlist[0] + (B.nq > 1 ? B.nlist[1] : 0), rte_eal_has_hugepages() ? "hugepages" : "no hugepages (4 KiB pages)",
@@ -1058,7 +1128,7 @@ int main(int argc, char **argv)
 		printf("callgrind: %" PRIu64 " frames forwarded while mediaplane's turns were instrumented\n", B.cg_pkts);
 	printf("bench %s%s-%s-%uw%s: %.3f Mpps = %.3f x macswap-ring (%.3f Mpps) | mediaplane %.0f cyc/pkt, own %.0f over "
 	       "the port's %.0f | %s%s%s\n",
-	       B.srt ? "srt" : "webrtc", B.v6 ? "6" : "", size_name(B.sessions, sz, sizeof(sz)), workers,
+	       B.srt ? "srt" : "webrtc", B.v6 ? "6" : B.o6 ? "o6" : "", size_name(B.sessions, sz, sizeof(sz)), workers,
 	       B.c2o_only ? "-c2o" : "", mp.mpps, ref.mpps > 0 ? mp.mpps / ref.mpps : 0.0, ref.mpps, mp.wcyc, mp.wcyc - ref.wcyc, ref.wcyc,
 	       B.both ? "both directions" : B.c2o_only ? "client->origin only (asked)" : "client->origin only (no NAT ports for all)",
 	       cpu, mp.drops ? " | DROPS" : "");

@@ -87,7 +87,7 @@ static inline void srt_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 			  s->origin_port);
 	if (unlikely(srt_is_ctrl(p, MP_SRT_CTRL_SHUTDOWN)))
 		srt_shutdown(w, s, now_ms);
-	mp_dp_tx(w, po, m);
+	mp_dp_tx_udp(w, po, m, now_ms); /* an IPv6 origin's stand-in: translated there */
 }
 
 void mp_dp_srt_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf **m, const struct mp_pkt *pkts,
@@ -187,6 +187,6 @@ void mp_dp_srt_from_origin(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 			  s->tuple.src_port);
 	if (unlikely(srt_is_ctrl(p, MP_SRT_CTRL_SHUTDOWN)))
 		srt_shutdown(w, s, now_ms);
-	mp_dp_tx_client(w, pc, m, now_ms);
+	mp_dp_tx_udp(w, pc, m, now_ms);
 }
 

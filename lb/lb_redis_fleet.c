@@ -420,6 +420,10 @@ static uint32_t fleet_origin_id(struct mp_rds *r, const struct mp_rds_fleet_rec 
 	struct mp_lb *lb = r->lb;
 	enum mp_reg_proto proto = rec->kind == MP_LB_SESS_SRT ? MP_PROTO_SRT : MP_PROTO_RTC;
 	uint32_t lim = mp_lb_origin_id_limit(lb), by_ip = MP_LB_ORIGIN_NONE;
+	/* An IPv6 origin's stand-in (lb_origin6.c) is numbered by each appliance itself: another's may
+	 * name a different origin here, so such a session is not taken over (the client reconnects). */
+	if (mp_lb_origin6_is_standin(rec->origin_ip))
+		return MP_LB_ORIGIN_NONE;
 	for (uint32_t id = 0; id < lim; id++) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(lb, id);
 		if (o == NULL)

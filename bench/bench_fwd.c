@@ -1,7 +1,7 @@
 /* bench_fwd.c: WebRTC or SRT forwarding by the real worker loop on net_ring ports fed by an in-process generator,
  * beside a macswap loop (testpmd --forward-mode=macswap's work) on another net_ring port fed the same way.
  *
- *   bench_fwd KIND SESSIONS WORKERS SECONDS [sep|inline] [c2o] [v6] [-- EAL-ARGS...]
+ *   bench_fwd KIND SESSIONS WORKERS SECONDS [sep|inline] [c2o] [v6|o6] [-- EAL-ARGS...]
  *   bench_fwd stun-setup SESSIONS 1 SECONDS [-- EAL-ARGS...]
  *
  * stun-setup: session setup rate. The generator sends SESSIONS STUN Binding requests (USERNAME of a stored
@@ -14,15 +14,24 @@
  * 32 origins on link); every session is then sent one client -> origin datagram through the data plane and
  * the NAT address and port it leaves from are learned, as an origin would. The generator then plays every
  * session in both directions (client -> origin to the service port, origin -> client to the learned NAT
- * port) in a scattered order, so each session is touched once per 2 x SESSIONS packets. When lb cannot give
- * every session a NAT port (today: one per port of the range on the one address), the run says so and
- * measures client -> origin only, with NAT ports off. c2o asks for client -> origin only anyway (to compare
+ * port) in a scattered order, so each session is touched once per 2 x SESSIONS packets. With 2 workers the
+ * NAT range is cut into one slice per worker (as the data plane does) and each session takes its port from
+ * the slice of the worker its client's frames reach by RSS (the one that would have created it); the
+ * origin's frames reach either worker and go to the owner by the data plane's hand-off. A NAT port is unique
+ * per origin endpoint (lb.h mp_lb_nat_key), so the range 32768-65535 towards each of the 32 origins gives
+ * 32 x 32768 sessions their return path: 1M live sessions with return traffic. When lb still cannot give
+ * every session a NAT port (a larger SESSIONS), the run says so and measures client -> origin only, with
+ * NAT ports off. c2o asks for client -> origin only anyway (to compare
  * sizes on the same traffic); the name then ends in -c2o.
  * v6: the clients are on IPv6 (2001:db8:1::/64 behind the IPv6 gateway; the appliance 2001:db8:2::2/64),
  * the origins on IPv4 as always: client -> origin frames are IPv6 (translated to IPv4 from each client's
  * stand-in, dataplane/dp_v6client.c), origin -> client frames IPv4 (translated back to IPv6). The name's
  * kind then ends in 6 (webrtc6, srt6). The v4 frames are laid 20 bytes into the buffer so every payload
  * sits at the same place (the generator never copies it); RSS hashes an IPv6 client by its index.
+ * o6: the reverse: the clients on IPv4, the 32 origins on IPv6 (2001:db8:2::100.., on link of the appliance's
+ * 2001:db8:2::2/64), registered so lb gives each a stand-in (lb/lb_origin6.c): client -> origin frames leave
+ * translated to IPv6, origin -> client frames arrive as IPv6 (translated to IPv4 from the origin's stand-in).
+ * The kind then ends in o6 (webrtco6, srto6).
  *
  * Ports: one net_ring port per program (mediaplane's, the reference's), one RX and one TX ring per worker.
  * The generator takes each mbuf back from the TX ring, rewrites its 42 header bytes (and SRT's destination
@@ -45,15 +54,22 @@
  * generator, rings, the swap); "own" = mediaplane's minus the reference's. The detail lines also give the
  * cycles spent inside the worker's turns that received frames per frame ("in turns": no generator, no
  * empty turns). The last line is
- *   bench NAME: X Mpps = R x macswap-ring (Y Mpps) | mediaplane C cyc/pkt, own C-P over the port's P cyc/pkt ...
+ *   bench NAME: X Mpps = R x macswap-ring (Y Mpps) | mediaplane C cyc/pkt, own C-P over the port's P | DIRECTIONS
+ *     | on-CPU C' cyc/pkt, own C'-P' over the port's P'
+ * where the on-CPU figures count only the time the worker threads ran (their CPU-time clocks, in TSC
+ * cycles), not the time another process had their CPU: the figure least moved by other load on a shared
+ * machine. Under valgrind's callgrind (bench/run --instr) the mediaplane windows alone are instrumented
+ * and the frames they forwarded are printed, for instructions per frame.
  */
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -75,9 +91,18 @@
 #include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
+#include "registration.h"
 #include "runtime_dir.h"
 #include "stun_integrity.h"
 #include "udp_frame.h"
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#define CALLGRIND_START_INSTRUMENTATION
+#define CALLGRIND_STOP_INSTRUMENTATION
+#endif
 
 #define US 0xC6123E02u          /* 198.18.62.2/16: the appliance */
 static const uint8_t US6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 2, [15] = 2 };  /* 2001:db8:2::2/64 (v6) */
@@ -127,10 +152,14 @@ struct thr {
 	unsigned q;        /* worker: its queue */
 	bool gen;          /* the separate generator */
 	_Atomic uint64_t busy, pkts, gen_cyc;
+	bool worker;       /* a worker lcore (launched) */
+	clockid_t cpu;     /* its thread's CPU-time clock */
+	_Atomic bool has_cpu;
 } __attribute__((aligned(64)));
 
 static struct {
-	bool srt, stun, inline_gen, both, c2o_only, v6;
+	bool srt, stun, inline_gen, both, c2o_only, v6, o6;
+	uint32_t o6_standin[N_ORIGINS]; /* o6: each origin's stand-in, from lb */
 	uint8_t hdr6[62];  /* v6: Ethernet, IPv6 (to US6, source prefix), UDP without ports and checksum */
 	uint32_t sum6;     /* v6: pseudo-header words of the fixed address parts */
 	unsigned off4;     /* where an IPv4 frame starts in the buffer: 0, or 20 with v6 (payload at 62) */
@@ -153,6 +182,7 @@ static struct {
 	_Atomic int phase;
 	struct thr thr[RTE_MAX_LCORE];
 	uint64_t hz;
+	uint64_t cg_pkts;  /* under callgrind: frames forwarded while mediaplane's turns were instrumented */
 } B;
 
 static void die(const char *m)
@@ -178,8 +208,16 @@ static void client6_of(uint32_t i, uint8_t a[16])
 
 static uint32_t origin_of(uint32_t i)
 {
-	return ORIGIN_BASE + i % N_ORIGINS;
+	return B.o6 ? B.o6_standin[i % N_ORIGINS] : ORIGIN_BASE + i % N_ORIGINS;
 }
+
+/* o6: origin o is 2001:db8:2::<0x100 + o>; as a flow's source its index is 0xff + o (gen_fill6 adds 1) */
+static void origin6_of(uint32_t o, uint8_t a[16])
+{
+	memcpy(a, US6, 12);
+	mp_wr32(a + 12, 0x100 + o);
+}
+#define O6_SIP(o) (0xffu + (o))
 
 static uint16_t svc_port(void)
 {
@@ -244,12 +282,17 @@ static void make_templates(void)
 	B.ip_sum = 0;
 	for (unsigned i = 0; i < 20; i += 2)
 		B.ip_sum += mp_rd16(B.hdr + 14 + i);
-	if (B.v6) {
+	if (B.v6 || B.o6) {
 		uint8_t c6[16];
 
 		memcpy(B.hdr6, B.hdr, 12);
 		mp_wr16(B.hdr6 + 12, 0x86dd);
-		client6_of(0, c6);
+		if (B.o6) {
+			origin6_of(0, c6);
+			memcpy(B.hdr6 + 6, ORIGIN_MAC, 6);
+		} else {
+			client6_of(0, c6);
+		}
 		mp_ip6_write_header(B.hdr6 + 14, (uint16_t)(8 + B.plen), MP_IPPROTO_UDP, 64, c6, US6);
 		mp_wr16(B.hdr6 + 54 + 4, (uint16_t)(8 + B.plen));
 		B.sum6 = 0;
@@ -330,8 +373,10 @@ static inline void gen_fill(struct rte_mbuf *m, const struct flow *fl)
  * rewrite, feed the RX ring. */
 static inline void gen_turn(struct genq *g)
 {
-	struct rte_mbuf *b[GEN_BURST];
-	unsigned k = rte_ring_dequeue_burst(g->tx, (void **)b, GEN_BURST, NULL);
+	/* Up to two bursts back: with 2 workers a worker sends its own burst and the frames handed to it
+	 * in one turn, and a TX ring drained slower than that fills and drops (tx_full). */
+	struct rte_mbuf *b[2 * GEN_BURST];
+	unsigned k = rte_ring_dequeue_burst(g->tx, (void **)b, 2 * GEN_BURST, NULL);
 	unsigned fresh = 0, sent;
 
 	if (k < GEN_BURST) {
@@ -392,6 +437,8 @@ static int lcore_main(void *arg)
 	struct thr *t = arg;
 	struct mp_dp_worker *w = t->gen ? NULL : &B.dp.workers[t->q];
 
+	if (pthread_getcpuclockid(pthread_self(), &t->cpu) == 0)
+		atomic_store(&t->has_cpu, true);
 	for (;;) {
 		int ph = atomic_load_explicit(&B.phase, memory_order_relaxed);
 		enum prog pr = ph == PH_MP ? P_MP : P_REF;
@@ -473,6 +520,21 @@ static void start_ref_port(void)
 		die("reference port start");
 }
 
+/* The Toeplitz key most NICs ship as default (Microsoft's RSS verification key). */
+static const uint8_t RSS_KEY[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
+	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
+	0x6a, 0x42, 0xb7, 0x3e, 0xbe, 0xad, 0xfa, 0x01,
+};
+
+/* The queue a NIC's RSS puts packet fl on (v6: the client's index stands for its address). */
+static unsigned rss_queue(const struct flow *fl)
+{
+	uint32_t t[3] = { fl->sip, fl->dip, (uint32_t)fl->sport << 16 | fl->dport };
+
+	return B.nq > 1 ? rte_softrss(t, 3, RSS_KEY) % B.nq : 0;
+}
+
 /* Sessions in lb: with NAT ports if all fit, else (said) without. Returns whether the return path exists. */
 static bool make_sessions(void)
 {
@@ -495,8 +557,32 @@ static bool make_sessions(void)
 		B.lb = mp_lb_create(&lc);
 		if (!B.lb || mp_lb_reader_register(B.lb, 0) != MP_OK)
 			die("no balancer");
+		/* One NAT slice per worker, as the data plane cuts them (dp_handoff.c; it cannot once sessions
+		 * exist): each session's port comes from the slice of the worker its client's frames reach by
+		 * RSS, the worker that would have created it from the client's first datagram. */
+		if (nat && B.nq > 1 && mp_lb_set_nat_slices(B.lb, B.nq) != MP_OK)
+			die("cannot cut the NAT range into one slice per worker");
+		for (uint32_t o = 0; B.o6 && o < N_ORIGINS; o++) { /* IPv6 origins: lb gives each a stand-in */
+			struct mp_registration r = { .ip_v6 = 1 };
+			const struct mp_lb_origin *org;
+			uint16_t port;
+			int id;
+
+			snprintf(r.server, sizeof(r.server), "o6-%u", o);
+			snprintf(r.service, sizeof(r.service), "bench");
+			snprintf(r.pid, sizeof(r.pid), "1");
+			origin6_of(o, r.ip6);
+			r.n_ep[MP_PROTO_SRT] = r.n_ep[MP_PROTO_RTC] = 1;
+			r.ep[MP_PROTO_SRT][0].port = SRT_PORT;
+			r.ep[MP_PROTO_RTC][0].port = WEBRTC_PORT;
+			id = mp_lb_origin_update(B.lb, &r, now);
+			org = id >= 0 ? mp_lb_origin_get(B.lb, (uint32_t)id) : NULL;
+			if (!org || mp_lb_origin_endpoint(org, B.srt ? MP_PROTO_SRT : MP_PROTO_RTC, 0, &B.o6_standin[o], &port) !=
+					    MP_OK)
+				die("o6: an IPv6 origin got no stand-in");
+		}
 		if (!B.srt)
-			mp_lb_webrtc_store(B.lb, ICE_USER, ICE_PWD, "__defaultVhost__/live/livestream", 0, ORIGIN_BASE,
+			mp_lb_webrtc_store(B.lb, ICE_USER, ICE_PWD, "__defaultVhost__/live/livestream", 0, origin_of(0),
 					   WEBRTC_PORT, now);
 		if (B.stun) { /* the data plane makes the sessions, from these usernames */
 			for (i = 0; i < B.sessions; i++) {
@@ -520,6 +606,11 @@ static bool make_sessions(void)
 			uint16_t port;
 
 			client_of(i, &ip, &port);
+			{
+				struct flow c2o = { .sip = B.v6 ? i : ip, .dip = US, .sport = port, .dport = svc_port() };
+
+				p.nat_slice = (uint16_t)rss_queue(&c2o);
+			}
 			if (B.v6) { /* the stand-in the data plane gives this IPv6 client */
 				uint8_t c6[16];
 
@@ -554,24 +645,35 @@ static bool make_sessions(void)
 
 /* Send every session's client -> origin datagram through worker 0 on this thread and note the source
  * address and port it left from (the NAT side the origin answers to). */
+/* One turn of every worker, on this thread (driven). */
+static unsigned poll_all(void)
+{
+	unsigned n = 0;
+
+	for (unsigned q = 0; q < B.dp.n_workers; q++)
+		n += mp_dp_poll_once(&B.dp.workers[q], mp_now_ms());
+	return n;
+}
+
 static void learn_nat(uint32_t *nat_ip, uint16_t *nat_port)
 {
-	struct genq *g = &B.g[P_MP][0];
-	struct mp_dp_worker *w = &B.dp.workers[0];
 	uint32_t learned = 0;
 
 	for (uint32_t base = 0; base < B.sessions; base += 512) {
 		uint32_t end = base + 512 < B.sessions ? base + 512 : B.sessions;
 
 		for (uint32_t i = base; i < end; i++) {
-			struct rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
 			struct flow fl = { .dip = US, .dport = svc_port(), .sock = SRT_ORIGIN_SOCK + i, .v6 = B.v6 };
+			struct genq *g;
+			struct rte_mbuf *m;
 
-			if (!m)
-				die("learn: pool empty");
 			client_of(i, &fl.sip, &fl.sport);
 			if (B.v6)
 				fl.sip = i;
+			g = &B.g[P_MP][rss_queue(&fl)]; /* to the worker that owns the session (its NAT slice) */
+			m = rte_pktmbuf_alloc(g->pool);
+			if (!m)
+				die("learn: pool empty");
 			memcpy((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM + B.off4 + 42, B.payload, B.plen);
 			if (!B.srt) /* the session as RTP SSRC, to know the packet again */
 				mp_wr32((uint8_t *)m->buf_addr + RTE_PKTMBUF_HEADROOM + B.off4 + 42 + 8, i);
@@ -580,28 +682,47 @@ static void learn_nat(uint32_t *nat_ip, uint16_t *nat_port)
 			else
 				gen_fill(m, &fl);
 			while (rte_ring_enqueue(g->rx, m) != 0)
-				mp_dp_poll_once(w, mp_now_ms());
+				poll_all();
 		}
 		for (int idle = 0; idle < 3;) {
 			struct rte_mbuf *b[64];
 			unsigned n;
 
-			idle = mp_dp_poll_once(w, mp_now_ms()) ? 0 : idle + 1;
-			while ((n = rte_ring_dequeue_burst(g->tx, (void **)b, 64, NULL)) > 0)
-				for (unsigned k = 0; k < n; k++) {
-					const uint8_t *f = rte_pktmbuf_mtod(b[k], const uint8_t *);
+			idle = poll_all() ? 0 : idle + 1;
+			for (unsigned q = 0; q < B.nq; q++)
+				while ((n = rte_ring_dequeue_burst(B.g[P_MP][q].tx, (void **)b, 64, NULL)) > 0)
+					for (unsigned k = 0; k < n; k++) {
+						const uint8_t *f = rte_pktmbuf_mtod(b[k], const uint8_t *);
 
-					if (rte_pktmbuf_data_len(b[k]) >= 42u + 16 && mp_rd16(f + 12) == 0x0800 && f[23] == 17) {
-						uint32_t i = B.srt ? mp_rd32(f + 42 + 12) - SRT_ORIGIN_SOCK : mp_rd32(f + 42 + 8);
+						if (B.o6 && rte_pktmbuf_data_len(b[k]) >= 62u + 16 && mp_rd16(f + 12) == 0x86dd &&
+						    f[20] == 17) {
+							/* to an IPv6 origin: from our IPv6 address and the NAT port */
+							uint32_t i = B.srt ? mp_rd32(f + 62 + 12) - SRT_ORIGIN_SOCK
+									   : mp_rd32(f + 62 + 8);
+							uint8_t o6[16];
 
-						if (i < B.sessions && mp_rd32(f + 30) == origin_of(i)) {
-							learned += nat_port[i] == 0;
-							nat_ip[i] = mp_rd32(f + 26);
-							nat_port[i] = mp_rd16(f + 34);
+							if (i < B.sessions) {
+								origin6_of(i % N_ORIGINS, o6);
+								if (!memcmp(f + 38, o6, 16)) {
+									learned += nat_port[i] == 0;
+									nat_ip[i] = US;
+									nat_port[i] = mp_rd16(f + 54);
+								}
+							}
 						}
+						if (rte_pktmbuf_data_len(b[k]) >= 42u + 16 && mp_rd16(f + 12) == 0x0800 &&
+						    f[23] == 17) {
+							uint32_t i = B.srt ? mp_rd32(f + 42 + 12) - SRT_ORIGIN_SOCK
+									   : mp_rd32(f + 42 + 8);
+
+							if (i < B.sessions && mp_rd32(f + 30) == origin_of(i)) {
+								learned += nat_port[i] == 0;
+								nat_ip[i] = mp_rd32(f + 26);
+								nat_port[i] = mp_rd16(f + 34);
+							}
+						}
+						rte_pktmbuf_free(b[k]);
 					}
-					rte_pktmbuf_free(b[k]);
-				}
 		}
 		mp_lb_quiescent(B.lb, 0);
 	}
@@ -617,13 +738,6 @@ static void learn_nat(uint32_t *nat_ip, uint16_t *nat_port)
 		exit(1);
 	}
 }
-
-/* The Toeplitz key most NICs ship as default (Microsoft's RSS verification key). */
-static const uint8_t RSS_KEY[40] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3, 0x8f, 0xb0,
-	0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3, 0x80, 0x30, 0xf2, 0x0c,
-	0x6a, 0x42, 0xb7, 0x3e, 0xbe, 0xad, 0xfa, 0x01,
-};
 
 /* Every session's packets (both directions when the return path exists) in a scattered order, split over
  * the queues by RSS. */
@@ -659,12 +773,12 @@ static void make_lists(const uint32_t *nat_ip, const uint16_t *nat_port)
 			fl.dip = nat_ip[i];
 			fl.dport = nat_port[i];
 			fl.sock = SRT_CLIENT_SOCK + i;
+			if (B.o6) {
+				fl.sip = O6_SIP(i % N_ORIGINS);
+				fl.v6 = true;
+			}
 		}
-		if (B.nq > 1) {
-			uint32_t t[3] = { fl.sip, fl.dip, (uint32_t)fl.sport << 16 | fl.dport };
-
-			q = rte_softrss(t, 3, RSS_KEY) % B.nq;
-		}
+		q = rss_queue(&fl);
 		B.lists[q][B.nlist[q]++] = fl;
 		x = (x + step) % m;
 	}
@@ -681,8 +795,28 @@ static void make_lists(const uint32_t *nat_ip, const uint16_t *nat_port)
 struct fig {
 	double mpps, cyc, wcyc, idle; /* best window: Mpps, cycles per packet in turns and of wall time per worker,
 				       * share of worker time neither in turns with frames nor generating */
+	double ccyc;                  /* least CPU time of the worker threads per frame, in TSC cycles (0: unknown) */
 	uint64_t drops, misses;
 };
+
+/* CPU time (ns) the worker threads have run: what the scheduler gave them, whatever else the machine did;
+ * 0 when a thread's clock is unknown. */
+static uint64_t worker_cpu_ns(void)
+{
+	uint64_t ns = 0;
+	unsigned lc;
+
+	RTE_LCORE_FOREACH_WORKER(lc) {
+		struct timespec ts;
+
+		if (!B.thr[lc].worker)
+			continue;
+		if (!atomic_load(&B.thr[lc].has_cpu) || clock_gettime(B.thr[lc].cpu, &ts) != 0)
+			return 0;
+		ns += (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	}
+	return ns;
+}
 
 static void snap(uint64_t *busy, uint64_t *pkts, uint64_t *gen, uint64_t *fwd, struct mp_dp_stats *st, enum prog pr)
 {
@@ -712,17 +846,31 @@ static void measure(enum prog pr, unsigned secs, struct fig *best)
 	atomic_store(&B.phase, pr == P_MP ? PH_MP : PH_REF);
 	usleep(300000);
 	for (unsigned k = 0; k < secs; k++) {
-		uint64_t b0, p0, g0, f0, b1, p1, g1, f1, t0, t1;
+		uint64_t b0, p0, g0, f0, b1, p1, g1, f1, t0, t1, c0, c1;
 		struct mp_dp_stats s0, s1;
 		double win, mpps;
 
 		memset(&s0, 0, sizeof(s0));
 		memset(&s1, 0, sizeof(s1));
+		if (pr == P_MP && RUNNING_ON_VALGRIND) /* bench/run --instr: the turns of this window only */
+			CALLGRIND_START_INSTRUMENTATION;
 		snap(&b0, &p0, &g0, &f0, &s0, pr);
+		c0 = worker_cpu_ns();
 		t0 = rte_rdtsc();
 		usleep(1000000);
 		snap(&b1, &p1, &g1, &f1, &s1, pr);
+		c1 = worker_cpu_ns();
 		t1 = rte_rdtsc();
+		if (pr == P_MP && RUNNING_ON_VALGRIND) {
+			CALLGRIND_STOP_INSTRUMENTATION;
+			B.cg_pkts += f1 - f0;
+		}
+		if (c0 && c1 > c0 && f1 > f0) {
+			double cc = (double)(c1 - c0) * (double)B.hz / 1e9 / (double)(f1 - f0);
+
+			if (!best->ccyc || cc < best->ccyc)
+				best->ccyc = cc;
+		}
 		win = (double)(t1 - t0);
 		mpps = (double)(f1 - f0) / (win / (double)B.hz) / 1e6;
 		if (mpps > best->mpps) {
@@ -796,7 +944,7 @@ static const char *size_name(uint32_t n, char *buf, size_t cap)
 
 int main(int argc, char **argv)
 {
-	char prefix[64], lcores[64], err[256], sz[32], dir[512];
+	char prefix[64], lcores[64], err[256], sz[32], dir[512], cpu[96] = "";
 	char *eal[64] = { argv[0], "--no-pci", "--lcores", lcores, "--log-level", "error", "--file-prefix", prefix };
 	int neal = 8;
 	unsigned secs, workers, lc;
@@ -831,6 +979,8 @@ int main(int argc, char **argv)
 			B.c2o_only = true;
 		else if (!strcmp(argv[i], "v6"))
 			B.v6 = true;
+		else if (!strcmp(argv[i], "o6"))
+			B.o6 = true;
 		else if (!strcmp(argv[i], "--"))
 			for (i++; i < argc && neal < 60; i++)
 				eal[neal++] = argv[i];
@@ -843,8 +993,10 @@ int main(int argc, char **argv)
 		for (unsigned i = 0; i < 4; i++)
 			eal[neal++] = def[i];
 	}
-	if (B.v6 && B.stun)
-		die("v6 is for webrtc and srt forwarding");
+	if ((B.v6 || B.o6) && B.stun)
+		die("v6 and o6 are for webrtc and srt forwarding");
+	if (B.v6 && B.o6)
+		die("v6 or o6, not both");
 	if (!B.inline_gen && workers > 1)
 		fprintf(stderr, "bench_fwd: warning: a separate generator with 2 workers needs 3 CPUs\n");
 	/* lcore 1 on the second CPU, lcore 2 on the first (the generator, or the second worker); main sleeps. */
@@ -865,7 +1017,7 @@ int main(int argc, char **argv)
 	c.public_ip = US;
 	c.public_prefix = 16;
 	c.public_gateway = GATEWAY;
-	if (B.v6) {
+	if (B.v6 || B.o6) {
 		memcpy(c.public_ip6, US6, 16);
 		memcpy(c.public_gateway6, GW6, 16);
 		c.public_prefix6 = 64;
@@ -887,6 +1039,12 @@ int main(int argc, char **argv)
 	mp_arp_cache_learn(&B.dp.ports[0].arp, GATEWAY, GW_MAC, mp_now_ms());
 	for (uint32_t o = 0; o < N_ORIGINS; o++)
 		mp_arp_cache_learn(&B.dp.ports[0].arp, ORIGIN_BASE + o, ORIGIN_MAC, mp_now_ms());
+	for (uint32_t o = 0; B.o6 && o < N_ORIGINS; o++) {
+		uint8_t o6[16];
+
+		origin6_of(o, o6);
+		mp_nd_cache_learn(&B.dp.ports[0].nd, o6, ORIGIN_MAC, mp_now_ms());
+	}
 	if (mp_dp_start_driven(&B.dp, err, sizeof(err)))
 		die(err);
 	start_ref_port();
@@ -910,6 +1068,7 @@ int main(int argc, char **argv)
 				idx = i + 1;
 		if (idx) {
 			B.thr[lc].q = idx - 1;
+			B.thr[lc].worker = true;
 		} else if (!B.inline_gen) {
 			B.thr[lc].gen = true;
 		} else {
@@ -925,7 +1084,9 @@ int main(int argc, char **argv)
 	mp_lb_stats(B.lb, &ls);
 	printf("%s forwarding%s: %u live sessions (lb holds %u), %s, %u worker(s), generator %s, %u+%u B frames, "
 	       "%u packets per cycle over every session, %s, TSC %.2f GHz\n",
-	       B.srt ? "SRT" : "WebRTC", B.v6 ? " (IPv6 clients: 62 B headers client -> origin)" : "", B.sessions, ls.count[MP_LB_T_SESSIONS],
+	       B.srt ? "SRT" : "WebRTC",
+	       B.v6 ? " (IPv6 clients: 62 B headers client -> origin)" : B.o6 ? " (IPv6 origins: 62 B headers origin -> client)" : "",
+	       B.sessions, ls.count[MP_LB_T_SESSIONS],
 	       B.both ? "both directions (client -> origin, origin -> client)" : "client -> origin only", workers,
 	       B.inline_gen ? "inline on each worker" : "on its own lcore", 42, B.plen,
 	       B.nlist[0] + (B.nq > 1 ? B.nlist[1] : 0), rte_eal_has_hugepages() ? "hugepages" : "no hugepages (4 KiB pages)",
@@ -942,15 +1103,35 @@ int main(int argc, char **argv)
 	printf("mediaplane: %.3f Mpps, %.0f cycles/packet per worker core, %.0f in turns, workers idle %.0f%%, drops %" PRIu64
 	       ", lookup misses %" PRIu64 ", table %.0f B/session\n", mp.mpps, mp.wcyc, mp.cyc, mp.idle * 100, mp.drops,
 	       mp.misses, bps);
+	if (mp.drops) { /* why, over the whole run */
+		struct mp_dp_stats st;
+
+		mp_dp_stats_sum(&B.dp, &st);
+		printf("drops over the run:");
+		for (int k = 0; k < MP_DROP__COUNT; k++)
+			if (st.drops[k])
+				printf(" %s %" PRIu64, mp_dp_drop_name((enum mp_dp_drop)k), st.drops[k]);
+		printf("\n");
+	}
 	if (!B.inline_gen && ref.idle > 0.1)
 		printf("note: the reference waited on the generator %.0f%% of its time: its Mpps is the generator's "
 		       "bound, the ratio flatters mediaplane; compare cycles/packet\n", ref.idle * 100);
+	/* Hardware counters (instructions) are not available in every VM (this one's perf says <not supported>):
+	 * the figure that least depends on other load here is the workers' own CPU time per frame (time the
+	 * threads were descheduled left out), in TSC cycles; bench/run --instr counts instructions (callgrind). */
+	if (ref.ccyc > 0 && mp.ccyc > 0)
+		snprintf(cpu, sizeof(cpu), " | on-CPU %.0f cyc/pkt, own %.0f over the port's %.0f", mp.ccyc, mp.ccyc - ref.ccyc,
+			 ref.ccyc);
+	printf("on-CPU time of the worker threads per frame (least of the windows, TSC cycles): mediaplane %.0f, "
+	       "reference %.0f%s\n", mp.ccyc, ref.ccyc, ref.ccyc > 0 && mp.ccyc > 0 ? "" : " (thread CPU clocks unknown)");
+	if (RUNNING_ON_VALGRIND)
+		printf("callgrind: %" PRIu64 " frames forwarded while mediaplane's turns were instrumented\n", B.cg_pkts);
 	printf("bench %s%s-%s-%uw%s: %.3f Mpps = %.3f x macswap-ring (%.3f Mpps) | mediaplane %.0f cyc/pkt, own %.0f over "
-	       "the port's %.0f | %s%s\n",
-	       B.srt ? "srt" : "webrtc", B.v6 ? "6" : "", size_name(B.sessions, sz, sizeof(sz)), workers,
+	       "the port's %.0f | %s%s%s\n",
+	       B.srt ? "srt" : "webrtc", B.v6 ? "6" : B.o6 ? "o6" : "", size_name(B.sessions, sz, sizeof(sz)), workers,
 	       B.c2o_only ? "-c2o" : "", mp.mpps, ref.mpps > 0 ? mp.mpps / ref.mpps : 0.0, ref.mpps, mp.wcyc, mp.wcyc - ref.wcyc, ref.wcyc,
 	       B.both ? "both directions" : B.c2o_only ? "client->origin only (asked)" : "client->origin only (no NAT ports for all)",
-	       mp.drops ? " | DROPS" : "");
+	       cpu, mp.drops ? " | DROPS" : "");
 out:
 	atomic_store(&B.phase, PH_QUIT);
 	rte_eal_mp_wait_lcore();

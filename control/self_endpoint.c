@@ -77,8 +77,13 @@ static bool listener_at6(const struct mp_config *cfg, const struct mp_self_addrs
 bool mp_self_endpoint6(const struct mp_config *cfg, const struct mp_self_addrs *host, enum mp_reg_proto p,
 		       const uint8_t ip6[16], uint16_t port)
 {
-	if (p == MP_PROTO_SRT || p == MP_PROTO_RTC)
-		return false;
+	if (p == MP_PROTO_SRT || p == MP_PROTO_RTC) {
+		/* the data plane's UDP ports at its IPv6 addresses (IPv6 origins are reached over it) */
+		bool dp_addr = (cfg->public_ip6.set && !memcmp(ip6, cfg->public_ip6.ip6, 16)) ||
+			       (cfg->private_ip6.set && !memcmp(ip6, cfg->private_ip6.ip6, 16));
+
+		return dp_addr && (port == cfg->srt_port || port == cfg->webrtc_port);
+	}
 	return listener_at6(cfg, host, &cfg->rtmp_listen, ip6, port) || listener_at6(cfg, host, &cfg->http_listen, ip6, port) ||
 	       listener_at6(cfg, host, &cfg->api_listen, ip6, port) ||
 	       listener_at6(cfg, host, &cfg->system_api_listen, ip6, port);

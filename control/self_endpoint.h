@@ -33,8 +33,8 @@ bool mp_self_endpoint(const struct mp_config *cfg, const struct mp_self_addrs *h
 		      uint32_t ip, uint16_t port);
 
 /* The same for an IPv6 address (network order): a TCP listener on that address, or on all addresses
- * ([::], or 0.0.0.0 with listen_dual_stack) at ::, ::1 or a host address. SRT/WebRTC: never (the data
- * plane serves IPv4 only). */
+ * ([::], or 0.0.0.0 with listen_dual_stack) at ::, ::1 or a host address. SRT/WebRTC: public_ip6 or
+ * private_ip6 (the data plane's) at srt_port or webrtc_port. */
 bool mp_self_endpoint6(const struct mp_config *cfg, const struct mp_self_addrs *host, enum mp_reg_proto p,
 		       const uint8_t ip6[16], uint16_t port);
 

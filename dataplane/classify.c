@@ -1,6 +1,7 @@
 /* classify.c: Ethernet/VLAN, ARP, IPv4 and ICMP echo handling for one frame, over a plain buffer. */
 #include "classify.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define ETH_HLEN 14
@@ -64,6 +65,19 @@ static enum mp_verdict do_icmp(uint8_t *f, const struct mp_iface *ifc, struct mp
 	return MP_V_REPLY;
 }
 
+/* The IPv4 header checksum is right (sums to 0xffff). A 20-byte header is summed as five 32-bit words
+ * as they lie in memory (the one's-complement sum does not depend on byte order, RFC 1071). */
+static inline bool ip_csum_ok(const uint8_t *ip, uint8_t ihl)
+{
+	if (__builtin_expect(ihl == 20, 1)) {
+		uint32_t w[5];
+
+		memcpy(w, ip, 20);
+		return mp_csum_fold64((uint64_t)w[0] + w[1] + w[2] + w[3] + w[4]) == 0xffff;
+	}
+	return mp_csum(ip, ihl, 0) == 0xffff;
+}
+
 enum mp_verdict mp_classify(uint8_t *f, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt)
 {
 	return mp_classify_hw(f, len, ifc, pkt, 0);
@@ -102,7 +116,7 @@ enum mp_verdict mp_classify_hw(uint8_t *f, size_t len, const struct mp_iface *if
 	ip_len = mp_rd16(ip + 2);
 	if ((ip[0] >> 4) != 4 || ihl < 20 || ip_len < ihl || (size_t)off + ip_len > len)
 		return mp_classify_drop(pkt, MP_DROP_IP_HEADER);
-	if ((hw & MP_HW_IP_BAD) || (!(hw & MP_HW_IP_GOOD) && mp_csum(ip, ihl, 0) != 0xffff))
+	if ((hw & MP_HW_IP_BAD) || (!(hw & MP_HW_IP_GOOD) && !ip_csum_ok(ip, ihl)))
 		return mp_classify_drop(pkt, MP_DROP_IP_CHECKSUM);
 	pkt->src_ip = mp_rd32(ip + 12);
 	pkt->dst_ip = mp_rd32(ip + 16);

@@ -69,8 +69,8 @@ enum mp_verdict mp_classify_hw(uint8_t *frame, size_t len, const struct mp_iface
  * extension headers (proto/ipv6.h: handled or dropped as ip6_extension; fragments to the kernel),
  * to our address (or, for neighbour solicitations only, its solicited-node group): neighbour
  * discovery (MP_V_ND), echo answered in place (MP_V_REPLY, same length), UDP to the WebRTC and SRT
- * ports (a zero UDP checksum dropped, RFC 8200 section 8.1), the rest to the kernel. NAT ports are
- * IPv4 only (origins are reached over IPv4): UDP to one over IPv6 goes to the kernel. */
+ * ports (a zero UDP checksum dropped, RFC 8200 section 8.1) and to the NAT ports (MP_V_NAT: an IPv6
+ * origin's answers; the worker gives what no IPv6 origin sent to the kernel), the rest to the kernel. */
 enum mp_verdict mp_classify6(uint8_t *frame, size_t len, const struct mp_iface *ifc, struct mp_pkt *pkt, unsigned hw);
 
 /* The classifiers' verdicts with a reason: dropped here, or for the kernel (`why` is the drop reason

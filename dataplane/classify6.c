@@ -86,6 +86,8 @@ enum mp_verdict mp_classify6(uint8_t *f, size_t len, const struct mp_iface *ifc,
 			v = MP_V_WEBRTC;
 		else if (pkt->dst_port == ifc->srt_port)
 			v = MP_V_SRT;
+		else if (pkt->dst_port >= ifc->nat_port_min && pkt->dst_port <= ifc->nat_port_max)
+			v = MP_V_NAT; /* an IPv6 origin's answer, or the kernel's own (dp_v6client.c tells) */
 		else
 			return mp_classify_exception(pkt, MP_DROP_UDP_PORT);
 		/* RFC 8200 section 3: the hop limit, as the IPv4 TTL (classify.c) */

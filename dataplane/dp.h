@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_ether.h>
@@ -96,9 +97,13 @@ struct mp_dp_tx_batch {
 	uint16_t n;
 };
 
-/* The last next hop resolved on a port, kept by one worker for MP_DP_NH_CACHE_MS so a burst to one
- * origin or gateway costs one ARP-cache lookup, not one per packet (a changed MAC is seen that late). */
+/* Next hops a worker resolved lately on a port, direct-mapped by address (MP_DP_NH_SLOTS slots per
+ * port), each kept for MP_DP_NH_CACHE_MS: traffic to many origins on link, or to clients through the
+ * gateway, costs one ARP-cache lookup per hop per 100 ms, not one per packet (a changed MAC is seen
+ * that late). Two hops in one slot take turns (each refill is one ARP-cache lookup). */
 #define MP_DP_NH_CACHE_MS 100
+#define MP_DP_NH_SLOTS_LOG2 6
+#define MP_DP_NH_SLOTS (1u << MP_DP_NH_SLOTS_LOG2)
 struct mp_dp_nh_cache {
 	uint32_t hop;
 	uint8_t mac[6];
@@ -138,7 +143,7 @@ struct mp_dp_worker {
 	bool gw6_asked;            /* the IPv6 gateways were solicited (the first worker's first turn) */
 	struct mp_dp_srt_worker *srt; /* this worker's SRT handshakes (dp_srt_hs.c) */
 	struct mp_dp_guard *guard;  /* per-source rate limits, STUN HMAC (dp_guard.c) */
-	struct mp_dp_nh_cache nh[2]; /* per port */
+	struct mp_dp_nh_cache nh[2][MP_DP_NH_SLOTS]; /* per port */
 	struct mp_dp_nh6_cache nh6[2]; /* per port */
 	uint64_t next_sweep_ms;    /* when this worker next sweeps idle lb sessions */
 	struct mp_dp_xfer *xfer_out; /* [n_workers][MP_BURST]: frames for other workers, sent after the burst */
@@ -208,9 +213,30 @@ static inline uint64_t mp_dp_now_ms(const struct mp_dp *dp)
 }
 
 /* Next-hop MAC for dst on port pi. On a miss, asks (ARP request, rate-limited) from worker w's
- * queue and returns MP_ERR_NOTFOUND; the caller drops and counts MP_DROP_NO_NEXTHOP. */
-int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],
-		  uint64_t now_ms);
+ * queue and returns MP_ERR_NOTFOUND; the caller drops and counts MP_DROP_NO_NEXTHOP.
+ * mp_dp_resolve_slow: the same without the worker's next-hop cache in front (it fills it). */
+int mp_dp_resolve_slow(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],
+		       uint64_t now_ms);
+
+static inline unsigned mp_dp_nh_slot(uint32_t hop)
+{
+	return (hop * 2654435761u) >> (32 - MP_DP_NH_SLOTS_LOG2); /* Fibonacci hashing */
+}
+
+static inline int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],
+				uint64_t now_ms)
+{
+	const struct mp_iface *ifc = &dp->ports[pi].iface;
+	uint32_t hop = mp_next_hop(dst, ifc->ip, ifc->prefix, ifc->gateway);
+	const struct mp_dp_nh_cache *c = &w->nh[pi][mp_dp_nh_slot(hop)];
+
+	/* 0.0.0.0/8: an IPv6 client's stand-in (dp_v6client.h), resolved where it is translated */
+	if (__builtin_expect(c->hop == hop && now_ms < c->until_ms && (dst >> 24) != 0, 1)) {
+		memcpy(mac, c->mac, 6);
+		return 0; /* MP_OK */
+	}
+	return mp_dp_resolve_slow(dp, w, pi, dst, mac, now_ms);
+}
 
 /* The same for an IPv6 destination (neighbour cache, RFC 4861): on our prefix or link-local, else
  * through the port's IPv6 gateway; on a miss a neighbour solicitation goes out (rate-limited), and a
@@ -232,6 +258,8 @@ static inline uint32_t mp_dp_nat_ip(const struct mp_dp *dp, unsigned pi)
  * for origins the private port if any (n_ports - 1), for clients the public port (0). */
 static inline unsigned mp_dp_port_toward(const struct mp_dp *dp, uint32_t ip, unsigned other)
 {
+	if (dp->n_ports == 1) /* one port (other is 0 then): no question, per packet */
+		return 0;
 	for (unsigned pi = 0; pi < dp->n_ports; pi++) {
 		const struct mp_iface *ifc = &dp->ports[pi].iface;
 		uint32_t mask = ifc->prefix ? ~0u << (32 - ifc->prefix) : 0;

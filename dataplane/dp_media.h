@@ -9,6 +9,7 @@
 
 #include "classify.h"
 #include "dp.h"
+#include "dp_v6client.h"
 
 /* Each handler owns m: it forwards it (mp_dp_tx) or drops it (mp_dp_drop), and counts either way.
  * pi is the port the frame arrived on; now_ms the clock of this burst. */
@@ -54,6 +55,20 @@ static inline void mp_dp_tx(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf
 	b->pkts[b->n++] = m;
 	if (b->n == MP_BURST)
 		mp_dp_tx_flush(w, pi);
+}
+
+/* Send the UDP/IPv4 frame m on port pi to a client or an origin: as it is (mp_dp_tx), or, when its
+ * destination is a stand-in (an IPv6 client's or an IPv6 origin's), translated to IPv6
+ * (mp_dp_tx_udp6, dp_v6client.c). */
+static inline void mp_dp_tx_udp(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	if (likely(!mp_dp_v6c_is_alias(mp_rd32(f + (w->dp->ports[pi].iface.vlan_id ? 18 : 14) + 16)))) {
+		mp_dp_tx(w, pi, m);
+		return;
+	}
+	mp_dp_tx_udp6(w, pi, m, now_ms);
 }
 
 #endif

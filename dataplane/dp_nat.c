@@ -68,7 +68,7 @@ static inline void nat_one(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 	mp_dp_webrtc_check_close(w, s, f + pkt->payload_off, pkt->payload_len, now_ms);
 	mp_dp_udp_rewrite(dp, out, m, pkt, mac, s->tuple.dst_ip, s->tuple.dst_port, s->tuple.src_ip,
 			  s->tuple.src_port);
-	mp_dp_tx_client(w, out, m, now_ms);
+	mp_dp_tx_udp(w, out, m, now_ms);
 }
 
 void mp_dp_nat_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf **m, const struct mp_pkt *pkts,

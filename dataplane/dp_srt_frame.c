@@ -77,7 +77,7 @@ void mp_dp_srt_send_client(struct mp_dp_worker *w, unsigned pi, const uint8_t ma
 		w->stats.drops[MP_DROP_TX_FULL]++;
 		return;
 	}
-	mp_dp_tx_client(w, pi, m, w->turn_ms);
+	mp_dp_tx_udp(w, pi, m, w->turn_ms);
 }
 
 void mp_dp_srt_send_origin(struct mp_dp_worker *w, const struct mp_lb_session *s, const uint8_t *payload,
@@ -98,5 +98,5 @@ void mp_dp_srt_send_origin(struct mp_dp_worker *w, const struct mp_lb_session *s
 		w->stats.drops[MP_DROP_TX_FULL]++;
 		return;
 	}
-	mp_dp_tx(w, po, m);
+	mp_dp_tx_udp(w, po, m, now_ms); /* an IPv6 origin's stand-in: translated there */
 }

@@ -159,6 +159,18 @@ static void send_conclusion_to_origin(struct mp_dp_worker *w, const struct mp_lb
 	mp_dp_srt_send_origin(w, s, out, sl->conc_len, now_ms);
 }
 
+/* The handshake's peer IP field naming ip (libsrt's layout, proto/srt.h) in the family the peer is
+ * reached over: a stand-in's IPv6 address (an IPv6 client's or origin's, dp_v6client.h), else ip. */
+static void peer_ip_of(struct mp_dp *dp, uint32_t ip, uint64_t now_ms, uint8_t peer[16])
+{
+	const uint8_t *a = unlikely(mp_dp_v6c_is_alias(ip)) ? mp_dp_v6c_addr(dp, ip, now_ms) : NULL;
+
+	if (a)
+		mp_srt_peer_ip_from_ipv6(a, peer);
+	else
+		mp_srt_peer_ip_from_ipv4(ip, peer);
+}
+
 /* ---- the client's side ---- */
 
 static void client_induction(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, const struct mp_pkt *pkt,
@@ -169,10 +181,7 @@ static void client_induction(struct mp_dp_worker *w, unsigned pi, struct rte_mbu
 	int n;
 
 	/* the peer IP field names the caller's address as we see it, in its own family */
-	if (unlikely(mp_dp_v6c_is_alias(pkt->src_ip)) && mp_dp_v6c_addr(w->dp, pkt->src_ip, now_ms))
-		mp_srt_peer_ip_from_ipv6(mp_dp_v6c_addr(w->dp, pkt->src_ip, now_ms), peer);
-	else
-		mp_srt_peer_ip_from_ipv4(pkt->src_ip, peer);
+	peer_ip_of(w->dp, pkt->src_ip, now_ms, peer);
 	n = mp_srt_hs_build_induction_response(hs, cookie, peer, (uint32_t)(now_ms * 1000), out, sizeof(out));
 	if (n < 0) {
 		mp_dp_drop(w, m, MP_DROP_SRT_MALFORMED);
@@ -319,13 +328,13 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 	sl->conc_len = (uint16_t)conc_len;
 	memcpy(sl->conclusion, conc, conc_len);
 	mp_dp_srt_induction_from(hs, sl->induction);
-	if (unlikely(mp_dp_v6c_is_alias(s->tuple.src_ip))) {
-		/* An IPv6 caller's handshake names our IPv6 address as its peer; the origin is reached
-		 * over IPv4 and takes the field as an IPv4 address (libsrt: the listener's own address
-		 * as the caller sees it): it gets its own. */
+	if (unlikely(mp_dp_v6c_is_alias(s->tuple.src_ip) || mp_dp_v6c_is_alias(s->origin_ipv4))) {
+		/* The caller's handshake names our address as its peer, in the caller's family; the origin
+		 * reads the field as its own address as the caller sees it (libsrt), in the family it is
+		 * reached over (an IPv6 origin's stand-in: IPv6): it gets its own. */
 		uint8_t peer[16];
 
-		mp_srt_peer_ip_from_ipv4(s->origin_ipv4, peer);
+		peer_ip_of(dp, s->origin_ipv4, now_ms, peer);
 		mp_srt_hs_set_peer_ip(sl->conclusion, sl->conc_len, peer);
 		mp_srt_hs_set_peer_ip(sl->induction, MP_SRT_HS_LEN, peer);
 	}
@@ -443,11 +452,12 @@ void mp_dp_srt_origin_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 		sl->resp_len = (uint16_t)(pkt->payload_len < MP_DP_SRT_HS_BYTES ? pkt->payload_len : MP_DP_SRT_HS_BYTES);
 		memcpy(sl->response, p, sl->resp_len);
 		mp_srt_hs_set_cookie(sl->response, sl->resp_len, sl->client_cookie);
-		if (unlikely(mp_dp_v6c_is_alias(s->tuple.src_ip)) && mp_dp_v6c_addr(dp, s->tuple.src_ip, now_ms)) {
-			/* the origin named our IPv4 NAT address; the caller is told its own IPv6 one */
+		if (unlikely(mp_dp_v6c_is_alias(s->tuple.src_ip) || mp_dp_v6c_is_alias(s->origin_ipv4))) {
+			/* the origin named our NAT address in the origin's family; the caller is told its
+			 * own, in its family */
 			uint8_t peer[16];
 
-			mp_srt_peer_ip_from_ipv6(mp_dp_v6c_addr(dp, s->tuple.src_ip, now_ms), peer);
+			peer_ip_of(dp, s->tuple.src_ip, now_ms, peer);
 			mp_srt_hs_set_peer_ip(sl->response, sl->resp_len, peer);
 		}
 		sl->state = MP_DP_SRT_HS_DONE;

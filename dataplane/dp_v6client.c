@@ -3,6 +3,7 @@
 #include "dp.h"
 #include "dp_media.h"
 #include "ipv6.h"
+#include "lb.h"
 #include "mp_error.h"
 #include "rewrite.h"
 
@@ -45,7 +46,8 @@ int mp_dp_v6c_init(struct mp_dp *dp, char *err, size_t errcap)
 	t->addr = rte_zmalloc("mp_v6c_addr", (size_t)t->n_slots * 16, 64);
 	t->used_ms = rte_zmalloc("mp_v6c_used", (size_t)t->n_slots * 8, 64);
 	t->dead_ms = rte_zmalloc("mp_v6c_dead", (size_t)t->n_slots * 8, 64);
-	if (!t->addr || !t->used_ms || !t->dead_ms || t->n_slots >= (1u << 24))
+	/* client stand-ins stay below the origins' (lb.h MP_LB_ORIGIN6_NET) */
+	if (!t->addr || !t->used_ms || !t->dead_ms || t->n_slots >= MP_LB_ORIGIN6_NET)
 		goto nomem;
 	return MP_OK;
 nomem:
@@ -110,6 +112,8 @@ const uint8_t *mp_dp_v6c_addr(struct mp_dp *dp, uint32_t ip, uint64_t now_ms)
 	struct mp_dp_v6c *t = dp->v6c;
 	uint32_t k = ip - 1;
 
+	if (mp_lb_origin6_is_standin(ip))
+		return dp->lb ? mp_lb_origin6_addr(dp->lb, ip) : NULL;
 	if (unlikely(!t || !mp_dp_v6c_is_alias(ip) || k >= t->n_slots || !LD(&t->used_ms[k])))
 		return NULL;
 	if (unlikely(!touch(t, k, now_ms)))
@@ -151,27 +155,44 @@ void mp_dp_v6c_sweep(struct mp_dp *dp, uint64_t now_ms)
 	}
 }
 
-bool mp_dp_v6_ingress(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, struct mp_pkt *pkt, uint64_t now_ms)
+/* The classified UDP/IPv6 frame m becomes UDP/IPv4 from src to the port's IPv4 address, in place. */
+static void to_ipv4(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, struct mp_pkt *pkt, uint32_t src)
 {
-	const struct mp_iface *ifc = &w->dp->ports[pi].iface;
-	uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t alias = mp_dp_v6c_alias(w->dp, f + pkt->l3_off + 8, now_ms);
-	size_t shift;
+	size_t shift = mp_udp6_to_4(rte_pktmbuf_mtod(m, uint8_t *), pkt, src, w->dp->ports[pi].iface.ip);
 
-	if (unlikely(!alias)) {
-		mp_dp_drop(w, m, MP_DROP_IP6_CLIENTS_FULL);
-		return false;
-	}
-	shift = mp_udp6_to_4(f, pkt, alias, ifc->ip);
 	rte_pktmbuf_adj(m, (uint16_t)shift);
 	/* what follows the UDP datagram (Ethernet padding) is not carried */
 	if (rte_pktmbuf_data_len(m) > (size_t)pkt->payload_off + pkt->payload_len)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - pkt->payload_off - pkt->payload_len));
 	w->stats.ip6_translated_in++;
+}
+
+bool mp_dp_v6_ingress(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, struct mp_pkt *pkt, uint64_t now_ms)
+{
+	uint32_t alias = mp_dp_v6c_alias(w->dp, rte_pktmbuf_mtod(m, uint8_t *) + pkt->l3_off + 8, now_ms);
+
+	if (unlikely(!alias)) {
+		mp_dp_drop(w, m, MP_DROP_IP6_CLIENTS_FULL);
+		return false;
+	}
+	to_ipv4(w, pi, m, pkt, alias);
 	return true;
 }
 
-void mp_dp_tx_client(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms)
+bool mp_dp_v6_origin_ingress(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, struct mp_pkt *pkt)
+{
+	uint32_t standin = w->dp->lb ? mp_lb_origin6_standin(w->dp->lb, rte_pktmbuf_mtod(m, uint8_t *) + pkt->l3_off + 8) : 0;
+
+	if (unlikely(!standin)) {
+		pkt->drop = MP_DROP_UDP_PORT;
+		mp_dp_exception_rx(w, pi, m, pkt, w->turn_ms);
+		return false;
+	}
+	to_ipv4(w, pi, m, pkt, standin);
+	return true;
+}
+
+void mp_dp_tx_udp6(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms)
 {
 	struct mp_dp *dp = w->dp;
 	const struct mp_iface *ifc = &dp->ports[pi].iface;
@@ -181,10 +202,6 @@ void mp_dp_tx_client(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, ui
 	const uint8_t *dst6;
 	unsigned p6 = pi;
 
-	if (likely(!mp_dp_v6c_is_alias(dst))) {
-		mp_dp_tx(w, pi, m);
-		return;
-	}
 	if (!dp->ports[p6].iface.has_ip6)
 		p6 = 0;
 	ifc = &dp->ports[p6].iface;

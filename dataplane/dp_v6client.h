@@ -15,7 +15,7 @@ struct mp_pkt;
 /* Sessions (lb.h) key a client by a 32-bit address. An IPv6 client is given one from 0.0.0.0/8
  * (never the source of a real datagram, RFC 1122 section 3.2.1.3): its media frames are translated
  * to IPv4 from that stand-in on receipt (mp_dp_v6_ingress) and back to IPv6 when sent to it
- * (mp_dp_tx_client), so WebRTC and SRT sessions, per-source limits and the origin side run
+ * (mp_dp_tx_udp), so WebRTC and SRT sessions, per-source limits and the origin side run
  * unchanged, and origins see the appliance's IPv4 NAT address. A stand-in is used while either way
  * carries its client's packets, and given back after MP_DP_V6C_IDLE_MS without any (sessions idle
  * out long before), its slot reused MP_DP_V6C_GRACE_MS later. */
@@ -36,6 +36,8 @@ struct mp_dp_v6c {
 	uint64_t reclaimed;      /* stand-ins given back (relaxed, sweeper only) */
 };
 
+/* A stand-in, of an IPv6 client or of an IPv6 origin (0.255.0.0/16, lb.h mp_lb_origin6_is_standin):
+ * a frame to it is translated to IPv6 on its way out (mp_dp_tx_udp). */
 static inline bool mp_dp_v6c_is_alias(uint32_t ip)
 {
 	return ip != 0 && (ip >> 24) == 0;
@@ -46,7 +48,8 @@ int mp_dp_v6c_init(struct mp_dp *dp, char *err, size_t errcap);
 void mp_dp_v6c_free(struct mp_dp *dp);
 /* The stand-in of IPv6 address a, made if new; 0 when the table is full. Any worker. */
 uint32_t mp_dp_v6c_alias(struct mp_dp *dp, const uint8_t a[16], uint64_t now_ms);
-/* The IPv6 address of stand-in ip; NULL when it is none (given back). Any worker. */
+/* The IPv6 address of stand-in ip (a client's, or an origin's from lb); NULL when it is none
+ * (given back). Any worker. */
 const uint8_t *mp_dp_v6c_addr(struct mp_dp *dp, uint32_t ip, uint64_t now_ms);
 /* Give back stand-ins idle past MP_DP_V6C_IDLE_MS, a budget of slots at a time (the first worker). */
 void mp_dp_v6c_sweep(struct mp_dp *dp, uint64_t now_ms);
@@ -55,10 +58,15 @@ void mp_dp_v6c_sweep(struct mp_dp *dp, uint64_t now_ms);
  * frame of its client's stand-in to the port's IPv4 address; pkt describes it after. False when
  * it was dropped (and counted: ip6_clients_full). */
 bool mp_dp_v6_ingress(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, struct mp_pkt *pkt, uint64_t now_ms);
-/* Send the UDP/IPv4 frame m on port pi to a client: as it is, or, when its destination is a
- * stand-in, translated to IPv6 from the port's IPv6 address to the client's and sent to its next
- * hop (neighbour cache); dropped and counted when that is unknown (no_nexthop) or the stand-in was
+/* An IPv6 origin's datagram to a NAT port (MP_V_NAT, pkt->is_v6) from port pi becomes the IPv4
+ * frame of the origin's stand-in (lb_origin6.c) to the port's IPv4 address, for the return path as
+ * any origin's (dp_nat.c). False when the source is no IPv6 origin's: then m went to the kernel
+ * (exception path: its own UDP) or was dropped, counted as before (udp_port). */
+bool mp_dp_v6_origin_ingress(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, struct mp_pkt *pkt);
+/* mp_dp_tx_udp's (dp_media.h) translation: the UDP/IPv4 frame m, to a stand-in, sent translated to
+ * IPv6 from the port's IPv6 address (port 0's when pi has none) to the peer's, to its next hop
+ * (neighbour cache); dropped and counted when that is unknown (no_nexthop) or the stand-in was
  * given back (no_session). */
-void mp_dp_tx_client(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms);
+void mp_dp_tx_udp6(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m, uint64_t now_ms);
 
 #endif

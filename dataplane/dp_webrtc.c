@@ -51,7 +51,7 @@ static void forward_c2o(struct mp_dp_worker *w, struct rte_mbuf *m, const struct
 		*changed = true;
 	mp_dp_udp_rewrite(dp, out, m, pkt, mac, mp_dp_nat_ip(dp, out), s->nat_port ? s->nat_port : pkt->src_port,
 			  s->origin_ipv4, s->origin_port);
-	mp_dp_tx(w, out, m);
+	mp_dp_tx_udp(w, out, m, now_ms); /* an IPv6 origin's stand-in: translated there */
 }
 
 /* Count why a miss cannot start or move a session (the caller frees the frame). */

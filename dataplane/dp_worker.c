@@ -53,25 +53,22 @@ static void send_arp_request(struct mp_dp *dp, struct mp_dp_worker *w, unsigned 
 	mp_dp_tx(w, pi, m);
 }
 
-int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],
-		  uint64_t now_ms)
+int mp_dp_resolve_slow(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],
+		       uint64_t now_ms)
 {
 	struct mp_dp_port *p = &dp->ports[pi];
-	struct mp_dp_nh_cache *c = &w->nh[pi];
 	uint32_t hop = mp_next_hop(dst, p->iface.ip, p->iface.prefix, p->iface.gateway);
+	struct mp_dp_nh_cache *c = &w->nh[pi][mp_dp_nh_slot(hop)];
 	bool refresh;
 
-	/* An IPv6 client's stand-in: resolved over IPv6 where the frame is translated (mp_dp_tx_client). */
+	/* An IPv6 client's or origin's stand-in: resolved over IPv6 where the frame is translated (mp_dp_tx_udp). */
 	if (unlikely(mp_dp_v6c_is_alias(dst))) {
 		memset(mac, 0, 6);
 		return MP_OK;
 	}
 	if (!hop)
 		return MP_ERR_NOTFOUND;
-	if (likely(c->hop == hop && now_ms < c->until_ms)) {
-		memcpy(mac, c->mac, 6);
-		return MP_OK;
-	}
+	/* (mp_dp_resolve looked in c first) */
 	if (mp_arp_cache_lookup(&p->arp, hop, mac, now_ms, &refresh) == MP_OK) {
 		c->hop = hop;
 		memcpy(c->mac, mac, 6);
@@ -212,9 +209,14 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 		return;
 	}
 	v = mp_classify_hw(rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_data_len(m), &p->iface, &pkt, rx_hw_flags(m));
-	/* An IPv6 client's media enters the IPv4 session machinery as its stand-in (dp_v6client.h). */
-	if (unlikely(pkt.is_v6) && (v == MP_V_WEBRTC || v == MP_V_SRT) && !mp_dp_v6_ingress(w, pi, m, &pkt, now_ms))
-		return;
+	/* An IPv6 client's media, and an IPv6 origin's answers, enter the IPv4 session machinery as
+	 * their stand-in (dp_v6client.h). */
+	if (unlikely(pkt.is_v6)) {
+		if ((v == MP_V_WEBRTC || v == MP_V_SRT) && !mp_dp_v6_ingress(w, pi, m, &pkt, now_ms))
+			return;
+		if (v == MP_V_NAT && !mp_dp_v6_origin_ingress(w, pi, m, &pkt))
+			return;
+	}
 	switch (v) {
 	case MP_V_WEBRTC:
 		batch_add(bs, MP_DP_XFER_WEBRTC, m, &pkt);

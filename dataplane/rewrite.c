@@ -15,54 +15,16 @@ static inline uint16_t csum_apply(uint16_t hc, uint32_t delta)
 	return (uint16_t)~mp_csum_fold((uint16_t)~hc + delta);
 }
 
-/* hw: MP_RW_HW_* (rewrite.h), the checksums left to the port. Inlined into both callers, so that
- * hw == 0 folds away in mp_udp_rewrite, the software path. */
-static inline __attribute__((always_inline)) void
-udp_rewrite(uint8_t *f, const struct mp_pkt *pkt, const uint8_t src_mac[6], const uint8_t dst_mac[6], uint32_t src_ip,
-	    uint16_t src_port, uint32_t dst_ip, uint16_t dst_port, unsigned hw)
-{
-	uint8_t *ip = f + pkt->l3_off, *u = f + pkt->l4_off;
-	uint32_t addr = 0, ttl = 0, ports;
-	uint16_t old_ttl_word = mp_rd16(ip + 8), old[4], uc;
-
-	memcpy(f, dst_mac, 6);
-	memcpy(f + 6, src_mac, 6);
-	for (int i = 0; i < 4; i++)
-		old[i] = mp_rd16(ip + 12 + 2 * i);
-	mp_wr16(ip + 12, (uint16_t)(src_ip >> 16));
-	mp_wr16(ip + 14, (uint16_t)src_ip);
-	mp_wr16(ip + 16, (uint16_t)(dst_ip >> 16));
-	mp_wr16(ip + 18, (uint16_t)dst_ip);
-	for (int i = 0; i < 4; i++)
-		addr = csum_delta(addr, old[i], mp_rd16(ip + 12 + 2 * i));
-	if (ip[8] > 1)
-		ip[8]--;
-	ttl = csum_delta(0, old_ttl_word, mp_rd16(ip + 8));
-	/* Left to the port: the field is 0 while the port sums the header. */
-	mp_wr16(ip + 10, (hw & MP_RW_HW_IP) ? 0 : csum_apply(mp_rd16(ip + 10), addr + ttl));
-
-	ports = csum_delta(0, mp_rd16(u), src_port);
-	ports = csum_delta(ports, mp_rd16(u + 2), dst_port);
-	mp_wr16(u, src_port);
-	mp_wr16(u + 2, dst_port);
-	uc = mp_rd16(u + 6);
-	if (uc && !(hw & MP_RW_HW_UDP)) {
-		/* The UDP checksum covers the pseudo-header addresses too (RFC 768). */
-		uc = csum_apply(uc, addr + ports);
-		mp_wr16(u + 6, uc ? uc : 0xffff);
-	}
-}
-
 void mp_udp_rewrite(uint8_t *f, const struct mp_pkt *pkt, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 		    uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port)
 {
-	udp_rewrite(f, pkt, src_mac, dst_mac, src_ip, src_port, dst_ip, dst_port, 0);
+	mp_udp_rewrite_fast(f, pkt, src_mac, dst_mac, src_ip, src_port, dst_ip, dst_port, 0);
 }
 
 void mp_udp_rewrite_hw(uint8_t *f, const struct mp_pkt *pkt, const uint8_t src_mac[6], const uint8_t dst_mac[6],
 		       uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port, unsigned hw)
 {
-	udp_rewrite(f, pkt, src_mac, dst_mac, src_ip, src_port, dst_ip, dst_port, hw);
+	mp_udp_rewrite_fast(f, pkt, src_mac, dst_mac, src_ip, src_port, dst_ip, dst_port, hw);
 }
 
 size_t mp_udp6_to_4(uint8_t *f, struct mp_pkt *pkt, uint32_t src, uint32_t dst)

@@ -117,6 +117,9 @@ struct mp_lb_origin {
 	 * address an IPv4 reader (the data plane) resolves through mp_lb_origin_endpoint. */
 	uint8_t ip_v6;
 	uint8_t ip6[16]; /* network order */
+	/* SRT (row 0) and RTC (row 1) endpoints at an IPv6 address: the stand-in IPv4 address the data
+	 * plane knows them by (0.255.0.0/16, mp_lb_origin6_addr); 0: none (the table was full) */
+	uint32_t standin[2][MP_REG_MAX_ENDPOINTS];
 };
 #define MP_LB_ORIGIN_MAGIC 0x6f726967u /* "orig" */
 
@@ -173,7 +176,9 @@ uint32_t mp_lb_origin_silent_take(struct mp_lb *lb, uint32_t id);
 /* The origin's load score for picks (pick_policy.h mp_pick_load_score), -1 when unknown. */
 double mp_lb_origin_load(struct mp_lb *lb, const struct mp_lb_origin *o);
 /* Endpoint i of protocol p resolved to an IPv4 address (the origin's ip when the endpoint has none).
- * An endpoint that resolves to IPv6 gives *ipv4 0 and MP_ERR_NOTFOUND (IPv4 readers skip it). */
+ * An endpoint that resolves to IPv6 gives, for SRT and RTC (the data plane's media), its stand-in
+ * (mp_lb_origin6_is_standin), and for the other protocols *ipv4 0 and MP_ERR_NOTFOUND (IPv4
+ * readers skip it; mp_lb_origin_endpoint_host names it). */
 int mp_lb_origin_endpoint(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i,
 			  uint32_t *ipv4, uint16_t *port);
 /* The same resolved to an address of either family, as text for a socket API ("198.18.0.5",
@@ -186,6 +191,29 @@ int mp_lb_origin_endpoint_host(const struct mp_lb_origin *o, enum mp_reg_proto p
 bool mp_lb_origin_endpoint_tls(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i);
 /* True when the record is live and its checksum matches (used by tests and debug checks). */
 bool mp_lb_origin_verify(const struct mp_lb_origin *o);
+
+/* ---- IPv6 origins on the data plane (lb_origin6.c) ----
+ * Sessions (and NAT port keys) name an origin by a 32-bit address. An origin endpoint for SRT or
+ * WebRTC media at an IPv6 address gets a stand-in IPv4 address in 0.255.0.0/16 (0.0.0.0/8 is never
+ * a real source, RFC 1122 section 3.2.1.3; IPv6 clients' stand-ins are below it, dp_v6client.h)
+ * when its origin registers, one per address, kept while an origin names it and given to another
+ * address only MP_LB_ORIGIN6_QUIET_MS after the last one went. Picks, WebRTC usernames and sessions
+ * carry the stand-in; the data plane translates at its edge (dp_v6client.c). */
+#define MP_LB_ORIGIN6_NET 0x00ff0000u
+#define MP_LB_ORIGIN6_MAX 65535u
+#define MP_LB_ORIGIN6_QUIET_MS 600000u
+static inline bool mp_lb_origin6_is_standin(uint32_t ip)
+{
+	return (ip & 0xffff0000u) == MP_LB_ORIGIN6_NET && ip != MP_LB_ORIGIN6_NET;
+}
+/* Lock-free, any thread. The stand-in of an IPv6 origin address (ip6 network order), 0 when none. */
+uint32_t mp_lb_origin6_standin(struct mp_lb *lb, const uint8_t ip6[16]);
+/* The IPv6 address (16 bytes, network order) of a stand-in, NULL when it is none. */
+const uint8_t *mp_lb_origin6_addr(struct mp_lb *lb, uint32_t standin);
+/* An origin address as people read it: a stand-in as "[2001:db8::1]", anything else "a.b.c.d"
+ * (cap >= MP_LB_ADDR_TEXT_MAX). Returns the length. */
+#define MP_LB_ADDR_TEXT_MAX 48
+int mp_lb_addr_text(struct mp_lb *lb, uint32_t ip, char *out, size_t cap);
 
 /* ---- stream picks ---- */
 

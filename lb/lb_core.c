@@ -270,7 +270,8 @@ struct mp_lb *mp_lb_create_with(const struct mp_lb_config *cfg, const struct mp_
 		MP_ERR("lb: cannot create the defer queue: %s", rte_strerror(rte_errno));
 		goto fail;
 	}
-	if (mp_lb_origins_init(lb) || mp_lb_picks_init(lb) || mp_lb_webrtc_init(lb) || mp_lb_hls_init(lb))
+	if (mp_lb_origins_init(lb) || mp_lb_origin6_init(lb) || mp_lb_picks_init(lb) || mp_lb_webrtc_init(lb) ||
+	    mp_lb_hls_init(lb))
 		goto fail;
 	size_t before = mp_lb_heap_allocated();
 	lb->mem_mark = before;
@@ -312,6 +313,7 @@ void mp_lb_destroy(struct mp_lb *lb)
 	mp_lb_hls_fini(lb);
 	mp_lb_webrtc_fini(lb);
 	mp_lb_picks_fini(lb);
+	mp_lb_origin6_fini(lb);
 	mp_lb_origins_fini(lb);
 	if (lb->dq_ctl != NULL && rte_rcu_qsbr_dq_delete(lb->dq_ctl) != 0)
 		MP_WARN("lb: defer queue not empty at destroy");

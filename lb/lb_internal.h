@@ -83,6 +83,14 @@ struct mp_lb {
 	_Atomic uint32_t *origin_npicks; /* [cap]: new streams pinned to id since its last registration */
 	_Atomic uint32_t *origin_silent; /* [cap]: handshakes id left unanswered, not yet taken */
 
+	/* IPv6 origin endpoints' stand-ins (lb_origin6.c), written under origins.wlock */
+	struct mp_lb_table o6;           /* IPv6 address -> slot */
+	uint8_t (*o6_addr)[16];          /* per slot, read by the data plane */
+	uint8_t *o6_used;                /* the slot holds an address (atomic) */
+	uint32_t *o6_refs;               /* origin endpoints naming it */
+	uint64_t *o6_free_ms;            /* found unused then (0: in use, or not seen unused yet) */
+	uint32_t o6_cap, o6_fresh;       /* slots; those from o6_fresh on were never used */
+
 	struct mp_lb_table picks;        /* stream -> (uid << 32 | id) */
 	_Atomic uint64_t repicks;
 
@@ -159,6 +167,14 @@ void mp_lb_origin_picked(struct mp_lb *lb, uint32_t id);
 int mp_lb_origins_init(struct mp_lb *lb);
 void mp_lb_origins_fini(struct mp_lb *lb);
 int mp_lb_origins_sweep(struct mp_lb *lb, uint64_t now);
+int mp_lb_origin6_init(struct mp_lb *lb);
+void mp_lb_origin6_fini(struct mp_lb *lb);
+/* Under origins.wlock: take a stand-in for each SRT and RTC endpoint of new record o at an IPv6
+ * address (o->standin), and give back those of a record replaced by a registration or removed. */
+void mp_lb_origin6_hold(struct mp_lb *lb, struct mp_lb_origin *o, uint64_t now);
+void mp_lb_origin6_release(struct mp_lb *lb, const struct mp_lb_origin *o);
+/* o's stand-in for endpoint i of p (0: none, or not a media protocol). */
+uint32_t mp_lb_origin6_standin_of(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i);
 int mp_lb_picks_init(struct mp_lb *lb);
 void mp_lb_picks_fini(struct mp_lb *lb);
 int mp_lb_picks_sweep(struct mp_lb *lb);

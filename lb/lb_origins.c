@@ -72,6 +72,7 @@ static struct mp_lb_origin *mp_lb_origin_build(struct mp_lb *lb, const char *key
 			memcpy(o->ep[p][i].ip6, reg->ep[p][i].ip6, sizeof(o->ep[p][i].ip6));
 		}
 	}
+	mp_lb_origin6_hold(lb, o, now); /* given back when the record is replaced or removed */
 	o->check = mp_lb_origin_sum(o);
 	o->magic = MP_LB_ORIGIN_MAGIC;
 	return o;
@@ -127,6 +128,7 @@ int mp_lb_local_origin_update(struct mp_lb *lb, const struct mp_registration *re
 		o->down_probe = up_again ? 0 : old->down_probe;
 		o->check = mp_lb_origin_sum(o);
 		atomic_store_explicit(&lb->origin_slot[id], o, memory_order_release);
+		mp_lb_origin6_release(lb, old);
 		/* the heartbeat's load now counts the streams sent since the last one */
 		atomic_store_explicit(&lb->origin_npicks[id], 0, memory_order_relaxed);
 		rte_spinlock_unlock(&t->wlock);
@@ -161,6 +163,7 @@ int mp_lb_local_origin_update(struct mp_lb *lb, const struct mp_registration *re
 		atomic_store_explicit(&lb->origin_slot[id], NULL, memory_order_release);
 		lb->origin_free[lb->origin_nfree++] = id;
 		atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);
+		mp_lb_origin6_release(lb, o);
 		rte_spinlock_unlock(&t->wlock);
 		mp_lb_origin_retire(lb, o);
 		return MP_ERR_FULL;
@@ -200,6 +203,7 @@ int mp_lb_local_origin_remove(struct mp_lb *lb, const char *name)
 	struct mp_lb_origin *o = atomic_load_explicit(&lb->origin_slot[id], memory_order_relaxed);
 	rte_hash_del_key(t->h, key);
 	atomic_store_explicit(&lb->origin_slot[id], NULL, memory_order_release);
+	mp_lb_origin6_release(lb, o);
 	/* The id may be reused at once: picks and callers compare the uid. */
 	lb->origin_free[lb->origin_nfree++] = id;
 	atomic_fetch_sub_explicit(&t->count, 1, memory_order_relaxed);
@@ -375,8 +379,12 @@ int mp_lb_origin_endpoint(const struct mp_lb_origin *o, enum mp_reg_proto p, uns
 		return MP_ERR_NOTFOUND;
 	*ipv4 = mp_endpoint_ip(&o->ep[p][i], o->ipv4);
 	*port = o->ep[p][i].port;
-	/* an IPv6 endpoint (its own, or its origin's) is none for an IPv4 reader */
-	return o->ep[p][i].v6 || (!o->ep[p][i].ipv4 && o->ip_v6) ? MP_ERR_NOTFOUND : MP_OK;
+	if (!o->ep[p][i].v6 && (o->ep[p][i].ipv4 || !o->ip_v6))
+		return MP_OK;
+	/* an IPv6 endpoint (its own, or its origin's): SRT and WebRTC media reach it through its
+	 * stand-in (the data plane translates); it is none for other IPv4 readers */
+	*ipv4 = mp_lb_origin6_standin_of(o, p, i);
+	return *ipv4 ? MP_OK : MP_ERR_NOTFOUND;
 }
 
 int mp_lb_origin_endpoint_host(const struct mp_lb_origin *o, enum mp_reg_proto p, unsigned int i, char *host,
@@ -408,7 +416,8 @@ int mp_lb_target_host(struct mp_lb *lb, const struct mp_lb_target *t, enum mp_re
 	uint16_t port;
 
 	o = mp_lb_origin_get(lb, t->origin_id);
-	if (t->ipv4 || o == NULL || o->uid != t->origin_uid) /* IPv4 as picked (an origin gone meanwhile too) */
+	/* IPv4 as picked (an origin gone meanwhile too); a media pick's stand-in names its IPv6 endpoint */
+	if ((t->ipv4 && !mp_lb_origin6_is_standin(t->ipv4)) || o == NULL || o->uid != t->origin_uid)
 		return t->ipv4 && mp_ipv4_format(t->ipv4, host, MP_LB_HOST_MAX) > 0 ? MP_OK : MP_ERR_NOTFOUND;
 	return mp_lb_origin_endpoint_host(o, p, 0, host, &port);
 }

@@ -22,11 +22,16 @@ static const char *mp_lb_proto_label(enum mp_reg_proto p)
 static bool mp_lb_origin_serves(const struct mp_lb *lb, const struct mp_lb_origin *o,
 				enum mp_reg_proto proto, uint64_t now)
 {
+	uint32_t ip;
+	uint16_t port;
+
 	if (o == NULL || o->n_ep[proto] == 0 || !mp_lb_origin_alive(lb, o, now))
 		return false;
-	/* SRT and WebRTC media cross the data plane, which reaches IPv4 origins only: an origin whose
-	 * endpoint for them resolves to IPv6 does not serve them (RTMP and HTTP relays reach either). */
-	return (proto != MP_PROTO_SRT && proto != MP_PROTO_RTC) || mp_endpoint_ip(&o->ep[proto][0], o->ipv4) != 0;
+	/* SRT and WebRTC media cross the data plane, whose sessions name origins by IPv4 address: an
+	 * endpoint for them at an IPv6 address is reached through its stand-in (lb_origin6.c, the data
+	 * plane translates), and serves only with one (none when that table was full). RTMP and HTTP
+	 * relays reach either family. */
+	return (proto != MP_PROTO_SRT && proto != MP_PROTO_RTC) || mp_lb_origin_endpoint(o, proto, 0, &ip, &port) == MP_OK;
 }
 
 /* The origin a pick word names, or NULL when that origin is gone (id reused or freed). */

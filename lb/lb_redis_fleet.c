@@ -24,7 +24,8 @@
  *            passes what it found to the workers on the adopt ring (sessions are written by worker
  *            lcores only).
  * Keys (after the key prefix), TTL = the kind's idle timeout, renewed every third of the shorter one
- * while the session lives:
+ * while the session lives (PEXPIRE when the record is the one the renewal wrote last and is still
+ * there, else SET again):
  *   mediaplane-session-srt:<socket id the client sends to>        the record of an SRT session (JSON)
  *   mediaplane-session-webrtc:<client ip:port>:<service ip:port>  the record of a WebRTC session
  *   mediaplane-session-nat:<origin ip>:<origin port>:<NAT port>   the same record, either kind
@@ -41,6 +42,8 @@
 struct mp_rds_fleet {
 	struct rte_ring *adopt;   /* struct mp_rds_fleet_rec; SP (Redis thread) / MC (workers) */
 	uint64_t refreshed_ms;
+	uint64_t *written;        /* per session slot: digest of the record the renewal last SET (0: none);
+				   * max_sessions of them, made at the first renewal */
 	struct {
 		char key[96];
 		uint64_t at_ms;
@@ -323,6 +326,7 @@ void mp_rds_fleet_fini(struct mp_rds *r)
 	if (r->fleet == NULL)
 		return;
 	rte_ring_free(r->fleet->adopt);
+	free(r->fleet->written);
 	free(r->fleet);
 	r->fleet = NULL;
 }
@@ -340,35 +344,64 @@ static unsigned long long fleet_refresh_ms(const struct mp_rds *r)
 	return (a < b ? a : b) / 3;
 }
 
-/* Append the two SETs of rec; the number appended. */
-static int fleet_append(struct mp_rds *r, const struct mp_rds_fleet_rec *rec)
+/* The keys of rec (its SRT socket id or WebRTC tuple, its NAT port): how many were made. */
+static int fleet_keys(struct mp_rds *r, const struct mp_rds_fleet_rec *rec, char keys[2][MP_RDS_KEY_MAX])
 {
-	char json[512], k[64], a[16], key[MP_RDS_KEY_MAX];
-	unsigned long long ttl = fleet_ttl(r, rec->kind);
+	char k[64], a[16];
 	int n = 0;
-	if (mp_rds_fleet_encode(rec, json, sizeof(json)) < 0)
-		return 0;
 	if (rec->kind == MP_LB_SESS_SRT) {
 		if (rec->bound == 0)
 			return 0; /* not bound (yet): the client cannot be told apart */
 		snprintf(k, sizeof(k), "%u", rec->bound);
-		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SESS_SRT, k) == MP_OK)
-			n += mp_rds_append(r, "SET %s %s PX %llu", key, json, ttl) == MP_OK;
+		n += mp_rds_key(r, keys[n], MP_RDS_KEY_MAX, MP_RDS_SESS_SRT, k) == MP_OK;
 	} else {
 		char c[24], sv[24];
 		ep_text(c, sizeof(c), rec->client_ip, rec->client_port);
 		ep_text(sv, sizeof(sv), rec->service_ip, rec->service_port);
 		snprintf(k, sizeof(k), "%s:%s", c, sv);
-		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SESS_WEBRTC, k) == MP_OK)
-			n += mp_rds_append(r, "SET %s %s PX %llu", key, json, ttl) == MP_OK;
+		n += mp_rds_key(r, keys[n], MP_RDS_KEY_MAX, MP_RDS_SESS_WEBRTC, k) == MP_OK;
 	}
 	if (rec->nat_port != 0) {
 		mp_ipv4_format(rec->origin_ip, a, sizeof(a));
 		snprintf(k, sizeof(k), "%s:%u:%u", a, rec->origin_port, rec->nat_port);
-		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SESS_NAT, k) == MP_OK)
-			n += mp_rds_append(r, "SET %s %s PX %llu", key, json, ttl) == MP_OK;
+		n += mp_rds_key(r, keys[n], MP_RDS_KEY_MAX, MP_RDS_SESS_NAT, k) == MP_OK;
 	}
 	return n;
+}
+
+/* Append the SETs of rec (both keys); the number appended. */
+static int fleet_append(struct mp_rds *r, const struct mp_rds_fleet_rec *rec)
+{
+	char json[512], keys[2][MP_RDS_KEY_MAX];
+	unsigned long long ttl = fleet_ttl(r, rec->kind);
+	int n = 0, nk;
+	if (mp_rds_fleet_encode(rec, json, sizeof(json)) < 0)
+		return 0;
+	nk = fleet_keys(r, rec, keys);
+	for (int i = 0; i < nk; i++)
+		n += mp_rds_append(r, "SET %s %s PX %llu", keys[i], json, ttl) == MP_OK;
+	return n;
+}
+
+/* Append a PEXPIRE (the kind's TTL again) for each key of rec; the number appended. */
+static int fleet_append_renew(struct mp_rds *r, const struct mp_rds_fleet_rec *rec)
+{
+	char keys[2][MP_RDS_KEY_MAX];
+	unsigned long long ttl = fleet_ttl(r, rec->kind);
+	int n = 0, nk = fleet_keys(r, rec, keys);
+	for (int i = 0; i < nk; i++)
+		n += mp_rds_append(r, "PEXPIRE %s %llu", keys[i], ttl) == MP_OK;
+	return n;
+}
+
+/* A digest of rec (rec_of clears it first: no stray padding); never 0. */
+static uint64_t fleet_digest(const struct mp_rds_fleet_rec *rec)
+{
+	const uint8_t *p = (const uint8_t *)rec;
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+	for (size_t i = 0; i < sizeof(*rec); i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h != 0 ? h : 1;
 }
 
 static void fleet_replies(struct mp_rds *r, uint64_t now, int n)
@@ -389,6 +422,10 @@ static uint32_t fleet_origin_id(struct mp_rds *r, const struct mp_rds_fleet_rec 
 	struct mp_lb *lb = r->lb;
 	enum mp_reg_proto proto = rec->kind == MP_LB_SESS_SRT ? MP_PROTO_SRT : MP_PROTO_RTC;
 	uint32_t lim = mp_lb_origin_id_limit(lb), by_ip = MP_LB_ORIGIN_NONE;
+	/* An IPv6 origin's stand-in (lb_origin6.c) is numbered by each appliance itself: another's may
+	 * name a different origin here, so such a session is not taken over (the client reconnects). */
+	if (mp_lb_origin6_is_standin(rec->origin_ip))
+		return MP_LB_ORIGIN_NONE;
 	for (uint32_t id = 0; id < lim; id++) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(lb, id);
 		if (o == NULL)
@@ -482,14 +519,49 @@ void mp_rds_fleet_req(struct mp_rds *r, const struct mp_rds_req *q, uint64_t now
 	}
 }
 
+/* Read n replies of a renewal batch: renew[k] PEXPIREs then set[k] SETs for record k, in order. A record
+ * one of whose keys is gone (PEXPIRE answered 0: Redis restarted, flushed, or the key was deleted) is
+ * written in full at once. False when Redis went away. */
+static bool fleet_renew_replies(struct mp_rds *r, uint64_t now, const struct mp_rds_fleet_rec *batch,
+				const uint32_t *slot, const uint8_t *renew, const uint8_t *set, unsigned int n)
+{
+	struct mp_rds_fleet *f = r->fleet;
+	unsigned int again[FLEET_REFRESH_BATCH], n_again = 0;
+	redisReply *rep;
+	for (unsigned int k = 0; k < n; k++) {
+		bool gone = false;
+		for (unsigned int j = 0; j < (unsigned int)renew[k] + set[k]; j++) {
+			if (mp_rds_reply(r, now, &rep) != MP_OK)
+				return false;
+			if (j < renew[k] && !(rep->type == REDIS_REPLY_INTEGER && rep->integer == 1))
+				gone = true;
+			freeReplyObject(rep);
+		}
+		if (gone)
+			again[n_again++] = k;
+	}
+	int m = 0;
+	for (unsigned int a = 0; a < n_again; a++) {
+		int w = fleet_append(r, &batch[again[a]]);
+		f->written[slot[again[a]]] = w > 0 ? fleet_digest(&batch[again[a]]) : 0;
+		m += w;
+	}
+	fleet_replies(r, now, m);
+	return atomic_load(&r->up);
+}
+
 void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
 {
 	struct mp_rds_fleet *f = r->fleet;
 	struct mp_lb *lb = r->lb;
 	struct mp_rds_fleet_rec batch[FLEET_REFRESH_BATCH];
+	uint32_t slot[FLEET_REFRESH_BATCH];
+	uint8_t renew[FLEET_REFRESH_BATCH], set[FLEET_REFRESH_BATCH];
 	if (f == NULL || r->lb->fleet_size <= 1 || now - f->refreshed_ms < fleet_refresh_ms(r))
 		return;
 	f->refreshed_ms = now;
+	if (f->written == NULL && (f->written = calloc(lb->cfg.max_sessions, sizeof(*f->written))) == NULL)
+		return; /* tried again next time */
 	uint32_t i = 0;
 	while (i != UINT32_MAX) {
 		unsigned int n = 0;
@@ -498,14 +570,24 @@ void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
 		     i = mp_lb_session_next(lb, i + 1)) {
 			const struct mp_lb_session *s = mp_lb_session_at(lb, i);
 			if (s != NULL && atomic_load_explicit(&s->state, memory_order_acquire) == MP_LB_SESS_ACTIVE &&
-			    (s->kind == MP_LB_SESS_WEBRTC || s->u.srt.bound))
-				rec_of(lb, &batch[n++], s, lb->fleet_index);
+			    (s->kind == MP_LB_SESS_WEBRTC || s->u.srt.bound)) {
+				rec_of(lb, &batch[n], s, lb->fleet_index);
+				slot[n++] = i;
+			}
 		}
-		int m = 0;
-		for (unsigned int k = 0; k < n; k++)
-			m += fleet_append(r, &batch[k]);
-		fleet_replies(r, now, m);
-		if (!atomic_load(&r->up))
+		/* The record the renewal wrote last for this slot: its TTL only. Another (a new session
+		 * in the slot, a changed socket id, a record published since): written in full. */
+		for (unsigned int k = 0; k < n; k++) {
+			uint64_t d = fleet_digest(&batch[k]);
+			renew[k] = set[k] = 0;
+			if (f->written[slot[k]] == d) {
+				renew[k] = (uint8_t)fleet_append_renew(r, &batch[k]);
+			} else {
+				set[k] = (uint8_t)fleet_append(r, &batch[k]);
+				f->written[slot[k]] = set[k] > 0 ? d : 0;
+			}
+		}
+		if (!fleet_renew_replies(r, now, batch, slot, renew, set, n))
 			return;
 	}
 }

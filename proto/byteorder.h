@@ -50,6 +50,17 @@ static inline uint16_t mp_csum_fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
+/* RFC 1071: fold a one's-complement sum accumulated in 64 bits, of 16-bit words or of wider lanes
+ * (2^16 = 1 mod 0xffff, so 32-bit lanes fold the same), to 16 bits. */
+static inline uint16_t mp_csum_fold64(uint64_t s)
+{
+	s = (s & 0xffffffffu) + (s >> 32);
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	s = (s & 0xffffu) + (s >> 16);
+	return (uint16_t)s;
+}
+
 /* RFC 1071: add len bytes of buf, as big-endian 16-bit words (an odd last byte padded with zero), to
  * sum and fold. A header whose checksum field is right sums to 0xffff; the field to write is ~result. */
 static inline uint16_t mp_csum(const void *buf, size_t len, uint32_t sum)

@@ -4,6 +4,7 @@
 #include "mp_error.h"
 
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -218,6 +219,23 @@ int mp_sdp_media_addr(const struct mp_sdp_info *info, uint32_t *ipv4, uint16_t *
 	return MP_ERR_NOTFOUND;
 }
 
+int mp_sdp_media_addr6(const struct mp_sdp_info *info, uint8_t ip6[16], uint16_t *port)
+{
+	static const uint8_t any[16];
+
+	for (unsigned i = 0; info && i < info->n_cand; i++) {
+		const struct mp_sdp_candidate *c = &info->cand[i];
+
+		if (c->type == MP_SDP_HOST && c->transport == MP_SDP_UDP && c->port != 0 &&
+		    mp_ipv6_parse(c->address, strnlen(c->address, sizeof(c->address)), ip6) == MP_OK &&
+		    memcmp(ip6, any, 16) != 0) {
+			*port = c->port;
+			return MP_OK;
+		}
+	}
+	return MP_ERR_NOTFOUND;
+}
+
 /* Bounded output: o->len bytes written so far; o->err set once something did not fit. */
 struct out_buf {
 	char *p;
@@ -235,18 +253,22 @@ static void put(struct out_buf *o, const char *s, size_t n)
 	o->len += n;
 }
 
-/* "c=IN IP4 <addr>" naming a real address (not 0.0.0.0): the default candidate's address
- * (RFC 8839 section 4.2.1.2), which would reveal the origin. Sets *addr_off to where addr starts. */
+/* "c=IN IP4 <addr>" naming a real address (not 0.0.0.0), or "c=IN IP6 <addr>" (not ::, an IPv6
+ * origin's): the default candidate's address (RFC 8839 section 4.2.1.2), which would reveal the
+ * origin. Sets *addr_off to where addr starts (both prefixes are as long). */
 static int is_c_line_with_addr(const struct sdp_line *l, size_t *addr_off)
 {
-	static const char pfx[] = "c=IN IP4 ";
+	static const char pfx[] = "c=IN IP4 ", pfx6[] = "c=IN IP6 ";
 	size_t n = sizeof(pfx) - 1, e = n;
+	bool v6 = has_prefix(l, pfx6);
 
-	if (!has_prefix(l, pfx))
+	if (!v6 && !has_prefix(l, pfx))
 		return 0;
 	while (e < l->len && l->p[e] != ' ' && l->p[e] != '/')
 		e++;
 	*addr_off = n;
+	if (v6)
+		return !(e - n == 2 && memcmp(l->p + n, "::", 2) == 0) && e > n;
 	return !(e - n == 7 && memcmp(l->p + n, "0.0.0.0", 7) == 0) && e > n;
 }
 
@@ -335,7 +357,7 @@ int mp_sdp_rewrite_candidates6(const char *sdp, size_t len, uint32_t public_ipv4
 
 				while (e < l.len && l.p[e] != ' ' && l.p[e] != '/')
 					e++;
-				put(&o, whole, off);
+				put(&o, "c=IN IP4 ", off); /* an IPv6 origin's default candidate becomes our IPv4 one */
 				put(&o, ip, strlen(ip));
 				put(&o, whole + e, whole_len - e);
 				continue;

@@ -45,6 +45,10 @@ int mp_sdp_parse(const char *sdp, size_t len, struct mp_sdp_info *out);
  * Returns MP_OK or MP_ERR_NOTFOUND (then use the origin's registered rtc endpoint). */
 int mp_sdp_media_addr(const struct mp_sdp_info *info, uint32_t *ipv4, uint16_t *port);
 
+/* The same for an IPv6 origin (issue 16): the first UDP host candidate with an IPv6 address (not ::),
+ * into ip6[16] (network order). MP_OK or MP_ERR_NOTFOUND. */
+int mp_sdp_media_addr6(const struct mp_sdp_info *info, uint8_t ip6[16], uint16_t *port);
+
 #define MP_SDP_REWRITE_TCP 1u   /* rewrite TCP host candidates too (default: drop their lines) */
 #define MP_SDP_DROP_NONHOST 2u  /* drop srflx/prflx/relay candidates (default: keep them as they are) */
 

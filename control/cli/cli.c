@@ -285,19 +285,19 @@ void mp_cli_show_sessions(struct mp_cli_run *r, const char *kind_word, uint32_t 
 	mp_lb_stats(c->lb, &st);
 	for (uint32_t i = mp_lb_session_next(c->lb, 0); i != UINT32_MAX && n < limit; i = mp_lb_session_next(c->lb, i + 1)) {
 		struct mp_lb_session *s = mp_lb_session_at(c->lb, i);
-		char cl[16], og[16];
+		char cl[16], og[MP_LB_ADDR_TEXT_MAX];
 		const char *k;
 		double idle;
 
 		if (!s || (kind && s->kind != kind))
 			continue;
 		ip_str(s->tuple.src_ip, cl, sizeof(cl));
-		ip_str(s->origin_ipv4, og, sizeof(og));
+		mp_lb_addr_text(c->lb, s->origin_ipv4, og, sizeof(og)); /* an IPv6 origin: [its address] */
 		k = s->kind == MP_LB_SESS_WEBRTC ? "webrtc" : "srt";
 		idle = (double)(now - atomic_load(&s->last_seen_ms)) / 1000.0;
 		if (arr) {
 			cJSON *js = cJSON_CreateObject();
-			char a[32];
+			char a[MP_LB_ADDR_TEXT_MAX + 8];
 
 			cJSON_AddStringToObject(js, "kind", k);
 			snprintf(a, sizeof(a), "%s:%u", cl, s->tuple.src_port);

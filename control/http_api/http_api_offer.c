@@ -121,6 +121,21 @@ static void answer(struct mp_api_call *call, struct evhttp_request *resp, int co
 				    c->cfg->service_ip ? c->cfg->service_ip : c->cfg->public_ip.ipv4,
 				    c->cfg->public_ip6.set ? c->cfg->public_ip6.ip6 : NULL, c->cfg->webrtc_port, &a, reason,
 				    sizeof(reason));
+	if (rc == MP_OK && a.media6) {
+		/* An IPv6 origin's own candidate (aiortc's port per session; SRS's is its rtc endpoint's):
+		 * the data plane knows a registered media address by its stand-in (lb.h); another address
+		 * is not followed (the registered rtc endpoint stays). */
+		uint32_t standin = mp_lb_origin6_standin(c->lb, a.media_ip6);
+
+		if (standin) {
+			a.media_ipv4 = standin;
+			a.media_port = a.media6_port;
+			a.media_from_sdp = true;
+		} else if (!a.media_ipv4 || !a.media_port) {
+			snprintf(reason, sizeof(reason), "the origin's answer names an IPv6 media address it did not register, and it registered no rtc endpoint");
+			rc = MP_ERR_NOTFOUND;
+		}
+	}
 	if (rc == MP_OK && (rc = mp_lb_webrtc_store(c->lb, a.username, a.ice_pwd, call->stream, call->origin_id, a.media_ipv4,
 						    a.media_port, mp_now_ms())) != MP_OK)
 		snprintf(reason, sizeof(reason), "cannot record the ICE username: %s", mp_strerror(rc));

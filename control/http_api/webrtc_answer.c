@@ -51,11 +51,13 @@ static int build(const char *offer_ufrag, const char *answer, size_t answer_len,
 	_Static_assert(sizeof(out->ice_pwd) == sizeof(info->pwd), "ice-pwd sizes");
 	memcpy(out->ice_pwd, info->pwd, sizeof(out->ice_pwd));
 	out->media_from_sdp = mp_sdp_media_addr(info, &out->media_ipv4, &out->media_port) == MP_OK;
+	if (!out->media_from_sdp)
+		out->media6 = mp_sdp_media_addr6(info, out->media_ip6, &out->media6_port) == MP_OK;
 	if (!out->media_from_sdp) {
 		out->media_ipv4 = rtc_ipv4;
 		out->media_port = rtc_port;
 	}
-	if (!out->media_ipv4 || !out->media_port) {
+	if ((!out->media_ipv4 || !out->media_port) && !out->media6) {
 		snprintf(reason, reason_cap, "the origin's answer has no UDP host candidate and it registered no rtc endpoint");
 		return MP_ERR_NOTFOUND;
 	}

@@ -16,6 +16,10 @@ struct mp_webrtc_answer {
 	uint32_t media_ipv4;               /* where the origin takes media (host order) */
 	uint16_t media_port;
 	bool media_from_sdp;               /* false: from the registered rtc endpoint */
+	bool media6;                       /* no IPv4 host candidate but an IPv6 one: media_ip6:media6_port
+					    * (the caller maps it to the origin's stand-in, lb.h) */
+	uint8_t media_ip6[16];
+	uint16_t media6_port;
 	int rewritten;                     /* candidates moved to the appliance (IPv6 twins included) */
 	char *sdp;                         /* the answer for the client (malloc'd, NUL-terminated) */
 	size_t sdp_len;

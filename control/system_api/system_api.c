@@ -318,9 +318,13 @@ static void api_streams(struct evhttp_request *req, void *arg)
 	reply_cjson(req, o);
 }
 
-static void ip_str(uint32_t ip, uint16_t port, char *out, size_t cap)
+/* ip:port; an IPv6 origin's stand-in as [its address]:port (mp_lb_addr_text). */
+static void ip_str(struct mp_lb *lb, uint32_t ip, uint16_t port, char *out, size_t cap)
 {
-	snprintf(out, cap, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port);
+	char a[MP_LB_ADDR_TEXT_MAX];
+
+	mp_lb_addr_text(lb, ip, a, sizeof(a));
+	snprintf(out, cap, "%s:%u", a, port);
 }
 
 /* GET /api/v1/sessions[?kind=webrtc|srt&limit=N&cursor=C]: a page of data-plane sessions with their
@@ -359,16 +363,16 @@ static void api_sessions(struct evhttp_request *req, void *arg)
 	a = cJSON_AddArrayToObject(o, "sessions");
 	for (i = mp_lb_session_next(c->lb, cursor); i != UINT32_MAX && n < limit; i = mp_lb_session_next(c->lb, i + 1)) {
 		struct mp_lb_session *s = mp_lb_session_at(c->lb, i);
-		char addr[32];
+		char addr[MP_LB_ADDR_TEXT_MAX + 8];
 		cJSON *e;
 
 		if (!s || (kind && s->kind != kind))
 			continue;
 		e = cJSON_CreateObject();
 		cJSON_AddStringToObject(e, "kind", s->kind == MP_LB_SESS_WEBRTC ? "webrtc" : "srt");
-		ip_str(s->tuple.src_ip, s->tuple.src_port, addr, sizeof(addr));
+		ip_str(c->lb, s->tuple.src_ip, s->tuple.src_port, addr, sizeof(addr));
 		cJSON_AddStringToObject(e, "client", addr);
-		ip_str(s->origin_ipv4, s->origin_port, addr, sizeof(addr));
+		ip_str(c->lb, s->origin_ipv4, s->origin_port, addr, sizeof(addr));
 		cJSON_AddStringToObject(e, "origin", addr);
 		cJSON_AddNumberToObject(e, "origin_id", s->origin_id);
 		cJSON_AddNumberToObject(e, "nat_port", s->nat_port);
@@ -414,13 +418,13 @@ static void api_webrtc(struct evhttp_request *req, void *arg)
 	while (!(more = n >= limit) && mp_lb_webrtc_iterate(c->lb, &next, &w) == MP_OK) {
 		const struct mp_lb_origin *org = mp_lb_origin_get(c->lb, w.origin_id);
 		cJSON *e = cJSON_CreateObject();
-		char addr[32];
+		char addr[MP_LB_ADDR_TEXT_MAX + 8];
 
 		cJSON_AddStringToObject(e, "username", w.username);
 		cJSON_AddStringToObject(e, "stream", w.stream);
 		cJSON_AddNumberToObject(e, "origin_id", w.origin_id);
 		cJSON_AddStringToObject(e, "origin", org ? org->key : "");
-		ip_str(w.media_ipv4, w.media_port, addr, sizeof(addr));
+		ip_str(c->lb, w.media_ipv4, w.media_port, addr, sizeof(addr));
 		cJSON_AddStringToObject(e, "media", addr);
 		cJSON_AddNumberToObject(e, "age_ms", (double)(now - w.created_ms));
 		cJSON_AddNumberToObject(e, "idle_ms", (double)(now - atomic_load(&w.last_seen_ms)));

@@ -17,6 +17,9 @@
 # and b, fleet_size = 2) makes the router send an origin's datagrams to the service address and a
 # port of appliance X's share to X while X announces it, and by ECMP to the others once it does not
 # (policy rules on the destination port, a kernel table per BGP peer: docs/fleet.md).
+#
+# The failover tests' steps (at the end): a Redis for the fleet, both appliances on it, which one carries
+# the client's session, kill -9 of it, what reached the origin after, what the survivor took over.
 . "$(dirname "${BASH_SOURCE[0]}")/lib/netns.sh"
 
 FLEET_ID=$(($$ % 100000))
@@ -134,7 +137,8 @@ fleet_origin_up() {
 }
 
 # fleet_appliance X [mediaplane options...]: appliance X (a or b) in its namespace, then its BIRD on the
-# exception TAP's kernel side. Returns when both run; its PID is ${FLEET_PID[X]}, its log $FLEET_WORK/X.log.
+# exception TAP's kernel side. Its worker-stall limit is 5 s, not the default 1 s: on a loaded test machine
+# a worker lcore can wait over a second for a CPU, and a withdrawal then is not what these tests check. Returns when both run; its PID is ${FLEET_PID[X]}, its log $FLEET_WORK/X.log.
 fleet_appliance() {
 	local x=$1 ns=${FLEET_NS[$1]} end=$((SECONDS + 60))
 	shift
@@ -143,7 +147,7 @@ fleet_appliance() {
 		--vdev="net_af_packet0,iface=f$x" -- --public-port=net_af_packet0 --public-ip="${FLEET_IP[$x]}/24" \
 		--public-gateway="${FLEET_GW[$x]}" --service-ip="$FLEET_VIP" --exception-path=on --exception-tap=mpx \
 		--system-api-listen=0.0.0.0:12025 --api-listen=off --http-listen=off --rtmp-listen=off \
-		--cli-socket="$FLEET_WORK/$x.cli" --idle-sleep-us=50 "$@" >"$FLEET_WORK/$x.log" 2>&1
+		--cli-socket="$FLEET_WORK/$x.cli" --idle-sleep-us=50 --worker-stall-timeout=5s "$@" >"$FLEET_WORK/$x.log" 2>&1
 	FLEET_PID[$x]=$!
 	until grep -q "running (pid" "$FLEET_WORK/$x.log"; do
 		if ! kill -0 "${FLEET_PID[$x]}" 2>/dev/null || [ "$SECONDS" -ge "$end" ]; then
@@ -179,3 +183,79 @@ router_nexthops() {
 		sed 's/ $//'
 }
 nexthops_are() { [ "$(router_nexthops)" = "$1" ]; }
+
+# fleet_redis_up PORT: redis-server for the fleet in the origin namespace on FLEET_ORIGIN:PORT (log
+# $FLEET_WORK/redis.log); rcli runs redis-cli against it. Calls the test's fail if it does not answer.
+fleet_redis_up() {
+	FLEET_RPORT=$1
+	netns_bg "$NS_OR" redis-server --port "$FLEET_RPORT" --bind "$FLEET_ORIGIN" --protected-mode no --save '' \
+		--appendonly no --daemonize no >"$FLEET_WORK/redis.log" 2>&1
+	wait_until 30 fleet_redis_answers || fail "redis-server did not start"
+}
+rcli() { ip netns exec "$NS_OR" redis-cli -h "$FLEET_ORIGIN" -p "$FLEET_RPORT" "$@"; }
+fleet_redis_answers() { [ "$(rcli ping 2>/dev/null)" = PONG ]; }
+
+# fleet_appliances_on_redis [mediaplane options...]: appliances a and b, a fleet of 2 on fleet_redis_up's
+# Redis; returns once each has reached it. Calls the test's fail otherwise.
+fleet_appliances_on_redis() {
+	local x i=0
+	for x in a b; do
+		fleet_appliance "$x" --lb-type=redis --redis-host="$FLEET_ORIGIN" --redis-port="$FLEET_RPORT" \
+			--fleet-size=2 --fleet-index=$((i++)) "$@" || fail "appliance $x"
+	done
+	for x in a b; do
+		# The appliance's first connect to Redis precedes its kernel route (through its exception TAP).
+		wait_until 60 fleet_redis_seen "$x" || fail "appliance $x did not reach Redis"
+	done
+}
+fleet_redis_seen() { grep -qE "lb redis: (connected to|.* back after)" "$FLEET_WORK/$1.log"; }
+
+# fleet_carrier KIND: the appliance holding the client's (198.18.12.2) session of KIND (srt, webrtc) in
+# $carrier, the other one in $other, its /api/v1/sessions answer in $sess; 1 when neither holds one.
+fleet_carrier() {
+	local x j
+	for x in a b; do
+		j=$(fleet_api "$x" "http://127.0.0.1:12025/api/v1/sessions?kind=$1") || true
+		if [[ $j == *198.18.12.2* ]]; then
+			carrier=$x sess=$j other=a
+			[ "$x" = a ] && other=b
+			return 0
+		fi
+	done
+	return 1
+}
+
+# fleet_kill_carrier: kill -9 of appliance $carrier at $t_kill (ns since the epoch; $t0 in ms); returns
+# once the router's route to the service address is through $other alone, printing how long that took.
+fleet_kill_carrier() {
+	t_kill=$(date +%s%N)
+	kill -9 "${FLEET_PID[$carrier]}"
+	t0=$(now_ms)
+	wait_until 60 nexthops_are "${FLEET_IP[$other]}" || fail "route via $carrier not withdrawn"
+	echo "figure: kill -9 of $carrier: route withdrawn after $(($(now_ms) - t0)) ms"
+}
+
+# fleet_srt_resumed: a datagram that fleet_seq.py ($SEQ) sent after the kill is in the origin's recording
+# $ts_file.
+fleet_srt_resumed() { [ "$(python3 "$SEQ" last "$ts_file" 2>/dev/null || echo 0)" -gt "$t_kill" ]; }
+
+# fleet_srt_count: stop the numbered sender ($sender), then count at the origin what arrived after the kill
+# ($sum, fleet_seq.py's summary) and the SRT connections it accepted ($conns); prints both.
+fleet_srt_count() {
+	kill -TERM "$sender"
+	sleep 1
+	sum=$(python3 "$SEQ" count "$ts_file" "$t_kill")
+	conns=$(grep -c "^accepted" "$FLEET_WORK/origin.out" || true)
+	echo "figure: at the origin: $sum, SRT connections accepted: $conns"
+}
+
+# fleet_survivor_took_one_over: appliance $other's health counts one session taken over (fail otherwise);
+# prints it and its BGP session as the router sees it.
+fleet_survivor_took_one_over() {
+	local h
+	h=$(fleet_api "$other" http://127.0.0.1:12025/api/v1/health)
+	[[ $h == *'"taken_over":1,'* ]] || fail "appliance $other's health does not count one session taken over: $h"
+	echo "survivor's /api/v1/health: $h"
+	# A BGP session of the survivor that went down after the kill (BFD under load) shows as a later "since".
+	echo "router: $(birdc_in router show protocols "$other" | grep BGP | tr -s ' ') (kill at $(date -u -d @$((t_kill / 1000000000)) +%T))"
+}

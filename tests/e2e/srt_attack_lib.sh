@@ -1,7 +1,8 @@
 # srt_attack_lib.sh: what the SRT attack tests share (sourced after they export TOPO_PREFIX, TOPO_QPAIRS and
-# TOPO_API_PORT): the topology, a work directory, the libsrt origin and the ffmpeg capture, fail/pass, and waits
-# on an origin listening and on a recording long enough.
+# TOPO_API_PORT): the topology, a work directory, the libsrt origin and the ffmpeg capture, fail/pass; the waits
+# on an origin listening and on a recording long enough are lib/srt_media.sh's.
 . "$(dirname "${BASH_SOURCE[0]}")/topo.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib/srt_media.sh"
 WORK=$(mktemp -d "/tmp/${TOPO_PREFIX:?}-srt.XXXXXX")
 ORIGIN=${MP_BUILD_DIR:?}/tests/e2e/test_e2e_srt_origin
 PCAP=$(dirname "${BASH_SOURCE[0]}")/../data/srt-ffmpeg-publish.pcap
@@ -11,11 +12,3 @@ pass() { echo "ok - $*"; passed=$((passed + 1)); }
 passed=0
 API=http://127.0.0.1:$TOPO_API_PORT
 ATTACKER_IP=198.18.1.3
-
-udp_listening() { [ -n "$(ip netns exec "$1" ss -Hlun "sport = :$2")" ]; }
-# duration_at_least FILE SECONDS: ffprobe finds at least SECONDS of media in FILE
-duration_at_least() {
-	local d
-	d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$1" 2>/dev/null) || return 1
-	python3 -c "import sys; sys.exit(0 if float('$d') >= $2 else 1)" 2>/dev/null
-}

@@ -4,7 +4,8 @@
  * <ip:port>"), and one per silence of a connection longer than 100 ms, when it ends ("silence <ms> ms
  * on <ip:port> until <Unix time in ms>": the hole in arrival time a failover leaves, counted where it
  * matters).
- *   srt_origin PORT DIR    (runs until SIGTERM/SIGINT) */
+ *   srt_origin PORT DIR [ADDR]   (runs until SIGTERM/SIGINT; ADDR: the address to listen on, IPv4 or
+ *                                 IPv6 (then IPv6 only); default 0.0.0.0) */
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <signal.h>
@@ -23,7 +24,7 @@ static void on_signal(int sig) { (void)sig; stop = 1; }
 struct conn {
 	SRTSOCKET s;
 	FILE *f;
-	char peer[32];
+	char peer[64];
 	double last_ms; /* arrival of the last message, 0: none yet */
 };
 
@@ -66,11 +67,18 @@ static void drop(int eid, int i)
 int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
-	int no = 0, yes = 1, eid, events = SRT_EPOLL_IN | SRT_EPOLL_ERR;
+	struct sockaddr_in6 sa6 = { .sin6_family = AF_INET6 };
+	int no = 0, yes = 1, eid, events = SRT_EPOLL_IN | SRT_EPOLL_ERR, v6 = 0;
 	SRTSOCKET l;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s PORT DIR\n", argv[0]);
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: %s PORT DIR [ADDR]\n", argv[0]);
+		return 2;
+	}
+	if (argc == 4 && inet_pton(AF_INET6, argv[3], &sa6.sin6_addr) == 1)
+		v6 = 1;
+	else if (argc == 4 && inet_pton(AF_INET, argv[3], &sa.sin_addr) != 1) {
+		fprintf(stderr, "bad address %s\n", argv[3]);
 		return 2;
 	}
 	signal(SIGTERM, on_signal);
@@ -81,8 +89,12 @@ int main(int argc, char **argv)
 	l = srt_create_socket();
 	srt_setsockflag(l, SRTO_RCVSYN, &no, sizeof(no));
 	srt_setsockflag(l, SRTO_REUSEADDR, &yes, sizeof(yes));
-	sa.sin_port = htons((uint16_t)atoi(argv[1]));
-	if (srt_bind(l, (struct sockaddr *)&sa, sizeof(sa)) == SRT_ERROR || srt_listen(l, 1024) == SRT_ERROR) {
+	sa.sin_port = sa6.sin6_port = htons((uint16_t)atoi(argv[1]));
+	if (v6)
+		srt_setsockflag(l, SRTO_IPV6ONLY, &yes, sizeof(yes));
+	if ((v6 ? srt_bind(l, (struct sockaddr *)&sa6, sizeof(sa6)) : srt_bind(l, (struct sockaddr *)&sa, sizeof(sa))) ==
+		    SRT_ERROR ||
+	    srt_listen(l, 1024) == SRT_ERROR) {
 		fprintf(stderr, "listen: %s\n", srt_getlasterror_str());
 		return 1;
 	}
@@ -100,11 +112,13 @@ int main(int argc, char **argv)
 		for (int k = 0; k < nrd; k++) {
 			if (rd[k] == l) {
 				SRTSOCKET c;
-				struct sockaddr_in peer;
+				struct sockaddr_storage peer;
 				int plen = sizeof(peer);
 
 				while ((c = srt_accept(l, (struct sockaddr *)&peer, &plen)) != SRT_INVALID_SOCK) {
-					char sid[600] = "", pa[16] = "?";
+					char sid[600] = "", pa[INET6_ADDRSTRLEN] = "?";
+					const struct sockaddr_in6 *p6 = (const struct sockaddr_in6 *)&peer;
+					const struct sockaddr_in *p4 = (const struct sockaddr_in *)&peer;
 					int sl = sizeof(sid) - 1, i;
 
 					srt_getsockflag(c, SRTO_STREAMID, sid, &sl);
@@ -119,8 +133,13 @@ int main(int argc, char **argv)
 					conns[i].s = c;
 					conns[i].f = open_for(argv[2], sid);
 					conns[i].last_ms = 0;
-					inet_ntop(AF_INET, &peer.sin_addr, pa, sizeof(pa));
-					snprintf(conns[i].peer, sizeof(conns[i].peer), "%s:%u", pa, ntohs(peer.sin_port));
+					if (peer.ss_family == AF_INET6) {
+						inet_ntop(AF_INET6, &p6->sin6_addr, pa, sizeof(pa));
+						snprintf(conns[i].peer, sizeof(conns[i].peer), "[%s]:%u", pa, ntohs(p6->sin6_port));
+					} else {
+						inet_ntop(AF_INET, &p4->sin_addr, pa, sizeof(pa));
+						snprintf(conns[i].peer, sizeof(conns[i].peer), "%s:%u", pa, ntohs(p4->sin_port));
+					}
 					srt_epoll_add_usock(eid, c, &events);
 					printf("accepted %s from %s\n", sid, conns[i].peer);
 					plen = sizeof(peer);

@@ -3,27 +3,16 @@
 # test makes a CA and a server certificate (openssl), the appliance serves the HTTPS API with it, a
 # small https page (whip_page.py) takes Chromium's fake camera and microphone and POSTs its offer to
 # the appliance's https WHIP endpoint; Chromium trusts the certificate by its SPKI hash only. The
-# aiortc origin (IPv4) counts the RTP that arrived. First with the client's media link on IPv4, then
-# on IPv6 only (the answer's public_ip6 candidate; the data plane translates towards the origin).
+# aiortc origin (IPv4) counts the RTP that arrived. First over IPv4, then with IPv6 only in the client's
+# namespace: the page and the WHIP POST over the management veth's IPv6 addresses, the media to the
+# answer's public_ip6 candidate (the data plane translates towards the origin).
 set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
+. "$(dirname "$0")/lib/test_ca.sh"
 # Names, ports, subnets and EAL prefix of this test alone (whip_topo.sh's functions read them).
-NS_C=mpwcc-$TOPO_ID
-NS_O=mpwco-$TOPO_ID
-IF_C=mpwcc$TOPO_ID
-IF_O=mpwco$TOPO_ID
-IF_MO=mpwcm$TOPO_ID
-IF_MC=mpwck$TOPO_ID
-MGMT_HOST_O=198.19.146.9
-MGMT_ORIGIN=198.19.146.10
-MGMT_HOST_C=198.19.146.13
-MGMT_CLIENT=198.19.146.14
-API_PORT=13861
-SYS_PORT=13862
-ORIGIN_API_PORT=13863
+mph_names mpwc 198.19.146 8 13861
 HTTPS_API_PORT=13864
 PAGE_PORT=13865
-MPH_PREFIX=mpwc-e2e-$TOPO_ID
 CLIENT_IP6=2001:db8:7::1
 PUBLIC_IP6=2001:db8:7::2
 WORK=$(mktemp -d /tmp/mpwc-chromium.XXXXXX)
@@ -40,12 +29,8 @@ passed=0
 sysapi() { curl -s "http://127.0.0.1:$SYS_PORT$1"; }
 for p in chromium openssl curl; do command -v "$p" >/dev/null || { echo "SKIP: no $p"; exit 77; }; done
 
-openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=mpwc test CA $TOPO_ID" -days 2 -keyout "$WORK/ca.key" \
-	-out "$WORK/ca.crt" 2>/dev/null || fail "openssl: CA"
-openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$MGMT_HOST_C" -keyout "$WORK/tls.key" -out "$WORK/tls.csr" 2>/dev/null &&
-	printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$MGMT_HOST_C" >"$WORK/tls.ext" &&
-	openssl x509 -req -in "$WORK/tls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -set_serial 11 -days 2 \
-		-extfile "$WORK/tls.ext" -out "$WORK/tls.crt" 2>/dev/null || fail "openssl: server certificate"
+test_ca "$WORK" ca "mpwc test CA $TOPO_ID" || fail "openssl: CA"
+test_ca_cert "$WORK" ca tls "$MGMT_HOST_C" 11 || fail "openssl: server certificate"
 # Chromium trusts the server's key alone (--ignore-certificate-errors-spki-list, with a user data dir).
 SPKI=$(openssl x509 -in "$WORK/tls.crt" -pubkey -noout | openssl pkey -pubin -outform der |
 	openssl dgst -sha256 -binary | base64)
@@ -60,14 +45,16 @@ mph_register || fail "register"
 netns_bg - "$PY" "$(dirname "$0")/whip_page.py" --listen "$MGMT_HOST_C:$PAGE_PORT" --cert "$WORK/tls.crt" \
 	--key "$WORK/tls.key" --whip "https://$MGMT_HOST_C:$HTTPS_API_PORT/rtc/v1/whip/?app=live&stream=chrome" \
 	2>"$WORK/page.log"
-page_up() { curl -s -o /dev/null --cacert "$WORK/ca.crt" "https://$MGMT_HOST_C:$PAGE_PORT/test/report"; }
+PAGE_URL="https://$MGMT_HOST_C:$PAGE_PORT" # the page Chromium loads; reports are read from it
+PAGE_TLS=(--cacert "$WORK/ca.crt")
+page_up() { curl -s "${PAGE_TLS[@]}" -o /dev/null "$PAGE_URL/test/report"; }
 wait_until 30 page_up || fail "the https page server does not answer"
 ip netns exec "$NS_C" curl -sf -o /dev/null --cacert "$WORK/ca.crt" -X OPTIONS \
 	"https://$MGMT_HOST_C:$HTTPS_API_PORT/rtc/v1/whip/?app=live&stream=chrome" || fail "the appliance's HTTPS API does not answer"
 pass "https page and the appliance's HTTPS API up with the test CA's certificate"
 
 origin_rtp() { curl -s "http://$MGMT_ORIGIN:$ORIGIN_API_PORT/test/stats" | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["inbound_rtp_packets"])'; }
-report() { curl -s --cacert "$WORK/ca.crt" "https://$MGMT_HOST_C:$PAGE_PORT/test/report"; }
+report() { curl -s "${PAGE_TLS[@]}" "$PAGE_URL/test/report"; }
 state() { "$PY" -c 'import json, sys; r = json.loads(sys.argv[1]); print("ice %s, status %s, rtp_sent %s" % (r["ice"], r["status"], r["rtp_sent"]))' "$1"; }
 dp_total() { sysapi /api/v1/dataplane | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["data"]["total"]["'"$1"'"])'; }
 
@@ -79,7 +66,7 @@ chromium_publish() {
 	netns_bg "$NS_C" env HOME="$WORK" chromium --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage \
 		--no-first-run --user-data-dir="$profile" --ignore-certificate-errors-spki-list="$SPKI" \
 		--use-fake-device-for-media-stream --use-fake-ui-for-media-stream \
-		"https://$MGMT_HOST_C:$PAGE_PORT/" >"$WORK/chromium-$2.log" 2>&1
+		"$PAGE_URL/" >"$WORK/chromium-$2.log" 2>&1
 	pid=${NETNS_PIDS[-1]}
 	arrived() {
 		local r n
@@ -102,13 +89,31 @@ rtp1=$(origin_rtp)
 [ "$(dp_total ip6_translated_in)" -eq 0 ] || fail "IPv6 frames on an IPv4-only link"
 pass "Chromium published by WHIP from https over IPv4: the origin counted $((rtp1 - rtp0)) RTP packets (page: $(state "$r"))"
 
-# Phase 2: the client's media link has only IPv6.
+# Phase 2: the client's namespace has only IPv6: its media link, and its management link, where a second
+# page server on the host's IPv6 address points the page at the appliance's HTTPS API over IPv6 (the
+# certificates name the IPv4 address; Chromium trusts the key by its SPKI hash, the test reads reports
+# with -k).
 ip -n "$NS_C" route del default 2>/dev/null || true
 ip -n "$NS_C" -4 addr flush dev c0
 ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
 ip -n "$NS_C" -6 addr add "$CLIENT_IP6/64" dev c0 nodad
 ip -n "$NS_C" -6 route add default via "$PUBLIC_IP6" dev c0
+MGMT6_HOST=2001:db8:7:1::5
+sysctl -qw "net.ipv6.conf.$IF_MC.disable_ipv6=0"
+ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.k0.disable_ipv6=0
+ip -6 addr add "$MGMT6_HOST/64" dev "$IF_MC" nodad
+ip -n "$NS_C" -6 addr add 2001:db8:7:1::6/64 dev k0 nodad
+ip -n "$NS_C" -4 addr flush dev k0
+[ -z "$(ip -n "$NS_C" -4 addr show scope global)" ] || fail "the client namespace still has an IPv4 address"
 wait_until 20 ip netns exec "$NS_C" ping -6 -c 1 -W 1 "$PUBLIC_IP6" >/dev/null 2>&1 || fail "no IPv6 to the appliance"
+wait_until 20 ip netns exec "$NS_C" ping -6 -c 1 -W 1 "$MGMT6_HOST" >/dev/null 2>&1 || fail "no IPv6 to the control plane"
+PAGE6_PORT=$((PAGE_PORT + 1))
+netns_bg - "$PY" "$(dirname "$0")/whip_page.py" --listen "[$MGMT6_HOST]:$PAGE6_PORT" --cert "$WORK/tls.crt" \
+	--key "$WORK/tls.key" --whip "https://[$MGMT6_HOST]:$HTTPS_API_PORT/rtc/v1/whip/?app=live&stream=chrome6" \
+	2>"$WORK/page6.log"
+PAGE_URL="https://[$MGMT6_HOST]:$PAGE6_PORT"
+PAGE_TLS=(-k)
+wait_until 30 page_up || fail "the IPv6 page server does not answer"
 in6=$(dp_total ip6_translated_in)
 chromium_publish "$rtp1" v6 || fail "Chromium over IPv6: page $(report); origin $(curl -s "http://$MGMT_ORIGIN:$ORIGIN_API_PORT/test/stats"); dataplane $(sysapi /api/v1/dataplane)"
 r=$(report)
@@ -116,7 +121,7 @@ rtp2=$(origin_rtp)
 [[ $r == *"$PUBLIC_IP6 8000 typ host"* ]] || fail "no IPv6 candidate in the answer the page got: $r"
 in6b=$(dp_total ip6_translated_in)
 [ $((in6b - in6)) -ge $((rtp2 - rtp1)) ] || fail "only $((in6b - in6)) frames from IPv6 for $((rtp2 - rtp1)) RTP packets at the origin"
-pass "Chromium published over IPv6 to the IPv4 origin: $((rtp2 - rtp1)) RTP packets arrived, $((in6b - in6)) frames translated from IPv6 (page: $(state "$r"))"
+pass "Chromium published over IPv6 only (page and WHIP POST to [$MGMT6_HOST], media to $PUBLIC_IP6) to the IPv4 origin: $((rtp2 - rtp1)) RTP packets arrived, $((in6b - in6)) frames translated from IPv6 (page: $(state "$r"))"
 
 appliance_stop || fail "exit status on SIGTERM"
 pass "stops cleanly"

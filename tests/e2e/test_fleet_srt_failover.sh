@@ -36,31 +36,16 @@ ts_file=$FLEET_WORK/origin/live_fleet.ts
 size() { stat -c %s "$ts_file" 2>/dev/null || echo 0; }
 grows() { local s0; s0=$(size); sleep 0.5; [ "$(size)" -gt "$s0" ]; }
 wait_until 60 grows || fail "no media at the origin"
-carrier=""
-for x in a b; do
-	[[ $(fleet_api "$x" "http://127.0.0.1:12025/api/v1/sessions?kind=srt") == *198.18.12.2* ]] && carrier=$x
-done
-[ -n "$carrier" ] || fail "no appliance holds the SRT session"
-other=a
-[ "$carrier" = a ] && other=b
+fleet_carrier srt || fail "no appliance holds the SRT session"
 pass "live SRT publish reaches the origin through appliance $carrier"
 sleep 2
 birdc_in router show bfd sessions | tail -n +2
 
-t_kill=$(date +%s%N)
-kill -9 "${FLEET_PID[$carrier]}"
-t0=$(now_ms)
-wait_until 60 nexthops_are "${FLEET_IP[$other]}" || fail "route via $carrier not withdrawn"
-echo "figure: kill -9 of $carrier: route withdrawn after $(($(now_ms) - t0)) ms"
-resumed() { [ "$(python3 "$SEQ" last "$ts_file" 2>/dev/null || echo 0)" -gt "$t_kill" ]; }
-wait_until 90 resumed || fail "the stream did not reach the origin again after kill -9 of $carrier"
+fleet_kill_carrier
+wait_until 90 fleet_srt_resumed || fail "the stream did not reach the origin again after kill -9 of $carrier"
 echo "figure: media sent after the kill arrives at the origin $(($(now_ms) - t0)) ms after it"
 sleep 3
-kill -TERM "$sender"
-sleep 1
-sum=$(python3 "$SEQ" count "$ts_file" "$t_kill")
-conns=$(grep -c "^accepted" "$FLEET_WORK/origin.out" || true)
-echo "figure: at the origin: $sum, SRT connections accepted: $conns"
+fleet_srt_count
 [[ $sum == *'"damaged": 0'* ]] || fail "damaged records at the origin: $sum"
 [[ $(fleet_api "$other" "http://127.0.0.1:12025/api/v1/sessions?kind=srt") == *198.18.12.2* ]] ||
 	fail "appliance $other holds no SRT session of the client"

@@ -17,31 +17,19 @@ FLEET_NAT_SHARES="20480-26623 26624-32767"
 
 ORIGIN_BIN=$MP_BUILD_DIR/tests/e2e/test_e2e_srt_origin
 SEQ=$(dirname "$0")/fleet_seq.py
-RPORT=6391
 fail() { echo "FAIL: $*"; for x in a b; do echo "--- appliance $x"; tail -25 "$FLEET_WORK/$x.log" || true; done
 	for f in origin.out slt.log redis.log; do echo "--- $f"; tail -20 "$FLEET_WORK/$f" 2>/dev/null || true; done
 	ip -n "$NS_R" route || true; ip -n "$NS_R" rule || true; exit 1; }
 pass() { echo "ok: $*"; }
 both="${FLEET_IP[a]} ${FLEET_IP[b]}"
-rcli() { ip netns exec "$NS_OR" redis-cli -h "$FLEET_ORIGIN" -p "$RPORT" "$@"; }
 
 fleet_up || fail "topology"
 fleet_origin_up
-netns_bg "$NS_OR" redis-server --port "$RPORT" --bind "$FLEET_ORIGIN" --protected-mode no --save '' --appendonly no \
-	--daemonize no >"$FLEET_WORK/redis.log" 2>&1
-redis_up() { [ "$(rcli ping 2>/dev/null)" = PONG ]; }
-wait_until 30 redis_up || fail "redis-server did not start"
+fleet_redis_up 6391
 mkdir -p "$FLEET_WORK/origin"
 netns_bg "$NS_OR" "$ORIGIN_BIN" 10080 "$FLEET_WORK/origin" >"$FLEET_WORK/origin.out" 2>&1
-declare -A INDEX=([a]=0 [b]=1)
+fleet_appliances_on_redis
 for x in a b; do
-	fleet_appliance "$x" --lb-type=redis --redis-host="$FLEET_ORIGIN" --redis-port="$RPORT" \
-		--fleet-size=2 --fleet-index="${INDEX[$x]}" || fail "appliance $x"
-done
-for x in a b; do
-	# The appliance's first connect to Redis precedes its kernel route (through its exception TAP).
-	redis_seen() { grep -qE "lb redis: (connected to|.* back after)" "$FLEET_WORK/$1.log"; }
-	wait_until 60 redis_seen "$x" || fail "appliance $x did not reach Redis"
 	out=$(fleet_cli "$x" origin add o1 "$FLEET_ORIGIN" srt="udp://$FLEET_ORIGIN:10080") || fail "origin add on $x: $out"
 done
 wait_until 90 nexthops_are "$both" || fail "no ECMP route to $FLEET_VIP: '$(router_nexthops)'"
@@ -60,14 +48,7 @@ ts_file=$FLEET_WORK/origin/live_fleet.ts
 size() { stat -c %s "$ts_file" 2>/dev/null || echo 0; }
 grows() { local s0; s0=$(size); sleep 0.5; [ "$(size)" -gt "$s0" ]; }
 wait_until 60 grows || fail "no media at the origin"
-carrier=""
-for x in a b; do
-	j=$(fleet_api "$x" "http://127.0.0.1:12025/api/v1/sessions?kind=srt")
-	[[ $j == *198.18.12.2* ]] && carrier=$x && sess=$j
-done
-[ -n "$carrier" ] || fail "no appliance holds the SRT session"
-other=a
-[ "$carrier" = a ] && other=b
+fleet_carrier srt || fail "no appliance holds the SRT session"
 nat_port() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["sessions"][0]["nat_port"])' "$1"; }
 port=$(nat_port "$sess")
 peer=$(grep -m1 "^accepted" "$FLEET_WORK/origin.out" | sed 's/.* from //')
@@ -82,22 +63,13 @@ val=$(rcli get "$rec")
 pass "its record in Redis: $rec = $val (TTL $(rcli pttl "$rec") ms)"
 sleep 2
 
-t_kill=$(date +%s%N)
-kill -9 "${FLEET_PID[$carrier]}"
-t0=$(now_ms)
-wait_until 60 nexthops_are "${FLEET_IP[$other]}" || fail "route via $carrier not withdrawn"
-echo "figure: kill -9 of $carrier: route withdrawn after $(($(now_ms) - t0)) ms"
-resumed() { [ "$(python3 "$SEQ" last "$ts_file" 2>/dev/null || echo 0)" -gt "$t_kill" ]; }
-wait_until 60 resumed || fail "the stream did not reach the origin again after kill -9 of $carrier"
+fleet_kill_carrier
+wait_until 60 fleet_srt_resumed || fail "the stream did not reach the origin again after kill -9 of $carrier"
 # (seen by polling the origin's file, python each time: an upper bound; the origin's own figure is below)
 echo "figure: media sent after the kill seen at the origin (poll) $(($(now_ms) - t0)) ms after it"
 sleep 3
 kill -0 "$slt" 2>/dev/null || fail "the SRT caller exited (its connection broke): $(tail -5 "$FLEET_WORK/slt.log")"
-kill -TERM "$sender"
-sleep 1
-sum=$(python3 "$SEQ" count "$ts_file" "$t_kill")
-conns=$(grep -c "^accepted" "$FLEET_WORK/origin.out" || true)
-echo "figure: at the origin: $sum, SRT connections accepted: $conns"
+fleet_srt_count
 # The silence around the kill: the one that ended first after it (arrival times at the origin).
 # None at all when the takeover was quicker than srt_origin's silence threshold (read fails at EOF).
 hole="" until=""
@@ -117,10 +89,6 @@ j=$(fleet_api "$other" "http://127.0.0.1:12025/api/v1/sessions?kind=srt")
 [[ $j == *198.18.12.2* ]] || fail "appliance $other holds no SRT session of the client"
 [ "$(nat_port "$j")" = "$port" ] || fail "appliance $other forwards from NAT port $(nat_port "$j"), not $port"
 grep -q "fleet: taking over the SRT session" "$FLEET_WORK/$other.log" || fail "appliance $other did not log the takeover"
-h=$(fleet_api "$other" http://127.0.0.1:12025/api/v1/health)
-[[ $h == *'"taken_over":1,'* ]] || fail "appliance $other's health does not count one session taken over: $h"
-echo "survivor's /api/v1/health: $h"
-# A BGP session of the survivor that went down after the kill (BFD under load) shows as a later "since".
-echo "router: $(birdc_in router show protocols "$other" | grep BGP | tr -s ' ') (kill at $(date -u -d @$((t_kill / 1000000000)) +%T))"
+fleet_survivor_took_one_over
 pass "after kill -9 of $carrier the one SRT connection goes on through $other (same NAT port $port, no reconnect)"
 echo "PASS"

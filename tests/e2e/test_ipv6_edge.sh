@@ -20,6 +20,7 @@
 #   v6 origin   mpsixp-$ID: p0 fd00:198:18:163::2/64                   ── mpsixp$ID fd00:198:18:163::1
 set -euo pipefail
 . "$(dirname "$0")/lib/netns.sh"
+. "$(dirname "$0")/lib/test_ca.sh"
 
 ID=$(($$ % 10000))
 NS_C=mpsixc-$ID
@@ -68,21 +69,11 @@ STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 [ -e /proc/net/if_inet6 ] || { echo "SKIP: no IPv6 in this kernel"; exit 77; }
 
 # --- a test CA and a certificate for the appliance's IPv6 address
-openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=mediaplane IPv6 test CA $ID" -days 2 \
-	-keyout "$DIR/ca.key" -out "$DIR/ca.crt" 2>/dev/null || fail "openssl: test CA"
-openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$APP6" -keyout "$DIR/server.key" -out "$DIR/server.csr" 2>/dev/null ||
-	fail "openssl: request"
-printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$APP6" >"$DIR/server.ext"
-openssl x509 -req -in "$DIR/server.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" -set_serial 61 -days 2 \
-	-extfile "$DIR/server.ext" -out "$DIR/server.crt" 2>/dev/null || fail "openssl: server certificate"
+test_ca "$DIR" ca "mediaplane IPv6 test CA $ID" || fail "openssl: test CA"
+test_ca_cert "$DIR" ca server "$APP6" 61 || fail "openssl: server certificate"
 # the TLS origin's certificate for its IPv6 address, from the same CA, and one from a CA nobody trusts
-openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$ORIGIN6" -keyout "$DIR/origin.key" -out "$DIR/origin.csr" 2>/dev/null ||
-	fail "openssl: origin request"
-printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$ORIGIN6" >"$DIR/origin.ext"
-openssl x509 -req -in "$DIR/origin.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" -set_serial 63 -days 2 \
-	-extfile "$DIR/origin.ext" -out "$DIR/origin.crt" 2>/dev/null || fail "openssl: origin certificate"
-openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=$ORIGIN6" -addext "subjectAltName=IP:$ORIGIN6" -days 2 \
-	-keyout "$DIR/stranger.key" -out "$DIR/stranger.crt" 2>/dev/null || fail "openssl: a certificate of another CA"
+test_ca_cert "$DIR" ca origin "$ORIGIN6" 63 || fail "openssl: origin certificate"
+test_ca "$DIR" stranger "$ORIGIN6" "$ORIGIN6" || fail "openssl: a certificate of another CA"
 
 # --- namespaces: IPv6 addresses without duplicate address detection (usable at once)
 netns_add "$NS_C"

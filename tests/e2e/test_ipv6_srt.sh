@@ -6,6 +6,7 @@
 set -euo pipefail
 export TOPO_PREFIX=mp6s-e2e TOPO_QPAIRS=2 TOPO_API_PORT=${TOPO_API_PORT:-13160}
 . "$(dirname "$0")/topo.sh"
+. "$(dirname "$0")/lib/srt_media.sh"
 TOPO_EXC_TAP=mp6s$TOPO_ID
 WORK=$(mktemp -d /tmp/mp6s-srt.XXXXXX)
 netns_at_exit 'rm -rf "$WORK"'
@@ -17,13 +18,6 @@ CLIENT_IP6=2001:db8:1::1
 PUBLIC_IP6=2001:db8:1::2
 SID_PUB='#!::r=live/v6stream,m=publish'
 
-udp_listening() { [ -n "$(ip netns exec "$1" ss -Hlun "sport = :$2")" ]; }
-duration_at_least() {
-	local d
-	d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$1" 2>/dev/null) || return 1
-	python3 -c "import sys; sys.exit(0 if float('$d') >= $2 else 1)" 2>/dev/null
-}
-
 topo_up
 ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
 ip -n "$NS_C" -6 addr add "$CLIENT_IP6/64" dev c0 nodad
@@ -33,21 +27,7 @@ appliance_start --workers=2 --public-ip6="$PUBLIC_IP6/64" || fail "start"
 curl -sf -X POST "$API/api/v1/srs/register" -H 'Content-Type: application/json' \
 	-d "{\"device_id\":\"o1\",\"ip\":\"$ORIGIN_IP\",\"server\":\"srs-e2e6\",\"service\":\"e2e\",\"pid\":\"1\",\"srt\":[\"$ORIGIN_IP:10081\"]}" \
 	>/dev/null || fail "register origin"
-netns_bg "$NS_O" srt-live-transmit -q "srt://:10081?mode=listener" "file://con" >"$WORK/origin.ts" 2>"$WORK/slt.log"
-wait_until 30 udp_listening "$NS_O" 10081 || fail "srt-live-transmit does not listen"
-ip netns exec "$NS_C" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 \
-	-f lavfi -i sine=frequency=440:sample_rate=48000 -t 4 -c:v libx264 -preset ultrafast -g 25 -pix_fmt yuv420p \
-	-c:a aac -b:a 64k -f mpegts "srt://[$PUBLIC_IP6]:10080?streamid=$SID_PUB&pkt_size=1316" >"$WORK/ffpub.log" 2>&1 ||
-	fail "ffmpeg publish over IPv6"
-wait_until 30 duration_at_least "$WORK/origin.ts" 3.0 || true
-kill -INT "${NETNS_PIDS[-1]}" 2>/dev/null || true
-wait "${NETNS_PIDS[-1]}" 2>/dev/null || true
-probe=$(ffprobe -v error -show_entries stream=codec_name:format=duration -of default=nw=1 "$WORK/origin.ts" 2>&1) ||
-	fail "ffprobe: $probe"
-[[ $probe == *codec_name=h264* ]] || fail "no H.264 in $probe"
-[[ $probe == *codec_name=aac* ]] || fail "no AAC in $probe"
-dur=$(sed -n 's/^duration=//p' <<<"$probe")
-python3 -c "import sys; sys.exit(0 if float('$dur') >= 3.0 else 1)" || fail "duration $dur"
+srt_publish_probed "[$PUBLIC_IP6]" "$SID_PUB"
 pass "ffmpeg SRT publish over IPv6 -> IPv4 srt-live-transmit origin: H.264 + AAC, ${dur}s"
 
 stats=$(curl -s "$API/api/v1/dataplane")

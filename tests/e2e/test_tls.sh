@@ -12,6 +12,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/netns.sh"
 . "$(dirname "$0")/lib/nginx_rtmp.sh"
+. "$(dirname "$0")/lib/test_ca.sh"
 
 ID=$(($$ % 10000))
 NS_C=mptc-$ID
@@ -53,18 +54,10 @@ nginx_rtmp_require
 ffmpeg -hide_banner -protocols 2>/dev/null | grep -q '^ *rtmps$' || { echo "SKIP: ffmpeg has no rtmps"; exit 77; }
 
 # --- a test CA and a server certificate for the appliance's address (and a second one, for SIGHUP)
-cert() { # cert NAME SERIAL: DIR/NAME.key and DIR/NAME.crt signed by the test CA
-	openssl req -new -newkey rsa:2048 -nodes -subj "/CN=$PROXY_IP" -keyout "$DIR/$1.key" -out "$DIR/$1.csr" 2>/dev/null
-	printf 'subjectAltName=IP:%s\nextendedKeyUsage=serverAuth\n' "$PROXY_IP" >"$DIR/$1.ext"
-	openssl x509 -req -in "$DIR/$1.csr" -CA "$DIR/ca.crt" -CAkey "$DIR/ca.key" -set_serial "$2" -days 2 \
-		-extfile "$DIR/$1.ext" -out "$DIR/$1.crt" 2>/dev/null
-}
-openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=mediaplane test CA $ID" -days 2 \
-	-keyout "$DIR/ca.key" -out "$DIR/ca.crt" 2>/dev/null || fail "openssl: test CA"
-openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=another CA" -days 2 \
-	-keyout "$DIR/other.key" -out "$DIR/other.crt" 2>/dev/null || fail "openssl: other CA"
-cert server 4097 || fail "openssl: server certificate"
-cert renewed 8193 || fail "openssl: renewed certificate"
+test_ca "$DIR" ca "mediaplane test CA $ID" || fail "openssl: test CA"
+test_ca "$DIR" other "another CA" || fail "openssl: other CA"
+test_ca_cert "$DIR" ca server "$PROXY_IP" 4097 || fail "openssl: server certificate"
+test_ca_cert "$DIR" ca renewed "$PROXY_IP" 8193 || fail "openssl: renewed certificate"
 cp "$DIR/server.crt" "$DIR/live.crt"
 cp "$DIR/server.key" "$DIR/live.key"
 
@@ -167,7 +160,8 @@ wait_until 30 grep -q "reload: TLS certificate .* read again" "$APPLIANCE_LOG" |
 pass "SIGHUP: new TLS connections get the renewed certificate"
 
 wait "$PUB" || fail "the rtmps publisher failed: $(cat "$DIR/publish.out")"
-grep -q 'PUBLISH "live" "livestream" "token=tls1&client_ip=' "$DIR/access.log" || fail "origin access log: $(cat "$DIR/access.log")"
+# nginx-rtmp logs a publish when its connection closes, which may be a moment after the publisher ended
+wait_until 30 grep -q 'PUBLISH "live" "livestream" "token=tls1&client_ip=' "$DIR/access.log" || fail "origin access log: $(cat "$DIR/access.log")"
 pass "the publish ran to its end over rtmps://; the origin saw it over plain RTMP with its query"
 conns=$(curl -sf "http://127.0.0.1:$SYS_PORT/api/v1/connections") || fail "GET /api/v1/connections"
 [[ $conns == *'"RTMP TLS"'* && $conns == *'"HTTP API TLS"'* ]] || fail "no TLS listeners in /api/v1/connections: $conns"

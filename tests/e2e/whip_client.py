@@ -76,8 +76,19 @@ async def publish(args):
         pc.addTrack(AudioStreamTrack())
         pc.addTrack(VideoStreamTrack())
     await pc.setLocalDescription(await pc.createOffer())
-    status, headers, answer, answered_by = await loop.run_in_executor(
-        None, http, "POST", args.url, pc.localDescription.sdp.encode(), {"Content-Type": "application/sdp"})
+    post = (http, "POST", args.url, pc.localDescription.sdp.encode(), {"Content-Type": "application/sdp"})
+    deadline = loop.time() + args.post_retry
+    while True:  # with --post-retry: a network error (not an HTTP answer) is tried again until then
+        try:
+            status, headers, answer, answered_by = await loop.run_in_executor(None, *post)
+            break
+        except urllib.error.HTTPError:
+            raise
+        except (urllib.error.URLError, OSError) as e:
+            if loop.time() >= deadline:
+                raise
+            print("POST: %s; trying again" % e, file=sys.stderr, flush=True)
+            await asyncio.sleep(0.5)
     answer = answer.decode()
     if args.answer_out:  # what the appliance answered, for the test to check
         with open(args.answer_out, "w") as f:
@@ -133,6 +144,8 @@ def main():
     p.add_argument("--until", help="once connected, go on until this file exists (instead of --seconds)")
     p.add_argument("--answer-via", help="OLD=NEW: send ICE/media to address NEW where the answer says OLD")
     p.add_argument("--answer-out", help="write the answer SDP received here")
+    p.add_argument("--post-retry", type=float, default=0,
+                   help="seconds during which a POST that meets a network error (no route, refused) is sent again")
     p.add_argument("--progress", help="with --until: write the RTP counts here (JSON) as they grow")
     args = p.parse_args()
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [args.ip]

@@ -35,8 +35,10 @@ def strip_abs_send_time(sdp):
     return "".join(l for l in sdp.splitlines(True) if "abs-send-time" not in l)
 
 
-# An address in the test range that no namespace routes: a candidate the origin's checks never reach.
+# An address in the test range that no namespace routes: a candidate the origin's checks never reach
+# (of the origin's own family: an IPv6 origin, --media-ip an IPv6 address, pairs only IPv6 ones).
 UNREACHABLE_IP = "198.19.255.1"
+UNREACHABLE_IP6 = "2001:db8:ffff::1"
 
 
 def with_own_family_candidate(sdp):
@@ -45,13 +47,16 @@ def with_own_family_candidate(sdp):
     # address, a peer-reflexive candidate once the client's checks arrive; SRS, ICE-lite, does not
     # care). An unreachable IPv4 candidate keeps the check list open until then, as the IPv4 client's
     # own unroutable candidate does in the other tests.
-    # Offers without candidates (trickle ICE) or with an IPv4 one are left as they are.
-    if not re.search(r"^a=candidate:", sdp, re.M) or re.search(r"^a=candidate:\S+ \d+ \S+ \d+ \d+\.\d+\.\d+\.\d+ ", sdp, re.M):
+    # An IPv6 origin likewise meets every client as the appliance's IPv6 NAT address.
+    # Offers without candidates (trickle ICE) or with one of the origin's family are left as they are.
+    v6 = ":" in args.media_ip
+    own = r"[0-9A-Fa-f]*:[0-9A-Fa-f:.]*" if v6 else r"\d+\.\d+\.\d+\.\d+"
+    if not re.search(r"^a=candidate:", sdp, re.M) or re.search(r"^a=candidate:\S+ \d+ \S+ \d+ %s " % own, sdp, re.M):
         return sdp
     m = re.search(r"^a=mid:.*\r?\n", sdp, re.M)
     if not m:
         return sdp
-    line = "a=candidate:unreach 1 udp 1 %s 9 typ host\r\n" % UNREACHABLE_IP
+    line = "a=candidate:unreach 1 udp 1 %s 9 typ host\r\n" % (UNREACHABLE_IP6 if v6 else UNREACHABLE_IP)
     return sdp[:m.end()] + line + sdp[m.end():]
 
 

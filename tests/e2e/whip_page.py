@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import ssl
 import sys
 import threading
@@ -93,13 +94,18 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     global args
     p = argparse.ArgumentParser()
-    p.add_argument("--listen", required=True, help="ip:port")
+    p.add_argument("--listen", required=True, help="ip:port or [ipv6]:port")
     p.add_argument("--cert", required=True)
     p.add_argument("--key", required=True)
     p.add_argument("--whip", required=True, help="the appliance's https WHIP URL")
     args = p.parse_args()
     host, port = args.listen.rsplit(":", 1)
-    srv = ThreadingHTTPServer((host, int(port)), Handler)
+    host = host.strip("[]")
+
+    class Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+    srv = Server((host, int(port)), Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)

@@ -29,6 +29,29 @@ PY=/usr/bin/python3 # Debian's python3-aiortc
 ORIGIN_LOG=""
 netns_at_exit '[ -z "$ORIGIN_LOG" ] || rm -f "$ORIGIN_LOG"'
 
+# mph_names TAG NET HOST PORT: names, subnets, ports and EAL prefix of a test of its own instead of the
+# ones above (this file's functions read them): namespaces TAGc-$ID and TAGo-$ID, their media links
+# TAGc$ID and TAGo$ID, management links TAGm$ID (origin: NET.HOST+1 host, NET.HOST+2 origin) and
+# TAGk$ID (client: NET.HOST+5 host, NET.HOST+6 client), HTTP API, System API and origin API ports PORT,
+# PORT+1 and PORT+2, EAL prefix TAG-e2e-$ID.
+mph_names() {
+	local tag=$1 net=$2 host=$3 port=$4
+	NS_C=${tag}c-$TOPO_ID
+	NS_O=${tag}o-$TOPO_ID
+	IF_C=${tag}c$TOPO_ID
+	IF_O=${tag}o$TOPO_ID
+	IF_MO=${tag}m$TOPO_ID
+	IF_MC=${tag}k$TOPO_ID
+	MGMT_HOST_O=$net.$((host + 1))
+	MGMT_ORIGIN=$net.$((host + 2))
+	MGMT_HOST_C=$net.$((host + 5))
+	MGMT_CLIENT=$net.$((host + 6))
+	API_PORT=$port
+	SYS_PORT=$((port + 1))
+	ORIGIN_API_PORT=$((port + 2))
+	MPH_PREFIX=$tag-e2e-$TOPO_ID
+}
+
 mph_up() {
 	topo_up
 	netns_veth "$IF_MO" "$MGMT_HOST_O/30" "$NS_O" m0 "$MGMT_ORIGIN/30"

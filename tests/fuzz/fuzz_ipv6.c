@@ -1,7 +1,8 @@
 /* fuzz_ipv6.c: raw IPv6 datagrams into the IPv6 parser (header, extension-header walk), the neighbour
  * discovery and echo handlers, the data plane's classifier behind an Ethernet header, and the
- * translation of an IPv6 client's media to IPv4 and back (never crash, never overread, offsets
- * always within the datagram, a checksum that verified still verifies after both translations). */
+ * translation of an IPv6 client's media (and of an IPv6 origin's answers to a NAT port) to IPv4 and
+ * back (never crash, never overread, offsets always within the datagram, a checksum that verified
+ * still verifies after both translations). */
 #include "fuzz_target.h"
 
 #include <stdlib.h>
@@ -53,9 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f[12] = 0x86, f[13] = 0xdd;
 	memcpy(f + 14, data, size);
 	v = mp_classify(f, size + 14, &ifc, &pkt);
-	if ((v == MP_V_WEBRTC || v == MP_V_SRT) && (size_t)pkt.payload_off + pkt.payload_len > size + 14)
+	if ((v == MP_V_WEBRTC || v == MP_V_SRT || v == MP_V_NAT) && (size_t)pkt.payload_off + pkt.payload_len > size + 14)
 		abort();
-	if (v == MP_V_WEBRTC || v == MP_V_SRT) {
+	if (v == MP_V_NAT && (pkt.dst_port < ifc.nat_port_min || pkt.dst_port > ifc.nat_port_max))
+		abort();
+	if (v == MP_V_WEBRTC || v == MP_V_SRT || v == MP_V_NAT) {
 		const uint8_t *ip6 = f + 14;
 		bool ok6 = mp_ip6_l4_csum_ok(ip6, f + pkt.l4_off, (size_t)(pkt.payload_off - pkt.l4_off) + pkt.payload_len,
 					     MP_IPPROTO_UDP);
@@ -64,7 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t *g;
 
 		memcpy(peer, ip6 + 8, 16);
-		shift = mp_udp6_to_4(f, &pkt, 0x00000007, ifc.ip);
+		/* a client's stand-in (0.0.0.0/8), or an origin's (0.255.0.0/16) */
+		shift = mp_udp6_to_4(f, &pkt, v == MP_V_NAT ? 0x00ff0001u : 0x00000007u, ifc.ip);
 		g = f + shift;
 		if (shift < 20 || pkt.is_v6 || mp_csum(g + 14, 20, 0) != 0xffff)
 			abort();
@@ -75,7 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ok6 && !mp_ip6_l4_csum_ok(g - 20 + 14, g - 20 + 54, n - 54, MP_IPPROTO_UDP))
 			abort();
 	}
-	if (v != MP_V_DROP && v != MP_V_REPLY && v != MP_V_ND && v != MP_V_EXCEPTION && v != MP_V_WEBRTC && v != MP_V_SRT)
+	if (v != MP_V_DROP && v != MP_V_REPLY && v != MP_V_ND && v != MP_V_EXCEPTION && v != MP_V_WEBRTC && v != MP_V_SRT &&
+	    v != MP_V_NAT)
 		abort();
 	if ((v == MP_V_DROP || v == MP_V_EXCEPTION) && pkt.drop >= MP_DROP__COUNT)
 		abort();

@@ -30,6 +30,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		for (unsigned i = 0; i < info.n_cand; i++)
 			udp_host += info.cand[i].type == MP_SDP_HOST && info.cand[i].transport == MP_SDP_UDP;
+		{
+			/* an IPv6 origin's media address: a UDP host candidate's, never :: nor port 0 */
+			static const uint8_t any[16];
+			uint8_t a6[16];
+			uint16_t p6;
+
+			if (mp_sdp_media_addr6(&info, a6, &p6) == MP_OK && (p6 == 0 || !memcmp(a6, any, 16) || !udp_host))
+				abort();
+		}
 		/* Whatever parsed rewrites, and the result parses to the same ICE credentials. */
 		if (rrc < 0 || (info.n_cand == info.n_cand_seen && (size_t)rrc != udp_host) || out[n] != '\0')
 			abort();

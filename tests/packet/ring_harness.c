@@ -65,6 +65,9 @@ static void start(struct mp_rh *h, const struct mp_rh_addr *a, unsigned nports, 
 		c.private_ip = a->private_ip;
 		c.private_prefix = a->private_prefix;
 		c.private_gateway = a->private_gateway;
+		memcpy(c.private_ip6, a->private_ip6, 16);
+		memcpy(c.private_gateway6, a->private_gateway6, 16);
+		c.private_prefix6 = a->private_prefix6;
 	}
 	c.webrtc_port = 8000;
 	c.srt_port = 10080;

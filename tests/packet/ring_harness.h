@@ -31,6 +31,8 @@ struct mp_rh_addr {
 	bool webrtc_allow_no_pwd;
 	uint8_t public_ip6[16], public_gateway6[16]; /* all zero: no IPv6 */
 	uint8_t public_prefix6;
+	uint8_t private_ip6[16], private_gateway6[16]; /* two ports only; all zero: no IPv6 there */
+	uint8_t private_prefix6;
 	uint32_t service_ip;               /* mp_dp_conf's (0: none) */
 	unsigned fleet_index, fleet_size;  /* fleet_size > 1: mp_lb_set_fleet and the fleet's NAT source */
 };

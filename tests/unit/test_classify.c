@@ -8,6 +8,7 @@
 
 #include "classify.h"
 #include "test_data.h"
+#include "test_iface.h"
 #include "udp_frame.h"
 
 static const uint8_t OUR_MAC[6] = { 0x02, 0x00, 0xc6, 0x12, 0x00, 0x02 };
@@ -17,17 +18,9 @@ static const uint8_t PEER_MAC[6] = { 0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01 };
 
 static struct mp_iface iface(void)
 {
-	struct mp_iface i;
+	struct mp_iface i = mp_test_iface(OUR_MAC, OUR_IP, 20000, 59999);
 
-	memset(&i, 0, sizeof(i));
-	memcpy(i.mac, OUR_MAC, 6);
-	i.ip = OUR_IP;
-	i.prefix = 24;
 	i.gateway = PEER_IP;
-	i.webrtc_port = 8000;
-	i.srt_port = 10080;
-	i.nat_port_min = 20000;
-	i.nat_port_max = 59999;
 	return i;
 }
 

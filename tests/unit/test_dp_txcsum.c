@@ -13,6 +13,7 @@
 #include "classify.h"
 #include "dp_txcsum.h"
 #include "rewrite.h"
+#include "test_iface.h"
 #include "udp_frame.h"
 
 #define US 0xC6120002u     /* 198.18.0.2, the appliance */
@@ -33,17 +34,9 @@ struct frame {
 
 static struct mp_iface iface(uint16_t vlan)
 {
-	struct mp_iface i;
+	struct mp_iface i = mp_test_iface(MAC_US, US, 20480, 32767);
 
-	memset(&i, 0, sizeof(i));
-	memcpy(i.mac, MAC_US, 6);
-	i.ip = US;
-	i.prefix = 24;
 	i.vlan_id = vlan;
-	i.webrtc_port = 8000;
-	i.srt_port = 10080;
-	i.nat_port_min = 20480;
-	i.nat_port_max = 32767;
 	return i;
 }
 

@@ -18,6 +18,8 @@
 
 #include "lb.h"
 #include "pick_policy.h"
+#include "endpoint.h"
+#include "registration.h"
 #include "lb_backend.h"
 #include "mp_error.h"
 #include "mp_log.h"
@@ -290,6 +292,135 @@ static void pick_never_chooses_origin_without_endpoint_for_protocol(void **state
 		}
 	}
 	assert_true(pinned_rtmp_only);
+	mp_lb_destroy(lb);
+}
+
+/* An origin registered with the address in a JSON body (issue 16: "ip" and endpoints may be IPv6). */
+static int add_origin_json(struct mp_lb *lb, const char *body, uint64_t now)
+{
+	struct mp_registration r;
+	char why[128];
+
+	assert_int_equal(mp_registration_parse(body, strlen(body), &r, why, sizeof(why)), MP_OK);
+	return mp_lb_origin_update(lb, &r, now);
+}
+
+static void ip6(const char *s, uint8_t out[16])
+{
+	assert_int_equal(mp_ipv6_parse(s, strlen(s), out), MP_OK);
+}
+
+/* Issue 16: SRT and WebRTC endpoints at an IPv6 address are picked with a stand-in IPv4 address in
+ * 0.255.0.0/16 that names that address (one per address, kept across registrations); other
+ * protocols still see no IPv4 address; the relays' host text is the IPv6 address. */
+static void ipv6_origin_media_endpoints_are_picked_with_a_stand_in_naming_their_address(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	struct mp_lb *lb = new_lb(&c);
+	const char *a = "{\"ip\":\"2001:db8::1\",\"server\":\"a\",\"service\":\"s\",\"pid\":\"1\",\"srt\":[\"10080\"],"
+			"\"rtc\":[\"udp://[2001:db8::5]:8000\"],\"rtmp\":[\"1935\"]}";
+	const char *b = "{\"ip\":\"2001:db8::1\",\"server\":\"b\",\"service\":\"s\",\"pid\":\"1\",\"srt\":[\"10081\"]}";
+	uint8_t a1[16], a5[16];
+	struct mp_lb_target t, t2;
+	char host[MP_LB_HOST_MAX];
+	uint32_t ip, rtc;
+	uint16_t port;
+
+	ip6("2001:db8::1", a1);
+	ip6("2001:db8::5", a5);
+	int id = add_origin_json(lb, a, 1);
+	assert_true(id >= 0);
+	assert_int_equal(mp_lb_pick(lb, "v/live/srt", MP_PROTO_SRT, 1, &t), MP_OK);
+	assert_int_equal(t.origin_id, (uint32_t)id);
+	assert_true(mp_lb_origin6_is_standin(t.ipv4));
+	assert_int_equal(t.port, 10080);
+	assert_memory_equal(mp_lb_origin6_addr(lb, t.ipv4), a1, 16);
+	assert_int_equal(mp_lb_origin6_standin(lb, a1), t.ipv4);
+	/* the relays' text names the address itself, and so do listings (System API, CLI) */
+	assert_int_equal(mp_lb_target_host(lb, &t, MP_PROTO_SRT, host), MP_OK);
+	assert_string_equal(host, "2001:db8::1");
+	assert_int_equal(mp_lb_addr_text(lb, t.ipv4, host, sizeof(host)), (int)strlen("[2001:db8::1]"));
+	assert_string_equal(host, "[2001:db8::1]");
+	mp_lb_addr_text(lb, 0xc6120201u, host, sizeof(host));
+	assert_string_equal(host, "198.18.2.1");
+	const struct mp_lb_origin *o = mp_lb_origin_get(lb, (uint32_t)id);
+	assert_int_equal(mp_lb_origin_endpoint(o, MP_PROTO_RTC, 0, &rtc, &port), MP_OK);
+	assert_true(mp_lb_origin6_is_standin(rtc) && rtc != t.ipv4);
+	assert_memory_equal(mp_lb_origin6_addr(lb, rtc), a5, 16);
+	assert_int_equal(port, 8000);
+	assert_int_equal(mp_lb_origin_endpoint(o, MP_PROTO_RTMP, 0, &ip, &port), MP_ERR_NOTFOUND);
+	assert_int_equal(ip, 0);
+	assert_int_equal(mp_lb_pick(lb, "v/live/rtc", MP_PROTO_RTC, 1, &t2), MP_OK);
+	assert_int_equal(t2.ipv4, rtc);
+	/* a heartbeat keeps them; another origin at the same address shares its stand-in */
+	assert_int_equal(add_origin_json(lb, a, 2), id);
+	assert_int_equal(mp_lb_pick(lb, "v/live/srt", MP_PROTO_SRT, 2, &t2), MP_OK);
+	assert_int_equal(t2.ipv4, t.ipv4);
+	int idb = add_origin_json(lb, b, 2);
+	assert_true(idb >= 0);
+	assert_int_equal(mp_lb_origin_endpoint(mp_lb_origin_get(lb, (uint32_t)idb), MP_PROTO_SRT, 0, &ip, &port), MP_OK);
+	assert_int_equal(ip, t.ipv4);
+	assert_int_equal(port, 10081);
+	/* both gone: the address keeps its stand-in (late datagrams of live sessions still translate) */
+	assert_int_equal(mp_lb_origin_remove(lb, "a-s-1"), MP_OK);
+	assert_int_equal(mp_lb_origin_remove(lb, "b-s-1"), MP_OK);
+	mp_lb_quiescent(lb, 0);
+	assert_int_equal(mp_lb_origin6_standin(lb, a1), t.ipv4);
+	assert_memory_equal(mp_lb_origin6_addr(lb, t.ipv4), a1, 16);
+	/* not stand-ins: real addresses, 0.255.0.0 itself */
+	assert_null(mp_lb_origin6_addr(lb, 0x0a000001));
+	assert_null(mp_lb_origin6_addr(lb, MP_LB_ORIGIN6_NET));
+	assert_null(mp_lb_origin6_addr(lb, MP_LB_ORIGIN6_NET | 0xfff0));
+	mp_lb_destroy(lb);
+}
+
+/* The stand-ins are few (2 per origin, at least 16): when all are taken a new IPv6 media endpoint
+ * gets none (its origin does not serve SRT); one whose origins went is given to another address
+ * only MP_LB_ORIGIN6_QUIET_MS after it was found unused. */
+static void ipv6_origin_stand_in_is_given_to_another_address_only_after_its_quiet_period(void **state)
+{
+	(void)state;
+	struct mp_lb_config c;
+	small_config(&c);
+	c.max_origins = 8; /* 16 stand-ins */
+	c.origin_ttl_ms = 3600 * SEC;
+	struct mp_lb *lb = new_lb(&c);
+	char body[256];
+	uint32_t first, ip;
+	uint16_t port;
+	uint8_t a[16];
+
+	for (int i = 0; i < 8; i++) {
+		snprintf(body, sizeof(body), "{\"ip\":\"2001:db8::%x\",\"server\":\"o%d\",\"service\":\"s\",\"pid\":\"1\","
+			 "\"srt\":[\"10080\"],\"rtc\":[\"udp://[2001:db8:1::%x]:8000\"]}", i + 1, i, i + 1);
+		assert_true(add_origin_json(lb, body, 1) >= 0);
+	}
+	ip6("2001:db8::1", a);
+	first = mp_lb_origin6_standin(lb, a);
+	assert_true(mp_lb_origin6_is_standin(first));
+	assert_int_equal(mp_lb_origin_remove(lb, "o0-s-1"), MP_OK);
+	/* all 16 named or quiet: the newcomer has none, and is not picked for SRT */
+	const char *late = "{\"ip\":\"2001:db8::99\",\"server\":\"late\",\"service\":\"s\",\"pid\":\"1\",\"srt\":[\"10080\"]}";
+	int idl = add_origin_json(lb, late, 2 * SEC);
+	assert_true(idl >= 0);
+	assert_int_equal(mp_lb_origin_endpoint(mp_lb_origin_get(lb, (uint32_t)idl), MP_PROTO_SRT, 0, &ip, &port),
+			 MP_ERR_NOTFOUND);
+	/* a quiet period later (counted from when it was first found unused) the newcomer gets one */
+	assert_int_equal(add_origin_json(lb, late, 2 * SEC + MP_LB_ORIGIN6_QUIET_MS - 1), idl);
+	assert_int_equal(mp_lb_origin_endpoint(mp_lb_origin_get(lb, (uint32_t)idl), MP_PROTO_SRT, 0, &ip, &port),
+			 MP_ERR_NOTFOUND);
+	assert_int_equal(add_origin_json(lb, late, 2 * SEC + MP_LB_ORIGIN6_QUIET_MS), idl);
+	assert_int_equal(mp_lb_origin_endpoint(mp_lb_origin_get(lb, (uint32_t)idl), MP_PROTO_SRT, 0, &ip, &port), MP_OK);
+	assert_true(mp_lb_origin6_is_standin(ip));
+	ip6("2001:db8::99", a);
+	assert_int_equal(mp_lb_origin6_standin(lb, a), ip);
+	assert_memory_equal(mp_lb_origin6_addr(lb, ip), a, 16);
+	/* the old address of the slot it took no longer maps to it */
+	ip6("2001:db8::1", a);
+	assert_true(mp_lb_origin6_standin(lb, a) != ip);
+	assert_int_equal(ip, first); /* the slot of the address whose origin went */
 	mp_lb_destroy(lb);
 }
 
@@ -1745,6 +1876,8 @@ int main(void)
 		cmocka_unit_test(pick_moves_stream_off_dead_origin_and_counts_it),
 		cmocka_unit_test(pick_spreads_uniformly_over_three_origins_in_10k_picks),
 		cmocka_unit_test(pick_never_chooses_origin_without_endpoint_for_protocol),
+		cmocka_unit_test(ipv6_origin_media_endpoints_are_picked_with_a_stand_in_naming_their_address),
+		cmocka_unit_test(ipv6_origin_stand_in_is_given_to_another_address_only_after_its_quiet_period),
 		cmocka_unit_test(pick_rejects_keys_longer_than_255_bytes),
 		cmocka_unit_test(full_tables_refuse_and_count_the_next_entry_and_keep_the_others),
 		cmocka_unit_test(table_takes_its_full_stated_capacity_of_sessions),

@@ -312,6 +312,63 @@ static const char *origin_key_of(struct mp_lb *lb, uint32_t id)
 	return o->key;
 }
 
+/* ---- fleet session records ---- */
+
+/* Appliances A (fleet index 0) and B (index 1) of a fleet of 2 on the shared server; B knows the
+ * origin name at ipv4 (a peer takes sessions over only towards origins it knows). */
+static void fleet_pair(struct mp_lb **a, struct mp_lb **b, const char *name, uint32_t ipv4, unsigned protos,
+		       uint64_t now)
+{
+	struct mp_registration reg;
+	*a = new_lb(NULL, now);
+	*b = new_lb(NULL, now);
+	assert_int_equal(mp_lb_set_fleet(*a, 0, 2), MP_OK);
+	assert_int_equal(mp_lb_set_fleet(*b, 1, 2), MP_OK);
+	make_reg(&reg, name, ipv4, protos);
+	assert_true(mp_lb_origin_update(*b, &reg, now) >= 0);
+}
+
+/* Publish s (active) on lb: its records are queued, then written by lb's poll; what the poll returned. */
+static int fleet_published(struct mp_lb *lb, const struct mp_lb_session *s, uint64_t now)
+{
+	mp_lb_fleet_publish(lb, s);
+	return mp_lb_redis_poll(lb, now);
+}
+
+/* An SRT session on A from client_ip:client_port to the service address 198.18.100.1:10080, towards the
+ * origin 198.18.13.2:10080, bound to socket id bound (the origin's too), active and published. */
+static struct mp_lb_session *fleet_srt_session(struct mp_lb *a, uint32_t client_ip, uint16_t client_port,
+					       uint32_t client_sock, uint32_t bound, uint64_t now)
+{
+	struct mp_lb_session_params p = {
+		.tuple = { .src_ip = client_ip, .dst_ip = 0xc6126401, .src_port = client_port, .dst_port = 10080,
+			   .proto = 17 },
+		.origin_ipv4 = 0xc6120d02, .origin_port = 10080, .origin_id = 0,
+		.kind = MP_LB_SESS_SRT, .state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = client_sock,
+	};
+	struct mp_lb_session *s;
+	assert_int_equal(mp_lb_session_create(a, &p, now, &s), MP_OK);
+	assert_int_equal(mp_lb_session_srt_bind(a, s, bound, bound), MP_OK);
+	mp_lb_session_set_state(s, MP_LB_SESS_ACTIVE);
+	assert_true(fleet_published(a, s, now) >= 1);
+	return s;
+}
+
+/* The record under key is the JSON printed from fmt. */
+static void record_is(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void record_is(const char *key, const char *fmt, ...)
+{
+	char want[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(want, sizeof(want), fmt, ap);
+	va_end(ap);
+	char *v = raw_get(&srv, 0, key);
+	assert_non_null(v);
+	assert_string_equal(v, want);
+	free(v);
+}
+
 /* ---- tests ---- */
 
 static void origin_registered_on_a_is_published_in_go_json_and_picked_on_b(void **state)
@@ -642,38 +699,18 @@ static void srt_session_of_a_is_taken_over_by_b_with_its_nat_port(void **state)
 	(void)state;
 	need_redis();
 	uint64_t now = 1000;
-	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
-	assert_int_equal(mp_lb_set_fleet(a, 0, 2), MP_OK);
-	assert_int_equal(mp_lb_set_fleet(b, 1, 2), MP_OK);
-	struct mp_registration reg;
-	make_reg(&reg, "fo", 0xc6120d02, PR_SRT | PR_RTC);
-	assert_true(mp_lb_origin_update(b, &reg, now) >= 0); /* B takes over only towards origins it knows */
-	struct mp_lb_session_params p = {
-		.tuple = { .src_ip = 0xc6120c02, .dst_ip = 0xc6126401, .src_port = 40001, .dst_port = 10080,
-			   .proto = 17 },
-		.origin_ipv4 = 0xc6120d02, .origin_port = 10080, .origin_id = 0,
-		.kind = MP_LB_SESS_SRT, .state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = 0x0a0b0c0d,
-	};
-	struct mp_lb_session *sa, *sb;
-	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
-	assert_int_equal(mp_lb_session_srt_bind(a, sa, 0x11223344, 0x11223344), MP_OK);
-	mp_lb_session_set_state(sa, MP_LB_SESS_ACTIVE);
-	mp_lb_fleet_publish(a, sa);
-	assert_true(mp_lb_redis_poll(a, now) >= 1);
-	char *v = raw_get(&srv, 0, "mediaplane-session-srt:287454020");
-	assert_non_null(v);
-	char want[512];
-	snprintf(want, sizeof(want),
-		 "{\"kind\":\"srt\",\"client\":\"198.18.12.2:40001\",\"service\":\"198.18.100.1:10080\","
-		 "\"origin\":\"198.18.13.2:10080\",\"nat_port\":%u,\"client_sock\":168496141,"
-		 "\"origin_sock\":287454020,\"bound\":287454020,\"by\":0}", sa->nat_port);
-	assert_string_equal(v, want);
-	free(v);
+	struct mp_lb *a, *b;
+	fleet_pair(&a, &b, "fo", 0xc6120d02, PR_SRT | PR_RTC, now);
+	struct mp_lb_session *sa = fleet_srt_session(a, 0xc6120c02, 40001, 0x0a0b0c0d, 0x11223344, now), *sb;
+	record_is("mediaplane-session-srt:287454020",
+		  "{\"kind\":\"srt\",\"client\":\"198.18.12.2:40001\",\"service\":\"198.18.100.1:10080\","
+		  "\"origin\":\"198.18.13.2:10080\",\"nat_port\":%u,\"client_sock\":168496141,"
+		  "\"origin_sock\":287454020,\"bound\":287454020,\"by\":0}", sa->nat_port);
 	long long ttl = raw_int(&srv, 0, "PTTL", "mediaplane-session-srt:287454020");
 	assert_true(ttl > 0 && ttl <= 10000);
 	char nk[96];
 	snprintf(nk, sizeof(nk), "mediaplane-session-nat:198.18.13.2:10080:%u", sa->nat_port);
-	v = raw_get(&srv, 0, nk);
+	char *v = raw_get(&srv, 0, nk);
 	assert_non_null(v);
 	free(v);
 	assert_true(mp_lb_nat_port_foreign(b, sa->nat_port));
@@ -725,12 +762,8 @@ static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **stat
 	(void)state;
 	need_redis();
 	uint64_t now = 1000;
-	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
-	assert_int_equal(mp_lb_set_fleet(a, 0, 2), MP_OK);
-	assert_int_equal(mp_lb_set_fleet(b, 1, 2), MP_OK);
-	struct mp_registration reg;
-	make_reg(&reg, "fw", 0xc6120d02, PR_RTC);
-	assert_true(mp_lb_origin_update(b, &reg, now) >= 0);
+	struct mp_lb *a, *b;
+	fleet_pair(&a, &b, "fw", 0xc6120d02, PR_RTC, now);
 	struct mp_lb_session_params p = {
 		.tuple = { .src_ip = 0xc6120c02, .dst_ip = 0xc6126401, .src_port = 40002, .dst_port = 8000,
 			   .proto = 17 },
@@ -744,17 +777,11 @@ static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **stat
 	assert_int_equal(mp_lb_webrtc_store(a, "ansU:offU", NULL, "v/live/s", 0, 0xc6120d02, 8000, now), MP_OK);
 	assert_int_equal(mp_lb_webrtc_store(b, "ansU:offU", NULL, "v/live/s", 0, 0xc6120d02, 8000, now), MP_OK);
 	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
-	mp_lb_fleet_publish(a, sa);
-	assert_true(mp_lb_redis_poll(a, now) >= 1);
-	char *v = raw_get(&srv, 0, "mediaplane-session-webrtc:198.18.12.2:40002:198.18.100.1:8000");
-	assert_non_null(v);
-	char want[512];
-	snprintf(want, sizeof(want),
-		 "{\"kind\":\"webrtc\",\"client\":\"198.18.12.2:40002\",\"service\":\"198.18.100.1:8000\","
-		 "\"origin\":\"198.18.13.2:8000\",\"nat_port\":%u,\"username\":\"ansU:offU\",\"by\":0}",
-		 sa->nat_port);
-	assert_string_equal(v, want);
-	free(v);
+	assert_true(fleet_published(a, sa, now) >= 1);
+	record_is("mediaplane-session-webrtc:198.18.12.2:40002:198.18.100.1:8000",
+		  "{\"kind\":\"webrtc\",\"client\":\"198.18.12.2:40002\",\"service\":\"198.18.100.1:8000\","
+		  "\"origin\":\"198.18.13.2:8000\",\"nat_port\":%u,\"username\":\"ansU:offU\",\"by\":0}",
+		  sa->nat_port);
 	long long ttl = raw_int(&srv, 0, "PTTL", "mediaplane-session-webrtc:198.18.12.2:40002:198.18.100.1:8000");
 	assert_true(ttl > 10000 && ttl <= 30000); /* webrtc_idle_timeout */
 
@@ -775,9 +802,63 @@ static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **stat
 	assert_int_equal(mp_lb_webrtc_store(a, p.username, NULL, "v/live/s", 0, 0xc6120d02, 8000, now), MP_OK);
 	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
 	assert_int_equal(mp_lb_session_username(a, sa, user), MP_OK); /* it has one: JSON refuses it */
-	mp_lb_fleet_publish(a, sa);
-	mp_lb_redis_poll(a, now);
+	fleet_published(a, sa, now);
 	assert_null(raw_get(&srv, 0, "mediaplane-session-webrtc:198.18.12.2:40003:198.18.100.1:8000"));
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
+/* The renewal of live sessions' records (every third of the shorter idle timeout): the first one writes
+ * a record in full; then an unchanged record gets its TTL back (PEXPIRE), its value left as it is; a
+ * record gone from Redis (a restart, a flush) or one that changed is written in full again. */
+static void fleet_renewal_renews_ttls_and_writes_gone_or_changed_records_again(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000;
+	struct mp_lb *a, *b;
+	fleet_pair(&a, &b, "fr", 0xc6120d02, PR_SRT, now);
+	struct mp_lb_session *sa = fleet_srt_session(a, 0xc6120c03, 40011, 0x0a0b0c0e, 0x22334455, now);
+	const char *key = "mediaplane-session-srt:573785173";
+	char nk[96];
+	snprintf(nk, sizeof(nk), "mediaplane-session-nat:198.18.13.2:10080:%u", sa->nat_port);
+	const char *json = "{\"kind\":\"srt\",\"client\":\"198.18.12.3:40011\",\"service\":\"198.18.100.1:10080\","
+			   "\"origin\":\"198.18.13.2:10080\",\"nat_port\":%u,\"client_sock\":168496142,"
+			   "\"origin_sock\":%u,\"bound\":573785173,\"by\":0}";
+	record_is(key, json, sa->nat_port, 573785173u);
+
+	/* The first renewal writes the record in full (over a stand-in with a 1 s TTL). */
+	raw_set(&srv, key, "stand-in", 1);
+	now += 10 * SEC; /* past a third of srt_idle_timeout (10 s) */
+	mp_lb_sync(a, now);
+	record_is(key, json, sa->nat_port, 573785173u);
+	/* The next one renews the TTLs of the unchanged record and leaves the values alone. */
+	raw_set(&srv, key, "stand-in", 4);
+	raw_set(&srv, nk, "nat-stand-in", 4);
+	now += 4 * SEC;
+	mp_lb_sync(a, now);
+	record_is(key, "stand-in");
+	record_is(nk, "nat-stand-in");
+	long long ttl = raw_int(&srv, 0, "PTTL", key); /* back to srt_idle_timeout, above the stand-in's 4 s */
+	assert_true(ttl > 4000 && ttl <= 10000);
+	ttl = raw_int(&srv, 0, "PTTL", nk);
+	assert_true(ttl > 4000 && ttl <= 10000);
+	/* Gone from Redis: written in full again, both keys. */
+	assert_int_equal(raw_int(&srv, 0, "DEL", key), 1);
+	now += 4 * SEC;
+	mp_lb_sync(a, now);
+	record_is(key, json, sa->nat_port, 573785173u);
+	record_is(nk, json, sa->nat_port, 573785173u);
+	/* Changed (the origin's socket id): written in full again. */
+	atomic_store(&sa->u.srt.origin_sock, 0x01020304);
+	now += 4 * SEC;
+	mp_lb_sync(a, now);
+	record_is(key, json, sa->nat_port, 16909060u);
+	record_is(nk, json, sa->nat_port, 16909060u);
+	/* Not yet a third of the TTL after the last renewal: nothing is sent. */
+	assert_int_equal(raw_int(&srv, 0, "DEL", key), 1);
+	mp_lb_sync(a, now + SEC);
+	assert_null(raw_get(&srv, 0, key));
 	mp_lb_destroy(a);
 	mp_lb_destroy(b);
 }
@@ -1372,6 +1453,7 @@ int main(void)
 		cmocka_unit_test_setup(origin_delete_and_drain_on_a_are_honoured_by_b, test_setup),
 		cmocka_unit_test_setup(srt_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
 		cmocka_unit_test_setup(webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
+		cmocka_unit_test_setup(fleet_renewal_renews_ttls_and_writes_gone_or_changed_records_again, test_setup),
 		cmocka_unit_test_setup(async_commands_run_in_order_and_each_callback_once, test_setup),
 		cmocka_unit_test_setup(redis_thread_publishes_what_other_threads_queue, test_setup),
 		cmocka_unit_test_setup(records_written_by_the_go_proxy_are_read_back, test_setup),

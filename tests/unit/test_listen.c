@@ -122,60 +122,81 @@ static bool host_has_ipv6(void)
 	return ok;
 }
 
-static void wildcard_dual_stack_takes_both_families(void **state)
-{
-	struct mp_listen l = { 0 }; /* 0.0.0.0, port from the kernel */
-	char err[256];
-	int lfd, fam, cfd;
-	uint16_t port;
+/* A listener, and how each family's loopback client is named on it (NULL: refused). */
+static const struct listen_case {
+	const char *what;
+	bool on_v6_loopback; /* [::1], else the wildcard 0.0.0.0 */
+	bool dual_stack;     /* listen_dual_stack */
+	int family;          /* of the listening socket */
+	const char *v4_peer, *v6_peer;
+} listen_cases[] = {
+	/* the IPv4 client is ::ffff:127.0.0.1 on the socket, named in its own family */
+	{ "0.0.0.0 with dual stack: both families", false, true, AF_INET6, "127.0.0.1", "::1" },
+	{ "0.0.0.0 without dual stack: IPv4 only", false, false, AF_INET, "127.0.0.1", NULL },
+	{ "[::1]: IPv6 only, whatever listen_dual_stack says", true, true, AF_INET6, NULL, "::1" },
+};
 
-	(void)state;
-	if (!host_has_ipv6())
-		skip();
-	lfd = mp_listen_tcp(&l, true, "test", err, sizeof(err));
-	assert_true(lfd >= 0);
-	port = bound_port(lfd, &fam);
-	assert_int_equal(fam, AF_INET6);
-	assert_true(connect_to(AF_INET, port, &cfd));
-	accept_named(lfd, "127.0.0.1"); /* ::ffff:127.0.0.1 on the socket */
-	close(cfd);
-	assert_true(connect_to(AF_INET6, port, &cfd));
-	accept_named(lfd, "::1");
-	close(cfd);
-	close(lfd);
+static int listen_case_open(const struct listen_case *c, uint16_t port, const char *name, char *err, size_t cap)
+{
+	struct mp_listen l = { 0 }; /* port 0: one from the kernel */
+
+	l.port = port;
+	if (c->on_v6_loopback) {
+		l.v6 = 1;
+		l.ip6[15] = 1;
+	}
+	return mp_listen_tcp(&l, c->dual_stack, name, err, cap);
 }
 
-static void single_family_listeners_refuse_the_other(void **state)
+/* A client of family af connects to port and is accepted on lfd as want, or is refused (want NULL). */
+static void client_named_or_refused(int lfd, int af, uint16_t port, const char *want)
 {
-	struct mp_listen l = { 0 };
+	int cfd;
+
+	if (want == NULL) {
+		assert_false(connect_to(af, port, &cfd));
+		return;
+	}
+	assert_true(connect_to(af, port, &cfd));
+	accept_named(lfd, want);
+	close(cfd);
+}
+
+static void listeners_take_the_families_their_address_says(void **state)
+{
 	char err[256];
-	int lfd, fam, cfd;
+	int lfd, fam;
 	uint16_t port;
 
 	(void)state;
 	if (!host_has_ipv6())
 		skip();
-	/* 0.0.0.0 without dual stack: IPv4 only */
-	lfd = mp_listen_tcp(&l, false, "test", err, sizeof(err));
+	for (size_t i = 0; i < sizeof(listen_cases) / sizeof(listen_cases[0]); i++) {
+		const struct listen_case *c = &listen_cases[i];
+
+		print_message("%s\n", c->what);
+		lfd = listen_case_open(c, 0, "test", err, sizeof(err));
+		assert_true(lfd >= 0);
+		port = bound_port(lfd, &fam);
+		assert_int_equal(fam, c->family);
+		client_named_or_refused(lfd, AF_INET, port, c->v4_peer);
+		client_named_or_refused(lfd, AF_INET6, port, c->v6_peer);
+		close(lfd);
+	}
+}
+
+static void address_in_use_is_named_in_its_own_form(void **state)
+{
+	const struct listen_case *v6 = &listen_cases[2];
+	char err[256];
+	int lfd, fam;
+
+	(void)state;
+	if (!host_has_ipv6())
+		skip();
+	lfd = listen_case_open(v6, 0, "test", err, sizeof(err));
 	assert_true(lfd >= 0);
-	port = bound_port(lfd, &fam);
-	assert_int_equal(fam, AF_INET);
-	assert_false(connect_to(AF_INET6, port, &cfd));
-	close(lfd);
-	/* [::1]: IPv6 only, whatever listen_dual_stack says */
-	l.v6 = 1;
-	l.ip6[15] = 1;
-	lfd = mp_listen_tcp(&l, true, "test", err, sizeof(err));
-	assert_true(lfd >= 0);
-	port = bound_port(lfd, &fam);
-	assert_int_equal(fam, AF_INET6);
-	assert_false(connect_to(AF_INET, port, &cfd));
-	assert_true(connect_to(AF_INET6, port, &cfd));
-	accept_named(lfd, "::1");
-	close(cfd);
-	/* the address in use is named in its own form */
-	l.port = port;
-	assert_int_equal(mp_listen_tcp(&l, true, "RTMP", err, sizeof(err)), MP_ERR_ADDRINUSE);
+	assert_int_equal(listen_case_open(v6, bound_port(lfd, &fam), "RTMP", err, sizeof(err)), MP_ERR_ADDRINUSE);
 	assert_non_null(strstr(err, "RTMP: address [::1]:"));
 	close(lfd);
 }
@@ -184,8 +205,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ipv6_listen_forms_parse_and_print_back),
-		cmocka_unit_test(wildcard_dual_stack_takes_both_families),
-		cmocka_unit_test(single_family_listeners_refuse_the_other),
+		cmocka_unit_test(listeners_take_the_families_their_address_says),
+		cmocka_unit_test(address_in_use_is_named_in_its_own_form),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include "classify.h"
 #include "rewrite.h"
 #include "test_data.h"
+#include "test_iface.h"
 #include "udp_frame.h"
 
 static const uint8_t MAC_A[6] = { 0x02, 0, 0, 0, 0, 0xa }, MAC_B[6] = { 0x02, 0, 0, 0, 0, 0xb };
@@ -69,17 +70,7 @@ static size_t make_udp(uint8_t *f, uint32_t sip, uint16_t sp, uint32_t dip, uint
 
 static struct mp_iface iface(uint32_t ip)
 {
-	struct mp_iface i;
-
-	memset(&i, 0, sizeof(i));
-	memcpy(i.mac, MAC_A, 6);
-	i.ip = ip;
-	i.prefix = 24;
-	i.webrtc_port = 8000;
-	i.srt_port = 10080;
-	i.nat_port_min = 32768;
-	i.nat_port_max = 65535;
-	return i;
+	return mp_test_iface(MAC_A, ip, 32768, 65535);
 }
 
 static void rewrite_keeps_checksums_valid_over_random_addresses(void **state)

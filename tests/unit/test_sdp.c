@@ -168,6 +168,34 @@ static void default_candidate_in_c_and_m_lines_is_rewritten(void **state)
 				 "m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 198.18.0.2/127\r\n");
 }
 
+/* Issue 16: an IPv6 origin's answer (aiortc's form) names its IPv6 address in c= and its host
+ * candidate: both become the appliance's IPv4 public address (and its IPv6 twin with public_ip6);
+ * the origin's address is gone. */
+static void ipv6_origin_default_and_host_candidates_are_rewritten(void **state)
+{
+	static const uint8_t ip6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 2 }; /* 2001:db8::2 */
+	static const char *sdp = "v=0\r\ns=-\r\nt=0 0\r\n"
+				 "m=audio 40123 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP6 2001:db8:2::1\r\n"
+				 "a=candidate:9 1 udp 2130706431 2001:db8:2::1 40123 typ host\r\n"
+				 "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP6 ::\r\n";
+	size_t n;
+
+	(void)state;
+	assert_int_equal(mp_sdp_rewrite_candidates6(sdp, strlen(sdp), PUBLIC_IP, ip6, 8000, 0, out, sizeof(out), &n), 2);
+	assert_string_equal(out, "v=0\r\ns=-\r\nt=0 0\r\n"
+				 "m=audio 8000 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 198.18.0.2\r\n"
+				 "a=candidate:9 1 udp 2130706431 198.18.0.2 8000 typ host\r\n"
+				 "a=candidate:96 1 udp 2130706175 2001:db8::2 8000 typ host\r\n"
+				 "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP6 ::\r\n");
+	assert_null(strstr(out, "2001:db8:2::1"));
+	/* no IPv4 host candidate: the media address is the registration's rtc endpoint (its stand-in) */
+	assert_int_equal(parse("v=0\r\na=ice-ufrag:abcd\r\na=ice-pwd:pppppppppppppppppppppp\r\n"
+			       "a=candidate:9 1 udp 2130706431 2001:db8:2::1 40123 typ host\r\n"), MP_OK);
+	uint32_t ip;
+	uint16_t port;
+	assert_int_equal(mp_sdp_media_addr(&info, &ip, &port), MP_ERR_NOTFOUND);
+}
+
 static void last_line_without_lf_keeps_its_cr(void **state)
 {
 	size_t n;
@@ -406,6 +434,7 @@ int main(void)
 		cmocka_unit_test(srs_answer_rewrite_changes_only_ip_and_port),
 		cmocka_unit_test(default_candidate_in_c_and_m_lines_is_rewritten),
 		cmocka_unit_test(tcp_and_non_host_candidates_follow_the_flags),
+		cmocka_unit_test(ipv6_origin_default_and_host_candidates_are_rewritten),
 		cmocka_unit_test(last_line_without_lf_keeps_its_cr),
 		cmocka_unit_test(ipv6_twins_follow_the_first_udp_host_candidate_of_each_component),
 		cmocka_unit_test(ufrag_and_pwd_levels_and_mismatches),

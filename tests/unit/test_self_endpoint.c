@@ -112,6 +112,15 @@ static void ipv6_endpoints_that_are_ours_are_found(void **state)
 	r.ep[MP_PROTO_RTMP][0].port = 1935;
 	assert_int_equal(mp_self_check_registration(&cfg, &h, &r, why, sizeof(why)), MP_ERR_PERM);
 	assert_non_null(strstr(why, "rtmp[0] [::1]:1935"));
+	/* issue 16: the data plane's UDP ports at its own IPv6 addresses (SRT and WebRTC media reach IPv6
+	 * origins through it) */
+	assert_int_equal(mp_config_set(&cfg, "private_ip6", "2001:db8::2/64", "test", err, sizeof(err)), MP_OK);
+	assert_true(mp_self_endpoint6(&cfg, &h, MP_PROTO_SRT, cfg.private_ip6.ip6, 10080));
+	assert_true(mp_self_endpoint6(&cfg, &h, MP_PROTO_RTC, cfg.private_ip6.ip6, 8000));
+	assert_false(mp_self_endpoint6(&cfg, &h, MP_PROTO_SRT, cfg.private_ip6.ip6, 10081));
+	assert_false(mp_self_endpoint6(&cfg, &h, MP_PROTO_SRT, other, 10080));
+	assert_int_equal(mp_config_set(&cfg, "private_ip6", "off", "test", err, sizeof(err)), MP_OK);
+	assert_false(mp_self_endpoint6(&cfg, &h, MP_PROTO_SRT, lo6, 10080));
 	/* an IPv4 origin naming an IPv6 endpoint elsewhere is fine */
 	memset(&r, 0, sizeof(r));
 	r.ipv4 = IP(127, 0, 0, 1);

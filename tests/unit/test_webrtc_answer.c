@@ -114,6 +114,35 @@ static void answer_without_candidates_uses_the_registered_rtc_endpoint(void **st
 	assert_null(a.sdp);
 }
 
+/* Issue 16: an IPv6 origin's answer (aiortc: a host candidate on a port of the session's own) names
+ * its IPv6 media address for the caller to map to the origin's stand-in; the registered rtc endpoint
+ * stays the fallback, and the candidate is rewritten to the appliance. */
+static void ipv6_origin_answer_names_its_ipv6_media_address(void **state)
+{
+	static const uint8_t want[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 7, [15] = 1 };
+	const char *sdp = "v=0\r\na=ice-ufrag:abcd\r\na=ice-pwd:0123456789012345678901\r\nm=audio 9 UDP 0\r\n"
+			  "c=IN IP6 2001:db8:7::1\r\na=candidate:1 1 udp 2130706431 2001:db8:7::1 40123 typ host\r\n";
+	struct mp_webrtc_answer a;
+
+	(void)state;
+	assert_int_equal(mp_webrtc_answer_build("wxyz", sdp, strlen(sdp), ORIGIN_RTC, 8001, PUBLIC_IP, NULL, 8000, &a, reason,
+						sizeof(reason)), MP_OK);
+	assert_false(a.media_from_sdp);
+	assert_true(a.media6);
+	assert_memory_equal(a.media_ip6, want, 16);
+	assert_int_equal(a.media6_port, 40123);
+	assert_int_equal(a.media_ipv4, ORIGIN_RTC);
+	assert_int_equal(a.media_port, 8001);
+	assert_int_equal(a.rewritten, 1);
+	assert_null(strstr(a.sdp, "2001:db8:7::1"));
+	mp_webrtc_answer_free(&a);
+	/* without a registered rtc endpoint: not refused here (the caller looks the address up) */
+	assert_int_equal(mp_webrtc_answer_build("wxyz", sdp, strlen(sdp), 0, 0, PUBLIC_IP, NULL, 8000, &a, reason,
+						sizeof(reason)), MP_OK);
+	assert_true(a.media6);
+	mp_webrtc_answer_free(&a);
+}
+
 static void unusable_answers_are_refused_with_a_reason(void **state)
 {
 	char sdp[1024], ufrag[100];
@@ -201,6 +230,7 @@ int main(void)
 		cmocka_unit_test(srs_answer_gives_username_media_and_rewritten_candidates),
 		cmocka_unit_test(srs_answer_gets_an_ipv6_candidate_for_public_ip6),
 		cmocka_unit_test(answer_without_candidates_uses_the_registered_rtc_endpoint),
+		cmocka_unit_test(ipv6_origin_answer_names_its_ipv6_media_address),
 		cmocka_unit_test(unusable_answers_are_refused_with_a_reason),
 		cmocka_unit_test(resources_route_back_to_their_origin),
 		cmocka_unit_test(a_full_resource_table_keeps_the_newest),

@@ -8,13 +8,14 @@
 # test timeout): ours by name, nobody inside, older than two minutes. Their veth pairs go with them,
 # so their subnets no longer collide with this run's (netns_veth refuses a routed subnet).
 netns_sweep_stale() {
-	local ns f
+	local ns f mtime
 	for f in /var/run/netns/mp*; do
 		[ -e "$f" ] || continue
 		ns=${f##*/}
 		[[ $ns =~ ^mp[a-z]*-?[a-z]*-?[0-9]+$ ]] || continue
 		[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] || continue
-		[ $(($(date +%s) - $(stat -c %Y "$f"))) -gt 120 ] || continue
+		mtime=$(command stat -c %Y "$f" 2>/dev/null) || continue # its own run may delete it meanwhile
+		[ $(($(date +%s) - mtime)) -gt 120 ] || continue
 		echo "netns: removing $ns, left behind by an earlier run" >&2
 		ip netns del "$ns" 2>/dev/null || true
 	done

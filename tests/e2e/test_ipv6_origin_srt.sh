@@ -9,6 +9,7 @@
 set -euo pipefail
 export TOPO_PREFIX=mp6o-e2e TOPO_QPAIRS=2 TOPO_API_PORT=${TOPO_API_PORT:-13177}
 . "$(dirname "$0")/topo.sh"
+. "$(dirname "$0")/lib/srt_media.sh"
 TOPO_EXC_TAP=mp6o$TOPO_ID
 WORK=$(mktemp -d /tmp/mp6o-srt.XXXXXX)
 netns_at_exit 'rm -rf "$WORK"'
@@ -21,12 +22,6 @@ PUBLIC_IP6=2001:db8:1::2
 ORIGIN_IP6=2001:db8:2::1
 PRIVATE_IP6=2001:db8:2::2
 
-udp_listening() { [ -n "$(ip netns exec "$1" ss -Hlun "sport = :$2")" ]; }
-duration_at_least() {
-	local d
-	d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$1" 2>/dev/null) || return 1
-	python3 -c "import sys; sys.exit(0 if float('$d') >= $2 else 1)" 2>/dev/null
-}
 # publish URL_HOST STREAM: 4 s of H.264 + AAC from the client namespace by SRT through the appliance.
 publish() {
 	ip netns exec "$NS_C" ffmpeg -hide_banner -loglevel error -re -f lavfi -i testsrc=size=320x240:rate=25 \
@@ -36,14 +31,9 @@ publish() {
 }
 # check_stream STREAM WHAT: the origin's file of STREAM holds H.264 and AAC of >= 3 s.
 check_stream() {
-	local f=$WORK/origin/live_$1.ts probe dur
+	local f=$WORK/origin/live_$1.ts dur
 	wait_until 30 duration_at_least "$f" 3.0 || true
-	probe=$(ffprobe -v error -show_entries stream=codec_name:format=duration -of default=nw=1 "$f" 2>&1) ||
-		fail "ffprobe $1: $probe"
-	[[ $probe == *codec_name=h264* ]] || fail "no H.264 in $1: $probe"
-	[[ $probe == *codec_name=aac* ]] || fail "no AAC in $1: $probe"
-	dur=$(sed -n 's/^duration=//p' <<<"$probe")
-	python3 -c "import sys; sys.exit(0 if float('$dur') >= 3.0 else 1)" || fail "$1: duration $dur"
+	srt_recording_ok "$f"
 	pass "$2 -> IPv6-only SRT origin: H.264 + AAC, ${dur}s"
 }
 

@@ -10,20 +10,7 @@
 set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
 # Names, ports, subnets and EAL prefix of this test alone (whip_topo.sh's functions read them).
-NS_C=mp6wc-$TOPO_ID
-NS_O=mp6wo-$TOPO_ID
-IF_C=mp6wc$TOPO_ID
-IF_O=mp6wo$TOPO_ID
-IF_MO=mp6wm$TOPO_ID
-IF_MC=mp6wk$TOPO_ID
-MGMT_HOST_O=198.19.147.1
-MGMT_ORIGIN=198.19.147.2
-MGMT_HOST_C=198.19.147.5
-MGMT_CLIENT=198.19.147.6
-API_PORT=13871
-SYS_PORT=13872
-ORIGIN_API_PORT=13873
-MPH_PREFIX=mp6w-e2e-$TOPO_ID
+mph_names mp6w 198.19.147 0 13871
 CLIENT_IP6=2001:db8:6::1
 PUBLIC_IP6=2001:db8:6::2
 ORIGIN_IP6=2001:db8:7::1

@@ -101,6 +101,17 @@ static void start(struct mp_rh *h, const struct mp_rh_addr *a, unsigned nports, 
 		fail_msg("mp_dp_start: %s", err);
 }
 
+void mp_rh_lb_config(struct mp_lb_config *lc)
+{
+	mp_lb_config_default(lc);
+	lc->max_origins = 16;
+	lc->max_streams = 64;
+	lc->max_webrtc = 64;
+	lc->max_sessions = 1024;
+	lc->nat_port_min = 40000;
+	lc->nat_port_max = 40999;
+}
+
 void mp_rh_start(struct mp_rh *h, const struct mp_rh_addr *a, unsigned nports, unsigned workers, struct mp_lb_config *lc)
 {
 	start(h, a, nports, workers, lc, false);

@@ -56,6 +56,9 @@ int mp_rh_eal_setup(void **state);
 int mp_rh_eal_teardown(void **state);
 int mp_rh_teardown(void **state);
 
+/* lc: the defaults with the small tables of the packet tests (16 origins, 64 streams, 64 WebRTC
+ * sessions, 1024 sessions, NAT ports 40000-40999); the test sets what else it needs. */
+void mp_rh_lb_config(struct mp_lb_config *lc);
 /* Make nports (1 or 2) ring ports, lb from lc (max_readers set here), mp_dp_init + mp_dp_start. */
 void mp_rh_start(struct mp_rh *h, const struct mp_rh_addr *a, unsigned nports, unsigned workers,
 		 struct mp_lb_config *lc);

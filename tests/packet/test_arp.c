@@ -75,13 +75,7 @@ static void start(struct mp_rh *h, uint16_t *nat)
 {
 	struct mp_lb_config lc;
 
-	mp_lb_config_default(&lc);
-	lc.max_origins = 16;
-	lc.max_streams = 64;
-	lc.max_webrtc = 64;
-	lc.max_sessions = 1024;
-	lc.nat_port_min = 40000;
-	lc.nat_port_max = 40999;
+	mp_rh_lb_config(&lc);
 	lc.webrtc_idle_ms = 3600000; /* the session outlives the ARP lifetimes tested */
 	lc.webrtc_ttl_ms = 3600000;
 	mp_rh_start_driven(h, &ADDR, 1, 1, &lc);

@@ -40,13 +40,7 @@ static void start(struct mp_rh *h)
 
 	memcpy(a.public_ip6, US, 16);
 	memcpy(a.public_gateway6, GW, 16);
-	mp_lb_config_default(&lc);
-	lc.max_origins = 16;
-	lc.max_streams = 64;
-	lc.max_webrtc = 64;
-	lc.max_sessions = 1024;
-	lc.nat_port_min = 40000;
-	lc.nat_port_max = 40999;
+	mp_rh_lb_config(&lc);
 	mp_rh_start_driven(h, &a, 1, 1, &lc);
 	mp_rh_settle(h);
 }

@@ -45,13 +45,7 @@ static void start(struct mp_rh *h)
 
 	memcpy(a.public_ip6, PUB6, 16);
 	memcpy(a.private_ip6, PRIV6, 16);
-	mp_lb_config_default(&lc);
-	lc.max_origins = 16;
-	lc.max_streams = 64;
-	lc.max_webrtc = 64;
-	lc.max_sessions = 1024;
-	lc.nat_port_min = 40000;
-	lc.nat_port_max = 40999;
+	mp_rh_lb_config(&lc);
 	mp_rh_start_driven(h, &a, 2, 1, &lc);
 	assert_int_equal(mp_registration_parse(REG, strlen(REG), &r, why, sizeof(why)), MP_OK);
 	assert_true(r.ip_v6);

@@ -85,6 +85,10 @@ int mp_lb_reader_unregister(struct mp_lb *lb, unsigned int id); /* offline first
 void mp_lb_reader_online(struct mp_lb *lb, unsigned int id);
 void mp_lb_reader_offline(struct mp_lb *lb, unsigned int id);
 void mp_lb_quiescent(struct mp_lb *lb, unsigned int id);
+/* Wait until every online reader has reported a quiescent state since the call, the caller (reader
+ * id, online) included: each worker has finished the loop turn it was in. For tests and benches that
+ * must know in-flight work is done; spins, so never on the control plane's event loop. */
+void mp_lb_wait_readers(struct mp_lb *lb, unsigned int id);
 
 /* Control-plane housekeeping, every second or so: expire ICE usernames and SPBHIDs, drop origins
  * dead for longer than origin_forget_ms and the picks that point at them, reclaim freed records;

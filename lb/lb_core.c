@@ -371,6 +371,14 @@ void mp_lb_quiescent(struct mp_lb *lb, unsigned int id)
 	rte_rcu_qsbr_quiescent(lb->qsbr, id);
 }
 
+void mp_lb_wait_readers(struct mp_lb *lb, unsigned int id)
+{
+	uint64_t t = rte_rcu_qsbr_start(lb->qsbr);
+
+	rte_rcu_qsbr_quiescent(lb->qsbr, id);
+	rte_rcu_qsbr_check(lb->qsbr, t, true);
+}
+
 /* ---- housekeeping and counters ---- */
 
 int mp_lb_sync(struct mp_lb *lb, uint64_t now)

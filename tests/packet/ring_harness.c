@@ -174,6 +174,16 @@ void mp_rh_stats(struct mp_rh *h, struct mp_dp_stats *s)
 }
 
 /* Wait until the workers took everything sent so far and flushed what it made. */
+/* Are the workers' hand-off rings (dp_handoff.c) all empty? */
+static bool handoff_empty(const struct mp_rh *h)
+{
+	for (unsigned a = 0; a < MP_DP_MAX_WORKERS; a++)
+		for (unsigned b = 0; b < MP_DP_MAX_WORKERS; b++)
+			if (h->dp.xfer[a][b] != NULL && rte_ring_count(h->dp.xfer[a][b]) > 0)
+				return false;
+	return true;
+}
+
 void mp_rh_settle(struct mp_rh *h)
 {
 	struct mp_dp_stats s;
@@ -193,16 +203,18 @@ void mp_rh_settle(struct mp_rh *h)
 		usleep(1000);
 	}
 	assert_int_equal(s.rx_packets, h->sent);
-	/* TX is flushed after each burst: wait until what left the ports stops changing (a worker may
-	 * be descheduled between counting a frame in and sending it on a shared CPU). */
-	for (int i = 0, quiet = 0; i < 400 && quiet < 10; i++) {
-		uint64_t before = s.tx_packets + mp_dp_stats_drops(&s);
-
-		usleep(5000);
-		mp_lb_quiescent(h->lb, 0);
-		mp_rh_stats(h, &s);
-		quiet = s.tx_packets + mp_dp_stats_drops(&s) == before ? quiet + 1 : 0;
+	/* Every frame is in: what is left in flight is in a worker's turn or in a hand-off ring. A worker
+	 * reports a quiescent state only between turns, after its TX flush (it may be descheduled for
+	 * long in the middle of one on a loaded machine: no quiet period is long enough). So: wait for
+	 * every worker's current turn to end; when the hand-off rings are then empty, one more wait covers
+	 * a turn that took their last frames meanwhile (a handed-off frame is never handed on). */
+	for (;;) {
+		mp_lb_wait_readers(h->lb, 0);
+		if (handoff_empty(h))
+			break;
+		usleep(1000);
 	}
+	mp_lb_wait_readers(h->lb, 0);
 	mp_rh_collect(h);
 }
 

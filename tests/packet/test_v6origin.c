@@ -288,15 +288,9 @@ static void srt_caller(struct mp_rh *h, bool v6, const uint8_t mac[6], uint16_t 
 	cookie = ans.cookie;
 
 	/* its CONCLUSION: a session towards the origin's stand-in, the origin asked over IPv6 */
-	memset(&hs, 0, sizeof(hs));
-	hs.version = 5;
-	hs.extension = MP_SRT_HS_EXT_HSREQ;
-	hs.isn = 1;
-	hs.mtu = 1500;
-	hs.flow_window = 8192;
-	hs.hs_type = MP_SRT_HS_CONCLUSION;
-	hs.socket_id = csock;
-	hs.cookie = cookie;
+	hs = (struct mp_srt_handshake){ .version = 5, .extension = MP_SRT_HS_EXT_HSREQ, .isn = 1, .mtu = 1500,
+					.flow_window = 8192, .hs_type = MP_SRT_HS_CONCLUSION, .socket_id = csock,
+					.cookie = cookie };
 	if (v6)
 		mp_srt_peer_ip_from_ipv6(PUB6, hs.peer_ip);
 	else
@@ -320,16 +314,9 @@ static void srt_caller(struct mp_rh *h, bool v6, const uint8_t mac[6], uint16_t 
 	assert_true(nat >= 40000 && nat <= 40999);
 
 	/* the origin's INDUCTION answer (its cookie) -> the caller's CONCLUSION with that cookie */
-	memset(&hs, 0, sizeof(hs));
-	hs.dst_sockid = csock;
-	hs.version = 5;
-	hs.extension = MP_SRT_HS_MAGIC;
-	hs.isn = 1;
-	hs.mtu = 1500;
-	hs.flow_window = 8192;
-	hs.hs_type = MP_SRT_HS_INDUCTION;
-	hs.socket_id = osock;
-	hs.cookie = ocookie;
+	hs = (struct mp_srt_handshake){ .dst_sockid = csock, .version = 5, .extension = MP_SRT_HS_MAGIC, .isn = 1,
+					.mtu = 1500, .flow_window = 8192, .hs_type = MP_SRT_HS_INDUCTION,
+					.socket_id = osock, .cookie = ocookie };
 	mp_srt_peer_ip_from_ipv6(PRIV6, hs.peer_ip);
 	n = mp_srt_hs_build(&hs, b, sizeof(b));
 	mark = h->nout[1];

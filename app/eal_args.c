@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MP_NOHUGE_MEM_MB "1024"
+#define MP_NOHUGE_MEM_MB 1024 /* what the default configuration needs, tables and pool */
 
 static int push(struct mp_eal_args *a, const char *s)
 {
@@ -102,13 +102,17 @@ int mp_eal_args_build(int user_argc, char **user_argv, const struct mp_eal_facts
 		rc |= push(a, buf);
 	}
 	if (!has_any(user_argc, user_argv, mem_opts)) {
-		if (f->hugepages_free > 0) {
+		unsigned long free_mb = f->hugepages_free * (f->hugepage_kb ? f->hugepage_kb : 2048) / 1024;
+
+		if (free_mb >= MP_NOHUGE_MEM_MB) {
 			rc |= push(a, "--in-memory");
 		} else {
 			a->no_huge = true;
+			a->huge_free_mb = free_mb;
 			rc |= push(a, "--no-huge");
 			rc |= push(a, "-m");
-			rc |= push(a, MP_NOHUGE_MEM_MB);
+			snprintf(buf, sizeof(buf), "%d", MP_NOHUGE_MEM_MB);
+			rc |= push(a, buf);
 			rc |= push(a, "--no-shconf");
 		}
 	}
@@ -154,8 +158,8 @@ void mp_eal_facts_read(struct mp_eal_facts *f)
 	f->pid = (int)getpid();
 	if (m) {
 		while (fgets(line, sizeof(line), m))
-			if (sscanf(line, "HugePages_Free: %lu", &f->hugepages_free) == 1)
-				break;
+			if (sscanf(line, "HugePages_Free: %lu", &f->hugepages_free) != 1)
+				(void)sscanf(line, "Hugepagesize: %lu kB", &f->hugepage_kb);
 		fclose(m);
 	}
 	if (sched_getaffinity(0, sizeof(set), &set) == 0)

@@ -306,7 +306,10 @@ int main(int argc, char **argv)
 				      default_tap ? cfg.tap_name : NULL, ports, &eal))
 			die("EAL", "too many EAL arguments");
 	}
-	if (eal.no_huge)
+	if (eal.no_huge && eal.huge_free_mb)
+		MP_WARN("only %lu MB of hugepages free (others hold the rest), less than the tables need: running with --no-huge",
+			eal.huge_free_mb);
+	else if (eal.no_huge)
 		MP_INFO("no hugepages reserved: running with --no-huge (reserve some with scripts/hugepages/hugepages.sh reserve 512)");
 	if (eal.lcores_shared)
 		MP_WARN("fewer CPUs than lcores (%u): workers share CPUs", cfg.workers + 1);

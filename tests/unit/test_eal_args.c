@@ -66,6 +66,27 @@ static void reserved_hugepages_are_used_in_memory(void **state)
 	assert_false(a.added_tap);
 }
 
+static void too_few_free_hugepages_fall_back_to_no_huge(void **state)
+{
+	/* Another process holds most of the reserved pages: 100 x 2 MB free would not hold the tables. */
+	struct mp_eal_facts f = facts(100, 2);
+	struct mp_eal_args a;
+
+	(void)state;
+	f.hugepage_kb = 2048;
+	assert_int_equal(mp_eal_args_build(0, NULL, &f, 1, "mp0", NULL, &a), MP_OK);
+	assert_true(has(&a, "--no-huge"));
+	assert_false(has(&a, "--in-memory"));
+	assert_true(a.no_huge);
+	assert_int_equal(a.huge_free_mb, 200);
+	/* one free 1 GB page is enough */
+	f = facts(1, 2);
+	f.hugepage_kb = 1048576;
+	assert_int_equal(mp_eal_args_build(0, NULL, &f, 1, "mp0", NULL, &a), MP_OK);
+	assert_true(has(&a, "--in-memory"));
+	assert_false(a.no_huge);
+}
+
 static void operator_options_are_kept_and_not_doubled(void **state)
 {
 	char *user[] = { "-a", "0000:03:00.0", "--file-prefix=edge1", "-m", "2048", "-l", "2-5", "--log-level=debug" };
@@ -145,6 +166,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(no_options_give_no_pci_prefix_nohuge_lcores_and_tap),
 		cmocka_unit_test(reserved_hugepages_are_used_in_memory),
+		cmocka_unit_test(too_few_free_hugepages_fall_back_to_no_huge),
 		cmocka_unit_test(operator_options_are_kept_and_not_doubled),
 		cmocka_unit_test(separate_file_prefix_argument_is_understood),
 		cmocka_unit_test(fewer_cpus_than_lcores_float_lcores),

@@ -272,6 +272,30 @@ static int is_c_line_with_addr(const struct sdp_line *l, size_t *addr_off)
 	return !(e - n == 7 && memcmp(l->p + n, "0.0.0.0", 7) == 0) && e > n;
 }
 
+/* "o=<username> <sess-id> <sess-version> IN IP4|IP6 <unicast-address>" (RFC 8866 section 5.2) with an
+ * address other than 0.0.0.0 or ::: sets *type_off to the address type ("IP4"/"IP6"), which with the
+ * address runs to the end of the line. */
+static int is_o_line_with_addr(const struct sdp_line *l, size_t *type_off)
+{
+	size_t i = 2, a;
+
+	if (!has_prefix(l, "o="))
+		return 0;
+	for (int f = 0; f < 3; f++) { /* username, sess-id, sess-version */
+		while (i < l->len && l->p[i] != ' ')
+			i++;
+		if (i++ >= l->len)
+			return 0;
+	}
+	if (l->len - i < 8 || memcmp(l->p + i, "IN IP", 5) || (l->p[i + 5] != '4' && l->p[i + 5] != '6') ||
+	    l->p[i + 6] != ' ')
+		return 0;
+	*type_off = i + 3;
+	a = i + 7;
+	return !(l->len - a == 7 && memcmp(l->p + a, "0.0.0.0", 7) == 0) &&
+	       !(l->len - a == 2 && memcmp(l->p + a, "::", 2) == 0);
+}
+
 /* "m=<media> <port> ..." with a real port (not 0, which rejects the section, nor 9, the ICE
  * placeholder of RFC 8839 section 4.2.1.2). Sets *port_off and *port_len to the port digits. */
 static int is_m_line_with_port(const struct sdp_line *l, size_t *port_off, size_t *port_len)
@@ -360,6 +384,14 @@ int mp_sdp_rewrite_candidates6(const char *sdp, size_t len, uint32_t public_ipv4
 				put(&o, "c=IN IP4 ", off); /* an IPv6 origin's default candidate becomes our IPv4 one */
 				put(&o, ip, strlen(ip));
 				put(&o, whole + e, whole_len - e);
+				continue;
+			}
+			/* The origin line names the host that made the session: the appliance, not the origin. */
+			if (is_o_line_with_addr(&l, &off)) {
+				put(&o, whole, off);
+				put(&o, "IP4 ", 4);
+				put(&o, ip, strlen(ip));
+				put(&o, whole + l.len, whole_len - l.len);
 				continue;
 			}
 			if (has_prefix(&l, "m="))

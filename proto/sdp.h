@@ -56,7 +56,9 @@ int mp_sdp_media_addr6(const struct mp_sdp_info *info, uint8_t ip6[16], uint16_t
  * public_ipv4:port (host order), the appliance's public WebRTC address, so that the client sends
  * its media to the appliance. TCP host candidates are dropped (or rewritten with
  * MP_SDP_REWRITE_TCP). The default candidate is rewritten as well: a "c=IN IP4" address other than
- * 0.0.0.0 and an "m=" port other than 0 and 9. Every other byte, line endings included, is kept.
+ * 0.0.0.0 and an "m=" port other than 0 and 9; so is the origin line's ("o=... IN IP4|IP6 <addr>",
+ * unless 0.0.0.0 or ::), which would still name the origin. Every other byte, line endings included,
+ * is kept.
  * Returns the number of candidates rewritten (>= 0) and sets *out_len (out is NUL-terminated);
  * MP_ERR_INVAL when the first line is not "v=0" or a candidate line is malformed;
  * MP_ERR_NOSPACE when out is too small (cap must leave room for the NUL). */

@@ -63,7 +63,7 @@ static int build(const char *offer_ufrag, const char *answer, size_t answer_len,
 	}
 	/* Each rewritten candidate grows by at most "255.255.255.255" + "65535" over a 1-byte address and
 	 * port; an IPv6 twin is at most a copy of its line grown by an IPv6 address, "6" and CRLF. */
-	cap = answer_len + 32u * ((size_t)info->n_cand_seen + 1u) + 1u;
+	cap = answer_len + 32u * ((size_t)info->n_cand_seen + 2u) + 1u; /* + the o= line */
 	if (public_ip6)
 		cap += answer_len + 64u * ((size_t)info->n_cand_seen + 1u);
 	out->sdp = malloc(cap);

@@ -161,7 +161,7 @@ static void default_candidate_in_c_and_m_lines_is_rewritten(void **state)
 				 "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n"
 				 "m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 198.18.2.1/127\r\n",
 				 0, &n), 1);
-	assert_string_equal(out, "v=0\r\no=- 1 2 IN IP4 198.18.2.1\r\ns=-\r\nt=0 0\r\n"
+	assert_string_equal(out, "v=0\r\no=- 1 2 IN IP4 198.18.0.2\r\ns=-\r\nt=0 0\r\n"
 				 "m=audio 8000 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 198.18.0.2\r\n"
 				 "a=candidate:1 1 udp 2130706431 198.18.0.2 8000 typ host\r\n"
 				 "m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n"
@@ -194,6 +194,26 @@ static void ipv6_origin_default_and_host_candidates_are_rewritten(void **state)
 	uint32_t ip;
 	uint16_t port;
 	assert_int_equal(mp_sdp_media_addr(&info, &ip, &port), MP_ERR_NOTFOUND);
+}
+
+/* The origin line (RFC 8866 section 5.2) names the host that made the session: an origin's IPv4 or
+ * IPv6 address becomes the appliance's, 0.0.0.0 and :: stay, a line that is not "IN IP4|IP6" or
+ * lacks fields is kept as it is. */
+static void origin_line_names_the_appliance_not_the_origin(void **state)
+{
+	size_t n;
+
+	(void)state;
+	assert_int_equal(rewrite("v=0\r\no=- 4611731400430051336 2 IN IP6 2001:db8:2::1\r\ns=-\r\n", 0, &n), 0);
+	assert_string_equal(out, "v=0\r\no=- 4611731400430051336 2 IN IP4 198.18.0.2\r\ns=-\r\n");
+	assert_int_equal(rewrite("v=0\no=SRS/7.0.0(Kai) 1 2 IN IP4 198.18.7.7", 0, &n), 0);
+	assert_string_equal(out, "v=0\no=SRS/7.0.0(Kai) 1 2 IN IP4 198.18.0.2");
+	assert_int_equal(rewrite("v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\n", 0, &n), 0);
+	assert_string_equal(out, "v=0\r\no=- 1 2 IN IP4 0.0.0.0\r\n");
+	assert_int_equal(rewrite("v=0\r\no=- 1 2 IN IP6 ::\r\n", 0, &n), 0);
+	assert_string_equal(out, "v=0\r\no=- 1 2 IN IP6 ::\r\n");
+	assert_int_equal(rewrite("v=0\r\no=- 1 2 IN IP4\r\no=- 1 IN IP4 198.18.7.7\r\no=- 1 2 XX IP4 198.18.7.7\r\n", 0, &n), 0);
+	assert_string_equal(out, "v=0\r\no=- 1 2 IN IP4\r\no=- 1 IN IP4 198.18.7.7\r\no=- 1 2 XX IP4 198.18.7.7\r\n");
 }
 
 static void last_line_without_lf_keeps_its_cr(void **state)
@@ -435,6 +455,7 @@ int main(void)
 		cmocka_unit_test(default_candidate_in_c_and_m_lines_is_rewritten),
 		cmocka_unit_test(tcp_and_non_host_candidates_follow_the_flags),
 		cmocka_unit_test(ipv6_origin_default_and_host_candidates_are_rewritten),
+		cmocka_unit_test(origin_line_names_the_appliance_not_the_origin),
 		cmocka_unit_test(last_line_without_lf_keeps_its_cr),
 		cmocka_unit_test(ipv6_twins_follow_the_first_udp_host_candidate_of_each_component),
 		cmocka_unit_test(ufrag_and_pwd_levels_and_mismatches),

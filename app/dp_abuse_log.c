@@ -2,6 +2,7 @@
 #include "control.h"
 #include "dp_abuse_log.h"
 #include "dp.h"
+#include "lb.h"
 #include "mp_log.h"
 
 #include <event2/event.h>
@@ -25,6 +26,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	struct mp_dp_stats sum;
 	uint64_t d[N_WATCHED], any = 0;
 	uint32_t src = 0;
+	char srcs[MP_LB_ADDR_TEXT_MAX];
 
 	(void)fd;
 	(void)what;
@@ -40,11 +42,11 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	for (unsigned i = 0; i < a->dp->n_workers && !src; i++)
 		if (a->dp->workers[i].guard)
 			src = __atomic_load_n(&a->dp->workers[i].guard->last_src, __ATOMIC_RELAXED);
+	mp_lb_addr_text(a->dp->lb, src, srcs, sizeof(srcs)); /* an IPv6 client: [its address] */
 	MP_WARN("data plane, last %d s: refused %lu SRT handshakes and %lu new sessions over the per-source rates "
 		"(srt_handshake_rate, session_rate), %lu STUN checks failing MESSAGE-INTEGRITY, %lu for ICE usernames "
-		"without ice-pwd; last source refused %u.%u.%u.%u",
-		MP_ABUSE_LOG_S, (unsigned long)d[0], (unsigned long)d[1], (unsigned long)d[2], (unsigned long)d[3],
-		src >> 24, (src >> 16) & 255, (src >> 8) & 255, src & 255);
+		"without ice-pwd; last source refused %s",
+		MP_ABUSE_LOG_S, (unsigned long)d[0], (unsigned long)d[1], (unsigned long)d[2], (unsigned long)d[3], srcs);
 }
 
 struct event *mp_dp_abuse_log_start(struct event_base *base, struct mp_dp *dp)

@@ -33,7 +33,7 @@ static const char *kind_text(uint8_t kind)
 static void log_one(struct srt_log *l, const struct mp_dp_srt_event *e)
 {
 	const struct mp_lb_origin *o = NULL;
-	char stream[2 * MP_DP_SRT_EV_STREAM];
+	char stream[2 * MP_DP_SRT_EV_STREAM], client[MP_LB_ADDR_TEXT_MAX];
 	const char *reason = mp_srt_reject_name(e->reason);
 
 	if (l->logged >= MP_DP_SRT_LOG_BURST) {
@@ -45,8 +45,8 @@ static void log_one(struct srt_log *l, const struct mp_dp_srt_event *e)
 		o = mp_lb_origin_get(l->dp->lb, e->origin_id);
 	/* a stream key is what a caller sent: escaped before it reaches the log */
 	mp_escape(e->stream, strnlen(e->stream, sizeof(e->stream)), stream, sizeof(stream));
-	MP_WARN("SRT: handshake of %u.%u.%u.%u:%u for stream '%s' %s: %s (%d)%s%s", e->client_ip >> 24,
-		(e->client_ip >> 16) & 255, (e->client_ip >> 8) & 255, e->client_ip & 255, e->client_port,
+	mp_lb_addr_text(l->dp->lb, e->client_ip, client, sizeof(client)); /* an IPv6 client: [its address] */
+	MP_WARN("SRT: handshake of %s:%u for stream '%s' %s: %s (%d)%s%s", client, e->client_port,
 		stream[0] ? stream : "(none named)", kind_text(e->kind), reason ? reason : "?", (int)e->reason,
 		o ? ", origin " : "", o ? o->key : "");
 }

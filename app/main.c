@@ -9,6 +9,7 @@
 #include "dp_abuse_log.h"
 #include "dp_srt_log.h"
 #include "dp.h"
+#include "dp_v6client.h"
 #include "lb.h"
 #include "pick_policy.h"
 #include "lb_redis.h"
@@ -352,6 +353,7 @@ int main(int argc, char **argv)
 		die("data plane", err);
 	}
 	dp.lb = lb;
+	mp_dp_v6c_attach(&dp); /* logs, the System API and the CLI name IPv6 clients, not their stand-ins */
 	ctl.lb = lb;
 	if (default_tap && mp_tap_host_configure(cfg.tap_name, cfg.tap_host_ip.ipv4, cfg.tap_host_ip.prefix, err,
 						 sizeof(err))) {

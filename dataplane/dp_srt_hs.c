@@ -99,14 +99,16 @@ static void reject_client(struct mp_dp_worker *w, unsigned pi, const uint8_t mac
 			  const struct mp_srt_handshake *req, uint32_t reason, uint64_t now_ms)
 {
 	uint8_t out[MP_SRT_HS_LEN];
+	char a[MP_LB_ADDR_TEXT_MAX];
 	int n = mp_srt_hs_build_reject(req, reason, (uint32_t)(now_ms * 1000), out, sizeof(out));
 
 	if (n < 0)
 		return;
 	w->stats.srt_rejects++;
 	/* On a worker: queued for the control thread to write, rate limited per call site. */
-	MP_LOGM(MP_LOGM_SRT, MP_LOG_INFO, "SRT handshake from %u.%u.%u.%u:%u rejected (reason %u%s)", ip >> 24,
-		(ip >> 16) & 255, (ip >> 8) & 255, ip & 255, port, reason,
+	/* (an IPv6 client by its address, not its stand-in; read-only) */
+	mp_lb_addr_text(w->dp->lb, ip, a, sizeof(a));
+	MP_LOGM(MP_LOGM_SRT, MP_LOG_INFO, "SRT handshake from %s:%u rejected (reason %u%s)", a, port, reason,
 		reason == MP_SRT_REJ_TIMEOUT ? ": the origin did not answer within srt_handshake_timeout" : "");
 	mp_dp_srt_send_client(w, pi, mac, ip, port, out, (size_t)n);
 }
@@ -407,11 +409,12 @@ void mp_dp_srt_origin_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 		mp_srt_hs_set_cookie(out, n, sl->client_cookie);
 		slot_event(w, s, sl, MP_DP_SRT_EV_ORIGIN_REJECT, mp_srt_hs_reject_reason(hs.hs_type));
 		w->stats.srt_rejects++;
-		MP_LOGM(MP_LOGM_SRT, MP_LOG_INFO, "SRT origin %u.%u.%u.%u:%u rejected client %u.%u.%u.%u:%u (reason %d)",
-			s->origin_ipv4 >> 24, (s->origin_ipv4 >> 16) & 255, (s->origin_ipv4 >> 8) & 255,
-			s->origin_ipv4 & 255, s->origin_port, s->tuple.src_ip >> 24, (s->tuple.src_ip >> 16) & 255,
-			(s->tuple.src_ip >> 8) & 255, s->tuple.src_ip & 255, s->tuple.src_port,
-			mp_srt_hs_reject_reason(hs.hs_type));
+		char oa[MP_LB_ADDR_TEXT_MAX], ca[MP_LB_ADDR_TEXT_MAX];
+
+		mp_lb_addr_text(w->dp->lb, s->origin_ipv4, oa, sizeof(oa)); /* IPv6 ones as [their address] */
+		mp_lb_addr_text(w->dp->lb, s->tuple.src_ip, ca, sizeof(ca));
+		MP_LOGM(MP_LOGM_SRT, MP_LOG_INFO, "SRT origin %s:%u rejected client %s:%u (reason %d)", oa,
+			s->origin_port, ca, s->tuple.src_port, mp_srt_hs_reject_reason(hs.hs_type));
 		mp_dp_srt_send_client(w, sl->client_pi, sl->client_mac, s->tuple.src_ip, s->tuple.src_port, out, n);
 		mp_lb_session_close(dp->lb, s, now_ms);
 		slot_release(dp, w->srt, sl);

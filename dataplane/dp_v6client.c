@@ -57,12 +57,32 @@ nomem:
 	return MP_ERR_NOMEM;
 }
 
+/* mp_lb_client6_fn: read only (a log line does not keep a stand-in alive). */
+static bool client6_addr(void *ctx, uint32_t ip, uint8_t a[16])
+{
+	const struct mp_dp_v6c *t = ctx;
+	uint32_t k = ip - 1;
+
+	if (!mp_dp_v6c_is_alias(ip) || mp_lb_origin6_is_standin(ip) || k >= t->n_slots || !LD(&t->used_ms[k]))
+		return false;
+	memcpy(a, t->addr[k], 16);
+	return true;
+}
+
+void mp_dp_v6c_attach(struct mp_dp *dp)
+{
+	if (dp->v6c && dp->lb)
+		mp_lb_set_client6(dp->lb, client6_addr, dp->v6c);
+}
+
 void mp_dp_v6c_free(struct mp_dp *dp)
 {
 	struct mp_dp_v6c *t = dp->v6c;
 
 	if (!t)
 		return;
+	if (dp->lb)
+		mp_lb_set_client6(dp->lb, NULL, NULL);
 	rte_hash_free(t->h);
 	rte_free(t->addr);
 	rte_free(t->used_ms);

@@ -51,6 +51,9 @@ uint32_t mp_dp_v6c_alias(struct mp_dp *dp, const uint8_t a[16], uint64_t now_ms)
 /* The IPv6 address of stand-in ip (a client's, or an origin's from lb); NULL when it is none
  * (given back). Any worker. */
 const uint8_t *mp_dp_v6c_addr(struct mp_dp *dp, uint32_t ip, uint64_t now_ms);
+/* Let lb name IPv6 clients by their address in logs, the System API and the CLI
+ * (mp_lb_addr_text), once dp->lb is set; mp_dp_v6c_free takes it back. No-op without IPv6. */
+void mp_dp_v6c_attach(struct mp_dp *dp);
 /* Give back stand-ins idle past MP_DP_V6C_IDLE_MS, a budget of slots at a time (the first worker). */
 void mp_dp_v6c_sweep(struct mp_dp *dp, uint64_t now_ms);
 

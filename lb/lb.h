@@ -214,10 +214,15 @@ static inline bool mp_lb_origin6_is_standin(uint32_t ip)
 uint32_t mp_lb_origin6_standin(struct mp_lb *lb, const uint8_t ip6[16]);
 /* The IPv6 address (16 bytes, network order) of a stand-in, NULL when it is none. */
 const uint8_t *mp_lb_origin6_addr(struct mp_lb *lb, uint32_t standin);
-/* An origin address as people read it: a stand-in as "[2001:db8::1]", anything else "a.b.c.d"
+/* An address as people read it: an IPv6 origin's stand-in as "[2001:db8::1]", an IPv6 client's too
+ * once the data plane gave its table (mp_lb_set_client6), anything else (or with lb NULL) "a.b.c.d"
  * (cap >= MP_LB_ADDR_TEXT_MAX). Returns the length. */
 #define MP_LB_ADDR_TEXT_MAX 48
 int mp_lb_addr_text(struct mp_lb *lb, uint32_t ip, char *out, size_t cap);
+/* The IPv6 address (network order) of an IPv6 client's stand-in into a; false when ip is none. */
+typedef bool (*mp_lb_client6_fn)(void *ctx, uint32_t ip, uint8_t a[16]);
+/* Set before the threads that print addresses start, cleared (NULL) before ctx goes. */
+void mp_lb_set_client6(struct mp_lb *lb, mp_lb_client6_fn fn, void *ctx);
 
 /* ---- stream picks ---- */
 

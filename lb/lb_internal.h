@@ -90,6 +90,8 @@ struct mp_lb {
 	uint32_t *o6_refs;               /* origin endpoints naming it */
 	uint64_t *o6_free_ms;            /* found unused then (0: in use, or not seen unused yet) */
 	uint32_t o6_cap, o6_fresh;       /* slots; those from o6_fresh on were never used */
+	mp_lb_client6_fn client6;        /* IPv6 clients' stand-ins, for mp_lb_addr_text (data plane's) */
+	void *client6_ctx;
 
 	struct mp_lb_table picks;        /* stream -> (uid << 32 | id) */
 	_Atomic uint64_t repicks;

@@ -179,10 +179,20 @@ const uint8_t *mp_lb_origin6_addr(struct mp_lb *lb, uint32_t standin)
 
 int mp_lb_addr_text(struct mp_lb *lb, uint32_t ip, char *out, size_t cap)
 {
-	const uint8_t *a = mp_lb_origin6_is_standin(ip) ? mp_lb_origin6_addr(lb, ip) : NULL;
+	const uint8_t *a = lb && mp_lb_origin6_is_standin(ip) ? mp_lb_origin6_addr(lb, ip) : NULL;
 	char t[MP_LB_ADDR_TEXT_MAX];
+	uint8_t c6[16];
+
+	if (!a && lb && ip != 0 && (ip >> 24) == 0 && lb->client6 && lb->client6(lb->client6_ctx, ip, c6))
+		a = c6;
 
 	if (a && mp_ipv6_format(a, t, sizeof(t)) > 0)
 		return snprintf(out, cap, "[%s]", t);
 	return snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+}
+
+void mp_lb_set_client6(struct mp_lb *lb, mp_lb_client6_fn fn, void *ctx)
+{
+	lb->client6 = fn;
+	lb->client6_ctx = ctx;
 }

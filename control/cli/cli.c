@@ -47,11 +47,6 @@ static const char *const help_text =
 	"  reload                            re-read the config file (as SIGHUP): live keys applied, others named\n"
 	"  help | quit\n";
 
-static void ip_str(uint32_t ip, char *out, size_t cap)
-{
-	snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-}
-
 /* Names come from the network (a registration, Redis, a player's URL): never raw to a terminal. */
 static const char *esc(const char *s, char *buf, size_t cap)
 {
@@ -285,14 +280,14 @@ void mp_cli_show_sessions(struct mp_cli_run *r, const char *kind_word, uint32_t 
 	mp_lb_stats(c->lb, &st);
 	for (uint32_t i = mp_lb_session_next(c->lb, 0); i != UINT32_MAX && n < limit; i = mp_lb_session_next(c->lb, i + 1)) {
 		struct mp_lb_session *s = mp_lb_session_at(c->lb, i);
-		char cl[16], og[MP_LB_ADDR_TEXT_MAX];
+		char cl[MP_LB_ADDR_TEXT_MAX], og[MP_LB_ADDR_TEXT_MAX];
 		const char *k;
 		double idle;
 
 		if (!s || (kind && s->kind != kind))
 			continue;
-		ip_str(s->tuple.src_ip, cl, sizeof(cl));
-		mp_lb_addr_text(c->lb, s->origin_ipv4, og, sizeof(og)); /* an IPv6 origin: [its address] */
+		mp_lb_addr_text(c->lb, s->tuple.src_ip, cl, sizeof(cl)); /* IPv6 ones as [their address] */
+		mp_lb_addr_text(c->lb, s->origin_ipv4, og, sizeof(og));
 		k = s->kind == MP_LB_SESS_WEBRTC ? "webrtc" : "srt";
 		idle = (double)(now - atomic_load(&s->last_seen_ms)) / 1000.0;
 		if (arr) {

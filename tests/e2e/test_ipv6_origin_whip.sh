@@ -70,9 +70,9 @@ assert t["drop_reasons"]["ip6_clients_full"] == 0, t
 PY
 pass "the data plane translated to and from the IPv6 origin"
 
-# while a publisher is live, the System API names the origin's media address and the sessions'
-# origin by its IPv6 address (not its stand-in)
-netns_bg "$NS_C" "$PY" "$(dirname "$0")/whip_client.py" --ip "$CLIENT_IP" --until "$WORK/stop" \
+# while an IPv6 publisher is live, the System API names the origin's media address, the sessions'
+# origin and client by their IPv6 addresses (not their stand-ins in 0.0.0.0/8)
+netns_bg "$NS_C" "$PY" "$(dirname "$0")/whip_client.py" --ip "$CLIENT_IP6" --until "$WORK/stop" \
 	--url "http://$MGMT_HOST_C:$API_PORT/rtc/v1/whip/?app=live&stream=listed" >"$WORK/listed.log" 2>&1
 live_session() { [[ $(sysapi /api/v1/sessions) == *'"kind":"webrtc"'* ]]; }
 wait_until 20 live_session || fail "no live session: $(sysapi /api/v1/sessions)"
@@ -82,8 +82,9 @@ touch "$WORK/stop"
 wait "${NETNS_PIDS[-1]}" || fail "the listed publisher: $(cat "$WORK/listed.log")"
 [[ $webrtc == *"\"media\":\"[$ORIGIN_IP6]:"* ]] || fail "ICE usernames' media address: $webrtc"
 [[ $sessions == *"\"origin\":\"[$ORIGIN_IP6]:"* ]] || fail "sessions' origin: $sessions"
-[[ "$webrtc$sessions" != *'"0.255.'* ]] || fail "a stand-in in the listings: $webrtc $sessions"
-pass "the System API lists the media address and the sessions' origin as [$ORIGIN_IP6]"
+[[ $sessions == *"\"client\":\"[$CLIENT_IP6]:"* ]] || fail "sessions' client: $sessions"
+[[ "$webrtc$sessions" != *'"0.'* ]] || fail "a stand-in in the listings: $webrtc $sessions"
+pass "the System API lists the media address and the sessions' origin as [$ORIGIN_IP6], the client as [$CLIENT_IP6]"
 
 out=$(ip netns exec "$NS_C" "$PY" "$(dirname "$0")/whip_client.py" --play --ip "$CLIENT_IP" --seconds 3 \
 	--url "http://$MGMT_HOST_C:$API_PORT/rtc/v1/whep/?app=live&stream=v4media") ||

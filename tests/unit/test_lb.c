@@ -313,6 +313,16 @@ static void ip6(const char *s, uint8_t out[16])
 /* Issue 16: SRT and WebRTC endpoints at an IPv6 address are picked with a stand-in IPv4 address in
  * 0.255.0.0/16 that names that address (one per address, kept across registrations); other
  * protocols still see no IPv4 address; the relays' host text is the IPv6 address. */
+/* A data plane's IPv6 client table holding one stand-in, 0.0.0.7 = 2001:db8:6::7. */
+static bool client6_of_7(void *ctx, uint32_t ip, uint8_t a[16])
+{
+	(void)ctx;
+	if (ip != 7 || mp_lb_origin6_is_standin(ip))
+		return false;
+	ip6("2001:db8:6::7", a);
+	return true;
+}
+
 static void ipv6_origin_media_endpoints_are_picked_with_a_stand_in_naming_their_address(void **state)
 {
 	(void)state;
@@ -345,6 +355,19 @@ static void ipv6_origin_media_endpoints_are_picked_with_a_stand_in_naming_their_
 	assert_string_equal(host, "[2001:db8::1]");
 	mp_lb_addr_text(lb, 0xc6120201u, host, sizeof(host));
 	assert_string_equal(host, "198.18.2.1");
+	/* an IPv6 client's stand-in (0.0.0.0/8 below the origins'): by the data plane's table once given */
+	mp_lb_addr_text(lb, 0x00000007u, host, sizeof(host));
+	assert_string_equal(host, "0.0.0.7");
+	mp_lb_set_client6(lb, client6_of_7, NULL);
+	mp_lb_addr_text(lb, 0x00000007u, host, sizeof(host));
+	assert_string_equal(host, "[2001:db8:6::7]");
+	mp_lb_addr_text(lb, 0x00000008u, host, sizeof(host)); /* one the table does not hold */
+	assert_string_equal(host, "0.0.0.8");
+	mp_lb_addr_text(lb, t.ipv4, host, sizeof(host)); /* origins' stand-ins are not asked there */
+	assert_string_equal(host, "[2001:db8::1]");
+	mp_lb_addr_text(NULL, 0x00000007u, host, sizeof(host));
+	assert_string_equal(host, "0.0.0.7");
+	mp_lb_set_client6(lb, NULL, NULL);
 	const struct mp_lb_origin *o = mp_lb_origin_get(lb, (uint32_t)id);
 	assert_int_equal(mp_lb_origin_endpoint(o, MP_PROTO_RTC, 0, &rtc, &port), MP_OK);
 	assert_true(mp_lb_origin6_is_standin(rtc) && rtc != t.ipv4);

@@ -1,5 +1,6 @@
 /* lb_redis_fleet.c: session records shared by a fleet through Redis, so a peer takes a dead appliance's live sessions over. */
 #include <ctype.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,9 @@
  *   mediaplane-session-srt:<socket id the client sends to>        the record of an SRT session (JSON)
  *   mediaplane-session-webrtc:<client ip:port>:<service ip:port>  the record of a WebRTC session
  *   mediaplane-session-nat:<origin ip>:<origin port>:<NAT port>   the same record, either kind
+ * An IPv6 origin is named by its address ("[2001:db8::1]:10080" in the record, "[2001:db8::1]" in the
+ * NAT key), never by the stand-in this appliance gave it. IPv6 clients' sessions are not shared:
+ * their stand-ins (dp_v6client.h) are this appliance's own numbering, which a peer cannot follow.
  */
 
 #define MP_RDS_SESS_SRT "mediaplane-session-srt:"
@@ -76,6 +80,11 @@ static void rec_of(struct mp_lb *lb, struct mp_rds_fleet_rec *rec, const struct 
 	rec->service_port = s->tuple.dst_port;
 	rec->origin_ip = s->origin_ipv4;
 	rec->origin_port = s->origin_port;
+	if (mp_lb_origin6_is_standin(s->origin_ipv4)) {
+		const uint8_t *a6 = mp_lb_origin6_addr(lb, s->origin_ipv4);
+		if (a6 != NULL)
+			memcpy(rec->origin_ip6, a6, 16);
+	}
 	rec->nat_port = s->nat_port;
 	if (s->kind == MP_LB_SESS_SRT) {
 		rec->client_sock = atomic_load_explicit(&s->u.srt.client_sock, memory_order_relaxed);
@@ -109,12 +118,29 @@ static void ep_text(char *out, size_t cap, uint32_t ip, uint16_t port)
 	snprintf(out, cap, "%s:%u", a, port);
 }
 
+static bool has_ip6(const uint8_t a[16])
+{
+	static const uint8_t zero[16];
+	return memcmp(a, zero, 16) != 0;
+}
+
+/* The record's origin address as every appliance writes it: "a.b.c.d", or "[IPv6]" (MP_LB_ADDR_TEXT_MAX). */
+static void origin_text(const struct mp_rds_fleet_rec *rec, char *out, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+	if (has_ip6(rec->origin_ip6) && mp_ipv6_format(rec->origin_ip6, a, sizeof(a)) > 0)
+		snprintf(out, cap, "[%s]", a);
+	else
+		mp_ipv4_format(rec->origin_ip, out, cap);
+}
+
 int mp_rds_fleet_encode(const struct mp_rds_fleet_rec *rec, char *out, size_t cap)
 {
-	char c[24], sv[24], o[24];
+	char c[24], sv[24], oa[MP_LB_ADDR_TEXT_MAX], o[MP_LB_ADDR_TEXT_MAX + 8];
 	ep_text(c, sizeof(c), rec->client_ip, rec->client_port);
 	ep_text(sv, sizeof(sv), rec->service_ip, rec->service_port);
-	ep_text(o, sizeof(o), rec->origin_ip, rec->origin_port);
+	origin_text(rec, oa, sizeof(oa));
+	snprintf(o, sizeof(o), "%s:%u", oa, rec->origin_port);
 	int n;
 	if (rec->kind == MP_LB_SESS_WEBRTC) {
 		if (!username_ok(rec->username))
@@ -133,14 +159,22 @@ int mp_rds_fleet_encode(const struct mp_rds_fleet_rec *rec, char *out, size_t ca
 	return n > 0 && (size_t)n < cap ? n : MP_ERR_NOSPACE;
 }
 
-static int ep_get(const cJSON *j, const char *name, uint32_t *ip, uint16_t *port)
+/* An IPv4 endpoint, or with ip6 an IPv6 one too (into ip6, *ip 0). Never an address in 0.0.0.0/8:
+ * stand-ins are one appliance's own numbering (and no real host's address). */
+static int ep_get(const cJSON *j, const char *name, uint32_t *ip, uint16_t *port, uint8_t *ip6)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
 	struct mp_endpoint ep;
-	if (!cJSON_IsString(v) || mp_endpoint_parse(v->valuestring, strlen(v->valuestring), &ep) != MP_OK ||
-	    ep.ipv4 == 0)
+	if (!cJSON_IsString(v) || mp_endpoint_parse(v->valuestring, strlen(v->valuestring), &ep) != MP_OK)
 		return MP_ERR_INVAL;
-	*ip = ep.ipv4;
+	if (ep.v6 && ip6 != NULL && has_ip6(ep.ip6)) {
+		memcpy(ip6, ep.ip6, 16);
+		*ip = 0;
+	} else if (ep.v6 || (ep.ipv4 >> 24) == 0) {
+		return MP_ERR_INVAL;
+	} else {
+		*ip = ep.ipv4;
+	}
 	*port = ep.port;
 	return MP_OK;
 }
@@ -166,9 +200,9 @@ int mp_rds_fleet_decode(const char *json, size_t len, struct mp_rds_fleet_rec *r
 	if (!cJSON_IsString(k) || (strcmp(k->valuestring, "srt") != 0 && strcmp(k->valuestring, "webrtc") != 0))
 		goto out;
 	rec->kind = strcmp(k->valuestring, "srt") == 0 ? MP_LB_SESS_SRT : MP_LB_SESS_WEBRTC;
-	if (ep_get(j, "client", &rec->client_ip, &rec->client_port) != MP_OK ||
-	    ep_get(j, "service", &rec->service_ip, &rec->service_port) != MP_OK ||
-	    ep_get(j, "origin", &rec->origin_ip, &rec->origin_port) != MP_OK ||
+	if (ep_get(j, "client", &rec->client_ip, &rec->client_port, NULL) != MP_OK ||
+	    ep_get(j, "service", &rec->service_ip, &rec->service_port, NULL) != MP_OK ||
+	    ep_get(j, "origin", &rec->origin_ip, &rec->origin_port, rec->origin_ip6) != MP_OK ||
 	    num_get(j, "nat_port", 65535, &np) != MP_OK || num_get(j, "by", 65535, &by) != MP_OK)
 		goto out;
 	if (rec->kind == MP_LB_SESS_SRT) {
@@ -212,7 +246,8 @@ void mp_lb_fleet_publish(struct mp_lb *lb, const struct mp_lb_session *s)
 {
 	struct mp_rds *r;
 	struct mp_rds_fleet_rec rec;
-	if (fleet_of(lb, &r) == NULL)
+	/* An IPv6 client's session: its stand-in means nothing to a peer (see the top of this file). */
+	if (fleet_of(lb, &r) == NULL || (s->tuple.src_ip >> 24) == 0)
 		return;
 	rec_of(lb, &rec, s, lb->fleet_index);
 	mp_rds_enqueue(r, MP_RDS_REQ_SESSION, 0, (const char *)&rec, sizeof(rec));
@@ -243,10 +278,10 @@ int mp_lb_fleet_miss_webrtc(struct mp_lb *lb, const struct mp_lb_tuple *t)
 int mp_lb_fleet_miss_nat(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port, uint16_t nat_port)
 {
 	struct mp_rds *r;
-	char k[64], a[16];
+	char k[96], a[MP_LB_ADDR_TEXT_MAX];
 	if (fleet_of(lb, &r) == NULL || !atomic_load_explicit(&r->up, memory_order_relaxed))
 		return MP_ERR_STATE;
-	mp_ipv4_format(origin_ip, a, sizeof(a));
+	mp_lb_addr_text(lb, origin_ip, a, sizeof(a)); /* an IPv6 origin's stand-in: "[its address]" */
 	int n = snprintf(k, sizeof(k), MP_RDS_SESS_NAT "%s:%u:%u", a, origin_port, nat_port);
 	return mp_rds_enqueue(r, MP_RDS_REQ_SESS_MISS, 0, k, (size_t)n) ? MP_OK : MP_ERR_FULL;
 }
@@ -347,7 +382,7 @@ static unsigned long long fleet_refresh_ms(const struct mp_rds *r)
 /* The keys of rec (its SRT socket id or WebRTC tuple, its NAT port): how many were made. */
 static int fleet_keys(struct mp_rds *r, const struct mp_rds_fleet_rec *rec, char keys[2][MP_RDS_KEY_MAX])
 {
-	char k[64], a[16];
+	char k[96], a[MP_LB_ADDR_TEXT_MAX];
 	int n = 0;
 	if (rec->kind == MP_LB_SESS_SRT) {
 		if (rec->bound == 0)
@@ -362,7 +397,7 @@ static int fleet_keys(struct mp_rds *r, const struct mp_rds_fleet_rec *rec, char
 		n += mp_rds_key(r, keys[n], MP_RDS_KEY_MAX, MP_RDS_SESS_WEBRTC, k) == MP_OK;
 	}
 	if (rec->nat_port != 0) {
-		mp_ipv4_format(rec->origin_ip, a, sizeof(a));
+		origin_text(rec, a, sizeof(a));
 		snprintf(k, sizeof(k), "%s:%u:%u", a, rec->origin_port, rec->nat_port);
 		n += mp_rds_key(r, keys[n], MP_RDS_KEY_MAX, MP_RDS_SESS_NAT, k) == MP_OK;
 	}
@@ -422,9 +457,8 @@ static uint32_t fleet_origin_id(struct mp_rds *r, const struct mp_rds_fleet_rec 
 	struct mp_lb *lb = r->lb;
 	enum mp_reg_proto proto = rec->kind == MP_LB_SESS_SRT ? MP_PROTO_SRT : MP_PROTO_RTC;
 	uint32_t lim = mp_lb_origin_id_limit(lb), by_ip = MP_LB_ORIGIN_NONE;
-	/* An IPv6 origin's stand-in (lb_origin6.c) is numbered by each appliance itself: another's may
-	 * name a different origin here, so such a session is not taken over (the client reconnects). */
-	if (mp_lb_origin6_is_standin(rec->origin_ip))
+	/* (an IPv6 origin's record names its address: rec->origin_ip is already this appliance's stand-in) */
+	if (rec->origin_ip == 0)
 		return MP_LB_ORIGIN_NONE;
 	for (uint32_t id = 0; id < lim; id++) {
 		const struct mp_lb_origin *o = mp_lb_origin_get(lb, id);
@@ -476,6 +510,9 @@ static void fleet_lookup(struct mp_rds *r, const char *suffix, uint64_t now)
 			r->st.bad_records++;
 		return;
 	}
+	/* An IPv6 origin: known here only if registered here (its stand-in, 0 when none). */
+	if (has_ip6(rec.origin_ip6))
+		rec.origin_ip = mp_lb_origin6_standin(r->lb, rec.origin_ip6);
 	if (rec.nat_port != 0 && mp_lb_session_by_nat(r->lb, rec.origin_ip, rec.origin_port, rec.nat_port) != NULL)
 		return; /* live here already (ours, or taken over a moment ago) */
 	if (rec.client_ip == f->taken_ip && rec.client_port == f->taken_port && now - f->taken_ms < 1000)

@@ -240,8 +240,10 @@ struct mp_rds_fleet_rec {
 	uint8_t kind;          /* enum mp_lb_session_kind */
 	uint8_t pad;
 	uint16_t by;           /* fleet_index of the appliance that wrote it */
-	uint32_t client_ip, service_ip, origin_ip;
+	uint32_t client_ip, service_ip, origin_ip; /* origin_ip: an IPv6 origin's local stand-in (reader) */
 	uint16_t client_port, service_port, origin_port, nat_port;
+	uint8_t origin_ip6[16]; /* an IPv6 origin's address (network order), all 0 for IPv4: in the record,
+				 * since each appliance numbers its stand-ins itself (lb_origin6.c) */
 	uint32_t client_sock, origin_sock;
 	uint32_t bound;        /* SRT: the socket id the client sends to (indexed) */
 	uint32_t origin_id;    /* local, filled by the reader */

@@ -1,8 +1,9 @@
-/* fuzz_lb_redis_json.c: every Redis value decoder of the balancer on arbitrary bytes, and round trips. */
+/* fuzz_lb_redis_json.c: every Redis value decoder of the balancer (fleet session records too) on arbitrary bytes, and round trips. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_target.h"
+#include "lb_redis_internal.h"
 #include "lb_redis_json.h"
 #include "mp_error.h"
 
@@ -68,5 +69,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mp_lb_rjson_rtc_media(s, size, &mip, &mport) == MP_OK && (mip == 0 || mport == 0))
 		abort(); /* MP_OK promises an address and a port */
 	mp_lb_rjson_time_parse(s, size, &at);
+
+	/* A fleet session record (anyone can write Redis): never a stand-in address (0.0.0.0/8) or a
+	 * record without a port; what decodes, encodes and decodes the same. */
+	struct mp_rds_fleet_rec r1, r2;
+	if (mp_rds_fleet_decode(s, size, &r1) == MP_OK) {
+		char out[1024];
+		int n;
+		if ((r1.client_ip >> 24) == 0 || (r1.service_ip >> 24) == 0 || r1.client_port == 0 ||
+		    r1.origin_port == 0 || (r1.origin_ip != 0 && (r1.origin_ip >> 24) == 0))
+			abort();
+		n = mp_rds_fleet_encode(&r1, out, sizeof(out));
+		if (n > 0 && (mp_rds_fleet_decode(out, (size_t)n, &r2) != MP_OK || memcmp(&r1, &r2, sizeof(r1)) != 0))
+			abort();
+	}
 	return 0;
 }

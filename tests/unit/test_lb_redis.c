@@ -808,6 +808,103 @@ static void webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port(void **stat
 	mp_lb_destroy(b);
 }
 
+/* Register the origin of registration JSON body on lb: its id. */
+static int register_json(struct mp_lb *lb, const char *body, uint64_t now)
+{
+	struct mp_registration r;
+	char why[128];
+	assert_int_equal(mp_registration_parse(body, strlen(body), &r, why, sizeof(why)), MP_OK);
+	return mp_lb_origin_update(lb, &r, now);
+}
+
+/* Each appliance numbers IPv6 origins' stand-ins itself: a record names an IPv6 origin by its address,
+ * and B takes the session over towards its own stand-in of that address (from the socket id and from
+ * the NAT key, which B builds from its stand-in). An IPv6 client's session (a stand-in in 0.0.0.0/8,
+ * this appliance's own numbering) is not published, and a record naming such a client or an origin
+ * stand-in is refused. */
+static void ipv6_origin_sessions_are_taken_over_by_address_ipv6_clients_are_not_shared(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	const char *o1 = "{\"ip\":\"2001:db8::1\",\"server\":\"o1\",\"service\":\"s\",\"pid\":\"1\",\"srt\":[\"10080\"]}";
+	const char *o9 = "{\"ip\":\"2001:db8::9\",\"server\":\"o9\",\"service\":\"s\",\"pid\":\"1\",\"srt\":[\"10080\"]}";
+	struct mp_lb_target ta, tb;
+	assert_int_equal(mp_lb_set_fleet(a, 0, 2), MP_OK);
+	assert_int_equal(mp_lb_set_fleet(b, 1, 2), MP_OK);
+	/* B saw another IPv6 origin first: the same address has another stand-in there */
+	assert_true(register_json(b, o9, now) >= 0);
+	assert_true(register_json(b, o1, now) >= 0);
+	assert_true(register_json(a, o1, now) >= 0);
+	assert_int_equal(mp_lb_pick(a, "v/live/x", MP_PROTO_SRT, now, &ta), MP_OK);
+	uint32_t sb1 = 0;
+	{
+		uint8_t a1[16];
+		assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", a1), 1);
+		sb1 = mp_lb_origin6_standin(b, a1);
+	}
+	assert_true(mp_lb_origin6_is_standin(ta.ipv4) && mp_lb_origin6_is_standin(sb1) && sb1 != ta.ipv4);
+	(void)tb;
+
+	struct mp_lb_session_params p = {
+		.tuple = { .src_ip = 0xc6120c05, .dst_ip = 0xc6126401, .src_port = 40005, .dst_port = 10080, .proto = 17 },
+		.origin_ipv4 = ta.ipv4, .origin_port = 10080, .origin_id = ta.origin_id,
+		.kind = MP_LB_SESS_SRT, .state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = 0x0a0b0c05,
+	};
+	struct mp_lb_session *sa, *sb;
+	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
+	assert_int_equal(mp_lb_session_srt_bind(a, sa, 0x33445566, 0x33445566), MP_OK);
+	mp_lb_session_set_state(sa, MP_LB_SESS_ACTIVE);
+	assert_true(fleet_published(a, sa, now) >= 1);
+	record_is("mediaplane-session-srt:860116326",
+		  "{\"kind\":\"srt\",\"client\":\"198.18.12.5:40005\",\"service\":\"198.18.100.1:10080\","
+		  "\"origin\":\"[2001:db8::1]:10080\",\"nat_port\":%u,\"client_sock\":168496133,"
+		  "\"origin_sock\":860116326,\"bound\":860116326,\"by\":0}", sa->nat_port);
+	char nk[96];
+	snprintf(nk, sizeof(nk), "mediaplane-session-nat:[2001:db8::1]:10080:%u", sa->nat_port);
+	char *v = raw_get(&srv, 0, nk);
+	assert_non_null(v);
+	free(v);
+
+	/* B: by the origin's NAT key first (built from B's own stand-in), then it is live there */
+	assert_int_equal(mp_lb_fleet_miss_nat(b, sb1, 10080, sa->nat_port), MP_OK);
+	assert_true(mp_lb_redis_poll(b, now) >= 1);
+	assert_int_equal(mp_lb_fleet_adopt_poll(b, now, 8), 1);
+	sb = mp_lb_session_by_srt(b, 0x33445566);
+	assert_non_null(sb);
+	assert_int_equal(sb->origin_ipv4, sb1);
+	assert_int_equal(sb->nat_port, sa->nat_port);
+	assert_ptr_equal(mp_lb_session_by_nat(b, sb1, 10080, sa->nat_port), sb);
+
+	/* An IPv6 client's session on A: no record */
+	p.tuple.src_ip = 0x00000007;
+	p.tuple.src_port = 40006;
+	p.srt_client_sock = 0x0a0b0c06;
+	assert_int_equal(mp_lb_session_create(a, &p, now, &sa), MP_OK);
+	assert_int_equal(mp_lb_session_srt_bind(a, sa, 0x33445567, 0x33445567), MP_OK);
+	mp_lb_session_set_state(sa, MP_LB_SESS_ACTIVE);
+	fleet_published(a, sa, now);
+	assert_null(raw_get(&srv, 0, "mediaplane-session-srt:860116327"));
+	/* records naming a client stand-in, or an origin stand-in, are refused */
+	raw_set(&srv, "mediaplane-session-srt:78",
+		"{\"kind\":\"srt\",\"client\":\"0.0.0.7:4000\",\"service\":\"198.18.100.1:10080\","
+		"\"origin\":\"[2001:db8::1]:10080\",\"nat_port\":20501,\"client_sock\":1,\"origin_sock\":78,"
+		"\"bound\":78,\"by\":0}", 0);
+	raw_set(&srv, "mediaplane-session-srt:79",
+		"{\"kind\":\"srt\",\"client\":\"198.18.12.9:4000\",\"service\":\"198.18.100.1:10080\","
+		"\"origin\":\"0.255.0.1:10080\",\"nat_port\":20502,\"client_sock\":1,\"origin_sock\":79,"
+		"\"bound\":79,\"by\":0}", 0);
+	assert_int_equal(mp_lb_fleet_miss_srt(b, 78), MP_OK);
+	assert_int_equal(mp_lb_fleet_miss_srt(b, 79), MP_OK);
+	mp_lb_redis_poll(b, now);
+	assert_int_equal(mp_lb_fleet_adopt_poll(b, now, 8), 0);
+	assert_null(mp_lb_session_by_srt(b, 78));
+	assert_null(mp_lb_session_by_srt(b, 79));
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
 /* The renewal of live sessions' records (every third of the shorter idle timeout): the first one writes
  * a record in full; then an unchanged record gets its TTL back (PEXPIRE), its value left as it is; a
  * record gone from Redis (a restart, a flush) or one that changed is written in full again. */
@@ -1453,6 +1550,7 @@ int main(void)
 		cmocka_unit_test_setup(origin_delete_and_drain_on_a_are_honoured_by_b, test_setup),
 		cmocka_unit_test_setup(srt_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
 		cmocka_unit_test_setup(webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
+		cmocka_unit_test_setup(ipv6_origin_sessions_are_taken_over_by_address_ipv6_clients_are_not_shared, test_setup),
 		cmocka_unit_test_setup(fleet_renewal_renews_ttls_and_writes_gone_or_changed_records_again, test_setup),
 		cmocka_unit_test_setup(async_commands_run_in_order_and_each_callback_once, test_setup),
 		cmocka_unit_test_setup(redis_thread_publishes_what_other_threads_queue, test_setup),

@@ -69,6 +69,13 @@ static const char *kind_name(uint8_t kind)
 	return kind == MP_LB_SESS_SRT ? "srt" : "webrtc";
 }
 
+/* An IPv6 client's session: its stand-in means nothing to a peer (see the top of this file), so it
+ * has no record. */
+static bool fleet_client_standin(const struct mp_lb_session *s)
+{
+	return (s->tuple.src_ip >> 24) == 0;
+}
+
 static void rec_of(struct mp_lb *lb, struct mp_rds_fleet_rec *rec, const struct mp_lb_session *s, uint16_t by)
 {
 	memset(rec, 0, sizeof(*rec));
@@ -246,8 +253,7 @@ void mp_lb_fleet_publish(struct mp_lb *lb, const struct mp_lb_session *s)
 {
 	struct mp_rds *r;
 	struct mp_rds_fleet_rec rec;
-	/* An IPv6 client's session: its stand-in means nothing to a peer (see the top of this file). */
-	if (fleet_of(lb, &r) == NULL || (s->tuple.src_ip >> 24) == 0)
+	if (fleet_of(lb, &r) == NULL || fleet_client_standin(s))
 		return;
 	rec_of(lb, &rec, s, lb->fleet_index);
 	mp_rds_enqueue(r, MP_RDS_REQ_SESSION, 0, (const char *)&rec, sizeof(rec));
@@ -607,7 +613,7 @@ void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
 		     i = mp_lb_session_next(lb, i + 1)) {
 			const struct mp_lb_session *s = mp_lb_session_at(lb, i);
 			if (s != NULL && atomic_load_explicit(&s->state, memory_order_acquire) == MP_LB_SESS_ACTIVE &&
-			    (s->kind == MP_LB_SESS_WEBRTC || s->u.srt.bound)) {
+			    (s->kind == MP_LB_SESS_WEBRTC || s->u.srt.bound) && !fleet_client_standin(s)) {
 				rec_of(lb, &batch[n], s, lb->fleet_index);
 				slot[n++] = i;
 			}

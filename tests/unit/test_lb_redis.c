@@ -886,6 +886,8 @@ static void ipv6_origin_sessions_are_taken_over_by_address_ipv6_clients_are_not_
 	mp_lb_session_set_state(sa, MP_LB_SESS_ACTIVE);
 	fleet_published(a, sa, now);
 	assert_null(raw_get(&srv, 0, "mediaplane-session-srt:860116327"));
+	mp_lb_sync(a, now + 10 * SEC); /* nor by the renewal of live sessions' records */
+	assert_null(raw_get(&srv, 0, "mediaplane-session-srt:860116327"));
 	/* records naming a client stand-in, or an origin stand-in, are refused */
 	raw_set(&srv, "mediaplane-session-srt:78",
 		"{\"kind\":\"srt\",\"client\":\"0.0.0.7:4000\",\"service\":\"198.18.100.1:10080\","

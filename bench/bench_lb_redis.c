@@ -1,8 +1,10 @@
-/* bench_lb_redis.c: cost of the Redis backend (picks, registrations, sync, write-back) against a raw GET. */
+/* bench_lb_redis.c: cost of the Redis backend (picks, registrations, sync, write-back) against a raw GET, and of
+ * renewing a fleet's session records (fleet-renewal N) against raw pipelined PEXPIREs of the same keys. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,13 +118,182 @@ static void make_reg(struct mp_registration *r, unsigned int i)
 	}
 }
 
+/* ---- fleet-renewal: the renewal of live sessions' records (lb_redis_fleet.c) ---- */
+
+#define TURN_SLEEP_MS 5 /* the Redis thread's sleep between turns (lb_redis_thread.c) */
+
+struct turns {
+	double busy_ms;    /* wall time in the turns that renewed records */
+	double longest_ms; /* the longest turn (any) */
+	uint64_t span_ms;  /* start to end on the thread's clock (turns and sleeps) */
+	unsigned int n;    /* turns that renewed records */
+	uint64_t lookups;  /* lookups queued before a turn, served by it */
+};
+
+/* Run the Redis thread's loop (lb_redis_thread.c: a sync every second, a poll each other turn, a sleep
+ * between) on a's backend with a clock that moves by each turn's own duration plus the sleep (no real
+ * sleep: only the work is real) until `passes` renewal passes are complete. Before each turn a lookup
+ * of an unknown SRT socket id is queued (a worker's miss), served by that turn: a turn's duration is
+ * how long such a request can wait. */
+static int run_turns(struct mp_lb *a, uint64_t *clock, uint64_t *next_sync, uint64_t passes, struct turns *t)
+{
+	struct mp_lb_fleet_stats st;
+	static uint32_t probe = 0x7f000000u;
+	memset(t, 0, sizeof(*t));
+	mp_lb_fleet_stats(a, &st);
+	uint64_t lookups0 = st.lookups, start = *clock;
+	for (;;) {
+		mp_lb_fleet_stats(a, &st);
+		if (st.renewal_passes >= passes)
+			break;
+		if (*clock - start > 600000) {
+			fprintf(stderr, "bench_lb_redis: renewal pass %llu not done after 600 s of the thread's clock\n",
+				(unsigned long long)passes);
+			return -1;
+		}
+		uint64_t done0 = st.renewed + st.rewritten;
+		mp_lb_fleet_miss_srt(a, probe++);
+		double t0 = now_us();
+		if (*clock >= *next_sync) {
+			mp_lb_sync(a, *clock);
+			*next_sync = *clock + 1000;
+		} else {
+			mp_lb_redis_poll(a, *clock);
+		}
+		double ms = (now_us() - t0) / 1e3;
+		mp_lb_fleet_stats(a, &st);
+		if (st.renewed + st.rewritten != done0 || st.renewal_passes >= passes) {
+			t->busy_ms += ms; /* a turn that renewed records */
+			t->n++;
+		}
+		if (ms > t->longest_ms)
+			t->longest_ms = ms;
+		*clock += (uint64_t)ms + TURN_SLEEP_MS;
+	}
+	t->span_ms = *clock - start;
+	mp_lb_fleet_stats(a, &st);
+	t->lookups = st.lookups - lookups0;
+	return 0;
+}
+
+static long long raw_int_cmd(redisContext *c, const char *cmd, const char *arg)
+{
+	redisReply *rep = arg != NULL ? redisCommand(c, "%s %s", cmd, arg) : redisCommand(c, cmd);
+	long long v = rep != NULL && rep->type == REDIS_REPLY_INTEGER ? rep->integer : -3;
+	if (rep != NULL)
+		freeReplyObject(rep);
+	return v;
+}
+
+static int fleet_renewal(const char *name, uint32_t n)
+{
+	struct mp_lb_config cfg;
+	mp_lb_config_default(&cfg);
+	cfg.max_sessions = n;
+	cfg.max_origins = 64;
+	cfg.max_streams = 1024;
+	cfg.max_webrtc = 1024;
+	cfg.max_readers = 4;
+	cfg.nat_port_min = 1024; /* half of it per appliance (fleet of 2): 32256 ports per origin endpoint */
+	cfg.nat_port_max = 65535;
+	struct mp_lb_redis_config rc;
+	mp_lb_redis_config_default(&rc);
+	rc.port = redis_port;
+	rc.scan_count = 0;
+	uint64_t clock = 1000000, next_sync = 0;
+	struct mp_lb *a = mp_lb_create_redis(&cfg, &rc, clock);
+	if (a == NULL || mp_lb_set_fleet(a, 0, 2) != MP_OK || mp_lb_reader_register(a, 0) != MP_OK)
+		return 1;
+
+	/* n live SRT sessions, 30000 per origin endpoint (NAT ports are unique per endpoint), bound and
+	 * active, none published yet: the first renewal writes every record. */
+	char(*keys)[64] = malloc((size_t)n * 2 * sizeof(*keys));
+	if (keys == NULL)
+		return 1;
+	double t0 = now_us();
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t origin = 0xc6120d01u + i / 30000;
+		struct mp_lb_session_params p = {
+			.tuple = { .src_ip = 0x0b000000u + i, .dst_ip = 0xc6126401, .src_port = 40000, .dst_port = 10080,
+				   .proto = 17 },
+			.origin_ipv4 = origin, .origin_port = 10080, .kind = MP_LB_SESS_SRT,
+			.state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = i + 1,
+		};
+		struct mp_lb_session *s;
+		if (mp_lb_session_create(a, &p, clock, &s) != MP_OK ||
+		    mp_lb_session_srt_bind(a, s, 0x10000000u + i, 0x10000000u + i) != MP_OK || s->nat_port == 0) {
+			fprintf(stderr, "bench_lb_redis: session %u of %u refused\n", i, n);
+			return 1;
+		}
+		mp_lb_session_set_state(s, MP_LB_SESS_ACTIVE);
+		snprintf(keys[2 * i], sizeof(keys[0]), "mediaplane-session-srt:%u", 0x10000000u + i);
+		snprintf(keys[2 * i + 1], sizeof(keys[0]), "mediaplane-session-nat:%u.%u.%u.%u:10080:%u", origin >> 24,
+			 (origin >> 16) & 255, (origin >> 8) & 255, origin & 255, s->nat_port);
+	}
+	double create_s = (now_us() - t0) / 1e6;
+
+	/* The first pass writes every record (SET); the next one, a renewal interval after the first
+	 * began, renews them (PEXPIRE). Idle turns before it are counted in its span, not its busy time. */
+	struct turns first, steady;
+	if (run_turns(a, &clock, &next_sync, 1, &first) != 0 || run_turns(a, &clock, &next_sync, 2, &steady) != 0)
+		return 1;
+	struct mp_lb_fleet_stats st;
+	mp_lb_fleet_stats(a, &st);
+
+	/* Reference: the same 2n keys' TTLs renewed by raw pipelined PEXPIREs on one connection, batches
+	 * of 256 (MP_RDS_BATCH). */
+	redisContext *c = raw_connect();
+	if (c == NULL)
+		return 1;
+	struct timeval tv = { 5, 0 };
+	redisSetTimeout(c, tv);
+	long long ttl = raw_int_cmd(c, "PTTL", keys[0]), dbsize = raw_int_cmd(c, "DBSIZE", NULL);
+	redisReply *rep;
+	t0 = now_us();
+	uint64_t ok = 0;
+	for (uint32_t k = 0; k < 2 * n; k += 256) {
+		uint32_t m = 2 * n - k < 256 ? 2 * n - k : 256;
+		for (uint32_t j = 0; j < m; j++)
+			redisAppendCommand(c, "PEXPIRE %s %lld", keys[k + j], ttl > 0 ? ttl : 60000);
+		for (uint32_t j = 0; j < m; j++) {
+			if (redisGetReply(c, (void **)&rep) != REDIS_OK)
+				return 1;
+			ok += rep->type == REDIS_REPLY_INTEGER && rep->integer == 1;
+			freeReplyObject(rep);
+		}
+	}
+	double raw_ms = (now_us() - t0) / 1e3;
+	redisFree(c);
+
+	printf("%u live SRT sessions (fleet of 2), created in %.1f s; %lld keys in Redis, a record's TTL %lld ms\n", n,
+	       create_s, dbsize, ttl);
+	printf("reference: raw pipelined PEXPIRE of the same %u keys: %.0f ms = %.0f commands/s (%llu renewed)\n", 2 * n,
+	       raw_ms, 2.0 * n / (raw_ms / 1e3), (unsigned long long)ok);
+	printf("first renewal (SETs): Redis thread busy %.0f ms in %u turns, longest turn %.1f ms, over %llu ms of the "
+	       "thread's clock\n", first.busy_ms, first.n, first.longest_ms, (unsigned long long)first.span_ms);
+	printf("next renewal (PEXPIREs): Redis thread busy %.0f ms in %u turns, longest turn %.1f ms, done %llu ms "
+	       "after the first (thread's clock)\n", steady.busy_ms, steady.n, steady.longest_ms,
+	       (unsigned long long)steady.span_ms);
+	printf("lookups queued before a turn and served by it: %llu + %llu; passes %llu (longer than their interval: "
+	       "%llu), records renewed %llu, written in full %llu\n", (unsigned long long)first.lookups,
+	       (unsigned long long)steady.lookups, (unsigned long long)st.renewal_passes,
+	       (unsigned long long)st.renewal_overruns, (unsigned long long)st.renewed,
+	       (unsigned long long)st.rewritten);
+	printf("bench %s: %.0f ms = %.2f x raw pipelined PEXPIREs of its %u keys (%.0f ms) | Redis-thread time of a "
+	       "renewal pass (PEXPIRE) of %u SRT sessions' records; longest turn %.1f ms (first pass, SETs: %.1f ms)\n",
+	       name, steady.busy_ms, steady.busy_ms / raw_ms, 2 * n, raw_ms, n, steady.longest_ms, first.longest_ms);
+	free(keys);
+	mp_lb_destroy(a);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	(void)argc;
 	char prefix[64];
+	bool fleet = argc >= 3 && strcmp(argv[1], "fleet-renewal") == 0;
 	snprintf(prefix, sizeof(prefix), "mpbench-lbr-%d", (int)getpid());
-	char *eal[] = { argv[0], "--no-pci", "--no-huge", "-m", "512", "--no-shconf", "--file-prefix", prefix,
-			"--log-level", "error", NULL };
+	char *eal[] = { argv[0], "--no-pci", "--no-huge", "-m", fleet ? "2048" : "512", "--no-shconf", "--file-prefix",
+			prefix, "--log-level", "error", NULL };
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0)
 		return 1;
 	mp_log_set_level(MP_LOG_ERR);
@@ -130,6 +301,13 @@ int main(int argc, char **argv)
 	if (access(bin, X_OK) != 0 || (redis_port = free_port()) == 0 || redis_start(bin) != 0) {
 		fprintf(stderr, "bench_lb_redis: cannot start %s\n", bin);
 		return 1;
+	}
+	if (fleet) {
+		/* bench_lb_redis fleet-renewal N [name]: the fleet-renewal-* benchmarks */
+		int rc = fleet_renewal(argc >= 4 ? argv[3] : "fleet-renewal", (uint32_t)strtoul(argv[2], NULL, 10));
+		redis_stop();
+		rte_eal_cleanup();
+		return rc;
 	}
 
 	/* Reference: one raw GET round trip on loopback. */

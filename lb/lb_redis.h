@@ -189,6 +189,10 @@ struct mp_lb_fleet_stats {
 	uint64_t found;         /* ... that found a record to take over */
 	uint64_t adopted;       /* sessions installed from records */
 	uint64_t adopt_failed;  /* records not installed (tuple, socket id or port taken; full) */
+	uint64_t renewal_passes;   /* renewals of every live session's records completed */
+	uint64_t renewal_overruns; /* ... of those, passes that took longer than their interval */
+	uint64_t renewed;          /* records whose TTL a renewal extended (PEXPIRE) */
+	uint64_t rewritten;        /* records a renewal wrote in full (new, changed or gone) */
 };
 /* Zeros without a fleet. */
 void mp_lb_fleet_stats(struct mp_lb *lb, struct mp_lb_fleet_stats *out);

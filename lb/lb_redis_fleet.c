@@ -10,6 +10,7 @@
 
 #include "endpoint.h"
 #include "lb_redis_internal.h"
+#include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
@@ -59,6 +60,7 @@ struct mp_rds_fleet {
 	uint16_t taken_port;
 	uint64_t taken_ms;
 	_Atomic uint64_t published, lookups, found, adopted, adopt_failed;
+	_Atomic uint64_t passes, overruns, renewed, rewritten;
 };
 
 _Static_assert(sizeof(struct mp_rds_fleet_rec) % 4 == 0, "rte_ring elements are a multiple of 4 bytes");
@@ -339,6 +341,10 @@ void mp_lb_fleet_stats(struct mp_lb *lb, struct mp_lb_fleet_stats *out)
 	out->found = atomic_load(&f->found);
 	out->adopted = atomic_load(&f->adopted);
 	out->adopt_failed = atomic_load(&f->adopt_failed);
+	out->renewal_passes = atomic_load(&f->passes);
+	out->renewal_overruns = atomic_load(&f->overruns);
+	out->renewed = atomic_load(&f->renewed);
+	out->rewritten = atomic_load(&f->rewritten);
 }
 
 /* ---- the Redis thread (lock held) ---- */
@@ -582,11 +588,16 @@ static bool fleet_renew_replies(struct mp_rds *r, uint64_t now, const struct mp_
 		}
 		if (gone)
 			again[n_again++] = k;
+		else if (renew[k] > 0)
+			atomic_fetch_add_explicit(&f->renewed, 1, memory_order_relaxed);
+		else if (set[k] > 0)
+			atomic_fetch_add_explicit(&f->rewritten, 1, memory_order_relaxed);
 	}
 	int m = 0;
 	for (unsigned int a = 0; a < n_again; a++) {
 		int w = fleet_append(r, &batch[again[a]]);
 		f->written[slot[again[a]]] = w > 0 ? fleet_digest(&batch[again[a]]) : 0;
+		atomic_fetch_add_explicit(&f->rewritten, 1, memory_order_relaxed);
 		m += w;
 	}
 	fleet_replies(r, now, m);
@@ -605,6 +616,7 @@ void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
 	f->refreshed_ms = now;
 	if (f->written == NULL && (f->written = calloc(lb->cfg.max_sessions, sizeof(*f->written))) == NULL)
 		return; /* tried again next time */
+	uint64_t t0 = mp_now_ms();
 	uint32_t i = 0;
 	while (i != UINT32_MAX) {
 		unsigned int n = 0;
@@ -633,4 +645,7 @@ void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
 		if (!fleet_renew_replies(r, now, batch, slot, renew, set, n))
 			return;
 	}
+	atomic_fetch_add_explicit(&f->passes, 1, memory_order_relaxed);
+	if (mp_now_ms() - t0 > fleet_refresh_ms(r))
+		atomic_fetch_add_explicit(&f->overruns, 1, memory_order_relaxed);
 }

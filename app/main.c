@@ -101,6 +101,7 @@ static struct mp_lb *lb_create(const struct mp_config *cfg)
 		rc.port = cfg->redis_port;
 		snprintf(rc.password, sizeof(rc.password), "%s", cfg->redis_password);
 		rc.db = (int)cfg->redis_db;
+		rc.fleet_record_ttl_ms = cfg->fleet_record_ttl_ms;
 		snprintf(rc.key_prefix, sizeof(rc.key_prefix), "%.*s", (int)sizeof(rc.key_prefix) - 1,
 			 cfg->redis_key_prefix); /* length checked by mp_config_validate */
 		snprintf(rc.sentinels, sizeof(rc.sentinels), "%s", cfg->redis_sentinels);

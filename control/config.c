@@ -64,6 +64,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("worker_stall_timeout", T_MS, worker_stall_ms, "1s", NULL, NULL, "a worker lcore that has not turned its loop this long withdraws the service address"),
 	K("fleet_size", T_U32, fleet_size, "1", NULL, NULL, "appliances sharing live sessions through Redis (docs/fleet.md); above 1: NAT ports from this appliance's share of the range, traffic to origins from service_ip, session records in Redis, peers' sessions taken over"),
 	K("fleet_index", T_U32, fleet_index, "0", NULL, NULL, "this appliance's index in the fleet (0 .. fleet_size - 1), unique: it names its share of the NAT port range"),
+	K("fleet_record_ttl", T_MS, fleet_record_ttl_ms, "60s", NULL, NULL, "a live session's record in Redis (fleet_size above 1) lives this long, or the session kind's idle timeout when longer, renewed every third of it; at most nat_port_quiet"),
 	K("private_port", T_STR, private_port, "", NULL, NULL, "DPDK port facing origins; empty: the public port serves both"),
 	K("private_ip", T_IFADDR, private_ip, "0.0.0.0/0", NULL, NULL, "the appliance's address on the private port"),
 	K("private_gateway", T_IPV4, private_gateway, "0.0.0.0", NULL, NULL, "next hop on the private port (0.0.0.0: none)"),
@@ -559,6 +560,10 @@ int mp_config_validate(const struct mp_config *c, char *err, size_t errcap)
 			    c->fleet_size);
 	if (c->fleet_size > 1 && (strcmp(c->lb_type, "redis") || !c->service_ip))
 		return fail(err, errcap, "key 'fleet_size': sharing sessions needs lb_type = redis and a service_ip");
+	if (c->fleet_size > 1 && c->fleet_record_ttl_ms > c->nat_port_quiet_ms)
+		return fail(err, errcap, "key 'fleet_record_ttl': %u ms is longer than nat_port_quiet (%u ms): a record "
+			    "may outlive its session by its TTL, and its NAT port must not go to another session meanwhile",
+			    c->fleet_record_ttl_ms, c->nat_port_quiet_ms);
 	if (c->api_auth_enabled && strcmp(c->api_auth_type, "bearer"))
 		return fail(err, errcap, "key 'api_auth_type' (PROXY_HTTP_API_AUTH_TYPE): only supports bearer");
 	if (c->api_auth_enabled && !c->api_auth_token[0])

@@ -77,6 +77,7 @@ struct mp_config {
 	uint32_t worker_stall_ms;
 	uint32_t fleet_size;           /* > 1: sessions shared with peers (docs/fleet.md) */
 	uint32_t fleet_index;
+	uint32_t fleet_record_ttl_ms;
 	char private_port[MP_CFG_STR]; /* empty: the public port serves origins too */
 	struct mp_ifaddr private_ip;
 	uint32_t private_gateway;

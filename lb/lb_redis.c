@@ -419,6 +419,7 @@ int mp_rds_poll_redis(struct mp_rds *r, uint64_t now)
 	if (mp_rds_ensure(r, now, false)) {
 		n = mp_rds_drain(r, now, 1024);
 		n += mp_rds_async_drain(r, now, 1024);
+		mp_rds_fleet_refresh(r, now); /* a slice of the renewal pass under way, if any */
 	} else {
 		mp_rds_drain(r, now, UINT32_MAX); /* discard while down */
 		mp_rds_async_drain(r, now, UINT32_MAX);

@@ -80,6 +80,10 @@ struct mp_lb_redis_config {
 	 * up; when it moves (a failover), or the server answers READONLY, the connection follows. */
 	char sentinels[MP_LB_REDIS_SENTINELS_MAX];
 	char master_name[MP_LB_REDIS_PREFIX_MAX]; /* default "mymaster" */
+	/* Fleet session records (mp_lb_set_fleet) live this long, or their kind's idle timeout when that
+	 * is longer, and are renewed every third of it: default 60000; 0: the idle timeouts only. Keep it
+	 * within nat_quiet_ms: a record outlives its session by at most this. */
+	uint32_t fleet_record_ttl_ms;
 };
 
 /* MP_OK when list is "" or "host:port[,host:port...]", else MP_ERR_CONFIG. */

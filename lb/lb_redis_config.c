@@ -23,6 +23,7 @@ void mp_lb_redis_config_default(struct mp_lb_redis_config *c)
 	c->queue_size = 4096;
 	c->scan_count = 1000;
 	snprintf(c->master_name, sizeof(c->master_name), "mymaster");
+	c->fleet_record_ttl_ms = 60000;
 }
 
 static int mp_rds_env_str(const char *name, char *dst, size_t cap)

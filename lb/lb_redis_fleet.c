@@ -10,7 +10,6 @@
 
 #include "endpoint.h"
 #include "lb_redis_internal.h"
-#include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
@@ -25,9 +24,10 @@
  *   Redis    writes records (SET PX), refreshes the TTL of live sessions, looks misses up (GET) and
  *            passes what it found to the workers on the adopt ring (sessions are written by worker
  *            lcores only).
- * Keys (after the key prefix), TTL = the kind's idle timeout, renewed every third of the shorter one
- * while the session lives (PEXPIRE when the record is the one the renewal wrote last and is still
- * there, else SET again):
+ * Keys (after the key prefix), TTL = the kind's idle timeout or fleet_record_ttl_ms, the longer, renewed
+ * every third of the shorter TTL while the session lives (PEXPIRE when the record is the one the renewal
+ * wrote last and is still there, else SET again), a slice of the sessions per Redis-thread turn
+ * (mp_rds_fleet_refresh), so lookups are served while a renewal is under way:
  *   mediaplane-session-srt:<socket id the client sends to>        the record of an SRT session (JSON)
  *   mediaplane-session-webrtc:<client ip:port>:<service ip:port>  the record of a WebRTC session
  *   mediaplane-session-nat:<origin ip>:<origin port>:<NAT port>   the same record, either kind
@@ -43,10 +43,13 @@
 #define FLEET_RECENT 64           /* misses remembered, so a burst of one flow asks Redis once */
 #define FLEET_RECENT_MS 100       /* ... per this long */
 #define FLEET_REFRESH_BATCH 128
+#define FLEET_TURN_BATCHES 16     /* batches a Redis-thread turn renews at most (~2k records) */
 
 struct mp_rds_fleet {
 	struct rte_ring *adopt;   /* struct mp_rds_fleet_rec; SP (Redis thread) / MC (workers) */
-	uint64_t refreshed_ms;
+	uint64_t refreshed_ms;    /* the renewal pass under way (or the last) began */
+	uint32_t cursor;          /* the next session slot of the pass under way; UINT32_MAX: none */
+	uint64_t pass_done;       /* live slots the pass under way has looked at */
 	uint64_t *written;        /* per session slot: digest of the record the renewal last SET (0: none);
 				   * max_sessions of them, made at the first renewal */
 	struct {
@@ -364,6 +367,7 @@ int mp_rds_fleet_init(struct mp_rds *r)
 		free(f);
 		return MP_ERR_NOMEM;
 	}
+	f->cursor = UINT32_MAX;
 	r->fleet = f;
 	return MP_OK;
 }
@@ -378,10 +382,14 @@ void mp_rds_fleet_fini(struct mp_rds *r)
 	r->fleet = NULL;
 }
 
-/* A record's TTL: its kind's idle timeout (a session idle longer is gone anyway). */
+/* A record's TTL: its kind's idle timeout (a session idle longer is gone anyway), or fleet_record_ttl_ms
+ * when that is longer: renewals cost Redis commands in proportion to live sessions / TTL (docs/fleet.md).
+ * A record outlives its session by at most this; its NAT port goes to no other session of this
+ * appliance before nat_port_quiet (the configuration keeps fleet_record_ttl within it). */
 static unsigned long long fleet_ttl(const struct mp_rds *r, uint8_t kind)
 {
-	return mp_rds_ttl(kind == MP_LB_SESS_WEBRTC ? r->lb->cfg.webrtc_idle_ms : r->lb->cfg.srt_idle_ms);
+	unsigned long long t = mp_rds_ttl(kind == MP_LB_SESS_WEBRTC ? r->lb->cfg.webrtc_idle_ms : r->lb->cfg.srt_idle_ms);
+	return t > r->cfg.fleet_record_ttl_ms ? t : r->cfg.fleet_record_ttl_ms;
 }
 
 /* How often live sessions are written again: a third of the shorter TTL. */
@@ -604,48 +612,85 @@ static bool fleet_renew_replies(struct mp_rds *r, uint64_t now, const struct mp_
 	return atomic_load(&r->up);
 }
 
-void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
+/* Renew the records of live slots from f->cursor: one batch (up to FLEET_REFRESH_BATCH records). The
+ * slot after the batch is left in f->cursor (UINT32_MAX past the last). False when Redis went away. */
+static bool fleet_renew_batch(struct mp_rds *r, uint64_t now)
 {
 	struct mp_rds_fleet *f = r->fleet;
 	struct mp_lb *lb = r->lb;
 	struct mp_rds_fleet_rec batch[FLEET_REFRESH_BATCH];
-	uint32_t slot[FLEET_REFRESH_BATCH];
+	uint32_t slot[FLEET_REFRESH_BATCH], i;
 	uint8_t renew[FLEET_REFRESH_BATCH], set[FLEET_REFRESH_BATCH];
-	if (f == NULL || r->lb->fleet_size <= 1 || now - f->refreshed_ms < fleet_refresh_ms(r))
-		return;
-	f->refreshed_ms = now;
-	if (f->written == NULL && (f->written = calloc(lb->cfg.max_sessions, sizeof(*f->written))) == NULL)
-		return; /* tried again next time */
-	uint64_t t0 = mp_now_ms();
-	uint32_t i = 0;
-	while (i != UINT32_MAX) {
-		unsigned int n = 0;
-		/* Copy a batch of records (no session pointer is held across the wait on Redis). */
-		for (i = mp_lb_session_next(lb, i); i != UINT32_MAX && n < FLEET_REFRESH_BATCH;
-		     i = mp_lb_session_next(lb, i + 1)) {
-			const struct mp_lb_session *s = mp_lb_session_at(lb, i);
-			if (s != NULL && atomic_load_explicit(&s->state, memory_order_acquire) == MP_LB_SESS_ACTIVE &&
-			    (s->kind == MP_LB_SESS_WEBRTC || s->u.srt.bound) && !fleet_client_standin(s)) {
-				rec_of(lb, &batch[n], s, lb->fleet_index);
-				slot[n++] = i;
-			}
+	unsigned int n = 0;
+	/* Copy a batch of records (no session pointer is held across the wait on Redis). */
+	for (i = mp_lb_session_next(lb, f->cursor); i != UINT32_MAX && n < FLEET_REFRESH_BATCH;
+	     i = mp_lb_session_next(lb, i + 1)) {
+		const struct mp_lb_session *s = mp_lb_session_at(lb, i);
+		f->pass_done++;
+		if (s != NULL && atomic_load_explicit(&s->state, memory_order_acquire) == MP_LB_SESS_ACTIVE &&
+		    (s->kind == MP_LB_SESS_WEBRTC || s->u.srt.bound) && !fleet_client_standin(s)) {
+			rec_of(lb, &batch[n], s, lb->fleet_index);
+			slot[n++] = i;
 		}
-		/* The record the renewal wrote last for this slot: its TTL only. Another (a new session
-		 * in the slot, a changed socket id, a record published since): written in full. */
-		for (unsigned int k = 0; k < n; k++) {
-			uint64_t d = fleet_digest(&batch[k]);
-			renew[k] = set[k] = 0;
-			if (f->written[slot[k]] == d) {
-				renew[k] = (uint8_t)fleet_append_renew(r, &batch[k]);
-			} else {
-				set[k] = (uint8_t)fleet_append(r, &batch[k]);
-				f->written[slot[k]] = set[k] > 0 ? d : 0;
-			}
-		}
-		if (!fleet_renew_replies(r, now, batch, slot, renew, set, n))
-			return;
 	}
+	f->cursor = i;
+	/* The record the renewal wrote last for this slot: its TTL only. Another (a new session in the
+	 * slot, a changed socket id, a record published since): written in full. */
+	for (unsigned int k = 0; k < n; k++) {
+		uint64_t d = fleet_digest(&batch[k]);
+		renew[k] = set[k] = 0;
+		if (f->written[slot[k]] == d) {
+			renew[k] = (uint8_t)fleet_append_renew(r, &batch[k]);
+		} else {
+			set[k] = (uint8_t)fleet_append(r, &batch[k]);
+			f->written[slot[k]] = set[k] > 0 ? d : 0;
+		}
+	}
+	return fleet_renew_replies(r, now, batch, slot, renew, set, n);
+}
+
+/*
+ * Each Redis-thread turn (the poll every few ms, the sync every second): a renewal pass begins every
+ * fleet_refresh_ms and walks the session slots from a cursor, a slice per turn, so the thread serves
+ * lookups, picks and write-backs between slices instead of waiting for a pass of every live session
+ * (at 1M sessions a pass is seconds of Redis commands: bench/run fleet-renewal-1m). The slice keeps
+ * the pass on pace to end half an interval after it began (live slots / that time), at least one batch
+ * and at most FLEET_TURN_BATCHES per turn. A record renewed at some time is renewed again within an
+ * interval and a pass, the TTL being three intervals: a pass may run late by more than an interval
+ * before a record expires (counted and logged as an overrun when it took longer than its interval).
+ */
+void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
+{
+	struct mp_rds_fleet *f = r->fleet;
+	struct mp_lb *lb = r->lb;
+	if (f == NULL || lb->fleet_size <= 1)
+		return;
+	uint64_t interval = fleet_refresh_ms(r);
+	if (f->cursor == UINT32_MAX) {
+		if (now - f->refreshed_ms < interval)
+			return;
+		if (f->written == NULL && (f->written = calloc(lb->cfg.max_sessions, sizeof(*f->written))) == NULL)
+			return; /* tried again next turn */
+		f->refreshed_ms = now;
+		f->cursor = 0;
+		f->pass_done = 0;
+	}
+	uint64_t spread = interval / 2 > 0 ? interval / 2 : 1, elapsed = now - f->refreshed_ms;
+	uint64_t due = elapsed >= spread ? UINT64_MAX : (uint64_t)mp_lb_session_count(lb, 0) * elapsed / spread;
+	for (unsigned int b = 0; b < FLEET_TURN_BATCHES && f->cursor != UINT32_MAX; b++) {
+		if (b > 0 && f->pass_done >= due)
+			break;
+		if (!fleet_renew_batch(r, now))
+			return; /* Redis went away: the pass goes on from the cursor once it is back */
+	}
+	if (f->cursor != UINT32_MAX)
+		return;
 	atomic_fetch_add_explicit(&f->passes, 1, memory_order_relaxed);
-	if (mp_now_ms() - t0 > fleet_refresh_ms(r))
+	if (now - f->refreshed_ms > interval) {
 		atomic_fetch_add_explicit(&f->overruns, 1, memory_order_relaxed);
+		MP_WARN("fleet: renewing %llu sessions' records took %llu ms, longer than the %llu ms between renewals "
+			"(Redis too slow for them: a longer fleet_record_ttl renews less often)",
+			(unsigned long long)f->pass_done, (unsigned long long)(now - f->refreshed_ms),
+			(unsigned long long)interval);
+	}
 }

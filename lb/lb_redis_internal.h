@@ -257,8 +257,9 @@ int mp_rds_fleet_init(struct mp_rds *r);
 void mp_rds_fleet_fini(struct mp_rds *r);
 /* Serve a MP_RDS_REQ_SESSION / MP_RDS_REQ_SESS_MISS request. Lock held, up. */
 void mp_rds_fleet_req(struct mp_rds *r, const struct mp_rds_req *q, uint64_t now);
-/* Every third of the records' TTL: renew the live sessions' records (PEXPIRE; SET when gone or
- * changed). Lock held, up. */
+/* Each Redis-thread turn: every third of the records' TTL a renewal pass of the live sessions' records
+ * begins (PEXPIRE; SET when gone or changed), done a slice per call (at most FLEET_TURN_BATCHES batches).
+ * Lock held, up. */
 void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now);
 
 /* ---- lb_redis_thread.c ---- */

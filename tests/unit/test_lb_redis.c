@@ -266,6 +266,9 @@ static struct mp_lb *new_lb_on(const struct redis_srv *s, const char *prefix, co
 	mp_lb_redis_config_default(&rc);
 	rc.port = s->port;
 	rc.db = db;
+	/* Fleet records live for the idle timeouts (the fleet tests count in thirds of srt_idle_timeout);
+	 * fleet_record_ttl's own test sets it. */
+	rc.fleet_record_ttl_ms = 0;
 	snprintf(rc.key_prefix, sizeof(rc.key_prefix), "%s", prefix != NULL ? prefix : "");
 	snprintf(rc.password, sizeof(rc.password), "%s", pass != NULL ? pass : "");
 	struct mp_lb *lb = mp_lb_create_redis(&c, &rc, now);
@@ -962,6 +965,140 @@ static void fleet_renewal_renews_ttls_and_writes_gone_or_changed_records_again(v
 	mp_lb_destroy(b);
 }
 
+/* One Redis-thread turn as lb_redis_thread.c runs them (a sync every second, a poll otherwise) at *now,
+ * after queueing a worker's lookup of an unknown socket id; the clock then moves by the thread's 5 ms
+ * sleep. Checks that the turn served the lookup; returns the records it renewed or wrote. */
+static uint64_t fleet_turn(struct mp_lb *lb, uint64_t *now, uint64_t *next_sync)
+{
+	static uint32_t probe = 0x7e000000u;
+	struct mp_lb_fleet_stats b, e;
+	mp_lb_fleet_stats(lb, &b);
+	assert_int_equal(mp_lb_fleet_miss_srt(lb, probe++), MP_OK);
+	if (*now >= *next_sync) {
+		mp_lb_sync(lb, *now);
+		*next_sync = *now + SEC;
+	} else {
+		mp_lb_redis_poll(lb, *now);
+	}
+	*now += 5;
+	mp_lb_fleet_stats(lb, &e);
+	assert_int_equal(e.lookups, b.lookups + 1); /* served in this turn, pass or no pass */
+	return e.renewed + e.rewritten - b.renewed - b.rewritten;
+}
+
+/* How many of the n keys' PTTL exceed above_ms (one pipelined round per 256). */
+static uint32_t keys_with_pttl_above(char (*keys)[96], uint32_t n, long long above_ms)
+{
+	redisContext *c = raw_connect(&srv, 0);
+	assert_non_null(c);
+	uint32_t ok = 0;
+	for (uint32_t k = 0; k < n; k += 256) {
+		uint32_t m = n - k < 256 ? n - k : 256;
+		for (uint32_t j = 0; j < m; j++)
+			redisAppendCommand(c, "PTTL %s", keys[k + j]);
+		for (uint32_t j = 0; j < m; j++) {
+			redisReply *r = NULL;
+			assert_int_equal(redisGetReply(c, (void **)&r), REDIS_OK);
+			ok += r->type == REDIS_REPLY_INTEGER && r->integer > above_ms;
+			freeReplyObject(r);
+		}
+	}
+	redisFree(c);
+	return ok;
+}
+
+/* fleet_record_ttl (default 60 s): records live that long when it is longer than the idle timeout, and
+ * a renewal pass (every third of it) is spread over the Redis thread's turns: a slice per turn, every
+ * turn serves the lookup queued before it, and the pass renews every record, ending within its
+ * interval, so no record gets near its TTL. */
+static void fleet_renewal_is_spread_over_turns_serves_lookups_meanwhile_and_renews_every_record(void **state)
+{
+	(void)state;
+	need_redis();
+	enum { N = 5000 };
+	uint64_t now = 1000 * SEC, next_sync = 0;
+	struct mp_lb_config c;
+	struct mp_lb_redis_config rc;
+	small_config(&c);
+	c.max_sessions = N;
+	mp_lb_redis_config_default(&rc);
+	rc.port = srv.port;
+	assert_int_equal(rc.fleet_record_ttl_ms, 60000);
+	struct mp_lb *a = mp_lb_create_redis(&c, &rc, now);
+	assert_non_null(a);
+	assert_int_equal(mp_lb_reader_register(a, 0), MP_OK);
+	assert_int_equal(mp_lb_set_fleet(a, 0, 2), MP_OK);
+	char(*keys)[96] = calloc(2 * N, sizeof(*keys));
+	assert_non_null(keys);
+	for (uint32_t i = 0; i < N; i++) {
+		struct mp_lb_session_params p = {
+			.tuple = { .src_ip = 0xc6130000u + i, .dst_ip = 0xc6126401, .src_port = 40000, .dst_port = 10080,
+				   .proto = 17 },
+			.origin_ipv4 = 0xc6120d02, .origin_port = 10080, .kind = MP_LB_SESS_SRT,
+			.state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = i + 1,
+		};
+		struct mp_lb_session *s;
+		assert_int_equal(mp_lb_session_create(a, &p, now, &s), MP_OK);
+		assert_int_equal(mp_lb_session_srt_bind(a, s, 0x40000000u + i, 0x40000000u + i), MP_OK);
+		mp_lb_session_set_state(s, MP_LB_SESS_ACTIVE);
+		snprintf(keys[2 * i], sizeof(keys[0]), "mediaplane-session-srt:%u", 0x40000000u + i);
+		snprintf(keys[2 * i + 1], sizeof(keys[0]), "mediaplane-session-nat:198.18.13.2:10080:%u", s->nat_port);
+	}
+
+	/* The first pass writes every record, over several turns, no turn more than 16 batches of 128. */
+	struct mp_lb_fleet_stats st;
+	uint64_t start = now, most = 0, turns = 0;
+	do {
+		uint64_t k = fleet_turn(a, &now, &next_sync);
+		most = k > most ? k : most;
+		turns += k > 0;
+		mp_lb_fleet_stats(a, &st);
+		assert_true(now - start < 60 * SEC);
+	} while (st.renewal_passes == 0);
+	assert_true(turns > 1);
+	assert_true(most <= 16 * 128);
+	assert_int_equal(st.rewritten, N);
+	assert_int_equal(st.renewal_overruns, 0);
+	assert_int_equal(keys_with_pttl_above(keys, 2 * N, 50000), 2 * N); /* fleet_record_ttl, not 10 s */
+
+	/* The next pass begins a third of the TTL after the first began: every key's TTL is cut to 30 s
+	 * before it; once it is done, every key has its 60 s back. */
+	while (now - start < 20 * SEC) {
+		assert_int_equal(fleet_turn(a, &now, &next_sync), 0);
+	}
+	{
+		redisContext *rcx = raw_connect(&srv, 0);
+		assert_non_null(rcx);
+		for (uint32_t k = 0; k < 2 * N; k++)
+			redisAppendCommand(rcx, "PEXPIRE %s 30000", keys[k]);
+		for (uint32_t k = 0; k < 2 * N; k++) {
+			redisReply *r = NULL;
+			assert_int_equal(redisGetReply(rcx, (void **)&r), REDIS_OK);
+			assert_int_equal(r->integer, 1);
+			freeReplyObject(r);
+		}
+		redisFree(rcx);
+	}
+	start = now;
+	most = turns = 0;
+	do {
+		uint64_t k = fleet_turn(a, &now, &next_sync);
+		most = k > most ? k : most;
+		turns += k > 0;
+		mp_lb_fleet_stats(a, &st);
+		assert_true(now - start < 60 * SEC);
+	} while (st.renewal_passes == 1);
+	assert_true(turns > 1);
+	assert_true(most <= 16 * 128);
+	assert_true(now - start <= 20 * SEC); /* within its interval */
+	assert_int_equal(st.renewed, N);
+	assert_int_equal(st.rewritten, N); /* none again */
+	assert_int_equal(st.renewal_overruns, 0);
+	assert_int_equal(keys_with_pttl_above(keys, 2 * N, 30000), 2 * N);
+	free(keys);
+	mp_lb_destroy(a);
+}
+
 static void origin_delete_and_drain_on_a_are_honoured_by_b(void **state)
 {
 	(void)state;
@@ -1554,6 +1691,8 @@ int main(void)
 		cmocka_unit_test_setup(webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
 		cmocka_unit_test_setup(ipv6_origin_sessions_are_taken_over_by_address_ipv6_clients_are_not_shared, test_setup),
 		cmocka_unit_test_setup(fleet_renewal_renews_ttls_and_writes_gone_or_changed_records_again, test_setup),
+		cmocka_unit_test_setup(fleet_renewal_is_spread_over_turns_serves_lookups_meanwhile_and_renews_every_record,
+				       test_setup),
 		cmocka_unit_test_setup(async_commands_run_in_order_and_each_callback_once, test_setup),
 		cmocka_unit_test_setup(redis_thread_publishes_what_other_threads_queue, test_setup),
 		cmocka_unit_test_setup(records_written_by_the_go_proxy_are_read_back, test_setup),

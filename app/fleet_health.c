@@ -148,6 +148,8 @@ static void hk_json(void *ctx, cJSON *out)
 		cJSON_AddNumberToObject(f, "found", (double)fs.found);
 		cJSON_AddNumberToObject(f, "taken_over", (double)fs.adopted);
 		cJSON_AddNumberToObject(f, "take_over_failed", (double)fs.adopt_failed);
+		cJSON_AddNumberToObject(f, "renewal_passes", (double)fs.renewal_passes);
+		cJSON_AddNumberToObject(f, "renewal_overruns", (double)fs.renewal_overruns);
 	}
 }
 

@@ -272,6 +272,17 @@ static void validate_rejects_inconsistent_settings(void **state)
 	assert_non_null(strstr(err, "tls_key"));
 	mp_config_set(&c, "tls_key", "/etc/mp/key.pem", "t", err, sizeof(err));
 	assert_int_equal(mp_config_validate(&c, err, sizeof(err)), MP_OK);
+	/* a fleet's session records may outlive their sessions by fleet_record_ttl: not past nat_port_quiet */
+	mp_config_defaults(&c);
+	assert_int_equal(mp_config_set(&c, "lb_type", "redis", "t", err, sizeof(err)), MP_OK);
+	assert_int_equal(mp_config_set(&c, "service_ip", "198.18.100.1", "t", err, sizeof(err)), MP_OK);
+	assert_int_equal(mp_config_set(&c, "fleet_size", "2", "t", err, sizeof(err)), MP_OK);
+	assert_int_equal(mp_config_validate(&c, err, sizeof(err)), MP_OK);
+	assert_int_equal(mp_config_set(&c, "fleet_record_ttl", "90s", "t", err, sizeof(err)), MP_OK);
+	assert_int_equal(mp_config_validate(&c, err, sizeof(err)), MP_ERR_CONFIG);
+	assert_non_null(strstr(err, "fleet_record_ttl"));
+	assert_int_equal(mp_config_set(&c, "nat_port_quiet", "90s", "t", err, sizeof(err)), MP_OK);
+	assert_int_equal(mp_config_validate(&c, err, sizeof(err)), MP_OK);
 }
 
 static void command_line_overrides_and_splits_eal_options(void **state)

@@ -10,6 +10,7 @@
 
 #include "endpoint.h"
 #include "lb_redis_internal.h"
+#include "mp_clock.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
@@ -44,6 +45,7 @@
 #define FLEET_RECENT_MS 100       /* ... per this long */
 #define FLEET_REFRESH_BATCH 128
 #define FLEET_TURN_BATCHES 16     /* batches a Redis-thread turn renews at most (~2k records) */
+#define FLEET_TURN_MS 25          /* ... and no further batch once a turn's renewal took this long */
 
 struct mp_rds_fleet {
 	struct rte_ring *adopt;   /* struct mp_rds_fleet_rec; SP (Redis thread) / MC (workers) */
@@ -655,7 +657,7 @@ static bool fleet_renew_batch(struct mp_rds *r, uint64_t now)
  * lookups, picks and write-backs between slices instead of waiting for a pass of every live session
  * (at 1M sessions a pass is seconds of Redis commands: bench/run fleet-renewal-1m). The slice keeps
  * the pass on pace to end half an interval after it began (live slots / that time), at least one batch
- * and at most FLEET_TURN_BATCHES per turn. A record renewed at some time is renewed again within an
+ * and at most FLEET_TURN_BATCHES per turn, none begun after FLEET_TURN_MS (a loaded Redis, or SETs). A record renewed at some time is renewed again within an
  * interval and a pass, the TTL being three intervals: a pass may run late by more than an interval
  * before a record expires (counted and logged as an overrun when it took longer than its interval).
  */
@@ -677,8 +679,9 @@ void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
 	}
 	uint64_t spread = interval / 2 > 0 ? interval / 2 : 1, elapsed = now - f->refreshed_ms;
 	uint64_t due = elapsed >= spread ? UINT64_MAX : (uint64_t)mp_lb_session_count(lb, 0) * elapsed / spread;
+	uint64_t t0 = mp_now_ms();
 	for (unsigned int b = 0; b < FLEET_TURN_BATCHES && f->cursor != UINT32_MAX; b++) {
-		if (b > 0 && f->pass_done >= due)
+		if (b > 0 && (f->pass_done >= due || mp_now_ms() - t0 >= FLEET_TURN_MS))
 			break;
 		if (!fleet_renew_batch(r, now))
 			return; /* Redis went away: the pass goes on from the cursor once it is back */

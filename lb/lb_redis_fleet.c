@@ -657,9 +657,10 @@ static bool fleet_renew_batch(struct mp_rds *r, uint64_t now)
  * lookups, picks and write-backs between slices instead of waiting for a pass of every live session
  * (at 1M sessions a pass is seconds of Redis commands: bench/run fleet-renewal-1m). The slice keeps
  * the pass on pace to end half an interval after it began (live slots / that time), at least one batch
- * and at most FLEET_TURN_BATCHES per turn, none begun after FLEET_TURN_MS (a loaded Redis, or SETs). A record renewed at some time is renewed again within an
- * interval and a pass, the TTL being three intervals: a pass may run late by more than an interval
- * before a record expires (counted and logged as an overrun when it took longer than its interval).
+ * and at most FLEET_TURN_BATCHES per turn, none begun after FLEET_TURN_MS (a loaded Redis, or SETs). A
+ * record renewed at some time is renewed again within an interval and a pass, the TTL being three
+ * intervals: a pass may run late by more than an interval before a record expires (counted and logged
+ * as an overrun when it took longer than its interval).
  */
 void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
 {

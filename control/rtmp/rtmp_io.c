@@ -287,19 +287,22 @@ static size_t read_more(struct mp_rtmp_side *side)
 	return (size_t)got;
 }
 
-/* Move the first k bytes of in (a passed chunk's payload) to out: by reference where they lie in
- * one of the side's blocks, copied otherwise (what libevent itself read). */
+/* Move the first k bytes of in (a passed chunk's payload) to out. A payload of at least
+ * MP_RTMP_PROXY_REF_MIN goes by reference where it lies in one of the side's blocks; a shorter one
+ * (and what libevent itself read) is copied once into out's own chains, where chunks follow one
+ * another with no allocation per chunk (a reference costs libevent a 1 KB chain, and the header
+ * after it another). */
 static int move_payload(struct mp_rtmp_side *side, struct evbuffer *in, struct evbuffer *out, size_t k)
 {
-	struct evbuffer_iovec v[4];
+	struct evbuffer_iovec v[8];
 	size_t left = k;
-	int n = evbuffer_peek(in, (ev_ssize_t)k, NULL, v, 4);
+	int n = evbuffer_peek(in, (ev_ssize_t)k, NULL, v, 8);
 
-	if (n < 1 || n > 4) /* spread over many small chains: let libevent move them */
+	if (n < 1 || n > 8) /* spread over many small chains: let libevent move them */
 		return evbuffer_remove_buffer(in, out, k) == (int)k ? MP_OK : MP_ERR_NOMEM;
 	for (int i = 0; i < n && left; i++) {
 		size_t len = v[i].iov_len < left ? v[i].iov_len : left;
-		struct mp_rtmp_rxblock *b = rx_block_of(side, v[i].iov_base, len);
+		struct mp_rtmp_rxblock *b = k >= MP_RTMP_PROXY_REF_MIN ? rx_block_of(side, v[i].iov_base, len) : NULL;
 
 		if (b) {
 			b->refs++;
@@ -355,7 +358,10 @@ static int relay_chunk(struct mp_rtmp_session *s, struct mp_rtmp_side *side, str
 					       sizeof(hdr));
 		if (n < 0)
 			return n;
-		if (bufferevent_write(to->bev, hdr, (size_t)n))
+		/* expand first: after a reference, evbuffer_add would size its new chain from the
+		 * reference's length (64 KB for a 1-byte header after a 60000-byte payload) */
+		if (evbuffer_expand(bufferevent_get_output(to->bev), (size_t)n) ||
+		    evbuffer_add(bufferevent_get_output(to->bev), hdr, (size_t)n))
 			return MP_ERR_NOMEM;
 		count_out(to, (size_t)n);
 		if (k) {

@@ -35,6 +35,8 @@ struct mp_rtmp_rxblock;
 /* The most one read or write callback moves on a side's socket (libevent 2.1 itself reads at most
  * 4096 bytes per read callback: rtmp_io.c reads the rest of a plain socket's data). */
 #define MP_RTMP_PROXY_IO_MAX (256u << 10)
+/* A passed chunk's payload this long goes to the other side by reference, not copied (rtmp_io.c). */
+#define MP_RTMP_PROXY_REF_MIN (16u << 10)
 /* Reads of up to MP_RTMP_PROXY_IO_MAX one read callback makes on a plain socket. */
 #define MP_RTMP_PROXY_READS 4
 /* libevent stops reading a socket while this much input waits unprocessed. */

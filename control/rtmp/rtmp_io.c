@@ -201,9 +201,22 @@ static int read_message(struct mp_rtmp_session *s, struct mp_rtmp_side *side, st
  * block lives while anything refers to it; the side holds its current and previous block. */
 struct mp_rtmp_rxblock {
 	unsigned refs;
-	uint32_t used;
-	uint8_t data[MP_RTMP_PROXY_IO_MAX];
+	uint32_t used, cap;
+	uint8_t data[];
 };
+
+/* The size of a side's next block: what its last read suggests, so that a slow stream's leftover
+ * (a partial chunk waits in the input between bursts) pins a small block, not MP_RTMP_PROXY_IO_MAX. */
+static uint32_t rx_next_cap(size_t got, size_t room, uint32_t cap)
+{
+	uint32_t want = MP_RTMP_PROXY_RX_MIN;
+
+	if (got == room) /* the socket had at least this much: grow */
+		return cap < MP_RTMP_PROXY_IO_MAX / 2 ? 2 * cap : MP_RTMP_PROXY_IO_MAX;
+	while (want < 2 * got && want < MP_RTMP_PROXY_IO_MAX)
+		want *= 2;
+	return want;
+}
 
 static void rx_unref(const void *data, size_t len, void *arg)
 {
@@ -244,8 +257,8 @@ static struct mp_rtmp_rxblock *rx_block_of(const struct mp_rtmp_side *side, cons
  * up to MP_RTMP_PROXY_IO_MAX buffered, into the side's block, and append it to the same input
  * buffer by reference (its end is frozen between the socket bufferevent's own reads, as here).
  * End of stream and errors are left to libevent's next read, which sees them again.
- * Returns the bytes added (0: none now). */
-static size_t read_more(struct mp_rtmp_side *side)
+ * Returns the bytes added (0: none now) or MP_ERR_NOMEM. */
+static ssize_t read_more(struct mp_rtmp_side *side)
 {
 	struct evbuffer *in = bufferevent_get_input(side->bev);
 	struct mp_rtmp_rxblock *b = side->rx[0];
@@ -255,18 +268,21 @@ static size_t read_more(struct mp_rtmp_side *side)
 
 	if (fd < 0 || have >= MP_RTMP_PROXY_IO_MAX)
 		return 0;
-	if (!b || b->used == sizeof(b->data)) {
-		b = malloc(sizeof(*b));
+	if (!b || b->used == b->cap) {
+		uint32_t cap = side->rx_cap ? side->rx_cap : MP_RTMP_PROXY_RX_MIN;
+
+		b = malloc(sizeof(*b) + cap);
 		if (!b)
-			return 0;
+			return MP_ERR_NOMEM;
 		b->refs = 1; /* the side's */
 		b->used = 0;
+		b->cap = cap;
 		if (side->rx[1])
 			rx_unref(NULL, 0, side->rx[1]);
 		side->rx[1] = side->rx[0];
 		side->rx[0] = b;
 	}
-	room = sizeof(b->data) - b->used;
+	room = b->cap - b->used;
 	if (room > MP_RTMP_PROXY_IO_MAX - have)
 		room = MP_RTMP_PROXY_IO_MAX - have;
 	do
@@ -274,17 +290,17 @@ static size_t read_more(struct mp_rtmp_side *side)
 	while (got < 0 && errno == EINTR);
 	if (got <= 0)
 		return 0; /* EAGAIN, end of stream, error: libevent's next read */
+	side->rx_cap = rx_next_cap((size_t)got, room, b->cap);
 	b->refs++;
 	evbuffer_unfreeze(in, 0);
 	if (evbuffer_add_reference(in, b->data + b->used, (size_t)got, rx_unref, b)) {
-		/* cannot happen short of memory; the bytes are lost: the stream is broken */
 		evbuffer_freeze(in, 0);
 		b->refs--;
-		return 0;
+		return MP_ERR_NOMEM; /* the bytes read are lost: the stream cannot go on */
 	}
 	evbuffer_freeze(in, 0);
 	b->used += (uint32_t)got;
-	return (size_t)got;
+	return got;
 }
 
 /* Move the first k bytes of in (a passed chunk's payload) to out. A payload of at least
@@ -462,8 +478,13 @@ static void on_read(struct bufferevent *bev, void *arg)
 	/* pump returns with the input consumed but for a partial chunk, or paused, or the state
 	 * changed: read more only while the same side can still be read, and a few times at most
 	 * (the other sessions' turn comes) */
-	while (rc >= 0 && side->plain && side->bev && readable(s, side) && reads++ < MP_RTMP_PROXY_READS &&
-	       read_more(side)) {
+	while (rc >= 0 && side->plain && side->bev && readable(s, side) && reads++ < MP_RTMP_PROXY_READS) {
+		ssize_t got = read_more(side);
+
+		if (got <= 0) {
+			rc = got < 0 ? (int)got : rc;
+			break;
+		}
 		rc = mp_rtmp_pump(s, side);
 		if (rc >= 0 && s->state == MP_RTMP_S_RELAY)
 			write_now(mp_rtmp_other(s, side));

@@ -35,6 +35,8 @@ struct mp_rtmp_rxblock;
 /* The most one read or write callback moves on a side's socket (libevent 2.1 itself reads at most
  * 4096 bytes per read callback: rtmp_io.c reads the rest of a plain socket's data). */
 #define MP_RTMP_PROXY_IO_MAX (256u << 10)
+/* The smallest block a plain socket is read into (rtmp_io.c); blocks grow to MP_RTMP_PROXY_IO_MAX. */
+#define MP_RTMP_PROXY_RX_MIN (16u << 10)
 /* A passed chunk's payload this long goes to the other side by reference, not copied (rtmp_io.c). */
 #define MP_RTMP_PROXY_REF_MIN (16u << 10)
 /* Reads of up to MP_RTMP_PROXY_IO_MAX one read callback makes on a plain socket. */
@@ -84,6 +86,7 @@ struct mp_rtmp_side {
 	uint8_t is_origin;
 	uint8_t plain;        /* a plain TCP socket (not TLS): rtmp_io.c reads it in large reads itself */
 	struct mp_rtmp_rxblock *rx[2]; /* the blocks it reads into: current, previous (rtmp_io.c) */
+	uint32_t rx_cap;      /* the size of its next block (rtmp_io.c) */
 	uint64_t bytes_in, bytes_out;
 	uint64_t msgs_in;
 	uint64_t msgs_passed;  /* media messages relayed chunk by chunk, never assembled */

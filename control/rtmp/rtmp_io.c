@@ -6,15 +6,19 @@
 #include "mp_log.h"
 #include "rtmp_session.h"
 
+#include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
 static struct mp_rtmp_session *session_of(struct mp_rtmp_side *side)
@@ -191,6 +195,145 @@ static int read_message(struct mp_rtmp_session *s, struct mp_rtmp_side *side, st
 	return rc == MP_ERR_AGAIN ? MP_OK : rc;
 }
 
+/* A block a plain socket is read into (read_more). The input buffer refers to the bytes read
+ * (evbuffer_add_reference), and so does the other side's output for the payload of a passed chunk
+ * (move_payload): that payload is never copied in user space, only by the kernel in and out. The
+ * block lives while anything refers to it; the side holds its current and previous block. */
+struct mp_rtmp_rxblock {
+	unsigned refs;
+	uint32_t used, cap;
+	uint8_t data[];
+};
+
+/* The size of a side's next block: what its last read suggests, so that a slow stream's leftover
+ * (a partial chunk waits in the input between bursts) pins a small block, not MP_RTMP_PROXY_IO_MAX. */
+static uint32_t rx_next_cap(size_t got, size_t room, uint32_t cap)
+{
+	uint32_t want = MP_RTMP_PROXY_RX_MIN;
+
+	if (got == room) /* the socket had at least this much: grow */
+		return cap < MP_RTMP_PROXY_IO_MAX / 2 ? 2 * cap : MP_RTMP_PROXY_IO_MAX;
+	while (want < 2 * got && want < MP_RTMP_PROXY_IO_MAX)
+		want *= 2;
+	return want;
+}
+
+static void rx_unref(const void *data, size_t len, void *arg)
+{
+	struct mp_rtmp_rxblock *b = arg;
+
+	(void)data;
+	(void)len;
+	if (--b->refs == 0)
+		free(b);
+}
+
+/* Let go of the side's blocks (what still refers to them keeps them). */
+static void rx_release(struct mp_rtmp_side *side)
+{
+	for (unsigned i = 0; i < 2; i++)
+		if (side->rx[i]) {
+			rx_unref(NULL, 0, side->rx[i]);
+			side->rx[i] = NULL;
+		}
+}
+
+/* The side's block that holds [p, p + len), or NULL. */
+static struct mp_rtmp_rxblock *rx_block_of(const struct mp_rtmp_side *side, const void *p, size_t len)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		struct mp_rtmp_rxblock *b = side->rx[i];
+
+		if (b && (const uint8_t *)p >= b->data && (const uint8_t *)p + len <= b->data + b->used)
+			return b;
+	}
+	return NULL;
+}
+
+/* libevent 2.1 reads at most 4096 bytes per read callback (EVBUFFER_MAX_READ, whatever
+ * bufferevent_set_max_single_read says; 2.2 makes it settable), each read an ioctl(FIONREAD), a
+ * readv, a trip through epoll_wait and a pump: at hundreds of MB/s the relay spent its time there.
+ * After a pump has consumed what libevent read, read what else waits on a plain socket ourselves,
+ * up to MP_RTMP_PROXY_IO_MAX buffered, into the side's block, and append it to the same input
+ * buffer by reference (its end is frozen between the socket bufferevent's own reads, as here).
+ * End of stream and errors are left to libevent's next read, which sees them again.
+ * Returns the bytes added (0: none now) or MP_ERR_NOMEM. */
+static ssize_t read_more(struct mp_rtmp_side *side)
+{
+	struct evbuffer *in = bufferevent_get_input(side->bev);
+	struct mp_rtmp_rxblock *b = side->rx[0];
+	size_t have = evbuffer_get_length(in), room;
+	ssize_t got;
+	int fd = (int)bufferevent_getfd(side->bev);
+
+	if (fd < 0 || have >= MP_RTMP_PROXY_IO_MAX)
+		return 0;
+	if (!b || b->used == b->cap) {
+		uint32_t cap = side->rx_cap ? side->rx_cap : MP_RTMP_PROXY_RX_MIN;
+
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return MP_ERR_NOMEM;
+		b->refs = 1; /* the side's */
+		b->used = 0;
+		b->cap = cap;
+		if (side->rx[1])
+			rx_unref(NULL, 0, side->rx[1]);
+		side->rx[1] = side->rx[0];
+		side->rx[0] = b;
+	}
+	room = b->cap - b->used;
+	if (room > MP_RTMP_PROXY_IO_MAX - have)
+		room = MP_RTMP_PROXY_IO_MAX - have;
+	do
+		got = read(fd, b->data + b->used, room);
+	while (got < 0 && errno == EINTR);
+	if (got <= 0)
+		return 0; /* EAGAIN, end of stream, error: libevent's next read */
+	side->rx_cap = rx_next_cap((size_t)got, room, b->cap);
+	b->refs++;
+	evbuffer_unfreeze(in, 0);
+	if (evbuffer_add_reference(in, b->data + b->used, (size_t)got, rx_unref, b)) {
+		evbuffer_freeze(in, 0);
+		b->refs--;
+		return MP_ERR_NOMEM; /* the bytes read are lost: the stream cannot go on */
+	}
+	evbuffer_freeze(in, 0);
+	b->used += (uint32_t)got;
+	return got;
+}
+
+/* Move the first k bytes of in (a passed chunk's payload) to out. A payload of at least
+ * MP_RTMP_PROXY_REF_MIN goes by reference where it lies in one of the side's blocks; a shorter one
+ * (and what libevent itself read) is copied once into out's own chains, where chunks follow one
+ * another with no allocation per chunk (a reference costs libevent a 1 KB chain, and the header
+ * after it another). */
+static int move_payload(struct mp_rtmp_side *side, struct evbuffer *in, struct evbuffer *out, size_t k)
+{
+	struct evbuffer_iovec v[8];
+	size_t left = k;
+	int n = evbuffer_peek(in, (ev_ssize_t)k, NULL, v, 8);
+
+	if (n < 1 || n > 8) /* spread over many small chains: let libevent move them */
+		return evbuffer_remove_buffer(in, out, k) == (int)k ? MP_OK : MP_ERR_NOMEM;
+	for (int i = 0; i < n && left; i++) {
+		size_t len = v[i].iov_len < left ? v[i].iov_len : left;
+		struct mp_rtmp_rxblock *b = k >= MP_RTMP_PROXY_REF_MIN ? rx_block_of(side, v[i].iov_base, len) : NULL;
+
+		if (b) {
+			b->refs++;
+			if (evbuffer_add_reference(out, v[i].iov_base, len, rx_unref, b)) {
+				b->refs--;
+				return MP_ERR_NOMEM;
+			}
+		} else if (evbuffer_add(out, v[i].iov_base, len)) {
+			return MP_ERR_NOMEM;
+		}
+		left -= len;
+	}
+	return evbuffer_drain(in, k) ? MP_ERR_NOMEM : MP_OK;
+}
+
 /* One step of the chunk-by-chunk relay (both sides at the same chunk size): a chunk header, or a
  * chunk's payload. A media message's chunks go to the other side as they come: a header we write
  * (the message stream id mapped) and the payload moved between libevent buffers, never copied into
@@ -231,12 +374,17 @@ static int relay_chunk(struct mp_rtmp_session *s, struct mp_rtmp_side *side, str
 					       sizeof(hdr));
 		if (n < 0)
 			return n;
-		if (bufferevent_write(to->bev, hdr, (size_t)n))
+		/* expand first: after a reference, evbuffer_add would size its new chain from the
+		 * reference's length (64 KB for a 1-byte header after a 60000-byte payload) */
+		if (evbuffer_expand(bufferevent_get_output(to->bev), (size_t)n) ||
+		    evbuffer_add(bufferevent_get_output(to->bev), hdr, (size_t)n))
 			return MP_ERR_NOMEM;
 		count_out(to, (size_t)n);
-		/* libevent moves whole buffer chains by reference and copies only partial ones */
-		if (k && evbuffer_remove_buffer(in, bufferevent_get_output(to->bev), k) != (int)k)
-			return MP_ERR_NOMEM;
+		if (k) {
+			rc = move_payload(side, in, bufferevent_get_output(to->bev), k);
+			if (rc < 0)
+				return rc;
+		}
 		count_in(s, side, k);
 		count_out(to, k);
 		rc = mp_rtmp_reader_pass(r, k);
@@ -297,14 +445,54 @@ int mp_rtmp_pump(struct mp_rtmp_session *s, struct mp_rtmp_side *side)
 	return MP_OK;
 }
 
+/* Write what is queued for a plain socket now, rather than on the next turn of the event loop
+ * (one epoll_wait and two epoll_ctl fewer per burst). What the socket does not take stays queued
+ * for libevent's write callback, which also reports errors and calls on_write at the low mark.
+ * The output's start is frozen between the socket bufferevent's own writes, as here. */
+static void write_now(struct mp_rtmp_side *side)
+{
+	struct evbuffer *out;
+	int fd;
+
+	if (!side->bev || !side->plain)
+		return;
+	out = bufferevent_get_output(side->bev);
+	fd = (int)bufferevent_getfd(side->bev);
+	if (fd < 0 || !evbuffer_get_length(out))
+		return;
+	evbuffer_unfreeze(out, 1);
+	evbuffer_write_atmost(out, fd, MP_RTMP_PROXY_IO_MAX);
+	evbuffer_freeze(out, 1);
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct mp_rtmp_side *side = arg;
 	struct mp_rtmp_session *s = session_of(side);
+	unsigned reads = 0;
+	int rc;
 
 	(void)bev;
 	s->last_ms = mp_now_ms();
-	mp_rtmp_session_result(s, mp_rtmp_pump(s, side), side->is_origin ? "reading the origin" : "reading the client");
+	rc = mp_rtmp_pump(s, side);
+	/* pump returns with the input consumed but for a partial chunk, or paused, or the state
+	 * changed: read more only while the same side can still be read, and a few times at most
+	 * (the other sessions' turn comes) */
+	while (rc >= 0 && side->plain && side->bev && readable(s, side) && reads++ < MP_RTMP_PROXY_READS) {
+		ssize_t got = read_more(side);
+
+		if (got <= 0) {
+			rc = got < 0 ? (int)got : rc;
+			break;
+		}
+		rc = mp_rtmp_pump(s, side);
+		if (rc >= 0 && s->state == MP_RTMP_S_RELAY)
+			write_now(mp_rtmp_other(s, side));
+	}
+	/* an idle side holds no block (what the other side's output refers to stays until written) */
+	if (side->bev && !evbuffer_get_length(bufferevent_get_input(side->bev)))
+		rx_release(side);
+	mp_rtmp_session_result(s, rc, side->is_origin ? "reading the origin" : "reading the client");
 }
 
 /* Output drained to the low mark (or to 0 while closing). */
@@ -374,6 +562,7 @@ int mp_rtmp_side_open(struct mp_rtmp_session *s, struct mp_rtmp_side *side, stru
 	side->out_chunk = MP_RTMP_DEFAULT_CHUNK_SIZE;
 	side->out_window = 0;
 	side->paused = 0;
+	side->plain = bufferevent_openssl_get_ssl(bev) == NULL;
 	mp_rtmp_reader_init(&side->rd, MP_RTMP_PROXY_SETUP_MAX_MSG); /* raised when the relay starts */
 	bufferevent_setcb(bev, on_read, on_write, on_event, side);
 	/* libevent reads and writes at most 16 KB per callback by default: a relay moving media at
@@ -392,4 +581,5 @@ void mp_rtmp_side_close(struct mp_rtmp_side *side)
 		side->bev = NULL;
 		mp_rtmp_reader_free(&side->rd);
 	}
+	rx_release(side);
 }

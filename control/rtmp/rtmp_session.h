@@ -18,6 +18,7 @@ struct bufferevent;
 struct event;
 struct mp_control;
 struct evconnlistener;
+struct mp_rtmp_rxblock;
 
 /* The chunk size the proxy announces to both sides and writes with (SRS's default too): large
  * chunks cost fewer headers; every peer must accept it (RTMP spec 1.0 section 5.4.1). */
@@ -31,8 +32,15 @@ struct evconnlistener;
 /* A side's output queue above HIGH stops reading the other side until it drains to LOW. */
 #define MP_RTMP_PROXY_OUT_HIGH (4u << 20)
 #define MP_RTMP_PROXY_OUT_LOW (1u << 20)
-/* The most one read or write callback moves on a side's socket. */
+/* The most one read or write callback moves on a side's socket (libevent 2.1 itself reads at most
+ * 4096 bytes per read callback: rtmp_io.c reads the rest of a plain socket's data). */
 #define MP_RTMP_PROXY_IO_MAX (256u << 10)
+/* The smallest block a plain socket is read into (rtmp_io.c); blocks grow to MP_RTMP_PROXY_IO_MAX. */
+#define MP_RTMP_PROXY_RX_MIN (16u << 10)
+/* A passed chunk's payload this long goes to the other side by reference, not copied (rtmp_io.c). */
+#define MP_RTMP_PROXY_REF_MIN (16u << 10)
+/* Reads of up to MP_RTMP_PROXY_IO_MAX one read callback makes on a plain socket. */
+#define MP_RTMP_PROXY_READS 4
 /* libevent stops reading a socket while this much input waits unprocessed. */
 #define MP_RTMP_PROXY_IN_HIGH (256u << 10)
 /* Commands of the client's exchange kept for the replay to the origin, and their size bound. */
@@ -76,6 +84,9 @@ struct mp_rtmp_side {
 	uint32_t out_window;  /* the WindowAckSize we announced to this peer (0: none) */
 	uint8_t paused;       /* reading stopped: the other side's output is over its high mark */
 	uint8_t is_origin;
+	uint8_t plain;        /* a plain TCP socket (not TLS): rtmp_io.c reads it in large reads itself */
+	struct mp_rtmp_rxblock *rx[2]; /* the blocks it reads into: current, previous (rtmp_io.c) */
+	uint32_t rx_cap;      /* the size of its next block (rtmp_io.c) */
 	uint64_t bytes_in, bytes_out;
 	uint64_t msgs_in;
 	uint64_t msgs_passed;  /* media messages relayed chunk by chunk, never assembled */

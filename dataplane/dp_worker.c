@@ -185,37 +185,10 @@ struct rx_batches {
 	struct rx_batch b[MP_DP_XFER__COUNT];
 };
 
-/* The session index buckets the batch's bulk lookup will read are asked for now: the rest of the burst
- * is classified meanwhile, so at 1M sessions they have come from memory by then (asked for only at the
- * lookup, its first step was mostly waiting for them). */
-static inline void batch_prefetch(struct mp_lb *lb, enum mp_dp_xfer_kind k, const struct rte_mbuf *m,
-				  const struct mp_pkt *pkt)
-{
-	if (unlikely(!lb))
-		return;
-	switch (k) {
-	case MP_DP_XFER_WEBRTC:
-		mp_lb_session_prefetch(lb, pkt->src_ip, pkt->src_port, pkt->dst_ip, pkt->dst_port);
-		break;
-	case MP_DP_XFER_NAT:
-		mp_lb_session_prefetch_nat(lb, pkt->src_ip, pkt->src_port, pkt->dst_port);
-		break;
-	case MP_DP_XFER_SRT:
-		if (likely(pkt->payload_len >= MP_SRT_HEADER_LEN))
-			mp_lb_session_prefetch_srt(lb, mp_rd32(rte_pktmbuf_mtod_offset(m, const uint8_t *,
-										  pkt->payload_off + 12)));
-		break;
-	default:
-		break;
-	}
-}
-
-static inline void batch_add(struct mp_dp_worker *w, struct rx_batches *bs, enum mp_dp_xfer_kind k, struct rte_mbuf *m,
-			     const struct mp_pkt *pkt)
+static inline void batch_add(struct rx_batches *bs, enum mp_dp_xfer_kind k, struct rte_mbuf *m, const struct mp_pkt *pkt)
 {
 	struct rx_batch *b = &bs->b[k];
 
-	batch_prefetch(w->dp->lb, k, m, pkt);
 	b->m[b->n] = m;
 	b->pkt[b->n++] = *pkt;
 }
@@ -246,10 +219,10 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 	}
 	switch (v) {
 	case MP_V_WEBRTC:
-		batch_add(w, bs, MP_DP_XFER_WEBRTC, m, &pkt);
+		batch_add(bs, MP_DP_XFER_WEBRTC, m, &pkt);
 		return;
 	case MP_V_SRT:
-		batch_add(w, bs, MP_DP_XFER_SRT, m, &pkt);
+		batch_add(bs, MP_DP_XFER_SRT, m, &pkt);
 		return;
 	case MP_V_NAT:
 		/* Return traffic of another worker's NAT slice goes to that worker (without rte_flow
@@ -259,7 +232,7 @@ static inline void handle(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *
 			mp_dp_handoff(w, owner, m, &pkt, pi, MP_DP_XFER_NAT);
 			return;
 		}
-		batch_add(w, bs, MP_DP_XFER_NAT, m, &pkt);
+		batch_add(bs, MP_DP_XFER_NAT, m, &pkt);
 		return;
 	case MP_V_REPLY:
 		if (pkt.is_arp_request) {
@@ -333,7 +306,7 @@ static unsigned take_handed(struct mp_dp_worker *w, uint64_t now_ms)
 		for (unsigned i = 0; i < n; i++) {
 			unsigned pi = in[i].pi < dp->n_ports ? in[i].pi : 0;
 
-			batch_add(w, &bs[pi], (enum mp_dp_xfer_kind)(in[i].kind % MP_DP_XFER__COUNT), in[i].m, &in[i].pkt);
+			batch_add(&bs[pi], (enum mp_dp_xfer_kind)(in[i].kind % MP_DP_XFER__COUNT), in[i].m, &in[i].pkt);
 		}
 		for (unsigned pi = 0; pi < dp->n_ports; pi++)
 			run_batches(w, pi, &bs[pi], now_ms, true);

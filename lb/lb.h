@@ -447,13 +447,6 @@ bool mp_lb_nat_port_foreign(const struct mp_lb *lb, uint16_t nat_port);
 #define MP_LB_FIND_BULK_MAX 64
 unsigned int mp_lb_session_find_bulk(struct mp_lb *lb, const struct mp_lb_tuple *const *keys, unsigned int n,
 				     struct mp_lb_session **out);
-/* Hints, no lookup: ask for the index buckets a later (bulk) lookup of this key reads, as soon as the
- * key is known. A worker asks while it classifies the rest of its RX burst, so at 1M sessions the
- * buckets are in cache by the time the burst's lookup reads them (asked for only at the lookup, they
- * came too late: the lookup stalled on them). Tuple hints are for UDP (the data plane's tuples). */
-void mp_lb_session_prefetch(struct mp_lb *lb, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port);
-void mp_lb_session_prefetch_nat(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port, uint16_t nat_port);
-void mp_lb_session_prefetch_srt(struct mp_lb *lb, uint32_t sock_id);
 struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id);
 /* The same for n (<= MP_LB_FIND_BULK_MAX) socket ids at once; out[i] NULL on a miss. Returns the hits. */
 unsigned int mp_lb_session_by_srt_bulk(struct mp_lb *lb, const uint32_t *const *ids, unsigned int n,

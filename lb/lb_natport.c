@@ -287,13 +287,6 @@ struct mp_lb_session *mp_lb_session_by_nat(struct mp_lb *lb, uint32_t origin_ip,
 	return nat_find(lb, &k);
 }
 
-void mp_lb_session_prefetch_nat(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port, uint16_t nat_port)
-{
-	struct mp_lb_nat_key k = nat_key(origin_ip, origin_port, nat_port);
-	if (lb->nat_ix.slot != NULL)
-		mp_lb_ix_prefetch(&lb->nat_ix, nat_pack(&k));
-}
-
 unsigned int mp_lb_session_by_nat_bulk(struct mp_lb *lb, const struct mp_lb_nat_key *const *keys, unsigned int n,
 				       struct mp_lb_session **out)
 {

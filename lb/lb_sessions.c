@@ -1,6 +1,4 @@
 /* lb_sessions.c: data-plane sessions by client 5-tuple, NAT port and SRT socket id; idle sweep. */
-#include <netinet/in.h>
-
 #include <rte_hash_crc.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -31,24 +29,10 @@ MP_LB_PREFETCH_FN void mp_lb_sess_prefetch(const struct mp_lb_session *s)
 	__builtin_prefetch(&s->last_seen_ms);
 }
 
-/* The tuple index's key: a CRC of the 16 tuple bytes (pad zero) with a per-instance seed, computed
- * from the fields as the two little-endian 8-byte words rte_hash_crc(t, 16, seed) reads, so a caller
- * with the fields in registers (mp_lb_session_prefetch) needs no tuple in memory. */
-static inline uint64_t tuple_hash_of(const struct mp_lb *lb, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip,
-				     uint16_t dst_port, uint8_t proto)
-{
-	uint64_t w0 = (uint64_t)dst_ip << 32 | src_ip;
-	uint64_t w1 = (uint64_t)proto << 32 | (uint64_t)dst_port << 16 | src_port;
-	return rte_hash_crc_8byte(w1, rte_hash_crc_8byte(w0, lb->tuple_seed));
-}
-_Static_assert(offsetof(struct mp_lb_tuple, src_ip) == 0 && offsetof(struct mp_lb_tuple, dst_ip) == 4 &&
-		       offsetof(struct mp_lb_tuple, src_port) == 8 && offsetof(struct mp_lb_tuple, dst_port) == 10 &&
-		       offsetof(struct mp_lb_tuple, proto) == 12 && sizeof(struct mp_lb_tuple) == 16,
-	       "tuple_hash_of packs the tuple's bytes in this order");
-
+/* The tuple index's key: a CRC of the 16 tuple bytes (pad zero) with a per-instance seed. */
 static inline uint64_t tuple_hash(const struct mp_lb *lb, const struct mp_lb_tuple *t)
 {
-	return tuple_hash_of(lb, t->src_ip, t->src_port, t->dst_ip, t->dst_port, t->proto);
+	return rte_hash_crc(t, sizeof(*t), lb->tuple_seed);
 }
 
 static inline bool tuple_eq(const struct mp_lb_tuple *a, const struct mp_lb_tuple *b)
@@ -329,17 +313,6 @@ struct mp_lb_session *mp_lb_session_find(struct mp_lb *lb, const struct mp_lb_tu
 	/* The caller's tuple is the key as it is (pad zero): copying it here costs a store-forwarding
 	 * stall per lookup (small stores read back by wide loads), measured 2x slower. */
 	return tuple_find(lb, t, tuple_hash(lb, t));
-}
-
-void mp_lb_session_prefetch(struct mp_lb *lb, uint32_t src_ip, uint16_t src_port, uint32_t dst_ip, uint16_t dst_port)
-{
-	mp_lb_ix_prefetch(&lb->sess_ix, tuple_hash_of(lb, src_ip, src_port, dst_ip, dst_port, IPPROTO_UDP));
-}
-
-void mp_lb_session_prefetch_srt(struct mp_lb *lb, uint32_t sock_id)
-{
-	if (sock_id != 0)
-		mp_lb_ix_prefetch(&lb->srt_ix, sock_id);
 }
 
 unsigned int mp_lb_session_find_bulk(struct mp_lb *lb, const struct mp_lb_tuple *const *keys, unsigned int n,

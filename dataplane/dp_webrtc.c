@@ -235,8 +235,8 @@ void mp_dp_webrtc_rx_burst(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf 
 			mp_dp_drop(w, m[i], MP_DROP_NO_SESSION);
 		return;
 	}
-	/* Keys first, then one bulk lookup: the hash prefetches every bucket before comparing, and the
-	 * records found are prefetched before the first one is used (large tables miss the cache). */
+	/* Keys first, then one bulk lookup: every key's first bucket is prefetched before any is read,
+	 * and the records found before the first one is used (large tables miss the cache). */
 	for (unsigned i = 0; i < n; i++) {
 		mp_lb_tuple_set(&keys[i], pkts[i].src_ip, pkts[i].src_port, pkts[i].dst_ip, pkts[i].dst_port,
 				IPPROTO_UDP);

@@ -446,8 +446,8 @@ int mp_lb_set_fleet(struct mp_lb *lb, unsigned int index, unsigned int size);
 unsigned int mp_lb_fleet_size(const struct mp_lb *lb);
 /* nat_port is in the range but in another appliance's share (false without a fleet). */
 bool mp_lb_nat_port_foreign(const struct mp_lb *lb, uint16_t nat_port);
-/* Look n (<= MP_LB_FIND_BULK_MAX) tuples up at once (the hash prefetches every bucket before it
- * compares): out[i] is the session of keys[i] or NULL. Returns the number found. Same rules as
+/* Look n (<= MP_LB_FIND_BULK_MAX) tuples up at once (every key's first bucket is prefetched before
+ * any is read, then the record each entry names; lb_index.h mp_lb_ix_peek_bulk): out[i] is the session of keys[i] or NULL. Returns the number found. Same rules as
  * mp_lb_session_find (pads zero, valid until the next quiescent report). */
 #define MP_LB_FIND_BULK_MAX 64
 unsigned int mp_lb_session_find_bulk(struct mp_lb *lb, const struct mp_lb_tuple *const *keys, unsigned int n,

@@ -88,30 +88,68 @@ static inline const struct mp_lb_ix_slot *mp_lb_ix_bucket(const struct mp_lb_ix 
 	return &ix->slot[(size_t)b * MP_LB_IX_WAYS];
 }
 
-static inline void mp_lb_ix_prefetch(const struct mp_lb_ix *ix, uint64_t key)
-{
-	uint32_t b1, b2;
-	mp_lb_ix_buckets(ix, key, &b1, &b2);
-	__builtin_prefetch(mp_lb_ix_bucket(ix, b1));
-	__builtin_prefetch(mp_lb_ix_bucket(ix, b2));
-}
+/* always_inline: a function whose only effect is __builtin_prefetch looks side-effect free to GCC 12's
+ * pure/const analysis, and a call to it was deleted before it could be inlined (every bulk lookup's
+ * bucket prefetches were missing from the binary). Inlined first, the prefetches stay. */
+#define MP_LB_PREFETCH_FN static inline __attribute__((always_inline))
 
-/* Reader, the middle step of a bulk lookup: the value of the first entry with key in its buckets, not
- * checked (0 if none), so the caller can prefetch the record it names before checking it, for every
- * key of the burst, then take it with its check or look again with mp_lb_ix_find. */
-static inline uint64_t mp_lb_ix_peek(const struct mp_lb_ix *ix, uint64_t key)
+/* The value of the first entry with key in bucket b, not checked (0 if none). */
+static inline uint64_t mp_lb_ix_peek_in(const struct mp_lb_ix *ix, uint32_t b, uint64_t key)
 {
-	uint32_t b[2];
-	mp_lb_ix_buckets(ix, key, &b[0], &b[1]);
-	for (int j = 0; j < 2; j++) {
-		const struct mp_lb_ix_slot *sl = mp_lb_ix_bucket(ix, b[j]);
-		for (int i = 0; i < MP_LB_IX_WAYS; i++) {
-			uint64_t v = atomic_load_explicit(&sl[i].val, memory_order_acquire);
-			if (v != 0 && atomic_load_explicit(&sl[i].key, memory_order_relaxed) == key)
-				return v;
-		}
+	const struct mp_lb_ix_slot *sl = mp_lb_ix_bucket(ix, b);
+	for (int i = 0; i < MP_LB_IX_WAYS; i++) {
+		uint64_t v = atomic_load_explicit(&sl[i].val, memory_order_acquire);
+		if (v != 0 && atomic_load_explicit(&sl[i].key, memory_order_relaxed) == key)
+			return v;
 	}
 	return 0;
+}
+
+#define MP_LB_IX_BULK_MAX 64
+
+/* Reader, the first steps of a bulk lookup of n (<= MP_LB_IX_BULK_MAX) keys: v[i] is the value of the
+ * first entry with keys[i] in its buckets, not checked (0 if none); the caller then takes each with
+ * its check against the record it names, or looks again with mp_lb_ix_find (which also covers an
+ * entry moving meanwhile). A value in 1..max names the record at rec + (v - 1) * size, whose one or
+ * two lines (size <= 128) are asked for as soon as the value is known, before the next key's bucket
+ * is read.
+ * Memory: every key's first bucket is asked for before the first is read, and its second only when
+ * the key is not in the first. Inserts fill a key's first bucket first, so most keys sit there (84 %
+ * when the table is as full as it gets, 80 % of its slots; more below): ~1.2 bucket lines per lookup
+ * instead of 2. At 1M sessions the prefetches of second buckets nobody read filled the
+ * core's miss buffers and the prefetch instructions themselves stalled. */
+MP_LB_PREFETCH_FN void mp_lb_ix_peek_bulk(const struct mp_lb_ix *ix, const uint64_t *keys, unsigned int n,
+					  uint64_t *v, const void *rec, size_t size, uint64_t max)
+{
+	uint32_t b1[MP_LB_IX_BULK_MAX], b2[MP_LB_IX_BULK_MAX];
+	uint64_t second = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		mp_lb_ix_buckets(ix, keys[i], &b1[i], &b2[i]);
+		__builtin_prefetch(mp_lb_ix_bucket(ix, b1[i]));
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		v[i] = mp_lb_ix_peek_in(ix, b1[i], keys[i]);
+		if (v[i] == 0) {
+			__builtin_prefetch(mp_lb_ix_bucket(ix, b2[i]));
+			second |= 1ull << i;
+		} else if (v[i] <= max) {
+			const char *r = (const char *)rec + (v[i] - 1) * size;
+			__builtin_prefetch(r);
+			if (size > 64)
+				__builtin_prefetch(r + 64);
+		}
+	}
+	while (second != 0) {
+		unsigned int i = (unsigned int)__builtin_ctzll(second);
+		second &= second - 1;
+		v[i] = mp_lb_ix_peek_in(ix, b2[i], keys[i]);
+		if (v[i] != 0 && v[i] <= max) {
+			const char *r = (const char *)rec + (v[i] - 1) * size;
+			__builtin_prefetch(r);
+			if (size > 64)
+				__builtin_prefetch(r + 64);
+		}
+	}
 }
 
 /* Reader: the value of an entry with key that accept(ctx, value) takes (it checks the value against

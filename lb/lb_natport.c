@@ -297,18 +297,12 @@ unsigned int mp_lb_session_by_nat_bulk(struct mp_lb *lb, const struct mp_lb_nat_
 		return 0;
 	}
 	uint64_t v[MP_LB_FIND_BULK_MAX];
+	uint64_t k[MP_LB_FIND_BULK_MAX];
 	for (unsigned int i = 0; i < n; i++)
-		mp_lb_ix_prefetch(&lb->nat_ix, nat_pack(keys[i]));
+		k[i] = nat_pack(keys[i]);
 	/* The record each entry names is asked for before the first is checked. A held port or a slice
 	 * record (values above max_sessions) is a miss, looked up again below only to be sure. */
-	for (unsigned int i = 0; i < n; i++) {
-		v[i] = mp_lb_ix_peek(&lb->nat_ix, nat_pack(keys[i]));
-		if (v[i] != 0 && v[i] <= lb->cfg.max_sessions)
-		{
-			__builtin_prefetch(&lb->sess_rec[v[i] - 1]);
-			__builtin_prefetch(&lb->sess_rec[v[i] - 1].last_seen_ms);
-		}
-	}
+	mp_lb_ix_peek_bulk(&lb->nat_ix, k, n, v, lb->sess_rec, sizeof(*lb->sess_rec), lb->cfg.max_sessions);
 	for (unsigned int i = 0; i < n; i++) {
 		struct nat_ctx c = { .lb = lb, .k = keys[i] };
 		out[i] = v[i] != 0 && nat_accept(&c, v[i]) ? &lb->sess_rec[v[i] - 1] : nat_find(lb, keys[i]);

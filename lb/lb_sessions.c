@@ -22,13 +22,6 @@ static inline void mp_lb_tuple_key(struct mp_lb_tuple *k, const struct mp_lb_tup
 	k->pad[0] = k->pad[1] = k->pad[2] = 0;
 }
 
-/* Both lines of a record: the caller of a bulk lookup reads the first and writes the second. */
-static inline void mp_lb_sess_prefetch(const struct mp_lb_session *s)
-{
-	__builtin_prefetch(s);
-	__builtin_prefetch(&s->last_seen_ms);
-}
-
 /* The tuple index's key: a CRC of the 16 tuple bytes (pad zero) with a per-instance seed. */
 static inline uint64_t tuple_hash(const struct mp_lb *lb, const struct mp_lb_tuple *t)
 {
@@ -322,17 +315,11 @@ unsigned int mp_lb_session_find_bulk(struct mp_lb *lb, const struct mp_lb_tuple 
 	unsigned int hits = 0;
 	if (n == 0 || n > MP_LB_FIND_BULK_MAX)
 		return 0;
-	/* Every bucket is asked for before the first is read, then every record an entry names before
-	 * the first is compared (the misses of a burst overlap, as in rte_hash's bulk lookup). */
-	for (unsigned int i = 0; i < n; i++) {
+	/* Every first bucket is asked for before the first is read, then every record an entry names
+	 * before the first is compared (the misses of a burst overlap, as in rte_hash's bulk lookup). */
+	for (unsigned int i = 0; i < n; i++)
 		h[i] = tuple_hash(lb, keys[i]);
-		mp_lb_ix_prefetch(&lb->sess_ix, h[i]);
-	}
-	for (unsigned int i = 0; i < n; i++) {
-		v[i] = mp_lb_ix_peek(&lb->sess_ix, h[i]);
-		if (v[i] != 0 && v[i] <= lb->cfg.max_sessions)
-			mp_lb_sess_prefetch(&lb->sess_rec[v[i] - 1]);
-	}
+	mp_lb_ix_peek_bulk(&lb->sess_ix, h, n, v, lb->sess_rec, sizeof(*lb->sess_rec), lb->cfg.max_sessions);
 	for (unsigned int i = 0; i < n; i++) {
 		struct tuple_ctx c = { .lb = lb, .t = keys[i] };
 		out[i] = v[i] != 0 && tuple_accept(&c, v[i]) ? &lb->sess_rec[v[i] - 1] : tuple_find(lb, keys[i], h[i]);
@@ -424,13 +411,12 @@ unsigned int mp_lb_session_by_srt_bulk(struct mp_lb *lb, const uint32_t *const *
 	unsigned int hits = 0;
 	if (n == 0 || n > MP_LB_FIND_BULK_MAX)
 		return 0;
+	uint64_t k[MP_LB_FIND_BULK_MAX];
 	for (unsigned int i = 0; i < n; i++)
-		mp_lb_ix_prefetch(&lb->srt_ix, *ids[i]);
-	for (unsigned int i = 0; i < n; i++) {
-		v[i] = *ids[i] != 0 ? mp_lb_ix_peek(&lb->srt_ix, *ids[i]) : 0;
-		if (v[i] != 0 && v[i] <= lb->cfg.max_sessions)
-			mp_lb_sess_prefetch(&lb->sess_rec[v[i] - 1]);
-	}
+		k[i] = *ids[i];
+	mp_lb_ix_peek_bulk(&lb->srt_ix, k, n, v, lb->sess_rec, sizeof(*lb->sess_rec), lb->cfg.max_sessions);
+	for (unsigned int i = 0; i < n; i++)
+		v[i] = k[i] != 0 ? v[i] : 0; /* 0 is no socket id */
 	for (unsigned int i = 0; i < n; i++) {
 		struct srt_ctx c = { .lb = lb, .id = *ids[i] };
 		out[i] = v[i] != 0 && srt_accept(&c, v[i]) ? &lb->sess_rec[v[i] - 1] : srt_find(lb, *ids[i]);

@@ -986,6 +986,24 @@ static uint64_t fleet_turn(struct mp_lb *lb, uint64_t *now, uint64_t *next_sync)
 	return e.renewed + e.rewritten - b.renewed - b.rewritten;
 }
 
+/* Turns until the renewal pass under way ends (within 60 s of the test clock): its statistics in *st,
+ * and each turn renewed no more than 16 batches of 128 records, the pass taking more than one turn. */
+static void fleet_run_pass(struct mp_lb *lb, uint64_t *now, uint64_t *next_sync, struct mp_lb_fleet_stats *st)
+{
+	uint64_t start = *now, most = 0, turns = 0, passes;
+	mp_lb_fleet_stats(lb, st);
+	passes = st->renewal_passes;
+	do {
+		uint64_t k = fleet_turn(lb, now, next_sync);
+		most = k > most ? k : most;
+		turns += k > 0;
+		mp_lb_fleet_stats(lb, st);
+		assert_true(*now - start < 60 * SEC);
+	} while (st->renewal_passes == passes);
+	assert_true(turns > 1);
+	assert_true(most <= 16 * 128);
+}
+
 /* How many of the n keys' PTTL exceed above_ms (one pipelined round per 256). */
 static uint32_t keys_with_pttl_above(char (*keys)[96], uint32_t n, long long above_ms)
 {
@@ -1047,16 +1065,9 @@ static void fleet_renewal_is_spread_over_turns_serves_lookups_meanwhile_and_rene
 
 	/* The first pass writes every record, over several turns, no turn more than 16 batches of 128. */
 	struct mp_lb_fleet_stats st;
-	uint64_t start = now, most = 0, turns = 0;
-	do {
-		uint64_t k = fleet_turn(a, &now, &next_sync);
-		most = k > most ? k : most;
-		turns += k > 0;
-		mp_lb_fleet_stats(a, &st);
-		assert_true(now - start < 60 * SEC);
-	} while (st.renewal_passes == 0);
-	assert_true(turns > 1);
-	assert_true(most <= 16 * 128);
+	uint64_t start = now;
+	fleet_run_pass(a, &now, &next_sync, &st);
+	assert_int_equal(st.renewal_passes, 1);
 	assert_int_equal(st.rewritten, N);
 	assert_int_equal(st.renewal_overruns, 0);
 	assert_int_equal(keys_with_pttl_above(keys, 2 * N, 50000), 2 * N); /* fleet_record_ttl, not 10 s */
@@ -1080,16 +1091,7 @@ static void fleet_renewal_is_spread_over_turns_serves_lookups_meanwhile_and_rene
 		redisFree(rcx);
 	}
 	start = now;
-	most = turns = 0;
-	do {
-		uint64_t k = fleet_turn(a, &now, &next_sync);
-		most = k > most ? k : most;
-		turns += k > 0;
-		mp_lb_fleet_stats(a, &st);
-		assert_true(now - start < 60 * SEC);
-	} while (st.renewal_passes == 1);
-	assert_true(turns > 1);
-	assert_true(most <= 16 * 128);
+	fleet_run_pass(a, &now, &next_sync, &st);
 	assert_true(now - start <= 20 * SEC); /* within its interval */
 	assert_int_equal(st.renewed, N);
 	assert_int_equal(st.rewritten, N); /* none again */

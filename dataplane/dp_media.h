@@ -64,7 +64,7 @@ static inline void mp_dp_tx_udp(struct mp_dp_worker *w, unsigned pi, struct rte_
 {
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 
-	if (likely(!mp_dp_v6c_is_alias(mp_rd32(f + (w->dp->ports[pi].iface.vlan_id ? 18 : 14) + 16)))) {
+	if (likely(!mp_lb_is_standin(mp_rd32(f + (w->dp->ports[pi].iface.vlan_id ? 18 : 14) + 16)))) {
 		mp_dp_tx(w, pi, m);
 		return;
 	}

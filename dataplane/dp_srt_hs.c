@@ -165,7 +165,7 @@ static void send_conclusion_to_origin(struct mp_dp_worker *w, const struct mp_lb
  * reached over: a stand-in's IPv6 address (an IPv6 client's or origin's, dp_v6client.h), else ip. */
 static void peer_ip_of(struct mp_dp *dp, uint32_t ip, uint64_t now_ms, uint8_t peer[16])
 {
-	const uint8_t *a = unlikely(mp_dp_v6c_is_alias(ip)) ? mp_dp_v6c_addr(dp, ip, now_ms) : NULL;
+	const uint8_t *a = unlikely(mp_lb_is_standin(ip)) ? mp_dp_v6c_addr(dp, ip, now_ms) : NULL;
 
 	if (a)
 		mp_srt_peer_ip_from_ipv6(a, peer);
@@ -330,7 +330,7 @@ static void client_conclusion(struct mp_dp_worker *w, unsigned pi, struct rte_mb
 	sl->conc_len = (uint16_t)conc_len;
 	memcpy(sl->conclusion, conc, conc_len);
 	mp_dp_srt_induction_from(hs, sl->induction);
-	if (unlikely(mp_dp_v6c_is_alias(s->tuple.src_ip) || mp_dp_v6c_is_alias(s->origin_ipv4))) {
+	if (unlikely(mp_lb_is_standin(s->tuple.src_ip) || mp_lb_is_standin(s->origin_ipv4))) {
 		/* The caller's handshake names our address as its peer, in the caller's family; the origin
 		 * reads the field as its own address as the caller sees it (libsrt), in the family it is
 		 * reached over (an IPv6 origin's stand-in: IPv6): it gets its own. */
@@ -455,7 +455,7 @@ void mp_dp_srt_origin_hs(struct mp_dp_worker *w, unsigned pi, struct rte_mbuf *m
 		sl->resp_len = (uint16_t)(pkt->payload_len < MP_DP_SRT_HS_BYTES ? pkt->payload_len : MP_DP_SRT_HS_BYTES);
 		memcpy(sl->response, p, sl->resp_len);
 		mp_srt_hs_set_cookie(sl->response, sl->resp_len, sl->client_cookie);
-		if (unlikely(mp_dp_v6c_is_alias(s->tuple.src_ip) || mp_dp_v6c_is_alias(s->origin_ipv4))) {
+		if (unlikely(mp_lb_is_standin(s->tuple.src_ip) || mp_lb_is_standin(s->origin_ipv4))) {
 			/* the origin named our NAT address in the origin's family; the caller is told its
 			 * own, in its family */
 			uint8_t peer[16];

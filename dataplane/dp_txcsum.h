@@ -70,7 +70,7 @@ static inline void mp_dp_udp_rewrite(const struct mp_dp *dp, unsigned out, struc
 {
 	const struct mp_dp_port *p = &dp->ports[out];
 	/* to an IPv6 client's or origin's stand-in: mp_dp_tx_udp translates it, from complete checksums */
-	unsigned hw = mp_dp_v6c_is_alias(dst_ip) ? 0 : mp_dp_tx_csum_choose(m, pkt, p->tx_offloads);
+	unsigned hw = mp_lb_is_standin(dst_ip) ? 0 : mp_dp_tx_csum_choose(m, pkt, p->tx_offloads);
 
 	mp_udp_rewrite_fast(rte_pktmbuf_mtod(m, uint8_t *), pkt, p->iface.mac, dst_mac, src_ip, src_port, dst_ip,
 			    dst_port, hw);

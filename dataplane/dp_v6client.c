@@ -63,7 +63,7 @@ static bool client6_addr(void *ctx, uint32_t ip, uint8_t a[16])
 	const struct mp_dp_v6c *t = ctx;
 	uint32_t k = ip - 1;
 
-	if (!mp_dp_v6c_is_alias(ip) || mp_lb_origin6_is_standin(ip) || k >= t->n_slots || !LD(&t->used_ms[k]))
+	if (!mp_lb_is_standin(ip) || mp_lb_origin6_is_standin(ip) || k >= t->n_slots || !LD(&t->used_ms[k]))
 		return false;
 	memcpy(a, t->addr[k], 16);
 	return true;
@@ -134,7 +134,7 @@ const uint8_t *mp_dp_v6c_addr(struct mp_dp *dp, uint32_t ip, uint64_t now_ms)
 
 	if (mp_lb_origin6_is_standin(ip))
 		return dp->lb ? mp_lb_origin6_addr(dp->lb, ip) : NULL;
-	if (unlikely(!t || !mp_dp_v6c_is_alias(ip) || k >= t->n_slots || !LD(&t->used_ms[k])))
+	if (unlikely(!t || !mp_lb_is_standin(ip) || k >= t->n_slots || !LD(&t->used_ms[k])))
 		return NULL;
 	if (unlikely(!touch(t, k, now_ms)))
 		return NULL;

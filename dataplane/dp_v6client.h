@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lb.h" /* mp_lb_is_standin: a client's stand-in, or an origin's (lb_origin6.c) */
+
 struct mp_dp;
 struct mp_dp_worker;
 struct rte_hash;
@@ -36,12 +38,6 @@ struct mp_dp_v6c {
 	uint64_t reclaimed;      /* stand-ins given back (relaxed, sweeper only) */
 };
 
-/* A stand-in, of an IPv6 client or of an IPv6 origin (0.255.0.0/16, lb.h mp_lb_origin6_is_standin):
- * a frame to it is translated to IPv6 on its way out (mp_dp_tx_udp). */
-static inline bool mp_dp_v6c_is_alias(uint32_t ip)
-{
-	return ip != 0 && (ip >> 24) == 0;
-}
 
 /* Made by mp_dp_init when a port has an IPv6 address; dp->v6c NULL otherwise. */
 int mp_dp_v6c_init(struct mp_dp *dp, char *err, size_t errcap);

@@ -62,7 +62,7 @@ int mp_dp_resolve_slow(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, ui
 	bool refresh;
 
 	/* An IPv6 client's or origin's stand-in: resolved over IPv6 where the frame is translated (mp_dp_tx_udp). */
-	if (unlikely(mp_dp_v6c_is_alias(dst))) {
+	if (unlikely(mp_lb_is_standin(dst))) {
 		memset(mac, 0, 6);
 		return MP_OK;
 	}

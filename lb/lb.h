@@ -204,6 +204,12 @@ bool mp_lb_origin_verify(const struct mp_lb_origin *o);
  * address only MP_LB_ORIGIN6_QUIET_MS after the last one went. Picks, WebRTC usernames and sessions
  * carry the stand-in; the data plane translates at its edge (dp_v6client.c). */
 #define MP_LB_ORIGIN6_NET 0x00ff0000u
+/* Any stand-in, an IPv6 client's (dp_v6client.h) or an IPv6 origin's: an address in 0.0.0.0/8 other
+ * than 0, never the source of a real datagram. A frame to one is translated to IPv6 on its way out. */
+static inline bool mp_lb_is_standin(uint32_t ip)
+{
+	return ip != 0 && (ip >> 24) == 0;
+}
 #define MP_LB_ORIGIN6_MAX 65535u
 #define MP_LB_ORIGIN6_QUIET_MS 600000u
 static inline bool mp_lb_origin6_is_standin(uint32_t ip)
@@ -447,8 +453,9 @@ unsigned int mp_lb_fleet_size(const struct mp_lb *lb);
 /* nat_port is in the range but in another appliance's share (false without a fleet). */
 bool mp_lb_nat_port_foreign(const struct mp_lb *lb, uint16_t nat_port);
 /* Look n (<= MP_LB_FIND_BULK_MAX) tuples up at once (every key's first bucket is prefetched before
- * any is read, then the record each entry names; lb_index.h mp_lb_ix_peek_bulk): out[i] is the session of keys[i] or NULL. Returns the number found. Same rules as
- * mp_lb_session_find (pads zero, valid until the next quiescent report). */
+ * any is read, then the record each entry names; lb_index.h mp_lb_ix_peek_bulk): out[i] is the
+ * session of keys[i] or NULL. Returns the number found. Same rules as mp_lb_session_find (pads zero,
+ * valid until the next quiescent report). */
 #define MP_LB_FIND_BULK_MAX 64
 unsigned int mp_lb_session_find_bulk(struct mp_lb *lb, const struct mp_lb_tuple *const *keys, unsigned int n,
 				     struct mp_lb_session **out);

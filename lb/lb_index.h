@@ -107,6 +107,17 @@ static inline uint64_t mp_lb_ix_peek_in(const struct mp_lb_ix *ix, uint32_t b, u
 
 #define MP_LB_IX_BULK_MAX 64
 
+/* The record value v (1..max) names, at rec + (v - 1) * size: its one or two lines asked for. */
+MP_LB_PREFETCH_FN void mp_lb_ix_prefetch_rec(const void *rec, size_t size, uint64_t v, uint64_t max)
+{
+	if (v == 0 || v > max)
+		return;
+	const char *r = (const char *)rec + (v - 1) * size;
+	__builtin_prefetch(r);
+	if (size > 64)
+		__builtin_prefetch(r + 64);
+}
+
 /* Reader, the first steps of a bulk lookup of n (<= MP_LB_IX_BULK_MAX) keys: v[i] is the value of the
  * first entry with keys[i] in its buckets, not checked (0 if none); the caller then takes each with
  * its check against the record it names, or looks again with mp_lb_ix_find (which also covers an
@@ -132,23 +143,14 @@ MP_LB_PREFETCH_FN void mp_lb_ix_peek_bulk(const struct mp_lb_ix *ix, const uint6
 		if (v[i] == 0) {
 			__builtin_prefetch(mp_lb_ix_bucket(ix, b2[i]));
 			second |= 1ull << i;
-		} else if (v[i] <= max) {
-			const char *r = (const char *)rec + (v[i] - 1) * size;
-			__builtin_prefetch(r);
-			if (size > 64)
-				__builtin_prefetch(r + 64);
 		}
+		mp_lb_ix_prefetch_rec(rec, size, v[i], max);
 	}
 	while (second != 0) {
 		unsigned int i = (unsigned int)__builtin_ctzll(second);
 		second &= second - 1;
 		v[i] = mp_lb_ix_peek_in(ix, b2[i], keys[i]);
-		if (v[i] != 0 && v[i] <= max) {
-			const char *r = (const char *)rec + (v[i] - 1) * size;
-			__builtin_prefetch(r);
-			if (size > 64)
-				__builtin_prefetch(r + 64);
-		}
+		mp_lb_ix_prefetch_rec(rec, size, v[i], max);
 	}
 }
 

@@ -183,12 +183,11 @@ int mp_lb_addr_text(struct mp_lb *lb, uint32_t ip, char *out, size_t cap)
 	char t[MP_LB_ADDR_TEXT_MAX];
 	uint8_t c6[16];
 
-	if (!a && lb && ip != 0 && (ip >> 24) == 0 && lb->client6 && lb->client6(lb->client6_ctx, ip, c6))
+	if (!a && lb && mp_lb_is_standin(ip) && lb->client6 && lb->client6(lb->client6_ctx, ip, c6))
 		a = c6;
-
 	if (a && mp_ipv6_format(a, t, sizeof(t)) > 0)
 		return snprintf(out, cap, "[%s]", t);
-	return snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+	return mp_ipv4_format(ip, out, cap);
 }
 
 void mp_lb_set_client6(struct mp_lb *lb, mp_lb_client6_fn fn, void *ctx)

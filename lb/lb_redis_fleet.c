@@ -9,6 +9,7 @@
 #include <rte_lcore.h>
 
 #include "endpoint.h"
+#include "ipv6.h"
 #include "lb_redis_internal.h"
 #include "mp_clock.h"
 #include "mp_error.h"
@@ -80,7 +81,7 @@ static const char *kind_name(uint8_t kind)
  * has no record. */
 static bool fleet_client_standin(const struct mp_lb_session *s)
 {
-	return (s->tuple.src_ip >> 24) == 0;
+	return mp_lb_is_standin(s->tuple.src_ip);
 }
 
 static void rec_of(struct mp_lb *lb, struct mp_rds_fleet_rec *rec, const struct mp_lb_session *s, uint16_t by)
@@ -132,17 +133,11 @@ static void ep_text(char *out, size_t cap, uint32_t ip, uint16_t port)
 	snprintf(out, cap, "%s:%u", a, port);
 }
 
-static bool has_ip6(const uint8_t a[16])
-{
-	static const uint8_t zero[16];
-	return memcmp(a, zero, 16) != 0;
-}
-
 /* The record's origin address as every appliance writes it: "a.b.c.d", or "[IPv6]" (MP_LB_ADDR_TEXT_MAX). */
 static void origin_text(const struct mp_rds_fleet_rec *rec, char *out, size_t cap)
 {
 	char a[INET6_ADDRSTRLEN];
-	if (has_ip6(rec->origin_ip6) && mp_ipv6_format(rec->origin_ip6, a, sizeof(a)) > 0)
+	if (!mp_ip6_is_unspecified(rec->origin_ip6) && mp_ipv6_format(rec->origin_ip6, a, sizeof(a)) > 0)
 		snprintf(out, cap, "[%s]", a);
 	else
 		mp_ipv4_format(rec->origin_ip, out, cap);
@@ -181,7 +176,7 @@ static int ep_get(const cJSON *j, const char *name, uint32_t *ip, uint16_t *port
 	struct mp_endpoint ep;
 	if (!cJSON_IsString(v) || mp_endpoint_parse(v->valuestring, strlen(v->valuestring), &ep) != MP_OK)
 		return MP_ERR_INVAL;
-	if (ep.v6 && ip6 != NULL && has_ip6(ep.ip6)) {
+	if (ep.v6 && ip6 != NULL && !mp_ip6_is_unspecified(ep.ip6)) {
 		memcpy(ip6, ep.ip6, 16);
 		*ip = 0;
 	} else if (ep.v6 || (ep.ipv4 >> 24) == 0) {
@@ -533,7 +528,7 @@ static void fleet_lookup(struct mp_rds *r, const char *suffix, uint64_t now)
 		return;
 	}
 	/* An IPv6 origin: known here only if registered here (its stand-in, 0 when none). */
-	if (has_ip6(rec.origin_ip6))
+	if (!mp_ip6_is_unspecified(rec.origin_ip6))
 		rec.origin_ip = mp_lb_origin6_standin(r->lb, rec.origin_ip6);
 	if (rec.nat_port != 0 && mp_lb_session_by_nat(r->lb, rec.origin_ip, rec.origin_port, rec.nat_port) != NULL)
 		return; /* live here already (ours, or taken over a moment ago) */

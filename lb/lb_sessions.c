@@ -407,19 +407,17 @@ struct mp_lb_session *mp_lb_session_by_srt(struct mp_lb *lb, uint32_t sock_id)
 unsigned int mp_lb_session_by_srt_bulk(struct mp_lb *lb, const uint32_t *const *ids, unsigned int n,
 				       struct mp_lb_session **out)
 {
-	uint64_t v[MP_LB_FIND_BULK_MAX];
+	uint64_t k[MP_LB_FIND_BULK_MAX], v[MP_LB_FIND_BULK_MAX];
 	unsigned int hits = 0;
 	if (n == 0 || n > MP_LB_FIND_BULK_MAX)
 		return 0;
-	uint64_t k[MP_LB_FIND_BULK_MAX];
 	for (unsigned int i = 0; i < n; i++)
 		k[i] = *ids[i];
 	mp_lb_ix_peek_bulk(&lb->srt_ix, k, n, v, lb->sess_rec, sizeof(*lb->sess_rec), lb->cfg.max_sessions);
-	for (unsigned int i = 0; i < n; i++)
-		v[i] = k[i] != 0 ? v[i] : 0; /* 0 is no socket id */
 	for (unsigned int i = 0; i < n; i++) {
 		struct srt_ctx c = { .lb = lb, .id = *ids[i] };
-		out[i] = v[i] != 0 && srt_accept(&c, v[i]) ? &lb->sess_rec[v[i] - 1] : srt_find(lb, *ids[i]);
+		/* (0 is no socket id) */
+		out[i] = k[i] != 0 && v[i] != 0 && srt_accept(&c, v[i]) ? &lb->sess_rec[v[i] - 1] : srt_find(lb, *ids[i]);
 		hits += out[i] != NULL;
 	}
 	return hits;

@@ -95,14 +95,11 @@ pass "Chromium published by WHIP from https over IPv4: the origin counted $((rtp
 # with -k).
 ip -n "$NS_C" route del default 2>/dev/null || true
 ip -n "$NS_C" -4 addr flush dev c0
-ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
-ip -n "$NS_C" -6 addr add "$CLIENT_IP6/64" dev c0 nodad
+netns_ip6 "$NS_C" c0 "$CLIENT_IP6/64"
 ip -n "$NS_C" -6 route add default via "$PUBLIC_IP6" dev c0
 MGMT6_HOST=2001:db8:7:1::5
-sysctl -qw "net.ipv6.conf.$IF_MC.disable_ipv6=0"
-ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.k0.disable_ipv6=0
-ip -6 addr add "$MGMT6_HOST/64" dev "$IF_MC" nodad
-ip -n "$NS_C" -6 addr add 2001:db8:7:1::6/64 dev k0 nodad
+netns_ip6 - "$IF_MC" "$MGMT6_HOST/64"
+netns_ip6 "$NS_C" k0 2001:db8:7:1::6/64
 ip -n "$NS_C" -4 addr flush dev k0
 [ -z "$(ip -n "$NS_C" -4 addr show scope global)" ] || fail "the client namespace still has an IPv4 address"
 wait_until 20 ip netns exec "$NS_C" ping -6 -c 1 -W 1 "$PUBLIC_IP6" >/dev/null 2>&1 || fail "no IPv6 to the appliance"

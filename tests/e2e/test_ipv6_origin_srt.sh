@@ -38,12 +38,10 @@ check_stream() {
 }
 
 topo_up
-ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
-ip -n "$NS_C" -6 addr add "$CLIENT_IP6/64" dev c0 nodad
+netns_ip6 "$NS_C" c0 "$CLIENT_IP6/64"
 # the origin has IPv6 only: no IPv4 address at all, so nothing can reach it over IPv4
-ip netns exec "$NS_O" sysctl -qw net.ipv6.conf.o0.disable_ipv6=0
 ip -n "$NS_O" -4 addr flush dev o0
-ip -n "$NS_O" -6 addr add "$ORIGIN_IP6/64" dev o0 nodad
+netns_ip6 "$NS_O" o0 "$ORIGIN_IP6/64"
 appliance_start --workers=2 --public-ip6="$PUBLIC_IP6/64" --private-ip6="$PRIVATE_IP6/64" || fail "start"
 
 curl -sf -X POST "$API/api/v1/srs/register" -H 'Content-Type: application/json' \

@@ -28,11 +28,9 @@ origin_rtp() {
 
 mph_up
 # The client has both families on its link; the origin only IPv6 on its media link.
-ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
-ip -n "$NS_C" -6 addr add "$CLIENT_IP6/64" dev c0 nodad
-ip netns exec "$NS_O" sysctl -qw net.ipv6.conf.o0.disable_ipv6=0
+netns_ip6 "$NS_C" c0 "$CLIENT_IP6/64"
 ip -n "$NS_O" -4 addr flush dev o0
-ip -n "$NS_O" -6 addr add "$ORIGIN_IP6/64" dev o0 nodad
+netns_ip6 "$NS_O" o0 "$ORIGIN_IP6/64"
 mph_appliance_start --public-ip6="$PUBLIC_IP6/64" --private-ip6="$PRIVATE_IP6/64" || fail "start"
 ORIGIN_IP=$ORIGIN_IP6 mph_origin_start || fail "origin start"
 curl -s -f -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$SYS_PORT/api/v1/srs/register" \

@@ -12,8 +12,7 @@ CLIENT_IP6=2001:db8:1::1
 PUBLIC_IP6=2001:db8:1::2
 
 topo_up
-ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
-ip -n "$NS_C" -6 addr add "$CLIENT_IP6/64" dev c0 nodad
+netns_ip6 "$NS_C" c0 "$CLIENT_IP6/64"
 appliance_start --public-ip6="$PUBLIC_IP6/64" || fail "start"
 grep -q "IPv6 $PUBLIC_IP6/64" "$APPLIANCE_LOG" || fail "the start log names the IPv6 address"
 pass "public port carries $PUBLIC_IP6/64"; passed=$((passed + 1))

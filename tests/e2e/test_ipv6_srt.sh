@@ -19,8 +19,7 @@ PUBLIC_IP6=2001:db8:1::2
 SID_PUB='#!::r=live/v6stream,m=publish'
 
 topo_up
-ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
-ip -n "$NS_C" -6 addr add "$CLIENT_IP6/64" dev c0 nodad
+netns_ip6 "$NS_C" c0 "$CLIENT_IP6/64"
 ip -n "$NS_O" -6 addr flush dev o0 2>/dev/null || true
 appliance_start --workers=2 --public-ip6="$PUBLIC_IP6/64" || fail "start"
 

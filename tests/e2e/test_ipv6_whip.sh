@@ -23,17 +23,14 @@ mph_up
 # The client's link to the appliance: IPv6 only.
 ip -n "$NS_C" route del default 2>/dev/null || true
 ip -n "$NS_C" -4 addr flush dev c0
-ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.c0.disable_ipv6=0
-ip -n "$NS_C" -6 addr add "$CLIENT_IP6/64" dev c0 nodad
+netns_ip6 "$NS_C" c0 "$CLIENT_IP6/64"
 ip -n "$NS_O" -6 addr flush dev o0 2>/dev/null || true
 [ -z "$(ip -n "$NS_C" -4 addr show dev c0)" ] || fail "the client's media link has an IPv4 address"
 # The client's signalling link (management veth to the control plane's kernel sockets): IPv6 only as well.
 MGMT6_HOST=2001:db8:6:1::5
 MGMT6_CLIENT=2001:db8:6:1::6
-sysctl -qw "net.ipv6.conf.$IF_MC.disable_ipv6=0"
-ip netns exec "$NS_C" sysctl -qw net.ipv6.conf.k0.disable_ipv6=0
-ip -6 addr add "$MGMT6_HOST/64" dev "$IF_MC" nodad
-ip -n "$NS_C" -6 addr add "$MGMT6_CLIENT/64" dev k0 nodad
+netns_ip6 - "$IF_MC" "$MGMT6_HOST/64"
+netns_ip6 "$NS_C" k0 "$MGMT6_CLIENT/64"
 ip -n "$NS_C" -4 addr flush dev k0
 [ -z "$(ip -n "$NS_C" -4 addr show scope global)" ] || fail "the client namespace still has an IPv4 address"
 API6="http://[$MGMT6_HOST]:$API_PORT"

@@ -56,6 +56,15 @@ print(ipaddress.ip_interface(sys.argv[1]).network)' "$haddr")")" ]; then
 	ip -n "$ns" link set "$pif" up
 }
 
+# netns_ip6 NS IF ADDR/LEN: IPv6 on link IF in namespace NS ("-": the root namespace): enabled, and
+# the address without duplicate address detection (the tests' links are theirs alone).
+netns_ip6() {
+	local in=()
+	[ "$1" = - ] || in=(ip netns exec "$1")
+	"${in[@]}" sysctl -qw "net.ipv6.conf.$2.disable_ipv6=0"
+	"${in[@]}" ip -6 addr add "$3" dev "$2" nodad
+}
+
 # netns_bg NS CMD...: CMD in namespace NS ("-": the root namespace) in the background, stopped at exit;
 # its PID is in $! and ${NETNS_PIDS[-1]}.
 netns_bg() {

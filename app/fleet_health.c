@@ -4,6 +4,7 @@
 #include "config.h"
 #include "control.h"
 #include "dp.h"
+#include "endpoint.h"
 #include "lb_redis.h"
 #include "mp_clock.h"
 #include "mp_error.h"
@@ -48,11 +49,6 @@ static void judge(struct mp_fleet_health *h, uint64_t now)
 	}
 }
 
-static void ip_text(uint32_t ip, char *out, size_t cap)
-{
-	snprintf(out, cap, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
-}
-
 /* Put the service address where BIRD sees it, or take it away, to match the judgement. */
 static void evaluate(struct mp_fleet_health *h)
 {
@@ -72,7 +68,7 @@ static void evaluate(struct mp_fleet_health *h)
 	}
 	h->announced = want;
 	h->changed_ms = now;
-	ip_text(h->service_ip, ip, sizeof(ip));
+	mp_ipv4_format(h->service_ip, ip, sizeof(ip));
 	if (want)
 		h->announcements++;
 	else
@@ -126,7 +122,7 @@ static void hk_json(void *ctx, cJSON *out)
 	char ip[16];
 
 	judge(h, now); /* the reason as of now, even between two checks */
-	ip_text(h->service_ip, ip, sizeof(ip));
+	mp_ipv4_format(h->service_ip, ip, sizeof(ip));
 	cJSON_AddStringToObject(out, "state", h->announced ? "up" : "down");
 	cJSON_AddStringToObject(out, "reason", h->reason);
 	cJSON_AddBoolToObject(out, "draining", h->draining);

@@ -17,6 +17,7 @@
 #include <hiredis/hiredis.h>
 #include <rte_eal.h>
 
+#include "endpoint.h"
 #include "lb.h"
 #include "lb_redis.h"
 #include "mp_error.h"
@@ -230,8 +231,9 @@ static int fleet_renewal(const char *name, uint32_t n)
 		}
 		mp_lb_session_set_state(s, MP_LB_SESS_ACTIVE);
 		snprintf(keys[2 * i], sizeof(keys[0]), "mediaplane-session-srt:%u", 0x10000000u + i);
-		snprintf(keys[2 * i + 1], sizeof(keys[0]), "mediaplane-session-nat:%u.%u.%u.%u:10080:%u", origin >> 24,
-			 (origin >> 16) & 255, (origin >> 8) & 255, origin & 255, s->nat_port);
+		char oa[16];
+		mp_ipv4_format(origin, oa, sizeof(oa));
+		snprintf(keys[2 * i + 1], sizeof(keys[0]), "mediaplane-session-nat:%s:10080:%u", oa, s->nat_port);
 	}
 	double create_s = (now_us() - t0) / 1e6;
 

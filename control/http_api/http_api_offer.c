@@ -144,10 +144,12 @@ static void answer(struct mp_api_call *call, struct evhttp_request *resp, int co
 	if (rc != MP_OK) {
 		fail(call, reason);
 	} else {
+		char media[MP_LB_ADDR_TEXT_MAX];
+
 		call->api->st.answers++;
-		MP_INFO("HTTP API: %s on origin %s: ICE username %s, media %u.%u.%u.%u:%u (%s), %d candidates rewritten",
-			call->stream, call->relay.origin, a.username, a.media_ipv4 >> 24, (a.media_ipv4 >> 16) & 255,
-			(a.media_ipv4 >> 8) & 255, a.media_ipv4 & 255, a.media_port,
+		mp_lb_addr_text(c->lb, a.media_ipv4, media, sizeof(media)); /* an IPv6 origin: [its address] */
+		MP_INFO("HTTP API: %s on origin %s: ICE username %s, media %s:%u (%s), %d candidates rewritten",
+			call->stream, call->relay.origin, a.username, media, a.media_port,
 			a.media_from_sdp ? "from the answer" : "registered rtc endpoint", a.rewritten);
 		record_resource(call, resp, a.username);
 		mp_whip_relay_reply(&call->relay, resp, code, evhttp_request_get_response_code_line(resp), out, out_len);

@@ -82,7 +82,8 @@ wait "${NETNS_PIDS[-1]}" || fail "the listed publisher: $(cat "$WORK/listed.log"
 [[ $sessions == *"\"origin\":\"[$ORIGIN_IP6]:"* ]] || fail "sessions' origin: $sessions"
 [[ $sessions == *"\"client\":\"[$CLIENT_IP6]:"* ]] || fail "sessions' client: $sessions"
 [[ "$webrtc$sessions" != *'"0.'* ]] || fail "a stand-in in the listings: $webrtc $sessions"
-pass "the System API lists the media address and the sessions' origin as [$ORIGIN_IP6], the client as [$CLIENT_IP6]"
+[[ $(<"$APPLIANCE_LOG") == *"media [$ORIGIN_IP6]:"* ]] || fail "the answer's log line does not name the origin's media address"
+pass "the System API (and the answer's log line) name the media address and the sessions' origin as [$ORIGIN_IP6], the client as [$CLIENT_IP6]"
 
 out=$(ip netns exec "$NS_C" "$PY" "$(dirname "$0")/whip_client.py" --play --ip "$CLIENT_IP" --seconds 3 \
 	--url "http://$MGMT_HOST_C:$API_PORT/rtc/v1/whep/?app=live&stream=v4media") ||

@@ -99,8 +99,9 @@ static int save(struct mp_rtmp_saved *sv, const struct mp_rtmp_msg *m, int kind)
 	return MP_OK;
 }
 
-/* Spec 1.0 section 7.2.1.1: the server's answer to connect: window, peer bandwidth, chunk size,
- * then _result. Our chunk size is large, so media crosses in few chunks. */
+/* Spec 1.0 section 7.2.1.1: the server's answer to connect: window, peer bandwidth, then _result.
+ * No chunk size yet: the client hears the origin's when the relay starts (rtmp_relay.c), a raise
+ * from the default 128, so media passes in the origin's chunks and no size is ever lowered. */
 static int answer_connect(struct mp_rtmp_session *s, double txn)
 {
 	struct mp_rtmp_ctrl win = { .type = MP_RTMP_MSG_WINDOW_ACK_SIZE, .value = MP_RTMP_PROXY_WINDOW };
@@ -114,8 +115,6 @@ static int answer_connect(struct mp_rtmp_session *s, double txn)
 		s->cl.out_window = MP_RTMP_PROXY_WINDOW;
 		rc = mp_rtmp_send_ctrl(&s->cl, &bw);
 	}
-	if (rc == MP_OK)
-		rc = mp_rtmp_send_chunk_size(&s->cl, MP_RTMP_PROXY_CHUNK);
 	if (rc == MP_OK)
 		rc = mp_rtmp_send_cmd(&s->cl, 3, 0, buf,
 				      mp_rtmp_build_connect_result(buf, sizeof(buf), txn, s->object_encoding));

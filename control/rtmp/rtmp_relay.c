@@ -24,13 +24,26 @@ uint32_t mp_rtmp_relay_sid(const struct mp_rtmp_session *s, const struct mp_rtmp
 #define MP_RTMP_PASS_CHUNK_MIN 128u
 #define MP_RTMP_PASS_CHUNK_MAX 65536u
 
-/* Announce the sender's chunk size to the receiver so that chunks can pass unchanged. */
+uint32_t mp_rtmp_relay_chunk_of(const struct mp_rtmp_side *from)
+{
+	uint32_t size = from->rd.chunk_size;
+
+	return size >= MP_RTMP_PASS_CHUNK_MIN && size <= MP_RTMP_PASS_CHUNK_MAX ? size : MP_RTMP_PROXY_CHUNK;
+}
+
+/* Announce the sender's chunk size to the receiver so that chunks can pass unchanged; a larger one
+ * only. nginx-rtmp (1.2) loses what follows a SetChunkSize that lowers its size in the same read
+ * (it keeps at most one new-size buffer of it) and then reads garbage ("too big message"): a
+ * sender that goes below what its receiver was told has its messages re-chunked instead, unless a
+ * message of it was passed in part (the rest can only follow at the new size). */
 static int sync_chunk_size(struct mp_rtmp_session *s, struct mp_rtmp_side *from)
 {
 	struct mp_rtmp_side *to = mp_rtmp_other(s, from);
-	uint32_t size = from->rd.chunk_size;
+	uint32_t size = mp_rtmp_relay_chunk_of(from);
 
-	if (!to->bev || size == to->out_chunk || size < MP_RTMP_PASS_CHUNK_MIN || size > MP_RTMP_PASS_CHUNK_MAX)
+	if (!to->bev || size == to->out_chunk)
+		return MP_OK;
+	if (size < to->out_chunk && !mp_rtmp_reader_passing_messages(&from->rd))
 		return MP_OK;
 	return mp_rtmp_send_chunk_size(to, size);
 }

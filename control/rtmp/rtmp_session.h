@@ -20,8 +20,10 @@ struct mp_control;
 struct evconnlistener;
 struct mp_rtmp_rxblock;
 
-/* The chunk size the proxy announces to both sides and writes with (SRS's default too): large
- * chunks cost fewer headers; every peer must accept it (RTMP spec 1.0 section 5.4.1). */
+/* The chunk size the proxy writes with when the other side's own cannot be passed on (SRS's
+ * default too): large chunks cost fewer headers; every peer must accept it (spec 1.0 section 5.4.1).
+ * A side hears a size only when it is known to be what will pass (rtmp_relay.c), never lower
+ * than before but to finish a message passed in part. */
 #define MP_RTMP_PROXY_CHUNK 60000u
 /* The WindowAckSize / SetPeerBandwidth the proxy announces (the value SRS and nginx-rtmp use). */
 #define MP_RTMP_PROXY_WINDOW 2500000u
@@ -224,6 +226,8 @@ int mp_rtmp_relay_message(struct mp_rtmp_session *s, struct mp_rtmp_side *side, 
 /* The stream id a message from `from` carries on the other side. */
 uint32_t mp_rtmp_relay_sid(const struct mp_rtmp_session *s, const struct mp_rtmp_side *from, uint32_t sid);
 /* Is side's input relayed chunk by chunk (same chunk size both ways, or a message half passed)? */
+/* The chunk size to write to the other side of from: from's own when chunks can pass at it. */
+uint32_t mp_rtmp_relay_chunk_of(const struct mp_rtmp_side *from);
 int mp_rtmp_relay_by_chunk(const struct mp_rtmp_session *s, const struct mp_rtmp_side *side);
 /* At a message's first chunk: pass it through (media at equal chunk sizes) or assemble it? */
 int mp_rtmp_relay_passes(struct mp_rtmp_session *s, const struct mp_rtmp_side *side, const struct mp_rtmp_chunk *c);

@@ -211,6 +211,7 @@ int rtmp_peer_set_chunk(struct rtmp_peer *p, uint32_t size)
 int rtmp_peer_read(struct rtmp_peer *p, struct mp_rtmp_msg *m, int timeout_ms)
 {
 	for (;;) {
+		uint32_t chunk = p->rd.chunk_size;
 		size_t used = 0;
 		int rc;
 
@@ -231,6 +232,8 @@ int rtmp_peer_read(struct rtmp_peer *p, struct mp_rtmp_msg *m, int timeout_ms)
 				rtmp_peer_send_ctrl(p, &ack);
 				mp_rtmp_reader_ack_sent(&p->rd);
 			}
+			if (m->type == MP_RTMP_MSG_SET_CHUNK_SIZE && p->rd.chunk_size < chunk)
+				p->chunk_lowered++;
 			if (m->type == MP_RTMP_MSG_ACK) {
 				p->acks_received++;
 				continue;

@@ -17,6 +17,7 @@ struct rtmp_peer {
 	size_t in_pos, in_len;
 	uint64_t acks_received;   /* Acknowledgements the other side sent us */
 	uint64_t pongs_received;  /* ping responses */
+	unsigned chunk_lowered;   /* SetChunkSize messages that lowered the size we read with */
 };
 
 /* TCP connect to ip:port and do the client handshake (complex form). 0 or -1. */

@@ -55,7 +55,7 @@ netns_veth "$IF_O" "$ORIGIN_GW/24" "$NS_O" o0 "$ORIGIN_IP/24"
 ip netns exec "$NS_C" ping -c 1 -W 2 "$PROXY_IP" >/dev/null || fail "client namespace cannot reach the proxy address"
 ping -c 1 -W 2 "$ORIGIN_IP" >/dev/null || fail "root namespace cannot reach the origin"
 
-# --- origin: nginx-rtmp with its default chunk size (4096; the proxy writes 60000 to it)
+# --- origin: nginx-rtmp with its default chunk size (4096; the proxy writes ffmpeg's 4096 to it)
 nginx_rtmp_start "$NS_O" "$DIR" "$ORIGIN_IP:$ORIGIN_PORT" \
 	"live on; hls on; hls_path $DIR/hls; hls_fragment 1s; hls_playlist_length 6s;" "$ORIGIN_IP:$ORIGIN_HTTP" \
 	"location /live/ { alias $DIR/hls/; types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; } }" ||

@@ -141,6 +141,8 @@ struct origin_run {
 	uint64_t flood_sent;    /* FLOOD: media bytes written before the proxy stopped reading */
 	volatile int flood_stalled;
 	int buffer_ok;          /* PLAY: SetBufferLength arrived for the origin's stream id */
+	unsigned chunk_lowered; /* SetChunkSize messages from the proxy that lowered the size */
+	uint32_t chunk_in;      /* the chunk size the proxy writes to the origin with, at the end */
 };
 
 #define OFAIL(...) do { snprintf(o->fail, sizeof(o->fail), __VA_ARGS__); goto out; } while (0)
@@ -254,6 +256,8 @@ static void *origin_main(void *arg)
 out:
 	o->acks = p.acks_received;
 	o->pongs = p.pongs_received;
+	o->chunk_lowered = p.chunk_lowered;
+	o->chunk_in = p.rd.chunk_size;
 	rtmp_peer_close(&p);
 	free(media);
 	return NULL;
@@ -381,7 +385,7 @@ static void publish_with_no_origin_gets_an_error_not_a_hang(void **state)
 	assert_int_equal(register_origin(), 0);
 }
 
-static void publish_arrives_whole_across_chunk_sizes_4096_and_60000(void **state)
+static void publish_arrives_whole_across_chunk_sizes_4096_and_60000_none_lowered(void **state)
 {
 	struct mp_amf0_node nodes[NODES];
 	struct mp_rtmp_ctrl win = { .type = MP_RTMP_MSG_WINDOW_ACK_SIZE, .value = 100000 };
@@ -410,6 +414,11 @@ static void publish_arrives_whole_across_chunk_sizes_4096_and_60000(void **state
 	free(media);
 	assert_string_equal(o.fail, "");
 	assert_int_equal(o.whole, NMSG);
+	/* the origin heard the client's 4096 from the start (chunks pass unchanged) and no size was ever
+	 * lowered (nginx-rtmp loses the bytes that follow a lowering in the same read) */
+	assert_int_equal(o.chunk_in, 4096);
+	assert_int_equal(o.chunk_lowered, 0);
+	assert_int_equal(c.chunk_lowered, 0);
 	assert_true(o.delete_sid_ok);
 	assert_string_equal(o.tc_url, TC_URL);         /* connect replayed as the client sent it */
 	/* the query reaches the origin, with the client's real address (rtmp_client_ip_param) in place of
@@ -419,7 +428,7 @@ static void publish_arrives_whole_across_chunk_sizes_4096_and_60000(void **state
 	assert_true(c.acks_received >= 5);             /* ~1.3 MB sent with a 100000-byte window */
 }
 
-static void play_arrives_whole_and_get_stream_length_is_answered(void **state)
+static void play_arrives_whole_none_lowered_and_get_stream_length_is_answered(void **state)
 {
 	struct mp_amf0_node nodes[NODES];
 	struct mp_rtmp_cmd cmd;
@@ -463,10 +472,14 @@ static void play_arrives_whole_and_get_stream_length_is_answered(void **state)
 		}
 		whole++;
 	}
+	/* the player reads the origin's 60000-byte chunks, announced as a raise from 128: never lowered */
+	assert_int_equal(c.rd.chunk_size, 60000);
+	assert_int_equal(c.chunk_lowered, 0);
 	rtmp_peer_close(&c);
 	origin_join(&o);
 	free(media);
 	assert_int_equal(whole, NMSG);
+	assert_int_equal(o.chunk_lowered, 0);
 	assert_true(begin_ok);
 	assert_true(start_ok);
 	assert_string_equal(o.fail, "");
@@ -708,8 +721,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(publish_with_no_origin_gets_an_error_not_a_hang),
-		cmocka_unit_test(publish_arrives_whole_across_chunk_sizes_4096_and_60000),
-		cmocka_unit_test(play_arrives_whole_and_get_stream_length_is_answered),
+		cmocka_unit_test(publish_arrives_whole_across_chunk_sizes_4096_and_60000_none_lowered),
+		cmocka_unit_test(play_arrives_whole_none_lowered_and_get_stream_length_is_answered),
 		cmocka_unit_test(a_player_that_does_not_read_stops_the_origin_not_memory),
 		cmocka_unit_test(publish_to_an_origin_that_is_down_gets_an_error),
 		cmocka_unit_test(a_dead_first_endpoint_falls_over_to_the_next),

@@ -2,6 +2,7 @@
 #include "app_args.h"
 #include "cli.h"
 #include "cli_hooks.h"
+#include "endpoint.h"
 #include "cli_socket.h"
 #include "config.h"
 #include "control.h"
@@ -361,11 +362,14 @@ int main(int argc, char **argv)
 		shutdown_all(&ctl, &dp, lb, runtime_dir);
 		die("TAP port", err);
 	}
-	if (default_tap)
-		MP_INFO("default mode: TAP %s, kernel side %u.%u.%u.%u/%u, appliance %u.%u.%u.%u", cfg.tap_name,
-			cfg.tap_host_ip.ipv4 >> 24, (cfg.tap_host_ip.ipv4 >> 16) & 255, (cfg.tap_host_ip.ipv4 >> 8) & 255,
-			cfg.tap_host_ip.ipv4 & 255, cfg.tap_host_ip.prefix, cfg.public_ip.ipv4 >> 24,
-			(cfg.public_ip.ipv4 >> 16) & 255, (cfg.public_ip.ipv4 >> 8) & 255, cfg.public_ip.ipv4 & 255);
+	if (default_tap) {
+		char kern[16], pub[16];
+
+		mp_ipv4_format(cfg.tap_host_ip.ipv4, kern, sizeof(kern));
+		mp_ipv4_format(cfg.public_ip.ipv4, pub, sizeof(pub));
+		MP_INFO("default mode: TAP %s, kernel side %s/%u, appliance %s", cfg.tap_name, kern,
+			cfg.tap_host_ip.prefix, pub);
+	}
 	if (default_tap) {
 		struct mp_self_addrs host = { 0 };
 

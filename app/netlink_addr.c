@@ -1,5 +1,6 @@
 /* netlink_addr.c: adds and removes an IPv4 address on a kernel interface over rtnetlink (RFC 3549). */
 #include "netlink_addr.h"
+#include "endpoint.h"
 #include "mp_error.h"
 
 #include <arpa/inet.h>
@@ -85,7 +86,10 @@ int mp_netlink_addr(const char *ifname, uint32_t ipv4, uint8_t prefix, bool add,
 	/* Already there, or already gone: what was asked holds. */
 	if (!e || (add && e == EEXIST) || (!add && (e == EADDRNOTAVAIL || e == ENODEV)))
 		return MP_OK;
-	snprintf(err, errcap, "%s %u.%u.%u.%u/%u %s %s: %s", add ? "add" : "delete", ipv4 >> 24, (ipv4 >> 16) & 255,
-		 (ipv4 >> 8) & 255, ipv4 & 255, prefix, add ? "to" : "from", ifname, strerror(e));
+	char a[16];
+
+	mp_ipv4_format(ipv4, a, sizeof(a));
+	snprintf(err, errcap, "%s %s/%u %s %s: %s", add ? "add" : "delete", a, prefix, add ? "to" : "from", ifname,
+		 strerror(e));
 	return MP_ERR_IO;
 }

@@ -1,6 +1,7 @@
 /* listen.c: TCP listener sockets for the control plane, IPv4 and IPv6 (bind errors name the listener
  * and address). */
 #include "listen.h"
+#include "endpoint.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
@@ -16,13 +17,12 @@ static const uint8_t any6[16];
 
 void mp_listen_format(const struct mp_listen *l, char *out, size_t cap)
 {
-	char ip6[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN];
 
-	if (l->v6 && inet_ntop(AF_INET6, l->ip6, ip6, sizeof(ip6)))
-		snprintf(out, cap, "[%s]:%u", ip6, l->port);
-	else
-		snprintf(out, cap, "%u.%u.%u.%u:%u", l->ipv4 >> 24, (l->ipv4 >> 16) & 255, (l->ipv4 >> 8) & 255,
-			 l->ipv4 & 255, l->port);
+	if (l->v6 && mp_ipv6_format(l->ip6, a, sizeof(a)) > 0)
+		snprintf(out, cap, "[%s]:%u", a, l->port);
+	else if (mp_ipv4_format(l->ipv4, a, sizeof(a)) > 0)
+		snprintf(out, cap, "%s:%u", a, l->port);
 }
 
 bool mp_listen_all(const struct mp_listen *l)

@@ -1,5 +1,6 @@
 /* self_endpoint.c: match origin endpoints against the appliance's own listeners and addresses. */
 #include "self_endpoint.h"
+#include "endpoint.h"
 #include "mp_error.h"
 
 #include <ifaddrs.h>
@@ -110,10 +111,10 @@ int mp_self_check_registration(const struct mp_config *cfg, const struct mp_self
 			const struct mp_endpoint *ep = &reg->ep[p][i];
 			uint32_t ip = mp_endpoint_ip(ep, reg->ipv4);
 			uint16_t port = ep->port;
+			char text[48];
 
 			if (ep->v6 || (!ep->ipv4 && reg->ip_v6)) {
 				const uint8_t *ip6 = ep->v6 ? ep->ip6 : reg->ip6;
-				char text[48];
 
 				if (!mp_self_endpoint6(cfg, host, (enum mp_reg_proto)p, ip6, port))
 					continue;
@@ -124,9 +125,9 @@ int mp_self_check_registration(const struct mp_config *cfg, const struct mp_self
 			}
 			if (!mp_self_endpoint(cfg, host, (enum mp_reg_proto)p, ip, port))
 				continue;
-			snprintf(why, cap, "endpoint %s[%u] %u.%u.%u.%u:%u is this appliance's own listener: relaying "
-				 "to it would loop", mp_proto_name((enum mp_reg_proto)p), i, ip >> 24, (ip >> 16) & 255,
-				 (ip >> 8) & 255, ip & 255, port);
+			mp_ipv4_format(ip, text, sizeof(text));
+			snprintf(why, cap, "endpoint %s[%u] %s:%u is this appliance's own listener: relaying "
+				 "to it would loop", mp_proto_name((enum mp_reg_proto)p), i, text, port);
 			return MP_ERR_PERM;
 		}
 	return MP_OK;

@@ -1,5 +1,6 @@
 /* dp_exception_port.c: makes the exception path's net_tap ports (kernel name, address, MAC) and takes them down. */
 #include "dp_exception.h"
+#include "endpoint.h"
 #include "mp_error.h"
 #include "mp_log.h"
 #include "tap_host.h"
@@ -33,6 +34,7 @@ static int exc_port_setup(struct mp_dp *dp, unsigned pi, char *err, size_t errca
 	char vdev[64], args[192];
 	struct rte_eth_conf conf;
 	struct rte_eth_dev_info info;
+	char a[16];
 	int rc;
 
 	snprintf(p->exc_ifname, sizeof(p->exc_ifname), "%s%u", dp->conf.exception_tap, pi);
@@ -79,9 +81,9 @@ static int exc_port_setup(struct mp_dp *dp, unsigned pi, char *err, size_t errca
 	rc = mp_tap_host_configure(p->exc_ifname, p->iface.ip, p->iface.prefix, err, errcap);
 	if (rc != MP_OK)
 		return rc;
-	MP_INFO("exception path: port %u (%s) <-> kernel %s %u.%u.%u.%u/%u, at most %u frames/s to the kernel", p->port_id,
-		p->name, p->exc_ifname, p->iface.ip >> 24, (p->iface.ip >> 16) & 255, (p->iface.ip >> 8) & 255,
-		p->iface.ip & 255, p->iface.prefix, dp->conf.exception_rate);
+	mp_ipv4_format(p->iface.ip, a, sizeof(a));
+	MP_INFO("exception path: port %u (%s) <-> kernel %s %s/%u, at most %u frames/s to the kernel", p->port_id,
+		p->name, p->exc_ifname, a, p->iface.prefix, dp->conf.exception_rate);
 	return MP_OK;
 }
 

@@ -2,6 +2,7 @@
 #include "dp.h"
 #include "dp_handoff.h"
 #include "dp_exception.h"
+#include "endpoint.h"
 #include "dp_pool.h"
 #include "dp_srt.h"
 #include "dp_v6client.h"
@@ -241,7 +242,7 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 		struct mp_dp_port *p = &dp->ports[i];
 		struct rte_ether_addr ea;
 		struct rte_eth_link link;
-		char arp_name[32];
+		char arp_name[32], a4[16];
 		int rc;
 
 		snprintf(arp_name, sizeof(arp_name), "mp_arp%u", i);
@@ -260,9 +261,9 @@ int mp_dp_init(struct mp_dp *dp, const struct mp_dp_conf *conf, char *err, size_
 		memcpy(ea.addr_bytes, p->iface.mac, 6);
 		rte_ether_format_addr(mac, sizeof(mac), &ea);
 		rte_eth_link_get_nowait(p->port_id, &link);
-		MP_INFO("port %u (%s): %s %u.%u.%u.%u/%u mac %s, %u queue(s), link %s %u Mbps", p->port_id, p->name,
-			i == 0 ? (dp->n_ports == 1 ? "public+private" : "public") : "private", p->iface.ip >> 24,
-			(p->iface.ip >> 16) & 255, (p->iface.ip >> 8) & 255, p->iface.ip & 255, p->iface.prefix, mac,
+		mp_ipv4_format(p->iface.ip, a4, sizeof(a4));
+		MP_INFO("port %u (%s): %s %s/%u mac %s, %u queue(s), link %s %u Mbps", p->port_id, p->name,
+			i == 0 ? (dp->n_ports == 1 ? "public+private" : "public") : "private", a4, p->iface.prefix, mac,
 			dp->n_workers, link.link_status ? "up" : "down", link.link_speed);
 		if (p->iface.has_ip6) {
 			char a6[INET6_ADDRSTRLEN], g6[INET6_ADDRSTRLEN];

@@ -197,6 +197,16 @@ static int mp_rds_op_webrtc_store(struct mp_lb *lb, void *ctx, const char *usern
 	return rc;
 }
 
+char *mp_rds_rtc_json(struct mp_lb *lb, const char *stream, const char *username, const char *ice_pwd,
+		      uint32_t media_ipv4, uint16_t media_port)
+{
+	const uint8_t *a6 = mp_lb_origin6_is_standin(media_ipv4) ? mp_lb_origin6_addr(lb, media_ipv4) : NULL;
+
+	if (mp_lb_is_standin(media_ipv4) && a6 == NULL)
+		media_ipv4 = 0; /* a stand-in means nothing to another appliance */
+	return mp_lb_rjson_rtc_encode_media(stream, username, ice_pwd, media_ipv4, a6, media_port);
+}
+
 void mp_rds_webrtc_publish(struct mp_rds *r, const char *username, const char *ice_pwd, const char *stream,
 			   uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now)
 {
@@ -206,7 +216,7 @@ void mp_rds_webrtc_publish(struct mp_rds *r, const char *username, const char *i
 	if (!atomic_load(&r->up) ||
 	    mp_rds_key(r, k1, sizeof(k1), MP_RDS_RTC, stream) != MP_OK ||
 	    mp_rds_key(r, k2, sizeof(k2), MP_RDS_UFRAG, username) != MP_OK ||
-	    (json = mp_lb_rjson_rtc_encode_media(stream, username, ice_pwd, media_ipv4, media_port)) == NULL)
+	    (json = mp_rds_rtc_json(lb, stream, username, ice_pwd, media_ipv4, media_port)) == NULL)
 		goto out;
 	unsigned long long ttl = mp_rds_ttl(lb->cfg.webrtc_ttl_ms);
 	int n = 0;

@@ -213,6 +213,11 @@ int mp_rds_spbhid_fetch(struct mp_rds *r, const char *spbhid, uint64_t now, stru
 
 /* The Redis side of the operations, on the thread that talks to Redis. Lock held unless said. */
 void mp_rds_origin_publish_req(struct mp_rds *r, const struct mp_rds_req *q, uint64_t now);
+/* A WebRTC username record's JSON (mp_lb_rjson_rtc_encode_media): an IPv6 origin's media by its
+ * address, not this appliance's stand-in for it (none when the stand-in is gone). Free with
+ * mp_lb_rjson_free; NULL when out of memory. */
+char *mp_rds_rtc_json(struct mp_lb *lb, const char *stream, const char *username, const char *ice_pwd,
+		      uint32_t media_ipv4, uint16_t media_port);
 void mp_rds_webrtc_publish(struct mp_rds *r, const char *username, const char *ice_pwd, const char *stream,
 			   uint32_t origin_id, uint32_t media_ipv4, uint16_t media_port, uint64_t now);
 int mp_rds_sync_redis(struct mp_rds *r, uint64_t now);  /* takes the lock */

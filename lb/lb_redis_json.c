@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "endpoint.h"
+#include "ipv6.h"
 #include "lb_redis_json.h"
 #include "mp_error.h"
 
@@ -404,32 +405,38 @@ int mp_lb_rjson_rtc_decode(const char *json, size_t len, char stream[MP_LB_STREA
 
 char *mp_lb_rjson_rtc_encode(const char *stream, const char *username, const char *ice_pwd)
 {
-	return mp_lb_rjson_rtc_encode_media(stream, username, ice_pwd, 0, 0);
+	return mp_lb_rjson_rtc_encode_media(stream, username, ice_pwd, 0, NULL, 0);
 }
 
 char *mp_lb_rjson_rtc_encode_media(const char *stream, const char *username, const char *ice_pwd,
-				   uint32_t media_ipv4, uint16_t media_port)
+				   uint32_t media_ipv4, const uint8_t *media_ip6, uint16_t media_port)
 {
-	char media[24];
-	snprintf(media, sizeof(media), "%u.%u.%u.%u:%u", media_ipv4 >> 24, (media_ipv4 >> 16) & 255,
-		 (media_ipv4 >> 8) & 255, media_ipv4 & 255, media_port);
+	struct mp_endpoint ep = { .ipv4 = media_ipv4, .port = media_port, .v6 = media_ip6 != NULL };
+	char media[64];
+	int have = 0;
+
+	if (media_ip6 != NULL)
+		memcpy(ep.ip6, media_ip6, 16);
+	if (media_port != 0 && (ep.v6 ? !mp_ip6_is_unspecified(ep.ip6) : media_ipv4 != 0))
+		have = mp_endpoint_format(&ep, media, sizeof(media)) > 0;
 	cJSON *root = cJSON_CreateObject();
 	if (root == NULL || cJSON_AddStringToObject(root, "stream_url", stream) == NULL ||
 	    cJSON_AddStringToObject(root, "ufrag", username) == NULL ||
 	    (ice_pwd != NULL && ice_pwd[0] != '\0' && cJSON_AddStringToObject(root, "ice_pwd", ice_pwd) == NULL) ||
-	    (media_ipv4 != 0 && media_port != 0 && cJSON_AddStringToObject(root, "media", media) == NULL)) {
+	    (have && cJSON_AddStringToObject(root, "media", media) == NULL)) {
 		cJSON_Delete(root);
 		return NULL;
 	}
 	return mp_rjson_print(root);
 }
 
-int mp_lb_rjson_rtc_media(const char *json, size_t len, uint32_t *ipv4, uint16_t *port)
+int mp_lb_rjson_rtc_media(const char *json, size_t len, uint32_t *ipv4, uint8_t ip6[16], uint16_t *port)
 {
-	char media[32];
+	char media[64];
 	struct mp_endpoint ep;
 	*ipv4 = 0;
 	*port = 0;
+	memset(ip6, 0, 16);
 	cJSON *root = mp_rjson_parse(json, len);
 	if (root == NULL)
 		return MP_ERR_INVAL;
@@ -437,9 +444,17 @@ int mp_lb_rjson_rtc_media(const char *json, size_t len, uint32_t *ipv4, uint16_t
 	cJSON_Delete(root);
 	if (rc != MP_OK)
 		return rc;
-	if (mp_endpoint_parse(media, strlen(media), &ep) != MP_OK || ep.ipv4 == 0 || ep.port == 0)
+	if (mp_endpoint_parse(media, strlen(media), &ep) != MP_OK || ep.port == 0 || ep.scheme == MP_EP_TLS)
 		return MP_ERR_INVAL;
-	*ipv4 = ep.ipv4;
+	if (ep.v6) {
+		if (mp_ip6_is_unspecified(ep.ip6))
+			return MP_ERR_INVAL;
+		memcpy(ip6, ep.ip6, 16);
+	} else if ((ep.ipv4 >> 24) == 0) {
+		return MP_ERR_INVAL; /* 0.0.0.0/8: none, or a stand-in of the appliance that wrote it */
+	} else {
+		*ipv4 = ep.ipv4;
+	}
 	*port = ep.port;
 	return MP_OK;
 }

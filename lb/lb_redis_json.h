@@ -49,13 +49,15 @@ int mp_lb_rjson_rtc_decode(const char *json, size_t len, char stream[MP_LB_STREA
 			   char username[MP_LB_USERNAME_MAX], char ice_pwd[MP_LB_ICE_PWD_MAX]);
 /* ice_pwd NULL or "": the field is left out. */
 char *mp_lb_rjson_rtc_encode(const char *stream, const char *username, const char *ice_pwd);
-/* The same with mediaplane's extra "media":"a.b.c.d:port", the origin's media address from its
- * answer (left out when 0): another appliance sends the client's media there, when the address
- * is its origin's. */
+/* The same with mediaplane's extra "media", the origin's media address from its answer: "a.b.c.d:port",
+ * or with media_ip6 (network order, not NULL) "[v6]:port"; left out when there is no address or port.
+ * Another appliance sends the client's media there, when the address is its origin's. */
 char *mp_lb_rjson_rtc_encode_media(const char *stream, const char *username, const char *ice_pwd,
-				   uint32_t media_ipv4, uint16_t media_port);
-/* "media" of such a record: MP_OK, MP_ERR_NOTFOUND when absent, MP_ERR_INVAL when malformed. */
-int mp_lb_rjson_rtc_media(const char *json, size_t len, uint32_t *ipv4, uint16_t *port);
+				   uint32_t media_ipv4, const uint8_t *media_ip6, uint16_t media_port);
+/* "media" of such a record: an IPv4 address into *ipv4 (ip6 zeroed), or an IPv6 one into ip6 (*ipv4
+ * 0). MP_OK, MP_ERR_NOTFOUND when absent, MP_ERR_INVAL when malformed or an address in 0.0.0.0/8 (a
+ * stand-in: another appliance's own numbering, meaningless here). */
+int mp_lb_rjson_rtc_media(const char *json, size_t len, uint32_t *ipv4, uint8_t ip6[16], uint16_t *port);
 
 void mp_lb_rjson_free(char *s);
 

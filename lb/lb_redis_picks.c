@@ -132,8 +132,9 @@ int mp_rds_ufrag_fetch(struct mp_rds *r, const char *username, uint64_t now, str
 						 : MP_ERR_NOTFOUND;
 	uint32_t mip = 0;
 	uint16_t mport = 0;
-	if (rc == MP_OK)
-		mp_lb_rjson_rtc_media(rep->str, rep->len, &mip, &mport);
+	uint8_t mip6[16];
+	if (rc == MP_OK && mp_lb_rjson_rtc_media(rep->str, rep->len, &mip, mip6, &mport) == MP_OK && mip == 0)
+		mip = mp_lb_origin6_standin(lb, mip6); /* an IPv6 origin: by our own stand-in, 0 if unknown here */
 	freeReplyObject(rep);
 	if (rc != MP_OK) {
 		if (rc != MP_ERR_NOTFOUND)

@@ -111,8 +111,7 @@ static void mp_rds_write_webrtc(struct mp_rds_batch *b)
 		if (left == 0 || mp_rds_key(r, k1, sizeof(k1), MP_RDS_UFRAG, e->username) != MP_OK ||
 		    mp_rds_key(r, k2, sizeof(k2), MP_RDS_RTC, e->stream) != MP_OK)
 			continue;
-		char *json = mp_lb_rjson_rtc_encode_media(e->stream, e->username, e->ice_pwd, e->media_ipv4,
-							  e->media_port);
+		char *json = mp_rds_rtc_json(lb, e->stream, e->username, e->ice_pwd, e->media_ipv4, e->media_port);
 		if (json == NULL)
 			continue;
 		mp_rds_batch_set(b, k1, json, left);

@@ -1,8 +1,10 @@
 /* fuzz_lb_redis_json.c: every Redis value decoder of the balancer (fleet session records too) on arbitrary bytes, and round trips. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_target.h"
+#include "ipv6.h"
 #include "lb_redis_internal.h"
 #include "lb_redis_json.h"
 #include "mp_error.h"
@@ -64,10 +66,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			mp_lb_rjson_free(json);
 		}
 	}
-	uint32_t mip;
-	uint16_t mport;
-	if (mp_lb_rjson_rtc_media(s, size, &mip, &mport) == MP_OK && (mip == 0 || mport == 0))
-		abort(); /* MP_OK promises an address and a port */
+	uint32_t mip, mip2;
+	uint16_t mport, mport2;
+	uint8_t mip6[16], mip62[16];
+	if (mp_lb_rjson_rtc_media(s, size, &mip, mip6, &mport) == MP_OK) {
+		/* MP_OK promises a port and one address, IPv4 outside 0.0.0.0/8 or IPv6; written back, the
+		 * same media reads again */
+		bool v6 = !mp_ip6_is_unspecified(mip6);
+		if (mport == 0 || v6 == (mip != 0) || (mip != 0 && (mip >> 24) == 0))
+			abort();
+		char *json = mp_lb_rjson_rtc_encode_media("s", "u", NULL, mip, v6 ? mip6 : NULL, mport);
+		if (json != NULL) {
+			if (mp_lb_rjson_rtc_media(json, strlen(json), &mip2, mip62, &mport2) != MP_OK || mip2 != mip ||
+			    mport2 != mport || memcmp(mip6, mip62, 16) != 0)
+				abort();
+			mp_lb_rjson_free(json);
+		}
+	}
 	mp_lb_rjson_time_parse(s, size, &at);
 
 	/* A fleet session record (anyone can write Redis): never a stand-in address (0.0.0.0/8) or a

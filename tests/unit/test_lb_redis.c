@@ -910,6 +910,47 @@ static void ipv6_origin_sessions_are_taken_over_by_address_ipv6_clients_are_not_
 	mp_lb_destroy(b);
 }
 
+/* A WebRTC username record whose origin is IPv6 names its media by address ("[v6]:port"), not by A's
+ * stand-in: B, which numbers that origin differently, reads it as its own stand-in and keeps the port
+ * the origin answered with; a record whose media is a stand-in (0.0.0.0/8) is not followed. */
+static void webrtc_username_of_an_ipv6_origin_names_its_media_by_address(void **state)
+{
+	(void)state;
+	need_redis();
+	uint64_t now = 1000 * SEC;
+	struct mp_lb *a = new_lb(NULL, now), *b = new_lb(NULL, now);
+	const char *o1 = "{\"ip\":\"2001:db8::1\",\"server\":\"r1\",\"service\":\"s\",\"pid\":\"1\",\"rtc\":[\"8000\"]}";
+	const char *o9 = "{\"ip\":\"2001:db8::9\",\"server\":\"r9\",\"service\":\"s\",\"pid\":\"1\",\"rtc\":[\"8000\"]}";
+	const char *stream = "__defaultVhost__/live/r6";
+	struct mp_lb_target t;
+	struct mp_lb_webrtc w;
+	uint8_t a1[16];
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", a1), 1);
+	assert_true(register_json(b, o9, now) >= 0); /* B numbers 2001:db8::9 first */
+	assert_true(register_json(b, o1, now) >= 0);
+	assert_true(register_json(a, o1, now) >= 0);
+	uint32_t sb1 = mp_lb_origin6_standin(b, a1);
+	assert_int_equal(mp_lb_pick(a, stream, MP_PROTO_RTC, now, &t), MP_OK);
+	assert_true(mp_lb_origin6_is_standin(t.ipv4) && mp_lb_origin6_is_standin(sb1) && sb1 != t.ipv4);
+	assert_int_equal(mp_lb_webrtc_store(a, "six1:off1", NULL, stream, t.origin_id, t.ipv4, 40123, now), MP_OK);
+	char *v = raw_get(&srv, 0, "srs-proxy-ufrag:six1:off1");
+	assert_non_null(v);
+	assert_string_equal(v, "{\"stream_url\":\"__defaultVhost__/live/r6\",\"ufrag\":\"six1:off1\","
+			       "\"media\":\"[2001:db8::1]:40123\"}");
+	free(v);
+	assert_int_equal(mp_lb_webrtc_load(b, "six1:off1", now, &w), MP_OK);
+	assert_int_equal(w.media_ipv4, sb1);
+	assert_int_equal(w.media_port, 40123);
+	/* an older writer's stand-in: B uses its own pick's registered endpoint */
+	raw_set(&srv, "srs-proxy-ufrag:six2:off2",
+		"{\"stream_url\":\"__defaultVhost__/live/r6\",\"ufrag\":\"six2:off2\",\"media\":\"0.255.0.1:40123\"}", 0);
+	assert_int_equal(mp_lb_webrtc_load(b, "six2:off2", now, &w), MP_OK);
+	assert_int_equal(w.media_ipv4, sb1);
+	assert_int_equal(w.media_port, 8000);
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
+}
+
 /* The renewal of live sessions' records (every third of the shorter idle timeout): the first one writes
  * a record in full; then an unchanged record gets its TTL back (PEXPIRE), its value left as it is; a
  * record gone from Redis (a restart, a flush) or one that changed is written in full again. */
@@ -1692,6 +1733,7 @@ int main(void)
 		cmocka_unit_test_setup(srt_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
 		cmocka_unit_test_setup(webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
 		cmocka_unit_test_setup(ipv6_origin_sessions_are_taken_over_by_address_ipv6_clients_are_not_shared, test_setup),
+		cmocka_unit_test_setup(webrtc_username_of_an_ipv6_origin_names_its_media_by_address, test_setup),
 		cmocka_unit_test_setup(fleet_renewal_renews_ttls_and_writes_gone_or_changed_records_again, test_setup),
 		cmocka_unit_test_setup(fleet_renewal_is_spread_over_turns_serves_lookups_meanwhile_and_renews_every_record,
 				       test_setup),

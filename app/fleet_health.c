@@ -146,6 +146,8 @@ static void hk_json(void *ctx, cJSON *out)
 		cJSON_AddNumberToObject(f, "take_over_failed", (double)fs.adopt_failed);
 		cJSON_AddNumberToObject(f, "renewal_passes", (double)fs.renewal_passes);
 		cJSON_AddNumberToObject(f, "renewal_overruns", (double)fs.renewal_overruns);
+		cJSON_AddNumberToObject(f, "nat_ports_parked", (double)fs.ports_parked);
+		cJSON_AddNumberToObject(f, "nat_ports_kept", (double)fs.ports_kept);
 	}
 }
 

@@ -50,6 +50,16 @@ struct mp_lb_nat_held {
 };
 #define MP_LB_NAT_HELD (1ull << 63)
 
+/* In a fleet, a port of this appliance's share whose quiet period ended is not freed but parked
+ * (lb_redis_fleet.c): a peer may serve its session still (it took it over after ECMP moved the client,
+ * and renews the record under the port's NAT key). True when parked: the Redis thread asks whether a
+ * peer holds the key and a worker gives the answer to mp_lb_natport_recheck. False without a fleet,
+ * with Redis down or the queue full (the port is freed as before). Under sess.wlock. */
+bool mp_lb_fleet_park(struct mp_lb *lb, const struct mp_lb_nat_held *h);
+/* Under sess.wlock: a parked port still held as when parked is freed, or, when a peer holds its key
+ * (taken), held for another quiet period (and asked again then). */
+void mp_lb_natport_recheck(struct mp_lb *lb, const struct mp_lb_nat_held *h, bool taken, uint64_t now);
+
 /* An HLS record, indexed by stream and by SPBHID. */
 struct mp_lb_hls_rec {
 	struct mp_lb_hls v;

@@ -17,7 +17,8 @@
  * towards every (origin address, origin port): the appliance's one address does not cap sessions.
  * Held ports enter a FIFO when their session's record is recycled (after the RCU grace period), in
  * that order, so the head is the port that has been held longest: the quiet period is checked there
- * and the key deleted. All writes under sess.wlock; readers (the data plane) only look keys up.
+ * and the key deleted, or, in a fleet, the port parked until Redis says no peer serves it
+ * (mp_lb_fleet_park). All writes under sess.wlock; readers (the data plane) only look keys up.
  */
 
 #define MP_LB_NAT_EP (1ull << 62)
@@ -108,12 +109,14 @@ static void nat_ep_release(struct mp_lb *lb, const struct mp_lb_nat_key *k)
 	nat_put(lb, &ek, MP_LB_NAT_EP | (used - 1) << 16 | (v & 0xffff));
 }
 
-/* Pop the FIFO head: delete its key if it is still held since then. */
-static void nat_pop(struct mp_lb *lb)
+/* Pop the FIFO head: delete its key if it is still held since then (or with may_park, in a fleet,
+ * park it: a peer may serve its session). */
+static void nat_pop(struct mp_lb *lb, bool may_park)
 {
 	const struct mp_lb_nat_held *h = &lb->nat_fifo[lb->nat_head];
 	uint64_t v;
-	if (nat_get(lb, &h->k, &v) && v == (MP_LB_NAT_HELD | h->freed_ms)) {
+	if (nat_get(lb, &h->k, &v) && v == (MP_LB_NAT_HELD | h->freed_ms) &&
+	    !(may_park && lb->fleet_size > 1 && nat_mine(lb, h->k.nat_port) && mp_lb_fleet_park(lb, h))) {
 		nat_del(lb, &h->k);
 		nat_ep_release(lb, &h->k);
 	}
@@ -127,7 +130,7 @@ void mp_lb_natport_reap(struct mp_lb *lb, uint64_t now, uint32_t budget)
 		uint64_t f = lb->nat_fifo[lb->nat_head].freed_ms;
 		if (now < f || now - f < lb->cfg.nat_quiet_ms)
 			return;
-		nat_pop(lb);
+		nat_pop(lb, true);
 	}
 }
 
@@ -180,7 +183,7 @@ int mp_lb_natport_take(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t 
 			/* The table is full of held ports: the oldest goes before its time (counted). */
 			if (lb->nat_count == 0)
 				goto full;
-			nat_pop(lb);
+			nat_pop(lb, false);
 			atomic_fetch_add_explicit(&lb->nat_early, 1, memory_order_relaxed);
 			if (nat_put(lb, &k, MP_LB_NAT_HELD | now) != MP_OK)
 				goto full;
@@ -267,7 +270,7 @@ void mp_lb_natport_give(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t
 		nat_put(lb, &k, held);
 	v = held;
 	if (lb->nat_count >= lb->nat_fifo_size) {
-		nat_pop(lb); /* full: the oldest held port goes now (counted) */
+		nat_pop(lb, false); /* full: the oldest held port goes now (counted) */
 		atomic_fetch_add_explicit(&lb->nat_early, 1, memory_order_relaxed);
 	}
 	uint32_t tail = (lb->nat_head + lb->nat_count) % lb->nat_fifo_size;
@@ -276,6 +279,19 @@ void mp_lb_natport_give(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t
 	lb->nat_count++;
 	if (lb->cfg.nat_quiet_ms == 0)
 		mp_lb_natport_reap(lb, freed_ms, 1);
+}
+
+void mp_lb_natport_recheck(struct mp_lb *lb, const struct mp_lb_nat_held *h, bool taken, uint64_t now)
+{
+	uint64_t v;
+	if (!nat_get(lb, &h->k, &v) || v != (MP_LB_NAT_HELD | h->freed_ms))
+		return; /* a session here took it meanwhile (its client came back) */
+	if (taken) {
+		mp_lb_natport_give(lb, h->k.origin_ip, h->k.origin_port, h->k.nat_port, now);
+		return;
+	}
+	nat_del(lb, &h->k);
+	nat_ep_release(lb, &h->k);
 }
 
 struct mp_lb_session *mp_lb_session_by_nat(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port,

@@ -284,9 +284,11 @@ int mp_rds_sync_redis(struct mp_rds *r, uint64_t now)
 			n += m;
 		mp_rds_renew(r, now);
 		mp_rds_fleet_refresh(r, now);
+		mp_rds_fleet_parked(r, now, true);
 	} else {
 		mp_rds_drain(r, now, UINT32_MAX); /* discard: the write-back covers picks */
 		mp_rds_async_drain(r, now, UINT32_MAX); /* each told: no reply */
+		mp_rds_fleet_parked(r, now, false);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return n;
@@ -430,9 +432,11 @@ int mp_rds_poll_redis(struct mp_rds *r, uint64_t now)
 		n = mp_rds_drain(r, now, 1024);
 		n += mp_rds_async_drain(r, now, 1024);
 		mp_rds_fleet_refresh(r, now); /* a slice of the renewal pass under way, if any */
+		mp_rds_fleet_parked(r, now, true);
 	} else {
 		mp_rds_drain(r, now, UINT32_MAX); /* discard while down */
 		mp_rds_async_drain(r, now, UINT32_MAX);
+		mp_rds_fleet_parked(r, now, false);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return n;

@@ -197,6 +197,8 @@ struct mp_lb_fleet_stats {
 	uint64_t renewal_overruns; /* ... of those, passes that took longer than their interval */
 	uint64_t renewed;          /* records whose TTL a renewal extended (PEXPIRE) */
 	uint64_t rewritten;        /* records a renewal wrote in full (new, changed or gone) */
+	uint64_t ports_parked;     /* NAT ports asked about at the end of their quiet period */
+	uint64_t ports_kept;       /* ... of those, kept: a peer's record holds them (a session taken over) */
 };
 /* Zeros without a fleet. */
 void mp_lb_fleet_stats(struct mp_lb *lb, struct mp_lb_fleet_stats *out);

@@ -36,6 +36,12 @@
  * An IPv6 origin is named by its address ("[2001:db8::1]:10080" in the record, "[2001:db8::1]" in the
  * NAT key), never by the stand-in this appliance gave it. IPv6 clients' sessions are not shared:
  * their stand-ins (dp_v6client.h) are this appliance's own numbering, which a peer cannot follow.
+ * A peer that took a session over serves it on this appliance's NAT port and renews its record; when
+ * this appliance's copy idles out, the port must not go to another session towards that origin
+ * endpoint while the peer's record lives: at the end of its quiet period the port is parked
+ * (mp_lb_fleet_park, worker), the Redis thread reads the NAT key (GET, mp_rds_fleet_parked), and a
+ * worker keeps the port for another quiet period when a peer's record holds it, else frees it
+ * (mp_lb_fleet_adopt_poll, mp_lb_natport_recheck).
  */
 
 #define MP_RDS_SESS_SRT "mediaplane-session-srt:"
@@ -47,9 +53,20 @@
 #define FLEET_REFRESH_BATCH 128
 #define FLEET_TURN_BATCHES 16     /* batches a Redis-thread turn renews at most (~2k records) */
 #define FLEET_TURN_MS 25          /* ... and no further batch once a turn's renewal took this long */
+#define FLEET_PARK_RING 4096      /* parked NAT ports waiting for Redis (more: freed unasked) */
+#define FLEET_PARK_BATCH 64       /* parked ports asked per Redis-thread turn */
+
+/* A parked port and what Redis said of it (Redis thread -> workers). */
+struct fleet_parked {
+	struct mp_lb_nat_held h;
+	uint32_t taken; /* a peer's record holds the NAT key */
+	uint32_t pad;
+};
 
 struct mp_rds_fleet {
 	struct rte_ring *adopt;   /* struct mp_rds_fleet_rec; SP (Redis thread) / MC (workers) */
+	struct rte_ring *park;    /* struct mp_lb_nat_held; MP (workers) / SC (Redis thread) */
+	struct rte_ring *parked;  /* struct fleet_parked; SP (Redis thread) / MC (workers) */
 	uint64_t refreshed_ms;    /* the renewal pass under way (or the last) began */
 	uint32_t cursor;          /* the next session slot of the pass under way; UINT32_MAX: none */
 	uint64_t pass_done;       /* live slots the pass under way has looked at */
@@ -67,9 +84,12 @@ struct mp_rds_fleet {
 	uint64_t taken_ms;
 	_Atomic uint64_t published, lookups, found, adopted, adopt_failed;
 	_Atomic uint64_t passes, overruns, renewed, rewritten;
+	_Atomic uint64_t ports_parked, ports_kept;
 };
 
 _Static_assert(sizeof(struct mp_rds_fleet_rec) % 4 == 0, "rte_ring elements are a multiple of 4 bytes");
+_Static_assert(sizeof(struct mp_lb_nat_held) % 4 == 0 && sizeof(struct fleet_parked) % 4 == 0,
+	       "rte_ring elements are a multiple of 4 bytes");
 _Static_assert(sizeof(struct mp_rds_fleet_rec) < sizeof(((struct mp_rds_req *)0)->s), "a record fits a request");
 
 static const char *kind_name(uint8_t kind)
@@ -299,8 +319,16 @@ unsigned int mp_lb_fleet_adopt_poll(struct mp_lb *lb, uint64_t now, unsigned int
 	struct mp_rds *r;
 	struct mp_rds_fleet *f = fleet_of(lb, &r);
 	struct mp_rds_fleet_rec rec;
+	struct fleet_parked pk;
 	unsigned int n = 0;
-	if (f == NULL || rte_ring_count(f->adopt) == 0)
+	if (f == NULL)
+		return 0;
+	while (n < budget && rte_ring_mc_dequeue_elem(f->parked, &pk, sizeof(pk)) == 0) {
+		rte_spinlock_lock(&lb->sess.wlock);
+		mp_lb_natport_recheck(lb, &pk.h, pk.taken != 0, now);
+		rte_spinlock_unlock(&lb->sess.wlock);
+	}
+	if (rte_ring_count(f->adopt) == 0)
 		return 0;
 	while (n < budget && rte_ring_mc_dequeue_elem(f->adopt, &rec, sizeof(rec)) == 0) {
 		struct mp_lb_session_params p = { 0 };
@@ -320,6 +348,9 @@ unsigned int mp_lb_fleet_adopt_poll(struct mp_lb *lb, uint64_t now, unsigned int
 							       : NULL;
 			if (e != NULL)
 				mp_lb_webrtc_link(e, s);
+			/* the record names this appliance at once: the one whose port it is keeps it
+			 * (mp_lb_fleet_park) */
+			mp_lb_fleet_publish(lb, s);
 			atomic_fetch_add_explicit(&f->adopted, 1, memory_order_relaxed);
 			n++;
 		} else {
@@ -345,6 +376,20 @@ void mp_lb_fleet_stats(struct mp_lb *lb, struct mp_lb_fleet_stats *out)
 	out->renewal_overruns = atomic_load(&f->overruns);
 	out->renewed = atomic_load(&f->renewed);
 	out->rewritten = atomic_load(&f->rewritten);
+	out->ports_parked = atomic_load(&f->ports_parked);
+	out->ports_kept = atomic_load(&f->ports_kept);
+}
+
+bool mp_lb_fleet_park(struct mp_lb *lb, const struct mp_lb_nat_held *h)
+{
+	struct mp_rds *r;
+	struct mp_rds_fleet *f = fleet_of(lb, &r);
+	struct mp_lb_nat_held copy = *h;
+	if (f == NULL || !atomic_load_explicit(&r->up, memory_order_relaxed) ||
+	    rte_ring_mp_enqueue_elem(f->park, &copy, sizeof(copy)) != 0)
+		return false;
+	atomic_fetch_add_explicit(&f->ports_parked, 1, memory_order_relaxed);
+	return true;
 }
 
 /* ---- the Redis thread (lock held) ---- */
@@ -357,10 +402,20 @@ int mp_rds_fleet_init(struct mp_rds *r)
 	struct mp_rds_fleet *f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return MP_ERR_NOMEM;
-	snprintf(name, sizeof(name), "lbfleet%u", atomic_fetch_add(&instances, 1));
+	unsigned int id = atomic_fetch_add(&instances, 1);
+	snprintf(name, sizeof(name), "lbfleet%u", id);
 	f->adopt = rte_ring_create_elem(name, sizeof(struct mp_rds_fleet_rec), FLEET_ADOPT_RING, r->lb->cfg.socket_id,
 					RING_F_SP_ENQ);
-	if (f->adopt == NULL) {
+	snprintf(name, sizeof(name), "lbpark%u", id);
+	f->park = rte_ring_create_elem(name, sizeof(struct mp_lb_nat_held), FLEET_PARK_RING, r->lb->cfg.socket_id,
+				       RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "lbparked%u", id);
+	f->parked = rte_ring_create_elem(name, sizeof(struct fleet_parked), FLEET_PARK_RING, r->lb->cfg.socket_id,
+					 RING_F_SP_ENQ);
+	if (f->adopt == NULL || f->park == NULL || f->parked == NULL) {
+		rte_ring_free(f->adopt);
+		rte_ring_free(f->park);
+		rte_ring_free(f->parked);
 		free(f);
 		return MP_ERR_NOMEM;
 	}
@@ -374,6 +429,8 @@ void mp_rds_fleet_fini(struct mp_rds *r)
 	if (r->fleet == NULL)
 		return;
 	rte_ring_free(r->fleet->adopt);
+	rte_ring_free(r->fleet->park);
+	rte_ring_free(r->fleet->parked);
 	free(r->fleet->written);
 	free(r->fleet);
 	r->fleet = NULL;
@@ -692,4 +749,44 @@ void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now)
 			(unsigned long long)f->pass_done, (unsigned long long)(now - f->refreshed_ms),
 			(unsigned long long)interval);
 	}
+}
+
+void mp_rds_fleet_parked(struct mp_rds *r, uint64_t now, bool up)
+{
+	struct mp_rds_fleet *f = r->fleet;
+	struct mp_lb *lb = r->lb;
+	struct fleet_parked pk[FLEET_PARK_BATCH];
+	char key[MP_RDS_KEY_MAX], k[96], a[MP_LB_ADDR_TEXT_MAX];
+	unsigned int n = 0, asked = 0;
+	if (f == NULL)
+		return;
+	unsigned int room = rte_ring_free_count(f->parked);
+	while (n < FLEET_PARK_BATCH && n < room && rte_ring_sc_dequeue_elem(f->park, &pk[n].h, sizeof(pk[n].h)) == 0) {
+		pk[n].taken = pk[n].pad = 0;
+		n++;
+	}
+	if (n == 0)
+		return;
+	/* The NAT keys, pipelined: a record there that names another appliance holds the port. */
+	for (unsigned int i = 0; up && i < n; i++) {
+		mp_lb_addr_text(lb, pk[i].h.k.origin_ip, a, sizeof(a)); /* an IPv6 origin: "[its address]" */
+		snprintf(k, sizeof(k), "%s:%u:%u", a, pk[i].h.k.origin_port, pk[i].h.k.nat_port);
+		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SESS_NAT, k) != MP_OK ||
+		    mp_rds_append(r, "GET %s", key) != MP_OK)
+			break;
+		asked++;
+	}
+	for (unsigned int i = 0; i < asked; i++) {
+		redisReply *rep;
+		struct mp_rds_fleet_rec rec;
+		if (mp_rds_reply(r, now, &rep) != MP_OK)
+			break; /* Redis went away: the rest are freed unasked */
+		pk[i].taken = rep->type == REDIS_REPLY_STRING && mp_rds_fleet_decode(rep->str, rep->len, &rec) == MP_OK &&
+			      rec.by != lb->fleet_index;
+		freeReplyObject(rep);
+		if (pk[i].taken)
+			atomic_fetch_add_explicit(&f->ports_kept, 1, memory_order_relaxed);
+	}
+	/* room was counted above and only this thread enqueues: every answer fits */
+	rte_ring_sp_enqueue_bulk_elem(f->parked, pk, sizeof(pk[0]), n, NULL);
 }

@@ -266,6 +266,10 @@ void mp_rds_fleet_req(struct mp_rds *r, const struct mp_rds_req *q, uint64_t now
  * begins (PEXPIRE; SET when gone or changed), done a slice per call (at most FLEET_TURN_BATCHES batches).
  * Lock held, up. */
 void mp_rds_fleet_refresh(struct mp_rds *r, uint64_t now);
+/* Each Redis-thread turn: ask Redis about the NAT ports parked since (mp_lb_fleet_park): a port whose
+ * NAT key another appliance's record holds is kept, any other freed (the answers go to the workers).
+ * With up false (Redis down) every parked port is freed unasked. Lock held. */
+void mp_rds_fleet_parked(struct mp_rds *r, uint64_t now, bool up);
 
 /* ---- lb_redis_thread.c ---- */
 

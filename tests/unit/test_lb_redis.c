@@ -244,12 +244,19 @@ static void need_redis(void)
 }
 
 static uint64_t cfg_webrtc_ttl_ms; /* 0: the default */
+static uint16_t cfg_nat_min, cfg_nat_max; /* 0: the default range */
+static uint32_t cfg_nat_quiet_ms;         /* with a range set */
 
 static void small_config(struct mp_lb_config *c)
 {
 	mp_lb_config_default(c);
 	if (cfg_webrtc_ttl_ms != 0)
 		c->webrtc_ttl_ms = cfg_webrtc_ttl_ms;
+	if (cfg_nat_min != 0) {
+		c->nat_port_min = cfg_nat_min;
+		c->nat_port_max = cfg_nat_max;
+		c->nat_quiet_ms = cfg_nat_quiet_ms;
+	}
 	c->max_origins = 64;
 	c->max_streams = 1024;
 	c->max_webrtc = 256;
@@ -818,6 +825,72 @@ static int register_json(struct mp_lb *lb, const char *body, uint64_t now)
 	char why[128];
 	assert_int_equal(mp_registration_parse(body, strlen(body), &r, why, sizeof(why)), MP_OK);
 	return mp_lb_origin_update(lb, &r, now);
+}
+
+/* ECMP moved a client to B, which took its session over on A's NAT port and renews the record. When
+ * A's own copy idles out, A must not give that port to another session towards the same origin endpoint
+ * while B serves it (the origin's replies for both would carry the same port): at the end of the
+ * port's quiet period A asks Redis, finds B's record under the NAT key and keeps the port for another
+ * quiet period; once B's record is gone the port is A's to give again. */
+static void a_port_a_peer_took_over_is_not_reused_while_the_peer_serves_it(void **state)
+{
+	(void)state;
+	need_redis();
+	cfg_nat_min = 40000; /* one port in each appliance's share: A's is 40000 */
+	cfg_nat_max = 40001;
+	cfg_nat_quiet_ms = 5 * SEC;
+	uint64_t now = 1000, t;
+	struct mp_lb *a, *b;
+	struct mp_lb_session *sa, *sb, *x;
+	struct mp_lb_fleet_stats fs;
+	fleet_pair(&a, &b, "fp", 0xc6120d02, PR_SRT, now);
+	sa = fleet_srt_session(a, 0xc6120c02, 40001, 0x0a0b0c0d, 0x11223344, now);
+	assert_int_equal(sa->nat_port, 40000);
+	/* B takes it over and names itself in the record at once */
+	assert_int_equal(mp_lb_fleet_miss_srt(b, 0x11223344), MP_OK);
+	assert_true(mp_lb_redis_poll(b, now) >= 1);
+	assert_int_equal(mp_lb_fleet_adopt_poll(b, now, 8), 1);
+	sb = mp_lb_session_by_srt(b, 0x11223344);
+	assert_non_null(sb);
+	assert_int_equal(sb->nat_port, 40000);
+	mp_lb_redis_poll(b, now);
+	record_is("mediaplane-session-nat:198.18.13.2:10080:40000",
+		  "{\"kind\":\"srt\",\"client\":\"198.18.12.2:40001\",\"service\":\"198.18.100.1:10080\","
+		  "\"origin\":\"198.18.13.2:10080\",\"nat_port\":40000,\"client_sock\":168496141,"
+		  "\"origin_sock\":287454020,\"bound\":287454020,\"by\":1}");
+
+	/* A's copy idles out; after the quiet period a new session towards the same origin endpoint
+	 * finds the port parked, and Redis says B holds it: kept */
+	assert_int_equal(mp_lb_session_close(a, sa, now + SEC), MP_OK);
+	mp_lb_quiescent(a, 0);
+	struct mp_lb_session_params p = {
+		.tuple = { .src_ip = 0xc6120c09, .dst_ip = 0xc6126401, .src_port = 40009, .dst_port = 10080, .proto = 17 },
+		.origin_ipv4 = 0xc6120d02, .origin_port = 10080, .origin_id = 0,
+		.kind = MP_LB_SESS_SRT, .state = MP_LB_SESS_HANDSHAKE, .srt_client_sock = 0x0a0b0c09,
+	};
+	t = now + SEC + 5 * SEC;
+	assert_int_equal(mp_lb_session_create(a, &p, t, &x), MP_ERR_FULL);
+	mp_lb_redis_poll(a, t);
+	mp_lb_fleet_adopt_poll(a, t, 8);
+	mp_lb_fleet_stats(a, &fs);
+	assert_int_equal(fs.ports_parked, 1);
+	assert_int_equal(fs.ports_kept, 1);
+	assert_int_equal(mp_lb_session_create(a, &p, t + 5 * SEC - 1, &x), MP_ERR_FULL);
+
+	/* B's session ends and its record with it: at the next quiet period's end the port is free */
+	raw_int(&srv, 0, "DEL", "mediaplane-session-nat:198.18.13.2:10080:40000");
+	t += 5 * SEC;
+	assert_int_equal(mp_lb_session_create(a, &p, t, &x), MP_ERR_FULL); /* parked again, asked */
+	mp_lb_redis_poll(a, t);
+	mp_lb_fleet_adopt_poll(a, t, 8);
+	mp_lb_fleet_stats(a, &fs);
+	assert_int_equal(fs.ports_parked, 2);
+	assert_int_equal(fs.ports_kept, 1);
+	assert_int_equal(mp_lb_session_create(a, &p, t, &x), MP_OK);
+	assert_int_equal(x->nat_port, 40000);
+	cfg_nat_min = cfg_nat_max = 0;
+	mp_lb_destroy(a);
+	mp_lb_destroy(b);
 }
 
 /* Each appliance numbers IPv6 origins' stand-ins itself: a record names an IPv6 origin by its address,
@@ -1732,6 +1805,7 @@ int main(void)
 		cmocka_unit_test_setup(origin_delete_and_drain_on_a_are_honoured_by_b, test_setup),
 		cmocka_unit_test_setup(srt_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
 		cmocka_unit_test_setup(webrtc_session_of_a_is_taken_over_by_b_with_its_nat_port, test_setup),
+		cmocka_unit_test_setup(a_port_a_peer_took_over_is_not_reused_while_the_peer_serves_it, test_setup),
 		cmocka_unit_test_setup(ipv6_origin_sessions_are_taken_over_by_address_ipv6_clients_are_not_shared, test_setup),
 		cmocka_unit_test_setup(webrtc_username_of_an_ipv6_origin_names_its_media_by_address, test_setup),
 		cmocka_unit_test_setup(fleet_renewal_renews_ttls_and_writes_gone_or_changed_records_again, test_setup),

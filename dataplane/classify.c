@@ -143,18 +143,9 @@ enum mp_verdict mp_classify_hw(uint8_t *f, size_t len, const struct mp_iface *if
 		ulen = mp_rd16(u + 4);
 		if (ulen < 8 || ulen > ip_len - ihl || (hw & MP_HW_L4_BAD))
 			return mp_classify_drop(pkt, MP_DROP_UDP_MALFORMED);
-		pkt->src_port = mp_rd16(u);
-		pkt->dst_port = mp_rd16(u + 2);
-		pkt->payload_off = (uint16_t)(pkt->l4_off + 8);
-		pkt->payload_len = (uint16_t)(ulen - 8);
-		if (pkt->dst_port == ifc->webrtc_port)
-			v = MP_V_WEBRTC;
-		else if (pkt->dst_port == ifc->srt_port)
-			v = MP_V_SRT;
-		else if (pkt->dst_port >= ifc->nat_port_min && pkt->dst_port <= ifc->nat_port_max)
-			v = MP_V_NAT;
-		else
-			return mp_classify_exception(pkt, MP_DROP_UDP_PORT);
+		v = mp_classify_udp(u, ulen, ifc, pkt);
+		if (v == MP_V_EXCEPTION)
+			return v;
 		/* RFC 1812 section 5.3.1: a datagram the data plane forwards (media, and the handshakes it
 		 * relays) must not leave with TTL 0, so one arriving with TTL <= 1 is dropped and counted. No
 		 * ICMP time exceeded is sent (the kernel's own traffic, e.g. traceroute to the appliance, goes

@@ -87,4 +87,23 @@ static inline enum mp_verdict mp_classify_exception(struct mp_pkt *pkt, enum mp_
 	return MP_V_EXCEPTION;
 }
 
+/* Both families, once the UDP header u (at pkt->l4_off, length ulen checked) is known good: ports and
+ * payload into pkt, and the verdict by destination port (WebRTC, SRT, a NAT port; the rest to the
+ * kernel). */
+static inline enum mp_verdict mp_classify_udp(const uint8_t *u, uint16_t ulen, const struct mp_iface *ifc,
+					      struct mp_pkt *pkt)
+{
+	pkt->src_port = mp_rd16(u);
+	pkt->dst_port = mp_rd16(u + 2);
+	pkt->payload_off = (uint16_t)(pkt->l4_off + 8);
+	pkt->payload_len = (uint16_t)(ulen - 8);
+	if (pkt->dst_port == ifc->webrtc_port)
+		return MP_V_WEBRTC;
+	if (pkt->dst_port == ifc->srt_port)
+		return MP_V_SRT;
+	if (pkt->dst_port >= ifc->nat_port_min && pkt->dst_port <= ifc->nat_port_max)
+		return MP_V_NAT; /* IPv6: an IPv6 origin's answer, or the kernel's own (dp_v6client.c tells) */
+	return mp_classify_exception(pkt, MP_DROP_UDP_PORT);
+}
+
 #endif

@@ -78,18 +78,9 @@ enum mp_verdict mp_classify6(uint8_t *f, size_t len, const struct mp_iface *ifc,
 		/* RFC 8200 section 8.1: the UDP checksum is mandatory over IPv6 */
 		if (ulen < 8 || ulen > m.l4_len || mp_rd16(l4 + 6) == 0 || (hw & MP_HW_L4_BAD))
 			return mp_classify_drop(pkt, MP_DROP_UDP_MALFORMED);
-		pkt->src_port = mp_rd16(l4);
-		pkt->dst_port = mp_rd16(l4 + 2);
-		pkt->payload_off = (uint16_t)(pkt->l4_off + 8);
-		pkt->payload_len = (uint16_t)(ulen - 8);
-		if (pkt->dst_port == ifc->webrtc_port)
-			v = MP_V_WEBRTC;
-		else if (pkt->dst_port == ifc->srt_port)
-			v = MP_V_SRT;
-		else if (pkt->dst_port >= ifc->nat_port_min && pkt->dst_port <= ifc->nat_port_max)
-			v = MP_V_NAT; /* an IPv6 origin's answer, or the kernel's own (dp_v6client.c tells) */
-		else
-			return mp_classify_exception(pkt, MP_DROP_UDP_PORT);
+		v = mp_classify_udp(l4, ulen, ifc, pkt);
+		if (v == MP_V_EXCEPTION)
+			return v;
 		/* RFC 8200 section 3: the hop limit, as the IPv4 TTL (classify.c) */
 		if (m.hop_limit <= 1)
 			return mp_classify_drop(pkt, MP_DROP_TTL);

@@ -110,7 +110,8 @@ struct mp_dp_nh_cache {
 	uint64_t until_ms;
 };
 
-/* The same for IPv6 next hops (dp_v6client.c's translated frames to IPv6 clients). */
+/* The same for IPv6 next hops (dp_v6client.c's frames translated to IPv6 clients and origins), slotted
+ * by the hop's interface identifier: IPv6 origins on the private link do not take turns in one slot. */
 struct mp_dp_nh6_cache {
 	uint8_t hop[16];
 	uint8_t mac[6];
@@ -144,7 +145,7 @@ struct mp_dp_worker {
 	struct mp_dp_srt_worker *srt; /* this worker's SRT handshakes (dp_srt_hs.c) */
 	struct mp_dp_guard *guard;  /* per-source rate limits, STUN HMAC (dp_guard.c) */
 	struct mp_dp_nh_cache nh[2][MP_DP_NH_SLOTS]; /* per port */
-	struct mp_dp_nh6_cache nh6[2]; /* per port */
+	struct mp_dp_nh6_cache nh6[2][MP_DP_NH_SLOTS]; /* per port */
 	uint64_t next_sweep_ms;    /* when this worker next sweeps idle lb sessions */
 	struct mp_dp_xfer *xfer_out; /* [n_workers][MP_BURST]: frames for other workers, sent after the burst */
 	uint16_t xfer_n[MP_DP_MAX_WORKERS];
@@ -221,6 +222,17 @@ int mp_dp_resolve_slow(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, ui
 static inline unsigned mp_dp_nh_slot(uint32_t hop)
 {
 	return (hop * 2654435761u) >> (32 - MP_DP_NH_SLOTS_LOG2); /* Fibonacci hashing */
+}
+
+/* An IPv6 hop's slot: its interface identifier (the low 64 bits: what tells neighbours on a link apart)
+ * folded to 32 bits. */
+static inline unsigned mp_dp_nh6_slot(const uint8_t hop[16])
+{
+	uint32_t hi, lo;
+
+	memcpy(&hi, hop + 8, 4);
+	memcpy(&lo, hop + 12, 4);
+	return mp_dp_nh_slot(hi ^ lo);
 }
 
 static inline int mp_dp_resolve(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, uint32_t dst, uint8_t mac[6],

@@ -105,6 +105,7 @@ int mp_dp_resolve6(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, const 
 {
 	struct mp_dp_port *p = &dp->ports[pi];
 	const uint8_t *hop = dst;
+	struct mp_dp_nh6_cache *c;
 	bool refresh;
 
 	if (!p->iface.has_ip6)
@@ -115,14 +116,15 @@ int mp_dp_resolve6(struct mp_dp *dp, struct mp_dp_worker *w, unsigned pi, const 
 			return MP_ERR_NOTFOUND;
 		hop = p->iface.gateway6;
 	}
-	if (likely(now_ms < w->nh6[pi].until_ms && !memcmp(w->nh6[pi].hop, hop, 16))) {
-		memcpy(mac, w->nh6[pi].mac, 6);
+	c = &w->nh6[pi][mp_dp_nh6_slot(hop)];
+	if (likely(now_ms < c->until_ms && !memcmp(c->hop, hop, 16))) {
+		memcpy(mac, c->mac, 6);
 		return MP_OK;
 	}
 	if (mp_nd_cache_lookup(&p->nd, hop, mac, now_ms, &refresh) == MP_OK) {
-		memcpy(w->nh6[pi].hop, hop, 16);
-		memcpy(w->nh6[pi].mac, mac, 6);
-		w->nh6[pi].until_ms = now_ms + MP_DP_NH_CACHE_MS;
+		memcpy(c->hop, hop, 16);
+		memcpy(c->mac, mac, 6);
+		c->until_ms = now_ms + MP_DP_NH_CACHE_MS;
 		/* Getting old (RFC 4861's STALE): keep using it while we probe it (the answer refreshes it). */
 		if (unlikely(refresh) && mp_nd_cache_should_request(&p->nd, hop, now_ms))
 			send_nd_solicit(dp, w, pi, hop, mac);

@@ -11,15 +11,16 @@ pass() {
 }
 
 # fail MSG: "FAIL: MSG", then for $APPLIANCE_LOG and each file FAIL_LOGS names (a glob: each file it
-# matches; files that do not exist left out) a line "--- FILE" and its last $FAIL_TAIL lines; then the
-# test's fail_more if it defines one (more state worth seeing); exit 1.
+# matches; files that do not exist left out, each file once) a line "--- FILE" and its last $FAIL_TAIL
+# lines; then the test's fail_more if it defines one (more state worth seeing); exit 1.
 fail() {
-	local pat f
+	local pat f seen=" "
 	echo "FAIL: $*"
 	for pat in "${APPLIANCE_LOG:-}" ${FAIL_LOGS[@]+"${FAIL_LOGS[@]}"}; do
 		[ -n "$pat" ] || continue
 		while IFS= read -r f; do
-			[ -f "$f" ] || continue
+			if [ ! -f "$f" ] || [[ $seen == *" $f "* ]]; then continue; fi
+			seen+="$f "
 			echo "--- $f"
 			tail -n "$FAIL_TAIL" "$f" || true
 		done < <(compgen -G "$pat" | sort || true)

@@ -1,5 +1,6 @@
-# report.sh: the e2e tests' one pass and fail (sourced by netns.sh): "ok - MSG" counted in $passed;
-# "FAIL: MSG" with the tails of the appliance log and of the test's FAIL_LOGS, then exit 1.
+# report.sh: the e2e tests' one pass and fail (sourced by netns.sh, or by a test without namespaces):
+# "ok - MSG" counted in $passed; "FAIL: MSG" with the tails of the appliance log and of the test's
+# FAIL_LOGS, then exit 1.
 passed=0
 FAIL_LOGS=() # files or globs (expanded when fail runs) whose tails fail prints after the appliance log
 FAIL_TAIL=60 # lines of each log fail prints; a test may set more

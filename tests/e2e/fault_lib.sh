@@ -9,16 +9,8 @@
 PAYLOAD=${MP_BUILD_DIR:?}/tests/e2e/test_e2e_srt_payload
 FWORK=$(mktemp -d /tmp/mp-fault.XXXXXX)
 netns_at_exit 'rm -rf "$FWORK"'
+FAIL_LOGS+=("$FWORK/*")
 declare -A SRC_PID SINK_PID RTC_PID ORIGIN_PID
-passed=0
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-fail() {
-	local f
-	echo "FAIL: $*"
-	echo "--- appliance log (last 60 lines)"; tail -n 60 "$APPLIANCE_LOG"
-	for f in "$FWORK"/*; do [ -f "$f" ] && { echo "--- $f"; tail -n 15 "$f"; }; done
-	exit 1
-}
 v() { echo "${!1}"; } # v NAME: the value of the variable named NAME
 sysapi() { curl -s -m 10 "http://127.0.0.1:$SYS_PORT$1"; }
 appliance_alive() { kill -0 "$APPLIANCE_PID" 2>/dev/null && [[ $(sysapi /api/v1/versions) == *major* ]]; }

@@ -15,17 +15,8 @@ HTTPS_API_PORT=13864
 PAGE_PORT=13865
 CLIENT_IP6=2001:db8:7::1
 PUBLIC_IP6=2001:db8:7::2
-WORK=$(mktemp -d /tmp/mpwc-chromium.XXXXXX)
-netns_at_exit 'rm -rf "$WORK"'
-fail() {
-	echo "FAIL: $*"
-	echo "--- appliance log"; cat "$APPLIANCE_LOG"
-	echo "--- origin log"; cat "${ORIGIN_LOG:-/dev/null}"
-	for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "--- $f"; tail -30 "$f"; }; done
-	exit 1
-}
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+netns_workdir mpwc-chromium
+FAIL_LOGS+=("$WORK/*.log")
 sysapi() { curl -s "http://127.0.0.1:$SYS_PORT$1"; }
 for p in chromium openssl curl; do command -v "$p" >/dev/null || { echo "SKIP: no $p"; exit 77; }; done
 

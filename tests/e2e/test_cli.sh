@@ -5,6 +5,7 @@
 # through the one cmdline grammar.
 set -euo pipefail
 . "$(dirname "$0")/lib/wait.sh"
+. "$(dirname "$0")/lib/report.sh"
 build=${MP_BUILD_DIR:?}
 log=$(mktemp /tmp/mp-test-cli.XXXXXX) cmds=$(mktemp /tmp/mp-test-cli-cmds.XXXXXX) conf=$(mktemp /tmp/mp-test-cli-conf.XXXXXX)
 stale=/var/run/dpdk/mp-cli-stale-$$ notify=/tmp/mp-test-cli-notify-$$ notes=$(mktemp /tmp/mp-test-cli-notes.XXXXXX)
@@ -18,9 +19,7 @@ cleanup() {
 	rm -rf "$stale"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; cat "$log"; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+FAIL_LOGS=("$log")
 opts=(--tap-name=mpcli1 --tap-host-ip=198.18.62.1/24 --public-ip=198.18.62.2/24 --public-gateway=198.18.62.1
 	--system-api-listen=127.0.0.1:12625 --api-listen=off --http-listen=off --rtmp-listen=off --idle-sleep-us=200)
 

@@ -11,9 +11,7 @@ SYS=13440
 HTTP=13441
 API=13442
 HTTP_O=13443
-fail() { echo "FAIL: $*"; echo "--- appliance log"; tail -40 "$APPLIANCE_LOG"; echo "--- origin saw"; tail -5 "$ST_DIR/seen.jsonl" 2>/dev/null; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+FAIL_LOGS+=("$ST_DIR/seen.jsonl")
 OFFER=${MP_TEST_DATA:?}/chromium156-whip-offer.sdp
 
 # last_request: the origin's last recorded request (one JSON line)

@@ -10,10 +10,8 @@ set -euo pipefail
 
 ORIGIN_BIN=$MP_BUILD_DIR/tests/e2e/test_e2e_srt_origin
 SEQ=$(dirname "$0")/fleet_seq.py
-fail() { echo "FAIL: $*"; for x in a b; do echo "--- appliance $x"; tail -25 "$FLEET_WORK/$x.log" || true; done
-	for f in origin.out slt.log; do echo "--- $f"; tail -20 "$FLEET_WORK/$f" 2>/dev/null || true; done
-	ip -n "$NS_R" route || true; exit 1; }
-pass() { echo "ok: $*"; }
+FAIL_LOGS+=("$FLEET_WORK/a.log" "$FLEET_WORK/b.log" "$FLEET_WORK/origin.out" "$FLEET_WORK/slt.log")
+fail_more() { echo "--- router"; ip -n "$NS_R" route || true; }
 both="${FLEET_IP[a]} ${FLEET_IP[b]}"
 
 fleet_up || fail "topology"

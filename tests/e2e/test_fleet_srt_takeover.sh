@@ -17,10 +17,8 @@ FLEET_NAT_SHARES="20480-26623 26624-32767"
 
 ORIGIN_BIN=$MP_BUILD_DIR/tests/e2e/test_e2e_srt_origin
 SEQ=$(dirname "$0")/fleet_seq.py
-fail() { echo "FAIL: $*"; for x in a b; do echo "--- appliance $x"; tail -25 "$FLEET_WORK/$x.log" || true; done
-	for f in origin.out slt.log redis.log; do echo "--- $f"; tail -20 "$FLEET_WORK/$f" 2>/dev/null || true; done
-	ip -n "$NS_R" route || true; ip -n "$NS_R" rule || true; exit 1; }
-pass() { echo "ok: $*"; }
+FAIL_LOGS+=("$FLEET_WORK/a.log" "$FLEET_WORK/b.log" "$FLEET_WORK/origin.out" "$FLEET_WORK/slt.log" "$FLEET_WORK/redis.log")
+fail_more() { echo "--- router"; ip -n "$NS_R" route || true; ip -n "$NS_R" rule || true; }
 both="${FLEET_IP[a]} ${FLEET_IP[b]}"
 
 fleet_up || fail "topology"

@@ -14,15 +14,17 @@ FLEET_NAT_SHARES="20480-26623 26624-32767"
 
 PY=/usr/bin/python3
 OAPI=13240
-fail() { echo "FAIL: $*"; for x in a b; do echo "--- appliance $x"; tail -25 "$FLEET_WORK/$x.log" || true
-		echo "sessions: $(fleet_api "$x" "http://127.0.0.1:12025/api/v1/sessions?kind=webrtc" | cut -c1-600)"
+FAIL_LOGS+=("$FLEET_WORK/a.log" "$FLEET_WORK/b.log" "$FLEET_WORK/client.out" "$FLEET_WORK/client.err"
+	"$FLEET_WORK/origin.err" "$FLEET_WORK/redis.log")
+fail_more() {
+	for x in a b; do
+		echo "--- appliance $x: sessions: $(fleet_api "$x" "http://127.0.0.1:12025/api/v1/sessions?kind=webrtc" | cut -c1-600)"
 		echo "data plane: $(fleet_api "$x" http://127.0.0.1:12025/api/v1/dataplane | "$PY" -c 'import json, sys
 t = json.load(sys.stdin)["data"]["total"]
 print({k: v for k, v in t.items() if v and k != "drop_reasons"}, {k: v for k, v in t["drop_reasons"].items() if v})' 2>&1)"
 	done
-	for f in client.out client.err origin.err redis.log; do echo "--- $f"; tail -20 "$FLEET_WORK/$f" 2>/dev/null || true; done
-	ip -n "$NS_R" route || true; exit 1; }
-pass() { echo "ok: $*"; }
+	echo "--- router"; ip -n "$NS_R" route || true
+}
 both="${FLEET_IP[a]} ${FLEET_IP[b]}"
 ostats() { ip netns exec "$NS_OR" curl -s -m 5 "http://$FLEET_ORIGIN:$OAPI/test/stats"; }
 field() { "$PY" -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }

@@ -19,12 +19,8 @@ HTTP=13603
 RTMP=13604
 ORIGIN=13610
 DATA=$(cd "$(dirname "$0")/../data" && pwd)
-WORK=$(mktemp -d /tmp/mpg-e2e.XXXXXX)
+netns_workdir mpg-e2e
 chmod 755 "$WORK"
-netns_at_exit 'rm -rf "$WORK"'
-fail() { echo "FAIL: $*"; echo "--- appliance log (tail)"; tail -40 "$APPLIANCE_LOG"; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
 in_ns() { ip netns exec "$NS" "$@"; }
 # hcurl ARGS...: curl in the namespace; body to $WORK/b; prints the status (000: no answer)
 hcurl() { in_ns curl -s -m 15 -o "$WORK/b" -w '%{http_code}' "$@" || true; }

@@ -12,9 +12,7 @@ HTTP_O=13423
 NOTIFY=13424
 HTTPS=13425
 NMS_DIR=${MP_BUILD_DIR:?}/mpf-nms
-fail() { echo "FAIL: $*"; echo "--- appliance log"; tail -40 "$APPLIANCE_LOG"; echo "--- origin log"; tail -20 "$ST_DIR/nms.log" 2>/dev/null; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+FAIL_LOGS+=("$ST_DIR/nms.log")
 # stat KEY: one counter of the HTTP stream server (System API /api/v1/players)
 stat() {
 	local j

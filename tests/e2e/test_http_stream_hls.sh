@@ -11,9 +11,7 @@ RTMP_O=13412
 HTTP_O=13413
 REDIS=13414
 DEAD=13415
-fail() { echo "FAIL: $*"; echo "--- appliance log"; tail -50 "$APPLIANCE_LOG"; echo "--- nginx access log"; tail -20 "$ST_DIR/access.log" 2>/dev/null; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+FAIL_LOGS+=("$ST_DIR/access.log")
 
 st_up
 mkdir -p "$ST_DIR/hls" "$ST_DIR/tmp" "$ST_DIR/files"

@@ -15,9 +15,6 @@ N=${MPF_PLAYERS:-2000}
 MORE=$((8192 * 6)) # six seconds of this origin's stream, after each player's first bytes
 DEADLINE=150
 HERE=$(dirname "$0")/stream
-fail() { echo "FAIL: $*"; echo "--- appliance log"; tail -30 "$APPLIANCE_LOG"; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
 # players_open N: the appliance relays N players now
 players_open() {
 	[ "$(curl -sf -m 5 "http://127.0.0.1:$SYS/api/v1/players" | python3 -c 'import json,sys; print(json.load(sys.stdin)["stats"]["players"])')" = "$1" ]

@@ -2,6 +2,7 @@
 # test_hugepages.sh: scripts/hugepages reserves, shows and releases pages with clear errors, and the
 # appliance uses reserved hugepages (--in-memory, no --no-huge notice) and leaves none in use.
 set -euo pipefail
+. "$(dirname "$0")/lib/report.sh"
 src=${MP_SOURCE_DIR:?} build=${MP_BUILD_DIR:?}
 hp="$src/scripts/hugepages/hugepages.sh"
 before=$(cat /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages)
@@ -13,8 +14,7 @@ cleanup() {
 	rm -f "$log"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; cat "$log" 2>/dev/null || true; exit 1; }
-pass() { echo "ok - $*"; }
+FAIL_LOGS=("$log")
 
 out=$("$hp" reserve abc 2>&1) && fail "reserve abc succeeded"
 grep -q "'abc' is not a number" <<<"$out" || fail "reserve abc: $out"

@@ -46,18 +46,9 @@ O6_RTMPS=13769
 O6_RTMPS_BAD=13770
 O6_DEAD=13771
 PREFIX=mpt-six-$ID
-DIR=$(mktemp -d /tmp/mpt-six.XXXXXX)
-chmod 755 "$DIR"
-netns_at_exit 'rm -rf "$DIR"'
-passed=0
-
-fail() {
-	echo "FAIL: $*"
-	echo "--- appliance log"; tail -60 "$APPLIANCE_LOG" 2>/dev/null || true
-	for f in "$DIR"/*/error.log "$DIR"/*.out; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done
-	exit 1
-}
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
+netns_workdir mpt-six
+chmod 755 "$WORK"
+FAIL_LOGS+=("$WORK/*/error.log" "$WORK/*.out")
 
 for p in ffmpeg ffprobe nginx curl openssl; do
 	command -v "$p" >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
@@ -69,11 +60,11 @@ STREAM_MODULE=/usr/lib/nginx/modules/ngx_stream_module.so
 [ -e /proc/net/if_inet6 ] || { echo "SKIP: no IPv6 in this kernel"; exit 77; }
 
 # --- a test CA and a certificate for the appliance's IPv6 address
-test_ca "$DIR" ca "mediaplane IPv6 test CA $ID" || fail "openssl: test CA"
-test_ca_cert "$DIR" ca server "$APP6" 61 || fail "openssl: server certificate"
+test_ca "$WORK" ca "mediaplane IPv6 test CA $ID" || fail "openssl: test CA"
+test_ca_cert "$WORK" ca server "$APP6" 61 || fail "openssl: server certificate"
 # the TLS origin's certificate for its IPv6 address, from the same CA, and one from a CA nobody trusts
-test_ca_cert "$DIR" ca origin "$ORIGIN6" 63 || fail "openssl: origin certificate"
-test_ca "$DIR" stranger "$ORIGIN6" "$ORIGIN6" || fail "openssl: a certificate of another CA"
+test_ca_cert "$WORK" ca origin "$ORIGIN6" 63 || fail "openssl: origin certificate"
+test_ca "$WORK" stranger "$ORIGIN6" "$ORIGIN6" || fail "openssl: a certificate of another CA"
 
 # --- namespaces: IPv6 addresses without duplicate address detection (usable at once)
 netns_add "$NS_C"
@@ -91,7 +82,7 @@ ping -6 -c 1 -W 2 "$ORIGIN6" >/dev/null || fail "no IPv6 path to the IPv6 origin
 
 # --- origins: nginx-rtmp on IPv4 (RTMP), and on IPv6 (RTMP, HLS and a recording served over HTTP)
 nginx_conf() { # nginx_conf NAME RTMP_LISTEN [HTTP_LISTEN HTTPS_LISTEN RTMPS_LISTEN RTMPS_BAD_LISTEN]
-	local d=$DIR/$1 http= stream=
+	local d=$WORK/$1 http= stream=
 	mkdir -p "$d/media"
 	[ -z "${3:-}" ] || http="http {
 	log_format fwd '\$scheme \$remote_addr \"\$request\" xff=\"\$http_x_forwarded_for\" fwd=\"\$http_forwarded\" real=\"\$http_x_real_ip\"';
@@ -99,14 +90,14 @@ nginx_conf() { # nginx_conf NAME RTMP_LISTEN [HTTP_LISTEN HTTPS_LISTEN RTMPS_LIS
 	server {
 		listen $3;
 		listen $4 ssl;
-		ssl_certificate $DIR/origin.crt;
-		ssl_certificate_key $DIR/origin.key;
+		ssl_certificate $WORK/origin.crt;
+		ssl_certificate_key $WORK/origin.key;
 		location /live/ { alias $d/media/; types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; video/x-flv flv; } }
 	}
 }
 stream {
-	server { listen $5 ssl; ssl_certificate $DIR/origin.crt; ssl_certificate_key $DIR/origin.key; proxy_pass $2; }
-	server { listen $6 ssl; ssl_certificate $DIR/stranger.crt; ssl_certificate_key $DIR/stranger.key; proxy_pass $2; }
+	server { listen $5 ssl; ssl_certificate $WORK/origin.crt; ssl_certificate_key $WORK/origin.key; proxy_pass $2; }
+	server { listen $6 ssl; ssl_certificate $WORK/stranger.crt; ssl_certificate_key $WORK/stranger.key; proxy_pass $2; }
 }"
 	[ -z "${3:-}" ] || stream="load_module $STREAM_MODULE;"
 	cat >"$d/nginx.conf" <<EOF
@@ -135,9 +126,9 @@ EOF
 nginx_conf o4 "$ORIGIN4:$O4_RTMP"
 nginx_conf o6 "[$ORIGIN6]:$O6_RTMP" "[$ORIGIN6]:$O6_HTTP" "[$ORIGIN6]:$O6_HTTPS" "[$ORIGIN6]:$O6_RTMPS" \
 	"[$ORIGIN6]:$O6_RTMPS_BAD"
-netns_bg "$NS_O" nginx -c "$DIR/o4/nginx.conf" -p "$DIR/o4" >"$DIR/nginx-o4.out" 2>&1
+netns_bg "$NS_O" nginx -c "$WORK/o4/nginx.conf" -p "$WORK/o4" >"$WORK/nginx-o4.out" 2>&1
 O4_PID=$!
-netns_bg "$NS_P" nginx -c "$DIR/o6/nginx.conf" -p "$DIR/o6" >"$DIR/nginx-o6.out" 2>&1
+netns_bg "$NS_P" nginx -c "$WORK/o6/nginx.conf" -p "$WORK/o6" >"$WORK/nginx-o6.out" 2>&1
 O6_PID=$!
 listens() { ip netns exec "$1" bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
 wait_until 60 listens "$NS_O" "$ORIGIN4" "$O4_RTMP" || fail "the IPv4 nginx does not listen"
@@ -151,7 +142,7 @@ appliance_run "$PREFIX" --no-huge -m 512 -- --tap-name=mpsix$ID --tap-host-ip=19
 	--public-ip=198.18.246.2/24 --public-gateway=198.18.246.1 \
 	--system-api-listen=127.0.0.1:$SYS_PORT --api-listen=off --https-api-listen="[$APP6]:$HTTPS_API_PORT" \
 	--rtmp-listen=$RTMP_PORT --http-listen=$HTTP_PORT \
-	--tls-cert="$DIR/server.crt" --tls-key="$DIR/server.key" --origin-tls-ca="$DIR/ca.crt" \
+	--tls-cert="$WORK/server.crt" --tls-key="$WORK/server.key" --origin-tls-ca="$WORK/ca.crt" \
 	--idle-sleep-us=1000 --max-sessions=4096 || fail "appliance did not start"
 grep -q "HTTP API listening on \[$APP6\]:$HTTPS_API_PORT/tcp over TLS" "$APPLIANCE_LOG" || fail "no HTTPS listening line for [$APP6]"
 pass "the appliance listens on [$APP6]:$HTTPS_API_PORT (HTTPS) and on both families on bare ports"
@@ -176,11 +167,11 @@ publish() { # publish STREAM URL_HOST: 30 s of H.264 + AAC from the client names
 	netns_bg "$NS_C" timeout 90 ffmpeg -hide_banner -nostdin -loglevel error -re \
 		-f lavfi -i "testsrc=size=320x240:rate=25" -f lavfi -i "sine=frequency=440:sample_rate=44100" \
 		-t 30 -c:v libx264 -preset ultrafast -tune zerolatency -g 25 -pix_fmt yuv420p -c:a aac -b:a 64k \
-		-f flv "rtmp://$2:$RTMP_PORT/live/$1?token=six" >"$DIR/publish-$1.out" 2>&1
+		-f flv "rtmp://$2:$RTMP_PORT/live/$1?token=six" >"$WORK/publish-$1.out" 2>&1
 }
 
 # --- HTTPS to the IPv6 listener, certificate verified against the test CA
-v=$(C curl -sf -m 10 -g --cacert "$DIR/ca.crt" "https://[$APP6]:$HTTPS_API_PORT/api/v1/versions") ||
+v=$(C curl -sf -m 10 -g --cacert "$WORK/ca.crt" "https://[$APP6]:$HTTPS_API_PORT/api/v1/versions") ||
 	fail "curl https://[$APP6]:$HTTPS_API_PORT/api/v1/versions"
 [[ $v == *'"code":0'* ]] || fail "versions over HTTPS/IPv6: $v"
 pass "curl over HTTPS to [$APP6]:$HTTPS_API_PORT: certificate for the IPv6 address verified, versions answered"
@@ -213,34 +204,34 @@ o=$(relaying sixstream)
 pass "a second IPv6 publish is relayed to the IPv6 origin $o"
 
 # the origins' RTMP logs: each publish carries the IPv6 client in client_ip=
-logged() { grep -q "PUBLISH \"live\" \"$2\" \"token=six&client_ip=$CLIENT6\"" "$DIR/$1/access.log"; }
-wait_until 60 logged o4 fourstream || fail "IPv4 origin's log: $(cat "$DIR/o4/access.log" 2>/dev/null)"
-wait_until 60 logged o6 sixstream || fail "IPv6 origin's log: $(cat "$DIR/o6/access.log" 2>/dev/null)"
+logged() { grep -q "PUBLISH \"live\" \"$2\" \"token=six&client_ip=$CLIENT6\"" "$WORK/$1/access.log"; }
+wait_until 60 logged o4 fourstream || fail "IPv4 origin's log: $(cat "$WORK/o4/access.log" 2>/dev/null)"
+wait_until 60 logged o6 sixstream || fail "IPv6 origin's log: $(cat "$WORK/o6/access.log" 2>/dev/null)"
 pass "both origins saw their publish with client_ip=$CLIENT6"
 
 # --- players over IPv6, through the HTTP stream relay, from the IPv6 origin
-hls_ready() { [ -s "$DIR/o6/media/sixstream.m3u8" ] && grep -q '\.ts' "$DIR/o6/media/sixstream.m3u8"; }
+hls_ready() { [ -s "$WORK/o6/media/sixstream.m3u8" ] && grep -q '\.ts' "$WORK/o6/media/sixstream.m3u8"; }
 wait_until 60 hls_ready || fail "the IPv6 origin made no HLS of sixstream"
 pl=$(C curl -sf -m 10 -g "http://[$APP6]:$HTTP_PORT/live/sixstream.m3u8") || fail "HLS playlist over IPv6"
 [[ $pl == *'#EXTM3U'* && $pl == *spbhid=* ]] || fail "playlist over IPv6: $pl"
 C timeout 30 ffprobe -hide_banner -v error -show_entries stream=codec_name,codec_type -of csv=p=0 \
-	"http://[$APP6]:$HTTP_PORT/live/sixstream.m3u8" >"$DIR/hls.out" 2>&1 || fail "ffprobe HLS over IPv6"
-grep -q "^h264,video" "$DIR/hls.out" && grep -q "^aac,audio" "$DIR/hls.out" || fail "HLS over IPv6: $(cat "$DIR/hls.out")"
+	"http://[$APP6]:$HTTP_PORT/live/sixstream.m3u8" >"$WORK/hls.out" 2>&1 || fail "ffprobe HLS over IPv6"
+grep -q "^h264,video" "$WORK/hls.out" && grep -q "^aac,audio" "$WORK/hls.out" || fail "HLS over IPv6: $(cat "$WORK/hls.out")"
 pass "HLS over IPv6 from the IPv6 origin: playlist rewritten with spbhid, ffprobe finds H.264 + AAC"
-flv_ready() { [ "$(stat -c %s "$DIR/o6/media/sixstream.flv" 2>/dev/null || echo 0)" -gt 100000 ]; }
+flv_ready() { [ "$(stat -c %s "$WORK/o6/media/sixstream.flv" 2>/dev/null || echo 0)" -gt 100000 ]; }
 wait_until 60 flv_ready || fail "the IPv6 origin recorded no FLV of sixstream"
 C timeout 30 ffprobe -hide_banner -v error -show_entries stream=codec_name,codec_type -of csv=p=0 \
-	"http://[$APP6]:$HTTP_PORT/live/sixstream.flv" >"$DIR/flv.out" 2>&1 || fail "ffprobe HTTP-FLV over IPv6"
-grep -q "^h264,video" "$DIR/flv.out" && grep -q "^aac,audio" "$DIR/flv.out" || fail "HTTP-FLV over IPv6: $(cat "$DIR/flv.out")"
+	"http://[$APP6]:$HTTP_PORT/live/sixstream.flv" >"$WORK/flv.out" 2>&1 || fail "ffprobe HTTP-FLV over IPv6"
+grep -q "^h264,video" "$WORK/flv.out" && grep -q "^aac,audio" "$WORK/flv.out" || fail "HTTP-FLV over IPv6: $(cat "$WORK/flv.out")"
 pass "an HTTP-FLV player over IPv6 gets the IPv6 origin's stream: ffprobe finds H.264 + AAC"
 # (nginx writes a '"' inside a logged value as \x22)
-grep -qF "http $ORIGIN6_GW \"GET /live/sixstream.flv HTTP/1.1\" xff=\"$CLIENT6\" fwd=\"for=\\x22[$CLIENT6]\\x22\" real=\"$CLIENT6\"" "$DIR/o6/http_access.log" ||
-	fail "the IPv6 origin's HTTP log: $(tail -5 "$DIR/o6/http_access.log")"
+grep -qF "http $ORIGIN6_GW \"GET /live/sixstream.flv HTTP/1.1\" xff=\"$CLIENT6\" fwd=\"for=\\x22[$CLIENT6]\\x22\" real=\"$CLIENT6\"" "$WORK/o6/http_access.log" ||
+	fail "the IPv6 origin's HTTP log: $(tail -5 "$WORK/o6/http_access.log")"
 pass "the origin saw X-Forwarded-For: $CLIENT6, Forwarded: for=\"[$CLIENT6]\", X-Real-IP: $CLIENT6"
 # an IPv4 player on the same dual-stack listener is named as IPv4
 C curl -sf -m 10 -o /dev/null "http://$APP4:$HTTP_PORT/live/sixstream.m3u8" || fail "HLS playlist over IPv4"
-grep -qF "xff=\"$CLIENT4\" fwd=\"for=$CLIENT4\" real=\"$CLIENT4\"" "$DIR/o6/http_access.log" ||
-	fail "the IPv4 player through the dual-stack listener: $(tail -3 "$DIR/o6/http_access.log")"
+grep -qF "xff=\"$CLIENT4\" fwd=\"for=$CLIENT4\" real=\"$CLIENT4\"" "$WORK/o6/http_access.log" ||
+	fail "the IPv4 player through the dual-stack listener: $(tail -3 "$WORK/o6/http_access.log")"
 pass "an IPv4 player on the dual-stack listener reaches the origin as $CLIENT4 (not ::ffff:$CLIENT4)"
 
 # --- an origin reached over TLS: RTMPS endpoints (one with a certificate of a CA the appliance does not
@@ -256,15 +247,15 @@ o=$(relaying tlsstream)
 [ "$o" = "[$ORIGIN6]:$O6_RTMPS" ] || fail "tlsstream relays to $o"
 grep -q "RTMP: origin \[$ORIGIN6\]:$O6_RTMPS_BAD for .*tlsstream" "$APPLIANCE_LOG" ||
 	fail "no refusal of the endpoint whose certificate comes from another CA"
-wait_until 60 logged o6 tlsstream || fail "the TLS origin's RTMP log: $(cat "$DIR/o6/access.log")"
+wait_until 60 logged o6 tlsstream || fail "the TLS origin's RTMP log: $(cat "$WORK/o6/access.log")"
 pass "RTMPS to the origin: the endpoint with another CA's certificate is refused, the one signed by origin_tls_ca relays $o"
-tls_flv_ready() { [ "$(stat -c %s "$DIR/o6/media/tlsstream.flv" 2>/dev/null || echo 0)" -gt 100000 ]; }
+tls_flv_ready() { [ "$(stat -c %s "$WORK/o6/media/tlsstream.flv" 2>/dev/null || echo 0)" -gt 100000 ]; }
 wait_until 60 tls_flv_ready || fail "the TLS origin recorded no FLV of tlsstream"
 C timeout 30 ffprobe -hide_banner -v error -show_entries stream=codec_name,codec_type -of csv=p=0 \
-	"http://[$APP6]:$HTTP_PORT/live/tlsstream.flv" >"$DIR/tlsflv.out" 2>&1 || fail "ffprobe HTTP-FLV from the TLS origin"
-grep -q "^h264,video" "$DIR/tlsflv.out" && grep -q "^aac,audio" "$DIR/tlsflv.out" || fail "HTTP-FLV from the TLS origin: $(cat "$DIR/tlsflv.out")"
-grep -qF "https $ORIGIN6_GW \"GET /live/tlsstream.flv" "$DIR/o6/http_access.log" ||
-	fail "the TLS origin's HTTP log has no https request: $(tail -5 "$DIR/o6/http_access.log")"
+	"http://[$APP6]:$HTTP_PORT/live/tlsstream.flv" >"$WORK/tlsflv.out" 2>&1 || fail "ffprobe HTTP-FLV from the TLS origin"
+grep -q "^h264,video" "$WORK/tlsflv.out" && grep -q "^aac,audio" "$WORK/tlsflv.out" || fail "HTTP-FLV from the TLS origin: $(cat "$WORK/tlsflv.out")"
+grep -qF "https $ORIGIN6_GW \"GET /live/tlsstream.flv" "$WORK/o6/http_access.log" ||
+	fail "the TLS origin's HTTP log has no https request: $(tail -5 "$WORK/o6/http_access.log")"
 pass "an HTTP-FLV player over IPv6 gets tlsstream, which the appliance fetched from the origin over HTTPS"
 
 # --- a client-facing error about an IPv6 origin withholds its address (the operator's log names it)
@@ -272,17 +263,17 @@ register "{\"ip\":\"$ORIGIN6\",\"server\":\"o6dead\",\"service\":\"http\",\"pid\
 	fail "registration of the dead origin"
 curl -sf -m 5 -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"weight":0}' "$SYS/api/v1/origins/o6tls-rtmp-$O6_PID/weight" ||
 	fail "weight 0 for the TLS origin"
-code=$(C curl -s -m 20 -g -o "$DIR/dead.out" -w '%{http_code}' "http://[$APP6]:$HTTP_PORT/live/deadstream.flv") || true
-[ "$code" = 502 ] || fail "a player for a stream on a dead IPv6 origin: HTTP $code $(cat "$DIR/dead.out")"
-body=$(cat "$DIR/dead.out")
+code=$(C curl -s -m 20 -g -o "$WORK/dead.out" -w '%{http_code}' "http://[$APP6]:$HTTP_PORT/live/deadstream.flv") || true
+[ "$code" = 502 ] || fail "a player for a stream on a dead IPv6 origin: HTTP $code $(cat "$WORK/dead.out")"
+body=$(cat "$WORK/dead.out")
 [[ $body == *'(address withheld)'* && $body != *fd00:198:18:163* && $body != *"$O6_DEAD"* ]] ||
 	fail "the 502 names the origin: $body"
 grep -q "origin o6dead-http-$O6_PID (id [0-9]*) down" "$APPLIANCE_LOG" || fail "the appliance log does not name the dead origin"
 pass "502 for a stream on a dead IPv6 origin: the client reads '(address withheld)'; the operator's log names the origin"
 
-wait "$PUBT" || fail "the publisher to the TLS origin failed: $(cat "$DIR/publish-tlsstream.out")"
-wait "$PUB4" || fail "the publisher to the IPv4 origin failed: $(cat "$DIR/publish-fourstream.out")"
-wait "$PUB6" || fail "the publisher to the IPv6 origin failed: $(cat "$DIR/publish-sixstream.out")"
+wait "$PUBT" || fail "the publisher to the TLS origin failed: $(cat "$WORK/publish-tlsstream.out")"
+wait "$PUB4" || fail "the publisher to the IPv4 origin failed: $(cat "$WORK/publish-fourstream.out")"
+wait "$PUB6" || fail "the publisher to the IPv6 origin failed: $(cat "$WORK/publish-sixstream.out")"
 pass "both IPv6 publishers ran to their end"
 rc=0
 appliance_stop || rc=$?

@@ -15,11 +15,7 @@ CLIENT_IP6=2001:db8:6::1
 PUBLIC_IP6=2001:db8:6::2
 ORIGIN_IP6=2001:db8:7::1
 PRIVATE_IP6=2001:db8:7::2
-WORK=$(mktemp -d /tmp/mp6w-whip.XXXXXX)
-netns_at_exit 'rm -rf "$WORK"'
-fail() { echo "FAIL: $*"; echo "--- appliance log"; cat "$APPLIANCE_LOG"; echo "--- origin log"; cat "${ORIGIN_LOG:-/dev/null}"; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+netns_workdir mp6w-whip
 sysapi() { curl -s "http://127.0.0.1:$SYS_PORT$1"; }
 origin_rtp() {
 	curl -s "http://$MGMT_ORIGIN:$ORIGIN_API_PORT/test/stats" |

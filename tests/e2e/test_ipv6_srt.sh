@@ -8,11 +8,8 @@ export TOPO_PREFIX=mp6s-e2e TOPO_QPAIRS=2 TOPO_API_PORT=${TOPO_API_PORT:-13160}
 . "$(dirname "$0")/topo.sh"
 . "$(dirname "$0")/lib/srt_media.sh"
 TOPO_EXC_TAP=mp6s$TOPO_ID
-WORK=$(mktemp -d /tmp/mp6s-srt.XXXXXX)
-netns_at_exit 'rm -rf "$WORK"'
-fail() { echo "FAIL: $*"; cat "$APPLIANCE_LOG"; for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+netns_workdir mp6s-srt
+FAIL_LOGS+=("$WORK/*.log")
 API=http://127.0.0.1:$TOPO_API_PORT
 CLIENT_IP6=2001:db8:1::1
 PUBLIC_IP6=2001:db8:1::2

@@ -12,11 +12,7 @@ set -euo pipefail
 mph_names mpws 198.19.146 0 13851
 CLIENT_IP6=2001:db8:6::1
 PUBLIC_IP6=2001:db8:6::2
-WORK=$(mktemp -d /tmp/mpws-whip6.XXXXXX)
-netns_at_exit 'rm -rf "$WORK"'
-fail() { echo "FAIL: $*"; echo "--- appliance log"; cat "$APPLIANCE_LOG"; echo "--- origin log"; cat "${ORIGIN_LOG:-/dev/null}"; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+netns_workdir mpws-whip6
 sysapi() { curl -s "http://127.0.0.1:$SYS_PORT$1"; }
 
 mph_up

@@ -16,13 +16,10 @@ SYS=13131
 HTTPAPI=13132
 ORIGIN_API=13133
 PY=/usr/bin/python3 # Debian's python3-aiortc
-WORK=$(mktemp -d /tmp/mpl-local.XXXXXX)
+netns_workdir mpl-local
 PAYLOAD=${MP_BUILD_DIR:?}/tests/e2e/test_e2e_srt_payload
-netns_at_exit 'ip link del "$TAP" 2>/dev/null || true; ip link del "$VETH" 2>/dev/null || true; rm -rf "$WORK"'
-fail() { echo "FAIL: $*"; cat "$APPLIANCE_LOG" 2>/dev/null || true
-	for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+netns_at_exit 'ip link del "$TAP" 2>/dev/null || true; ip link del "$VETH" 2>/dev/null || true'
+FAIL_LOGS+=("$WORK/*.log")
 API=http://127.0.0.1:$SYS
 
 # register KEY IP EXTRA: one origin (server KEY) registered with address IP and endpoint JSON EXTRA

@@ -9,6 +9,7 @@
 # source registers.
 set -euo pipefail
 . "$(dirname "$0")/lib/wait.sh"
+. "$(dirname "$0")/lib/report.sh"
 build=${MP_BUILD_DIR:?}
 here=$(dirname "$0")
 RTMP=13651 HTTP=13652 API=13653 SYS=13654 COLOC=13661 FWD_HTTP=13662 FWD_RTMP=13663 rport=13664
@@ -22,9 +23,7 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -n 30 "$dir/app.log"; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+FAIL_LOGS=("$dir/app.log")
 
 # reg BODY [curl options...]: POST a registration; prints the status code then the body
 reg() {

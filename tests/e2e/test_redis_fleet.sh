@@ -4,6 +4,7 @@
 # keeps both running and writes local state back.
 set -euo pipefail
 . "$(dirname "$0")/lib/wait.sh"
+. "$(dirname "$0")/lib/report.sh"
 build=${MP_BUILD_DIR:?}
 rport=12763
 dir=$(mktemp -d /tmp/mp-test-redis.XXXXXX)
@@ -14,9 +15,7 @@ cleanup() {
 	rm -rf "$dir"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -n 30 "$dir"/*.log; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+FAIL_LOGS=("$dir/*.log")
 
 start_redis() {
 	redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$dir/redis.log" 2>&1 &

@@ -20,21 +20,16 @@ MGMT_HOST_O=198.19.132.1 MGMT_ORIGIN=198.19.132.2 MGMT_HOST_C=198.19.132.5
 RPORT=12768
 ORIGIN_API=13230
 PY=/usr/bin/python3
-W=$(mktemp -d /tmp/mp-follow.XXXXXX)
-netns_at_exit 'rm -rf "$W"'
-passed=0
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-fail() {
-	local f
-	echo "FAIL: $*"
+netns_workdir mp-follow
+FAIL_LOGS+=("$WORK/*.log" "$WORK/*.err" "$WORK/*.out")
+FAIL_TAIL=40
+fail_more() {
 	for a in 13231 13233; do
 		echo "--- data plane at $a: $(sysapi $a /api/v1/dataplane | "$PY" -c 'import json, sys
 t = json.load(sys.stdin)["data"]["total"]
 print({k: v for k, v in t.items() if v and k != "drop_reasons"}, {k: v for k, v in t["drop_reasons"].items() if v})' 2>&1)"
 	done
 	echo "--- Redis: $(redis-cli -p "$RPORT" keys '*' 2>&1 | tr '\n' ' ')"
-	for f in "$W"/*.log "$W"/*.err "$W"/*.out; do [ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; }; done
-	exit 1
 }
 redis_up() { [[ $(redis-cli -p "$RPORT" ping 2>/dev/null) == PONG ]]; }
 sysapi() { curl -s -m 10 "http://127.0.0.1:$1$2"; }
@@ -74,18 +69,18 @@ ip netns exec "$NS_O" ethtool -K br0 tx off >/dev/null 2>&1 || true
 netns_veth "mrm$ID" "$MGMT_HOST_O/30" "$NS_O" m0 "$MGMT_ORIGIN/30" || fail "management veth (origin)"
 netns_veth "mrk$ID" "$MGMT_HOST_C/30" "$NS_C" k0 "198.19.132.6/30" || fail "management veth (client)"
 
-redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$W/redis.log" 2>&1 &
+redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 &
 NETNS_PIDS+=($!)
 wait_until 30 redis_up || fail "redis-server did not start"
 
 # appliance_at NAME PUBLIC PRIVATE SYS API: one appliance, Redis-backed
 appliance_at() {
-	APPLIANCE_LOG=$W/$1.log
+	APPLIANCE_LOG=$WORK/$1.log
 	appliance_run "mp-follow-$1-$ID" --vdev="net_af_packet0,iface=mrc$1$ID" --vdev="net_af_packet1,iface=mro$1$ID" -- \
 		--public-port=net_af_packet0 --public-ip="$2/24" --public-gateway=0.0.0.0 \
 		--private-port=net_af_packet1 --private-ip="$3/24" --system-api-listen=127.0.0.1:$4 \
 		--api-listen=0.0.0.0:$5 --http-listen=off --rtmp-listen=off --webrtc-port=8000 --idle-sleep-us=50 \
-		--lb-type=redis --redis-host=127.0.0.1 --redis-port=$RPORT --log-level=info --cli-socket="$W/$1.sock" \
+		--lb-type=redis --redis-host=127.0.0.1 --redis-port=$RPORT --log-level=info --cli-socket="$WORK/$1.sock" \
 		--exception-tap="mrx$1$ID" --max-sessions=4096 ||
 		fail "appliance $1 did not start"
 	NETNS_PIDS+=("$APPLIANCE_PID")
@@ -100,7 +95,7 @@ appliance_at A 198.18.1.2 198.18.2.2 13231 13232
 appliance_at B 198.18.1.3 198.18.2.3 13233 13234
 pass "appliances A and B on one redis-server"
 
-netns_bg "$NS_O" "$PY" "$(dirname "$0")/whip_origin.py" --listen "0.0.0.0:$ORIGIN_API" --media-ip "$ORIGIN_IP" 2>"$W/origin.err"
+netns_bg "$NS_O" "$PY" "$(dirname "$0")/whip_origin.py" --listen "0.0.0.0:$ORIGIN_API" --media-ip "$ORIGIN_IP" 2>"$WORK/origin.err"
 wait_until 60 curl -s -m 2 -o /dev/null "http://$MGMT_ORIGIN:$ORIGIN_API/test/stats" || fail "origin does not listen"
 curl -s -f -m 10 -X POST -H 'Content-Type: application/json' "http://127.0.0.1:13231/api/v1/srs/register" -d "{\"device_id\":\"o\",
 	\"ip\":\"$ORIGIN_IP\",\"server\":\"srv-o\",\"service\":\"svc\",\"pid\":\"1\",
@@ -113,10 +108,10 @@ unknown_before=$(drop_count 13233 stun_unknown)
 base=$(origin_stats)
 netns_bg "$NS_C" "$PY" "$(dirname "$0")/whip_client.py" --ip "$CLIENT_IP" --seconds 4 --connect-timeout 30 \
 	--answer-via 198.18.1.2=198.18.1.3 --url "http://$MGMT_HOST_C:13232/rtc/v1/whip/?app=live&stream=follow" \
-	>"$W/client.out" 2>"$W/client.err"
+	>"$WORK/client.out" 2>"$WORK/client.err"
 CPID=$!
-wait "$CPID" || fail "WHIP via A, media via B: $(cat "$W/client.out")"
-out=$(cat "$W/client.out")
+wait "$CPID" || fail "WHIP via A, media via B: $(cat "$WORK/client.out")"
+out=$(cat "$WORK/client.out")
 st=$(origin_stats)
 "$PY" - "$out" "$st" "$base" <<'PY' || fail "at the origin: client $out, origin $st (before $base)"
 import json, sys
@@ -126,7 +121,7 @@ lost = o["inbound_rtp_lost"] - b["inbound_rtp_lost"]
 print("follow: client sent %d RTP via B, origin received %d, lost %d" % (c["rtp_sent"], got, lost))
 assert c["rtp_sent"] > 0 and got >= c["rtp_sent"] - 2 and lost == 0
 PY
-grep -q "live/follow.*ICE username" "$W/A.log" || fail "A did not answer the offer"
+grep -q "live/follow.*ICE username" "$WORK/A.log" || fail "A did not answer the offer"
 [ "$(drop_count 13233 stun_unknown)" -gt "$unknown_before" ] || fail "B never missed the username (did the client go to A?)"
 pass "WHIP offer on A, ICE/DTLS/media on B: B looked the username up in Redis, the origin got every RTP packet"
 [ "$(webrtc_sessions 13231)" = 0 ] || fail "A has a WebRTC session: the media went through A"
@@ -138,7 +133,7 @@ users=()
 for i in $(seq 1 1000); do users+=(--username "fake$i:flood$i"); done
 get0=$(gets) unknown0=$(drop_count 13233 stun_unknown) t0=$SECONDS
 ip netns exec "$NS_C" "$PY" "$(dirname "$0")/stun_attack.py" --src "$CLIENT_IP" --dst 198.18.1.3:8000 \
-	--integrity none --count 1 --interval 0.001 --listen 0.5 "${users[@]}" >"$W/flood.out" || fail "flood"
+	--integrity none --count 1 --interval 0.001 --listen 0.5 "${users[@]}" >"$WORK/flood.out" || fail "flood"
 unknown=$(( $(drop_count 13233 stun_unknown) - unknown0 ))
 lookups=$(( $(gets) - get0 ))
 # The most the rate allows while the flood lasted (a longer run only loosens it): the burst, 20/s,
@@ -149,7 +144,7 @@ echo "flood: 1000 made-up usernames sent to B in ~$((SECONDS - t0)) s, $unknown 
 [ "$lookups" -le "$bound" ] || fail "$lookups Redis GETs for a flood of made-up usernames from one source"
 pass "a flood of made-up usernames from one source: $lookups Redis lookups for $unknown unknown checks"
 # An operator's drain and delete on A are honoured by B (shared through Redis).
-cli_a() { "${MP_BUILD_DIR:?}/mediaplane-cli" -s "$W/A.sock" "$@"; }
+cli_a() { "${MP_BUILD_DIR:?}/mediaplane-cli" -s "$WORK/A.sock" "$@"; }
 b_origin_is() { [[ $(sysapi 13233 /api/v1/origins) == *'"key":"srv-o-svc-1"'*$1* ]]; }
 b_origin_gone() { [[ $(sysapi 13233 /api/v1/origins) != *srv-o-svc-1* ]]; }
 cli_a origin drain srv-o-svc-1 on >/dev/null || fail "origin drain on A"

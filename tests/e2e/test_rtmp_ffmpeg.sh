@@ -29,18 +29,8 @@ ORIGIN_PORT=13340
 ORIGIN_HTTP=13341
 HTTP_PORT=13333
 PREFIX=mpr-ffmpeg-$ID
-DIR=$(mktemp -d /tmp/mpr-ffmpeg.XXXXXX)
-netns_at_exit 'rm -rf "$DIR"'
-passed=0
-
-fail() {
-	echo "FAIL: $*"
-	echo "--- appliance log"; cat "$APPLIANCE_LOG" 2>/dev/null || true
-	echo "--- nginx error log"; cat "$DIR/error.log" 2>/dev/null || true
-	for f in "$DIR"/*.out; do [ -f "$f" ] && { echo "--- $f"; tail -20 "$f"; }; done
-	exit 1
-}
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
+netns_workdir mpr-ffmpeg
+FAIL_LOGS+=("$WORK/error.log" "$WORK/*.out")
 
 for p in ffmpeg ffprobe nginx curl; do
 	command -v "$p" >/dev/null || { echo "SKIP: $p is not installed"; exit 77; }
@@ -56,9 +46,9 @@ ip netns exec "$NS_C" ping -c 1 -W 2 "$PROXY_IP" >/dev/null || fail "client name
 ping -c 1 -W 2 "$ORIGIN_IP" >/dev/null || fail "root namespace cannot reach the origin"
 
 # --- origin: nginx-rtmp with its default chunk size (4096; the proxy writes ffmpeg's 4096 to it)
-nginx_rtmp_start "$NS_O" "$DIR" "$ORIGIN_IP:$ORIGIN_PORT" \
-	"live on; hls on; hls_path $DIR/hls; hls_fragment 1s; hls_playlist_length 6s;" "$ORIGIN_IP:$ORIGIN_HTTP" \
-	"location /live/ { alias $DIR/hls/; types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; } }" ||
+nginx_rtmp_start "$NS_O" "$WORK" "$ORIGIN_IP:$ORIGIN_PORT" \
+	"live on; hls on; hls_path $WORK/hls; hls_fragment 1s; hls_playlist_length 6s;" "$ORIGIN_IP:$ORIGIN_HTTP" \
+	"location /live/ { alias $WORK/hls/; types { application/vnd.apple.mpegurl m3u8; video/mp2t ts; } }" ||
 	fail "nginx does not listen"
 
 # --- the appliance: RTMP listener on the client veth's address
@@ -99,7 +89,7 @@ publish() { # publish NAME SECONDS LOG: a test stream, H.264 + AAC, in real time
 # --- no origin registered yet: the publisher is told (ffmpeg fails by itself, it is not killed by the
 # generous timeout, status 124) and the appliance logs why.
 rc=0
-timeout 120 bash -c "$(declare -f publish); URL=$URL NS_C=$NS_C; publish nobody 5 $DIR/noorigin.out" || rc=$?
+timeout 120 bash -c "$(declare -f publish); URL=$URL NS_C=$NS_C; publish nobody 5 $WORK/noorigin.out" || rc=$?
 [ "$rc" != 0 ] || fail "a publish with no origin succeeded"
 [ "$rc" != 124 ] || fail "a publish with no origin was left waiting"
 grep -q "no origin server is available" "$APPLIANCE_LOG" || fail "no log line for the missing origin"
@@ -112,31 +102,31 @@ curl -sf -X POST -H 'Content-Type: application/json' "http://127.0.0.1:$API_PORT
 pass "origin registered"
 
 # --- publish 20 s; meanwhile play it back through the appliance, by RTMP and by HLS
-netns_bg - publish "livestream?client_ip=10.6.6.6&token=abc123" 20 "$DIR/publish.out"
+netns_bg - publish "livestream?client_ip=10.6.6.6&token=abc123" 20 "$WORK/publish.out"
 PUB=$!
-wait_publishing livestream "$PUB" "$DIR/publish.out"
+wait_publishing livestream "$PUB" "$WORK/publish.out"
 ip netns exec "$NS_C" timeout 15 ffprobe -hide_banner -v error -show_entries stream=codec_name,codec_type \
-	-of csv=p=0 "$URL/livestream" >"$DIR/probe.out" 2>&1 || fail "ffprobe through the appliance"
-grep -q "^h264,video" "$DIR/probe.out" || fail "no H.264 in the played stream: $(cat "$DIR/probe.out")"
-grep -q "^aac,audio" "$DIR/probe.out" || fail "no AAC in the played stream: $(cat "$DIR/probe.out")"
+	-of csv=p=0 "$URL/livestream" >"$WORK/probe.out" 2>&1 || fail "ffprobe through the appliance"
+grep -q "^h264,video" "$WORK/probe.out" || fail "no H.264 in the played stream: $(cat "$WORK/probe.out")"
+grep -q "^aac,audio" "$WORK/probe.out" || fail "no AAC in the played stream: $(cat "$WORK/probe.out")"
 pass "ffprobe plays it through the appliance: H.264 + AAC"
 ip netns exec "$NS_C" timeout 15 ffmpeg -hide_banner -nostdin -loglevel error -i "$URL/livestream" -t 3 -c copy \
-	-f flv "$DIR/played.flv" >"$DIR/play.out" 2>&1 || fail "ffmpeg play through the appliance"
-frames=$(ffprobe -v error -select_streams v -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$DIR/played.flv")
+	-f flv "$WORK/played.flv" >"$WORK/play.out" 2>&1 || fail "ffmpeg play through the appliance"
+frames=$(ffprobe -v error -select_streams v -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$WORK/played.flv")
 [ "${frames:-0}" -ge 50 ] || fail "only ${frames:-0} video frames in 3 s of playback"
 pass "3 s of playback holds $frames video frames"
 # HLS of the same stream: nginx makes it from what the appliance relayed; the appliance's HTTP stream
 # port serves the playlist rewritten with spbhid and routes the segments by it.
 ip netns exec "$NS_C" timeout 20 ffprobe -hide_banner -v error -show_entries stream=codec_name,codec_type \
-	-of csv=p=0 "http://$PROXY_IP:$HTTP_PORT/live/livestream.m3u8" >"$DIR/hls.out" 2>&1 || fail "HLS through the appliance"
-grep -q "^h264,video" "$DIR/hls.out" && grep -q "^aac,audio" "$DIR/hls.out" || fail "HLS: $(cat "$DIR/hls.out")"
-grep -q 'GET /live/livestream-[0-9]*\.ts?spbhid=[0-9a-f]* ' "$DIR/http_access.log" || fail "HLS segments without spbhid: $(cat "$DIR/http_access.log")"
+	-of csv=p=0 "http://$PROXY_IP:$HTTP_PORT/live/livestream.m3u8" >"$WORK/hls.out" 2>&1 || fail "HLS through the appliance"
+grep -q "^h264,video" "$WORK/hls.out" && grep -q "^aac,audio" "$WORK/hls.out" || fail "HLS: $(cat "$WORK/hls.out")"
+grep -q 'GET /live/livestream-[0-9]*\.ts?spbhid=[0-9a-f]* ' "$WORK/http_access.log" || fail "HLS segments without spbhid: $(cat "$WORK/http_access.log")"
 pass "HLS of the stream published through the appliance plays through its port 8080, segments by spbhid"
 wait "$PUB" || fail "the publisher failed"
 pass "the publisher ran to its end"
 # nginx-rtmp logs a publish when its connection closes, which may be a moment after the publisher ended
-wait_until 30 grep -q "PUBLISH \"live\" \"livestream\" \"token=abc123&client_ip=$CLIENT_IP\"" "$DIR/access.log" ||
-	fail "the origin did not see the query with the client's address: $(cat "$DIR/access.log")"
+wait_until 30 grep -q "PUBLISH \"live\" \"livestream\" \"token=abc123&client_ip=$CLIENT_IP\"" "$WORK/access.log" ||
+	fail "the origin did not see the query with the client's address: $(cat "$WORK/access.log")"
 pass "the stream name's query reached the origin, with client_ip=$CLIENT_IP in place of the client's forged one"
 
 stats=$(curl -sf "http://127.0.0.1:$API_PORT/api/v1/rtmp") || fail "GET /api/v1/rtmp"
@@ -155,9 +145,9 @@ pass "counters: relays, publishes, plays, bytes, no-origin error"
 # appliance stops
 # 15 s: still open when the signal comes however slowly the machine got it to the relay state (a
 # 5 s publish had already ended on a loaded machine); the grace time is 120 s for the same reason
-netns_bg - publish drain 15 "$DIR/drain.out"
+netns_bg - publish drain 15 "$WORK/drain.out"
 PUB=$!
-wait_publishing drain "$PUB" "$DIR/drain.out"
+wait_publishing drain "$PUB" "$WORK/drain.out"
 kill -TERM "$APPLIANCE_PID"
 wait_until 30 grep -q "SIGTERM: no new streams; waiting up to [0-9]* ms for [0-9]* open stream(s) to end" "$APPLIANCE_LOG" ||
 	fail "SIGTERM with a stream open: no line saying the appliance waits for it"

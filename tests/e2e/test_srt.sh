@@ -8,12 +8,9 @@ export TOPO_PREFIX=mps-e2e TOPO_QPAIRS=2 TOPO_API_PORT=13110
 . "$(dirname "$0")/topo.sh"
 . "$(dirname "$0")/lib/srt_media.sh"
 TOPO_EXC_TAP=mps$TOPO_ID
-WORK=$(mktemp -d /tmp/mps-srt.XXXXXX)
+netns_workdir mps-srt
 PAYLOAD=${MP_BUILD_DIR:?}/tests/e2e/test_e2e_srt_payload
-netns_at_exit 'rm -rf "$WORK"'
-fail() { echo "FAIL: $*"; cat "$APPLIANCE_LOG"; for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+FAIL_LOGS+=("$WORK/*.log")
 API=http://127.0.0.1:$TOPO_API_PORT
 SID_PUB='#!::r=live/livestream,m=publish'
 SID_PLAY='#!::r=live/livestream,m=request'

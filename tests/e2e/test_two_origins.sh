@@ -4,6 +4,7 @@
 # its streams and all new ones go to the other after the TTL (the SRS proxy keeps using a dead one).
 set -euo pipefail
 . "$(dirname "$0")/lib/wait.sh"
+. "$(dirname "$0")/lib/report.sh"
 build=${MP_BUILD_DIR:?}
 DIR=$(mktemp -d /tmp/mp-test-2origins.XXXXXX)
 RTMP=13531 API=13532 OA=13541 OB=13542
@@ -15,9 +16,7 @@ cleanup() {
 	rm -rf "$DIR"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; tail -n 20 "$DIR/app.log"; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+FAIL_LOGS=("$DIR/app.log")
 [ -f "$MODULE" ] || fail "libnginx-mod-rtmp is not installed"
 
 origin() { # name port

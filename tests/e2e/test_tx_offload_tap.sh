@@ -15,12 +15,9 @@ SYS=13161
 ORIGIN_PORT=10097
 N=2000
 PAYLOAD=${MP_BUILD_DIR:?}/tests/e2e/test_e2e_srt_payload
-WORK=$(mktemp -d /tmp/mpq-txoff.XXXXXX)
-netns_at_exit 'ip link del "$TAP" 2>/dev/null || true; rm -rf "$WORK"'
-fail() { echo "FAIL: $*"; cat "$APPLIANCE_LOG" 2>/dev/null || true
-	for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+netns_workdir mpq-txoff
+netns_at_exit 'ip link del "$TAP" 2>/dev/null || true'
+FAIL_LOGS+=("$WORK/*.log")
 API=http://127.0.0.1:$SYS
 
 # snmp PROTO FIELD: the kernel's counter (/proc/net/snmp) in this network namespace

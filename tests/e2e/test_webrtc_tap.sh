@@ -13,9 +13,6 @@ HOST_IP=198.18.60.1
 US=198.18.60.2
 API=13025
 netns_at_exit 'ip link del "$TAP" 2>/dev/null || true'
-fail() { echo "FAIL: $*"; cat "$APPLIANCE_LOG" 2>/dev/null || true; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
 
 appliance_run "mpw-e2e-$$" -- --tap-name=$TAP --tap-host-ip=$HOST_IP/24 \
 	--public-ip=$US/24 --public-gateway=$HOST_IP --system-api-listen=127.0.0.1:$API --api-listen=off \

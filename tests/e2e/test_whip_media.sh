@@ -5,9 +5,6 @@
 # Needs the data plane's WebRTC forwarding (STUN USERNAME -> session -> NAT), branch dp-webrtc.
 set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
-fail() { echo "FAIL: $*"; echo "--- appliance log"; cat "$APPLIANCE_LOG"; echo "--- origin log"; cat "${ORIGIN_LOG:-/dev/null}"; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
 sysapi() { curl -s "http://127.0.0.1:$SYS_PORT$1"; }
 
 mph_up

@@ -44,18 +44,9 @@ PRB=13767 # B's RTMP server (nginx-rtmp); A's RTMP endpoint is 13768, where noth
 MODULE=/usr/lib/nginx/modules/ngx_rtmp_module.so
 PY=/usr/bin/python3 # Debian's python3-aiortc
 OFFER=${MP_TEST_DATA:?}/chromium156-whip-offer.sdp
-WORK=$(mktemp -d /tmp/mwr-e2e.XXXXXX)
+netns_workdir mwr-e2e
 chmod 755 "$WORK"
-netns_at_exit 'rm -rf "$WORK"'
-fail() {
-	echo "FAIL: $*"
-	echo "--- appliance log"; tail -60 "$APPLIANCE_LOG"
-	echo "--- A saw"; cut -c 1-90 "$WORK/a.jsonl" 2>/dev/null
-	echo "--- B saw"; cut -c 1-90 "$WORK/b.jsonl" 2>/dev/null
-	exit 1
-}
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+FAIL_LOGS+=("$WORK/a.jsonl" "$WORK/b.jsonl")
 
 netns_add "$NS_O"
 netns_add "$NS_C"

@@ -6,11 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
 DATA=$(cd "$(dirname "$0")/../data" && pwd)
-WORK=$(mktemp -d /tmp/mph-whip.XXXXXX)
-netns_at_exit 'rm -rf "$WORK"'
-fail() { echo "FAIL: $*"; echo "--- appliance log"; cat "$APPLIANCE_LOG"; echo "--- origin log"; cat "${ORIGIN_LOG:-/dev/null}"; exit 1; }
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+netns_workdir mph-whip
 API="http://$MGMT_HOST_C:$API_PORT"
 
 # client CURL-ARGS...: curl in the client namespace; headers to $WORK/h, body to $WORK/b; prints the status.

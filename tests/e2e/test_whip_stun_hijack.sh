@@ -8,14 +8,8 @@
 # real clients' own checks keep working.
 set -euo pipefail
 . "$(dirname "$0")/whip_topo.sh"
-WORK=$(mktemp -d /tmp/mph-stun.XXXXXX)
-netns_at_exit 'rm -rf "$WORK"'
-fail() {
-	echo "FAIL: $*"; echo "--- appliance log"; cat "$APPLIANCE_LOG"; echo "--- origin log"; tail -30 "${ORIGIN_LOG:-/dev/null}"
-	for f in "$WORK"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done; exit 1
-}
-pass() { echo "ok - $*"; passed=$((passed + 1)); }
-passed=0
+netns_workdir mph-stun
+FAIL_LOGS+=("$WORK/*.log")
 sysapi() { curl -s "http://127.0.0.1:$SYS_PORT$1"; }
 ATTACKER_IP=198.18.1.3
 dp_total() { sysapi /api/v1/dataplane | "$PY" -c 'import json, sys

@@ -73,6 +73,7 @@ origin_listens() { curl -s -m 2 -o /dev/null "http://$MGMT_ORIGIN:$ORIGIN_API_PO
 mph_origin_start() {
 	[ -z "$ORIGIN_LOG" ] || rm -f "$ORIGIN_LOG"
 	ORIGIN_LOG=$(mktemp /tmp/mph-origin.XXXXXX)
+	FAIL_LOGS+=("$ORIGIN_LOG") # the test's fail prints its tail
 	netns_bg "$NS_O" "$PY" "$(dirname "$0")/whip_origin.py" --listen "0.0.0.0:$ORIGIN_API_PORT" \
 		--media-ip "$ORIGIN_IP" "$@" 2>"$ORIGIN_LOG"
 	wait_until 60 origin_listens && return 0

@@ -1,8 +1,10 @@
 # netns.sh: what every end-to-end namespace topology is made of (sourced by topo.sh, stream_topo.sh,
 # whip_topo.sh and tests): network namespaces, veth pairs with addresses, processes in the background,
 # the appliance with its own EAL file prefix, and one EXIT trap that removes all of it (processes by
-# PID, namespaces, links, DPDK runtime files) even when a test fails.
+# PID, namespaces, links, DPDK runtime files) even when a test fails. The tests' pass and fail are
+# lib/report.sh's; netns_workdir makes their work directory.
 . "$(dirname "${BASH_SOURCE[0]}")/wait.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/report.sh"
 
 # Namespaces an earlier e2e run left behind when it was killed before its EXIT trap ran (SIGKILL by a
 # test timeout): ours by name, nobody inside, older than two minutes. Their veth pairs go with them,
@@ -76,6 +78,12 @@ netns_bg() {
 
 # netns_at_exit COMMAND: run COMMAND (a string, evaluated then) at exit, after the processes are gone.
 netns_at_exit() { NETNS_AT_EXIT+=("$1"); }
+
+# netns_workdir NAME: a new directory /tmp/NAME.XXXXXX in $WORK, removed at exit.
+netns_workdir() {
+	WORK=$(mktemp -d "/tmp/$1.XXXXXX")
+	netns_at_exit "rm -rf '$WORK'"
+}
 
 # appliance_run PREFIX ARGS...: the appliance with EAL file prefix PREFIX and ARGS (EAL options, --,
 # mediaplane options), output in $APPLIANCE_LOG; returns when it says it is running (1 if it exits or

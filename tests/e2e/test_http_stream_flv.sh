@@ -22,8 +22,9 @@ stat() {
 
 # node-media-server 4 from npm, installed once into the build directory (never committed).
 if [ ! -f "$NMS_DIR/node_modules/node-media-server/bin/app.js" ]; then
-	npm view node-media-server@4 version >/dev/null 2>&1 || { echo "skip: npm registry unreachable"; exit 77; }
-	npm install --silent --no-audit --no-fund --prefix "$NMS_DIR" node-media-server@4 >/dev/null 2>&1 \
+	# (bounded: without a network npm retries for minutes)
+	timeout 60 npm view node-media-server@4 version >/dev/null 2>&1 || { echo "skip: npm registry unreachable"; exit 77; }
+	timeout 300 npm install --silent --no-audit --no-fund --prefix "$NMS_DIR" node-media-server@4 >/dev/null 2>&1 \
 		|| { echo "skip: cannot install node-media-server@4"; exit 77; }
 fi
 

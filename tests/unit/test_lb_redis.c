@@ -831,7 +831,7 @@ static int register_json(struct mp_lb *lb, const char *body, uint64_t now)
  * A's own copy idles out, A must not give that port to another session towards the same origin endpoint
  * while B serves it (the origin's replies for both would carry the same port): at the end of the
  * port's quiet period A asks Redis, finds B's record under the NAT key and keeps the port for another
- * quiet period; once B's record is gone the port is A's to give again. */
+ * quiet period; once B's record is gone the port is A's to give again, and with Redis gone too. */
 static void a_port_a_peer_took_over_is_not_reused_while_the_peer_serves_it(void **state)
 {
 	(void)state;
@@ -888,6 +888,22 @@ static void a_port_a_peer_took_over_is_not_reused_while_the_peer_serves_it(void 
 	assert_int_equal(fs.ports_kept, 1);
 	assert_int_equal(mp_lb_session_create(a, &p, t, &x), MP_OK);
 	assert_int_equal(x->nat_port, 40000);
+
+	/* Redis gone while the port is parked: it is freed unasked, never held for ever */
+	assert_int_equal(mp_lb_session_close(a, x, t), MP_OK);
+	mp_lb_quiescent(a, 0);
+	t += 5 * SEC;
+	p.tuple.src_port = 40010;
+	p.srt_client_sock = 0x0a0b0c0a;
+	assert_int_equal(mp_lb_session_create(a, &p, t, &x), MP_ERR_FULL); /* parked */
+	mp_lb_fleet_stats(a, &fs);
+	assert_int_equal(fs.ports_parked, 3);
+	redis_stop(&srv);
+	mp_lb_redis_poll(a, t);
+	mp_lb_fleet_adopt_poll(a, t, 8);
+	assert_int_equal(mp_lb_session_create(a, &p, t, &x), MP_OK);
+	assert_int_equal(x->nat_port, 40000);
+	assert_int_equal(redis_start(&srv), 0);
 	cfg_nat_min = cfg_nat_max = 0;
 	mp_lb_destroy(a);
 	mp_lb_destroy(b);

@@ -109,6 +109,13 @@ static void nat_ep_release(struct mp_lb *lb, const struct mp_lb_nat_key *k)
 	nat_put(lb, &ek, MP_LB_NAT_EP | (used - 1) << 16 | (v & 0xffff));
 }
 
+/* A held port's key goes: the port is free towards its origin endpoint. */
+static void nat_release(struct mp_lb *lb, const struct mp_lb_nat_key *k)
+{
+	nat_del(lb, k);
+	nat_ep_release(lb, k);
+}
+
 /* Pop the FIFO head: delete its key if it is still held since then (or with may_park, in a fleet,
  * park it: a peer may serve its session). */
 static void nat_pop(struct mp_lb *lb, bool may_park)
@@ -116,10 +123,8 @@ static void nat_pop(struct mp_lb *lb, bool may_park)
 	const struct mp_lb_nat_held *h = &lb->nat_fifo[lb->nat_head];
 	uint64_t v;
 	if (nat_get(lb, &h->k, &v) && v == (MP_LB_NAT_HELD | h->freed_ms) &&
-	    !(may_park && lb->fleet_size > 1 && nat_mine(lb, h->k.nat_port) && mp_lb_fleet_park(lb, h))) {
-		nat_del(lb, &h->k);
-		nat_ep_release(lb, &h->k);
-	}
+	    !(may_park && lb->fleet_size > 1 && nat_mine(lb, h->k.nat_port) && mp_lb_fleet_park(lb, h)))
+		nat_release(lb, &h->k);
 	lb->nat_head = (lb->nat_head + 1) % lb->nat_fifo_size;
 	lb->nat_count--;
 }
@@ -230,10 +235,8 @@ void mp_lb_natport_unclaim(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint1
 {
 	struct mp_lb_nat_key k = nat_key(oip, oport, port);
 	uint64_t v;
-	if (nat_get(lb, &k, &v) && (v & MP_LB_NAT_HELD)) {
-		nat_del(lb, &k);
-		nat_ep_release(lb, &k);
-	}
+	if (nat_get(lb, &k, &v) && (v & MP_LB_NAT_HELD))
+		nat_release(lb, &k);
 }
 
 void mp_lb_natport_point(struct mp_lb *lb, uint32_t oip, uint16_t oport, uint16_t port, uint32_t idx)
@@ -290,8 +293,7 @@ void mp_lb_natport_recheck(struct mp_lb *lb, const struct mp_lb_nat_held *h, boo
 		mp_lb_natport_give(lb, h->k.origin_ip, h->k.origin_port, h->k.nat_port, now);
 		return;
 	}
-	nat_del(lb, &h->k);
-	nat_ep_release(lb, &h->k);
+	nat_release(lb, &h->k);
 }
 
 struct mp_lb_session *mp_lb_session_by_nat(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port,

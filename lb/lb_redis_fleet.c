@@ -153,6 +153,16 @@ static void ep_text(char *out, size_t cap, uint32_t ip, uint16_t port)
 	snprintf(out, cap, "%s:%u", a, port);
 }
 
+/* The NAT key's suffix of (origin address, origin port, NAT port), as every appliance writes it:
+ * "a.b.c.d:port:nat", an IPv6 origin's stand-in as "[its address]:port:nat". */
+static void nat_key_text(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port, uint16_t nat_port, char *out,
+			 size_t cap)
+{
+	char a[MP_LB_ADDR_TEXT_MAX];
+	mp_lb_addr_text(lb, origin_ip, a, sizeof(a));
+	snprintf(out, cap, "%s:%u:%u", a, origin_port, nat_port);
+}
+
 /* The record's origin address as every appliance writes it: "a.b.c.d", or "[IPv6]" (MP_LB_ADDR_TEXT_MAX). */
 static void origin_text(const struct mp_rds_fleet_rec *rec, char *out, size_t cap)
 {
@@ -306,11 +316,11 @@ int mp_lb_fleet_miss_webrtc(struct mp_lb *lb, const struct mp_lb_tuple *t)
 int mp_lb_fleet_miss_nat(struct mp_lb *lb, uint32_t origin_ip, uint16_t origin_port, uint16_t nat_port)
 {
 	struct mp_rds *r;
-	char k[96], a[MP_LB_ADDR_TEXT_MAX];
+	char k[96], t[80];
 	if (fleet_of(lb, &r) == NULL || !atomic_load_explicit(&r->up, memory_order_relaxed))
 		return MP_ERR_STATE;
-	mp_lb_addr_text(lb, origin_ip, a, sizeof(a)); /* an IPv6 origin's stand-in: "[its address]" */
-	int n = snprintf(k, sizeof(k), MP_RDS_SESS_NAT "%s:%u:%u", a, origin_port, nat_port);
+	nat_key_text(lb, origin_ip, origin_port, nat_port, t, sizeof(t));
+	int n = snprintf(k, sizeof(k), MP_RDS_SESS_NAT "%s", t);
 	return mp_rds_enqueue(r, MP_RDS_REQ_SESS_MISS, 0, k, (size_t)n) ? MP_OK : MP_ERR_FULL;
 }
 
@@ -323,9 +333,11 @@ unsigned int mp_lb_fleet_adopt_poll(struct mp_lb *lb, uint64_t now, unsigned int
 	unsigned int n = 0;
 	if (f == NULL)
 		return 0;
-	while (n < budget && rte_ring_mc_dequeue_elem(f->parked, &pk, sizeof(pk)) == 0) {
+	/* Redis's answers about parked ports (at most budget a call, like the records below) */
+	if (rte_ring_count(f->parked) != 0) {
 		rte_spinlock_lock(&lb->sess.wlock);
-		mp_lb_natport_recheck(lb, &pk.h, pk.taken != 0, now);
+		for (unsigned int m = 0; m < budget && rte_ring_mc_dequeue_elem(f->parked, &pk, sizeof(pk)) == 0; m++)
+			mp_lb_natport_recheck(lb, &pk.h, pk.taken != 0, now);
 		rte_spinlock_unlock(&lb->sess.wlock);
 	}
 	if (rte_ring_count(f->adopt) == 0)
@@ -756,7 +768,7 @@ void mp_rds_fleet_parked(struct mp_rds *r, uint64_t now, bool up)
 	struct mp_rds_fleet *f = r->fleet;
 	struct mp_lb *lb = r->lb;
 	struct fleet_parked pk[FLEET_PARK_BATCH];
-	char key[MP_RDS_KEY_MAX], k[96], a[MP_LB_ADDR_TEXT_MAX];
+	char key[MP_RDS_KEY_MAX], k[80];
 	unsigned int n = 0, asked = 0;
 	if (f == NULL)
 		return;
@@ -769,8 +781,7 @@ void mp_rds_fleet_parked(struct mp_rds *r, uint64_t now, bool up)
 		return;
 	/* The NAT keys, pipelined: a record there that names another appliance holds the port. */
 	for (unsigned int i = 0; up && i < n; i++) {
-		mp_lb_addr_text(lb, pk[i].h.k.origin_ip, a, sizeof(a)); /* an IPv6 origin: "[its address]" */
-		snprintf(k, sizeof(k), "%s:%u:%u", a, pk[i].h.k.origin_port, pk[i].h.k.nat_port);
+		nat_key_text(lb, pk[i].h.k.origin_ip, pk[i].h.k.origin_port, pk[i].h.k.nat_port, k, sizeof(k));
 		if (mp_rds_key(r, key, sizeof(key), MP_RDS_SESS_NAT, k) != MP_OK ||
 		    mp_rds_append(r, "GET %s", key) != MP_OK)
 			break;

@@ -238,9 +238,9 @@ int mp_rtmp_origin_handshake(struct mp_rtmp_session *s)
 	s->px->st.bytes_to_origin += sizeof(c2);
 	/* the client's chunk size (known since its connect): the relay passes its chunks at it and
 	 * never needs to lower it (rtmp_relay.c) */
-	rc = MP_OK;
-	if (mp_rtmp_relay_chunk_of(&s->cl) != s->org.out_chunk)
-		rc = mp_rtmp_send_chunk_size(&s->org, mp_rtmp_relay_chunk_of(&s->cl));
+	uint32_t chunk = mp_rtmp_relay_chunk_of(&s->cl);
+
+	rc = chunk != s->org.out_chunk ? mp_rtmp_send_chunk_size(&s->org, chunk) : MP_OK;
 	if (rc == MP_OK) {
 		uint8_t payload[MP_RTMP_PROXY_SAVED_MAX + 128];
 		struct mp_rtmp_msg m = { .csid = s->connect.csid, .type = s->connect.type, .payload = payload };

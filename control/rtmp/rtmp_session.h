@@ -225,9 +225,9 @@ int mp_rtmp_relay_control(struct mp_rtmp_session *s, struct mp_rtmp_side *side, 
 int mp_rtmp_relay_message(struct mp_rtmp_session *s, struct mp_rtmp_side *side, const struct mp_rtmp_msg *m);
 /* The stream id a message from `from` carries on the other side. */
 uint32_t mp_rtmp_relay_sid(const struct mp_rtmp_session *s, const struct mp_rtmp_side *from, uint32_t sid);
-/* Is side's input relayed chunk by chunk (same chunk size both ways, or a message half passed)? */
 /* The chunk size to write to the other side of from: from's own when chunks can pass at it. */
 uint32_t mp_rtmp_relay_chunk_of(const struct mp_rtmp_side *from);
+/* Is side's input relayed chunk by chunk (same chunk size both ways, or a message half passed)? */
 int mp_rtmp_relay_by_chunk(const struct mp_rtmp_session *s, const struct mp_rtmp_side *side);
 /* At a message's first chunk: pass it through (media at equal chunk sizes) or assemble it? */
 int mp_rtmp_relay_passes(struct mp_rtmp_session *s, const struct mp_rtmp_side *side, const struct mp_rtmp_chunk *c);

@@ -2,7 +2,6 @@
 #include "app_args.h"
 #include "cli.h"
 #include "cli_hooks.h"
-#include "endpoint.h"
 #include "cli_socket.h"
 #include "config.h"
 #include "control.h"
@@ -16,6 +15,7 @@
 #include "lb_redis.h"
 #include "log_dpdk.h"
 #include "eal_args.h"
+#include "endpoint.h"
 #include "fleet_health.h"
 #include "http_api.h"
 #include "http_stream.h"
@@ -364,15 +364,12 @@ int main(int argc, char **argv)
 	}
 	if (default_tap) {
 		char kern[16], pub[16];
+		struct mp_self_addrs host = { 0 };
 
 		mp_ipv4_format(cfg.tap_host_ip.ipv4, kern, sizeof(kern));
 		mp_ipv4_format(cfg.public_ip.ipv4, pub, sizeof(pub));
 		MP_INFO("default mode: TAP %s, kernel side %s/%u, appliance %s", cfg.tap_name, kern,
 			cfg.tap_host_ip.prefix, pub);
-	}
-	if (default_tap) {
-		struct mp_self_addrs host = { 0 };
-
 		/* origins on this host: reached at the TAP's kernel side (dp_local.c) */
 		dp.local_origin_ip = cfg.tap_host_ip.ipv4;
 		mp_self_addrs_load(&host, mp_now_ms());

@@ -2,10 +2,10 @@
 #include "dp.h"
 #include "dp_handoff.h"
 #include "dp_exception.h"
-#include "endpoint.h"
 #include "dp_pool.h"
 #include "dp_srt.h"
 #include "dp_v6client.h"
+#include "endpoint.h"
 #include "mp_error.h"
 #include "mp_log.h"
 
